@@ -1,0 +1,364 @@
+/**
+ * The VRRP engine of one node: every instance, sync group and tracker, driven sans-I/O as
+ * `handle(now, input) -> { effects, deadline }`. It never reads a clock, opens a socket,
+ * spawns a process or logs; `now` is milliseconds from any monotonic origin.
+ *
+ * Start-up, tracker and fault handling follow keepalived 2.2.7 (vrrp_scheduler.c
+ * `vrrp_init_state`, `try_up_instance`, vrrp_track.c `down_instance`,
+ * `process_script_update_priority`; reference §c.8, §d.4, §d.6, §d.7).
+ */
+import type { EngineConfig, TrackRef, VrrpScriptConfig } from './config.js';
+import { resolveInstance } from './config.js';
+import { DeadlineQueue } from './deadline-queue.js';
+import { VrrpInstance, type Ctx } from './instance.js';
+import { peekVrid, type RxPacket } from './packet.js';
+import { SyncGroup } from './sync-group.js';
+import { addMs, minSkewTimeMs } from './timers.js';
+import {
+  effectivePriority, fileContribution, initialScriptState, scriptOk, scriptRun, unweightedFault,
+  weightedContribution, type ScriptState,
+} from './track.js';
+import type { Effect, Input, Step, VrrpState } from './types.js';
+
+type TrackKind = 'interface' | 'script' | 'file' | 'process';
+
+/** One tracker reference of one instance. */
+interface Binding {
+  readonly kind: TrackKind;
+  readonly ref: TrackRef;
+  readonly inst: VrrpInstance;
+  /** priority contribution (weighted trackers) */
+  contribution: number;
+  /** fault held by this tracker (unweighted, or track_file at -254) */
+  fault: boolean;
+  /** unweighted script that has not reported yet (keepalived num_script_init) */
+  init: boolean;
+}
+
+export class VrrpEngine {
+  readonly instances: readonly VrrpInstance[];
+  readonly groups: readonly SyncGroup[];
+  private readonly byKey = new Map<string, VrrpInstance[]>();
+  private readonly byName = new Map<string, VrrpInstance>();
+  private readonly bindings = new Map<string, Binding[]>();
+  private readonly instBindings = new Map<VrrpInstance, Binding[]>();
+  private readonly scriptCfg = new Map<string, VrrpScriptConfig>();
+  private readonly scripts = new Map<string, ScriptState>();
+  private readonly interfaces = new Map<string, boolean>();
+  private readonly processes = new Map<string, boolean>();
+  private readonly files = new Map<string, number>();
+  private readonly queue = new DeadlineQueue<VrrpInstance>();
+  private started = false;
+  /** adverts for a VRID no instance here uses (keepalived log_unknown_vrids) */
+  unknownVrid = 0;
+
+  constructor(cfg: EngineConfig) {
+    for (const s of cfg.scripts ?? []) {
+      this.scriptCfg.set(s.name, s);
+      this.scripts.set(s.name, initialScriptState(s));
+    }
+    this.instances = cfg.instances.map((c) => new VrrpInstance(resolveInstance(c)));
+    for (const inst of this.instances) {
+      this.byName.set(inst.name, inst);
+      const key = demuxKey(inst.r.cfg.interface, inst.r.family, inst.r.vrid);
+      const list = this.byKey.get(key) ?? [];
+      list.push(inst);
+      this.byKey.set(key, list);
+      const c = inst.r.cfg;
+      for (const [kind, refs] of [
+        ['interface', c.trackInterface], ['script', c.trackScript], ['file', c.trackFile], ['process', c.trackProcess],
+      ] as const) {
+        for (const ref of refs ?? []) this.bind(kind, ref, inst);
+      }
+      this.refreshPriority(undefined, inst);
+    }
+    this.groups = (cfg.syncGroups ?? []).map((g) => this.makeGroup(g.name, g.group));
+  }
+
+  private bind(kind: TrackKind, ref: TrackRef, inst: VrrpInstance): void {
+    const b: Binding = { kind, ref, inst, contribution: 0, fault: false, init: false };
+    const { fault, contribution, init } = this.evaluate(b);
+    b.fault = fault;
+    b.contribution = contribution;
+    b.init = init;
+    if (fault) inst.numFault++;
+    if (init) inst.numInit++;
+    const key = `${kind}:${ref.name}`;
+    const list = this.bindings.get(key) ?? [];
+    list.push(b);
+    this.bindings.set(key, list);
+    const own = this.instBindings.get(inst) ?? [];
+    own.push(b);
+    this.instBindings.set(inst, own);
+  }
+
+  /** The current verdict of one binding from the tracked object's status. */
+  private evaluate(b: Binding): { fault: boolean; contribution: number; init: boolean } {
+    const { weight } = b.ref;
+    const reverse = b.ref.reverse ?? false;
+    if (b.kind === 'file') {
+      const v = fileContribution(weight, reverse, this.files.get(b.ref.name) ?? 0);
+      return v === 'fault' ? { fault: true, contribution: 0, init: false } : { fault: false, contribution: v, init: false };
+    }
+    let ok: boolean | undefined;
+    if (b.kind === 'script') {
+      const cfg = this.scriptCfg.get(b.ref.name) ?? { name: b.ref.name };
+      ok = scriptOk(cfg, this.scripts.get(b.ref.name) ?? initialScriptState(cfg));
+    } else {
+      ok = (b.kind === 'interface' ? this.interfaces : this.processes).get(b.ref.name) ?? true;
+    }
+    // Weighted trackers on an address owner are ignored (reference §c.8).
+    if (weight !== 0) return { fault: false, contribution: b.inst.basePriority === 255 ? 0 : weightedContribution(weight, reverse, ok), init: false };
+    if (ok === undefined) return { fault: false, contribution: 0, init: true };
+    return { fault: unweightedFault(reverse, ok), contribution: 0, init: false };
+  }
+
+  private makeGroup(name: string, memberNames: readonly string[]): SyncGroup {
+    const g = new SyncGroup(name);
+    for (const n of memberNames) {
+      const inst = this.byName.get(n);
+      if (!inst || inst.sync) continue; // unknown or already grouped: keepalived ignores it
+      inst.sync = g;
+      g.members.push(inst);
+    }
+    // vrrp_complete_init: if some members want MASTER and some cannot, none start as MASTER
+    const wantMaster = g.members.some((m) => m.wantState === 'MASTER');
+    const cannot = g.members.some((m) => m.wantState === 'BACKUP' || m.basePriority !== 255);
+    if (wantMaster && cannot) for (const m of g.members) if (m.wantState === 'MASTER') m.wantState = 'BACKUP';
+    // vrrp_sync_set_group: MASTER only if every member is an owner wanting MASTER
+    const allOwners = g.members.length > 0 && g.members.every((m) => m.wantState === 'MASTER' && m.basePriority === 255);
+    g.state = g.members.some((m) => m.numFault > 0) ? 'FAULT' : allOwners ? 'MASTER' : 'BACKUP';
+    g.numMemberFault = g.members.filter((m) => m.numFault > 0).length;
+    g.numMemberInit = g.members.filter((m) => m.numInit > 0).length;
+    return g;
+  }
+
+  instance(name: string): VrrpInstance | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Current deadline (also returned by every `handle`). */
+  deadline(): number | undefined {
+    return this.queue.peek();
+  }
+
+  handle(now: number, input: Input): Step {
+    const out: Effect[] = [];
+    const ctx: Ctx = { now, out };
+    switch (input.type) {
+      case 'start': this.start(ctx); break;
+      case 'tick': this.tick(ctx); break;
+      case 'packet': this.packet(ctx, input.interface, input.packet); break;
+      case 'interface': this.interfaces.set(input.name, input.up); this.trackerChanged(ctx, 'interface', input.name); break;
+      case 'process': this.processes.set(input.name, input.up); this.trackerChanged(ctx, 'process', input.name); break;
+      case 'fileValue': this.files.set(input.name, input.value); this.trackerChanged(ctx, 'file', input.name); break;
+      case 'scriptResult': this.scriptResult(ctx, input.name, input.success); break;
+      case 'shutdown': this.shutdown(ctx); break;
+    }
+    return { effects: out, deadline: this.queue.peek() };
+  }
+
+  private requeue(inst: VrrpInstance): void {
+    if (inst.sync) for (const m of inst.sync.members) this.queue.schedule(m, m.nextDeadline());
+    else this.queue.schedule(inst, inst.nextDeadline());
+  }
+
+  /** vrrp_init_state (RFC 3768 §6.4.1 Initialize; reference §d.4 "Start"). */
+  private start(ctx: Ctx): void {
+    if (this.started) return;
+    this.started = true;
+    for (const g of this.groups) if (g.state === 'FAULT' || g.state === 'BACKUP') g.notify(ctx);
+    for (const inst of this.instances) {
+      if (inst.numFault > 0) inst.wantState = 'FAULT';
+      const newState = inst.sync ? inst.sync.state : inst.wantState;
+      const up = inst.numFault === 0;
+      const noInit = inst.numInit === 0 && (!inst.sync || inst.sync.numMemberInit === 0);
+      if (up && newState === 'MASTER' && noInit && inst.basePriority === 255 && inst.wantState === 'MASTER') {
+        // keepalived times out of BACKUP after 1 us: the owner takes over at once
+        inst.changeState(ctx, 'BACKUP', 'owner-start', true);
+        inst.msDownTimerMs = 0.001;
+      } else {
+        inst.msDownTimerMs = newState === 'BACKUP' && inst.wantState === 'MASTER'
+          ? addMs(inst.masterAdverIntervalMs, minSkewTimeMs(inst.r.version, inst.masterAdverIntervalMs))
+          : inst.masterDownInterval();
+        const to: VrrpState = up && newState !== 'FAULT' && noInit ? 'BACKUP' : 'FAULT';
+        inst.changeState(ctx, to, 'init');
+        // a FAULT caused only by scripts still in their initial state is not notified
+        if (to !== 'FAULT' || inst.numFault > 0) inst.notify(ctx);
+      }
+    }
+    for (const inst of this.instances) {
+      inst.initSands(ctx.now);
+      this.queue.schedule(inst, inst.nextDeadline());
+    }
+  }
+
+  /** vrrp_dispatcher_read_timeout plus the delayed GARP threads. */
+  private tick(ctx: Ctx): void {
+    for (let inst = this.queue.popDue(ctx.now); inst; inst = this.queue.popDue(ctx.now)) {
+      inst.runGarpTimers(ctx);
+      if (inst.sands <= ctx.now) {
+        const prev = inst.state;
+        if (inst.state === 'BACKUP') {
+          inst.wantState = 'MASTER';
+          inst.gotoMaster(ctx, 'master-down-timer');
+        } else if (inst.state === 'MASTER') {
+          inst.masterTx(ctx);
+        }
+        inst.sync?.afterTransition(ctx, prev, inst);
+        inst.initSands(ctx.now);
+      }
+      this.requeue(inst);
+    }
+  }
+
+  /** vrrp_dispatcher_read: route by interface, family and VRID, then by unicast peer. */
+  private packet(ctx: Ctx, ifname: string, pkt: RxPacket): void {
+    const vrid = peekVrid(pkt);
+    const list = vrid === undefined ? undefined : this.byKey.get(demuxKey(ifname, pkt.family, vrid));
+    if (!list) {
+      this.unknownVrid++;
+      return;
+    }
+    const src = pkt.family === 'inet' ? pkt.data.subarray(12, 16) : pkt.src;
+    let inst = list[0]!;
+    if (list.length > 1 && src) {
+      inst = list.find((i) => i.r.peers.some((p) => sameBytes(p.address, src))) ?? inst;
+    }
+    // FAULT / INIT / STOP instances ignore adverts
+    if (inst.state !== 'BACKUP' && inst.state !== 'MASTER') return;
+    const prev = inst.state;
+    if (inst.state === 'BACKUP') inst.backupRx(ctx, pkt, src);
+    else if (inst.masterRx(ctx, pkt)) inst.leaveMaster(ctx, false, inst.masterPriority > inst.effectivePriority ? 'higher-priority' : 'equal-priority-higher-ip');
+    inst.sync?.afterTransition(ctx, prev, inst);
+    // keepalived re-arms the timer after every packet (also resetting a master's advert
+    // timer) unless a master with lower_prio_no_advert sent nothing
+    if (inst.state !== 'MASTER' || !inst.r.lowerPrioNoAdvert) inst.initSands(ctx.now);
+    this.requeue(inst);
+  }
+
+  private scriptResult(ctx: Ctx, name: string, success: boolean): void {
+    const cfg = this.scriptCfg.get(name) ?? { name };
+    const step = scriptRun(cfg, this.scripts.get(name) ?? initialScriptState(cfg), success);
+    this.scripts.set(name, step.state);
+    if (step.report !== undefined) this.trackerChanged(ctx, 'script', name);
+  }
+
+  /** A tracked object changed: re-evaluate every instance bound to it. */
+  private trackerChanged(ctx: Ctx, kind: TrackKind, name: string): void {
+    for (const b of this.bindings.get(`${kind}:${name}`) ?? []) {
+      const inst = b.inst;
+      const v = this.evaluate(b);
+      const wasFault = b.fault;
+      const wasInit = b.init;
+      b.contribution = v.contribution;
+      b.fault = v.fault;
+      b.init = v.init;
+      if (!this.started) {
+        // before start only the counters move (keepalived initialise_tracking_priorities)
+        inst.numFault += Number(v.fault) - Number(wasFault);
+        inst.numInit += Number(v.init) - Number(wasInit);
+        this.refreshPriority(undefined, inst);
+        continue;
+      }
+      this.refreshPriority(ctx, inst);
+      let leftInit = false;
+      if (wasInit && !v.init) {
+        inst.numInit--;
+        if (inst.numInit === 0) {
+          leftInit = true;
+          if (inst.sync) inst.sync.numMemberInit--;
+        }
+      }
+      if (v.fault && !wasFault) this.downInstance(ctx, inst);
+      else if (!v.fault && (wasFault || leftInit)) {
+        if (inst.numInit === 0 && (!inst.sync || inst.sync.numMemberInit === 0)) this.tryUpInstance(ctx, inst, leftInit && !wasFault);
+        else if (wasFault) inst.numFault--;
+      }
+      this.requeue(inst);
+    }
+    if (!this.started) for (const g of this.groups) {
+      g.numMemberFault = g.members.filter((m) => m.numFault > 0).length;
+      g.numMemberInit = g.members.filter((m) => m.numInit > 0).length;
+    }
+  }
+
+  private refreshPriority(ctx: Ctx | undefined, inst: VrrpInstance): void {
+    let adj = 0;
+    for (const b of this.instBindings.get(inst) ?? []) adj += b.contribution;
+    inst.adjustment = adj;
+    const prio = effectivePriority(inst.basePriority, adj);
+    if (ctx) inst.setEffectivePriority(ctx, prio);
+    else if (inst.basePriority !== 255) {
+      inst.effectivePriority = prio;
+      inst.msDownTimerMs = inst.masterDownInterval();
+    }
+  }
+
+  /** down_instance: the first fault takes the instance (and its sync group) to FAULT. */
+  private downInstance(ctx: Ctx, inst: VrrpInstance): void {
+    if (inst.numFault++ !== 0 && inst.state !== 'INIT') return;
+    inst.wantState = 'FAULT';
+    if (inst.state === 'MASTER') inst.leaveMaster(ctx, true, 'fault');
+    else inst.leaveFault(ctx, 'fault');
+    if (inst.sync && inst.sync.numMemberFault++ === 0) inst.sync.syncFault(ctx, inst);
+  }
+
+  /** try_up_instance: the last fault cleared (or the last initial script reported). */
+  private tryUpInstance(ctx: Ctx, inst: VrrpInstance, leavingInit: boolean): void {
+    const g = inst.sync;
+    if (leavingInit) {
+      if (inst.numFault > 0) return;
+    } else if (--inst.numFault > 0 || inst.numInit > 0) {
+      return;
+    }
+    const owner = inst.basePriority === 255;
+    if (!(inst.wantState === 'MASTER' && owner)) inst.wantState = 'BACKUP';
+    inst.masterAdverIntervalMs = inst.r.adverIntervalMs;
+    inst.msDownTimerMs = inst.wantState === 'MASTER' && owner
+      ? addMs(inst.masterAdverIntervalMs, inst.skewTimeMs())
+      : inst.masterDownInterval();
+    if (g) {
+      if (leavingInit ? g.numMemberFault > 0 : --g.numMemberFault > 0 || g.numMemberInit > 0) return;
+    }
+    const want = inst.wantState;
+    if (g && want === 'MASTER' && !g.canGotoMaster(ctx, inst)) inst.wantState = 'BACKUP';
+    inst.leaveFault(ctx, 'fault-cleared');
+    // unicast: refresh the master's ARP / neighbour entry for us (reference §d.4)
+    if (inst.r.unicast) ctx.out.push({ type: 'sendGarpSource', instance: inst.name, address: inst.r.src });
+    inst.initSands(ctx.now);
+    inst.wantState = want;
+    if (g) {
+      if (inst.state === 'MASTER') g.syncMaster(ctx, inst);
+      else g.syncBackup(ctx, inst);
+    }
+  }
+
+  /** SIGTERM (reference §d.4 "Shutdown"): priority-0 advert from masters, then STOP. */
+  private shutdown(ctx: Ctx): void {
+    for (const inst of this.instances) {
+      if (inst.state === 'MASTER') inst.restoreInterface(ctx, true);
+    }
+    for (const inst of this.instances) {
+      if (inst.state === 'STOP') continue;
+      inst.changeState(ctx, 'STOP', 'shutdown');
+      ctx.out.push({ type: 'notify', scope: 'INSTANCE', name: inst.name, state: 'STOP', priority: inst.effectivePriority });
+      inst.sands = inst.garpDelayedAt = inst.lowerPrioGarpAt = Number.POSITIVE_INFINITY;
+      this.queue.schedule(inst, Number.POSITIVE_INFINITY);
+    }
+    for (const g of this.groups) {
+      g.state = 'STOP';
+      g.notify(ctx);
+    }
+  }
+}
+
+function demuxKey(ifname: string, family: string, vrid: number): string {
+  return `${ifname}|${family}|${vrid}`;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,380 @@
+/**
+ * One VRRP instance: the state machine of RFC 3768 §6.4 / RFC 5798 §6.4 with keepalived
+ * 2.2.7's behaviour (reference §d.3-d.4; keepalived vrrp.c `vrrp_state_backup`,
+ * `vrrp_state_master_rx`, `vrrp_state_master_tx`, `vrrp_state_leave_master`,
+ * `vrrp_state_leave_fault`, vrrp_scheduler.c `vrrp_init_instance_sands`).
+ *
+ * Sans-I/O: every method takes a `Ctx` carrying `now` and the effect list. Timers are
+ * plain deadlines (`sands` and the GARP timers) that the engine turns into its next deadline.
+ * Every state change goes through `changeState`.
+ */
+import { compareIp } from '../util/ip.js';
+import type { ResolvedInstance } from './config.js';
+import { decodeAdvert, encodeAdvert, VRRP_GROUP_INET, type RxAdvert, type RxExpect, type RxPacket } from './packet.js';
+import type { SyncGroup } from './sync-group.js';
+import { addMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
+import type { Effect, GarpReason, InstanceStats, NotifyState, TransitionReason, VrrpState } from './types.js';
+import { DECODE_REASONS } from './packet.js';
+
+export interface Ctx {
+  readonly now: number;
+  readonly out: Effect[];
+}
+
+const NEVER = Number.POSITIVE_INFINITY;
+
+export class VrrpInstance {
+  readonly r: ResolvedInstance;
+  readonly name: string;
+  state: VrrpState = 'INIT';
+  /** keepalived `wantstate`: where the instance would be, ignoring its sync group */
+  wantState: 'BACKUP' | 'MASTER' | 'FAULT';
+  basePriority: number;
+  /** base + tracker adjustments, before clamping (keepalived total_priority - base) */
+  adjustment = 0;
+  effectivePriority: number;
+  masterAdverIntervalMs: number;
+  /** keepalived ms_down_timer: the timeout the BACKUP deadline is armed with */
+  msDownTimerMs: number;
+  /** keepalived sands: next advert (MASTER) or Master_Down expiry (BACKUP) */
+  sands = NEVER;
+  garpDelayedAt = NEVER;
+  lowerPrioGarpAt = NEVER;
+  garpRefreshAt = NEVER;
+  /** preempt_delay expiry; 0 = not running */
+  preemptTime = 0;
+  masterSaddr: Uint8Array | undefined;
+  masterPriority = 0;
+  vipSet = false;
+  ipId = 0;
+  unicastChecksum: 'new' | 'old' | 'auto';
+  /** keepalived num_script_if_fault / num_script_init */
+  numFault = 0;
+  numInit = 0;
+  notifiesSent = false;
+  sync: SyncGroup | undefined;
+  /** deadline last handed to the engine's queue */
+  queuedAt = NEVER;
+  readonly stats: InstanceStats;
+  private readonly expectAll: RxExpect;
+  private readonly expectNoAddr: RxExpect;
+
+  constructor(r: ResolvedInstance) {
+    this.r = r;
+    this.name = r.name;
+    this.wantState = r.wantMaster ? 'MASTER' : 'BACKUP';
+    this.basePriority = r.basePriority;
+    this.effectivePriority = r.basePriority;
+    this.masterAdverIntervalMs = r.adverIntervalMs;
+    this.unicastChecksum = r.unicastChecksum;
+    this.msDownTimerMs = this.masterDownInterval();
+    const rxErrors = Object.fromEntries(DECODE_REASONS.map((k) => [k, 0])) as InstanceStats['rxErrors'];
+    this.stats = {
+      advertsSent: 0, advertsReceived: 0, priZeroSent: 0, priZeroReceived: 0,
+      becomeMaster: 0, releaseMaster: 0, transitions: 0, rxErrors,
+    };
+    this.expectAll = {
+      family: r.family, version: r.version, vrid: r.vrid, authType: r.authType, authData: r.authData,
+      adverIntervalMs: r.adverIntervalMs, vips: r.vips, unicast: r.unicast, unicastPeers: r.peers,
+      checkUnicastSrc: r.checkUnicastSrc, checksumAsV2: r.checksumAsV2, unicastChecksum: r.unicastChecksum,
+    };
+    this.expectNoAddr = { ...this.expectAll, vips: undefined };
+  }
+
+  skewTimeMs(): number {
+    return skewTimeMs(this.r.version, this.effectivePriority, this.masterAdverIntervalMs);
+  }
+
+  masterDownInterval(): number {
+    return masterDownIntervalMs(this.r.version, this.r.downTimerAdverts, this.masterAdverIntervalMs, this.effectivePriority);
+  }
+
+  /** Earliest of this instance's timers. */
+  nextDeadline(): number {
+    return Math.min(this.sands, this.garpDelayedAt, this.lowerPrioGarpAt);
+  }
+
+  /** The choke point: every state change is recorded here (RFC 3768 §6.4 / keepalived logs). */
+  changeState(ctx: Ctx, to: VrrpState, reason: TransitionReason, quiet = false): void {
+    const from = this.state;
+    if (from === to) return;
+    this.state = to;
+    this.stats.transitions++;
+    ctx.out.push({ type: 'stateChange', instance: this.name, from, to, reason, quiet });
+  }
+
+  /** keepalived send_instance_notifies, including its sync-group suppression. */
+  notify(ctx: Ctx, state: NotifyState = this.state as NotifyState): void {
+    if (this.notifiesSent && this.sync && this.state === this.sync.state) return;
+    this.notifiesSent = true;
+    ctx.out.push({ type: 'notify', scope: 'INSTANCE', name: this.name, state, priority: this.effectivePriority });
+  }
+
+  /** vrrp_init_instance_sands */
+  initSands(now: number): void {
+    if (this.state === 'MASTER') this.sands = addMs(now, this.r.adverIntervalMs);
+    else if (this.state === 'BACKUP') this.sands = addMs(now, this.msDownTimerMs);
+    else this.sands = NEVER;
+  }
+
+  /** vrrp_send_adv: one IP ID per advert, one copy per unicast peer (reference §d.1, §d.8). */
+  sendAdvert(ctx: Ctx, priority: number): void {
+    const r = this.r;
+    this.ipId = (this.ipId + 1) & 0xffff;
+    if (this.ipId === 0) this.ipId = 1; // 0 would let the kernel pick one
+    const advert = {
+      version: r.version, vrid: r.vrid, priority, adverIntervalMs: r.adverIntervalMs, addrs: r.vips,
+      authType: r.authType, authData: r.version === 2 ? r.authData : undefined,
+    };
+    const dsts = r.unicast ? r.peers.map((p) => p.address) : [r.mcastDst];
+    for (const dst of dsts) {
+      const data = encodeAdvert(advert, {
+        family: r.family, src: r.src, dst, ipId: this.ipId, ttl: r.unicast ? r.unicastTtl : 255,
+        checksumAsV2: r.checksumAsV2,
+        pseudoDst: r.unicast && this.unicastChecksum === 'old' ? VRRP_GROUP_INET : undefined,
+      });
+      ctx.out.push({ type: 'sendAdvert', instance: this.name, interface: r.cfg.interface, family: r.family, dst, priority, data });
+    }
+    this.stats.advertsSent++;
+    if (priority === 0) this.stats.priZeroSent++;
+  }
+
+  sendGarp(ctx: Ctx, repeat: number, reason: GarpReason): void {
+    // vrrp_send_link_update: nothing unless the VIPs are set
+    if (repeat > 0 && this.vipSet) ctx.out.push({ type: 'sendGarp', instance: this.name, repeat, reason });
+  }
+
+  /** vrrp_state_become_master (RFC 5798 §6.4.1 / §6.4.2 transition to Master). */
+  private becomeMaster(ctx: Ctx): void {
+    this.stats.becomeMaster++;
+    this.masterAdverIntervalMs = this.r.adverIntervalMs;
+    ctx.out.push({ type: 'addVips', instance: this.name });
+    this.vipSet = true;
+    this.sendGarp(ctx, this.r.garpRepeat, 'master');
+    if (this.r.garpRefreshMs > 0) this.garpRefreshAt = addMs(ctx.now, this.r.garpRefreshMs);
+    this.notify(ctx);
+  }
+
+  /** vrrp_state_master_tx: the advert timer fired, or we just became master. */
+  masterTx(ctx: Ctx): void {
+    // The advert goes first so the old master drops the VIPs before our GARPs.
+    this.sendAdvert(ctx, this.effectivePriority);
+    if (!this.vipSet) {
+      this.becomeMaster(ctx);
+      // second GARP burst after garp_master_delay (reference §d.5)
+      if (this.r.garpDelayMs > 0) this.garpDelayedAt = addMs(ctx.now, this.r.garpDelayMs);
+    } else if (this.r.garpRefreshMs > 0 && ctx.now > this.garpRefreshAt) {
+      this.sendGarp(ctx, this.r.garpRefreshRepeat, 'refresh');
+      this.garpRefreshAt = addMs(ctx.now, this.r.garpRefreshMs);
+    }
+  }
+
+  /** vrrp_state_goto_master */
+  gotoMaster(ctx: Ctx, reason: TransitionReason): void {
+    if (this.sync && !this.sync.canGotoMaster(ctx, this)) {
+      this.wantState = 'MASTER';
+      return;
+    }
+    this.changeState(ctx, 'MASTER', reason);
+    this.initSands(ctx.now);
+    this.masterTx(ctx);
+  }
+
+  /** vrrp_restore_interface: optional priority-0 advert, then drop the VIPs. */
+  restoreInterface(ctx: Ctx, sendPriorityZero: boolean): void {
+    if (sendPriorityZero) this.sendAdvert(ctx, 0);
+    if (this.vipSet) {
+      ctx.out.push({ type: 'removeVips', instance: this.name });
+      this.vipSet = false;
+    }
+  }
+
+  /** vrrp_state_leave_master: to wantState BACKUP or FAULT (FAULT sends priority 0). */
+  leaveMaster(ctx: Ctx, sendPriorityZero: boolean, reason: TransitionReason): void {
+    const to = this.wantState;
+    if (to === 'MASTER') return;
+    this.changeState(ctx, to, reason);
+    if (to === 'BACKUP') this.preemptTime = 0;
+    else this.sendAdvert(ctx, 0);
+    this.restoreInterface(ctx, sendPriorityZero);
+    this.notify(ctx);
+    this.msDownTimerMs = this.masterDownInterval();
+    this.initSands(ctx.now);
+    this.stats.releaseMaster++;
+  }
+
+  /** vrrp_state_leave_fault: to wantState (MASTER goes through gotoMaster). */
+  leaveFault(ctx: Ctx, reason: TransitionReason): void {
+    if (this.wantState === 'MASTER') {
+      this.gotoMaster(ctx, reason);
+    } else {
+      if (this.wantState === 'FAULT' && this.state === 'MASTER') {
+        this.sendAdvert(ctx, 0);
+        this.restoreInterface(ctx, false);
+      }
+      this.changeState(ctx, this.wantState, reason);
+      this.notify(ctx);
+      if (this.state === 'BACKUP') this.preemptTime = 0;
+    }
+    this.masterAdverIntervalMs = this.r.adverIntervalMs;
+    this.msDownTimerMs = this.masterDownInterval();
+    this.initSands(ctx.now);
+  }
+
+  private decode(ctx: Ctx, pkt: RxPacket, checkAddr: boolean): RxAdvert | undefined {
+    const res = decodeAdvert(pkt, checkAddr ? this.expectAll : this.expectNoAddr);
+    if (!res.ok) {
+      this.stats.rxErrors[res.error.reason]++;
+      ctx.out.push({ type: 'rxDrop', instance: this.name, reason: res.error.reason, message: res.error.message });
+      return undefined;
+    }
+    const adv = res.value;
+    this.stats.advertsReceived++;
+    if (adv.priority === 0) this.stats.priZeroReceived++;
+    if (adv.legacyUnicastChecksum && this.unicastChecksum === 'auto') this.unicastChecksum = 'old';
+    return adv;
+  }
+
+  private learnInterval(ctx: Ctx, adv: RxAdvert): void {
+    // RFC 5798 §6.4.2: a v3 backup sets Master_Adver_Interval from the advert.
+    if (this.r.version === 3 && adv.adverIntervalMs !== this.masterAdverIntervalMs) {
+      this.masterAdverIntervalMs = adv.adverIntervalMs;
+      ctx.out.push({ type: 'event', instance: this.name, event: 'interval-learnt', intervalMs: adv.adverIntervalMs });
+    }
+  }
+
+  /** vrrp_state_backup (RFC 3768 §6.4.2, RFC 5798 §6.4.2, reference §d.4). */
+  backupRx(ctx: Ctx, pkt: RxPacket, src: Uint8Array | undefined): void {
+    // skip_check_adv_addr: the address checks are skipped only for the master we know.
+    const checkAddr = !this.r.skipCheckAdvAddr || !src || !this.masterSaddr || compareIp(src, this.masterSaddr) !== 0;
+    const adv = this.decode(ctx, pkt, checkAddr);
+    let ignore = adv === undefined;
+    if (adv === undefined) {
+      // fall through to the timer bookkeeping below
+    } else if (adv.priority === 0) {
+      // RFC 3768 §6.4.2: Master_Down_Timer := Skew_Time
+      this.msDownTimerMs = this.skewTimeMs();
+      ctx.out.push({ type: 'event', instance: this.name, event: 'rx-prio-zero', from: adv.src });
+    } else if (
+      this.r.nopreempt || adv.priority >= this.effectivePriority
+      || (this.r.preemptDelayMs > 0 && (this.preemptTime === 0 || this.preemptTime > ctx.now))
+    ) {
+      this.learnInterval(ctx, adv);
+      this.msDownTimerMs = this.masterDownInterval();
+      this.masterSaddr = adv.src.slice();
+      this.masterPriority = adv.priority;
+      if (this.r.preemptDelayMs > 0) {
+        if (adv.priority >= this.effectivePriority) {
+          if (this.preemptTime !== 0) {
+            this.preemptTime = 0;
+            ctx.out.push({ type: 'event', instance: this.name, event: 'preempt-delay-stop' });
+          }
+        } else if (this.preemptTime === 0) {
+          this.preemptTime = addMs(ctx.now, this.r.preemptDelayMs);
+          ctx.out.push({ type: 'event', instance: this.name, event: 'preempt-delay-start' });
+        }
+      }
+      // held in BACKUP by a sync group: having heard a master we no longer want MASTER
+      this.wantState = 'BACKUP';
+    } else {
+      // lower priority and preemption allowed: let the Master_Down timer run out
+      ctx.out.push({
+        type: 'event', instance: this.name, event: 'rx-lower-prio-discard', from: adv.src, priority: adv.priority,
+      });
+      ignore = true;
+      this.masterSaddr = adv.src.slice();
+    }
+    if (ignore) {
+      // keep the running deadline: the engine re-arms sands from msDownTimer after this
+      this.msDownTimerMs = Math.max(0, Math.round((this.sands - ctx.now) * 1000) / 1000);
+    }
+  }
+
+  /**
+   * vrrp_state_master_rx (RFC 3768 §6.4.3, RFC 5798 §6.4.3, reference §d.4).
+   * Returns true when the instance must leave MASTER for BACKUP.
+   */
+  masterRx(ctx: Ctx, pkt: RxPacket): boolean {
+    const adv = this.decode(ctx, pkt, true);
+    if (!adv) return false;
+    const ours = this.effectivePriority;
+    const prio = adv.priority;
+    const addrCmp = compareIp(adv.src, this.r.src);
+    if (prio === 0 || (this.r.higherPrioSendAdvert && (prio > ours || (prio === ours && addrCmp > 0)))) {
+      this.sendAdvert(ctx, ours);
+      if (prio === 0) return false;
+    }
+    if (prio === ours) {
+      if (addrCmp === 0) {
+        ctx.out.push({ type: 'event', instance: this.name, event: 'rx-equal-prio-own-ip', from: adv.src, priority: prio });
+      } else if (ours === 255) {
+        // two address owners: keepalived 2.2.7 reduces its own priority to 254
+        this.effectivePriority = 254;
+        this.basePriority = 254;
+        ctx.out.push({ type: 'event', instance: this.name, event: 'owner-conflict', from: adv.src, priority: prio });
+      }
+    }
+    const eff = this.effectivePriority;
+    if (prio < eff || (prio === eff && addrCmp < 0)) {
+      ctx.out.push({
+        type: 'event', instance: this.name, event: 'rx-lower-prio', from: adv.src, priority: prio, ours: eff,
+        forcingElection: !this.r.lowerPrioNoAdvert,
+      });
+      if (!this.r.lowerPrioNoAdvert) this.sendAdvert(ctx, eff);
+      this.lowerPrioGarp(ctx);
+      if (this.sync) for (const m of this.sync.members) if (m !== this) m.lowerPrioGarp(ctx);
+      ctx.out.push({ type: 'notify', scope: 'INSTANCE', name: this.name, state: 'MASTER_RX_LOWER_PRI', priority: eff });
+      return false;
+    }
+    if (prio > eff || (prio === eff && addrCmp > 0)) {
+      ctx.out.push({
+        type: 'event', instance: this.name, event: prio > eff ? 'rx-higher-prio' : 'rx-equal-prio-higher-ip',
+        from: adv.src, priority: prio, ours: eff,
+      });
+      this.learnInterval(ctx, adv);
+      this.msDownTimerMs = this.masterDownInterval();
+      this.masterPriority = prio;
+      this.wantState = 'BACKUP';
+      return true;
+    }
+    return false;
+  }
+
+  /** garp_lower_prio_repeat burst now, and again after garp_lower_prio_delay. */
+  lowerPrioGarp(ctx: Ctx): void {
+    if (this.r.garpLowerPrioRepeat <= 0) return;
+    this.sendGarp(ctx, this.r.garpLowerPrioRepeat, 'lower-prio');
+    if (this.r.garpLowerPrioDelayMs > 0) this.lowerPrioGarpAt = addMs(ctx.now, this.r.garpLowerPrioDelayMs);
+  }
+
+  /** Delayed GARP timers (vrrp_gratuitous_arp_thread / vrrp_lower_prio_gratuitous_arp_thread). */
+  runGarpTimers(ctx: Ctx): void {
+    if (this.garpDelayedAt <= ctx.now) {
+      this.garpDelayedAt = NEVER;
+      this.sendGarp(ctx, this.r.garpRepeat, 'master-delayed');
+    }
+    if (this.lowerPrioGarpAt <= ctx.now) {
+      this.lowerPrioGarpAt = NEVER;
+      this.sendGarp(ctx, this.r.garpLowerPrioRepeat, 'lower-prio-delayed');
+    }
+  }
+
+  /**
+   * vrrp_set_effective_priority (reference §d.6): clamp, and in BACKUP shift the pending
+   * Master_Down deadline by the change in the down timer.
+   */
+  setEffectivePriority(ctx: Ctx, newPrio: number): void {
+    if (this.basePriority === 255 || newPrio === this.effectivePriority) return;
+    ctx.out.push({ type: 'priorityChange', instance: this.name, from: this.effectivePriority, to: newPrio });
+    this.effectivePriority = newPrio;
+    const old = this.msDownTimerMs;
+    this.msDownTimerMs = this.masterDownInterval();
+    if (this.state === 'BACKUP') this.sands = addMs(this.sands, this.msDownTimerMs - old);
+    if (this.r.notifyPriorityChanges && (this.state === 'MASTER' || this.state === 'BACKUP')) {
+      ctx.out.push({
+        type: 'notify', scope: 'INSTANCE', name: this.name,
+        state: this.state === 'MASTER' ? 'MASTER_PRIORITY' : 'BACKUP_PRIORITY', priority: newPrio,
+      });
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * What goes into and comes out of the sans-I/O VRRP engine. The engine is driven as
+ * `engine.handle(now, input)` and answers `{ effects, deadline }`; the daemon performs the
+ * effects and calls `handle(deadline, { type: 'tick' })` when the deadline is reached.
+ */
+import type { Family } from '../util/ip.js';
+import type { DecodeReason, RxPacket } from './packet.js';
+
+export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
+
+export type Input =
+  /** Leave INIT (keepalived `vrrp_init_state`). Tracker states should be reported first. */
+  | { readonly type: 'start' }
+  /** Run every timer that is due at `now`. */
+  | { readonly type: 'tick' }
+  /** A VRRP packet received on `interface` (raw socket payload, see RxPacket). */
+  | { readonly type: 'packet'; readonly interface: string; readonly packet: RxPacket }
+  | { readonly type: 'interface'; readonly name: string; readonly up: boolean }
+  /** One completed run of a vrrp_script: exit status 0 = success; timeout/signal = failure. */
+  | { readonly type: 'scriptResult'; readonly name: string; readonly success: boolean }
+  /** The integer read from a track_file. */
+  | { readonly type: 'fileValue'; readonly name: string; readonly value: number }
+  | { readonly type: 'process'; readonly name: string; readonly up: boolean }
+  /** SIGTERM: masters send priority 0 and drop their VIPs, every instance enters STOP. */
+  | { readonly type: 'shutdown' };
+
+export type TransitionReason =
+  | 'init' // leaving INIT at start
+  | 'owner-start' // priority 255 with state MASTER: immediate takeover (not logged by keepalived)
+  | 'master-down-timer' // no advert for Master_Down_Interval
+  | 'higher-priority' // master heard a higher priority
+  | 'equal-priority-higher-ip' // master heard its priority from a higher address
+  | 'fault' // a tracker without weight failed
+  | 'fault-cleared'
+  | 'sync-group' // moved by its vrrp_sync_group
+  | 'shutdown';
+
+export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'
+  | 'MASTER_RX_LOWER_PRI' | 'MASTER_PRIORITY' | 'BACKUP_PRIORITY';
+
+/** Why a GARP / unsolicited NA burst is sent (reference §d.5). */
+export type GarpReason = 'master' | 'master-delayed' | 'refresh' | 'lower-prio' | 'lower-prio-delayed';
+
+export type VrrpEvent =
+  | 'rx-prio-zero' // BACKUP: master left, Master_Down timer := Skew_Time
+  | 'rx-lower-prio-discard' // BACKUP: "received lower priority (N) advert from X - discarding"
+  | 'rx-lower-prio' // MASTER: "Received advert from X with lower priority N, ours M[, forcing new election]"
+  | 'rx-higher-prio' // MASTER: "Master received advert from X with higher priority N, ours M"
+  | 'rx-equal-prio-higher-ip' // MASTER: "... same priority N but higher IP address than ours"
+  | 'rx-equal-prio-own-ip' // MASTER: equal priority advert from our own address
+  | 'owner-conflict' // two address owners: ours reduced to 254
+  | 'preempt-delay-start'
+  | 'preempt-delay-stop'
+  | 'interval-learnt'; // v3 BACKUP adopted the master's interval
+
+export type Effect =
+  | {
+    readonly type: 'stateChange'; readonly instance: string;
+    readonly from: VrrpState; readonly to: VrrpState; readonly reason: TransitionReason;
+    /** keepalived prints no "Entering ... STATE" line for this change */
+    readonly quiet: boolean;
+  }
+  | {
+    readonly type: 'groupStateChange'; readonly group: string;
+    readonly from: VrrpState; readonly to: VrrpState;
+  }
+  | {
+    readonly type: 'sendAdvert'; readonly instance: string; readonly interface: string;
+    readonly family: Family; readonly dst: Uint8Array; readonly priority: number;
+    /** IPv4: full datagram (send with IP_HDRINCL); IPv6: VRRP message (hop limit 255). */
+    readonly data: Uint8Array;
+  }
+  /** Add VIPs, eVIPs, virtual routes and rules (and accept-mode firewall) of the instance. */
+  | { readonly type: 'addVips'; readonly instance: string }
+  | { readonly type: 'removeVips'; readonly instance: string }
+  /** `repeat` GARPs / NAs for every VIP and eVIP of the instance. */
+  | { readonly type: 'sendGarp'; readonly instance: string; readonly repeat: number; readonly reason: GarpReason }
+  /** Unicast instance leaving FAULT: one GARP / NA for its own source address. */
+  | { readonly type: 'sendGarpSource'; readonly instance: string; readonly address: Uint8Array }
+  /** Scripts and FIFO: `INSTANCE name STATE priority` or `GROUP name STATE 0`. */
+  | {
+    readonly type: 'notify'; readonly scope: 'INSTANCE' | 'GROUP'; readonly name: string;
+    readonly state: NotifyState; readonly priority: number;
+  }
+  | { readonly type: 'priorityChange'; readonly instance: string; readonly from: number; readonly to: number }
+  /** An advert was rejected (count it per reason, log rate-limited). */
+  | { readonly type: 'rxDrop'; readonly instance: string; readonly reason: DecodeReason; readonly message: string }
+  | {
+    readonly type: 'event'; readonly instance: string; readonly event: VrrpEvent;
+    readonly from?: Uint8Array; readonly priority?: number; readonly ours?: number;
+    readonly forcingElection?: boolean; readonly intervalMs?: number;
+  };
+
+export interface Step {
+  readonly effects: Effect[];
+  /** When to call `handle(deadline, { type: 'tick' })`; undefined = no timer pending. */
+  readonly deadline: number | undefined;
+}
+
+export interface InstanceStats {
+  advertsSent: number;
+  advertsReceived: number;
+  priZeroSent: number;
+  priZeroReceived: number;
+  becomeMaster: number;
+  releaseMaster: number;
+  transitions: number;
+  readonly rxErrors: Record<DecodeReason, number>;
+}
