@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+/**
+ * keepalived-ts command line. keepalived's flags where they exist (-f, -t, -i, -n, -l, -D, ...).
+ * This file only parses argv and hands over to the command's module.
+ */
+import { existsSync } from 'node:fs';
+import { loadConfig, defaultConfigId } from './config/load.js';
+import { hostMachine } from './config/machine.js';
+import { formatDiagnostic, severityOf } from './config/diagnostics.js';
+
+const DEFAULT_CONF = '/etc/keepalived/keepalived.conf';
+
+interface Args {
+  file: string;
+  configId?: string;
+  configTest: boolean;
+  dumpConf: boolean;
+  strict: boolean;
+  allConfig: boolean;
+}
+
+function usage(): string {
+  return [
+    'Usage: keepalived-ts [OPTION...]',
+    '  -f, --use-file=FILE      configuration file (default /etc/keepalived/keepalived.conf)',
+    '  -t, --config-test        check the configuration and exit (keepalived exit codes)',
+    '  -i, --config-id ID       id for @ID conditional lines (default: short host name)',
+    '  -e, --all-config         apply every include check',
+    '      --strict             with -t: any diagnostic is an error',
+    '      --dump-conf          print the resolved configuration as JSON and exit',
+    '  -v, --version            print the version',
+    '  -h, --help               this help',
+  ].join('\n');
+}
+
+function parseArgs(argv: string[]): Args | number {
+  const a: Args = { file: DEFAULT_CONF, configTest: false, dumpConf: false, strict: false, allConfig: false };
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i]!;
+    let inline: string | undefined;
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    if (eq !== -1) {
+      inline = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    }
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`option ${arg} needs a value`);
+      return v;
+    };
+    if (/^-[a-zA-Z]{2,}$/.test(arg) && !['-f', '-i'].includes(arg.slice(0, 2))) {
+      // bundled short flags: -nlD
+      argv.splice(i + 1, 0, ...arg.slice(2).split('').map((c) => `-${c}`));
+      arg = arg.slice(0, 2);
+    } else if (/^-[fi].+/.test(arg)) {
+      inline = arg.slice(2);
+      arg = arg.slice(0, 2);
+    }
+    switch (arg) {
+      case '-f': case '--use-file': a.file = value(); break;
+      case '-t': case '--config-test': a.configTest = true; break;
+      case '-i': case '--config-id': a.configId = value(); break;
+      case '-e': case '--all-config': a.allConfig = true; break;
+      case '--strict': a.strict = true; break;
+      case '--dump-conf': a.dumpConf = true; break;
+      case '-v': case '--version': process.stdout.write('keepalived-ts 0.1.0\n'); return 0;
+      case '-h': case '--help': process.stdout.write(`${usage()}\n`); return 0;
+      // accepted keepalived flags that do not change -t / --dump-conf
+      case '-n': case '--dont-fork': case '-l': case '--log-console': case '-D': case '--log-detail':
+      case '-P': case '--vrrp': case '-C': case '--check': case '-B': case '--no_bfd':
+        break;
+      default:
+        process.stderr.write(`keepalived-ts: unknown option ${arg}\n${usage()}\n`);
+        return 1;
+    }
+  }
+  return a;
+}
+
+function main(argv: string[]): number {
+  let args: Args | number;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`keepalived-ts: ${(e as Error).message}\n`);
+    return 1;
+  }
+  if (typeof args === 'number') return args;
+  if (!args.configTest && !args.dumpConf) {
+    process.stderr.write('keepalived-ts: the daemon is not available in this build yet; use -t or --dump-conf\n');
+    return 1;
+  }
+  if (!existsSync(args.file)) {
+    // Deliberate difference: keepalived -t exits 0 for a missing file (keepalived#955).
+    process.stderr.write(`${args.file}: configuration file not found [CONFIG_FILE]\n`);
+    return 1;
+  }
+  const result = loadConfig(args.file, {
+    configId: args.configId ?? defaultConfigId(),
+    allIncludeChecks: args.allConfig,
+    machine: hostMachine(),
+  });
+  if (args.dumpConf) {
+    process.stdout.write(`${JSON.stringify(result.config, jsonReplacer, 2)}\n`);
+  }
+  const shown = result.diagnostics.list.filter((d) => severityOf(d) !== 'info' || d.code === 'CONFIG_UNSUPPORTED' || d.code === 'CONFIG_INCLUDE');
+  for (const d of shown) process.stderr.write(`${formatDiagnostic(d, result.sources)}\n`);
+  if (args.configTest) {
+    if (args.strict && result.diagnostics.list.some((d) => severityOf(d) !== 'info' || d.code === 'CONFIG_UNSUPPORTED')) return Math.max(5, result.diagnostics.configTestExitCode());
+    return result.diagnostics.configTestExitCode();
+  }
+  return 0;
+}
+
+/** Addresses print as text in --dump-conf. */
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (value && typeof value === 'object' && 'bytes' in value && 'family' in value) {
+    const v = value as { bytes: Uint8Array; family: string; prefixLen?: number };
+    const text = formatAddr(v.bytes);
+    return v.prefixLen !== undefined ? `${text}/${v.prefixLen}` : text;
+  }
+  return value;
+}
+
+import { formatIp } from './util/ip.js';
+const formatAddr = (b: Uint8Array) => formatIp(b);
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,214 @@
+/** global_defs (keepalived/core/global_parser.c): keywords, defaults. */
+import { parseIp, isMulticast } from '../util/ip.js';
+import { argInt, argScript, flag, int, ip, mark, need, seconds, str, table, unsupported, values, argWord } from './kw.js';
+import type { Draft, Keyword, ParseCtx } from './parser.js';
+import { lineLoc, type Line } from './reader.js';
+
+export function globalDefaults(): Draft {
+  return {
+    notificationEmail: [],
+    smtpConnectTimeoutMs: 30_000,
+    enableScriptSecurity: false,
+    vrrpSkipCheckAdvAddr: false,
+    vrrpStrict: false,
+    vrrpGarpMasterDelayMs: 5_000,
+    vrrpGarpMasterRepeat: 5,
+    vrrpGarpMasterRefreshMs: 0,
+    vrrpGarpMasterRefreshRepeat: 1,
+    vrrpGarpIntervalMs: 0,
+    vrrpGnaIntervalMs: 0,
+    vrrpMinGarp: false,
+    vrrpHigherPrioSendAdvert: false,
+    vrrpLowerPrioNoAdvert: false,
+    vrrpVersion: 2,
+    vrrpMcastGroup4: parseIp('224.0.0.18'),
+    vrrpMcastGroup6: parseIp('ff02::12'),
+    vrrpCheckUnicastSrc: false,
+    vrrpStartupDelayMs: 0,
+    vrrpDownTimerAdverts: 3,
+    vrrpNotifyPriorityChanges: false,
+    v3ChecksumAsV2: false,
+    dynamicInterfaces: false,
+    lvsFlush: false,
+    lvsFlushOnStop: false,
+    reloadCheckConfig: false,
+    childWaitTimeMs: 5_000,
+  };
+}
+
+const fifo = (field: string): Keyword => ({
+  handler: (ctx, line, d) => {
+    const path = need(ctx, line, 1);
+    if (path === undefined) return;
+    d[field] = { path, ...(line.words[2] ? { user: line.words[2] } : {}), ...(line.words[3] ? { group: line.words[3] } : {}), loc: lineLoc(line, 1) };
+  },
+});
+
+const mcastGroup = (field: string, family: 'inet' | 'inet6'): Keyword => ({
+  handler: (ctx, line, d) => {
+    const w = need(ctx, line, 1);
+    if (w === undefined) return;
+    const a = parseIp(w);
+    if (!a || a.family !== family || !isMulticast(a)) {
+      ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `${line.words[0]} address '${w}' is not a valid ${family === 'inet' ? 'IPv4' : 'IPv6'} multicast address`, lineLoc(line, 1));
+      return;
+    }
+    d[field] = a;
+  },
+});
+
+function lvsSyncDaemon(ctx: ParseCtx, line: Line, d: Draft): void {
+  const ifname = need(ctx, line, 1);
+  if (ifname === undefined) return;
+  const sd: Record<string, unknown> = { interface: ifname, loc: lineLoc(line, 0) };
+  let i = 2;
+  if (line.words[i] && !['id', 'maxlen', 'port', 'ttl', 'group', 'inst'].includes(line.words[i]!)) sd.instance = line.words[i++];
+  for (; i < line.words.length; i++) {
+    const k = line.words[i]!;
+    if (k === 'inst') sd.instance = line.words[++i];
+    else if (k === 'id') sd.syncId = argInt(ctx, line, ++i, 0, 255);
+    else if (k === 'maxlen') sd.maxLen = argInt(ctx, line, ++i, 1, 65535 - 20 - 8);
+    else if (k === 'port') sd.port = argInt(ctx, line, ++i, 1, 65535);
+    else if (k === 'ttl') sd.ttl = argInt(ctx, line, ++i, 1, 255);
+    else if (k === 'group') {
+      const a = parseIp(line.words[++i] ?? '');
+      if (!a) ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid lvs_sync_daemon group '${line.words[i]}'`, lineLoc(line, i));
+      else sd.group = a;
+    } else ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `unknown lvs_sync_daemon option '${k}'`, lineLoc(line, i));
+  }
+  d.lvsSyncDaemon = sd;
+}
+
+function lvsTimeouts(ctx: ParseCtx, line: Line, d: Draft): void {
+  const t: Record<string, number | undefined> = {};
+  for (let i = 1; i < line.words.length; i++) {
+    const k = line.words[i]!;
+    if (k === 'tcp' || k === 'tcpfin' || k === 'udp') t[`${k}S`] = argInt(ctx, line, ++i, 0, 31 * 24 * 3600);
+    else ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `unknown lvs_timeouts option '${k}'`, lineLoc(line, i));
+  }
+  d.lvsTimeouts = t;
+}
+
+const scriptUser: Keyword = {
+  handler: (ctx, line, d) => {
+    const user = need(ctx, line, 1);
+    if (user === undefined) return;
+    d.scriptUser = { user, ...(line.words[2] ? { group: line.words[2].replace(/^:/, '') } : {}) };
+  },
+};
+
+const gScript = (field: string): Keyword => ({
+  handler: (ctx, line, d) => {
+    const s = argScript(ctx, line);
+    if (s) d[field] = s;
+  },
+});
+
+const UNSUPPORTED_GLOBAL = [
+  // SNMP and DBus
+  'snmp_socket', 'enable_traps', 'enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker', 'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_dbus', 'dbus_service_name',
+  // process scheduling knobs of keepalived's child processes
+  'process_names', 'process_name', 'vrrp_process_name', 'checker_process_name', 'lvs_process_name', 'bfd_process_name',
+  'vrrp_priority', 'checker_priority', 'bfd_priority', 'vrrp_no_swap', 'checker_no_swap', 'bfd_no_swap',
+  'vrrp_rt_priority', 'checker_rt_priority', 'bfd_rt_priority', 'vrrp_cpu_affinity', 'checker_cpu_affinity', 'bfd_cpu_affinity',
+  'vrrp_rlimit_rtime', 'checker_rlimit_rtime', 'bfd_rlimit_rtime', 'vrrp_rlimit_rttime', 'checker_rlimit_rttime', 'bfd_rlimit_rttime', 'min_auto_priority_delay',
+  // firewalling for no_accept / VMAC
+  'vrrp_iptables', 'vrrp_ipsets', 'nftables', 'nftables_priority', 'nftables_counters', 'nftables_ifindex', 'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark',
+  // buffers and netlink tuning
+  'vrrp_netlink_cmd_rcv_bufs', 'vrrp_netlink_cmd_rcv_bufs_force', 'vrrp_netlink_monitor_rcv_bufs', 'vrrp_netlink_monitor_rcv_bufs_force',
+  'lvs_netlink_cmd_rcv_bufs', 'lvs_netlink_cmd_rcv_bufs_force', 'lvs_netlink_monitor_rcv_bufs', 'lvs_netlink_monitor_rcv_bufs_force',
+  'process_monitor_rcv_bufs', 'process_monitor_rcv_bufs_force', 'vrrp_rx_bufs_policy', 'vrrp_rx_bufs_multiplier',
+  // misc
+  'vmac_prefix', 'vmac_addr_prefix', 'vrrp_garp_extra_if', 'vrrp_vmac_garp_intvl', 'disable_local_igmp', 'vrrp_owner_ignore_adverts', 'log_unknown_vrids',
+  'fifo_write_vrrp_states_on_reload', 'use_symlink_paths', 'set_supplementary_groups', 'checker_log_all_failures', 'no_email_faults', 'no_checker_emails',
+  'rs_init_notifies', 'reload_time_file', 'reload_repeat', 'reload_file', 'config_save_dir', 'tmp_config_directory', 'data_use_instance', 'net_namespace_ipvs',
+  'startup_script_timeout', 'shutdown_script_timeout', 'iproute_usr_dir', 'iproute_etc_dir', 'vrrp_delay_after_boot',
+];
+
+export const globalDefsTable = table({
+  router_id: str('routerId'),
+  notification_email: values('notificationEmail', (_ctx, l) => l.words.join(' ')),
+  notification_email_from: str('notificationEmailFrom'),
+  smtp_server: {
+    handler: (ctx, line, d) => {
+      const host = need(ctx, line, 1);
+      if (host === undefined) return;
+      const port = line.words[2] !== undefined ? argInt(ctx, line, 2, 1, 65535) : 25;
+      d.smtpServer = { host, port: port ?? 25 };
+    },
+  },
+  smtp_helo_name: str('smtpHeloName'),
+  smtp_connect_timeout: seconds('smtpConnectTimeoutMs', 1, 1000),
+  smtp_alert: flag('smtpAlert'),
+  smtp_alert_vrrp: flag('smtpAlertVrrp'),
+  smtp_alert_checker: flag('smtpAlertChecker'),
+  enable_script_security: mark('enableScriptSecurity'),
+  script_user: scriptUser,
+  vrrp_skip_check_adv_addr: mark('vrrpSkipCheckAdvAddr'),
+  vrrp_strict: mark('vrrpStrict'),
+  vrrp_garp_master_delay: seconds('vrrpGarpMasterDelayMs', 0, 86400),
+  vrrp_garp_master_repeat: int('vrrpGarpMasterRepeat', 1, 65535),
+  vrrp_garp_master_refresh: seconds('vrrpGarpMasterRefreshMs', 0, 86400),
+  vrrp_garp_master_refresh_repeat: int('vrrpGarpMasterRefreshRepeat', 1, 65535),
+  vrrp_garp_lower_prio_delay: seconds('vrrpGarpLowerPrioDelayMs', 0, 86400),
+  vrrp_garp_lower_prio_repeat: int('vrrpGarpLowerPrioRepeat', 0, 65535),
+  vrrp_garp_interval: seconds('vrrpGarpIntervalMs', 0.000001, 1),
+  vrrp_gna_interval: seconds('vrrpGnaIntervalMs', 0.000001, 1),
+  vrrp_min_garp: flag('vrrpMinGarp'),
+  vrrp_higher_prio_send_advert: flag('vrrpHigherPrioSendAdvert'),
+  vrrp_lower_prio_no_advert: flag('vrrpLowerPrioNoAdvert'),
+  vrrp_version: int('vrrpVersion', 2, 3),
+  vrrp_mcast_group4: mcastGroup('vrrpMcastGroup4', 'inet'),
+  vrrp_mcast_group6: mcastGroup('vrrpMcastGroup6', 'inet6'),
+  vrrp_check_unicast_src: mark('vrrpCheckUnicastSrc'),
+  vrrp_startup_delay: seconds('vrrpStartupDelayMs', 0, 3600),
+  vrrp_down_timer_adverts: int('vrrpDownTimerAdverts', 1, 100),
+  vrrp_notify_priority_changes: flag('vrrpNotifyPriorityChanges'),
+  v3_checksum_as_v2: flag('v3ChecksumAsV2'),
+  default_interface: str('defaultInterface'),
+  dynamic_interfaces: { handler: (_c, _l, d) => (d.dynamicInterfaces = true) },
+  notify_fifo: fifo('notifyFifo'),
+  notify_fifo_script: gScript('notifyFifoScript'),
+  vrrp_notify_fifo: fifo('vrrpNotifyFifo'),
+  vrrp_notify_fifo_script: gScript('vrrpNotifyFifoScript'),
+  lvs_notify_fifo: fifo('lvsNotifyFifo'),
+  lvs_notify_fifo_script: gScript('lvsNotifyFifoScript'),
+  lvs_sync_daemon: { handler: lvsSyncDaemon },
+  lvs_flush: mark('lvsFlush'),
+  lvs_flush_on_stop: mark('lvsFlushOnStop'),
+  lvs_flush_onstop: mark('lvsFlushOnStop'),
+  lvs_timeouts: { handler: lvsTimeouts },
+  max_auto_priority: {
+    handler: (ctx, line, d) => {
+      const v = line.words[1] === undefined ? 99 : argInt(ctx, line, 1, -1, 99);
+      if (v !== undefined) d.maxAutoPriority = v;
+    },
+  },
+  startup_script: gScript('startupScript'),
+  shutdown_script: gScript('shutdownScript'),
+  reload_check_config: { handler: (_c, _l, d) => (d.reloadCheckConfig = true) },
+  umask: {
+    handler: (ctx, line, d) => {
+      const w = need(ctx, line, 1);
+      if (w === undefined) return;
+      const n = /^0[0-7]*$|^[1-9][0-9]*$|^0x[0-9a-f]+$/i.test(w) ? Number(w.startsWith('0') && !/^0x/i.test(w) ? parseInt(w, 8) : w) : NaN;
+      if (Number.isNaN(n) || n > 0o777) ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid umask '${w}'`, lineLoc(line, 1));
+      else d.umask = n;
+    },
+  },
+  random_seed: int('randomSeed', 0, 0xffffffff),
+  include_check: {
+    handler: (ctx, line) => {
+      let bits = line.words.length === 1 ? 15 : 0;
+      for (let i = 1; i < line.words.length; i++) {
+        const w = line.words[i]!.replace(/^[+-]/, '');
+        const v = argWord(ctx, line, i, ['read', 'match', 'wildcard_match', 'brace_match']);
+        const bit = w === 'read' ? 1 : w === 'match' ? 2 : w === 'wildcard_match' ? 4 : w === 'brace_match' ? 8 : 0;
+        if (v !== undefined || bit) bits = line.words[i]!.startsWith('-') ? bits & ~bit : bits | bit;
+      }
+      ctx.reader.includeCheck = bits;
+    },
+  },
+  json_version: unsupported(),
+  ...Object.fromEntries(UNSUPPORTED_GLOBAL.map((k) => [k, unsupported()])),
+});

@@ -1,0 +1,357 @@
+/** virtual_server_group, virtual_server, real_server and the checkers (keepalived/check/check_*.c). */
+import { parseIp, formatIp } from '../util/ip.js';
+import { argInt, argScript, argSeconds, argWord, flag, int, ip, mark, need, script, seconds, str, table, unsupported } from './kw.js';
+import type { Draft, Keyword, KeywordTable, ParseCtx } from './parser.js';
+import { lineLoc, type Line } from './reader.js';
+
+export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'sh', 'mh', 'dh', 'fo', 'ovf', 'lblcr', 'sed', 'nq', 'twos'] as const;
+
+// ------------------------------------------------------------------ virtual_server_group
+
+export function parseVsgEntry(ctx: ParseCtx, l: Line): Draft | undefined {
+  const w = l.words;
+  if (w[0] === 'fwmark') {
+    const mark = argInt(ctx, l, 1, 1, 0xffffffff);
+    if (mark === undefined) return undefined;
+    const fam = w[2];
+    if (fam !== undefined && fam !== 'inet' && fam !== 'inet6') ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `unknown fwmark family '${fam}'`, lineLoc(l, 2));
+    return { fwmark: mark, ...(fam === 'inet' || fam === 'inet6' ? { family: fam } : {}), loc: lineLoc(l, 0) };
+  }
+  const spec = w[0]!;
+  let first = parseIp(spec);
+  let last = first;
+  if (!first) {
+    // a.b.c.d-e, a.b.c.d-e.f.g.h, or net/len
+    const range = /^(.+)-([0-9a-fA-F.:]+)$/.exec(spec);
+    const slash = /^(.+)\/([0-9]+)$/.exec(spec);
+    if (range) {
+      first = parseIp(range[1]!);
+      if (first) {
+        const end = range[2]!;
+        if (first.family === 'inet' && /^[0-9]+$/.test(end)) {
+          const b = Uint8Array.from(first.bytes);
+          b[3] = Number(end);
+          last = Number(end) <= 255 && Number(end) >= first.bytes[3]! ? { family: 'inet', bytes: b } : undefined;
+        } else if (first.family === 'inet6' && /^[0-9a-fA-F]{1,4}$/.test(end)) {
+          const b = Uint8Array.from(first.bytes);
+          const n = parseInt(end, 16);
+          b[14] = n >> 8;
+          b[15] = n & 0xff;
+          last = { family: 'inet6', bytes: b };
+        } else last = parseIp(end);
+      }
+    } else if (slash) {
+      const base = parseIp(slash[1]!);
+      const len = Number(slash[2]);
+      const max = base?.family === 'inet' ? 32 : 128;
+      if (base && len <= max) {
+        const lo = Uint8Array.from(base.bytes);
+        const hi = Uint8Array.from(base.bytes);
+        for (let bit = len; bit < max; bit++) {
+          lo[bit >> 3]! &= ~(0x80 >> (bit & 7));
+          hi[bit >> 3]! |= 0x80 >> (bit & 7);
+        }
+        first = { family: base.family, bytes: lo };
+        last = { family: base.family, bytes: hi };
+      }
+    }
+  }
+  if (!first || !last || first.family !== last.family) {
+    ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid virtual server group entry '${spec}'`, lineLoc(l, 0));
+    return undefined;
+  }
+  const port = w[1] !== undefined ? argInt(ctx, l, 1, 0, 65535) : undefined;
+  return { first, last, ...(port !== undefined ? { port } : {}), loc: lineLoc(l, 0) };
+}
+
+// ------------------------------------------------------------------ checkers
+
+const checkerCommon: Record<string, Keyword> = {
+  connect_ip: ip('connectIp'),
+  connect_port: int('connectPort', 1, 65535),
+  bindto: ip('bindto'),
+  bind_port: int('bindPort', 1, 65535),
+  bind_if: str('bindIf'),
+  connect_timeout: seconds('connectTimeoutMs', 0.001, 86400),
+  fwmark: int('fwmark', 1, 0xffffffff),
+  retry: int('retry', 0, 2 ** 31 - 1),
+  nb_get_retry: int('retry', 0, 2 ** 31 - 1),
+  delay_before_retry: seconds('delayBeforeRetryMs', 0, 86400),
+  warmup: seconds('warmupMs', 0, 86400),
+  delay_loop: seconds('delayLoopMs', 0.001, 86400),
+  alpha: flag('alpha'),
+  log_all_failures: flag('logAllFailures'),
+};
+
+function statusCodes(ctx: ParseCtx, line: Line, d: Draft): void {
+  const list = (d.statusCode as { from: number; to: number }[] | undefined) ?? [];
+  for (let i = 1; i < line.words.length; i++) {
+    const m = /^([0-9]+)(?:-([0-9]+))?$/.exec(line.words[i]!);
+    const from = m ? Number(m[1]) : NaN;
+    const to = m ? Number(m[2] ?? m[1]) : NaN;
+    if (!m || from < 100 || to > 599 || from > to) {
+      ctx.report('CONFIG_RANGE', 'GENERAL_ERROR', `status_code '${line.words[i]}' is not a code or range within 100..599`, lineLoc(line, i));
+      continue;
+    }
+    list.push({ from, to });
+  }
+  d.statusCode = list;
+}
+
+const urlTable = table({
+  path: str('path'),
+  digest: {
+    handler: (ctx, line, d) => {
+      const v = need(ctx, line, 1);
+      if (v === undefined) return;
+      if (!/^[0-9a-fA-F]{32}$/.test(v)) ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `digest '${v}' is not 32 hexadecimal characters (an MD5 sum)`, lineLoc(line, 1));
+      else d.digest = v.toLowerCase();
+    },
+  },
+  status_code: { handler: statusCodes },
+  virtualhost: str('virtualhost'),
+  regex: str('regex'),
+  regex_no_match: mark('regexNoMatch'),
+  regex_options: unsupported(),
+  regex_stack: unsupported(),
+  regex_min_offset: unsupported(),
+  regex_max_offset: unsupported(),
+  tls_compliant: unsupported(),
+});
+
+const httpTable = table({
+  ...checkerCommon,
+  url: {
+    sub: urlTable,
+    open: (_ctx, line, d) => {
+      const u: Draft = { statusCode: [], regexNoMatch: false, loc: lineLoc(line, 0) };
+      (d.url as Draft[]).push(u);
+      return u;
+    },
+  },
+  http_protocol: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, ['1.0', '1.0C', '1.0c', '1.1']); if (v) d.httpProtocol = v === '1.0c' ? '1.0C' : v; } },
+  virtualhost: str('virtualhost'),
+  fast_recovery: flag('fastRecovery'),
+  enable_sni: flag('enableSni'),
+  sni_name: unsupported(),
+  tls_compliant: unsupported(),
+});
+
+const checkerTables: Record<string, { table: KeywordTable; defaults: () => Draft }> = {
+  TCP_CHECK: { table: table(checkerCommon), defaults: () => ({}) },
+  HTTP_GET: { table: httpTable, defaults: () => ({ url: [] }) },
+  SSL_GET: { table: httpTable, defaults: () => ({ url: [] }) },
+  MISC_CHECK: {
+    table: table({
+      ...checkerCommon,
+      misc_path: script('miscPath'),
+      misc_timeout: seconds('miscTimeoutMs', 0.001, 86400),
+      misc_dynamic: mark('miscDynamic'),
+      user: { handler: (ctx, line, d) => { const u = need(ctx, line, 1); if (u) d.user = { user: u, ...(line.words[2] ? { group: line.words[2] } : {}) }; } },
+    }),
+    defaults: () => ({ miscDynamic: false }),
+  },
+  SMTP_CHECK: {
+    table: table({
+      ...checkerCommon,
+      helo_name: str('heloName'),
+      host: { sub: table(checkerCommon), open: (ctx, line) => { ctx.report('CONFIG_DEPRECATED', 'OK', `'host' blocks in SMTP_CHECK are deprecated; use one SMTP_CHECK per host`, lineLoc(line, 0)); return {}; } },
+    }),
+    defaults: () => ({}),
+  },
+  DNS_CHECK: {
+    table: table({
+      ...checkerCommon,
+      type: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA', 'RRSIG', 'DNSKEY']); if (v) d.dnsType = v; } },
+      name: str('name'),
+    }),
+    defaults: () => ({ dnsType: 'SOA', name: '.' }),
+  },
+  UDP_CHECK: {
+    table: table({
+      ...checkerCommon,
+      payload: str('payload'),
+      require_reply: { handler: (_ctx, line, d) => { d.requireReply = line.words[1] ?? ''; } },
+      min_reply_length: int('minReplyLength', 0, 65535),
+      max_reply_length: int('maxReplyLength', 0, 65535),
+    }),
+    defaults: () => ({ minReplyLength: 0, maxReplyLength: 255 }),
+  },
+  PING_CHECK: { table: table(checkerCommon), defaults: () => ({}) },
+  FILE_CHECK: {
+    table: table({
+      ...checkerCommon,
+      track_file: str('trackFile'),
+      dynamic: mark('dynamic'),
+      weight: { handler: (ctx, line, d) => { const v = argInt(ctx, line, 1, -254, 254); if (v !== undefined) d.weight = v; if (line.words[2] === 'reverse') d.weightReverse = true; } },
+    }),
+    defaults: () => ({ dynamic: false, weightReverse: false }),
+  },
+  BFD_CHECK: { table: table({ ...checkerCommon, name: str('name') }), defaults: () => ({}) },
+};
+
+const checkerKeywords: Record<string, Keyword> = Object.fromEntries(
+  Object.entries(checkerTables).map(([type, spec]) => [
+    type,
+    {
+      sub: spec.table,
+      open: (_ctx: ParseCtx, line: Line, rs: Draft) => {
+        const c: Draft = { type, ...spec.defaults(), loc: lineLoc(line, 0) };
+        (rs.checkers as Draft[]).push(c);
+        return c;
+      },
+    } satisfies Keyword,
+  ]),
+);
+
+// ------------------------------------------------------------------ real_server
+
+const lbKind = (field: string): Keyword => ({
+  handler: (ctx, line, d) => {
+    const v = argWord(ctx, line, 1, ['NAT', 'DR', 'TUN']);
+    if (!v) return;
+    d[field] = v;
+    if (v === 'TUN' && line.words[2] === 'type') d.tunnelType = line.words.slice(3).join(' ');
+  },
+});
+
+const realServerTable = table({
+  weight: int('weight', 0, 2 ** 31 - 1),
+  lvs_method: lbKind('lvsMethod'),
+  notify_up: script('notifyUp'),
+  notify_down: script('notifyDown'),
+  uthreshold: int('uthreshold', 0, 2 ** 31 - 1),
+  lthreshold: int('lthreshold', 0, 2 ** 31 - 1),
+  inhibit_on_failure: flag('inhibitOnFailure'),
+  alpha: flag('alpha'),
+  retry: int('retry', 0, 2 ** 31 - 1),
+  delay_before_retry: seconds('delayBeforeRetryMs', 0, 86400),
+  warmup: seconds('warmupMs', 0, 86400),
+  connect_timeout: seconds('connectTimeoutMs', 0.001, 86400),
+  delay_loop: seconds('delayLoopMs', 0.001, 86400),
+  smtp_alert: flag('smtpAlert'),
+  virtualhost: str('virtualhost'),
+  snmp_name: unsupported(),
+  ...checkerKeywords,
+});
+
+function openRealServer(ctx: ParseCtx, line: Line, vs: Draft): Draft | undefined {
+  const w = need(ctx, line, 1);
+  if (w === undefined) return undefined;
+  const address = parseIp(w);
+  if (!address) {
+    ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid real server address '${w}' - skipping real server`, lineLoc(line, 1));
+    return undefined;
+  }
+  const port = line.words[2] !== undefined ? argInt(ctx, line, 2, 0, 65535) : undefined;
+  const rs: Draft = { address, ...(port !== undefined ? { port } : {}), checkers: [], loc: lineLoc(line, 0) };
+  (vs.realServers as Draft[]).push(rs);
+  return rs;
+}
+
+// ------------------------------------------------------------------ virtual_server
+
+const persistenceTimeout: Keyword = {
+  handler: (ctx, line, d) => {
+    if (line.words[1] === undefined) {
+      d.persistenceTimeoutS = 360;
+      return;
+    }
+    const v = argInt(ctx, line, 1, 1, 31 * 24 * 3600);
+    if (v !== undefined) d.persistenceTimeoutS = v;
+  },
+};
+
+const schedFlag = (name: string): Keyword => ({ handler: (_c, _l, d) => (d.schedFlags as string[]).push(name) });
+
+export const virtualServerTable = table({
+  lb_algo: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, SCHEDULERS); if (v) d.lbAlgo = v; } },
+  lvs_sched: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, SCHEDULERS); if (v) d.lbAlgo = v; } },
+  lb_kind: lbKind('lbKind'),
+  lvs_method: lbKind('lbKind'),
+  protocol: {
+    handler: (ctx, line, d) => {
+      const v = need(ctx, line, 1);
+      if (v === undefined) return;
+      const up = v.toUpperCase();
+      if (up === 'TCP' || up === 'UDP' || up === 'SCTP') d.protocol = up;
+      else ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `unknown protocol '${v}' (expected TCP|UDP|SCTP)`, lineLoc(line, 1));
+    },
+  },
+  persistence_timeout: persistenceTimeout,
+  persistence_granularity: str('persistenceGranularity'),
+  persistence_engine: str('persistenceEngine'),
+  ...Object.fromEntries(['flag-1', 'flag-2', 'flag-3', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback', 'ops', 'hashed'].map((f) => [f, schedFlag(f)])),
+  ha_suspend: mark('haSuspend'),
+  delay_loop: seconds('delayLoopMs', 0.001, 86400),
+  connect_timeout: seconds('connectTimeoutMs', 0.001, 86400),
+  retry: int('retry', 0, 2 ** 31 - 1),
+  delay_before_retry: seconds('delayBeforeRetryMs', 0, 86400),
+  warmup: seconds('warmupMs', 0, 86400),
+  alpha: mark('alpha'),
+  omega: mark('omega'),
+  quorum: int('quorum', 1, 2 ** 31 - 1),
+  hysteresis: int('hysteresis', 0, 2 ** 31 - 1),
+  quorum_up: script('quorumUp'),
+  quorum_down: script('quorumDown'),
+  sorry_server: {
+    handler: (ctx, line, d) => {
+      const w = need(ctx, line, 1);
+      if (w === undefined) return;
+      const address = parseIp(w);
+      if (!address) return void ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid sorry_server address '${w}'`, lineLoc(line, 1));
+      const port = line.words[2] !== undefined ? argInt(ctx, line, 2, 0, 65535) : undefined;
+      d.sorryServer = { address, ...(port !== undefined ? { port } : {}), loc: lineLoc(line, 0) };
+    },
+  },
+  sorry_server_inhibit: mark('sorryServerInhibit'),
+  sorry_server_lvs_method: lbKind('sorryServerLvsMethod'),
+  inhibit_on_failure: mark('inhibitOnFailure'),
+  virtualhost: str('virtualhost'),
+  smtp_alert: flag('smtpAlert'),
+  weight: int('weight', 0, 2 ** 31 - 1),
+  ip_family: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, ['inet', 'inet6']); if (v) d.ipFamily = v; } },
+  snmp_name: unsupported(),
+  real_server: { sub: realServerTable, open: openRealServer },
+});
+
+export function openVirtualServer(ctx: ParseCtx, line: Line): Draft | undefined {
+  const base: Draft = {
+    loc: lineLoc(line, 0),
+    schedFlags: [],
+    haSuspend: false,
+    delayLoopMs: 60_000,
+    alpha: false,
+    omega: false,
+    quorum: 1,
+    hysteresis: 0,
+    sorryServerInhibit: false,
+    inhibitOnFailure: false,
+    weight: 1,
+    realServers: [],
+  };
+  const w1 = need(ctx, line, 1);
+  if (w1 === undefined) return undefined;
+  if (w1 === 'fwmark') {
+    const mark = argInt(ctx, line, 2, 1, 0xffffffff);
+    if (mark === undefined) return undefined;
+    return { ...base, fwmark: mark };
+  }
+  if (w1 === 'group') {
+    const name = need(ctx, line, 2);
+    if (name === undefined) return undefined;
+    return { ...base, group: name };
+  }
+  const address = parseIp(w1);
+  if (!address) {
+    ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid virtual server address '${w1}' - skipping virtual server`, lineLoc(line, 1));
+    return undefined;
+  }
+  const port = line.words[2] !== undefined ? argInt(ctx, line, 2, 0, 65535) : undefined;
+  return { ...base, address, ...(port !== undefined ? { port } : {}) };
+}
+
+export const describeVs = (vs: Draft): string =>
+  vs.fwmark !== undefined ? `FWM ${vs.fwmark as number}` : vs.group !== undefined ? `group ${vs.group as string}` : `${formatIp(vs.address as never)}:${(vs.port as number | undefined) ?? 0}`;
+
+export { argScript, argSeconds };

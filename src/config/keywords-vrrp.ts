@@ -1,0 +1,332 @@
+/** vrrp_instance, vrrp_sync_group, vrrp_script, track_file, vrrp_track_process (keepalived/vrrp/vrrp_parser.c). */
+import { parseIp, type IpAddress } from '../util/ip.js';
+import { argInt, argScript, argSeconds, argWord, flag, int, ip, mark, need, script, seconds, str, table, unsupported, unsupportedValues, values } from './kw.js';
+import { parseAddressEntry, parseRouteEntry, parseRuleEntry, parseUnicastPeer, trackRef } from './entries.js';
+import type { Draft, Keyword, ParseCtx } from './parser.js';
+import { lineLoc, type Line } from './reader.js';
+
+// ------------------------------------------------------------------ vrrp_instance
+
+/** Note the first address-bearing keyword: it fixes the instance's family (§c.5). */
+function noteFamily(ctx: ParseCtx, d: Draft, addr: IpAddress, line: Line, word: number): boolean {
+  const fam = d.familyFrom as { family: string } | undefined;
+  if (!fam) {
+    d.familyFrom = { family: addr.family, loc: lineLoc(line, word) };
+    return true;
+  }
+  if (fam.family !== addr.family) {
+    ctx.report('CONFIG_CONFLICT', 'GENERAL_ERROR', `address family of '${line.words[word]}' does not match the instance's ${fam.family === 'inet' ? 'IPv4' : 'IPv6'} addresses - ignoring`, lineLoc(line, word));
+    return false;
+  }
+  return true;
+}
+
+const familyIp = (field: string): Keyword => ({
+  handler: (ctx, line, d) => {
+    const w = need(ctx, line, 1);
+    if (w === undefined) return;
+    const a = parseIp(w);
+    if (!a) {
+      ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid ${line.words[0]} address '${w}'`, lineLoc(line, 1));
+      return;
+    }
+    if (noteFamily(ctx, d, a, line, 1)) d[field] = a;
+  },
+});
+
+const trackBlock = (field: string, min: number, max: number): Keyword => values(field, trackRef(min, max));
+
+const notifyKeywords = {
+  notify_master: script('notifyMaster'),
+  notify_backup: script('notifyBackup'),
+  notify_fault: script('notifyFault'),
+  notify_stop: script('notifyStop'),
+  notify: script('notify'),
+};
+
+const garpKeywords = {
+  garp_master_delay: seconds('garpMasterDelayMs', 0, 86400),
+  garp_master_repeat: int('garpMasterRepeat', 1, 65535),
+  garp_master_refresh: seconds('garpMasterRefreshMs', 0, 86400),
+  garp_master_refresh_repeat: int('garpMasterRefreshRepeat', 1, 65535),
+  garp_lower_prio_delay: seconds('garpLowerPrioDelayMs', 0, 86400),
+  garp_lower_prio_repeat: int('garpLowerPrioRepeat', 0, 65535),
+};
+
+const authentication = table({
+  auth_type: {
+    handler: (ctx, line, d) => {
+      const v = argWord(ctx, line, 1, ['PASS', 'AH']);
+      if (v) d.authType = v;
+    },
+  },
+  auth_pass: {
+    handler: (ctx, line, d) => {
+      const v = need(ctx, line, 1);
+      if (v === undefined) return;
+      if (Buffer.byteLength(v, 'latin1') > 8) {
+        ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `password of more than 8 characters is truncated to 8`, lineLoc(line, 1));
+      }
+      d.authPass = v.slice(0, 8);
+    },
+  },
+});
+
+const virtualIps = (field: string): Keyword => ({
+  handler: (ctx, line, d) => {
+    const list = (d[field] as unknown[] | undefined) ?? [];
+    for (const l of ctx.readValueBlock(line)) {
+      const e = parseAddressEntry(ctx, l);
+      if (!e) continue;
+      if (field === 'virtualIpaddress' && !noteFamily(ctx, d, e.address, l, 0)) continue;
+      list.push(e);
+    }
+    d[field] = list;
+  },
+});
+
+const useVmac: Keyword = {
+  handler: (_ctx, line, d) => {
+    const v: Record<string, unknown> = { loc: lineLoc(line, 0) };
+    for (const w of line.words.slice(1)) {
+      if (/^([0-9a-f]{1,2}:){4,5}[0-9a-f]{1,2}$/i.test(w)) v.mac = w;
+      else if (w !== 'netlink_notify_msg' && w !== 'group') v.name ??= w;
+    }
+    d.useVmac = v;
+  },
+};
+
+export const vrrpInstanceTable = table({
+  state: {
+    handler: (ctx, line, d) => {
+      const v = line.words[1];
+      if (v === 'MASTER' || v === 'BACKUP') d.state = v;
+      else ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `unknown state '${v ?? ''}', defaulting to BACKUP`, lineLoc(line, 1));
+    },
+  },
+  interface: str('interface'),
+  virtual_router_id: int('virtualRouterId', 1, 255),
+  priority: int('priority', 1, 255),
+  advert_int: {
+    handler: (ctx, line, d) => {
+      const v = argSeconds(ctx, line, 1, 0.01, 255);
+      if (v !== undefined) d.advertIntMs = v;
+    },
+  },
+  version: int('version', 2, 3),
+  authentication: { sub: authentication, open: (_ctx, line, d) => (d.authentication = { loc: lineLoc(line, 0) }) as Draft },
+  virtual_ipaddress: virtualIps('virtualIpaddress'),
+  virtual_ipaddress_excluded: virtualIps('virtualIpaddressExcluded'),
+  virtual_routes: values('virtualRoutes', parseRouteEntry),
+  virtual_rules: values('virtualRules', parseRuleEntry),
+  unicast_src_ip: familyIp('unicastSrcIp'),
+  unicast_peer: {
+    handler: (ctx, line, d) => {
+      const list = (d.unicastPeer as unknown[] | undefined) ?? [];
+      for (const l of ctx.readValueBlock(line)) {
+        const p = parseUnicastPeer(ctx, l);
+        if (p && noteFamily(ctx, d, p.address, l, 0)) list.push(p);
+      }
+      d.unicastPeer = list;
+    },
+  },
+  unicast_ttl: int('unicastTtl', 0, 255),
+  unicast_fault_no_peer: mark('unicastFaultNoPeer'),
+  check_unicast_src: mark('checkUnicastSrc'),
+  old_unicast_checksum: unsupported(),
+  mcast_src_ip: familyIp('mcastSrcIp'),
+  mcast_dst_ip: familyIp('mcastDstIp'),
+  track_src_ip: mark('trackSrcIp'),
+  nopreempt: mark('nopreempt'),
+  preempt: mark('nopreempt', false),
+  preempt_delay: seconds('preemptDelayMs', 0, 1000),
+  track_interface: trackBlock('trackInterface', -254, 254),
+  track_script: trackBlock('trackScript', -253, 253),
+  track_file: trackBlock('trackFile', -254, 254),
+  track_process: trackBlock('trackProcess', -254, 254),
+  track_bfd: trackBlock('trackBfd', -253, 253),
+  dont_track_primary: mark('dontTrackPrimary'),
+  ...notifyKeywords,
+  notify_deleted: script('notifyDeleted'),
+  notify_master_rx_lower_pri: script('notifyMasterRxLowerPri'),
+  notify_priority_changes: flag('notifyPriorityChanges'),
+  smtp_alert: flag('smtpAlert'),
+  use_vmac: useVmac,
+  vmac_xmit_base: mark('vmacXmitBase'),
+  use_vmac_addr: unsupported(),
+  use_ipvlan: unsupported(),
+  ...garpKeywords,
+  garp_extra_if: unsupported(),
+  vmac_garp_intvl: unsupported(),
+  down_timer_adverts: int('downTimerAdverts', 1, 100),
+  lower_prio_no_advert: flag('lowerPrioNoAdvert'),
+  higher_prio_send_advert: flag('higherPrioSendAdvert'),
+  accept: mark('accept', true),
+  no_accept: mark('accept', false),
+  strict_mode: flag('strictMode'),
+  skip_check_adv_addr: {
+    // keepalived sets it for any valid boolean word, even 'false' (vrrp_parser.c quirk, kept).
+    handler: (ctx, line, d) => {
+      const v = line.words[1] === undefined ? true : (['on', 'off', 'true', 'false', 'yes', 'no'].includes(line.words[1]) ? true : undefined);
+      if (v === undefined) ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid skip_check_adv_addr value '${line.words[1]}'`, lineLoc(line, 1));
+      else d.skipCheckAdvAddr = true;
+    },
+  },
+  promote_secondaries: mark('promoteSecondaries'),
+  v3_checksum_as_v2: flag('v3ChecksumAsV2'),
+  native_ipv6: {
+    handler: (ctx, line, d) => {
+      ctx.report('CONFIG_DEPRECATED', 'OK', `native_ipv6 is deprecated; the family follows the addresses`, lineLoc(line, 0));
+      d.familyFrom ??= { family: 'inet6', loc: lineLoc(line, 0) };
+    },
+  },
+  vrf: unsupported(),
+  kernel_rx_buf_size: unsupported(),
+  linkbeat_use_polling: unsupported(),
+  debug: unsupported(),
+  lvs_sync_daemon_interface: unsupported(),
+  owner_ignore_adverts: unsupported(),
+});
+
+export function vrrpInstanceDefaults(name: string, line: Line): Draft {
+  return {
+    name,
+    loc: lineLoc(line, 0),
+    virtualIpaddress: [],
+    virtualIpaddressExcluded: [],
+    virtualRoutes: [],
+    virtualRules: [],
+    unicastPeer: [],
+    trackInterface: [],
+    trackScript: [],
+    trackFile: [],
+    trackProcess: [],
+    trackBfd: [],
+    nopreempt: false,
+    preemptDelayMs: 0,
+    dontTrackPrimary: false,
+    vmacXmitBase: false,
+    checkUnicastSrc: false,
+    unicastFaultNoPeer: false,
+    promoteSecondaries: false,
+    trackSrcIp: false,
+  };
+}
+
+// ------------------------------------------------------------------ vrrp_sync_group
+
+export const syncGroupTable = table({
+  group: values('group', (_ctx, l) => {
+    // several names may stand on one line
+    return l.words.map((name, i) => ({ name, loc: lineLoc(l, i) }));
+  }),
+  track_interface: trackBlock('trackInterface', -254, 254),
+  track_script: trackBlock('trackScript', -253, 253),
+  track_file: trackBlock('trackFile', -254, 254),
+  track_process: trackBlock('trackProcess', -254, 254),
+  track_bfd: trackBlock('trackBfd', -253, 253),
+  ...notifyKeywords,
+  smtp_alert: flag('smtpAlert'),
+  global_tracking: {
+    handler: (ctx, line, d) => {
+      ctx.report('CONFIG_DEPRECATED', 'OK', `global_tracking is deprecated, use track_interface/track_script/track_file on the group`, lineLoc(line, 0));
+      d.syncGroupTrackingWeight = true;
+    },
+  },
+  sync_group_tracking_weight: mark('syncGroupTrackingWeight'),
+  notify_priority_changes: flag('notifyPriorityChanges'),
+});
+
+// ------------------------------------------------------------------ vrrp_script
+
+const weightWithReverse = (min: number, max: number): Keyword => ({
+  handler: (ctx, line, d) => {
+    const v = argInt(ctx, line, 1, min, max);
+    if (v !== undefined) d.weight = v;
+    if (line.words[2] === 'reverse') d.weightReverse = true;
+    else if (line.words[2] !== undefined && line.words[2] !== 'noreverse') ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `unknown weight option '${line.words[2]}'`, lineLoc(line, 2));
+  },
+});
+
+const userGroup = (field: string): Keyword => ({
+  handler: (ctx, line, d) => {
+    const user = need(ctx, line, 1);
+    if (user !== undefined) d[field] = { user, ...(line.words[2] ? { group: line.words[2].replace(/^:/, '') } : {}) };
+  },
+});
+
+export const vrrpScriptTable = table({
+  script: { handler: (ctx, line, d) => { const s = argScript(ctx, line); if (s) d.script = s; } },
+  interval: seconds('intervalMs', 0.001, 86400),
+  timeout: seconds('timeoutMs', 0.001, 86400),
+  weight: weightWithReverse(-253, 253),
+  rise: int('rise', 1, 2 ** 31 - 1),
+  fall: int('fall', 1, 2 ** 31 - 1),
+  user: userGroup('user'),
+  init_fail: mark('initFail'),
+});
+
+export const vrrpScriptDefaults = (name: string, line: Line): Draft => ({ name, loc: lineLoc(line, 0), intervalMs: 1000, weight: 0, weightReverse: false, rise: 1, fall: 1, initFail: false });
+
+// ------------------------------------------------------------------ track_file
+
+export const trackFileTable = table({
+  file: str('file'),
+  weight: weightWithReverse(-254, 254),
+  init_file: {
+    handler: (ctx, line, d) => {
+      let value = 0;
+      let overwrite = false;
+      for (let i = 1; i < line.words.length; i++) {
+        if (line.words[i] === 'overwrite') overwrite = true;
+        else {
+          const v = argInt(ctx, line, i, -254, 254);
+          if (v !== undefined) value = v;
+        }
+      }
+      d.initFile = { value, overwrite };
+    },
+  },
+});
+
+export const trackFileDefaults = (name: string, line: Line): Draft => ({ name, loc: lineLoc(line, 0), weight: 1, weightReverse: false });
+
+// ------------------------------------------------------------------ vrrp_track_process
+
+export const trackProcessTable = table({
+  process: { handler: (ctx, line, d) => { if (need(ctx, line, 1) !== undefined) d.process = line.words.slice(1); } },
+  param_match: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, ['initial', 'partial']); if (v) d.paramMatch = v; } },
+  weight: weightWithReverse(-254, 254),
+  quorum: int('quorum', 1, 65535),
+  quorum_max: int('quorumMax', 1, 65535),
+  delay: seconds('delayMs', 0, 86400),
+  fork_delay: seconds('forkDelayMs', 0, 86400),
+  terminate_delay: seconds('terminateDelayMs', 0, 86400),
+  full_command: mark('fullCommand'),
+});
+
+export const trackProcessDefaults = (name: string, line: Line): Draft => ({ name, loc: lineLoc(line, 0), weight: 0, weightReverse: false, quorum: 1, fullCommand: false });
+
+// ------------------------------------------------------------------ static_*
+
+export const staticKeywords = {
+  static_ipaddress: {
+    handler: (ctx: ParseCtx, line: Line, d: Draft) => {
+      const list = d.staticIpaddress as unknown[];
+      for (const l of ctx.readValueBlock(line)) {
+        const e = parseAddressEntry(ctx, l, true);
+        if (e) list.push(e);
+      }
+    },
+  },
+  static_routes: { handler: (ctx: ParseCtx, line: Line, d: Draft) => { for (const l of ctx.readValueBlock(line)) { const r = parseRouteEntry(ctx, l); if (r) (d.staticRoutes as unknown[]).push(r); } } },
+  static_rules: { handler: (ctx: ParseCtx, line: Line, d: Draft) => { for (const l of ctx.readValueBlock(line)) { const r = parseRuleEntry(ctx, l); if (r) (d.staticRules as unknown[]).push(r); } } },
+} satisfies Record<string, Keyword>;
+
+export const unsupportedVrrpBlocks = {
+  track_group: unsupportedValues(),
+  linkbeat_interfaces: unsupportedValues(),
+  interface_up_down_delays: unsupportedValues(),
+};
+
+export { ip };

@@ -1,0 +1,242 @@
+/**
+ * The keyword DSL: small constructors for keyword-table entries and argument readers that
+ * report keepalived's errors at the offending word. A keyword either stores a typed value in
+ * its block's draft, or is reported as accepted-but-unsupported with its location.
+ */
+import { parseIp, parsePrefix, type IpAddress, type IpPrefix } from '../util/ip.js';
+import type { Draft, Keyword, KeywordTable, ParseCtx } from './parser.js';
+import { lineLoc, type Line } from './reader.js';
+import type { Script } from './model.js';
+import { quotedEscapedWords } from './grammar.js';
+
+export const table = (entries: Record<string, Keyword>): KeywordTable => new Map(Object.entries(entries));
+
+// ------------------------------------------------------------------ argument readers
+
+export function need(ctx: ParseCtx, line: Line, i: number): string | undefined {
+  const w = line.words[i];
+  if (w === undefined) {
+    ctx.report('CONFIG_MISSING', 'MISSING_PARAMETER', `${line.words[0]} is missing a parameter`, lineLoc(line, 0));
+  }
+  return w;
+}
+
+const INT_RE = /^[-+]?(0x[0-9a-f]+|0[0-7]*|[1-9][0-9]*)$/i;
+
+/** Integer in [min, max]; keepalived's read_int / read_unsigned (strtol base 0 / 10). */
+export function argInt(ctx: ParseCtx, line: Line, i: number, min: number, max: number, base: 0 | 10 = 10): number | undefined {
+  const w = need(ctx, line, i);
+  if (w === undefined) return undefined;
+  const re = base === 10 ? /^[-+]?[0-9]+$/ : INT_RE;
+  if (!re.test(w)) {
+    ctx.report('CONFIG_VALUE', 'INVALID_NUMBER', `invalid number '${w}'`, lineLoc(line, i));
+    return undefined;
+  }
+  const neg = w.startsWith('-');
+  const body = w.replace(/^[-+]/, '');
+  let n = base === 0 && /^0x/i.test(body) ? parseInt(body.slice(2), 16) : base === 0 && body.length > 1 && body[0] === '0' ? parseInt(body, 8) : parseInt(body, 10);
+  if (neg) n = -n;
+  if (n < min || n > max) {
+    ctx.report('CONFIG_RANGE', 'INVALID_NUMBER', `${line.words[0]} ${w} out of range ${min}..${max}`, lineLoc(line, i));
+    return undefined;
+  }
+  return n;
+}
+
+/**
+ * A decimal number of seconds with up to 6 decimals (keepalived's read_timer), returned in
+ * milliseconds (may be fractional). Range in seconds.
+ */
+export function argSeconds(ctx: ParseCtx, line: Line, i: number, minS: number, maxS: number): number | undefined {
+  const w = need(ctx, line, i);
+  if (w === undefined) return undefined;
+  const m = /^([0-9]*)(?:\.([0-9]*))?$/.exec(w);
+  if (w.startsWith('-')) {
+    ctx.report('CONFIG_RANGE', 'INVALID_NUMBER', `negative number '${w}'`, lineLoc(line, i));
+    return undefined;
+  }
+  if (!m || (m[1] === '' && (m[2] ?? '') === '')) {
+    ctx.report('CONFIG_VALUE', 'INVALID_NUMBER', `invalid number '${w}'`, lineLoc(line, i));
+    return undefined;
+  }
+  if ((m[2] ?? '').length > 6) {
+    ctx.report('CONFIG_VALUE', 'INVALID_NUMBER', `number '${w}' has too many decimal places`, lineLoc(line, i));
+    return undefined;
+  }
+  const s = Number(w);
+  if (s < minS || s > maxS) {
+    ctx.report('CONFIG_RANGE', 'INVALID_NUMBER', `${line.words[0]} ${w} out of range ${minS}..${maxS}`, lineLoc(line, i));
+    return undefined;
+  }
+  return Math.round(s * 1e6) / 1e3;
+}
+
+/** on|off|true|false|yes|no; a missing word means true. */
+export function argBool(ctx: ParseCtx, line: Line, i: number): boolean | undefined {
+  const w = line.words[i];
+  if (w === undefined) return true;
+  if (w === 'on' || w === 'true' || w === 'yes') return true;
+  if (w === 'off' || w === 'false' || w === 'no') return false;
+  ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid ${line.words[0]} value '${w}' (expected on|off|true|false|yes|no)`, lineLoc(line, i));
+  return undefined;
+}
+
+export function argIp(ctx: ParseCtx, line: Line, i: number): IpAddress | undefined {
+  const w = need(ctx, line, i);
+  if (w === undefined) return undefined;
+  const ip = parseIp(w);
+  if (!ip) ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid IP address '${w}'`, lineLoc(line, i));
+  return ip;
+}
+
+export function argPrefix(ctx: ParseCtx, line: Line, i: number): IpPrefix | undefined {
+  const w = need(ctx, line, i);
+  if (w === undefined) return undefined;
+  const p = parsePrefix(w);
+  if (!p) ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid address '${w}'`, lineLoc(line, i));
+  return p;
+}
+
+export function argWord<T extends string>(ctx: ParseCtx, line: Line, i: number, allowed: readonly T[]): T | undefined {
+  const w = need(ctx, line, i);
+  if (w === undefined) return undefined;
+  if ((allowed as readonly string[]).includes(w)) return w as T;
+  ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid ${line.words[0]} '${w}' (expected ${allowed.join('|')})`, lineLoc(line, i));
+  return undefined;
+}
+
+/**
+ * A script keyword: the raw line is re-split with keepalived's quoting and escapes; word 1 is
+ * the command (split again the same way), words 2 and 3 the user and group.
+ */
+export function argScript(ctx: ParseCtx, line: Line, first = 1): Script | undefined {
+  const words = quotedEscapedWords(line.text);
+  if (!words) {
+    ctx.report('CONFIG_SYNTAX', 'UNMATCHED_QUOTE', `${line.words[0]}: missing terminating quote`, lineLoc(line, first));
+    return undefined;
+  }
+  const cmdText = words[first];
+  if (cmdText === undefined) {
+    ctx.report('CONFIG_MISSING', 'MISSING_PARAMETER', `${line.words[0]} is missing its command`, lineLoc(line, 0));
+    return undefined;
+  }
+  const argv = quotedEscapedWords(cmdText) ?? [];
+  if (argv.length === 0) {
+    ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', `${line.words[0]}: empty command`, lineLoc(line, first));
+    return undefined;
+  }
+  const user = words[first + 1];
+  const group = words[first + 2];
+  return { argv, text: cmdText, ...(user !== undefined ? { user } : {}), ...(group !== undefined ? { group: group.replace(/^:/, '') } : {}), loc: lineLoc(line, first) };
+}
+
+// ------------------------------------------------------------------ keyword constructors
+
+type Setter<T> = (d: Draft, v: T, line: Line) => void;
+const store = <T>(field: string): Setter<T> => (d, v) => {
+  d[field] = v;
+};
+
+export const int = (field: string, min: number, max: number, set: Setter<number> = store(field)): Keyword => ({
+  handler: (ctx, line, d) => {
+    const v = argInt(ctx, line, 1, min, max);
+    if (v !== undefined) set(d, v, line);
+  },
+});
+
+export const seconds = (field: string, minS: number, maxS: number, set: Setter<number> = store(field)): Keyword => ({
+  handler: (ctx, line, d) => {
+    const v = argSeconds(ctx, line, 1, minS, maxS);
+    if (v !== undefined) set(d, v, line);
+  },
+});
+
+export const flag = (field: string, set: Setter<boolean> = store(field)): Keyword => ({
+  handler: (ctx, line, d) => {
+    const v = argBool(ctx, line, 1);
+    if (v !== undefined) set(d, v, line);
+  },
+});
+
+/** A keyword that takes no value and sets `field` to `value`. */
+export const mark = (field: string, value: unknown = true): Keyword => ({
+  handler: (_ctx, _line, d) => {
+    d[field] = value;
+  },
+});
+
+export const str = (field: string, set: Setter<string> = store(field)): Keyword => ({
+  handler: (ctx, line, d) => {
+    const v = need(ctx, line, 1);
+    if (v !== undefined) set(d, v, line);
+  },
+});
+
+export const oneOf = <T extends string>(field: string, allowed: readonly T[], set: Setter<T> = store(field)): Keyword => ({
+  handler: (ctx, line, d) => {
+    const v = argWord(ctx, line, 1, allowed);
+    if (v !== undefined) set(d, v, line);
+  },
+});
+
+export const ip = (field: string, set: Setter<IpAddress> = store(field)): Keyword => ({
+  handler: (ctx, line, d) => {
+    const v = argIp(ctx, line, 1);
+    if (v !== undefined) set(d, v, line);
+  },
+});
+
+export const script = (field: string): Keyword => ({
+  handler: (ctx, line, d) => {
+    const v = argScript(ctx, line);
+    if (v) d[field] = v;
+  },
+});
+
+/** All words after the keyword, as they are. */
+export const words = (field: string): Keyword => ({
+  handler: (_ctx, line, d) => {
+    d[field] = line.words.slice(1);
+  },
+});
+
+/** A value block (`kw { entry \n entry }`); each entry line is parsed by `entry`. */
+export const values = <T>(field: string, entry: (ctx: ParseCtx, line: Line) => T | undefined): Keyword => ({
+  handler: (ctx, line, d) => {
+    const list = (d[field] as T[] | undefined) ?? [];
+    for (const l of ctx.readValueBlock(line)) {
+      const v = entry(ctx, l);
+      if (v !== undefined) list.push(v);
+    }
+    d[field] = list;
+  },
+});
+
+/** Accepted by keepalived, not implemented by keepalived-ts: reported with its location. */
+export const unsupported = (why = 'not implemented by keepalived-ts'): Keyword => ({
+  handler: (ctx, line, d) => noteUnsupported(ctx, line, d, why),
+});
+
+/** Like `unsupported`, for a keyword that reads a value block. */
+export const unsupportedValues = (why = 'not implemented by keepalived-ts'): Keyword => ({
+  handler: (ctx, line, d) => {
+    noteUnsupported(ctx, line, d, why);
+    ctx.readValueBlock(line);
+  },
+});
+
+/** Like `unsupported`, for a keyword with a block of its own keywords. */
+export const unsupportedBlock = (sub: readonly string[], why = 'not implemented by keepalived-ts'): Keyword => ({
+  sub: table(Object.fromEntries(sub.map((k) => [k, {}]))),
+  handler: (ctx, line, d) => noteUnsupported(ctx, line, d, why),
+});
+
+function noteUnsupported(ctx: ParseCtx, line: Line, _d: Draft, why: string): void {
+  ctx.report('CONFIG_UNSUPPORTED', 'OK', `'${line.words[0]}' is accepted but not supported by keepalived-ts (${why})`, lineLoc(line, 0));
+}
+
+/** keepalived accepts it and does nothing with it. */
+export const ignored: Keyword = {};
+
+/** A deprecated spelling of another keyword of the same table. */
+export const alias = (target: Keyword): Keyword => target;

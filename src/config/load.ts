@@ -1,0 +1,133 @@
+/**
+ * Reading a configuration: preprocess, process blocks through the keyword tables, complete
+ * the model with keepalived's defaults, validate. Returns the model and every diagnostic.
+ */
+import { hostname } from 'node:os';
+import { Diagnostics, type SourceLines } from './diagnostics.js';
+import { globalDefaults, globalDefsTable } from './keywords-global.js';
+import { openVirtualServer, parseVsgEntry, virtualServerTable } from './keywords-lvs.js';
+import {
+  staticKeywords,
+  syncGroupTable,
+  trackFileDefaults,
+  trackFileTable,
+  trackProcessDefaults,
+  trackProcessTable,
+  unsupportedVrrpBlocks,
+  vrrpInstanceDefaults,
+  vrrpInstanceTable,
+  vrrpScriptDefaults,
+  vrrpScriptTable,
+} from './keywords-vrrp.js';
+import { need, table, unsupported } from './kw.js';
+import type { KeepalivedConfig } from './model.js';
+import { ParseCtx, type Draft, type Keyword, type KeywordTable } from './parser.js';
+import { lineLoc, Reader, type Line, type ReaderOptions } from './reader.js';
+import { complete } from './complete.js';
+
+export interface LoadResult {
+  readonly config: KeepalivedConfig;
+  readonly diagnostics: Diagnostics;
+  readonly sources: SourceLines;
+}
+
+/** A named block collected into a list of the root draft; duplicates of a name are refused. */
+function named(listField: string, sub: KeywordTable, defaults: (name: string, line: Line) => Draft, what: string): Keyword {
+  return {
+    sub,
+    open: (ctx: ParseCtx, line: Line, root: Draft) => {
+      const name = need(ctx, line, 1);
+      if (name === undefined) return undefined;
+      const list = root[listField] as Draft[];
+      if (list.some((d) => d.name === name)) {
+        ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `${what} ${name} already defined - ignoring this one`, lineLoc(line, 1));
+        return undefined;
+      }
+      const d = defaults(name, line);
+      list.push(d);
+      return d;
+    },
+  };
+}
+
+const valueBlockOnly: Keyword = { handler: (ctx, line) => void ctx.readValueBlock(line) };
+
+function unsupportedSub(names: readonly string[], valueBlocks: readonly string[] = []): Keyword {
+  return {
+    handler: unsupported().handler!,
+    sub: table(Object.fromEntries([...names.map((n) => [n, {}]), ...valueBlocks.map((n) => [n, valueBlockOnly])])),
+  };
+}
+
+const BFD_KEYWORDS = ['neighbor_ip', 'neighbour_ip', 'source_ip', 'min_rx', 'min_tx', 'idle_tx', 'multiplier', 'passive', 'ttl', 'hoplimit', 'max_hops', 'weight', 'vrrp', 'checker'];
+
+export const topTable: KeywordTable = table({
+  global_defs: { sub: globalDefsTable, open: (_ctx, _line, root) => root.globalDefs as Draft },
+  ...staticKeywords,
+  vrrp_script: named('vrrpScripts', vrrpScriptTable, vrrpScriptDefaults, 'vrrp_script'),
+  track_file: named('trackFiles', trackFileTable, trackFileDefaults, 'track_file'),
+  vrrp_track_file: named('trackFiles', trackFileTable, trackFileDefaults, 'track_file'),
+  vrrp_track_process: named('trackProcesses', trackProcessTable, trackProcessDefaults, 'vrrp_track_process'),
+  vrrp_sync_group: named('vrrpSyncGroups', syncGroupTable, (name, line) => ({ name, loc: lineLoc(line, 0), group: [], trackInterface: [], trackScript: [], trackFile: [], trackProcess: [], trackBfd: [], syncGroupTrackingWeight: false }), 'vrrp sync group'),
+  vrrp_instance: named('vrrpInstances', vrrpInstanceTable, vrrpInstanceDefaults, 'vrrp instance'),
+  virtual_server_group: {
+    handler: (ctx, line, root) => {
+      const name = need(ctx, line, 1);
+      const entries = ctx.readValueBlock({ ...line, words: [line.words[0]!] }).flatMap((l) => parseVsgEntry(ctx, l) ?? []);
+      if (name !== undefined) (root.virtualServerGroups as Draft[]).push({ name, entries, loc: lineLoc(line, 0) });
+    },
+  },
+  virtual_server: {
+    sub: virtualServerTable,
+    open: (ctx, line, root) => {
+      const vs = openVirtualServer(ctx, line);
+      if (vs) (root.virtualServers as Draft[]).push(vs);
+      return vs;
+    },
+  },
+  ...unsupportedVrrpBlocks,
+  track_group: unsupportedSub([], ['group']),
+  garp_group: unsupportedSub(['garp_interval', 'gna_interval', 'interface'], ['interfaces']),
+  bfd_instance: unsupportedSub(BFD_KEYWORDS),
+  SSL: { sub: table({ password: {}, ca: {}, certificate: {}, key: {} }) },
+  net_namespace: { handler: (ctx, line, root) => { const v = need(ctx, line, 1); if (v) root.netNamespace = v; } },
+  net_namespace_ipvs: unsupported(),
+  namespace_with_ipsets: unsupported(),
+  instance: { handler: (ctx, line, root) => { const v = need(ctx, line, 1); if (v) root.instance = v; } },
+  use_pid_dir: unsupported(),
+  linkbeat_use_polling: unsupported(),
+  child_wait_time: unsupported(),
+});
+
+export interface LoadOptions extends Omit<ReaderOptions, 'configId'> {
+  readonly configId?: string;
+  /** Look up interfaces, users and scripts on this machine (as `keepalived -t` does). */
+  readonly machine?: import('./validate.js').MachineView;
+}
+
+export function loadConfig(file: string, options: LoadOptions = {}): LoadResult {
+  const diagnostics = new Diagnostics();
+  const reader = new Reader(file, { ...options, configId: options.configId ?? defaultConfigId() }, diagnostics);
+  const ctx = new ParseCtx(reader, diagnostics);
+  const root: Draft = {
+    globalDefs: globalDefaults(),
+    staticIpaddress: [],
+    staticRoutes: [],
+    staticRules: [],
+    vrrpScripts: [],
+    trackFiles: [],
+    trackProcesses: [],
+    vrrpInstances: [],
+    vrrpSyncGroups: [],
+    virtualServerGroups: [],
+    virtualServers: [],
+  };
+  ctx.run(topTable, root);
+  const config = complete(root, diagnostics, options.machine);
+  return { config, diagnostics, sources: reader.sources };
+}
+
+/** keepalived's default config id: the host name up to its first dot. */
+export function defaultConfigId(name: string = hostname()): string {
+  return name.split('.')[0] ?? name;
+}

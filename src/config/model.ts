@@ -1,0 +1,399 @@
+/**
+ * The typed configuration model: what keepalived.conf means, with keepalived's defaults
+ * applied. Field names are keepalived keywords in camelCase; times are milliseconds with an
+ * `Ms` suffix; every node carries the `loc` of the keyword that made it.
+ */
+import type { IpAddress, IpPrefix } from '../util/ip.js';
+import type { Loc } from './loc.js';
+
+export interface Node {
+  readonly loc: Loc;
+}
+
+export interface Script extends Node {
+  /** argv after keepalived's quoting and escapes. */
+  readonly argv: readonly string[];
+  /** The command string as written (word 1 of the line). */
+  readonly text: string;
+  readonly user?: string;
+  readonly group?: string;
+}
+
+export interface NotifyFifo extends Node {
+  readonly path: string;
+  readonly user?: string;
+  readonly group?: string;
+}
+
+export interface GlobalDefs extends Node {
+  readonly routerId?: string;
+  readonly notificationEmail: readonly string[];
+  readonly notificationEmailFrom?: string;
+  readonly smtpServer?: { readonly host: string; readonly port: number };
+  readonly smtpHeloName?: string;
+  readonly smtpConnectTimeoutMs: number;
+  readonly enableScriptSecurity: boolean;
+  readonly scriptUser?: { readonly user: string; readonly group?: string };
+  readonly vrrpSkipCheckAdvAddr: boolean;
+  readonly vrrpStrict: boolean;
+  readonly vrrpGarpMasterDelayMs: number;
+  readonly vrrpGarpMasterRepeat: number;
+  readonly vrrpGarpMasterRefreshMs: number;
+  readonly vrrpGarpMasterRefreshRepeat: number;
+  readonly vrrpGarpLowerPrioDelayMs?: number;
+  readonly vrrpGarpLowerPrioRepeat?: number;
+  readonly vrrpGarpIntervalMs: number;
+  readonly vrrpGnaIntervalMs: number;
+  readonly vrrpMinGarp: boolean;
+  readonly vrrpHigherPrioSendAdvert: boolean;
+  readonly vrrpLowerPrioNoAdvert: boolean;
+  readonly vrrpVersion: 2 | 3;
+  readonly vrrpMcastGroup4: IpAddress;
+  readonly vrrpMcastGroup6: IpAddress;
+  readonly vrrpCheckUnicastSrc: boolean;
+  readonly vrrpStartupDelayMs: number;
+  readonly vrrpDownTimerAdverts: number;
+  readonly vrrpNotifyPriorityChanges: boolean;
+  readonly v3ChecksumAsV2: boolean;
+  readonly defaultInterface?: string;
+  readonly dynamicInterfaces: boolean;
+  readonly notifyFifo?: NotifyFifo;
+  readonly vrrpNotifyFifo?: NotifyFifo;
+  readonly lvsNotifyFifo?: NotifyFifo;
+  readonly lvsSyncDaemon?: LvsSyncDaemon;
+  readonly lvsFlush: boolean;
+  readonly lvsFlushOnStop: boolean;
+  readonly lvsTimeouts?: { readonly tcpS?: number; readonly tcpfinS?: number; readonly udpS?: number };
+  readonly maxAutoPriority?: number;
+  readonly startupScript?: Script;
+  readonly shutdownScript?: Script;
+  readonly reloadCheckConfig: boolean;
+  readonly umask?: number;
+  readonly randomSeed?: number;
+  readonly childWaitTimeMs: number;
+  readonly smtpAlert?: boolean;
+  readonly smtpAlertVrrp?: boolean;
+  readonly smtpAlertChecker?: boolean;
+}
+
+export interface LvsSyncDaemon extends Node {
+  readonly interface: string;
+  readonly instance?: string;
+  readonly syncId?: number;
+  readonly maxLen?: number;
+  readonly port?: number;
+  readonly ttl?: number;
+  readonly group?: IpAddress;
+}
+
+/** virtual_ipaddress / static_ipaddress entry (`ip addr` words). */
+export interface AddressEntry extends Node {
+  readonly address: IpPrefix;
+  readonly dev?: string;
+  readonly scope?: string;
+  readonly broadcast?: string;
+  readonly label?: string;
+  readonly peer?: IpPrefix;
+  readonly noDad: boolean;
+  readonly noPrefixRoute: boolean;
+  readonly home: boolean;
+  readonly noTrack: boolean;
+  readonly preferredLft?: number | 'forever';
+  readonly trackGroup?: string;
+  readonly useVmac: boolean;
+}
+
+/** virtual_routes / static_routes entry; `words` keeps the `ip route` arguments. */
+export interface RouteEntry extends Node {
+  readonly to: IpPrefix | 'default';
+  readonly family: 'inet' | 'inet6';
+  readonly via?: IpAddress;
+  readonly src?: IpAddress;
+  readonly dev?: string;
+  readonly table?: string;
+  readonly metric?: number;
+  readonly scope?: string;
+  readonly type?: string;
+  readonly noTrack: boolean;
+  readonly words: readonly string[];
+}
+
+/** virtual_rules / static_rules entry; `words` keeps the `ip rule` arguments. */
+export interface RuleEntry extends Node {
+  readonly family: 'inet' | 'inet6';
+  readonly from?: IpPrefix | 'all';
+  readonly to?: IpPrefix | 'all';
+  readonly table?: string;
+  readonly preference?: number;
+  readonly fwmark?: string;
+  readonly iif?: string;
+  readonly oif?: string;
+  readonly noTrack: boolean;
+  readonly words: readonly string[];
+}
+
+export interface TrackRef extends Node {
+  readonly name: string;
+  readonly weight?: number;
+  readonly reverse: boolean;
+}
+
+export interface UnicastPeer extends Node {
+  readonly address: IpAddress;
+  readonly minTtl?: number;
+  readonly maxTtl?: number;
+}
+
+export type VrrpState = 'MASTER' | 'BACKUP';
+
+export interface VrrpInstance extends Node {
+  readonly name: string;
+  readonly state?: VrrpState;
+  readonly interface?: string;
+  readonly virtualRouterId?: number;
+  readonly priority: number;
+  readonly advertIntMs: number;
+  readonly version: 2 | 3;
+  readonly family: 'inet' | 'inet6';
+  readonly authentication?: { readonly authType: 'PASS' | 'AH'; readonly authPass?: string; readonly loc: Loc };
+  readonly virtualIpaddress: readonly AddressEntry[];
+  readonly virtualIpaddressExcluded: readonly AddressEntry[];
+  readonly virtualRoutes: readonly RouteEntry[];
+  readonly virtualRules: readonly RuleEntry[];
+  readonly unicastSrcIp?: IpAddress;
+  readonly unicastPeer: readonly UnicastPeer[];
+  readonly unicastTtl?: number;
+  readonly mcastSrcIp?: IpAddress;
+  readonly mcastDstIp?: IpAddress;
+  readonly nopreempt: boolean;
+  readonly preemptDelayMs: number;
+  readonly trackInterface: readonly TrackRef[];
+  readonly trackScript: readonly TrackRef[];
+  readonly trackFile: readonly TrackRef[];
+  readonly trackProcess: readonly TrackRef[];
+  readonly trackBfd: readonly TrackRef[];
+  readonly dontTrackPrimary: boolean;
+  readonly notifyMaster?: Script;
+  readonly notifyBackup?: Script;
+  readonly notifyFault?: Script;
+  readonly notifyStop?: Script;
+  readonly notifyDeleted?: Script;
+  readonly notify?: Script;
+  readonly notifyMasterRxLowerPri?: Script;
+  readonly notifyPriorityChanges?: boolean;
+  readonly smtpAlert?: boolean;
+  readonly useVmac?: { readonly name?: string; readonly mac?: string; readonly loc: Loc };
+  readonly vmacXmitBase: boolean;
+  readonly garpMasterDelayMs?: number;
+  readonly garpMasterRepeat?: number;
+  readonly garpMasterRefreshMs?: number;
+  readonly garpMasterRefreshRepeat?: number;
+  readonly garpLowerPrioDelayMs?: number;
+  readonly garpLowerPrioRepeat?: number;
+  readonly downTimerAdverts?: number;
+  readonly lowerPrioNoAdvert?: boolean;
+  readonly higherPrioSendAdvert?: boolean;
+  readonly accept?: boolean;
+  readonly strictMode?: boolean;
+  readonly skipCheckAdvAddr?: boolean;
+  readonly checkUnicastSrc: boolean;
+  readonly unicastFaultNoPeer: boolean;
+  readonly promoteSecondaries: boolean;
+  readonly trackSrcIp: boolean;
+  readonly v3ChecksumAsV2?: boolean;
+  readonly syncGroup?: string;
+}
+
+export interface VrrpSyncGroup extends Node {
+  readonly name: string;
+  readonly group: readonly { readonly name: string; readonly loc: Loc }[];
+  readonly trackInterface: readonly TrackRef[];
+  readonly trackScript: readonly TrackRef[];
+  readonly trackFile: readonly TrackRef[];
+  readonly trackProcess: readonly TrackRef[];
+  readonly notifyMaster?: Script;
+  readonly notifyBackup?: Script;
+  readonly notifyFault?: Script;
+  readonly notifyStop?: Script;
+  readonly notify?: Script;
+  readonly smtpAlert?: boolean;
+  readonly syncGroupTrackingWeight: boolean;
+  readonly notifyPriorityChanges?: boolean;
+}
+
+export interface VrrpScript extends Node {
+  readonly name: string;
+  readonly script?: Script;
+  readonly intervalMs: number;
+  readonly timeoutMs?: number;
+  readonly weight: number;
+  readonly weightReverse: boolean;
+  readonly rise: number;
+  readonly fall: number;
+  readonly user?: { readonly user: string; readonly group?: string };
+  readonly initFail: boolean;
+}
+
+export interface TrackFile extends Node {
+  readonly name: string;
+  readonly file?: string;
+  readonly weight: number;
+  readonly weightReverse: boolean;
+  readonly initFile?: { readonly value: number; readonly overwrite: boolean };
+}
+
+export interface TrackProcess extends Node {
+  readonly name: string;
+  readonly process?: readonly string[];
+  readonly paramMatch?: 'initial' | 'partial';
+  readonly weight: number;
+  readonly weightReverse: boolean;
+  readonly quorum: number;
+  readonly quorumMax?: number;
+  readonly delayMs?: number;
+  readonly forkDelayMs?: number;
+  readonly terminateDelayMs?: number;
+  readonly fullCommand: boolean;
+}
+
+export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+export type LbKind = 'NAT' | 'DR' | 'TUN';
+
+export interface VsGroupEntry extends Node {
+  /** An address range `first..last` (one address when equal), or a fwmark. */
+  readonly first?: IpAddress;
+  readonly last?: IpAddress;
+  readonly port?: number;
+  readonly fwmark?: number;
+  readonly family?: 'inet' | 'inet6';
+}
+
+export interface VirtualServerGroup extends Node {
+  readonly name: string;
+  readonly entries: readonly VsGroupEntry[];
+}
+
+export interface CheckerCommon {
+  readonly connectIp?: IpAddress;
+  readonly connectPort?: number;
+  readonly bindto?: IpAddress;
+  readonly bindPort?: number;
+  readonly bindIf?: string;
+  readonly connectTimeoutMs?: number;
+  readonly fwmark?: number;
+  readonly retry?: number;
+  readonly delayBeforeRetryMs?: number;
+  readonly warmupMs?: number;
+  readonly delayLoopMs?: number;
+  readonly alpha?: boolean;
+  readonly logAllFailures?: boolean;
+}
+
+export interface HttpUrl extends Node {
+  readonly path?: string;
+  readonly digest?: string;
+  readonly statusCode: readonly { readonly from: number; readonly to: number }[];
+  readonly virtualhost?: string;
+  readonly regex?: string;
+  readonly regexNoMatch: boolean;
+}
+
+export type Checker =
+  | (Node & CheckerCommon & { readonly type: 'TCP_CHECK' })
+  | (Node & CheckerCommon & {
+      readonly type: 'HTTP_GET' | 'SSL_GET';
+      readonly url: readonly HttpUrl[];
+      readonly httpProtocol?: '1.0' | '1.0C' | '1.1';
+      readonly virtualhost?: string;
+      readonly fastRecovery?: boolean;
+      readonly enableSni?: boolean;
+    })
+  | (Node & CheckerCommon & { readonly type: 'MISC_CHECK'; readonly miscPath?: Script; readonly miscTimeoutMs?: number; readonly miscDynamic: boolean; readonly user?: { readonly user: string; readonly group?: string } })
+  | (Node & CheckerCommon & { readonly type: 'SMTP_CHECK'; readonly heloName?: string })
+  | (Node & CheckerCommon & { readonly type: 'DNS_CHECK'; readonly dnsType: string; readonly name: string })
+  | (Node & CheckerCommon & { readonly type: 'UDP_CHECK'; readonly payload?: string; readonly requireReply?: string; readonly minReplyLength: number; readonly maxReplyLength: number })
+  | (Node & CheckerCommon & { readonly type: 'PING_CHECK' })
+  | (Node & CheckerCommon & { readonly type: 'FILE_CHECK'; readonly trackFile?: string; readonly dynamic: boolean; readonly weight?: number; readonly weightReverse: boolean })
+  | (Node & CheckerCommon & { readonly type: 'BFD_CHECK'; readonly name?: string });
+
+export type CheckerType = Checker['type'];
+
+export interface RealServer extends Node {
+  readonly address: IpAddress;
+  readonly port?: number;
+  readonly weight: number;
+  readonly lvsMethod?: LbKind;
+  readonly notifyUp?: Script;
+  readonly notifyDown?: Script;
+  readonly uthreshold?: number;
+  readonly lthreshold?: number;
+  readonly inhibitOnFailure?: boolean;
+  readonly alpha?: boolean;
+  readonly retry?: number;
+  readonly delayBeforeRetryMs?: number;
+  readonly warmupMs?: number;
+  readonly connectTimeoutMs?: number;
+  readonly delayLoopMs?: number;
+  readonly smtpAlert?: boolean;
+  readonly virtualhost?: string;
+  readonly checkers: readonly Checker[];
+}
+
+export interface VirtualServer extends Node {
+  /** `IP PORT`, `fwmark N` or `group NAME`. */
+  readonly address?: IpAddress;
+  readonly port?: number;
+  readonly fwmark?: number;
+  readonly group?: string;
+  readonly ipFamily?: 'inet' | 'inet6';
+  readonly lbAlgo: string;
+  readonly lbKind: LbKind;
+  readonly tunnelType?: string;
+  readonly protocol: Protocol;
+  readonly persistenceTimeoutS?: number;
+  readonly persistenceGranularity?: string;
+  readonly persistenceEngine?: string;
+  readonly schedFlags: readonly string[];
+  readonly haSuspend: boolean;
+  readonly delayLoopMs: number;
+  readonly connectTimeoutMs?: number;
+  readonly retry?: number;
+  readonly delayBeforeRetryMs?: number;
+  readonly warmupMs?: number;
+  readonly alpha: boolean;
+  readonly omega: boolean;
+  readonly quorum: number;
+  readonly hysteresis: number;
+  readonly quorumUp?: Script;
+  readonly quorumDown?: Script;
+  readonly sorryServer?: { readonly address: IpAddress; readonly port?: number; readonly loc: Loc };
+  readonly sorryServerInhibit: boolean;
+  readonly sorryServerLvsMethod?: LbKind;
+  readonly inhibitOnFailure: boolean;
+  readonly virtualhost?: string;
+  readonly smtpAlert?: boolean;
+  readonly weight: number;
+  readonly realServers: readonly RealServer[];
+}
+
+export interface Unsupported {
+  readonly keyword: string;
+  readonly loc: Loc;
+}
+
+export interface KeepalivedConfig {
+  readonly globalDefs: GlobalDefs;
+  readonly staticIpaddress: readonly AddressEntry[];
+  readonly staticRoutes: readonly RouteEntry[];
+  readonly staticRules: readonly RuleEntry[];
+  readonly vrrpScripts: readonly VrrpScript[];
+  readonly trackFiles: readonly TrackFile[];
+  readonly trackProcesses: readonly TrackProcess[];
+  readonly vrrpInstances: readonly VrrpInstance[];
+  readonly vrrpSyncGroups: readonly VrrpSyncGroup[];
+  readonly virtualServerGroups: readonly VirtualServerGroup[];
+  readonly virtualServers: readonly VirtualServer[];
+  /** Root-level `net_namespace`, `instance`, ... */
+  readonly netNamespace?: string;
+  readonly instance?: string;
+}

@@ -1,0 +1,146 @@
+/**
+ * keepalived's block processing (lib/parser.c process_stream) over the preprocessor's
+ * logical lines, driven by keyword tables (src/config/keywords-*.ts). Handlers fill
+ * draft objects; src/config/build.ts turns the drafts into the readonly model.
+ */
+import { Diagnostics, type KaClass } from './diagnostics.js';
+import type { ErrorCode } from '../errors/index.js';
+import type { Loc } from './loc.js';
+import { lineLoc, type Line, type Reader } from './reader.js';
+import { closestWord } from './suggest.js';
+
+export type Draft = Record<string, unknown> & { loc?: Loc };
+
+export interface Keyword {
+  /** Called with the keyword line; may read a value block through ctx. */
+  readonly handler?: (ctx: ParseCtx, line: Line, draft: Draft) => void;
+  /** A `{ ... }` block of its own keywords. `open` returns the draft its keywords fill. */
+  readonly sub?: KeywordTable;
+  readonly open?: (ctx: ParseCtx, line: Line, parent: Draft) => Draft | undefined;
+  readonly close?: (ctx: ParseCtx, draft: Draft, parent: Draft) => void;
+}
+
+export type KeywordTable = ReadonlyMap<string, Keyword>;
+
+export class ParseCtx {
+  private depth = 0;
+  private readonly openBraces: Loc[] = [];
+  private skip = 0;
+  private lastLoc: Loc | undefined;
+
+  constructor(
+    readonly reader: Reader,
+    readonly diagnostics: Diagnostics,
+  ) {}
+
+  report(code: ErrorCode, kaClass: KaClass, message: string, loc?: Loc, hint?: string): void {
+    this.diagnostics.add(code, kaClass, message, loc ?? this.lastLoc, hint ? { hint } : undefined);
+  }
+
+  /** The next logical line, keeping keepalived's count of open braces. */
+  nextLine(): Line | undefined {
+    const l = this.reader.next();
+    if (!l) return undefined;
+    this.lastLoc = lineLoc(l);
+    if (l.words.length === 1 && !l.quoted) {
+      if (l.words[0] === '{') {
+        this.depth++;
+        this.openBraces.push(lineLoc(l));
+      } else if (l.words[0] === '}') {
+        if (this.depth < 1) {
+          this.report('CONFIG_SYNTAX', 'UNEXPECTED_EOB', "extra '}' found", lineLoc(l));
+          this.depth = 0;
+        } else {
+          this.depth--;
+          this.openBraces.pop();
+        }
+      }
+    }
+    return l;
+  }
+
+  /** Run the whole input through the top-level table. */
+  run(top: KeywordTable, root: Draft): void {
+    this.processBlock(top, false, root, 0);
+    if (this.depth > 0) {
+      const first = this.openBraces[0];
+      this.report('CONFIG_SYNTAX', 'MISSING_EOB', `there ${this.depth === 1 ? "is 1 missing '}'" : `are ${this.depth} missing '}'s`} (block opened here is never closed)`, first);
+    }
+  }
+
+  /** Returns true when the block ended inside a skipped sub-block (keepalived's ret_err). */
+  private processBlock(table: KeywordTable, needBobIn: boolean, draft: Draft, level: number): boolean {
+    let needBob = needBobIn;
+    for (let line = this.nextLine(); line; line = this.nextLine()) {
+      const word = line.words[0]!;
+      const brace = line.words.length === 1 && !line.quoted ? word : '';
+      if (this.skip === -1) {
+        if (brace === '{') {
+          this.skip = 1;
+          needBob = false;
+          continue;
+        }
+        this.skip = 0;
+      }
+      if (this.skip) {
+        if (brace === '{') this.skip++;
+        else if (brace === '}') this.skip--;
+        if (brace === '}' && this.skip === 0 && level > 0) return true;
+        continue;
+      }
+      if (needBob) {
+        needBob = false;
+        if (brace === '{' && level > 0) continue;
+        this.report('CONFIG_SYNTAX', 'MISSING_BOB', "missing '{' at the beginning of the block", lineLoc(line));
+      } else if (brace === '{') {
+        this.report('CONFIG_SYNTAX', 'UNEXPECTED_BOB', "unexpected '{' - ignoring", lineLoc(line));
+        continue;
+      }
+      if (brace === '}' && level > 0) return false;
+      const kw = table.get(word);
+      if (!kw) {
+        const suggestion = brace ? undefined : closestWord(word, table.keys());
+        this.report('CONFIG_UNKNOWN_KEYWORD', 'UNKNOWN_KEYWORD', `unknown keyword '${word}'`, lineLoc(line), suggestion ? `did you mean '${suggestion}'?` : undefined);
+        continue;
+      }
+      kw.handler?.(this, line, draft);
+      if (kw.sub) {
+        // A block whose opening handler refuses it is skipped as a whole, as keepalived's
+        // skip_block() does: its closing brace ends the skipped block, not this one.
+        const child = kw.open ? kw.open(this, line, draft) : draft;
+        if (!child) this.skip = -1;
+        const skipped = this.processBlock(kw.sub, true, child ?? {}, level + 1);
+        if (!skipped && child) kw.close?.(this, child, draft);
+      }
+    }
+    return false;
+  }
+
+  /** Skip the `{ ... }` block that follows the current keyword line, if there is one. */
+  skipBlock(): void {
+    this.skip = -1;
+  }
+
+  /**
+   * keepalived's alloc_value_block: every line up to the closing brace is one entry.
+   * Returns the entry lines (braces removed).
+   */
+  readValueBlock(line: Line): Line[] {
+    if (line.words.length > 1) {
+      this.report('CONFIG_SYNTAX', 'GENERAL_ERROR', `block ${line.words[0]} has extra parameters ${line.words[1]} ...`, lineLoc(line, 1));
+    }
+    const entries: Line[] = [];
+    let needBob = true;
+    for (let l = this.nextLine(); l; l = this.nextLine()) {
+      const brace = l.words.length === 1 && !l.quoted ? l.words[0] : '';
+      if (needBob) {
+        needBob = false;
+        if (brace === '{') continue;
+        this.report('CONFIG_SYNTAX', 'OK', `'{' missing from the beginning of block ${line.words[0]}`, lineLoc(l));
+      }
+      if (brace === '}') break;
+      entries.push(l);
+    }
+    return entries;
+  }
+}

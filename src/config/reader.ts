@@ -1,0 +1,489 @@
+/**
+ * The preprocessor: keepalived's read_line() as a pull reader. It turns the main file and
+ * everything it includes into logical lines (one keyword line, or a lone `{` / `}`), with
+ * `@id` conditionals, `$NAME` parameters, `~SEQ` / `~LST` repetition and `include` applied,
+ * and every word mapped back to its file, line and column.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve, relative, isAbsolute } from 'node:path';
+import { Diagnostics } from './diagnostics.js';
+import { glob } from './glob.js';
+import { decomment, tokenize } from './lex.js';
+import { parseConditional, parseDefinition, parseInclude, parseList, parseSeqArgs, parseSequence } from './grammar.js';
+import type { Loc } from './loc.js';
+
+export interface Line {
+  readonly words: string[];
+  /** 1-based column of each word in `file:line`. */
+  readonly cols: number[];
+  /** Set when some word came from a "quoted string" (a quoted `{` is a word, not a brace). */
+  readonly quoted?: boolean[];
+  readonly file: string;
+  readonly line: number;
+  /** The logical line's text after preprocessing (scripts re-split it with their own quoting). */
+  readonly text: string;
+}
+
+export const lineLoc = (l: Line, word = 0): Loc => ({ file: l.file, line: l.line, col: l.cols[word] ?? l.cols[0] ?? 1 });
+
+interface Definition {
+  value: string;
+  multiline: boolean;
+  fn?: (params: number[]) => string;
+  maxParams: number;
+}
+
+interface OpenFile {
+  readonly display: string;
+  readonly dir: string;
+  readonly lines: readonly string[];
+  next: number;
+  /** Remaining glob matches of the include that opened this file. */
+  readonly pending: string[];
+  readonly includeFlags: number;
+  readonly savedIncludeCheck: number;
+}
+
+interface Seq {
+  readonly name: string;
+  readonly text: string;
+  readonly loc: SrcPos;
+  next: number;
+  readonly step: number;
+  readonly last: number;
+  readonly hex: boolean;
+}
+
+interface Lst {
+  readonly names: readonly string[];
+  readonly sets: readonly (readonly string[])[];
+  readonly text: string;
+  readonly loc: SrcPos;
+  index: number;
+}
+
+interface SrcPos {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+/** include variants (lib/parser.h include_t). */
+export const INCLUDE_R = 1;
+export const INCLUDE_M = 2;
+export const INCLUDE_W = 4;
+export const INCLUDE_B = 8;
+
+const MAX_LINE = 1024;
+
+export interface ReaderOptions {
+  /** For `@id` lines and ${_INSTANCE}. */
+  readonly configId: string;
+  /** Paths are shown relative to this directory when below it (default: process.cwd()). */
+  readonly displayBase?: string;
+  /** `-e/--all-config`: every include check. */
+  readonly allIncludeChecks?: boolean;
+  readonly random?: () => number;
+}
+
+export class Reader {
+  readonly diagnostics: Diagnostics;
+  /** Raw lines of every file read, by display path (for diagnostics). */
+  readonly sources = new Map<string, string[]>();
+  /** Set by `include_check` in global_defs. */
+  includeCheck = 0;
+
+  private readonly files: OpenFile[] = [];
+  private readonly queue: Line[] = [];
+  private readonly defs = new Map<string, Definition>();
+  private readonly seqs: (Seq | Lst)[] = [];
+  private multilineQueue: string[] = [];
+  private multilineLoc: SrcPos | undefined;
+  private multilineSeqDepth = 0;
+  private collecting: Definition | undefined;
+  private readonly displayBase: string;
+  private readonly random: () => number;
+
+  constructor(
+    mainFile: string,
+    private readonly options: ReaderOptions,
+    diagnostics?: Diagnostics,
+  ) {
+    this.diagnostics = diagnostics ?? new Diagnostics();
+    this.displayBase = options.displayBase ?? process.cwd();
+    this.random = options.random ?? Math.random;
+    if (options.allIncludeChecks) this.includeCheck = INCLUDE_R | INCLUDE_M | INCLUDE_W | INCLUDE_B;
+    this.setStandardDefinitions();
+    this.openMain(mainFile);
+  }
+
+  /** The next logical line, or undefined at the end of all input. */
+  next(): Line | undefined {
+    for (;;) {
+      const q = this.queue.shift();
+      if (q) return q;
+      const src = this.nextText();
+      if (!src) return undefined;
+      this.process(src.text, src.pos);
+    }
+  }
+
+  // ------------------------------------------------------------------ sources of text
+
+  private nextText(): { text: string; pos: SrcPos } | undefined {
+    for (;;) {
+      const top = this.seqs[this.seqs.length - 1];
+      if (top && this.seqs.length > this.multilineSeqDepth) return this.nextSeqText(top);
+      if (this.multilineQueue.length) {
+        const text = this.multilineQueue.shift()!;
+        if (!this.multilineQueue.length) this.multilineSeqDepth = 0;
+        return { text, pos: this.multilineLoc! };
+      }
+      const file = this.files[this.files.length - 1];
+      if (!file) return undefined;
+      if (file.next >= file.lines.length) {
+        this.endFile();
+        continue;
+      }
+      const lineNo = file.next + 1;
+      const raw = file.lines[file.next++]!.replace(/\r+$/, '');
+      if (raw.length === 0) {
+        if (this.collecting) this.collecting = undefined;
+        continue;
+      }
+      if (raw.length >= MAX_LINE) {
+        this.diagnostics.add('CONFIG_SYNTAX', 'GENERAL_ERROR', `line too long (${raw.length} characters, keepalived reads at most ${MAX_LINE - 1}) - ignoring`, { file: file.display, line: lineNo, col: 1 });
+        continue;
+      }
+      const d = decomment(raw);
+      if (d.unterminated) {
+        this.diagnostics.add('CONFIG_SYNTAX', 'GENERAL_ERROR', `unterminated quote in '${d.text}'`, { file: file.display, line: lineNo, col: d.col + d.text.indexOf('"') });
+      }
+      const text = d.cont ? `${d.text}\\` : d.text;
+      if (text.length === 0) continue;
+      return { text, pos: { file: file.display, line: lineNo, col: d.col } };
+    }
+  }
+
+  private nextSeqText(s: Seq | Lst): { text: string; pos: SrcPos } {
+    if ('step' in s) {
+      this.setDefinition(s.name, s.hex ? s.next.toString(16) : String(s.next));
+      const text = s.text;
+      s.next += s.step;
+      if ((s.step > 0 && s.next > s.last) || (s.step < 0 && s.next < s.last)) this.seqs.pop();
+      return { text, pos: s.loc };
+    }
+    const set = s.sets[s.index]!;
+    s.names.forEach((name, i) => this.setDefinition(name, set[i] ?? ''));
+    s.index++;
+    if (s.index >= s.sets.length) this.seqs.pop();
+    return { text: s.text, pos: s.loc };
+  }
+
+  // ------------------------------------------------------------------ one line of text
+
+  private process(input: string, pos: SrcPos): void {
+    let text = input;
+    if (this.collecting) {
+      this.continueDefinition(text);
+      return;
+    }
+    for (let guard = 0; guard < 64; guard++) {
+      let recheck = false;
+      if (text[0] === '@') {
+        const c = parseConditional(text);
+        if (!c || c.rest === '') return;
+        const matches = c.id === this.options.configId;
+        if (matches === c.negate) return;
+        text = c.rest;
+      }
+      if (text[0] === '$') {
+        const def = parseDefinition(text);
+        if (def) {
+          this.startDefinition(def.name, def.value);
+          return;
+        }
+      }
+      if (text.startsWith('~SEQ') || text.startsWith('~LST')) {
+        if (text[1] === 'S') this.addSeq(text, pos);
+        else this.addLst(text, pos);
+        return;
+      }
+      if (text[0] === '~') break;
+      if (this.defs.size && text.includes('$')) {
+        const replaced = this.replaceParams(text, pos);
+        if (replaced === undefined) break;
+        text = decomment(replaced).text;
+        if (text[0] === '@' || text.includes('$')) recheck = true;
+      }
+      if (!recheck) break;
+    }
+    if (text.length === 0) return;
+    if (/^include[rmwba]?[ \t]/.test(text)) {
+      const inc = parseInclude(text);
+      if (inc) {
+        this.include(inc.variant, inc.pattern.trim(), pos);
+        return;
+      }
+    }
+    this.emit(text, pos);
+  }
+
+  /** Tokenize and split at every brace (keepalived gives each brace a line of its own). */
+  private emit(text: string, pos: SrcPos): void {
+    const tokens = tokenize(text);
+    let words: string[] = [];
+    let cols: number[] = [];
+    let quoted: boolean[] | undefined;
+    let segStart = 0;
+    const flush = (end: number) => {
+      if (words.length) {
+        this.queue.push({ words, cols, ...(quoted ? { quoted } : {}), file: pos.file, line: pos.line, text: text.slice(segStart, end).trim() });
+      }
+      words = [];
+      cols = [];
+      quoted = undefined;
+    };
+    for (const t of tokens) {
+      if (t.unmatched) {
+        this.diagnostics.add('CONFIG_SYNTAX', 'UNMATCHED_QUOTE', `unmatched quote in '${text}'`, { file: pos.file, line: pos.line, col: pos.col + t.offset });
+        break;
+      }
+      if (!t.quoted && (t.value === '{' || t.value === '}')) {
+        flush(t.offset);
+        this.queue.push({ words: [t.value], cols: [pos.col + t.offset], file: pos.file, line: pos.line, text: t.value });
+        segStart = t.offset + 1;
+        continue;
+      }
+      if (t.quoted) {
+        quoted ??= words.map(() => false);
+        quoted.push(true);
+      } else if (quoted) quoted.push(false);
+      words.push(t.value);
+      cols.push(pos.col + t.offset);
+    }
+    flush(text.length);
+  }
+
+  // ------------------------------------------------------------------ $NAME definitions
+
+  private setStandardDefinitions(): void {
+    const std = (name: string, value: string, fn?: (p: number[]) => string, maxParams = 0) =>
+      this.defs.set(name, { value, multiline: false, ...(fn ? { fn } : {}), maxParams });
+    std('_PWD', '', () => this.files[this.files.length - 1]?.dir ?? process.cwd());
+    std('_INSTANCE', '', () => this.options.configId);
+    std(
+      '_RANDOM',
+      '',
+      (p) => {
+        const min = p[0] ?? 0;
+        const max = p[1] ?? 32767;
+        return String(min + Math.floor(this.random() * (Math.max(max, min) - min + 1)));
+      },
+      2,
+    );
+    std('_HASH', '#');
+    std('_BANG', '!');
+  }
+
+  private setDefinition(name: string, value: string): void {
+    this.defs.set(name, { value, multiline: false, maxParams: 0 });
+  }
+
+  private startDefinition(name: string, rawValue: string): void {
+    if (rawValue.endsWith('\\')) {
+      const first = rawValue.slice(0, -1).replace(/[ \t]+$/, '');
+      const def: Definition = { value: first, multiline: true, maxParams: 0 };
+      this.defs.set(name, def);
+      this.collecting = def;
+      return;
+    }
+    this.defs.set(name, { value: rawValue, multiline: false, maxParams: 0 });
+  }
+
+  private continueDefinition(text: string): void {
+    const def = this.collecting!;
+    let line = text;
+    const more = line.endsWith('\\');
+    if (more) line = line.slice(0, -1).replace(/[ \t]+$/, '');
+    else this.collecting = undefined;
+    if (line.length) def.value = def.value.length ? `${def.value}\n${line}` : line;
+    if (!this.collecting && !def.value.includes('\n')) def.multiline = false;
+  }
+
+  /** Returns the substituted text, or undefined if nothing was substituted. */
+  private replaceParams(text: string, pos: SrcPos): string | undefined {
+    let out = text;
+    let found = false;
+    let i = out.indexOf('$');
+    let steps = 0;
+    while (i !== -1 && i + 1 < out.length) {
+      const m = this.matchDefinition(out, i);
+      if (!m) {
+        i = out.indexOf('$', i + 1);
+        continue;
+      }
+      found = true;
+      if (++steps > 1000 || out.length > 16 * MAX_LINE) {
+        this.diagnostics.add('CONFIG_VALUE', 'GENERAL_ERROR', 'parameter substitution would exceed the maximum line length', { file: pos.file, line: pos.line, col: pos.col + i });
+        return undefined;
+      }
+      let value = m.def.fn ? m.def.fn(m.params) : m.def.value;
+      if (m.def.multiline) {
+        const lines = value.split('\n');
+        value = lines[0] ?? '';
+        if (this.multilineQueue.length) this.multilineQueue = [...lines.slice(1), ...this.multilineQueue];
+        else this.multilineQueue = lines.slice(1);
+        this.multilineLoc = pos;
+        this.multilineSeqDepth = this.seqs.length;
+      }
+      out = out.slice(0, i) + value + out.slice(m.end);
+      if (value.trimStart().startsWith('~')) break;
+    }
+    return found ? out : undefined;
+  }
+
+  private matchDefinition(s: string, dollar: number): { def: Definition; end: number; params: number[] } | undefined {
+    let p = dollar + 1;
+    const braces = s[p] === '{';
+    if (braces) p++;
+    const nameStart = p;
+    if (!/[A-Za-z_]/.test(s[p] ?? '')) return undefined;
+    while (p < s.length && /[A-Za-z0-9_]/.test(s[p]!)) p++;
+    const name = s.slice(nameStart, p);
+    let params: number[] = [];
+    if (braces) {
+      const close = s.indexOf('}', p);
+      if (close === -1) return undefined;
+      const paramText = s.slice(p, close);
+      if (paramText.length) {
+        if (!/^( +[0-9]+)+$/.test(paramText)) return undefined;
+        params = paramText.trim().split(/ +/).map(Number);
+      }
+      p = close + 1;
+    } else if (p < s.length && !/[ \t,)]/.test(s[p]!)) return undefined;
+    const def = this.defs.get(name);
+    if (!def) return undefined;
+    if (def.multiline && p !== s.length) return undefined;
+    if (params.length && params.length > def.maxParams) return undefined;
+    return { def, end: p, params };
+  }
+
+  // ------------------------------------------------------------------ ~SEQ / ~LST
+
+  private addSeq(text: string, pos: SrcPos): void {
+    const seq = parseSequence(text);
+    const bad = (why: string) => this.diagnostics.add('CONFIG_SYNTAX', 'GENERAL_ERROR', `${why} '${text}'`, pos);
+    if (!seq) return bad('invalid ~SEQ specification');
+    const args = parseSeqArgs(this.replaceParams(seq.args, pos) ?? seq.args);
+    if (!args || args.length > 3) return bad('invalid ~SEQ definition');
+    let start: number;
+    let step: number;
+    let end: number;
+    if (args.length === 1) {
+      end = args[0]!;
+      step = end < 1 ? -1 : 1;
+      start = end < 0 ? -1 : 1;
+    } else if (args.length === 2) {
+      [start, end] = args as [number, number];
+      step = start <= end ? 1 : -1;
+    } else {
+      [start, step, end] = args as [number, number, number];
+      if (!step || (start < end && step < 0) || (start > end && step > 0)) return bad('invalid ~SEQ values');
+    }
+    if (seq.hex && (start < 0 || end < 0)) return bad('~SEQx is only valid for positive numbers');
+    this.seqs.push({ name: seq.name, text: seq.rest, loc: pos, next: start, step, last: end, hex: seq.hex });
+  }
+
+  private addLst(text: string, pos: SrcPos): void {
+    const lst = parseList(text);
+    if (!lst || lst.sets.some((s) => s.length > lst.names.length)) {
+      this.diagnostics.add('CONFIG_SYNTAX', 'GENERAL_ERROR', `invalid ~LST specification '${text}'`, pos);
+      return;
+    }
+    this.seqs.push({ names: lst.names, sets: lst.sets, text: lst.rest, loc: pos, index: 0 });
+  }
+
+  // ------------------------------------------------------------------ files and include
+
+  private display(path: string): string {
+    const rel = relative(this.displayBase, path);
+    return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+  }
+
+  private openMain(path: string): void {
+    const abs = resolve(path);
+    const lines = this.readLines(abs, path, INCLUDE_R | INCLUDE_M, undefined);
+    if (!lines) return;
+    this.files.push({ display: this.display(abs), dir: dirname(abs), lines, next: 0, pending: [], includeFlags: INCLUDE_R | INCLUDE_M, savedIncludeCheck: this.includeCheck });
+  }
+
+  private readLines(abs: string, shown: string, flags: number, pos: SrcPos | undefined): string[] | undefined {
+    try {
+      const st = statSync(abs);
+      if (!st.isFile() || (st.mode & 0o111) !== 0) {
+        this.fileError(flags, INCLUDE_R, `configuration file '${shown}' is not a regular non-executable file - skipping`, pos);
+        return undefined;
+      }
+      const lines = readFileSync(abs, 'latin1').split('\n');
+      if (lines.length && lines[lines.length - 1] === '') lines.pop();
+      this.sources.set(this.display(abs), lines);
+      return lines;
+    } catch (e) {
+      this.fileError(flags, INCLUDE_R, `cannot read configuration file '${shown}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`, pos);
+      return undefined;
+    }
+  }
+
+  private fileError(flags: number, kind: number, message: string, pos: SrcPos | undefined): void {
+    const fatal = ((this.includeCheck | flags) & kind) !== 0;
+    this.diagnostics.add(fatal ? 'CONFIG_FILE' : 'CONFIG_INCLUDE', fatal ? 'FILE_NOT_FOUND' : 'OK', message, pos, fatal ? { noConfig: true } : undefined);
+  }
+
+  private include(variant: string, pattern: string, pos: SrcPos): void {
+    const flags =
+      variant === 'r' ? INCLUDE_R
+      : variant === 'a' ? INCLUDE_R | INCLUDE_M | INCLUDE_B | INCLUDE_W
+      : variant === 'w' ? INCLUDE_R | INCLUDE_M | INCLUDE_W
+      : variant === 'm' ? INCLUDE_R | INCLUDE_M
+      : variant === 'b' ? INCLUDE_R | INCLUDE_B
+      : 0;
+    const cwd = this.files[this.files.length - 1]?.dir ?? process.cwd();
+    const g = glob(pattern, cwd);
+    const braces = /(^|[^\\])\{/.test(pattern);
+    if (g.paths.length === 0) {
+      if (g.missing) this.fileError(flags, braces ? INCLUDE_B : INCLUDE_M, `config files missing '${pattern}'`, pos);
+      else if (g.wildcards && ((this.includeCheck | flags) & INCLUDE_W)) this.fileError(flags, INCLUDE_W, `no config files matched '${pattern}'`, pos);
+      else this.diagnostics.add('CONFIG_INCLUDE', 'OK', `no config files matched '${pattern}'`, pos);
+      return;
+    }
+    if (g.missing) {
+      this.fileError(flags, INCLUDE_B, `some config files missing: '${pattern}'`, pos);
+      if ((this.includeCheck | flags) & INCLUDE_B) return;
+    }
+    const paths = g.paths.map((p) => resolve(cwd, p));
+    this.openNext(paths, flags, pos);
+  }
+
+  private openNext(paths: string[], flags: number, pos: SrcPos | undefined): boolean {
+    const saved = this.includeCheck;
+    while (paths.length) {
+      const abs = paths.shift()!;
+      if (abs.endsWith('/')) {
+        this.fileError(flags, INCLUDE_R, `configuration file '${this.display(abs)}' is a directory - skipping`, pos);
+        continue;
+      }
+      const lines = this.readLines(abs, this.display(abs), flags, pos);
+      if (!lines) continue;
+      this.files.push({ display: this.display(abs), dir: dirname(abs), lines, next: 0, pending: paths, includeFlags: flags, savedIncludeCheck: saved });
+      return true;
+    }
+    return false;
+  }
+
+  private endFile(): void {
+    const f = this.files.pop()!;
+    this.includeCheck = f.savedIncludeCheck;
+    if (f.pending.length) this.openNext(f.pending, f.includeFlags, undefined);
+  }
+}

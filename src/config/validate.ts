@@ -1,0 +1,190 @@
+/**
+ * Cross-block checks (names that refer to nothing, VRID clashes, sync groups) and the checks
+ * that need the machine (interfaces, script users, script files and their security), as
+ * `keepalived -t` runs them. Every problem is reported with its keepalived class.
+ */
+import type { Diagnostics } from './diagnostics.js';
+import type { KeepalivedConfig, Script, VrrpInstance } from './model.js';
+import type { Loc } from './loc.js';
+
+/** What validation may ask of the machine. */
+export interface MachineView {
+  interfaceExists(name: string): boolean;
+  isLoopback(name: string): boolean;
+  userExists(name: string): boolean;
+  /** Resolve a script's argv[0]: 'missing', 'not-executable', 'insecure' (non-root writable), or 'ok'. */
+  scriptStatus(path: string): 'ok' | 'missing' | 'not-executable' | 'insecure';
+}
+
+export function validate(c: KeepalivedConfig, diags: Diagnostics, machine?: MachineView): void {
+  checkReferences(c, diags);
+  checkVrids(c.vrrpInstances, diags);
+  if (machine) {
+    checkInterfaces(c, diags, machine);
+    checkScripts(c, diags, machine);
+  }
+}
+
+function checkReferences(c: KeepalivedConfig, diags: Diagnostics): void {
+  const scripts = new Set(c.vrrpScripts.map((s) => s.name));
+  const files = new Set(c.trackFiles.map((s) => s.name));
+  const procs = new Set(c.trackProcesses.map((s) => s.name));
+  const owners = [...c.vrrpInstances.map((i) => ({ who: `(${i.name})`, t: i })), ...c.vrrpSyncGroups.map((g) => ({ who: `(sync group ${g.name})`, t: g }))];
+  for (const { who, t } of owners) {
+    for (const r of t.trackScript) if (!scripts.has(r.name)) diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `${who} track script ${r.name} not found, ignoring...`, r.loc);
+    for (const r of t.trackFile) if (!files.has(r.name)) diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `${who} track file ${r.name} not found, ignoring...`, r.loc);
+    for (const r of t.trackProcess) if (!procs.has(r.name)) diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `${who} track process ${r.name} not found, ignoring...`, r.loc);
+  }
+  const names = new Set(c.vrrpInstances.map((i) => i.name));
+  const member = new Map<string, string>();
+  for (const g of c.vrrpSyncGroups) {
+    let found = 0;
+    for (const m of g.group) {
+      if (!names.has(m.name)) {
+        diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `virtual router ${m.name} specified in sync group ${g.name} doesn't exist - ignoring`, m.loc);
+        continue;
+      }
+      const other = member.get(m.name);
+      if (other) {
+        diags.add('CONFIG_DUPLICATE', 'GENERAL_ERROR', `virtual router ${m.name} cannot exist in more than one sync group; it is already in ${other} - ignoring`, m.loc);
+        continue;
+      }
+      member.set(m.name, g.name);
+      found++;
+    }
+    if (found === 1) diags.add('CONFIG_VALUE', 'GENERAL_ERROR', `sync group ${g.name} has only 1 virtual router(s) - this probably isn't what you want`, g.loc);
+  }
+  const groups = new Set(c.virtualServerGroups.map((g) => g.name));
+  for (const vs of c.virtualServers) {
+    if (vs.group !== undefined && !groups.has(vs.group)) diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `virtual server group ${vs.group} does not exist`, vs.loc);
+  }
+}
+
+function checkVrids(instances: readonly VrrpInstance[], diags: Diagnostics): void {
+  const seen = new Map<string, VrrpInstance>();
+  for (const i of instances) {
+    if (i.virtualRouterId === undefined || i.interface === undefined) continue;
+    // Unicast instances may share a VRID when their peer sets differ (keepalived 2.2).
+    const peers = i.unicastPeer.length ? `u:${i.unicastPeer.map((p) => p.address.bytes.join('.')).sort().join(',')}` : 'm';
+    const key = `${i.interface}/${i.family}/${i.virtualRouterId}/${peers}`;
+    const other = seen.get(key);
+    if (other) {
+      diags.add('CONFIG_DUPLICATE', 'GENERAL_ERROR', `${other.name} and ${i.name} both use VRID ${i.virtualRouterId} with ${i.family === 'inet' ? 'IPv4' : 'IPv6'} on interface ${i.interface}`, i.loc);
+    } else seen.set(key, i);
+  }
+}
+
+function checkInterfaces(c: KeepalivedConfig, diags: Diagnostics, m: MachineView): void {
+  let missing = false;
+  const dynamic = c.globalDefs.dynamicInterfaces;
+  for (const i of c.vrrpInstances) {
+    if (i.interface === undefined) {
+      if (i.unicastPeer.length === 0) diags.add('CONFIG_MISSING', 'GENERAL_ERROR', `(${i.name}) Unknown interface!`, i.loc);
+      continue;
+    }
+    if (m.isLoopback(i.interface)) {
+      diags.add('CONFIG_INTERFACE', 'GENERAL_ERROR', `(${i.name}) cannot use a loopback interface (${i.interface}) for vrrp - ignoring`, i.loc);
+      diags.add('CONFIG_INTERFACE', 'GENERAL_ERROR', `(${i.name}) Unknown interface!`, i.loc);
+      continue;
+    }
+    if (!m.interfaceExists(i.interface) && !dynamic) {
+      diags.add('CONFIG_INTERFACE', 'GENERAL_ERROR', `interface ${i.interface} for vrrp_instance ${i.name} doesn't exist`, i.loc);
+      missing = true;
+    }
+    for (const t of i.trackInterface) {
+      if (!m.interfaceExists(t.name) && !dynamic) {
+        diags.add('CONFIG_INTERFACE', 'GENERAL_ERROR', `(${i.name}) tracked interface ${t.name} doesn't exist`, t.loc);
+        missing = true;
+      }
+    }
+    for (const a of [...i.virtualIpaddress, ...i.virtualIpaddressExcluded]) {
+      if (a.dev !== undefined && !m.interfaceExists(a.dev) && !dynamic) {
+        diags.add('CONFIG_INTERFACE', 'GENERAL_ERROR', `interface ${a.dev} for ip address ${a.address.bytes.length === 4 ? a.address.bytes.join('.') : 'IPv6'} doesn't exist`, a.loc);
+        missing = true;
+      }
+    }
+  }
+  for (const a of c.staticIpaddress) {
+    const dev = a.dev ?? c.globalDefs.defaultInterface ?? 'eth0';
+    if (!m.interfaceExists(dev)) {
+      diags.add('CONFIG_INTERFACE', 'BAD_IF', `static address needs an interface: ${dev} does not exist`, a.loc);
+      missing = true;
+    }
+  }
+  if (missing) diags.add('CONFIG_INTERFACE', 'BAD_IF', 'non-existent interface specified in configuration');
+}
+
+interface ScriptUse {
+  readonly script: Script;
+  readonly what: string;
+}
+
+function checkScripts(c: KeepalivedConfig, diags: Diagnostics, m: MachineView): void {
+  const g = c.globalDefs;
+  const vrrp: ScriptUse[] = [];
+  const check: ScriptUse[] = [];
+  const main: ScriptUse[] = [];
+  const add = (list: ScriptUse[], s: Script | undefined, what: string) => s && list.push({ script: s, what });
+  if (c.vrrpInstances.length) {
+    for (const s of c.vrrpScripts) add(vrrp, s.script, `track script ${s.name}`);
+    for (const i of c.vrrpInstances) {
+      for (const k of ['notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notifyDeleted', 'notify', 'notifyMasterRxLowerPri'] as const) add(vrrp, i[k], `${i.name} ${k}`);
+    }
+    for (const sg of c.vrrpSyncGroups) {
+      for (const k of ['notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notify'] as const) add(vrrp, sg[k], `${sg.name} ${k}`);
+    }
+  }
+  for (const vs of c.virtualServers) {
+    add(check, vs.quorumUp, 'quorum_up');
+    add(check, vs.quorumDown, 'quorum_down');
+    for (const rs of vs.realServers) {
+      add(check, rs.notifyUp, 'notify_up');
+      add(check, rs.notifyDown, 'notify_down');
+      for (const ck of rs.checkers) if (ck.type === 'MISC_CHECK') add(check, ck.miscPath, 'misc_path');
+    }
+  }
+  add(main, g.startupScript, 'startup_script');
+  add(main, g.shutdownScript, 'shutdown_script');
+
+  const security = g.enableScriptSecurity;
+  const defaultUser = g.scriptUser?.user ?? (m.userExists('keepalived_script') ? 'keepalived_script' : undefined);
+  const judge = (uses: ScriptUse[], kind: string) => {
+    let found = false;
+    for (const u of uses) {
+      const user = u.script.user ?? defaultUser;
+      if (u.script.user !== undefined && !m.userExists(u.script.user)) {
+        diags.add('CONFIG_SCRIPT', 'GENERAL_ERROR', `script user '${u.script.user}' does not exist - ignoring ${u.what}`, u.script.loc);
+        continue;
+      }
+      if (user === undefined && security) {
+        diags.add('CONFIG_SCRIPT', 'GENERAL_ERROR', `unable to set default user keepalived_script for script (${u.what}); set script_user`, u.script.loc);
+        continue;
+      }
+      const status = scriptFile(u.script, m);
+      if (status === 'missing') {
+        diags.add('CONFIG_SCRIPT', 'GENERAL_ERROR', `disabling ${u.what}: script '${u.script.argv[0]}' not found/accessible`, u.script.loc);
+        continue;
+      }
+      if (status === 'insecure' && security) {
+        diags.add('CONFIG_SECURITY', 'GENERAL_ERROR', `disabling ${u.what}: unsafe permissions for script '${u.script.argv[0]}'`, u.script.loc);
+        continue;
+      }
+      found = true;
+    }
+    if (found && !security) {
+      const first = uses[0]!.script.loc;
+      diags.add('CONFIG_SECURITY', 'SECURITY_ERROR', `SECURITY VIOLATION - ${kind}scripts are being executed but script_security not enabled`, first, { hint: 'add enable_script_security (and script_user) to global_defs' });
+    }
+  };
+  judge(vrrp, '');
+  judge(check, 'check ');
+  judge(main, 'start/shutdown ');
+}
+
+function scriptFile(s: Script, m: MachineView): 'ok' | 'missing' | 'not-executable' | 'insecure' {
+  const cmd = s.argv[0]!;
+  if (/^<\s*\//.test(cmd)) return 'ok';
+  return m.scriptStatus(cmd);
+}
+
+export type { Loc };

@@ -1,0 +1,41 @@
+/**
+ * The one error base class of keepalived-ts. Every thrown error carries a stable
+ * `code` listed in docs/errors.md (test/unit/errors/catalog.test.ts enforces it).
+ * This module imports nothing.
+ */
+
+/** Every stable error code. Keep docs/errors.md in step (a test checks both ways). */
+export const ERROR_CODES = [
+  // configuration (see src/config/diagnostics.ts for the keepalived class of each)
+  'CONFIG_SYNTAX',
+  'CONFIG_UNKNOWN_KEYWORD',
+  'CONFIG_UNSUPPORTED',
+  'CONFIG_RANGE',
+  'CONFIG_VALUE',
+  'CONFIG_MISSING',
+  'CONFIG_DUPLICATE',
+  'CONFIG_REFERENCE',
+  'CONFIG_CONFLICT',
+  'CONFIG_INCLUDE',
+  'CONFIG_FILE',
+  'CONFIG_INTERFACE',
+  'CONFIG_SCRIPT',
+  'CONFIG_SECURITY',
+  'CONFIG_DEPRECATED',
+  'CONFIG_WARNING',
+  // command line
+  'CLI_USAGE',
+  // generic
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class KtsError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'KtsError';
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * IPv4 / IPv6 address parsing and formatting, without node:net (core folders use this).
+ * Addresses are kept as their canonical text plus the raw bytes when needed.
+ */
+
+export type Family = 'inet' | 'inet6';
+
+export interface IpAddress {
+  readonly family: Family;
+  /** 4 or 16 bytes, network order. */
+  readonly bytes: Uint8Array;
+}
+
+export interface IpPrefix extends IpAddress {
+  readonly prefixLen: number;
+}
+
+const V4_PART = /^(?:0|[1-9][0-9]{0,2})$/;
+
+/** Strict dotted-quad: four decimal parts 0..255, no leading zeros (as inet_pton). */
+export function parseIpv4(text: string): Uint8Array | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  const out = new Uint8Array(4);
+  for (let i = 0; i < 4; i++) {
+    const p = parts[i]!;
+    if (!V4_PART.test(p)) return undefined;
+    const n = Number(p);
+    if (n > 255) return undefined;
+    out[i] = n;
+  }
+  return out;
+}
+
+/** RFC 4291 text form, including `::` and an embedded dotted quad; no zone id. */
+export function parseIpv6(text: string): Uint8Array | undefined {
+  if (text.length < 2 || text.length > 45) return undefined;
+  const dbl = text.indexOf('::');
+  if (dbl !== -1 && text.indexOf('::', dbl + 1) !== -1) return undefined;
+  const head = dbl === -1 ? text : text.slice(0, dbl);
+  const tail = dbl === -1 ? '' : text.slice(dbl + 2);
+  const headParts = head === '' ? [] : head.split(':');
+  const tailParts = tail === '' ? [] : tail.split(':');
+  const words: number[] = [];
+  const tailWords: number[] = [];
+  const push = (parts: string[], into: number[], last: boolean): boolean => {
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i]!;
+      if (last && i === parts.length - 1 && p.includes('.')) {
+        const v4 = parseIpv4(p);
+        if (!v4) return false;
+        into.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
+        continue;
+      }
+      if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return false;
+      into.push(parseInt(p, 16));
+    }
+    return true;
+  };
+  if (!push(headParts, words, dbl === -1)) return undefined;
+  if (!push(tailParts, tailWords, true)) return undefined;
+  const total = words.length + tailWords.length;
+  if (dbl === -1 ? total !== 8 : total > 7) return undefined;
+  const all = [...words, ...new Array<number>(8 - total).fill(0), ...tailWords];
+  const out = new Uint8Array(16);
+  all.forEach((w, i) => {
+    out[2 * i] = w >> 8;
+    out[2 * i + 1] = w & 0xff;
+  });
+  return out;
+}
+
+export function parseIp(text: string): IpAddress | undefined {
+  const v4 = parseIpv4(text);
+  if (v4) return { family: 'inet', bytes: v4 };
+  const v6 = parseIpv6(text);
+  if (v6) return { family: 'inet6', bytes: v6 };
+  return undefined;
+}
+
+/** `ADDR[/LEN]`; without a length the full host length is used. */
+export function parsePrefix(text: string): IpPrefix | undefined {
+  const slash = text.indexOf('/');
+  const addr = parseIp(slash === -1 ? text : text.slice(0, slash));
+  if (!addr) return undefined;
+  const max = addr.family === 'inet' ? 32 : 128;
+  if (slash === -1) return { ...addr, prefixLen: max };
+  const lenText = text.slice(slash + 1);
+  if (!/^[0-9]{1,3}$/.test(lenText)) return undefined;
+  const prefixLen = Number(lenText);
+  if (prefixLen > max) return undefined;
+  return { ...addr, prefixLen };
+}
+
+export function formatIp(addr: IpAddress | Uint8Array): string {
+  const bytes = addr instanceof Uint8Array ? addr : addr.bytes;
+  if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+  const words: number[] = [];
+  for (let i = 0; i < 16; i += 2) words.push((bytes[i]! << 8) | bytes[i + 1]!);
+  // Longest run of zero words (length >= 2) becomes '::' (RFC 5952).
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(':');
+  if (bestStart === -1) return hex(words);
+  return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLen))}`;
+}
+
+export function ipEquals(a: IpAddress, b: IpAddress): boolean {
+  if (a.bytes.length !== b.bytes.length) return false;
+  for (let i = 0; i < a.bytes.length; i++) if (a.bytes[i] !== b.bytes[i]) return false;
+  return true;
+}
+
+/** Numeric comparison of two addresses of one family: <0, 0, >0. */
+export function compareIp(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i] !== b[i]) return a[i]! - b[i]!;
+  }
+  return a.length - b.length;
+}
+
+export function isMulticast(addr: IpAddress): boolean {
+  return addr.family === 'inet' ? (addr.bytes[0]! & 0xf0) === 0xe0 : addr.bytes[0] === 0xff;
+}
+
+export function isLinkLocal6(addr: IpAddress): boolean {
+  return addr.family === 'inet6' && addr.bytes[0] === 0xfe && (addr.bytes[1]! & 0xc0) === 0x80;
+}
+
+/** `aa:bb:cc:dd:ee:ff` -> 6 bytes. */
+export function parseMac(text: string): Uint8Array | undefined {
+  const m = /^([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})$/.exec(text);
+  if (!m) return undefined;
+  return Uint8Array.from(m.slice(1).map((h) => parseInt(h, 16)));
+}
+
+export function formatMac(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(':');
+}
