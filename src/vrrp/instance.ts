@@ -187,6 +187,9 @@ export class VrrpInstance {
       ctx.out.push({ type: 'removeVips', instance: this.name });
       this.vipSet = false;
     }
+    // keepalived lets pending GARP threads fire and send nothing (VIPs unset); dropping them
+    // is the same on the wire unless the instance is MASTER again before they would fire.
+    this.garpDelayedAt = this.lowerPrioGarpAt = this.garpRefreshAt = NEVER;
   }
 
   /** vrrp_state_leave_master: to wantState BACKUP or FAULT (FAULT sends priority 0). */
