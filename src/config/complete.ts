@@ -6,14 +6,15 @@
 import type { Diagnostics } from './diagnostics.js';
 import type { KeepalivedConfig, VrrpInstance, VirtualServer } from './model.js';
 import type { Draft } from './parser.js';
-import type { Loc } from './loc.js';
+import { fieldLoc, type Loc } from './loc.js';
 import { formatIp, type IpAddress } from '../util/ip.js';
 import { validate, type MachineView } from './validate.js';
 
 export function complete(root: Draft, diags: Diagnostics, machine?: MachineView): KeepalivedConfig {
   const g = root.globalDefs as Draft;
   const instances = (root.vrrpInstances as Draft[]).map((d) => completeInstance(d, g, diags));
-  const servers = (root.virtualServers as Draft[]).flatMap((d) => completeVirtualServer(d, diags) ?? []);
+  const groups = new Map((root.virtualServerGroups as Draft[]).map((g) => [g.name as string, g.entries as Draft[]]));
+  const servers = (root.virtualServers as Draft[]).flatMap((d) => completeVirtualServer(d, diags, groups) ?? []);
   const config = {
     ...root,
     globalDefs: { loc: { file: '', line: 0, col: 0 }, ...g },
@@ -41,7 +42,7 @@ function completeInstance(d: Draft, g: Draft, diags: Diagnostics): VrrpInstance 
   let adv = (d.advertIntMs as number | undefined) ?? 1000;
   if (d.version === 2) {
     if (adv % 1000 !== 0) {
-      err(`VRRPv2 advertisement interval ${(adv / 1000).toFixed(6)}s must be an integer. rounding`);
+      err(`VRRPv2 advertisement interval ${(adv / 1000).toFixed(6)}s must be an integer. rounding`, fieldLoc(d, 'advertIntMs'));
       adv = Math.max(1000, Math.round(adv / 1000) * 1000);
     }
   } else {
@@ -55,7 +56,7 @@ function completeInstance(d: Draft, g: Draft, diags: Diagnostics): VrrpInstance 
   const auth = d.authentication as Draft | undefined;
   if (auth) {
     if (d.version === 3) {
-      err('VRRP version 3 does not support authentication. Ignoring.', auth.loc as Loc);
+      diags.add('CONFIG_CONFLICT', 'GENERAL_ERROR', `(${name}) VRRP version 3 does not support authentication. Ignoring.`, auth.loc as Loc);
       delete d.authentication;
     } else if (auth.authType === undefined || (auth.authType === 'PASS' && auth.authPass === undefined)) {
       err('authentication needs auth_type and auth_pass - ignoring', auth.loc as Loc);
@@ -87,11 +88,12 @@ const vsName = (d: Draft): string =>
       ? `[${d.group as string}]`
       : `[${formatIp(d.address as IpAddress)}]:${((d.protocol as string | undefined) ?? 'none').toLowerCase()}:${(d.port as number | undefined) ?? 0}`;
 
-function completeVirtualServer(d: Draft, diags: Diagnostics): VirtualServer | undefined {
+function completeVirtualServer(d: Draft, diags: Diagnostics, groups: ReadonlyMap<string, readonly Draft[]>): VirtualServer | undefined {
   const loc = d.loc as Loc;
   const gen = (msg: string) => diags.add('CONFIG_VALUE', 'GENERAL_ERROR', msg, loc);
-  if (d.protocol === undefined && d.fwmark === undefined) {
-    gen(`virtual server ${vsName(d)}: no protocol set - defaulting to UDP`);
+  const fwmarkOnlyGroup = d.group !== undefined && groups.get(d.group as string)?.every((e) => e.fwmark !== undefined);
+  if (d.protocol === undefined && d.fwmark === undefined && !fwmarkOnlyGroup) {
+    diags.add('CONFIG_MISSING', 'GENERAL_ERROR', `virtual server ${vsName(d)}: no protocol set - defaulting to UDP`, loc);
     d.protocol = 'UDP';
   }
   d.protocol ??= 'TCP';
@@ -109,7 +111,7 @@ function completeVirtualServer(d: Draft, diags: Diagnostics): VirtualServer | un
     d.lbKind = 'NAT';
   }
   if (d.address !== undefined && d.port === 0 && d.persistenceTimeoutS === undefined) {
-    gen(`virtual server ${vsName(d)}: zero port only valid for persistent services - setting persistence_timeout 360`);
+    diags.add('CONFIG_MISSING', 'GENERAL_ERROR', `virtual server ${vsName(d)}: zero port only valid for persistent services - setting persistence_timeout 360`, fieldLoc(d, 'port'));
     d.persistenceTimeoutS = 360;
   }
   if ((d.hysteresis as number) >= (d.quorum as number) && (d.hysteresis as number) > 0) {

@@ -39,9 +39,12 @@ export interface Diagnostic {
   readonly hint?: string;
   /** keepalived treats the configuration as absent (fatal include): `-t` exits 6. */
   readonly noConfig?: boolean;
+  /** keepalived-ts's own advice where keepalived says nothing: shown as a warning, exit status unchanged. */
+  readonly advisory?: boolean;
 }
 
 export function severityOf(d: Diagnostic): Severity {
+  if (d.advisory) return 'warning';
   if (d.kaClass === 'OK') return 'info';
   if (d.kaClass === 'WARNING' || d.kaClass === 'DEPRECATED' || d.kaClass === 'MULTIPLE_FILES') return 'warning';
   return 'error';
@@ -50,7 +53,7 @@ export function severityOf(d: Diagnostic): Severity {
 export class Diagnostics {
   readonly list: Diagnostic[] = [];
 
-  add(code: ErrorCode, kaClass: KaClass, message: string, loc?: Loc, extra?: { hint?: string; noConfig?: boolean }): void {
+  add(code: ErrorCode, kaClass: KaClass, message: string, loc?: Loc, extra?: { hint?: string; noConfig?: boolean; advisory?: boolean }): void {
     this.list.push({ code, kaClass, message, ...(loc ? { loc } : {}), ...extra });
   }
 

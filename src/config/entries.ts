@@ -7,6 +7,7 @@ import type { ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './reader.js';
 import type { AddressEntry, RouteEntry, RuleEntry, TrackRef, UnicastPeer } from './model.js';
 import { argInt } from './kw.js';
+import { setFieldLoc } from './loc.js';
 
 const SCOPES = ['site', 'link', 'host', 'nowhere', 'global'];
 
@@ -37,7 +38,10 @@ export function parseAddressEntry(ctx: ParseCtx, line: Line, allowTrackGroup = f
     switch (k) {
       case 'dev': {
         const v = arg();
-        if (v) e.dev = v;
+        if (v) {
+          e.dev = v;
+          setFieldLoc(e, 'dev', lineLoc(line, i));
+        }
         break;
       }
       case 'scope': {
@@ -57,7 +61,9 @@ export function parseAddressEntry(ctx: ParseCtx, line: Line, allowTrackGroup = f
       }
       case 'label': {
         const v = arg();
-        if (v) e.label = v;
+        if (v === undefined) break;
+        if (address.family === 'inet6') ctx.report('CONFIG_CONFLICT', 'GENERAL_ERROR', `cannot specify label for IPv6 addresses (${w[0]}) - ignoring label`, lineLoc(line, i - 1));
+        else e.label = v;
         break;
       }
       case 'peer': {
@@ -110,7 +116,7 @@ const ROUTE_TYPES = ['unicast', 'blackhole', 'unreachable', 'prohibit', 'throw',
 const ROUTE_ARG_WORDS = ['or', 'tos', 'dsfield', 'protocol', 'realms', 'mtu', 'advmss', 'rtt', 'rttvar', 'reordering', 'window', 'cwnd', 'initcwnd', 'initrwnd', 'ssthresh', 'rto_min', 'hoplimit', 'features', 'quickack', 'congctl', 'pref', 'fastopen_no_cookie', 'ttl-propagate', 'encap', 'expires', 'nexthop', 'weight', 'nhid', 'lock'];
 const ROUTE_FLAG_WORDS = ['onlink', 'pervasive', 'add', 'append', 'no_track'];
 
-export function parseRouteEntry(ctx: ParseCtx, line: Line): RouteEntry | undefined {
+export function parseRouteEntry(ctx: ParseCtx, line: Line, trackable = true): RouteEntry | undefined {
   const w = line.words;
   const r: { -readonly [K in keyof RouteEntry]: RouteEntry[K] } = { to: 'default', family: 'inet', noTrack: false, words: w.slice(), loc: lineLoc(line, 0) };
   let haveTo = false;
@@ -172,6 +178,9 @@ export function parseRouteEntry(ctx: ParseCtx, line: Line): RouteEntry | undefin
     }
   }
   if (r.to === 'default' && r.via) r.family = r.via.family;
+  if (trackable && r.dev === undefined && !r.noTrack) {
+    ctx.report('CONFIG_WARNING', 'GENERAL_ERROR', `cannot track route ${w[0]} with no interface specified, not tracking (add 'dev IF' or 'no_track')`, lineLoc(line, 0));
+  }
   return r;
 }
 

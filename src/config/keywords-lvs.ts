@@ -3,6 +3,7 @@ import { parseIp, formatIp } from '../util/ip.js';
 import { argInt, argScript, argSeconds, argWord, flag, int, ip, mark, need, script, seconds, str, table, unsupported } from './kw.js';
 import type { Draft, Keyword, KeywordTable, ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './reader.js';
+import { setFieldLoc } from './loc.js';
 
 export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'sh', 'mh', 'dh', 'fo', 'ovf', 'lblcr', 'sed', 'nq', 'twos'] as const;
 
@@ -317,7 +318,7 @@ export const virtualServerTable = table({
 
 export function openVirtualServer(ctx: ParseCtx, line: Line): Draft | undefined {
   const base: Draft = {
-    loc: lineLoc(line, 0),
+    loc: lineLoc(line, 1),
     schedFlags: [],
     haSuspend: false,
     delayLoopMs: 60_000,
@@ -348,7 +349,9 @@ export function openVirtualServer(ctx: ParseCtx, line: Line): Draft | undefined 
     return undefined;
   }
   const port = line.words[2] !== undefined ? argInt(ctx, line, 2, 0, 65535) : undefined;
-  return { ...base, address, ...(port !== undefined ? { port } : {}) };
+  const vs: Draft = { ...base, address, ...(port !== undefined ? { port } : {}) };
+  if (port !== undefined) setFieldLoc(vs, 'port', lineLoc(line, 2));
+  return vs;
 }
 
 export const describeVs = (vs: Draft): string =>

@@ -1,6 +1,6 @@
 /** vrrp_instance, vrrp_sync_group, vrrp_script, track_file, vrrp_track_process (keepalived/vrrp/vrrp_parser.c). */
 import { parseIp, type IpAddress } from '../util/ip.js';
-import { argInt, argScript, argSeconds, argWord, flag, int, ip, mark, need, script, seconds, str, table, unsupported, unsupportedValues, values } from './kw.js';
+import { argInt, argScript, argWord, flag, int, ip, mark, need, script, seconds, str, table, unsupported, unsupportedValues, values } from './kw.js';
 import { parseAddressEntry, parseRouteEntry, parseRuleEntry, parseUnicastPeer, trackRef } from './entries.js';
 import type { Draft, Keyword, ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './reader.js';
@@ -107,12 +107,7 @@ export const vrrpInstanceTable = table({
   interface: str('interface'),
   virtual_router_id: int('virtualRouterId', 1, 255),
   priority: int('priority', 1, 255),
-  advert_int: {
-    handler: (ctx, line, d) => {
-      const v = argSeconds(ctx, line, 1, 0.01, 255);
-      if (v !== undefined) d.advertIntMs = v;
-    },
-  },
+  advert_int: seconds('advertIntMs', 0.01, 255),
   version: int('version', 2, 3),
   authentication: { sub: authentication, open: (_ctx, line, d) => (d.authentication = { loc: lineLoc(line, 0) }) as Draft },
   virtual_ipaddress: virtualIps('virtualIpaddress'),
@@ -191,7 +186,7 @@ export const vrrpInstanceTable = table({
 export function vrrpInstanceDefaults(name: string, line: Line): Draft {
   return {
     name,
-    loc: lineLoc(line, 0),
+    loc: lineLoc(line, 1),
     virtualIpaddress: [],
     virtualIpaddressExcluded: [],
     virtualRoutes: [],
@@ -216,10 +211,13 @@ export function vrrpInstanceDefaults(name: string, line: Line): Draft {
 // ------------------------------------------------------------------ vrrp_sync_group
 
 export const syncGroupTable = table({
-  group: values('group', (_ctx, l) => {
-    // several names may stand on one line
-    return l.words.map((name, i) => ({ name, loc: lineLoc(l, i) }));
-  }),
+  group: {
+    handler: (ctx, line, d) => {
+      // several names may stand on one line
+      const list = d.group as unknown[];
+      for (const l of ctx.readValueBlock(line)) list.push(...l.words.map((name, i) => ({ name, loc: lineLoc(l, i) })));
+    },
+  },
   track_interface: trackBlock('trackInterface', -254, 254),
   track_script: trackBlock('trackScript', -253, 253),
   track_file: trackBlock('trackFile', -254, 254),
@@ -266,7 +264,7 @@ export const vrrpScriptTable = table({
   init_fail: mark('initFail'),
 });
 
-export const vrrpScriptDefaults = (name: string, line: Line): Draft => ({ name, loc: lineLoc(line, 0), intervalMs: 1000, weight: 0, weightReverse: false, rise: 1, fall: 1, initFail: false });
+export const vrrpScriptDefaults = (name: string, line: Line): Draft => ({ name, loc: lineLoc(line, 1), intervalMs: 1000, weight: 0, weightReverse: false, rise: 1, fall: 1, initFail: false });
 
 // ------------------------------------------------------------------ track_file
 
@@ -289,7 +287,7 @@ export const trackFileTable = table({
   },
 });
 
-export const trackFileDefaults = (name: string, line: Line): Draft => ({ name, loc: lineLoc(line, 0), weight: 1, weightReverse: false });
+export const trackFileDefaults = (name: string, line: Line): Draft => ({ name, loc: lineLoc(line, 1), weight: 1, weightReverse: false });
 
 // ------------------------------------------------------------------ vrrp_track_process
 
@@ -305,7 +303,7 @@ export const trackProcessTable = table({
   full_command: mark('fullCommand'),
 });
 
-export const trackProcessDefaults = (name: string, line: Line): Draft => ({ name, loc: lineLoc(line, 0), weight: 0, weightReverse: false, quorum: 1, fullCommand: false });
+export const trackProcessDefaults = (name: string, line: Line): Draft => ({ name, loc: lineLoc(line, 1), weight: 0, weightReverse: false, quorum: 1, fullCommand: false });
 
 // ------------------------------------------------------------------ static_*
 
@@ -323,10 +321,18 @@ export const staticKeywords = {
   static_rules: { handler: (ctx: ParseCtx, line: Line, d: Draft) => { for (const l of ctx.readValueBlock(line)) { const r = parseRuleEntry(ctx, l); if (r) (d.staticRules as unknown[]).push(r); } } },
 } satisfies Record<string, Keyword>;
 
+/** Unsupported blocks whose interface names keepalived still checks (fatal class when missing). */
+const interfaceList = (what: string): Keyword => ({
+  handler: (ctx, line, root) => {
+    unsupported().handler!(ctx, line, root);
+    const list = ((root.interfaceChecks as unknown[] | undefined) ?? (root.interfaceChecks = [])) as unknown[];
+    for (const l of ctx.readValueBlock(line)) list.push({ name: l.words[0], what, loc: lineLoc(l, 0) });
+  },
+});
+
 export const unsupportedVrrpBlocks = {
-  track_group: unsupportedValues(),
-  linkbeat_interfaces: unsupportedValues(),
-  interface_up_down_delays: unsupportedValues(),
+  linkbeat_interfaces: interfaceList('linkbeat interface'),
+  interface_up_down_delays: interfaceList('up/down delay'),
 };
 
 export { ip };

@@ -8,6 +8,7 @@ import type { Draft, Keyword, KeywordTable, ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './reader.js';
 import type { Script } from './model.js';
 import { quotedEscapedWords } from './grammar.js';
+import { setFieldLoc } from './loc.js';
 
 export const table = (entries: Record<string, Keyword>): KeywordTable => new Map(Object.entries(entries));
 
@@ -133,8 +134,9 @@ export function argScript(ctx: ParseCtx, line: Line, first = 1): Script | undefi
 // ------------------------------------------------------------------ keyword constructors
 
 type Setter<T> = (d: Draft, v: T, line: Line) => void;
-const store = <T>(field: string): Setter<T> => (d, v) => {
+const store = <T>(field: string): Setter<T> => (d, v, line) => {
   d[field] = v;
+  setFieldLoc(d, field, line);
 };
 
 export const int = (field: string, min: number, max: number, set: Setter<number> = store(field)): Keyword => ({

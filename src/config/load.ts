@@ -68,13 +68,13 @@ export const topTable: KeywordTable = table({
   track_file: named('trackFiles', trackFileTable, trackFileDefaults, 'track_file'),
   vrrp_track_file: named('trackFiles', trackFileTable, trackFileDefaults, 'track_file'),
   vrrp_track_process: named('trackProcesses', trackProcessTable, trackProcessDefaults, 'vrrp_track_process'),
-  vrrp_sync_group: named('vrrpSyncGroups', syncGroupTable, (name, line) => ({ name, loc: lineLoc(line, 0), group: [], trackInterface: [], trackScript: [], trackFile: [], trackProcess: [], trackBfd: [], syncGroupTrackingWeight: false }), 'vrrp sync group'),
+  vrrp_sync_group: named('vrrpSyncGroups', syncGroupTable, (name, line) => ({ name, loc: lineLoc(line, 1), group: [], trackInterface: [], trackScript: [], trackFile: [], trackProcess: [], trackBfd: [], syncGroupTrackingWeight: false }), 'vrrp sync group'),
   vrrp_instance: named('vrrpInstances', vrrpInstanceTable, vrrpInstanceDefaults, 'vrrp instance'),
   virtual_server_group: {
     handler: (ctx, line, root) => {
       const name = need(ctx, line, 1);
-      const entries = ctx.readValueBlock({ ...line, words: [line.words[0]!] }).flatMap((l) => parseVsgEntry(ctx, l) ?? []);
-      if (name !== undefined) (root.virtualServerGroups as Draft[]).push({ name, entries, loc: lineLoc(line, 0) });
+      const entries = ctx.readValueBlock(line.withWords([line.words[0]!])).flatMap((l) => parseVsgEntry(ctx, l) ?? []);
+      if (name !== undefined) (root.virtualServerGroups as Draft[]).push({ name, entries, loc: lineLoc(line, 1) });
     },
   },
   virtual_server: {

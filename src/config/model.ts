@@ -396,4 +396,6 @@ export interface KeepalivedConfig {
   /** Root-level `net_namespace`, `instance`, ... */
   readonly netNamespace?: string;
   readonly instance?: string;
+  /** Interfaces named by linkbeat_interfaces / interface_up_down_delays (checked, not used). */
+  readonly interfaceChecks?: readonly { readonly name: string; readonly what: string; readonly loc: Loc }[];
 }

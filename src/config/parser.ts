@@ -24,9 +24,13 @@ export type KeywordTable = ReadonlyMap<string, Keyword>;
 
 export class ParseCtx {
   private depth = 0;
-  private readonly openBraces: Loc[] = [];
+  /** Open braces with the indentation of the line that opened them (for locating a missing '}'). */
+  private readonly openBraces: { loc: Loc; indent: number }[] = [];
+  /** Braces that a less indented '}' skipped over: the likely unclosed ones. */
+  private readonly suspects: Loc[] = [];
+  private physIndent = 1;
   private skip = 0;
-  private lastLoc: Loc | undefined;
+  private lastLine: Line | undefined;
 
   constructor(
     readonly reader: Reader,
@@ -34,36 +38,49 @@ export class ParseCtx {
   ) {}
 
   report(code: ErrorCode, kaClass: KaClass, message: string, loc?: Loc, hint?: string): void {
-    this.diagnostics.add(code, kaClass, message, loc ?? this.lastLoc, hint ? { hint } : undefined);
+    this.diagnostics.add(code, kaClass, message, loc ?? (this.lastLine && lineLoc(this.lastLine)), hint ? { hint } : undefined);
   }
 
   /** The next logical line, keeping keepalived's count of open braces. */
   nextLine(): Line | undefined {
     const l = this.reader.next();
     if (!l) return undefined;
-    this.lastLoc = lineLoc(l);
+    const prev = this.lastLine;
+    this.lastLine = l;
+    if (!prev || prev.line !== l.line || prev.file !== l.file) this.physIndent = l.cols[0] ?? 1;
     if (l.words.length === 1 && !l.quoted) {
       if (l.words[0] === '{') {
         this.depth++;
-        this.openBraces.push(lineLoc(l));
+        this.openBraces.push({ loc: lineLoc(l), indent: this.physIndent });
       } else if (l.words[0] === '}') {
         if (this.depth < 1) {
           this.report('CONFIG_SYNTAX', 'UNEXPECTED_EOB', "extra '}' found", lineLoc(l));
           this.depth = 0;
         } else {
           this.depth--;
-          this.openBraces.pop();
+          this.closeBrace(this.physIndent);
         }
       }
     }
     return l;
   }
 
+  /**
+   * keepalived only counts braces; to point at the brace that was never closed, a '}' is
+   * matched with the open brace of the same indentation when there is one.
+   */
+  private closeBrace(indent: number): void {
+    let k = this.openBraces.length - 1;
+    while (k > 0 && this.openBraces[k]!.indent > indent && this.openBraces.slice(0, k).some((b) => b.indent === indent)) k--;
+    for (const b of this.openBraces.splice(k + 1)) this.suspects.push(b.loc);
+    this.openBraces.pop();
+  }
+
   /** Run the whole input through the top-level table. */
   run(top: KeywordTable, root: Draft): void {
     this.processBlock(top, false, root, 0);
     if (this.depth > 0) {
-      const first = this.openBraces[0];
+      const first = this.suspects[0] ?? this.openBraces[this.openBraces.length - 1]?.loc;
       this.report('CONFIG_SYNTAX', 'MISSING_EOB', `there ${this.depth === 1 ? "is 1 missing '}'" : `are ${this.depth} missing '}'s`} (block opened here is never closed)`, first);
     }
   }

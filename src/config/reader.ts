@@ -12,16 +12,30 @@ import { decomment, tokenize } from './lex.js';
 import { parseConditional, parseDefinition, parseInclude, parseList, parseSeqArgs, parseSequence } from './grammar.js';
 import type { Loc } from './loc.js';
 
-export interface Line {
-  readonly words: string[];
-  /** 1-based column of each word in `file:line`. */
-  readonly cols: number[];
-  /** Set when some word came from a "quoted string" (a quoted `{` is a word, not a brace). */
-  readonly quoted?: boolean[];
-  readonly file: string;
-  readonly line: number;
+/** One logical line: a keyword with its words, or a lone brace. */
+export class Line {
+  constructor(
+    readonly words: string[],
+    /** 1-based column of each word in `file:line`. */
+    readonly cols: number[],
+    readonly file: string,
+    readonly line: number,
+    private readonly src: string,
+    private readonly start: number,
+    private readonly end: number,
+    /** Set when some word came from a "quoted string" (a quoted `{` is a word, not a brace). */
+    readonly quoted?: boolean[],
+  ) {}
+
   /** The logical line's text after preprocessing (scripts re-split it with their own quoting). */
-  readonly text: string;
+  get text(): string {
+    return this.src.slice(this.start, this.end).trim();
+  }
+
+  /** The same line with other words (for handlers that re-read a line). */
+  withWords(words: string[]): Line {
+    return new Line(words, this.cols, this.file, this.line, this.src, this.start, this.end, this.quoted);
+  }
 }
 
 export const lineLoc = (l: Line, word = 0): Loc => ({ file: l.file, line: l.line, col: l.cols[word] ?? l.cols[0] ?? 1 });
@@ -95,6 +109,7 @@ export class Reader {
 
   private readonly files: OpenFile[] = [];
   private readonly queue: Line[] = [];
+  private queueHead = 0;
   private readonly defs = new Map<string, Definition>();
   private readonly seqs: (Seq | Lst)[] = [];
   private multilineQueue: string[] = [];
@@ -120,8 +135,15 @@ export class Reader {
   /** The next logical line, or undefined at the end of all input. */
   next(): Line | undefined {
     for (;;) {
-      const q = this.queue.shift();
-      if (q) return q;
+      if (this.queueHead < this.queue.length) {
+        const q = this.queue[this.queueHead++]!;
+        if (this.queueHead === this.queue.length) {
+          this.queue.length = 0;
+          this.queueHead = 0;
+        }
+        return q;
+      }
+      if (this.plainLine()) continue;
       const src = this.nextText();
       if (!src) return undefined;
       this.process(src.text, src.pos);
@@ -129,6 +151,63 @@ export class Reader {
   }
 
   // ------------------------------------------------------------------ sources of text
+
+  /**
+   * The fast path for the common case: the next physical line of the current file holds only
+   * words, braces and a comment (no quote, backslash, $, @, ~ or include). Such a line needs
+   * none of the preprocessor; what it yields equals the general path's (lex.test.ts checks).
+   */
+  private plainLine(): boolean {
+    if (this.collecting || this.multilineQueue.length || this.seqs.length > this.multilineSeqDepth) return false;
+    const file = this.files[this.files.length - 1];
+    if (!file || file.next >= file.lines.length) return false;
+    const raw = file.lines[file.next]!;
+    const n = raw.length;
+    if (n >= MAX_LINE) return false;
+    let i = 0;
+    while (i < n && (raw.charCodeAt(i) === 32 || raw.charCodeAt(i) === 9)) i++;
+    const c0 = raw.charCodeAt(i);
+    if (c0 === 64 /* @ */ || c0 === 126 /* ~ */ || (c0 === 105 /* i */ && raw.startsWith('include', i))) return false;
+    let end = n;
+    for (let j = i; j < n; j++) {
+      const c = raw.charCodeAt(j);
+      if (c === 35 || c === 33) {
+        end = j;
+        break;
+      }
+      if (c === 34 || c === 92 || c === 36 || c === 13) return false;
+    }
+    file.next++;
+    const lineNo = file.next;
+    let words: string[] = [];
+    let cols: number[] = [];
+    let segStart = i;
+    for (let j = i; j < end; ) {
+      const c = raw.charCodeAt(j);
+      if (c === 32 || c === 9) {
+        j++;
+        continue;
+      }
+      if (c === 123 || c === 125) {
+        if (words.length) this.queue.push(new Line(words, cols, file.display, lineNo, raw, segStart, j));
+        words = [];
+        cols = [];
+        this.queue.push(new Line([c === 123 ? '{' : '}'], [j + 1], file.display, lineNo, raw, j, j + 1));
+        segStart = ++j;
+        continue;
+      }
+      const s = j;
+      while (j < end) {
+        const d = raw.charCodeAt(j);
+        if (d === 32 || d === 9 || d === 123 || d === 125) break;
+        j++;
+      }
+      words.push(raw.slice(s, j));
+      cols.push(s + 1);
+    }
+    if (words.length) this.queue.push(new Line(words, cols, file.display, lineNo, raw, segStart, end));
+    return true;
+  }
 
   private nextText(): { text: string; pos: SrcPos } | undefined {
     for (;;) {
@@ -146,7 +225,8 @@ export class Reader {
         continue;
       }
       const lineNo = file.next + 1;
-      const raw = file.lines[file.next++]!.replace(/\r+$/, '');
+      let raw = file.lines[file.next++]!;
+      if (raw.endsWith('\r')) raw = raw.replace(/\r+$/, '');
       if (raw.length === 0) {
         if (this.collecting) this.collecting = undefined;
         continue;
@@ -222,7 +302,8 @@ export class Reader {
     if (/^include[rmwba]?[ \t]/.test(text)) {
       const inc = parseInclude(text);
       if (inc) {
-        this.include(inc.variant, inc.pattern.trim(), pos);
+        const pattern = inc.pattern.trim();
+        this.include(inc.variant, pattern, { ...pos, col: pos.col + Math.max(0, text.indexOf(pattern)) });
         return;
       }
     }
@@ -237,9 +318,7 @@ export class Reader {
     let quoted: boolean[] | undefined;
     let segStart = 0;
     const flush = (end: number) => {
-      if (words.length) {
-        this.queue.push({ words, cols, ...(quoted ? { quoted } : {}), file: pos.file, line: pos.line, text: text.slice(segStart, end).trim() });
-      }
+      if (words.length) this.queue.push(new Line(words, cols, pos.file, pos.line, text, segStart, end, quoted));
       words = [];
       cols = [];
       quoted = undefined;
@@ -251,7 +330,7 @@ export class Reader {
       }
       if (!t.quoted && (t.value === '{' || t.value === '}')) {
         flush(t.offset);
-        this.queue.push({ words: [t.value], cols: [pos.col + t.offset], file: pos.file, line: pos.line, text: t.value });
+        this.queue.push(new Line([t.value], [pos.col + t.offset], pos.file, pos.line, text, t.offset, t.offset + 1));
         segStart = t.offset + 1;
         continue;
       }
@@ -437,7 +516,7 @@ export class Reader {
 
   private fileError(flags: number, kind: number, message: string, pos: SrcPos | undefined): void {
     const fatal = ((this.includeCheck | flags) & kind) !== 0;
-    this.diagnostics.add(fatal ? 'CONFIG_FILE' : 'CONFIG_INCLUDE', fatal ? 'FILE_NOT_FOUND' : 'OK', message, pos, fatal ? { noConfig: true } : undefined);
+    this.diagnostics.add(pos ? 'CONFIG_INCLUDE' : 'CONFIG_FILE', fatal ? 'FILE_NOT_FOUND' : 'OK', message, pos, fatal ? { noConfig: true } : undefined);
   }
 
   private include(variant: string, pattern: string, pos: SrcPos): void {

@@ -5,7 +5,7 @@
  */
 import type { Diagnostics } from './diagnostics.js';
 import type { KeepalivedConfig, Script, VrrpInstance } from './model.js';
-import type { Loc } from './loc.js';
+import { fieldLoc, type Loc } from './loc.js';
 
 /** What validation may ask of the machine. */
 export interface MachineView {
@@ -69,7 +69,7 @@ function checkVrids(instances: readonly VrrpInstance[], diags: Diagnostics): voi
     const key = `${i.interface}/${i.family}/${i.virtualRouterId}/${peers}`;
     const other = seen.get(key);
     if (other) {
-      diags.add('CONFIG_DUPLICATE', 'GENERAL_ERROR', `${other.name} and ${i.name} both use VRID ${i.virtualRouterId} with ${i.family === 'inet' ? 'IPv4' : 'IPv6'} on interface ${i.interface}`, i.loc);
+      diags.add('CONFIG_DUPLICATE', 'GENERAL_ERROR', `${other.name} and ${i.name} both use VRID ${i.virtualRouterId} with ${i.family === 'inet' ? 'IPv4' : 'IPv6'} on interface ${i.interface}`, fieldLoc(i, 'virtualRouterId'));
     } else seen.set(key, i);
   }
 }
@@ -83,12 +83,12 @@ function checkInterfaces(c: KeepalivedConfig, diags: Diagnostics, m: MachineView
       continue;
     }
     if (m.isLoopback(i.interface)) {
-      diags.add('CONFIG_INTERFACE', 'GENERAL_ERROR', `(${i.name}) cannot use a loopback interface (${i.interface}) for vrrp - ignoring`, i.loc);
+      diags.add('CONFIG_INTERFACE', 'GENERAL_ERROR', `(${i.name}) cannot use a loopback interface (${i.interface}) for vrrp - ignoring`, fieldLoc(i, 'interface'));
       diags.add('CONFIG_INTERFACE', 'GENERAL_ERROR', `(${i.name}) Unknown interface!`, i.loc);
       continue;
     }
     if (!m.interfaceExists(i.interface) && !dynamic) {
-      diags.add('CONFIG_INTERFACE', 'GENERAL_ERROR', `interface ${i.interface} for vrrp_instance ${i.name} doesn't exist`, i.loc);
+      diags.add('CONFIG_INTERFACE', 'GENERAL_ERROR', `interface ${i.interface} for vrrp_instance ${i.name} doesn't exist`, fieldLoc(i, 'interface'));
       missing = true;
     }
     for (const t of i.trackInterface) {
@@ -99,7 +99,7 @@ function checkInterfaces(c: KeepalivedConfig, diags: Diagnostics, m: MachineView
     }
     for (const a of [...i.virtualIpaddress, ...i.virtualIpaddressExcluded]) {
       if (a.dev !== undefined && !m.interfaceExists(a.dev) && !dynamic) {
-        diags.add('CONFIG_INTERFACE', 'GENERAL_ERROR', `interface ${a.dev} for ip address ${a.address.bytes.length === 4 ? a.address.bytes.join('.') : 'IPv6'} doesn't exist`, a.loc);
+        diags.add('CONFIG_INTERFACE', 'GENERAL_ERROR', `interface ${a.dev} for ip address ${a.address.bytes.length === 4 ? a.address.bytes.join('.') : 'IPv6'} doesn't exist`, fieldLoc(a, 'dev'));
         missing = true;
       }
     }
@@ -110,6 +110,9 @@ function checkInterfaces(c: KeepalivedConfig, diags: Diagnostics, m: MachineView
       diags.add('CONFIG_INTERFACE', 'BAD_IF', `static address needs an interface: ${dev} does not exist`, a.loc);
       missing = true;
     }
+  }
+  for (const e of c.interfaceChecks ?? []) {
+    if (!m.interfaceExists(e.name)) diags.add('CONFIG_INTERFACE', 'BAD_IF', `unknown interface ${e.name} specified for ${e.what}`, e.loc);
   }
   if (missing) diags.add('CONFIG_INTERFACE', 'BAD_IF', 'non-existent interface specified in configuration');
 }
@@ -153,7 +156,9 @@ function checkScripts(c: KeepalivedConfig, diags: Diagnostics, m: MachineView): 
     for (const u of uses) {
       const user = u.script.user ?? defaultUser;
       if (u.script.user !== undefined && !m.userExists(u.script.user)) {
-        diags.add('CONFIG_SCRIPT', 'GENERAL_ERROR', `script user '${u.script.user}' does not exist - ignoring ${u.what}`, u.script.loc);
+        // keepalived -t says nothing here and drops the script at run time (the classic unquoted
+        // `notify_master /path arg` trap): we warn, without changing the exit status.
+        diags.add('CONFIG_SCRIPT', 'OK', `script user '${u.script.user}' does not exist: ${u.what} will not run (quote the command if '${u.script.user}' is meant as an argument)`, u.script.loc, { advisory: true });
         continue;
       }
       if (user === undefined && security) {

@@ -15,21 +15,27 @@ export interface IpPrefix extends IpAddress {
   readonly prefixLen: number;
 }
 
-const V4_PART = /^(?:0|[1-9][0-9]{0,2})$/;
 
 /** Strict dotted-quad: four decimal parts 0..255, no leading zeros (as inet_pton). */
 export function parseIpv4(text: string): Uint8Array | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
   const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i]!;
-    if (!V4_PART.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out[i] = n;
+  let part = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 46;
+    if (c === 46 /* . */) {
+      if (digits === 0 || part > 3) return undefined;
+      out[part++] = value;
+      digits = 0;
+      value = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && value === 0) return undefined; // no leading zeros
+      value = value * 10 + (c - 48);
+      if (++digits > 3 || value > 255) return undefined;
+    } else return undefined;
   }
-  return out;
+  return part === 4 ? out : undefined;
 }
 
 /** RFC 4291 text form, including `::` and an embedded dotted quad; no zone id. */

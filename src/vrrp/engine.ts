@@ -220,15 +220,16 @@ export class VrrpEngine {
       this.unknownVrid++;
       return;
     }
-    const src = pkt.family === 'inet' ? pkt.data.subarray(12, 16) : pkt.src;
     let inst = list[0]!;
-    if (list.length > 1 && src) {
-      inst = list.find((i) => i.r.peers.some((p) => sameBytes(p.address, src))) ?? inst;
+    if (list.length > 1) {
+      // the same VRID with disjoint unicast peer sets: pick the instance that knows the sender
+      const src = pkt.family === 'inet' ? pkt.data.subarray(12, 16) : pkt.src;
+      if (src) inst = list.find((i) => i.r.peers.some((p) => sameBytes(p.address, src))) ?? inst;
     }
     // FAULT / INIT / STOP instances ignore adverts
     if (inst.state !== 'BACKUP' && inst.state !== 'MASTER') return;
     const prev = inst.state;
-    if (inst.state === 'BACKUP') inst.backupRx(ctx, pkt, src);
+    if (inst.state === 'BACKUP') inst.backupRx(ctx, pkt);
     else if (inst.masterRx(ctx, pkt)) inst.leaveMaster(ctx, false, inst.masterPriority > inst.effectivePriority ? 'higher-priority' : 'equal-priority-higher-ip');
     inst.sync?.afterTransition(ctx, prev, inst);
     // keepalived re-arms the timer after every packet (also resetting a master's advert

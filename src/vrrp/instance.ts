@@ -10,7 +10,9 @@
  */
 import { compareIp } from '../util/ip.js';
 import type { ResolvedInstance } from './config.js';
-import { decodeAdvert, encodeAdvert, VRRP_GROUP_INET, type RxAdvert, type RxExpect, type RxPacket } from './packet.js';
+import {
+  decodeAdvert, encodeAdvert, setIpv4Id, VRRP_GROUP_INET, type RxAdvert, type RxExpect, type RxPacket,
+} from './packet.js';
 import type { SyncGroup } from './sync-group.js';
 import { addMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
 import type { Effect, GarpReason, InstanceStats, NotifyState, TransitionReason, VrrpState } from './types.js';
@@ -53,9 +55,12 @@ export class VrrpInstance {
   numInit = 0;
   notifiesSent = false;
   sync: SyncGroup | undefined;
-  /** deadline last handed to the engine's queue */
+  /** engine deadline-queue bookkeeping */
   queuedAt = NEVER;
+  heapIndex = -1;
+  queuedSeq = 0;
   readonly stats: InstanceStats;
+  private readonly templates = new Map<number, Uint8Array>();
   private readonly expectAll: RxExpect;
   private readonly expectNoAddr: RxExpect;
 
@@ -122,21 +127,35 @@ export class VrrpInstance {
     const r = this.r;
     this.ipId = (this.ipId + 1) & 0xffff;
     if (this.ipId === 0) this.ipId = 1; // 0 would let the kernel pick one
-    const advert = {
-      version: r.version, vrid: r.vrid, priority, adverIntervalMs: r.adverIntervalMs, addrs: r.vips,
-      authType: r.authType, authData: r.version === 2 ? r.authData : undefined,
-    };
-    const dsts = r.unicast ? r.peers.map((p) => p.address) : [r.mcastDst];
-    for (const dst of dsts) {
-      const data = encodeAdvert(advert, {
-        family: r.family, src: r.src, dst, ipId: this.ipId, ttl: r.unicast ? r.unicastTtl : 255,
-        checksumAsV2: r.checksumAsV2,
-        pseudoDst: r.unicast && this.unicastChecksum === 'old' ? VRRP_GROUP_INET : undefined,
-      });
+    const dsts = r.unicast ? r.peers : undefined;
+    const n = dsts ? dsts.length : 1;
+    for (let i = 0; i < n; i++) {
+      const dst = dsts ? dsts[i]!.address : r.mcastDst;
+      const data = this.template(priority, i, dst).slice();
+      if (r.family === 'inet') setIpv4Id(data, this.ipId);
       ctx.out.push({ type: 'sendAdvert', instance: this.name, interface: r.cfg.interface, family: r.family, dst, priority, data });
     }
     this.stats.advertsSent++;
     if (priority === 0) this.stats.priZeroSent++;
+  }
+
+  /** The encoded advert for (priority, destination), cached; only the IP ID changes per send. */
+  private template(priority: number, dstIndex: number, dst: Uint8Array): Uint8Array {
+    const r = this.r;
+    const key = priority * 512 + dstIndex * 2 + (this.unicastChecksum === 'old' ? 1 : 0);
+    let t = this.templates.get(key);
+    if (!t) {
+      if (this.templates.size > 64) this.templates.clear();
+      t = encodeAdvert({
+        version: r.version, vrid: r.vrid, priority, adverIntervalMs: r.adverIntervalMs, addrs: r.vips,
+        authType: r.authType, authData: r.version === 2 ? r.authData : undefined,
+      }, {
+        family: r.family, src: r.src, dst, ipId: 0, ttl: r.unicast ? r.unicastTtl : 255, checksumAsV2: r.checksumAsV2,
+        pseudoDst: r.unicast && this.unicastChecksum === 'old' ? VRRP_GROUP_INET : undefined,
+      });
+      this.templates.set(key, t);
+    }
+    return t;
   }
 
   sendGarp(ctx: Ctx, repeat: number, reason: GarpReason): void {
@@ -247,9 +266,9 @@ export class VrrpInstance {
   }
 
   /** vrrp_state_backup (RFC 3768 §6.4.2, RFC 5798 §6.4.2, reference §d.4). */
-  backupRx(ctx: Ctx, pkt: RxPacket, src: Uint8Array | undefined): void {
+  backupRx(ctx: Ctx, pkt: RxPacket): void {
     // skip_check_adv_addr: the address checks are skipped only for the master we know.
-    const checkAddr = !this.r.skipCheckAdvAddr || !src || !this.masterSaddr || compareIp(src, this.masterSaddr) !== 0;
+    const checkAddr = !this.r.skipCheckAdvAddr || !this.fromKnownMaster(pkt);
     const adv = this.decode(ctx, pkt, checkAddr);
     let ignore = adv === undefined;
     if (adv === undefined) {
@@ -264,7 +283,7 @@ export class VrrpInstance {
     ) {
       this.learnInterval(ctx, adv);
       this.msDownTimerMs = this.masterDownInterval();
-      this.masterSaddr = adv.src.slice();
+      this.rememberMaster(adv);
       this.masterPriority = adv.priority;
       if (this.r.preemptDelayMs > 0) {
         if (adv.priority >= this.effectivePriority) {
@@ -285,12 +304,25 @@ export class VrrpInstance {
         type: 'event', instance: this.name, event: 'rx-lower-prio-discard', from: adv.src, priority: adv.priority,
       });
       ignore = true;
-      this.masterSaddr = adv.src.slice();
+      this.rememberMaster(adv);
     }
     if (ignore) {
       // keep the running deadline: the engine re-arms sands from msDownTimer after this
       this.msDownTimerMs = Math.max(0, Math.round((this.sands - ctx.now) * 1000) / 1000);
     }
+  }
+
+  private rememberMaster(adv: RxAdvert): void {
+    this.masterSaddr ??= new Uint8Array(this.r.src.length);
+    adv.copySrc(this.masterSaddr);
+  }
+
+  private fromKnownMaster(pkt: RxPacket): boolean {
+    const m = this.masterSaddr;
+    if (!m) return false;
+    if (pkt.family === 'inet6') return pkt.src !== undefined && compareIp(pkt.src, m) === 0;
+    for (let i = 0; i < 4; i++) if (pkt.data[12 + i] !== m[i]) return false;
+    return true;
   }
 
   /**
@@ -302,7 +334,7 @@ export class VrrpInstance {
     if (!adv) return false;
     const ours = this.effectivePriority;
     const prio = adv.priority;
-    const addrCmp = compareIp(adv.src, this.r.src);
+    const addrCmp = adv.compareSrc(this.r.src);
     if (prio === 0 || (this.r.higherPrioSendAdvert && (prio > ours || (prio === ours && addrCmp > 0)))) {
       this.sendAdvert(ctx, ours);
       if (prio === 0) return false;

@@ -162,16 +162,84 @@ export interface RxPacket {
   readonly hopLimit?: number;
 }
 
-/** A decoded advert plus what the IP layer said about it. */
-export interface RxAdvert extends Advert {
-  readonly src: Uint8Array;
-  readonly dst: Uint8Array;
+/**
+ * A decoded advert plus what the IP layer said about it. A view over the received buffer:
+ * the address fields are materialised on first use, so the hot path allocates little.
+ */
+export class RxAdvert implements Advert {
+  readonly version: VrrpVersion;
+  readonly vrid: number;
+  readonly priority: number;
+  readonly adverIntervalMs: number;
+  readonly authType: AuthType;
   /** TTL / hop limit, -1 when unknown. */
   readonly ttl: number;
   readonly ipId: number | undefined;
   readonly checksum: number;
   /** v3 unicast advert whose checksum used 224.0.0.18 in the pseudo-header (pre-1.3.6). */
   readonly legacyUnicastChecksum: boolean;
+  private readonly d: Uint8Array;
+  private readonly off: number;
+  private readonly naddr: number;
+  private readonly src6: Uint8Array | undefined;
+  private readonly dst6: Uint8Array | undefined;
+  private srcView: Uint8Array | undefined;
+
+  constructor(
+    d: Uint8Array, off: number, naddr: number, src6: Uint8Array | undefined, dst6: Uint8Array | undefined,
+    f: Pick<RxAdvert, 'version' | 'vrid' | 'priority' | 'adverIntervalMs' | 'authType' | 'ttl' | 'ipId' | 'checksum' | 'legacyUnicastChecksum'>,
+  ) {
+    this.d = d;
+    this.off = off;
+    this.naddr = naddr;
+    this.src6 = src6;
+    this.dst6 = dst6;
+    this.version = f.version;
+    this.vrid = f.vrid;
+    this.priority = f.priority;
+    this.adverIntervalMs = f.adverIntervalMs;
+    this.authType = f.authType;
+    this.ttl = f.ttl;
+    this.ipId = f.ipId;
+    this.checksum = f.checksum;
+    this.legacyUnicastChecksum = f.legacyUnicastChecksum;
+  }
+
+  get src(): Uint8Array {
+    this.srcView ??= this.src6 ?? this.d.subarray(12, 16);
+    return this.srcView;
+  }
+
+  get dst(): Uint8Array {
+    return this.dst6 ?? this.d.subarray(16, 20);
+  }
+
+  get addrs(): readonly Uint8Array[] {
+    const alen = this.src6 ? 16 : 4;
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < this.naddr; i++) out.push(this.d.subarray(this.off + 8 + i * alen, this.off + 8 + (i + 1) * alen));
+    return out;
+  }
+
+  /** v2 IPv4: the 8-byte trailer; undefined otherwise. */
+  get authData(): Uint8Array | undefined {
+    return this.version === 2 && !this.src6 ? this.d.subarray(this.d.length - VRRP_AUTH_LEN) : undefined;
+  }
+
+  /** Numeric comparison of the source address with `other` (<0, 0, >0), allocation free. */
+  compareSrc(other: Uint8Array): number {
+    const s = this.src6 ?? this.d;
+    const o = this.src6 ? 0 : 12;
+    for (let i = 0; i < other.length; i++) if (s[o + i] !== other[i]) return s[o + i]! - other[i]!;
+    return 0;
+  }
+
+  /** Copies the source address into `out` (same length), allocation free. */
+  copySrc(out: Uint8Array): void {
+    const s = this.src6 ?? this.d;
+    const o = this.src6 ? 0 : 12;
+    for (let i = 0; i < out.length; i++) out[i] = s[o + i]!;
+  }
 }
 
 export interface UnicastPeerCheck {
@@ -226,7 +294,7 @@ export function decodeAdvert(pkt: RxPacket, expect?: RxExpect): Result<RxAdvert,
   const v4 = pkt.family === 'inet';
   let d = pkt.data;
   let off = 0;
-  let src: Uint8Array;
+  let src: Uint8Array | undefined;
   let dst: Uint8Array;
   let ttl: number;
   let ipId: number | undefined;
@@ -238,8 +306,7 @@ export function decodeAdvert(pkt: RxPacket, expect?: RxExpect): Result<RxAdvert,
     if (d[9] === IPPROTO_AH) return fail('auth', 'Received AH header but auth type not AH');
     const totLen = (d[2]! << 8) | d[3]!;
     if (d.length > totLen && totLen >= off + VRRP_HEADER_LEN) d = d.subarray(0, totLen); // link padding
-    src = d.subarray(12, 16);
-    dst = d.subarray(16, 20);
+    dst = d;
     ttl = d[8]!;
     ipId = (d[4]! << 8) | d[5]!;
   } else {
@@ -282,21 +349,19 @@ export function decodeAdvert(pkt: RxPacket, expect?: RxExpect): Result<RxAdvert,
   if (v4 || (pkt.src && pkt.dst)) {
     const asV2 = expect?.checksumAsV2 ?? false;
     const mode = unicast ? (expect?.unicastChecksum ?? 'new') : 'new';
-    const firstDst = mode === 'old' && v4 ? VRRP_GROUP_INET : dst;
-    let calc = vrrpChecksum(d, off, vlen, version as VrrpVersion, pkt.family, src, firstDst, asV2);
-    if (calc !== checksum && version === 3 && v4 && mode === 'auto' && !bytesEqual(dst, 0, VRRP_GROUP_INET)) {
-      calc = vrrpChecksum(d, off, vlen, 3, 'inet', src, VRRP_GROUP_INET, asV2);
+    const calcWith = (pdst: Uint8Array | undefined): number => rxChecksum(d, off, vlen, version as VrrpVersion, src, pdst, asV2);
+    let calc = calcWith(mode === 'old' && v4 ? VRRP_GROUP_INET : src ? dst : undefined);
+    if (calc !== checksum && version === 3 && v4 && mode === 'auto' && !bytesEqual(d, 16, VRRP_GROUP_INET)) {
+      calc = calcWith(VRRP_GROUP_INET);
       legacyUnicastChecksum = calc === checksum;
     }
     if (calc !== checksum) return fail('checksum', version === 3 ? 'Invalid VRRPv3 checksum' : 'Invalid VRRPv2 checksum');
   }
   if (expect) {
-    const mcast = v4 ? (dst[0]! & 0xf0) === 0xe0 : dst[0] === 0xff;
+    const mcast = v4 ? (d[16]! & 0xf0) === 0xe0 : dst[0] === 0xff;
     if (mcast === unicast) return fail('dst', unicast ? 'Expected unicast packet but received multicast packet' : 'Expected multicast packet but received unicast packet');
   }
   const alen = v4 ? 4 : 16;
-  const addrs: Uint8Array[] = new Array<Uint8Array>(naddr);
-  for (let i = 0; i < naddr; i++) addrs[i] = d.subarray(off + 8 + i * alen, off + 8 + (i + 1) * alen);
   if (vips && expect) {
     for (const vip of vips) {
       let found = false;
@@ -304,22 +369,44 @@ export function decodeAdvert(pkt: RxPacket, expect?: RxExpect): Result<RxAdvert,
       if (!found) return fail('addr-mismatch', 'ip address associated with VRID not present in MASTER advert');
     }
     if (unicast && expect.checkUnicastSrc) {
-      const peer = expect.unicastPeers.find((p) => bytesEqual(src, 0, p.address));
+      const peer = expect.unicastPeers.find((p) => (src ? bytesEqual(src, 0, p.address) : bytesEqual(d, 12, p.address)));
       if (!peer) return fail('src-not-peer', 'unicast source address not a unicast peer');
       if (ttl !== -1 && (ttl < peer.minTtl || ttl > peer.maxTtl)) return fail('ttl', 'TTL/HL not in range');
     }
   }
   const adverIntervalMs = version === 2 ? d[off + 5]! * 1000 : (((d[off + 4]! & 0x0f) << 8) | d[off + 5]!) * 10;
-  return ok({
-    version: version as VrrpVersion,
-    vrid,
-    priority: d[off + 2]!,
-    adverIntervalMs,
-    addrs,
-    authType: authType as AuthType,
-    authData: version === 2 && v4 ? d.subarray(d.length - VRRP_AUTH_LEN) : undefined,
-    src, dst, ttl, ipId, checksum, legacyUnicastChecksum,
-  });
+  return ok(new RxAdvert(d, off, naddr, src, v4 ? undefined : dst, {
+    version: version as VrrpVersion, vrid, priority: d[off + 2]!, adverIntervalMs, authType: authType as AuthType,
+    ttl, ipId, checksum, legacyUnicastChecksum,
+  }));
+}
+
+/** Receive-side checksum; IPv4 addresses are read from the header in place. */
+function rxChecksum(
+  d: Uint8Array, off: number, len: number, version: VrrpVersion, src6: Uint8Array | undefined,
+  pseudoDst: Uint8Array | undefined, asV2: boolean,
+): number {
+  let acc = 0;
+  if (version === 3 && !(asV2 && !src6)) {
+    // src6 set = IPv6 (addresses from recvmsg); otherwise IPv4 header bytes 12..19
+    acc = src6 ? sumWords(src6, 0, 16, 0) : sumWords(d, 12, 16, 0);
+    acc = pseudoDst ? sumWords(pseudoDst, 0, pseudoDst.length, acc) : sumWords(d, 16, 20, acc);
+    acc += IPPROTO_VRRP + len;
+  }
+  acc = sumWords(d, off, off + 6, acc);
+  acc = sumWords(d, off + 8, off + len, acc);
+  return finishChecksum(acc);
+}
+
+/** Rewrites the IPv4 Identification of an encoded advert and fixes the header checksum. */
+export function setIpv4Id(datagram: Uint8Array, ipId: number): void {
+  datagram[4] = (ipId >> 8) & 0xff;
+  datagram[5] = ipId & 0xff;
+  datagram[10] = 0;
+  datagram[11] = 0;
+  const sum = finishChecksum(sumWords(datagram, 0, IPV4_HEADER_LEN, 0));
+  datagram[10] = sum >> 8;
+  datagram[11] = sum & 0xff;
 }
 
 /** Internet checksum of an IPv4 header (for checking captured frames). */
