@@ -38,7 +38,8 @@ interface Binding {
 export class VrrpEngine {
   readonly instances: readonly VrrpInstance[];
   readonly groups: readonly SyncGroup[];
-  private readonly byKey = new Map<string, VrrpInstance[]>();
+  /** interface -> [family * 256 + VRID] -> instances */
+  private readonly byIf = new Map<string, (VrrpInstance[] | undefined)[]>();
   private readonly byName = new Map<string, VrrpInstance>();
   private readonly bindings = new Map<string, Binding[]>();
   private readonly instBindings = new Map<VrrpInstance, Binding[]>();
@@ -60,10 +61,10 @@ export class VrrpEngine {
     this.instances = cfg.instances.map((c) => new VrrpInstance(resolveInstance(c)));
     for (const inst of this.instances) {
       this.byName.set(inst.name, inst);
-      const key = demuxKey(inst.r.cfg.interface, inst.r.family, inst.r.vrid);
-      const list = this.byKey.get(key) ?? [];
-      list.push(inst);
-      this.byKey.set(key, list);
+      const table = this.byIf.get(inst.r.cfg.interface) ?? new Array<VrrpInstance[] | undefined>(512);
+      const slot = demuxSlot(inst.r.family, inst.r.vrid);
+      (table[slot] ??= []).push(inst);
+      this.byIf.set(inst.r.cfg.interface, table);
       const c = inst.r.cfg;
       for (const [kind, refs] of [
         ['interface', c.trackInterface], ['script', c.trackScript], ['file', c.trackFile], ['process', c.trackProcess],
@@ -215,7 +216,7 @@ export class VrrpEngine {
   /** vrrp_dispatcher_read: route by interface, family and VRID, then by unicast peer. */
   private packet(ctx: Ctx, ifname: string, pkt: RxPacket): void {
     const vrid = peekVrid(pkt);
-    const list = vrid === undefined ? undefined : this.byKey.get(demuxKey(ifname, pkt.family, vrid));
+    const list = vrid === undefined ? undefined : this.byIf.get(ifname)?.[demuxSlot(pkt.family, vrid)];
     if (!list) {
       this.unknownVrid++;
       return;
@@ -354,8 +355,8 @@ export class VrrpEngine {
   }
 }
 
-function demuxKey(ifname: string, family: string, vrid: number): string {
-  return `${ifname}|${family}|${vrid}`;
+function demuxSlot(family: string, vrid: number): number {
+  return (family === 'inet' ? 0 : 256) + vrid;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

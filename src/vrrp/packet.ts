@@ -187,22 +187,24 @@ export class RxAdvert implements Advert {
 
   constructor(
     d: Uint8Array, off: number, naddr: number, src6: Uint8Array | undefined, dst6: Uint8Array | undefined,
-    f: Pick<RxAdvert, 'version' | 'vrid' | 'priority' | 'adverIntervalMs' | 'authType' | 'ttl' | 'ipId' | 'checksum' | 'legacyUnicastChecksum'>,
+    version: VrrpVersion, vrid: number, priority: number, adverIntervalMs: number, authType: AuthType,
+    ttl: number, ipId: number | undefined, checksum: number, legacyUnicastChecksum: boolean,
   ) {
     this.d = d;
     this.off = off;
     this.naddr = naddr;
     this.src6 = src6;
     this.dst6 = dst6;
-    this.version = f.version;
-    this.vrid = f.vrid;
-    this.priority = f.priority;
-    this.adverIntervalMs = f.adverIntervalMs;
-    this.authType = f.authType;
-    this.ttl = f.ttl;
-    this.ipId = f.ipId;
-    this.checksum = f.checksum;
-    this.legacyUnicastChecksum = f.legacyUnicastChecksum;
+    this.version = version;
+    this.vrid = vrid;
+    this.priority = priority;
+    this.adverIntervalMs = adverIntervalMs;
+    this.authType = authType;
+    this.ttl = ttl;
+    this.ipId = ipId;
+    this.checksum = checksum;
+    this.legacyUnicastChecksum = legacyUnicastChecksum;
+    this.srcView = undefined;
   }
 
   get src(): Uint8Array {
@@ -375,10 +377,10 @@ export function decodeAdvert(pkt: RxPacket, expect?: RxExpect): Result<RxAdvert,
     }
   }
   const adverIntervalMs = version === 2 ? d[off + 5]! * 1000 : (((d[off + 4]! & 0x0f) << 8) | d[off + 5]!) * 10;
-  return ok(new RxAdvert(d, off, naddr, src, v4 ? undefined : dst, {
-    version: version as VrrpVersion, vrid, priority: d[off + 2]!, adverIntervalMs, authType: authType as AuthType,
-    ttl, ipId, checksum, legacyUnicastChecksum,
-  }));
+  return ok(new RxAdvert(
+    d, off, naddr, src, v4 ? undefined : dst, version as VrrpVersion, vrid, d[off + 2]!, adverIntervalMs,
+    authType as AuthType, ttl, ipId, checksum, legacyUnicastChecksum,
+  ));
 }
 
 /** Receive-side checksum; IPv4 addresses are read from the header in place. */

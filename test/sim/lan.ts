@@ -48,6 +48,7 @@ export class SimLan {
   private readonly random: () => number;
   private readonly keepTrace: boolean;
   private deliveries: Delivery[] = [];
+  private head = 0;
   private seq = 0;
   /** node name -> partition id; nodes in different partitions cannot hear each other */
   private partitionOf = new Map<string, number>();
@@ -98,14 +99,18 @@ export class SimLan {
   /** Runs every event up to and including `until`, then sets the clock to `until`. */
   runUntil(until: number): void {
     for (;;) {
-      const nextDelivery = this.deliveries.length > 0 ? this.deliveries[0]!.at : Infinity;
+      const nextDelivery = this.head < this.deliveries.length ? this.deliveries[this.head]!.at : Infinity;
       let nextTick = Infinity;
       for (const n of this.nodes) if (n.deadline !== undefined && n.deadline < nextTick) nextTick = n.deadline;
       const t = Math.min(nextDelivery, nextTick);
       if (t > until || t === Infinity) break;
       this.now = t;
       if (nextDelivery <= nextTick) {
-        const d = this.deliveries.shift()!;
+        const d = this.deliveries[this.head++]!;
+        if (this.head > 1024 && this.head * 2 > this.deliveries.length) {
+          this.deliveries = this.deliveries.slice(this.head);
+          this.head = 0;
+        }
         this.deliver(d);
       } else {
         for (const n of this.nodes) if (n.deadline !== undefined && n.deadline <= t) this.feed(n, { type: 'tick' });
@@ -149,7 +154,7 @@ export class SimLan {
       const d: Delivery = { at: Math.round((this.now + this.delayMs) * 1000) / 1000, seq: this.seq++, to, from, effect };
       // keep deliveries ordered by (at, seq); appends are the common case
       let i = this.deliveries.length;
-      while (i > 0 && this.deliveries[i - 1]!.at > d.at) i--;
+      while (i > this.head && this.deliveries[i - 1]!.at > d.at) i--;
       this.deliveries.splice(i, 0, d);
     }
   }
