@@ -4,12 +4,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseIp } from '../../../src/util/ip.js';
+import { VrrpEngine } from '../../../src/vrrp/engine.js';
+import { addMs, skewTimeMs } from '../../../src/vrrp/timers.js';
 import {
   decodeAdvert, encodeAdvert, ipv4HeaderChecksumOk, VRRP_GROUP_INET, VRRP_GROUP_INET6,
   type Advert, type RxExpect, type VrrpVersion,
 } from '../../../src/vrrp/packet.js';
 
 interface Frame { time: number; summary: string; hex: string }
+const times = (c: Case): number[] => fixture.frames.filter((f) => f.summary.includes(`vrid ${c.vrid},`)).map((f) => Math.round(f.time * 1e6) / 1000);
 const fixture = JSON.parse(
   readFileSync(new URL('../../fixtures/packets/keepalived-2.2.7.json', import.meta.url), 'utf8'),
 ) as { frames: Frame[] };
@@ -122,4 +125,40 @@ describe('golden keepalived 2.2.7 adverts', () => {
     const auto = decodeAdvert({ family: 'inet', data: frame }, { ...expectFor(c), unicastChecksum: 'auto' });
     expect(auto.ok && auto.value.legacyUnicastChecksum).toBe(false);
   });
+
+  for (const c of cases) {
+    it(`${c.name}: our engine as BACKUP of keepalived follows its adverts, then its priority-0 advert`, () => {
+      const me = c.family === 'inet' ? (c.peers ? c.peers[0]! : '10.11.0.2') : 'fe80::ff:fe00:b';
+      const engine = new VrrpEngine({ instances: [{
+        name: 'KTS', interface: 'veth1', family: c.family, version: c.version, virtualRouterId: c.vrid, priority: 50,
+        state: 'BACKUP', advertIntervalMs: c.intervalMs, virtualIpaddress: c.vips.map((v) => parseIp(v)!),
+        sourceAddress: parseIp(me)!, unicastPeer: c.peers ? [{ address: parseIp('10.11.0.1')! }] : undefined,
+        checkUnicastSrc: c.peers !== undefined,
+        authentication: c.password ? { authType: 'PASS', authPass: c.password } : undefined,
+      }] });
+      const frames = framesOf(c);
+      const at = times(c);
+      engine.handle(at[0]! - 1, { type: 'start' });
+      let heard = 0;
+      let lastHeard = 0;
+      frames.forEach((frame, i) => {
+        if (c.peers && toHex(frame.subarray(16, 20)) !== toHex(ip(me))) return; // sent to the other peer
+        heard++;
+        lastHeard = at[i]!;
+        const packet = c.family === 'inet'
+          ? { family: 'inet' as const, data: frame }
+          : { family: 'inet6' as const, data: frame.subarray(40), src: frame.subarray(8, 24), dst: frame.subarray(24, 40), hopLimit: frame[7]! };
+        const step = engine.handle(at[i]!, { type: 'packet', interface: 'veth1', packet });
+        expect(step.effects.filter((e) => e.type === 'rxDrop'), `frame ${i}`).toEqual([]);
+      });
+      const inst = engine.instance('KTS')!;
+      expect(inst.state).toBe('BACKUP');
+      expect(inst.stats.advertsReceived).toBe(heard);
+      expect(inst.stats.priZeroReceived).toBe(1);
+      // the last frame is keepalived's priority-0 advert: we take over after Skew_Time
+      expect(engine.deadline()).toBe(addMs(lastHeard, skewTimeMs(c.version, 50, c.intervalMs)));
+      const step = engine.handle(engine.deadline()!, { type: 'tick' });
+      expect(step.effects).toContainEqual(expect.objectContaining({ type: 'stateChange', to: 'MASTER', reason: 'master-down-timer' }));
+    });
+  }
 });
