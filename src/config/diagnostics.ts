@@ -82,7 +82,9 @@ export class Diagnostics {
 }
 
 /** Source text by file, for printing the offending line under a diagnostic. */
-export type SourceLines = ReadonlyMap<string, readonly string[]>;
+export interface SourceLines {
+  get(file: string): readonly string[] | undefined;
+}
 
 export function formatDiagnostic(d: Diagnostic, sources?: SourceLines): string {
   const sev = severityOf(d);

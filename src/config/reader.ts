@@ -38,6 +38,30 @@ export class Line {
   }
 }
 
+/** The files read, by display path; their lines are read again only to print a diagnostic. */
+export class SourceFiles {
+  private readonly paths = new Map<string, string>();
+  private readonly cache = new Map<string, string[]>();
+
+  add(display: string, abs: string): void {
+    this.paths.set(display, abs);
+  }
+
+  get(display: string): readonly string[] | undefined {
+    const cached = this.cache.get(display);
+    if (cached) return cached;
+    const abs = this.paths.get(display);
+    if (abs === undefined) return undefined;
+    try {
+      const lines = readFileSync(abs, 'latin1').split('\n');
+      this.cache.set(display, lines);
+      return lines;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
 export const lineLoc = (l: Line, word = 0): Loc => ({ file: l.file, line: l.line, col: l.cols[word] ?? l.cols[0] ?? 1 });
 
 interface Definition {
@@ -103,7 +127,7 @@ export interface ReaderOptions {
 export class Reader {
   readonly diagnostics: Diagnostics;
   /** Raw lines of every file read, by display path (for diagnostics). */
-  readonly sources = new Map<string, string[]>();
+  readonly sources = new SourceFiles();
   /** Set by `include_check` in global_defs. */
   includeCheck = 0;
 
@@ -506,7 +530,7 @@ export class Reader {
       }
       const lines = readFileSync(abs, 'latin1').split('\n');
       if (lines.length && lines[lines.length - 1] === '') lines.pop();
-      this.sources.set(this.display(abs), lines);
+      this.sources.add(this.display(abs), abs);
       return lines;
     } catch (e) {
       this.fileError(flags, INCLUDE_R, `cannot read configuration file '${shown}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`, pos);

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what keepalived-ts and its tests need on a fresh Debian 12 machine (run as root):
+# keepalived (the oracle and interop peer), tcpdump, user-mode-linux + kmod + ipvsadm (IPVS
+# tests in a UML guest), iproute2 (namespaces), then the npm dependencies.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pkgs=(keepalived tcpdump user-mode-linux kmod ipvsadm iproute2 time)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: need root to install: ${missing[*]}" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# keepalived's own service must not run on the build machine: the tests start it themselves.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet keepalived 2>/dev/null; then
+  systemctl stop keepalived || true
+fi
+npm ci --no-audit --no-fund
