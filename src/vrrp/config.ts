@@ -88,12 +88,21 @@ export interface SyncGroupConfig {
   readonly name: string;
   /** member instance names */
   readonly group: readonly string[];
+  /** Trackers of the group apply to every member. Their weights are dropped (forced to 0)
+   * unless syncGroupTrackingWeight, as keepalived does (reference §c.2). */
+  readonly trackInterface?: readonly TrackRef[];
+  readonly trackScript?: readonly TrackRef[];
+  readonly trackFile?: readonly TrackRef[];
+  readonly trackProcess?: readonly TrackRef[];
+  readonly syncGroupTrackingWeight?: boolean;
 }
 
 export interface EngineConfig {
   readonly instances: readonly InstanceConfig[];
   readonly syncGroups?: readonly SyncGroupConfig[];
   readonly scripts?: readonly VrrpScriptConfig[];
+  /** global vrrp_startup_delay: BACKUP timers count from the end of the delay */
+  readonly vrrpStartupDelayMs?: number;
 }
 
 /** An instance with every default filled in and keepalived's adjustments applied. */

@@ -50,6 +50,7 @@ export class VrrpEngine {
   private readonly files = new Map<string, number>();
   private readonly queue = new DeadlineQueue<VrrpInstance>();
   private started = false;
+  private readonly startupDelayMs: number;
   /** adverts for a VRID no instance here uses (keepalived log_unknown_vrids) */
   unknownVrid = 0;
 
@@ -72,6 +73,21 @@ export class VrrpEngine {
         for (const ref of refs ?? []) this.bind(kind, ref, inst);
       }
       this.refreshPriority(undefined, inst);
+    }
+    this.startupDelayMs = cfg.vrrpStartupDelayMs ?? 0;
+    // group trackers are bound to each member before the group state is derived
+    for (const g of cfg.syncGroups ?? []) {
+      const weighted = g.syncGroupTrackingWeight ?? false;
+      for (const n of g.group) {
+        const inst = this.byName.get(n);
+        if (!inst) continue;
+        for (const [kind, refs] of [
+          ['interface', g.trackInterface], ['script', g.trackScript], ['file', g.trackFile], ['process', g.trackProcess],
+        ] as const) {
+          for (const ref of refs ?? []) this.bind(kind, weighted ? ref : { ...ref, weight: 0 }, inst);
+        }
+        this.refreshPriority(undefined, inst);
+      }
     }
     this.groups = (cfg.syncGroups ?? []).map((g) => this.makeGroup(g.name, g.group));
   }
@@ -168,6 +184,7 @@ export class VrrpEngine {
   private start(ctx: Ctx): void {
     if (this.started) return;
     this.started = true;
+    if (this.startupDelayMs > 0) for (const inst of this.instances) inst.delayedStartAt = addMs(ctx.now, this.startupDelayMs);
     for (const g of this.groups) if (g.state === 'FAULT' || g.state === 'BACKUP') g.notify(ctx);
     for (const inst of this.instances) {
       if (inst.numFault > 0) inst.wantState = 'FAULT';

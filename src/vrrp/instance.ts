@@ -43,6 +43,8 @@ export class VrrpInstance {
   garpDelayedAt = NEVER;
   lowerPrioGarpAt = NEVER;
   garpRefreshAt = NEVER;
+  /** end of vrrp_startup_delay (0 = none) */
+  delayedStartAt = 0;
   /** preempt_delay expiry; 0 = not running */
   preemptTime = 0;
   masterSaddr: Uint8Array | undefined;
@@ -115,10 +117,10 @@ export class VrrpInstance {
     ctx.out.push({ type: 'notify', scope: 'INSTANCE', name: this.name, state, priority: this.effectivePriority });
   }
 
-  /** vrrp_init_instance_sands */
+  /** vrrp_init_instance_sands; during vrrp_startup_delay a BACKUP counts from its end. */
   initSands(now: number): void {
     if (this.state === 'MASTER') this.sands = addMs(now, this.r.adverIntervalMs);
-    else if (this.state === 'BACKUP') this.sands = addMs(now, this.msDownTimerMs);
+    else if (this.state === 'BACKUP') this.sands = addMs(now < this.delayedStartAt ? this.delayedStartAt : now, this.msDownTimerMs);
     else this.sands = NEVER;
   }
 
