@@ -145,4 +145,36 @@ describe('simulated LAN elections (RFC 3768 §6.4, keepalived §d.3-d.4)', () =>
     expect(firstMasterAt(lan, 'A')).toBe(masterDownIntervalMs(3, 3, 500, 200));
     expect(lan.node('B').engine.instance('VI_6')!.stats.advertsReceived).toBeGreaterThan(0);
   });
+
+  it('v3 backups adopt the master\'s advert interval for their Master_Down_Interval', () => {
+    const lan = new SimLan();
+    lan.addNode('A', A, { instances: [vi('VI_1', 51, 200, A, { version: 3, advertIntervalMs: 1000 })] });
+    lan.addNode('B', B, { instances: [vi('VI_1', 51, 100, B, { version: 3, advertIntervalMs: 100 })] });
+    lan.startAll();
+    lan.runUntil(20_000);
+    // B's 100 ms timers expire first; A discards its lower adverts and preempts
+    expect(firstMasterAt(lan, 'B')).toBe(masterDownIntervalMs(3, 3, 100, 100));
+    expect(firstMasterAt(lan, 'A')).toBe(masterDownIntervalMs(3, 3, 1000, 200));
+    expect(lan.inState('VI_1', 'MASTER')).toEqual(['A']);
+    expect(lan.node('B').engine.instance('VI_1')!.masterAdverIntervalMs).toBe(1000);
+    lan.partition(['A'], ['B']);
+    const cut = lan.now;
+    lan.runFor(10_000);
+    expect(firstMasterAt(lan, 'B', cut)).toBe(addMs(lastAdvertFrom(lan, 'A', cut), masterDownIntervalMs(3, 3, 1000, 100)));
+  });
+
+  it('healing a split brain: higher_prio_send_advert makes the real master re-announce itself (issue #1)', () => {
+    const opts = { higherPrioSendAdvert: true, garpLowerPrioRepeat: 3 };
+    const lan = pair(opts, opts);
+    lan.startAll();
+    lan.runUntil(10_000);
+    lan.partition(['A'], ['B']);
+    lan.runUntil(20_000);
+    expect(lan.inState('VI_1', 'MASTER').sort()).toEqual(['A', 'B']);
+    lan.heal();
+    lan.runFor(3000);
+    expect(lan.inState('VI_1', 'MASTER')).toEqual(['A']);
+    const garps = lan.trace.filter((e) => e.t >= 20_000 && e.node === 'A' && e.effect.type === 'sendGarp');
+    expect(garps.map((g) => (g.effect as { reason: string }).reason)).toContain('lower-prio');
+  });
 });
