@@ -144,10 +144,11 @@ kill "$TCPDUMP_PID"
 wait "$TCPDUMP_PID" 2>/dev/null || true
 TCPDUMP_PID=
 
-tcpdump -r "$TMP/cap.pcap" -nn -tt -xx 2>/dev/null >"$TMP/cap.txt"
-python3 - "$TMP/cap.txt" "$TMP/keepalived.conf" "$OUT" <<'PY'
-import json, sys, re
-txt, conf, out = sys.argv[1:]
+to_json() { # pcap conf out note
+  tcpdump -r "$1" -nn -tt -xx 2>/dev/null >"$TMP/cap.txt"
+  python3 - "$TMP/cap.txt" "$2" "$3" "$4" <<'PY'
+import json, sys
+txt, conf, out, note = sys.argv[1:]
 frames, cur = [], None
 for line in open(txt):
     if not line.startswith('\t'):
@@ -158,12 +159,50 @@ for line in open(txt):
 t0 = frames[0]['time'] if frames else 0.0
 for f in frames:
     f['time'] = round(f['time'] - t0, 6)
-json.dump({
-    'keepalived': '2.2.7',
-    'captured': 'scripts/capture-golden.sh: keepalived -n -l -D -P in netns, tcpdump -xx on veth0, stopped with SIGTERM after 7 s',
-    'config': open(conf).read(),
-    'frames': frames,
-}, open(out, 'w'), indent=1)
+json.dump({'keepalived': '2.2.7', 'captured': note, 'config': open(conf).read(), 'frames': frames},
+          open(out, 'w'), indent=1)
 print(f'{len(frames)} frames -> {out}')
 PY
+}
+
+to_json "$TMP/cap.pcap" "$TMP/keepalived.conf" "$OUT" \
+  'scripts/capture-golden.sh: keepalived -n -l -D -P in netns, tcpdump -xx on veth0, stopped with SIGTERM after 7 s'
 grep -E 'Entering|priority|sent 0' "$TMP/keepalived.log" | head -40 || true
+
+# Second capture: a MASTER whose tracked interface goes down (MASTER -> FAULT).
+ip -n "$NSA" link add trk0 type veth peer name trk1
+ip -n "$NSA" link set trk0 up
+ip -n "$NSA" link set trk1 up
+cat >"$TMP/fault.conf" <<'EOF2'
+vrrp_instance G_FAULT {
+  state BACKUP
+  interface veth0
+  virtual_router_id 61
+  priority 200
+  advert_int 1
+  track_interface {
+    trk0
+  }
+  virtual_ipaddress {
+    10.11.0.61
+  }
+}
+EOF2
+rm -f "$TMP/keepalived.pid"
+ip netns exec "$NSA" tcpdump -i veth0 -U -nn -w "$TMP/fault.pcap" 'ip proto 112' 2>"$TMP/tcpdump.err" &
+TCPDUMP_PID=$!
+sleep 1
+ip netns exec "$NSA" keepalived -n -l -D -P -f "$TMP/fault.conf" \
+  -p "$TMP/keepalived.pid" -r "$TMP/vrrp.pid" >"$TMP/fault.log" 2>&1 &
+KA_PID=$!
+sleep 5
+ip -n "$NSA" link set trk0 down
+sleep 2
+kill -TERM "$KA_PID"
+wait "$KA_PID" || true
+kill "$TCPDUMP_PID"
+wait "$TCPDUMP_PID" 2>/dev/null || true
+TCPDUMP_PID=
+to_json "$TMP/fault.pcap" "$TMP/fault.conf" "${OUT%.json}-fault.json" \
+  'scripts/capture-golden.sh: MASTER with track_interface trk0; trk0 set down after 5 s, SIGTERM after 7 s'
+grep -E 'Entering|sent 0' "$TMP/fault.log" || true

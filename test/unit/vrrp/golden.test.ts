@@ -161,4 +161,28 @@ describe('golden keepalived 2.2.7 adverts', () => {
       expect(step.effects).toContainEqual(expect.objectContaining({ type: 'stateChange', to: 'MASTER', reason: 'master-down-timer' }));
     });
   }
+
+  it('MASTER -> FAULT matches keepalived: same bytes, two priority-0 adverts, IP IDs continue', () => {
+    const fault = JSON.parse(
+      readFileSync(new URL('../../fixtures/packets/keepalived-2.2.7-fault.json', import.meta.url), 'utf8'),
+    ) as { frames: Frame[] };
+    const engine = new VrrpEngine({ instances: [{
+      name: 'G_FAULT', interface: 'veth0', family: 'inet', version: 2, virtualRouterId: 61, priority: 200, state: 'BACKUP',
+      advertIntervalMs: 1000, virtualIpaddress: [parseIp('10.11.0.61')!], sourceAddress: parseIp('10.11.0.1')!,
+      trackInterface: [{ name: 'trk0', weight: 0 }],
+    }] });
+    const sent: { t: number; hex: string }[] = [];
+    const run = (t: number, input: Parameters<VrrpEngine['handle']>[1]) => {
+      for (const e of engine.handle(t, input).effects) if (e.type === 'sendAdvert') sent.push({ t, hex: toHex(e.data) });
+    };
+    run(0, { type: 'start' });
+    const t0 = engine.deadline()!;
+    const downAt = addMs(t0, fault.frames[2]!.time * 1000);
+    while (engine.deadline()! <= downAt) run(engine.deadline()!, { type: 'tick' });
+    run(downAt, { type: 'interface', name: 'trk0', up: false });
+    expect(engine.instance('G_FAULT')!.state).toBe('FAULT');
+    expect(sent.map((s) => s.hex)).toEqual(fault.frames.map((f) => f.hex.slice(28)));
+    // keepalived's timing, give or take its scheduling jitter
+    sent.forEach((s, i) => expect(Math.abs(s.t - t0 - fault.frames[i]!.time * 1000)).toBeLessThan(20));
+  });
 });
