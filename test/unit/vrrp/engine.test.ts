@@ -62,6 +62,21 @@ describe('trackers (reference §c.4, §c.8)', () => {
   });
 });
 
+describe('sync group FAULT on the wire (observed with keepalived 2.2.7 in a netns)', () => {
+  it('the failing member sends two priority-0 adverts, its sibling one', () => {
+    const h = new Harness({
+      instances: [cfg({ name: 'S1', priority: 200, trackInterface: [{ name: 'trk0', weight: 0 }] }), cfg({ name: 'S2', virtualRouterId: 52, priority: 200 })],
+      syncGroups: [{ name: 'G', group: ['S1', 'S2'] }],
+    });
+    h.start();
+    h.at(5000);
+    expect([h.state('S1'), h.state('S2')]).toEqual(['MASTER', 'MASTER']);
+    const fx = h.feed({ type: 'interface', name: 'trk0', up: false });
+    expect(fx.filter((e) => e.type === 'sendAdvert').map((e) => `${e.instance}:${e.priority}`)).toEqual(['S1:0', 'S1:0', 'S2:0']);
+    expect(fx.filter((e) => e.type === 'groupStateChange')).toEqual([{ type: 'groupStateChange', group: 'G', from: 'MASTER', to: 'FAULT' }]);
+  });
+});
+
 describe('vrrp_startup_delay', () => {
   it('BACKUP timers count from the end of the delay, even after adverts', () => {
     const h = new Harness({ instances: [cfg()], vrrpStartupDelayMs: 10_000 });
