@@ -11,12 +11,11 @@
 import { compareIp } from '../util/ip.js';
 import type { ResolvedInstance } from './config.js';
 import {
-  decodeAdvert, encodeAdvert, setIpv4Id, VRRP_GROUP_INET, type RxAdvert, type RxExpect, type RxPacket,
+  DECODE_REASONS, decodeAdvert, encodeAdvert, setIpv4Id, VRRP_GROUP_INET, type RxAdvert, type RxExpect, type RxPacket,
 } from './packet.js';
 import type { SyncGroup } from './sync-group.js';
 import { addMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
 import type { Effect, GarpReason, InstanceStats, NotifyState, TransitionReason, VrrpState } from './types.js';
-import { DECODE_REASONS } from './packet.js';
 
 export interface Ctx {
   readonly now: number;
@@ -32,7 +31,7 @@ export class VrrpInstance {
   /** keepalived `wantstate`: where the instance would be, ignoring its sync group */
   wantState: 'BACKUP' | 'MASTER' | 'FAULT';
   basePriority: number;
-  /** base + tracker adjustments, before clamping (keepalived total_priority - base) */
+  /** sum of tracker adjustments, before clamping (keepalived total_priority - base) */
   adjustment = 0;
   effectivePriority: number;
   masterAdverIntervalMs: number;
