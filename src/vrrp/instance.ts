@@ -277,7 +277,7 @@ export class VrrpInstance {
     } else if (adv.priority === 0) {
       // RFC 3768 §6.4.2: Master_Down_Timer := Skew_Time
       this.msDownTimerMs = this.skewTimeMs();
-      ctx.out.push({ type: 'event', instance: this.name, event: 'rx-prio-zero', from: adv.src });
+      ctx.out.push({ type: 'event', instance: this.name, event: 'rx-prio-zero', from: adv.src.slice() });
     } else if (
       this.r.nopreempt || adv.priority >= this.effectivePriority
       || (this.r.preemptDelayMs > 0 && (this.preemptTime === 0 || this.preemptTime > ctx.now))
@@ -302,7 +302,7 @@ export class VrrpInstance {
     } else {
       // lower priority and preemption allowed: let the Master_Down timer run out
       ctx.out.push({
-        type: 'event', instance: this.name, event: 'rx-lower-prio-discard', from: adv.src, priority: adv.priority,
+        type: 'event', instance: this.name, event: 'rx-lower-prio-discard', from: adv.src.slice(), priority: adv.priority,
       });
       ignore = true;
       this.rememberMaster(adv);
@@ -342,18 +342,18 @@ export class VrrpInstance {
     }
     if (prio === ours) {
       if (addrCmp === 0) {
-        ctx.out.push({ type: 'event', instance: this.name, event: 'rx-equal-prio-own-ip', from: adv.src, priority: prio });
+        ctx.out.push({ type: 'event', instance: this.name, event: 'rx-equal-prio-own-ip', from: adv.src.slice(), priority: prio });
       } else if (ours === 255) {
         // two address owners: keepalived 2.2.7 reduces its own priority to 254
         this.effectivePriority = 254;
         this.basePriority = 254;
-        ctx.out.push({ type: 'event', instance: this.name, event: 'owner-conflict', from: adv.src, priority: prio });
+        ctx.out.push({ type: 'event', instance: this.name, event: 'owner-conflict', from: adv.src.slice(), priority: prio });
       }
     }
     const eff = this.effectivePriority;
     if (prio < eff || (prio === eff && addrCmp < 0)) {
       ctx.out.push({
-        type: 'event', instance: this.name, event: 'rx-lower-prio', from: adv.src, priority: prio, ours: eff,
+        type: 'event', instance: this.name, event: 'rx-lower-prio', from: adv.src.slice(), priority: prio, ours: eff,
         forcingElection: !this.r.lowerPrioNoAdvert,
       });
       if (!this.r.lowerPrioNoAdvert) this.sendAdvert(ctx, eff);
@@ -365,7 +365,7 @@ export class VrrpInstance {
     if (prio > eff || (prio === eff && addrCmp > 0)) {
       ctx.out.push({
         type: 'event', instance: this.name, event: prio > eff ? 'rx-higher-prio' : 'rx-equal-prio-higher-ip',
-        from: adv.src, priority: prio, ours: eff,
+        from: adv.src.slice(), priority: prio, ours: eff,
       });
       this.learnInterval(ctx, adv);
       this.msDownTimerMs = this.masterDownInterval();
