@@ -40,6 +40,12 @@ export class DeadlineQueue<T extends Queued> {
     return this.heap[0]?.queuedAt;
   }
 
+  /** The owner due first at or before `now`, left in place (reschedule or remove it). */
+  peekDue(now: number): T | undefined {
+    const top = this.heap[0];
+    return top && top.queuedAt <= now ? top : undefined;
+  }
+
   /** Removes and returns the owner due first at or before `now`. */
   popDue(now: number): T | undefined {
     const top = this.heap[0];

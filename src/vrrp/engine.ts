@@ -213,7 +213,8 @@ export class VrrpEngine {
 
   /** vrrp_dispatcher_read_timeout plus the delayed GARP threads. */
   private tick(ctx: Ctx): void {
-    for (let inst = this.queue.popDue(ctx.now); inst; inst = this.queue.popDue(ctx.now)) {
+    for (let inst = this.queue.peekDue(ctx.now); inst; inst = this.queue.peekDue(ctx.now)) {
+      const due = inst.queuedAt;
       inst.runGarpTimers(ctx);
       if (inst.sands <= ctx.now) {
         const prev = inst.state;
@@ -226,7 +227,9 @@ export class VrrpEngine {
         inst.sync?.afterTransition(ctx, prev, inst);
         inst.initSands(ctx.now);
       }
-      this.requeue(inst);
+      this.requeue(inst); // moves it down the heap in place
+      // a timer that did not move would be due again at once (only a zero interval can do that)
+      if (inst.queuedAt === due) this.queue.schedule(inst, Number.POSITIVE_INFINITY);
     }
   }
 

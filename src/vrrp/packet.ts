@@ -272,10 +272,10 @@ export function decodeAdvert(pkt: RxPacket, expect?: RxExpect): Result<RxAdvert,
   if (v4 || (pkt.src && pkt.dst)) {
     const asV2 = expect?.checksumAsV2 ?? false;
     const mode = unicast ? (expect?.unicastChecksum ?? 'new') : 'new';
-    const calcWith = (pdst: Uint8Array | undefined): number => rxChecksum(d, off, vlen, version as VrrpVersion, src, pdst, asV2);
-    let calc = calcWith(mode === 'old' && v4 ? VRRP_GROUP_INET : src ? dst : undefined);
+    const ver = version as VrrpVersion;
+    let calc = rxChecksum(d, off, vlen, ver, src, mode === 'old' && v4 ? VRRP_GROUP_INET : src ? dst : undefined, asV2);
     if (calc !== checksum && version === 3 && v4 && mode === 'auto' && !bytesEqual(d, 16, VRRP_GROUP_INET)) {
-      calc = calcWith(VRRP_GROUP_INET);
+      calc = rxChecksum(d, off, vlen, ver, src, VRRP_GROUP_INET, asV2);
       legacyUnicastChecksum = calc === checksum;
     }
     if (calc !== checksum) return fail('checksum', version === 3 ? 'Invalid VRRPv3 checksum' : 'Invalid VRRPv2 checksum');
@@ -293,7 +293,13 @@ export function decodeAdvert(pkt: RxPacket, expect?: RxExpect): Result<RxAdvert,
       if (!found) return fail('addr-mismatch', 'ip address associated with VRID not present in MASTER advert');
     }
     if (unicast && expect.checkUnicastSrc) {
-      const peer = expect.unicastPeers.find((p) => (src ? bytesEqual(src, 0, p.address) : bytesEqual(d, 12, p.address)));
+      let peer: UnicastPeerCheck | undefined;
+      for (const p of expect.unicastPeers) {
+        if (src ? bytesEqual(src, 0, p.address) : bytesEqual(d, 12, p.address)) {
+          peer = p;
+          break;
+        }
+      }
       if (!peer) return fail('src-not-peer', 'unicast source address not a unicast peer');
       if (ttl !== -1 && (ttl < peer.minTtl || ttl > peer.maxTtl)) return fail('ttl', 'TTL/HL not in range');
     }

@@ -136,22 +136,28 @@ export class SimLan {
   private feed(node: SimNode, input: Input): void {
     const step = node.engine.handle(this.now, input);
     node.deadline = step.deadline;
+    const observe = this.keepTrace || this.onEffect !== undefined;
     for (const effect of step.effects) {
-      const entry = { t: this.now, node: node.name, effect };
-      if (this.keepTrace) this.trace.push(entry);
-      this.onEffect?.(entry);
+      if (observe) {
+        const entry = { t: this.now, node: node.name, effect };
+        if (this.keepTrace) this.trace.push(entry);
+        this.onEffect?.(entry);
+      }
       if (effect.type === 'sendAdvert') this.send(node, effect);
     }
   }
 
   private send(from: SimNode, effect: Extract<Effect, { type: 'sendAdvert' }>): void {
     const multicast = effect.family === 'inet' ? (effect.dst[0]! & 0xf0) === 0xe0 : effect.dst[0] === 0xff;
+    const at = this.delayMs === 0 ? this.now : Math.round((this.now + this.delayMs) * 1000) / 1000;
+    const split = this.partitionOf.size > 0;
+    const fromPart = split ? this.partitionOf.get(from.name) ?? -1 : -1;
     for (const to of this.nodes) {
       if (to === from) continue;
       if (!multicast && !sameBytes(to.address.bytes, effect.dst)) continue;
-      if ((this.partitionOf.get(from.name) ?? -1) !== (this.partitionOf.get(to.name) ?? -1)) continue;
+      if (split && fromPart !== (this.partitionOf.get(to.name) ?? -1)) continue;
       if (this.lossRate > 0 && this.random() < this.lossRate) continue;
-      const d: Delivery = { at: Math.round((this.now + this.delayMs) * 1000) / 1000, seq: this.seq++, to, from, effect };
+      const d: Delivery = { at, seq: this.seq++, to, from, effect };
       // keep deliveries ordered by (at, seq); appends are the common case
       let i = this.deliveries.length;
       while (i > this.head && this.deliveries[i - 1]!.at > d.at) i--;
