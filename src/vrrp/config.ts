@@ -178,7 +178,7 @@ export function resolveInstance(cfg: InstanceConfig): ResolvedInstance {
     vrid: cfg.virtualRouterId,
     basePriority: cfg.priority,
     wantMaster,
-    adverIntervalMs: cfg.advertIntervalMs,
+    adverIntervalMs: wireInterval(cfg.version, cfg.advertIntervalMs),
     vips: cfg.virtualIpaddress.map((a) => a.bytes),
     src: cfg.sourceAddress.bytes,
     mcastDst: cfg.mcastDstIp?.bytes ?? (cfg.family === 'inet' ? GROUP4 : GROUP6),
@@ -205,4 +205,14 @@ export function resolveInstance(cfg: InstanceConfig): ResolvedInstance {
     checksumAsV2: cfg.v3ChecksumAsV2 ?? false,
     notifyPriorityChanges: cfg.notifyPriorityChanges ?? false,
   };
+}
+
+/**
+ * advert_int as it can travel on the wire (reference §c.1): v2 whole seconds 1..255, v3
+ * whole centiseconds 1..4095. The config layer reports the rounding; this keeps the engine's
+ * timers and the encoded field consistent whatever it is given.
+ */
+export function wireInterval(version: VrrpVersion, ms: number): number {
+  if (version === 2) return Math.min(255, Math.max(1, Math.round(ms / 1000))) * 1000;
+  return Math.min(4095, Math.max(1, Math.round(ms / 10))) * 10;
 }

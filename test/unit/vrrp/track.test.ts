@@ -5,7 +5,7 @@ import {
   effectivePriority, fileContribution, initialScriptState, scriptOk, scriptRun, unweightedFault, weightedContribution,
   type ScriptState,
 } from '../../../src/vrrp/track.js';
-import type { VrrpScriptConfig } from '../../../src/vrrp/config.js';
+import { wireInterval, type VrrpScriptConfig } from '../../../src/vrrp/config.js';
 
 function run(cfg: VrrpScriptConfig, results: boolean[]): { reports: (boolean | undefined)[]; state: ScriptState } {
   let state = initialScriptState(cfg);
@@ -67,5 +67,12 @@ describe('tracker contributions', () => {
 
   it('effective priority is clamped to 1..254, 255 never moves', () => {
     expect([effectivePriority(100, 200), effectivePriority(100, -200), effectivePriority(255, -100)]).toEqual([254, 1, 255]);
+  });
+});
+
+describe('advert_int on the wire (reference §c.1)', () => {
+  it('v2 whole seconds 1..255, v3 centiseconds 10 ms..40.95 s', () => {
+    expect([wireInterval(2, 250), wireInterval(2, 1400), wireInterval(2, 300_000)]).toEqual([1000, 1000, 255_000]);
+    expect([wireInterval(3, 4), wireInterval(3, 254), wireInterval(3, 50_000)]).toEqual([10, 250, 40_950]);
   });
 });
