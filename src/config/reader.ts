@@ -188,6 +188,11 @@ export class Reader {
     const raw = file.lines[file.next]!;
     const n = raw.length;
     if (n >= MAX_LINE) return false;
+    // A trailing backslash counts even inside a comment (keepalived's decomment: `! c \` reads
+    // as `\`), and the scan below stops at the comment: leave such lines to the general path.
+    let last = n - 1;
+    while (last >= 0 && raw.charCodeAt(last) === 13) last--;
+    if (last >= 0 && raw.charCodeAt(last) === 92) return false;
     let i = 0;
     while (i < n && (raw.charCodeAt(i) === 32 || raw.charCodeAt(i) === 9)) i++;
     const c0 = raw.charCodeAt(i);
@@ -292,6 +297,11 @@ export class Reader {
       this.continueDefinition(text);
       return;
     }
+    // Column in pos.line of each character of `text`, once an `@id` prefix was removed or a
+    // $NAME substituted (until then text[i] sits at pos.col + i): words keep their own column.
+    let cols: number[] | undefined;
+    const colAt = (i: number): number => (cols ? (cols[Math.min(i, cols.length - 1)] ?? pos.col) : pos.col + i);
+    const mapped = (): number[] => (cols ??= Array.from(text, (_c, i) => pos.col + i));
     for (let guard = 0; guard < 64; guard++) {
       let recheck = false;
       if (text[0] === '@') {
@@ -299,6 +309,7 @@ export class Reader {
         if (!c || c.rest === '') return;
         const matches = c.id === this.options.configId;
         if (matches === c.negate) return;
+        cols = mapped().slice(text.length - c.rest.length);
         text = c.rest;
       }
       if (text[0] === '$') {
@@ -309,15 +320,18 @@ export class Reader {
         }
       }
       if (text.startsWith('~SEQ') || text.startsWith('~LST')) {
-        if (text[1] === 'S') this.addSeq(text, pos);
-        else this.addLst(text, pos);
+        if (text[1] === 'S') this.addSeq(text, { ...pos, col: colAt(0) });
+        else this.addLst(text, { ...pos, col: colAt(0) });
         return;
       }
       if (text[0] === '~') break;
       if (this.defs.size && text.includes('$')) {
-        const replaced = this.replaceParams(text, pos);
+        const at = mapped();
+        const replaced = this.replaceParams(text, pos, at);
         if (replaced === undefined) break;
-        text = decomment(replaced).text;
+        const d = decomment(replaced);
+        cols = at.slice(d.col - 1);
+        text = d.text;
         if (text[0] === '@' || text.includes('$')) recheck = true;
       }
       if (!recheck) break;
@@ -327,15 +341,15 @@ export class Reader {
       const inc = parseInclude(text);
       if (inc) {
         const pattern = inc.pattern.trim();
-        this.include(inc.variant, pattern, { ...pos, col: pos.col + Math.max(0, text.indexOf(pattern)) });
+        this.include(inc.variant, pattern, { ...pos, col: colAt(Math.max(0, text.indexOf(pattern))) });
         return;
       }
     }
-    this.emit(text, pos);
+    this.emit(text, pos, colAt);
   }
 
   /** Tokenize and split at every brace (keepalived gives each brace a line of its own). */
-  private emit(text: string, pos: SrcPos): void {
+  private emit(text: string, pos: SrcPos, colAt: (offset: number) => number = (i) => pos.col + i): void {
     const tokens = tokenize(text);
     let words: string[] = [];
     let cols: number[] = [];
@@ -349,12 +363,12 @@ export class Reader {
     };
     for (const t of tokens) {
       if (t.unmatched) {
-        this.diagnostics.add('CONFIG_SYNTAX', 'UNMATCHED_QUOTE', `unmatched quote in '${text}'`, { file: pos.file, line: pos.line, col: pos.col + t.offset });
+        this.diagnostics.add('CONFIG_SYNTAX', 'UNMATCHED_QUOTE', `unmatched quote in '${text}'`, { file: pos.file, line: pos.line, col: colAt(t.offset) });
         break;
       }
       if (!t.quoted && (t.value === '{' || t.value === '}')) {
         flush(t.offset);
-        this.queue.push(new Line([t.value], [pos.col + t.offset], pos.file, pos.line, text, t.offset, t.offset + 1));
+        this.queue.push(new Line([t.value], [colAt(t.offset)], pos.file, pos.line, text, t.offset, t.offset + 1));
         segStart = t.offset + 1;
         continue;
       }
@@ -363,7 +377,7 @@ export class Reader {
         quoted.push(true);
       } else if (quoted) quoted.push(false);
       words.push(t.value);
-      cols.push(pos.col + t.offset);
+      cols.push(colAt(t.offset));
     }
     flush(text.length);
   }
@@ -414,8 +428,11 @@ export class Reader {
     if (!this.collecting && !def.value.includes('\n')) def.multiline = false;
   }
 
-  /** Returns the substituted text, or undefined if nothing was substituted. */
-  private replaceParams(text: string, pos: SrcPos): string | undefined {
+  /**
+   * Returns the substituted text, or undefined if nothing was substituted. `cols` (the column
+   * of each character) is kept in step: a substituted value takes the column of its `$`.
+   */
+  private replaceParams(text: string, pos: SrcPos, cols?: number[]): string | undefined {
     let out = text;
     let found = false;
     let i = out.indexOf('$');
@@ -441,6 +458,7 @@ export class Reader {
         this.multilineSeqDepth = this.seqs.length;
       }
       out = out.slice(0, i) + value + out.slice(m.end);
+      if (cols) cols.splice(i, m.end - i, ...new Array<number>(value.length).fill(cols[i] ?? pos.col));
       if (value.trimStart().startsWith('~')) break;
     }
     return found ? out : undefined;
@@ -495,7 +513,7 @@ export class Reader {
       if (!step || (start < end && step < 0) || (start > end && step > 0)) return bad('invalid ~SEQ values');
     }
     if (seq.hex && (start < 0 || end < 0)) return bad('~SEQx is only valid for positive numbers');
-    this.seqs.push({ name: seq.name, text: seq.rest, loc: pos, next: start, step, last: end, hex: seq.hex });
+    this.seqs.push({ name: seq.name, text: seq.rest, loc: restPos(text, seq.rest, pos), next: start, step, last: end, hex: seq.hex });
   }
 
   private addLst(text: string, pos: SrcPos): void {
@@ -504,7 +522,7 @@ export class Reader {
       this.diagnostics.add('CONFIG_SYNTAX', 'GENERAL_ERROR', `invalid ~LST specification '${text}'`, pos);
       return;
     }
-    this.seqs.push({ names: lst.names, sets: lst.sets, text: lst.rest, loc: pos, index: 0 });
+    this.seqs.push({ names: lst.names, sets: lst.sets, text: lst.rest, loc: restPos(text, lst.rest, pos), index: 0 });
   }
 
   // ------------------------------------------------------------------ files and include
@@ -590,3 +608,6 @@ export class Reader {
     if (f.pending.length) this.openNext(f.pending, f.includeFlags, undefined);
   }
 }
+
+/** Where the repeated text of a `~SEQ(...) rest` / `~LST(...) rest` line starts. */
+const restPos = (line: string, rest: string, pos: SrcPos): SrcPos => ({ ...pos, col: pos.col + line.length - rest.length });
