@@ -119,10 +119,10 @@ const UNSUPPORTED_GLOBAL = [
   'lvs_netlink_cmd_rcv_bufs', 'lvs_netlink_cmd_rcv_bufs_force', 'lvs_netlink_monitor_rcv_bufs', 'lvs_netlink_monitor_rcv_bufs_force',
   'process_monitor_rcv_bufs', 'process_monitor_rcv_bufs_force', 'vrrp_rx_bufs_policy', 'vrrp_rx_bufs_multiplier',
   // misc
-  'vmac_prefix', 'vmac_addr_prefix', 'vrrp_garp_extra_if', 'vrrp_vmac_garp_intvl', 'disable_local_igmp', 'vrrp_owner_ignore_adverts', 'log_unknown_vrids',
-  'fifo_write_vrrp_states_on_reload', 'use_symlink_paths', 'set_supplementary_groups', 'checker_log_all_failures', 'no_email_faults', 'no_checker_emails',
+  'vmac_prefix', 'vmac_addr_prefix', 'vrrp_garp_extra_if', 'vrrp_vmac_garp_intvl', 'disable_local_igmp', 'log_unknown_vrids',
+  'fifo_write_vrrp_states_on_reload', 'checker_log_all_failures', 'no_email_faults', 'no_checker_emails',
   'rs_init_notifies', 'reload_time_file', 'reload_repeat', 'reload_file', 'config_save_dir', 'tmp_config_directory', 'data_use_instance', 'net_namespace_ipvs',
-  'startup_script_timeout', 'shutdown_script_timeout', 'iproute_usr_dir', 'iproute_etc_dir', 'vrrp_delay_after_boot',
+  'startup_script_timeout', 'shutdown_script_timeout', 
 ];
 
 export const globalDefsTable = table({
@@ -209,6 +209,5 @@ export const globalDefsTable = table({
       ctx.reader.includeCheck = bits;
     },
   },
-  json_version: unsupported(),
   ...Object.fromEntries(UNSUPPORTED_GLOBAL.map((k) => [k, unsupported()])),
 });

@@ -117,7 +117,6 @@ const urlTable = table({
   regex_stack: unsupported(),
   regex_min_offset: unsupported(),
   regex_max_offset: unsupported(),
-  tls_compliant: unsupported(),
 });
 
 const httpTable = table({
@@ -134,8 +133,6 @@ const httpTable = table({
   virtualhost: str('virtualhost'),
   fast_recovery: flag('fastRecovery'),
   enable_sni: flag('enableSni'),
-  sni_name: unsupported(),
-  tls_compliant: unsupported(),
 });
 
 const checkerTables: Record<string, { table: KeywordTable; defaults: () => Draft }> = {
@@ -183,10 +180,9 @@ const checkerTables: Record<string, { table: KeywordTable; defaults: () => Draft
     table: table({
       ...checkerCommon,
       track_file: str('trackFile'),
-      dynamic: mark('dynamic'),
       weight: { handler: (ctx, line, d) => { const v = argInt(ctx, line, 1, -254, 254); if (v !== undefined) d.weight = v; if (line.words[2] === 'reverse') d.weightReverse = true; } },
     }),
-    defaults: () => ({ dynamic: false, weightReverse: false }),
+    defaults: () => ({ weightReverse: false }),
   },
   BFD_CHECK: { table: table({ ...checkerCommon, name: str('name') }), defaults: () => ({}) },
 };
@@ -198,7 +194,7 @@ const checkerKeywords: Record<string, Keyword> = Object.fromEntries(
       sub: spec.table,
       open: (_ctx: ParseCtx, line: Line, rs: Draft) => {
         const c: Draft = { type, ...spec.defaults(), loc: lineLoc(line, 0) };
-        (rs.checkers as Draft[]).push(c);
+        ((rs.checkers ??= []) as Draft[]).push(c);
         return c;
       },
     } satisfies Keyword,
@@ -246,7 +242,7 @@ function openRealServer(ctx: ParseCtx, line: Line, vs: Draft): Draft | undefined
   }
   const port = line.words[2] !== undefined ? argInt(ctx, line, 2, 0, 65535) : undefined;
   const rs: Draft = { address, ...(port !== undefined ? { port } : {}), checkers: [], loc: lineLoc(line, 0) };
-  (vs.realServers as Draft[]).push(rs);
+  ((vs.realServers ??= []) as Draft[]).push(rs);
   return rs;
 }
 
@@ -263,7 +259,7 @@ const persistenceTimeout: Keyword = {
   },
 };
 
-const schedFlag = (name: string): Keyword => ({ handler: (_c, _l, d) => (d.schedFlags as string[]).push(name) });
+const schedFlag = (name: string): Keyword => ({ handler: (_c, _l, d) => ((d.schedFlags ??= []) as string[]).push(name) });
 
 export const virtualServerTable = table({
   lb_algo: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, SCHEDULERS); if (v) d.lbAlgo = v; } },

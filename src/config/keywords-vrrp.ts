@@ -180,7 +180,6 @@ export const vrrpInstanceTable = table({
   linkbeat_use_polling: unsupported(),
   debug: unsupported(),
   lvs_sync_daemon_interface: unsupported(),
-  owner_ignore_adverts: unsupported(),
 });
 
 export function vrrpInstanceDefaults(name: string, line: Line): Draft {
@@ -214,7 +213,7 @@ export const syncGroupTable = table({
   group: {
     handler: (ctx, line, d) => {
       // several names may stand on one line
-      const list = d.group as unknown[];
+      const list = (d.group ??= []) as unknown[];
       for (const l of ctx.readValueBlock(line)) list.push(...l.words.map((name, i) => ({ name, loc: lineLoc(l, i) })));
     },
   },

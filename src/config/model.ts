@@ -313,7 +313,7 @@ export type Checker =
   | (Node & CheckerCommon & { readonly type: 'DNS_CHECK'; readonly dnsType: string; readonly name: string })
   | (Node & CheckerCommon & { readonly type: 'UDP_CHECK'; readonly payload?: string; readonly requireReply?: string; readonly minReplyLength: number; readonly maxReplyLength: number })
   | (Node & CheckerCommon & { readonly type: 'PING_CHECK' })
-  | (Node & CheckerCommon & { readonly type: 'FILE_CHECK'; readonly trackFile?: string; readonly dynamic: boolean; readonly weight?: number; readonly weightReverse: boolean })
+  | (Node & CheckerCommon & { readonly type: 'FILE_CHECK'; readonly trackFile?: string; readonly weight?: number; readonly weightReverse: boolean })
   | (Node & CheckerCommon & { readonly type: 'BFD_CHECK'; readonly name?: string });
 
 export type CheckerType = Checker['type'];

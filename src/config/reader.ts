@@ -104,6 +104,8 @@ interface SrcPos {
   readonly file: string;
   readonly line: number;
   readonly col: number;
+  /** The text is not from this line (a multi-line $NAME's later lines): every word is at `col`. */
+  readonly sticky?: boolean;
 }
 
 /** include variants (lib/parser.h include_t). */
@@ -300,8 +302,9 @@ export class Reader {
     // Column in pos.line of each character of `text`, once an `@id` prefix was removed or a
     // $NAME substituted (until then text[i] sits at pos.col + i): words keep their own column.
     let cols: number[] | undefined;
-    const colAt = (i: number): number => (cols ? (cols[Math.min(i, cols.length - 1)] ?? pos.col) : pos.col + i);
-    const mapped = (): number[] => (cols ??= Array.from(text, (_c, i) => pos.col + i));
+    const step = pos.sticky ? 0 : 1;
+    const colAt = (i: number): number => (cols ? (cols[Math.min(i, cols.length - 1)] ?? pos.col) : pos.col + i * step);
+    const mapped = (): number[] => (cols ??= Array.from(text, (_c, i) => pos.col + i * step));
     for (let guard = 0; guard < 64; guard++) {
       let recheck = false;
       if (text[0] === '@') {
@@ -454,7 +457,7 @@ export class Reader {
         value = lines[0] ?? '';
         if (this.multilineQueue.length) this.multilineQueue = [...lines.slice(1), ...this.multilineQueue];
         else this.multilineQueue = lines.slice(1);
-        this.multilineLoc = pos;
+        this.multilineLoc = { file: pos.file, line: pos.line, col: cols?.[i] ?? pos.col, sticky: true };
         this.multilineSeqDepth = this.seqs.length;
       }
       out = out.slice(0, i) + value + out.slice(m.end);
@@ -610,4 +613,4 @@ export class Reader {
 }
 
 /** Where the repeated text of a `~SEQ(...) rest` / `~LST(...) rest` line starts. */
-const restPos = (line: string, rest: string, pos: SrcPos): SrcPos => ({ ...pos, col: pos.col + line.length - rest.length });
+const restPos = (line: string, rest: string, pos: SrcPos): SrcPos => (pos.sticky ? pos : { ...pos, col: pos.col + line.length - rest.length });
