@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { loadConfig, defaultConfigId } from './config/load.js';
 import { hostMachine } from './config/machine.js';
 import { formatDiagnostic, severityOf } from './config/diagnostics.js';
+import { rootLogger } from './io/logger.js';
 
 const DEFAULT_CONF = '/etc/keepalived/keepalived.conf';
 
@@ -88,7 +89,7 @@ function main(argv: string[]): number {
   }
   if (typeof args === 'number') return args;
   if (!args.configTest && !args.dumpConf) {
-    process.stderr.write('keepalived-ts: the daemon is not available in this build yet; use -t or --dump-conf\n');
+    rootLogger().child({ mod: 'cli' }).error({ argv }, 'the daemon is not available in this build yet; use -t or --dump-conf');
     return 1;
   }
   if (!existsSync(args.file)) {
