@@ -106,6 +106,8 @@ interface SrcPos {
   readonly col: number;
   /** The text is not from this line (a multi-line $NAME's later lines): every word is at `col`. */
   readonly sticky?: boolean;
+  /** The multi-line definitions whose expansion produced this text (to refuse recursion). */
+  readonly via?: readonly Definition[];
 }
 
 /** include variants (lib/parser.h include_t). */
@@ -138,8 +140,7 @@ export class Reader {
   private queueHead = 0;
   private readonly defs = new Map<string, Definition>();
   private readonly seqs: (Seq | Lst)[] = [];
-  private multilineQueue: string[] = [];
-  private multilineLoc: SrcPos | undefined;
+  private multilineQueue: { text: string; pos: SrcPos }[] = [];
   private multilineSeqDepth = 0;
   private collecting: Definition | undefined;
   private readonly displayBase: string;
@@ -245,9 +246,9 @@ export class Reader {
       const top = this.seqs[this.seqs.length - 1];
       if (top && this.seqs.length > this.multilineSeqDepth) return this.nextSeqText(top);
       if (this.multilineQueue.length) {
-        const text = this.multilineQueue.shift()!;
+        const next = this.multilineQueue.shift()!;
         if (!this.multilineQueue.length) this.multilineSeqDepth = 0;
-        return { text, pos: this.multilineLoc! };
+        return next;
       }
       const file = this.files[this.files.length - 1];
       if (!file) return undefined;
@@ -303,6 +304,7 @@ export class Reader {
     // $NAME substituted (until then text[i] sits at pos.col + i): words keep their own column.
     let cols: number[] | undefined;
     const step = pos.sticky ? 0 : 1;
+    const via = [...(pos.via ?? [])];
     const colAt = (i: number): number => (cols ? (cols[Math.min(i, cols.length - 1)] ?? pos.col) : pos.col + i * step);
     const mapped = (): number[] => (cols ??= Array.from(text, (_c, i) => pos.col + i * step));
     for (let guard = 0; guard < 64; guard++) {
@@ -323,14 +325,14 @@ export class Reader {
         }
       }
       if (text.startsWith('~SEQ') || text.startsWith('~LST')) {
-        if (text[1] === 'S') this.addSeq(text, { ...pos, col: colAt(0) });
-        else this.addLst(text, { ...pos, col: colAt(0) });
+        if (text[1] === 'S') this.addSeq(text, { ...pos, col: colAt(0), via });
+        else this.addLst(text, { ...pos, col: colAt(0), via });
         return;
       }
       if (text[0] === '~') break;
       if (this.defs.size && text.includes('$')) {
         const at = mapped();
-        const replaced = this.replaceParams(text, pos, at);
+        const replaced = this.replaceParams(text, pos, at, via);
         if (replaced === undefined) break;
         const d = decomment(replaced);
         cols = at.slice(d.col - 1);
@@ -434,8 +436,10 @@ export class Reader {
   /**
    * Returns the substituted text, or undefined if nothing was substituted. `cols` (the column
    * of each character) is kept in step: a substituted value takes the column of its `$`.
+   * `via` lists the multi-line definitions being expanded; one used inside its own expansion
+   * would repeat forever, so it is refused (and `via` grows with each expansion done here).
    */
-  private replaceParams(text: string, pos: SrcPos, cols?: number[]): string | undefined {
+  private replaceParams(text: string, pos: SrcPos, cols?: number[], via: Definition[] = []): string | undefined {
     let out = text;
     let found = false;
     let i = out.indexOf('$');
@@ -446,18 +450,23 @@ export class Reader {
         i = out.indexOf('$', i + 1);
         continue;
       }
+      if (m.def.multiline && via.includes(m.def)) {
+        const name = out.slice(i, m.end);
+        this.diagnostics.add('CONFIG_VALUE', 'GENERAL_ERROR', `${name} is used inside its own multi-line definition - not expanded`, { file: pos.file, line: pos.line, col: cols?.[i] ?? pos.col });
+        break;
+      }
       found = true;
       if (++steps > 1000 || out.length > 16 * MAX_LINE) {
-        this.diagnostics.add('CONFIG_VALUE', 'GENERAL_ERROR', 'parameter substitution would exceed the maximum line length', { file: pos.file, line: pos.line, col: pos.col + i });
+        this.diagnostics.add('CONFIG_VALUE', 'GENERAL_ERROR', 'parameter substitution would exceed the maximum line length', { file: pos.file, line: pos.line, col: cols?.[i] ?? pos.col });
         return undefined;
       }
       let value = m.def.fn ? m.def.fn(m.params) : m.def.value;
       if (m.def.multiline) {
         const lines = value.split('\n');
         value = lines[0] ?? '';
-        if (this.multilineQueue.length) this.multilineQueue = [...lines.slice(1), ...this.multilineQueue];
-        else this.multilineQueue = lines.slice(1);
-        this.multilineLoc = { file: pos.file, line: pos.line, col: cols?.[i] ?? pos.col, sticky: true };
+        via.push(m.def);
+        const at: SrcPos = { file: pos.file, line: pos.line, col: cols?.[i] ?? pos.col, sticky: true, via: [...via] };
+        this.multilineQueue = [...lines.slice(1).map((t) => ({ text: t, pos: at })), ...this.multilineQueue];
         this.multilineSeqDepth = this.seqs.length;
       }
       out = out.slice(0, i) + value + out.slice(m.end);

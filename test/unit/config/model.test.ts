@@ -250,7 +250,7 @@ virtual_server group G {
     expect(byType.get('MISC_CHECK')).toMatchObject({ miscDynamic: false, miscPath: { argv: ['/bin/true', 'x'] } });
     expect(byType.get('DNS_CHECK')).toMatchObject({ dnsType: 'SOA', name: '.' });
     expect(byType.get('UDP_CHECK')).toMatchObject({ minReplyLength: 0, maxReplyLength: 255 });
-    expect(byType.get('FILE_CHECK')).toMatchObject({ trackFile: 'f', dynamic: false, weightReverse: false });
+    expect(byType.get('FILE_CHECK')).toMatchObject({ trackFile: 'f', weightReverse: false });
   });
 
   it('HTTP_GET url: status_code codes and ranges, digest lower-cased', () => {

@@ -46,6 +46,21 @@ describe('$NAME parameters', () => {
     expect(words('$M=a \\\nb\nx $M\n$M y')).toEqual(['x a', 'b', '$M y']);
   });
 
+  it('regression: a multi-line definition used inside itself is refused instead of repeating forever', () => {
+    // Found by the mutation property: the definition's last line is `$M` itself, so every
+    // expansion queued the next one and the reader never ended (keepalived -t loops too).
+    const file = tmp.conf('$M=a \\\nb \\\n$M\nx\n$M\ny\n');
+    const reader = readAll(file, {}, { slow: false });
+    expect(wordsOf(reader.lines)).toEqual(['x', 'a', 'b', '$M', 'y']);
+    expect(reader.reader.diagnostics.list).toEqual([
+      { code: 'CONFIG_VALUE', kaClass: 'GENERAL_ERROR', message: '$M is used inside its own multi-line definition - not expanded', loc: { file: 'keepalived.conf', line: 5, col: 1 } },
+    ]);
+  });
+
+  it('a multi-line definition may use another one, also twice in a row', () => {
+    expect(words('$A=a1 \\\na2\n$B=b1 \\\n$A\n$B\n$B\n')).toEqual(['b1', 'a1', 'a2', 'b1', 'a1', 'a2']);
+  });
+
   it('a blank line ends a multi-line definition', () => {
     expect(words('$M=a \\\nb \\\n\nc\nx $M')).toEqual(['c', 'x a', 'b']);
   });
@@ -224,6 +239,16 @@ describe('brace splitting and source locations', () => {
 
   it('regression: words after an @id prefix keep their column', () => {
     expect(places(readAll(tmp.conf('@lb1   prio $X 7\n')).lines)).toEqual([['keepalived.conf:1:8', 'keepalived.conf:1:13', 'keepalived.conf:1:16']]);
+  });
+
+  it('regression: lines of a multi-line expansion point at the $NAME that expanded them', () => {
+    const { lines } = readAll(tmp.conf('$V=10.0.0.1 dev eth0 \\\n10.0.0.2  dev eth1\nvip {\n    $V\n}\n'));
+    // Before the fix the second line's words sat at columns 1, 11, 15 of line 4 (offsets in the
+    // definition's text), past the end of the 6-character line `    $V`.
+    expect(places(lines.filter((l) => l.words[0]!.startsWith('10.')))).toEqual([
+      ['keepalived.conf:4:5', 'keepalived.conf:4:5', 'keepalived.conf:4:5'],
+      ['keepalived.conf:4:5', 'keepalived.conf:4:5', 'keepalived.conf:4:5'],
+    ]);
   });
 
   it('regression: ~SEQ/~LST lines point into the repeated text, not at the ~', () => {
