@@ -264,7 +264,7 @@ virtual_server group G {
       'CONFIG_RANGE GENERAL_ERROR 8:21', 'CONFIG_RANGE GENERAL_ERROR 8:24', 'CONFIG_RANGE GENERAL_ERROR 8:32', 'CONFIG_RANGE GENERAL_ERROR 8:36',
       'CONFIG_VALUE GENERAL_ERROR 9:16',
     ]);
-    const url = (bad.config.virtualServers[0]!.realServers[0]!.checkers[0] as Extract<Checker, { type: 'HTTP_GET' }>).url[0]!;
+    const url = (bad.config.virtualServers[0]!.realServers[0]!.checkers[0] as Extract<Checker, { type: 'HTTP_GET' | 'SSL_GET' }>).url[0]!;
     expect(url.statusCode).toEqual([{ from: 404, to: 404 }]);
     expect(url.digest).toBeUndefined();
   });
