@@ -4,7 +4,7 @@
  */
 import { parseIp, parsePrefix } from '../util/ip.js';
 import type { ParseCtx } from './parser.js';
-import { lineLoc, type Line } from './reader.js';
+import { lineLoc, type Line } from './line.js';
 import type { AddressEntry, RouteEntry, RuleEntry, TrackRef, UnicastPeer } from './model.js';
 import { argInt } from './kw.js';
 import { setFieldLoc } from './loc.js';

@@ -2,7 +2,7 @@
 import { parseIp, isMulticast } from '../util/ip.js';
 import { argInt, argScript, flag, int, ip, mark, need, seconds, str, table, unsupported, values, argWord } from './kw.js';
 import type { Draft, Keyword, ParseCtx } from './parser.js';
-import { lineLoc, type Line } from './reader.js';
+import { lineLoc, type Line } from './line.js';
 
 export function globalDefaults(): Draft {
   return {

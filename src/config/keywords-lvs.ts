@@ -2,7 +2,7 @@
 import { parseIp, formatIp } from '../util/ip.js';
 import { argInt, argScript, argSeconds, argWord, flag, int, ip, mark, need, script, seconds, str, table, unsupported } from './kw.js';
 import type { Draft, Keyword, KeywordTable, ParseCtx } from './parser.js';
-import { lineLoc, type Line } from './reader.js';
+import { lineLoc, type Line } from './line.js';
 import { setFieldLoc } from './loc.js';
 
 export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'sh', 'mh', 'dh', 'fo', 'ovf', 'lblcr', 'sed', 'nq', 'twos'] as const;

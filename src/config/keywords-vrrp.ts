@@ -3,7 +3,7 @@ import { parseIp, type IpAddress } from '../util/ip.js';
 import { argInt, argScript, argWord, flag, int, ip, mark, need, script, seconds, str, table, unsupported, unsupportedValues, values } from './kw.js';
 import { parseAddressEntry, parseRouteEntry, parseRuleEntry, parseUnicastPeer, trackRef } from './entries.js';
 import type { Draft, Keyword, ParseCtx } from './parser.js';
-import { lineLoc, type Line } from './reader.js';
+import { lineLoc, type Line } from './line.js';
 
 // ------------------------------------------------------------------ vrrp_instance
 

@@ -5,7 +5,7 @@
  */
 import { parseIp, parsePrefix, type IpAddress, type IpPrefix } from '../util/ip.js';
 import type { Draft, Keyword, KeywordTable, ParseCtx } from './parser.js';
-import { lineLoc, type Line } from './reader.js';
+import { lineLoc, type Line } from './line.js';
 import type { Script } from './model.js';
 import { quotedEscapedWords } from './grammar.js';
 import { setFieldLoc } from './loc.js';

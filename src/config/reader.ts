@@ -11,65 +11,10 @@ import { glob } from './glob.js';
 import { decomment, tokenize } from './lex.js';
 import { parseConditional, parseDefinition, parseInclude, parseList, parseSeqArgs, parseSequence } from './grammar.js';
 import type { Loc } from './loc.js';
+import { Line, SourceFiles } from './line.js';
+import { Definitions, type Definition } from './params.js';
 
-/** One logical line: a keyword with its words, or a lone brace. */
-export class Line {
-  constructor(
-    readonly words: string[],
-    /** 1-based column of each word in `file:line`. */
-    readonly cols: number[],
-    readonly file: string,
-    readonly line: number,
-    private readonly src: string,
-    private readonly start: number,
-    private readonly end: number,
-    /** Set when some word came from a "quoted string" (a quoted `{` is a word, not a brace). */
-    readonly quoted?: boolean[],
-  ) {}
-
-  /** The logical line's text after preprocessing (scripts re-split it with their own quoting). */
-  get text(): string {
-    return this.src.slice(this.start, this.end).trim();
-  }
-
-  /** The same line with other words (for handlers that re-read a line). */
-  withWords(words: string[]): Line {
-    return new Line(words, this.cols, this.file, this.line, this.src, this.start, this.end, this.quoted);
-  }
-}
-
-/** The files read, by display path; their lines are read again only to print a diagnostic. */
-export class SourceFiles {
-  private readonly paths = new Map<string, string>();
-  private readonly cache = new Map<string, string[]>();
-
-  add(display: string, abs: string): void {
-    this.paths.set(display, abs);
-  }
-
-  get(display: string): readonly string[] | undefined {
-    const cached = this.cache.get(display);
-    if (cached) return cached;
-    const abs = this.paths.get(display);
-    if (abs === undefined) return undefined;
-    try {
-      const lines = readFileSync(abs, 'latin1').split('\n');
-      this.cache.set(display, lines);
-      return lines;
-    } catch {
-      return undefined;
-    }
-  }
-}
-
-export const lineLoc = (l: Line, word = 0): Loc => ({ file: l.file, line: l.line, col: l.cols[word] ?? l.cols[0] ?? 1 });
-
-interface Definition {
-  value: string;
-  multiline: boolean;
-  fn?: (params: number[]) => string;
-  maxParams: number;
-}
+export { Line, SourceFiles, lineLoc } from './line.js';
 
 interface OpenFile {
   readonly display: string;
@@ -138,13 +83,11 @@ export class Reader {
   private readonly files: OpenFile[] = [];
   private readonly queue: Line[] = [];
   private queueHead = 0;
-  private readonly defs = new Map<string, Definition>();
+  private readonly defs: Definitions;
   private readonly seqs: (Seq | Lst)[] = [];
   private multilineQueue: { text: string; pos: SrcPos }[] = [];
   private multilineSeqDepth = 0;
-  private collecting: Definition | undefined;
   private readonly displayBase: string;
-  private readonly random: () => number;
 
   constructor(
     mainFile: string,
@@ -153,9 +96,13 @@ export class Reader {
   ) {
     this.diagnostics = diagnostics ?? new Diagnostics();
     this.displayBase = options.displayBase ?? process.cwd();
-    this.random = options.random ?? Math.random;
+    const random = options.random ?? Math.random;
+    this.defs = new Definitions({
+      pwd: () => this.files[this.files.length - 1]?.dir ?? process.cwd(),
+      instance: () => this.options.configId,
+      random,
+    });
     if (options.allIncludeChecks) this.includeCheck = INCLUDE_R | INCLUDE_M | INCLUDE_W | INCLUDE_B;
-    this.setStandardDefinitions();
     this.openMain(mainFile);
   }
 
@@ -185,7 +132,7 @@ export class Reader {
    * none of the preprocessor; what it yields equals the general path's (lex.test.ts checks).
    */
   private plainLine(): boolean {
-    if (this.collecting || this.multilineQueue.length || this.seqs.length > this.multilineSeqDepth) return false;
+    if (this.defs.isCollecting || this.multilineQueue.length || this.seqs.length > this.multilineSeqDepth) return false;
     const file = this.files[this.files.length - 1];
     if (!file || file.next >= file.lines.length) return false;
     const raw = file.lines[file.next]!;
@@ -260,7 +207,7 @@ export class Reader {
       let raw = file.lines[file.next++]!;
       if (raw.endsWith('\r')) raw = raw.replace(/\r+$/, '');
       if (raw.length === 0) {
-        if (this.collecting) this.collecting = undefined;
+        this.defs.stopCollecting();
         continue;
       }
       if (raw.length >= MAX_LINE) {
@@ -279,14 +226,14 @@ export class Reader {
 
   private nextSeqText(s: Seq | Lst): { text: string; pos: SrcPos } {
     if ('step' in s) {
-      this.setDefinition(s.name, s.hex ? s.next.toString(16) : String(s.next));
+      this.defs.set(s.name, s.hex ? s.next.toString(16) : String(s.next));
       const text = s.text;
       s.next += s.step;
       if ((s.step > 0 && s.next > s.last) || (s.step < 0 && s.next < s.last)) this.seqs.pop();
       return { text, pos: s.loc };
     }
     const set = s.sets[s.index]!;
-    s.names.forEach((name, i) => this.setDefinition(name, set[i] ?? ''));
+    s.names.forEach((name, i) => this.defs.set(name, set[i] ?? ''));
     s.index++;
     if (s.index >= s.sets.length) this.seqs.pop();
     return { text: s.text, pos: s.loc };
@@ -296,8 +243,8 @@ export class Reader {
 
   private process(input: string, pos: SrcPos): void {
     let text = input;
-    if (this.collecting) {
-      this.continueDefinition(text);
+    if (this.defs.isCollecting) {
+      this.defs.continue(text);
       return;
     }
     // Column in pos.line of each character of `text`, once an `@id` prefix was removed or a
@@ -320,7 +267,7 @@ export class Reader {
       if (text[0] === '$') {
         const def = parseDefinition(text);
         if (def) {
-          this.startDefinition(def.name, def.value);
+          this.defs.start(def.name, def.value);
           return;
         }
       }
@@ -389,50 +336,6 @@ export class Reader {
 
   // ------------------------------------------------------------------ $NAME definitions
 
-  private setStandardDefinitions(): void {
-    const std = (name: string, value: string, fn?: (p: number[]) => string, maxParams = 0) =>
-      this.defs.set(name, { value, multiline: false, ...(fn ? { fn } : {}), maxParams });
-    std('_PWD', '', () => this.files[this.files.length - 1]?.dir ?? process.cwd());
-    std('_INSTANCE', '', () => this.options.configId);
-    std(
-      '_RANDOM',
-      '',
-      (p) => {
-        const min = p[0] ?? 0;
-        const max = p[1] ?? 32767;
-        return String(min + Math.floor(this.random() * (Math.max(max, min) - min + 1)));
-      },
-      2,
-    );
-    std('_HASH', '#');
-    std('_BANG', '!');
-  }
-
-  private setDefinition(name: string, value: string): void {
-    this.defs.set(name, { value, multiline: false, maxParams: 0 });
-  }
-
-  private startDefinition(name: string, rawValue: string): void {
-    if (rawValue.endsWith('\\')) {
-      const first = rawValue.slice(0, -1).replace(/[ \t]+$/, '');
-      const def: Definition = { value: first, multiline: true, maxParams: 0 };
-      this.defs.set(name, def);
-      this.collecting = def;
-      return;
-    }
-    this.defs.set(name, { value: rawValue, multiline: false, maxParams: 0 });
-  }
-
-  private continueDefinition(text: string): void {
-    const def = this.collecting!;
-    let line = text;
-    const more = line.endsWith('\\');
-    if (more) line = line.slice(0, -1).replace(/[ \t]+$/, '');
-    else this.collecting = undefined;
-    if (line.length) def.value = def.value.length ? `${def.value}\n${line}` : line;
-    if (!this.collecting && !def.value.includes('\n')) def.multiline = false;
-  }
-
   /**
    * Returns the substituted text, or undefined if nothing was substituted. `cols` (the column
    * of each character) is kept in step: a substituted value takes the column of its `$`.
@@ -445,7 +348,7 @@ export class Reader {
     let i = out.indexOf('$');
     let steps = 0;
     while (i !== -1 && i + 1 < out.length) {
-      const m = this.matchDefinition(out, i);
+      const m = this.defs.match(out, i);
       if (!m) {
         i = out.indexOf('$', i + 1);
         continue;
@@ -474,32 +377,6 @@ export class Reader {
       if (value.trimStart().startsWith('~')) break;
     }
     return found ? out : undefined;
-  }
-
-  private matchDefinition(s: string, dollar: number): { def: Definition; end: number; params: number[] } | undefined {
-    let p = dollar + 1;
-    const braces = s[p] === '{';
-    if (braces) p++;
-    const nameStart = p;
-    if (!/[A-Za-z_]/.test(s[p] ?? '')) return undefined;
-    while (p < s.length && /[A-Za-z0-9_]/.test(s[p]!)) p++;
-    const name = s.slice(nameStart, p);
-    let params: number[] = [];
-    if (braces) {
-      const close = s.indexOf('}', p);
-      if (close === -1) return undefined;
-      const paramText = s.slice(p, close);
-      if (paramText.length) {
-        if (!/^( +[0-9]+)+$/.test(paramText)) return undefined;
-        params = paramText.trim().split(/ +/).map(Number);
-      }
-      p = close + 1;
-    } else if (p < s.length && !/[ \t,)]/.test(s[p]!)) return undefined;
-    const def = this.defs.get(name);
-    if (!def) return undefined;
-    if (def.multiline && p !== s.length) return undefined;
-    if (params.length && params.length > def.maxParams) return undefined;
-    return { def, end: p, params };
   }
 
   // ------------------------------------------------------------------ ~SEQ / ~LST
