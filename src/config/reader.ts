@@ -19,7 +19,11 @@ export { Line, SourceFiles, lineLoc } from './line.js';
 interface OpenFile {
   readonly display: string;
   readonly dir: string;
-  readonly lines: readonly string[];
+  /** The whole file; lines are cut from it as they are read. */
+  readonly content: string;
+  /** Offset of the next line in `content`. */
+  pos: number;
+  /** Lines read so far (the number of the last one). */
   next: number;
   /** Remaining glob matches of the include that opened this file. */
   readonly pending: string[];
@@ -134,57 +138,60 @@ export class Reader {
   private plainLine(): boolean {
     if (this.defs.isCollecting || this.multilineQueue.length || this.seqs.length > this.multilineSeqDepth) return false;
     const file = this.files[this.files.length - 1];
-    if (!file || file.next >= file.lines.length) return false;
-    const raw = file.lines[file.next]!;
-    const n = raw.length;
-    if (n >= MAX_LINE) return false;
+    if (!file || file.pos >= file.content.length) return false;
+    const src = file.content;
+    const base = file.pos;
+    let n = src.indexOf('\n', base);
+    if (n === -1) n = src.length;
+    if (n - base >= MAX_LINE) return false;
     // A trailing backslash counts even inside a comment (keepalived's decomment: `! c \` reads
     // as `\`), and the scan below stops at the comment: leave such lines to the general path.
     let last = n - 1;
-    while (last >= 0 && raw.charCodeAt(last) === 13) last--;
-    if (last >= 0 && raw.charCodeAt(last) === 92) return false;
-    let i = 0;
-    while (i < n && (raw.charCodeAt(i) === 32 || raw.charCodeAt(i) === 9)) i++;
-    const c0 = raw.charCodeAt(i);
-    if (c0 === 64 /* @ */ || c0 === 126 /* ~ */ || (c0 === 105 /* i */ && raw.startsWith('include', i))) return false;
+    while (last >= base && src.charCodeAt(last) === 13) last--;
+    if (last >= base && src.charCodeAt(last) === 92) return false;
+    let i = base;
+    while (i < n && (src.charCodeAt(i) === 32 || src.charCodeAt(i) === 9)) i++;
+    const c0 = src.charCodeAt(i);
+    if (i < n && (c0 === 64 /* @ */ || c0 === 126 /* ~ */ || (c0 === 105 /* i */ && src.startsWith('include', i)))) return false;
     let end = n;
     for (let j = i; j < n; j++) {
-      const c = raw.charCodeAt(j);
+      const c = src.charCodeAt(j);
       if (c === 35 || c === 33) {
         end = j;
         break;
       }
       if (c === 34 || c === 92 || c === 36 || c === 13) return false;
     }
-    file.next++;
-    const lineNo = file.next;
+    file.pos = n + 1;
+    const lineNo = ++file.next;
+    const col0 = 1 - base;
     let words: string[] = [];
     let cols: number[] = [];
     let segStart = i;
     for (let j = i; j < end; ) {
-      const c = raw.charCodeAt(j);
+      const c = src.charCodeAt(j);
       if (c === 32 || c === 9) {
         j++;
         continue;
       }
       if (c === 123 || c === 125) {
-        if (words.length) this.queue.push(new Line(words, cols, file.display, lineNo, raw, segStart, j));
+        if (words.length) this.queue.push(new Line(words, cols, file.display, lineNo, src, segStart, j));
         words = [];
         cols = [];
-        this.queue.push(new Line([c === 123 ? '{' : '}'], [j + 1], file.display, lineNo, raw, j, j + 1));
+        this.queue.push(new Line([c === 123 ? '{' : '}'], [j + col0], file.display, lineNo, src, j, j + 1));
         segStart = ++j;
         continue;
       }
-      const s = j;
+      const start = j;
       while (j < end) {
-        const d = raw.charCodeAt(j);
+        const d = src.charCodeAt(j);
         if (d === 32 || d === 9 || d === 123 || d === 125) break;
         j++;
       }
-      words.push(raw.slice(s, j));
-      cols.push(s + 1);
+      words.push(src.slice(start, j));
+      cols.push(start + col0);
     }
-    if (words.length) this.queue.push(new Line(words, cols, file.display, lineNo, raw, segStart, end));
+    if (words.length) this.queue.push(new Line(words, cols, file.display, lineNo, src, segStart, end));
     return true;
   }
 
@@ -199,12 +206,15 @@ export class Reader {
       }
       const file = this.files[this.files.length - 1];
       if (!file) return undefined;
-      if (file.next >= file.lines.length) {
+      if (file.pos >= file.content.length) {
         this.endFile();
         continue;
       }
-      const lineNo = file.next + 1;
-      let raw = file.lines[file.next++]!;
+      let nl = file.content.indexOf('\n', file.pos);
+      if (nl === -1) nl = file.content.length;
+      let raw = file.content.slice(file.pos, nl);
+      file.pos = nl + 1;
+      const lineNo = ++file.next;
       if (raw.endsWith('\r')) raw = raw.replace(/\r+$/, '');
       if (raw.length === 0) {
         this.defs.stopCollecting();
@@ -423,22 +433,21 @@ export class Reader {
 
   private openMain(path: string): void {
     const abs = resolve(path);
-    const lines = this.readLines(abs, path, INCLUDE_R | INCLUDE_M, undefined);
-    if (!lines) return;
-    this.files.push({ display: this.display(abs), dir: dirname(abs), lines, next: 0, pending: [], includeFlags: INCLUDE_R | INCLUDE_M, savedIncludeCheck: this.includeCheck });
+    const content = this.readContent(abs, path, INCLUDE_R | INCLUDE_M, undefined);
+    if (content === undefined) return;
+    this.files.push({ display: this.display(abs), dir: dirname(abs), content, pos: 0, next: 0, pending: [], includeFlags: INCLUDE_R | INCLUDE_M, savedIncludeCheck: this.includeCheck });
   }
 
-  private readLines(abs: string, shown: string, flags: number, pos: SrcPos | undefined): string[] | undefined {
+  private readContent(abs: string, shown: string, flags: number, pos: SrcPos | undefined): string | undefined {
     try {
       const st = statSync(abs);
       if (!st.isFile() || (st.mode & 0o111) !== 0) {
         this.fileError(flags, INCLUDE_R, `configuration file '${shown}' is not a regular non-executable file - skipping`, pos);
         return undefined;
       }
-      const lines = readFileSync(abs, 'latin1').split('\n');
-      if (lines.length && lines[lines.length - 1] === '') lines.pop();
+      const content = readFileSync(abs, 'latin1');
       this.sources.add(this.display(abs), abs);
-      return lines;
+      return content;
     } catch (e) {
       this.fileError(flags, INCLUDE_R, `cannot read configuration file '${shown}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`, pos);
       return undefined;
@@ -483,9 +492,9 @@ export class Reader {
         this.fileError(flags, INCLUDE_R, `configuration file '${this.display(abs)}' is a directory - skipping`, pos);
         continue;
       }
-      const lines = this.readLines(abs, this.display(abs), flags, pos);
-      if (!lines) continue;
-      this.files.push({ display: this.display(abs), dir: dirname(abs), lines, next: 0, pending: paths, includeFlags: flags, savedIncludeCheck: saved });
+      const content = this.readContent(abs, this.display(abs), flags, pos);
+      if (content === undefined) continue;
+      this.files.push({ display: this.display(abs), dir: dirname(abs), content, pos: 0, next: 0, pending: paths, includeFlags: flags, savedIncludeCheck: saved });
       return true;
     }
     return false;
