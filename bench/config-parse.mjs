@@ -33,10 +33,10 @@ function generate(file) {
 
 /** Wall seconds and peak RSS (MB) of one command, through GNU time. */
 function measure(cmd, args) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const last = r.stderr.trim().split('\n').pop();
-  const [secs, kb] = last.split(' ').map(Number);
-  return { secs, mb: kb / 1024, status: r.status };
+  const [secs, kb, user, sys] = last.split(' ').map(Number);
+  return { secs, mb: kb / 1024, cpu: user + sys, status: r.status };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'kts-bench-'));
@@ -58,7 +58,9 @@ try {
   const peak = Math.max(...ts.map((x) => x.mb));
   console.log(`keepalived -t    : ${k.secs.toFixed(2)} s, ${k.mb.toFixed(0)} MB peak RSS, exit ${k.status} (${version.trim()})`);
   console.log(`keepalived-ts -t : ${t.secs.toFixed(2)} s, ${peak.toFixed(0)} MB peak RSS, exit ${t.status}`);
-  console.log(`ratio (keepalived-ts / keepalived, best of ${runs}): ${(t.secs / k.secs).toFixed(2)}  target <= 1.0`);
+  const cpu = (xs) => Math.min(...xs.map((x) => x.cpu));
+  console.log(`ratio (keepalived-ts / keepalived, best of ${runs}): wall ${(t.secs / k.secs).toFixed(2)}, CPU ${(cpu(ts) / cpu(ka)).toFixed(2)}  target <= 1.0`);
+  console.log(`CPU seconds (user+sys, best): keepalived ${cpu(ka).toFixed(2)}, keepalived-ts ${cpu(ts).toFixed(2)}`);
   console.log(`peak RSS: ${peak.toFixed(0)} MB  target <= 300 MB`);
   if (k.status !== t.status) console.log(`WARNING: exit statuses differ (${k.status} vs ${t.status})`);
 } finally {
