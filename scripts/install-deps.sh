@@ -21,4 +21,6 @@ fi
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet keepalived 2>/dev/null; then
   systemctl stop keepalived || true
 fi
-npm ci --no-audit --no-fund
+# `npm ci` refuses this lock file under npm 11 (optional platform packages of rollup are not
+# recorded), so install from package.json (exact pins) and the lock file with `npm install`.
+npm install --no-audit --no-fund
