@@ -8,6 +8,7 @@ import { loadConfig, defaultConfigId } from './config/load.js';
 import { hostMachine } from './config/machine.js';
 import { formatDiagnostic, severityOf } from './config/diagnostics.js';
 import { rootLogger } from './io/logger.js';
+import { formatIp } from './util/ip.js';
 
 const DEFAULT_CONF = '/etc/keepalived/keepalived.conf';
 
@@ -118,13 +119,10 @@ function main(argv: string[]): number {
 function jsonReplacer(_key: string, value: unknown): unknown {
   if (value && typeof value === 'object' && 'bytes' in value && 'family' in value) {
     const v = value as { bytes: Uint8Array; family: string; prefixLen?: number };
-    const text = formatAddr(v.bytes);
+    const text = formatIp(v.bytes);
     return v.prefixLen !== undefined ? `${text}/${v.prefixLen}` : text;
   }
   return value;
 }
-
-import { formatIp } from './util/ip.js';
-const formatAddr = (b: Uint8Array) => formatIp(b);
 
 process.exitCode = main(process.argv.slice(2));

@@ -10,14 +10,15 @@ import { fieldLoc, type Loc } from './loc.js';
 import { formatIp, type IpAddress } from '../util/ip.js';
 import { validate, type MachineView } from './validate.js';
 
-export function complete(root: Draft, diags: Diagnostics, machine?: MachineView): KeepalivedConfig {
+export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?: MachineView): KeepalivedConfig {
   const g = root.globalDefs as Draft;
   const instances = (root.vrrpInstances as Draft[]).map((d) => completeInstance(d, g, diags));
   const groups = new Map((root.virtualServerGroups as Draft[]).map((g) => [g.name as string, g.entries as Draft[]]));
   const servers = (root.virtualServers as Draft[]).flatMap((d) => completeVirtualServer(d, diags, groups) ?? []);
   const config = {
     ...root,
-    globalDefs: { loc: { file: '', line: 0, col: 0 }, ...g },
+    // without a global_defs block the defaults belong to the main file as a whole
+    globalDefs: { loc: mainLoc, ...g },
     vrrpInstances: instances,
     virtualServers: servers,
   } as unknown as KeepalivedConfig;

@@ -62,7 +62,14 @@ function unsupportedSub(names: readonly string[], valueBlocks: readonly string[]
 const BFD_KEYWORDS = ['neighbor_ip', 'neighbour_ip', 'source_ip', 'min_rx', 'min_tx', 'idle_tx', 'multiplier', 'passive', 'ttl', 'hoplimit', 'max_hops', 'weight', 'vrrp', 'checker'];
 
 export const topTable: KeywordTable = table({
-  global_defs: { sub: globalDefsTable, open: (_ctx, _line, root) => root.globalDefs as Draft },
+  global_defs: {
+    sub: globalDefsTable,
+    open: (_ctx, line, root) => {
+      const g = root.globalDefs as Draft;
+      g.loc ??= lineLoc(line, 0);
+      return g;
+    },
+  },
   ...staticKeywords,
   vrrp_script: named('vrrpScripts', vrrpScriptTable, vrrpScriptDefaults, 'vrrp_script'),
   track_file: named('trackFiles', trackFileTable, trackFileDefaults, 'track_file'),
@@ -123,7 +130,8 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
     virtualServers: [],
   };
   ctx.run(topTable, root);
-  const config = complete(root, diagnostics, options.machine);
+  const mainLoc = { file: reader.mainDisplay, line: 1, col: 1 };
+  const config = complete(root, diagnostics, mainLoc, options.machine);
   return { config, diagnostics, sources: reader.sources };
 }
 

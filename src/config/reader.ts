@@ -81,6 +81,8 @@ export class Reader {
   readonly diagnostics: Diagnostics;
   /** Raw lines of every file read, by display path (for diagnostics). */
   readonly sources = new SourceFiles();
+  /** The main file as diagnostics name it. */
+  mainDisplay = '';
   /** Set by `include_check` in global_defs. */
   includeCheck = 0;
 
@@ -433,6 +435,7 @@ export class Reader {
 
   private openMain(path: string): void {
     const abs = resolve(path);
+    this.mainDisplay = this.display(abs);
     const content = this.readContent(abs, path, INCLUDE_R | INCLUDE_M, undefined);
     if (content === undefined) return;
     this.files.push({ display: this.display(abs), dir: dirname(abs), content, pos: 0, next: 0, pending: [], includeFlags: INCLUDE_R | INCLUDE_M, savedIncludeCheck: this.includeCheck });
