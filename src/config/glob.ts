@@ -4,7 +4,7 @@
  * include variants (includem / includew / includeb) can tell "missing" from "no match".
  */
 import { readdirSync, statSync } from 'node:fs';
-import { join, isAbsolute, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 
 export interface GlobResult {
   /** Matching paths, in glob order (each brace alternative in turn, sorted within). */
@@ -149,4 +149,3 @@ export function glob(pattern: string, cwd: string): GlobResult {
   return { paths, missing: state.missing, wildcards: state.wildcards };
 }
 
-export const joinPath = join;

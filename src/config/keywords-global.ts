@@ -1,6 +1,6 @@
 /** global_defs (keepalived/core/global_parser.c): keywords, defaults. */
 import { parseIp, isMulticast } from '../util/ip.js';
-import { argInt, argScript, flag, int, ip, mark, need, seconds, str, table, unsupported, values, argWord } from './kw.js';
+import { argInt, argScript, flag, int, mark, need, seconds, str, table, unsupported, values, argWord } from './kw.js';
 import type { Draft, Keyword, ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './line.js';
 

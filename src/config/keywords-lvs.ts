@@ -1,6 +1,6 @@
 /** virtual_server_group, virtual_server, real_server and the checkers (keepalived/check/check_*.c). */
-import { parseIp, formatIp } from '../util/ip.js';
-import { argInt, argScript, argSeconds, argWord, flag, int, ip, mark, need, script, seconds, str, table, unsupported } from './kw.js';
+import { parseIp } from '../util/ip.js';
+import { argInt, argWord, flag, int, ip, mark, need, script, seconds, str, table, unsupported } from './kw.js';
 import type { Draft, Keyword, KeywordTable, ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './line.js';
 import { setFieldLoc } from './loc.js';
@@ -350,7 +350,3 @@ export function openVirtualServer(ctx: ParseCtx, line: Line): Draft | undefined 
   return vs;
 }
 
-export const describeVs = (vs: Draft): string =>
-  vs.fwmark !== undefined ? `FWM ${vs.fwmark as number}` : vs.group !== undefined ? `group ${vs.group as string}` : `${formatIp(vs.address as never)}:${(vs.port as number | undefined) ?? 0}`;
-
-export { argScript, argSeconds };

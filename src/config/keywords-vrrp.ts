@@ -1,6 +1,6 @@
 /** vrrp_instance, vrrp_sync_group, vrrp_script, track_file, vrrp_track_process (keepalived/vrrp/vrrp_parser.c). */
 import { parseIp, type IpAddress } from '../util/ip.js';
-import { argInt, argScript, argWord, flag, int, ip, mark, need, script, seconds, str, table, unsupported, unsupportedValues, values } from './kw.js';
+import { argInt, argScript, argWord, flag, int, mark, need, script, seconds, str, table, unsupported, values } from './kw.js';
 import { parseAddressEntry, parseRouteEntry, parseRuleEntry, parseUnicastPeer, trackRef } from './entries.js';
 import type { Draft, Keyword, ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './line.js';
@@ -334,4 +334,3 @@ export const unsupportedVrrpBlocks = {
   interface_up_down_delays: interfaceList('up/down delay'),
 };
 
-export { ip };

@@ -195,13 +195,6 @@ export const script = (field: string): Keyword => ({
   },
 });
 
-/** All words after the keyword, as they are. */
-export const words = (field: string): Keyword => ({
-  handler: (_ctx, line, d) => {
-    d[field] = line.words.slice(1);
-  },
-});
-
 /** A value block (`kw { entry \n entry }`); each entry line is parsed by `entry`. */
 export const values = <T>(field: string, entry: (ctx: ParseCtx, line: Line) => T | undefined): Keyword => ({
   handler: (ctx, line, d) => {
@@ -219,26 +212,21 @@ export const unsupported = (why = 'not implemented by keepalived-ts'): Keyword =
   handler: (ctx, line, d) => noteUnsupported(ctx, line, d, why),
 });
 
-/** Like `unsupported`, for a keyword that reads a value block. */
-export const unsupportedValues = (why = 'not implemented by keepalived-ts'): Keyword => ({
-  handler: (ctx, line, d) => {
-    noteUnsupported(ctx, line, d, why);
-    ctx.readValueBlock(line);
-  },
-});
-
-/** Like `unsupported`, for a keyword with a block of its own keywords. */
-export const unsupportedBlock = (sub: readonly string[], why = 'not implemented by keepalived-ts'): Keyword => ({
-  sub: table(Object.fromEntries(sub.map((k) => [k, {}]))),
+/**
+ * Like `unsupported`, for a keyword with a block of its own: `plain` sub-keywords take a line,
+ * `valueBlocks` sub-keywords read a value block; anything else in it is an unknown keyword.
+ */
+export const unsupportedBlock = (plain: readonly string[], valueBlocks: readonly string[] = [], why = 'not implemented by keepalived-ts'): Keyword => ({
+  sub: table(Object.fromEntries([...plain.map((k) => [k, {}]), ...valueBlocks.map((k) => [k, readsValueBlock])])),
   handler: (ctx, line, d) => noteUnsupported(ctx, line, d, why),
 });
+
+const readsValueBlock: Keyword = { handler: (ctx, line) => void ctx.readValueBlock(line) };
 
 function noteUnsupported(ctx: ParseCtx, line: Line, _d: Draft, why: string): void {
   ctx.report('CONFIG_UNSUPPORTED', 'OK', `'${line.words[0]}' is accepted but not supported by keepalived-ts (${why})`, lineLoc(line, 0));
 }
 
-/** keepalived accepts it and does nothing with it. */
 export const ignored: Keyword = {};
 
-/** A deprecated spelling of another keyword of the same table. */
 export const alias = (target: Keyword): Keyword => target;

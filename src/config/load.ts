@@ -19,7 +19,7 @@ import {
   vrrpScriptDefaults,
   vrrpScriptTable,
 } from './keywords-vrrp.js';
-import { need, table, unsupported } from './kw.js';
+import { need, table, unsupported, unsupportedBlock } from './kw.js';
 import type { KeepalivedConfig } from './model.js';
 import { ParseCtx, type Draft, type Keyword, type KeywordTable } from './parser.js';
 import { lineLoc, Reader, type Line, type ReaderOptions } from './reader.js';
@@ -47,15 +47,6 @@ function named(listField: string, sub: KeywordTable, defaults: (name: string, li
       list.push(d);
       return d;
     },
-  };
-}
-
-const valueBlockOnly: Keyword = { handler: (ctx, line) => void ctx.readValueBlock(line) };
-
-function unsupportedSub(names: readonly string[], valueBlocks: readonly string[] = []): Keyword {
-  return {
-    handler: unsupported().handler!,
-    sub: table(Object.fromEntries([...names.map((n) => [n, {}]), ...valueBlocks.map((n) => [n, valueBlockOnly])])),
   };
 }
 
@@ -93,9 +84,9 @@ export const topTable: KeywordTable = table({
     },
   },
   ...unsupportedVrrpBlocks,
-  track_group: unsupportedSub([], ['group']),
-  garp_group: unsupportedSub(['garp_interval', 'gna_interval', 'interface'], ['interfaces']),
-  bfd_instance: unsupportedSub(BFD_KEYWORDS),
+  track_group: unsupportedBlock([], ['group']),
+  garp_group: unsupportedBlock(['garp_interval', 'gna_interval', 'interface'], ['interfaces']),
+  bfd_instance: unsupportedBlock(BFD_KEYWORDS),
   SSL: { sub: table({ password: {}, ca: {}, certificate: {}, key: {} }) },
   net_namespace: { handler: (ctx, line, root) => { const v = need(ctx, line, 1); if (v) root.netNamespace = v; } },
   net_namespace_ipvs: unsupported(),

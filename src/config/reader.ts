@@ -10,7 +10,6 @@ import { Diagnostics } from './diagnostics.js';
 import { glob } from './glob.js';
 import { decomment, tokenize } from './lex.js';
 import { parseConditional, parseDefinition, parseInclude, parseList, parseSeqArgs, parseSequence } from './grammar.js';
-import type { Loc } from './loc.js';
 import { Line, SourceFiles } from './line.js';
 import { Definitions, type Definition } from './params.js';
 

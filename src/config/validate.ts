@@ -5,7 +5,7 @@
  */
 import type { Diagnostics } from './diagnostics.js';
 import type { KeepalivedConfig, Script, VrrpInstance } from './model.js';
-import { fieldLoc, type Loc } from './loc.js';
+import { fieldLoc } from './loc.js';
 
 /** What validation may ask of the machine. */
 export interface MachineView {
@@ -192,4 +192,3 @@ function scriptFile(s: Script, m: MachineView): 'ok' | 'missing' | 'not-executab
   return m.scriptStatus(cmd);
 }
 
-export type { Loc };
