@@ -25,6 +25,11 @@ export const ERROR_CODES = [
   'CONFIG_WARNING',
   // command line
   'CLI_USAGE',
+  // the daemon
+  'DAEMON_CONFIG',
+  'DAEMON_INTERFACE',
+  'DAEMON_SOCKET',
+  'DAEMON_PIDFILE',
   // generic
   'INTERNAL',
 ] as const;
