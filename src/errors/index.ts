@@ -30,6 +30,11 @@ export const ERROR_CODES = [
   'DAEMON_INTERFACE',
   'DAEMON_SOCKET',
   'DAEMON_PIDFILE',
+  // the kernel: rtnetlink (addresses, routes, rules, links) and sysctls
+  'RTNL_SOCKET',
+  'RTNL_REQUEST',
+  'RTNL_UNSUPPORTED',
+  'SYSCTL_WRITE',
   // generic
   'INTERNAL',
 ] as const;
