@@ -35,6 +35,9 @@ export const ERROR_CODES = [
   'RTNL_REQUEST',
   'RTNL_UNSUPPORTED',
   'SYSCTL_WRITE',
+  // native I/O (src/io/native.ts)
+  'NATIVE_UNAVAILABLE',
+  'IO_SYSCALL',
   // generic
   'INTERNAL',
 ] as const;
