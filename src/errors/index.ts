@@ -38,6 +38,10 @@ export const ERROR_CODES = [
   // native I/O (src/io/native.ts)
   'NATIVE_UNAVAILABLE',
   'IO_SYSCALL',
+  // scripts and trackers (src/io/script-runner.ts, notify.ts, track-file.ts)
+  'SCRIPT_REFUSED',
+  'NOTIFY_FIFO',
+  'TRACK_FILE',
   // generic
   'INTERNAL',
 ] as const;
