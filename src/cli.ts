@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { loadConfig, defaultConfigId } from './config/load.js';
 import { hostMachine } from './config/machine.js';
 import { formatDiagnostic, severityOf } from './config/diagnostics.js';
-import { rootLogger } from './io/logger.js';
+import { createRootLogger } from './io/logger.js';
+import { DEFAULT_PIDFILE } from './daemon/pidfile.js';
 import { formatIp } from './util/ip.js';
 
 const DEFAULT_CONF = '/etc/keepalived/keepalived.conf';
@@ -19,6 +20,8 @@ interface Args {
   dumpConf: boolean;
   strict: boolean;
   allConfig: boolean;
+  pidFile: string;
+  debug: boolean;
 }
 
 function usage(): string {
@@ -30,13 +33,21 @@ function usage(): string {
     '  -e, --all-config         apply every include check',
     '      --strict             with -t: any diagnostic is an error',
     '      --dump-conf          print the resolved configuration as JSON and exit',
+    '  -n, --dont-fork          run in the foreground (always the case; accepted)',
+    '  -l, --log-console        log to the console (always the case; accepted)',
+    '  -D, --log-detail         detailed (debug) logging',
+    '  -P, --vrrp               VRRP only (accepted; checkers and IPVS are not run yet)',
+    '  -p, --pid=FILE           pidfile (default /run/keepalived.pid)',
     '  -v, --version            print the version',
     '  -h, --help               this help',
   ].join('\n');
 }
 
 function parseArgs(argv: string[]): Args | number {
-  const a: Args = { file: DEFAULT_CONF, configTest: false, dumpConf: false, strict: false, allConfig: false };
+  const a: Args = {
+    file: DEFAULT_CONF, configTest: false, dumpConf: false, strict: false, allConfig: false,
+    pidFile: DEFAULT_PIDFILE, debug: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i]!;
     let inline: string | undefined;
@@ -51,11 +62,11 @@ function parseArgs(argv: string[]): Args | number {
       if (v === undefined) throw new Error(`option ${arg} needs a value`);
       return v;
     };
-    if (/^-[a-zA-Z]{2,}$/.test(arg) && !['-f', '-i'].includes(arg.slice(0, 2))) {
+    if (/^-[a-zA-Z]{2,}$/.test(arg) && !['-f', '-i', '-p', '-r', '-c'].includes(arg.slice(0, 2))) {
       // bundled short flags: -nlD
       argv.splice(i + 1, 0, ...arg.slice(2).split('').map((c) => `-${c}`));
       arg = arg.slice(0, 2);
-    } else if (/^-[fi].+/.test(arg)) {
+    } else if (/^-[fiprc].+/.test(arg)) {
       inline = arg.slice(2);
       arg = arg.slice(0, 2);
     }
@@ -68,8 +79,12 @@ function parseArgs(argv: string[]): Args | number {
       case '--dump-conf': a.dumpConf = true; break;
       case '-v': case '--version': process.stdout.write('keepalived-ts 0.1.0\n'); return 0;
       case '-h': case '--help': process.stdout.write(`${usage()}\n`); return 0;
-      // accepted keepalived flags that do not change -t / --dump-conf
-      case '-n': case '--dont-fork': case '-l': case '--log-console': case '-D': case '--log-detail':
+      case '-p': case '--pid': a.pidFile = value(); break;
+      case '-D': case '--log-detail': a.debug = true; break;
+      // keepalived's per-child pidfiles: one process here
+      case '-r': case '--vrrp_pid': case '-c': case '--checkers_pid': value(); break;
+      // accepted keepalived flags that change nothing here
+      case '-n': case '--dont-fork': case '-l': case '--log-console':
       case '-P': case '--vrrp': case '-C': case '--check': case '-B': case '--no_bfd':
         break;
       default:
@@ -80,7 +95,7 @@ function parseArgs(argv: string[]): Args | number {
   return a;
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   let args: Args | number;
   try {
     args = parseArgs(argv);
@@ -89,15 +104,12 @@ function main(argv: string[]): number {
     return 1;
   }
   if (typeof args === 'number') return args;
-  if (!args.configTest && !args.dumpConf) {
-    rootLogger().child({ mod: 'cli' }).error({ argv }, 'the daemon is not available in this build yet; use -t or --dump-conf');
-    return 1;
-  }
   if (!existsSync(args.file)) {
     // Deliberate difference: keepalived -t exits 0 for a missing file (keepalived#955).
     process.stderr.write(`${args.file}: configuration file not found [CONFIG_FILE]\n`);
     return 1;
   }
+  if (!args.configTest && !args.dumpConf) return runDaemon(args);
   const result = loadConfig(args.file, {
     configId: args.configId ?? defaultConfigId(),
     allIncludeChecks: args.allConfig,
@@ -115,6 +127,32 @@ function main(argv: string[]): number {
   return 0;
 }
 
+async function runDaemon(args: Args): Promise<number> {
+  const log = createRootLogger({ level: args.debug ? 'debug' : 'info' });
+  // loaded here so that -t / --dump-conf never need the native modules
+  const { VrrpDaemon } = await import('./daemon/vrrp-daemon.js');
+  const daemon = new VrrpDaemon({
+    file: args.file, configId: args.configId ?? defaultConfigId(), pidFile: args.pidFile, log,
+  });
+  const stop = (signal: string): void => {
+    log.info({ signal }, 'received signal, stopping');
+    void daemon.stop().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => log.warn({ signal: 'SIGHUP' }, 'reload is not implemented yet; configuration unchanged'));
+  try {
+    await daemon.start();
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    log.fatal({ code, err: (e as Error).message }, `${(e as Error).message}${code ? ` [${code}]` : ''}`);
+    await daemon.stop().catch(() => undefined);
+    return 1;
+  }
+  // keep running until a signal
+  return new Promise<number>(() => undefined);
+}
+
 /** Addresses print as text in --dump-conf. */
 function jsonReplacer(_key: string, value: unknown): unknown {
   if (value && typeof value === 'object' && 'bytes' in value && 'family' in value) {
@@ -125,4 +163,6 @@ function jsonReplacer(_key: string, value: unknown): unknown {
   return value;
 }
 
-process.exitCode = main(process.argv.slice(2));
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

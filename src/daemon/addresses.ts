@@ -1,0 +1,135 @@
+/**
+ * Installs and removes what an instance owns while MASTER: its VIPs and eVIPs, virtual routes
+ * and virtual rules (and the static_* entries for the life of the daemon), through rtnetlink.
+ *
+ * - All changes go through one queue, so an add and a later remove of the same VIP can never
+ *   reach the kernel out of order.
+ * - Only addresses keepalived-ts configured are ever touched; at start-up the configured VIPs
+ *   found on their interfaces are removed (keepalived does the same: they were left behind
+ *   by a previous run and this node is not MASTER yet).
+ * - A VIP deleted by someone else while we hold it is logged and put back.
+ */
+import type { Logger } from 'pino';
+import type { AddressEntry, RouteEntry, RuleEntry } from '../config/model.js';
+import type { AddrInfo } from '../io/rtnl.js';
+import { formatIp } from '../util/ip.js';
+import type { LinkTable } from './links.js';
+
+export interface AddressPort {
+  addAddress(e: AddressEntry, ifindex: number): Promise<void>;
+  deleteAddress(e: AddressEntry, ifindex: number): Promise<void>;
+  addRoute(r: RouteEntry, resolveIf: (name: string) => number | undefined): Promise<void>;
+  deleteRoute(r: RouteEntry, resolveIf: (name: string) => number | undefined): Promise<void>;
+  addRule(r: RuleEntry): Promise<void>;
+  deleteRule(r: RuleEntry): Promise<void>;
+}
+
+/** What one owner (an instance, or "static") installs. */
+export interface AddressSet {
+  readonly owner: string;
+  /** interface for entries without `dev` */
+  readonly interface?: string;
+  readonly addresses: readonly AddressEntry[];
+  readonly routes: readonly RouteEntry[];
+  readonly rules: readonly RuleEntry[];
+}
+
+interface Held {
+  readonly owner: string;
+  readonly entry: AddressEntry;
+  readonly ifindex: number;
+}
+
+export function addressText(e: AddressEntry, ifname: string | undefined): string {
+  return `${formatIp(e.address)}/${e.address.prefixLen} dev ${ifname ?? '?'}`;
+}
+
+export class AddressManager {
+  private queue: Promise<void> = Promise.resolve();
+  /** "ifindex/address" -> what we hold */
+  private readonly held = new Map<string, Held>();
+  failures = 0;
+  restored = 0;
+
+  constructor(
+    private readonly port: AddressPort,
+    private readonly links: LinkTable,
+    private readonly log: Logger,
+  ) {}
+
+  private devOf(set: AddressSet, e: { readonly dev?: string }): string | undefined {
+    return e.dev ?? set.interface;
+  }
+
+  private enqueue(what: string, op: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(op).catch((e: unknown) => {
+      this.failures++;
+      this.log.error({ err: (e as Error).message, what }, 'netlink operation failed');
+    });
+    this.queue = run;
+    return run;
+  }
+
+  /** Becoming MASTER: add addresses, then routes, then rules. */
+  install(set: AddressSet): Promise<void> {
+    for (const e of set.addresses) {
+      const dev = this.devOf(set, e);
+      this.enqueue(`add ${addressText(e, dev)}`, async () => {
+        const ifindex = dev === undefined ? undefined : this.links.index(dev);
+        if (ifindex === undefined) throw new Error(`interface ${dev ?? '(none)'} not found`);
+        await this.port.addAddress(e, ifindex);
+        this.held.set(`${ifindex}/${formatIp(e.address)}`, { owner: set.owner, entry: e, ifindex });
+      });
+    }
+    const resolve = (n: string): number | undefined => this.links.index(n);
+    for (const r of set.routes) this.enqueue(`add route ${r.words.join(' ')}`, () => this.port.addRoute(r, resolve));
+    for (const r of set.rules) this.enqueue(`add rule ${r.words.join(' ')}`, () => this.port.addRule(r));
+    return this.queue;
+  }
+
+  /** Leaving MASTER: rules, routes, then addresses (reverse order). */
+  remove(set: AddressSet): Promise<void> {
+    const resolve = (n: string): number | undefined => this.links.index(n);
+    for (const r of set.rules) this.enqueue(`delete rule ${r.words.join(' ')}`, () => this.port.deleteRule(r));
+    for (const r of set.routes) this.enqueue(`delete route ${r.words.join(' ')}`, () => this.port.deleteRoute(r, resolve));
+    for (const e of set.addresses) {
+      const dev = this.devOf(set, e);
+      const ifindex = dev === undefined ? undefined : this.links.index(dev);
+      if (ifindex === undefined) continue;
+      // forget it first: the kernel's delete notification must not trigger a restore
+      this.held.delete(`${ifindex}/${formatIp(e.address)}`);
+      this.enqueue(`delete ${addressText(e, dev)}`, () => this.port.deleteAddress(e, ifindex));
+    }
+    return this.queue;
+  }
+
+  /** Start-up: remove configured addresses left on their interfaces by an earlier run. */
+  removeLeftovers(sets: readonly AddressSet[]): Promise<void> {
+    for (const set of sets) {
+      for (const e of set.addresses) {
+        const dev = this.devOf(set, e);
+        const ifindex = dev === undefined ? undefined : this.links.index(dev);
+        if (ifindex === undefined || !this.links.hasAddress(ifindex, e.address.bytes)) continue;
+        this.log.info({ inst: set.owner, address: addressText(e, dev) }, 'removing address left behind by an earlier run');
+        this.enqueue(`delete leftover ${addressText(e, dev)}`, () => this.port.deleteAddress(e, ifindex));
+      }
+    }
+    return this.queue;
+  }
+
+  /** An address disappeared from the kernel: put it back if we hold it. */
+  addressDeleted(a: AddrInfo): void {
+    const key = `${a.index}/${formatIp(a.address)}`;
+    const h = this.held.get(key);
+    if (!h) return;
+    this.restored++;
+    const ifname = this.links.linkByIndex(h.ifindex)?.name;
+    this.log.warn({ inst: h.owner, address: addressText(h.entry, ifname) }, 'VIP deleted by someone else while MASTER: restoring it');
+    this.enqueue(`restore ${addressText(h.entry, ifname)}`, () => this.port.addAddress(h.entry, h.ifindex));
+  }
+
+  /** Every queued operation has completed. */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+}

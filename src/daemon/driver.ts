@@ -1,0 +1,57 @@
+/**
+ * The driver loop around the sans-I/O VRRP engine: every input goes through `input()`, which
+ * calls `engine.handle(now, input)`, performs the effects in order and re-arms the one timer
+ * at the engine's next deadline. Inputs that arrive while effects are being performed (an
+ * effect whose port answers synchronously) are queued and handled right after, in order, so
+ * the engine is never re-entered.
+ */
+import type { VrrpEngine } from '../vrrp/engine.js';
+import type { Clock } from '../io/clock.js';
+import type { Effect, Input } from '../vrrp/types.js';
+
+export type EffectSink = (effect: Effect) => void;
+
+export class VrrpDriver {
+  private busy = false;
+  private readonly queue: Input[] = [];
+  private armedAt: number | undefined;
+
+  constructor(
+    private readonly engine: VrrpEngine,
+    private readonly clock: Clock,
+    private readonly perform: EffectSink,
+    private readonly onError: (e: unknown, effect: Effect) => void,
+  ) {}
+
+  input(input: Input): void {
+    this.queue.push(input);
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      while (this.queue.length > 0) this.run(this.queue.shift()!);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private run(input: Input): void {
+    const step = this.engine.handle(this.clock.now(), input);
+    for (const effect of step.effects) {
+      try {
+        this.perform(effect);
+      } catch (e) {
+        // A failing port never stops the engine: the next effects and the timer still run.
+        this.onError(e, effect);
+      }
+    }
+    if (step.deadline !== this.armedAt) {
+      this.armedAt = step.deadline;
+      this.clock.arm(step.deadline, () => this.fire());
+    }
+  }
+
+  private fire(): void {
+    this.armedAt = undefined;
+    this.input({ type: 'tick' });
+  }
+}

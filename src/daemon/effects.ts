@@ -1,0 +1,149 @@
+/**
+ * Performs the VRRP engine's effects on the real machine: adverts out of the VRRP sockets,
+ * VIPs / routes / rules through the AddressManager, GARP / NA bursts, notifications, and
+ * keepalived's log lines. Also keeps the per-instance counters (drops by reason, sends).
+ */
+import type { Logger } from 'pino';
+import { formatIp } from '../util/ip.js';
+import type { DecodeReason } from '../vrrp/packet.js';
+import type { Effect } from '../vrrp/types.js';
+import type { AddressManager, AddressSet } from './addresses.js';
+import type { MappedInstance } from './engine-config.js';
+import type { GarpSender } from './garp.js';
+
+export interface AdvertPort {
+  /** IPv4: whole datagram; IPv6: VRRP message sent from `src` with hop limit 255. */
+  send(ifname: string, family: 'inet' | 'inet6', src: Uint8Array, dst: Uint8Array, data: Uint8Array): void;
+}
+
+export interface NotifyPort {
+  notify(ev: { scope: 'INSTANCE' | 'GROUP'; name: string; state: string; priority: number }): void;
+}
+
+export interface InstanceCounters {
+  advertsSent: number;
+  sendErrors: number;
+  drops: Partial<Record<DecodeReason, number>>;
+  lastDropLogAt: number;
+}
+
+const DROP_LOG_INTERVAL_MS = 60_000;
+
+export class EffectRunner {
+  readonly counters = new Map<string, InstanceCounters>();
+  readonly sets = new Map<string, AddressSet>();
+  /** time of the last "Entering MASTER STATE" per instance (for failover measurements) */
+  readonly masterSince = new Map<string, number>();
+
+  constructor(
+    private readonly instances: ReadonlyMap<string, MappedInstance>,
+    private readonly adverts: AdvertPort,
+    private readonly addresses: AddressManager,
+    private readonly garp: GarpSender,
+    private readonly notifier: NotifyPort,
+    private readonly log: Logger,
+    private readonly now: () => number,
+  ) {
+    for (const [name, m] of instances) {
+      this.counters.set(name, { advertsSent: 0, sendErrors: 0, drops: {}, lastDropLogAt: -Infinity });
+      this.sets.set(name, {
+        owner: name,
+        interface: m.config.interface,
+        addresses: m.addresses,
+        routes: m.model.virtualRoutes,
+        rules: m.model.virtualRules,
+      });
+    }
+  }
+
+  perform = (e: Effect): void => {
+    switch (e.type) {
+      case 'stateChange': {
+        const log = this.log.child({ inst: e.instance });
+        if (e.to === 'MASTER') this.masterSince.set(e.instance, this.now());
+        if (!e.quiet) {
+          log.info({ from: e.from, to: e.to, reason: e.reason }, `(${e.instance}) Entering ${e.to} STATE`);
+        } else log.debug({ from: e.from, to: e.to, reason: e.reason }, 'state change');
+        return;
+      }
+      case 'groupStateChange':
+        this.log.info({ group: e.group, from: e.from, to: e.to }, `VRRP_Group(${e.group}) Syncing instances to ${e.to} state`);
+        return;
+      case 'sendAdvert': {
+        const m = this.instances.get(e.instance)!;
+        const c = this.counters.get(e.instance)!;
+        try {
+          this.adverts.send(e.interface, e.family, m.config.sourceAddress.bytes, e.dst, e.data);
+          c.advertsSent++;
+        } catch (err) {
+          c.sendErrors++;
+          this.log.warn({ inst: e.instance, err: (err as Error).message }, 'advert send failed');
+        }
+        return;
+      }
+      case 'addVips': {
+        const set = this.sets.get(e.instance)!;
+        this.log.info({ inst: e.instance, count: set.addresses.length }, `(${e.instance}) setting VIPs.`);
+        void this.addresses.install(set);
+        return;
+      }
+      case 'removeVips': {
+        const set = this.sets.get(e.instance)!;
+        this.log.info({ inst: e.instance, count: set.addresses.length }, `(${e.instance}) removing VIPs.`);
+        void this.addresses.remove(set);
+        return;
+      }
+      case 'sendGarp': {
+        const set = this.sets.get(e.instance)!;
+        this.log.info({ inst: e.instance, repeat: e.repeat, reason: e.reason },
+          `(${e.instance}) Sending/queueing gratuitous ARPs on ${set.interface}`);
+        this.garp.burst(e.instance, set.interface!, set.addresses, e.repeat);
+        return;
+      }
+      case 'sendGarpSource':
+        this.garp.single(e.instance, this.sets.get(e.instance)!.interface!, e.address);
+        return;
+      case 'notify':
+        this.notifier.notify({ scope: e.scope, name: e.name, state: e.state, priority: e.priority });
+        return;
+      case 'priorityChange':
+        this.log.info({ inst: e.instance, from: e.from, to: e.to }, `(${e.instance}) Changing effective priority from ${e.from} to ${e.to}`);
+        return;
+      case 'rxDrop': {
+        const c = this.counters.get(e.instance);
+        if (!c) return;
+        c.drops[e.reason] = (c.drops[e.reason] ?? 0) + 1;
+        const t = this.now();
+        if (t - c.lastDropLogAt >= DROP_LOG_INTERVAL_MS) {
+          c.lastDropLogAt = t;
+          this.log.warn({ inst: e.instance, reason: e.reason, drops: { ...c.drops } }, `(${e.instance}) ${e.message}`);
+        } else this.log.debug({ inst: e.instance, reason: e.reason }, `(${e.instance}) ${e.message}`);
+        return;
+      }
+      case 'event':
+        this.logEvent(e);
+        return;
+    }
+  };
+
+  private logEvent(e: Extract<Effect, { type: 'event' }>): void {
+    const from = e.from ? formatIp(e.from) : '?';
+    const n = e.instance;
+    const log = this.log.child({ inst: n, event: e.event });
+    switch (e.event) {
+      case 'rx-prio-zero': log.info(`(${n}) Backup received priority 0 advertisement`); return;
+      case 'rx-lower-prio-discard': log.info({ from, priority: e.priority }, `(${n}) received lower priority (${e.priority}) advert from ${from} - discarding`); return;
+      case 'rx-lower-prio': log.info({ from, priority: e.priority, ours: e.ours },
+        `(${n}) Received advert from ${from} with lower priority ${e.priority}, ours ${e.ours}${e.forcingElection ? ', forcing new election' : ''}`); return;
+      case 'rx-higher-prio': log.info({ from, priority: e.priority, ours: e.ours },
+        `(${n}) Master received advert from ${from} with higher priority ${e.priority}, ours ${e.ours}`); return;
+      case 'rx-equal-prio-higher-ip': log.info({ from, priority: e.priority },
+        `(${n}) Master received advert from ${from} with same priority ${e.priority} but higher IP address than ours`); return;
+      case 'rx-equal-prio-own-ip': log.warn({ from }, `(${n}) Received advert with our own address and priority`); return;
+      case 'owner-conflict': log.warn({ from }, `(${n}) Another address owner is on the network; our priority is reduced to 254`); return;
+      case 'preempt-delay-start': log.info(`(${n}) preempt delay started`); return;
+      case 'preempt-delay-stop': log.info(`(${n}) preempt delay ended`); return;
+      case 'interval-learnt': log.info({ intervalMs: e.intervalMs }, `(${n}) advertisement interval learnt from master: ${e.intervalMs} ms`); return;
+    }
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Maps the configuration model onto the VRRP engine's input model (src/vrrp/config.ts),
+ * applying what keepalived decides when it completes an instance and that needs the machine:
+ * the advert source address (interface primary address unless mcast_src_ip /
+ * unicast_src_ip), the own interface as a weight-0 tracker unless `dont_track_primary`,
+ * trackers' default weights, global GARP / advert defaults, and weighted trackers of
+ * sync-group members dropped unless `sync_group_tracking_weight`.
+ */
+import type {
+  AddressEntry, KeepalivedConfig, TrackRef as ConfigTrackRef, VrrpInstance,
+} from '../config/model.js';
+import { KtsError } from '../errors/index.js';
+import type { Family, IpAddress } from '../util/ip.js';
+import type { EngineConfig, InstanceConfig, TrackRef } from '../vrrp/config.js';
+
+/** What the daemon knows of each interface when it starts (rtnetlink dump). */
+export interface InterfaceAddresses {
+  /** first IPv4 address of the interface (keepalived's primary address) */
+  readonly inet?: Uint8Array;
+  /** IPv6 link-local address */
+  readonly inet6?: Uint8Array;
+}
+
+export interface MappedInstance {
+  readonly config: InstanceConfig;
+  readonly model: VrrpInstance;
+  /** VIPs of the instance's family carried in adverts, then eVIPs and VIPs of the other family */
+  readonly addresses: readonly AddressEntry[];
+}
+
+export interface MappedConfig {
+  readonly engine: EngineConfig;
+  readonly instances: ReadonlyMap<string, MappedInstance>;
+}
+
+export function mapConfig(
+  cfg: KeepalivedConfig,
+  interfaces: (name: string) => InterfaceAddresses | undefined,
+): MappedConfig {
+  const g = cfg.globalDefs;
+  const scriptWeight = new Map(cfg.vrrpScripts.map((s) => [s.name, { weight: s.weight, reverse: s.weightReverse }]));
+  const fileWeight = new Map(cfg.trackFiles.map((f) => [f.name, { weight: f.weight, reverse: f.weightReverse }]));
+  const procWeight = new Map(cfg.trackProcesses.map((p) => [p.name, { weight: p.weight, reverse: p.weightReverse }]));
+  const groupOf = new Map<string, (typeof cfg.vrrpSyncGroups)[number]>();
+  for (const sg of cfg.vrrpSyncGroups) for (const m of sg.group) groupOf.set(m.name, sg);
+
+  const refs = (
+    list: readonly ConfigTrackRef[],
+    defaults: Map<string, { weight: number; reverse: boolean }> | undefined,
+    keepWeight: boolean,
+  ): TrackRef[] =>
+    list.map((r) => {
+      const d = defaults?.get(r.name);
+      const weight = keepWeight ? r.weight ?? d?.weight ?? 0 : 0;
+      return { name: r.name, weight, reverse: r.reverse || (r.weight === undefined && (d?.reverse ?? false)) };
+    });
+
+  const instances = new Map<string, MappedInstance>();
+  const configs: InstanceConfig[] = [];
+  for (const vi of cfg.vrrpInstances) {
+    const ifname = vi.interface ?? g.defaultInterface;
+    if (ifname === undefined) throw new KtsError('DAEMON_CONFIG', `(${vi.name}) has no interface`);
+    if (vi.virtualRouterId === undefined) throw new KtsError('DAEMON_CONFIG', `(${vi.name}) has no virtual_router_id`);
+    if (vi.authentication?.authType === 'AH') {
+      throw new KtsError('DAEMON_CONFIG', `(${vi.name}) auth_type AH is not supported by keepalived-ts (use PASS or none)`);
+    }
+    const family: Family = vi.family;
+    const unicast = vi.unicastPeer.length > 0;
+    const explicitSrc = unicast ? vi.unicastSrcIp ?? vi.mcastSrcIp : vi.mcastSrcIp ?? vi.unicastSrcIp;
+    let source: IpAddress | undefined = explicitSrc;
+    if (!source) {
+      const bytes = interfaces(ifname)?.[family];
+      if (bytes) source = { family, bytes };
+    }
+    if (!source) {
+      throw new KtsError('DAEMON_INTERFACE', `(${vi.name}) interface ${ifname} has no ${family === 'inet' ? 'IPv4' : 'IPv6 link-local'} address to send adverts from`);
+    }
+    const sg = groupOf.get(vi.name);
+    const keepWeight = sg === undefined || sg.syncGroupTrackingWeight;
+    const trackInterface = refs(vi.trackInterface, undefined, keepWeight);
+    if (!vi.dontTrackPrimary && !trackInterface.some((t) => t.name === ifname)) {
+      trackInterface.push({ name: ifname, weight: 0 });
+    }
+    const vipsOwn = vi.virtualIpaddress.filter((a) => a.address.family === family);
+    const others = [
+      ...vi.virtualIpaddress.filter((a) => a.address.family !== family),
+      ...vi.virtualIpaddressExcluded,
+    ];
+    const ic: InstanceConfig = {
+      name: vi.name,
+      interface: ifname,
+      family,
+      version: vi.version,
+      virtualRouterId: vi.virtualRouterId,
+      priority: vi.priority,
+      state: vi.state ?? (vi.priority === 255 ? 'MASTER' : 'BACKUP'),
+      advertIntervalMs: vi.advertIntMs,
+      virtualIpaddress: vipsOwn.map((a) => ({ family: a.address.family, bytes: a.address.bytes })),
+      sourceAddress: source,
+      ...(vi.mcastDstIp ? { mcastDstIp: vi.mcastDstIp } : family === 'inet'
+        ? { mcastDstIp: g.vrrpMcastGroup4 } : { mcastDstIp: g.vrrpMcastGroup6 }),
+      ...(unicast ? { unicastPeer: vi.unicastPeer.map((p) => ({ address: p.address, ...(p.minTtl !== undefined ? { minTtl: p.minTtl } : {}), ...(p.maxTtl !== undefined ? { maxTtl: p.maxTtl } : {}) })) } : {}),
+      ...(vi.unicastTtl !== undefined ? { unicastTtl: vi.unicastTtl } : {}),
+      checkUnicastSrc: vi.checkUnicastSrc || g.vrrpCheckUnicastSrc,
+      ...(vi.authentication?.authType === 'PASS' && vi.authentication.authPass
+        ? { authentication: { authType: 'PASS' as const, authPass: vi.authentication.authPass } } : {}),
+      nopreempt: vi.nopreempt,
+      preemptDelayMs: vi.preemptDelayMs,
+      downTimerAdverts: vi.downTimerAdverts ?? g.vrrpDownTimerAdverts,
+      garpMasterDelayMs: vi.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs,
+      garpMasterRepeat: vi.garpMasterRepeat ?? g.vrrpGarpMasterRepeat,
+      garpMasterRefreshMs: vi.garpMasterRefreshMs ?? g.vrrpGarpMasterRefreshMs,
+      garpMasterRefreshRepeat: vi.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
+      ...(vi.garpLowerPrioDelayMs ?? g.vrrpGarpLowerPrioDelayMs) !== undefined
+        ? { garpLowerPrioDelayMs: (vi.garpLowerPrioDelayMs ?? g.vrrpGarpLowerPrioDelayMs)! } : {},
+      ...(vi.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat) !== undefined
+        ? { garpLowerPrioRepeat: (vi.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat)! } : {},
+      vrrpMinGarp: g.vrrpMinGarp,
+      lowerPrioNoAdvert: vi.lowerPrioNoAdvert ?? g.vrrpLowerPrioNoAdvert,
+      higherPrioSendAdvert: vi.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert,
+      skipCheckAdvAddr: vi.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
+      v3ChecksumAsV2: vi.v3ChecksumAsV2 ?? g.v3ChecksumAsV2,
+      notifyPriorityChanges: vi.notifyPriorityChanges ?? g.vrrpNotifyPriorityChanges,
+      trackInterface,
+      trackScript: refs(vi.trackScript, scriptWeight, keepWeight),
+      trackFile: refs(vi.trackFile, fileWeight, keepWeight),
+      trackProcess: refs(vi.trackProcess, procWeight, keepWeight),
+    };
+    configs.push(ic);
+    instances.set(vi.name, { config: ic, model: vi, addresses: [...vipsOwn, ...others] });
+  }
+
+  const engine: EngineConfig = {
+    instances: configs,
+    syncGroups: cfg.vrrpSyncGroups.map((sg) => ({
+      name: sg.name,
+      group: sg.group.map((m) => m.name),
+      trackInterface: refs(sg.trackInterface, undefined, sg.syncGroupTrackingWeight),
+      trackScript: refs(sg.trackScript, scriptWeight, sg.syncGroupTrackingWeight),
+      trackFile: refs(sg.trackFile, fileWeight, sg.syncGroupTrackingWeight),
+      trackProcess: refs(sg.trackProcess, procWeight, sg.syncGroupTrackingWeight),
+      syncGroupTrackingWeight: sg.syncGroupTrackingWeight,
+    })),
+    scripts: cfg.vrrpScripts.map((s) => ({ name: s.name, rise: s.rise, fall: s.fall, initFail: s.initFail })),
+    vrrpStartupDelayMs: g.vrrpStartupDelayMs,
+  };
+  return { engine, instances };
+}

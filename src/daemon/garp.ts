@@ -1,0 +1,68 @@
+/**
+ * Gratuitous ARP / unsolicited NA bursts (reference §d.5): `repeat` rounds, each one frame
+ * per VIP and eVIP, sent back to back on the address's interface with that interface's MAC.
+ * IPv6 NAs carry the Router flag when forwarding is on for the interface.
+ */
+import type { Logger } from 'pino';
+import type { AddressEntry } from '../config/model.js';
+import { buildGarp, buildUnsolicitedNa } from '../l2/index.js';
+import type { LinkTable } from './links.js';
+
+export interface FramePort {
+  send(ifindex: number, frame: Uint8Array): void;
+}
+
+export interface GarpStats {
+  garpSent: number;
+  naSent: number;
+  errors: number;
+}
+
+export class GarpSender {
+  readonly stats: GarpStats = { garpSent: 0, naSent: 0, errors: 0 };
+
+  constructor(
+    private readonly port: FramePort,
+    private readonly links: LinkTable,
+    private readonly forwarding6: (ifname: string) => boolean,
+    private readonly log: Logger,
+  ) {}
+
+  /** One burst for the addresses of an instance (`ifname` for entries without `dev`). */
+  burst(owner: string, ifname: string, addresses: readonly AddressEntry[], repeat: number): void {
+    const frames: { ifindex: number; frame: Uint8Array; v6: boolean }[] = [];
+    for (const e of addresses) {
+      const dev = e.dev ?? ifname;
+      const link = this.links.link(dev);
+      if (!link) continue;
+      const v6 = e.address.family === 'inet6';
+      const frame = v6
+        ? buildUnsolicitedNa(link.mac, e.address.bytes, this.forwarding6(dev))
+        : buildGarp(link.mac, e.address.bytes);
+      frames.push({ ifindex: link.index, frame, v6 });
+    }
+    for (let r = 0; r < repeat; r++) {
+      for (const f of frames) this.sendOne(owner, f.ifindex, f.frame, f.v6);
+    }
+  }
+
+  /** One frame for a single address (unicast instance leaving FAULT: its own source). */
+  single(owner: string, ifname: string, address: Uint8Array): void {
+    const link = this.links.link(ifname);
+    if (!link) return;
+    const v6 = address.length === 16;
+    const frame = v6 ? buildUnsolicitedNa(link.mac, address, this.forwarding6(ifname)) : buildGarp(link.mac, address);
+    this.sendOne(owner, link.index, frame, v6);
+  }
+
+  private sendOne(owner: string, ifindex: number, frame: Uint8Array, v6: boolean): void {
+    try {
+      this.port.send(ifindex, frame);
+      if (v6) this.stats.naSent++;
+      else this.stats.garpSent++;
+    } catch (e) {
+      this.stats.errors++;
+      this.log.warn({ inst: owner, ifindex, err: (e as Error).message }, v6 ? 'unsolicited NA send failed' : 'gratuitous ARP send failed');
+    }
+  }
+}

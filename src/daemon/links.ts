@@ -1,0 +1,80 @@
+/**
+ * The daemon's view of the machine's interfaces and addresses, filled from one rtnetlink dump
+ * and kept current by rtnetlink notifications. It answers what the VRRP side asks: an
+ * interface's index and MAC, whether it is usable for an instance (link up and running, and
+ * an address of the family to send from), and whether an address is present.
+ */
+import type { AddrInfo, LinkInfo, RtnlEvent } from '../io/rtnl.js';
+import { formatIp, type Family } from '../util/ip.js';
+
+export class LinkTable {
+  private readonly byIndex = new Map<number, LinkInfo>();
+  private readonly byName = new Map<string, LinkInfo>();
+  /** "index/address/prefix" -> AddrInfo */
+  private readonly addrs = new Map<string, AddrInfo>();
+
+  constructor(links: readonly LinkInfo[], addrs: readonly AddrInfo[]) {
+    for (const l of links) this.setLink(l);
+    for (const a of addrs) this.addrs.set(addrKey(a), a);
+  }
+
+  private setLink(l: LinkInfo): void {
+    const old = this.byIndex.get(l.index);
+    if (old && old.name !== l.name) this.byName.delete(old.name);
+    this.byIndex.set(l.index, l);
+    this.byName.set(l.name, l);
+  }
+
+  /** Apply a notification. */
+  apply(ev: RtnlEvent): void {
+    if (ev.type === 'link') {
+      if (ev.deleted) {
+        this.byIndex.delete(ev.link.index);
+        if (this.byName.get(ev.link.name)?.index === ev.link.index) this.byName.delete(ev.link.name);
+        for (const [k, a] of this.addrs) if (a.index === ev.link.index) this.addrs.delete(k);
+      } else this.setLink(ev.link);
+    } else if (ev.deleted) this.addrs.delete(addrKey(ev.addr));
+    else this.addrs.set(addrKey(ev.addr), ev.addr);
+  }
+
+  link(name: string): LinkInfo | undefined {
+    return this.byName.get(name);
+  }
+
+  linkByIndex(index: number): LinkInfo | undefined {
+    return this.byIndex.get(index);
+  }
+
+  index(name: string): number | undefined {
+    return this.byName.get(name)?.index;
+  }
+
+  /** keepalived's primary address: the first IPv4 address; for IPv6 the link-local one. */
+  primary(name: string, family: Family): Uint8Array | undefined {
+    const l = this.byName.get(name);
+    if (!l) return undefined;
+    for (const a of this.addrs.values()) {
+      if (a.index !== l.index || a.family !== family) continue;
+      if (family === 'inet6' && !(a.address[0] === 0xfe && (a.address[1]! & 0xc0) === 0x80)) continue;
+      return a.address;
+    }
+    return undefined;
+  }
+
+  hasAddress(index: number, address: Uint8Array): boolean {
+    for (const a of this.addrs.values()) {
+      if (a.index === index && a.address.length === address.length && a.address.every((v, i) => v === address[i])) return true;
+    }
+    return false;
+  }
+
+  /** Link up and running (carrier). */
+  linkUp(name: string): boolean {
+    const l = this.byName.get(name);
+    return l !== undefined && l.up && l.running;
+  }
+}
+
+function addrKey(a: AddrInfo): string {
+  return `${a.index}/${formatIp(a.address)}/${a.prefixLen}`;
+}

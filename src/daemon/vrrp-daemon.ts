@@ -1,0 +1,242 @@
+/**
+ * The VRRP daemon: composition root. Loads the configuration, reads the machine's interfaces
+ * through rtnetlink, maps the configuration onto the engine, opens the VRRP sockets, starts the
+ * trackers and drives the engine until SIGTERM / SIGINT, then stops as keepalived does
+ * (priority-0 adverts from masters, VIPs removed, STOP notifications) and exits 0.
+ */
+import type { Logger } from 'pino';
+import { readFileSync } from 'node:fs';
+import { formatDiagnostic, severityOf } from '../config/diagnostics.js';
+import { loadConfig } from '../config/load.js';
+import { hostMachine } from '../config/machine.js';
+import type { KeepalivedConfig } from '../config/model.js';
+import { KtsError } from '../errors/index.js';
+import { TimerClock } from '../io/clock.js';
+import { PacketSocket, Raw6Socket } from '../io/native.js';
+import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
+import { Vrrp4Socket, IPPROTO_VRRP } from '../io/vrrp-socket4.js';
+import { VrrpEngine } from '../vrrp/engine.js';
+import { AddressManager, type AddressSet } from './addresses.js';
+import { EffectRunner, type AdvertPort } from './effects.js';
+import { mapConfig, type MappedConfig } from './engine-config.js';
+import { GarpSender } from './garp.js';
+import { LinkTable } from './links.js';
+import { removePidfile, writePidfile } from './pidfile.js';
+import { startTrackers, type Trackers } from './trackers.js';
+import { VrrpDriver } from './driver.js';
+import { createNotifier, type DaemonNotifier } from './notifier.js';
+
+export interface DaemonOptions {
+  readonly file: string;
+  readonly configId: string;
+  readonly pidFile: string;
+  readonly log: Logger;
+}
+
+/** Loads and checks the configuration; throws on what keepalived could not run. */
+function load(opts: DaemonOptions): KeepalivedConfig {
+  const result = loadConfig(opts.file, { configId: opts.configId, machine: hostMachine() });
+  for (const d of result.diagnostics.list) {
+    const sev = severityOf(d);
+    if (sev === 'info' && d.code !== 'CONFIG_UNSUPPORTED') continue;
+    const text = formatDiagnostic(d, result.sources);
+    if (sev === 'error') opts.log.error({ code: d.code }, text);
+    else opts.log.warn({ code: d.code }, text);
+  }
+  const exit = result.diagnostics.configTestExitCode();
+  // keepalived runs with warning-class problems, but not with FILE_NOT_FOUND / BAD_IF / FATAL
+  // (4) or a security / fatal include error (6).
+  if (exit === 4 || exit === 6) {
+    throw new KtsError('DAEMON_CONFIG', `${opts.file}: configuration cannot be run (keepalived -t status ${exit})`);
+  }
+  return result.config;
+}
+
+function forwarding6(ifname: string): boolean {
+  try {
+    return readFileSync(`/proc/sys/net/ipv6/conf/${ifname}/forwarding`, 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
+}
+
+export class VrrpDaemon {
+  private rtnl!: Rtnl;
+  private links!: LinkTable;
+  private mapped!: MappedConfig;
+  private engine!: VrrpEngine;
+  private driver!: VrrpDriver;
+  private runner!: EffectRunner;
+  private addresses!: AddressManager;
+  private notifier!: DaemonNotifier;
+  private trackers: Trackers | undefined;
+  private readonly clock = new TimerClock();
+  private readonly sockets4 = new Map<string, Vrrp4Socket>();
+  private raw6: Raw6Socket | undefined;
+  private packet: PacketSocket | undefined;
+  private staticSet: AddressSet | undefined;
+  /** interface name -> last state reported to the engine */
+  private readonly ifState = new Map<string, boolean>();
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly opts: DaemonOptions) {}
+
+  async start(): Promise<void> {
+    const log = this.opts.log;
+    const cfg = load(this.opts);
+    writePidfile(this.opts.pidFile);
+    this.rtnl = await Rtnl.open({ watch: (ev) => this.onRtnl(ev) });
+    this.links = new LinkTable(await this.rtnl.links(), await this.rtnl.addresses());
+    this.mapped = mapConfig(cfg, (name) => {
+      const inet = this.links.primary(name, 'inet');
+      const inet6 = this.links.primary(name, 'inet6');
+      return { ...(inet ? { inet } : {}), ...(inet6 ? { inet6 } : {}) };
+    });
+    for (const [name, m] of this.mapped.instances) {
+      if (this.links.index(m.config.interface) === undefined) {
+        throw new KtsError('DAEMON_INTERFACE', `(${name}) interface ${m.config.interface} does not exist`);
+      }
+    }
+    this.engine = new VrrpEngine(this.mapped.engine);
+    this.addresses = new AddressManager(this.rtnl, this.links, log.child({ mod: 'addr' }));
+    this.packet = new PacketSocket();
+    const garp = new GarpSender(this.packet, this.links, forwarding6, log.child({ mod: 'garp' }));
+    this.notifier = createNotifier(cfg, log.child({ mod: 'notify' }));
+    this.runner = new EffectRunner(this.mapped.instances, this.advertPort(), this.addresses, garp, this.notifier,
+      log.child({ mod: 'vrrp' }), () => this.clock.now());
+    this.driver = new VrrpDriver(this.engine, this.clock, this.runner.perform, (e, effect) => {
+      log.error({ err: (e as Error).message, effect: effect.type }, 'effect failed');
+    });
+    this.openSockets();
+
+    // keepalived: leftovers from an earlier run go first, then static addresses / routes / rules
+    await this.addresses.removeLeftovers([...this.runner.sets.values()]);
+    this.staticSet = { owner: 'static', addresses: cfg.staticIpaddress, routes: cfg.staticRoutes, rules: cfg.staticRules };
+    if (cfg.staticIpaddress.length + cfg.staticRoutes.length + cfg.staticRules.length > 0) {
+      await this.addresses.install(this.staticSet);
+    }
+
+    this.reportInterfaces();
+    this.trackers = startTrackers(cfg, this.mapped, { input: (i) => this.driver.input(i), log: log.child({ mod: 'track' }) });
+    await this.trackers.ready;
+    log.info({ instances: this.mapped.instances.size, pid: process.pid }, 'Starting VRRP child process');
+    this.driver.input({ type: 'start' });
+  }
+
+  private advertPort(): AdvertPort {
+    return {
+      send: (ifname, family, src, dst, data) => {
+        if (family === 'inet') {
+          const s = this.sockets4.get(ifname);
+          if (!s) throw new Error(`no VRRP socket on ${ifname}`);
+          s.send(data, dst);
+        } else {
+          const ifindex = this.links.index(ifname);
+          if (ifindex === undefined || !this.raw6) throw new Error(`no VRRP socket on ${ifname}`);
+          this.raw6.send(ifindex, src, dst, data);
+        }
+      },
+    };
+  }
+
+  private openSockets(): void {
+    const groups4 = new Map<string, Uint8Array[]>();
+    const groups6 = new Map<string, Uint8Array[]>();
+    for (const m of this.mapped.instances.values()) {
+      const c = m.config;
+      const map = c.family === 'inet' ? groups4 : groups6;
+      const list = map.get(c.interface) ?? [];
+      if (!c.unicastPeer?.length && c.mcastDstIp) list.push(c.mcastDstIp.bytes);
+      map.set(c.interface, list);
+    }
+    for (const [ifname, groups] of groups4) {
+      this.sockets4.set(ifname, new Vrrp4Socket({
+        ifname,
+        ifindex: this.links.index(ifname)!,
+        groups,
+        onPacket: (data) => this.driver.input({ type: 'packet', interface: ifname, packet: { family: 'inet', data } }),
+        onSendError: (err, dst) => this.opts.log.warn({ mod: 'vrrp', ifname, err, dst }, 'VRRP send failed'),
+      }));
+    }
+    if (groups6.size > 0) {
+      this.raw6 = new Raw6Socket(IPPROTO_VRRP, (data, src, dst, hopLimit, ifindex) => {
+        const ifname = this.links.linkByIndex(ifindex)?.name;
+        if (ifname === undefined || !groups6.has(ifname)) return;
+        this.driver.input({ type: 'packet', interface: ifname, packet: { family: 'inet6', data, src, dst, hopLimit } });
+      });
+      for (const [ifname, groups] of groups6) {
+        const ifindex = this.links.index(ifname)!;
+        for (const g of groups) this.raw6.join(ifindex, g);
+      }
+    }
+  }
+
+  /** Interfaces an instance tracks (its own unless dont_track_primary, and track_interface). */
+  private trackedInterfaces(): Map<string, ('inet' | 'inet6')[]> {
+    const out = new Map<string, ('inet' | 'inet6')[]>();
+    for (const sg of this.mapped.engine.syncGroups ?? []) {
+      for (const t of sg.trackInterface ?? []) if (!out.has(t.name)) out.set(t.name, []);
+    }
+    for (const m of this.mapped.instances.values()) {
+      for (const t of m.config.trackInterface ?? []) if (!out.has(t.name)) out.set(t.name, []);
+      // the own interface also needs an address to send from, unless one is configured
+      const own = m.config.interface;
+      const explicit = m.model.mcastSrcIp ?? m.model.unicastSrcIp;
+      if (!explicit && out.has(own)) out.get(own)!.push(m.config.family);
+    }
+    return out;
+  }
+
+  /** Report tracked interfaces whose usability changed (link up + running + address). */
+  private reportInterfaces(): void {
+    for (const [name, families] of this.trackedInterfaces()) {
+      const up = this.links.linkUp(name) && families.every((f) => this.links.primary(name, f) !== undefined);
+      if (this.ifState.get(name) === up) continue;
+      const first = !this.ifState.has(name);
+      this.ifState.set(name, up);
+      if (!first || !up) this.opts.log.info({ mod: 'vrrp', ifname: name, up }, `Netlink reports ${name} ${up ? 'up' : 'down'}`);
+      this.driver.input({ type: 'interface', name, up });
+    }
+  }
+
+  private onRtnl(ev: RtnlEvent): void {
+    if (!this.links) return;
+    this.links.apply(ev);
+    if (ev.type === 'addr' && ev.deleted) this.addresses?.addressDeleted(ev.addr);
+    if (this.driver) this.reportInterfaces();
+  }
+
+  /** SIGTERM / SIGINT: stop as keepalived does, then release everything. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const log = this.opts.log;
+    log.info('Stopping');
+    this.trackers?.stop();
+    if (this.driver) this.driver.input({ type: 'shutdown' });
+    this.clock.arm(undefined, () => undefined);
+    await Promise.all([...this.sockets4.values()].map((s) => s.drain()));
+    if (this.addresses) {
+      if (this.staticSet) await this.addresses.remove(this.staticSet);
+      await this.addresses.idle();
+    }
+    await this.notifier?.flush();
+    for (const s of this.sockets4.values()) s.close();
+    this.raw6?.close();
+    this.packet?.close();
+    this.rtnl?.close();
+    removePidfile(this.opts.pidFile);
+    log.info('Stopped');
+  }
+
+  /** Counters for status / tests. */
+  snapshot(): unknown {
+    return [...this.mapped.instances.keys()].map((name) => {
+      const inst = this.engine.instance(name)!;
+      return { name, state: inst.state, priority: inst.effectivePriority, ...this.runner.counters.get(name) };
+    });
+  }
+}

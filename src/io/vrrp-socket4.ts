@@ -1,0 +1,148 @@
+/**
+ * IPv4 VRRP sockets (IP protocol 112) on the `raw-socket` package: one socket per interface,
+ * bound to it (SO_BINDTODEVICE, so every received datagram is known to come from that
+ * interface), joined to the VRRP multicast group there, multicast loop off, and IP_HDRINCL:
+ * the engine builds the whole datagram (TOS 0xC0, TTL 255, keepalived's IP IDs, our source).
+ *
+ * Received datagrams are handed to `onPacket` synchronously with a copy of the bytes;
+ * send errors are counted and reported through `onSendError`, never thrown.
+ */
+import { createRequire } from 'node:module';
+import { KtsError } from '../errors/index.js';
+import { formatIp } from '../util/ip.js';
+
+const require = createRequire(import.meta.url);
+
+interface RawSocket {
+  on(ev: 'message', fn: (buf: Buffer, source: string) => void): void;
+  on(ev: 'error', fn: (err: Error) => void): void;
+  setOption(level: number, option: number, value: number | Buffer, length?: number): void;
+  send(buf: Buffer, offset: number, length: number, address: string, after: (err: Error | null, bytes: number) => void): void;
+  close(): void;
+}
+interface RawSocketModule {
+  createSocket(opts: { protocol: number; addressFamily: number; bufferSize?: number }): RawSocket;
+  AddressFamily: { IPv4: number; IPv6: number };
+}
+
+let rawModule: RawSocketModule | undefined;
+function raw(): RawSocketModule {
+  rawModule ??= require('raw-socket') as RawSocketModule;
+  return rawModule;
+}
+
+// Linux <netinet/in.h>, <asm-generic/socket.h>
+const SOL_SOCKET = 1;
+const SO_BINDTODEVICE = 25;
+const SO_RCVBUF = 8;
+const IPPROTO_IP = 0;
+const IP_HDRINCL = 3;
+const IP_MULTICAST_IF = 32;
+const IP_MULTICAST_LOOP = 34;
+const IP_ADD_MEMBERSHIP = 35;
+const IP_DROP_MEMBERSHIP = 36;
+export const IPPROTO_VRRP = 112;
+
+/** struct ip_mreqn { in_addr multiaddr; in_addr address; int ifindex; } */
+function mreqn(group: Uint8Array | undefined, ifindex: number): Buffer {
+  const b = Buffer.alloc(12);
+  if (group) b.set(group, 0);
+  b.writeInt32LE(ifindex, 8);
+  return b;
+}
+
+function errno(e: unknown): string {
+  const m = /([A-Z]{2,})/.exec((e as Error)?.message ?? '');
+  return m ? m[1]! : String((e as Error)?.message ?? e);
+}
+
+export interface Vrrp4SocketOptions {
+  readonly ifname: string;
+  readonly ifindex: number;
+  /** multicast groups to join on this interface (224.0.0.18 or vrrp_mcast_group4 / mcast_dst_ip) */
+  readonly groups: readonly Uint8Array[];
+  readonly onPacket: (data: Uint8Array) => void;
+  readonly onSendError?: (err: string, dst: string) => void;
+}
+
+export class Vrrp4Socket {
+  private readonly sock: RawSocket;
+  private readonly joined: Uint8Array[] = [];
+  private closed = false;
+  private pending = 0;
+  private drained: (() => void) | undefined;
+  sendErrors = 0;
+
+  constructor(private readonly opts: Vrrp4SocketOptions) {
+    const r = raw();
+    try {
+      this.sock = r.createSocket({ protocol: IPPROTO_VRRP, addressFamily: r.AddressFamily.IPv4, bufferSize: 2048 });
+    } catch (e) {
+      throw new KtsError('DAEMON_SOCKET', `open VRRP socket on ${opts.ifname}: ${errno(e)}`, { cause: e });
+    }
+    try {
+      const dev = Buffer.from(`${opts.ifname}\0`);
+      this.sock.setOption(SOL_SOCKET, SO_BINDTODEVICE, dev, dev.length);
+      this.sock.setOption(SOL_SOCKET, SO_RCVBUF, 256 * 1024);
+      this.sock.setOption(IPPROTO_IP, IP_HDRINCL, 1);
+      this.sock.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, 0);
+      const mif = mreqn(undefined, opts.ifindex);
+      this.sock.setOption(IPPROTO_IP, IP_MULTICAST_IF, mif, mif.length);
+      for (const g of opts.groups) this.join(g);
+    } catch (e) {
+      this.sock.close();
+      throw new KtsError('DAEMON_SOCKET', `set up VRRP socket on ${opts.ifname}: ${errno(e)}`, { cause: e });
+    }
+    this.sock.on('message', (buf) => {
+      // raw-socket reuses its receive buffer: copy before anything can be deferred
+      if (!this.closed) opts.onPacket(Uint8Array.prototype.slice.call(buf));
+    });
+    this.sock.on('error', (err) => {
+      this.sendErrors++;
+      opts.onSendError?.(errno(err), '');
+    });
+  }
+
+  private join(group: Uint8Array): void {
+    if (this.joined.some((g) => g.every((v, i) => v === group[i]))) return;
+    const m = mreqn(group, this.opts.ifindex);
+    this.sock.setOption(IPPROTO_IP, IP_ADD_MEMBERSHIP, m, m.length);
+    this.joined.push(group);
+  }
+
+  /** Send a whole IPv4 datagram (IP_HDRINCL) to `dst`. */
+  send(datagram: Uint8Array, dst: Uint8Array): void {
+    if (this.closed) return;
+    const to = formatIp(dst);
+    const buf = Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength);
+    this.pending++;
+    this.sock.send(buf, 0, buf.length, to, (err) => {
+      if (--this.pending === 0) this.drained?.();
+      if (err) {
+        this.sendErrors++;
+        this.opts.onSendError?.(errno(err), to);
+      }
+    });
+  }
+
+  /** Resolves when every queued datagram has been handed to the kernel (or `maxMs` passed). */
+  drain(maxMs = 200): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, maxMs);
+      this.drained = () => { clearTimeout(t); resolve(); };
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const g of this.joined) {
+      try {
+        const m = mreqn(g, this.opts.ifindex);
+        this.sock.setOption(IPPROTO_IP, IP_DROP_MEMBERSHIP, m, m.length);
+      } catch { /* closing anyway */ }
+    }
+    this.sock.close();
+  }
+}
