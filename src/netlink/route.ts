@@ -1,0 +1,265 @@
+/**
+ * virtual_routes / static_routes entries -> RTM_NEWROUTE / RTM_DELROUTE message objects.
+ *
+ * The entry's `words` (the `ip route` arguments) are read the way keepalived 2.2.7 reads them
+ * (vrrp_iproute.c alloc_route, netlink_route): a route type word may precede the destination;
+ * `default`/`any`/`all` are the default route; the protocol is `keepalived` (18) unless the
+ * route is `no_track` and names another; add uses scope universe unless `scope` is given, and
+ * delete uses scope nowhere (match any) and the type only when one was given; the table goes in
+ * rtm_table when below 256, else in RTA_TABLE; `add` = NLM_F_EXCL, `append` = NLM_F_APPEND,
+ * default (`prepend`) = NLM_F_CREATE only. A word this module cannot send is an error naming
+ * it, never dropped.
+ */
+import type { rt } from 'netlink';
+import type { RouteEntry } from '../config/model.js';
+import { parseIp, parsePrefix, type IpAddress, type IpPrefix } from '../util/ip.js';
+import { err, ok, type Result } from '../util/result.js';
+import {
+  AF_INET, AF_INET6, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE,
+  RT_TABLE_MAIN, RT_TABLE_UNSPEC, RTAX, RTAX_FEATURE_ECN, RTN_UNICAST, RTNH_F_ONLINK, RTPROT_KEEPALIVED,
+} from './constants.js';
+import { DEFAULT_RT_NAMES, lookupName, parseUnsigned, ROUTE_TYPES, type RtNames } from './names.js';
+import { u32 } from './attrs.js';
+
+type Family = 'inet' | 'inet6';
+type MetricName = 'mtu' | 'advmss' | 'window' | 'cwnd' | 'ssthresh' | 'reordering' | 'hoplimit' | 'initcwnd' | 'initrwnd' | 'quickack' | 'fastopenNoCookie' | 'features';
+
+/** A route as keepalived understands its words. */
+export interface RouteSpec {
+  readonly family: Family;
+  /** undefined: the default route. */
+  readonly dst?: IpPrefix;
+  /** `from PREFIX` (IPv6 source routing, RTA_SRC). */
+  readonly from?: IpPrefix;
+  /** `src ADDR` (RTA_PREFSRC). */
+  readonly prefSrc?: IpAddress;
+  readonly via?: IpAddress;
+  readonly dev?: string;
+  readonly table: number;
+  readonly protocol: number;
+  /** Only when given (`scope S`). */
+  readonly scope?: number;
+  /** Only when given (a type word before the destination). */
+  readonly type?: number;
+  readonly metric?: number;
+  readonly tos?: number;
+  readonly onlink: boolean;
+  /** NLM_F_* for add: `prepend` (default) CREATE, `add` CREATE|EXCL, `append` CREATE|APPEND. */
+  readonly mode: 'prepend' | 'add' | 'append';
+  readonly metrics: Readonly<Partial<Record<MetricName, number>>>;
+  /** RTAX_LOCK bits (`mtu lock N`, ...). */
+  readonly lock: number;
+  readonly noTrack: boolean;
+  /** What keepalived would also change or ignore, each with the reason (for the log). */
+  readonly warnings: readonly string[];
+}
+
+/** Words keepalived accepts that we do not send yet; refusing them is better than dropping them. */
+const UNSUPPORTED = new Set(['nexthop', 'or', 'encap', 'expires', 'realms', 'rtt', 'rttvar', 'rto_min', 'congctl', 'pref', 'ttl-propagate', 'as', 'vrf', 'track_group']);
+const LOCKABLE: ReadonlySet<string> = new Set(['mtu', 'advmss', 'cwnd', 'ssthresh', 'reordering']);
+const METRIC_WORDS: ReadonlyMap<string, { name: MetricName; max: number }> = new Map([
+  ['mtu', { name: 'mtu', max: 0xffffffff }], ['advmss', { name: 'advmss', max: 0xffffffff }],
+  ['window', { name: 'window', max: 0xffffffff }], ['cwnd', { name: 'cwnd', max: 0xffffffff }],
+  ['ssthresh', { name: 'ssthresh', max: 0xffffffff }], ['reordering', { name: 'reordering', max: 0xffffffff }],
+  ['hoplimit', { name: 'hoplimit', max: 255 }], ['initcwnd', { name: 'initcwnd', max: 0xffffffff }],
+  ['initrwnd', { name: 'initrwnd', max: 0xffffffff }], ['quickack', { name: 'quickack', max: 1 }],
+  ['fastopen_no_cookie', { name: 'fastopenNoCookie', max: 1 }],
+]);
+
+/** Reads `ip route` words as keepalived does; errors name the offending word. */
+export function parseRouteWords(words: readonly string[], names: RtNames = DEFAULT_RT_NAMES): Result<RouteSpec, string> {
+  let family: Family | undefined;
+  let dst: IpPrefix | 'default' | undefined;
+  let from: IpPrefix | undefined;
+  let prefSrc: IpAddress | undefined;
+  let via: IpAddress | undefined;
+  let dev: string | undefined;
+  let table = RT_TABLE_MAIN;
+  let protocol: number | undefined;
+  let scope: number | undefined;
+  let type: number | undefined;
+  let metric: number | undefined;
+  let tos: number | undefined;
+  let onlink = false;
+  let mode: RouteSpec['mode'] = 'prepend';
+  const metrics: Partial<Record<MetricName, number>> = {};
+  let lock = 0;
+  let noTrack = false;
+
+  const setFamily = (f: Family, what: string): string | undefined => {
+    if (family === undefined) family = f;
+    else if (family !== f) return `cannot mix IPv4 and IPv6 (${what})`;
+    return undefined;
+  };
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    const arg = (): string | undefined => words[++i];
+    const need = (v: string | undefined): v is string => v !== undefined;
+    let problem: string | undefined;
+    if (w === 'inet' || w === 'inet6') problem = setFamily(w, w);
+    else if (w === 'src') {
+      const v = arg();
+      const a = need(v) ? parseIp(v) : undefined;
+      if (!a) return err(`invalid src '${v ?? ''}'`);
+      prefSrc = a;
+      problem = setFamily(a.family, `src ${v}`);
+    } else if (w === 'via' || w === 'gw') {
+      let v = arg();
+      let viaFamily: Family | undefined;
+      if (v === 'inet' || v === 'inet6') {
+        viaFamily = v;
+        v = arg();
+      }
+      const a = need(v) ? parseIp(v) : undefined;
+      if (!a || (viaFamily && a.family !== viaFamily)) return err(`invalid via '${v ?? ''}'`);
+      via = a;
+      problem = setFamily(a.family, `via ${v}`);
+    } else if (w === 'from') {
+      const v = arg();
+      const p = need(v) ? parsePrefix(v) : undefined;
+      if (!p || p.family !== 'inet6') return err(`route 'from' needs an IPv6 prefix ('${v ?? ''}')`);
+      from = p;
+      problem = setFamily('inet6', `from ${v}`);
+    } else if (w === 'dev' || w === 'oif') {
+      const v = arg();
+      if (!need(v)) return err(`'${w}' needs an interface`);
+      dev = v;
+    } else if (w === 'table') {
+      const v = arg();
+      const t = need(v) ? lookupName(names.tables, v, 0xffffffff) : undefined;
+      if (t === undefined) return err(`routing table '${v ?? ''}' not found`);
+      table = t;
+    } else if (w === 'protocol' || w === 'proto') {
+      const v = arg();
+      const p = need(v) ? lookupName(names.protocols, v, 255) : undefined;
+      if (p === undefined) return err(`protocol '${v ?? ''}' not found`);
+      protocol = p;
+    } else if (w === 'scope') {
+      const v = arg();
+      const s = need(v) ? lookupName(names.scopes, v, 255) : undefined;
+      if (s === undefined) return err(`scope '${v ?? ''}' not found`);
+      scope = s;
+    } else if (w === 'metric' || w === 'priority' || w === 'preference') {
+      const v = arg();
+      const m = need(v) ? parseUnsigned(v, 0xffffffff) : undefined;
+      if (m === undefined) return err(`invalid metric '${v ?? ''}'`);
+      metric = m;
+    } else if (w === 'tos' || w === 'dsfield') {
+      const v = arg();
+      const t = need(v) ? parseUnsigned(v, 255) : undefined;
+      if (t === undefined) return err(`tos '${v ?? ''}' is not a number (names from rt_dsfield are not supported by keepalived-ts)`);
+      tos = t;
+    } else if (w === 'onlink') onlink = true;
+    else if (w === 'add' || w === 'append' || w === 'prepend') mode = w;
+    else if (w === 'no_track') noTrack = true;
+    else if (w === 'features') {
+      const v = arg();
+      if (v !== 'ecn') return err(`feature '${v ?? ''}' not supported`);
+      metrics.features = RTAX_FEATURE_ECN;
+    } else if (METRIC_WORDS.has(w)) {
+      const { name, max } = METRIC_WORDS.get(w)!;
+      let v = arg();
+      if (v === 'lock' && LOCKABLE.has(w)) {
+        lock |= 1 << RTAX[name];
+        v = arg();
+      }
+      const n = need(v) ? parseUnsigned(v, max) : undefined;
+      if (n === undefined) return err(`invalid ${w} '${v ?? ''}'`);
+      metrics[name] = n;
+    } else if (UNSUPPORTED.has(w)) return err(`'${w}' is not supported by keepalived-ts`);
+    else {
+      // [to] [TYPE] PREFIX
+      let d = w;
+      if (d === 'to') d = arg() ?? '';
+      const t = ROUTE_TYPES.get(d);
+      if (t !== undefined) {
+        type = t;
+        d = arg() ?? '';
+      }
+      if (d === 'default' || d === 'any' || d === 'all') dst = 'default';
+      else if (d === 'default6') {
+        dst = 'default';
+        problem = setFamily('inet6', d);
+      } else {
+        const p = parsePrefix(d);
+        if (!p) return err(`unknown route keyword '${d}'`);
+        dst = p;
+        problem = setFamily(p.family, d);
+      }
+    }
+    if (problem) return err(problem);
+  }
+  if (dst === undefined) return err('route has no destination');
+  const warnings: string[] = [];
+  if (protocol !== undefined && !noTrack && protocol !== RTPROT_KEEPALIVED) {
+    warnings.push(`protocol ${protocol} replaced by keepalived (${RTPROT_KEEPALIVED}): a tracked route must carry it (add no_track to keep it)`);
+    protocol = RTPROT_KEEPALIVED;
+  }
+  const spec: { -readonly [K in keyof RouteSpec]: RouteSpec[K] } = {
+    family: family ?? 'inet', table, protocol: protocol ?? RTPROT_KEEPALIVED, onlink, mode, metrics, lock, noTrack, warnings,
+  };
+  if (dst !== 'default') spec.dst = dst;
+  if (from) spec.from = from;
+  if (prefSrc) spec.prefSrc = prefSrc;
+  if (via) spec.via = via;
+  if (dev !== undefined) spec.dev = dev;
+  if (scope !== undefined) spec.scope = scope;
+  if (type !== undefined) spec.type = type;
+  if (metric !== undefined) spec.metric = metric;
+  if (tos !== undefined) spec.tos = tos;
+  return ok(spec);
+}
+
+export interface RouteRequest {
+  readonly data: rt.Route;
+  readonly attrs: rt.RouteAttrs;
+  /** Extra nlmsghdr flags (REQUEST and ACK are added by the socket). */
+  readonly flags: number;
+}
+
+/** The message for adding or deleting `spec`; `oif` is the resolved index of `dev`. */
+export function routeRequest(spec: RouteSpec, oif: number | undefined, op: 'add' | 'delete'): RouteRequest {
+  const add = op === 'add';
+  const data: rt.Route = {
+    family: spec.family === 'inet' ? AF_INET : AF_INET6,
+    protocol: spec.protocol,
+    scope: spec.scope ?? (add ? RT_SCOPE_UNIVERSE : RT_SCOPE_NOWHERE),
+  };
+  const type = spec.type ?? (add ? RTN_UNICAST : undefined);
+  if (type !== undefined) data.type = type;
+  const attrs: rt.RouteAttrs = {};
+  if (spec.table < 256) data.table = spec.table;
+  else {
+    data.table = RT_TABLE_UNSPEC;
+    attrs.table = spec.table;
+  }
+  if (spec.dst) {
+    data.dstLen = spec.dst.prefixLen;
+    attrs.dst = Buffer.from(spec.dst.bytes);
+  }
+  if (spec.from) {
+    data.srcLen = spec.from.prefixLen;
+    attrs.src = Buffer.from(spec.from.bytes);
+  }
+  if (spec.prefSrc) attrs.prefsrc = Buffer.from(spec.prefSrc.bytes);
+  if (spec.via) attrs.gateway = Buffer.from(spec.via.bytes);
+  if (spec.tos !== undefined) data.tos = spec.tos;
+  if (oif !== undefined) attrs.oif = oif;
+  if (spec.metric !== undefined) attrs.priority = spec.metric;
+  if (spec.onlink) data.flags = { __unknown: RTNH_F_ONLINK };
+  if (add) {
+    const m: rt.RouteMetrics = {};
+    for (const [k, v] of Object.entries(spec.metrics) as [MetricName, number][]) m[k] = u32(v);
+    if (Object.keys(m).length > 0) {
+      if (spec.lock) m.lock = u32(spec.lock);
+      attrs.metrics = m;
+    }
+  }
+  const flags = !add ? 0 : NLM_F_CREATE | (spec.mode === 'add' ? NLM_F_EXCL : spec.mode === 'append' ? NLM_F_APPEND : 0);
+  return { data, attrs, flags };
+}
+
+/** The route as written (its `ip route` words), for messages. */
+export function describeRoute(r: RouteEntry): string {
+  return r.words.join(' ');
+}

@@ -1,0 +1,175 @@
+// virtual_routes words -> RTM_NEWROUTE / RTM_DELROUTE objects, as keepalived 2.2.7 reads them.
+import { describe, expect, it } from 'vitest';
+import {
+  NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE, RTN_BLACKHOLE,
+  RTN_PROHIBIT, RTN_UNICAST, RTN_UNREACHABLE, RTNH_F_ONLINK, RTPROT_KEEPALIVED,
+} from '../../../src/netlink/constants.js';
+import { DEFAULT_RT_NAMES, mergeNames, parseRtNamesFile } from '../../../src/netlink/names.js';
+import { describeRoute, parseRouteWords, routeRequest, type RouteSpec } from '../../../src/netlink/route.js';
+import { u32 } from '../../../src/netlink/attrs.js';
+import { bytes, route } from './helpers.js';
+
+function spec(line: string): RouteSpec {
+  const r = parseRouteWords(route(line).words);
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}
+
+describe('parseRouteWords', () => {
+  it.each<[string, Partial<RouteSpec>]>([
+    ['10.1.0.0/16 dev eth0', { family: 'inet', table: 254, protocol: RTPROT_KEEPALIVED, dev: 'eth0', mode: 'prepend', onlink: false }],
+    ['to 10.1.0.0/16 via 10.0.0.1 dev eth0', { via: { family: 'inet', bytes: Uint8Array.from([10, 0, 0, 1]) } }],
+    ['10.1.0.0/16 via inet 10.0.0.1 dev eth0', { via: { family: 'inet', bytes: Uint8Array.from([10, 0, 0, 1]) } }],
+    ['10.1.0.0/16 gw 10.0.0.1 dev eth0', { via: { family: 'inet', bytes: Uint8Array.from([10, 0, 0, 1]) } }],
+    ['10.1.0.0/16 dev eth0 table main', { table: 254 }],
+    ['10.1.0.0/16 dev eth0 table local', { table: 255 }],
+    ['10.1.0.0/16 dev eth0 table default', { table: 253 }],
+    ['10.1.0.0/16 dev eth0 table 100', { table: 100 }],
+    ['10.1.0.0/16 dev eth0 table 0x10', { table: 16 }],
+    ['10.1.0.0/16 dev eth0 table 70000', { table: 70000 }],
+    ['10.1.0.0/16 dev eth0 metric 5', { metric: 5 }],
+    ['10.1.0.0/16 dev eth0 priority 6', { metric: 6 }],
+    ['10.1.0.0/16 dev eth0 preference 7', { metric: 7 }],
+    ['10.1.0.0/16 dev eth0 scope link', { scope: RT_SCOPE_LINK }],
+    ['10.1.0.0/16 dev eth0 scope 200', { scope: 200 }],
+    ['blackhole 10.1.0.0/16', { type: RTN_BLACKHOLE }],
+    ['unreachable 10.1.0.0/16', { type: RTN_UNREACHABLE }],
+    ['prohibit 10.1.0.0/16', { type: RTN_PROHIBIT }],
+    ['unicast 10.1.0.0/16 dev eth0', { type: RTN_UNICAST }],
+    ['10.1.0.0/16 via 10.0.0.1 dev eth0 onlink', { onlink: true }],
+    ['10.1.0.0/16 dev eth0 add', { mode: 'add' }],
+    ['10.1.0.0/16 dev eth0 append', { mode: 'append' }],
+    ['10.1.0.0/16 dev eth0 src 10.0.0.5', { prefSrc: { family: 'inet', bytes: Uint8Array.from([10, 0, 0, 5]) } }],
+    ['10.1.0.0/16 dev eth0 tos 0x10', { tos: 16 }],
+    ['10.1.0.0/16 dev eth0 no_track protocol static', { protocol: 4, noTrack: true }],
+    ['10.1.0.0/16 dev eth0 no_track protocol 99', { protocol: 99 }],
+    ['10.1.0.0/16 dev eth0 no_track protocol bird', { protocol: 12 }],
+    ['10.1.0.0/16 dev eth0 mtu 1400', { metrics: { mtu: 1400 }, lock: 0 }],
+    ['10.1.0.0/16 dev eth0 mtu lock 1400 advmss 1300', { metrics: { mtu: 1400, advmss: 1300 }, lock: 1 << 2 }],
+    ['10.1.0.0/16 dev eth0 hoplimit 9 initcwnd 10 initrwnd 11 window 12 quickack 1', { metrics: { hoplimit: 9, initcwnd: 10, initrwnd: 11, window: 12, quickack: 1 } }],
+    ['10.1.0.0/16 dev eth0 features ecn', { metrics: { features: 1 } }],
+    ['2001:db8::/32 dev eth0', { family: 'inet6' }],
+    ['2001:db8::/32 from 2001:db8:1::/48 dev eth0', { from: { family: 'inet6', bytes: Uint8Array.from([0x20, 1, 0xd, 0xb8, 0, 1, ...new Array(10).fill(0)]), prefixLen: 48 } }],
+  ])('%s', (line, want) => {
+    expect(spec(line)).toMatchObject(want);
+  });
+
+  it.each([
+    ['default via 10.0.0.1 dev eth0', 'inet'],
+    ['default via 2001:db8::1 dev eth0', 'inet6'],
+    // words the config loader does not take yet (it reports them), read as keepalived does
+    ['inet6 default dev eth0', 'inet6'],
+    ['any via 10.0.0.1 dev eth0', 'inet'],
+    ['default6 dev eth0', 'inet6'],
+  ])('the default route: %s', (line, family) => {
+    const r = parseRouteWords(line.split(' '));
+    if (!r.ok) throw new Error(r.error);
+    expect(r.value.dst).toBeUndefined();
+    expect(r.value.family).toBe(family);
+  });
+
+  it('a tracked route keeps protocol keepalived, with a warning (as keepalived resets it)', () => {
+    const s = spec('10.1.0.0/16 dev eth0 protocol static');
+    expect(s.protocol).toBe(RTPROT_KEEPALIVED);
+    expect(s.warnings.join()).toMatch(/protocol 4 replaced by keepalived/);
+  });
+
+  it.each([
+    ['10.1.0.0/16 nexthop via 10.0.0.1 dev eth0', "'nexthop' is not supported by keepalived-ts"],
+    ['10.1.0.0/16 dev eth0 realms 5', "'realms' is not supported by keepalived-ts"],
+    ['10.1.0.0/16 dev eth0 rtt 10ms', "'rtt' is not supported by keepalived-ts"],
+    ['10.1.0.0/16 dev eth0 encap mpls 100', "'encap' is not supported by keepalived-ts"],
+    ['10.1.0.0/16 dev eth0 table nosuch', "routing table 'nosuch' not found"],
+    ['10.1.0.0/16 dev eth0 scope galaxy', "scope 'galaxy' not found"],
+    ['10.1.0.0/16 dev eth0 no_track protocol nosuch', "protocol 'nosuch' not found"],
+    ['10.1.0.0/16 dev eth0 tos lowdelay', "tos 'lowdelay' is not a number (names from rt_dsfield are not supported by keepalived-ts)"],
+    ['10.1.0.0/16 dev eth0 features sack', "feature 'sack' not supported"],
+    ['10.1.0.0/16 dev eth0 hoplimit 300', "invalid hoplimit '300'"],
+    ['10.1.0.0/16 via 2001:db8::1 dev eth0', 'cannot mix IPv4 and IPv6 (via 2001:db8::1)'],
+    ['10.1.0.0/16 from 10.2.0.0/16 dev eth0', "route 'from' needs an IPv6 prefix ('10.2.0.0/16')"],
+  ])('refuses %s', (line, error) => {
+    expect(parseRouteWords(route(line).words)).toEqual({ ok: false, error });
+  });
+
+  it('reports a route with no destination', () => {
+    expect(parseRouteWords(['dev', 'eth0'])).toEqual({ ok: false, error: 'route has no destination' });
+  });
+
+  it('reads table and protocol names from iproute2 files', () => {
+    const names = {
+      ...DEFAULT_RT_NAMES,
+      tables: mergeNames(parseRtNamesFile('# comment\n100 vip\n0x200 big\nbad line here\n', 0xffffffff), DEFAULT_RT_NAMES.tables),
+    };
+    const r = parseRouteWords(['10.1.0.0/16', 'dev', 'eth0', 'table', 'vip'], names);
+    expect(r.ok && r.value.table).toBe(100);
+    const b = parseRouteWords(['10.1.0.0/16', 'dev', 'eth0', 'table', 'big'], names);
+    expect(b.ok && b.value.table).toBe(0x200);
+    const m = parseRouteWords(['10.1.0.0/16', 'dev', 'eth0', 'table', 'main'], names);
+    expect(m.ok && m.value.table).toBe(254);
+  });
+});
+
+describe('routeRequest', () => {
+  it('add: keepalived defaults (scope universe, type unicast, protocol keepalived, NLM_F_CREATE)', () => {
+    const r = routeRequest(spec('10.1.0.0/16 via 10.0.0.1 dev eth0 metric 5 src 10.0.0.9'), 4, 'add');
+    expect(r.data).toEqual({ family: 2, protocol: RTPROT_KEEPALIVED, scope: RT_SCOPE_UNIVERSE, type: RTN_UNICAST, table: 254, dstLen: 16 });
+    expect(bytes(r.attrs.dst)).toEqual([10, 1, 0, 0]);
+    expect(bytes(r.attrs.gateway)).toEqual([10, 0, 0, 1]);
+    expect(bytes(r.attrs.prefsrc)).toEqual([10, 0, 0, 9]);
+    expect(r.attrs.oif).toBe(4);
+    expect(r.attrs.priority).toBe(5);
+    expect(r.attrs.table).toBeUndefined();
+    expect(r.flags).toBe(NLM_F_CREATE);
+  });
+
+  it('delete: scope nowhere and no type unless one was given; no NEW flags', () => {
+    const r = routeRequest(spec('10.1.0.0/16 via 10.0.0.1 dev eth0'), 4, 'delete');
+    expect(r.data.scope).toBe(RT_SCOPE_NOWHERE);
+    expect(r.data.type).toBeUndefined();
+    expect(r.data.protocol).toBe(RTPROT_KEEPALIVED);
+    expect(r.flags).toBe(0);
+    const t = routeRequest(spec('blackhole 10.1.0.0/16 scope link'), undefined, 'delete');
+    expect(t.data).toMatchObject({ type: RTN_BLACKHOLE, scope: RT_SCOPE_LINK });
+  });
+
+  it.each([
+    ['10.1.0.0/16 dev eth0 table 100', 100, undefined],
+    ['10.1.0.0/16 dev eth0 table 255', 255, undefined],
+    ['10.1.0.0/16 dev eth0 table 256', 0, 256],
+    ['10.1.0.0/16 dev eth0 table 70000', 0, 70000],
+  ])('%s: rtm_table %d, RTA_TABLE %s', (line, rtm, rta) => {
+    const r = routeRequest(spec(line), 1, 'add');
+    expect(r.data.table).toBe(rtm);
+    expect(r.attrs.table).toBe(rta);
+  });
+
+  it.each([
+    ['10.1.0.0/16 dev eth0', NLM_F_CREATE],
+    ['10.1.0.0/16 dev eth0 prepend', NLM_F_CREATE],
+    ['10.1.0.0/16 dev eth0 add', NLM_F_CREATE | NLM_F_EXCL],
+    ['10.1.0.0/16 dev eth0 append', NLM_F_CREATE | NLM_F_APPEND],
+  ])('%s: nlmsg flags', (line, flags) => {
+    expect(routeRequest(spec(line), 1, 'add').flags).toBe(flags);
+  });
+
+  it('onlink goes in rtm_flags; metrics (with lock) in RTA_METRICS on add only', () => {
+    const s = spec('10.1.0.0/16 via 10.0.0.1 dev eth0 onlink mtu lock 1400 hoplimit 9');
+    const a = routeRequest(s, 1, 'add');
+    expect(a.data.flags).toEqual({ __unknown: RTNH_F_ONLINK });
+    expect(a.attrs.metrics).toEqual({ mtu: u32(1400), hoplimit: u32(9), lock: u32(1 << 2) });
+    expect(routeRequest(s, 1, 'delete').attrs.metrics).toBeUndefined();
+  });
+
+  it('the default route carries no RTA_DST; IPv6 source routing carries RTA_SRC', () => {
+    const d = routeRequest(spec('default via 10.0.0.1 dev eth0'), 1, 'add');
+    expect(d.data.dstLen).toBeUndefined();
+    expect(d.attrs.dst).toBeUndefined();
+    const f = routeRequest(spec('2001:db8::/32 from 2001:db8:1::/48 dev eth0'), 1, 'add');
+    expect(f.data).toMatchObject({ family: 10, dstLen: 32, srcLen: 48 });
+    expect(f.attrs.src?.length).toBe(16);
+  });
+
+  it('describeRoute gives the words as written', () => {
+    expect(describeRoute(route('10.1.0.0/16 via 10.0.0.1 dev eth0 table 100'))).toBe('10.1.0.0/16 via 10.0.0.1 dev eth0 table 100');
+  });
+});
