@@ -1,0 +1,38 @@
+/**
+ * Reads the iproute2 name files (`rt_tables`, `rt_protos`, `rt_scopes`) once, as keepalived
+ * does, from /etc/iproute2 (else /usr/share/iproute2, where newer iproute2 keeps its
+ * defaults). Missing files are fine: keepalived's built-in names remain.
+ */
+import { readFile } from 'node:fs/promises';
+import { DEFAULT_RT_NAMES, mergeNames, parseRtNamesFile, type RtNames } from '../netlink/names.js';
+
+const DIRS = ['/etc/iproute2', '/usr/share/iproute2'];
+
+async function readFirst(file: string, dirs: readonly string[]): Promise<string | undefined> {
+  for (const d of dirs) {
+    try {
+      return await readFile(`${d}/${file}`, 'utf8');
+    } catch {
+      // try the next directory
+    }
+  }
+  return undefined;
+}
+
+/** The names keepalived would resolve, from the files under `dirs` plus the defaults. */
+export async function loadRtNames(dirs: readonly string[] = DIRS): Promise<RtNames> {
+  const [tables, protos, scopes] = await Promise.all(['rt_tables', 'rt_protos', 'rt_scopes'].map((f) => readFirst(f, dirs)));
+  return {
+    tables: mergeNames(tables ? parseRtNamesFile(tables, 0xffffffff) : new Map(), DEFAULT_RT_NAMES.tables),
+    protocols: mergeNames(protos ? parseRtNamesFile(protos, 255) : new Map(), DEFAULT_RT_NAMES.protocols),
+    scopes: mergeNames(scopes ? parseRtNamesFile(scopes, 255) : new Map(), DEFAULT_RT_NAMES.scopes),
+  };
+}
+
+let cached: Promise<RtNames> | undefined;
+
+/** loadRtNames() of the default directories, read once per process. */
+export function names(): Promise<RtNames> {
+  cached ??= loadRtNames();
+  return cached;
+}
