@@ -90,6 +90,10 @@ export const IFLA_INFO_DATA = 2;
 export const IFLA_MACVLAN_MODE = 1;
 export const MACVLAN_MODE = { private: 1, vepa: 2, bridge: 4, passthru: 8, source: 16 } as const;
 export type MacvlanMode = keyof typeof MACVLAN_MODE;
+/** IFLA_AF_SPEC / AF_INET / IFLA_INET_CONF and AF_INET6 / IFLA_INET6_CONF: devconf arrays whose
+ * first entry is `forwarding` (IPV4_DEVCONF_FORWARDING - 1, DEVCONF_FORWARDING). */
+export const IFLA_INET_CONF = 1;
+export const IFLA_INET6_CONF = 2;
 /** IFLA_AF_SPEC / AF_INET6 / IFLA_INET6_ADDR_GEN_MODE = IN6_ADDR_GEN_MODE_NONE */
 export const IFLA_INET6_ADDR_GEN_MODE = 8;
 export const IN6_ADDR_GEN_MODE_NONE = 1;

@@ -6,8 +6,8 @@
 import type { rt } from 'netlink';
 import { parseAttrs, readString, readU32 } from './attrs.js';
 import {
-  AF_INET, AF_INET6, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_MACVLAN_MODE, RTM_DELADDR, RTM_DELLINK,
-  RTM_NEWADDR, RTM_NEWLINK,
+  AF_INET, AF_INET6, IFLA_INET6_CONF, IFLA_INET_CONF, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_MACVLAN_MODE,
+  RTM_DELADDR, RTM_DELLINK, RTM_NEWADDR, RTM_NEWLINK,
 } from './constants.js';
 import type { AddrInfo, LinkInfo, RtnlEvent } from './types.js';
 
@@ -34,6 +34,21 @@ export function flagBits(obj: FlagObject | undefined, bits: Readonly<Record<stri
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
+/** `forwarding` of each family from IFLA_AF_SPEC (the first u32 of each devconf array). */
+function forwardingOf(afSpec: ReadonlyMap<number, Buffer> | undefined): LinkInfo['forwarding'] {
+  if (!afSpec) return undefined;
+  const first = (family: number, confType: number): boolean | undefined => {
+    const nested = afSpec.get(family);
+    const conf = nested ? parseAttrs(nested)?.get(confType) : undefined;
+    const v = conf && conf.length >= 4 ? readU32(conf.subarray(0, 4)) : undefined;
+    return v === undefined ? undefined : v !== 0;
+  };
+  const inet = first(AF_INET, IFLA_INET_CONF);
+  const inet6 = first(AF_INET6, IFLA_INET6_CONF);
+  if (inet === undefined && inet6 === undefined) return undefined;
+  return { ...(inet === undefined ? {} : { inet }), ...(inet6 === undefined ? {} : { inet6 }) };
+}
+
 /** RTM_NEWLINK / RTM_DELLINK body -> LinkInfo. */
 export function linkFromMessage(m: rt.LinkMessage): Parsed<LinkInfo> {
   const { data, attrs } = m;
@@ -54,6 +69,8 @@ export function linkFromMessage(m: rt.LinkMessage): Parsed<LinkInfo> {
   if (attrs.master !== undefined) link.master = attrs.master;
   const parent = readU32(attrs.link);
   if (parent !== undefined && parent !== 0) link.parentIndex = parent;
+  const forwarding = forwardingOf(attrs.afSpec);
+  if (forwarding) link.forwarding = forwarding;
   if (attrs.linkinfo) {
     const info = parseAttrs(attrs.linkinfo);
     if (!info) return { ok: false, reason: `link ${data.index}: malformed IFLA_LINKINFO` };

@@ -27,6 +27,12 @@ export interface LinkInfo {
   readonly master?: number;
   /** Raw IFF_* flags. */
   readonly flags: number;
+  /**
+   * The interface's `forwarding` sysctls (net.ipv4.conf.IF.forwarding, net.ipv6.conf.IF.forwarding)
+   * from IFLA_AF_SPEC, when the kernel sent them. A change of the sysctl alone sends no link
+   * notification: read links() again to refresh.
+   */
+  readonly forwarding?: { readonly inet?: boolean; readonly inet6?: boolean };
 }
 
 export interface AddrInfo {

@@ -184,12 +184,15 @@ describe.skipIf(!isRoot)('Rtnl in a network namespace', () => {
     expect(run('ip', ['netns', 'list']).stdout).not.toContain(NS);
   });
 
-  it('lists links with kind, MAC, MTU and state', () => {
+  it('lists links with kind, MAC, MTU, state and forwarding', () => {
+    ip('netns', 'exec', NS, 'sysctl', '-qw', 'net.ipv6.conf.eth0.forwarding=1');
+    ip('netns', 'exec', NS, 'sysctl', '-qw', 'net.ipv4.conf.eth0.forwarding=0');
     const [r] = child('', [{ op: 'links' }]);
+    ip('netns', 'exec', NS, 'sysctl', '-qw', 'net.ipv6.conf.eth0.forwarding=0');
     const links = r!.value as { name: string; index: number; kind?: string; mac: string; mtu: number; up: boolean; running: boolean }[];
     const eth0 = links.find((l) => l.name === 'eth0')!;
     const want = ipj<{ ifindex: number; address: string; mtu: number }>('link', 'show', 'dev', 'eth0')[0]!;
-    expect(eth0).toMatchObject({ index: want.ifindex, kind: 'veth', mac: want.address, mtu: want.mtu, up: true, running: true });
+    expect(eth0).toMatchObject({ index: want.ifindex, kind: 'veth', mac: want.address, mtu: want.mtu, up: true, running: true, forwarding: { inet: false, inet6: true } });
     expect(links.find((l) => l.name === 'lo')).toMatchObject({ up: true, running: true });
     expect(links.find((l) => l.name === 'lo')?.kind).toBeUndefined();
   });

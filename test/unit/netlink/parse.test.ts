@@ -58,6 +58,20 @@ describe('linkFromMessage', () => {
     expect(r.ok && r.value.macvlanMode).toBeUndefined();
   });
 
+  it('forwarding of each family from IFLA_AF_SPEC', () => {
+    const conf = (...v: number[]) => Buffer.concat(v.map((x) => u32(x)));
+    const afSpec = new Map([
+      [2, attr(1, conf(1, 0, 0))], // AF_INET / IFLA_INET_CONF: forwarding first
+      [10, attrs(attr(1, u32(0)), attr(2, conf(0, 64)))], // AF_INET6 / IFLA_INET6_FLAGS, IFLA_INET6_CONF
+    ]);
+    const r = linkFromMessage(linkMessage({ index: 3 }, { ifname: 'eth0', afSpec }));
+    expect(r.ok && r.value.forwarding).toEqual({ inet: true, inet6: false });
+    const none = linkFromMessage(linkMessage({ index: 3 }, { ifname: 'eth0' }));
+    expect(none.ok && none.value.forwarding).toBeUndefined();
+    const only6 = linkFromMessage(linkMessage({ index: 3 }, { ifname: 'eth0', afSpec: new Map([[10, attr(2, conf(1))]]) }));
+    expect(only6.ok && only6.value.forwarding).toEqual({ inet6: true });
+  });
+
   it.each<[rt.Link, ifla.LinkAttrs, string]>([
     [{ index: 0 }, { ifname: 'eth0' }, 'link without index'],
     [{ index: 5 }, {}, 'link 5 without name'],
