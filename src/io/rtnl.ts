@@ -3,13 +3,14 @@
  *
  * ```ts
  * const rtnl = await Rtnl.open({ watch: (ev: RtnlEvent) => ..., onOverflow: () => ... });  // both optional
- * await rtnl.links();      // LinkInfo[]  { index, name, up, running, lowerUp, mac, mtu, kind?, parentIndex?, macvlanMode?, ... }
+ * await rtnl.links();      // LinkInfo[]  { index, name, up, running, lowerUp, mac, mtu, kind?, parentIndex?, macvlanMode?, master?, forwarding?: { inet?, inet6? }, flags }
  * await rtnl.addresses();  // AddrInfo[]  { index, family, address, prefixLen, peer?, broadcast?, scope, flags, label? }
  * await rtnl.addAddress(entry: AddressEntry, ifindex);     // EEXIST counts as success
  * await rtnl.deleteAddress(entry: AddressEntry, ifindex);  // ENOENT, EADDRNOTAVAIL, ENODEV count as success
  * await rtnl.addRoute(entry: RouteEntry, resolveIf);       // resolveIf: (ifname) => ifindex | undefined; EEXIST ok
  * await rtnl.deleteRoute(entry: RouteEntry, resolveIf);    // ESRCH, ENOENT, ENODEV (or dev gone) ok
  * await rtnl.addRule(entry: RuleEntry, { preference? });   // EEXIST ok; preference fills in a rule written without one
+ *                                                          // (keepalived's numbering: defaultRulePreferences in src/netlink/rule.ts)
  * await rtnl.deleteRule(entry: RuleEntry, { preference? });// ENOENT ok
  * await rtnl.createMacvlan(parentIndex, name, mac, 'private');  // -> new ifindex; created, addr_gen_mode none, up
  * await rtnl.deleteLink(index);                            // ENODEV ok
@@ -30,6 +31,8 @@
  *   kernel drops notifications (ENOBUFS) `onOverflow` is called: re-read links and addresses.
  * - What an entry asks that keepalived also ignores (brd on a /31, label on IPv6, ...) is
  *   logged once per entry as a warning.
+ *
+ * Neither socket keeps the event loop alive on its own (the daemon has other handles).
  *
  * The conversions live in src/netlink (pure, unit-tested); the VMAC sysctls in
  * ./rtnl-sysctl.ts; the iproute2 name files in ./rtnl-names.ts.
