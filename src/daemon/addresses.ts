@@ -94,11 +94,13 @@ export class AddressManager {
     for (const r of set.routes) this.enqueue(`delete route ${r.words.join(' ')}`, () => this.port.deleteRoute(r, resolve));
     for (const e of set.addresses) {
       const dev = this.devOf(set, e);
-      const ifindex = dev === undefined ? undefined : this.links.index(dev);
-      if (ifindex === undefined) continue;
-      // forget it first: the kernel's delete notification must not trigger a restore
-      this.held.delete(`${ifindex}/${formatIp(e.address)}`);
-      this.enqueue(`delete ${addressText(e, dev)}`, () => this.port.deleteAddress(e, ifindex));
+      this.enqueue(`delete ${addressText(e, dev)}`, async () => {
+        const ifindex = dev === undefined ? undefined : this.links.index(dev);
+        if (ifindex === undefined) return;
+        // forget it before the kernel's delete notification can ask for a restore
+        this.held.delete(`${ifindex}/${formatIp(e.address)}`);
+        await this.port.deleteAddress(e, ifindex);
+      });
     }
     return this.queue;
   }
@@ -125,7 +127,10 @@ export class AddressManager {
     this.restored++;
     const ifname = this.links.linkByIndex(h.ifindex)?.name;
     this.log.warn({ inst: h.owner, address: addressText(h.entry, ifname) }, 'VIP deleted by someone else while MASTER: restoring it');
-    this.enqueue(`restore ${addressText(h.entry, ifname)}`, () => this.port.addAddress(h.entry, h.ifindex));
+    this.enqueue(`restore ${addressText(h.entry, ifname)}`, async () => {
+      // a removal queued before this restore ran has the last word
+      if (this.held.get(key) === h) await this.port.addAddress(h.entry, h.ifindex);
+    });
   }
 
   /** Every queued operation has completed. */

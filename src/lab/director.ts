@@ -47,6 +47,16 @@ export class Director {
     return this.watch.waitFor(new RegExp(`\\(${instance}\\) Entering ${state} STATE`), timeoutMs, from);
   }
 
+  /** The state of the last "Entering ... STATE" line (INIT before the first). */
+  lastState(instance = 'VI_1'): string {
+    const re = new RegExp(`\\(${instance}\\) Entering (\\w+) STATE`);
+    for (let i = this.watch.lines.length - 1; i >= 0; i--) {
+      const m = re.exec(this.watch.lines[i]!.text);
+      if (m) return m[1]!;
+    }
+    return 'INIT';
+  }
+
   signal(sig: NodeJS.Signals): void {
     try { process.kill(this.pid, sig); } catch { /* gone */ }
   }
