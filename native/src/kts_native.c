@@ -1,0 +1,507 @@
+/*
+ * kts_native: the few socket operations Node.js and the raw-socket / netlink packages cannot
+ * do (see native/README.md). Plain C against node_api.h and uv.h; no C++ wrapper.
+ *
+ * Every failing system call throws a JS Error with `code` (errno name, e.g. 'EPERM'),
+ * `errno` (negative, as in Node) and `syscall`; nothing here aborts the process.
+ * File descriptors are plain integers owned by the caller, released with close(fd).
+ */
+#define _GNU_SOURCE
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <uv.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#ifndef IPV6_MULTICAST_ALL
+#define IPV6_MULTICAST_ALL 29
+#endif
+
+#define RECV_BUF_LEN 65536 /* largest IPv6 payload without jumbograms */
+#define RECV_BURST 64      /* datagrams read per wake-up before yielding to the loop */
+
+/* An IPv6 raw socket with a uv_poll reading it. */
+typedef struct raw6 {
+  uv_poll_t poll;          /* first member: the handle pointer is the struct pointer */
+  napi_env env;
+  napi_ref on_packet;
+  napi_async_context actx;
+  int fd;                  /* -1 once closed */
+  int in_callback;         /* onPacket is running: defer releasing N-API resources */
+  struct addon *addon;
+  struct raw6 *next;
+} raw6_t;
+
+/* Per-environment state (main thread and each worker get their own). */
+typedef struct addon {
+  raw6_t *sockets;
+  unsigned char buf[RECV_BUF_LEN];
+} addon_t;
+
+/* ---------- errors and arguments ---------- */
+
+static const char *errno_name(int err, char *tmp, size_t len) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+  const char *n = strerrorname_np(err);
+  if (n) return n;
+#endif
+  return uv_err_name_r(-err, tmp, len);
+}
+
+/* Throws Error(`${syscall}[(what)] ${code} (${strerror})`) with code/errno/syscall set. */
+static napi_value throw_sys(napi_env env, const char *syscall, const char *what, int err) {
+  char tmp[64], msg[256];
+  const char *code = errno_name(err, tmp, sizeof tmp);
+  snprintf(msg, sizeof msg, "%s%s%s%s %s (%s)", syscall, what ? "(" : "", what ? what : "",
+           what ? ")" : "", code, strerror(err));
+  napi_value jcode, jmsg, error, v;
+  if (napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &jcode) != napi_ok ||
+      napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &jmsg) != napi_ok ||
+      napi_create_error(env, jcode, jmsg, &error) != napi_ok)
+    return NULL;
+  if (napi_create_int32(env, -err, &v) == napi_ok) napi_set_named_property(env, error, "errno", v);
+  if (napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &v) == napi_ok)
+    napi_set_named_property(env, error, "syscall", v);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static napi_value throw_type(napi_env env, const char *msg) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
+  return NULL;
+}
+
+static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (argc < want) {
+    throw_type(env, "missing arguments");
+    return 0;
+  }
+  return 1;
+}
+
+static int get_int(napi_env env, napi_value v, const char *name, int32_t *out) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number || napi_get_value_int32(env, v, out) != napi_ok) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "%s must be a number", name);
+    throw_type(env, msg);
+    return 0;
+  }
+  return 1;
+}
+
+/* A Buffer or any Uint8Array; `want` > 0 demands that exact length. */
+static int get_bytes(napi_env env, napi_value v, const char *name, size_t want, unsigned char **data, size_t *len) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  void *p = NULL;
+  char msg[96];
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, v, &type, len, &p, NULL, NULL) != napi_ok || type != napi_uint8_array) {
+    snprintf(msg, sizeof msg, "%s must be a Buffer or Uint8Array", name);
+    throw_type(env, msg);
+    return 0;
+  }
+  if (want && *len != want) {
+    snprintf(msg, sizeof msg, "%s must be %zu bytes long", name, want);
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg);
+    return 0;
+  }
+  *data = p;
+  return 1;
+}
+
+static napi_value make_int(napi_env env, int64_t n) {
+  napi_value v;
+  return napi_create_int64(env, n, &v) == napi_ok ? v : NULL;
+}
+
+static addon_t *get_addon(napi_env env) {
+  void *data = NULL;
+  napi_get_instance_data(env, &data);
+  return data;
+}
+
+/* ---------- AF_PACKET (gratuitous ARP, unsolicited NA) ---------- */
+
+/* packetOpen(): fd. Send only: protocol 0 means the kernel queues nothing to it. */
+static napi_value packet_open(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return throw_sys(env, "socket", "AF_PACKET", errno);
+  return make_int(env, fd);
+}
+
+/* packetSend(fd, ifindex, frame): bytes sent. `frame` is a whole Ethernet frame. */
+static napi_value packet_send(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int32_t fd, ifindex;
+  unsigned char *frame;
+  size_t len;
+  if (!get_args(env, info, 3, argv) || !get_int(env, argv[0], "fd", &fd) ||
+      !get_int(env, argv[1], "ifindex", &ifindex) || !get_bytes(env, argv[2], "frame", 0, &frame, &len))
+    return NULL;
+  if (len < ETH_HLEN) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "frame is shorter than an Ethernet header");
+    return NULL;
+  }
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof sll);
+  sll.sll_family = AF_PACKET;
+  memcpy(&sll.sll_protocol, frame + 12, 2); /* ethertype, already in network order */
+  sll.sll_ifindex = ifindex;
+  sll.sll_halen = ETH_ALEN;
+  memcpy(sll.sll_addr, frame, ETH_ALEN);
+  ssize_t n = sendto(fd, frame, len, 0, (struct sockaddr *)&sll, sizeof sll);
+  if (n < 0) return throw_sys(env, "sendto", NULL, errno);
+  return make_int(env, n);
+}
+
+/* ---------- IPv6 raw sockets (VRRP over IPv6) ---------- */
+
+/* Drops the N-API side of a socket; only ever on the JS thread with the env alive. */
+static void raw6_release_js(raw6_t *r) {
+  if (r->on_packet) napi_delete_reference(r->env, r->on_packet);
+  if (r->actx) napi_async_destroy(r->env, r->actx);
+  r->on_packet = NULL;
+  r->actx = NULL;
+}
+
+static void raw6_free(uv_handle_t *h) { free(h); }
+
+/* Stops polling, closes the descriptor and unlinks the socket; memory goes on close. */
+static int raw6_shutdown(raw6_t *r) {
+  raw6_t **pp = &r->addon->sockets;
+  while (*pp && *pp != r) pp = &(*pp)->next;
+  if (*pp) *pp = r->next;
+  uv_poll_stop(&r->poll); /* also removes the fd from epoll, so closing it next is safe */
+  int rc = close(r->fd);
+  int err = errno;
+  r->fd = -1;
+  uv_close((uv_handle_t *)&r->poll, raw6_free);
+  return rc < 0 ? err : 0;
+}
+
+static void raw6_deliver(raw6_t *r, ssize_t n, const struct sockaddr_in6 *from, struct msghdr *msg) {
+  struct in6_addr dst;
+  int hop_limit = -1;
+  int ifindex = 0;
+  memset(&dst, 0, sizeof dst);
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+    if (c->cmsg_level != IPPROTO_IPV6) continue;
+    if (c->cmsg_type == IPV6_PKTINFO && c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+      struct in6_pktinfo pi;
+      memcpy(&pi, CMSG_DATA(c), sizeof pi);
+      dst = pi.ipi6_addr;
+      ifindex = (int)pi.ipi6_ifindex;
+    } else if (c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+      memcpy(&hop_limit, CMSG_DATA(c), sizeof hop_limit);
+    }
+  }
+  napi_env env = r->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value argv[5], cb, global, result;
+  void *unused;
+  if (napi_create_buffer_copy(env, (size_t)n, r->addon->buf, &unused, &argv[0]) == napi_ok &&
+      napi_create_buffer_copy(env, 16, &from->sin6_addr, &unused, &argv[1]) == napi_ok &&
+      napi_create_buffer_copy(env, 16, &dst, &unused, &argv[2]) == napi_ok &&
+      napi_create_int32(env, hop_limit, &argv[3]) == napi_ok &&
+      napi_create_int32(env, ifindex, &argv[4]) == napi_ok &&
+      napi_get_reference_value(env, r->on_packet, &cb) == napi_ok && cb &&
+      napi_get_global(env, &global) == napi_ok) {
+    r->in_callback = 1;
+    napi_status st = napi_make_callback(env, r->actx, global, cb, 5, argv, &result);
+    r->in_callback = 0;
+    bool pending = false;
+    if (st != napi_ok && napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+      napi_value exc; /* the TS wrapper reports errors itself; never let one escape here */
+      napi_get_and_clear_last_exception(env, &exc);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void raw6_readable(uv_poll_t *h, int status, int events) {
+  raw6_t *r = (raw6_t *)h;
+  (void)events;
+  if (status < 0 || r->fd < 0) return;
+  for (int i = 0; i < RECV_BURST && r->fd >= 0; i++) {
+    struct sockaddr_in6 from;
+    union { struct cmsghdr align; unsigned char b[256]; } control;
+    struct iovec iov = { .iov_base = r->addon->buf, .iov_len = RECV_BUF_LEN };
+    struct msghdr msg = {
+      .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
+      .msg_control = control.b, .msg_controllen = sizeof control.b,
+    };
+    memset(&from, 0, sizeof from);
+    ssize_t n = recvmsg(r->fd, &msg, MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break; /* EAGAIN: drained; anything else: retried on the next wake-up */
+    }
+    raw6_deliver(r, n, &from, &msg);
+  }
+  if (r->fd < 0 && r->on_packet) raw6_release_js(r); /* closed from inside onPacket */
+}
+
+static raw6_t *raw6_find(addon_t *a, int fd) {
+  for (raw6_t *r = a ? a->sockets : NULL; r; r = r->next)
+    if (r->fd == fd) return r;
+  return NULL;
+}
+
+static int set_int_opt(int fd, int level, int name, int value) {
+  return setsockopt(fd, level, name, &value, sizeof value);
+}
+
+/* raw6Open(protocol, onPacket(data, src, dst, hopLimit, ifindex)): fd */
+static napi_value raw6_open(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t protocol;
+  napi_valuetype t;
+  addon_t *a = get_addon(env);
+  if (!get_args(env, info, 2, argv) || !get_int(env, argv[0], "protocol", &protocol)) return NULL;
+  if (napi_typeof(env, argv[1], &t) != napi_ok || t != napi_function) return throw_type(env, "onPacket must be a function");
+
+  int fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
+  if (fd < 0) return throw_sys(env, "socket", "AF_INET6", errno);
+  static const struct { int name; int value; const char *text; } opts[] = {
+    { IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO" },
+    { IPV6_RECVHOPLIMIT, 1, "IPV6_RECVHOPLIMIT" },
+    { IPV6_MULTICAST_LOOP, 0, "IPV6_MULTICAST_LOOP" },
+    { IPV6_MULTICAST_HOPS, 255, "IPV6_MULTICAST_HOPS" },
+    { IPV6_UNICAST_HOPS, 255, "IPV6_UNICAST_HOPS" },
+    { IPV6_TCLASS, 0xc0, "IPV6_TCLASS" },           /* network control, as keepalived */
+    { IPV6_MULTICAST_ALL, 0, "IPV6_MULTICAST_ALL" }, /* only groups joined on this socket */
+  };
+  for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+    if (set_int_opt(fd, IPPROTO_IPV6, opts[i].name, opts[i].value) < 0) {
+      int err = errno;
+      close(fd);
+      return throw_sys(env, "setsockopt", opts[i].text, err);
+    }
+  }
+
+  raw6_t *r = calloc(1, sizeof *r);
+  if (!r) {
+    close(fd);
+    return throw_sys(env, "calloc", NULL, ENOMEM);
+  }
+  r->env = env;
+  r->fd = fd;
+  r->addon = a;
+  uv_loop_t *loop;
+  napi_value name;
+  int rc;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok ||
+      napi_create_string_utf8(env, "kts:raw6", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_async_init(env, NULL, name, &r->actx) != napi_ok ||
+      napi_create_reference(env, argv[1], 1, &r->on_packet) != napi_ok) {
+    raw6_release_js(r);
+    close(fd);
+    free(r);
+    return throw_sys(env, "napi", NULL, EIO);
+  }
+  if ((rc = uv_poll_init(loop, &r->poll, fd)) < 0) {
+    raw6_release_js(r);
+    close(fd);
+    free(r);
+    return throw_sys(env, "uv_poll_init", NULL, -rc);
+  }
+  r->next = a->sockets;
+  a->sockets = r;
+  if ((rc = uv_poll_start(&r->poll, UV_READABLE, raw6_readable)) < 0) {
+    raw6_release_js(r);
+    raw6_shutdown(r);
+    return throw_sys(env, "uv_poll_start", NULL, -rc);
+  }
+  return make_int(env, fd);
+}
+
+static napi_value raw6_membership(napi_env env, napi_callback_info info, int opt, const char *text) {
+  napi_value argv[3];
+  int32_t fd, ifindex;
+  unsigned char *group;
+  size_t len;
+  if (!get_args(env, info, 3, argv) || !get_int(env, argv[0], "fd", &fd) ||
+      !get_int(env, argv[1], "ifindex", &ifindex) || !get_bytes(env, argv[2], "group", 16, &group, &len))
+    return NULL;
+  struct ipv6_mreq mreq;
+  memcpy(&mreq.ipv6mr_multiaddr, group, 16);
+  mreq.ipv6mr_interface = (unsigned)ifindex;
+  if (setsockopt(fd, IPPROTO_IPV6, opt, &mreq, sizeof mreq) < 0) return throw_sys(env, "setsockopt", text, errno);
+  return NULL;
+}
+
+/* raw6Join(fd, ifindex, group) / raw6Leave(fd, ifindex, group) */
+static napi_value raw6_join(napi_env env, napi_callback_info info) {
+  return raw6_membership(env, info, IPV6_ADD_MEMBERSHIP, "IPV6_ADD_MEMBERSHIP");
+}
+static napi_value raw6_leave(napi_env env, napi_callback_info info) {
+  return raw6_membership(env, info, IPV6_DROP_MEMBERSHIP, "IPV6_DROP_MEMBERSHIP");
+}
+
+/* raw6Send(fd, ifindex, src, dst, data): bytes sent. src :: (16 zero bytes) lets the kernel pick. */
+static napi_value raw6_send(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  int32_t fd, ifindex;
+  unsigned char *src, *dst, *data;
+  size_t len;
+  if (!get_args(env, info, 5, argv) || !get_int(env, argv[0], "fd", &fd) ||
+      !get_int(env, argv[1], "ifindex", &ifindex) || !get_bytes(env, argv[2], "src", 16, &src, &len) ||
+      !get_bytes(env, argv[3], "dst", 16, &dst, &len) || !get_bytes(env, argv[4], "data", 0, &data, &len))
+    return NULL;
+  struct sockaddr_in6 to;
+  memset(&to, 0, sizeof to);
+  to.sin6_family = AF_INET6;
+  memcpy(&to.sin6_addr, dst, 16);
+  int link_scope = dst[0] == 0xff || (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80);
+  if (link_scope) to.sin6_scope_id = (uint32_t)ifindex;
+
+  union { struct cmsghdr align; unsigned char b[CMSG_SPACE(sizeof(struct in6_pktinfo))]; } control;
+  memset(&control, 0, sizeof control);
+  struct iovec iov = { .iov_base = data, .iov_len = len };
+  struct msghdr msg = {
+    .msg_name = &to, .msg_namelen = sizeof to, .msg_iov = &iov, .msg_iovlen = 1,
+    .msg_control = control.b, .msg_controllen = sizeof control.b,
+  };
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = IPPROTO_IPV6;
+  c->cmsg_type = IPV6_PKTINFO;
+  c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+  struct in6_pktinfo pi;
+  memcpy(&pi.ipi6_addr, src, 16);
+  pi.ipi6_ifindex = (unsigned)ifindex;
+  memcpy(CMSG_DATA(c), &pi, sizeof pi);
+  ssize_t n = sendmsg(fd, &msg, 0);
+  if (n < 0) return throw_sys(env, "sendmsg", NULL, errno);
+  return make_int(env, n);
+}
+
+/* raw6BindDevice(fd, ifname): SO_BINDTODEVICE; '' unbinds. */
+static napi_value raw6_bind_device(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd;
+  char ifname[IFNAMSIZ + 1];
+  size_t len;
+  if (!get_args(env, info, 2, argv) || !get_int(env, argv[0], "fd", &fd)) return NULL;
+  if (napi_get_value_string_utf8(env, argv[1], ifname, sizeof ifname, &len) != napi_ok)
+    return throw_type(env, "ifname must be a string");
+  if (len >= IFNAMSIZ) return throw_sys(env, "setsockopt", "SO_BINDTODEVICE", ENAMETOOLONG);
+  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)len) < 0)
+    return throw_sys(env, "setsockopt", "SO_BINDTODEVICE", errno);
+  return NULL;
+}
+
+/* ---------- AF_UNIX datagrams (sd_notify) ---------- */
+
+/* unixDgramSend(path, data): bytes sent. A leading '@' names an abstract socket. */
+static napi_value unix_dgram_send(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  struct sockaddr_un sun;
+  char path[sizeof sun.sun_path + 2];
+  size_t plen, len;
+  unsigned char *data;
+  napi_valuetype t;
+  if (!get_args(env, info, 2, argv)) return NULL;
+  if (napi_typeof(env, argv[0], &t) != napi_ok || t != napi_string ||
+      napi_get_value_string_utf8(env, argv[0], path, sizeof path, &plen) != napi_ok)
+    return throw_type(env, "path must be a string");
+  if (!get_bytes(env, argv[1], "data", 0, &data, &len)) return NULL;
+  if (plen == 0 || plen >= sizeof sun.sun_path + (path[0] == '@'))
+    return throw_sys(env, "sendto", "AF_UNIX", plen == 0 ? ENOENT : ENAMETOOLONG);
+  memset(&sun, 0, sizeof sun);
+  sun.sun_family = AF_UNIX;
+  socklen_t alen;
+  if (path[0] == '@') { /* abstract: leading NUL, no terminator, length counts */
+    memcpy(sun.sun_path + 1, path + 1, plen - 1);
+    alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen);
+  } else {
+    memcpy(sun.sun_path, path, plen);
+    alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + 1);
+  }
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_sys(env, "socket", "AF_UNIX", errno);
+  ssize_t n = sendto(fd, data, len, MSG_NOSIGNAL, (struct sockaddr *)&sun, alen);
+  int err = errno;
+  close(fd);
+  if (n < 0) return throw_sys(env, "sendto", NULL, err);
+  return make_int(env, n);
+}
+
+/* ---------- close ---------- */
+
+/* close(fd): stops the poll of a raw6 socket (if it is one) and closes the descriptor. */
+static napi_value close_fd(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t fd;
+  if (!get_args(env, info, 1, argv) || !get_int(env, argv[0], "fd", &fd)) return NULL;
+  raw6_t *r = raw6_find(get_addon(env), fd);
+  int err = 0;
+  if (r) {
+    if (!r->in_callback) raw6_release_js(r);
+    err = raw6_shutdown(r);
+  } else if (close(fd) < 0) {
+    err = errno;
+  }
+  if (err) return throw_sys(env, "close", NULL, err);
+  return NULL;
+}
+
+/* ---------- module ---------- */
+
+/* Environment teardown: stop every poll and close every socket; N-API is going away. */
+static void addon_cleanup(void *arg) {
+  addon_t *a = arg;
+  while (a->sockets) raw6_shutdown(a->sockets);
+}
+
+static void addon_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  free(data);
+}
+
+NAPI_MODULE_INIT() {
+  addon_t *a = calloc(1, sizeof *a);
+  if (!a) return throw_sys(env, "calloc", NULL, ENOMEM);
+  if (napi_set_instance_data(env, a, addon_finalize, NULL) != napi_ok) {
+    free(a);
+    return NULL;
+  }
+  napi_add_env_cleanup_hook(env, addon_cleanup, a);
+  static const struct { const char *name; napi_callback fn; } fns[] = {
+    { "packetOpen", packet_open },
+    { "packetSend", packet_send },
+    { "raw6Open", raw6_open },
+    { "raw6Join", raw6_join },
+    { "raw6Leave", raw6_leave },
+    { "raw6Send", raw6_send },
+    { "raw6BindDevice", raw6_bind_device },
+    { "unixDgramSend", unix_dgram_send },
+    { "close", close_fd },
+  };
+  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+    napi_value fn;
+    if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &fn) != napi_ok ||
+        napi_set_named_property(env, exports, fns[i].name, fn) != napi_ok)
+      return NULL;
+  }
+  return exports;
+}

@@ -1,0 +1,180 @@
+/**
+ * Typed access to the N-API addon in native/ (why it exists: native/README.md): AF_PACKET
+ * frames (gratuitous ARP, unsolicited NA), IPv6 raw sockets with ancillary data (VRRP over
+ * IPv6) and AF_UNIX datagrams (sd_notify).
+ *
+ * The addon is loaded on first use, so commands that never touch these sockets (`-t`) run
+ * without it; a missing build is a `NATIVE_UNAVAILABLE` error saying how to build it. Failed
+ * system calls become `SyscallError` (`IO_SYSCALL`) carrying the errno name and the call.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { KtsError } from '../errors/index.js';
+
+/** (data, src, dst, hopLimit, ifindex): one IPv6 datagram payload and its addressing. */
+export type Raw6Handler = (data: Buffer, src: Buffer, dst: Buffer, hopLimit: number, ifindex: number) => void;
+
+/** The addon's exports (native/src/kts_native.c). */
+export interface NativeAddon {
+  packetOpen(): number;
+  packetSend(fd: number, ifindex: number, frame: Uint8Array): number;
+  raw6Open(protocol: number, onPacket: Raw6Handler): number;
+  raw6Join(fd: number, ifindex: number, group: Uint8Array): void;
+  raw6Leave(fd: number, ifindex: number, group: Uint8Array): void;
+  raw6Send(fd: number, ifindex: number, src: Uint8Array, dst: Uint8Array, data: Uint8Array): number;
+  raw6BindDevice(fd: number, ifname: string): void;
+  unixDgramSend(path: string, data: Uint8Array): number;
+  close(fd: number): void;
+}
+
+/** A failed system call: `errnoCode` is the errno name ('EPERM'), `syscall` the call ('sendto'). */
+export class SyscallError extends KtsError {
+  readonly errnoCode: string;
+  readonly syscall: string;
+  constructor(cause: NodeJS.ErrnoException) {
+    super('IO_SYSCALL', cause.message, { cause });
+    this.name = 'SyscallError';
+    this.errnoCode = cause.code ?? 'EUNKNOWN';
+    this.syscall = cause.syscall ?? 'unknown';
+  }
+}
+
+const ADDON_FILE = 'native/build/Release/kts_native.node';
+/** From src/io/ (vitest, tsx) or dist/src/io/ (compiled) up to the repository root. */
+const CANDIDATES = ['../../', '../../../'].map((up) => fileURLToPath(new URL(up + ADDON_FILE, import.meta.url)));
+
+let addon: NativeAddon | undefined;
+
+/** Loads the addon once; throws NATIVE_UNAVAILABLE when it is not built or cannot load. */
+export function loadNative(): NativeAddon {
+  if (addon) return addon;
+  const path = CANDIDATES.find((p) => existsSync(p));
+  if (path === undefined) {
+    throw new KtsError('NATIVE_UNAVAILABLE',
+      `native addon not built (${ADDON_FILE} missing): run 'npm install' in the keepalived-ts directory (node-gyp needs a C compiler, make and python3)`);
+  }
+  try {
+    addon = createRequire(import.meta.url)(path) as NativeAddon;
+  } catch (e) {
+    throw new KtsError('NATIVE_UNAVAILABLE', `native addon ${path} cannot be loaded: ${(e as Error).message}`, { cause: e });
+  }
+  return addon;
+}
+
+/** True when the addon is built and loads. */
+export function nativeAvailable(): boolean {
+  try {
+    loadNative();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs a native call, turning its errno errors into SyscallError (argument errors pass as they are). */
+function sys<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (e) {
+    if (e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string') throw new SyscallError(e);
+    throw e;
+  }
+}
+
+/** Sends one datagram to an AF_UNIX SOCK_DGRAM socket; '@name' is an abstract socket. */
+export function unixDgramSend(path: string, data: Uint8Array): number {
+  const n = loadNative();
+  return sys(() => n.unixDgramSend(path, data));
+}
+
+/** A send-only AF_PACKET socket for whole Ethernet frames (opened once, any interface). */
+export class PacketSocket {
+  private readonly n = loadNative();
+  private fd: number;
+
+  constructor() {
+    this.fd = sys(() => this.n.packetOpen());
+  }
+
+  /** Sends `frame` (destination MAC and ethertype taken from its header) on `ifindex`. */
+  send(ifindex: number, frame: Uint8Array): number {
+    if (this.fd < 0) throw new KtsError('INTERNAL', 'PacketSocket used after close');
+    return sys(() => this.n.packetSend(this.fd, ifindex, frame));
+  }
+
+  close(): void {
+    if (this.fd < 0) return;
+    const fd = this.fd;
+    this.fd = -1;
+    sys(() => this.n.close(fd));
+  }
+}
+
+/**
+ * An IPv6 raw socket for one IP protocol (112 for VRRP): multicast loop off, hop limits 255,
+ * traffic class 0xc0, only groups joined on it. Each received datagram calls `onPacket`
+ * with the payload (no IPv6 header), source, destination, hop limit and arrival interface.
+ * An exception from `onPacket` goes to `onError` (default: a process warning), never further.
+ */
+export class Raw6Socket {
+  private readonly n = loadNative();
+  private fd: number;
+
+  constructor(protocol: number, onPacket: Raw6Handler, onError: (err: unknown) => void = warn) {
+    const guarded: Raw6Handler = (data, src, dst, hopLimit, ifindex) => {
+      try {
+        onPacket(data, src, dst, hopLimit, ifindex);
+      } catch (e) {
+        try {
+          onError(e);
+        } catch {
+          // the error handler failed too: nothing sensible is left to do with it
+        }
+      }
+    };
+    this.fd = sys(() => this.n.raw6Open(protocol, guarded));
+  }
+
+  get closed(): boolean {
+    return this.fd < 0;
+  }
+
+  join(ifindex: number, group: Uint8Array): void {
+    sys(() => this.n.raw6Join(this.live(), ifindex, group));
+  }
+
+  leave(ifindex: number, group: Uint8Array): void {
+    sys(() => this.n.raw6Leave(this.live(), ifindex, group));
+  }
+
+  /** SO_BINDTODEVICE ('' unbinds). */
+  bindDevice(ifname: string): void {
+    sys(() => this.n.raw6BindDevice(this.live(), ifname));
+  }
+
+  /**
+   * Sends `data` to `dst` out of `ifindex` from `src` (16 zero bytes: the kernel chooses).
+   * Link-local and multicast destinations are scoped to `ifindex`.
+   */
+  send(ifindex: number, src: Uint8Array, dst: Uint8Array, data: Uint8Array): number {
+    return sys(() => this.n.raw6Send(this.live(), ifindex, src, dst, data));
+  }
+
+  /** Stops receiving and closes the socket; safe to call twice and from inside onPacket. */
+  close(): void {
+    if (this.fd < 0) return;
+    const fd = this.fd;
+    this.fd = -1;
+    sys(() => this.n.close(fd));
+  }
+
+  private live(): number {
+    if (this.fd < 0) throw new KtsError('INTERNAL', 'Raw6Socket used after close');
+    return this.fd;
+  }
+}
+
+function warn(err: unknown): void {
+  process.emitWarning(err instanceof Error ? err : new Error(`Raw6Socket onPacket: ${String(err)}`));
+}
