@@ -387,6 +387,9 @@ export class VrrpScriptTracker {
       this.log.error({ code: 'SCRIPT_REFUSED', kind: p.error.kind, script: s.script.argv[0] }, `disabling track script ${s.name}: ${p.error.message}`);
       return false;
     }
+    if (!(s.intervalMs > 0)) {
+      this.log.error({ script: s.name }, `(${s.name}): vrrp script interval must be greater than 0, setting to 1`);
+    }
     this.prepared = p.value;
     this.tick();
     return true;
@@ -408,10 +411,15 @@ export class VrrpScriptTracker {
     return this.current !== undefined;
   }
 
+  /** keepalived turns an interval of 0 into 1 s. */
+  private get intervalMs(): number {
+    return this.opts.script.intervalMs > 0 ? this.opts.script.intervalMs : 1000;
+  }
+
   private tick(): void {
     const prepared = this.prepared;
     if (!prepared) return;
-    this.timer = setTimeout(() => this.tick(), this.opts.script.intervalMs);
+    this.timer = setTimeout(() => this.tick(), this.intervalMs);
     if (this.current) {
       this.stats.skipped++;
       this.log.info({ script: this.name }, `Track script ${this.name} is already running, expect idle - skipping run`);
@@ -420,7 +428,7 @@ export class VrrpScriptTracker {
     const abort = new AbortController();
     const done = runScript(prepared, {
       log: this.log,
-      timeoutMs: this.opts.script.timeoutMs ?? this.opts.script.intervalMs,
+      timeoutMs: this.opts.script.timeoutMs ?? this.intervalMs,
       killAfterMs: this.opts.killAfterMs ?? 2000,
       signal: abort.signal,
     }).then((r) => this.finished(r, abort.signal.aborted));
