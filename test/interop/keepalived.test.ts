@@ -1,0 +1,115 @@
+// keepalived-ts and real keepalived 2.2.7 (Debian package) in one VRID, in network namespaces:
+// for VRRPv2 and v3, with and without PASS authentication, multicast and unicast, each side in
+// both roles: the higher priority becomes MASTER, takeovers go both ways, a priority-0 handover
+// (SIGTERM) works both ways, and once settled only one node holds the VIP.
+// Needs root and keepalived on PATH; uses dist/ (run after `npm run build`).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { directorConf, type DirectorConf } from '../../src/lab/configs.js';
+import { Director, type Implementation } from '../../src/lab/director.js';
+import { NetLab, sh } from '../../src/lab/netlab.js';
+import { sleep } from '../../src/lab/watch.js';
+
+const canRun = process.getuid?.() === 0 && sh('sh', ['-c', 'command -v keepalived']).rc === 0;
+
+interface Variant {
+  readonly name: string;
+  readonly conf: Partial<DirectorConf> & { version: 2 | 3; advertInt: number };
+  readonly unicast?: boolean;
+}
+
+const VARIANTS: Variant[] = [
+  { name: 'v2 multicast', conf: { version: 2, advertInt: 1 } },
+  { name: 'v2 multicast PASS', conf: { version: 2, advertInt: 1, authPass: 'secret42' } },
+  { name: 'v2 unicast PASS', conf: { version: 2, advertInt: 1, authPass: 'uni' }, unicast: true },
+  { name: 'v3 multicast 0.1 s', conf: { version: 3, advertInt: 0.1 } },
+  { name: 'v3 unicast 0.1 s', conf: { version: 3, advertInt: 0.1 }, unicast: true },
+];
+
+const ADDR = { a: '10.62.0.11', b: '10.62.0.12' };
+
+describe.skipIf(!canRun)('interop with keepalived 2.2.7 (netns)', () => {
+  let lab: NetLab;
+  let running: Director[] = [];
+
+  beforeAll(() => {
+    lab = new NetLab('ktsio');
+    lab.addHost({ name: 'a', addresses: [`${ADDR.a}/24`] });
+    lab.addHost({ name: 'b', addresses: [`${ADDR.b}/24`] });
+  });
+  afterEach(() => {
+    for (const d of running) d.cleanup();
+    running = [];
+  });
+  afterAll(async () => {
+    await lab?.destroy();
+  });
+
+  const hasVip = (host: string, vip: string): boolean => lab.addresses(host).some((x) => x.startsWith(`${vip}/`));
+
+  async function waitUntil(what: string, pred: () => boolean, timeoutMs: number, explain: () => string): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      if (pred()) return;
+      await sleep(50);
+    }
+    throw new Error(`timed out: ${what}\n${explain()}`);
+  }
+
+  let vidx = 0;
+  for (const v of VARIANTS) {
+    const vrid = 70 + vidx;
+    const vip = `10.62.0.${50 + vidx++}`;
+    const slow = v.conf.version === 2;
+    const settleMs = slow ? 15_000 : 8000;
+    const conf = (host: 'a' | 'b', priority: number): string => directorConf({
+      ...v.conf, vrid, priority, vips: [`${vip}/24`],
+      ...(v.unicast ? { unicastSrc: ADDR[host], unicastPeers: [ADDR[host === 'a' ? 'b' : 'a']] } : {}),
+    });
+    const start = (host: 'a' | 'b', impl: Implementation, priority: number): Director => {
+      const d = new Director(lab, host, impl, conf(host, priority));
+      running.push(d);
+      return d;
+    };
+    const settle = (master: Director, backup: Director): Promise<void> => waitUntil(
+      `${master.impl} on ${master.host} settled as master`,
+      () => master.lastState() === 'MASTER' && backup.lastState() === 'BACKUP' && hasVip(master.host, vip) && !hasVip(backup.host, vip),
+      settleMs,
+      () => [master, backup].map((d) => `${d.impl}@${d.host}: ${d.lastState()} ${lab.addresses(d.host).join(' ')}\n${d.watch.tail(10)}`).join('\n'),
+    );
+    /** once settled, nobody changes state for a while (no flapping, never two masters) */
+    const steady = async (master: Director, backup: Director): Promise<void> => {
+      const m1 = master.watch.mark();
+      const m2 = backup.watch.mark();
+      await sleep(slow ? 2500 : 800);
+      expect(master.watch.find(/Entering \w+ STATE/, m1)).toBeUndefined();
+      expect(backup.watch.find(/Entering \w+ STATE/, m2)).toBeUndefined();
+      expect(hasVip(master.host, vip) && !hasVip(backup.host, vip)).toBe(true);
+    };
+
+    for (const [hi, lo] of [['kts', 'keepalived'], ['keepalived', 'kts']] as const) {
+      it(`${v.name}: ${hi} (150) is master over ${lo} (100); SIGTERM hands over, restart takes back, SIGKILL fails over`, async () => {
+        let master = start('a', hi, 150);
+        const backup = start('b', lo, 100);
+        await settle(master, backup);
+        await steady(master, backup);
+        // priority-0 handover: the backup takes over after its skew time, not Master_Down
+        let mark = backup.watch.mark();
+        master.signal('SIGTERM');
+        expect(await master.exited(10_000)).toBe(0);
+        await backup.state('MASTER', slow ? 3000 : 1500, mark);
+        await waitUntil('VIP moved', () => hasVip('b', vip) && !hasVip('a', vip), 5000, () => backup.watch.tail(10));
+        // the higher priority comes back and preempts
+        mark = backup.watch.mark();
+        master = start('a', hi, 150);
+        await backup.state('BACKUP', settleMs, mark);
+        await settle(master, backup);
+        await steady(master, backup);
+        // unplanned: the master dies, the backup takes over after Master_Down_Interval
+        mark = backup.watch.mark();
+        master.signal('SIGKILL');
+        await backup.state('MASTER', slow ? 6000 : 2000, mark);
+        await waitUntil('VIP on the backup', () => hasVip('b', vip), 5000, () => backup.watch.tail(10));
+      });
+    }
+  }
+});
