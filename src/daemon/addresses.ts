@@ -12,6 +12,7 @@
 import type { Logger } from 'pino';
 import type { AddressEntry, RouteEntry, RuleEntry } from '../config/model.js';
 import type { AddrInfo } from '../io/rtnl.js';
+import { defaultRulePreferences } from '../netlink/rule.js';
 import { formatIp } from '../util/ip.js';
 import type { LinkTable } from './links.js';
 
@@ -20,8 +21,8 @@ export interface AddressPort {
   deleteAddress(e: AddressEntry, ifindex: number): Promise<void>;
   addRoute(r: RouteEntry, resolveIf: (name: string) => number | undefined): Promise<void>;
   deleteRoute(r: RouteEntry, resolveIf: (name: string) => number | undefined): Promise<void>;
-  addRule(r: RuleEntry): Promise<void>;
-  deleteRule(r: RuleEntry): Promise<void>;
+  addRule(r: RuleEntry, opts?: { preference?: number }): Promise<void>;
+  deleteRule(r: RuleEntry, opts?: { preference?: number }): Promise<void>;
 }
 
 /** What one owner (an instance, or "static") installs. */
@@ -50,12 +51,24 @@ export class AddressManager {
   private readonly held = new Map<string, Held>();
   failures = 0;
   restored = 0;
+  /** keepalived numbers rules written without a preference (16384 down, per family) */
+  private rulePrefs = new Map<RuleEntry, number>();
 
   constructor(
     private readonly port: AddressPort,
     private readonly links: LinkTable,
     private readonly log: Logger,
   ) {}
+
+  /** Every rule the configuration holds, in config order, for keepalived's automatic numbering. */
+  numberRules(rules: readonly RuleEntry[]): void {
+    this.rulePrefs = defaultRulePreferences(rules);
+  }
+
+  private ruleOpts(r: RuleEntry): { preference?: number } {
+    const p = this.rulePrefs.get(r);
+    return p === undefined ? {} : { preference: p };
+  }
 
   private devOf(set: AddressSet, e: { readonly dev?: string }): string | undefined {
     return e.dev ?? set.interface;
@@ -83,14 +96,14 @@ export class AddressManager {
     }
     const resolve = (n: string): number | undefined => this.links.index(n);
     for (const r of set.routes) this.enqueue(`add route ${r.words.join(' ')}`, () => this.port.addRoute(r, resolve));
-    for (const r of set.rules) this.enqueue(`add rule ${r.words.join(' ')}`, () => this.port.addRule(r));
+    for (const r of set.rules) this.enqueue(`add rule ${r.words.join(' ')}`, () => this.port.addRule(r, this.ruleOpts(r)));
     return this.queue;
   }
 
   /** Leaving MASTER: rules, routes, then addresses (reverse order). */
   remove(set: AddressSet): Promise<void> {
     const resolve = (n: string): number | undefined => this.links.index(n);
-    for (const r of set.rules) this.enqueue(`delete rule ${r.words.join(' ')}`, () => this.port.deleteRule(r));
+    for (const r of set.rules) this.enqueue(`delete rule ${r.words.join(' ')}`, () => this.port.deleteRule(r, this.ruleOpts(r)));
     for (const r of set.routes) this.enqueue(`delete route ${r.words.join(' ')}`, () => this.port.deleteRoute(r, resolve));
     for (const e of set.addresses) {
       const dev = this.devOf(set, e);

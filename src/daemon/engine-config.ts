@@ -36,6 +36,8 @@ export interface MappedConfig {
 export function mapConfig(
   cfg: KeepalivedConfig,
   interfaces: (name: string) => InterfaceAddresses | undefined,
+  /** vrrp_scripts that will not run: references to them are dropped, as keepalived does */
+  disabledScripts: ReadonlySet<string> = new Set(),
 ): MappedConfig {
   const g = cfg.globalDefs;
   const scriptWeight = new Map(cfg.vrrpScripts.map((s) => [s.name, { weight: s.weight, reverse: s.weightReverse }]));
@@ -55,6 +57,7 @@ export function mapConfig(
       return { name: r.name, weight, reverse: r.reverse || (r.weight === undefined && (d?.reverse ?? false)) };
     });
 
+  const runnable = (list: readonly ConfigTrackRef[]): ConfigTrackRef[] => list.filter((r) => !disabledScripts.has(r.name));
   const instances = new Map<string, MappedInstance>();
   const configs: InstanceConfig[] = [];
   for (const vi of cfg.vrrpInstances) {
@@ -122,7 +125,7 @@ export function mapConfig(
       v3ChecksumAsV2: vi.v3ChecksumAsV2 ?? g.v3ChecksumAsV2,
       notifyPriorityChanges: vi.notifyPriorityChanges ?? g.vrrpNotifyPriorityChanges,
       trackInterface,
-      trackScript: refs(vi.trackScript, scriptWeight, keepWeight),
+      trackScript: refs(runnable(vi.trackScript), scriptWeight, keepWeight),
       trackFile: refs(vi.trackFile, fileWeight, keepWeight),
       trackProcess: refs(vi.trackProcess, procWeight, keepWeight),
     };
@@ -136,7 +139,7 @@ export function mapConfig(
       name: sg.name,
       group: sg.group.map((m) => m.name),
       trackInterface: refs(sg.trackInterface, undefined, sg.syncGroupTrackingWeight),
-      trackScript: refs(sg.trackScript, scriptWeight, sg.syncGroupTrackingWeight),
+      trackScript: refs(runnable(sg.trackScript), scriptWeight, sg.syncGroupTrackingWeight),
       trackFile: refs(sg.trackFile, fileWeight, sg.syncGroupTrackingWeight),
       trackProcess: refs(sg.trackProcess, procWeight, sg.syncGroupTrackingWeight),
       syncGroupTrackingWeight: sg.syncGroupTrackingWeight,

@@ -6,8 +6,10 @@
  */
 import type { Logger } from 'pino';
 import type { KeepalivedConfig } from '../config/model.js';
-import { VrrpScriptTracker } from '../io/script-runner.js';
-import { ScriptUsers } from '../io/users.js';
+import { prepareScript, VrrpScriptTracker } from '../io/script-runner.js';
+import { TrackFileWatcher } from '../io/track-file.js';
+import { ProcessTracker } from '../io/track-process.js';
+import type { ScriptUsers } from '../io/users.js';
 import type { Input } from '../vrrp/types.js';
 import type { MappedConfig } from './engine-config.js';
 
@@ -20,6 +22,7 @@ export interface Trackers {
 export interface TrackerHooks {
   readonly input: (input: Input) => void;
   readonly log: Logger;
+  readonly users: ScriptUsers;
 }
 
 export function referenced(mapped: MappedConfig, kind: 'trackScript' | 'trackFile' | 'trackProcess'): Set<string> {
@@ -29,12 +32,31 @@ export function referenced(mapped: MappedConfig, kind: 'trackScript' | 'trackFil
   return out;
 }
 
+/**
+ * vrrp_scripts that cannot run (missing, not executable, unknown user, or unsafe under
+ * enable_script_security): keepalived disables them and stops tracking them, so the
+ * instances run as if they were not configured. Each refusal is logged with its reason.
+ */
+export function disabledScripts(cfg: KeepalivedConfig, users: ScriptUsers, log: Logger): Set<string> {
+  const out = new Set<string>();
+  for (const s of cfg.vrrpScripts) {
+    if (!s.script) {
+      out.add(s.name);
+      log.error({ code: 'SCRIPT_REFUSED', script: s.name }, `No script set for vrrp_script ${s.name}, disabling it`);
+      continue;
+    }
+    const spec = { argv: s.script.argv, ...(s.user ? { user: s.user.user, ...(s.user.group !== undefined ? { group: s.user.group } : {}) } : {}) };
+    const p = prepareScript(spec, { users });
+    if (!p.ok) {
+      out.add(s.name);
+      log.error({ code: 'SCRIPT_REFUSED', script: s.name, kind: p.error.kind }, `Disabling track script ${s.name}: ${p.error.message}`);
+    }
+  }
+  return out;
+}
+
 export function startTrackers(cfg: KeepalivedConfig, mapped: MappedConfig, hooks: TrackerHooks): Trackers {
-  const { input, log } = hooks;
-  const users = ScriptUsers.host({
-    enableScriptSecurity: cfg.globalDefs.enableScriptSecurity,
-    ...(cfg.globalDefs.scriptUser ? { scriptUser: cfg.globalDefs.scriptUser } : {}),
-  });
+  const { input, log, users } = hooks;
   const scripts: VrrpScriptTracker[] = [];
   const usedScripts = referenced(mapped, 'trackScript');
   for (const s of cfg.vrrpScripts) {
@@ -49,9 +71,35 @@ export function startTrackers(cfg: KeepalivedConfig, mapped: MappedConfig, hooks
     t.start();
     scripts.push(t);
   }
+  const usedFiles = referenced(mapped, 'trackFile');
+  const files: TrackFileWatcher[] = [];
+  const ready: Promise<unknown>[] = [];
+  for (const f of cfg.trackFiles) {
+    if (!usedFiles.has(f.name)) continue;
+    const w = new TrackFileWatcher({
+      trackFile: f,
+      log: log.child({ trackFile: f.name }),
+      onValue: (name, value) => input({ type: 'fileValue', name, value }),
+    });
+    files.push(w);
+    ready.push(w.start());
+  }
+  const usedProcs = referenced(mapped, 'trackProcess');
+  const procs = cfg.trackProcesses.filter((p) => usedProcs.has(p.name));
+  let procTracker: ProcessTracker | undefined;
+  if (procs.length > 0) {
+    procTracker = new ProcessTracker({
+      processes: procs,
+      log: log.child({ trackProcess: true }),
+      onChange: (name, up) => input({ type: 'process', name, up }),
+    });
+    ready.push(procTracker.start());
+  }
   return {
-    ready: Promise.resolve(),
+    ready: Promise.all(ready).then(() => undefined),
     stop: async () => {
+      for (const w of files) w.stop();
+      procTracker?.stop();
       await Promise.all(scripts.map((t) => t.stop()));
     },
   };

@@ -14,6 +14,7 @@ import { KtsError } from '../errors/index.js';
 import { TimerClock } from '../io/clock.js';
 import { PacketSocket, Raw6Socket } from '../io/native.js';
 import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
+import { ScriptUsers } from '../io/users.js';
 import { Vrrp4Socket, IPPROTO_VRRP } from '../io/vrrp-socket4.js';
 import { VrrpEngine } from '../vrrp/engine.js';
 import { AddressManager, type AddressSet } from './addresses.js';
@@ -22,7 +23,7 @@ import { mapConfig, type MappedConfig } from './engine-config.js';
 import { GarpSender } from './garp.js';
 import { LinkTable } from './links.js';
 import { removePidfile, writePidfile } from './pidfile.js';
-import { startTrackers, type Trackers } from './trackers.js';
+import { disabledScripts, startTrackers, type Trackers } from './trackers.js';
 import { VrrpDriver } from './driver.js';
 import { createNotifier, type DaemonNotifier } from './notifier.js';
 
@@ -87,11 +88,16 @@ export class VrrpDaemon {
     writePidfile(this.opts.pidFile);
     this.rtnl = await Rtnl.open({ watch: (ev) => this.onRtnl(ev) });
     this.links = new LinkTable(await this.rtnl.links(), await this.rtnl.addresses());
+    const users = ScriptUsers.host({
+      enableScriptSecurity: cfg.globalDefs.enableScriptSecurity,
+      ...(cfg.globalDefs.scriptUser ? { scriptUser: cfg.globalDefs.scriptUser } : {}),
+    });
+    const disabled = disabledScripts(cfg, users, log.child({ mod: 'track' }));
     this.mapped = mapConfig(cfg, (name) => {
       const inet = this.links.primary(name, 'inet');
       const inet6 = this.links.primary(name, 'inet6');
       return { ...(inet ? { inet } : {}), ...(inet6 ? { inet6 } : {}) };
-    });
+    }, disabled);
     for (const [name, m] of this.mapped.instances) {
       if (this.links.index(m.config.interface) === undefined) {
         throw new KtsError('DAEMON_INTERFACE', `(${name}) interface ${m.config.interface} does not exist`);
@@ -99,9 +105,10 @@ export class VrrpDaemon {
     }
     this.engine = new VrrpEngine(this.mapped.engine);
     this.addresses = new AddressManager(this.rtnl, this.links, log.child({ mod: 'addr' }));
+    this.addresses.numberRules([...cfg.staticRules, ...cfg.vrrpInstances.flatMap((i) => i.virtualRules)]);
     this.packet = new PacketSocket();
     const garp = new GarpSender(this.packet, this.links, forwarding6, log.child({ mod: 'garp' }));
-    this.notifier = createNotifier(cfg, log.child({ mod: 'notify' }));
+    this.notifier = await createNotifier(cfg, users, log.child({ mod: 'notify' }));
     this.runner = new EffectRunner(this.mapped.instances, this.advertPort(), this.addresses, garp, this.notifier,
       log.child({ mod: 'vrrp' }), () => this.clock.now());
     this.driver = new VrrpDriver(this.engine, this.clock, this.runner.perform, (e, effect) => {
@@ -117,7 +124,7 @@ export class VrrpDaemon {
     }
 
     this.reportInterfaces();
-    this.trackers = startTrackers(cfg, this.mapped, { input: (i) => this.driver.input(i), log: log.child({ mod: 'track' }) });
+    this.trackers = startTrackers(cfg, this.mapped, { input: (i) => this.driver.input(i), log: log.child({ mod: 'track' }), users });
     await this.trackers.ready;
     log.info({ instances: this.mapped.instances.size, pid: process.pid }, 'Starting VRRP child process');
     this.driver.input({ type: 'start' });
@@ -215,7 +222,7 @@ export class VrrpDaemon {
   private async doStop(): Promise<void> {
     const log = this.opts.log;
     log.info('Stopping');
-    this.trackers?.stop();
+    const trackersStopped = this.trackers?.stop();
     if (this.driver) this.driver.input({ type: 'shutdown' });
     this.clock.arm(undefined, () => undefined);
     await Promise.all([...this.sockets4.values()].map((s) => s.drain()));
@@ -224,6 +231,7 @@ export class VrrpDaemon {
       await this.addresses.idle();
     }
     await this.notifier?.flush();
+    await trackersStopped;
     for (const s of this.sockets4.values()) s.close();
     this.raw6?.close();
     this.packet?.close();

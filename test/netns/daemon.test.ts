@@ -1,0 +1,163 @@
+// The keepalived-ts daemon's own duties on a real kernel, one director at a time in a network
+// namespace: notify scripts and notify_fifo lines, a VIP deleted behind its back, virtual
+// routes / rules and static addresses, the pidfile, and refusing unsafe scripts.
+// Needs root; uses dist/ (run after `npm run build`).
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { directorConf } from '../../src/lab/configs.js';
+import { Director } from '../../src/lab/director.js';
+import { NetLab } from '../../src/lab/netlab.js';
+import { LineWatch, sleep } from '../../src/lab/watch.js';
+
+const isRoot = process.getuid?.() === 0;
+
+describe.skipIf(!isRoot)('keepalived-ts daemon duties (netns)', () => {
+  let lab: NetLab;
+  let tmp: string;
+  let running: Director[] = [];
+
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'kts-daemon-'));
+    chmodSync(tmp, 0o755);
+    lab = new NetLab('ktsdm');
+    lab.addHost({ name: 'd1', addresses: ['10.63.0.11/24'] });
+  });
+  afterEach(() => {
+    for (const d of running) d.cleanup();
+    running = [];
+  });
+  afterAll(async () => {
+    await lab?.destroy();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const start = (conf: string, args: string[] = []): Director => {
+    const d = new Director(lab, 'd1', 'kts', conf, args);
+    running.push(d);
+    return d;
+  };
+  const hasVip = (vip: string, dev = 'eth0'): boolean => lab.addresses('d1', dev).some((a) => a.startsWith(`${vip}/`));
+  async function waitUntil(what: string, pred: () => boolean, timeoutMs: number): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      if (pred()) return;
+      await sleep(50);
+    }
+    throw new Error(`timed out: ${what}`);
+  }
+
+  it('runs notify scripts with keepalived arguments and writes notify_fifo lines in order', async () => {
+    const log = join(tmp, 'notify.log');
+    const script = join(tmp, 'notify.sh');
+    writeFileSync(script, `#!/bin/sh\necho "$@" >> ${log}\n`);
+    chmodSync(script, 0o755);
+    const master = join(tmp, 'master.sh');
+    writeFileSync(master, `#!/bin/sh\necho master-script >> ${log}\n`);
+    chmodSync(master, 0o755);
+    const fifo = join(tmp, 'notify.fifo');
+    const conf = directorConf({
+      vrid: 81, version: 3, advertInt: 0.1, priority: 150, vips: ['10.63.0.50/24'],
+      notify: script, notifyFifo: fifo, extra: [`notify_master "${master}"`],
+    });
+    const d = start(conf);
+    await waitUntil('fifo created', () => existsSync(fifo), 5000);
+    const reader = new LineWatch(spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    try {
+      await d.state('MASTER', 10_000);
+      await reader.waitFor(/^INSTANCE "VI_1" MASTER 150$/, 5000);
+      d.signal('SIGTERM');
+      expect(await d.exited(10_000)).toBe(0);
+      await reader.waitFor(/^INSTANCE "VI_1" STOP 150$/, 5000);
+      const lines = reader.lines.map((l) => l.text);
+      expect(lines.slice(0, 2)).toEqual(['INSTANCE "VI_1" BACKUP 150', 'INSTANCE "VI_1" MASTER 150']);
+      await waitUntil('scripts ran', () => existsSync(log) && readFileSync(log, 'utf8').includes('MASTER'), 5000);
+      const got = readFileSync(log, 'utf8').trim().split('\n');
+      expect(got).toContain('INSTANCE VI_1 BACKUP 150');
+      expect(got).toContain('INSTANCE VI_1 MASTER 150');
+      expect(got).toContain('master-script');
+    } finally {
+      reader.child.kill('SIGKILL');
+    }
+    // the FIFO keepalived-ts created is removed at exit
+    expect(existsSync(fifo)).toBe(false);
+  });
+
+  it('restores a VIP deleted by someone else while MASTER', async () => {
+    const d = start(directorConf({ vrid: 82, version: 3, advertInt: 0.1, priority: 150, vips: ['10.63.0.51/24'] }));
+    await d.state('MASTER', 10_000);
+    await waitUntil('VIP', () => hasVip('10.63.0.51'), 3000);
+    const mark = d.watch.mark();
+    lab.exec('d1', 'ip', ['addr', 'del', '10.63.0.51/24', 'dev', 'eth0']);
+    await d.watch.waitFor(/VIP deleted by someone else while MASTER: restoring it/, 5000, mark);
+    await waitUntil('VIP restored', () => hasVip('10.63.0.51'), 3000);
+    // an address it does not own is never touched
+    lab.exec('d1', 'ip', ['addr', 'add', '10.63.0.99/24', 'dev', 'eth0']);
+    d.signal('SIGTERM');
+    expect(await d.exited(10_000)).toBe(0);
+    expect(hasVip('10.63.0.51')).toBe(false);
+    expect(hasVip('10.63.0.99')).toBe(true);
+    lab.exec('d1', 'ip', ['addr', 'del', '10.63.0.99/24', 'dev', 'eth0']);
+  });
+
+  it('installs virtual routes and rules and static addresses, and removes them at stop', async () => {
+    const conf = directorConf({
+      vrid: 83, version: 3, advertInt: 0.1, priority: 150, vips: ['10.63.0.52/24', '10.63.5.1/32 dev eth0 label eth0:vip'],
+      extra: [
+        'virtual_routes {', '  10.77.0.0/16 via 10.63.0.1 dev eth0 table 100', '}',
+        'virtual_rules {', '  from 10.63.0.52/32 table 100', '}',
+        'virtual_ipaddress_excluded {', '  10.63.6.1/32', '}',
+      ],
+    }) + 'static_ipaddress {\n  10.63.9.9/32 dev eth0\n}\n';
+    const d = start(conf);
+    await d.state('MASTER', 10_000);
+    await waitUntil('VIPs', () => hasVip('10.63.0.52') && hasVip('10.63.5.1') && hasVip('10.63.6.1') && hasVip('10.63.9.9'), 5000);
+    await waitUntil('route', () => lab.exec('d1', 'ip', ['route', 'show', 'table', '100']).stdout.includes('10.77.0.0/16 via 10.63.0.1'), 3000);
+    const rules = lab.exec('d1', 'ip', ['rule']).stdout;
+    expect(rules).toMatch(/from 10\.63\.0\.52 lookup 100/);
+    expect(lab.exec('d1', 'ip', ['-j', 'addr', 'show', 'dev', 'eth0']).stdout).toContain('"label":"eth0:vip"');
+    d.signal('SIGTERM');
+    expect(await d.exited(10_000)).toBe(0);
+    expect(hasVip('10.63.0.52') || hasVip('10.63.5.1') || hasVip('10.63.6.1') || hasVip('10.63.9.9')).toBe(false);
+    expect(lab.exec('d1', 'ip', ['route', 'show', 'table', '100']).stdout.trim()).toBe('');
+    expect(lab.exec('d1', 'ip', ['rule']).stdout).not.toMatch(/10\.63\.0\.52/);
+  });
+
+  it('writes its pidfile, refuses a second start on the same pidfile, removes it at exit', async () => {
+    const pid = join(tmp, 'kts.pid');
+    const conf = directorConf({ vrid: 84, version: 3, advertInt: 0.1, priority: 100, vips: ['10.63.0.53/24'] });
+    const d = start(conf, ['-p', pid]);
+    await d.state('BACKUP', 10_000);
+    expect(readFileSync(pid, 'utf8').trim()).toBe(String(d.pid));
+    const second = start(conf, ['-p', pid]);
+    expect(await second.exited(10_000)).toBe(1);
+    expect(second.watch.find(/already running as pid/)).toBeDefined();
+    d.signal('SIGINT');
+    expect(await d.exited(10_000)).toBe(0);
+    expect(existsSync(pid)).toBe(false);
+  });
+
+  it('disables an unsafe script under enable_script_security with a clear error, never runs it, runs the rest', async () => {
+    const unsafeDir = join(tmp, 'unsafe');
+    rmSync(unsafeDir, { recursive: true, force: true });
+    mkdirSync(unsafeDir);
+    chmodSync(unsafeDir, 0o777);
+    const marker = join(tmp, 'unsafe-ran');
+    const script = join(unsafeDir, 'chk.sh');
+    writeFileSync(script, `#!/bin/sh\ntouch ${marker}\nexit 1\n`);
+    chmodSync(script, 0o755);
+    const d = start(directorConf({
+      vrid: 85, version: 3, advertInt: 0.1, priority: 150, vips: ['10.63.0.54/24'],
+      trackScripts: [{ name: 'chk', script, interval: 1 }],
+    }));
+    // keepalived 2.2.7 does the same: "Disabling track script chk due to insecure", then runs
+    await d.watch.waitFor(/Disabling track script chk: .*unsafe/i, 10_000);
+    expect(d.watch.find(/CONFIG_SECURITY/)).toBeDefined();
+    await d.state('MASTER', 10_000);
+    await sleep(1500);
+    expect(existsSync(marker)).toBe(false);
+    expect(d.lastState()).toBe('MASTER');
+  });
+});
