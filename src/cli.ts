@@ -27,6 +27,7 @@ interface Args {
 function usage(): string {
   return [
     'Usage: keepalived-ts [OPTION...]',
+    '       keepalived-ts lab [--advert-int S] [--vrrp-version 2|3] [--keepalived]   (built-in failover lab, root)',
     '  -f, --use-file=FILE      configuration file (default /etc/keepalived/keepalived.conf)',
     '  -t, --config-test        check the configuration and exit (keepalived exit codes)',
     '  -i, --config-id ID       id for @ID conditional lines (default: short host name)',
@@ -95,7 +96,41 @@ function parseArgs(argv: string[]): Args | number {
   return a;
 }
 
+/** `keepalived-ts lab [--advert-int S] [--vrrp-version 2|3] [--peer keepalived]` */
+async function lab(argv: string[]): Promise<number> {
+  let advertInt = 1;
+  let version: 2 | 3 = 3;
+  let impl: 'kts' | 'keepalived' = 'kts';
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--advert-int') advertInt = Number(argv[++i]);
+    else if (a === '--vrrp-version') version = argv[++i] === '2' ? 2 : 3;
+    else if (a === '--keepalived') impl = 'keepalived';
+    else {
+      process.stderr.write(`keepalived-ts lab: unknown option ${a}\nUsage: keepalived-ts lab [--advert-int SECONDS] [--vrrp-version 2|3] [--keepalived]\n`);
+      return 1;
+    }
+  }
+  if (!(advertInt > 0) || (version === 2 && !Number.isInteger(advertInt))) {
+    process.stderr.write('keepalived-ts lab: --advert-int must be a positive number (whole seconds for VRRPv2)\n');
+    return 1;
+  }
+  if (process.getuid?.() !== 0) {
+    process.stderr.write('keepalived-ts lab: needs root (it creates network namespaces)\n');
+    return 1;
+  }
+  const { runLab } = await import('./lab/lab.js');
+  try {
+    await runLab({ advertInt, version, impl });
+    return 0;
+  } catch (e) {
+    process.stderr.write(`keepalived-ts lab: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'lab') return lab(argv.slice(1));
   let args: Args | number;
   try {
     args = parseArgs(argv);

@@ -25,7 +25,9 @@ import { LinkTable } from './links.js';
 import { removePidfile, writePidfile } from './pidfile.js';
 import { disabledScripts, startTrackers, type Trackers } from './trackers.js';
 import { VrrpDriver } from './driver.js';
+import { collectStartupGarbage } from './heap.js';
 import { createNotifier, type DaemonNotifier } from './notifier.js';
+import { Vmacs } from './vmac.js';
 
 export interface DaemonOptions {
   readonly file: string;
@@ -71,6 +73,8 @@ export class VrrpDaemon {
   private addresses!: AddressManager;
   private notifier!: DaemonNotifier;
   private trackers: Trackers | undefined;
+  /** use_vmac: created before the sockets, deleted after the last advert */
+  private vmacs: Vmacs | undefined;
   private readonly clock = new TimerClock();
   private readonly sockets4 = new Map<string, Vrrp4Socket>();
   private raw6: Raw6Socket | undefined;
@@ -88,6 +92,7 @@ export class VrrpDaemon {
     writePidfile(this.opts.pidFile);
     this.rtnl = await Rtnl.open({ watch: (ev) => this.onRtnl(ev) });
     this.links = new LinkTable(await this.rtnl.links(), await this.rtnl.addresses());
+    this.vmacs = await Vmacs.prepare(cfg, this.rtnl, this.links, log.child({ mod: 'vmac' }));
     const users = ScriptUsers.host({
       enableScriptSecurity: cfg.globalDefs.enableScriptSecurity,
       ...(cfg.globalDefs.scriptUser ? { scriptUser: cfg.globalDefs.scriptUser } : {}),
@@ -97,7 +102,7 @@ export class VrrpDaemon {
       const inet = this.links.primary(name, 'inet');
       const inet6 = this.links.primary(name, 'inet6');
       return { ...(inet ? { inet } : {}), ...(inet6 ? { inet6 } : {}) };
-    }, disabled);
+    }, disabled, (name) => this.vmacs?.vmacOf(name));
     for (const [name, m] of this.mapped.instances) {
       if (this.links.index(m.config.interface) === undefined) {
         throw new KtsError('DAEMON_INTERFACE', `(${name}) interface ${m.config.interface} does not exist`);
@@ -126,6 +131,7 @@ export class VrrpDaemon {
     this.reportInterfaces();
     this.trackers = startTrackers(cfg, this.mapped, { input: (i) => this.driver.input(i), log: log.child({ mod: 'track' }), users });
     await this.trackers.ready;
+    collectStartupGarbage();
     log.info({ instances: this.mapped.instances.size, pid: process.pid }, 'Starting VRRP child process');
     this.driver.input({ type: 'start' });
   }
@@ -187,7 +193,7 @@ export class VrrpDaemon {
     for (const m of this.mapped.instances.values()) {
       for (const t of m.config.trackInterface ?? []) if (!out.has(t.name)) out.set(t.name, []);
       // the own interface also needs an address to send from, unless one is configured
-      const own = m.config.interface;
+      const own = m.baseInterface;
       const explicit = m.model.mcastSrcIp ?? m.model.unicastSrcIp;
       if (!explicit && out.has(own)) out.get(own)!.push(m.config.family);
     }
@@ -210,7 +216,8 @@ export class VrrpDaemon {
     if (!this.links) return;
     this.links.apply(ev);
     if (ev.type === 'addr' && ev.deleted) this.addresses?.addressDeleted(ev.addr);
-    if (this.driver) this.reportInterfaces();
+    // once stopping, links going (our VMACs deleted) must not move instances out of STOP
+    if (this.driver && !this.stopping) this.reportInterfaces();
   }
 
   /** SIGTERM / SIGINT: stop as keepalived does, then release everything. Idempotent. */
@@ -235,6 +242,7 @@ export class VrrpDaemon {
     for (const s of this.sockets4.values()) s.close();
     this.raw6?.close();
     this.packet?.close();
+    await this.vmacs?.release();
     this.rtnl?.close();
     removePidfile(this.opts.pidFile);
     log.info('Stopped');

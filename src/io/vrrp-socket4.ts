@@ -13,7 +13,13 @@ import { formatIp } from '../util/ip.js';
 
 const require = createRequire(import.meta.url);
 
+/** raw-socket's native wrapper: `send` is a synchronous sendto(2) that throws on failure. */
+interface RawSocketWrap {
+  send(buf: Buffer, offset: number, length: number, address: string, done: (bytes: number) => void): void;
+}
+
 interface RawSocket {
+  readonly wrap: RawSocketWrap;
   on(ev: 'message', fn: (buf: Buffer, source: string) => void): void;
   on(ev: 'error', fn: (err: Error) => void): void;
   setOption(level: number, option: number, value: number | Buffer, length?: number): void;
@@ -115,6 +121,21 @@ export class Vrrp4Socket {
     if (this.closed) return;
     const to = formatIp(dst);
     const buf = Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength);
+    if (this.pending === 0) {
+      // Send now, not on the next writability event: an advert must leave before the GARPs
+      // that follow it, and its timing is the point. raw-socket's queue is the fallback
+      // when the socket buffer is full (EAGAIN) or a send is already queued.
+      try {
+        this.sock.wrap.send(buf, 0, buf.length, to, () => undefined);
+        return;
+      } catch (e) {
+        if (!/again|EAGAIN|EWOULDBLOCK/i.test((e as Error).message)) {
+          this.sendErrors++;
+          this.opts.onSendError?.(errno(e), to);
+          return;
+        }
+      }
+    }
     this.pending++;
     this.sock.send(buf, 0, buf.length, to, (err) => {
       if (--this.pending === 0) this.drained?.();

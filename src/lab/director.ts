@@ -30,12 +30,14 @@ export class Director {
     readonly impl: Implementation,
     readonly conf: string,
     extraArgs: readonly string[] = [],
+    /** node flags for keepalived-ts (benchmarks) */
+    nodeFlags: readonly string[] = [],
   ) {
     this.dir = mkdtempSync(join(tmpdir(), `${lab.prefix}-${host}-`));
     const file = join(this.dir, 'keepalived.conf');
     writeFileSync(file, conf);
     const child = impl === 'kts'
-      ? lab.spawn(host, process.execPath, [ktsCli(), '-n', '-l', '-P', '-f', file, '-p', join(this.dir, 'kts.pid'), ...extraArgs])
+      ? lab.spawn(host, process.execPath, [...nodeFlags, ktsCli(), '-n', '-l', '-P', '-f', file, '-p', join(this.dir, 'kts.pid'), ...extraArgs])
       : lab.spawn(host, 'keepalived', ['-n', '-l', '-D', '-P', '-f', file,
         '-p', join(this.dir, 'k.pid'), '-r', join(this.dir, 'v.pid'), '-c', join(this.dir, 'c.pid'), ...extraArgs]);
     this.watch = new LineWatch(child);

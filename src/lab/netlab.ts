@@ -101,6 +101,14 @@ export class NetLab {
     return child;
   }
 
+  /** Start a long-running command in the switch namespace (e.g. tcpdump on br0). */
+  spawnSwitch(cmd: string, args: readonly string[]): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', this.sw, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.children.add(child);
+    child.on('exit', () => this.children.delete(child));
+    return child;
+  }
+
   /** Take a host's carrier away (or give it back) by setting its bridge port down / up. */
   setCarrier(host: string, up: boolean): void {
     must('ip', ['-n', this.sw, 'link', 'set', this.host(host).port, up ? 'up' : 'down']);
