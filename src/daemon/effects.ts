@@ -48,7 +48,8 @@ export class EffectRunner {
       this.counters.set(name, { advertsSent: 0, sendErrors: 0, drops: {}, lastDropLogAt: -Infinity });
       this.sets.set(name, {
         owner: name,
-        interface: m.config.interface,
+        // the configured interface (not the VMAC): other-family VIPs and the unicast source GARP
+        interface: m.baseInterface,
         addresses: m.addresses,
         routes: m.model.virtualRoutes,
         rules: m.model.virtualRules,

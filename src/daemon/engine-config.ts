@@ -23,6 +23,8 @@ export interface InterfaceAddresses {
 
 export interface MappedInstance {
   readonly config: InstanceConfig;
+  /** The configured interface (`config.interface` is the VMAC with use_vmac, src/daemon/vmac.ts). */
+  readonly baseInterface: string;
   readonly model: VrrpInstance;
   /** VIPs of the instance's family carried in adverts, then eVIPs and VIPs of the other family */
   readonly addresses: readonly AddressEntry[];
@@ -38,6 +40,8 @@ export function mapConfig(
   interfaces: (name: string) => InterfaceAddresses | undefined,
   /** vrrp_scripts that will not run: references to them are dropped, as keepalived does */
   disabledScripts: ReadonlySet<string> = new Set(),
+  /** use_vmac: the instance's VMAC (src/daemon/vmac.ts) */
+  vmacOf: (instance: string) => { readonly name: string; readonly xmitBase: boolean } | undefined = () => undefined,
 ): MappedConfig {
   const g = cfg.globalDefs;
   const scriptWeight = new Map(cfg.vrrpScripts.map((s) => [s.name, { weight: s.weight, reverse: s.weightReverse }]));
@@ -84,14 +88,22 @@ export function mapConfig(
     if (!vi.dontTrackPrimary && !trackInterface.some((t) => t.name === ifname)) {
       trackInterface.push({ name: ifname, weight: 0 });
     }
-    const vipsOwn = vi.virtualIpaddress.filter((a) => a.address.family === family);
+    // use_vmac: the VMAC is tracked too; same-family (e)VIPs without dev, or on the configured
+    // interface, go on the VMAC; adverts use it unless vmac_xmit_base (keepalived vrrp_complete_instance)
+    const vmac = vmacOf(vi.name);
+    if (vmac && !vi.dontTrackPrimary && !trackInterface.some((t) => t.name === vmac.name)) {
+      trackInterface.push({ name: vmac.name, weight: 0 });
+    }
+    const onVmac = (a: AddressEntry): AddressEntry =>
+      vmac && a.address.family === family && (a.dev === undefined || a.dev === ifname) ? { ...a, dev: vmac.name } : a;
+    const vipsOwn = vi.virtualIpaddress.filter((a) => a.address.family === family).map(onVmac);
     const others = [
       ...vi.virtualIpaddress.filter((a) => a.address.family !== family),
-      ...vi.virtualIpaddressExcluded,
+      ...vi.virtualIpaddressExcluded.map(onVmac),
     ];
     const ic: InstanceConfig = {
       name: vi.name,
-      interface: ifname,
+      interface: vmac && !vmac.xmitBase ? vmac.name : ifname,
       family,
       version: vi.version,
       virtualRouterId: vi.virtualRouterId,
@@ -130,7 +142,7 @@ export function mapConfig(
       trackProcess: refs(vi.trackProcess, procWeight, keepWeight),
     };
     configs.push(ic);
-    instances.set(vi.name, { config: ic, model: vi, addresses: [...vipsOwn, ...others] });
+    instances.set(vi.name, { config: ic, baseInterface: ifname, model: vi, addresses: [...vipsOwn, ...others] });
   }
 
   const engine: EngineConfig = {
