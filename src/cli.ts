@@ -1,5 +1,10 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-memory-reducer --max-semi-space-size=1 --v8-pool-size=1
 /**
+ * The V8 flags on the first line are part of how the daemon runs (the lab and the systemd
+ * unit read them from here): no memory reducer (it ran two full GCs in the middle of the
+ * advert schedule some 8 s after start), a 1 MB young generation and one V8 worker thread
+ * (idle RSS). See bench/RESULTS.md, failover.
+ *
  * keepalived-ts command line. keepalived's flags where they exist (-f, -t, -i, -n, -l, -D, ...).
  * This file only parses argv and hands over to the command's module.
  */

@@ -11,6 +11,7 @@ export interface Clock {
 
 export class TimerClock implements Clock {
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   constructor(private readonly nowFn: () => number = () => performance.now()) {}
 
   now(): number {
@@ -19,24 +20,31 @@ export class TimerClock implements Clock {
 
   arm(at: number | undefined, fire: () => void): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = undefined;
+    this.immediate = undefined;
     if (at === undefined) return;
     const check = (): void => {
       const left = at - this.nowFn();
-      // setTimeout has millisecond granularity and may fire a fraction early: wait again
-      // for what is left rather than handing the engine a tick before its deadline.
-      if (left > 0.05) this.timer = setTimeout(check, left < 1 ? 0 : Math.floor(left));
+      // setTimeout has millisecond granularity and may fire a fraction early: wait again for
+      // what is left rather than handing the engine a tick before its deadline; the last
+      // fraction of a millisecond is waited out on the check phase (setImmediate), which
+      // costs well under a millisecond of CPU per deadline.
+      if (left > 1) this.timer = setTimeout(check, Math.floor(left));
+      else if (left > 0.02) this.immediate = setImmediate(check);
       else {
         this.timer = undefined;
+        this.immediate = undefined;
         fire();
       }
     };
-    const delay = at - this.nowFn();
-    this.timer = setTimeout(check, delay <= 0 ? 0 : Math.floor(delay));
+    check();
   }
 
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = undefined;
+    this.immediate = undefined;
   }
 }

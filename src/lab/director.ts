@@ -3,7 +3,7 @@
  * started in the foreground on a config file written to a private temp directory, with its
  * log lines watched. Both print "(VI_1) Entering MASTER STATE", which is what tests wait for.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,17 @@ export function ktsCli(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const root = here.includes('/dist/') ? join(here, '..', '..', '..') : join(here, '..', '..');
   return join(root, 'dist', 'src', 'cli.js');
+}
+
+/** The node flags of the cli's `#!/usr/bin/env -S node ...` line: run the daemon as installed. */
+export function ktsNodeFlags(): string[] {
+  try {
+    const first = readFileSync(ktsCli(), 'utf8').split('\n', 1)[0] ?? '';
+    const m = /^#!\/usr\/bin\/env -S node(.*)$/.exec(first);
+    return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
+  } catch {
+    return [];
+  }
 }
 
 export class Director {
@@ -37,7 +48,7 @@ export class Director {
     const file = join(this.dir, 'keepalived.conf');
     writeFileSync(file, conf);
     const child = impl === 'kts'
-      ? lab.spawn(host, process.execPath, [...nodeFlags, ktsCli(), '-n', '-l', '-P', '-f', file, '-p', join(this.dir, 'kts.pid'), ...extraArgs])
+      ? lab.spawn(host, process.execPath, [...ktsNodeFlags(), ...nodeFlags, ktsCli(), '-n', '-l', '-P', '-f', file, '-p', join(this.dir, 'kts.pid'), ...extraArgs])
       : lab.spawn(host, 'keepalived', ['-n', '-l', '-D', '-P', '-f', file,
         '-p', join(this.dir, 'k.pid'), '-r', join(this.dir, 'v.pid'), '-c', join(this.dir, 'c.pid'), ...extraArgs]);
     this.watch = new LineWatch(child);
