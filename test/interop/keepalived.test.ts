@@ -21,8 +21,8 @@ const VARIANTS: Variant[] = [
   { name: 'v2 multicast', conf: { version: 2, advertInt: 1 } },
   { name: 'v2 multicast PASS', conf: { version: 2, advertInt: 1, authPass: 'secret42' } },
   { name: 'v2 unicast PASS', conf: { version: 2, advertInt: 1, authPass: 'uni' }, unicast: true },
-  { name: 'v3 multicast 0.1 s', conf: { version: 3, advertInt: 0.1 } },
-  { name: 'v3 unicast 0.1 s', conf: { version: 3, advertInt: 0.1 }, unicast: true },
+  { name: 'v3 multicast 0.2 s', conf: { version: 3, advertInt: 0.2 } },
+  { name: 'v3 unicast 0.2 s', conf: { version: 3, advertInt: 0.2 }, unicast: true },
 ];
 
 const ADDR = { a: '10.62.0.11', b: '10.62.0.12' };
