@@ -1,0 +1,109 @@
+// Trackers of the running daemon against the real kernel and file system: the instance's own
+// interface losing its address (FAULT and back), track_file weights moving the master, and
+// track_process following a process that starts and stops. Needs root; uses dist/.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { directorConf } from '../../src/lab/configs.js';
+import { Director } from '../../src/lab/director.js';
+import { NetLab } from '../../src/lab/netlab.js';
+import { sleep } from '../../src/lab/watch.js';
+
+const isRoot = process.getuid?.() === 0;
+
+describe.skipIf(!isRoot)('trackers in the running daemon (netns)', () => {
+  let lab: NetLab;
+  let tmp: string;
+  let running: Director[] = [];
+
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'kts-track-'));
+    lab = new NetLab('ktstr');
+    lab.addHost({ name: 'd1', addresses: ['10.65.0.11/24'] });
+    lab.addHost({ name: 'd2', addresses: ['10.65.0.12/24'] });
+  });
+  afterEach(() => {
+    for (const d of running) d.cleanup();
+    running = [];
+  });
+  afterAll(async () => {
+    await lab?.destroy();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  const hasVip = (host: string, vip: string): boolean => lab.addresses(host).some((a) => a.startsWith(`${vip}/`));
+  async function waitUntil(what: string, pred: () => boolean, timeoutMs: number): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      if (pred()) return;
+      await sleep(50);
+    }
+    throw new Error(`timed out: ${what}`);
+  }
+
+  it('the own interface losing its address is a FAULT; the address back clears it', async () => {
+    const d = new Director(lab, 'd1', 'kts', directorConf({ vrid: 91, version: 3, advertInt: 0.25, priority: 150, vips: ['10.65.0.50/24'] }));
+    running.push(d);
+    await d.state('MASTER', 10_000);
+    const mark = d.watch.mark();
+    lab.exec('d1', 'ip', ['addr', 'del', '10.65.0.11/24', 'dev', 'eth0']);
+    try {
+      await d.state('FAULT', 5000, mark);
+      await waitUntil('VIP released', () => !hasVip('d1', '10.65.0.50'), 3000);
+    } finally {
+      lab.exec('d1', 'ip', ['addr', 'add', '10.65.0.11/24', 'dev', 'eth0']);
+    }
+    await d.state('BACKUP', 5000, mark);
+    await d.state('MASTER', 5000, mark);
+  });
+
+  it('track_file: a weight from the file lowers the master below the backup, and back', async () => {
+    const file = join(tmp, 'weight');
+    writeFileSync(file, '0\n');
+    const extraGlobal = `vrrp_track_file tf {\n  file ${file}\n  weight 1\n}\n`;
+    const conf = (prio: number, track: boolean) => extraGlobal + directorConf({
+      vrid: 92, version: 3, advertInt: 0.25, priority: prio, vips: ['10.65.0.51/24'],
+      ...(track ? { extra: ['track_file {', '  tf', '}'] } : {}),
+    });
+    const d1 = new Director(lab, 'd1', 'kts', conf(150, true));
+    const d2 = new Director(lab, 'd2', 'kts', conf(100, false));
+    running.push(d1, d2);
+    await waitUntil('d1 master', () => d1.lastState() === 'MASTER' && d2.lastState() === 'BACKUP' && hasVip('d1', '10.65.0.51'), 15_000);
+    const m2 = d2.watch.mark();
+    writeFileSync(file, '-80\n');
+    await d1.watch.waitFor(/Changing effective priority from 150 to 70/, 5000);
+    await d2.state('MASTER', 5000, m2);
+    await waitUntil('VIP on d2', () => hasVip('d2', '10.65.0.51') && !hasVip('d1', '10.65.0.51'), 5000);
+    const m1 = d1.watch.mark();
+    writeFileSync(file, '0\n');
+    await d1.state('MASTER', 5000, m1);
+    await waitUntil('VIP back on d1', () => hasVip('d1', '10.65.0.51') && !hasVip('d2', '10.65.0.51'), 5000);
+    expect(d1.watch.find(/Entering FAULT STATE/)).toBeUndefined();
+  });
+
+  it('track_process: the instance is FAULT while the process is missing and recovers when it runs', async () => {
+    // a uniquely named process: a copy of sleep under our own name
+    const name = `ktssleep${process.pid % 10000}`;
+    const bin = join(tmp, name);
+    lab.exec('d1', 'cp', ['/bin/sleep', bin]);
+    const conf = `vrrp_track_process proc {\n  process ${name}\n}\n` + directorConf({
+      vrid: 93, version: 3, advertInt: 0.25, priority: 150, vips: ['10.65.0.52/24'], extra: ['track_process {', '  proc', '}'],
+    });
+    const d = new Director(lab, 'd1', 'kts', conf);
+    running.push(d);
+    await d.state('FAULT', 10_000);
+    expect(hasVip('d1', '10.65.0.52')).toBe(false);
+    const child = spawn(bin, ['30'], { stdio: 'ignore' });
+    try {
+      await d.state('MASTER', 10_000);
+      await waitUntil('VIP', () => hasVip('d1', '10.65.0.52'), 3000);
+      const mark = d.watch.mark();
+      child.kill('SIGKILL');
+      await d.state('FAULT', 10_000, mark);
+      await waitUntil('VIP released', () => !hasVip('d1', '10.65.0.52'), 3000);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
