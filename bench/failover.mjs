@@ -4,7 +4,8 @@
 // Measured on the wire (tcpdump -tt on the lab's bridge, kernel timestamps):
 //   limit    = 3 x advert interval + skew time (the protocol's Master_Down_Interval)
 //   takeover = the old master's last advert -> the backup's first advert (and first GARP)
-//   outage   = what a client pinging the VIP every 10 ms misses (lost replies x 10 ms)
+//   outage   = what a client pinging the VIP every 10 ms misses (longest silence between two
+//              replies, less 10 ms); the link goes down just after one of the master's adverts
 //   jitter   = |interval - nominal| of the master's adverts in steady state (p99)
 //   idle RSS = the master daemon's resident memory (keepalived: parent + VRRP child)
 // Usage (root): npm run build && node bench/failover.mjs [--trials N] [--only v2-1|v3-0.1|v3-0.05]
@@ -81,9 +82,13 @@ async function trial(lab, impl, c) {
     const rss = rssMb(a.pid, impl);
     ping = new LineWatch(lab.spawn('c', 'ping', ['-n', '-D', '-i', '0.01', '-W', '1', VIP]));
     // steady state for the jitter figure
-    await sleep(Math.max(3000, c.advertInt * 1000 * 40));
+    await sleep(Math.max(3000, c.advertInt * 1000 * 12));
     const from = dump.mark();
     const mark = b.watch.mark();
+    // fail the link right after one of the master's adverts (same phase for both
+    // implementations, so the client outages compare)
+    const aMacNow = lab.host('a').mac;
+    await dump.waitFor((l) => { const p = parse(l); return p?.kind === 'vrrp' && p.mac === aMacNow; }, 5000, dump.mark());
     lab.setCarrier('a', false);
     await b.state('MASTER', 20_000, mark);
     await sleep(1500 + c.advertInt * 1000);
@@ -99,6 +104,7 @@ async function trial(lab, impl, c) {
       intervals.push(Math.abs(masterAdverts[i] - masterAdverts[i - 1] - c.advertInt * 1000));
     }
     // the last advert that reached the bridge (a's later ones were lost with its link)
+    if (process.env.FAILOVER_JITTER) console.error(impl, masterAdverts.slice(1).map((t, i) => (t - masterAdverts[i] - c.advertInt * 1000).toFixed(1)).join(' '));
     const lastA = pkts.filter((p) => p.kind === 'vrrp' && p.mac === aMac).at(-1).t;
     const afterA = pkts.filter((p) => p.t > lastA);
     const firstB = afterA.find((p) => p.kind === 'vrrp' && p.mac === bMac);

@@ -26,6 +26,7 @@ import { removePidfile, writePidfile } from './pidfile.js';
 import { disabledScripts, startTrackers, type Trackers } from './trackers.js';
 import { VrrpDriver } from './driver.js';
 import { collectStartupGarbage } from './heap.js';
+import { warmUp } from './warmup.js';
 import { createNotifier, type DaemonNotifier } from './notifier.js';
 import { Vmacs } from './vmac.js';
 
@@ -131,6 +132,7 @@ export class VrrpDaemon {
     this.reportInterfaces();
     this.trackers = startTrackers(cfg, this.mapped, { input: (i) => this.driver.input(i), log: log.child({ mod: 'track' }), users });
     await this.trackers.ready;
+    warmUp(this.mapped.engine.instances);
     collectStartupGarbage();
     log.info({ instances: this.mapped.instances.size, pid: process.pid }, 'Starting VRRP child process');
     this.driver.input({ type: 'start' });
