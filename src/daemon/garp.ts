@@ -1,7 +1,8 @@
 /**
  * Gratuitous ARP / unsolicited NA bursts (reference §d.5): `repeat` rounds, each one frame
- * per VIP and eVIP, sent back to back on the address's interface with that interface's MAC.
- * IPv6 NAs carry the Router flag when forwarding is on for the interface.
+ * per VIP and eVIP, sent on the address's interface with that interface's MAC. IPv6 NAs
+ * carry the Router flag when forwarding is on for the interface. Back to back by default;
+ * `vrrp_garp_interval` / `vrrp_gna_interval` space the frames on each interface.
  */
 import type { Logger } from 'pino';
 import type { AddressEntry } from '../config/model.js';
@@ -18,14 +19,31 @@ export interface GarpStats {
   errors: number;
 }
 
+export interface GarpSpacing {
+  /** vrrp_garp_interval: time between two GARPs on one interface (0 = back to back) */
+  readonly garpMs: number;
+  /** vrrp_gna_interval: the same for unsolicited NAs */
+  readonly gnaMs: number;
+}
+
+interface Pending {
+  readonly owner: string;
+  readonly ifindex: number;
+  readonly frame: Uint8Array;
+  readonly v6: boolean;
+}
+
 export class GarpSender {
   readonly stats: GarpStats = { garpSent: 0, naSent: 0, errors: 0 };
+  /** per interface: frames waiting for their turn when spacing is configured */
+  private readonly queues = new Map<number, { items: Pending[]; busy: boolean }>();
 
   constructor(
     private readonly port: FramePort,
     private readonly links: LinkTable,
     private readonly forwarding6: (ifname: string) => boolean,
     private readonly log: Logger,
+    private readonly spacing: GarpSpacing = { garpMs: 0, gnaMs: 0 },
   ) {}
 
   /** One burst for the addresses of an instance (`ifname` for entries without `dev`). */
@@ -56,6 +74,29 @@ export class GarpSender {
   }
 
   private sendOne(owner: string, ifindex: number, frame: Uint8Array, v6: boolean): void {
+    const spacingMs = v6 ? this.spacing.gnaMs : this.spacing.garpMs;
+    if (spacingMs <= 0) {
+      this.transmit({ owner, ifindex, frame, v6 });
+      return;
+    }
+    let q = this.queues.get(ifindex);
+    if (!q) this.queues.set(ifindex, (q = { items: [], busy: false }));
+    q.items.push({ owner, ifindex, frame, v6 });
+    if (!q.busy) this.drain(q, spacingMs);
+  }
+
+  private drain(q: { items: Pending[]; busy: boolean }, spacingMs: number): void {
+    const item = q.items.shift();
+    if (!item) {
+      q.busy = false;
+      return;
+    }
+    q.busy = true;
+    this.transmit(item);
+    setTimeout(() => this.drain(q, spacingMs), spacingMs).unref();
+  }
+
+  private transmit({ owner, ifindex, frame, v6 }: Pending): void {
     try {
       this.port.send(ifindex, frame);
       if (v6) this.stats.naSent++;

@@ -14,6 +14,14 @@ export class LinkTable {
   private readonly addrs = new Map<string, AddrInfo>();
 
   constructor(links: readonly LinkInfo[], addrs: readonly AddrInfo[]) {
+    this.reset(links, addrs);
+  }
+
+  /** Replace the whole view with a fresh dump. */
+  reset(links: readonly LinkInfo[], addrs: readonly AddrInfo[]): void {
+    this.byIndex.clear();
+    this.byName.clear();
+    this.addrs.clear();
     for (const l of links) this.setLink(l);
     for (const a of addrs) this.addrs.set(addrKey(a), a);
   }

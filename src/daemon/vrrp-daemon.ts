@@ -91,7 +91,7 @@ export class VrrpDaemon {
     const log = this.opts.log;
     const cfg = load(this.opts);
     writePidfile(this.opts.pidFile);
-    this.rtnl = await Rtnl.open({ watch: (ev) => this.onRtnl(ev) });
+    this.rtnl = await Rtnl.open({ watch: (ev) => this.onRtnl(ev), onOverflow: () => void this.resync() });
     this.links = new LinkTable(await this.rtnl.links(), await this.rtnl.addresses());
     this.vmacs = await Vmacs.prepare(cfg, this.rtnl, this.links, log.child({ mod: 'vmac' }));
     const users = ScriptUsers.host({
@@ -113,7 +113,8 @@ export class VrrpDaemon {
     this.addresses = new AddressManager(this.rtnl, this.links, log.child({ mod: 'addr' }));
     this.addresses.numberRules([...cfg.staticRules, ...cfg.vrrpInstances.flatMap((i) => i.virtualRules)]);
     this.packet = new PacketSocket();
-    const garp = new GarpSender(this.packet, this.links, forwarding6, log.child({ mod: 'garp' }));
+    const garp = new GarpSender(this.packet, this.links, forwarding6, log.child({ mod: 'garp' }),
+      { garpMs: cfg.globalDefs.vrrpGarpIntervalMs, gnaMs: cfg.globalDefs.vrrpGnaIntervalMs });
     this.notifier = await createNotifier(cfg, users, log.child({ mod: 'notify' }));
     this.runner = new EffectRunner(this.mapped.instances, this.advertPort(), this.addresses, garp, this.notifier,
       log.child({ mod: 'vrrp' }), () => this.clock.now());
@@ -220,6 +221,19 @@ export class VrrpDaemon {
     if (ev.type === 'addr' && ev.deleted) this.addresses?.addressDeleted(ev.addr);
     // once stopping, links going (our VMACs deleted) must not move instances out of STOP
     if (this.driver && !this.stopping) this.reportInterfaces();
+  }
+
+  /** The kernel dropped notifications: read links and addresses again and re-evaluate. */
+  private async resync(): Promise<void> {
+    if (!this.links || this.stopping) return;
+    this.opts.log.warn({ mod: 'vrrp' }, 'netlink notifications were lost; re-reading links and addresses');
+    try {
+      const [links, addrs] = await Promise.all([this.rtnl.links(), this.rtnl.addresses()]);
+      this.links.reset(links, addrs);
+      if (this.driver && !this.stopping) this.reportInterfaces();
+    } catch (e) {
+      this.opts.log.error({ mod: 'vrrp', err: (e as Error).message }, 'netlink re-read failed');
+    }
   }
 
   /** SIGTERM / SIGINT: stop as keepalived does, then release everything. Idempotent. */

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { Director, type Implementation } from './director.js';
 import { NetLab } from './netlab.js';
-import { LineWatch, sleep } from './watch.js';
+import { LineWatch, sleep, waitUntil } from './watch.js';
 
 export const LAB_VIP = '10.70.0.50';
 
@@ -82,7 +82,7 @@ export async function runLab(opts: LabOptions = {}): Promise<LabReport> {
     directors.push(d1, d2);
     const settleMs = 10_000 + advertInt * 8000;
     await d1.state('MASTER', settleMs, 0, 'VI_LAB');
-    await waitFor(() => d2.lastState('VI_LAB') === 'BACKUP' && hasVip(lab, 'd1') && !hasVip(lab, 'd2'), settleMs);
+    await waitUntil('the lab directors to settle', () => d2.lastState('VI_LAB') === 'BACKUP' && hasVip(lab, 'd1') && !hasVip(lab, 'd2'), settleMs);
     out(`d1 is MASTER and holds ${LAB_VIP}; d2 is BACKUP`);
     for (const rs of ['10.70.0.21', '10.70.0.22']) {
       const r = lab.exec('c', process.execPath, ['-e', `fetch('http://${rs}/').then(r=>r.text()).then(t=>process.stdout.write(t)).catch(e=>{console.error(e.message);process.exit(1)})`]);
@@ -97,7 +97,7 @@ export async function runLab(opts: LabOptions = {}): Promise<LabReport> {
     lab.setCarrier('d1', false);
     const m = await d2.state('MASTER', 10_000 + advertInt * 5000, mark, 'VI_LAB');
     const takeoverMs = m.at - t0;
-    await waitFor(() => hasVip(lab, 'd2'), 5000);
+    await waitUntil('the VIP on d2', () => hasVip(lab, 'd2'), 5000);
     await sleep(1500);
     ping.child.kill('SIGINT');
     await sleep(200);
@@ -139,17 +139,9 @@ export function longestGapMs(times: readonly number[]): number {
 }
 
 function hasVip(lab: NetLab, host: string): boolean {
-  return lab.addresses(host).some((a) => a.startsWith(`${LAB_VIP}/`));
+  return lab.hasAddress(host, LAB_VIP);
 }
 
-async function waitFor(pred: () => boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (pred()) return;
-    await sleep(50);
-  }
-  throw new Error('lab: timed out waiting for the directors to settle');
-}
 
 function rssMb(pid: number): number {
   try {

@@ -132,6 +132,11 @@ export class NetLab {
     return (list[0]?.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
   }
 
+  /** Whether `ip` (any prefix) is on a host's interface. */
+  hasAddress(host: string, ip: string, dev = 'eth0'): boolean {
+    return this.addresses(host, dev).some((a) => a.startsWith(`${ip}/`));
+  }
+
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;

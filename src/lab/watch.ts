@@ -86,3 +86,13 @@ function matches(re: RegExp | ((l: string) => boolean), text: string): boolean {
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/** Poll `pred` every 50 ms until it holds; on timeout throw naming `what` (and `explain()`). */
+export async function waitUntil(what: string, pred: () => boolean, timeoutMs: number, explain?: () => string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (pred()) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out: ${what}${explain ? `\n${explain()}` : ''}`);
+}

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { directorConf, type DirectorConf } from '../../src/lab/configs.js';
 import { Director, type Implementation } from '../../src/lab/director.js';
 import { NetLab, sh } from '../../src/lab/netlab.js';
-import { sleep } from '../../src/lab/watch.js';
+import { sleep, waitUntil } from '../../src/lab/watch.js';
 
 const canRun = process.getuid?.() === 0 && sh('sh', ['-c', 'command -v keepalived']).rc === 0;
 
@@ -44,16 +44,8 @@ describe.skipIf(!canRun)('interop with keepalived 2.2.7 (netns)', () => {
     await lab?.destroy();
   });
 
-  const hasVip = (host: string, vip: string): boolean => lab.addresses(host).some((x) => x.startsWith(`${vip}/`));
+  const hasVip = (host: string, vip: string): boolean => lab.hasAddress(host, vip);
 
-  async function waitUntil(what: string, pred: () => boolean, timeoutMs: number, explain: () => string): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (Date.now() < end) {
-      if (pred()) return;
-      await sleep(50);
-    }
-    throw new Error(`timed out: ${what}\n${explain()}`);
-  }
 
   let vidx = 0;
   for (const v of VARIANTS) {

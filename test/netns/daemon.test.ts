@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { directorConf } from '../../src/lab/configs.js';
 import { Director } from '../../src/lab/director.js';
 import { NetLab } from '../../src/lab/netlab.js';
-import { LineWatch, sleep } from '../../src/lab/watch.js';
+import { LineWatch, sleep, waitUntil } from '../../src/lab/watch.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -39,15 +39,7 @@ describe.skipIf(!isRoot)('keepalived-ts daemon duties (netns)', () => {
     running.push(d);
     return d;
   };
-  const hasVip = (vip: string, dev = 'eth0'): boolean => lab.addresses('d1', dev).some((a) => a.startsWith(`${vip}/`));
-  async function waitUntil(what: string, pred: () => boolean, timeoutMs: number): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (Date.now() < end) {
-      if (pred()) return;
-      await sleep(50);
-    }
-    throw new Error(`timed out: ${what}`);
-  }
+  const hasVip = (vip: string, dev = 'eth0'): boolean => lab.hasAddress('d1', vip, dev);
 
   it('runs notify scripts with keepalived arguments and writes notify_fifo lines in order', async () => {
     const log = join(tmp, 'notify.log');

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { directorConf, type DirectorConf } from '../../src/lab/configs.js';
 import { Director } from '../../src/lab/director.js';
 import { NetLab } from '../../src/lab/netlab.js';
-import { LineWatch, sleep } from '../../src/lab/watch.js';
+import { LineWatch, sleep, waitUntil } from '../../src/lab/watch.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -42,18 +42,10 @@ describe.skipIf(!isRoot)('failover between keepalived-ts directors (netns)', () 
     running.push(d);
     return d;
   };
-  const hasVip = (host: string, vip: string): boolean => lab.addresses(host).some((a) => a.startsWith(`${vip}/`));
+  const hasVip = (host: string, vip: string): boolean => lab.hasAddress(host, vip);
   // VRRPv3 at 0.25 s: Master_Down_Interval about 0.9 s, fast but not at the mercy of a busy CI machine
   const v3fast = { version: 3 as const, advertInt: 0.25 };
 
-  async function waitUntil(what: string, pred: () => boolean, timeoutMs: number, explain?: () => string): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (Date.now() < end) {
-      if (pred()) return;
-      await sleep(50);
-    }
-    throw new Error(`timed out: ${what}${explain ? `\n${explain()}` : ''}`);
-  }
 
   /** Wait until `master` is MASTER holding the VIP and every other one is BACKUP without it. */
   async function settle(master: Director, others: Director[], vip: string): Promise<void> {

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { directorConf } from '../../src/lab/configs.js';
 import { Director } from '../../src/lab/director.js';
 import { NetLab } from '../../src/lab/netlab.js';
-import { sleep } from '../../src/lab/watch.js';
+import { waitUntil } from '../../src/lab/watch.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -32,15 +32,7 @@ describe.skipIf(!isRoot)('trackers in the running daemon (netns)', () => {
     await lab?.destroy();
     rmSync(tmp, { recursive: true, force: true });
   });
-  const hasVip = (host: string, vip: string): boolean => lab.addresses(host).some((a) => a.startsWith(`${vip}/`));
-  async function waitUntil(what: string, pred: () => boolean, timeoutMs: number): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (Date.now() < end) {
-      if (pred()) return;
-      await sleep(50);
-    }
-    throw new Error(`timed out: ${what}`);
-  }
+  const hasVip = (host: string, vip: string): boolean => lab.hasAddress(host, vip);
 
   it('the own interface losing its address is a FAULT; the address back clears it', async () => {
     const d = new Director(lab, 'd1', 'kts', directorConf({ vrid: 91, version: 3, advertInt: 0.25, priority: 150, vips: ['10.65.0.50/24'] }));

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { directorConf, type DirectorConf } from '../../src/lab/configs.js';
 import { Director, type Implementation } from '../../src/lab/director.js';
 import { NetLab, sh } from '../../src/lab/netlab.js';
-import { LineWatch, sleep } from '../../src/lab/watch.js';
+import { LineWatch, sleep, waitUntil } from '../../src/lab/watch.js';
 
 const isRoot = process.getuid?.() === 0;
 const haveKeepalived = sh('sh', ['-c', 'command -v keepalived']).rc === 0;
@@ -60,7 +60,7 @@ describe.skipIf(!isRoot)('use_vmac (netns)', () => {
   };
   const links = (host: string): LinkJson[] => JSON.parse(lab.exec(host, 'ip', ['-d', '-j', 'link', 'show']).stdout || '[]') as LinkJson[];
   const link = (host: string, name: string): LinkJson | undefined => links(host).find((l) => l.ifname === name);
-  const hasVip = (host: string, vip: string, dev: string): boolean => lab.addresses(host, dev).some((a) => a.startsWith(`${vip}/`));
+  const hasVip = (host: string, vip: string, dev: string): boolean => lab.hasAddress(host, vip, dev);
   const sysctl = (host: string, path: string): string => lab.exec(host, 'cat', [`/proc/sys/${path}`]).stdout.trim();
   const tcpdump = async (filter: string): Promise<LineWatch> => {
     const t = new LineWatch(lab.spawn('c', 'tcpdump', ['-i', 'eth0', '-n', '-l', '-e', filter]));
@@ -70,14 +70,6 @@ describe.skipIf(!isRoot)('use_vmac (netns)', () => {
   };
   const v3fast = { version: 3 as const, advertInt: 0.1 };
 
-  async function waitUntil(what: string, pred: () => boolean, timeoutMs: number, explain?: () => string): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (Date.now() < end) {
-      if (pred()) return;
-      await sleep(50);
-    }
-    throw new Error(`timed out: ${what}${explain ? `\n${explain()}` : ''}`);
-  }
 
   /** `master` MASTER with the VIP on `dev`, `backup` BACKUP without it, and so for a second. */
   async function settle(master: Director, backup: Director, vip: string, dev: string): Promise<void> {
