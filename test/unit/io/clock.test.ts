@@ -1,0 +1,69 @@
+// TimerClock (src/io/clock.ts) on vitest's fake timers and a fake monotonic clock: it never
+// fires before the deadline, sleeps in pieces of at most 50 ms, re-arming replaces the timer,
+// and undefined disarms.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { TimerClock } from '../../../src/io/clock.js';
+
+describe('TimerClock', () => {
+  let t = 0;
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate'] });
+    t = 0;
+  });
+  afterEach(() => vi.useRealTimers());
+
+  /** advance fake timers and our clock together, in 0.25 ms steps */
+  const advance = (ms: number): void => {
+    for (let i = 0; i < ms * 4; i++) {
+      t += 0.25;
+      vi.advanceTimersByTime(0.25);
+    }
+  };
+
+  it('fires at the deadline, never before, and only once', () => {
+    const clock = new TimerClock(() => t);
+    const fired: number[] = [];
+    clock.arm(3609.375, () => fired.push(t));
+    advance(3609);
+    expect(fired).toEqual([]);
+    advance(2);
+    expect(fired.length).toBe(1);
+    expect(fired[0]).toBeGreaterThanOrEqual(3609.375);
+    expect(fired[0]! - 3609.375).toBeLessThan(1);
+    advance(100);
+    expect(fired.length).toBe(1);
+  });
+
+  it('sleeps in pieces of at most 50 ms (no long poll timeouts)', () => {
+    const spy = vi.spyOn(globalThis, 'setTimeout');
+    const clock = new TimerClock(() => t);
+    clock.arm(1000, () => undefined);
+    advance(1001);
+    const delays = spy.mock.calls.map((c) => c[1] as number);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(50);
+    spy.mockRestore();
+  });
+
+  it('re-arming replaces the pending deadline; undefined disarms', () => {
+    const clock = new TimerClock(() => t);
+    const fired: string[] = [];
+    clock.arm(100, () => fired.push('a'));
+    clock.arm(200, () => fired.push('b'));
+    advance(150);
+    expect(fired).toEqual([]);
+    advance(60);
+    expect(fired).toEqual(['b']);
+    clock.arm(300, () => fired.push('c'));
+    clock.arm(undefined, () => fired.push('d'));
+    advance(200);
+    expect(fired).toEqual(['b']);
+  });
+
+  it('a deadline already past fires at once', () => {
+    t = 500;
+    const clock = new TimerClock(() => t);
+    let n = 0;
+    clock.arm(400, () => n++);
+    expect(n).toBe(1);
+  });
+});
