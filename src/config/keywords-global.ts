@@ -109,7 +109,7 @@ const UNSUPPORTED_GLOBAL = [
   'snmp_socket', 'enable_traps', 'enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker', 'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_dbus', 'dbus_service_name',
   // process scheduling knobs of keepalived's child processes
   'process_names', 'process_name', 'vrrp_process_name', 'checker_process_name', 'lvs_process_name', 'bfd_process_name',
-  'vrrp_priority', 'checker_priority', 'bfd_priority', 'vrrp_no_swap', 'checker_no_swap', 'bfd_no_swap',
+  'checker_priority', 'bfd_priority', 'vrrp_no_swap', 'checker_no_swap', 'bfd_no_swap',
   'vrrp_rt_priority', 'checker_rt_priority', 'bfd_rt_priority', 'vrrp_cpu_affinity', 'checker_cpu_affinity', 'bfd_cpu_affinity',
   'vrrp_rlimit_rtime', 'checker_rlimit_rtime', 'bfd_rlimit_rtime', 'vrrp_rlimit_rttime', 'checker_rlimit_rttime', 'bfd_rlimit_rttime', 'min_auto_priority_delay',
   // firewalling for no_accept / VMAC
@@ -197,6 +197,7 @@ export const globalDefsTable = table({
     },
   },
   random_seed: int('randomSeed', 0, 0xffffffff),
+  vrrp_priority: int('vrrpPriority', -20, 19),
   include_check: {
     handler: (ctx, line) => {
       let bits = line.words.length === 1 ? 15 : 0;

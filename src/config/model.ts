@@ -70,6 +70,8 @@ export interface GlobalDefs extends Node {
   readonly reloadCheckConfig: boolean;
   readonly umask?: number;
   readonly randomSeed?: number;
+  /** vrrp_priority: the nice value of the VRRP process (-20..19) */
+  readonly vrrpPriority?: number;
   readonly childWaitTimeMs: number;
   readonly smtpAlert?: boolean;
   readonly smtpAlertVrrp?: boolean;

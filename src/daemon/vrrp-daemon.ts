@@ -14,6 +14,7 @@ import { KtsError } from '../errors/index.js';
 import { TimerClock } from '../io/clock.js';
 import { PacketSocket, Raw6Socket } from '../io/native.js';
 import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
+import { setNice } from '../io/sched.js';
 import { ScriptUsers } from '../io/users.js';
 import { Vrrp4Socket, IPPROTO_VRRP } from '../io/vrrp-socket4.js';
 import { VrrpEngine } from '../vrrp/engine.js';
@@ -91,6 +92,11 @@ export class VrrpDaemon {
     const log = this.opts.log;
     const cfg = load(this.opts);
     writePidfile(this.opts.pidFile);
+    if (cfg.globalDefs.vrrpPriority !== undefined && cfg.globalDefs.vrrpPriority !== 0) {
+      const err = setNice(cfg.globalDefs.vrrpPriority);
+      if (err) log.warn({ err, nice: cfg.globalDefs.vrrpPriority }, 'cannot set vrrp_priority');
+      else log.info({ nice: cfg.globalDefs.vrrpPriority }, 'VRRP process priority set (vrrp_priority)');
+    }
     this.rtnl = await Rtnl.open({ watch: (ev) => this.onRtnl(ev), onOverflow: () => void this.resync() });
     this.links = new LinkTable(await this.rtnl.links(), await this.rtnl.addresses());
     this.vmacs = await Vmacs.prepare(cfg, this.rtnl, this.links, log.child({ mod: 'vmac' }));

@@ -117,6 +117,12 @@ describe.skipIf(!isRoot)('keepalived-ts daemon duties (netns)', () => {
     expect(lab.exec('d1', 'ip', ['rule']).stdout).not.toMatch(/10\.63\.0\.52/);
   });
 
+  it('vrrp_priority sets the nice value of the daemon, as keepalived does for its VRRP process', async () => {
+    const d = start(directorConf({ vrid: 86, version: 3, advertInt: 0.25, priority: 100, vips: ['10.63.0.55/24'], globals: ['vrrp_priority -7'] }));
+    await d.watch.waitFor(/VRRP process priority set \(vrrp_priority\)/, 10_000);
+    expect(lab.exec('d1', 'ps', ['-o', 'ni=', '-p', String(d.pid)]).stdout.trim()).toBe('-7');
+  });
+
   it('writes its pidfile, refuses a second start on the same pidfile, removes it at exit', async () => {
     const pid = join(tmp, 'kts.pid');
     const conf = directorConf({ vrid: 84, version: 3, advertInt: 0.1, priority: 100, vips: ['10.63.0.53/24'] });
