@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { loadConfig, defaultConfigId } from './config/load.js';
 import { hostMachine } from './config/machine.js';
-import { formatDiagnostic, severityOf } from './config/diagnostics.js';
+import { formatDiagnostic, isReported, severityOf } from './config/diagnostics.js';
 import { createRootLogger } from './io/logger.js';
 import { DEFAULT_PIDFILE } from './daemon/pidfile.js';
 import { formatIp } from './util/ip.js';
@@ -158,7 +158,7 @@ async function main(argv: string[]): Promise<number> {
   if (args.dumpConf) {
     process.stdout.write(`${JSON.stringify(result.config, jsonReplacer, 2)}\n`);
   }
-  const shown = result.diagnostics.list.filter((d) => severityOf(d) !== 'info' || d.code === 'CONFIG_UNSUPPORTED' || d.code === 'CONFIG_INCLUDE');
+  const shown = result.diagnostics.list.filter(isReported);
   for (const d of shown) process.stderr.write(`${formatDiagnostic(d, result.sources)}\n`);
   if (args.configTest) {
     if (args.strict && result.diagnostics.list.some((d) => severityOf(d) !== 'info' || d.code === 'CONFIG_UNSUPPORTED')) return Math.max(5, result.diagnostics.configTestExitCode());

@@ -50,6 +50,13 @@ export function severityOf(d: Diagnostic): Severity {
   return 'error';
 }
 
+/** Whether a diagnostic is shown to the operator (`-t` on stderr, the daemon's log at start):
+ * every warning and error, and of the info class what keepalived-ts does not support and
+ * include notes. */
+export function isReported(d: Diagnostic): boolean {
+  return severityOf(d) !== 'info' || d.code === 'CONFIG_UNSUPPORTED' || d.code === 'CONFIG_INCLUDE';
+}
+
 export class Diagnostics {
   readonly list: Diagnostic[] = [];
 

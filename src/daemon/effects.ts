@@ -1,12 +1,12 @@
 /**
  * Performs the VRRP engine's effects on the real machine: adverts out of the VRRP sockets,
  * VIPs / routes / rules through the AddressManager, GARP / NA bursts, notifications, and
- * keepalived's log lines. Also keeps the per-instance counters (drops by reason, sends).
+ * keepalived's log lines. Received-advert drops are counted by the engine (instance stats,
+ * per reason); this logs them, at most once a minute per instance at warn level.
  */
 import type { Logger } from 'pino';
 import { formatIp } from '../util/ip.js';
-import type { DecodeReason } from '../vrrp/packet.js';
-import type { Effect } from '../vrrp/types.js';
+import type { Effect, InstanceStats } from '../vrrp/types.js';
 import type { AddressManager, AddressSet } from './addresses.js';
 import type { MappedInstance } from './engine-config.js';
 import type { GarpSender } from './garp.js';
@@ -20,20 +20,13 @@ export interface NotifyPort {
   notify(ev: { scope: 'INSTANCE' | 'GROUP'; name: string; state: string; priority: number }): void;
 }
 
-export interface InstanceCounters {
-  advertsSent: number;
-  sendErrors: number;
-  drops: Partial<Record<DecodeReason, number>>;
-  lastDropLogAt: number;
-}
-
 const DROP_LOG_INTERVAL_MS = 60_000;
 
 export class EffectRunner {
-  readonly counters = new Map<string, InstanceCounters>();
   readonly sets = new Map<string, AddressSet>();
-  /** time of the last "Entering MASTER STATE" per instance (for failover measurements) */
-  readonly masterSince = new Map<string, number>();
+  /** adverts the socket refused, per instance */
+  readonly sendErrors = new Map<string, number>();
+  private readonly lastDropLogAt = new Map<string, number>();
 
   constructor(
     private readonly instances: ReadonlyMap<string, MappedInstance>,
@@ -43,9 +36,10 @@ export class EffectRunner {
     private readonly notifier: NotifyPort,
     private readonly log: Logger,
     private readonly now: () => number,
+    /** the engine's counters of an instance (drops by reason) */
+    private readonly stats: (instance: string) => InstanceStats | undefined,
   ) {
     for (const [name, m] of instances) {
-      this.counters.set(name, { advertsSent: 0, sendErrors: 0, drops: {}, lastDropLogAt: -Infinity });
       this.sets.set(name, {
         owner: name,
         // the configured interface (not the VMAC): other-family VIPs and the unicast source GARP
@@ -61,7 +55,6 @@ export class EffectRunner {
     switch (e.type) {
       case 'stateChange': {
         const log = this.log.child({ inst: e.instance });
-        if (e.to === 'MASTER') this.masterSince.set(e.instance, this.now());
         if (!e.quiet) {
           log.info({ from: e.from, to: e.to, reason: e.reason }, `(${e.instance}) Entering ${e.to} STATE`);
         } else log.debug({ from: e.from, to: e.to, reason: e.reason }, 'state change');
@@ -72,12 +65,10 @@ export class EffectRunner {
         return;
       case 'sendAdvert': {
         const m = this.instances.get(e.instance)!;
-        const c = this.counters.get(e.instance)!;
         try {
           this.adverts.send(e.interface, e.family, m.config.sourceAddress.bytes, e.dst, e.data);
-          c.advertsSent++;
         } catch (err) {
-          c.sendErrors++;
+          this.sendErrors.set(e.instance, (this.sendErrors.get(e.instance) ?? 0) + 1);
           this.log.warn({ inst: e.instance, err: (err as Error).message }, 'advert send failed');
         }
         return;
@@ -111,13 +102,10 @@ export class EffectRunner {
         this.log.info({ inst: e.instance, from: e.from, to: e.to }, `(${e.instance}) Changing effective priority from ${e.from} to ${e.to}`);
         return;
       case 'rxDrop': {
-        const c = this.counters.get(e.instance);
-        if (!c) return;
-        c.drops[e.reason] = (c.drops[e.reason] ?? 0) + 1;
         const t = this.now();
-        if (t - c.lastDropLogAt >= DROP_LOG_INTERVAL_MS) {
-          c.lastDropLogAt = t;
-          this.log.warn({ inst: e.instance, reason: e.reason, drops: { ...c.drops } }, `(${e.instance}) ${e.message}`);
+        if (t - (this.lastDropLogAt.get(e.instance) ?? -Infinity) >= DROP_LOG_INTERVAL_MS) {
+          this.lastDropLogAt.set(e.instance, t);
+          this.log.warn({ inst: e.instance, reason: e.reason, drops: this.stats(e.instance)?.rxErrors }, `(${e.instance}) ${e.message}`);
         } else this.log.debug({ inst: e.instance, reason: e.reason }, `(${e.instance}) ${e.message}`);
         return;
       }

@@ -48,40 +48,40 @@ export class GarpSender {
 
   /** One burst for the addresses of an instance (`ifname` for entries without `dev`). */
   burst(owner: string, ifname: string, addresses: readonly AddressEntry[], repeat: number): void {
-    const frames: { ifindex: number; frame: Uint8Array; v6: boolean }[] = [];
+    const frames: Pending[] = [];
     for (const e of addresses) {
-      const dev = e.dev ?? ifname;
-      const link = this.links.link(dev);
-      if (!link) continue;
-      const v6 = e.address.family === 'inet6';
-      const frame = v6
-        ? buildUnsolicitedNa(link.mac, e.address.bytes, this.forwarding6(dev))
-        : buildGarp(link.mac, e.address.bytes);
-      frames.push({ ifindex: link.index, frame, v6 });
+      const f = this.frameFor(owner, e.dev ?? ifname, e.address.bytes);
+      if (f) frames.push(f);
     }
     for (let r = 0; r < repeat; r++) {
-      for (const f of frames) this.sendOne(owner, f.ifindex, f.frame, f.v6);
+      for (const f of frames) this.sendOne(f);
     }
   }
 
   /** One frame for a single address (unicast instance leaving FAULT: its own source). */
   single(owner: string, ifname: string, address: Uint8Array): void {
-    const link = this.links.link(ifname);
-    if (!link) return;
-    const v6 = address.length === 16;
-    const frame = v6 ? buildUnsolicitedNa(link.mac, address, this.forwarding6(ifname)) : buildGarp(link.mac, address);
-    this.sendOne(owner, link.index, frame, v6);
+    const f = this.frameFor(owner, ifname, address);
+    if (f) this.sendOne(f);
   }
 
-  private sendOne(owner: string, ifindex: number, frame: Uint8Array, v6: boolean): void {
-    const spacingMs = v6 ? this.spacing.gnaMs : this.spacing.garpMs;
+  /** The GARP (IPv4) or unsolicited NA (IPv6) for `address` on `dev`, with its MAC. */
+  private frameFor(owner: string, dev: string, address: Uint8Array): Pending | undefined {
+    const link = this.links.link(dev);
+    if (!link) return undefined;
+    const v6 = address.length === 16;
+    const frame = v6 ? buildUnsolicitedNa(link.mac, address, this.forwarding6(dev)) : buildGarp(link.mac, address);
+    return { owner, ifindex: link.index, frame, v6 };
+  }
+
+  private sendOne(item: Pending): void {
+    const spacingMs = item.v6 ? this.spacing.gnaMs : this.spacing.garpMs;
     if (spacingMs <= 0) {
-      this.transmit({ owner, ifindex, frame, v6 });
+      this.transmit(item);
       return;
     }
-    let q = this.queues.get(ifindex);
-    if (!q) this.queues.set(ifindex, (q = { items: [], busy: false }));
-    q.items.push({ owner, ifindex, frame, v6 });
+    let q = this.queues.get(item.ifindex);
+    if (!q) this.queues.set(item.ifindex, (q = { items: [], busy: false }));
+    q.items.push(item);
     if (!q.busy) this.drain(q, spacingMs);
   }
 

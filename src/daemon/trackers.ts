@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { KeepalivedConfig } from '../config/model.js';
-import { prepareScript, VrrpScriptTracker } from '../io/script-runner.js';
+import { prepareScript, vrrpScriptSpec, VrrpScriptTracker } from '../io/script-runner.js';
 import { TrackFileWatcher } from '../io/track-file.js';
 import { ProcessTracker } from '../io/track-process.js';
 import type { ScriptUsers } from '../io/users.js';
@@ -45,8 +45,7 @@ export function disabledScripts(cfg: KeepalivedConfig, users: ScriptUsers, log: 
       log.error({ code: 'SCRIPT_REFUSED', script: s.name }, `No script set for vrrp_script ${s.name}, disabling it`);
       continue;
     }
-    const spec = { argv: s.script.argv, ...(s.user ? { user: s.user.user, ...(s.user.group !== undefined ? { group: s.user.group } : {}) } : {}) };
-    const p = prepareScript(spec, { users });
+    const p = prepareScript(vrrpScriptSpec({ ...s, script: s.script }), { users });
     if (!p.ok) {
       out.add(s.name);
       log.error({ code: 'SCRIPT_REFUSED', script: s.name, kind: p.error.kind }, `Disabling track script ${s.name}: ${p.error.message}`);

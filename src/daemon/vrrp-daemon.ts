@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { readFileSync } from 'node:fs';
-import { formatDiagnostic, severityOf } from '../config/diagnostics.js';
+import { formatDiagnostic, isReported, severityOf } from '../config/diagnostics.js';
 import { loadConfig } from '../config/load.js';
 import { hostMachine } from '../config/machine.js';
 import type { KeepalivedConfig } from '../config/model.js';
@@ -41,11 +41,9 @@ export interface DaemonOptions {
 /** Loads and checks the configuration; throws on what keepalived could not run. */
 function load(opts: DaemonOptions): KeepalivedConfig {
   const result = loadConfig(opts.file, { configId: opts.configId, machine: hostMachine() });
-  for (const d of result.diagnostics.list) {
-    const sev = severityOf(d);
-    if (sev === 'info' && d.code !== 'CONFIG_UNSUPPORTED') continue;
+  for (const d of result.diagnostics.list.filter(isReported)) {
     const text = formatDiagnostic(d, result.sources);
-    if (sev === 'error') opts.log.error({ code: d.code }, text);
+    if (severityOf(d) === 'error') opts.log.error({ code: d.code }, text);
     else opts.log.warn({ code: d.code }, text);
   }
   const exit = result.diagnostics.configTestExitCode();
@@ -82,6 +80,8 @@ export class VrrpDaemon {
   private raw6: Raw6Socket | undefined;
   private packet: PacketSocket | undefined;
   private staticSet: AddressSet | undefined;
+  /** interfaces the instances and groups track -> families they must hold an address of */
+  private tracked = new Map<string, ('inet' | 'inet6')[]>();
   /** interface name -> last state reported to the engine */
   private readonly ifState = new Map<string, boolean>();
   private stopping: Promise<void> | undefined;
@@ -123,7 +123,7 @@ export class VrrpDaemon {
       { garpMs: cfg.globalDefs.vrrpGarpIntervalMs, gnaMs: cfg.globalDefs.vrrpGnaIntervalMs });
     this.notifier = await createNotifier(cfg, users, log.child({ mod: 'notify' }));
     this.runner = new EffectRunner(this.mapped.instances, this.advertPort(), this.addresses, garp, this.notifier,
-      log.child({ mod: 'vrrp' }), () => this.clock.now());
+      log.child({ mod: 'vrrp' }), () => this.clock.now(), (name) => this.engine.instance(name)?.stats);
     this.driver = new VrrpDriver(this.engine, this.clock, this.runner.perform, (e, effect) => {
       log.error({ err: (e as Error).message, effect: effect.type }, 'effect failed');
     });
@@ -136,6 +136,7 @@ export class VrrpDaemon {
       await this.addresses.install(this.staticSet);
     }
 
+    this.tracked = this.trackedInterfaces();
     this.reportInterfaces();
     this.trackers = startTrackers(cfg, this.mapped, { input: (i) => this.driver.input(i), log: log.child({ mod: 'track' }), users });
     await this.trackers.ready;
@@ -211,7 +212,7 @@ export class VrrpDaemon {
 
   /** Report tracked interfaces whose usability changed (link up + running + address). */
   private reportInterfaces(): void {
-    for (const [name, families] of this.trackedInterfaces()) {
+    for (const [name, families] of this.tracked) {
       const up = this.links.linkUp(name) && families.every((f) => this.links.primary(name, f) !== undefined);
       if (this.ifState.get(name) === up) continue;
       const first = !this.ifState.has(name);
@@ -253,7 +254,7 @@ export class VrrpDaemon {
     log.info('Stopping');
     const trackersStopped = this.trackers?.stop();
     if (this.driver) this.driver.input({ type: 'shutdown' });
-    this.clock.arm(undefined, () => undefined);
+    this.clock.stop();
     await Promise.all([...this.sockets4.values()].map((s) => s.drain()));
     if (this.addresses) {
       if (this.staticSet) await this.addresses.remove(this.staticSet);
@@ -268,13 +269,5 @@ export class VrrpDaemon {
     this.rtnl?.close();
     removePidfile(this.opts.pidFile);
     log.info('Stopped');
-  }
-
-  /** Counters for status / tests. */
-  snapshot(): unknown {
-    return [...this.mapped.instances.keys()].map((name) => {
-      const inst = this.engine.instance(name)!;
-      return { name, state: inst.state, priority: inst.effectivePriority, ...this.runner.counters.get(name) };
-    });
   }
 }

@@ -357,6 +357,12 @@ export interface VrrpScriptTrackerOptions {
   readonly killAfterMs?: number;
 }
 
+/** What runs for a vrrp_script. keepalived ignores user words on its `script` line: only the
+ * `user` keyword counts. */
+export function vrrpScriptSpec(s: VrrpScriptTrackerOptions['script'] & { readonly script: ScriptSpec }): ScriptSpec {
+  return { argv: s.script.argv, ...(s.user ? { user: s.user.user, ...(s.user.group !== undefined ? { group: s.user.group } : {}) } : {}) };
+}
+
 /** Runs one vrrp_script on its interval and reports each finished run. */
 export class VrrpScriptTracker {
   readonly name: string;
@@ -380,8 +386,7 @@ export class VrrpScriptTracker {
       this.log.error({ code: 'SCRIPT_REFUSED' }, `No script set for vrrp_script ${s.name}`);
       return false;
     }
-    // keepalived ignores user words on the `script` line of a vrrp_script: only `user` counts.
-    const spec: ScriptSpec = { argv: s.script.argv, ...(s.user ? { user: s.user.user, ...(s.user.group !== undefined ? { group: s.user.group } : {}) } : {}) };
+    const spec = vrrpScriptSpec({ ...s, script: s.script });
     const p = prepareScript(spec, { users: this.opts.users, log: this.log, ...(this.opts.machine ? { machine: this.opts.machine } : {}) });
     if (!p.ok) {
       this.log.error({ code: 'SCRIPT_REFUSED', kind: p.error.kind, script: s.script.argv[0] }, `disabling track script ${s.name}: ${p.error.message}`);

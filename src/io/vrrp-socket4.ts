@@ -57,10 +57,13 @@ function mreqn(group: Uint8Array | undefined, ifindex: number): Buffer {
   return b;
 }
 
-function errno(e: unknown): string {
-  const m = /([A-Z]{2,})/.exec((e as Error)?.message ?? '');
-  return m ? m[1]! : String((e as Error)?.message ?? e);
+/** raw-socket throws errors whose message is strerror(errno), e.g. "Operation not permitted". */
+function reason(e: unknown): string {
+  return String((e as Error)?.message ?? e);
 }
+
+/** strerror(EAGAIN) on Linux: the socket buffer is full, queue the datagram instead. */
+const WOULD_BLOCK = /Resource temporarily unavailable/;
 
 export interface Vrrp4SocketOptions {
   readonly ifname: string;
@@ -84,7 +87,7 @@ export class Vrrp4Socket {
     try {
       this.sock = r.createSocket({ protocol: IPPROTO_VRRP, addressFamily: r.AddressFamily.IPv4, bufferSize: 2048 });
     } catch (e) {
-      throw new KtsError('DAEMON_SOCKET', `open VRRP socket on ${opts.ifname}: ${errno(e)}`, { cause: e });
+      throw new KtsError('DAEMON_SOCKET', `open VRRP socket on ${opts.ifname}: ${reason(e)}`, { cause: e });
     }
     try {
       const dev = Buffer.from(`${opts.ifname}\0`);
@@ -97,7 +100,7 @@ export class Vrrp4Socket {
       for (const g of opts.groups) this.join(g);
     } catch (e) {
       this.sock.close();
-      throw new KtsError('DAEMON_SOCKET', `set up VRRP socket on ${opts.ifname}: ${errno(e)}`, { cause: e });
+      throw new KtsError('DAEMON_SOCKET', `set up VRRP socket on ${opts.ifname}: ${reason(e)}`, { cause: e });
     }
     this.sock.on('message', (buf) => {
       // raw-socket reuses its receive buffer: copy before anything can be deferred
@@ -105,7 +108,7 @@ export class Vrrp4Socket {
     });
     this.sock.on('error', (err) => {
       this.sendErrors++;
-      opts.onSendError?.(errno(err), '');
+      opts.onSendError?.(reason(err), '');
     });
   }
 
@@ -129,9 +132,9 @@ export class Vrrp4Socket {
         this.sock.wrap.send(buf, 0, buf.length, to, () => undefined);
         return;
       } catch (e) {
-        if (!/again|EAGAIN|EWOULDBLOCK/i.test((e as Error).message)) {
+        if (!WOULD_BLOCK.test(reason(e))) {
           this.sendErrors++;
-          this.opts.onSendError?.(errno(e), to);
+          this.opts.onSendError?.(reason(e), to);
           return;
         }
       }
@@ -141,7 +144,7 @@ export class Vrrp4Socket {
       if (--this.pending === 0) this.drained?.();
       if (err) {
         this.sendErrors++;
-        this.opts.onSendError?.(errno(err), to);
+        this.opts.onSendError?.(reason(err), to);
       }
     });
   }

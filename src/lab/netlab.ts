@@ -92,18 +92,16 @@ export class NetLab {
 
   /** Start a long-running command in a host's namespace; killed by destroy(). */
   spawn(host: string, cmd: string, args: readonly string[], env?: NodeJS.ProcessEnv): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', this.host(host).ns, cmd, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: env ?? process.env,
-    });
-    this.children.add(child);
-    child.on('exit', () => this.children.delete(child));
-    return child;
+    return this.spawnIn(this.host(host).ns, cmd, args, env);
   }
 
   /** Start a long-running command in the switch namespace (e.g. tcpdump on br0). */
   spawnSwitch(cmd: string, args: readonly string[]): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', this.sw, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    return this.spawnIn(this.sw, cmd, args);
+  }
+
+  private spawnIn(ns: string, cmd: string, args: readonly string[], env?: NodeJS.ProcessEnv): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
     this.children.add(child);
     child.on('exit', () => this.children.delete(child));
     return child;
