@@ -42,6 +42,13 @@ export const ERROR_CODES = [
   'SCRIPT_REFUSED',
   'NOTIFY_FIFO',
   'TRACK_FILE',
+  // IPVS through generic netlink (src/io/ipvs-genl.ts) and the checkers (src/check, src/io/probe-*)
+  'IPVS_UNAVAILABLE',
+  'IPVS_SOCKET',
+  'IPVS_REQUEST',
+  'IPVS_REPLY',
+  'CHECK_PROBE',
+  'CHECK_SCRIPT',
   // generic
   'INTERNAL',
 ] as const;
