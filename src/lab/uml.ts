@@ -34,6 +34,8 @@ export interface UmlOptions {
   readonly timeoutMs?: number;
   /** kernel modules to load before the script (default: IPVS_MODULES plus dummy and veth) */
   readonly modules?: readonly string[];
+  /** extra environment for the script */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface UmlRun {
@@ -120,7 +122,8 @@ export async function runUml(opts: UmlOptions): Promise<UmlRun> {
     mkdirSync(join(dir, 'modroot', 'lib', 'modules'), { recursive: true });
     symlinkSync(join(UML_MODULES, release), join(dir, 'modroot', 'lib', 'modules', release));
     const modules = opts.modules ?? [...IPVS_MODULES, 'dummy', 'veth'];
-    writeFileSync(join(dir, 'workload.sh'), `set -u\n${opts.script}\n`);
+    const exports = Object.entries(opts.env ?? {}).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`).join('');
+    writeFileSync(join(dir, 'workload.sh'), `set -u\n${exports}${opts.script}\n`);
     writeFileSync(join(dir, 'init.sh'), initScript(dir, root, modules));
     chmodSync(join(dir, 'init.sh'), 0o755);
     const args = [
@@ -155,6 +158,10 @@ export async function runUml(opts: UmlOptions): Promise<UmlRun> {
   } finally {
     if (!process.env.KTS_UML_KEEP) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function shellQuote(v: string): string {
+  return `'${v.replace(/'/g, `'\\''`)}'`;
 }
 
 function killGroup(pid: number | undefined): void {

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// bench/checkers: 5,000 real servers with TCP_CHECK at delay_loop 1 (50 virtual servers x 100),
+// keepalived 2.2.7's checker and keepalived-ts's checker on the same config, one after the
+// other in one user-mode Linux guest (the host kernel has no IPVS, and keepalived's checker
+// exits without it). Per implementation: CPU time of the checker process over the window,
+// its peak RSS, and the jitter of the VRRP adverts the same daemon sends meanwhile.
+// Targets (issue 5): CPU ratio <= 1.0, RSS <= 250 MB, advert jitter p99 <= 2 ms.
+// Usage (root): npm run build && node bench/checkers.mjs [--vs 50] [--rs 100] [--warmup 20] [--window 30]
+import { runUml } from '../dist/src/lab/uml.js';
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? dflt : Number(process.argv[i + 1]);
+};
+const vs = arg('vs', 50);
+const rs = arg('rs', 100);
+const warmup = arg('warmup', 20);
+const windowS = arg('window', 30);
+
+const run = await runUml({
+  script: `ulimit -n 65536; node bench/guest/checkers-guest.mjs ${vs} ${rs} ${warmup} ${windowS}`,
+  memMb: 4096,
+  timeoutMs: (2 * (warmup + windowS) + 240) * 1000,
+  modules: ['ip_vs', 'ip_vs_wrr', 'dummy'],
+  env: process.env.BENCH_ORDER ? { BENCH_ORDER: process.env.BENCH_ORDER } : {},
+});
+if (!run.files.has('result.json')) {
+  console.error(run.log, run.console.slice(-2000));
+  process.exit(1);
+}
+const results = JSON.parse(run.files.get('result.json'));
+const by = Object.fromEntries(results.map((r) => [r.impl, r]));
+const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
+console.log(`${vs * rs} real servers (${vs} VS x ${rs} RS), TCP_CHECK delay_loop 1, window ${windowS} s after ${warmup} s warm-up`);
+console.log('impl        cpu%   cpu s  checker RSS MB  total RSS MB  dests  adverts  jitter p50/p99/max ms');
+for (const r of results) {
+  console.log(`${r.impl.padEnd(10)} ${f(r.cpuPct).padStart(5)} ${f(r.cpuS, 2).padStart(7)} ${f(r.checkerRssMb).padStart(15)} ${f(r.totalRssMb).padStart(13)} ${String(r.destsAfter).padStart(6)} ${String(r.adverts).padStart(8)}  ${f(r.jitterP50Ms, 2)}/${f(r.jitterP99Ms, 2)}/${f(r.jitterMaxMs, 2)}`);
+}
+if (by.kts && by.keepalived) console.log(`CPU ratio keepalived-ts / keepalived = ${(by.kts.cpuS / by.keepalived.cpuS).toFixed(2)}`);

@@ -1,0 +1,126 @@
+// Guest side of bench/checkers.mjs (runs inside the UML guest, from the repo root).
+// One real server process answers TCP on port 80 of every address of a dummy interface; the
+// config has VS x RS real servers with TCP_CHECK at delay_loop 1 and one VRRP instance that
+// becomes MASTER on another dummy interface. keepalived 2.2.7 and keepalived-ts run the same
+// config in turn; for each, after a warm-up, we sample the checker process's CPU time and RSS
+// over a window and the VRRP adverts' intervals (tcpdump -tt on the VRRP interface).
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const OUT = process.env.UML_OUT;
+const [vsCount, rsPerVs, warmupS, windowS] = process.argv.slice(2).map(Number);
+const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sh = (cmd) => {
+  const r = spawnSync('bash', ['-c', cmd], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr}`);
+  return r.stdout;
+};
+
+const rsAddr = (i) => `10.8.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+
+function setup() {
+  sh('ulimit -n 65536; ip link add rs0 type dummy && ip link set rs0 up && ip link add vr0 type dummy && ip link set vr0 multicast on up && ip addr add 10.7.0.1/24 dev vr0');
+  const lines = [];
+  for (let i = 0; i < vsCount * rsPerVs; i++) lines.push(`addr add ${rsAddr(i)}/32 dev rs0`);
+  writeFileSync('/run/rs.batch', lines.join('\n') + '\n');
+  sh('ip -batch /run/rs.batch');
+}
+
+function config() {
+  const out = ['global_defs {', '  router_id bench', '}', 'vrrp_instance VI_1 {', '  interface vr0', '  state BACKUP',
+    '  virtual_router_id 51', '  priority 150', '  advert_int 1', '  virtual_ipaddress {', '    10.7.0.100/32', '  }', '}'];
+  for (let v = 0; v < vsCount; v++) {
+    out.push(`virtual_server 10.6.${Math.floor(v / 250)}.${(v % 250) + 1} 80 {`, '  delay_loop 1', '  lb_algo wrr', '  lb_kind DR', '  protocol TCP');
+    for (let r = 0; r < rsPerVs; r++) {
+      out.push(`  real_server ${rsAddr(v * rsPerVs + r)} 80 {`, '    weight 1', '    TCP_CHECK {', '      connect_timeout 3', '    }', '  }');
+    }
+    out.push('}');
+  }
+  writeFileSync('/run/bench.conf', out.join('\n') + '\n');
+}
+
+function cpuTicks(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+function rssKb(pid) {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+function children(pid) {
+  return sh(`ps -o pid= --ppid ${pid} || true`).split('\n').map((s) => Number(s.trim())).filter(Boolean);
+}
+
+function pct(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+}
+
+async function measure(impl) {
+  sh('ipvsadm -C');
+  const args = impl === 'keepalived'
+    ? ['keepalived', ['-n', '-l', '-f', '/run/bench.conf', '-p', '/run/k.pid', '-r', '/run/kv.pid', '-c', '/run/kc.pid']]
+    : [process.execPath, [join(process.cwd(), 'dist/src/cli.js'), '-n', '-l', '-f', '/run/bench.conf', '-p', '/run/kts.pid']];
+  const logPath = join(OUT, `${impl}.log`);
+  const daemon = spawn(args[0], args[1], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logChunks = [];
+  daemon.stdout.on('data', (d) => logChunks.length < 2000 && logChunks.push(d));
+  daemon.stderr.on('data', (d) => logChunks.length < 2000 && logChunks.push(d));
+  const t0 = Date.now();
+  let checker;
+  while (!checker && Date.now() - t0 < 30_000) {
+    await sleep(500);
+    // keepalived: parent -> VRRP child + checker child (pidfile); keepalived-ts: parent (VRRP) -> checker child
+    if (impl === 'keepalived') {
+      try { checker = Number(readFileSync('/run/kc.pid', 'utf8').trim()); } catch { /* not yet */ }
+    } else {
+      checker = children(daemon.pid)[0];
+    }
+  }
+  if (!checker) throw new Error(`${impl}: no checker process`);
+  await sleep(warmupS * 1000);
+  const dests = () => Number(sh('ipvsadm -Ln | grep -c -- "-> [0-9]" || true').trim());
+  const destsBefore = dests();
+  const tcpdump = spawn('tcpdump', ['-i', 'vr0', '-tt', '-n', '-l', 'ip proto 112'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let dump = '';
+  tcpdump.stdout.on('data', (d) => { dump += d; });
+  const c0 = cpuTicks(checker);
+  const w0 = Date.now();
+  const rss = [];
+  for (let i = 0; i < windowS; i++) {
+    await sleep(1000);
+    rss.push(rssKb(checker));
+  }
+  const cpuS = (cpuTicks(checker) - c0) / TICK;
+  const wallS = (Date.now() - w0) / 1000;
+  tcpdump.kill('SIGINT');
+  await sleep(300);
+  const stamps = dump.split('\n').map((l) => parseFloat(l)).filter((x) => Number.isFinite(x));
+  const jitterMs = [];
+  for (let i = 1; i < stamps.length; i++) jitterMs.push(Math.abs((stamps[i] - stamps[i - 1]) * 1000 - 1000));
+  const allPids = [daemon.pid, ...children(daemon.pid)];
+  const totalRssKb = allPids.reduce((a, p) => { try { return a + rssKb(p); } catch { return a; } }, 0);
+  const result = {
+    impl, checkerPid: checker, cpuS, wallS, cpuPct: (100 * cpuS) / wallS,
+    checkerRssMb: Math.max(...rss) / 1024, totalRssMb: totalRssKb / 1024,
+    destsBefore, destsAfter: dests(), adverts: stamps.length,
+    jitterP99Ms: pct(jitterMs, 99), jitterP50Ms: pct(jitterMs, 50), jitterMaxMs: Math.max(...jitterMs),
+  };
+  daemon.kill('SIGTERM');
+  await new Promise((r) => { const t = setTimeout(() => { daemon.kill('SIGKILL'); r(); }, 15_000); daemon.on('exit', () => { clearTimeout(t); r(); }); });
+  writeFileSync(logPath, Buffer.concat(logChunks));
+  return result;
+}
+
+setup();
+config();
+const server = spawn(process.execPath, ['test/uml/guest/rs-server.mjs', 'tcp', '0.0.0.0', '80'], { stdio: 'ignore' });
+await sleep(1000);
+const results = [];
+for (const impl of (process.env.BENCH_ORDER ?? 'keepalived,kts').split(',')) {
+  results.push(await measure(impl));
+  writeFileSync(join(OUT, 'result.json'), JSON.stringify(results, null, 1));
+}
+server.kill();

@@ -1,0 +1,259 @@
+// Guest side of test/uml/checkers.test.ts: keepalived-ts's checker process (-C) against real
+// servers on a dummy interface inside the UML guest; servers fail and recover and the IPVS
+// table must follow. Each step is recorded in $UML_OUT/steps.json for the host test.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ipvsTable, OUT, record, sh, sleep, start, waitFor } from './lib.mjs';
+
+const CLI = join(process.cwd(), 'dist/src/cli.js');
+const RUN = '/run/kts-chk';
+sh(`mkdir -p ${RUN} && ip link add rs0 type dummy && ip link set rs0 up && ip link add vip0 type dummy && ip link set vip0 up`);
+for (let i = 1; i <= 9; i++) sh(`ip addr add 10.9.1.${i}/32 dev rs0`);
+writeFileSync(`${RUN}/weight`, '7\n');
+writeFileSync(`${RUN}/misc.sh`, `#!/bin/sh\nexit $(cat ${RUN}/weight)\n`);
+sh(`chmod 755 ${RUN}/misc.sh`);
+writeFileSync(`${RUN}/quorum.sh`, `#!/bin/sh\necho "$1" >> ${RUN}/quorum.log\n`);
+sh(`chmod 755 ${RUN}/quorum.sh`);
+
+const conf = `global_defs {
+  router_id uml
+  script_user root
+  enable_script_security
+}
+virtual_server 10.9.0.1 80 {
+  delay_loop 1
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 10.9.1.1 80 {
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+    }
+  }
+  real_server 10.9.1.2 80 {
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+    }
+  }
+}
+virtual_server 10.9.0.2 8080 {
+  delay_loop 1
+  lb_algo wrr
+  lb_kind NAT
+  protocol TCP
+  inhibit_on_failure
+  real_server 10.9.1.3 8080 {
+    weight 3
+    HTTP_GET {
+      url {
+        path /
+        status_code 200
+      }
+      connect_timeout 1
+      retry 0
+    }
+  }
+  real_server 10.9.1.4 8080 {
+    weight 2
+    HTTP_GET {
+      url {
+        path /index.html
+        digest DIGEST4
+      }
+      connect_timeout 1
+      retry 0
+    }
+  }
+}
+virtual_server 10.9.0.3 81 {
+  delay_loop 1
+  lb_algo rr
+  lb_kind DR
+  protocol TCP
+  quorum 2
+  quorum_up "${RUN}/quorum.sh up"
+  quorum_down "${RUN}/quorum.sh down"
+  sorry_server 10.9.1.9 81
+  real_server 10.9.1.5 81 {
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+    }
+  }
+  real_server 10.9.1.6 81 {
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+    }
+  }
+}
+virtual_server 10.9.0.4 82 {
+  delay_loop 1
+  lb_algo wrr
+  lb_kind NAT
+  protocol TCP
+  real_server 10.9.1.7 82 {
+    weight 1
+    MISC_CHECK {
+      misc_path ${RUN}/misc.sh
+      misc_timeout 2
+      misc_dynamic
+    }
+  }
+}
+virtual_server 10.9.0.5 53 {
+  delay_loop 1
+  lb_algo rr
+  lb_kind NAT
+  protocol UDP
+  real_server 10.9.1.7 53 {
+    DNS_CHECK {
+      type A
+      name example.test
+      connect_timeout 1
+      retry 0
+    }
+  }
+}
+virtual_server 10.9.0.5 25 {
+  delay_loop 1
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 10.9.1.8 25 {
+    SMTP_CHECK {
+      connect_timeout 1
+      retry 0
+    }
+  }
+}
+virtual_server 10.9.0.6 84 {
+  delay_loop 1
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  alpha
+  ha_suspend
+  real_server 10.9.1.2 84 {
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+    }
+  }
+}
+`;
+
+// the digest the HTTP server's body for 10.9.1.4 has ("ok 10.9.1.4\n")
+const { createHash } = await import('node:crypto');
+const digest4 = createHash('md5').update('ok 10.9.1.4\n').digest('hex');
+writeFileSync(`${RUN}/keepalived.conf`, conf.replace('DIGEST4', digest4));
+
+const servers = new Map();
+async function up(name, kind, addr, port, extra = []) {
+  const c = start(`srv-${name}`, process.execPath, ['test/uml/guest/rs-server.mjs', kind, addr, String(port), ...extra]);
+  servers.set(name, c);
+  await c.ready;
+}
+async function down(name) {
+  const c = servers.get(name);
+  servers.delete(name);
+  if (!c || c.exitCode !== null) return;
+  const gone = new Promise((r) => c.on('exit', r));
+  c.kill('SIGKILL');
+  await gone;
+}
+
+await up('a1', 'tcp', '10.9.1.1', 80);
+await up('a2', 'tcp', '10.9.1.2', 80);
+await up('h3', 'http', '10.9.1.3', 8080, [`${RUN}/status3`]);
+await up('h4', 'http', '10.9.1.4', 8080);
+await up('q5', 'tcp', '10.9.1.5', 81);
+await up('q6', 'tcp', '10.9.1.6', 81);
+await up('dns', 'dns', '10.9.1.7', 53);
+await up('smtp', 'smtp', '10.9.1.8', 25);
+await up('misc', 'tcp', '10.9.1.7', 82);
+// a service keepalived-ts does not own: must never be touched
+sh('ipvsadm -A -t 10.9.0.99:80 -s rr && ipvsadm -a -t 10.9.0.99:80 -r 10.9.1.1:80 -m');
+
+const args = ['-C', '-n', '-l', '-f', `${RUN}/keepalived.conf`];
+let daemon = start('kts-1', process.execPath, [CLI, ...args]);
+const svc = (t, k) => t[k] ?? { dests: {} };
+const has = (t, k, d) => d in svc(t, k).dests;
+const weight = (t, k, d) => svc(t, k).dests[d]?.weight;
+const foreignIntact = (t) => has(t, 'TCP 10.9.0.99:80', '10.9.1.1:80');
+
+record('start: every checked real server in the table', await waitFor('start', (t) =>
+  has(t, 'TCP 10.9.0.1:80', '10.9.1.1:80') && has(t, 'TCP 10.9.0.1:80', '10.9.1.2:80') &&
+  weight(t, 'TCP 10.9.0.2:8080', '10.9.1.3:8080') === 3 && weight(t, 'TCP 10.9.0.2:8080', '10.9.1.4:8080') === 2 &&
+  has(t, 'TCP 10.9.0.3:81', '10.9.1.5:81') && has(t, 'TCP 10.9.0.3:81', '10.9.1.6:81') && !has(t, 'TCP 10.9.0.3:81', '10.9.1.9:81') &&
+  weight(t, 'TCP 10.9.0.4:82', '10.9.1.7:82') === 5 &&
+  has(t, 'UDP 10.9.0.5:53', '10.9.1.7:53') && has(t, 'TCP 10.9.0.5:25', '10.9.1.8:25') &&
+  t['TCP 10.9.0.1:80']?.sched === 'rr' && t['TCP 10.9.0.2:8080']?.sched === 'wrr' && foreignIntact(t)));
+
+record('alpha: a real server whose check has not passed stays out', await waitFor('alpha', (t) =>
+  'TCP 10.9.0.6:84' in t && !has(t, 'TCP 10.9.0.6:84', '10.9.1.2:84'), 5000));
+
+await down('a1');
+record('TCP_CHECK failure removes the real server', await waitFor('tcp down', (t) =>
+  !has(t, 'TCP 10.9.0.1:80', '10.9.1.1:80') && has(t, 'TCP 10.9.0.1:80', '10.9.1.2:80')));
+await up('a1', 'tcp', '10.9.1.1', 80);
+record('TCP_CHECK recovery adds it back', await waitFor('tcp up', (t) => weight(t, 'TCP 10.9.0.1:80', '10.9.1.1:80') === 1));
+
+writeFileSync(`${RUN}/status3`, '503\n');
+record('HTTP_GET wrong status with inhibit_on_failure: weight 0', await waitFor('http inhibit', (t) =>
+  weight(t, 'TCP 10.9.0.2:8080', '10.9.1.3:8080') === 0 && weight(t, 'TCP 10.9.0.2:8080', '10.9.1.4:8080') === 2));
+writeFileSync(`${RUN}/status3`, '200\n');
+record('HTTP_GET recovery restores the weight', await waitFor('http restore', (t) => weight(t, 'TCP 10.9.0.2:8080', '10.9.1.3:8080') === 3));
+
+await down('q5');
+record('quorum lost: real servers out, sorry server in', await waitFor('quorum down', (t) =>
+  has(t, 'TCP 10.9.0.3:81', '10.9.1.9:81') && !has(t, 'TCP 10.9.0.3:81', '10.9.1.5:81') && !has(t, 'TCP 10.9.0.3:81', '10.9.1.6:81')));
+await up('q5', 'tcp', '10.9.1.5', 81);
+record('quorum regained: sorry server out, real servers in', await waitFor('quorum up', (t) =>
+  !has(t, 'TCP 10.9.0.3:81', '10.9.1.9:81') && has(t, 'TCP 10.9.0.3:81', '10.9.1.5:81') && has(t, 'TCP 10.9.0.3:81', '10.9.1.6:81')));
+await sleep(500);
+record('quorum_down then quorum_up scripts ran', { ok: existsSync(`${RUN}/quorum.log`) && sh(`cat ${RUN}/quorum.log`).trim().split('\n').slice(-2).join(',') === 'down,up' },
+  { log: existsSync(`${RUN}/quorum.log`) ? sh(`cat ${RUN}/quorum.log`) : '(none)' });
+
+writeFileSync(`${RUN}/weight`, '12\n');
+record('misc_dynamic: exit 12 sets weight 10', await waitFor('misc weight', (t) => weight(t, 'TCP 10.9.0.4:82', '10.9.1.7:82') === 10));
+writeFileSync(`${RUN}/weight`, '1\n');
+record('misc_dynamic: exit 1 removes the real server', await waitFor('misc down', (t) => !has(t, 'TCP 10.9.0.4:82', '10.9.1.7:82')));
+writeFileSync(`${RUN}/weight`, '0\n');
+record('misc_dynamic: exit 0 brings it back at its configured weight', await waitFor('misc up', (t) => weight(t, 'TCP 10.9.0.4:82', '10.9.1.7:82') === 1));
+
+await down('dns');
+record('DNS_CHECK failure removes the real server', await waitFor('dns down', (t) => !has(t, 'UDP 10.9.0.5:53', '10.9.1.7:53')));
+await up('dns', 'dns', '10.9.1.7', 53);
+record('DNS_CHECK recovery', await waitFor('dns up', (t) => has(t, 'UDP 10.9.0.5:53', '10.9.1.7:53')));
+await down('smtp');
+record('SMTP_CHECK failure removes the real server', await waitFor('smtp down', (t) => !has(t, 'TCP 10.9.0.5:25', '10.9.1.8:25')));
+await up('smtp', 'smtp', '10.9.1.8', 25);
+record('SMTP_CHECK recovery', await waitFor('smtp up', (t) => has(t, 'TCP 10.9.0.5:25', '10.9.1.8:25')));
+
+// ha_suspend: the VS address is not on the box, so its checker is suspended
+await up('s84', 'tcp', '10.9.1.2', 84);
+await sleep(3000);
+record('ha_suspend: no checking while the VS address is absent', { ok: !has(ipvsTable(), 'TCP 10.9.0.6:84', '10.9.1.2:84') });
+sh('ip addr add 10.9.0.6/32 dev vip0');
+record('ha_suspend: checking resumes when the address appears', await waitFor('ha_suspend resume', (t) => has(t, 'TCP 10.9.0.6:84', '10.9.1.2:84')));
+
+// a crash leaves the table behind; the next start must reconcile it (no stale entries)
+daemon.kill('SIGKILL');
+await new Promise((r) => daemon.on('exit', r));
+sh('ipvsadm -a -t 10.9.0.1:80 -r 10.9.1.200:80 -m -w 1 && ipvsadm -e -t 10.9.0.2:8080 -r 10.9.1.4:8080 -m -w 9');
+daemon = start('kts-2', process.execPath, [CLI, ...args]);
+record('restart after a crash: stale destination removed, weights reset', await waitFor('restart', (t) =>
+  !has(t, 'TCP 10.9.0.1:80', '10.9.1.200:80') && weight(t, 'TCP 10.9.0.2:8080', '10.9.1.4:8080') === 2 &&
+  has(t, 'TCP 10.9.0.1:80', '10.9.1.1:80') && foreignIntact(t)));
+
+daemon.kill('SIGTERM');
+await new Promise((r) => daemon.on('exit', r));
+record('clean stop removes the owned services, keeps the foreign one', await waitFor('stop', (t) =>
+  Object.keys(t).length === 1 && foreignIntact(t), 3000));
+
+for (const name of [...servers.keys()]) await down(name);
+writeFileSync(join(OUT, 'done'), 'ok\n');
+

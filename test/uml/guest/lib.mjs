@@ -1,0 +1,75 @@
+// Helpers for guest-side scenario scripts (run by node inside the UML guest): shell commands,
+// `ipvsadm -Ln` parsed into a table, waiting for a condition, and a step log the host test
+// reads back from $UML_OUT/steps.json.
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const OUT = process.env.UML_OUT ?? '/tmp';
+
+export function sh(cmd) {
+  const r = spawnSync('bash', ['-c', cmd], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd}: rc ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+export const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+
+/**
+ * `ipvsadm -Ln` as { 'TCP 10.0.0.1:80': { sched: 'rr', flags: '...', dests: { '10.0.1.1:80': { fwd: 'Masq', weight: 1 } } } }.
+ */
+export function ipvsTable() {
+  const text = sh('ipvsadm -Ln');
+  const table = {};
+  let cur;
+  for (const line of text.split('\n')) {
+    let m = /^(TCP|UDP|SCTP|FWM)\s+(\S+)\s+(\S+)(?:\s+(.*))?$/.exec(line);
+    if (m) {
+      cur = { sched: m[3], flags: (m[4] ?? '').trim(), dests: {} };
+      table[`${m[1]} ${m[2]}`] = cur;
+      continue;
+    }
+    m = /^\s+->\s+(\S+)\s+(\S+)\s+(\d+)\s+\d+\s+\d+/.exec(line);
+    if (m && cur) cur.dests[m[1]] = { fwd: m[2], weight: Number(m[3]) };
+  }
+  return table;
+}
+
+/** A compact one-line view of the destinations: 'TCP 10.0.0.1:80 -> 10.0.1.1:80 w1, ...'. */
+export function describe(table) {
+  return Object.entries(table)
+    .map(([k, s]) => `${k} ${s.sched}: ${Object.entries(s.dests).map(([d, v]) => `${d}/${v.fwd}/w${v.weight}`).join(' ') || '(none)'}`)
+    .join('; ');
+}
+
+export async function waitFor(what, pred, timeoutMs = 15_000) {
+  const t0 = Date.now();
+  let last;
+  while (Date.now() - t0 < timeoutMs) {
+    last = ipvsTable();
+    if (pred(last)) return { ok: true, ms: Date.now() - t0, table: last };
+    await sleep(100);
+  }
+  return { ok: false, ms: Date.now() - t0, table: last, what };
+}
+
+const steps = [];
+export function record(name, result, extra = {}) {
+  steps.push({ name, ok: result.ok, ms: result.ms, table: result.table ? describe(result.table) : undefined, ...extra });
+  writeFileSync(join(OUT, 'steps.json'), JSON.stringify(steps, null, 1));
+}
+
+/** Start a long-running process; its output goes to $UML_OUT/NAME.log. Returns the child. */
+export function start(name, cmd, args) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const chunks = [];
+  const save = () => writeFileSync(join(OUT, `${name}.log`), Buffer.concat(chunks));
+  child.stdout.on('data', (d) => { chunks.push(d); save(); });
+  child.stderr.on('data', (d) => { chunks.push(d); save(); });
+  child.ready = new Promise((res) => {
+    const on = (d) => { if (String(d).includes('ready')) { child.stdout.off('data', on); res(); } };
+    child.stdout.on('data', on);
+    child.on('exit', res);
+  });
+  return child;
+}
