@@ -1,0 +1,196 @@
+/**
+ * The parsed configuration as IPVS: the kernel services of each virtual_server and the
+ * destinations of the real servers the checkers consider alive (LiveDest, ./live-dest.ts).
+ *
+ * keepalived's rules (check/ipvswrapper.c, check_data.c; reference §e.1, §e.2):
+ * - `virtual_server IP PORT` is one service, `fwmark N` one fwmark service (family from
+ *   ip_family, else the real servers', else IPv4), `group NAME` one service per address of
+ *   each range entry (port from the entry) and one per fwmark entry.
+ * - The persistence flag, timeout, granularity (IPv4 mask / IPv6 prefix length) and engine
+ *   come from persistence_*; a group with a port-0 address entry and no persistence becomes
+ *   persistent for 360 s (as keepalived, which reports it).
+ * - Scheduler flags: flag-1..3, ops (UDP and fwmark services only), hashed; sh-port /
+ *   sh-fallback only with sh, mh-port / mh-fallback only with mh.
+ * - Destination ports: DR / TUN forward to the service's port (0 for a fwmark service); NAT
+ *   uses the real server's port, or the service's when it has none.
+ * - A destination's forwarding method is the real server's `lvs_method` if set, else the
+ *   virtual server's lb_kind; TUN takes the virtual server's tunnel type (ipip, gue port N,
+ *   gre) and checksum option.
+ */
+import type { KeepalivedConfig, VirtualServer, VsGroupEntry } from '../config/model.js';
+import { KtsError } from '../errors/index.js';
+import type { Family, IpAddress } from '../util/ip.js';
+import { parseIpv4 } from '../util/ip.js';
+import * as C from './constants.js';
+import { serviceId } from './keys.js';
+import type { LiveDest } from './live-dest.js';
+import { tableOf } from './table.js';
+import type { IpvsDest, IpvsService, IpvsVirtual, ServiceKey, TunnelCsum, TunnelType } from './types.js';
+
+/** At most this many addresses from one range entry of a virtual_server_group. */
+export const MAX_GROUP_RANGE = 65536;
+
+const where = (vs: VirtualServer): string => `${vs.loc.file}:${vs.loc.line}`;
+
+export interface TunnelSpec {
+  readonly tunType: TunnelType;
+  readonly tunPort?: number;
+  readonly tunCsum: TunnelCsum;
+}
+
+/** `lb_kind TUN type ...`'s words after `type`: `ipip`, `gue port N`, `gre`, each optionally with nocsum|csum|remcsum. */
+export function parseTunnel(text: string | undefined): TunnelSpec | string {
+  const w = (text ?? '').split(/\s+/).filter((x) => x !== '');
+  let tunType: TunnelType = 'ipip';
+  let tunPort: number | undefined;
+  let tunCsum: TunnelCsum = 'nocsum';
+  for (let i = 0; i < w.length; i++) {
+    const x = w[i]!;
+    if (x === 'ipip' || x === 'gue' || x === 'gre') tunType = x;
+    else if (x === 'port') {
+      const p = Number(w[++i]);
+      if (!Number.isInteger(p) || p < 1 || p > 65535) return `invalid tunnel port '${w[i] ?? ''}'`;
+      tunPort = p;
+    } else if (x === 'nocsum' || x === 'csum' || x === 'remcsum') tunCsum = x;
+    else return `unknown tunnel word '${x}'`;
+  }
+  if ((tunType === 'gue') !== (tunPort !== undefined)) return 'gue tunnels require a port, other tunnels cannot have one';
+  if (tunType === 'ipip' && tunCsum !== 'nocsum') return 'ipip tunnels cannot have checksums';
+  if (tunType === 'gre' && tunCsum === 'remcsum') return 'gre tunnels cannot have remcsum';
+  return { tunType, ...(tunPort !== undefined ? { tunPort } : {}), tunCsum };
+}
+
+/** persistence_granularity as a prefix length: an IPv4 contiguous mask, or an IPv6 prefix length 1..128. */
+export function granularityPrefix(text: string, family: Family): number | undefined {
+  if (family === 'inet6') {
+    if (!/^[0-9]{1,3}$/.test(text)) return undefined;
+    const n = Number(text);
+    return n >= 1 && n <= 128 ? n : undefined;
+  }
+  const b = parseIpv4(text);
+  if (!b) return undefined;
+  const m = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+  const inv = ~m >>> 0;
+  if ((inv & (inv + 1)) !== 0) return undefined; // not contiguous
+  return 32 - Math.log2(inv + 1);
+}
+
+function schedFlags(vs: VirtualServer, opsAllowed: boolean): number {
+  let f = 0;
+  for (const flag of vs.schedFlags) {
+    if (flag === 'flag-1') f |= C.SVC_F_SCHED1;
+    else if (flag === 'flag-2') f |= C.SVC_F_SCHED2;
+    else if (flag === 'flag-3') f |= C.SVC_F_SCHED3;
+    else if (flag === 'hashed') f |= C.SVC_F_HASHED;
+    else if (flag === 'ops' && opsAllowed) f |= C.SVC_F_ONEPACKET;
+    else if (flag === 'sh-port' && vs.lbAlgo === 'sh') f |= C.SVC_F_SCHED_SH_PORT;
+    else if (flag === 'sh-fallback' && vs.lbAlgo === 'sh') f |= C.SVC_F_SCHED_SH_FALLBACK;
+    else if (flag === 'mh-port' && vs.lbAlgo === 'mh') f |= C.SVC_F_SCHED_MH_PORT;
+    else if (flag === 'mh-fallback' && vs.lbAlgo === 'mh') f |= C.SVC_F_SCHED_MH_FALLBACK;
+  }
+  return f;
+}
+
+function serviceOf(vs: VirtualServer, key: ServiceKey, forcePersistence: boolean): IpvsService {
+  const family = key.type === 'fwmark' ? key.family : key.address.family;
+  const full = family === 'inet' ? 32 : 128;
+  const timeoutS = vs.persistenceTimeoutS ?? (forcePersistence ? 360 : 0);
+  let netmaskPrefix = full;
+  if (timeoutS > 0 && vs.persistenceGranularity !== undefined) {
+    const p = granularityPrefix(vs.persistenceGranularity, family);
+    if (p === undefined) throw new KtsError('CONFIG_VALUE', `${where(vs)}: invalid ${family === 'inet' ? 'IPv4' : 'IPv6'} persistence_granularity '${vs.persistenceGranularity}'`);
+    netmaskPrefix = p;
+  }
+  const opsAllowed = key.type === 'fwmark' || key.protocol === 'UDP';
+  return {
+    key,
+    scheduler: vs.lbAlgo,
+    flags: schedFlags(vs, opsAllowed) | (timeoutS > 0 ? C.SVC_F_PERSISTENT : 0),
+    timeoutS,
+    netmaskPrefix,
+    ...(timeoutS > 0 && vs.persistenceEngine !== undefined ? { persistenceEngine: vs.persistenceEngine } : {}),
+  };
+}
+
+/** The family of a fwmark virtual server: ip_family, else its real servers', else IPv4. */
+function fwmarkFamily(vs: VirtualServer, entry?: VsGroupEntry): Family {
+  return entry?.family ?? vs.ipFamily ?? vs.realServers[0]?.address.family ?? vs.sorryServer?.address.family ?? 'inet';
+}
+
+/** Every address of first..last (inclusive, network order). */
+function* addressRange(first: IpAddress, last: IpAddress, vs: VirtualServer): Generator<IpAddress> {
+  const cur = Uint8Array.from(first.bytes);
+  for (let n = 0; ; n++) {
+    if (n >= MAX_GROUP_RANGE) throw new KtsError('CONFIG_RANGE', `${where(vs)}: virtual_server_group range of more than ${MAX_GROUP_RANGE} addresses`);
+    yield { family: first.family, bytes: Uint8Array.from(cur) };
+    if (cur.every((b, i) => b === last.bytes[i])) return;
+    let i = cur.length - 1;
+    while (i >= 0 && cur[i] === 255) cur[i--] = 0;
+    if (i < 0) return;
+    cur[i]!++;
+  }
+}
+
+/** The IPVS services of one virtual server (several for a group). */
+export function servicesFor(cfg: KeepalivedConfig, vs: VirtualServer): IpvsService[] {
+  if (vs.fwmark !== undefined) return [serviceOf(vs, { type: 'fwmark', fwmark: vs.fwmark, family: fwmarkFamily(vs) }, false)];
+  if (vs.address !== undefined) return [serviceOf(vs, { type: 'addr', protocol: vs.protocol, address: vs.address, port: vs.port ?? 0 }, false)];
+  const group = cfg.virtualServerGroups.find((g) => g.name === vs.group);
+  if (!group) throw new KtsError('CONFIG_REFERENCE', `${where(vs)}: virtual_server_group ${vs.group ?? '?'} not defined`);
+  const zeroPort = group.entries.some((e) => e.fwmark === undefined && !e.port);
+  const out: IpvsService[] = [];
+  for (const e of group.entries) {
+    if (e.fwmark !== undefined) out.push(serviceOf(vs, { type: 'fwmark', fwmark: e.fwmark, family: fwmarkFamily(vs, e) }, zeroPort));
+    else if (e.first && e.last) {
+      for (const address of addressRange(e.first, e.last, vs)) out.push(serviceOf(vs, { type: 'addr', protocol: vs.protocol, address, port: e.port ?? 0 }, zeroPort));
+    }
+  }
+  return out;
+}
+
+/**
+ * The destinations of `live` (the real servers and sorry server that should be in the table) in
+ * service `key` of `vs` (default: the virtual server's own address or fwmark service).
+ */
+export function destsFor(vs: VirtualServer, live: readonly LiveDest[], key?: ServiceKey): IpvsDest[] {
+  const k: ServiceKey =
+    key ??
+    (vs.fwmark !== undefined
+      ? { type: 'fwmark', fwmark: vs.fwmark, family: fwmarkFamily(vs) }
+      : { type: 'addr', protocol: vs.protocol, address: vs.address ?? { family: 'inet', bytes: new Uint8Array(4) }, port: vs.port ?? 0 });
+  let tunnel: TunnelSpec | undefined;
+  return live.map((l) => {
+    const fwd = l.lvsMethod ?? vs.lbKind;
+    const servicePort = k.type === 'fwmark' ? 0 : k.port;
+    const d: IpvsDest = {
+      address: l.address,
+      port: fwd === 'NAT' ? l.port ?? servicePort : servicePort,
+      fwd,
+      weight: l.weight,
+      uThreshold: l.uthreshold ?? 0,
+      lThreshold: l.lthreshold ?? 0,
+    };
+    if (fwd !== 'TUN') return d;
+    if (!tunnel) {
+      const t = parseTunnel(vs.tunnelType);
+      if (typeof t === 'string') throw new KtsError('CONFIG_VALUE', `${where(vs)}: ${t}`);
+      tunnel = t;
+    }
+    return { ...d, ...tunnel };
+  });
+}
+
+/** The whole desired table: every service of every virtual server, with the destinations `liveByVs(index)` names. */
+export function desiredTable(cfg: KeepalivedConfig, liveByVs: (vsIndex: number) => readonly LiveDest[]): Map<string, IpvsVirtual> {
+  const entries: { service: IpvsService; dests: IpvsDest[] }[] = [];
+  cfg.virtualServers.forEach((vs, i) => {
+    const live = liveByVs(i);
+    for (const service of servicesFor(cfg, vs)) entries.push({ service, dests: destsFor(vs, live, service.key) });
+  });
+  return tableOf(entries);
+}
+
+/** The serviceId()s of a configuration: what keepalived-ts owns once it applied it. */
+export function ownedServiceIds(cfg: KeepalivedConfig): string[] {
+  return cfg.virtualServers.flatMap((vs) => servicesFor(cfg, vs).map((s) => serviceId(s.key)));
+}
