@@ -6,9 +6,6 @@
  */
 import type { Logger } from 'pino';
 import { readFileSync } from 'node:fs';
-import { formatDiagnostic, isReported, severityOf } from '../config/diagnostics.js';
-import { loadConfig } from '../config/load.js';
-import { hostMachine } from '../config/machine.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { KtsError } from '../errors/index.js';
 import { TimerClock } from '../io/clock.js';
@@ -23,6 +20,7 @@ import { EffectRunner, type AdvertPort } from './effects.js';
 import { mapConfig, type MappedConfig } from './engine-config.js';
 import { GarpSender } from './garp.js';
 import { LinkTable } from './links.js';
+import { loadForDaemon } from './load-config.js';
 import { removePidfile, writePidfile } from './pidfile.js';
 import { disabledScripts, startTrackers, type Trackers } from './trackers.js';
 import { VrrpDriver } from './driver.js';
@@ -36,23 +34,6 @@ export interface DaemonOptions {
   readonly configId: string;
   readonly pidFile: string;
   readonly log: Logger;
-}
-
-/** Loads and checks the configuration; throws on what keepalived could not run. */
-function load(opts: DaemonOptions): KeepalivedConfig {
-  const result = loadConfig(opts.file, { configId: opts.configId, machine: hostMachine() });
-  for (const d of result.diagnostics.list.filter(isReported)) {
-    const text = formatDiagnostic(d, result.sources);
-    if (severityOf(d) === 'error') opts.log.error({ code: d.code }, text);
-    else opts.log.warn({ code: d.code }, text);
-  }
-  const exit = result.diagnostics.configTestExitCode();
-  // keepalived runs with warning-class problems, but not with FILE_NOT_FOUND / BAD_IF / FATAL
-  // (4) or a security / fatal include error (6).
-  if (exit === 4 || exit === 6) {
-    throw new KtsError('DAEMON_CONFIG', `${opts.file}: configuration cannot be run (keepalived -t status ${exit})`);
-  }
-  return result.config;
 }
 
 function forwarding6(ifname: string): boolean {
@@ -90,7 +71,7 @@ export class VrrpDaemon {
 
   async start(): Promise<void> {
     const log = this.opts.log;
-    const cfg = load(this.opts);
+    const cfg = loadForDaemon(this.opts.file, this.opts.configId, this.opts.log);
     writePidfile(this.opts.pidFile);
     if (cfg.globalDefs.vrrpPriority !== undefined && cfg.globalDefs.vrrpPriority !== 0) {
       const err = setNice(cfg.globalDefs.vrrpPriority);

@@ -1,0 +1,24 @@
+/** Loading the configuration for a daemon (the VRRP side or the checker side). */
+import type { Logger } from 'pino';
+import { formatDiagnostic, isReported, severityOf } from '../config/diagnostics.js';
+import { loadConfig } from '../config/load.js';
+import { hostMachine } from '../config/machine.js';
+import type { KeepalivedConfig } from '../config/model.js';
+import { KtsError } from '../errors/index.js';
+
+/** Loads and checks the configuration, logging its diagnostics; throws on what keepalived could not run. */
+export function loadForDaemon(file: string, configId: string, log: Logger): KeepalivedConfig {
+  const result = loadConfig(file, { configId, machine: hostMachine() });
+  for (const d of result.diagnostics.list.filter(isReported)) {
+    const text = formatDiagnostic(d, result.sources);
+    if (severityOf(d) === 'error') log.error({ code: d.code }, text);
+    else log.warn({ code: d.code }, text);
+  }
+  const exit = result.diagnostics.configTestExitCode();
+  // keepalived runs with warning-class problems, but not with FILE_NOT_FOUND / BAD_IF / FATAL
+  // (4) or a security / fatal include error (6).
+  if (exit === 4 || exit === 6) {
+    throw new KtsError('DAEMON_CONFIG', `${file}: configuration cannot be run (keepalived -t status ${exit})`);
+  }
+  return result.config;
+}
