@@ -1,0 +1,262 @@
+/**
+ * The checker engine of one node: every virtual server's real servers and their checkers,
+ * driven sans-I/O as `handle(now, input) -> { effects, deadline }`. It never reads a clock,
+ * opens a socket or runs a process: `run-probe` effects ask the driver to probe, and the
+ * driver answers with `probe-result` inputs. One heap of probe units gives the next deadline.
+ *
+ * Start (keepalived check_daemon.c / ipwrapper.c `init_services`, check_api.c
+ * `register_checkers_thread`): non-alpha real servers are in the table at once, alpha ones
+ * only after their checkers succeed; each unit first runs 1 s + random(0..warmup) after start.
+ */
+import type { KeepalivedConfig, Script } from '../config/model.js';
+import type { LiveDest } from '../ipvs/live-dest.js';
+import { DeadlineHeap } from '../util/deadline-heap.js';
+import { fileStatus, WEIGHT_FAULT } from './file.js';
+import { httpStep } from './http.js';
+import { genericStep, newOutcome, type Outcome } from './schedule.js';
+import { ServerRules, VsState, type RsState, type Sink } from './servers.js';
+import type { CheckEffect, CheckInput, CheckStep, ProbeResult, ScriptReason } from './types.js';
+import { BOOTSTRAP_DELAY_MS, buildUnits, type Binding, type Unit } from './units.js';
+
+export interface CheckerEngineOptions {
+  /** uniform in [0, 1): the warmup spread (keepalived random()); inject for determinism */
+  readonly random?: () => number;
+}
+
+export interface CheckerStats {
+  /** probe units (identical checks of several virtual servers count once) */
+  readonly units: number;
+  /** checkers of real servers, FILE_CHECK included */
+  readonly checkers: number;
+  probesStarted: number;
+  probesFailed: number;
+  staleResults: number;
+}
+
+export class CheckerEngine {
+  private readonly servers: VsState[];
+  private readonly units: Unit[];
+  private readonly files: Map<string, Binding[]>;
+  private readonly fileValues = new Map<string, number>();
+  private readonly heap = new DeadlineHeap<Unit>();
+  private readonly rules: ServerRules;
+  private readonly random: () => number;
+  private readonly outcome: Outcome = newOutcome();
+  private fx: CheckEffect[] = [];
+  private readonly dirty = new Set<VsState>();
+  private started = false;
+  private stopped = false;
+  readonly stats: CheckerStats;
+
+  constructor(cfg: KeepalivedConfig, opts: CheckerEngineOptions = {}) {
+    this.random = opts.random ?? Math.random;
+    this.servers = cfg.virtualServers.map((vs, i) => new VsState(i, vs));
+    const built = buildUnits(cfg, this.servers);
+    this.units = built.units;
+    this.files = built.files;
+    for (const u of this.units) for (const b of u.bindings) if (!b.rs.vs.suspended) u.enabled++;
+    const sink: Sink = {
+      log: (msg, vs, rs) => this.fx.push({ type: 'log', level: 'info', msg, vs, ...(rs !== undefined ? { rs } : {}) }),
+      script: (script: Script, reason: ScriptReason, vs, rs, stopping) =>
+        this.fx.push({ type: 'run-script', script, reason, vs, ...(rs !== undefined ? { rs } : {}), stopping }),
+      fifo: (line) => this.fx.push({ type: 'fifo', line }),
+      dirty: (vs) => {
+        vs.invalidate();
+        this.dirty.add(vs);
+      },
+    };
+    this.rules = new ServerRules(sink);
+    this.stats = { units: this.units.length, checkers: built.bindings.length, probesStarted: 0, probesFailed: 0, staleResults: 0 };
+  }
+
+  /** The real servers (and sorry server) that must be in cfg.virtualServers[vs]'s table now. */
+  liveDests(vs: number): readonly LiveDest[] {
+    return this.servers[vs]?.liveDests() ?? [];
+  }
+
+  nextDeadline(): number | undefined {
+    return this.heap.peek();
+  }
+
+  /** Whether real server `rs` of virtual server `vs` is alive (for state dumps). */
+  isAlive(vs: number, rs: number): boolean {
+    return this.servers[vs]?.rss[rs]?.alive ?? false;
+  }
+
+  /** Whether virtual server `vs` has quorum (for state dumps). */
+  hasQuorum(vs: number): boolean {
+    return this.servers[vs]?.quorumUp ?? false;
+  }
+
+  handle(now: number, input: CheckInput): CheckStep {
+    this.fx = [];
+    switch (input.type) {
+      case 'start': this.start(now); break;
+      case 'tick': this.tick(now); break;
+      case 'probe-result': this.result(now, input.probeId, input); break;
+      case 'vip-present': this.vipPresent(input.vs, input.present); break;
+      case 'file-value': this.fileValue(input.name, input.value); break;
+      case 'shutdown': this.shutdown(); break;
+    }
+    if (this.dirty.size) {
+      for (const vs of this.dirty) this.fx.push({ type: 'dests-changed', vs: vs.idx });
+      this.dirty.clear();
+    }
+    return { effects: this.fx, deadline: this.heap.peek() };
+  }
+
+  private start(now: number): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    for (const [name, bs] of this.files) {
+      const value = this.fileValues.get(name) ?? 0;
+      for (const b of bs) this.initFile(b, value);
+    }
+    for (const vs of this.servers) this.rules.initVs(vs);
+    for (const u of this.units) {
+      for (const b of u.bindings) {
+        this.log(`${b.rs.vs.suspended ? 'Dea' : 'A'}ctivating healthchecker for service ${b.rs.name} for VS ${b.rs.vs.name}`, b.rs);
+      }
+      const warmup = u.warmupMs ? Math.floor(u.warmupMs * this.random()) : 0;
+      this.heap.schedule(u, now + BOOTSTRAP_DELAY_MS + warmup);
+    }
+  }
+
+  private tick(now: number): void {
+    for (let u = this.heap.popDue(now); u; u = this.heap.popDue(now)) {
+      if (u.enabled === 0) {
+        // suspended (ha_suspend): look again a delay_loop later
+        this.heap.schedule(u, now + u.timing.delayLoopMs);
+        continue;
+      }
+      u.running = true;
+      this.stats.probesStarted++;
+      this.fx.push({ type: 'run-probe', probeId: u.id, plan: u.plans[u.http ? u.state.urlIndex : 0]! });
+    }
+  }
+
+  private result(now: number, id: number, r: ProbeResult): void {
+    const u = this.units[id];
+    if (!u || !u.running || this.stopped) {
+      this.stats.staleResults++;
+      return;
+    }
+    u.running = false;
+    if (!r.ok) this.stats.probesFailed++;
+    const url = u.http ? u.plans[u.state.urlIndex] : undefined;
+    const o = u.http
+      ? httpStep(u.state, u.timing, u.fastRecovery, u.plans.length, r.ok, this.outcome)
+      : genericStep(u.state, u.timing, u.kind.retryWhileDown, r.ok, this.outcome);
+    for (const b of u.bindings) {
+      if (url && r.ok && !o.wasUp && url.type !== 'TCP_CHECK' && 'url' in url) {
+        this.log(`${r.detail ?? 'HTTP status code'} success to ${b.names.chk} url(${url.url.path})`, b.rs);
+      }
+      if (b.dynamic && r.ok) this.dynamicWeight(b, r);
+      if (o.attempt && u.logAllFailures) {
+        const m = u.kind.attemptLog(b.names, r, u.state.retryIt, u.timing.retry);
+        if (m) this.log(m, b.rs);
+      }
+      if (!o.report) continue;
+      const m = o.alive ? u.kind.successLog(b.names, r) : u.kind.failLog(b.names, u.timing.retry, o.hadRun, r);
+      if (m) this.log(m, b.rs);
+      if (!o.alive && b.dynamic) {
+        b.rs.effWeight -= b.curWeight;
+        b.curWeight = 0;
+        b.last = r.exitCode ?? -1;
+      }
+      this.checkerState(b, o.alive);
+    }
+    this.heap.schedule(u, now + o.delayMs);
+  }
+
+  /** misc_dynamic: the weight from the exit status (check_misc.c `misc_check_child_thread`). */
+  private dynamicWeight(b: Binding, r: ProbeResult): void {
+    const status = r.exitCode ?? (r.weight !== undefined ? r.weight + 2 : 0);
+    if (status === b.last) return;
+    const rs = b.rs;
+    let w = rs.effWeight - b.curWeight;
+    b.curWeight = status ? status - 2 - rs.iweight : 0;
+    w += b.curWeight;
+    b.last = status;
+    this.rules.setWeight(rs, w);
+  }
+
+  /** update_svr_checker_state: one checker of a real server goes up or down. */
+  private checkerState(b: Binding, alive: boolean): void {
+    const rs = b.rs;
+    if (b.isUp === alive) {
+      if (!b.hasRun) {
+        if (b.alpha || !alive) this.rules.rsNotify(rs, false);
+        b.hasRun = true;
+      }
+      return;
+    }
+    b.hasRun = true;
+    if (alive ? rs.numFailed <= 1 : rs.numFailed === 0) this.rules.setAlive(rs, alive);
+    b.isUp = alive;
+    if (!alive) rs.numFailed++;
+    else if (rs.numFailed) rs.numFailed--;
+  }
+
+  private vipPresent(vsIdx: number, present: boolean): void {
+    const vs = this.servers[vsIdx];
+    if (!vs || !vs.cfg.haSuspend || vs.cfg.fwmark !== undefined || vs.suspended === !present) return;
+    vs.suspended = !present;
+    for (const u of this.units) {
+      for (const b of u.bindings) {
+        if (b.rs.vs !== vs) continue;
+        u.enabled += present ? 1 : -1;
+        if (this.started) this.log(`${present ? 'Activat' : 'Suspend'}ing healthchecker for service ${b.rs.name} for VS ${vs.name}`, b.rs);
+      }
+    }
+  }
+
+  private initFile(b: Binding, value: number): void {
+    const status = fileStatus(b.file!, value);
+    b.last = status;
+    if (status === WEIGHT_FAULT) {
+      b.isUp = false;
+      b.rs.numFailed++;
+    } else {
+      b.curWeight = status;
+      b.rs.effWeight += status;
+    }
+  }
+
+  /** process_update_checker_track_file_status */
+  private fileValue(name: string, value: number): void {
+    this.fileValues.set(name, value);
+    if (!this.started || this.stopped) return;
+    for (const b of this.files.get(name) ?? []) {
+      const status = fileStatus(b.file!, value);
+      const prev = b.last;
+      if (status === prev) continue;
+      b.last = status;
+      const rs = b.rs;
+      if (status === WEIGHT_FAULT) {
+        this.checkerState(b, false);
+        rs.effWeight -= b.curWeight;
+        b.curWeight = 0;
+      } else if (prev === WEIGHT_FAULT) {
+        b.curWeight = status;
+        rs.effWeight += status;
+        this.checkerState(b, true);
+      } else {
+        this.rules.setWeight(rs, rs.effWeight + status - prev);
+        b.curWeight = status;
+      }
+    }
+  }
+
+  private shutdown(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.heap.clear();
+    if (!this.started) return;
+    for (const vs of this.servers) this.rules.stopVs(vs);
+  }
+
+  private log(msg: string, rs: RsState): void {
+    this.fx.push({ type: 'log', level: 'info', msg, vs: rs.vs.idx, rs: rs.idx });
+  }
+}

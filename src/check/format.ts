@@ -1,0 +1,25 @@
+/**
+ * keepalived's names for services in log lines (check_data.c `format_vs`, `format_rs`,
+ * utils.c `inet_sockaddrtotrio`, `inet_sockaddrtopair`): `[10.0.0.1]:tcp:80`, `FWM 7`,
+ * `[GROUP]:0`, `[10.0.1.1]:25`.
+ */
+import type { RealServer, VirtualServer } from '../config/model.js';
+import { formatIp, type IpAddress } from '../util/ip.js';
+
+export function trio(addr: IpAddress, protocol: string, port: number | undefined): string {
+  return `[${formatIp(addr)}]:${protocol.toLowerCase()}:${port ?? 0}`;
+}
+
+export function pair(host: string, port: number): string {
+  return `[${host}]:${port}`;
+}
+
+export function formatVs(vs: VirtualServer): string {
+  if (vs.group !== undefined) return `[${vs.group}]:${vs.port ?? 0}`;
+  if (vs.fwmark !== undefined) return `FWM ${vs.fwmark}`;
+  return trio(vs.address!, vs.protocol, vs.port);
+}
+
+export function formatRs(rs: Pick<RealServer, 'address' | 'port'>, vs: VirtualServer): string {
+  return trio(rs.address, vs.protocol, rs.port);
+}

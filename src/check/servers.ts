@@ -1,0 +1,227 @@
+/**
+ * The state of virtual and real servers and keepalived's rules for them (ipwrapper.c
+ * `update_svr_checker_state`, `perform_svr_state`, `update_quorum_state`, `update_svr_wgt`,
+ * `init_service_rs`, `clear_service_rs`; reference §e.5):
+ *
+ * - a real server is alive while none of its checkers is down (`numFailed == 0`);
+ * - down: removed from the table, or kept with weight 0 with inhibit_on_failure;
+ * - quorum: the sum of the live weights against quorum ± hysteresis; losing it runs
+ *   quorum_down and, with a sorry server, swaps every live real server for it;
+ * - notify_up / notify_down on each real server change, VS/RS lines for the notify FIFOs.
+ */
+import type { LbKind, RealServer, Script, VirtualServer } from '../config/model.js';
+import type { LiveDest } from '../ipvs/live-dest.js';
+import type { IpAddress } from '../util/ip.js';
+import { formatRs, formatVs, trio } from './format.js';
+import type { ScriptReason } from './types.js';
+
+/** Where server rules send what they decide (the engine turns these into effects). */
+export interface Sink {
+  log(msg: string, vs: number, rs?: number): void;
+  script(script: Script, reason: ScriptReason, vs: number, rs: number | undefined, stopping: boolean): void;
+  fifo(line: string): void;
+  /** the IPVS table of this virtual server changes */
+  dirty(vs: VsState): void;
+}
+
+export const realWeight = (w: number): number => (w < 0 ? 0 : w > 2147483647 ? 2147483647 : w);
+
+export class RsState {
+  readonly name: string;
+  alive = false;
+  /** in the IPVS table (keepalived rs->set) */
+  set = false;
+  numFailed = 0;
+  /** configured weight (keepalived iweight) */
+  readonly iweight: number;
+  /** iweight plus dynamic contributions (misc_dynamic, FILE_CHECK), may go negative */
+  effWeight: number;
+  readonly inhibit: boolean;
+  private cached: LiveDest | undefined;
+
+  constructor(readonly idx: number, readonly cfg: RealServer, readonly vs: VsState) {
+    this.name = formatRs(cfg, vs.cfg);
+    this.iweight = cfg.weight;
+    this.effWeight = cfg.weight;
+    this.inhibit = cfg.inhibitOnFailure ?? vs.cfg.inhibitOnFailure;
+  }
+
+  /** The table entry at `weight`, reused while the weight does not change. */
+  dest(weight: number): LiveDest {
+    if (this.cached?.weight === weight) return this.cached;
+    const c = this.cfg;
+    this.cached = {
+      address: c.address, ...(c.port !== undefined && this.vs.cfg.fwmark === undefined ? { port: c.port } : {}), weight,
+      ...(c.lvsMethod !== undefined && c.lvsMethod !== this.vs.cfg.lbKind ? { lvsMethod: c.lvsMethod } : {}),
+      ...(c.uthreshold !== undefined ? { uthreshold: c.uthreshold } : {}),
+      ...(c.lthreshold !== undefined ? { lthreshold: c.lthreshold } : {}),
+    };
+    return this.cached;
+  }
+}
+
+export class VsState {
+  readonly name: string;
+  readonly rss: RsState[];
+  quorumUp = false;
+  sorryAlive = false;
+  /** ha_suspend and the address is not here */
+  suspended: boolean;
+  stopped = false;
+  private dests: readonly LiveDest[] | undefined;
+  readonly sorry?: { readonly address: IpAddress; readonly port?: number; readonly name: string; readonly lvsMethod?: LbKind };
+
+  constructor(readonly idx: number, readonly cfg: VirtualServer) {
+    this.name = formatVs(cfg);
+    this.rss = cfg.realServers.map((rs, i) => new RsState(i, rs, this));
+    this.suspended = cfg.haSuspend && cfg.fwmark === undefined;
+    const s = cfg.sorryServer;
+    if (s) {
+      const port = s.port ?? cfg.port;
+      this.sorry = {
+        address: s.address, ...(port !== undefined && cfg.fwmark === undefined ? { port } : {}), name: trio(s.address, cfg.protocol, port),
+        ...(cfg.sorryServerLvsMethod !== undefined ? { lvsMethod: cfg.sorryServerLvsMethod } : {}),
+      };
+    }
+  }
+
+  invalidate(): void {
+    this.dests = undefined;
+  }
+
+  /** What must be in this virtual server's IPVS table now. */
+  liveDests(): readonly LiveDest[] {
+    if (this.dests) return this.dests;
+    const out: LiveDest[] = [];
+    if (!this.stopped) {
+      const sorryActive = this.sorry !== undefined && this.sorryAlive;
+      for (const rs of this.rss) {
+        if (!rs.set) continue;
+        if (sorryActive) {
+          if (rs.inhibit) out.push(rs.dest(0));
+        } else if (rs.alive) out.push(rs.dest(realWeight(rs.effWeight)));
+        else if (rs.inhibit) out.push(rs.dest(0));
+      }
+      if (this.sorry && (sorryActive || this.cfg.sorryServerInhibit)) {
+        const s = this.sorry;
+        out.push({
+          address: s.address, ...(s.port !== undefined ? { port: s.port } : {}), weight: sorryActive ? 1 : 0,
+          ...(s.lvsMethod !== undefined ? { lvsMethod: s.lvsMethod } : {}),
+        });
+      }
+    }
+    this.dests = out;
+    return out;
+  }
+
+  weighLive(): number {
+    let sum = 0;
+    for (const rs of this.rss) if (rs.alive) sum += realWeight(rs.effWeight);
+    return sum;
+  }
+}
+
+/** keepalived's rules over the server states. */
+export class ServerRules {
+  constructor(private readonly out: Sink) {}
+
+  /** init_service_rs + update_quorum_state(init): the table at start. */
+  initVs(vs: VsState): void {
+    for (const rs of vs.rss) {
+      if ((rs.numFailed === 0 && !rs.alive) || (rs.inhibit && !rs.set)) {
+        rs.set = true;
+        if (rs.numFailed === 0) rs.alive = true;
+      }
+    }
+    this.updateQuorum(vs, true);
+    this.out.dirty(vs);
+  }
+
+  /** perform_svr_state: a real server goes up or down. */
+  setAlive(rs: RsState, alive: boolean): void {
+    if (rs.alive === alive) return;
+    const vs = rs.vs;
+    const verb = alive ? (rs.inhibit ? 'Enabling' : 'Adding') : rs.inhibit ? 'Disabling' : 'Removing';
+    this.out.log(`${verb} service ${rs.name} ${rs.inhibit ? 'of' : alive ? 'to' : 'from'} VS ${vs.name}`, vs.idx, rs.idx);
+    if (vs.quorumUp || !vs.sorry || !vs.sorryAlive) {
+      if (alive) rs.set = true;
+      this.out.dirty(vs);
+    }
+    rs.alive = alive;
+    this.rsNotify(rs, false);
+    this.updateQuorum(vs, false);
+  }
+
+  /** update_svr_wgt: a new effective weight (misc_dynamic, FILE_CHECK). */
+  setWeight(rs: RsState, weight: number): void {
+    const vs = rs.vs;
+    const to = realWeight(weight);
+    const from = realWeight(rs.effWeight);
+    rs.effWeight = weight;
+    if (to === from) return;
+    this.out.log(`Changing weight from ${from} to ${to} for ${rs.alive ? '' : 'in'}active service ${rs.name} of VS ${vs.name}`, vs.idx, rs.idx);
+    if (rs.set && rs.alive && (vs.quorumUp || !vs.sorry || !vs.sorryAlive)) this.out.dirty(vs);
+    this.updateQuorum(vs, false);
+  }
+
+  /** update_quorum_state */
+  updateQuorum(vs: VsState, init: boolean): void {
+    const sum = vs.weighLive();
+    const q = vs.cfg.quorum;
+    const h = vs.cfg.hysteresis;
+    const threshold = q + (vs.quorumUp ? -1 : 1) * h;
+    if (!vs.quorumUp && sum >= threshold) {
+      vs.quorumUp = true;
+      this.out.log(`Gained quorum ${q}+${h}=${threshold} <= ${sum} for VS ${vs.name}`, vs.idx);
+      if (vs.sorry && vs.sorryAlive) {
+        this.out.log(`${vs.cfg.sorryServerInhibit ? 'Disabling' : 'Removing'} sorry server ${vs.sorry.name} from VS ${vs.name}`, vs.idx);
+        vs.sorryAlive = false;
+        this.out.log(`Adding alive servers to the pool for VS ${vs.name}`, vs.idx);
+        for (const rs of vs.rss) if (rs.alive) rs.set = true;
+        this.out.dirty(vs);
+      }
+      this.vsNotify(vs, false);
+    } else if ((vs.quorumUp && (!sum || sum < threshold)) || (init && !vs.quorumUp && vs.sorry && !vs.sorryAlive)) {
+      vs.quorumUp = false;
+      this.out.log(`${init ? 'Starting with quorum down' : 'Lost quorum'} ${q}-${h}=${threshold} > ${sum} for VS ${vs.name}`, vs.idx);
+      if (vs.sorry && !vs.sorryAlive) {
+        this.out.log(`${vs.cfg.sorryServerInhibit ? 'Enabling' : 'Adding'} sorry server ${vs.sorry.name} to VS ${vs.name}`, vs.idx);
+        this.out.log(`Removing alive servers from the pool for VS ${vs.name}`, vs.idx);
+        vs.sorryAlive = true;
+        this.out.dirty(vs);
+      }
+      this.vsNotify(vs, false);
+    }
+  }
+
+  /** clear_service_vs at stop: every real server leaves; omega runs the down scripts. */
+  stopVs(vs: VsState): void {
+    vs.sorryAlive = false;
+    for (const rs of vs.rss) {
+      this.out.log(`Shutting down ${rs.inhibit && !rs.alive ? '(inhibited) ' : ''}service ${rs.name} from VS ${vs.name}`, vs.idx, rs.idx);
+      rs.set = false;
+      if (!rs.alive) continue;
+      rs.alive = false;
+      if (vs.cfg.omega) this.rsNotify(rs, true);
+    }
+    vs.quorumUp = false;
+    this.vsNotify(vs, true);
+    vs.stopped = true;
+    this.out.dirty(vs);
+  }
+
+  /** do_rs_notifies */
+  rsNotify(rs: RsState, stopping: boolean): void {
+    const s = rs.alive ? rs.cfg.notifyUp : rs.cfg.notifyDown;
+    if (s) this.out.script(s, rs.alive ? 'notify_up' : 'notify_down', rs.vs.idx, rs.idx, stopping);
+    this.out.fifo(`RS ${rs.name} ${rs.vs.name} ${rs.alive ? 'UP' : 'DOWN'}\n`);
+  }
+
+  /** do_vs_notifies (at stop only with omega) */
+  private vsNotify(vs: VsState, stopping: boolean): void {
+    if (stopping && !vs.cfg.omega) return;
+    const s = vs.quorumUp ? vs.cfg.quorumUp : vs.cfg.quorumDown;
+    if (s) this.out.script(s, vs.quorumUp ? 'quorum_up' : 'quorum_down', vs.idx, undefined, stopping);
+    this.out.fifo(`VS ${vs.name} ${vs.quorumUp ? 'UP' : 'DOWN'}\n`);
+  }
+}

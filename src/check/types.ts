@@ -1,0 +1,114 @@
+/**
+ * What goes into and comes out of the sans-I/O checker engine. The engine is driven as
+ * `engine.handle(now, input) -> { effects, deadline }`; the driver performs the effects (runs
+ * probes through src/io/probes.ts, reconciles IPVS with `liveDests`, runs scripts, logs) and
+ * calls `handle(deadline, { type: 'tick' })` when the deadline is reached.
+ */
+import type { Script } from '../config/model.js';
+
+/** Where and how a probe connects (keepalived conn_opts_t); addresses as text for node:net. */
+export interface ConnPlan {
+  readonly family: 'inet' | 'inet6';
+  /** connect_ip, or the real server's address */
+  readonly host: string;
+  /** connect_port, or the real server's port (0 for ICMP) */
+  readonly port: number;
+  readonly bindto?: string;
+  readonly bindPort?: number;
+  readonly bindIf?: string;
+  readonly timeoutMs: number;
+  /** SO_MARK on the probe's socket */
+  readonly fwmark?: number;
+}
+
+export interface HttpUrlPlan {
+  readonly path: string;
+  /** inclusive ranges; default 200-299 */
+  readonly statusCode: readonly { readonly from: number; readonly to: number }[];
+  /** lower-case hex MD5 of the body */
+  readonly digest?: string;
+  readonly regex?: string;
+  readonly regexNoMatch: boolean;
+}
+
+export type ProbePlan =
+  | { readonly type: 'TCP_CHECK'; readonly conn: ConnPlan }
+  | {
+    readonly type: 'HTTP_GET' | 'SSL_GET'; readonly conn: ConnPlan;
+    /** the whole request (see http.ts `buildHttpRequest`) */
+    readonly request: string;
+    readonly url: HttpUrlPlan;
+    /** TLS server name (enable_sni); undefined = no SNI */
+    readonly sni?: string;
+  }
+  | { readonly type: 'SMTP_CHECK'; readonly conn: ConnPlan; readonly heloName: string }
+  | { readonly type: 'DNS_CHECK'; readonly conn: ConnPlan; readonly qtype: number; readonly name: string }
+  | {
+    readonly type: 'UDP_CHECK'; readonly conn: ConnPlan;
+    readonly payload: Uint8Array;
+    /** undefined: any reply or none (no ICMP error) is a success */
+    readonly requireReply?: UdpReplyPattern;
+    readonly minReplyLength: number;
+    readonly maxReplyLength: number;
+  }
+  | { readonly type: 'PING_CHECK'; readonly conn: ConnPlan }
+  | {
+    readonly type: 'MISC_CHECK'; readonly script: Script; readonly timeoutMs: number;
+    readonly dynamic: boolean; readonly user?: { readonly user: string; readonly group?: string };
+  };
+
+export type ProbeType = ProbePlan['type'];
+
+/** require_reply: bytes to compare and, per byte, the bits that are wildcards (X nibbles). */
+export interface UdpReplyPattern {
+  readonly data: Uint8Array;
+  readonly mask: Uint8Array;
+}
+
+/** What one run of a probe found. */
+export interface ProbeResult {
+  readonly ok: boolean;
+  /** misc_dynamic: the weight from the exit status (exit - 2) */
+  readonly weight?: number;
+  /** why it failed, in keepalived's words where it has some ("Bad greeting banner from server ...") */
+  readonly detail?: string;
+  /** MISC_CHECK: exit status, or the signal that ended it */
+  readonly exitCode?: number;
+  readonly signal?: number;
+  readonly timedOut?: boolean;
+}
+
+export type CheckInput =
+  /** Put every real server in place and start the checkers (keepalived init_services). */
+  | { readonly type: 'start' }
+  /** Run every timer due at `now`. */
+  | { readonly type: 'tick' }
+  | ({ readonly type: 'probe-result'; readonly probeId: number } & ProbeResult)
+  /** ha_suspend: whether the virtual server's address is on this box */
+  | { readonly type: 'vip-present'; readonly vs: number; readonly present: boolean }
+  /** FILE_CHECK: the integer now in track_file `name` */
+  | { readonly type: 'file-value'; readonly name: string; readonly value: number }
+  /** Stop: every real server leaves, omega scripts run. */
+  | { readonly type: 'shutdown' };
+
+export type ScriptReason = 'notify_up' | 'notify_down' | 'quorum_up' | 'quorum_down';
+
+export type CheckEffect =
+  | { readonly type: 'run-probe'; readonly probeId: number; readonly plan: ProbePlan }
+  /** cfg.virtualServers[vs] has a new `liveDests(vs)` */
+  | { readonly type: 'dests-changed'; readonly vs: number }
+  | {
+    readonly type: 'run-script'; readonly script: Script; readonly reason: ScriptReason;
+    readonly vs: number; readonly rs?: number;
+    /** run at shutdown (keepalived waits up to 1 s for these) */
+    readonly stopping: boolean;
+  }
+  /** A notify_fifo / lvs_notify_fifo line, newline included ("RS [..]:tcp:80 [..]:tcp:80 UP\n"). */
+  | { readonly type: 'fifo'; readonly line: string }
+  | { readonly type: 'log'; readonly level: 'info' | 'debug'; readonly msg: string; readonly vs?: number; readonly rs?: number };
+
+export interface CheckStep {
+  readonly effects: CheckEffect[];
+  /** when to call `handle(deadline, { type: 'tick' })`; undefined = no timer pending */
+  readonly deadline: number | undefined;
+}
