@@ -76,6 +76,8 @@ export interface ProbeResult {
   readonly exitCode?: number;
   readonly signal?: number;
   readonly timedOut?: boolean;
+  /** the probe could not be run at all (no socket, bind failed): counted as CHECK_PROBE */
+  readonly code?: 'CHECK_PROBE';
 }
 
 export type CheckInput =
