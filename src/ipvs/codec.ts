@@ -188,10 +188,10 @@ function readPayload(set: AttrSet, spec: AttrSpec, b: Buffer, view: DataView, at
     case 'u64':
       return ok(view.getBigUint64(at, isLittleEndian));
     case 'addr':
-      return ok(Uint8Array.prototype.slice.call(b, at, at + Math.min(len, 16)));
+      return ok(Uint8Array.from(b.subarray(at, at + Math.min(len, 16))));
     case 'in4':
     case 'in6':
-      return ok(Uint8Array.prototype.slice.call(b, at, at + need));
+      return ok(Uint8Array.from(b.subarray(at, at + need)));
     case 'string': {
       let end = at;
       while (end < at + len && b[end] !== 0) end++;

@@ -18,7 +18,7 @@ export function tableOf(entries: Iterable<{ readonly service: IpvsService; reado
 
 /**
  * Applies the operations that succeeded (those whose index is not in `failed`) to `table` in
- * place, as the kernel applied them; returns the same map.
+ * place (its destination maps too), as the kernel applied them; returns the same map.
  */
 export function applyToTable(table: Map<string, IpvsVirtual>, ops: readonly IpvsOp[], failed: ReadonlySet<number> = new Set()): Map<string, IpvsVirtual> {
   ops.forEach((op, i) => {

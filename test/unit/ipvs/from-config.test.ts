@@ -1,0 +1,121 @@
+// Configuration -> IPVS services and destinations, through the real config loader.
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load.js';
+import type { KeepalivedConfig } from '../../../src/config/model.js';
+import { desiredTable, destsFor, granularityPrefix, ownedServiceIds, parseTunnel, servicesFor } from '../../../src/ipvs/from-config.js';
+import { describeService, destId } from '../../../src/ipvs/keys.js';
+import type { LiveDest } from '../../../src/ipvs/live-dest.js';
+import { parseIp } from '../../../src/util/ip.js';
+import { TmpDir } from '../config/helpers.js';
+
+const tmp = new TmpDir();
+afterAll(() => tmp.cleanup());
+
+function load(text: string): KeepalivedConfig {
+  const r = loadConfig(tmp.conf(text), { configId: 'test' });
+  return r.config;
+}
+const rs = (lines: string) => lines.split(',').map((x) => `real_server ${x.trim()} { }`).join('\n');
+const live = (a: string, over: Partial<LiveDest> = {}): LiveDest => ({ address: parseIp(a)!, weight: 1, ...over });
+
+describe('servicesFor', () => {
+  it.each([
+    ['10.0.0.1 80 { lb_algo rr\n protocol TCP\n lb_kind NAT\n ' + rs('10.0.1.1 80') + ' }', ['TCP 10.0.0.1:80'], { scheduler: 'rr', flags: 0, timeoutS: 0, netmaskPrefix: 32 }],
+    ['10.0.0.1 53 { lb_algo sh\n sh-port\n sh-fallback\n mh-port\n protocol UDP\n ops\n ' + rs('10.0.1.1 53') + ' }', ['UDP 10.0.0.1:53'], { scheduler: 'sh', flags: 0x4 | 0x8 | 0x10 }],
+    ['10.0.0.1 80 { lb_algo mh\n mh-port\n mh-fallback\n sh-port\n ops\n protocol TCP\n ' + rs('10.0.1.1 80') + ' }', ['TCP 10.0.0.1:80'], { scheduler: 'mh', flags: 0x8 | 0x10 }],
+    ['10.0.0.1 80 { lb_algo wlc\n flag-1\n flag-3\n hashed\n protocol TCP\n ' + rs('10.0.1.1 80') + ' }', ['TCP 10.0.0.1:80'], { flags: 0x8 | 0x20 | 0x2 }],
+    ['fwmark 7 { lb_algo rr\n lb_kind DR\n ops\n persistence_timeout 120\n persistence_granularity 255.255.255.0\n ' + rs('10.0.1.1') + ' }', ['FWM 7'], { flags: 0x1 | 0x4, timeoutS: 120, netmaskPrefix: 24 }],
+    ['fwmark 8 { lb_algo rr\n lb_kind DR\n ' + rs('2001:db8::5') + ' }', ['FWM 8 inet6'], { netmaskPrefix: 128 }],
+    ['fwmark 9 { lb_algo rr\n ip_family inet6\n lb_kind TUN\n ' + rs('10.0.0.9') + ' }', ['FWM 9 inet6'], {}],
+    ['2001:db8::1 443 { lb_algo lc\n protocol TCP\n persistence_timeout\n persistence_granularity 64\n persistence_engine sip\n ' + rs('2001:db8::2 443') + ' }', ['TCP [2001:db8::1]:443'], { flags: 1, timeoutS: 360, netmaskPrefix: 64, persistenceEngine: 'sip' }],
+    ['10.0.0.1 0 { lb_algo rr\n protocol TCP\n ' + rs('10.0.1.1 0') + ' }', ['TCP 10.0.0.1:0'], { flags: 1, timeoutS: 360 }],
+  ])('virtual_server %s', (body, keys, fields) => {
+    const cfg = load(`virtual_server ${body}\n`);
+    const s = servicesFor(cfg, cfg.virtualServers[0]!);
+    expect(s.map((x) => describeService(x.key))).toEqual(keys);
+    expect(s[0]).toMatchObject(fields);
+  });
+
+  it('group: address ranges, ports, fwmarks with their family; a port-0 entry makes it persistent', () => {
+    const cfg = load(`virtual_server_group G {
+  10.0.0.1-3 80
+  10.0.1.7 8080
+  2001:db8::1-2 443
+  fwmark 5
+  fwmark 6 inet6
+}
+virtual_server group G { lb_algo wrr\n protocol TCP\n ${rs('10.0.9.1 80')} }
+virtual_server_group Z { 10.0.2.1 }
+virtual_server group Z { lb_algo rr\n protocol UDP\n ${rs('10.0.9.2')} }
+`);
+    const g = servicesFor(cfg, cfg.virtualServers[0]!);
+    expect(g.map((x) => describeService(x.key))).toEqual([
+      'TCP 10.0.0.1:80', 'TCP 10.0.0.2:80', 'TCP 10.0.0.3:80', 'TCP 10.0.1.7:8080', 'TCP [2001:db8::1]:443', 'TCP [2001:db8::2]:443', 'FWM 5', 'FWM 6 inet6',
+    ]);
+    expect(g.every((s) => s.timeoutS === 0 && s.scheduler === 'wrr')).toBe(true);
+    const z = servicesFor(cfg, cfg.virtualServers[1]!);
+    expect(z).toMatchObject([{ timeoutS: 360, flags: 1 }]);
+    expect(ownedServiceIds(cfg)).toHaveLength(9);
+  });
+
+  it('an invalid granularity is a config error, not a silent default', () => {
+    const cfg = load(`virtual_server 10.0.0.1 80 { lb_algo rr\n protocol TCP\n persistence_timeout 60\n persistence_granularity 255.0.255.0\n ${rs('10.0.1.1 80')} }\n`);
+    expect(() => servicesFor(cfg, cfg.virtualServers[0]!)).toThrow(/persistence_granularity '255.0.255.0'/);
+  });
+});
+
+describe('destsFor: keepalived port rules', () => {
+  const cfg = load(`
+virtual_server 10.0.0.1 80 { lb_algo rr\n protocol TCP\n lb_kind NAT\n ${rs('10.0.1.1 8080, 10.0.1.2')} }
+virtual_server 10.0.0.2 80 { lb_algo rr\n protocol TCP\n lb_kind DR\n ${rs('10.0.1.1 80')} }
+virtual_server fwmark 3 { lb_algo rr\n lb_kind NAT\n ${rs('10.0.1.1 8080')} }
+virtual_server fwmark 4 { lb_algo rr\n lb_kind TUN type gue port 6080 csum\n ${rs('10.0.1.1')} }
+virtual_server 10.0.0.5 80 { lb_algo rr\n protocol TCP\n lb_kind TUN type gre\n ${rs('10.0.1.1 80')} }
+`);
+  const [nat, dr, fwNat, fwTun, gre] = cfg.virtualServers;
+  it.each([
+    ['NAT keeps the real server port, else the service port', nat!, [live('10.0.1.1', { port: 8080, weight: 3, uthreshold: 10, lthreshold: 2 }), live('10.0.1.2')], ['10.0.1.1:8080', '10.0.1.2:80'], { fwd: 'NAT', weight: 3, uThreshold: 10, lThreshold: 2 }],
+    ['DR forwards to the service port', dr!, [live('10.0.1.1', { port: 9999 })], ['10.0.1.1:80'], { fwd: 'DR' }],
+    ['a real server lvs_method overrides', nat!, [live('10.0.1.1', { port: 8080, lvsMethod: 'DR' })], ['10.0.1.1:80'], { fwd: 'DR' }],
+    ['fwmark NAT keeps the real server port', fwNat!, [live('10.0.1.1', { port: 8080 })], ['10.0.1.1:8080'], { fwd: 'NAT' }],
+    ['fwmark TUN: port 0 and the tunnel of lb_kind', fwTun!, [live('10.0.1.1', { port: 80 })], ['10.0.1.1:0'], { fwd: 'TUN', tunType: 'gue', tunPort: 6080, tunCsum: 'csum' }],
+    ['gre tunnel', gre!, [live('10.0.1.1')], ['10.0.1.1:80'], { fwd: 'TUN', tunType: 'gre', tunCsum: 'nocsum' }],
+    ['inhibited (weight 0) stays', dr!, [live('10.0.1.1', { weight: 0 })], ['10.0.1.1:80'], { weight: 0 }],
+  ])('%s', (_n, vs, l, ids, fields) => {
+    const ds = destsFor(vs, l);
+    expect(ds.map(destId)).toEqual(ids);
+    expect(ds[0]).toMatchObject(fields);
+  });
+
+  it('group entries: the dest port follows each entry for DR', () => {
+    const c = load(`virtual_server_group G { 10.0.0.1 80\n 10.0.0.2 443\n fwmark 5 }\nvirtual_server group G { lb_algo rr\n protocol TCP\n lb_kind DR\n ${rs('10.0.1.1')} }\n`);
+    const t = desiredTable(c, () => [live('10.0.1.1')]);
+    expect([...t.values()].map((v) => `${describeService(v.service.key)} -> ${[...v.dests.keys()].join(',')}`)).toEqual([
+      'TCP 10.0.0.1:80 -> 10.0.1.1:80', 'TCP 10.0.0.2:443 -> 10.0.1.1:443', 'FWM 5 -> 10.0.1.1:0',
+    ]);
+  });
+
+  it('desiredTable keeps services without live dests (keepalived creates them at start)', () => {
+    const t = desiredTable(cfg, (i) => (i === 0 ? [live('10.0.1.2')] : []));
+    expect(t.size).toBe(5);
+    expect([...t.values()].map((v) => v.dests.size)).toEqual([1, 0, 0, 0, 0]);
+  });
+});
+
+describe('parsers', () => {
+  it.each([
+    ['ipip', { tunType: 'ipip', tunCsum: 'nocsum' }],
+    ['gue port 6080 remcsum', { tunType: 'gue', tunPort: 6080, tunCsum: 'remcsum' }],
+    ['gre csum', { tunType: 'gre', tunCsum: 'csum' }],
+    [undefined, { tunType: 'ipip', tunCsum: 'nocsum' }],
+    ['gue', 'gue tunnels require a port, other tunnels cannot have one'],
+    ['ipip csum', 'ipip tunnels cannot have checksums'],
+    ['gre remcsum', 'gre tunnels cannot have remcsum'],
+    ['vxlan', "unknown tunnel word 'vxlan'"],
+  ])('tunnel %s', (text, want) => expect(parseTunnel(text)).toEqual(want));
+
+  it.each([
+    ['255.255.255.255', 'inet', 32], ['255.255.255.0', 'inet', 24], ['0.0.0.0', 'inet', 0], ['255.0.255.0', 'inet', undefined],
+    ['24', 'inet', undefined], ['64', 'inet6', 64], ['0', 'inet6', undefined], ['129', 'inet6', undefined],
+  ] as const)('granularity %s (%s)', (t, f, want) => expect(granularityPrefix(t, f)).toBe(want));
+});
