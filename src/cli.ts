@@ -14,7 +14,8 @@ import { hostMachine } from './config/machine.js';
 import { formatDiagnostic, isReported, severityOf } from './config/diagnostics.js';
 import { createRootLogger } from './io/logger.js';
 import { DEFAULT_PIDFILE } from './daemon/pidfile.js';
-import { formatIp } from './util/ip.js';
+import { formatIp, parseIp } from './util/ip.js';
+import type { Logger } from 'pino';
 
 const DEFAULT_CONF = '/etc/keepalived/keepalived.conf';
 
@@ -27,12 +28,20 @@ interface Args {
   allConfig: boolean;
   pidFile: string;
   debug: boolean;
+  /** -P: VRRP only; -C: checkers (and IPVS) only */
+  vrrpOnly: boolean;
+  checkOnly: boolean;
+  /** -c: the checker process's pidfile */
+  checkersPidFile?: string;
+  /** internal: this process is the checker child of a daemon */
+  checkerChild: boolean;
 }
 
 function usage(): string {
   return [
     'Usage: keepalived-ts [OPTION...]',
     '       keepalived-ts lab [--advert-int S] [--vrrp-version 2|3] [--keepalived]   (built-in failover lab, root)',
+    '       keepalived-ts genhash [-S] -s SERVER -p PORT -u URL [-V VHOST] [-P 1.0|1.0C|1.1] [-t S] [-v]',
     '  -f, --use-file=FILE      configuration file (default /etc/keepalived/keepalived.conf)',
     '  -t, --config-test        check the configuration and exit (keepalived exit codes)',
     '  -i, --config-id ID       id for @ID conditional lines (default: short host name)',
@@ -42,7 +51,9 @@ function usage(): string {
     '  -n, --dont-fork          run in the foreground (always the case; accepted)',
     '  -l, --log-console        log to the console (always the case; accepted)',
     '  -D, --log-detail         detailed (debug) logging',
-    '  -P, --vrrp               VRRP only (accepted; checkers and IPVS are not run yet)',
+    '  -P, --vrrp               VRRP only (no health checkers, no IPVS)',
+    '  -C, --check              health checkers and IPVS only (no VRRP)',
+    '  -c, --checkers_pid=FILE  pidfile of the health-checker process',
     '  -p, --pid=FILE           pidfile (default /run/keepalived.pid)',
     '  -v, --version            print the version',
     '  -h, --help               this help',
@@ -52,7 +63,7 @@ function usage(): string {
 function parseArgs(argv: string[]): Args | number {
   const a: Args = {
     file: DEFAULT_CONF, configTest: false, dumpConf: false, strict: false, allConfig: false,
-    pidFile: DEFAULT_PIDFILE, debug: false,
+    pidFile: DEFAULT_PIDFILE, debug: false, vrrpOnly: false, checkOnly: false, checkerChild: false,
   };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i]!;
@@ -87,11 +98,14 @@ function parseArgs(argv: string[]): Args | number {
       case '-h': case '--help': process.stdout.write(`${usage()}\n`); return 0;
       case '-p': case '--pid': a.pidFile = value(); break;
       case '-D': case '--log-detail': a.debug = true; break;
-      // keepalived's per-child pidfiles: one process here
-      case '-r': case '--vrrp_pid': case '-c': case '--checkers_pid': value(); break;
+      case '-P': case '--vrrp': a.vrrpOnly = true; break;
+      case '-C': case '--check': a.checkOnly = true; break;
+      case '-c': case '--checkers_pid': a.checkersPidFile = value(); break;
+      case '--checker-child': a.checkerChild = true; break;
+      // the VRRP side runs in the main process: its pidfile is -p
+      case '-r': case '--vrrp_pid': value(); break;
       // accepted keepalived flags that change nothing here
-      case '-n': case '--dont-fork': case '-l': case '--log-console':
-      case '-P': case '--vrrp': case '-C': case '--check': case '-B': case '--no_bfd':
+      case '-n': case '--dont-fork': case '-l': case '--log-console': case '-B': case '--no_bfd':
         break;
       default:
         process.stderr.write(`keepalived-ts: unknown option ${arg}\n${usage()}\n`);
@@ -134,8 +148,79 @@ async function lab(argv: string[]): Promise<number> {
   }
 }
 
+const GENHASH_USAGE = [
+  'Usage: keepalived-ts genhash [-S] -s SERVER -p PORT -u URL [OPTIONS]   (also: keepalived-ts --genhash ...)',
+  '  -S, --use-ssl            use TLS (SSL_GET)',
+  '  -I, --use-sni            send the virtualhost (-V) as TLS server name',
+  '  -s, --server ADDR        server IP address',
+  '  -p, --port PORT          server port',
+  '  -u, --url PATH           url path (e.g. /index.html)',
+  '  -V, --use-virtualhost H  Host header (default: SERVER:PORT)',
+  '  -P, --protocol V         HTTP protocol: 1.0, 1.0C (1.0 with Connection: close) or 1.1',
+  '  -t, --timeout S          timeout in seconds (default 5)',
+  '  -v, --verbose            print the status and size too',
+  'Prints the MD5 digest of the body, for `digest` in HTTP_GET / SSL_GET url blocks.',
+].join('\n');
+
+/** keepalived's genhash: the digest of a URL's body, as HTTP_GET / SSL_GET compute it. */
+async function genhashCommand(argv: string[]): Promise<number> {
+  let ssl = false;
+  let sni = false;
+  let verbose = false;
+  let server: string | undefined;
+  let port: number | undefined;
+  let path: string | undefined;
+  let vhost: string | undefined;
+  let protocol: '1.0' | '1.0C' | '1.1' | undefined;
+  let timeoutMs = 5000;
+  const fail = (msg: string): number => {
+    process.stderr.write(`genhash: ${msg}\n${GENHASH_USAGE}\n`);
+    return 1;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string | undefined => argv[++i];
+    switch (a) {
+      case '-S': case '--use-ssl': ssl = true; break;
+      case '-I': case '--use-sni': sni = true; break;
+      case '-v': case '--verbose': verbose = true; break;
+      case '-h': case '--help': process.stdout.write(`${GENHASH_USAGE}\n`); return 0;
+      case '-s': case '--server': server = value(); break;
+      case '-p': case '--port': port = Number(value()); break;
+      case '-u': case '--url': path = value(); break;
+      case '-V': case '--use-virtualhost': vhost = value(); break;
+      case '-P': case '--protocol': {
+        const v = value()?.toUpperCase();
+        if (v !== '1.0' && v !== '1.0C' && v !== '1.1') return fail(`invalid HTTP protocol version '${v ?? ''}'`);
+        protocol = v;
+        break;
+      }
+      case '-t': case '--timeout': timeoutMs = Number(value()) * 1000; break;
+      default: return fail(`unknown option ${a}`);
+    }
+  }
+  if (!server || !parseIp(server)) return fail(`server should be an IP address${server ? `, not ${server}` : ''}`);
+  if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535) return fail('a port 1..65535 is needed (-p)');
+  if (!path) return fail('a url path is needed (-u)');
+  if (!(timeoutMs > 0)) return fail('invalid timeout');
+  const { genhash } = await import('./io/probe-http.js');
+  const host = server.includes(':') ? `[${server}]` : server;
+  try {
+    const r = await genhash(`${ssl ? 'https' : 'http'}://${host}:${port}${path.startsWith('/') ? path : `/${path}`}`, {
+      timeoutMs, ...(vhost ? { virtualhost: vhost } : {}), ...(protocol ? { protocol } : {}), ...(sni && vhost ? { sni: vhost } : {}),
+    });
+    if (verbose) process.stdout.write(`HTTP status ${r.status}, ${r.bytes} bytes of body\nMD5SUM = ${r.digest}\n`);
+    else process.stdout.write(`${r.digest}\n`);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`genhash: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'lab') return lab(argv.slice(1));
+  if (argv[0] === 'genhash' || argv[0] === '--genhash' || argv[0] === '-T') return genhashCommand(argv.slice(1));
   let args: Args | number;
   try {
     args = parseArgs(argv);
@@ -169,27 +254,70 @@ async function main(argv: string[]): Promise<number> {
 
 async function runDaemon(args: Args): Promise<number> {
   const log = createRootLogger({ level: args.debug ? 'debug' : 'info' });
+  const configId = args.configId ?? defaultConfigId();
+  if (args.checkOnly || args.checkerChild) return runCheckers(args, configId, log);
+  // keepalived starts each side only when the configuration has work for it
+  const loaded = loadConfig(args.file, { configId, allIncludeChecks: args.allConfig, machine: hostMachine() });
+  const wantCheckers = !args.vrrpOnly && loaded.config.virtualServers.length > 0;
   // loaded here so that -t / --dump-conf never need the native modules
   const { VrrpDaemon } = await import('./daemon/vrrp-daemon.js');
-  const daemon = new VrrpDaemon({
-    file: args.file, configId: args.configId ?? defaultConfigId(), pidFile: args.pidFile, log,
-  });
+  const { CheckerChild } = await import('./daemon/checker-child.js');
+  const daemon = new VrrpDaemon({ file: args.file, configId, pidFile: args.pidFile, log });
+  const checker = wantCheckers
+    ? new CheckerChild({
+        cli: process.argv[1]!,
+        args: ['-f', args.file, '-i', configId, ...(args.debug ? ['-D'] : []), ...(args.checkersPidFile ? ['-c', args.checkersPidFile] : [])],
+        log,
+      })
+    : undefined;
+  let stopping = false;
   const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
     log.info({ signal }, 'received signal, stopping');
-    void daemon.stop().then(() => process.exit(0));
+    void Promise.all([daemon.stop(), checker?.stop()]).then(() => process.exit(0));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => log.warn({ signal: 'SIGHUP' }, 'reload is not implemented yet; configuration unchanged'));
+  checker?.start();
   try {
     await daemon.start();
   } catch (e) {
     const code = (e as { code?: string }).code;
     log.fatal({ code, err: (e as Error).message }, `${(e as Error).message}${code ? ` [${code}]` : ''}`);
-    await daemon.stop().catch(() => undefined);
+    await Promise.all([daemon.stop().catch(() => undefined), checker?.stop()]);
     return 1;
   }
   // keep running until a signal
+  return new Promise<number>(() => undefined);
+}
+
+/** The health-checker side: -C by hand, or the checker child of a daemon (--checker-child). */
+async function runCheckers(args: Args, configId: string, log: Logger): Promise<number> {
+  const { CheckDaemon } = await import('./daemon/check-daemon.js');
+  const { watchParent, CHECKER_EXIT_FATAL } = await import('./daemon/checker-child.js');
+  const clog = log.child({ proc: 'check' });
+  const daemon = new CheckDaemon({ file: args.file, configId, pidFile: args.checkersPidFile, log: clog });
+  let stopping = false;
+  const stop = (why: string): void => {
+    if (stopping) return;
+    stopping = true;
+    clog.info({ why }, 'stopping');
+    void daemon.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => clog.warn({ signal: 'SIGHUP' }, 'reload is not implemented yet; configuration unchanged'));
+  if (args.checkerChild) watchParent(() => stop('parent gone'));
+  try {
+    await daemon.start();
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    clog.fatal({ code, err: (e as Error).message }, `${(e as Error).message}${code ? ` [${code}]` : ''}`);
+    await daemon.stop().catch(() => undefined);
+    return args.checkerChild ? CHECKER_EXIT_FATAL : 1;
+  }
   return new Promise<number>(() => undefined);
 }
 

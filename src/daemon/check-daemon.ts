@@ -1,0 +1,293 @@
+/**
+ * The checker side (keepalived's Healthcheck child): the sans-I/O checker engine (src/check)
+ * driven on real timers, its probes run by src/io, and the kernel's IPVS table kept equal to
+ * what the engine says should be live, through the reconciler (src/ipvs) and the generic
+ * netlink client. Runs in its own process (checker-child.ts), so nothing here can delay a
+ * VRRP advert.
+ *
+ * IPVS: at start one dump of the kernel's table; services of this configuration, and those an
+ * earlier run recorded as ours (state file), are reconciled: a crash never leaves stale
+ * destinations behind, and services we never created are never touched. After that the daemon
+ * keeps its own copy of the table in step with what it applied, so a change costs one diff and
+ * the few operations it needs. At stop the owned services are removed (as keepalived does).
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import type { KeepalivedConfig } from '../config/model.js';
+import { CheckerEngine } from '../check/engine.js';
+import type { CheckEffect, CheckInput, ProbePlan } from '../check/types.js';
+import { KtsError } from '../errors/index.js';
+import { IpvsClient } from '../io/ipvs-genl.js';
+import { closePingSockets, runProbe } from '../io/probes.js';
+import { watchCheckFiles, type FileCheckWatchers } from '../io/probe-file.js';
+import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
+import { runScript } from '../io/script-runner.js';
+import { ScriptUsers } from '../io/users.js';
+import { desiredTable, ownedServiceIds } from '../ipvs/from-config.js';
+import { describeOp } from '../ipvs/keys.js';
+import { reconcile } from '../ipvs/reconcile.js';
+import { applyToTable } from '../ipvs/table.js';
+import type { IpvsVirtual } from '../ipvs/types.js';
+import { formatIp } from '../util/ip.js';
+import { loadForDaemon } from './load-config.js';
+import { removePidfile, writePidfile } from './pidfile.js';
+
+export const DEFAULT_IPVS_STATE = '/run/keepalived-ts/ipvs-services.json';
+
+export interface CheckDaemonOptions {
+  readonly file: string;
+  readonly configId: string;
+  readonly log: Logger;
+  readonly pidFile?: string;
+  /** where the serviceIds this daemon owns are recorded between runs */
+  readonly stateFile?: string;
+}
+
+export interface CheckDaemonStats {
+  probes: number;
+  probeErrors: number;
+  ipvsOps: number;
+  ipvsErrors: number;
+  scripts: number;
+}
+
+export class CheckDaemon {
+  readonly stats: CheckDaemonStats = { probes: 0, probeErrors: 0, ipvsOps: 0, ipvsErrors: 0, scripts: 0 };
+  private cfg!: KeepalivedConfig;
+  private engine!: CheckerEngine;
+  private ipvs: IpvsClient | undefined;
+  private rtnl: Rtnl | undefined;
+  private files: FileCheckWatchers | undefined;
+  private users!: ScriptUsers;
+  private kernel = new Map<string, IpvsVirtual>();
+  private owned = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private flushing: Promise<void> | undefined;
+  private dirty = false;
+  private stopped = false;
+  private started = false;
+  /** interface addresses, for ha_suspend: "family text" present on the box */
+  private localAddrs = new Map<string, number>();
+  private readonly abort = new AbortController();
+
+  constructor(private readonly opts: CheckDaemonOptions) {}
+
+  private get stateFile(): string {
+    return this.opts.stateFile ?? DEFAULT_IPVS_STATE;
+  }
+
+  async start(): Promise<void> {
+    const log = this.opts.log;
+    this.cfg = loadForDaemon(this.opts.file, this.opts.configId, log);
+    if (this.opts.pidFile) writePidfile(this.opts.pidFile);
+    this.users = ScriptUsers.host({
+      enableScriptSecurity: this.cfg.globalDefs.enableScriptSecurity,
+      ...(this.cfg.globalDefs.scriptUser ? { scriptUser: this.cfg.globalDefs.scriptUser } : {}),
+    });
+    this.ipvs = await IpvsClient.open({ log: log.child({ mod: 'ipvs' }) });
+    log.info('Initializing ipvs');
+    this.kernel = new Map(await this.ipvs.dump());
+    const previous = this.readState();
+    this.engine = new CheckerEngine(this.cfg, { random: Math.random });
+    const step = this.engine.handle(performance.now(), { type: 'start' });
+    // the first apply takes over what an earlier run left: owned = this config + the recorded set
+    await this.applyDesired(previous);
+    this.writeState();
+    if (this.cfg.virtualServers.some((vs) => vs.haSuspend)) await this.watchAddresses();
+    this.started = true;
+    this.files = watchCheckFiles(this.cfg, log.child({ mod: 'track' }), (name, value) => this.input({ type: 'file-value', name, value }));
+    this.perform(step.effects);
+    this.arm(step.deadline);
+    log.info('Startup complete');
+  }
+
+  /** Feed one input to the engine and perform what it asks. */
+  private input(input: CheckInput): void {
+    if (this.stopped) return;
+    const step = this.engine.handle(performance.now(), input);
+    this.perform(step.effects);
+    this.arm(step.deadline);
+  }
+
+  private arm(deadline: number | undefined): void {
+    if (deadline === undefined || this.stopped) return;
+    if (this.timer && deadline >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = deadline;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.input({ type: 'tick' });
+    }, Math.max(0, deadline - performance.now()));
+  }
+
+  private perform(effects: readonly CheckEffect[]): void {
+    for (const e of effects) {
+      switch (e.type) {
+        case 'run-probe':
+          this.probe(e.probeId, e.plan);
+          break;
+        case 'dests-changed':
+          this.markDirty();
+          break;
+        case 'run-script':
+          this.script(e);
+          break;
+        case 'fifo':
+          // lvs_notify_fifo / notify_fifo lines belong to the notifier (issue 6); logged meanwhile
+          this.opts.log.debug({ line: e.line.trimEnd() }, 'notify fifo line');
+          break;
+        case 'log':
+          if (e.level === 'debug') this.opts.log.debug(e.msg);
+          else this.opts.log.info(e.msg);
+          break;
+      }
+    }
+  }
+
+  private probe(probeId: number, plan: ProbePlan): void {
+    this.stats.probes++;
+    runProbe(plan, { signal: this.abort.signal, users: this.users, log: this.opts.log }).then(
+      (r) => this.input({ type: 'probe-result', probeId, ...r }),
+      (err: unknown) => {
+        // runProbe never rejects by contract; if it does, count it and treat it as a failure
+        this.stats.probeErrors++;
+        this.input({ type: 'probe-result', probeId, ok: false, detail: (err as Error).message });
+      },
+    );
+  }
+
+  private script(e: Extract<CheckEffect, { type: 'run-script' }>): void {
+    this.stats.scripts++;
+    const log = this.opts.log;
+    void runScript(e.script, { log, users: this.users, ...(e.stopping ? { timeoutMs: 1000, timeoutSignal: 'SIGKILL' as const } : {}) }).then((r) => {
+      if (r.error || (r.code !== 0 && r.code !== null)) {
+        log.warn({ code: 'CHECK_SCRIPT', reason: e.reason, script: e.script.text, exit: r.code, error: r.error }, `${e.reason} script ${e.script.text} failed [CHECK_SCRIPT]`);
+      }
+    });
+  }
+
+  private markDirty(): void {
+    this.dirty = true;
+    if (!this.started || this.flushing) return;
+    // coalesce every change of this turn of the event loop into one reconcile
+    this.flushing = new Promise<void>((res) => setImmediate(res)).then(() => this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.dirty && !this.stopped) {
+        this.dirty = false;
+        await this.applyDesired([]);
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  /** Make the kernel hold the engine's live destinations; `previous`: extra services to own. */
+  private async applyDesired(previous: Iterable<string>): Promise<void> {
+    const ipvs = this.ipvs;
+    if (!ipvs) return;
+    const desired = desiredTable(this.cfg, (vs) => this.engine.liveDests(vs));
+    const ops = reconcile(desired, this.kernel, { previouslyOwned: previous });
+    for (const id of ownedServiceIds(this.cfg)) this.owned.add(id);
+    if (ops.length === 0) return;
+    const result = await ipvs.apply(ops);
+    this.stats.ipvsOps += ops.length;
+    for (const err of result.errors) {
+      this.stats.ipvsErrors++;
+      this.opts.log.error({ code: err.code }, `${err.message} [${err.code}]`);
+    }
+    applyToTable(this.kernel, ops, result.failed);
+    if (this.opts.log.isLevelEnabled('debug')) for (const op of ops) this.opts.log.debug({ op: describeOp(op) }, 'ipvs');
+  }
+
+  /** ha_suspend: follow the box's addresses and tell the engine which VS addresses are here. */
+  private async watchAddresses(): Promise<void> {
+    this.rtnl = await Rtnl.open({ watch: (ev) => this.onRtnl(ev), onOverflow: () => void this.readAddresses() });
+    await this.readAddresses();
+  }
+
+  private async readAddresses(): Promise<void> {
+    if (!this.rtnl) return;
+    this.localAddrs.clear();
+    for (const a of await this.rtnl.addresses()) this.countAddr(formatIp(a.address), 1);
+    this.announceVips();
+  }
+
+  private onRtnl(ev: RtnlEvent): void {
+    if (ev.type !== 'addr') return;
+    this.countAddr(formatIp(ev.addr.address), ev.deleted ? -1 : 1);
+    this.announceVips();
+  }
+
+  private countAddr(text: string, delta: number): void {
+    const n = (this.localAddrs.get(text) ?? 0) + delta;
+    if (n > 0) this.localAddrs.set(text, n);
+    else this.localAddrs.delete(text);
+  }
+
+  private readonly vipState = new Map<number, boolean>();
+  private announceVips(): void {
+    this.cfg.virtualServers.forEach((vs, i) => {
+      if (!vs.haSuspend || !vs.address) return;
+      const present = this.localAddrs.has(formatIp(vs.address));
+      if (this.vipState.get(i) === present) return;
+      this.vipState.set(i, present);
+      this.input({ type: 'vip-present', vs: i, present });
+    });
+  }
+
+  private readState(): string[] {
+    try {
+      const ids = JSON.parse(readFileSync(this.stateFile, 'utf8')) as unknown;
+      return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
+  private writeState(): void {
+    try {
+      mkdirSync(dirname(this.stateFile), { recursive: true });
+      const tmp = `${this.stateFile}.tmp`;
+      writeFileSync(tmp, JSON.stringify([...this.owned]));
+      renameSync(tmp, this.stateFile);
+    } catch (e) {
+      this.opts.log.warn({ err: (e as Error).message, file: this.stateFile }, 'cannot record the IPVS services we own');
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    const log = this.opts.log;
+    if (this.engine && this.started) {
+      // omega: quorum_down / notify_down at shutdown
+      const step = this.engine.handle(performance.now(), { type: 'shutdown' });
+      this.perform(step.effects.filter((e) => e.type !== 'dests-changed' && e.type !== 'run-probe'));
+    }
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.abort.abort();
+    await this.flushing?.catch(() => undefined);
+    if (this.ipvs) {
+      // keepalived removes every virtual server it set up when it stops
+      const ops = reconcile(new Map(), this.kernel, { previouslyOwned: this.owned });
+      if (ops.length) {
+        const r = await this.ipvs.apply(ops).catch((e: unknown) => ({ errors: [e as KtsError], failed: new Set<number>() }));
+        for (const err of r.errors) log.error({ code: err.code }, `${err.message} [${err.code}]`);
+      }
+      for (const op of ops) if (op.type === 'DEL_SERVICE') log.info(`Removing Virtual Server ${describeOp(op)}`);
+      this.owned.clear();
+      this.writeState();
+      this.ipvs.close();
+    }
+    this.files?.stop();
+    closePingSockets();
+    this.rtnl?.close();
+    if (this.opts.pidFile) removePidfile(this.opts.pidFile);
+  }
+}
