@@ -51,6 +51,9 @@ describe.skipIf(why !== undefined)('health checkers drive IPVS (UML)', () => {
     'ha_suspend: checking resumes when the address appears',
     'restart after a crash: stale destination removed, weights reset',
     'clean stop removes the owned services, keeps the foreign one',
+    'daemon: the checker child builds the table',
+    'daemon: a killed checker child is restarted and goes on checking',
+    'daemon: stopping the parent stops the child and clears its services',
   ];
   it.each(names)('%s', (name) => {
     const step = steps.find((s) => s.name === name);

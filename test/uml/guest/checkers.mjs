@@ -254,6 +254,27 @@ await new Promise((r) => daemon.on('exit', r));
 record('clean stop removes the owned services, keeps the foreign one', await waitFor('stop', (t) =>
   Object.keys(t).length === 1 && foreignIntact(t), 3000));
 
+// the whole daemon (no -C): the VRRP side in the main process, the checkers in a child that the
+// parent starts again when it dies
+const childOf = (pid) => sh(`ps -o pid= --ppid ${pid} || true`).split('\n').map((x) => Number(x.trim())).filter(Boolean);
+daemon = start('kts-3', process.execPath, [CLI, '-n', '-l', '-f', `${RUN}/keepalived.conf`, '-p', `${RUN}/kts.pid`]);
+record('daemon: the checker child builds the table', await waitFor('daemon start', (t) =>
+  has(t, 'TCP 10.9.0.1:80', '10.9.1.1:80') && weight(t, 'TCP 10.9.0.2:8080', '10.9.1.3:8080') === 3));
+const first = childOf(daemon.pid)[0];
+if (first) process.kill(first, 'SIGKILL');
+await sleep(300);
+const killedTable = ipvsTable();
+let second;
+for (let i = 0; i < 50 && !(second = childOf(daemon.pid).find((p) => p !== first)); i++) await sleep(200);
+await down('a2');
+record('daemon: a killed checker child is restarted and goes on checking', await waitFor('child restart', (t) =>
+  second !== undefined && !has(t, 'TCP 10.9.0.1:80', '10.9.1.2:80') && has(t, 'TCP 10.9.0.1:80', '10.9.1.1:80')),
+  { first, second, killedTableKept: has(killedTable, 'TCP 10.9.0.1:80', '10.9.1.1:80') });
+daemon.kill('SIGTERM');
+await new Promise((r) => daemon.on('exit', r));
+record('daemon: stopping the parent stops the child and clears its services', await waitFor('daemon stop', (t) =>
+  Object.keys(t).length === 1 && foreignIntact(t) && childOf(daemon.pid).length === 0, 5000));
+
 for (const name of [...servers.keys()]) await down(name);
 writeFileSync(join(OUT, 'done'), 'ok\n');
 
