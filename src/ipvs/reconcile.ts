@@ -18,11 +18,16 @@
  * DEL_DEST, SET_DEST, NEW_DEST.
  */
 import { SVC_F_HASHED } from './constants.js';
-import type { IpvsDest, IpvsOp, IpvsService, IpvsTable } from './types.js';
+import type { IpvsDest, IpvsOp, IpvsService, IpvsTable, IpvsVirtual } from './types.js';
 
 export interface ReconcileOptions {
   /** serviceId()s of services keepalived-ts created before (earlier run, previous config) */
   readonly previouslyOwned?: Iterable<string>;
+  /**
+   * Look only at these serviceId()s (the services whose desired state changed): a checker
+   * event on one virtual server then costs one service's work, not the whole table's.
+   */
+  readonly only?: Iterable<string>;
 }
 
 export function sameService(a: IpvsService, b: IpvsService): boolean {
@@ -46,27 +51,37 @@ export function sameDest(a: IpvsDest, b: IpvsDest): boolean {
 
 export function reconcile(desired: IpvsTable, kernel: IpvsTable, opts: ReconcileOptions = {}): IpvsOp[] {
   const ops: IpvsOp[] = [];
+  const scope = opts.only === undefined ? undefined : new Set(opts.only);
   for (const id of new Set(opts.previouslyOwned ?? [])) {
+    if (scope && !scope.has(id)) continue;
     const k = kernel.get(id);
     if (k && !desired.has(id)) ops.push({ type: 'DEL_SERVICE', key: k.service.key });
   }
-  for (const [id, want] of desired) {
-    const key = want.service.key;
-    const have = kernel.get(id);
-    if (!have) {
-      ops.push({ type: 'NEW_SERVICE', service: want.service });
-      for (const dest of want.dests.values()) ops.push({ type: 'NEW_DEST', key, dest });
-      continue;
+  if (scope) {
+    for (const id of scope) {
+      const want = desired.get(id);
+      if (want) service(want, kernel.get(id), ops);
     }
-    if (!sameService(want.service, have.service)) ops.push({ type: 'SET_SERVICE', service: want.service });
-    for (const [did, dest] of have.dests) if (!want.dests.has(did)) ops.push({ type: 'DEL_DEST', key, dest });
-    const news: IpvsOp[] = [];
-    for (const [did, dest] of want.dests) {
-      const cur = have.dests.get(did);
-      if (!cur) news.push({ type: 'NEW_DEST', key, dest });
-      else if (!sameDest(dest, cur)) ops.push({ type: 'SET_DEST', key, dest });
-    }
-    for (const op of news) ops.push(op);
-  }
+  } else for (const [id, want] of desired) service(want, kernel.get(id), ops);
   return ops;
+}
+
+function service(want: IpvsVirtual, have: IpvsVirtual | undefined, ops: IpvsOp[]): void {
+  const key = want.service.key;
+  if (!have) {
+    ops.push({ type: 'NEW_SERVICE', service: want.service });
+    for (const dest of want.dests.values()) ops.push({ type: 'NEW_DEST', key, dest });
+    return;
+  }
+  if (!sameService(want.service, have.service)) ops.push({ type: 'SET_SERVICE', service: want.service });
+  const wantDests = want.dests;
+  const haveDests = have.dests;
+  for (const [did, dest] of haveDests) if (!wantDests.has(did)) ops.push({ type: 'DEL_DEST', key, dest });
+  let news: IpvsOp[] | undefined;
+  for (const [did, dest] of wantDests) {
+    const cur = haveDests.get(did);
+    if (cur === undefined) (news ??= []).push({ type: 'NEW_DEST', key, dest });
+    else if (cur !== dest && !sameDest(dest, cur)) ops.push({ type: 'SET_DEST', key, dest });
+  }
+  if (news) for (const op of news) ops.push(op);
 }

@@ -104,3 +104,14 @@ describe('reconcile', () => {
     expect(reconcile(desired, partial).map(describeOp)).toEqual([describeOp(ops[failedAt]!)]);
   });
 });
+
+describe('reconcile only some services', () => {
+  it('looks only at the named services, deletions included', () => {
+    const desired = table([svc(A), [d('10.0.1.1:80', { weight: 4 })]], [svc(B), [d('10.0.1.5:53')]]);
+    const kernel = table([svc(A), [d('10.0.1.1:80')]], [svc(B), []], [svc('FWM 3'), []]);
+    const owned = [serviceId(key('FWM 3'))];
+    expect(text(reconcile(desired, kernel, { previouslyOwned: owned, only: [serviceId(key(B))] }))).toEqual(['NEW_DEST UDP 10.0.0.2:53 -> 10.0.1.5:53']);
+    expect(text(reconcile(desired, kernel, { previouslyOwned: owned, only: [serviceId(key(A)), serviceId(key('FWM 3'))] }))).toEqual(['DEL_SERVICE FWM 3', 'SET_DEST TCP 10.0.0.1:80 -> 10.0.1.1:80']);
+    expect(reconcile(desired, kernel, { only: [] })).toEqual([]);
+  });
+});
