@@ -39,6 +39,7 @@ import {
 } from '../ipvs/messages.js';
 import { tableOf } from '../ipvs/table.js';
 import type { IpvsDaemon, IpvsDest, IpvsInfo, IpvsOp, IpvsService, IpvsTimeouts, IpvsVirtual, ServiceKey } from '../ipvs/types.js';
+import type { Result } from '../util/result.js';
 import { rootLogger } from './logger.js';
 
 const requireCjs = createRequire(import.meta.url);
@@ -301,6 +302,17 @@ export class IpvsClient {
     });
   }
 
+  /** The `field` of each dumped message converted; a message that does not convert is counted and skipped. */
+  private entries<T>(recs: readonly AttrRecord[], field: 'service' | 'dest' | 'daemon', what: string, conv: (r: AttrRecord) => Result<T, string>): T[] {
+    const out: T[] = [];
+    for (const r of recs) {
+      const v = r[field] ? conv(r[field] as AttrRecord) : undefined;
+      if (v?.ok) out.push(v.value);
+      else this.malformed(what, v ? v.error : `no ${field.toUpperCase()} attribute`);
+    }
+    return out;
+  }
+
   async getInfo(): Promise<IpvsInfo> {
     const r = await this.serial(() => this.request(C.IpvsCmd.GET_INFO, {}, 'GET_INFO', 'reply', INFO));
     const g = r ? infoFromRecord(r) : undefined;
@@ -310,26 +322,14 @@ export class IpvsClient {
 
   async dumpServices(): Promise<IpvsService[]> {
     const recs = await this.serial(() => this.dumpRequest(C.IpvsCmd.GET_SERVICE, {}, 'service dump'));
-    const out: IpvsService[] = [];
-    for (const r of recs) {
-      const s = r.service ? serviceFromRecord(r.service as AttrRecord) : undefined;
-      if (s?.ok) out.push(s.value);
-      else this.malformed('service dump', s ? s.error : 'no SERVICE attribute');
-    }
-    return out;
+    return this.entries(recs, 'service', 'service dump', serviceFromRecord);
   }
 
   async dumpDests(key: ServiceKey): Promise<IpvsDest[]> {
     const what = `dest dump of ${describeService(key)}`;
     const recs = await this.serial(() => this.dumpRequest(C.IpvsCmd.GET_DEST, { service: serviceKeyRecord(key) }, what));
     const family = key.type === 'fwmark' ? key.family : key.address.family;
-    const out: IpvsDest[] = [];
-    for (const r of recs) {
-      const d = r.dest ? destFromRecord(r.dest as AttrRecord, family) : undefined;
-      if (d?.ok) out.push(d.value);
-      else this.malformed(what, d ? d.error : 'no DEST attribute');
-    }
-    return out;
+    return this.entries(recs, 'dest', what, (r) => destFromRecord(r, family));
   }
 
   /** The kernel's whole table: one service dump, then one dest dump per service. */
@@ -427,13 +427,7 @@ export class IpvsClient {
 
   async getDaemons(): Promise<IpvsDaemon[]> {
     const recs = await this.serial(() => this.dumpRequest(C.IpvsCmd.GET_DAEMON, {}, 'daemon dump'));
-    const out: IpvsDaemon[] = [];
-    for (const r of recs) {
-      const d = r.daemon ? daemonFromRecord(r.daemon as AttrRecord) : undefined;
-      if (d?.ok) out.push(d.value);
-      else this.malformed('daemon dump', d ? d.error : 'no DAEMON attribute');
-    }
-    return out;
+    return this.entries(recs, 'daemon', 'daemon dump', daemonFromRecord);
   }
 
   async startDaemon(d: IpvsDaemon): Promise<void> {
