@@ -24,11 +24,12 @@ import { watchCheckFiles, type FileCheckWatchers } from '../io/probe-file.js';
 import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
 import { runScript } from '../io/script-runner.js';
 import { ScriptUsers } from '../io/users.js';
-import { desiredTable, ownedServiceIds } from '../ipvs/from-config.js';
+import { desiredTable, destsFor, ownedServiceIds, servicesFor } from '../ipvs/from-config.js';
+import { serviceId } from '../ipvs/keys.js';
 import { describeOp } from '../ipvs/keys.js';
 import { reconcile } from '../ipvs/reconcile.js';
-import { applyToTable } from '../ipvs/table.js';
-import type { IpvsVirtual } from '../ipvs/types.js';
+import { applyToTable, tableOf } from '../ipvs/table.js';
+import type { IpvsOp, IpvsService, IpvsVirtual } from '../ipvs/types.js';
 import { formatIp } from '../util/ip.js';
 import { loadForDaemon } from './load-config.js';
 import { removePidfile, writePidfile } from './pidfile.js';
@@ -55,6 +56,8 @@ export interface CheckDaemonStats {
 export class CheckDaemon {
   readonly stats: CheckDaemonStats = { probes: 0, probeErrors: 0, ipvsOps: 0, ipvsErrors: 0, scripts: 0 };
   private cfg!: KeepalivedConfig;
+  /** the IPVS services of each virtual server (a group gives several), computed once */
+  private services: IpvsService[][] = [];
   private engine!: CheckerEngine;
   private ipvs: IpvsClient | undefined;
   private rtnl: Rtnl | undefined;
@@ -65,7 +68,8 @@ export class CheckDaemon {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private flushing: Promise<void> | undefined;
-  private dirty = false;
+  /** virtual servers (indexes) whose live destinations changed since the last reconcile */
+  private dirty = new Set<number>();
   private stopped = false;
   private started = false;
   /** interface addresses, for ha_suspend: "family text" present on the box */
@@ -81,6 +85,7 @@ export class CheckDaemon {
   async start(): Promise<void> {
     const log = this.opts.log;
     this.cfg = loadForDaemon(this.opts.file, this.opts.configId, log);
+    this.services = this.cfg.virtualServers.map((vs) => servicesFor(this.cfg, vs));
     if (this.opts.pidFile) writePidfile(this.opts.pidFile);
     this.users = ScriptUsers.host({
       enableScriptSecurity: this.cfg.globalDefs.enableScriptSecurity,
@@ -130,7 +135,7 @@ export class CheckDaemon {
           this.probe(e.probeId, e.plan);
           break;
         case 'dests-changed':
-          this.markDirty();
+          this.markDirty(e.vs);
           break;
         case 'run-script':
           this.script(e);
@@ -169,8 +174,8 @@ export class CheckDaemon {
     });
   }
 
-  private markDirty(): void {
-    this.dirty = true;
+  private markDirty(vs: number): void {
+    this.dirty.add(vs);
     if (!this.started || this.flushing) return;
     // coalesce every change of this turn of the event loop into one reconcile
     this.flushing = new Promise<void>((res) => setImmediate(res)).then(() => this.flush());
@@ -178,9 +183,10 @@ export class CheckDaemon {
 
   private async flush(): Promise<void> {
     try {
-      while (this.dirty && !this.stopped) {
-        this.dirty = false;
-        await this.applyDesired([]);
+      while (this.dirty.size > 0 && !this.stopped) {
+        const changed = [...this.dirty];
+        this.dirty.clear();
+        await this.applyChanged(changed);
       }
     } finally {
       this.flushing = undefined;
@@ -189,12 +195,26 @@ export class CheckDaemon {
 
   /** Make the kernel hold the engine's live destinations; `previous`: extra services to own. */
   private async applyDesired(previous: Iterable<string>): Promise<void> {
-    const ipvs = this.ipvs;
-    if (!ipvs) return;
+    this.dirty.clear();
     const desired = desiredTable(this.cfg, (vs) => this.engine.liveDests(vs));
-    const ops = reconcile(desired, this.kernel, { previouslyOwned: previous });
     for (const id of ownedServiceIds(this.cfg)) this.owned.add(id);
-    if (ops.length === 0) return;
+    await this.applyOps(reconcile(desired, this.kernel, { previouslyOwned: previous }));
+  }
+
+  /** Reconcile only the services of the virtual servers whose live destinations changed. */
+  private async applyChanged(vsIndexes: readonly number[]): Promise<void> {
+    const entries = vsIndexes.flatMap((i) => {
+      const vs = this.cfg.virtualServers[i]!;
+      const live = this.engine.liveDests(i);
+      return this.services[i]!.map((service) => ({ service, dests: destsFor(vs, live, service.key) }));
+    });
+    const desired = tableOf(entries);
+    await this.applyOps(reconcile(desired, this.kernel, { only: entries.map((e) => serviceId(e.service.key)) }));
+  }
+
+  private async applyOps(ops: IpvsOp[]): Promise<void> {
+    const ipvs = this.ipvs;
+    if (!ipvs || ops.length === 0) return;
     const result = await ipvs.apply(ops);
     this.stats.ipvsOps += ops.length;
     for (const err of result.errors) {
