@@ -293,6 +293,9 @@ async function runDaemon(args: Args): Promise<number> {
   return new Promise<number>(() => undefined);
 }
 
+/** nice value of the checker child (the VRRP side stays at 0, or vrrp_priority) */
+const CHECKER_NICE = 5;
+
 /** The health-checker side: -C by hand, or the checker child of a daemon (--checker-child). */
 async function runCheckers(args: Args, configId: string, log: Logger): Promise<number> {
   const { CheckDaemon } = await import('./daemon/check-daemon.js');
@@ -309,7 +312,15 @@ async function runCheckers(args: Args, configId: string, log: Logger): Promise<n
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => clog.warn({ signal: 'SIGHUP' }, 'reload is not implemented yet; configuration unchanged'));
-  if (args.checkerChild) watchParent(() => stop('parent gone'));
+  if (args.checkerChild) {
+    watchParent(() => stop('parent gone'));
+    // Deliberate difference: keepalived runs both children at nice 0 (checker_priority is not
+    // supported here); the checker child yields to the VRRP process, so a burst of checks can
+    // never hold an advert back on a busy CPU.
+    const { setNice } = await import('./io/sched.js');
+    const err = setNice(CHECKER_NICE);
+    if (err) clog.warn({ err, nice: CHECKER_NICE }, 'cannot lower the checker process priority');
+  }
   try {
     await daemon.start();
   } catch (e) {
