@@ -2,10 +2,11 @@
 # Installs what keepalived-ts and its tests need on a fresh Debian 12 machine (run as root):
 # keepalived (the oracle and interop peer), tcpdump, user-mode-linux + kmod + ipvsadm (IPVS
 # tests in a UML guest), iproute2 (namespaces), ping (client probes), the native addon's
-# build tools, then the npm dependencies.
+# build tools (gcc also builds the UML xstate shim), openssl (test certificates for SSL_GET),
+# then the npm dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs=(keepalived tcpdump user-mode-linux kmod ipvsadm iproute2 iputils-ping time python3 make g++)
+pkgs=(keepalived tcpdump user-mode-linux kmod ipvsadm iproute2 iputils-ping time python3 make gcc g++ openssl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -123,7 +123,20 @@ describe.skipIf(!isRoot || !built)('probes against real servers (netns)', () => 
     if (hasOpenssl) expect(gen(`https://${SERVER}/ok`)).toMatchObject({ status: 200, bytes: 5 });
   });
 
-  it.skipIf(!hasOpenssl)('SSL_GET: self-signed certificate, SNI, digest', () => {
+  it("keepalived-ts genhash prints the digest keepalived's genhash prints", () => {
+    const args = ['-s', SERVER, '-p', '80', '-u', '/ok'];
+    const ours = lab!.exec('prober', process.execPath, ['dist/src/cli.js', 'genhash', ...args], 30_000);
+    const theirs = lab!.exec('prober', 'genhash', args, 30_000);
+    expect(ours.rc, ours.stderr).toBe(0);
+    expect(ours.stdout.trim()).toBe(createHash('md5').update('hello').digest('hex'));
+    expect(theirs.stdout, theirs.stderr).toContain(ours.stdout.trim());
+    const refused = lab!.exec('prober', process.execPath, ['dist/src/cli.js', 'genhash', '-s', SERVER, '-p', '81', '-u', '/ok'], 30_000);
+    expect(refused.rc).toBe(1);
+    expect(refused.stderr).toMatch(/^genhash: /);
+  });
+
+  it('SSL_GET: self-signed certificate, SNI, digest', () => {
+    expect(hasOpenssl, 'openssl is installed by scripts/install-deps.sh').toBe(true);
     const md5 = createHash('md5').update('hello').digest('hex');
     const r = probe([http('/ok', {}, { digest: md5 }, true), http('/missing', {}, {}, true)]);
     expect(r).toEqual([{ ok: true, detail: 'MD5 digest' }, { ok: false, detail: 'HTTP status code error to' }]);
