@@ -16,6 +16,7 @@ import { createRootLogger } from './io/logger.js';
 import { DEFAULT_PIDFILE } from './daemon/pidfile.js';
 import { formatIp, parseIp } from './util/ip.js';
 import type { Logger } from 'pino';
+import type { KeepalivedConfig } from './config/model.js';
 
 const DEFAULT_CONF = '/etc/keepalived/keepalived.conf';
 
@@ -257,12 +258,20 @@ async function runDaemon(args: Args): Promise<number> {
   const configId = args.configId ?? defaultConfigId();
   if (args.checkOnly || args.checkerChild) return runCheckers(args, configId, log);
   // keepalived starts each side only when the configuration has work for it
-  const loaded = loadConfig(args.file, { configId, allIncludeChecks: args.allConfig, machine: hostMachine() });
-  const wantCheckers = !args.vrrpOnly && loaded.config.virtualServers.length > 0;
+  const { loadForDaemon } = await import('./daemon/load-config.js');
+  let config: KeepalivedConfig;
+  try {
+    config = loadForDaemon(args.file, configId, log);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    log.fatal({ code, err: (e as Error).message }, `${(e as Error).message}${code ? ` [${code}]` : ''}`);
+    return 1;
+  }
+  const wantCheckers = !args.vrrpOnly && config.virtualServers.length > 0;
   // loaded here so that -t / --dump-conf never need the native modules
   const { VrrpDaemon } = await import('./daemon/vrrp-daemon.js');
   const { CheckerChild } = await import('./daemon/checker-child.js');
-  const daemon = new VrrpDaemon({ file: args.file, configId, pidFile: args.pidFile, log });
+  const daemon = new VrrpDaemon({ file: args.file, configId, pidFile: args.pidFile, log, config });
   const checker = wantCheckers
     ? new CheckerChild({
         cli: process.argv[1]!,

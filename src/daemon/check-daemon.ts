@@ -19,7 +19,7 @@ import { CheckerEngine } from '../check/engine.js';
 import type { CheckEffect, CheckInput, ProbePlan } from '../check/types.js';
 import { KtsError } from '../errors/index.js';
 import { IpvsClient } from '../io/ipvs-genl.js';
-import { closePingSockets, runProbe } from '../io/probes.js';
+import { closePingSockets, runProbe, type ProbeOptions } from '../io/probes.js';
 import { watchCheckFiles, type FileCheckWatchers } from '../io/probe-file.js';
 import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
 import { runScript } from '../io/script-runner.js';
@@ -74,7 +74,11 @@ export class CheckDaemon {
   private started = false;
   /** interface addresses, for ha_suspend: "family text" present on the box */
   private localAddrs = new Map<string, number>();
+  /** ha_suspend: the last presence told to the engine, per virtual server */
+  private readonly vipState = new Map<number, boolean>();
   private readonly abort = new AbortController();
+  /** what every probe is run with (one object, not one per probe) */
+  private probeOpts!: ProbeOptions;
 
   constructor(private readonly opts: CheckDaemonOptions) {}
 
@@ -91,6 +95,7 @@ export class CheckDaemon {
       enableScriptSecurity: this.cfg.globalDefs.enableScriptSecurity,
       ...(this.cfg.globalDefs.scriptUser ? { scriptUser: this.cfg.globalDefs.scriptUser } : {}),
     });
+    this.probeOpts = { signal: this.abort.signal, users: this.users, log };
     this.ipvs = await IpvsClient.open({ log: log.child({ mod: 'ipvs' }) });
     log.info('Initializing ipvs');
     this.kernel = new Map(await this.ipvs.dump());
@@ -154,7 +159,7 @@ export class CheckDaemon {
 
   private probe(probeId: number, plan: ProbePlan): void {
     this.stats.probes++;
-    runProbe(plan, { signal: this.abort.signal, users: this.users, log: this.opts.log }).then(
+    runProbe(plan, this.probeOpts).then(
       (r) => this.input({ type: 'probe-result', probeId, ...r }),
       (err: unknown) => {
         // runProbe never rejects by contract; if it does, count it and treat it as a failure
@@ -250,7 +255,6 @@ export class CheckDaemon {
     else this.localAddrs.delete(text);
   }
 
-  private readonly vipState = new Map<number, boolean>();
   private announceVips(): void {
     this.cfg.virtualServers.forEach((vs, i) => {
       if (!vs.haSuspend || !vs.address) return;

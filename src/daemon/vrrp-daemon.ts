@@ -34,6 +34,8 @@ export interface DaemonOptions {
   readonly configId: string;
   readonly pidFile: string;
   readonly log: Logger;
+  /** the configuration, when the caller has already loaded it (loadForDaemon) */
+  readonly config?: KeepalivedConfig;
 }
 
 function forwarding6(ifname: string): boolean {
@@ -71,7 +73,7 @@ export class VrrpDaemon {
 
   async start(): Promise<void> {
     const log = this.opts.log;
-    const cfg = loadForDaemon(this.opts.file, this.opts.configId, this.opts.log);
+    const cfg = this.opts.config ?? loadForDaemon(this.opts.file, this.opts.configId, this.opts.log);
     writePidfile(this.opts.pidFile);
     if (cfg.globalDefs.vrrpPriority !== undefined && cfg.globalDefs.vrrpPriority !== 0) {
       const err = setNice(cfg.globalDefs.vrrpPriority);

@@ -9,26 +9,13 @@
  * a header we build (IP_HDRINCL), and the IPv6 source through the sticky IPV6_PKTINFO option.
  * bind_if is SO_BINDTODEVICE and fwmark SO_MARK, both set with setsockopt on the raw socket.
  */
-import { createRequire } from 'node:module';
 import { randomInt } from 'node:crypto';
 import { buildEchoRequest, parseEchoReply } from '../check/ping.js';
 import type { ConnPlan, ProbeResult } from '../check/types.js';
 import { parseIp } from '../util/ip.js';
 import { notRun } from './probe-tcp.js';
+import { rawSocketModule, type RawSocket } from './raw-socket.js';
 
-const require = createRequire(import.meta.url);
-
-interface RawSocket {
-  on(ev: 'message', fn: (buf: Buffer, source: string) => void): void;
-  on(ev: 'error', fn: (err: Error) => void): void;
-  setOption(level: number, option: number, value: number | Buffer, length?: number): void;
-  send(buf: Buffer, offset: number, length: number, address: string, after: (err: Error | null, bytes: number) => void): void;
-  close(): void;
-}
-interface RawSocketModule {
-  createSocket(opts: { protocol: number; addressFamily: number; bufferSize?: number }): RawSocket;
-  AddressFamily: { IPv4: number; IPv6: number };
-}
 
 // Linux <asm-generic/socket.h>, <linux/in.h>, <linux/in6.h>
 const SOL_SOCKET = 1;
@@ -55,7 +42,7 @@ class PingSocket {
   private readonly src4: Uint8Array | undefined;
 
   constructor(readonly family: 'inet' | 'inet6', conn: ConnPlan) {
-    const raw = require('raw-socket') as RawSocketModule;
+    const raw = rawSocketModule();
     this.sock = raw.createSocket({
       protocol: family === 'inet' ? 1 : 58,
       addressFamily: family === 'inet' ? raw.AddressFamily.IPv4 : raw.AddressFamily.IPv6,

@@ -3,33 +3,80 @@
  * `udp_bind_connect`). On a connected socket the kernel reports an ICMP port unreachable as
  * ECONNREFUSED: a failure. A reply is judged by check/udp.ts; silence until conn.timeoutMs is
  * a success unless require_reply is set.
+ *
+ * `udpExchange` is the one request / reply exchange on such a socket, shared with DNS_CHECK.
+ * SO_MARK / SO_BINDTODEVICE are not available on node:dgram sockets.
  */
-import type { Socket } from 'node:dgram';
-import type { ProbePlan, ProbeResult } from '../check/types.js';
+import { createSocket, type Socket } from 'node:dgram';
+import type { ConnPlan, ProbePlan, ProbeResult } from '../check/types.js';
 import { udpReplyMatches } from '../check/udp.js';
-import { connectUdp } from './probe-dns.js';
+import { notRun, probeCounters, targetHost } from './probe-tcp.js';
 
-type UdpPlan = Extract<ProbePlan, { type: 'UDP_CHECK' }>;
+/** A connected UDP socket bound as conn asks; `ready` gets the socket or a not-run failure. */
+function connectUdp(conn: ConnPlan, onMessage: (msg: Buffer) => void, onError: (code: string) => void, ready: (sock: Socket | undefined, failure?: ProbeResult) => void): Socket {
+  if (conn.fwmark !== undefined) probeCounters.fwmarkIgnored++;
+  const sock = createSocket({ type: conn.family === 'inet6' ? 'udp6' : 'udp4' });
+  let connected = false;
+  sock.on('message', onMessage);
+  sock.on('error', (e: NodeJS.ErrnoException) => {
+    if (!connected) {
+      sock.close();
+      ready(undefined, notRun(`${e.syscall ?? 'socket'}: ${e.code ?? 'EUNKNOWN'}`));
+      return;
+    }
+    onError(e.code ?? 'EUNKNOWN');
+  });
+  const doConnect = (): void => {
+    sock.connect(conn.port, targetHost(conn), () => {
+      connected = true;
+      ready(sock);
+    });
+  };
+  if (conn.bindto !== undefined || conn.bindPort !== undefined) sock.bind({ address: conn.bindto, port: conn.bindPort ?? 0 }, doConnect);
+  else doConnect();
+  return sock;
+}
 
-export function udpProbe(p: UdpPlan): Promise<ProbeResult> {
+export interface UdpExchange {
+  readonly payload: Uint8Array;
+  /** a result for this reply, or undefined to ignore it and keep waiting */
+  readonly onReply: (msg: Buffer) => ProbeResult | undefined;
+  /** an ICMP error (or another socket error) after the connect */
+  readonly onSocketError: (code: string) => ProbeResult;
+  readonly onSendError: (code: string) => ProbeResult;
+  /** the result when nothing decided it within conn.timeoutMs */
+  readonly onTimeout: ProbeResult;
+}
+
+/** Send `payload` on a connected socket and wait for a reply that decides the probe. Never rejects. */
+export function udpExchange(conn: ConnPlan, x: UdpExchange): Promise<ProbeResult> {
   return new Promise((resolve) => {
     let done = false;
     let timer: NodeJS.Timeout | undefined;
-    let sock: Socket | undefined;
     const finish = (r: ProbeResult): void => {
       if (done) return;
       done = true;
       if (timer) clearTimeout(timer);
-      try { sock?.close(); } catch { /* closed */ }
+      try { sock.close(); } catch { /* closed */ }
       resolve(r);
     };
-    sock = connectUdp(p.conn, (msg) => {
-      if (!p.requireReply) return finish({ ok: true });
-      finish(udpReplyMatches(msg, p.requireReply, p.minReplyLength, p.maxReplyLength) ? { ok: true } : { ok: false, detail: 'reply mismatch' });
-    }, (code) => finish({ ok: false, detail: code }), (s, failure) => {
+    const sock = connectUdp(conn, (msg) => {
+      const r = x.onReply(msg);
+      if (r) finish(r);
+    }, (code) => finish(x.onSocketError(code)), (s, failure) => {
       if (!s) return finish(failure!);
-      timer = setTimeout(() => finish(p.requireReply ? { ok: false, detail: 'timeout' } : { ok: true }), p.conn.timeoutMs);
-      s.send(p.payload, (e) => { if (e) finish({ ok: false, detail: (e as NodeJS.ErrnoException).code ?? 'send' }); });
+      timer = setTimeout(() => finish(x.onTimeout), conn.timeoutMs);
+      s.send(x.payload, (e) => { if (e) finish(x.onSendError((e as NodeJS.ErrnoException).code ?? 'send')); });
     });
+  });
+}
+
+export function udpProbe(p: Extract<ProbePlan, { type: 'UDP_CHECK' }>): Promise<ProbeResult> {
+  return udpExchange(p.conn, {
+    payload: p.payload,
+    onReply: (msg) => !p.requireReply || udpReplyMatches(msg, p.requireReply, p.minReplyLength, p.maxReplyLength) ? { ok: true } : { ok: false, detail: 'reply mismatch' },
+    onSocketError: (code) => ({ ok: false, detail: code }),
+    onSendError: (code) => ({ ok: false, detail: code }),
+    onTimeout: p.requireReply ? { ok: false, detail: 'timeout' } : { ok: true },
   });
 }

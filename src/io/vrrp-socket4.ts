@@ -7,35 +7,10 @@
  * Received datagrams are handed to `onPacket` synchronously with a copy of the bytes;
  * send errors are counted and reported through `onSendError`, never thrown.
  */
-import { createRequire } from 'node:module';
 import { KtsError } from '../errors/index.js';
 import { formatIp } from '../util/ip.js';
+import { rawSocketModule, type RawSocket } from './raw-socket.js';
 
-const require = createRequire(import.meta.url);
-
-/** raw-socket's native wrapper: `send` is a synchronous sendto(2) that throws on failure. */
-interface RawSocketWrap {
-  send(buf: Buffer, offset: number, length: number, address: string, done: (bytes: number) => void): void;
-}
-
-interface RawSocket {
-  readonly wrap: RawSocketWrap;
-  on(ev: 'message', fn: (buf: Buffer, source: string) => void): void;
-  on(ev: 'error', fn: (err: Error) => void): void;
-  setOption(level: number, option: number, value: number | Buffer, length?: number): void;
-  send(buf: Buffer, offset: number, length: number, address: string, after: (err: Error | null, bytes: number) => void): void;
-  close(): void;
-}
-interface RawSocketModule {
-  createSocket(opts: { protocol: number; addressFamily: number; bufferSize?: number }): RawSocket;
-  AddressFamily: { IPv4: number; IPv6: number };
-}
-
-let rawModule: RawSocketModule | undefined;
-function raw(): RawSocketModule {
-  rawModule ??= require('raw-socket') as RawSocketModule;
-  return rawModule;
-}
 
 // Linux <netinet/in.h>, <asm-generic/socket.h>
 const SOL_SOCKET = 1;
@@ -83,7 +58,7 @@ export class Vrrp4Socket {
   sendErrors = 0;
 
   constructor(private readonly opts: Vrrp4SocketOptions) {
-    const r = raw();
+    const r = rawSocketModule();
     try {
       this.sock = r.createSocket({ protocol: IPPROTO_VRRP, addressFamily: r.AddressFamily.IPv4, bufferSize: 2048 });
     } catch (e) {

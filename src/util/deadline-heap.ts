@@ -2,10 +2,8 @@
  * An indexed binary min-heap of owners keyed by (deadline, insertion sequence). Each owner is
  * in the heap at most once; rescheduling moves it in place (no stale entries, no per-schedule
  * allocation), so thousands of periodic owners cost O(log n) per reschedule. Owners with the
- * same deadline come out in the order they were scheduled.
- *
- * (src/vrrp/deadline-queue.ts is the VRRP engine's copy of the same idea; this one is shared
- * by the checkers and anything else outside vrrp/.)
+ * same deadline come out in the order they were scheduled. Used by the VRRP engine (instances)
+ * and the checker engine (probe units).
  */
 export interface HeapOwner {
   /** deadline the owner is queued at (Infinity when not queued); maintained by the heap */
@@ -22,6 +20,7 @@ export class DeadlineHeap<T extends HeapOwner> {
 
   /** (Re)schedules `owner` at `at`; a non-finite `at` takes it out. */
   schedule(owner: T, at: number): void {
+    if (owner.heapAt === at) return;
     if (!Number.isFinite(at)) {
       this.remove(owner);
       return;
@@ -55,6 +54,12 @@ export class DeadlineHeap<T extends HeapOwner> {
   /** The earliest deadline, or undefined when empty. */
   peek(): number | undefined {
     return this.items[0]?.heapAt;
+  }
+
+  /** The owner due first at or before `now`, left in place (reschedule or remove it). */
+  peekDue(now: number): T | undefined {
+    const top = this.items[0];
+    return top && top.heapAt <= now ? top : undefined;
   }
 
   /** Removes and returns the owner due first at or before `now`. */

@@ -9,7 +9,7 @@
  */
 import type { EngineConfig, TrackRef, VrrpScriptConfig } from './config.js';
 import { resolveInstance } from './config.js';
-import { DeadlineQueue } from './deadline-queue.js';
+import { DeadlineHeap } from '../util/deadline-heap.js';
 import { VrrpInstance, type Ctx } from './instance.js';
 import { peekVrid, type RxPacket } from './packet.js';
 import { SyncGroup } from './sync-group.js';
@@ -48,7 +48,7 @@ export class VrrpEngine {
   private readonly interfaces = new Map<string, boolean>();
   private readonly processes = new Map<string, boolean>();
   private readonly files = new Map<string, number>();
-  private readonly queue = new DeadlineQueue<VrrpInstance>();
+  private readonly queue = new DeadlineHeap<VrrpInstance>();
   private started = false;
   private readonly startupDelayMs: number;
   /** adverts for a VRID no instance here uses (keepalived log_unknown_vrids) */
@@ -214,7 +214,7 @@ export class VrrpEngine {
   /** vrrp_dispatcher_read_timeout plus the delayed GARP threads. */
   private tick(ctx: Ctx): void {
     for (let inst = this.queue.peekDue(ctx.now); inst; inst = this.queue.peekDue(ctx.now)) {
-      const due = inst.queuedAt;
+      const due = inst.heapAt;
       inst.runGarpTimers(ctx);
       if (inst.sands <= ctx.now) {
         const prev = inst.state;
@@ -229,7 +229,7 @@ export class VrrpEngine {
       }
       this.requeue(inst); // moves it down the heap in place
       // a timer that did not move would be due again at once (only a zero interval can do that)
-      if (inst.queuedAt === due) this.queue.schedule(inst, Number.POSITIVE_INFINITY);
+      if (inst.heapAt === due) this.queue.schedule(inst, Number.POSITIVE_INFINITY);
     }
   }
 

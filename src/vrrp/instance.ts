@@ -56,10 +56,10 @@ export class VrrpInstance {
   numInit = 0;
   notifiesSent = false;
   sync: SyncGroup | undefined;
-  /** engine deadline-queue bookkeeping */
-  queuedAt = NEVER;
+  /** the engine's deadline heap bookkeeping (src/util/deadline-heap.ts) */
+  heapAt = NEVER;
   heapIndex = -1;
-  queuedSeq = 0;
+  heapSeq = 0;
   readonly stats: InstanceStats;
   private readonly templates = new Map<number, Uint8Array>();
   private readonly expectAll: RxExpect;
