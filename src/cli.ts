@@ -15,8 +15,6 @@ import { formatDiagnostic, isReported, severityOf } from './config/diagnostics.j
 import { createRootLogger } from './io/logger.js';
 import { DEFAULT_PIDFILE } from './daemon/pidfile.js';
 import { formatIp, parseIp } from './util/ip.js';
-import type { Logger } from 'pino';
-import type { KeepalivedConfig } from './config/model.js';
 
 const DEFAULT_CONF = '/etc/keepalived/keepalived.conf';
 
@@ -256,89 +254,17 @@ async function main(argv: string[]): Promise<number> {
 async function runDaemon(args: Args): Promise<number> {
   const log = createRootLogger({ level: args.debug ? 'debug' : 'info' });
   const configId = args.configId ?? defaultConfigId();
-  if (args.checkOnly || args.checkerChild) return runCheckers(args, configId, log);
-  // keepalived starts each side only when the configuration has work for it
-  const { loadForDaemon } = await import('./daemon/load-config.js');
-  let config: KeepalivedConfig;
-  try {
-    config = loadForDaemon(args.file, configId, log);
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    log.fatal({ code, err: (e as Error).message }, `${(e as Error).message}${code ? ` [${code}]` : ''}`);
-    return 1;
+  const { runDaemon: runMain, runCheckers } = await import('./daemon/main.js');
+  if (args.checkOnly || args.checkerChild) {
+    return runCheckers({
+      file: args.file, configId, log, child: args.checkerChild,
+      ...(args.checkersPidFile ? { checkersPidFile: args.checkersPidFile } : {}),
+    });
   }
-  const wantCheckers = !args.vrrpOnly && config.virtualServers.length > 0;
-  // loaded here so that -t / --dump-conf never need the native modules
-  const { VrrpDaemon } = await import('./daemon/vrrp-daemon.js');
-  const { CheckerChild } = await import('./daemon/checker-child.js');
-  const daemon = new VrrpDaemon({ file: args.file, configId, pidFile: args.pidFile, log, config });
-  const checker = wantCheckers
-    ? new CheckerChild({
-        cli: process.argv[1]!,
-        args: ['-f', args.file, '-i', configId, ...(args.debug ? ['-D'] : []), ...(args.checkersPidFile ? ['-c', args.checkersPidFile] : [])],
-        log,
-      })
-    : undefined;
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'received signal, stopping');
-    void Promise.all([daemon.stop(), checker?.stop()]).then(() => process.exit(0));
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => log.warn({ signal: 'SIGHUP' }, 'reload is not implemented yet; configuration unchanged'));
-  checker?.start();
-  try {
-    await daemon.start();
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    log.fatal({ code, err: (e as Error).message }, `${(e as Error).message}${code ? ` [${code}]` : ''}`);
-    await Promise.all([daemon.stop().catch(() => undefined), checker?.stop()]);
-    return 1;
-  }
-  // keep running until a signal
-  return new Promise<number>(() => undefined);
-}
-
-/** nice value of the checker child (the VRRP side stays at 0, or vrrp_priority) */
-const CHECKER_NICE = 5;
-
-/** The health-checker side: -C by hand, or the checker child of a daemon (--checker-child). */
-async function runCheckers(args: Args, configId: string, log: Logger): Promise<number> {
-  const { CheckDaemon } = await import('./daemon/check-daemon.js');
-  const { watchParent, CHECKER_EXIT_FATAL } = await import('./daemon/checker-child.js');
-  const clog = log.child({ proc: 'check' });
-  const daemon = new CheckDaemon({ file: args.file, configId, pidFile: args.checkersPidFile, log: clog });
-  let stopping = false;
-  const stop = (why: string): void => {
-    if (stopping) return;
-    stopping = true;
-    clog.info({ why }, 'stopping');
-    void daemon.stop().then(() => process.exit(0), () => process.exit(1));
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => clog.warn({ signal: 'SIGHUP' }, 'reload is not implemented yet; configuration unchanged'));
-  if (args.checkerChild) {
-    watchParent(() => stop('parent gone'));
-    // Deliberate difference: keepalived runs both children at nice 0 (checker_priority is not
-    // supported here); the checker child yields to the VRRP process, so a burst of checks can
-    // never hold an advert back on a busy CPU.
-    const { setNice } = await import('./io/sched.js');
-    const err = setNice(CHECKER_NICE);
-    if (err) clog.warn({ err, nice: CHECKER_NICE }, 'cannot lower the checker process priority');
-  }
-  try {
-    await daemon.start();
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    clog.fatal({ code, err: (e as Error).message }, `${(e as Error).message}${code ? ` [${code}]` : ''}`);
-    await daemon.stop().catch(() => undefined);
-    return args.checkerChild ? CHECKER_EXIT_FATAL : 1;
-  }
-  return new Promise<number>(() => undefined);
+  return runMain({
+    file: args.file, configId, pidFile: args.pidFile, debug: args.debug, vrrpOnly: args.vrrpOnly, log, cli: process.argv[1]!,
+    ...(args.checkersPidFile ? { checkersPidFile: args.checkersPidFile } : {}),
+  });
 }
 
 /** Addresses print as text in --dump-conf. */

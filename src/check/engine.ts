@@ -37,6 +37,7 @@ export class CheckerEngine {
   private readonly servers: VsState[];
   private readonly units: Unit[];
   private readonly files: Map<string, Binding[]>;
+  private readonly bindings: readonly Binding[];
   private readonly fileValues = new Map<string, number>();
   private readonly heap = new DeadlineHeap<Unit>();
   private readonly rules: ServerRules;
@@ -54,6 +55,7 @@ export class CheckerEngine {
     const built = buildUnits(cfg, this.servers);
     this.units = built.units;
     this.files = built.files;
+    this.bindings = built.bindings;
     for (const u of this.units) for (const b of u.bindings) if (!b.rs.vs.suspended) u.enabled++;
     const sink: Sink = {
       log: (msg, vs, rs) => this.fx.push({ type: 'log', level: 'info', msg, vs, ...(rs !== undefined ? { rs } : {}) }),
@@ -72,6 +74,16 @@ export class CheckerEngine {
   /** The real servers (and sorry server) that must be in cfg.virtualServers[vs]'s table now. */
   liveDests(vs: number): readonly LiveDest[] {
     return this.servers[vs]?.liveDests() ?? [];
+  }
+
+  /** Every virtual server's state, in configuration order (views and reload). */
+  get virtualServers(): readonly VsState[] {
+    return this.servers;
+  }
+
+  /** Every checker of every real server (views and reload). */
+  get checkers(): readonly Binding[] {
+    return this.bindings;
   }
 
   nextDeadline(): number | undefined {

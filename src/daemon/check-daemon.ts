@@ -31,6 +31,7 @@ import { reconcile } from '../ipvs/reconcile.js';
 import { applyToTable, tableOf } from '../ipvs/table.js';
 import type { IpvsOp, IpvsService, IpvsVirtual } from '../ipvs/types.js';
 import { formatIp } from '../util/ip.js';
+import { virtualServerViews, type CheckView } from './check-view.js';
 import { loadForDaemon } from './load-config.js';
 import { removePidfile, writePidfile } from './pidfile.js';
 
@@ -84,6 +85,26 @@ export class CheckDaemon {
 
   private get stateFile(): string {
     return this.opts.stateFile ?? DEFAULT_IPVS_STATE;
+  }
+
+  private readonly startedAt = Date.now();
+  private reloads = 0;
+
+  /** The checker side's state as plain data (dumps, status API, metrics). */
+  view(): CheckView {
+    return {
+      configFile: this.opts.file,
+      pid: process.pid,
+      startedAt: this.startedAt,
+      reloads: this.reloads,
+      virtualServers: this.engine ? virtualServerViews(this.engine) : [],
+      stats: { ...this.stats, ...(this.engine ? this.engine.stats : {}) },
+    };
+  }
+
+  /** SIGHUP: load the configuration again and apply what changed (real servers keep their state). */
+  async reload(): Promise<void> {
+    throw new KtsError('DAEMON_CONFIG', 'checker reload not implemented yet');
   }
 
   async start(): Promise<void> {

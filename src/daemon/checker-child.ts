@@ -34,6 +34,22 @@ export class CheckerChild {
     return this.child?.pid;
   }
 
+  /** the child process is up (not stopped, not waiting to be restarted) */
+  get running(): boolean {
+    return this.child !== undefined && !this.stopping;
+  }
+
+  /** Pass a signal on to the child (HUP to reload, the dump signals); false if it is not running. */
+  signal(sig: NodeJS.Signals | number): boolean {
+    const c = this.child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return false;
+    try {
+      return c.kill(sig);
+    } catch {
+      return false;
+    }
+  }
+
   start(): void {
     if (this.stopping) return;
     const { cli, args, nodeFlags = [], log } = this.opts;

@@ -28,6 +28,7 @@ import { collectStartupGarbage } from './heap.js';
 import { warmUp } from './warmup.js';
 import { createNotifier, type DaemonNotifier } from './notifier.js';
 import { Vmacs } from './vmac.js';
+import type { InstanceView, VrrpView } from './view.js';
 
 export interface DaemonOptions {
   readonly file: string;
@@ -69,11 +70,44 @@ export class VrrpDaemon {
   private readonly ifState = new Map<string, boolean>();
   private stopping: Promise<void> | undefined;
 
+  private readonly startedAt = Date.now();
+  private reloads = 0;
+  private lastReloadAt: number | undefined;
+  private cfg!: KeepalivedConfig;
+  /** wall clock of each instance's last state change */
+  private readonly transitionAt = new Map<string, number>();
+
   constructor(private readonly opts: DaemonOptions) {}
+
+  /** The VRRP side's state, for dumps, metrics and the status API. */
+  view(): VrrpView {
+    const instances: InstanceView[] = [];
+    for (const [name, m] of this.mapped?.instances ?? []) {
+      const live = this.engine.instance(name)!;
+      const at = this.transitionAt.get(name);
+      instances.push({
+        name, model: m.model, live, baseInterface: m.baseInterface, sourceAddress: m.config.sourceAddress.bytes,
+        sendErrors: this.runner?.sendErrors.get(name) ?? 0, ...(at !== undefined ? { lastTransitionAt: at } : {}),
+      });
+    }
+    return {
+      config: this.cfg, configFile: this.opts.file, pid: process.pid, startedAt: this.startedAt,
+      reloads: this.reloads, ...(this.lastReloadAt !== undefined ? { lastReloadAt: this.lastReloadAt } : {}),
+      instances, groups: this.engine?.groups ?? [], unknownVrid: this.engine?.unknownVrid ?? 0,
+      addressFailures: this.addresses?.failures ?? 0, addressesRestored: this.addresses?.restored ?? 0,
+    };
+  }
+
+  /** SIGHUP with a configuration that loaded: apply it, keeping what did not change. */
+  async reload(next: KeepalivedConfig): Promise<void> {
+    void next;
+    throw new KtsError('DAEMON_CONFIG', 'VRRP reload not implemented yet');
+  }
 
   async start(): Promise<void> {
     const log = this.opts.log;
     const cfg = this.opts.config ?? loadForDaemon(this.opts.file, this.opts.configId, this.opts.log);
+    this.cfg = cfg;
     writePidfile(this.opts.pidFile);
     if (cfg.globalDefs.vrrpPriority !== undefined && cfg.globalDefs.vrrpPriority !== 0) {
       const err = setNice(cfg.globalDefs.vrrpPriority);

@@ -1,0 +1,78 @@
+/**
+ * What the checker process shows of itself, as plain data: it crosses the IPC channel to the
+ * main process (status API, metrics) and feeds the checker's state dump.
+ */
+import type { CheckerEngine } from '../check/engine.js';
+import { realWeight } from '../check/servers.js';
+import { formatIp } from '../util/ip.js';
+
+export interface CheckerView {
+  /** TCP_CHECK, HTTP_GET, ... */
+  readonly type: string;
+  readonly up: boolean;
+  readonly hasRun: boolean;
+}
+
+export interface RealServerView {
+  readonly name: string;
+  readonly address: string;
+  readonly port?: number;
+  readonly alive: boolean;
+  /** in the IPVS table now (with weight 0 when inhibited) */
+  readonly inTable: boolean;
+  readonly weight: number;
+  readonly effectiveWeight: number;
+  readonly checkers: readonly CheckerView[];
+}
+
+export interface VirtualServerView {
+  readonly name: string;
+  readonly protocol: string;
+  readonly scheduler: string;
+  readonly lbKind: string;
+  readonly quorumUp: boolean;
+  readonly sorryActive: boolean;
+  readonly suspended: boolean;
+  readonly realServers: readonly RealServerView[];
+}
+
+export interface CheckView {
+  readonly configFile: string;
+  readonly pid: number;
+  readonly startedAt: number;
+  readonly reloads: number;
+  readonly virtualServers: readonly VirtualServerView[];
+  readonly stats: Readonly<Record<string, number>>;
+}
+
+/** The engine's state as plain data. */
+export function virtualServerViews(engine: CheckerEngine): VirtualServerView[] {
+  const byRs = new Map<object, CheckerView[]>();
+  for (const b of engine.checkers) {
+    const list = byRs.get(b.rs) ?? [];
+    list.push({ type: b.file ? 'FILE_CHECK' : b.unit!.plans[0]!.type, up: b.isUp, hasRun: b.hasRun });
+    byRs.set(b.rs, list);
+  }
+  return engine.virtualServers.map((vs) => {
+    const live = new Set(vs.liveDests().map((d) => `${formatIp(d.address.bytes)}:${d.port ?? 0}`));
+    return {
+      name: vs.name,
+      protocol: vs.cfg.protocol,
+      scheduler: vs.cfg.lbAlgo,
+      lbKind: vs.cfg.lbKind,
+      quorumUp: vs.quorumUp,
+      sorryActive: vs.sorry !== undefined && vs.sorryAlive,
+      suspended: vs.suspended,
+      realServers: vs.rss.map((rs) => ({
+        name: rs.name,
+        address: formatIp(rs.cfg.address.bytes),
+        ...(rs.cfg.port !== undefined ? { port: rs.cfg.port } : {}),
+        alive: rs.alive,
+        inTable: live.has(`${formatIp(rs.cfg.address.bytes)}:${rs.cfg.port ?? 0}`),
+        weight: rs.iweight,
+        effectiveWeight: realWeight(rs.effWeight),
+        checkers: byRs.get(rs) ?? [],
+      })),
+    };
+  });
+}

@@ -1,0 +1,223 @@
+/**
+ * The daemon's process runtime: the main process (VRRP, the supervisor of the checker child,
+ * signals, reload) and the checker process. `src/cli.ts` parses argv and calls in here.
+ *
+ * Signals, as keepalived: HUP reloads (the main process reloads the VRRP side and passes HUP
+ * on to the checker child, which reloads itself), TERM / INT stop, USR1 / USR2 / 36 / 63 write
+ * the state, stats and JSON dumps (src/daemon/dump-signals.ts). The service manager hears of
+ * start, reload and stop through `Lifecycle` (systemd's notify protocol, src/io/sd-notify.ts).
+ */
+import type { Logger } from 'pino';
+import type { KeepalivedConfig } from '../config/model.js';
+import { CheckerChild, CHECKER_EXIT_FATAL, watchParent } from './checker-child.js';
+import { installDumpSignals } from './dump-signals.js';
+import { loadForDaemon } from './load-config.js';
+import { startControl } from './control.js';
+
+/** What the service manager is told (systemd notify; a no-op elsewhere). */
+export interface Lifecycle {
+  /** start-up complete (READY=1) */
+  ready(status?: string): void;
+  /** a reload begins (RELOADING=1) */
+  reloading(): void;
+  /** the reload is over, whether it applied or was refused (READY=1) */
+  reloaded(status?: string): void;
+  /** stopping (STOPPING=1) */
+  stopping(): void;
+  /** a free-text status line (STATUS=...) */
+  status(text: string): void;
+}
+
+export const NO_LIFECYCLE: Lifecycle = {
+  ready: () => undefined, reloading: () => undefined, reloaded: () => undefined, stopping: () => undefined, status: () => undefined,
+};
+
+export interface MainOptions {
+  readonly file: string;
+  readonly configId: string;
+  readonly pidFile: string;
+  readonly checkersPidFile?: string;
+  readonly debug: boolean;
+  /** -P: no checker child */
+  readonly vrrpOnly: boolean;
+  readonly log: Logger;
+  /** the CLI script, to start the checker child with */
+  readonly cli: string;
+  readonly lifecycle?: Lifecycle;
+}
+
+/** nice value of the checker child (the VRRP side stays at 0, or vrrp_priority) */
+const CHECKER_NICE = 5;
+
+function fatal(log: Logger, e: unknown): void {
+  const code = (e as { code?: string }).code;
+  log.fatal({ code, err: (e as Error).message }, `${(e as Error).message}${code ? ` [${code}]` : ''}`);
+}
+
+/** The main process: VRRP here, the checkers in a child. Resolves only on a start-up failure. */
+export async function runDaemon(o: MainOptions): Promise<number> {
+  const log = o.log;
+  const life = o.lifecycle ?? NO_LIFECYCLE;
+  let config: KeepalivedConfig;
+  try {
+    config = loadForDaemon(o.file, o.configId, log);
+  } catch (e) {
+    fatal(log, e);
+    return 1;
+  }
+  // loaded here so that -t / --dump-conf never need the native modules
+  const { VrrpDaemon } = await import('./vrrp-daemon.js');
+  const daemon = new VrrpDaemon({ file: o.file, configId: o.configId, pidFile: o.pidFile, log, config });
+  const childArgs = ['-f', o.file, '-i', o.configId, ...(o.debug ? ['-D'] : []), ...(o.checkersPidFile ? ['-c', o.checkersPidFile] : [])];
+  let checker: CheckerChild | undefined;
+  const startChecker = (): void => {
+    checker = new CheckerChild({ cli: o.cli, args: childArgs, log });
+    checker.start();
+  };
+  // keepalived starts each side only when the configuration has work for it
+  if (!o.vrrpOnly && config.virtualServers.length > 0) startChecker();
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    life.stopping();
+    log.info({ signal }, 'received signal, stopping');
+    void Promise.all([daemon.stop(), checker?.stop(), control?.close()]).then(() => process.exit(0));
+  };
+
+  let reloading: Promise<void> | undefined;
+  let again = false;
+  const reload = async (): Promise<void> => {
+    life.reloading();
+    log.info({ file: o.file }, 'Reloading');
+    let next: KeepalivedConfig;
+    try {
+      next = loadForDaemon(o.file, o.configId, log);
+    } catch (e) {
+      log.error({ code: (e as { code?: string }).code, err: (e as Error).message },
+        'configuration reload refused: the new configuration cannot be run; the running configuration is kept');
+      life.reloaded('reload refused: configuration error');
+      return;
+    }
+    try {
+      await daemon.reload(next);
+    } catch (e) {
+      log.error({ code: (e as { code?: string }).code, err: (e as Error).message }, 'reload failed; the running configuration is kept');
+      life.reloaded('reload failed');
+      return;
+    }
+    const wantChecker = !o.vrrpOnly && next.virtualServers.length > 0;
+    if (wantChecker && !checker?.running) startChecker();
+    else if (wantChecker) checker!.signal('SIGHUP');
+    else if (checker) {
+      const old = checker;
+      checker = undefined;
+      await old.stop();
+    }
+    life.reloaded();
+    log.info('Reload finished');
+  };
+  const onHup = (): void => {
+    if (stopping) return;
+    if (reloading) {
+      // HUPs during a reload collapse into one more reload
+      again = true;
+      return;
+    }
+    reloading = reload().finally(() => {
+      reloading = undefined;
+      if (again && !stopping) {
+        again = false;
+        onHup();
+      }
+    });
+  };
+
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', onHup);
+  installDumpSignals({ log, vrrp: () => daemon.view(), forward: (sig) => checker?.signal(sig) });
+  let control: { close(): Promise<void> } | undefined;
+  try {
+    await daemon.start();
+    control = await startControl({ log, config: () => daemon.view().config, vrrp: () => daemon.view(), checker: () => checker });
+  } catch (e) {
+    fatal(log, e);
+    await Promise.all([daemon.stop().catch(() => undefined), checker?.stop()]);
+    return 1;
+  }
+  life.ready();
+  return new Promise<number>(() => undefined);
+}
+
+export interface CheckerOptions {
+  readonly file: string;
+  readonly configId: string;
+  readonly checkersPidFile?: string;
+  readonly log: Logger;
+  /** this process is the checker child of a daemon (else: -C by hand) */
+  readonly child: boolean;
+  readonly lifecycle?: Lifecycle;
+}
+
+/** The health-checker side: -C by hand, or the checker child of a daemon (--checker-child). */
+export async function runCheckers(o: CheckerOptions): Promise<number> {
+  const { CheckDaemon } = await import('./check-daemon.js');
+  const life = o.lifecycle ?? NO_LIFECYCLE;
+  const clog = o.log.child({ proc: 'check' });
+  const daemon = new CheckDaemon({ file: o.file, configId: o.configId, pidFile: o.checkersPidFile, log: clog });
+  let stopping = false;
+  const stop = (why: string): void => {
+    if (stopping) return;
+    stopping = true;
+    life.stopping();
+    clog.info({ why }, 'stopping');
+    void daemon.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  let reloading: Promise<void> | undefined;
+  let again = false;
+  const onHup = (): void => {
+    if (stopping) return;
+    if (reloading) {
+      again = true;
+      return;
+    }
+    life.reloading();
+    reloading = daemon.reload().then(
+      () => life.reloaded(),
+      (e: unknown) => {
+        clog.error({ code: (e as { code?: string }).code, err: (e as Error).message }, 'reload refused; the running configuration is kept');
+        life.reloaded('reload refused');
+      },
+    ).finally(() => {
+      reloading = undefined;
+      if (again && !stopping) {
+        again = false;
+        onHup();
+      }
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', onHup);
+  installDumpSignals({ log: clog, check: () => daemon.view() });
+  if (o.child) {
+    watchParent(() => stop('parent gone'));
+    // Deliberate difference: keepalived runs both children at nice 0 (checker_priority is not
+    // supported here); the checker child yields to the VRRP process, so a burst of checks can
+    // never hold an advert back on a busy CPU.
+    const { setNice } = await import('../io/sched.js');
+    const err = setNice(CHECKER_NICE);
+    if (err) clog.warn({ err, nice: CHECKER_NICE }, 'cannot lower the checker process priority');
+  }
+  try {
+    await daemon.start();
+  } catch (e) {
+    fatal(clog, e);
+    await daemon.stop().catch(() => undefined);
+    return o.child ? CHECKER_EXIT_FATAL : 1;
+  }
+  life.ready();
+  return new Promise<number>(() => undefined);
+}

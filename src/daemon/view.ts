@@ -1,0 +1,42 @@
+/**
+ * What the running daemon shows of itself: the read-only views the state dumps (SIGUSR1,
+ * SIGUSR2, the JSON signal), the metrics, the status API and `keepalived-ts status` are made
+ * from. A view is taken at the moment it is asked for (after a reload it shows the new
+ * configuration); formatters never keep one.
+ */
+import type { KeepalivedConfig, VrrpInstance as InstanceModel } from '../config/model.js';
+import type { VrrpInstance } from '../vrrp/instance.js';
+import type { SyncGroup } from '../vrrp/sync-group.js';
+
+export interface InstanceView {
+  readonly name: string;
+  /** the instance as configured */
+  readonly model: InstanceModel;
+  /** the engine's live instance: state, wantState, priorities, masterSaddr, stats, timers */
+  readonly live: VrrpInstance;
+  /** the configured interface; `live.r.cfg.interface` is the VMAC with use_vmac */
+  readonly baseInterface: string;
+  /** the advert source address */
+  readonly sourceAddress: Uint8Array;
+  /** adverts the socket refused */
+  readonly sendErrors: number;
+  /** wall-clock time (ms since the epoch) of the last state change, if any */
+  readonly lastTransitionAt?: number;
+}
+
+export interface VrrpView {
+  readonly config: KeepalivedConfig;
+  readonly configFile: string;
+  readonly pid: number;
+  /** wall clock (ms since the epoch) */
+  readonly startedAt: number;
+  readonly reloads: number;
+  readonly lastReloadAt?: number;
+  readonly instances: readonly InstanceView[];
+  readonly groups: readonly SyncGroup[];
+  /** adverts for a VRID no instance here uses */
+  readonly unknownVrid: number;
+  /** netlink address operations that failed; VIPs someone else deleted that were put back */
+  readonly addressFailures: number;
+  readonly addressesRestored: number;
+}
