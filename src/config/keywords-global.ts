@@ -198,6 +198,24 @@ export const globalDefsTable = table({
   },
   random_seed: int('randomSeed', 0, 0xffffffff),
   vrrp_priority: int('vrrpPriority', -20, 19),
+  state_dump_file: str('stateDumpFile'),
+  stats_dump_file: str('statsDumpFile'),
+  json_dump_file: str('jsonDumpFile'),
+  json_version: int('jsonVersion', 1, 2),
+  // keepalived-ts only: the metrics and status HTTP listener (off unless given)
+  metrics_listen: {
+    handler: (ctx, line, d) => {
+      const addr = line.words[1] ?? '127.0.0.1';
+      const a = parseIp(addr);
+      if (!a) {
+        ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `metrics_listen address '${addr}' is not an IP address`, lineLoc(line, 1));
+        return;
+      }
+      const port = line.words[2] === undefined ? 9650 : argInt(ctx, line, 2, 1, 65535);
+      if (port !== undefined) d.metricsListen = { address: a, port };
+    },
+  },
+  control_socket: str('controlSocket'),
   include_check: {
     handler: (ctx, line) => {
       let bits = line.words.length === 1 ? 15 : 0;

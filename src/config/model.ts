@@ -76,6 +76,15 @@ export interface GlobalDefs extends Node {
   readonly smtpAlert?: boolean;
   readonly smtpAlertVrrp?: boolean;
   readonly smtpAlertChecker?: boolean;
+  /** SIGUSR1 / SIGUSR2 / JSON dump paths (a path ending in / is a directory) */
+  readonly stateDumpFile?: string;
+  readonly statsDumpFile?: string;
+  readonly jsonDumpFile?: string;
+  readonly jsonVersion?: 1 | 2;
+  /** keepalived-ts: the HTTP listener for /metrics and /status (off unless configured) */
+  readonly metricsListen?: { readonly address: IpAddress; readonly port: number };
+  /** keepalived-ts: the control socket for `status`, `handover`, `drill` (default /run/keepalived-ts/control.sock) */
+  readonly controlSocket?: string;
 }
 
 export interface LvsSyncDaemon extends Node {
