@@ -7,7 +7,12 @@ import { topTable } from '../../../src/config/load.js';
 import type { KeywordTable } from '../../../src/config/parser.js';
 
 /** Accepted by keepalived-ts although 2.2.7 does not know them (docs/errors.md, "Differences"). */
-const BEYOND_2_2_7 = ['v3_checksum_as_v2'];
+// later keepalived keywords (2.3: dump file paths, json_version) and keepalived-ts's own
+// (metrics_listen, control_socket); docs/errors.md "Deliberate differences" lists them
+const BEYOND_2_2_7 = [
+  'v3_checksum_as_v2', 'state_dump_file', 'stats_dump_file', 'json_dump_file', 'json_version',
+  'metrics_listen', 'control_socket',
+];
 
 function known(table: KeywordTable, into = new Set<string>(), depth = 0): Set<string> {
   for (const [name, kw] of table) {
