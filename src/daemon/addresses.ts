@@ -65,6 +65,16 @@ export class AddressManager {
     this.rulePrefs = defaultRulePreferences(rules);
   }
 
+  /** A reload: number the new configuration's rules too (entries are compared by identity). */
+  addRuleNumbers(rules: readonly RuleEntry[]): void {
+    for (const [r, p] of defaultRulePreferences(rules)) this.rulePrefs.set(r, p);
+  }
+
+  /** The preference a rule is written with (undefined: the kernel's choice). */
+  rulePreference(r: RuleEntry): number | undefined {
+    return this.rulePrefs.get(r);
+  }
+
   private ruleOpts(r: RuleEntry): { preference?: number } {
     const p = this.rulePrefs.get(r);
     return p === undefined ? {} : { preference: p };

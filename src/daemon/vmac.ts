@@ -277,6 +277,19 @@ export class Vmacs {
     return p && (p.xmitBase ? p.base : p.name);
   }
 
+  /** After a reload: delete the VMACs the new set does not use (sysctls stay as they are). */
+  async releaseUnused(next: Vmacs | undefined): Promise<void> {
+    for (const p of this.byInstance.values()) {
+      if (next?.owns(p.index)) continue;
+      try {
+        await this.rtnl.deleteLink(p.index);
+        this.log.info({ inst: p.instance, vmac: p.name }, `(${p.instance}) Success removing VMAC interface ${p.name}`);
+      } catch (e) {
+        this.log.warn({ inst: p.instance, vmac: p.name, err: (e as Error).message }, `(${p.instance}) Error removing VMAC interface ${p.name}`);
+      }
+    }
+  }
+
   /** At stop, after the last advert: delete every VMAC, put the sysctls back. Idempotent. */
   release(): Promise<void> {
     this.released ??= this.doRelease();

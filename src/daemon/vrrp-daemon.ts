@@ -29,6 +29,10 @@ import { warmUp } from './warmup.js';
 import { createNotifier, type DaemonNotifier } from './notifier.js';
 import { Vmacs } from './vmac.js';
 import type { InstanceView, VrrpView } from './view.js';
+import { diffSets, isEmptySet, matchInstances } from './reload-diff.js';
+import type { RuleEntry } from '../config/model.js';
+import type { Effect } from '../vrrp/types.js';
+import { formatIp } from '../util/ip.js';
 
 export interface DaemonOptions {
   readonly file: string;
@@ -37,6 +41,23 @@ export interface DaemonOptions {
   readonly log: Logger;
   /** the configuration, when the caller has already loaded it (loadForDaemon) */
   readonly config?: KeepalivedConfig;
+}
+
+/** The configuration the notifier is built from: unchanged, the FIFOs stay open across a reload. */
+function notifyConfig(cfg: KeepalivedConfig): string {
+  const g = cfg.globalDefs;
+  const scripts = (o: object): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(o).filter(([k]) => k.startsWith('notify') || k === 'name'));
+  return JSON.stringify([g.notifyFifo, g.vrrpNotifyFifo, g.enableScriptSecurity, g.scriptUser,
+    cfg.vrrpInstances.map(scripts), cfg.vrrpSyncGroups.map(scripts)], (k, v: unknown) => (k === 'loc' ? undefined : v));
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function sameGroups(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  return a.length === b.length && a.every((g, i) => sameBytes(g, b[i]!));
 }
 
 function forwarding6(ifname: string): boolean {
@@ -61,8 +82,13 @@ export class VrrpDaemon {
   private vmacs: Vmacs | undefined;
   private readonly clock = new TimerClock();
   private readonly sockets4 = new Map<string, Vrrp4Socket>();
+  private groups4 = new Map<string, Uint8Array[]>();
+  private groups6 = new Map<string, Uint8Array[]>();
+  /** IPv6 memberships made ("ifindex group"); kept across reloads */
+  private readonly joined6 = new Set<string>();
   private raw6: Raw6Socket | undefined;
   private packet: PacketSocket | undefined;
+  private garp!: GarpSender;
   private staticSet: AddressSet | undefined;
   /** interfaces the instances and groups track -> families they must hold an address of */
   private tracked = new Map<string, ('inet' | 'inet6')[]>();
@@ -98,10 +124,114 @@ export class VrrpDaemon {
     };
   }
 
-  /** SIGHUP with a configuration that loaded: apply it, keeping what did not change. */
+  /**
+   * SIGHUP with a configuration that loaded (keepalived reload_vrrp_thread / clear_diff_vrrp,
+   * reference §f.4). Anything that makes the new configuration unrunnable here (an interface
+   * that does not exist) throws before a thing has changed, and the old configuration runs on.
+   * Then, without a gap in adverts:
+   * - instances that left the configuration: masters send priority 0 and drop their VIPs, and
+   *   are notified DELETED (FAULT unless notify_deleted);
+   * - the same instance (keepalived's identity: VRID, family, interface, unicast source or
+   *   multicast group; not the name) keeps its state, counters and tracker results; a MASTER
+   *   adverts at once and only adds the addresses, routes and rules the new configuration adds
+   *   and deletes those it no longer has: what both have is never touched; a GARP burst goes
+   *   out when addresses were added;
+   * - new instances start as at start-up; static addresses, routes and rules are diffed too.
+   */
   async reload(next: KeepalivedConfig): Promise<void> {
-    void next;
-    throw new KtsError('DAEMON_CONFIG', 'VRRP reload not implemented yet');
+    if (this.stopping || !this.driver) throw new KtsError('DAEMON_CONFIG', 'not running');
+    const log = this.opts.log;
+    for (const vi of next.vrrpInstances) {
+      if (vi.interface !== undefined && this.links.index(vi.interface) === undefined) {
+        throw new KtsError('DAEMON_INTERFACE', `(${vi.name}) interface ${vi.interface} does not exist; reload refused`);
+      }
+    }
+    const vmacs = next.vrrpInstances.some((vi) => vi.useVmac) || this.cfg.vrrpInstances.some((vi) => vi.useVmac)
+      ? await Vmacs.prepare(next, this.rtnl, this.links, log.child({ mod: 'vmac' }))
+      : this.vmacs;
+    const users = ScriptUsers.host({
+      enableScriptSecurity: next.globalDefs.enableScriptSecurity,
+      ...(next.globalDefs.scriptUser ? { scriptUser: next.globalDefs.scriptUser } : {}),
+    });
+    const disabled = disabledScripts(next, users, log.child({ mod: 'track' }));
+    const mapped = mapConfig(next, (name) => {
+      const inet = this.links.primary(name, 'inet');
+      const inet6 = this.links.primary(name, 'inet6');
+      return { ...(inet ? { inet } : {}), ...(inet6 ? { inet6 } : {}) };
+    }, disabled, (name) => vmacs?.vmacOf(name));
+    const engine = new VrrpEngine(mapped.engine);
+    const matches = matchInstances(this.mapped.instances, mapped.instances);
+    const kept = new Set(matches.values());
+    const removed = [...this.mapped.instances.keys()].filter((n) => !kept.has(n));
+
+    await this.trackers?.stop();
+    this.trackers = undefined;
+    const old = { engine: this.engine, runner: this.runner, notifier: this.notifier, vmacs: this.vmacs, cfg: this.cfg };
+
+    // instances that left: their masters release (through the old runner and notifier)
+    if (removed.length > 0) {
+      const notifyDeleted = new Set(removed.filter((n) => this.mapped.instances.get(n)?.model.notifyDeleted !== undefined));
+      this.driver.input({ type: 'retire', instances: removed, notifyDeleted });
+    }
+    if (notifyConfig(next) !== notifyConfig(old.cfg)) {
+      // FIFOs and scripts are opened again for the new configuration (keepalived does too)
+      await old.notifier.flush();
+      this.notifier = await createNotifier(next, users, log.child({ mod: 'notify' }));
+    }
+
+    // --- from here on, synchronous: the old engine hands over to the new one ---
+    this.addresses.addRuleNumbers([...next.staticRules, ...next.vrrpInstances.flatMap((i) => i.virtualRules)]);
+    const pref = (r: object): number | undefined => this.addresses.rulePreference(r as RuleEntry);
+    const runner = new EffectRunner(mapped.instances, this.advertPort(), this.addresses, this.garp, this.notifier,
+      log.child({ mod: 'vrrp' }), () => this.clock.now(), (name) => engine.instance(name)?.stats);
+    const regarp = new Set<string>();
+    for (const [name, was] of matches) {
+      if (!old.engine.instance(was)?.vipSet) continue;
+      const d = diffSets(old.runner.sets.get(was)!, runner.sets.get(name)!, pref);
+      if (!isEmptySet(d.removed)) {
+        log.info({ inst: name, addresses: d.removed.addresses.length, routes: d.removed.routes.length, rules: d.removed.rules.length }, `(${name}) removing what the new configuration no longer has`);
+        void this.addresses.remove(d.removed);
+      }
+      if (!isEmptySet(d.added)) {
+        log.info({ inst: name, addresses: d.added.addresses.length, routes: d.added.routes.length, rules: d.added.rules.length }, `(${name}) adding what the new configuration adds`);
+        void this.addresses.install(d.added);
+        if (d.added.addresses.length > 0) regarp.add(name);
+      }
+    }
+    const staticSet: AddressSet = { owner: 'static', addresses: next.staticIpaddress, routes: next.staticRoutes, rules: next.staticRules };
+    if (this.staticSet) {
+      const d = diffSets(this.staticSet, staticSet, pref);
+      if (!isEmptySet(d.removed)) void this.addresses.remove(d.removed);
+      if (!isEmptySet(d.added)) void this.addresses.install(d.added);
+    }
+    this.staticSet = staticSet;
+
+    this.cfg = next;
+    this.mapped = mapped;
+    this.engine = engine;
+    this.runner = runner;
+    this.vmacs = vmacs;
+    this.driver = new VrrpDriver(engine, this.clock, this.perform(runner), (e, effect) => {
+      log.error({ err: (e as Error).message, effect: effect.type }, 'effect failed');
+    });
+    this.updateSockets();
+    this.tracked = this.trackedInterfaces();
+    // interfaces tracked for the first time are reported before the new engine runs
+    this.reportInterfaces(true);
+    this.driver.input({ type: 'reload', previous: old.engine, matches, regarp });
+    this.trackers = startTrackers(next, mapped, { input: (i) => this.driver.input(i), log: log.child({ mod: 'track' }), users });
+    if (old.vmacs && old.vmacs !== vmacs) await old.vmacs.releaseUnused(vmacs);
+    this.reloads++;
+    this.lastReloadAt = Date.now();
+    log.info({ kept: matches.size, added: mapped.instances.size - matches.size, removed: removed.length, regarp: [...regarp] }, 'VRRP configuration reloaded');
+  }
+
+  /** Performs an effect, noting when each instance last changed state. */
+  private perform(runner: EffectRunner): (e: Effect) => void {
+    return (e) => {
+      if (e.type === 'stateChange') this.transitionAt.set(e.instance, Date.now());
+      runner.perform(e);
+    };
   }
 
   async start(): Promise<void> {
@@ -136,15 +266,15 @@ export class VrrpDaemon {
     this.addresses = new AddressManager(this.rtnl, this.links, log.child({ mod: 'addr' }));
     this.addresses.numberRules([...cfg.staticRules, ...cfg.vrrpInstances.flatMap((i) => i.virtualRules)]);
     this.packet = new PacketSocket();
-    const garp = new GarpSender(this.packet, this.links, forwarding6, log.child({ mod: 'garp' }),
+    this.garp = new GarpSender(this.packet, this.links, forwarding6, log.child({ mod: 'garp' }),
       { garpMs: cfg.globalDefs.vrrpGarpIntervalMs, gnaMs: cfg.globalDefs.vrrpGnaIntervalMs });
     this.notifier = await createNotifier(cfg, users, log.child({ mod: 'notify' }));
-    this.runner = new EffectRunner(this.mapped.instances, this.advertPort(), this.addresses, garp, this.notifier,
+    this.runner = new EffectRunner(this.mapped.instances, this.advertPort(), this.addresses, this.garp, this.notifier,
       log.child({ mod: 'vrrp' }), () => this.clock.now(), (name) => this.engine.instance(name)?.stats);
-    this.driver = new VrrpDriver(this.engine, this.clock, this.runner.perform, (e, effect) => {
+    this.driver = new VrrpDriver(this.engine, this.clock, this.perform(this.runner), (e, effect) => {
       log.error({ err: (e as Error).message, effect: effect.type }, 'effect failed');
     });
-    this.openSockets();
+    this.updateSockets();
 
     // keepalived: leftovers from an earlier run go first, then static addresses / routes / rules
     await this.addresses.removeLeftovers([...this.runner.sets.values()]);
@@ -179,17 +309,29 @@ export class VrrpDaemon {
     };
   }
 
-  private openSockets(): void {
+  /**
+   * One IPv4 VRRP socket per interface, joined to the groups its instances use; one IPv6 raw
+   * socket. At a reload: sockets whose interface and groups did not change are kept, others
+   * opened or closed.
+   */
+  private updateSockets(): void {
     const groups4 = new Map<string, Uint8Array[]>();
     const groups6 = new Map<string, Uint8Array[]>();
     for (const m of this.mapped.instances.values()) {
       const c = m.config;
       const map = c.family === 'inet' ? groups4 : groups6;
       const list = map.get(c.interface) ?? [];
-      if (!c.unicastPeer?.length && c.mcastDstIp) list.push(c.mcastDstIp.bytes);
+      if (!c.unicastPeer?.length && c.mcastDstIp && !list.some((g) => sameBytes(g, c.mcastDstIp!.bytes))) list.push(c.mcastDstIp.bytes);
       map.set(c.interface, list);
     }
+    for (const [ifname, s] of this.sockets4) {
+      const want = groups4.get(ifname);
+      if (want && sameGroups(this.groups4.get(ifname) ?? [], want)) continue;
+      s.close();
+      this.sockets4.delete(ifname);
+    }
     for (const [ifname, groups] of groups4) {
+      if (this.sockets4.has(ifname)) continue;
       this.sockets4.set(ifname, new Vrrp4Socket({
         ifname,
         ifindex: this.links.index(ifname)!,
@@ -198,15 +340,22 @@ export class VrrpDaemon {
         onSendError: (err, dst) => this.opts.log.warn({ mod: 'vrrp', ifname, err, dst }, 'VRRP send failed'),
       }));
     }
-    if (groups6.size > 0) {
+    this.groups4 = groups4;
+    this.groups6 = groups6;
+    if (groups6.size > 0 && !this.raw6) {
       this.raw6 = new Raw6Socket(IPPROTO_VRRP, (data, src, dst, hopLimit, ifindex) => {
         const ifname = this.links.linkByIndex(ifindex)?.name;
-        if (ifname === undefined || !groups6.has(ifname)) return;
+        if (ifname === undefined || !this.groups6.has(ifname)) return;
         this.driver.input({ type: 'packet', interface: ifname, packet: { family: 'inet6', data, src, dst, hopLimit } });
       });
-      for (const [ifname, groups] of groups6) {
-        const ifindex = this.links.index(ifname)!;
-        for (const g of groups) this.raw6.join(ifindex, g);
+    }
+    for (const [ifname, groups] of groups6) {
+      const ifindex = this.links.index(ifname)!;
+      for (const g of groups) {
+        const key = `${ifindex} ${formatIp(g)}`;
+        if (this.joined6.has(key)) continue;
+        this.raw6!.join(ifindex, g);
+        this.joined6.add(key);
       }
     }
   }
@@ -228,8 +377,9 @@ export class VrrpDaemon {
   }
 
   /** Report tracked interfaces whose usability changed (link up + running + address). */
-  private reportInterfaces(): void {
+  private reportInterfaces(onlyNew = false): void {
     for (const [name, families] of this.tracked) {
+      if (onlyNew && this.ifState.has(name)) continue;
       const up = this.links.linkUp(name) && families.every((f) => this.links.primary(name, f) !== undefined);
       if (this.ifState.get(name) === up) continue;
       const first = !this.ifState.has(name);

@@ -171,6 +171,8 @@ export class VrrpEngine {
       case 'fileValue': this.files.set(input.name, input.value); this.trackerChanged(ctx, 'file', input.name); break;
       case 'scriptResult': this.scriptResult(ctx, input.name, input.success); break;
       case 'shutdown': this.shutdown(ctx); break;
+      case 'reload': this.reload(ctx, input.previous, input.matches, input.regarp); break;
+      case 'retire': this.retire(ctx, input.instances, input.notifyDeleted); break;
     }
     return { effects: out, deadline: this.queue.peek() };
   }
@@ -186,28 +188,129 @@ export class VrrpEngine {
     this.started = true;
     if (this.startupDelayMs > 0) for (const inst of this.instances) inst.delayedStartAt = addMs(ctx.now, this.startupDelayMs);
     for (const g of this.groups) if (g.state === 'FAULT' || g.state === 'BACKUP') g.notify(ctx);
-    for (const inst of this.instances) {
-      if (inst.numFault > 0) inst.wantState = 'FAULT';
-      const newState = inst.sync ? inst.sync.state : inst.wantState;
-      const up = inst.numFault === 0;
-      const noInit = inst.numInit === 0 && (!inst.sync || inst.sync.numMemberInit === 0);
-      if (up && newState === 'MASTER' && noInit && inst.basePriority === 255 && inst.wantState === 'MASTER') {
-        // keepalived times out of BACKUP after 1 us: the owner takes over at once
-        inst.changeState(ctx, 'BACKUP', 'owner-start', true);
-        inst.msDownTimerMs = 0.001;
-      } else {
-        inst.msDownTimerMs = newState === 'BACKUP' && inst.wantState === 'MASTER'
-          ? addMs(inst.masterAdverIntervalMs, minSkewTimeMs(inst.r.version, inst.masterAdverIntervalMs))
-          : inst.masterDownInterval();
-        const to: VrrpState = up && newState !== 'FAULT' && noInit ? 'BACKUP' : 'FAULT';
-        inst.changeState(ctx, to, 'init');
-        // a FAULT caused only by scripts still in their initial state is not notified
-        if (to !== 'FAULT' || inst.numFault > 0) inst.notify(ctx);
-      }
-    }
+    for (const inst of this.instances) this.startInstance(ctx, inst);
     for (const inst of this.instances) {
       inst.initSands(ctx.now);
       this.queue.schedule(inst, inst.nextDeadline());
+    }
+  }
+
+  /** One instance leaves INIT (its sands are set by the caller). */
+  private startInstance(ctx: Ctx, inst: VrrpInstance): void {
+    if (inst.numFault > 0) inst.wantState = 'FAULT';
+    const newState = inst.sync ? inst.sync.state : inst.wantState;
+    const up = inst.numFault === 0;
+    const noInit = inst.numInit === 0 && (!inst.sync || inst.sync.numMemberInit === 0);
+    if (up && newState === 'MASTER' && noInit && inst.basePriority === 255 && inst.wantState === 'MASTER') {
+      // keepalived times out of BACKUP after 1 us: the owner takes over at once
+      inst.changeState(ctx, 'BACKUP', 'owner-start', true);
+      inst.msDownTimerMs = 0.001;
+    } else {
+      inst.msDownTimerMs = newState === 'BACKUP' && inst.wantState === 'MASTER'
+        ? addMs(inst.masterAdverIntervalMs, minSkewTimeMs(inst.r.version, inst.masterAdverIntervalMs))
+        : inst.masterDownInterval();
+      const to: VrrpState = up && newState !== 'FAULT' && noInit ? 'BACKUP' : 'FAULT';
+      inst.changeState(ctx, to, 'init');
+      // a FAULT caused only by scripts still in their initial state is not notified
+      if (to !== 'FAULT' || inst.numFault > 0) inst.notify(ctx);
+    }
+  }
+
+  /**
+   * SIGHUP (keepalived clear_diff_vrrp / restore_vrrp_state, reference §f.4): this engine was
+   * built from the new configuration and replaces `prev`. Tracker results carry over (a script
+   * only if its definition is unchanged); a matched instance keeps its state without a
+   * transition or notification, its counters and the master it has seen; a MASTER adverts at
+   * once (no gap) and keeps its VIPs (the daemon adds and removes only the difference), with a
+   * GARP burst when addresses were added. New instances start as at start-up.
+   */
+  private reload(ctx: Ctx, prev: VrrpEngine, matches: ReadonlyMap<string, string>, regarp: ReadonlySet<string>): void {
+    if (this.started) return;
+    for (const [name, up] of prev.interfaces) { this.interfaces.set(name, up); this.trackerChanged(ctx, 'interface', name); }
+    for (const [name, up] of prev.processes) { this.processes.set(name, up); this.trackerChanged(ctx, 'process', name); }
+    for (const [name, v] of prev.files) { this.files.set(name, v); this.trackerChanged(ctx, 'file', name); }
+    for (const [name, state] of prev.scripts) {
+      const was = prev.scriptCfg.get(name);
+      const now = this.scriptCfg.get(name);
+      if (!was || !now || !sameScript(was, now)) continue;
+      this.scripts.set(name, state);
+      this.trackerChanged(ctx, 'script', name);
+    }
+    this.unknownVrid = prev.unknownVrid;
+    this.started = true;
+    const kept = new Set<VrrpInstance>();
+    for (const inst of this.instances) {
+      const oldName = matches.get(inst.name);
+      const old = oldName === undefined ? undefined : prev.byName.get(oldName);
+      if (old && (old.state === 'MASTER' || old.state === 'BACKUP' || old.state === 'FAULT')) {
+        inst.adoptFrom(old);
+        kept.add(inst);
+      }
+    }
+    for (const g of this.groups) {
+      const old = prev.groups.find((o) => o.name === g.name);
+      const members = g.members.filter((m) => kept.has(m));
+      if (members.length === 0) continue;
+      // a kept group keeps its state; otherwise the kept members' state decides
+      g.state = old && old.state !== 'INIT' && old.state !== 'STOP' ? old.state
+        : members.some((m) => m.state === 'FAULT') ? 'FAULT' : members.every((m) => m.state === 'MASTER') ? 'MASTER' : 'BACKUP';
+    }
+    for (const inst of this.instances) {
+      if (!kept.has(inst)) {
+        this.startInstance(ctx, inst);
+        inst.initSands(ctx.now);
+      } else this.resumeInstance(ctx, inst, regarp.has(inst.name));
+      this.queue.schedule(inst, inst.nextDeadline());
+    }
+  }
+
+  /** A kept instance after a reload: advert at once if MASTER; trackers that changed act now. */
+  private resumeInstance(ctx: Ctx, inst: VrrpInstance, regarp: boolean): void {
+    const faulty = inst.numFault > 0 || inst.numInit > 0;
+    if (inst.state === 'MASTER') {
+      if (faulty) {
+        inst.wantState = 'FAULT';
+        inst.leaveMaster(ctx, true, 'reload');
+        if (inst.sync && inst.sync.numMemberFault++ === 0) inst.sync.syncFault(ctx, inst);
+        return;
+      }
+      inst.masterTx(ctx);
+      inst.sendGarp(ctx, regarp ? inst.r.garpRepeat : 0, 'master');
+      if (inst.r.garpRefreshMs > 0) inst.garpRefreshAt = addMs(ctx.now, inst.r.garpRefreshMs);
+      inst.initSands(ctx.now);
+    } else if (inst.state === 'BACKUP') {
+      if (inst.numFault > 0) {
+        inst.wantState = 'FAULT';
+        inst.leaveFault(ctx, 'reload');
+        return;
+      }
+      // the Master_Down timer keeps running: never later than a full interval from now
+      const sands = inst.sands;
+      inst.initSands(ctx.now);
+      if (sands < inst.sands) inst.sands = sands;
+    } else if (!faulty) {
+      // FAULT, and what held it there is gone with the old configuration
+      inst.wantState = inst.r.wantMaster && inst.basePriority === 255 ? 'MASTER' : 'BACKUP';
+      inst.leaveFault(ctx, 'reload');
+      inst.initSands(ctx.now);
+    }
+  }
+
+  /** SIGHUP: instances that left the configuration; masters send priority 0 and drop their VIPs. */
+  private retire(ctx: Ctx, names: readonly string[], notifyDeleted: ReadonlySet<string> = new Set()): void {
+    for (const name of names) {
+      const inst = this.byName.get(name);
+      if (!inst || inst.state === 'STOP') continue;
+      if (inst.state === 'MASTER') inst.restoreInterface(ctx, true);
+      const wasFault = inst.state === 'FAULT';
+      inst.changeState(ctx, 'STOP', 'deleted', true);
+      // keepalived notifies FAULT (DELETED with notify_deleted) unless it was in FAULT already;
+      // the notifier turns DELETED into FAULT for instances without notify_deleted
+      if (!wasFault || notifyDeleted.has(inst.name)) {
+        ctx.out.push({ type: 'notify', scope: 'INSTANCE', name: inst.name, state: 'DELETED', priority: inst.effectivePriority });
+      }
+      inst.sands = inst.garpDelayedAt = inst.lowerPrioGarpAt = Number.POSITIVE_INFINITY;
+      this.queue.schedule(inst, Number.POSITIVE_INFINITY);
     }
   }
 
@@ -373,6 +476,10 @@ export class VrrpEngine {
       g.notify(ctx);
     }
   }
+}
+
+function sameScript(a: VrrpScriptConfig, b: VrrpScriptConfig): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function demuxSlot(family: string, vrid: number): number {

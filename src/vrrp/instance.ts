@@ -87,6 +87,35 @@ export class VrrpInstance {
     this.expectNoAddr = { ...this.expectAll, vips: undefined };
   }
 
+  /**
+   * Reload (keepalived restore_vrrp_state): take over the state of the same instance of the
+   * previous configuration, its counters, the master it has seen and its advert IP ID. Timers
+   * and sync-group effects are the engine's business.
+   */
+  adoptFrom(old: VrrpInstance): void {
+    this.state = old.state;
+    this.wantState = old.wantState === 'FAULT' ? (this.r.wantMaster ? 'MASTER' : 'BACKUP') : old.wantState;
+    if (old.state === 'MASTER') this.wantState = 'MASTER';
+    this.vipSet = old.vipSet;
+    this.masterSaddr = old.masterSaddr;
+    this.masterPriority = old.masterPriority;
+    if (old.r.version === this.r.version && old.state === 'BACKUP') this.masterAdverIntervalMs = old.masterAdverIntervalMs;
+    this.msDownTimerMs = this.masterDownInterval();
+    this.sands = old.sands;
+    this.ipId = old.ipId;
+    this.notifiesSent = old.notifiesSent;
+    const s = this.stats;
+    const o = old.stats;
+    s.advertsSent = o.advertsSent;
+    s.advertsReceived = o.advertsReceived;
+    s.priZeroSent = o.priZeroSent;
+    s.priZeroReceived = o.priZeroReceived;
+    s.becomeMaster = o.becomeMaster;
+    s.releaseMaster = o.releaseMaster;
+    s.transitions = o.transitions;
+    for (const k of Object.keys(s.rxErrors) as (keyof typeof s.rxErrors)[]) s.rxErrors[k] = o.rxErrors[k];
+  }
+
   skewTimeMs(): number {
     return skewTimeMs(this.r.version, this.effectivePriority, this.masterAdverIntervalMs);
   }

@@ -22,7 +22,19 @@ export type Input =
   | { readonly type: 'fileValue'; readonly name: string; readonly value: number }
   | { readonly type: 'process'; readonly name: string; readonly up: boolean }
   /** SIGTERM: masters send priority 0 and drop their VIPs, every instance enters STOP. */
-  | { readonly type: 'shutdown' };
+  | { readonly type: 'shutdown' }
+  /**
+   * SIGHUP, on the new engine instead of `start`: take over `previous`'s tracker results and,
+   * for each instance of `matches` (new name -> old name), its state, counters and master
+   * seen; masters advert at once, and send a GARP burst when they are in `regarp` (addresses
+   * were added). The other instances start as at `start`.
+   */
+  | {
+    readonly type: 'reload'; readonly previous: import('./engine.js').VrrpEngine;
+    readonly matches: ReadonlyMap<string, string>; readonly regarp: ReadonlySet<string>;
+  }
+  /** SIGHUP, on the old engine: these instances left the configuration (masters release). */
+  | { readonly type: 'retire'; readonly instances: readonly string[]; readonly notifyDeleted?: ReadonlySet<string> };
 
 export type TransitionReason =
   | 'init' // leaving INIT at start
@@ -33,9 +45,11 @@ export type TransitionReason =
   | 'fault' // a tracker without weight failed
   | 'fault-cleared'
   | 'sync-group' // moved by its vrrp_sync_group
-  | 'shutdown';
+  | 'shutdown'
+  | 'reload' // its state after a reload differs from before (a tracker changed with the config)
+  | 'deleted'; // left the configuration at a reload
 
-export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'
+export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'DELETED'
   | 'MASTER_RX_LOWER_PRI' | 'MASTER_PRIORITY' | 'BACKUP_PRIORITY';
 
 /** Why a GARP / unsolicited NA burst is sent (reference §d.5). */
