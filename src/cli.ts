@@ -5,114 +5,21 @@
  * advert schedule some 8 s after start), a 1 MB young generation and one V8 worker thread
  * (idle RSS). See bench/RESULTS.md, failover.
  *
- * keepalived-ts command line. keepalived's flags where they exist (-f, -t, -i, -n, -l, -D, ...).
- * This file only parses argv and hands over to the command's module.
+ * keepalived-ts command line: keepalived 2.2.7's flags, long forms, defaults, messages and exit
+ * statuses (parsed in src/cli-args.ts), the `genhash` and `lab` subcommands. This file turns the
+ * parsed arguments into the logger, the service-manager notifier (src/io/sd-notify.ts, main
+ * process only) and the daemon's options, and hands over to src/daemon/main.ts.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, writeSync } from 'node:fs';
+import type { Logger } from 'pino';
 import { loadConfig, defaultConfigId } from './config/load.js';
 import { hostMachine } from './config/machine.js';
 import { formatDiagnostic, isReported, severityOf } from './config/diagnostics.js';
 import { createRootLogger } from './io/logger.js';
-import { DEFAULT_PIDFILE } from './daemon/pidfile.js';
+import { SdNotifier } from './io/sd-notify.js';
 import { formatIp, parseIp } from './util/ip.js';
-
-const DEFAULT_CONF = '/etc/keepalived/keepalived.conf';
-
-interface Args {
-  file: string;
-  configId?: string;
-  configTest: boolean;
-  dumpConf: boolean;
-  strict: boolean;
-  allConfig: boolean;
-  pidFile: string;
-  debug: boolean;
-  /** -P: VRRP only; -C: checkers (and IPVS) only */
-  vrrpOnly: boolean;
-  checkOnly: boolean;
-  /** -c: the checker process's pidfile */
-  checkersPidFile?: string;
-  /** internal: this process is the checker child of a daemon */
-  checkerChild: boolean;
-}
-
-function usage(): string {
-  return [
-    'Usage: keepalived-ts [OPTION...]',
-    '       keepalived-ts lab [--advert-int S] [--vrrp-version 2|3] [--keepalived]   (built-in failover lab, root)',
-    '       keepalived-ts genhash [-S] -s SERVER -p PORT -u URL [-V VHOST] [-P 1.0|1.0C|1.1] [-t S] [-v]',
-    '  -f, --use-file=FILE      configuration file (default /etc/keepalived/keepalived.conf)',
-    '  -t, --config-test        check the configuration and exit (keepalived exit codes)',
-    '  -i, --config-id ID       id for @ID conditional lines (default: short host name)',
-    '  -e, --all-config         apply every include check',
-    '      --strict             with -t: any diagnostic is an error',
-    '      --dump-conf          print the resolved configuration as JSON and exit',
-    '  -n, --dont-fork          run in the foreground (always the case; accepted)',
-    '  -l, --log-console        log to the console (always the case; accepted)',
-    '  -D, --log-detail         detailed (debug) logging',
-    '  -P, --vrrp               VRRP only (no health checkers, no IPVS)',
-    '  -C, --check              health checkers and IPVS only (no VRRP)',
-    '  -c, --checkers_pid=FILE  pidfile of the health-checker process',
-    '  -p, --pid=FILE           pidfile (default /run/keepalived.pid)',
-    '  -v, --version            print the version',
-    '  -h, --help               this help',
-  ].join('\n');
-}
-
-function parseArgs(argv: string[]): Args | number {
-  const a: Args = {
-    file: DEFAULT_CONF, configTest: false, dumpConf: false, strict: false, allConfig: false,
-    pidFile: DEFAULT_PIDFILE, debug: false, vrrpOnly: false, checkOnly: false, checkerChild: false,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i]!;
-    let inline: string | undefined;
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    if (eq !== -1) {
-      inline = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    }
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`option ${arg} needs a value`);
-      return v;
-    };
-    if (/^-[a-zA-Z]{2,}$/.test(arg) && !['-f', '-i', '-p', '-r', '-c'].includes(arg.slice(0, 2))) {
-      // bundled short flags: -nlD
-      argv.splice(i + 1, 0, ...arg.slice(2).split('').map((c) => `-${c}`));
-      arg = arg.slice(0, 2);
-    } else if (/^-[fiprc].+/.test(arg)) {
-      inline = arg.slice(2);
-      arg = arg.slice(0, 2);
-    }
-    switch (arg) {
-      case '-f': case '--use-file': a.file = value(); break;
-      case '-t': case '--config-test': a.configTest = true; break;
-      case '-i': case '--config-id': a.configId = value(); break;
-      case '-e': case '--all-config': a.allConfig = true; break;
-      case '--strict': a.strict = true; break;
-      case '--dump-conf': a.dumpConf = true; break;
-      case '-v': case '--version': process.stdout.write('keepalived-ts 0.1.0\n'); return 0;
-      case '-h': case '--help': process.stdout.write(`${usage()}\n`); return 0;
-      case '-p': case '--pid': a.pidFile = value(); break;
-      case '-D': case '--log-detail': a.debug = true; break;
-      case '-P': case '--vrrp': a.vrrpOnly = true; break;
-      case '-C': case '--check': a.checkOnly = true; break;
-      case '-c': case '--checkers_pid': a.checkersPidFile = value(); break;
-      case '--checker-child': a.checkerChild = true; break;
-      // the VRRP side runs in the main process: its pidfile is -p
-      case '-r': case '--vrrp_pid': value(); break;
-      // accepted keepalived flags that change nothing here
-      case '-n': case '--dont-fork': case '-l': case '--log-console': case '-B': case '--no_bfd':
-        break;
-      default:
-        process.stderr.write(`keepalived-ts: unknown option ${arg}\n${usage()}\n`);
-        return 1;
-    }
-  }
-  return a;
-}
+import { KEEPALIVED_EXIT, parseArgs, type Args } from './cli-args.js';
+import type { CheckerOptions, MainOptions } from './daemon/main.js';
 
 /** `keepalived-ts lab [--advert-int S] [--vrrp-version 2|3] [--peer keepalived]` */
 async function lab(argv: string[]): Promise<number> {
@@ -219,52 +126,125 @@ async function genhashCommand(argv: string[]): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'lab') return lab(argv.slice(1));
-  if (argv[0] === 'genhash' || argv[0] === '--genhash' || argv[0] === '-T') return genhashCommand(argv.slice(1));
-  let args: Args | number;
-  try {
-    args = parseArgs(argv);
-  } catch (e) {
-    process.stderr.write(`keepalived-ts: ${(e as Error).message}\n`);
-    return 1;
-  }
-  if (typeof args === 'number') return args;
+  if (argv[0] === 'genhash') return genhashCommand(argv.slice(1));
+  const parsed = parseArgs(argv);
+  process.stdout.write(parsed.kind === 'genhash' ? '' : parsed.stdout);
+  process.stderr.write(parsed.stderr);
+  if (parsed.kind === 'exit') return parsed.code;
+  if (parsed.kind === 'genhash') return genhashCommand(parsed.argv);
+  const args = parsed.args;
+  // keepalived applies -u at once, before any file is created; it outranks the config's umask
+  if (args.umask !== undefined) process.umask(args.umask);
   if (!existsSync(args.file)) {
-    // Deliberate difference: keepalived -t exits 0 for a missing file (keepalived#955).
     process.stderr.write(`${args.file}: configuration file not found [CONFIG_FILE]\n`);
-    return 1;
+    // keepalived: "not configured" for the daemon. Deliberate difference: keepalived -t exits 0
+    // for a missing file (keepalived#955); -t and --dump-conf exit 1.
+    return args.configTest || args.dumpJson ? KEEPALIVED_EXIT.FATAL : KEEPALIVED_EXIT.NO_CONFIG;
   }
-  if (!args.configTest && !args.dumpConf) return runDaemon(args);
-  const result = loadConfig(args.file, {
-    configId: args.configId ?? defaultConfigId(),
-    allIncludeChecks: args.allConfig,
-    machine: hostMachine(),
-  });
-  if (args.dumpConf) {
-    process.stdout.write(`${JSON.stringify(result.config, jsonReplacer, 2)}\n`);
+  if (!args.configTest && !args.dumpJson) return runDaemon(args);
+  // -t=LOG_FILE: diagnostics go to that file (appended), as keepalived's stderr does
+  let errFd = 2;
+  if (args.configTestLog) {
+    try {
+      errFd = openSync(args.configTestLog, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      process.stderr.write(`Unable to open config-test log file ${args.configTestLog} ${-(err.errno ?? 0)} - ${err.code ?? err.message}\n`);
+      return KEEPALIVED_EXIT.FATAL;
+    }
   }
-  const shown = result.diagnostics.list.filter(isReported);
-  for (const d of shown) process.stderr.write(`${formatDiagnostic(d, result.sources)}\n`);
-  if (args.configTest) {
-    if (args.strict && result.diagnostics.list.some((d) => severityOf(d) !== 'info' || d.code === 'CONFIG_UNSUPPORTED')) return Math.max(5, result.diagnostics.configTestExitCode());
-    return result.diagnostics.configTestExitCode();
+  try {
+    const result = loadConfig(args.file, {
+      configId: args.configId ?? defaultConfigId(),
+      allIncludeChecks: args.allConfig,
+      machine: hostMachine(),
+    });
+    if (args.dumpJson) {
+      process.stdout.write(`${JSON.stringify(result.config, jsonReplacer, 2)}\n`);
+    }
+    const shown = result.diagnostics.list.filter(isReported);
+    for (const d of shown) writeSync(errFd, `${formatDiagnostic(d, result.sources)}\n`);
+    if (args.configTest) {
+      if (args.strict && result.diagnostics.list.some((d) => severityOf(d) !== 'info' || d.code === 'CONFIG_UNSUPPORTED')) return Math.max(5, result.diagnostics.configTestExitCode());
+      return result.diagnostics.configTestExitCode();
+    }
+    return 0;
+  } finally {
+    if (errFd !== 2) closeSync(errFd);
   }
-  return 0;
+}
+
+/**
+ * What the command line adds to the daemon's options. src/daemon/main.ts takes them as it grows
+ * the fields (same names); until then they ride along unread.
+ */
+export interface DaemonCliOptions {
+  /** -r: the VRRP process's pidfile (the main process is the VRRP process: it writes -p and -r) */
+  readonly vrrpPidFile: string;
+  /** -c (keepalived's default /run/checkers.pid): the checker child's pidfile */
+  readonly checkersPidFile: string;
+  /** -V: leave VIPs, virtual routes and rules in place at stop */
+  readonly dontReleaseVrrp: boolean;
+  /** -I: leave the IPVS services in place at stop (the checker child needs it: pass -I on) */
+  readonly dontReleaseIpvs: boolean;
+  /** -R: a dead checker child is not restarted; the main process stops instead */
+  readonly dontRespawn: boolean;
+  /** -d: write the configuration to the log once it is loaded (and after each reload) */
+  readonly dumpConf: boolean;
+  /** -g: the log file (the checker child gets `-g FILE` too) */
+  readonly logFile?: string;
+  /** -u: the umask already applied; the configuration's `umask` must not override it */
+  readonly umask?: number;
+  /** --all: start the checker child even with no virtual_server */
+  readonly allChildren: boolean;
+  /** -a: log every address change rtnetlink reports */
+  readonly addressMonitoring: boolean;
+}
+
+function startLogger(args: Args): Logger | undefined {
+  try {
+    return createRootLogger({
+      level: args.logDetail >= 2 ? 'trace' : args.debug ? 'debug' : 'info',
+      // stderr plays keepalived's two roles: syslog (journald; off with -G) and console (-l)
+      console: !args.noSyslog || args.logConsole,
+      format: args.logConsole && process.stderr.isTTY ? 'readable' : 'json',
+      ...(args.logFile ? { file: args.logFile } : {}),
+    });
+  } catch (e) {
+    process.stderr.write(`keepalived-ts: cannot open log file ${args.logFile ?? ''}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    return undefined;
+  }
 }
 
 async function runDaemon(args: Args): Promise<number> {
-  const log = createRootLogger({ level: args.debug ? 'debug' : 'info' });
+  const log = startLogger(args);
+  if (!log) return KEEPALIVED_EXIT.FATAL;
   const configId = args.configId ?? defaultConfigId();
+  // Only the main process talks to systemd (NotifyAccess=main); the variables are removed from
+  // the environment so that the checker child and scripts never see them.
+  const lifecycle = args.checkerChild ? undefined : new SdNotifier({
+    unsetEnvironment: true,
+    onError: (err, message) => log.error({ err: err.message, socket: process.env.NOTIFY_SOCKET, message }, 'cannot notify the service manager (NOTIFY_SOCKET)'),
+  });
+  const extra: DaemonCliOptions = {
+    vrrpPidFile: args.vrrpPidFile, checkersPidFile: args.checkersPidFile,
+    dontReleaseVrrp: args.dontReleaseVrrp, dontReleaseIpvs: args.dontReleaseIpvs, dontRespawn: args.dontRespawn,
+    dumpConf: args.dumpConf, allChildren: args.allChildren, addressMonitoring: args.addressMonitoring,
+    ...(args.logFile ? { logFile: args.logFile } : {}), ...(args.umask !== undefined ? { umask: args.umask } : {}),
+  };
   const { runDaemon: runMain, runCheckers } = await import('./daemon/main.js');
   if (args.checkOnly || args.checkerChild) {
-    return runCheckers({
-      file: args.file, configId, log, child: args.checkerChild,
-      ...(args.checkersPidFile ? { checkersPidFile: args.checkersPidFile } : {}),
-    });
+    const o: CheckerOptions & DaemonCliOptions = {
+      ...extra, file: args.file, configId, log, child: args.checkerChild,
+      ...(lifecycle ? { lifecycle } : {}),
+    };
+    return runCheckers(o);
   }
-  return runMain({
-    file: args.file, configId, pidFile: args.pidFile, debug: args.debug, vrrpOnly: args.vrrpOnly, log, cli: process.argv[1]!,
-    ...(args.checkersPidFile ? { checkersPidFile: args.checkersPidFile } : {}),
-  });
+  const o: MainOptions & DaemonCliOptions = {
+    ...extra, file: args.file, configId, pidFile: args.pidFile, debug: args.debug, vrrpOnly: args.vrrpOnly, log,
+    cli: process.argv[1]!, ...(lifecycle ? { lifecycle } : {}),
+  };
+  return runMain(o);
 }
 
 /** Addresses print as text in --dump-conf. */

@@ -1,8 +1,15 @@
 /**
  * The one root logger (pino). Modules take child loggers that carry their scope as fields:
- * `rootLogger().child({ mod: 'vrrp', inst: 'VI_1', vrid: 51 })`. Secrets never reach the log.
+ * `rootLogger().child({ mod: 'vrrp', inst: 'VI_1', vrid: 51 })`. Secrets never reach the log
+ * (pino redacts before any destination sees the line).
+ *
+ * Destinations, as keepalived's command line asks for them (src/cli.ts): stderr carries JSON
+ * lines (journald under systemd), or readable lines on a terminal (`-l` with stderr a TTY):
+ *   `07:53:50.123 INFO  [vrrp VI_1] Entering MASTER STATE from=BACKUP prio=150`
+ * and `-g FILE` adds a file of JSON lines.
  */
-import { pino, type Logger } from 'pino';
+import { writeSync } from 'node:fs';
+import { pino, type DestinationStream, type Logger, type StreamEntry } from 'pino';
 
 let root: Logger | undefined;
 
@@ -11,20 +18,80 @@ export interface LoggerOptions {
   readonly level?: string;
   /** Write to this file descriptor (default 2, stderr). */
   readonly fd?: number;
+  /** 'json' lines (default) or 'readable' one-liners on `fd`. */
+  readonly format?: 'json' | 'readable';
+  /** Log to `fd` at all (default true; `-G` without `-l` turns it off). */
+  readonly console?: boolean;
+  /** Also append JSON lines to this file (`-g`). */
+  readonly file?: string;
 }
 
+const REDACT = ['authPass', '*.authPass', 'authentication.authPass', '*.authentication.authPass'];
+
 export function createRootLogger(opts: LoggerOptions = {}): Logger {
-  root = pino(
-    {
-      level: opts.level ?? 'info',
-      base: { name: 'keepalived-ts' },
-      redact: { paths: ['authPass', '*.authPass', 'authentication.authPass', '*.authentication.authPass'], censor: '[redacted]' },
-    },
-    pino.destination({ fd: opts.fd ?? 2, sync: true }),
-  );
+  const level = opts.level ?? 'info';
+  const streams: StreamEntry[] = [];
+  if (opts.console ?? true) {
+    const fd = opts.fd ?? 2;
+    streams.push({ level: 'trace', stream: opts.format === 'readable' ? readableDestination(fd) : pino.destination({ fd, sync: true }) });
+  }
+  if (opts.file) {
+    streams.push({ level: 'trace', stream: pino.destination({ dest: opts.file, sync: true, append: true, mkdir: true }) });
+  }
+  const options = { level, base: { name: 'keepalived-ts' }, redact: { paths: REDACT, censor: '[redacted]' } };
+  if (streams.length === 0) root = pino({ ...options, enabled: false });
+  else if (streams.length === 1) root = pino(options, streams[0]!.stream);
+  else root = pino(options, pino.multistream(streams));
   return root;
 }
 
 export function rootLogger(): Logger {
   return root ?? createRootLogger();
+}
+
+const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+/** Fields that are part of the line's frame, not its data. */
+const FRAME = new Set(['time', 'level', 'msg', 'name', 'pid', 'hostname', 'mod', 'inst']);
+
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+function formatValue(v: unknown): string {
+  if (typeof v === 'string') return v === '' || /[\s="]/.test(v) ? JSON.stringify(v) : v;
+  if (v === null || typeof v !== 'object') return String(v);
+  return JSON.stringify(v);
+}
+
+/**
+ * One pino JSON line as `HH:MM:SS.mmm LEVEL [mod inst] message key=value ...` (local time).
+ * A line that is not JSON is returned as it is.
+ */
+export function formatReadable(line: string): string {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line.replace(/\n$/, '');
+  }
+  const d = new Date(typeof o.time === 'number' ? o.time : Date.now());
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  const level = (LEVELS[o.level as number] ?? String(o.level)).padEnd(5);
+  const scope = [o.mod, o.inst].filter((x) => x !== undefined && x !== null && x !== '').map(String);
+  const parts = [time, level];
+  if (scope.length) parts.push(`[${scope.join(' ')}]`);
+  parts.push(typeof o.msg === 'string' ? o.msg : '');
+  for (const [k, v] of Object.entries(o)) {
+    if (!FRAME.has(k) && v !== undefined) parts.push(`${k}=${formatValue(v)}`);
+  }
+  return parts.join(' ').trimEnd();
+}
+
+/** A pino destination writing readable lines to `fd`, synchronously (as the JSON one does). */
+export function readableDestination(fd: number): DestinationStream {
+  return {
+    write(chunk: string): void {
+      for (const line of chunk.split('\n')) {
+        if (line) writeSync(fd, `${formatReadable(line)}\n`);
+      }
+    },
+  };
 }
