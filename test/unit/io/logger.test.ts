@@ -2,7 +2,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRootLogger } from '../../../src/io/logger.js';
+import { createRootLogger, formatReadable } from '../../../src/io/logger.js';
 
 describe('root logger', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kts-log-'));
@@ -17,5 +17,43 @@ describe('root logger', () => {
     const line = JSON.parse(readFileSync(file, 'utf8').trim().split('\n').pop()!);
     expect(line).toMatchObject({ mod: 'vrrp', inst: 'VI_1', vrid: 51, from: 'BACKUP', to: 'MASTER', msg: 'Entering MASTER STATE' });
     expect(JSON.stringify(line)).not.toContain('sEcReT');
+  });
+
+  it('readable: "HH:MM:SS.mmm LEVEL [mod inst] message key=value", secrets still redacted', () => {
+    const file = join(dir, 'console.txt');
+    const fd = openSync(file, 'w');
+    const log = createRootLogger({ fd, format: 'readable', level: 'debug' }).child({ mod: 'vrrp', inst: 'VI_1', vrid: 51 });
+    log.info({ from: 'BACKUP', to: 'MASTER', authentication: { authType: 'PASS', authPass: 'sEcReT' } }, '(VI_1) Entering MASTER STATE');
+    log.debug({ reason: 'two words', empty: '' }, 'detail');
+    log.child({ mod: 'ipvs' }).warn('no scope but mod');
+    closeSync(fd);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    expect(lines).toHaveLength(4); // three lines and the final newline
+    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  \[vrrp VI_1\] \(VI_1\) Entering MASTER STATE vrid=51 from=BACKUP to=MASTER authentication=\{"authType":"PASS","authPass":"\[redacted\]"\}$/);
+    expect(lines[1]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} DEBUG \[vrrp VI_1\] detail vrid=51 reason="two words" empty=""$/);
+    expect(lines[2]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN  \[ipvs VI_1\] no scope but mod vrid=51$/);
+    expect(lines.join('\n')).not.toContain('sEcReT');
+  });
+
+  it('formatReadable: local time of the line, level names, no scope brackets without mod / inst, non-JSON passes', () => {
+    const t = new Date(2026, 0, 2, 3, 4, 5, 67).getTime();
+    expect(formatReadable(JSON.stringify({ level: 50, time: t, name: 'keepalived-ts', msg: 'boom', code: 'X', n: 3, ok: true, o: null })))
+      .toBe('03:04:05.067 ERROR boom code=X n=3 ok=true o=null');
+    expect(formatReadable(JSON.stringify({ level: 60, time: t, msg: 'x', inst: 'VI_2' }))).toBe('03:04:05.067 FATAL [VI_2] x');
+    expect(formatReadable('not json\n')).toBe('not json');
+  });
+
+  it('-g: JSON lines to a file (appended), besides or instead of stderr; nothing anywhere is possible (-G alone)', () => {
+    const file = join(dir, 'sub', 'keepalived.log');
+    const out = join(dir, 'stderr.txt');
+    const fd = openSync(out, 'w');
+    createRootLogger({ fd, file }).info({ mod: 'vrrp' }, 'first');
+    createRootLogger({ fd, file, console: false }).info('second');
+    closeSync(fd);
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
+    expect(lines.map((l) => l.msg)).toEqual(['first', 'second']);
+    expect(readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(['first']);
+    const silent = createRootLogger({ console: false });
+    expect(silent.isLevelEnabled('fatal')).toBe(false);
   });
 });
