@@ -62,7 +62,8 @@ function formatValue(v: unknown): string {
 }
 
 /**
- * One pino JSON line as `HH:MM:SS.mmm LEVEL [mod inst] message key=value ...` (local time).
+ * One pino JSON line as `HH:MM:SS.mmm LEVEL [mod inst] message key=value ...` (local time;
+ * the further lines of a multi-line message follow on their own lines).
  * A line that is not JSON is returned as it is.
  */
 export function formatReadable(line: string): string {
@@ -78,11 +79,14 @@ export function formatReadable(line: string): string {
   const scope = [o.mod, o.inst].filter((x) => x !== undefined && x !== null && x !== '').map(String);
   const parts = [time, level];
   if (scope.length) parts.push(`[${scope.join(' ')}]`);
-  parts.push(typeof o.msg === 'string' ? o.msg : '');
+  // a multi-line message (a config diagnostic with its source line) keeps its first line in
+  // front of the fields and its other lines below
+  const [head = '', ...rest] = (typeof o.msg === 'string' ? o.msg : '').split('\n');
+  parts.push(head);
   for (const [k, v] of Object.entries(o)) {
     if (!FRAME.has(k) && v !== undefined) parts.push(`${k}=${formatValue(v)}`);
   }
-  return parts.join(' ').trimEnd();
+  return [parts.join(' ').trimEnd(), ...rest].join('\n');
 }
 
 /** A pino destination writing readable lines to `fd`, synchronously (as the JSON one does). */

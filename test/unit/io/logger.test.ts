@@ -41,6 +41,8 @@ describe('root logger', () => {
       .toBe('03:04:05.067 ERROR boom code=X n=3 ok=true o=null');
     expect(formatReadable(JSON.stringify({ level: 60, time: t, msg: 'x', inst: 'VI_2' }))).toBe('03:04:05.067 FATAL [VI_2] x');
     expect(formatReadable('not json\n')).toBe('not json');
+    expect(formatReadable(JSON.stringify({ level: 50, time: t, msg: 'k.conf:3:5: bad [X]\n  3 | x\n    | ^', code: 'X' })))
+      .toBe('03:04:05.067 ERROR k.conf:3:5: bad [X] code=X\n  3 | x\n    | ^');
   });
 
   it('-g: JSON lines to a file (appended), besides or instead of stderr; nothing anywhere is possible (-G alone)', () => {
