@@ -109,6 +109,7 @@ export class CheckerEngine {
       case 'vip-present': this.vipPresent(input.vs, input.present); break;
       case 'file-value': this.fileValue(input.name, input.value); break;
       case 'shutdown': this.shutdown(); break;
+      case 'reload': this.reload(now, input.previous); break;
     }
     if (this.dirty.size) {
       for (const vs of this.dirty) this.fx.push({ type: 'dests-changed', vs: vs.idx });
@@ -179,6 +180,69 @@ export class CheckerEngine {
       this.checkerState(b, o.alive);
     }
     this.heap.schedule(u, now + o.delayMs);
+  }
+
+  /** keepalived clear_diff_services / set_rs_... on reload: carry what did not change. */
+  private reload(now: number, prev: CheckerEngine): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    for (const [k, v] of prev.fileValues) this.fileValues.set(k, v);
+    for (const [name, bs] of this.files) {
+      const value = this.fileValues.get(name) ?? 0;
+      for (const b of bs) this.initFile(b, value);
+    }
+    const oldVs = new Map(prev.servers.map((v) => [v.name, v]));
+    const key = (b: Binding): string => `${b.rs.vs.name}|${b.rs.name}|${b.unit?.key ?? ''}`;
+    const oldBindings = new Map<string, Binding>();
+    for (const b of prev.bindings) if (b.unit) oldBindings.set(key(b), b);
+    for (const vs of this.servers) {
+      const ov = oldVs.get(vs.name);
+      if (!ov) continue;
+      vs.quorumUp = ov.quorumUp;
+      vs.sorryAlive = ov.sorryAlive;
+      const oldRs = new Map(ov.rss.map((r) => [r.name, r]));
+      for (const rs of vs.rss) {
+        const o = oldRs.get(rs.name);
+        if (!o) continue;
+        rs.alive = o.alive;
+        rs.set = o.set;
+      }
+    }
+    for (const b of this.bindings) {
+      const ob = b.unit ? oldBindings.get(key(b)) : undefined;
+      if (!ob) continue;
+      if (b.alpha) b.rs.numFailed--; // the build counted it as failed until its first success
+      b.isUp = ob.isUp;
+      b.hasRun = ob.hasRun;
+      if (!b.isUp) b.rs.numFailed++;
+      if (b.dynamic) {
+        b.curWeight = ob.curWeight;
+        b.last = ob.last;
+        b.rs.effWeight += b.curWeight;
+      }
+    }
+    // a real server whose checkers all carried over keeps its alive state; otherwise the
+    // start-up rule decides (alive unless a checker is down)
+    for (const vs of this.servers) {
+      for (const rs of vs.rss) {
+        if (rs.alive && rs.numFailed > 0) rs.alive = false;
+      }
+      this.rules.initVs(vs);
+    }
+    const oldUnits = new Map(prev.units.map((u) => [u.key, u]));
+    for (const u of this.units) {
+      const ou = oldUnits.get(u.key);
+      if (ou) {
+        Object.assign(u.state, ou.state);
+        this.heap.schedule(u, ou.running || !Number.isFinite(ou.heapAt) ? now : ou.heapAt);
+        continue;
+      }
+      for (const b of u.bindings) {
+        this.log(`${b.rs.vs.suspended ? 'Dea' : 'A'}ctivating healthchecker for service ${b.rs.name} for VS ${b.rs.vs.name}`, b.rs);
+      }
+      const warmup = u.warmupMs ? Math.floor(u.warmupMs * this.random()) : 0;
+      this.heap.schedule(u, now + BOOTSTRAP_DELAY_MS + warmup);
+    }
   }
 
   /** misc_dynamic: the weight from the exit status (check_misc.c `misc_check_child_thread`). */

@@ -91,7 +91,14 @@ export type CheckInput =
   /** FILE_CHECK: the integer now in track_file `name` */
   | { readonly type: 'file-value'; readonly name: string; readonly value: number }
   /** Stop: every real server leaves, omega scripts run. */
-  | { readonly type: 'shutdown' };
+  | { readonly type: 'shutdown' }
+  /**
+   * SIGHUP, on the new engine instead of `start`: real servers of virtual servers that are in
+   * both configurations keep their checkers' results, dynamic weights, alive state and the
+   * quorum; unchanged probes keep their schedule (a probe in flight runs again at once, its
+   * result goes to the old engine).
+   */
+  | { readonly type: 'reload'; readonly previous: import('./engine.js').CheckerEngine };
 
 export type ScriptReason = 'notify_up' | 'notify_down' | 'quorum_up' | 'quorum_down';
 

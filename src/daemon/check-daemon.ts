@@ -89,6 +89,8 @@ export class CheckDaemon {
 
   private readonly startedAt = Date.now();
   private reloads = 0;
+  /** bumped at each reload: probe results of an older engine are dropped */
+  private generation = 0;
 
   /** The checker side's state as plain data (dumps, status API, metrics). */
   view(): CheckView {
@@ -104,7 +106,42 @@ export class CheckDaemon {
 
   /** SIGHUP: load the configuration again and apply what changed (real servers keep their state). */
   async reload(): Promise<void> {
-    throw new KtsError('DAEMON_CONFIG', 'checker reload not implemented yet');
+    if (!this.started || this.stopped) throw new KtsError('DAEMON_CONFIG', 'the checker side is not running');
+    const log = this.opts.log;
+    // a configuration that cannot be run throws here, and the running one carries on
+    const next = loadForDaemon(this.opts.file, this.opts.configId, log);
+    await this.flushing?.catch(() => undefined);
+    const prevEngine = this.engine;
+    const prevOwned = new Set(this.owned);
+    this.cfg = next;
+    this.services = next.virtualServers.map((vs) => servicesFor(next, vs));
+    this.users = ScriptUsers.host({
+      enableScriptSecurity: next.globalDefs.enableScriptSecurity,
+      ...(next.globalDefs.scriptUser ? { scriptUser: next.globalDefs.scriptUser } : {}),
+    });
+    this.probeOpts = { signal: this.abort.signal, users: this.users, log };
+    this.engine = new CheckerEngine(next, { random: Math.random });
+    // results of probes started by the old engine are dropped
+    this.generation++;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const step = this.engine.handle(performance.now(), { type: 'reload', previous: prevEngine });
+    // services that left the configuration go; the others keep their destinations
+    this.owned = new Set();
+    await this.applyDesired(prevOwned);
+    this.writeState();
+    this.files?.stop();
+    this.files = watchCheckFiles(next, log.child({ mod: 'track' }), (name, value) => this.input({ type: 'file-value', name, value }));
+    if (next.virtualServers.some((vs) => vs.haSuspend)) {
+      this.vipState.clear();
+      if (this.rtnl) this.announceVips();
+      else await this.watchAddresses();
+    }
+    this.perform(step.effects);
+    this.arm(step.deadline);
+    this.reloads++;
+    log.info({ virtualServers: next.virtualServers.length, owned: this.owned.size }, 'checker configuration reloaded');
   }
 
   async start(): Promise<void> {
@@ -180,9 +217,13 @@ export class CheckDaemon {
 
   private probe(probeId: number, plan: ProbePlan): void {
     this.stats.probes++;
+    const gen = this.generation;
     runProbe(plan, this.probeOpts).then(
-      (r) => this.input({ type: 'probe-result', probeId, ...r }),
+      (r) => {
+        if (gen === this.generation) this.input({ type: 'probe-result', probeId, ...r });
+      },
       (err: unknown) => {
+        if (gen !== this.generation) return;
         // runProbe never rejects by contract; if it does, count it and treat it as a failure
         this.stats.probeErrors++;
         this.input({ type: 'probe-result', probeId, ok: false, detail: (err as Error).message });

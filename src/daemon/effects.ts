@@ -132,6 +132,10 @@ export class EffectRunner {
       case 'owner-conflict': log.warn({ from }, `(${n}) Another address owner is on the network; our priority is reduced to 254`); return;
       case 'preempt-delay-start': log.info(`(${n}) preempt delay started`); return;
       case 'preempt-delay-stop': log.info(`(${n}) preempt delay ended`); return;
+      case 'handover-start': log.info(`(${n}) handing over: priority 0 sent, VIPs kept until the new master is heard`); return;
+      case 'handover-done': log.info({ from, priority: e.priority }, `(${n}) handover done: new master ${from} (priority ${e.priority}) heard, VIPs released`); return;
+      case 'handover-timeout': log.warn(`(${n}) handover: no new master within Master_Down_Interval; staying MASTER`); return;
+      case 'yield-end': log.info(`(${n}) handover cancelled: competing with the configured priority again`); return;
       case 'interval-learnt': log.info({ intervalMs: e.intervalMs }, `(${n}) advertisement interval learnt from master: ${e.intervalMs} ms`); return;
     }
   }

@@ -173,6 +173,7 @@ export class VrrpEngine {
       case 'shutdown': this.shutdown(ctx); break;
       case 'reload': this.reload(ctx, input.previous, input.matches, input.regarp); break;
       case 'retire': this.retire(ctx, input.instances, input.notifyDeleted); break;
+      case 'handover': this.handover(ctx, input.instance, input.yield); break;
     }
     return { effects: out, deadline: this.queue.peek() };
   }
@@ -325,6 +326,10 @@ export class VrrpEngine {
           inst.wantState = 'MASTER';
           inst.gotoMaster(ctx, 'master-down-timer');
         } else if (inst.state === 'MASTER') {
+          if (inst.handingOver) {
+            inst.handingOver = false;
+            ctx.out.push({ type: 'event', instance: inst.name, event: 'handover-timeout' });
+          }
           inst.masterTx(ctx);
         }
         inst.sync?.afterTransition(ctx, prev, inst);
@@ -354,11 +359,41 @@ export class VrrpEngine {
     if (inst.state !== 'BACKUP' && inst.state !== 'MASTER') return;
     const prev = inst.state;
     if (inst.state === 'BACKUP') inst.backupRx(ctx, pkt);
-    else if (inst.masterRx(ctx, pkt)) inst.leaveMaster(ctx, false, inst.masterPriority > inst.effectivePriority ? 'higher-priority' : 'equal-priority-higher-ip');
+    else if (inst.masterRx(ctx, pkt)) {
+      inst.leaveMaster(ctx, false, inst.masterPriority > inst.effectivePriority ? 'higher-priority' : 'equal-priority-higher-ip');
+      if (inst.handingOver) {
+        inst.handingOver = false;
+        ctx.out.push({ type: 'event', instance: inst.name, event: 'handover-done', from: inst.masterSaddr, priority: inst.masterPriority });
+      }
+    }
     inst.sync?.afterTransition(ctx, prev, inst);
     // keepalived re-arms the timer after every packet (also resetting a master's advert
     // timer) unless a master with lower_prio_no_advert sent nothing
-    if (inst.state !== 'MASTER' || !inst.r.lowerPrioNoAdvert) inst.initSands(ctx.now);
+    // a master handing over stays silent until its handover deadline
+    if ((inst.state !== 'MASTER' || !inst.r.lowerPrioNoAdvert) && !inst.handingOver) inst.initSands(ctx.now);
+    this.requeue(inst);
+  }
+
+  /** Planned handover (keepalived-ts; see the `handover` input). */
+  private handover(ctx: Ctx, name: string, on: boolean): void {
+    const inst = this.byName.get(name);
+    if (!inst || inst.basePriority === 255 || inst.yielded === on) return;
+    inst.yielded = on;
+    this.refreshPriority(ctx, inst);
+    if (!on) {
+      ctx.out.push({ type: 'event', instance: inst.name, event: 'yield-end' });
+      if (inst.handingOver) {
+        inst.handingOver = false;
+        if (inst.state === 'MASTER') inst.masterTx(ctx);
+        inst.initSands(ctx.now);
+      }
+    } else if (inst.state === 'MASTER') {
+      // make-before-break: backups take over after their skew time; we keep the VIPs meanwhile
+      inst.sendAdvert(ctx, 0);
+      inst.handingOver = true;
+      inst.sands = addMs(ctx.now, inst.masterDownInterval());
+      ctx.out.push({ type: 'event', instance: inst.name, event: 'handover-start' });
+    }
     this.requeue(inst);
   }
 
@@ -412,7 +447,7 @@ export class VrrpEngine {
     let adj = 0;
     for (const b of this.instBindings.get(inst) ?? []) adj += b.contribution;
     inst.adjustment = adj;
-    const prio = effectivePriority(inst.basePriority, adj);
+    const prio = inst.yielded ? 1 : effectivePriority(inst.basePriority, adj);
     if (ctx) inst.setEffectivePriority(ctx, prio);
     else if (inst.basePriority !== 255) {
       inst.effectivePriority = prio;

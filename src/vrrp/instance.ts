@@ -55,6 +55,10 @@ export class VrrpInstance {
   numFault = 0;
   numInit = 0;
   notifiesSent = false;
+  /** planned handover: advertise priority 1 until told otherwise */
+  yielded = false;
+  /** MASTER after its handover advert: silent, VIPs kept, until the new master is heard */
+  handingOver = false;
   sync: SyncGroup | undefined;
   /** the engine's deadline heap bookkeeping (src/util/deadline-heap.ts) */
   heapAt = NEVER;
@@ -104,6 +108,8 @@ export class VrrpInstance {
     this.sands = old.sands;
     this.ipId = old.ipId;
     this.notifiesSent = old.notifiesSent;
+    this.yielded = old.yielded;
+    this.handingOver = old.handingOver;
     const s = this.stats;
     const o = old.stats;
     s.advertsSent = o.advertsSent;

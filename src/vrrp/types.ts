@@ -33,6 +33,14 @@ export type Input =
     readonly type: 'reload'; readonly previous: import('./engine.js').VrrpEngine;
     readonly matches: ReadonlyMap<string, string>; readonly regarp: ReadonlySet<string>;
   }
+  /**
+   * Planned handover (keepalived-ts): `yield` makes the instance give way and stay out of the
+   * way (it advertises priority 1 until `yield: false`); a MASTER hands over make-before-break:
+   * one priority-0 advert (a backup takes over after its skew time), no more adverts, and it
+   * keeps serving its VIPs until it hears the new master; if nobody takes over within
+   * Master_Down_Interval it adverts again and stays MASTER.
+   */
+  | { readonly type: 'handover'; readonly instance: string; readonly yield: boolean }
   /** SIGHUP, on the old engine: these instances left the configuration (masters release). */
   | { readonly type: 'retire'; readonly instances: readonly string[]; readonly notifyDeleted?: ReadonlySet<string> };
 
@@ -65,7 +73,11 @@ export type VrrpEvent =
   | 'owner-conflict' // two address owners: ours reduced to 254
   | 'preempt-delay-start'
   | 'preempt-delay-stop'
-  | 'interval-learnt'; // v3 BACKUP adopted the master's interval
+  | 'interval-learnt' // v3 BACKUP adopted the master's interval
+  | 'handover-start' // MASTER sent priority 0 and waits for the new master, VIPs kept
+  | 'handover-done' // the new master was heard: VIPs released
+  | 'handover-timeout' // nobody took over: adverts again
+  | 'yield-end'; // the instance competes with its own priority again
 
 export type Effect =
   | {

@@ -53,6 +53,8 @@ describe.skipIf(why !== undefined)('health checkers drive IPVS (UML)', () => {
     'clean stop removes the owned services, keeps the foreign one',
     'daemon: the checker child builds the table',
     'daemon: a killed checker child is restarted and goes on checking',
+    'reload: failed server stays out, new weight applies, removed virtual server deleted',
+    'reload: the failed server is still out until its check passes, then comes back',
     'daemon: stopping the parent stops the child and clears its services',
   ];
   it.each(names)('%s', (name) => {

@@ -190,7 +190,7 @@ record('start: every checked real server in the table', await waitFor('start', (
   has(t, 'TCP 10.9.0.3:81', '10.9.1.5:81') && has(t, 'TCP 10.9.0.3:81', '10.9.1.6:81') && !has(t, 'TCP 10.9.0.3:81', '10.9.1.9:81') &&
   weight(t, 'TCP 10.9.0.4:82', '10.9.1.7:82') === 5 &&
   has(t, 'UDP 10.9.0.5:53', '10.9.1.7:53') && has(t, 'TCP 10.9.0.5:25', '10.9.1.8:25') &&
-  t['TCP 10.9.0.1:80']?.sched === 'rr' && t['TCP 10.9.0.2:8080']?.sched === 'wrr' && foreignIntact(t)));
+  t['TCP 10.9.0.1:80']?.sched === 'rr' && t['TCP 10.9.0.2:8080']?.sched === 'wrr' && foreignIntact(t), 40_000));
 
 record('alpha: a real server whose check has not passed stays out', await waitFor('alpha', (t) =>
   'TCP 10.9.0.6:84' in t && !has(t, 'TCP 10.9.0.6:84', '10.9.1.2:84'), 5000));
@@ -270,6 +270,25 @@ await down('a2');
 record('daemon: a killed checker child is restarted and goes on checking', await waitFor('child restart', (t) =>
   second !== undefined && !has(t, 'TCP 10.9.0.1:80', '10.9.1.2:80') && has(t, 'TCP 10.9.0.1:80', '10.9.1.1:80')),
   { first, second, killedTableKept: has(killedTable, 'TCP 10.9.0.1:80', '10.9.1.1:80') });
+
+// SIGHUP: the failed real server stays out, a changed weight applies, a removed virtual server
+// is deleted, and the destinations of unchanged services stay (same table, no re-add)
+const before = ipvsTable();
+const reloaded = conf.replace('DIGEST4', digest4).replace('    weight 3\n', '    weight 4\n')
+  .replace(/virtual_server 10\.9\.0\.4 82 \{[\s\S]*?\n\}\n/, '');
+writeFileSync(`${RUN}/keepalived.conf`, reloaded);
+process.kill(daemon.pid, 'SIGHUP');
+record('reload: failed server stays out, new weight applies, removed virtual server deleted', await waitFor('reload', (t) =>
+  weight(t, 'TCP 10.9.0.2:8080', '10.9.1.3:8080') === 4 && !('TCP 10.9.0.4:82' in t) &&
+  !has(t, 'TCP 10.9.0.1:80', '10.9.1.2:80') && has(t, 'TCP 10.9.0.1:80', '10.9.1.1:80')),
+  { before: JSON.stringify(before['TCP 10.9.0.1:80']) });
+await sleep(2500);
+record('reload: the failed server is still out until its check passes, then comes back', await (async () => {
+  const still = !has(ipvsTable(), 'TCP 10.9.0.1:80', '10.9.1.2:80');
+  await up('a2', 'tcp', '10.9.1.2', 80);
+  const back = await waitFor('a2 back', (t) => has(t, 'TCP 10.9.0.1:80', '10.9.1.2:80'));
+  return { ...back, ok: still && back.ok };
+})());
 daemon.kill('SIGTERM');
 await new Promise((r) => daemon.on('exit', r));
 record('daemon: stopping the parent stops the child and clears its services', await waitFor('daemon stop', (t) =>

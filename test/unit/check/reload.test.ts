@@ -1,0 +1,77 @@
+// CheckerEngine reload (reference §f.4, keepalived-issues #16): real servers keep their
+// checker results and weights; a failed real server is not re-added until its checker succeeds.
+import { afterAll, describe, expect, it } from 'vitest';
+import { Bench, loadText, rs, tmp, vs } from './harness.js';
+
+afterAll(() => tmp.cleanup());
+
+/** A new Bench on `text` that takes over `b`'s engine at b.now. */
+function reload(b: Bench, text: string): Bench {
+  const n = new Bench(loadText(text));
+  n.now = b.now;
+  n.input({ type: 'reload', previous: b.engine });
+  return n;
+}
+
+const two = vs(rs('10.0.1.1') + rs('10.0.1.2'));
+
+describe('checker reload', () => {
+  it('a failed real server stays out after a reload, and comes back only when its checker succeeds', () => {
+    const b = Bench.of(two);
+    b.start();
+    b.until(b.deadline!);
+    b.answer(true, [...b.running.keys()][0]);
+    b.answer(false, [...b.running.keys()][0]);
+    expect(b.table()).toEqual(['10.0.1.1:80@1']);
+    const n = reload(b, two);
+    expect(n.table()).toEqual(['10.0.1.1:80@1']);
+    // no "Activating healthchecker" and no notify for unchanged checkers
+    expect(n.logs()).toEqual([]);
+    n.until(n.deadline!);
+    n.answer(true);
+    expect(n.table()).toEqual(['10.0.1.1:80@1', '10.0.1.2:80@1']);
+  });
+
+  it('keeps the probe schedule of unchanged checkers', () => {
+    const b = Bench.of(two);
+    b.start();
+    b.step(true);
+    const next = b.deadline!;
+    b.now += 2000;
+    const n = reload(b, two);
+    expect(n.deadline).toBe(next);
+  });
+
+  it('a probe in flight at the reload runs again at once in the new engine', () => {
+    const b = Bench.of(vs(rs('10.0.1.1')));
+    b.start();
+    b.until(b.deadline!);
+    expect(b.running.size).toBe(1);
+    const n = reload(b, vs(rs('10.0.1.1')));
+    expect(n.deadline).toBe(b.now);
+  });
+
+  it('a new real server starts as at start-up; a removed one leaves the table', () => {
+    const b = Bench.of(two);
+    b.start();
+    const n = reload(b, vs(rs('10.0.1.1') + rs('10.0.1.3')));
+    expect(n.table()).toEqual(['10.0.1.1:80@1', '10.0.1.3:80@1']);
+    expect(n.logs().some((l) => /Activating healthchecker for service \[10\.0\.1\.3\]:tcp:80/.test(l))).toBe(true);
+  });
+
+  it('a changed weight applies to a live real server', () => {
+    const b = Bench.of(two);
+    b.start();
+    const n = reload(b, vs(rs('10.0.1.1', undefined, '    weight 5\n') + rs('10.0.1.2')));
+    expect(n.table()).toContain('10.0.1.1:80@5');
+  });
+
+  it('quorum state carries over: no quorum script runs again', () => {
+    const q = vs(rs('10.0.1.1') + rs('10.0.1.2'), '  quorum 2\n  quorum_up "/bin/true up"\n  quorum_down "/bin/true down"\n');
+    const b = Bench.of(q);
+    b.start();
+    expect(b.scripts()).toEqual(['quorum_up /bin/true up']);
+    const n = reload(b, q);
+    expect(n.scripts()).toEqual([]);
+  });
+});
