@@ -4,12 +4,44 @@
  * never delay a VRRP advert of the parent. The parent starts it with an IPC channel; the child
  * stops when that channel closes (the parent died or is stopping), and the parent starts it
  * again if it dies on its own, after a short pause (keepalived restarts its children too).
+ *
+ * Over the same channel the parent asks the child for data (`request('view')` -> the child's
+ * `serveParent({ view })` answers with its CheckView): one message out, one back, matched by
+ * id; no answer within the timeout, or the child gone, rejects, never hangs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
 
 /** The child's exit code for "cannot work with this configuration or kernel": not restarted. */
 export const CHECKER_EXIT_FATAL = 2;
+
+/** A request from the parent and the child's answer, on the IPC channel. */
+interface IpcRequest {
+  readonly kts: 'req';
+  readonly id: number;
+  readonly method: string;
+}
+interface IpcResponse {
+  readonly kts: 'res';
+  readonly id: number;
+  readonly ok: boolean;
+  readonly value?: unknown;
+  readonly error?: string;
+}
+
+/** Why `request()` failed: `CHECKER_TIMEOUT`, `CHECKER_DOWN`, or the child's `CHECKER_REQUEST`. */
+export class CheckerRequestError extends Error {
+  constructor(readonly code: 'CHECKER_TIMEOUT' | 'CHECKER_DOWN' | 'CHECKER_REQUEST', message: string) {
+    super(message);
+    this.name = 'CheckerRequestError';
+  }
+}
+
+interface Pending {
+  readonly resolve: (v: unknown) => void;
+  readonly reject: (e: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
 
 export interface CheckerChildOptions {
   /** the CLI script and the arguments the child runs with (`--checker-child` is added) */
@@ -27,6 +59,8 @@ export class CheckerChild {
   private restartTimer: NodeJS.Timeout | undefined;
   /** how many times the child died on its own and was started again */
   restarts = 0;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
 
   constructor(private readonly opts: CheckerChildOptions) {}
 
@@ -50,6 +84,52 @@ export class CheckerChild {
     }
   }
 
+  /**
+   * Ask the child (`serveParent` there) and wait for its answer, at most `timeoutMs`. Rejects
+   * with a CheckerRequestError when the child is not running, dies, errs or is too slow.
+   */
+  request<T = unknown>(method: string, timeoutMs: number): Promise<T> {
+    const c = this.child;
+    if (!c || !c.connected || this.stopping) return Promise.reject(new CheckerRequestError('CHECKER_DOWN', 'the checker process is not running'));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new CheckerRequestError('CHECKER_TIMEOUT', `the checker process did not answer '${method}' within ${timeoutMs} ms`));
+      }, timeoutMs);
+      timer.unref();
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      const msg: IpcRequest = { kts: 'req', id, method };
+      try {
+        c.send(msg, (err) => {
+          if (err) this.settle(id, undefined, new CheckerRequestError('CHECKER_DOWN', `cannot reach the checker process: ${err.message}`));
+        });
+      } catch (e) {
+        this.settle(id, undefined, new CheckerRequestError('CHECKER_DOWN', `cannot reach the checker process: ${(e as Error).message}`));
+      }
+    });
+  }
+
+  private settle(id: number, value: unknown, err?: Error): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    if (err) p.reject(err);
+    else p.resolve(value);
+  }
+
+  private onMessage = (m: unknown): void => {
+    const r = m as Partial<IpcResponse> | null;
+    if (!r || typeof r !== 'object' || r.kts !== 'res' || typeof r.id !== 'number') return;
+    if (r.ok) this.settle(r.id, r.value);
+    else this.settle(r.id, undefined, new CheckerRequestError('CHECKER_REQUEST', String(r.error ?? 'request failed')));
+  };
+
+  private failPending(why: string): void {
+    for (const id of [...this.pending.keys()]) this.settle(id, undefined, new CheckerRequestError('CHECKER_DOWN', why));
+  }
+
   start(): void {
     if (this.stopping) return;
     const { cli, args, nodeFlags = [], log } = this.opts;
@@ -58,8 +138,10 @@ export class CheckerChild {
     });
     this.child = child;
     log.info({ pid: child.pid }, 'Starting Healthcheck child process');
+    child.on('message', this.onMessage);
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
+      this.failPending('the checker process exited');
       if (this.stopping) return;
       if (code === CHECKER_EXIT_FATAL) {
         // keepalived stops everything here; the VRRP side keeps its VIPs instead
@@ -95,6 +177,42 @@ export function watchParent(onOrphaned: () => void): boolean {
   if (!process.connected) return false;
   process.once('disconnect', onOrphaned);
   // the channel must not keep the event loop alive on its own
+  process.channel?.unref();
+  return true;
+}
+
+/** What the child answers the parent's requests with (e.g. `{ view: () => daemon.view() }`). */
+export type ParentHandlers = Readonly<Record<string, () => unknown>>;
+
+/**
+ * In the child: answer the parent's `request()`s with `handlers`. A missing method or a
+ * handler that throws is answered with an error; nothing here throws. Returns false when this
+ * process has no parent channel (run by hand with -C).
+ */
+export function serveParent(handlers: ParentHandlers): boolean {
+  if (!process.connected || !process.send) return false;
+  const reply = (res: IpcResponse): void => {
+    try {
+      if (process.connected) process.send!(res, (err: Error | null) => void err);
+    } catch {
+      // the parent is gone; watchParent() stops this process
+    }
+  };
+  process.on('message', (m: unknown) => {
+    const q = m as Partial<IpcRequest> | null;
+    if (!q || typeof q !== 'object' || q.kts !== 'req' || typeof q.id !== 'number' || typeof q.method !== 'string') return;
+    const id = q.id;
+    const h = Object.prototype.hasOwnProperty.call(handlers, q.method) ? handlers[q.method] : undefined;
+    if (!h) {
+      reply({ kts: 'res', id, ok: false, error: `unknown request '${q.method}'` });
+      return;
+    }
+    Promise.resolve().then(h).then(
+      (value) => reply({ kts: 'res', id, ok: true, value }),
+      (e: unknown) => reply({ kts: 'res', id, ok: false, error: (e as Error)?.message ?? String(e) }),
+    );
+  });
+  // listening must not keep the event loop alive on its own either (as watchParent)
   process.channel?.unref();
   return true;
 }

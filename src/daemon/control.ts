@@ -1,18 +1,403 @@
 /**
- * The control and status API (issue 6). PLACEHOLDER: nothing listens yet.
+ * The control and status API (issue 6): one HTTP request handler, served on
+ * - a Unix stream socket, always (global_defs `control_socket`, default
+ *   /run/keepalived-ts/control.sock, mode 0600): `keepalived-ts status`, `handover`, `drill`;
+ * - TCP when global_defs `metrics_listen [ADDRESS] [PORT]` is configured: Prometheus.
+ *
+ * Routes live in one table; a route marked `localOnly` (anything that changes state) exists on
+ * the Unix socket only. Unknown paths get 404, known paths with another method 405 (with
+ * `Allow`), all with a JSON error body, counted per reason; a failing handler gets 500. A
+ * listener that cannot be opened is logged and skipped: the VRRP side runs on without it.
+ *
+ * The checker side is asked over its IPC channel for each request that needs it; when it does
+ * not answer within `checkerTimeoutMs`, it shows as unknown.
  */
+import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect } from 'node:net';
+import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { KeepalivedConfig } from '../config/model.js';
+import { formatIp } from '../util/ip.js';
+import type { CheckView, VirtualServerView } from './check-view.js';
 import type { CheckerChild } from './checker-child.js';
+import { collectMetrics, CONTENT_TYPE, vipText } from './metrics.js';
 import type { VrrpView } from './view.js';
+
+export const DEFAULT_CONTROL_SOCKET = '/run/keepalived-ts/control.sock';
+const DEFAULT_CHECKER_TIMEOUT_MS = 1000;
+const MAX_BODY_BYTES = 64 * 1024;
 
 export interface ControlOptions {
   readonly log: Logger;
   readonly config: () => KeepalivedConfig;
   readonly vrrp: () => VrrpView;
   readonly checker: () => CheckerChild | undefined;
+  /** more routes (e.g. `POST /handover/:instance`), after the built-in ones */
+  readonly routes?: readonly Route[];
+  /** how long a request waits for the checker process (default 1000 ms) */
+  readonly checkerTimeoutMs?: number;
 }
 
-export async function startControl(_o: ControlOptions): Promise<{ close(): Promise<void> }> {
-  return { close: async () => undefined };
+export interface RouteContext {
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  /** arrived on the Unix socket */
+  readonly local: boolean;
+  readonly body: string;
+}
+
+export interface Reply {
+  readonly status: number;
+  /** an object is sent as JSON */
+  readonly body: string | object;
+  readonly contentType?: string;
+}
+
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** `/status`, `/handover/:instance` (a `:name` segment matches one path segment) */
+  readonly path: string;
+  /** served on the Unix socket only (anything that changes state) */
+  readonly localOnly?: boolean;
+  handle(ctx: RouteContext): Reply | Promise<Reply>;
+}
+
+/** Match `path` against a route pattern; the decoded `:params`, or undefined. */
+export function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+  const ps = pattern.split('/');
+  const xs = path.split('/');
+  if (ps.length !== xs.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < ps.length; i++) {
+    const p = ps[i]!;
+    if (p.startsWith(':')) {
+      if (xs[i] === '') return undefined;
+      try {
+        params[p.slice(1)] = decodeURIComponent(xs[i]!);
+      } catch {
+        return undefined;
+      }
+    } else if (p !== xs[i]) return undefined;
+  }
+  return params;
+}
+
+// --- the status document ------------------------------------------------------------------
+
+export interface InstanceStatus {
+  readonly name: string;
+  readonly interface: string;
+  readonly baseInterface: string;
+  readonly vrid: number;
+  readonly version: number;
+  readonly family: string;
+  readonly state: string;
+  readonly wantState: string;
+  readonly priority: { readonly effective: number; readonly base: number };
+  /** the master heard (BACKUP), with its priority */
+  readonly master?: { readonly address: string; readonly priority: number };
+  readonly vips: readonly string[];
+  readonly excludedVips: readonly string[];
+  readonly syncGroup?: string;
+  /** ISO time of the last state change */
+  readonly lastTransition?: string;
+  readonly stats: {
+    readonly advertsSent: number;
+    readonly advertsReceived: number;
+    readonly becomeMaster: number;
+    readonly releaseMaster: number;
+    readonly sendErrors: number;
+    readonly rxErrors: Readonly<Record<string, number>>;
+  };
+}
+
+export interface StatusDoc {
+  readonly daemon: {
+    readonly pid: number;
+    readonly configFile: string;
+    readonly startedAt: string;
+    readonly uptimeSeconds: number;
+    readonly reloads: number;
+    readonly lastReloadAt?: string;
+  };
+  readonly instances: readonly InstanceStatus[];
+  readonly syncGroups: readonly { readonly name: string; readonly state: string; readonly members: readonly string[] }[];
+  readonly checker:
+    | { readonly state: 'none' }
+    | { readonly state: 'unknown'; readonly error: string; readonly restarts: number }
+    | { readonly state: 'up'; readonly pid: number; readonly reloads: number; readonly restarts: number; readonly virtualServers: readonly VirtualServerView[] };
+}
+
+export type CheckerAnswer = { readonly view: CheckView } | { readonly error: string } | undefined;
+
+export function statusDoc(v: VrrpView, checker: CheckerAnswer, restarts: number, now = Date.now()): StatusDoc {
+  const iso = (t: number): string => new Date(t).toISOString();
+  return {
+    daemon: {
+      pid: v.pid, configFile: v.configFile, startedAt: iso(v.startedAt), uptimeSeconds: Math.max(0, Math.round((now - v.startedAt) / 1000)),
+      reloads: v.reloads, ...(v.lastReloadAt !== undefined ? { lastReloadAt: iso(v.lastReloadAt) } : {}),
+    },
+    instances: v.instances.map((i) => {
+      const l = i.live;
+      const seen = l.state === 'BACKUP' && l.masterSaddr && l.masterPriority > 0;
+      return {
+        name: i.name, interface: l.r.cfg.interface ?? i.baseInterface, baseInterface: i.baseInterface, vrid: l.r.vrid,
+        version: l.r.version, family: l.r.family, state: l.state, wantState: l.wantState,
+        priority: { effective: l.effectivePriority, base: l.basePriority },
+        ...(seen ? { master: { address: formatIp(l.masterSaddr!), priority: l.masterPriority } } : {}),
+        vips: i.model.virtualIpaddress.map(vipText), excludedVips: i.model.virtualIpaddressExcluded.map(vipText),
+        ...(l.sync ? { syncGroup: l.sync.name } : {}),
+        ...(i.lastTransitionAt !== undefined ? { lastTransition: iso(i.lastTransitionAt) } : {}),
+        stats: {
+          advertsSent: l.stats.advertsSent, advertsReceived: l.stats.advertsReceived, becomeMaster: l.stats.becomeMaster,
+          releaseMaster: l.stats.releaseMaster, sendErrors: i.sendErrors, rxErrors: { ...l.stats.rxErrors },
+        },
+      };
+    }),
+    syncGroups: v.groups.map((g) => ({ name: g.name, state: g.state, members: g.members.map((m) => m.name) })),
+    checker: checker === undefined ? { state: 'none' }
+      : 'error' in checker ? { state: 'unknown', error: checker.error, restarts }
+        : { state: 'up', pid: checker.view.pid, reloads: checker.view.reloads, restarts, virtualServers: checker.view.virtualServers },
+  };
+}
+
+// --- the server ----------------------------------------------------------------------------
+
+const json = (status: number, body: object): Reply => ({ status, body });
+
+export class ControlServer {
+  readonly requests: Record<string, number> = {};
+  readonly badRequests: Record<string, number> = {};
+  private readonly routes: readonly Route[];
+  private readonly servers: Server[] = [];
+  private socketPath: string | undefined;
+  private socketIno: number | undefined;
+
+  constructor(private readonly o: ControlOptions) {
+    this.routes = [
+      { method: 'GET', path: '/metrics', handle: () => this.metrics() },
+      { method: 'GET', path: '/status', handle: async () => json(200, await this.status()) },
+      { method: 'GET', path: '/healthz', handle: () => json(200, { status: 'ok', pid: process.pid }) },
+      ...(o.routes ?? []),
+    ];
+  }
+
+  /** The checker side's view, or why there is none (undefined: no checker side configured). */
+  async checkerAnswer(): Promise<CheckerAnswer> {
+    const c = this.o.checker();
+    if (!c) return undefined;
+    try {
+      return { view: await c.request<CheckView>('view', this.o.checkerTimeoutMs ?? DEFAULT_CHECKER_TIMEOUT_MS) };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  }
+
+  async status(): Promise<StatusDoc> {
+    const a = await this.checkerAnswer();
+    return statusDoc(this.o.vrrp(), a, this.o.checker()?.restarts ?? 0);
+  }
+
+  async metrics(): Promise<Reply> {
+    const a = await this.checkerAnswer();
+    const text = collectMetrics({
+      vrrp: this.o.vrrp(), check: a === undefined ? undefined : 'view' in a ? a.view : null,
+      checkerRestarts: this.o.checker()?.restarts ?? 0, requests: this.requests, badRequests: this.badRequests,
+    });
+    return { status: 200, body: text, contentType: CONTENT_TYPE };
+  }
+
+  private bad(res: ServerResponse, status: number, reason: string, error: string, headers: Record<string, string> = {}): void {
+    this.badRequests[reason] = (this.badRequests[reason] ?? 0) + 1;
+    this.send(res, { status, body: { error, status } }, headers);
+  }
+
+  private send(res: ServerResponse, r: Reply, headers: Record<string, string> = {}): void {
+    const body = typeof r.body === 'string' ? r.body : `${JSON.stringify(r.body, null, 2)}\n`;
+    const type = r.contentType ?? (typeof r.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json');
+    res.writeHead(r.status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...headers });
+    res.end(body);
+  }
+
+  /** The one request handler of both listeners. */
+  handle = (req: IncomingMessage, res: ServerResponse, local: boolean): void => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      this.bad(res, 400, 'bad-url', 'malformed request target');
+      return;
+    }
+    const candidates = this.routes.filter((r) => local || !r.localOnly);
+    let params: Record<string, string> | undefined;
+    let route: Route | undefined;
+    const allowed: string[] = [];
+    for (const r of candidates) {
+      const p = matchPath(r.path, url.pathname);
+      if (!p) continue;
+      allowed.push(r.method);
+      if (r.method === req.method || (req.method === 'HEAD' && r.method === 'GET')) {
+        route = r;
+        params = p;
+        break;
+      }
+    }
+    if (!route) {
+      if (allowed.length > 0) this.bad(res, 405, 'method', `method ${req.method} not allowed on ${url.pathname}`, { allow: allowed.join(', ') });
+      else this.bad(res, 404, 'not-found', `no route ${url.pathname}`);
+      return;
+    }
+    const r = route;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES && !refused) {
+        refused = true;
+        this.bad(res, 413, 'too-large', 'request body too large', { connection: 'close' });
+        req.destroy();
+      } else if (!refused) chunks.push(c);
+    });
+    req.on('error', () => undefined);
+    req.on('end', () => {
+      if (refused) return;
+      const key = `${r.method} ${r.path}`;
+      this.requests[key] = (this.requests[key] ?? 0) + 1;
+      const ctx: RouteContext = { params: params!, query: url.searchParams, local, body: Buffer.concat(chunks).toString('utf8') };
+      Promise.resolve().then(() => r.handle(ctx)).then(
+        (reply) => {
+          if (!res.headersSent) this.send(res, reply);
+        },
+        (e: unknown) => {
+          this.o.log.error({ route: key, err: (e as Error)?.message }, 'control request failed');
+          if (!res.headersSent) this.bad(res, 500, 'handler', (e as Error)?.message ?? 'internal error');
+        },
+      );
+    });
+  };
+
+  private server(local: boolean): Server {
+    const s = createServer((req, res) => this.handle(req, res, local));
+    s.requestTimeout = 10_000;
+    s.headersTimeout = 5_000;
+    s.keepAliveTimeout = 5_000;
+    s.maxConnections = 64;
+    s.on('clientError', (_err, sock) => {
+      this.badRequests['client-error'] = (this.badRequests['client-error'] ?? 0) + 1;
+      if (sock.writable) sock.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      else sock.destroy();
+    });
+    this.servers.push(s);
+    return s;
+  }
+
+  /** Open the Unix socket; false (logged) when it cannot be. */
+  async listenUnix(path: string): Promise<boolean> {
+    const log = this.o.log;
+    try {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+      let st;
+      try {
+        st = lstatSync(path);
+      } catch {
+        st = undefined;
+      }
+      if (st && !st.isSocket()) throw new Error(`${path} exists and is not a socket`);
+      if (st) {
+        if (await answers(path)) throw new Error(`${path} is in use by another running daemon`);
+        unlinkSync(path); // stale, from a daemon that did not stop cleanly
+      }
+      const s = this.server(true);
+      const old = process.umask(0o177);
+      try {
+        await listen(s, () => s.listen(path));
+      } finally {
+        process.umask(old);
+      }
+      chmodSync(path, 0o600);
+      this.socketPath = path;
+      this.socketIno = lstatSync(path).ino;
+      log.info({ path }, 'control socket listening');
+      return true;
+    } catch (e) {
+      log.error({ path, err: (e as Error).message }, 'cannot open the control socket; status and handover commands are unavailable');
+      return false;
+    }
+  }
+
+  /** Open the TCP listener for /metrics, /status, /healthz; false (logged) when it cannot be. */
+  async listenTcp(address: string, port: number): Promise<boolean> {
+    const s = this.server(false);
+    try {
+      await listen(s, () => s.listen(port, address));
+      this.o.log.info({ address, port }, 'metrics listening');
+      return true;
+    } catch (e) {
+      this.o.log.error({ address, port, err: (e as Error).message }, 'cannot open the metrics listener');
+      return false;
+    }
+  }
+
+  /** The TCP port actually bound (metrics_listen port 0 in tests). */
+  tcpPort(): number | undefined {
+    for (const s of this.servers) {
+      const a = s.address();
+      if (a && typeof a === 'object') return a.port;
+    }
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.servers.map((s) => new Promise<void>((res) => {
+      s.close(() => res());
+      s.closeAllConnections();
+    })));
+    this.servers.length = 0;
+    if (this.socketPath) {
+      try {
+        // only the socket this process made: a newer daemon may have replaced it
+        if (lstatSync(this.socketPath).ino === this.socketIno) unlinkSync(this.socketPath);
+      } catch {
+        // already gone
+      }
+      this.socketPath = undefined;
+    }
+  }
+}
+
+function listen(s: Server, start: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error): void => reject(e);
+    s.once('error', onError);
+    s.once('listening', () => {
+      s.off('error', onError);
+      resolve();
+    });
+    start();
+  });
+}
+
+/** Something accepts connections on this Unix socket. */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect(path);
+    const done = (v: boolean): void => {
+      c.destroy();
+      resolve(v);
+    };
+    c.once('connect', () => done(true));
+    c.once('error', () => done(false));
+    c.setTimeout(500, () => done(false));
+  });
+}
+
+/** Start the control socket and, when configured, the metrics listener. Never throws. */
+export async function startControl(o: ControlOptions): Promise<{ close(): Promise<void>; readonly server: ControlServer }> {
+  const g = o.config().globalDefs;
+  const server = new ControlServer({ ...o, log: o.log.child({ mod: 'control' }) });
+  await server.listenUnix(g.controlSocket ?? DEFAULT_CONTROL_SOCKET);
+  if (g.metricsListen) await server.listenTcp(formatIp(g.metricsListen.address.bytes), g.metricsListen.port);
+  return { close: () => server.close(), server };
 }

@@ -7,6 +7,7 @@
 import type { KeepalivedConfig, VrrpInstance as InstanceModel } from '../config/model.js';
 import type { VrrpInstance } from '../vrrp/instance.js';
 import type { SyncGroup } from '../vrrp/sync-group.js';
+import type { FailoverSnapshot } from './failover-timing.js';
 
 export interface InstanceView {
   readonly name: string;
@@ -39,4 +40,20 @@ export interface VrrpView {
   /** netlink address operations that failed; VIPs someone else deleted that were put back */
   readonly addressFailures: number;
   readonly addressesRestored: number;
+  /**
+   * Failover timing histograms (src/daemon/failover-timing.ts). To be filled by
+   * VrrpDaemon.view() with `this.timing.observe()`; absent until then (no series exported).
+   */
+  readonly failover?: FailoverSnapshot;
+  /**
+   * vrrp_script results, for keepalived_script_status. To be filled by VrrpDaemon.view() from
+   * the engine's script states (`scriptOk()`: true GOOD, false BAD, undefined not yet run).
+   */
+  readonly scripts?: readonly ScriptView[];
+}
+
+export interface ScriptView {
+  readonly name: string;
+  /** undefined: no result yet */
+  readonly ok: boolean | undefined;
 }

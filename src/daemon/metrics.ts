@@ -1,0 +1,266 @@
+/**
+ * Prometheus metrics (text exposition format 0.0.4), without a client library.
+ *
+ * `PromText` is the formatter: samples are grouped per family (one HELP and TYPE line each),
+ * label values are escaped, histograms get cumulative buckets, `+Inf`, `_sum` and `_count`.
+ * `collectMetrics` builds the daemon's series from the VRRP and checker views:
+ * - `keepalived_*` as mehdy/keepalived-exporter names and labels them (internal/collector/
+ *   collector.go), so its dashboards and alerts work unchanged: the common labels are
+ *   `iname, intf, vrid`; `keepalived_vrrp_state{iname,intf,vrid,ip_address}` is one series
+ *   per VIP with keepalived's state number (0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT);
+ * - `keepalived_ts_*` for what only this daemon knows (drops per reason, failover timing,
+ *   real servers, the checker process).
+ */
+import { formatIp } from '../util/ip.js';
+import type { AddressEntry } from '../config/model.js';
+import type { CheckView } from './check-view.js';
+import { FAILOVER_PHASES, type FailoverPhase, type HistogramData } from './failover-timing.js';
+import type { InstanceView, VrrpView } from './view.js';
+
+export type MetricType = 'counter' | 'gauge' | 'histogram' | 'untyped';
+export type Labels = Readonly<Record<string, string | number>>;
+
+interface Family {
+  readonly type: MetricType;
+  readonly help: string;
+  readonly lines: string[];
+}
+
+const NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+export function escapeHelp(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+export function escapeLabelValue(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+export function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Number.POSITIVE_INFINITY) return '+Inf';
+  if (v === Number.NEGATIVE_INFINITY) return '-Inf';
+  return String(v);
+}
+
+function labelText(labels: Labels): string {
+  const keys = Object.keys(labels);
+  if (keys.length === 0) return '';
+  return `{${keys.map((k) => {
+    if (!LABEL_RE.test(k) || k.startsWith('__')) throw new Error(`invalid label name ${k}`);
+    return `${k}="${escapeLabelValue(String(labels[k]))}"`;
+  }).join(',')}}`;
+}
+
+export class PromText {
+  private readonly families = new Map<string, Family>();
+
+  private family(name: string, type: MetricType, help: string): Family {
+    let f = this.families.get(name);
+    if (!f) {
+      if (!NAME_RE.test(name)) throw new Error(`invalid metric name ${name}`);
+      this.families.set(name, (f = { type, help, lines: [] }));
+    } else if (f.type !== type) throw new Error(`metric ${name} is a ${f.type}, not a ${type}`);
+    return f;
+  }
+
+  /** Declare a family without samples (its HELP / TYPE lines are printed all the same). */
+  declare(name: string, type: MetricType, help: string): this {
+    this.family(name, type, help);
+    return this;
+  }
+
+  gauge(name: string, help: string, value: number, labels: Labels = {}): this {
+    this.family(name, 'gauge', help).lines.push(`${name}${labelText(labels)} ${formatValue(value)}`);
+    return this;
+  }
+
+  counter(name: string, help: string, value: number, labels: Labels = {}): this {
+    this.family(name, 'counter', help).lines.push(`${name}${labelText(labels)} ${formatValue(value)}`);
+    return this;
+  }
+
+  untyped(name: string, help: string, value: number, labels: Labels = {}): this {
+    this.family(name, 'untyped', help).lines.push(`${name}${labelText(labels)} ${formatValue(value)}`);
+    return this;
+  }
+
+  /** `h.buckets` are cumulative; `scale` multiplies bounds and sum (ms -> s: 0.001). */
+  histogram(name: string, help: string, h: HistogramData, labels: Labels = {}, scale = 1): this {
+    const f = this.family(name, 'histogram', help);
+    for (const b of h.buckets) {
+      f.lines.push(`${name}_bucket${labelText({ ...labels, le: formatValue(round(b.le * scale)) })} ${b.count}`);
+    }
+    f.lines.push(`${name}_bucket${labelText({ ...labels, le: '+Inf' })} ${h.count}`);
+    f.lines.push(`${name}_sum${labelText(labels)} ${formatValue(round(h.sum * scale))}`);
+    f.lines.push(`${name}_count${labelText(labels)} ${h.count}`);
+    return this;
+  }
+
+  text(): string {
+    const out: string[] = [];
+    for (const [name, f] of this.families) {
+      out.push(`# HELP ${name} ${escapeHelp(f.help)}`, `# TYPE ${name} ${f.type}`, ...f.lines);
+    }
+    return out.length === 0 ? '' : `${out.join('\n')}\n`;
+  }
+}
+
+/** Rounds away binary noise of a scaled value (0.0025 rather than 0.0025000000000000001). */
+function round(v: number): number {
+  return Number.isFinite(v) ? Number(v.toPrecision(12)) : v;
+}
+
+export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+// ---------------------------------------------------------------------------------------------
+
+/** keepalived's state numbers (vrrp.h VRRP_STATE_*), as the exporter reports them; STOP is -1. */
+const STATE_NUMBER: Readonly<Record<string, number>> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3 };
+const STATES = ['INIT', 'BACKUP', 'MASTER', 'FAULT', 'STOP'] as const;
+
+/** The exporter's counters and the engine's counters / drop reasons behind them. */
+const KEEPALIVED_COUNTERS: readonly (readonly [string, string, (i: InstanceView) => number])[] = [
+  ['keepalived_advertisements_received_total', 'Advertisements received', (i) => i.live.stats.advertsReceived],
+  ['keepalived_advertisements_sent_total', 'Advertisements sent', (i) => i.live.stats.advertsSent],
+  ['keepalived_become_master_total', 'Became master', (i) => i.live.stats.becomeMaster],
+  ['keepalived_release_master_total', 'Released master', (i) => i.live.stats.releaseMaster],
+  ['keepalived_packet_length_errors_total', 'Packet length errors', (i) => i.live.stats.rxErrors.short],
+  ['keepalived_advertisements_interval_errors_total', 'Advertisement interval errors', (i) => i.live.stats.rxErrors.interval],
+  ['keepalived_ip_ttl_errors_total', 'TTL errors', (i) => i.live.stats.rxErrors.ttl],
+  ['keepalived_invalid_type_received_total', 'Invalid type errors', (i) => i.live.stats.rxErrors.type],
+  ['keepalived_address_list_errors_total', 'Address list errors', (i) => i.live.stats.rxErrors.naddr + i.live.stats.rxErrors['addr-mismatch']],
+  // the decoder has one auth reason: keepalived's invalid type and type mismatch stay 0
+  ['keepalived_authentication_invalid_total', 'Authentication invalid', () => 0],
+  ['keepalived_authentication_mismatch_total', 'Authentication mismatch', () => 0],
+  ['keepalived_authentication_failure_total', 'Authentication failure', (i) => i.live.stats.rxErrors.auth],
+  ['keepalived_priority_zero_received_total', 'Priority zero received', (i) => i.live.stats.priZeroReceived],
+  ['keepalived_priority_zero_sent_total', 'Priority zero sent', (i) => i.live.stats.priZeroSent],
+  ['keepalived_gratuitous_arp_delay_total', 'Gratuitous ARP delay', (i) => Math.round((i.model.garpMasterDelayMs ?? 5000) / 1000)],
+];
+
+const PHASE_METRIC: Readonly<Record<FailoverPhase, readonly [string, string]>> = {
+  detection: ['keepalived_ts_failover_detection_seconds', 'Last advert heard (or Master_Down timer start) to entering MASTER'],
+  vipsInstalled: ['keepalived_ts_failover_vips_installed_seconds', 'Entering MASTER to every VIP added by netlink'],
+  firstGarp: ['keepalived_ts_failover_first_garp_seconds', 'Entering MASTER to the first gratuitous ARP / unsolicited NA sent'],
+};
+
+/** Checker-side counters with a name of their own; the rest go to keepalived_ts_checker_stat. */
+const CHECK_STATS: Readonly<Record<string, readonly [string, string]>> = {
+  ipvsOps: ['keepalived_ts_ipvs_operations_total', 'IPVS operations sent to the kernel'],
+  ipvsErrors: ['keepalived_ts_ipvs_errors_total', 'IPVS batches the kernel refused'],
+  probes: ['keepalived_ts_checker_probes_total', 'Health-check probes finished'],
+  probeErrors: ['keepalived_ts_checker_probe_errors_total', 'Health-check probes that failed'],
+};
+
+/** keepalived's text for a VIP: the address, with /len unless it is a host prefix. */
+export function vipText(e: AddressEntry): string {
+  const full = e.address.bytes.length * 8;
+  return e.address.prefixLen < full ? `${formatIp(e.address.bytes)}/${e.address.prefixLen}` : formatIp(e.address.bytes);
+}
+
+export interface MetricsInput {
+  readonly vrrp: VrrpView;
+  /** the checker side: undefined when none is configured, null when it did not answer */
+  readonly check?: CheckView | null;
+  readonly checkerRestarts?: number;
+  /** requests served and refused by the control server, by route / reason */
+  readonly requests?: Readonly<Record<string, number>>;
+  readonly badRequests?: Readonly<Record<string, number>>;
+}
+
+export function collectMetrics(m: MetricsInput): string {
+  const p = new PromText();
+  const v = m.vrrp;
+  p.gauge('keepalived_up', 'Status', 1);
+  for (const i of v.instances) {
+    const common = { iname: i.name, intf: i.live.r.cfg.interface ?? i.baseInterface, vrid: i.live.r.vrid };
+    for (const [name, help, get] of KEEPALIVED_COUNTERS) p.counter(name, help, get(i), common);
+  }
+  p.declare('keepalived_vrrp_state', 'gauge', 'State of vrrp');
+  for (const i of v.instances) {
+    const intf = i.live.r.cfg.interface ?? i.baseInterface;
+    const state = STATE_NUMBER[i.live.state] ?? -1;
+    for (const e of i.model.virtualIpaddress) {
+      p.gauge('keepalived_vrrp_state', 'State of vrrp', state, { iname: i.name, intf: e.dev ?? intf, vrid: i.live.r.vrid, ip_address: vipText(e) });
+    }
+    if (i.model.virtualIpaddress.length === 0) {
+      p.gauge('keepalived_vrrp_state', 'State of vrrp', state, { iname: i.name, intf, vrid: i.live.r.vrid, ip_address: '' });
+    }
+    for (const e of i.model.virtualIpaddressExcluded) {
+      p.gauge('keepalived_vrrp_excluded_state', 'State of vrrp with excluded VIP', state,
+        { iname: i.name, intf: e.dev ?? intf, vrid: i.live.r.vrid, ip_address: vipText(e) });
+    }
+  }
+  for (const s of v.scripts ?? []) {
+    if (s.ok !== undefined) p.gauge('keepalived_script_status', 'Tracker Script Status', s.ok ? 1 : 0, { name: s.name });
+  }
+  ours(p, m);
+  return p.text();
+}
+
+function ours(p: PromText, m: MetricsInput): void {
+  const v = m.vrrp;
+  p.gauge('keepalived_ts_start_time_seconds', 'When the daemon started, seconds since the epoch', v.startedAt / 1000);
+  p.counter('keepalived_ts_reloads_total', 'Configuration reloads applied (VRRP side)', v.reloads);
+  p.counter('keepalived_ts_unknown_vrid_adverts_total', 'Adverts received for a VRID no instance here uses', v.unknownVrid);
+  p.counter('keepalived_ts_address_failures_total', 'Netlink address, route and rule operations that failed', v.addressFailures);
+  p.counter('keepalived_ts_addresses_restored_total', 'VIPs deleted by someone else and put back', v.addressesRestored);
+  for (const i of v.instances) {
+    const common = { iname: i.name, intf: i.live.r.cfg.interface ?? i.baseInterface, vrid: i.live.r.vrid };
+    for (const s of STATES) p.gauge('keepalived_ts_vrrp_state', 'Current state of the instance (1 for the state it is in)', i.live.state === s ? 1 : 0, { ...common, state: s });
+    p.gauge('keepalived_ts_vrrp_effective_priority', 'Priority advertised, after tracking', i.live.effectivePriority, common);
+    p.gauge('keepalived_ts_vrrp_base_priority', 'Configured priority', i.live.basePriority, common);
+    p.counter('keepalived_ts_vrrp_transitions_total', 'State changes', i.live.stats.transitions, common);
+    p.counter('keepalived_ts_vrrp_advert_send_errors_total', 'Adverts the socket refused', i.sendErrors, common);
+    for (const [reason, n] of Object.entries(i.live.stats.rxErrors)) {
+      p.counter('keepalived_ts_vrrp_advert_drops_total', 'Received adverts dropped, by reason', n, { ...common, reason });
+    }
+  }
+  for (const g of v.groups) {
+    for (const s of STATES) p.gauge('keepalived_ts_sync_group_state', 'Current state of the sync group (1 for the state it is in)', g.state === s ? 1 : 0, { group: g.name, state: s });
+  }
+  for (const [name, help] of Object.values(PHASE_METRIC)) p.declare(name, 'histogram', help);
+  for (const [iname, phases] of Object.entries(v.failover ?? {})) {
+    for (const ph of FAILOVER_PHASES) {
+      const [name, help] = PHASE_METRIC[ph];
+      p.histogram(name, help, phases[ph], { iname }, 0.001);
+    }
+  }
+  for (const [route, n] of Object.entries(m.requests ?? {})) p.counter('keepalived_ts_control_requests_total', 'Requests served by the control / metrics server', n, { route });
+  for (const [reason, n] of Object.entries(m.badRequests ?? {})) p.counter('keepalived_ts_control_bad_requests_total', 'Requests refused by the control / metrics server', n, { reason });
+  if (m.check === undefined) return;
+  p.gauge('keepalived_ts_checker_process_up', 'The checker process answered this scrape', m.check ? 1 : 0);
+  p.counter('keepalived_ts_checker_process_restarts_total', 'Times the checker process died and was started again', m.checkerRestarts ?? 0);
+  const c = m.check;
+  if (!c) return;
+  p.counter('keepalived_ts_checker_reloads_total', 'Configuration reloads applied (checker side)', c.reloads);
+  for (const [k, n] of Object.entries(c.stats)) {
+    const known = CHECK_STATS[k];
+    if (known) p.counter(known[0], known[1], n);
+    else p.gauge('keepalived_ts_checker_stat', 'Other counters and sizes of the checker engine', n, { name: k });
+  }
+  const perType = new Map<string, { up: number; all: number }>();
+  for (const vs of c.virtualServers) {
+    p.gauge('keepalived_ts_virtual_server_quorum_up', 'The virtual server has its quorum', vs.quorumUp ? 1 : 0, { vs: vs.name });
+    p.gauge('keepalived_ts_virtual_server_sorry_active', 'The sorry server is in use', vs.sorryActive ? 1 : 0, { vs: vs.name });
+    for (const rs of vs.realServers) {
+      const l = { vs: vs.name, rs: rs.port !== undefined ? `${rs.address}:${rs.port}` : rs.address };
+      p.gauge('keepalived_ts_real_server_up', 'The real server passes its checks', rs.alive ? 1 : 0, l);
+      p.gauge('keepalived_ts_real_server_in_table', 'The real server is in the IPVS table (weight 0 when inhibited)', rs.inTable ? 1 : 0, l);
+      p.gauge('keepalived_ts_real_server_weight', 'Configured weight', rs.weight, l);
+      p.gauge('keepalived_ts_real_server_effective_weight', 'Weight in effect (after MISC_CHECK dynamic weights)', rs.effectiveWeight, l);
+      for (const ck of rs.checkers) {
+        const t = perType.get(ck.type) ?? { up: 0, all: 0 };
+        t.all++;
+        if (ck.up) t.up++;
+        perType.set(ck.type, t);
+      }
+    }
+  }
+  for (const [type, t] of perType) {
+    p.gauge('keepalived_ts_checkers', 'Checkers configured, per type', t.all, { type });
+    p.gauge('keepalived_ts_checkers_up', 'Checkers whose last result is up, per type', t.up, { type });
+  }
+}
