@@ -1,12 +1,26 @@
 /**
- * keepalived's dump signals: USR1 (state, /tmp/keepalived.data), USR2 (stats,
- * /tmp/keepalived.stats), 63 (stats, then counters cleared) and 36 (JSON, /tmp/keepalived.json).
- * PLACEHOLDER until the dump formatters land (issue 6): the signals are caught and logged.
+ * keepalived's dump signals:
+ *   USR1 (DATA)         state dump: keepalived.data (VRRP side), keepalived_check.data (checkers)
+ *   USR2 (STATS)        keepalived.stats
+ *   63 (STATS_CLEAR)    keepalived.stats, then the counters are zeroed
+ *   36 (JSON)           keepalived.json (json_version 1, or 2 from global_defs)
+ * The main process writes the VRRP side's files and passes USR1 on to the checker child,
+ * which writes its own (keepalived's parent does the same with its children). The checker
+ * process catches the other signals and ignores them, as keepalived's checker does (their
+ * default action would end the process). Paths and writes: src/io/dump-file.ts; the text:
+ * the pure formatters in dump-*.ts.
  */
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { KEEPALIVED_SIGNALS, onSignal } from '../io/signals.js';
-import type { VrrpView } from './view.js';
+import { dumpPath, writeDumpFile, type DumpKind, type DumpPathOverrides } from '../io/dump-file.js';
+import { KEEPALIVED_SIGNALS, onSignal, type SignalName } from '../io/signals.js';
 import type { CheckView } from './check-view.js';
+import { clearCounters, type DumpTime } from './dump-common.js';
+import { formatCheckData } from './dump-check.js';
+import { formatData } from './dump-data.js';
+import { formatJson } from './dump-json.js';
+import { formatStats } from './dump-stats.js';
+import type { VrrpView } from './view.js';
 
 export interface DumpSignalOptions {
   readonly log: Logger;
@@ -14,17 +28,56 @@ export interface DumpSignalOptions {
   readonly vrrp?: () => VrrpView;
   /** the checker side's view (checker process) */
   readonly check?: () => CheckView;
+  /**
+   * the checker process's global_defs dump paths (state_dump_file); without it the checker
+   * writes to the default $TMPDIR/keepalived_check.data
+   */
+  readonly checkPaths?: () => DumpPathOverrides;
   /** pass a signal on to the checker child */
   readonly forward?: (signal: NodeJS.Signals | number) => void;
+  /** environment ($TMPDIR) and clocks; tests replace them */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly now?: () => DumpTime;
+}
+
+const HANDLED: readonly SignalName[] = ['DATA', 'STATS', 'STATS_CLEAR', 'JSON'];
+
+/** What one signal does; returned for tests, which call it without a signal. */
+export function dumpHandler(o: DumpSignalOptions, name: SignalName): () => void {
+  const env = o.env ?? process.env;
+  const now = o.now ?? ((): DumpTime => ({ wallMs: Date.now(), monoMs: performance.now() }));
+  const write = (kind: DumpKind, paths: DumpPathOverrides, text: string): void => {
+    const file = dumpPath(kind, paths, env);
+    const err = writeDumpFile(file, text);
+    if (err) o.log.warn({ signal: name, file, err }, `Can't open dump file ${file}`);
+    else o.log.info({ signal: name, file }, 'dump written');
+  };
+  return () => {
+    try {
+      if (o.vrrp) {
+        const view = o.vrrp();
+        const paths = view.config.globalDefs;
+        if (name === 'DATA') write('data', paths, formatData(view, now(), hostname()));
+        else if (name === 'STATS' || name === 'STATS_CLEAR') {
+          write('stats', paths, formatStats(view));
+          if (name === 'STATS_CLEAR') for (const iv of view.instances) clearCounters(iv.live.stats);
+        } else if (name === 'JSON' && view.instances.length) {
+          // keepalived writes no JSON file without VRRP instances
+          write('json', paths, formatJson(view, paths.jsonVersion ?? 1));
+        }
+      }
+      if (o.check && name === 'DATA') write('checkData', o.checkPaths?.() ?? {}, formatCheckData(o.check()));
+    } catch (e) {
+      o.log.error({ signal: name, err: (e as Error).message }, 'dump failed');
+    }
+    if (name === 'DATA') o.forward?.(KEEPALIVED_SIGNALS.DATA);
+  };
 }
 
 export function installDumpSignals(o: DumpSignalOptions): void {
-  for (const [name, num] of Object.entries(KEEPALIVED_SIGNALS)) {
-    if (name === 'STOP' || name === 'RELOAD') continue;
-    const r = onSignal(num, () => {
-      o.log.warn({ signal: name }, 'dump signals are not implemented yet');
-      o.forward?.(num);
-    });
+  for (const name of HANDLED) {
+    const num = KEEPALIVED_SIGNALS[name];
+    const r = onSignal(num, dumpHandler(o, name));
     if (r.error) o.log.warn({ signal: name, err: r.error }, 'cannot catch signal');
   }
 }
