@@ -127,6 +127,7 @@ async function genhashCommand(argv: string[]): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'lab') return lab(argv.slice(1));
   if (argv[0] === 'genhash') return genhashCommand(argv.slice(1));
+  if (argv[0] === 'drill') return (await import('./daemon/drill.js')).drillCommand(argv.slice(1));
   const parsed = parseArgs(argv);
   process.stdout.write(parsed.kind === 'genhash' ? '' : parsed.stdout);
   process.stderr.write(parsed.stderr);

@@ -216,6 +216,7 @@ export const globalDefsTable = table({
     },
   },
   control_socket: str('controlSocket'),
+  handover_on_stop: mark('handoverOnStop'),
   include_check: {
     handler: (ctx, line) => {
       let bits = line.words.length === 1 ? 15 : 0;

@@ -85,6 +85,8 @@ export interface GlobalDefs extends Node {
   readonly metricsListen?: { readonly address: IpAddress; readonly port: number };
   /** keepalived-ts: the control socket for `status`, `handover`, `drill` (default /run/keepalived-ts/control.sock) */
   readonly controlSocket?: string;
+  /** keepalived-ts: SIGTERM hands each MASTER over make-before-break before stopping */
+  readonly handoverOnStop?: boolean;
 }
 
 export interface LvsSyncDaemon extends Node {

@@ -14,7 +14,7 @@ import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
 import { setNice } from '../io/sched.js';
 import { ScriptUsers } from '../io/users.js';
 import { Vrrp4Socket, IPPROTO_VRRP } from '../io/vrrp-socket4.js';
-import { VrrpEngine } from '../vrrp/engine.js';
+import { HANDOVER_RELEASE_MS, VrrpEngine } from '../vrrp/engine.js';
 import { AddressManager, type AddressSet } from './addresses.js';
 import { EffectRunner, type AdvertPort } from './effects.js';
 import { mapConfig, type MappedConfig } from './engine-config.js';
@@ -33,6 +33,14 @@ import { diffSets, isEmptySet, matchInstances } from './reload-diff.js';
 import type { RuleEntry } from '../config/model.js';
 import type { Effect } from '../vrrp/types.js';
 import { formatIp } from '../util/ip.js';
+
+export interface HandoverResult {
+  readonly instance: string;
+  readonly result: 'handed-over' | 'no-takeover' | 'yielded' | 'cancelled' | 'unknown-instance' | 'address-owner';
+  readonly newMaster?: string;
+  readonly ms?: number;
+  readonly state?: string;
+}
 
 export interface DaemonOptions {
   readonly file: string;
@@ -102,6 +110,8 @@ export class VrrpDaemon {
   private cfg!: KeepalivedConfig;
   /** wall clock of each instance's last state change */
   private readonly transitionAt = new Map<string, number>();
+  /** effect listeners (handover waits for its outcome) */
+  private readonly listeners = new Set<(e: Effect) => void>();
 
   constructor(private readonly opts: DaemonOptions) {}
 
@@ -231,7 +241,41 @@ export class VrrpDaemon {
     return (e) => {
       if (e.type === 'stateChange') this.transitionAt.set(e.instance, Date.now());
       runner.perform(e);
+      for (const l of this.listeners) l(e);
     };
+  }
+
+  /**
+   * Planned handover of one instance (`keepalived-ts handover`): a MASTER gives way
+   * make-before-break and the call resolves when the new master was heard (or nobody took
+   * over); any instance then advertises priority 1 until `cancel`.
+   */
+  handover(name: string, cancel = false): Promise<HandoverResult> {
+    const inst = this.engine?.instance(name);
+    if (!inst || this.stopping) return Promise.resolve({ instance: name, result: 'unknown-instance' });
+    if (inst.basePriority === 255) return Promise.resolve({ instance: name, result: 'address-owner' });
+    if (cancel) {
+      this.driver.input({ type: 'handover', instance: name, yield: false });
+      return Promise.resolve({ instance: name, result: 'cancelled', state: inst.state });
+    }
+    if (inst.state !== 'MASTER' || inst.handingOver) {
+      this.driver.input({ type: 'handover', instance: name, yield: true });
+      return Promise.resolve({ instance: name, result: 'yielded', state: inst.state });
+    }
+    const t0 = performance.now();
+    return new Promise((resolve) => {
+      const l = (e: Effect): void => {
+        if (e.type !== 'event' || e.instance !== name || (e.event !== 'handover-done' && e.event !== 'handover-timeout')) return;
+        this.listeners.delete(l);
+        resolve({
+          instance: name, result: e.event === 'handover-done' ? 'handed-over' : 'no-takeover',
+          ...(e.from ? { newMaster: formatIp(e.from) } : {}), ms: Math.round(performance.now() - t0),
+          state: this.engine.instance(name)?.state ?? 'STOP',
+        });
+      };
+      this.listeners.add(l);
+      this.driver.input({ type: 'handover', instance: name, yield: true });
+    });
   }
 
   async start(): Promise<void> {
@@ -418,6 +462,17 @@ export class VrrpDaemon {
 
   private async doStop(): Promise<void> {
     const log = this.opts.log;
+    if (this.cfg?.globalDefs.handoverOnStop && this.driver) {
+      // handover_on_stop: masters give way make-before-break before the usual stop
+      const masters = (this.engine?.instances ?? []).filter((i) => i.state === 'MASTER' && i.basePriority !== 255);
+      if (masters.length > 0) {
+        log.info({ instances: masters.map((m) => m.name) }, 'handing over before stopping (handover_on_stop)');
+        const results = await Promise.all(masters.map((m) => this.handover(m.name)));
+        log.info({ results }, 'handover before stop finished');
+        // the VIPs are released a moment after the new master was heard (HANDOVER_RELEASE_MS)
+        await new Promise((r) => setTimeout(r, HANDOVER_RELEASE_MS + 50));
+      }
+    }
     log.info('Stopping');
     const trackersStopped = this.trackers?.stop();
     if (this.driver) this.driver.input({ type: 'shutdown' });

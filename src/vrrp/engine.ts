@@ -22,6 +22,13 @@ import type { Effect, Input, Step, VrrpState } from './types.js';
 
 type TrackKind = 'interface' | 'script' | 'file' | 'process';
 
+/**
+ * A master handing over keeps its VIPs this long after hearing the new master, whose advert
+ * is followed at once by its GARPs: packets clients still send to the old MAC are answered
+ * until their ARP entries have moved (keepalived-ts's make-before-break).
+ */
+export const HANDOVER_RELEASE_MS = 250;
+
 /** One tracker reference of one instance. */
 interface Binding {
   readonly kind: TrackKind;
@@ -360,10 +367,12 @@ export class VrrpEngine {
     const prev = inst.state;
     if (inst.state === 'BACKUP') inst.backupRx(ctx, pkt);
     else if (inst.masterRx(ctx, pkt)) {
-      inst.leaveMaster(ctx, false, inst.masterPriority > inst.effectivePriority ? 'higher-priority' : 'equal-priority-higher-ip');
+      inst.leaveMaster(ctx, false, inst.masterPriority > inst.effectivePriority ? 'higher-priority' : 'equal-priority-higher-ip',
+        inst.handingOver ? HANDOVER_RELEASE_MS : 0);
       if (inst.handingOver) {
         inst.handingOver = false;
-        ctx.out.push({ type: 'event', instance: inst.name, event: 'handover-done', from: inst.masterSaddr, priority: inst.masterPriority });
+        const from = pkt.family === 'inet' ? pkt.data.subarray(12, 16) : pkt.src;
+        ctx.out.push({ type: 'event', instance: inst.name, event: 'handover-done', ...(from ? { from: from.slice() } : {}), priority: inst.masterPriority });
       }
     }
     inst.sync?.afterTransition(ctx, prev, inst);
@@ -498,6 +507,7 @@ export class VrrpEngine {
   private shutdown(ctx: Ctx): void {
     for (const inst of this.instances) {
       if (inst.state === 'MASTER') inst.restoreInterface(ctx, true);
+      else if (inst.vipSet) inst.restoreInterface(ctx, false); // still releasing after a handover
     }
     for (const inst of this.instances) {
       if (inst.state === 'STOP') continue;

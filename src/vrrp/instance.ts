@@ -59,6 +59,8 @@ export class VrrpInstance {
   yielded = false;
   /** MASTER after its handover advert: silent, VIPs kept, until the new master is heard */
   handingOver = false;
+  /** after a handover: the VIPs are released at this time (the new master's GARPs are out) */
+  releaseVipsAt = NEVER;
   sync: SyncGroup | undefined;
   /** the engine's deadline heap bookkeeping (src/util/deadline-heap.ts) */
   heapAt = NEVER;
@@ -132,7 +134,7 @@ export class VrrpInstance {
 
   /** Earliest of this instance's timers. */
   nextDeadline(): number {
-    return Math.min(this.sands, this.garpDelayedAt, this.lowerPrioGarpAt);
+    return Math.min(this.sands, this.garpDelayedAt, this.lowerPrioGarpAt, this.releaseVipsAt);
   }
 
   /** The choke point: every state change is recorded here (RFC 3768 §6.4 / keepalived logs). */
@@ -212,6 +214,7 @@ export class VrrpInstance {
 
   /** vrrp_state_master_tx: the advert timer fired, or we just became master. */
   masterTx(ctx: Ctx): void {
+    this.releaseVipsAt = NEVER;
     // The advert goes first so the old master drops the VIPs before our GARPs.
     this.sendAdvert(ctx, this.effectivePriority);
     if (!this.vipSet) {
@@ -244,17 +247,22 @@ export class VrrpInstance {
     }
     // keepalived lets pending GARP threads fire and send nothing (VIPs unset); dropping them
     // is the same on the wire unless the instance is MASTER again before they would fire.
-    this.garpDelayedAt = this.lowerPrioGarpAt = this.garpRefreshAt = NEVER;
+    this.garpDelayedAt = this.lowerPrioGarpAt = this.garpRefreshAt = this.releaseVipsAt = NEVER;
   }
 
   /** vrrp_state_leave_master: to wantState BACKUP or FAULT (FAULT sends priority 0). */
-  leaveMaster(ctx: Ctx, sendPriorityZero: boolean, reason: TransitionReason): void {
+  leaveMaster(ctx: Ctx, sendPriorityZero: boolean, reason: TransitionReason, keepVipsMs = 0): void {
     const to = this.wantState;
     if (to === 'MASTER') return;
     this.changeState(ctx, to, reason);
     if (to === 'BACKUP') this.preemptTime = 0;
     else this.sendAdvert(ctx, 0);
-    this.restoreInterface(ctx, sendPriorityZero);
+    if (keepVipsMs > 0 && to === 'BACKUP' && this.vipSet) {
+      // a handover: keep answering on the VIPs while the new master's GARPs reach the clients
+      if (sendPriorityZero) this.sendAdvert(ctx, 0);
+      this.garpDelayedAt = this.lowerPrioGarpAt = this.garpRefreshAt = NEVER;
+      this.releaseVipsAt = addMs(ctx.now, keepVipsMs);
+    } else this.restoreInterface(ctx, sendPriorityZero);
     this.notify(ctx);
     this.msDownTimerMs = this.masterDownInterval();
     this.initSands(ctx.now);
@@ -420,6 +428,13 @@ export class VrrpInstance {
 
   /** Delayed GARP timers (vrrp_gratuitous_arp_thread / vrrp_lower_prio_gratuitous_arp_thread). */
   runGarpTimers(ctx: Ctx): void {
+    if (this.releaseVipsAt <= ctx.now) {
+      this.releaseVipsAt = NEVER;
+      if (this.state !== 'MASTER' && this.vipSet) {
+        ctx.out.push({ type: 'removeVips', instance: this.name });
+        this.vipSet = false;
+      }
+    }
     if (this.garpDelayedAt <= ctx.now) {
       this.garpDelayedAt = NEVER;
       this.sendGarp(ctx, this.r.garpRepeat, 'master-delayed');

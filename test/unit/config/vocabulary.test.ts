@@ -11,7 +11,7 @@ import type { KeywordTable } from '../../../src/config/parser.js';
 // (metrics_listen, control_socket); docs/errors.md "Deliberate differences" lists them
 const BEYOND_2_2_7 = [
   'v3_checksum_as_v2', 'state_dump_file', 'stats_dump_file', 'json_dump_file', 'json_version',
-  'metrics_listen', 'control_socket',
+  'metrics_listen', 'control_socket', 'handover_on_stop',
 ];
 
 function known(table: KeywordTable, into = new Set<string>(), depth = 0): Set<string> {

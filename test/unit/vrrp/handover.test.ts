@@ -1,5 +1,6 @@
 // Planned handover (keepalived-ts): make-before-break, the yielded priority, cancel, timeout.
 import { describe, expect, it } from 'vitest';
+import { HANDOVER_RELEASE_MS } from '../../../src/vrrp/engine.js';
 import { cfg, Harness } from './harness.js';
 
 function master(): Harness {
@@ -23,9 +24,21 @@ describe('handover', () => {
     expect(h.since(4201, 'sendAdvert')).toEqual([]);
     expect(h.state()).toBe('MASTER');
     const rx = h.advert({ priority: 100, src: '10.0.0.6' });
-    expect(rx).toContainEqual({ type: 'removeVips', instance: 'VI_1' });
     expect(rx).toContainEqual(expect.objectContaining({ type: 'event', event: 'handover-done' }));
     expect(h.state()).toBe('BACKUP');
+    // the VIPs stay while the new master's GARPs reach the clients, then go
+    expect(rx.some((e) => e.type === 'removeVips')).toBe(false);
+    h.at(5500 + HANDOVER_RELEASE_MS - 1);
+    expect(h.since(5500, 'removeVips')).toEqual([]);
+    h.at(5500 + HANDOVER_RELEASE_MS);
+    expect(h.since(5500, 'removeVips')).toEqual([{ type: 'removeVips', instance: 'VI_1' }]);
+  });
+
+  it('a stop while still releasing removes the VIPs at once', () => {
+    const h = master();
+    h.feed({ type: 'handover', instance: 'VI_1', yield: true });
+    h.at(4500).advert({ priority: 100, src: '10.0.0.6' });
+    expect(h.feed({ type: 'shutdown' })).toContainEqual({ type: 'removeVips', instance: 'VI_1' });
   });
 
   it('stays BACKUP afterwards: a lower-priority master is accepted', () => {
