@@ -187,10 +187,18 @@ export class ControlServer {
   async checkerAnswer(): Promise<CheckerAnswer> {
     const c = this.o.checker();
     if (!c) return undefined;
+    const ms = this.o.checkerTimeoutMs ?? DEFAULT_CHECKER_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      return { view: await c.request<CheckView>('view', this.o.checkerTimeoutMs ?? DEFAULT_CHECKER_TIMEOUT_MS) };
+      // request() times out on its own; this bound holds whatever the checker object does
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the checker process did not answer 'view' within ${ms} ms`)), ms + 50);
+      });
+      return { view: await Promise.race([c.request<CheckView>('view', ms), late]) };
     } catch (e) {
       return { error: (e as Error).message };
+    } finally {
+      clearTimeout(timer);
     }
   }
 
