@@ -44,6 +44,8 @@ export interface CheckDaemonOptions {
   readonly pidFile?: string;
   /** where the serviceIds this daemon owns are recorded between runs */
   readonly stateFile?: string;
+  /** -I: leave the IPVS services in place at stop */
+  readonly dontReleaseIpvs?: boolean;
 }
 
 export interface CheckDaemonStats {
@@ -91,6 +93,11 @@ export class CheckDaemon {
   private reloads = 0;
   /** bumped at each reload: probe results of an older engine are dropped */
   private generation = 0;
+
+  /** The configuration running now (after the last reload). */
+  get config(): KeepalivedConfig {
+    return this.cfg;
+  }
 
   /** The checker side's state as plain data (dumps, status API, metrics). */
   view(): CheckView {
@@ -359,7 +366,10 @@ export class CheckDaemon {
     if (this.timer) clearTimeout(this.timer);
     this.abort.abort();
     await this.flushing?.catch(() => undefined);
-    if (this.ipvs) {
+    if (this.ipvs && this.opts.dontReleaseIpvs) {
+      log.info({ services: this.owned.size }, 'leaving the IPVS services in place (--dont-release-ipvs)');
+      this.ipvs.close();
+    } else if (this.ipvs) {
       // keepalived removes every virtual server it set up when it stops
       const ops = reconcile(new Map(), this.kernel, { previouslyOwned: this.owned });
       if (ops.length) {

@@ -27,6 +27,8 @@ export class EffectRunner {
   /** adverts the socket refused, per instance */
   readonly sendErrors = new Map<string, number>();
   private readonly lastDropLogAt = new Map<string, number>();
+  /** -V at stop: VIPs, routes and rules stay where they are */
+  keepAddresses = false;
 
   constructor(
     private readonly instances: ReadonlyMap<string, MappedInstance>,
@@ -81,6 +83,10 @@ export class EffectRunner {
       }
       case 'removeVips': {
         const set = this.sets.get(e.instance)!;
+        if (this.keepAddresses) {
+          this.log.info({ inst: e.instance }, `(${e.instance}) leaving VIPs in place (--dont-release-vrrp)`);
+          return;
+        }
         this.log.info({ inst: e.instance, count: set.addresses.length }, `(${e.instance}) removing VIPs.`);
         void this.addresses.remove(set);
         return;

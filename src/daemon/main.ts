@@ -44,6 +44,38 @@ export interface MainOptions {
   /** the CLI script, to start the checker child with */
   readonly cli: string;
   readonly lifecycle?: Lifecycle;
+  /** -r (written only when given, or when -p is keepalived's default too) */
+  readonly vrrpPidFile?: string;
+  readonly dontReleaseVrrp?: boolean;
+  readonly dontReleaseIpvs?: boolean;
+  readonly dontRespawn?: boolean;
+  /** -d: the configuration to the log at start and after each reload */
+  readonly dumpConf?: boolean;
+  readonly logFile?: string;
+  /** --all: the checker child even without virtual servers */
+  readonly allChildren?: boolean;
+  readonly addressMonitoring?: boolean;
+}
+
+const DEFAULT_PIDFILES = { main: '/run/keepalived.pid', vrrp: '/run/vrrp.pid', checkers: '/run/checkers.pid' };
+
+/**
+ * keepalived writes -p, -r and -c. A pidfile at its default path is written only when -p is
+ * at its default too: a daemon started with its own -p (tests, a second instance) never
+ * claims /run/vrrp.pid or /run/checkers.pid of the system's daemon.
+ */
+function sidePidfile(given: string | undefined, dflt: string, mainPid: string): string | undefined {
+  if (given === undefined) return undefined;
+  return given !== dflt || mainPid === DEFAULT_PIDFILES.main ? given : undefined;
+}
+
+function dumpConfig(log: Logger, cfg: KeepalivedConfig, when: string): void {
+  log.info({ config: JSON.parse(JSON.stringify(cfg, (k, v: unknown) => {
+    if (k === 'loc') return undefined;
+    if (k === 'authPass') return '[redacted]';
+    if (v instanceof Uint8Array) return Array.from(v).join('.');
+    return v;
+  })) as unknown, when }, 'configuration dump (-d)');
 }
 
 /** nice value of the checker child (the VRRP side stays at 0, or vrrp_priority) */
@@ -67,15 +99,22 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   }
   // loaded here so that -t / --dump-conf never need the native modules
   const { VrrpDaemon } = await import('./vrrp-daemon.js');
-  const daemon = new VrrpDaemon({ file: o.file, configId: o.configId, pidFile: o.pidFile, log, config });
-  const childArgs = ['-f', o.file, '-i', o.configId, ...(o.debug ? ['-D'] : []), ...(o.checkersPidFile ? ['-c', o.checkersPidFile] : [])];
+  if (o.dumpConf) dumpConfig(log, config, 'start');
+  const vrrpPidFile = sidePidfile(o.vrrpPidFile, DEFAULT_PIDFILES.vrrp, o.pidFile);
+  const checkersPidFile = sidePidfile(o.checkersPidFile, DEFAULT_PIDFILES.checkers, o.pidFile);
+  const daemon = new VrrpDaemon({
+    file: o.file, configId: o.configId, pidFile: o.pidFile, log, config,
+    ...(vrrpPidFile ? { vrrpPidFile } : {}), dontReleaseVrrp: o.dontReleaseVrrp ?? false, addressMonitoring: o.addressMonitoring ?? false,
+  });
+  const childArgs = ['-f', o.file, '-i', o.configId, ...(o.debug ? ['-D'] : []), ...(checkersPidFile ? ['-c', checkersPidFile] : []),
+    ...(o.dontReleaseIpvs ? ['-I'] : []), ...(o.logFile ? ['-g', o.logFile] : [])];
   let checker: CheckerChild | undefined;
   const startChecker = (): void => {
     checker = new CheckerChild({ cli: o.cli, args: childArgs, log });
     checker.start();
   };
   // keepalived starts each side only when the configuration has work for it
-  if (!o.vrrpOnly && config.virtualServers.length > 0) startChecker();
+  if (!o.vrrpOnly && (config.virtualServers.length > 0 || o.allChildren)) startChecker();
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -107,7 +146,8 @@ export async function runDaemon(o: MainOptions): Promise<number> {
       life.reloaded('reload failed');
       return;
     }
-    const wantChecker = !o.vrrpOnly && next.virtualServers.length > 0;
+    if (o.dumpConf) dumpConfig(log, next, 'reload');
+    const wantChecker = !o.vrrpOnly && (next.virtualServers.length > 0 || o.allChildren === true);
     if (wantChecker && !checker?.running) startChecker();
     else if (wantChecker) checker!.signal('SIGHUP');
     else if (checker) {
@@ -159,6 +199,8 @@ export interface CheckerOptions {
   /** this process is the checker child of a daemon (else: -C by hand) */
   readonly child: boolean;
   readonly lifecycle?: Lifecycle;
+  /** -I: leave the IPVS services in place at stop */
+  readonly dontReleaseIpvs?: boolean;
 }
 
 /** The health-checker side: -C by hand, or the checker child of a daemon (--checker-child). */
@@ -166,7 +208,9 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   const { CheckDaemon } = await import('./check-daemon.js');
   const life = o.lifecycle ?? NO_LIFECYCLE;
   const clog = o.log.child({ proc: 'check' });
-  const daemon = new CheckDaemon({ file: o.file, configId: o.configId, pidFile: o.checkersPidFile, log: clog });
+  const daemon = new CheckDaemon({
+    file: o.file, configId: o.configId, pidFile: o.checkersPidFile, log: clog, dontReleaseIpvs: o.dontReleaseIpvs ?? false,
+  });
   let stopping = false;
   const stop = (why: string): void => {
     if (stopping) return;
@@ -201,7 +245,7 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', onHup);
-  installDumpSignals({ log: clog, check: () => daemon.view() });
+  installDumpSignals({ log: clog, check: () => daemon.view(), checkPaths: () => daemon.config.globalDefs });
   if (o.child) {
     watchParent(() => stop('parent gone'));
     // Deliberate difference: keepalived runs both children at nice 0 (checker_priority is not

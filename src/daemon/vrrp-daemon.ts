@@ -21,7 +21,7 @@ import { mapConfig, type MappedConfig } from './engine-config.js';
 import { GarpSender } from './garp.js';
 import { LinkTable } from './links.js';
 import { loadForDaemon } from './load-config.js';
-import { removePidfile, writePidfile } from './pidfile.js';
+import { removePidfile, writePidfiles } from './pidfile.js';
 import { disabledScripts, startTrackers, type Trackers } from './trackers.js';
 import { VrrpDriver } from './driver.js';
 import { collectStartupGarbage } from './heap.js';
@@ -46,6 +46,12 @@ export interface DaemonOptions {
   readonly file: string;
   readonly configId: string;
   readonly pidFile: string;
+  /** -r: the VRRP process's pidfile too (our main process is the VRRP process) */
+  readonly vrrpPidFile?: string;
+  /** -V: leave VIPs, virtual routes and rules in place at stop (the priority-0 advert still goes) */
+  readonly dontReleaseVrrp?: boolean;
+  /** -a: log every address change */
+  readonly addressMonitoring?: boolean;
   readonly log: Logger;
   /** the configuration, when the caller has already loaded it (loadForDaemon) */
   readonly config?: KeepalivedConfig;
@@ -282,7 +288,7 @@ export class VrrpDaemon {
     const log = this.opts.log;
     const cfg = this.opts.config ?? loadForDaemon(this.opts.file, this.opts.configId, this.opts.log);
     this.cfg = cfg;
-    writePidfile(this.opts.pidFile);
+    writePidfiles([this.opts.pidFile, ...(this.opts.vrrpPidFile ? [this.opts.vrrpPidFile] : [])]);
     if (cfg.globalDefs.vrrpPriority !== undefined && cfg.globalDefs.vrrpPriority !== 0) {
       const err = setNice(cfg.globalDefs.vrrpPriority);
       if (err) log.warn({ err, nice: cfg.globalDefs.vrrpPriority }, 'cannot set vrrp_priority');
@@ -436,6 +442,10 @@ export class VrrpDaemon {
   private onRtnl(ev: RtnlEvent): void {
     if (!this.links) return;
     this.links.apply(ev);
+    if (this.opts.addressMonitoring && ev.type === 'addr') {
+      this.opts.log.info({ mod: 'addr', ifindex: ev.addr.index, address: `${formatIp(ev.addr.address)}/${ev.addr.prefixLen}` },
+        `Netlink reports address ${ev.deleted ? 'deleted' : 'added'}`);
+    }
     if (ev.type === 'addr' && ev.deleted) this.addresses?.addressDeleted(ev.addr);
     // once stopping, links going (our VMACs deleted) must not move instances out of STOP
     if (this.driver && !this.stopping) this.reportInterfaces();
@@ -475,6 +485,7 @@ export class VrrpDaemon {
     }
     log.info('Stopping');
     const trackersStopped = this.trackers?.stop();
+    if (this.opts.dontReleaseVrrp && this.runner) this.runner.keepAddresses = true;
     if (this.driver) this.driver.input({ type: 'shutdown' });
     this.clock.stop();
     await Promise.all([...this.sockets4.values()].map((s) => s.drain()));
@@ -490,6 +501,7 @@ export class VrrpDaemon {
     await this.vmacs?.release();
     this.rtnl?.close();
     removePidfile(this.opts.pidFile);
+    if (this.opts.vrrpPidFile) removePidfile(this.opts.vrrpPidFile);
     log.info('Stopped');
   }
 }
