@@ -1,0 +1,228 @@
+// The control socket, the metrics listener and `keepalived-ts status` on the real daemon: two
+// directors in network namespaces (a MASTER and a BACKUP), /metrics scraped from inside a
+// namespace with curl and parsed, the status screen and --json from the control socket, the
+// socket removed at stop and "not running" (exit 3) after. Also the checker IPC request on a
+// real child process. Needs root; uses dist/ (run after `npm run build`).
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { directorConf } from '../../src/lab/configs.js';
+import { Director, ktsCli } from '../../src/lab/director.js';
+import { NetLab } from '../../src/lab/netlab.js';
+import { waitUntil } from '../../src/lab/watch.js';
+
+const isRoot = process.getuid?.() === 0;
+const dist = (p: string): string => join(ktsCli(), '..', p);
+
+interface Sample { name: string; labels: Record<string, string>; value: number }
+
+/** Enough of the text format for the assertions: samples with their labels. */
+function parseProm(text: string): Sample[] {
+  const out: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m) throw new Error(`bad line: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
+    out.push({ name: m[1]!, labels, value: m[3] === '+Inf' ? Infinity : Number(m[3]) });
+  }
+  return out;
+}
+const value = (s: Sample[], name: string, labels: Record<string, string> = {}): number | undefined =>
+  s.find((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v))?.value;
+
+/** `keepalived-ts status ARGS`: through the CLI when it dispatches `status`, else the module. */
+function status(args: string[]): { rc: number; stdout: string; stderr: string } {
+  const cli = readFileSync(ktsCli(), 'utf8');
+  const r = /['"]status['"]/.test(cli)
+    ? spawnSync(process.execPath, [ktsCli(), 'status', ...args], { encoding: 'utf8', timeout: 20_000 })
+    : spawnSync(process.execPath, ['--input-type=module', '-e',
+      `import { statusCommand } from ${JSON.stringify(dist('daemon/status-cmd.js'))};
+       process.exitCode = await statusCommand(process.argv.slice(1));`, '--', ...args], { encoding: 'utf8', timeout: 20_000 });
+  return { rc: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+describe.skipIf(!isRoot)('control socket, metrics and status (netns)', () => {
+  let lab: NetLab;
+  let tmp: string;
+  const running: Director[] = [];
+  const port = 20_000 + Math.floor(Math.random() * 40_000);
+
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'kts-control-'));
+    chmodSync(tmp, 0o755);
+    lab = new NetLab('ktsct');
+    lab.addHost({ name: 'd1', addresses: ['10.64.0.11/24'] });
+    lab.addHost({ name: 'd2', addresses: ['10.64.0.12/24'] });
+  });
+  afterAll(async () => {
+    for (const d of running) d.cleanup();
+    await lab?.destroy();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const start = (host: string, priority: number, sock: string): Director => {
+    const conf = directorConf({
+      vrid: 64, version: 3, advertInt: 0.1, priority, vips: ['10.64.0.100/24', '10.64.0.101'],
+      globals: [`metrics_listen 127.0.0.1 ${port}`, `control_socket ${sock}`],
+    });
+    const d = new Director(lab, host, 'kts', conf);
+    running.push(d);
+    return d;
+  };
+  const scrape = (host: string, path = '/metrics'): { rc: number; body: string; type: string } => {
+    const r = lab.exec(host, 'curl', ['-s', '-m', '5', '-w', '\n%{http_code} %{content_type}', `http://127.0.0.1:${port}${path}`]);
+    const cut = r.stdout.lastIndexOf('\n');
+    const [code, ...type] = r.stdout.slice(cut + 1).split(' ');
+    return { rc: Number(code), body: r.stdout.slice(0, cut), type: type.join(' ') };
+  };
+
+  it('scrapes keepalived_vrrp_state and the advert counters; status shows both roles; the socket goes at stop', async () => {
+    const s1 = join(tmp, 'd1.sock');
+    const s2 = join(tmp, 'd2.sock');
+    const d1 = start('d1', 150, s1);
+    await d1.state('MASTER', 10_000);
+    const d2 = start('d2', 100, s2);
+    await d2.state('BACKUP', 10_000);
+    await waitUntil('d2 control socket', () => existsSync(s2), 5000);
+    expect(statSync(s1).mode & 0o777).toBe(0o600);
+    expect(statSync(s1).isSocket()).toBe(true);
+
+    // let adverts flow for a while (advert_int 0.1 s)
+    await new Promise((r) => setTimeout(r, 1000));
+    const m1 = scrape('d1');
+    expect(m1.rc).toBe(200);
+    expect(m1.type).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const p1 = parseProm(m1.body);
+    expect(value(p1, 'keepalived_up')).toBe(1);
+    expect(value(p1, 'keepalived_vrrp_state', { iname: 'VI_1', intf: 'eth0', vrid: '64', ip_address: '10.64.0.100/24' })).toBe(2);
+    expect(value(p1, 'keepalived_vrrp_state', { iname: 'VI_1', ip_address: '10.64.0.101' })).toBe(2);
+    expect(value(p1, 'keepalived_advertisements_sent_total', { iname: 'VI_1', intf: 'eth0', vrid: '64' })).toBeGreaterThan(5);
+    expect(value(p1, 'keepalived_become_master_total', { iname: 'VI_1' })).toBe(1);
+    expect(value(p1, 'keepalived_ts_vrrp_effective_priority', { iname: 'VI_1' })).toBe(150);
+
+    const p2 = parseProm(scrape('d2').body);
+    expect(value(p2, 'keepalived_vrrp_state', { iname: 'VI_1', ip_address: '10.64.0.100/24' })).toBe(1);
+    expect(value(p2, 'keepalived_advertisements_received_total', { iname: 'VI_1', vrid: '64' })).toBeGreaterThan(5);
+    expect(value(p2, 'keepalived_advertisements_sent_total', { iname: 'VI_1' })).toBe(0);
+    expect(value(p2, 'keepalived_ts_vrrp_advert_drops_total', { iname: 'VI_1', reason: 'ttl' })).toBe(0);
+
+    // bad requests: JSON errors, counted in the next scrape; mutating routes are not on TCP
+    const nf = scrape('d2', '/nope');
+    expect(nf.rc).toBe(404);
+    expect(JSON.parse(nf.body)).toMatchObject({ status: 404 });
+    expect(scrape('d2', '/healthz').rc).toBe(200);
+    expect(value(parseProm(scrape('d2').body), 'keepalived_ts_control_bad_requests_total', { reason: 'not-found' })).toBe(1);
+    // the listener is on the namespace's loopback only
+    expect(lab.exec('d1', 'curl', ['-s', '-m', '2', `http://10.64.0.11:${port}/metrics`]).rc).not.toBe(0);
+
+    const st = status(['--socket', s2]);
+    expect(st.stderr).toBe('');
+    expect(st.rc).toBe(0);
+    expect(st.stdout).toMatch(/^keepalived-ts: running \(pid \d+\), up \d+s, config .*keepalived\.conf\n/);
+    expect(st.stdout).toMatch(/\n {2}VI_1 +eth0 +vrid 64 +BACKUP +prio 100\/100 +master 10\.64\.0\.11 \(prio 150\)\n/);
+    expect(st.stdout).toContain('      VIPs: 10.64.0.100/24, 10.64.0.101\n');
+    expect(st.stdout).toContain('Health checkers: none configured\n');
+
+    const js = status(['--socket', s1, '--json']);
+    expect(js.rc).toBe(0);
+    const doc = JSON.parse(js.stdout);
+    expect(doc.daemon.pid).toBe(d1.pid);
+    expect(doc.instances[0]).toMatchObject({ name: 'VI_1', state: 'MASTER', vrid: 64, priority: { effective: 150, base: 150 }, vips: ['10.64.0.100/24', '10.64.0.101'] });
+    expect(doc.instances[0].stats.advertsSent).toBeGreaterThan(5);
+
+    // the master goes: d2 takes over, and shows it
+    d1.signal('SIGTERM');
+    expect(await d1.exited(10_000)).toBe(0);
+    expect(existsSync(s1)).toBe(false);
+    const gone = status(['--socket', s1]);
+    expect(gone.rc).toBe(3);
+    expect(gone.stderr).toContain(`keepalived-ts is not running (no daemon answers on ${s1})`);
+    await d2.state('MASTER', 10_000);
+    const after = parseProm(scrape('d2').body);
+    expect(value(after, 'keepalived_vrrp_state', { iname: 'VI_1', ip_address: '10.64.0.101' })).toBe(2);
+    expect(value(after, 'keepalived_priority_zero_received_total', { iname: 'VI_1' })).toBe(1);
+    expect(value(after, 'keepalived_become_master_total', { iname: 'VI_1' })).toBe(1);
+  });
+
+  it('a stale socket file is replaced at start; a non-socket file in its place is left alone', async () => {
+    const stale = join(tmp, 'stale.sock');
+    // a socket whose daemon is gone
+    spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(stale)}, () => process.exit(0))`]);
+    expect(statSync(stale).isSocket()).toBe(true);
+    const d = start('d1', 150, stale);
+    await d.state('MASTER', 10_000);
+    await waitUntil('status answers', () => status(['--socket', stale]).rc === 0, 5000);
+    d.signal('SIGTERM');
+    expect(await d.exited(10_000)).toBe(0);
+    expect(existsSync(stale)).toBe(false);
+
+    const file = join(tmp, 'file.sock');
+    writeFileSync(file, 'not a socket');
+    const d2 = start('d1', 150, file);
+    await d2.state('MASTER', 10_000); // the VRRP side runs without the control socket
+    await waitUntil('the refusal logged', () => d2.watch.lines.some((l) => l.text.includes('cannot open the control socket')), 5000);
+    expect(readFileSync(file, 'utf8')).toBe('not a socket');
+    d2.signal('SIGTERM');
+    expect(await d2.exited(10_000)).toBe(0);
+  });
+});
+
+describe.skipIf(!isRoot)('checker IPC request (real child process, dist/)', () => {
+  let tmp: string;
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'kts-ipc-'));
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  const child = async (body: string) => {
+    const script = join(tmp, `child-${Math.random().toString(36).slice(2)}.mjs`);
+    writeFileSync(script, `import { serveParent, watchParent } from ${JSON.stringify(dist('daemon/checker-child.js'))};\n${body}\n`);
+    const { CheckerChild } = await import(dist('daemon/checker-child.js')) as typeof import('../../src/daemon/checker-child.js');
+    const c = new CheckerChild({ cli: script, args: [], log: pino({ level: 'silent' }), restartDelayMs: 60_000 });
+    c.start();
+    return c;
+  };
+
+  it('answers request("view"); unknown methods and throwing handlers are errors; a silent child times out; a dead one is down', async () => {
+    const c = await child(`
+      watchParent(() => process.exit(0));
+      let n = 0;
+      serveParent({ view: () => ({ n: ++n, pid: process.pid }), boom: () => { throw new Error('bad'); }, slow: () => new Promise(() => {}) });
+      setInterval(() => {}, 1000);`);
+    try {
+      await waitUntil('child up', () => c.pid !== undefined, 5000);
+      const v1 = await c.request<{ n: number; pid: number }>('view', 5000);
+      const v2 = await c.request<{ n: number; pid: number }>('view', 5000);
+      expect([v1.n, v2.n, v1.pid]).toEqual([1, 2, c.pid]);
+      await expect(c.request('nope', 5000)).rejects.toMatchObject({ code: 'CHECKER_REQUEST', message: "unknown request 'nope'" });
+      await expect(c.request('boom', 5000)).rejects.toMatchObject({ code: 'CHECKER_REQUEST', message: 'bad' });
+      const t0 = Date.now();
+      await expect(c.request('slow', 300)).rejects.toMatchObject({ code: 'CHECKER_TIMEOUT' });
+      expect(Date.now() - t0).toBeLessThan(2000);
+      // answers still match their requests after a timeout
+      expect((await c.request<{ n: number }>('view', 5000)).n).toBe(3);
+      // in flight when the child dies: rejected at once, not at the timeout
+      const pending = c.request('slow', 30_000);
+      process.kill(c.pid!, 'SIGKILL');
+      await expect(pending).rejects.toMatchObject({ code: 'CHECKER_DOWN' });
+      await expect(c.request('view', 1000)).rejects.toMatchObject({ code: 'CHECKER_DOWN' });
+    } finally {
+      await c.stop(2000);
+    }
+  });
+
+  it('a child that does not serve requests: the request times out, nothing hangs', async () => {
+    const c = await child(`watchParent(() => process.exit(0)); setInterval(() => {}, 1000);`);
+    try {
+      await waitUntil('child up', () => c.pid !== undefined, 5000);
+      await expect(c.request('view', 300)).rejects.toMatchObject({ code: 'CHECKER_TIMEOUT' });
+    } finally {
+      await c.stop(2000);
+    }
+  });
+});
