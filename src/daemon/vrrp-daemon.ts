@@ -251,6 +251,12 @@ export class VrrpDaemon {
     };
   }
 
+  /** Every effect the engine produces from now on (state changes, events); returns the remover. */
+  onEffect(listener: (e: Effect) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /**
    * Planned handover of one instance (`keepalived-ts handover`): a MASTER gives way
    * make-before-break and the call resolves when the new master was heard (or nobody took
