@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { directorConf } from '../../src/lab/configs.js';
 import { Director, ktsCli } from '../../src/lab/director.js';
 import { NetLab } from '../../src/lab/netlab.js';
@@ -59,8 +59,11 @@ describe.skipIf(!isRoot)('control socket, metrics and status (netns)', () => {
     lab.addHost({ name: 'd1', addresses: ['10.64.0.11/24'] });
     lab.addHost({ name: 'd2', addresses: ['10.64.0.12/24'] });
   });
-  afterAll(async () => {
+  afterEach(() => {
     for (const d of running) d.cleanup();
+    running.length = 0;
+  });
+  afterAll(async () => {
     await lab?.destroy();
     rmSync(tmp, { recursive: true, force: true });
   });
@@ -147,6 +150,32 @@ describe.skipIf(!isRoot)('control socket, metrics and status (netns)', () => {
     expect(value(after, 'keepalived_vrrp_state', { iname: 'VI_1', ip_address: '10.64.0.101' })).toBe(2);
     expect(value(after, 'keepalived_priority_zero_received_total', { iname: 'VI_1' })).toBe(1);
     expect(value(after, 'keepalived_become_master_total', { iname: 'VI_1' })).toBe(1);
+  });
+
+  // runs once the daemon feeds FailoverTiming (src/daemon/vrrp-daemon.ts, effects.ts)
+  const timingWired = existsSync(dist('daemon/vrrp-daemon.js')) && readFileSync(dist('daemon/vrrp-daemon.js'), 'utf8').includes('FailoverTiming');
+  it.skipIf(!timingWired)('failover timing: detection, VIPs installed and first GARP of a takeover', async () => {
+    const d1 = start('d1', 150, join(tmp, 't1.sock'));
+    await d1.state('MASTER', 10_000);
+    const d2 = start('d2', 100, join(tmp, 't2.sock'));
+    await d2.state('BACKUP', 10_000);
+    await new Promise((r) => setTimeout(r, 500));
+    d1.signal('SIGKILL'); // no priority 0: d2 waits out Master_Down_Interval
+    await d2.state('MASTER', 10_000);
+    const m = parseProm(scrape('d2').body);
+    const det = { iname: 'VI_1' };
+    expect(value(m, 'keepalived_ts_failover_detection_seconds_count', det)).toBe(1);
+    // v3, advert_int 0.1 s, priority 100: 3 x 100 ms + skew 61 ms, plus scheduling
+    const detection = value(m, 'keepalived_ts_failover_detection_seconds_sum', det)!;
+    expect(detection).toBeGreaterThan(0.3);
+    expect(detection).toBeLessThan(1.5);
+    expect(value(m, 'keepalived_ts_failover_detection_seconds_bucket', { ...det, le: '0.25' })).toBe(0);
+    expect(value(m, 'keepalived_ts_failover_detection_seconds_bucket', { ...det, le: '+Inf' })).toBe(1);
+    expect(value(m, 'keepalived_ts_failover_vips_installed_seconds_count', det)).toBe(1);
+    expect(value(m, 'keepalived_ts_failover_vips_installed_seconds_sum', det)).toBeLessThan(1);
+    expect(value(m, 'keepalived_ts_failover_first_garp_seconds_count', det)).toBe(1);
+    d2.signal('SIGTERM');
+    expect(await d2.exited(10_000)).toBe(0);
   });
 
   it('a stale socket file is replaced at start; a non-socket file in its place is left alone', async () => {
