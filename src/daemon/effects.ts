@@ -95,7 +95,9 @@ export class EffectRunner {
         const set = this.sets.get(e.instance)!;
         this.log.info({ inst: e.instance, repeat: e.repeat, reason: e.reason },
           `(${e.instance}) Sending/queueing gratuitous ARPs on ${set.interface}`);
-        this.garp.burst(e.instance, set.interface!, set.addresses, e.repeat);
+        // after the addresses are in the kernel (keepalived adds them synchronously first): a
+        // client that follows the GARP at once must find the VIP already here
+        void this.addresses.idle().then(() => this.garp.burst(e.instance, set.interface!, set.addresses, e.repeat));
         return;
       }
       case 'sendGarpSource':
