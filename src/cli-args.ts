@@ -41,7 +41,7 @@ export interface Args {
   configTest: boolean;
   /** -t=LOG_FILE, --config-test=LOG_FILE: diagnostics appended to this file instead of stderr */
   configTestLog?: string;
-  /** --dump-conf (long form only): print the resolved configuration as JSON and exit */
+  /** --print-config: print the resolved configuration as JSON and exit */
   dumpJson: boolean;
   /** -d: dump the configuration to the log at start (keepalived's -d / DUMP_CONF) */
   dumpConf: boolean;
@@ -155,10 +155,9 @@ const OPTIONS: readonly Opt[] = [
   { short: 'I', long: 'dont-release-ipvs', arg: 'none', apply: (a) => { a.dontReleaseIpvs = true; } },
   { short: 'R', long: 'dont-respawn', arg: 'none', apply: (a) => { a.dontRespawn = true; } },
   { short: 'n', long: 'dont-fork', arg: 'none', apply: (a) => { a.dontFork = true; } },
-  { short: 'd', arg: 'none', apply: (a) => { a.dumpConf = true; } },
-  // Deliberate difference: keepalived's --dump-conf is -d; here the long form keeps its earlier
-  // keepalived-ts meaning (print the resolved configuration as JSON and exit)
-  { long: 'dump-conf', arg: 'none', apply: (a) => { a.dumpJson = true; } },
+  { short: 'd', long: 'dump-conf', arg: 'none', apply: (a) => { a.dumpConf = true; } },
+  // keepalived-ts: print the resolved configuration as JSON and exit
+  { long: 'print-config', arg: 'none', apply: (a) => { a.dumpJson = true; } },
   { short: 'p', long: 'pid', arg: 'required', apply: (a, v) => { a.pidFile = v!; } },
   { short: 'r', long: 'vrrp_pid', arg: 'required', apply: (a, v) => { a.vrrpPidFile = v!; } },
   { short: 'T', long: 'genhash', arg: 'none', apply: () => undefined },
@@ -245,7 +244,7 @@ export function usage(prog = 'keepalived-ts'): string {
     '  -R, --dont-respawn           Don\'t respawn child processes',
     '  -n, --dont-fork              Don\'t fork the daemon process (always the case)',
     '  -d                           Dump the configuration data to the log at start',
-    '      --dump-conf              Print the resolved configuration as JSON and exit',
+    '      --print-config           Print the resolved configuration as JSON and exit',
     '                                (keepalived: the long form of -d)',
     `  -p, --pid=FILE               Use specified pidfile for parent process (default ${DEFAULT_MAIN_PIDFILE})`,
     `  -r, --vrrp_pid=FILE          Use specified pidfile for VRRP process (default ${DEFAULT_VRRP_PIDFILE})`,

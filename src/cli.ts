@@ -139,7 +139,7 @@ async function main(argv: string[]): Promise<number> {
   if (!existsSync(args.file)) {
     process.stderr.write(`${args.file}: configuration file not found [CONFIG_FILE]\n`);
     // keepalived: "not configured" for the daemon. Deliberate difference: keepalived -t exits 0
-    // for a missing file (keepalived#955); -t and --dump-conf exit 1.
+    // for a missing file (keepalived#955); -t and --print-config exit 1.
     return args.configTest || args.dumpJson ? KEEPALIVED_EXIT.FATAL : KEEPALIVED_EXIT.NO_CONFIG;
   }
   if (!args.configTest && !args.dumpJson) return runDaemon(args);
@@ -248,7 +248,7 @@ async function runDaemon(args: Args): Promise<number> {
   return runMain(o);
 }
 
-/** Addresses print as text in --dump-conf. */
+/** Addresses print as text in --print-config. */
 function jsonReplacer(_key: string, value: unknown): unknown {
   if (value && typeof value === 'object' && 'bytes' in value && 'family' in value) {
     const v = value as { bytes: Uint8Array; family: string; prefixLen?: number };

@@ -57,9 +57,10 @@ describe('parseArgs: every flag, short and long', () => {
     expect(run(...long)).toMatchObject(want);
   });
 
-  it('-d dumps the configuration to the log; the long --dump-conf keeps printing JSON (documented difference)', () => {
+  it('-d / --dump-conf dump the configuration to the log (keepalived); --print-config prints JSON and exits', () => {
     expect(run('-d')).toMatchObject({ dumpConf: true, dumpJson: false });
-    expect(run('--dump-conf')).toMatchObject({ dumpConf: false, dumpJson: true });
+    expect(run('--dump-conf')).toMatchObject({ dumpConf: true, dumpJson: false });
+    expect(run('--print-config')).toMatchObject({ dumpConf: false, dumpJson: true });
   });
 
   it('accepts what does nothing here: -B, --all, -b, -m, -M, --flush-log-file', () => {
