@@ -81,9 +81,24 @@ function dumpConfig(log: Logger, cfg: KeepalivedConfig, when: string): void {
 /** nice value of the checker child (the VRRP side stays at 0, or vrrp_priority) */
 const CHECKER_NICE = 5;
 
-function fatal(log: Logger, e: unknown): void {
+/** Logs a start-up failure; returns keepalived's exit status for it (lib/scheduler.h). */
+function fatal(log: Logger, e: unknown): number {
   const code = (e as { code?: string }).code;
   log.fatal({ code, err: (e as Error).message }, `${(e as Error).message}${code ? ` [${code}]` : ''}`);
+  return exitStatus(e);
+}
+
+/**
+ * keepalived's runtime exit statuses: 2 for a configuration it cannot run (a missing
+ * interface is a configuration error there too), 4 for a missing permission (raw sockets,
+ * netlink as non-root), 1 for everything else.
+ */
+export function exitStatus(e: unknown): number {
+  const code = (e as { code?: string }).code;
+  const cause = (e as { cause?: { code?: string } }).cause?.code;
+  if (code === 'DAEMON_CONFIG' || code === 'DAEMON_INTERFACE') return 2;
+  if (cause === 'EPERM' || cause === 'EACCES' || /\b(EPERM|EACCES|Operation not permitted)\b/.test((e as Error).message ?? '')) return 4;
+  return 1;
 }
 
 /** The main process: VRRP here, the checkers in a child. Resolves only on a start-up failure. */
@@ -94,8 +109,7 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   try {
     config = loadForDaemon(o.file, o.configId, log);
   } catch (e) {
-    fatal(log, e);
-    return 1;
+    return fatal(log, e);
   }
   // loaded here so that -t / --dump-conf never need the native modules
   const { VrrpDaemon } = await import('./vrrp-daemon.js');
@@ -183,9 +197,9 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     await daemon.start();
     control = await startControl({ log, config: () => daemon.view().config, vrrp: () => daemon.view(), checker: () => checker });
   } catch (e) {
-    fatal(log, e);
+    const status = fatal(log, e);
     await Promise.all([daemon.stop().catch(() => undefined), checker?.stop()]);
-    return 1;
+    return status;
   }
   life.ready();
   return new Promise<number>(() => undefined);
@@ -258,9 +272,9 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   try {
     await daemon.start();
   } catch (e) {
-    fatal(clog, e);
+    const status = fatal(clog, e);
     await daemon.stop().catch(() => undefined);
-    return o.child ? CHECKER_EXIT_FATAL : 1;
+    return o.child ? CHECKER_EXIT_FATAL : status;
   }
   life.ready();
   return new Promise<number>(() => undefined);
