@@ -178,6 +178,24 @@ describe.skipIf(!isRoot)('control socket, metrics and status (netns)', () => {
     expect(await d2.exited(10_000)).toBe(0);
   });
 
+  // runs once VrrpDaemon.view() fills `scripts` (from the engine's vrrp_script results)
+  const scriptsWired = existsSync(dist('daemon/vrrp-daemon.js')) && readFileSync(dist('daemon/vrrp-daemon.js'), 'utf8').includes('scriptResults');
+  it.skipIf(!scriptsWired)('keepalived_script_status: 1 for a passing vrrp_script, 0 for a failing one', async () => {
+    const conf = directorConf({
+      vrid: 64, version: 3, advertInt: 0.1, priority: 150, vips: ['10.64.0.100/24'],
+      globals: [`metrics_listen 127.0.0.1 ${port}`, `control_socket ${join(tmp, 's.sock')}`],
+      trackScripts: [{ name: 'chk_ok', script: '/bin/true', interval: 1 }, { name: 'chk_bad', script: '/bin/false', interval: 1, weight: -10 }],
+    });
+    const d = new Director(lab, 'd1', 'kts', conf);
+    running.push(d);
+    await d.state('MASTER', 10_000);
+    await waitUntil('both scripts ran', () => parseProm(scrape('d1').body).filter((x) => x.name === 'keepalived_script_status').length === 2, 10_000);
+    const m = parseProm(scrape('d1').body);
+    expect(value(m, 'keepalived_script_status', { name: 'chk_ok' })).toBe(1);
+    expect(value(m, 'keepalived_script_status', { name: 'chk_bad' })).toBe(0);
+    expect(value(m, 'keepalived_ts_vrrp_effective_priority', { iname: 'VI_1' })).toBe(140);
+  });
+
   it('a stale socket file is replaced at start; a non-socket file in its place is left alone', async () => {
     const stale = join(tmp, 'stale.sock');
     // a socket whose daemon is gone
