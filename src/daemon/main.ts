@@ -78,6 +78,31 @@ function dumpConfig(log: Logger, cfg: KeepalivedConfig, when: string): void {
   })) as unknown, when }, 'configuration dump (-d)');
 }
 
+/**
+ * One reload at a time: a HUP that arrives during a reload asks for one more reload after it
+ * (any number of them fold into that one); none runs once `stopped()` is true.
+ */
+export function serialised(run: () => Promise<void>, stopped: () => boolean): () => void {
+  let running = false;
+  let again = false;
+  const go = (): void => {
+    if (stopped()) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    void run().finally(() => {
+      running = false;
+      if (again) {
+        again = false;
+        go();
+      }
+    });
+  };
+  return go;
+}
+
 /** nice value of the checker child (the VRRP side stays at 0, or vrrp_priority) */
 const CHECKER_NICE = 5;
 
@@ -139,8 +164,6 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     void Promise.all([daemon.stop(), checker?.stop(), control?.close()]).then(() => process.exit(0));
   };
 
-  let reloading: Promise<void> | undefined;
-  let again = false;
   const reload = async (): Promise<void> => {
     life.reloading();
     log.info({ file: o.file }, 'Reloading');
@@ -172,21 +195,7 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     life.reloaded();
     log.info('Reload finished');
   };
-  const onHup = (): void => {
-    if (stopping) return;
-    if (reloading) {
-      // HUPs during a reload collapse into one more reload
-      again = true;
-      return;
-    }
-    reloading = reload().finally(() => {
-      reloading = undefined;
-      if (again && !stopping) {
-        again = false;
-        onHup();
-      }
-    });
-  };
+  const onHup = serialised(reload, () => stopping);
 
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
@@ -233,29 +242,16 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
     clog.info({ why }, 'stopping');
     void daemon.stop().then(() => process.exit(0), () => process.exit(1));
   };
-  let reloading: Promise<void> | undefined;
-  let again = false;
-  const onHup = (): void => {
-    if (stopping) return;
-    if (reloading) {
-      again = true;
-      return;
-    }
+  const onHup = serialised(async () => {
     life.reloading();
-    reloading = daemon.reload().then(
-      () => life.reloaded(),
-      (e: unknown) => {
-        clog.error({ code: (e as { code?: string }).code, err: (e as Error).message }, 'reload refused; the running configuration is kept');
-        life.reloaded('reload refused');
-      },
-    ).finally(() => {
-      reloading = undefined;
-      if (again && !stopping) {
-        again = false;
-        onHup();
-      }
-    });
-  };
+    try {
+      await daemon.reload();
+      life.reloaded();
+    } catch (e) {
+      clog.error({ code: (e as { code?: string }).code, err: (e as Error).message }, 'reload refused; the running configuration is kept');
+      life.reloaded('reload refused');
+    }
+  }, () => stopping);
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', onHup);

@@ -119,16 +119,17 @@ describe.skipIf(!isRoot)('SIGHUP reload (netns)', () => {
     const m1 = d1.watch.mark();
     const m2 = d2.watch.mark();
     // the client pings the VIP every 10 ms for the whole storm
-    const ping = spawn('ip', ['netns', 'exec', lab.host('c').ns, 'ping', '-n', '-q', '-i', '0.01', '-W', '1', '-w', '12', '10.64.0.50'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const ping = spawn('ip', ['netns', 'exec', lab.host('c').ns, 'ping', '-n', '-q', '-i', '0.01', '-W', '1', '-w', '15', '10.64.0.50'], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(ping);
     let out = '';
     ping.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const pingDone = new Promise<void>((res) => ping.once('exit', () => res()));
     await sleep(500);
     for (let i = 0; i < 100; i++) {
       d1.signal('SIGHUP');
       await sleep(100);
     }
-    await new Promise<void>((res) => ping.once('exit', () => res()));
+    await pingDone;
     const m = /(\d+) packets transmitted, (\d+) received/.exec(out);
     expect(m, out).not.toBeNull();
     const [sent, got] = [Number(m![1]), Number(m![2])];

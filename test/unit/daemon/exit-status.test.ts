@@ -17,3 +17,29 @@ describe('exit statuses', () => {
     expect(exitStatus(new Error('boom'))).toBe(1);
   });
 });
+
+describe('reloads one at a time', () => {
+  it('HUPs during a reload fold into one more reload; none after stop', async () => {
+    const { serialised } = await import('../../../src/daemon/main.js');
+    let runs = 0;
+    let release: (() => void) | undefined;
+    let stopped = false;
+    const hup = serialised(() => {
+      runs++;
+      return new Promise<void>((r) => { release = r; });
+    }, () => stopped);
+    hup();
+    hup();
+    hup();
+    hup();
+    expect(runs).toBe(1);
+    release!();
+    await new Promise((r) => setImmediate(r));
+    expect(runs).toBe(2);
+    stopped = true;
+    hup();
+    release!();
+    await new Promise((r) => setImmediate(r));
+    expect(runs).toBe(2);
+  });
+});
