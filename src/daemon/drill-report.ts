@@ -57,7 +57,8 @@ function masterAt(adverts: readonly AdvertSample[], t: number): string | undefin
 }
 
 export function phaseReport(p: PhaseInput): PhaseReport {
-  const adverts = [...p.adverts].sort((a, b) => a.at - b.at);
+  // what happened up to the end of this phase (a later phase's adverts are not this one's)
+  const adverts = p.adverts.filter((a) => a.at <= p.endAt).sort((a, b) => a.at - b.at);
   const before = masterAt(adverts, p.triggerAt);
   const firstNew = adverts.find((a) => a.at >= p.triggerAt && a.priority > 0 && a.src !== before);
   const after = firstNew?.src ?? masterAt(adverts, p.endAt);
@@ -84,7 +85,7 @@ export function phaseReport(p: PhaseInput): PhaseReport {
       dualMs = old[old.length - 1]!.at - firstNew.at;
     }
   }
-  const garps = p.garps.filter((t) => t >= p.triggerAt);
+  const garps = p.garps.filter((t) => t >= p.triggerAt && t <= p.endAt);
   return {
     name: p.name,
     ...(before !== undefined ? { masterBefore: before } : {}),

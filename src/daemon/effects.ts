@@ -10,6 +10,7 @@ import type { Effect, InstanceStats } from '../vrrp/types.js';
 import type { AddressManager, AddressSet } from './addresses.js';
 import type { MappedInstance } from './engine-config.js';
 import type { GarpSender } from './garp.js';
+import type { FailoverTiming } from './failover-timing.js';
 
 export interface AdvertPort {
   /** IPv4: whole datagram; IPv6: VRRP message sent from `src` with hop limit 255. */
@@ -40,6 +41,7 @@ export class EffectRunner {
     private readonly now: () => number,
     /** the engine's counters of an instance (drops by reason) */
     private readonly stats: (instance: string) => InstanceStats | undefined,
+    private readonly timing?: FailoverTiming,
   ) {
     for (const [name, m] of instances) {
       this.sets.set(name, {
@@ -78,7 +80,7 @@ export class EffectRunner {
       case 'addVips': {
         const set = this.sets.get(e.instance)!;
         this.log.info({ inst: e.instance, count: set.addresses.length }, `(${e.instance}) setting VIPs.`);
-        void this.addresses.install(set);
+        void this.addresses.install(set).then(() => this.timing?.vipsInstalled(e.instance, this.now()));
         return;
       }
       case 'removeVips': {
@@ -97,7 +99,10 @@ export class EffectRunner {
           `(${e.instance}) Sending/queueing gratuitous ARPs on ${set.interface}`);
         // after the addresses are in the kernel (keepalived adds them synchronously first): a
         // client that follows the GARP at once must find the VIP already here
-        void this.addresses.idle().then(() => this.garp.burst(e.instance, set.interface!, set.addresses, e.repeat));
+        void this.addresses.idle().then(() => {
+          this.garp.burst(e.instance, set.interface!, set.addresses, e.repeat);
+          this.timing?.garpSent(e.instance, this.now());
+        });
         return;
       }
       case 'sendGarpSource':

@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { KeepalivedConfig } from '../config/model.js';
-import { CheckerChild, CHECKER_EXIT_FATAL, watchParent } from './checker-child.js';
+import { CheckerChild, CHECKER_EXIT_FATAL, serveParent, watchParent } from './checker-child.js';
 import { installDumpSignals } from './dump-signals.js';
 import { loadForDaemon } from './load-config.js';
 import { startControl } from './control.js';
@@ -204,7 +204,11 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   let control: { close(): Promise<void> } | undefined;
   try {
     await daemon.start();
-    control = await startControl({ log, config: () => daemon.view().config, vrrp: () => daemon.view(), checker: () => checker });
+    const { handoverRoute } = await import('./handover-cmd.js');
+    control = await startControl({
+      log, config: () => daemon.view().config, vrrp: () => daemon.view(), checker: () => checker,
+      routes: [handoverRoute((name, cancel) => daemon.handover(name, cancel), () => daemon.view().instances.map((i) => i.name))],
+    });
   } catch (e) {
     const status = fatal(log, e);
     await Promise.all([daemon.stop().catch(() => undefined), checker?.stop()]);
@@ -258,6 +262,7 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   installDumpSignals({ log: clog, check: () => daemon.view(), checkPaths: () => daemon.config.globalDefs });
   if (o.child) {
     watchParent(() => stop('parent gone'));
+    serveParent({ view: () => daemon.view() });
     // Deliberate difference: keepalived runs both children at nice 0 (checker_priority is not
     // supported here); the checker child yields to the VRRP process, so a burst of checks can
     // never hold an advert back on a busy CPU.

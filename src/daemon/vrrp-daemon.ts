@@ -26,6 +26,7 @@ import { disabledScripts, startTrackers, type Trackers } from './trackers.js';
 import { VrrpDriver } from './driver.js';
 import { collectStartupGarbage } from './heap.js';
 import { warmUp } from './warmup.js';
+import { FailoverTiming } from './failover-timing.js';
 import { createNotifier, type DaemonNotifier } from './notifier.js';
 import { Vmacs } from './vmac.js';
 import type { InstanceView, VrrpView } from './view.js';
@@ -95,6 +96,7 @@ export class VrrpDaemon {
   /** use_vmac: created before the sockets, deleted after the last advert */
   private vmacs: Vmacs | undefined;
   private readonly clock = new TimerClock();
+  private readonly timing = new FailoverTiming();
   private readonly sockets4 = new Map<string, Vrrp4Socket>();
   private groups4 = new Map<string, Uint8Array[]>();
   private groups6 = new Map<string, Uint8Array[]>();
@@ -137,6 +139,7 @@ export class VrrpDaemon {
       reloads: this.reloads, ...(this.lastReloadAt !== undefined ? { lastReloadAt: this.lastReloadAt } : {}),
       instances, groups: this.engine?.groups ?? [], unknownVrid: this.engine?.unknownVrid ?? 0,
       addressFailures: this.addresses?.failures ?? 0, addressesRestored: this.addresses?.restored ?? 0,
+      failover: this.timing.observe(), scripts: this.engine?.scriptResults() ?? [],
     };
   }
 
@@ -199,7 +202,7 @@ export class VrrpDaemon {
     this.addresses.addRuleNumbers([...next.staticRules, ...next.vrrpInstances.flatMap((i) => i.virtualRules)]);
     const pref = (r: object): number | undefined => this.addresses.rulePreference(r as RuleEntry);
     const runner = new EffectRunner(mapped.instances, this.advertPort(), this.addresses, this.garp, this.notifier,
-      log.child({ mod: 'vrrp' }), () => this.clock.now(), (name) => engine.instance(name)?.stats);
+      log.child({ mod: 'vrrp' }), () => this.clock.now(), (name) => engine.instance(name)?.stats, this.timing);
     const regarp = new Set<string>();
     for (const [name, was] of matches) {
       if (!old.engine.instance(was)?.vipSet) continue;
@@ -245,7 +248,13 @@ export class VrrpDaemon {
   /** Performs an effect, noting when each instance last changed state. */
   private perform(runner: EffectRunner): (e: Effect) => void {
     return (e) => {
-      if (e.type === 'stateChange') this.transitionAt.set(e.instance, Date.now());
+      if (e.type === 'stateChange') {
+        this.transitionAt.set(e.instance, Date.now());
+        const now = this.clock.now();
+        if (e.to === 'MASTER') this.timing.enteredMaster(e.instance, now, this.engine.instance(e.instance)?.lastAdvertAtMs);
+        else if (e.from === 'MASTER') this.timing.leftMaster(e.instance);
+        if (e.to === 'BACKUP') this.timing.backupEntered(e.instance, now);
+      }
       runner.perform(e);
       for (const l of this.listeners) l(e);
     };
@@ -326,7 +335,7 @@ export class VrrpDaemon {
       { garpMs: cfg.globalDefs.vrrpGarpIntervalMs, gnaMs: cfg.globalDefs.vrrpGnaIntervalMs });
     this.notifier = await createNotifier(cfg, users, log.child({ mod: 'notify' }));
     this.runner = new EffectRunner(this.mapped.instances, this.advertPort(), this.addresses, this.garp, this.notifier,
-      log.child({ mod: 'vrrp' }), () => this.clock.now(), (name) => this.engine.instance(name)?.stats);
+      log.child({ mod: 'vrrp' }), () => this.clock.now(), (name) => this.engine.instance(name)?.stats, this.timing);
     this.driver = new VrrpDriver(this.engine, this.clock, this.perform(this.runner), (e, effect) => {
       log.error({ err: (e as Error).message, effect: effect.type }, 'effect failed');
     });

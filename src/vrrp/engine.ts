@@ -61,6 +61,11 @@ export class VrrpEngine {
   /** adverts for a VRID no instance here uses (keepalived log_unknown_vrids) */
   unknownVrid = 0;
 
+  /** vrrp_script results (status API, metrics): true GOOD, false BAD, undefined not known yet. */
+  scriptResults(): { name: string; ok: boolean | undefined }[] {
+    return [...this.scriptCfg].map(([name, cfg]) => ({ name, ok: scriptOk(cfg, this.scripts.get(name) ?? initialScriptState(cfg)) }));
+  }
+
   constructor(cfg: EngineConfig) {
     for (const s of cfg.scripts ?? []) {
       this.scriptCfg.set(s.name, s);

@@ -48,6 +48,8 @@ export class VrrpInstance {
   preemptTime = 0;
   masterSaddr: Uint8Array | undefined;
   masterPriority = 0;
+  /** when the last valid advert was received (engine clock, ms); for failover timing */
+  lastAdvertAtMs: number | undefined;
   vipSet = false;
   ipId = 0;
   unicastChecksum: 'new' | 'old' | 'auto';
@@ -296,6 +298,7 @@ export class VrrpInstance {
     }
     const adv = res.value;
     this.stats.advertsReceived++;
+    this.lastAdvertAtMs = ctx.now;
     if (adv.priority === 0) this.stats.priZeroReceived++;
     if (adv.legacyUnicastChecksum && this.unicastChecksum === 'auto') this.unicastChecksum = 'old';
     return adv;

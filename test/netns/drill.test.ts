@@ -50,9 +50,9 @@ describe.skipIf(!isRoot)('failover drill (netns)', () => {
 
   const conf = (priority: number, globals: string[] = []): DirectorConf => ({ vrid: 71, version: 2, advertInt: 1, priority, vips: ['10.65.0.50/24'], globals });
 
-  async function drill(trigger: string, json: string): Promise<{ rc: number | null; out: string; phases: Phase[] }> {
+  async function drill(trigger: string, json: string, restore?: string): Promise<{ rc: number | null; out: string; phases: Phase[] }> {
     const w = new LineWatch(lab.spawn('c', process.execPath, [ktsCli(), 'drill', '--vip', '10.65.0.50', '--vrid', '71', '--interface', 'eth0',
-      '--trigger', trigger, '--settle', '1', '--json', json]));
+      '--trigger', trigger, '--settle', '1', '--json', json, ...(restore ? ['--restore', restore] : [])]));
     const rc = await new Promise<number | null>((res) => w.child.once('exit', (code) => res(code)));
     const out = w.lines.map((l) => l.text).join('\n');
     let phases: Phase[] = [];
@@ -79,6 +79,27 @@ describe.skipIf(!isRoot)('failover drill (netns)', () => {
     expect(p.garpsSeen, r.out).toBeGreaterThan(0);
     expect(await d1.exited(10_000)).toBe(0);
     expect(d1.watch.lines.some((l) => /handover done: new master 10\.65\.0\.12/.test(l.text)), d1.watch.lines.map((l) => l.text).filter((t) => /handover|Stopp/.test(t)).join('\n')).toBe(true);
+  });
+
+  it('`keepalived-ts handover` on the control socket, then --cancel: no probe lost either way', async () => {
+    const sock = join(tmp, 'd1.sock');
+    const d1 = new Director(lab, 'd1', 'kts', directorConf(conf(150, [`control_socket ${sock}`])));
+    const d2 = new Director(lab, 'd2', 'kts', directorConf(conf(100)));
+    running.push(d1, d2);
+    await d1.state('MASTER', 10_000);
+    await d2.state('BACKUP', 10_000);
+    await sleep(1500);
+    const cli = `ip netns exec ${lab.host('d1').ns} ${process.execPath} ${ktsCli()}`;
+    const json = join(tmp, 'handover-cli.json');
+    const r = await drill(`${cli} handover --socket ${sock} VI_1`, json, `${cli} handover --socket ${sock} --cancel VI_1`);
+    expect(r.rc, r.out).toBe(0);
+    expect(r.out).toMatch(/VI_1: handed over to 10\.65\.0\.12/);
+    const [fail, back] = r.phases;
+    expect(fail, r.out).toMatchObject({ masterBefore: '10.65.0.11', masterAfter: '10.65.0.12', probesLost: 0, splitBrain: false, completed: true });
+    // --cancel: d1's priority 150 is back and it preempts (a takeover, not a handover: d2 drops
+    // the VIP on hearing the higher priority)
+    expect(back, r.out).toMatchObject({ masterBefore: '10.65.0.12', masterAfter: '10.65.0.11', splitBrain: false, completed: true });
+    expect(d1.lastState()).toBe('MASTER');
   });
 
   it('without it (keepalived\'s priority-0 stop) the client loses the VIP until the backup takes over', async () => {
