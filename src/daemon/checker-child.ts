@@ -11,6 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
+import { KtsError } from '../errors/index.js';
 
 /** The child's exit code for "cannot work with this configuration or kernel": not restarted. */
 export const CHECKER_EXIT_FATAL = 2;
@@ -30,9 +31,9 @@ interface IpcResponse {
 }
 
 /** Why `request()` failed: `CHECKER_TIMEOUT`, `CHECKER_DOWN`, or the child's `CHECKER_REQUEST`. */
-export class CheckerRequestError extends Error {
-  constructor(readonly code: 'CHECKER_TIMEOUT' | 'CHECKER_DOWN' | 'CHECKER_REQUEST', message: string) {
-    super(message);
+export class CheckerRequestError extends KtsError {
+  constructor(code: 'CHECKER_TIMEOUT' | 'CHECKER_DOWN' | 'CHECKER_REQUEST', message: string) {
+    super(code, message);
     this.name = 'CheckerRequestError';
   }
 }
@@ -51,6 +52,8 @@ export interface CheckerChildOptions {
   readonly log: Logger;
   /** pause before a restart after the child died on its own (default 1 s) */
   readonly restartDelayMs?: number;
+  /** -R: a child that died on its own is not started again; this is called instead */
+  readonly onDied?: (code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
 export class CheckerChild {
@@ -146,6 +149,11 @@ export class CheckerChild {
       if (code === CHECKER_EXIT_FATAL) {
         // keepalived stops everything here; the VRRP side keeps its VIPs instead
         log.error({ pid: child.pid, code }, 'Healthcheck child process exited with a permanent error, not restarting it; VRRP carries on');
+        return;
+      }
+      if (this.opts.onDied) {
+        log.error({ pid: child.pid, code, signal }, 'Healthcheck child process exited; not restarting it (--dont-respawn)');
+        this.opts.onDied(code, signal);
         return;
       }
       this.restarts++;

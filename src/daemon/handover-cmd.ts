@@ -69,7 +69,7 @@ export async function handoverCommand(argv: readonly string[]): Promise<number> 
         failed = true;
       }
     } catch (e) {
-      const code = (e as ControlUnreachable).code;
+      const code = (e as ControlUnreachable).errno;
       process.stderr.write(code === 'ENOENT' || code === 'ECONNREFUSED'
         ? `keepalived-ts is not running (no daemon answers on ${where.path})\n`
         : `handover: ${(e as Error).message}\n`);

@@ -149,19 +149,23 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     ...(o.dontReleaseIpvs ? ['-I'] : []), ...(o.logFile ? ['-g', o.logFile] : [])];
   let checker: CheckerChild | undefined;
   const startChecker = (): void => {
-    checker = new CheckerChild({ cli: o.cli, args: childArgs, log });
+    checker = new CheckerChild({
+      cli: o.cli, args: childArgs, log,
+      // -R: keepalived's parent exits when a child dies instead of starting it again
+      ...(o.dontRespawn ? { onDied: (code: number | null) => stop('checker child died (--dont-respawn)', code ?? 1) } : {}),
+    });
     checker.start();
   };
   // keepalived starts each side only when the configuration has work for it
   if (!o.vrrpOnly && (config.virtualServers.length > 0 || o.allChildren)) startChecker();
 
   let stopping = false;
-  const stop = (signal: string): void => {
+  const stop = (why: string, status = 0): void => {
     if (stopping) return;
     stopping = true;
     life.stopping();
-    log.info({ signal }, 'received signal, stopping');
-    void Promise.all([daemon.stop(), checker?.stop(), control?.close()]).then(() => process.exit(0));
+    log.info({ why }, 'stopping');
+    void Promise.all([daemon.stop(), checker?.stop(), control?.close()]).then(() => process.exit(status));
   };
 
   const reload = async (): Promise<void> => {
@@ -174,6 +178,14 @@ export async function runDaemon(o: MainOptions): Promise<number> {
       log.error({ code: (e as { code?: string }).code, err: (e as Error).message },
         'configuration reload refused: the new configuration cannot be run; the running configuration is kept');
       life.reloaded('reload refused: configuration error');
+      return;
+    }
+    const was = daemon.view().config;
+    const fixed = (['netNamespace', 'instance'] as const).filter((k) => next[k] !== was[k]);
+    if (fixed.length > 0) {
+      // keepalived: these cannot change without a restart ("please restart")
+      log.error({ keywords: fixed }, `configuration reload refused: ${fixed.map((k) => (k === 'netNamespace' ? 'net_namespace' : 'instance')).join(', ')} cannot be changed by a reload, please restart`);
+      life.reloaded('reload refused: restart needed');
       return;
     }
     try {
@@ -214,7 +226,16 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     await Promise.all([daemon.stop().catch(() => undefined), checker?.stop()]);
     return status;
   }
-  life.ready();
+  // STATUS= for `systemctl status`: the instances' states, kept current
+  const statusLine = (): string => {
+    const v = daemon.view();
+    const count = (st: string): number => v.instances.filter((i) => i.live.state === st).length;
+    return `${v.instances.length} VRRP instance(s): ${count('MASTER')} MASTER, ${count('BACKUP')} BACKUP, ${count('FAULT')} FAULT`;
+  };
+  daemon.onEffect((e) => {
+    if (e.type === 'stateChange') life.status(statusLine());
+  });
+  life.ready(statusLine());
   return new Promise<number>(() => undefined);
 }
 

@@ -4,6 +4,7 @@
  * statuses as `systemctl status`: 0 running, 3 not running, 4 no permission to ask; 2 usage;
  * 1 any other failure.
  */
+import { KtsError } from '../errors/index.js';
 import { request } from 'node:http';
 import { loadConfig } from '../config/load.js';
 import type { RealServerView } from './check-view.js';
@@ -17,9 +18,10 @@ export interface ControlReply {
 }
 
 /** The daemon's control socket could not be reached. */
-export class ControlUnreachable extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message);
+export class ControlUnreachable extends KtsError {
+  /** the socket error: ENOENT, ECONNREFUSED, EACCES, ETIMEDOUT, ... */
+  constructor(readonly errno: string, message: string) {
+    super('CONTROL_UNREACHABLE', message);
     this.name = 'ControlUnreachable';
   }
 }
@@ -162,7 +164,7 @@ export async function statusCommand(argv: readonly string[], io: StatusIo = PROC
   try {
     reply = await controlRequest(where.path, '/status');
   } catch (e) {
-    const code = (e as ControlUnreachable).code;
+    const code = (e as ControlUnreachable).errno;
     if (code === 'ENOENT' || code === 'ECONNREFUSED') {
       io.stderr(`keepalived-ts is not running (no daemon answers on ${where.path})\n`);
       return 3;

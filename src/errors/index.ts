@@ -49,6 +49,11 @@ export const ERROR_CODES = [
   'IPVS_REPLY',
   'CHECK_PROBE',
   'CHECK_SCRIPT',
+  // the checker child's IPC and the control socket (src/daemon/checker-child.ts, control.ts)
+  'CHECKER_TIMEOUT',
+  'CHECKER_DOWN',
+  'CHECKER_REQUEST',
+  'CONTROL_UNREACHABLE',
   // generic
   'INTERNAL',
 ] as const;
