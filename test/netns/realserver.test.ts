@@ -1,0 +1,258 @@
+// `keepalived-ts realserver` on a real kernel: a director-like host and a real server on one
+// bridge (src/lab/netlab.ts). In the real server's namespace the command (from dist/, through a
+// two-line runner, until src/cli.ts dispatches `realserver`) puts the VIP on lo with
+// arp_ignore/arp_announce, reports readiness, changes nothing the second time, and --down puts
+// everything back. The ARP problem the LVS guides warn about is shown with iputils-arping from
+// the other host: a VIP on lo without the sysctls IS answered (the real server would steal the
+// VIP from the director); prepared by the command it is NOT. Refusals exit 1 with their message.
+// TUN: when this kernel has no IPIP (no CONFIG_NET_IPIP), the command must refuse cleanly and
+// change nothing; when it has, tunl0 carries the VIP with rp_filter 0. And the unit file passes
+// `systemd-analyze verify`.
+// Needs root, iputils-arping and systemd-analyze; uses dist/ (run after `npm run build`).
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NetLab, sh, type ExecResult } from '../../src/lab/netlab.js';
+
+const isRoot = process.getuid?.() === 0;
+const hasArping = sh('sh', ['-c', 'command -v arping']).rc === 0;
+const CMD_MODULE = resolve('dist/src/daemon/realserver-cmd.js');
+const CLI = resolve('dist/src/cli.js');
+
+/** Whether this kernel can make an ipip device in a namespace (CONFIG_NET_IPIP / module). */
+function ipipAvailable(): boolean {
+  if (!isRoot) return false;
+  const ns = `ktsrsprobe${process.pid}`;
+  if (sh('ip', ['netns', 'add', ns]).rc !== 0) return false;
+  try {
+    return sh('ip', ['-n', ns, 'link', 'add', 'ktsprobe0', 'type', 'ipip']).rc === 0;
+  } finally {
+    sh('ip', ['netns', 'del', ns]);
+  }
+}
+
+describe.skipIf(!isRoot || !hasArping)('keepalived-ts realserver (netns)', () => {
+  let lab: NetLab;
+  let tmp: string;
+  let runner: string;
+  const VIP = '10.71.0.100';
+
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'kts-rs-'));
+    chmodSync(tmp, 0o755); // the no-root case runs the runner as nobody
+    runner = join(tmp, 'realserver.mjs');
+    writeFileSync(runner, `const m = await import(${JSON.stringify(CMD_MODULE)});\nprocess.exitCode = await m.realserverCommand(process.argv.slice(2));\n`);
+    lab = new NetLab('ktsrs');
+    lab.addHost({ name: 'dir', addresses: ['10.71.0.10/24'] });
+    lab.addHost({ name: 'rs', addresses: ['10.71.0.20/24'] });
+  });
+  afterAll(async () => {
+    await lab?.destroy();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const state = (): string => join(tmp, 'realserver.json');
+  const rs = (...args: string[]): ExecResult => lab.exec('rs', process.execPath, [runner, ...args, '--state', state()], 30_000);
+  const sysctl = (name: string): number => Number(lab.exec('rs', 'sysctl', ['-n', name]).stdout.trim());
+  const setSysctl = (name: string, v: number): void => {
+    expect(lab.exec('rs', 'sysctl', ['-qw', `${name}=${v}`]).rc).toBe(0);
+  };
+  /** arping from the director-like host: true when someone answered for `ip`. */
+  const arpAnswered = (ip: string): { answered: boolean; out: string } => {
+    const r = lab.exec('dir', 'arping', ['-c', '2', '-w', '3', '-I', 'eth0', ip], 15_000);
+    return { answered: r.rc === 0 && /reply from/i.test(r.stdout), out: r.stdout + r.stderr };
+  };
+  const rsMac = (): string => lab.host('rs').mac.toUpperCase();
+
+  it('the failure mode: a VIP on lo WITHOUT arp_ignore/arp_announce is answered by the real server', () => {
+    expect(sysctl('net.ipv4.conf.all.arp_ignore')).toBe(0);
+    expect(lab.exec('rs', 'ip', ['addr', 'add', `${VIP}/32`, 'dev', 'lo']).rc).toBe(0);
+    lab.exec('rs', 'ip', ['link', 'set', 'lo', 'up']);
+    try {
+      const r = arpAnswered(VIP);
+      expect(r.answered, r.out).toBe(true);
+      expect(r.out.toUpperCase()).toContain(rsMac()); // the real server claims the VIP
+    } finally {
+      lab.exec('rs', 'ip', ['addr', 'del', `${VIP}/32`, 'dev', 'lo']);
+    }
+  });
+
+  it('dr: --status says what is missing; the command prepares the host; ARP stays quiet; twice changes nothing', () => {
+    const before = rs('--mode', 'dr', '--vip', VIP, '--status');
+    expect(before.rc).toBe(1);
+    expect(before.stdout).toContain('NOT READY');
+    expect(before.stdout).toMatch(/MISSING vip 10\.71\.0\.100\/32: missing, want on lo/);
+    expect(before.stdout).toMatch(/MISSING net\.ipv4\.conf\.all\.arp_ignore: 0, want 1/);
+
+    const first = rs('--mode', 'dr', '--vip', VIP, '--vip', 'fd00:71::100');
+    expect(first.stderr).toBe('');
+    expect(first.rc).toBe(0);
+    expect(first.stdout).toMatch(/^ready: dr mode/m);
+    expect(lab.hasAddress('rs', VIP, 'lo')).toBe(true);
+    expect(lab.hasAddress('rs', 'fd00:71::100', 'lo')).toBe(true);
+    expect(lab.addresses('rs', 'lo')).toContain(`${VIP}/32`);
+    expect(lab.exec('rs', 'ip', ['-j', 'addr', 'show', 'dev', 'lo']).stdout).toContain('"label":"lo:kts"');
+    expect(sysctl('net.ipv4.conf.all.arp_ignore')).toBe(1);
+    expect(sysctl('net.ipv4.conf.all.arp_announce')).toBe(2);
+
+    const status = rs('--mode', 'dr', '--vip', VIP, '--status', '--json');
+    expect(status.rc).toBe(0);
+    const doc = JSON.parse(status.stdout) as { ready: boolean; checks: { ok: boolean }[] };
+    expect(doc.ready).toBe(true);
+    expect(doc.checks.every((c) => c.ok)).toBe(true);
+    expect(rs('--mode', 'dr', '--vip', VIP, '--status').stdout).toMatch(/^realserver dr \(VIPs on lo\): ready$/m);
+
+    const recorded = readFileSync(state(), 'utf8');
+    const mtime = statSync(state()).mtimeMs;
+    const second = rs('--mode', 'dr', '--vip', VIP, '--vip', 'fd00:71::100');
+    expect(second.rc).toBe(0);
+    expect(second.stdout).toMatch(/^already configured: .*nothing changed$/m);
+    expect(readFileSync(state(), 'utf8')).toBe(recorded);
+    expect(statSync(state()).mtimeMs).toBe(mtime);
+
+    // the point of it all: the director-like host gets no ARP answer for the VIP from the RS
+    const r = arpAnswered(VIP);
+    expect(r.answered, r.out).toBe(false);
+    // ... while the real server still answers for its own address
+    expect(arpAnswered('10.71.0.20').answered).toBe(true);
+  });
+
+  it('--down restores the sysctls and removes only the VIPs it added', () => {
+    lab.exec('rs', 'ip', ['addr', 'add', '10.71.9.9/32', 'dev', 'lo']); // not ours: stays
+    const r = rs('--down');
+    expect(r.stderr).toBe('');
+    expect(r.rc).toBe(0);
+    expect(r.stdout).toMatch(/restored/);
+    expect(lab.hasAddress('rs', VIP, 'lo')).toBe(false);
+    expect(lab.hasAddress('rs', 'fd00:71::100', 'lo')).toBe(false);
+    expect(lab.hasAddress('rs', '10.71.9.9', 'lo')).toBe(true);
+    expect(sysctl('net.ipv4.conf.all.arp_ignore')).toBe(0);
+    expect(sysctl('net.ipv4.conf.all.arp_announce')).toBe(0);
+    expect(existsSync(state())).toBe(false);
+    lab.exec('rs', 'ip', ['addr', 'del', '10.71.9.9/32', 'dev', 'lo']);
+    // a second --down has nothing to do
+    const again = rs('--down');
+    expect(again.rc).toBe(0);
+    expect(again.stdout).toMatch(/nothing to undo/);
+  });
+
+  it('--down leaves a sysctl alone that someone changed after us', () => {
+    expect(rs('--mode', 'dr', '--vip', VIP).rc).toBe(0);
+    setSysctl('net.ipv4.conf.all.arp_announce', 1);
+    const r = rs('--down');
+    expect(r.rc).toBe(0);
+    expect(r.stdout).toMatch(/left alone: net\.ipv4\.conf\.all\.arp_announce: now 1/);
+    expect(sysctl('net.ipv4.conf.all.arp_announce')).toBe(1);
+    expect(sysctl('net.ipv4.conf.all.arp_ignore')).toBe(0);
+    setSysctl('net.ipv4.conf.all.arp_announce', 0);
+  });
+
+  it('refuses a VIP that is already an address of eth0, or the host own address, and changes nothing', () => {
+    expect(lab.exec('rs', 'ip', ['addr', 'add', '10.71.0.101/24', 'dev', 'eth0']).rc).toBe(0);
+    try {
+      const r = rs('--mode', 'dr', '--vip', '10.71.0.101');
+      expect(r.rc).toBe(1);
+      expect(r.stderr).toMatch(/refused: 10\.71\.0\.101 is already an address of eth0 .*answers ARP for it/);
+      const own = rs('--mode', 'dr', '--vip', '10.71.0.20');
+      expect(own.rc).toBe(1);
+      expect(own.stderr).toMatch(/refused: 10\.71\.0\.20 is this host's own primary address on eth0/);
+      expect(sysctl('net.ipv4.conf.all.arp_ignore')).toBe(0);
+      expect(lab.hasAddress('rs', '10.71.0.101', 'lo')).toBe(false);
+      expect(existsSync(state())).toBe(false);
+    } finally {
+      lab.exec('rs', 'ip', ['addr', 'del', '10.71.0.101/24', 'dev', 'eth0']);
+    }
+  });
+
+  it('bad input and no root: exit 1 with a message, never a stack trace', () => {
+    for (const [args, msg] of [
+      [['--vip', VIP], /--mode dr\|tun is required/],
+      [['--mode', 'nat', '--vip', VIP], /--mode must be dr or tun/],
+      [['--mode', 'dr', '--vip', 'not-an-ip'], /not an IPv4 or IPv6 address/],
+      [['--mode', 'dr', '--vip', '10.71.0.0/24'], /as a \/32/],
+    ] as const) {
+      const r = rs(...args);
+      expect(r.rc, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    const nobody = lab.exec('rs', 'setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, runner, '--mode', 'dr', '--vip', VIP, '--state', state()]);
+    expect(nobody.rc).toBe(1);
+    expect(nobody.stderr).toMatch(/needs root/);
+    // a corrupt state file is reported, not trusted
+    writeFileSync(state(), '{"version":1,"mode":"dr","sysctls":[{"path":"kernel/../../x"}]}');
+    try {
+      const r = rs('--down');
+      expect(r.rc).toBe(1);
+      expect(r.stderr).toMatch(/state file .* is not usable/);
+    } finally {
+      rmSync(state(), { force: true });
+    }
+  });
+
+  const ipip = ipipAvailable();
+
+  it.skipIf(ipip)('tun without IPIP in the kernel: refused with the reason, nothing changed', () => {
+    setSysctl('net.ipv4.conf.all.rp_filter', 1);
+    const r = rs('--mode', 'tun', '--vip', VIP);
+    expect(r.rc).toBe(1);
+    expect(r.stderr).toMatch(/this kernel has no IPIP tunnel .*CONFIG_NET_IPIP/);
+    expect(sysctl('net.ipv4.conf.all.arp_ignore')).toBe(0);
+    expect(sysctl('net.ipv4.conf.all.rp_filter')).toBe(1);
+    setSysctl('net.ipv4.conf.all.rp_filter', 0);
+    expect(existsSync(state())).toBe(false);
+    const st = rs('--mode', 'tun', '--vip', VIP, '--status');
+    expect(st.rc).toBe(1);
+    expect(st.stdout).toMatch(/MISSING device tunl0: missing/);
+    expect(rs('--mode', 'tun', '--vip', 'fd00:71::100').stderr).toMatch(/IPv6 VIPs in tun mode are not supported/);
+  });
+
+  it.skipIf(!ipip)('tun: tunl0 up with the VIP, rp_filter 0 on tunl0 and all, other interfaces keep theirs; --down', () => {
+    setSysctl('net.ipv4.conf.all.rp_filter', 1);
+    setSysctl('net.ipv4.conf.eth0.rp_filter', 0);
+    const r = rs('--mode', 'tun', '--vip', VIP);
+    expect(r.stderr).toBe('');
+    expect(r.rc).toBe(0);
+    const link = JSON.parse(lab.exec('rs', 'ip', ['-j', '-d', 'link', 'show', 'tunl0']).stdout)[0] as { flags: string[]; linkinfo?: { info_kind?: string } };
+    expect(link.linkinfo?.info_kind).toBe('ipip');
+    expect(link.flags).toContain('UP');
+    expect(lab.hasAddress('rs', VIP, 'tunl0')).toBe(true);
+    expect(sysctl('net.ipv4.conf.tunl0.rp_filter')).toBe(0);
+    expect(sysctl('net.ipv4.conf.all.rp_filter')).toBe(0);
+    expect(sysctl('net.ipv4.conf.eth0.rp_filter')).toBe(1); // max(all=1, 0) before: still filtered
+    expect(rs('--mode', 'tun', '--vip', VIP, '--status').rc).toBe(0);
+    expect(rs('--down').rc).toBe(0);
+    expect(lab.hasAddress('rs', VIP, 'tunl0')).toBe(false);
+    expect(sysctl('net.ipv4.conf.all.rp_filter')).toBe(1);
+    expect(sysctl('net.ipv4.conf.eth0.rp_filter')).toBe(0);
+    setSysctl('net.ipv4.conf.all.rp_filter', 0);
+  });
+});
+
+describe.skipIf(!isRoot)('keepalived-ts-realserver.service', () => {
+  it('passes systemd-analyze verify (ExecStart/ExecStop pointed at the built CLI)', () => {
+    const unit = readFileSync('systemd/keepalived-ts-realserver.service', 'utf8');
+    const lines = unit.split('\n');
+    for (const line of ['Type=oneshot', 'RemainAfterExit=yes', 'EnvironmentFile=-/etc/default/keepalived-ts-realserver',
+      'ExecStart=/usr/bin/keepalived-ts realserver $REALSERVER_ARGS', 'ExecStop=/usr/bin/keepalived-ts realserver --down $REALSERVER_ARGS']) {
+      expect(lines).toContain(line);
+    }
+    expect(readFileSync('systemd/keepalived-ts-realserver.default', 'utf8')).toMatch(/^REALSERVER_ARGS=/m);
+    const dir = mkdtempSync(join(tmpdir(), 'kts-rs-unit-'));
+    try {
+      const copy = join(dir, 'keepalived-ts-realserver.service');
+      const point = (bin: string): string => unit.replace(/^(Exec(?:Start|Stop))=\/usr\/bin\/keepalived-ts /gm, `$1=${bin} `);
+      writeFileSync(copy, point(`${process.execPath} ${CLI}`));
+      const r = spawnSync('systemd-analyze', ['verify', copy], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      // the check can fail: a unit naming a missing binary does not verify
+      writeFileSync(copy, point(join(dir, 'missing')));
+      expect(spawnSync('systemd-analyze', ['verify', copy], { encoding: 'utf8', timeout: 60_000 }).status).not.toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
