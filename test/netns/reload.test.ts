@@ -91,6 +91,38 @@ describe.skipIf(!isRoot)('SIGHUP reload (netns)', () => {
     expect(await d.exited(10_000)).toBe(0);
   });
 
+  it('virtual routes and rules: kept ones untouched, added ones installed, removed ones deleted', async () => {
+    const routes = (list: string[]): string[] => ['virtual_routes {', ...list.map((r) => `  ${r}`), '}'];
+    const rules = (list: string[]): string[] => ['virtual_rules {', ...list.map((r) => `  ${r}`), '}'];
+    const d = start('d1', directorConf(base({
+      extra: [...routes(['10.81.0.0/16 via 10.64.0.1 dev eth0 table 101', '10.82.0.0/16 via 10.64.0.1 dev eth0 table 101']),
+        ...rules(['from 10.64.0.50/32 table 101'])],
+    })));
+    await d.state('MASTER', 10_000);
+    const table = (): string => lab.exec('d1', 'ip', ['route', 'show', 'table', '101']).stdout;
+    await waitUntil('routes', () => table().includes('10.81.0.0/16') && table().includes('10.82.0.0/16'), 3000);
+    const mon = new LineWatch(lab.spawn('d1', 'ip', ['monitor', 'route', 'rule']));
+    children.push(mon.child);
+    await sleep(300);
+    const mark = d.watch.mark();
+    rewrite(d, directorConf(base({
+      extra: [...routes(['10.81.0.0/16 via 10.64.0.1 dev eth0 table 101', '10.83.0.0/16 via 10.64.0.1 dev eth0 table 101']),
+        ...rules(['from 10.64.0.50/32 table 101', 'from 10.64.0.51/32 table 101'])],
+    })));
+    d.signal('SIGHUP');
+    await d.watch.waitFor(/VRRP configuration reloaded/, 5000, mark);
+    await waitUntil('10.83 added, 10.82 removed', () => table().includes('10.83.0.0/16') && !table().includes('10.82.0.0/16'), 3000);
+    await waitUntil('rule added', () => /from 10\.64\.0\.51 lookup 101/.test(lab.exec('d1', 'ip', ['rule']).stdout), 3000);
+    await sleep(300);
+    const deleted = mon.lines.filter((l) => l.text.startsWith('Deleted')).map((l) => l.text);
+    expect(deleted.some((t) => t.includes('10.82.0.0/16'))).toBe(true);
+    expect(deleted.filter((t) => t.includes('10.81.0.0/16') || /from 10\.64\.0\.50 /.test(t))).toEqual([]);
+    expect(table()).toContain('10.81.0.0/16');
+    d.signal('SIGTERM');
+    expect(await d.exited(10_000)).toBe(0);
+    expect(table().trim()).toBe('');
+  });
+
   it('refuses a broken configuration and runs on with the old one', async () => {
     const d = start('d1', directorConf(base()));
     await d.state('MASTER', 10_000);
