@@ -165,7 +165,14 @@ function sysctlChecks(mode: Mode, dev: string, snap: HostSnapshot, ipv4: boolean
       for (const name of ifaces) if (name !== dev) keep(conf4(name, 'rp_filter'));
     }
     need(conf4('all', 'rp_filter'), 0, (v) => v === 0, `the kernel uses max(all, ${dev}) for rp_filter`, true);
-    if (devExists) need(conf4(dev, 'rp_filter'), 0, (v) => v === 0, `decapsulated packets on ${dev} come from clients routed elsewhere`, true);
+    const devPath = conf4(dev, 'rp_filter');
+    const devNow = get(devPath);
+    if (devExists && devNow === 0 && actions.some((a) => a.path === conf4('default', 'rp_filter'))) {
+      // writing `default` also changes every interface whose value was never written explicitly
+      // (the kernel's devconf "state" bits): pin the device's 0 by writing it after `default`
+      checks.push({ kind: 'sysctl', name: sysctlName(devPath), ok: true, have: '0', want: '0' });
+      actions.push({ type: 'set-sysctl', path: devPath, value: 0, previous: 0, reason: `pinned: raising default would also raise ${dev}` });
+    } else if (devExists) need(devPath, 0, (v) => v === 0, `decapsulated packets on ${dev} come from clients routed elsewhere`, true);
     else checks.push({ kind: 'sysctl', name: sysctlName(conf4(dev, 'rp_filter')), ok: false, have: `no device ${dev}`, want: '0' });
   }
 

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetLab, sh, type ExecResult } from '../../src/lab/netlab.js';
+import { runUml, umlUnavailable, type UmlRun } from '../../src/lab/uml.js';
 
 const isRoot = process.getuid?.() === 0;
 const hasArping = sh('sh', ['-c', 'command -v arping']).rc === 0;
@@ -254,5 +255,89 @@ describe.skipIf(!isRoot)('keepalived-ts-realserver.service', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+// This host's kernel has no IPIP; user-mode Linux (Debian's 6.1 with modules, src/lab/uml.ts)
+// has, so TUN is checked there: tunl0 (the ipip module's fallback device) up with the VIP and
+// rp_filter 0, and in a namespace without a fallback device (fb_tunnels_only_for_init_net=2)
+// tunl0 created by the command over rtnetlink and deleted again by --down.
+const TUN_GUEST = String.raw`
+R() { node "$RUNNER" "$@"; }
+snap() { # name: tunl0 link, its addresses and the sysctls, as files in $UML_OUT
+  $NS ip -j -d link show tunl0 > "$UML_OUT/$1.link" 2>/dev/null || echo '[]' > "$UML_OUT/$1.link"
+  $NS ip -j addr show dev tunl0 > "$UML_OUT/$1.addr" 2>/dev/null || echo '[]' > "$UML_OUT/$1.addr"
+  for k in all.rp_filter eth0.rp_filter tunl0.rp_filter all.arp_ignore all.arp_announce; do
+    echo "$k=$($NS sysctl -n net.ipv4.conf.$k 2>/dev/null)"; done > "$UML_OUT/$1.sysctl"
+}
+ip link add eth0 type veth peer name eth1
+ip addr add 10.72.0.20/24 dev eth0; ip link set eth0 up
+sysctl -qw net.ipv4.conf.all.rp_filter=1
+NS=""
+R --mode tun --vip 10.72.0.100 --state /run/rs1.json > "$UML_OUT/up.out" 2>&1; echo $? > "$UML_OUT/up.rc"
+snap up
+R --mode tun --vip 10.72.0.100 --state /run/rs1.json > "$UML_OUT/again.out" 2>&1; echo $? > "$UML_OUT/again.rc"
+R --down --state /run/rs1.json > "$UML_OUT/down.out" 2>&1; echo $? > "$UML_OUT/down.rc"
+snap down
+sysctl -qw net.core.fb_tunnels_only_for_init_net=2
+ip netns add rs2
+NS="ip netns exec rs2"
+$NS ip link set lo up
+$NS ip link show tunl0 > /dev/null 2>&1 && echo present > "$UML_OUT/ns.before" || echo absent > "$UML_OUT/ns.before"
+$NS node "$RUNNER" --mode tun --vip 10.72.0.101 --state /run/rs2.json > "$UML_OUT/nsup.out" 2>&1; echo $? > "$UML_OUT/nsup.rc"
+snap nsup
+cp /run/rs2.json "$UML_OUT/nsup.state"
+$NS node "$RUNNER" --down --state /run/rs2.json > "$UML_OUT/nsdown.out" 2>&1; echo $? > "$UML_OUT/nsdown.rc"
+$NS ip link show tunl0 > /dev/null 2>&1 && echo present > "$UML_OUT/ns.after" || echo absent > "$UML_OUT/ns.after"
+`;
+
+describe.skipIf(!isRoot || umlUnavailable() !== undefined || !existsSync(CMD_MODULE))('keepalived-ts realserver --mode tun (UML: a kernel with IPIP)', () => {
+  let run: UmlRun;
+  let tmp: string;
+  const file = (n: string): string => (run.files.get(n) ?? '').trim();
+  const sysctls = (n: string): Record<string, string> => Object.fromEntries(file(`${n}.sysctl`).split('\n').map((l) => l.split('=') as [string, string]));
+  const addrs = (n: string): string[] => ((JSON.parse(file(`${n}.addr`) || '[]') as { addr_info?: { local: string; prefixlen: number }[] }[])[0]?.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
+  const link = (n: string): { flags?: string[]; linkinfo?: { info_kind?: string } } | undefined => (JSON.parse(file(`${n}.link`) || '[]') as object[])[0];
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'kts-rs-uml-'));
+    chmodSync(tmp, 0o755);
+    const runner = join(tmp, 'realserver.mjs');
+    writeFileSync(runner, `const m = await import(${JSON.stringify(CMD_MODULE)});\nprocess.exitCode = await m.realserverCommand(process.argv.slice(2));\n`);
+    run = await runUml({ script: TUN_GUEST, modules: ['ipip', 'veth'], env: { RUNNER: runner }, timeoutMs: 150_000 });
+  }, 200_000);
+  afterAll(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('the guest ran', () => {
+    expect(run.rc, `guest log:\n${run.log}\nconsole:\n${run.console.slice(-2000)}`).toBe(0);
+  });
+
+  it('tunl0 up with the VIP /32, rp_filter 0 on tunl0 and all, eth0 keeps filtering, ARP sysctls; twice changes nothing', () => {
+    expect(file('up.rc'), file('up.out')).toBe('0');
+    expect(link('up')?.linkinfo?.info_kind).toBe('ipip');
+    expect(link('up')?.flags).toContain('UP');
+    expect(addrs('up')).toContain('10.72.0.100/32');
+    expect(sysctls('up')).toEqual({ 'all.rp_filter': '0', 'eth0.rp_filter': '1', 'tunl0.rp_filter': '0', 'all.arp_ignore': '1', 'all.arp_announce': '2' });
+    expect(file('again.rc')).toBe('0');
+    expect(file('again.out')).toMatch(/already configured/);
+  });
+
+  it('--down: VIP gone, tunl0 down again, sysctls back', () => {
+    expect(file('down.rc'), file('down.out')).toBe('0');
+    expect(addrs('down')).toEqual([]);
+    expect(link('down')?.flags ?? []).not.toContain('UP');
+    expect(sysctls('down')).toMatchObject({ 'all.rp_filter': '1', 'eth0.rp_filter': '0', 'all.arp_ignore': '0', 'all.arp_announce': '0' });
+  });
+
+  it('in a namespace without tunl0 the command creates it over rtnetlink, and --down deletes it', () => {
+    expect(file('ns.before')).toBe('absent');
+    expect(file('nsup.rc'), file('nsup.out')).toBe('0');
+    expect(link('nsup')?.linkinfo?.info_kind).toBe('ipip');
+    expect(addrs('nsup')).toContain('10.72.0.101/32');
+    expect(JSON.parse(file('nsup.state')).createdLinks).toEqual(['tunl0']);
+    expect(file('nsdown.rc'), file('nsdown.out')).toBe('0');
+    expect(file('ns.after')).toBe('absent');
   });
 });

@@ -114,6 +114,13 @@ describe('realserver plan: tun', () => {
     expect(planRealserver(tun('10.0.0.100'), done)).toMatchObject({ actions: [], refusals: [], ready: true });
   });
 
+  it('pins tunl0 rp_filter=0 after raising default (the kernel copies default to interfaces never written)', () => {
+    const TUNL0: HostLink = { name: 'tunl0', up: true, loopback: false, kind: 'ipip' };
+    const p = planRealserver(tun('10.0.0.100'), host({ links: [LO, ETH0, TUNL0], devs: ['all', 'default', 'lo', 'eth0', 'tunl0'], sys: { 'net/ipv4/conf/all/rp_filter': 1 } }));
+    const sets = p.actions.flatMap((a) => (a.type === 'set-sysctl' ? [`${a.path}=${a.value}`] : []));
+    expect(sets.slice(0, 4)).toEqual(['net/ipv4/conf/default/rp_filter=1', 'net/ipv4/conf/eth0/rp_filter=1', 'net/ipv4/conf/all/rp_filter=0', 'net/ipv4/conf/tunl0/rp_filter=0']);
+  });
+
   it('refuses IPv6 VIPs, a --dev that is not ipip, and a missing --dev other than tunl0', () => {
     expect(planRealserver(tun('fd00::1'), host()).refusals.join()).toMatch(/IPv6 VIPs in tun mode are not supported/);
     expect(planRealserver({ ...tun('10.0.0.1'), dev: 'eth0' }, host()).refusals).toEqual(['eth0 is a veth device, not an ipip tunnel']);
