@@ -6,9 +6,11 @@
 // the other host: a VIP on lo without the sysctls IS answered (the real server would steal the
 // VIP from the director); prepared by the command it is NOT. Refusals exit 1 with their message.
 // TUN: when this kernel has no IPIP (no CONFIG_NET_IPIP), the command must refuse cleanly and
-// change nothing; when it has, tunl0 carries the VIP with rp_filter 0. And the unit file passes
+// change nothing; when it has, tunl0 carries the VIP with rp_filter 0. TUN is also checked in
+// user-mode Linux, whose kernel has ipip (last block). And the unit file passes
 // `systemd-analyze verify`.
-// Needs root, iputils-arping and systemd-analyze; uses dist/ (run after `npm run build`).
+// Needs root, iputils-arping, systemd-analyze (user-mode-linux for the TUN block); uses dist/
+// (run after `npm run build`).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
