@@ -6,7 +6,7 @@
 # then the npm dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs=(keepalived tcpdump user-mode-linux kmod ipvsadm iproute2 iputils-ping time python3 make gcc g++ openssl)
+pkgs=(keepalived tcpdump user-mode-linux kmod ipvsadm iproute2 iputils-ping iputils-arping time python3 make gcc g++ openssl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -129,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'genhash') return genhashCommand(argv.slice(1));
   if (argv[0] === 'status') return (await import('./daemon/status-cmd.js')).statusCommand(argv.slice(1));
   if (argv[0] === 'handover') return (await import('./daemon/handover-cmd.js')).handoverCommand(argv.slice(1));
+  if (argv[0] === 'realserver') return (await import('./daemon/realserver-cmd.js')).realserverCommand(argv.slice(1));
   if (argv[0] === 'drill') return (await import('./daemon/drill.js')).drillCommand(argv.slice(1));
   const parsed = parseArgs(argv);
   process.stdout.write(parsed.kind === 'genhash' ? '' : parsed.stdout);

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const CORE = ['config', 'vrrp', 'l2', 'check', 'ipvs'];
+const CORE = ['config', 'vrrp', 'l2', 'check', 'ipvs', 'realserver'];
 const FORBIDDEN_IMPORT = /from\s+['"](node:)?(dgram|net|child_process|timers|timers\/promises|cluster|worker_threads|pino)['"]|from\s+['"][./]*\/(io|daemon)\//;
 const FORBIDDEN_CALL = /\b(setTimeout|setInterval|setImmediate|Date\.now|performance\.now|process\.hrtime)\s*\(/;
 
