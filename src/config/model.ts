@@ -60,6 +60,10 @@ export interface GlobalDefs extends Node {
   readonly notifyFifo?: NotifyFifo;
   readonly vrrpNotifyFifo?: NotifyFifo;
   readonly lvsNotifyFifo?: NotifyFifo;
+  /** started with the FIFO's path as last argument when the FIFO is opened */
+  readonly notifyFifoScript?: Script;
+  readonly vrrpNotifyFifoScript?: Script;
+  readonly lvsNotifyFifoScript?: Script;
   readonly lvsSyncDaemon?: LvsSyncDaemon;
   readonly lvsFlush: boolean;
   readonly lvsFlushOnStop: boolean;

@@ -22,6 +22,7 @@ import { IpvsClient } from '../io/ipvs-genl.js';
 import { closePingSockets, runProbe, type ProbeOptions } from '../io/probes.js';
 import { watchCheckFiles, type FileCheckWatchers } from '../io/probe-file.js';
 import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
+import { Notifier } from '../io/notify.js';
 import { runScript } from '../io/script-runner.js';
 import { ScriptUsers } from '../io/users.js';
 import { desiredTable, destsFor, ownedServiceIds, servicesFor } from '../ipvs/from-config.js';
@@ -34,6 +35,11 @@ import { formatIp } from '../util/ip.js';
 import { virtualServerViews, type CheckView } from './check-view.js';
 import { loadForDaemon } from './load-config.js';
 import { removePidfile, writePidfile } from './pidfile.js';
+
+function fifoConfig(cfg: KeepalivedConfig): string {
+  const g = cfg.globalDefs;
+  return JSON.stringify([g.lvsNotifyFifo, g.lvsNotifyFifoScript, g.notifyFifo?.path], (k, v: unknown) => (k === 'loc' ? undefined : v));
+}
 
 export const DEFAULT_IPVS_STATE = '/run/keepalived-ts/ipvs-services.json';
 
@@ -91,8 +97,22 @@ export class CheckDaemon {
 
   private readonly startedAt = Date.now();
   private reloads = 0;
+  private notifier: Notifier | undefined;
+  private fifoConfig = '';
   /** bumped at each reload: probe results of an older engine are dropped */
   private generation = 0;
+
+  /** lvs_notify_fifo (ours, with its script) and the main process's notify_fifo. */
+  private async openFifos(cfg: KeepalivedConfig): Promise<Notifier | undefined> {
+    const g = cfg.globalDefs;
+    if (!g.lvsNotifyFifo && !g.notifyFifo) return undefined;
+    this.fifoConfig = fifoConfig(cfg);
+    return Notifier.create({
+      ...(g.lvsNotifyFifo ? { lvsNotifyFifo: { ...g.lvsNotifyFifo, ...(g.lvsNotifyFifoScript ? { script: g.lvsNotifyFifoScript } : {}) } } : {}),
+      ...(g.notifyFifo ? { sharedFifo: g.notifyFifo.path } : {}),
+      users: this.users, log: this.opts.log.child({ mod: 'notify' }),
+    });
+  }
 
   /** The configuration running now (after the last reload). */
   get config(): KeepalivedConfig {
@@ -127,6 +147,10 @@ export class CheckDaemon {
       ...(next.globalDefs.scriptUser ? { scriptUser: next.globalDefs.scriptUser } : {}),
     });
     this.probeOpts = { signal: this.abort.signal, users: this.users, log };
+    if (fifoConfig(next) !== this.fifoConfig) {
+      await this.notifier?.close();
+      this.notifier = await this.openFifos(next);
+    }
     this.engine = new CheckerEngine(next, { random: Math.random });
     // results of probes started by the old engine are dropped
     this.generation++;
@@ -161,6 +185,7 @@ export class CheckDaemon {
       ...(this.cfg.globalDefs.scriptUser ? { scriptUser: this.cfg.globalDefs.scriptUser } : {}),
     });
     this.probeOpts = { signal: this.abort.signal, users: this.users, log };
+    this.notifier = await this.openFifos(this.cfg);
     this.ipvs = await IpvsClient.open({ log: log.child({ mod: 'ipvs' }) });
     log.info('Initializing ipvs');
     this.kernel = new Map(await this.ipvs.dump());
@@ -211,8 +236,8 @@ export class CheckDaemon {
           this.script(e);
           break;
         case 'fifo':
-          // lvs_notify_fifo / notify_fifo lines belong to the notifier (issue 6); logged meanwhile
-          this.opts.log.debug({ line: e.line.trimEnd() }, 'notify fifo line');
+          // lvs_notify_fifo, and notify_fifo (the main process's) when it exists
+          this.notifier?.line(e.line);
           break;
         case 'log':
           if (e.level === 'debug') this.opts.log.debug(e.msg);
@@ -382,6 +407,7 @@ export class CheckDaemon {
       this.ipvs.close();
     }
     this.files?.stop();
+    await this.notifier?.close();
     closePingSockets();
     this.rtnl?.close();
     if (this.opts.pidFile) removePidfile(this.opts.pidFile);

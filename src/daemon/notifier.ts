@@ -18,8 +18,8 @@ export async function createNotifier(cfg: KeepalivedConfig, users: ScriptUsers, 
   const n = await Notifier.create({
     instances: cfg.vrrpInstances,
     groups: cfg.vrrpSyncGroups,
-    ...(g.notifyFifo ? { notifyFifo: g.notifyFifo } : {}),
-    ...(g.vrrpNotifyFifo ? { vrrpNotifyFifo: g.vrrpNotifyFifo } : {}),
+    ...(g.notifyFifo ? { notifyFifo: { ...g.notifyFifo, ...(g.notifyFifoScript ? { script: g.notifyFifoScript } : {}) } } : {}),
+    ...(g.vrrpNotifyFifo ? { vrrpNotifyFifo: { ...g.vrrpNotifyFifo, ...(g.vrrpNotifyFifoScript ? { script: g.vrrpNotifyFifoScript } : {}) } } : {}),
     users,
     log,
   });

@@ -29,7 +29,7 @@
  */
 import { spawn } from 'node:child_process';
 import { chown, lstat, open, unlink, type FileHandle } from 'node:fs/promises';
-import { constants, writeSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, writeSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { MachineView } from '../config/validate.js';
 import { prepareScript, runScript, type PreparedScript, type ScriptSpec } from './script-runner.js';
@@ -79,6 +79,14 @@ export interface NotifierOptions {
   readonly groups?: readonly GroupNotifyScripts[];
   readonly notifyFifo?: FifoSpec;
   readonly vrrpNotifyFifo?: FifoSpec;
+  /** the checker process's own FIFO (lvs_notify_fifo), opened as vrrp_notify_fifo is */
+  readonly lvsNotifyFifo?: FifoSpec;
+  /**
+   * A FIFO another process of the daemon owns (the checker writes its lines into the main
+   * process's notify_fifo, as keepalived's checker does): written to when it exists, never
+   * created, scripted or removed here.
+   */
+  readonly sharedFifo?: string;
   readonly users: ScriptUsers;
   readonly log: Logger;
   readonly machine?: MachineView;
@@ -137,6 +145,11 @@ export class Notifier {
         n.log.warn({ path: opts.vrrpNotifyFifo.path }, 'vrrp_notify_fifo has the same name as notify_fifo - ignoring');
       } else await n.openFifo(opts.vrrpNotifyFifo, 'vrrp ');
     }
+    if (opts.lvsNotifyFifo) {
+      if (opts.lvsNotifyFifo.path === opts.sharedFifo) {
+        n.log.warn({ path: opts.lvsNotifyFifo.path }, 'lvs_notify_fifo has the same name as notify_fifo - ignoring');
+      } else await n.openFifo(opts.lvsNotifyFifo, 'lvs ');
+    }
     return n;
   }
 
@@ -158,6 +171,11 @@ export class Notifier {
       }
     }
     this.writeLine(`${ev.scope} "${ev.name}" ${state} ${ev.priority}\n`);
+  }
+
+  /** One line as it is (the checker's `RS ...` / `VS ...` lines) to every FIFO. */
+  line(text: string): void {
+    this.writeLine(text.endsWith('\n') ? text : `${text}\n`);
   }
 
   /** SIGTERM the FIFO scripts (SIGKILL 1 s later), as keepalived does when it starts to stop. */
@@ -218,6 +236,7 @@ export class Notifier {
   }
 
   private writeLine(line: string): void {
+    this.attachShared();
     for (const f of this.fifos) {
       try {
         writeSync(f.fh.fd, line);
@@ -228,6 +247,19 @@ export class Notifier {
         if (code === 'EAGAIN') this.log.debug({ path: f.path }, 'notify fifo full - line dropped');
         else this.log.warn({ path: f.path, errno: code }, 'write to notify fifo failed - line dropped');
       }
+    }
+  }
+
+  /** Open the shared FIFO once it exists (the other process may create it after us). */
+  private attachShared(): void {
+    const path = this.opts.sharedFifo;
+    if (path === undefined || this.closed || this.fifos.some((f) => f.path === path)) return;
+    try {
+      if (!lstatSync(path).isFIFO()) return;
+      const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+      this.fifos.push({ path, kind: 'shared ', fh: { fd, close: async () => closeSync(fd) } as unknown as FileHandle, created: false });
+    } catch {
+      // not there (yet): the line goes to the other FIFOs only
     }
   }
 

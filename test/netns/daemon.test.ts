@@ -77,6 +77,23 @@ describe.skipIf(!isRoot)('keepalived-ts daemon duties (netns)', () => {
     expect(existsSync(fifo)).toBe(false);
   });
 
+  it('starts notify_fifo_script with the FIFO as its last argument; it reads the lines', async () => {
+    const fifo = join(tmp, 'scripted.fifo');
+    const out = join(tmp, 'fifo-script.log');
+    const reader = join(tmp, 'fifo-reader.sh');
+    writeFileSync(reader, `#!/bin/sh\necho "arg $1" > ${out}\nexec cat "$1" >> ${out}\n`);
+    chmodSync(reader, 0o755);
+    const d = start(directorConf({
+      vrid: 84, version: 3, advertInt: 0.1, priority: 150, vips: ['10.63.0.53/24'], notifyFifo: fifo,
+      globals: [`notify_fifo_script "${reader}"`],
+    }));
+    await d.state('MASTER', 10_000);
+    await waitUntil('script read the MASTER line', () => existsSync(out) && readFileSync(out, 'utf8').includes('INSTANCE "VI_1" MASTER 150'), 5000);
+    expect(readFileSync(out, 'utf8').split('\n')[0]).toBe(`arg ${fifo}`);
+    d.signal('SIGTERM');
+    expect(await d.exited(10_000)).toBe(0);
+  });
+
   it('restores a VIP deleted by someone else while MASTER', async () => {
     const d = start(directorConf({ vrid: 82, version: 3, advertInt: 0.1, priority: 150, vips: ['10.63.0.51/24'] }));
     await d.state('MASTER', 10_000);

@@ -35,6 +35,7 @@ describe.skipIf(why !== undefined)('health checkers drive IPVS (UML)', () => {
     'alpha: a real server whose check has not passed stays out',
     'TCP_CHECK failure removes the real server',
     'TCP_CHECK recovery adds it back',
+    'lvs_notify_fifo: its script reads RS DOWN then UP lines',
     'HTTP_GET wrong status with inhibit_on_failure: weight 0',
     'HTTP_GET recovery restores the weight',
     'quorum lost: real servers out, sorry server in',

@@ -1,7 +1,7 @@
 // Guest side of test/uml/checkers.test.ts: keepalived-ts's checker process (-C) against real
 // servers on a dummy interface inside the UML guest; servers fail and recover and the IPVS
 // table must follow. Each step is recorded in $UML_OUT/steps.json for the host test.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ipvsTable, OUT, record, sh, sleep, start, waitFor } from './lib.mjs';
 
@@ -14,9 +14,14 @@ writeFileSync(`${RUN}/misc.sh`, `#!/bin/sh\nexit $(cat ${RUN}/weight)\n`);
 sh(`chmod 755 ${RUN}/misc.sh`);
 writeFileSync(`${RUN}/quorum.sh`, `#!/bin/sh\necho "$1" >> ${RUN}/quorum.log\n`);
 sh(`chmod 755 ${RUN}/quorum.sh`);
+// the lvs_notify_fifo script gets the FIFO's path as its last argument and reads the lines
+writeFileSync(`${RUN}/fifo-reader.sh`, `#!/bin/sh\nexec cat "$1" >> ${RUN}/fifo.log\n`);
+sh(`chmod 755 ${RUN}/fifo-reader.sh`);
 
 const conf = `global_defs {
   router_id uml
+  lvs_notify_fifo ${RUN}/lvs.fifo
+  lvs_notify_fifo_script "${RUN}/fifo-reader.sh"
   script_user root
   enable_script_security
 }
@@ -200,6 +205,13 @@ record('TCP_CHECK failure removes the real server', await waitFor('tcp down', (t
   !has(t, 'TCP 10.9.0.1:80', '10.9.1.1:80') && has(t, 'TCP 10.9.0.1:80', '10.9.1.2:80')));
 await up('a1', 'tcp', '10.9.1.1', 80);
 record('TCP_CHECK recovery adds it back', await waitFor('tcp up', (t) => weight(t, 'TCP 10.9.0.1:80', '10.9.1.1:80') === 1));
+await sleep(300);
+{
+  const lines = existsSync(`${RUN}/fifo.log`) ? readFileSync(`${RUN}/fifo.log`, 'utf8').split('\n') : [];
+  const down = lines.indexOf('RS [10.9.1.1]:tcp:80 [10.9.0.1]:tcp:80 DOWN');
+  const up = lines.lastIndexOf('RS [10.9.1.1]:tcp:80 [10.9.0.1]:tcp:80 UP');
+  record('lvs_notify_fifo: its script reads RS DOWN then UP lines', { ok: down !== -1 && up > down, lines: lines.slice(0, 40).join('\n') });
+}
 
 writeFileSync(`${RUN}/status3`, '503\n');
 record('HTTP_GET wrong status with inhibit_on_failure: weight 0', await waitFor('http inhibit', (t) =>
@@ -259,7 +271,7 @@ record('clean stop removes the owned services, keeps the foreign one', await wai
 const childOf = (pid) => sh(`ps -o pid= --ppid ${pid} || true`).split('\n').map((x) => Number(x.trim())).filter(Boolean);
 daemon = start('kts-3', process.execPath, [CLI, '-n', '-l', '-f', `${RUN}/keepalived.conf`, '-p', `${RUN}/kts.pid`]);
 record('daemon: the checker child builds the table', await waitFor('daemon start', (t) =>
-  has(t, 'TCP 10.9.0.1:80', '10.9.1.1:80') && weight(t, 'TCP 10.9.0.2:8080', '10.9.1.3:8080') === 3));
+  has(t, 'TCP 10.9.0.1:80', '10.9.1.1:80') && weight(t, 'TCP 10.9.0.2:8080', '10.9.1.3:8080') === 3, 40_000));
 const first = childOf(daemon.pid)[0];
 if (first) process.kill(first, 'SIGKILL');
 await sleep(300);
