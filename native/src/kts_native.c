@@ -447,6 +447,42 @@ static napi_value unix_dgram_send(napi_env env, napi_callback_info info) {
 
 /* ---------- close ---------- */
 
+/* ---------- marked / device-bound sockets (health-check probes) ---------- */
+
+/*
+ * socketOpen(family 4|6, type 'tcp'|'udp', mark, ifname): fd, non-blocking. `mark` >= 0 sets
+ * SO_MARK (fwmark), a non-empty `ifname` SO_BINDTODEVICE (bind_if): what Node's sockets cannot
+ * set before their connect. The caller hands the fd to Node's TCP handle (open(fd)).
+ */
+static napi_value socket_open(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int32_t family, mark;
+  char type[8], ifname[IFNAMSIZ + 1];
+  size_t tlen, ilen;
+  if (!get_args(env, info, 4, argv) || !get_int(env, argv[0], "family", &family) || !get_int(env, argv[2], "mark", &mark)) return NULL;
+  if (napi_get_value_string_utf8(env, argv[1], type, sizeof type, &tlen) != napi_ok ||
+      napi_get_value_string_utf8(env, argv[3], ifname, sizeof ifname, &ilen) != napi_ok)
+    return throw_type(env, "type and ifname must be strings");
+  if ((family != 4 && family != 6) || (strcmp(type, "tcp") && strcmp(type, "udp")) || ilen >= IFNAMSIZ)
+    return throw_type(env, "family must be 4 or 6, type 'tcp' or 'udp', ifname shorter than IFNAMSIZ");
+  int fd = socket(family == 4 ? AF_INET : AF_INET6, (strcmp(type, "tcp") ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return throw_sys(env, "socket", NULL, errno);
+  if (mark >= 0) {
+    uint32_t m = (uint32_t)mark;
+    if (setsockopt(fd, SOL_SOCKET, SO_MARK, &m, sizeof m) < 0) {
+      int err = errno;
+      close(fd);
+      return throw_sys(env, "setsockopt", "SO_MARK", err);
+    }
+  }
+  if (ilen > 0 && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)ilen) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_sys(env, "setsockopt", "SO_BINDTODEVICE", err);
+  }
+  return make_int(env, fd);
+}
+
 /* close(fd): stops the poll of a raw6 socket (if it is one) and closes the descriptor. */
 static napi_value close_fd(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -495,6 +531,7 @@ NAPI_MODULE_INIT() {
     { "raw6Send", raw6_send },
     { "raw6BindDevice", raw6_bind_device },
     { "unixDgramSend", unix_dgram_send },
+    { "socketOpen", socket_open },
     { "close", close_fd },
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {

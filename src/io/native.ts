@@ -25,6 +25,7 @@ export interface NativeAddon {
   raw6Send(fd: number, ifindex: number, src: Uint8Array, dst: Uint8Array, data: Uint8Array): number;
   raw6BindDevice(fd: number, ifname: string): void;
   unixDgramSend(path: string, data: Uint8Array): number;
+  socketOpen(family: 4 | 6, type: 'tcp' | 'udp', mark: number, ifname: string): number;
   close(fd: number): void;
 }
 
@@ -86,6 +87,22 @@ function sys<T>(call: () => T): T {
 export function unixDgramSend(path: string, data: Uint8Array): number {
   const n = loadNative();
   return sys(() => n.unixDgramSend(path, data));
+}
+
+/**
+ * A non-blocking TCP / UDP socket with SO_MARK (`mark` >= 0) and SO_BINDTODEVICE (`ifname`)
+ * already set, for a probe's fwmark / bind_if; the fd is the caller's (Node's handle takes it).
+ */
+export function markedSocket(family: 'inet' | 'inet6', type: 'tcp' | 'udp', opts: { mark?: number; ifname?: string }): number {
+  const n = loadNative();
+  return sys(() => n.socketOpen(family === 'inet' ? 4 : 6, type, opts.mark ?? -1, opts.ifname ?? ''));
+}
+
+/** Closes a descriptor the addon made (one Node did not take over). */
+export function closeFd(fd: number): void {
+  try {
+    loadNative().close(fd);
+  } catch { /* already closed */ }
 }
 
 /** A send-only AF_PACKET socket for whole Ethernet frames (opened once, any interface). */

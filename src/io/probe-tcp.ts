@@ -3,13 +3,15 @@
  * connect to conn.host:port within conn.timeoutMs, from bindto[:bind_port] when set
  * (keepalived layer4.c `socket_bind_connect`).
  *
- * Not possible with node:net, so not done (counted in `probeCounters`): SO_MARK (`fwmark`)
- * and SO_BINDTODEVICE (`bind_if`) on TCP sockets; an IPv6 link-local target gets `%bind_if`
- * as its scope instead, which routes it out of that interface.
+ * `fwmark` (SO_MARK) and `bind_if` (SO_BINDTODEVICE) need options node:net cannot set before
+ * a connect: the socket is then made by the native addon with them set (native.ts
+ * `markedSocket`) and handed to Node's TCP handle. Without the addon they are not applied and
+ * counted in `probeCounters`. An IPv6 link-local target also gets `%bind_if` as its scope.
  */
 import { Socket } from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import type { ConnPlan, ProbeResult } from '../check/types.js';
+import { closeFd, markedSocket, nativeAvailable, type SyscallError } from './native.js';
 
 export const probeCounters = {
   /** probes that could not be run at all (socket, bind): CHECK_PROBE */
@@ -31,14 +33,37 @@ export function notRun(detail: string): ProbeResult {
 /** The connect target: an IPv6 link-local address is scoped to bind_if. */
 export function targetHost(conn: ConnPlan): string {
   if (conn.bindIf !== undefined && conn.family === 'inet6' && /^fe[89ab]/i.test(conn.host)) return `${conn.host}%${conn.bindIf}`;
-  if (conn.bindIf !== undefined) probeCounters.bindIfIgnored++;
   return conn.host;
+}
+
+/**
+ * A socket with the probe's fwmark / bind_if set (undefined when it asks for neither); a
+ * failure is the probe's (not run). Without the native addon the options are counted as
+ * ignored and the probe runs on a plain socket, as before.
+ */
+function optionSocket(conn: ConnPlan): { fd?: number; failure?: ProbeResult } {
+  if (conn.fwmark === undefined && conn.bindIf === undefined) return {};
+  if (!nativeAvailable()) {
+    if (conn.fwmark !== undefined) probeCounters.fwmarkIgnored++;
+    if (conn.bindIf !== undefined) probeCounters.bindIfIgnored++;
+    return {};
+  }
+  try {
+    return { fd: markedSocket(conn.family, 'tcp', { ...(conn.fwmark !== undefined ? { mark: conn.fwmark } : {}), ...(conn.bindIf !== undefined ? { ifname: conn.bindIf } : {}) }) };
+  } catch (e) {
+    return { failure: notRun(`socket: ${(e as SyscallError).errnoCode ?? (e as Error).message}`) };
+  }
 }
 
 /** Starts a connect; `done` is called once with the socket (connected) or a failure. */
 export function connectTcp(conn: ConnPlan, done: (sock: Socket | undefined, failure?: ProbeResult) => void): Socket {
-  if (conn.fwmark !== undefined) probeCounters.fwmarkIgnored++;
-  const sock = new Socket();
+  const opt = optionSocket(conn);
+  if (opt.failure) {
+    const s = new Socket();
+    queueMicrotask(() => done(undefined, opt.failure));
+    return s;
+  }
+  const sock = opt.fd !== undefined ? new Socket({ fd: opt.fd, readable: true, writable: true }) : new Socket();
   let settled = false;
   const finish = (ok: boolean, failure?: ProbeResult): void => {
     if (settled) return;
@@ -68,7 +93,7 @@ export function connectTcp(conn: ConnPlan, done: (sock: Socket | undefined, fail
 }
 
 export function tcpProbe(conn: ConnPlan): Promise<ProbeResult> {
-  const lean = conn.bindIf === undefined ? tcpWrap() : null;
+  const lean = tcpWrap();
   if (lean) return leanConnect(lean, conn);
   return new Promise((resolve) => {
     connectTcp(conn, (sock, failure) => {
@@ -87,6 +112,7 @@ export function tcpProbe(conn: ConnPlan): Promise<ProbeResult> {
  * Node removes it, tcpWrap() returns null and net.Socket is used.
  */
 interface TcpHandle {
+  open(fd: number): number;
   bind(addr: string, port: number): number;
   bind6(addr: string, port: number, flags: number): number;
   connect(req: ConnectReq, addr: string, port: number): number;
@@ -116,9 +142,19 @@ function tcpWrap(): TcpWrapBinding | null {
 }
 
 function leanConnect(b: TcpWrapBinding, conn: ConnPlan): Promise<ProbeResult> {
-  if (conn.fwmark !== undefined) probeCounters.fwmarkIgnored++;
+  const opt = optionSocket(conn);
+  if (opt.failure) return Promise.resolve(opt.failure);
   return new Promise((resolve) => {
     const h = new b.TCP(b.constants.SOCKET);
+    if (opt.fd !== undefined) {
+      const err = h.open(opt.fd);
+      if (err) {
+        closeFd(opt.fd);
+        h.close();
+        resolve(notRun(`socket: ${getSystemErrorName(err)}`));
+        return;
+      }
+    }
     const v6 = conn.family === 'inet6';
     let settled = false;
     const finish = (r: ProbeResult): void => {
@@ -136,7 +172,7 @@ function leanConnect(b: TcpWrapBinding, conn: ConnPlan): Promise<ProbeResult> {
     }
     const req = new b.TCPConnectWrap();
     req.oncomplete = (status) => finish(status === 0 ? OK : { ok: false, detail: getSystemErrorName(status) });
-    const err = v6 ? h.connect6(req, conn.host, conn.port) : h.connect(req, conn.host, conn.port);
+    const err = v6 ? h.connect6(req, targetHost(conn), conn.port) : h.connect(req, conn.host, conn.port);
     if (err) finish(LOCAL_ERRORS.has(getSystemErrorName(err)) ? notRun(`connect: ${getSystemErrorName(err)}`) : { ok: false, detail: getSystemErrorName(err) });
   });
 }

@@ -14,7 +14,10 @@ import { notRun, probeCounters, targetHost } from './probe-tcp.js';
 
 /** A connected UDP socket bound as conn asks; `ready` gets the socket or a not-run failure. */
 function connectUdp(conn: ConnPlan, onMessage: (msg: Buffer) => void, onError: (code: string) => void, ready: (sock: Socket | undefined, failure?: ProbeResult) => void): Socket {
+  // node:dgram cannot take a ready-made socket: UDP_CHECK / DNS_CHECK do without fwmark and
+  // bind_if (an IPv6 link-local target is still scoped to bind_if)
   if (conn.fwmark !== undefined) probeCounters.fwmarkIgnored++;
+  if (conn.bindIf !== undefined && !(conn.family === 'inet6' && /^fe[89ab]/i.test(conn.host))) probeCounters.bindIfIgnored++;
   const sock = createSocket({ type: conn.family === 'inet6' ? 'udp6' : 'udp4' });
   let connected = false;
   sock.on('message', onMessage);

@@ -91,6 +91,31 @@ describe.skipIf(!isRoot || !built)('probes against real servers (netns)', () => 
     expect(bound).toEqual({ ok: true });
   });
 
+  it('fwmark (SO_MARK) and bind_if (SO_BINDTODEVICE) take effect on TCP_CHECK and HTTP_GET', () => {
+    // 10.213.9.2 (on the server) is reachable from the prober only through table 107, which
+    // only packets marked 7 use
+    lab!.exec('server', 'ip', ['addr', 'add', '10.213.9.2/32', 'dev', 'eth0']);
+    lab!.exec('prober', 'ip', ['rule', 'add', 'fwmark', '7', 'table', '107']);
+    lab!.exec('prober', 'ip', ['route', 'add', '10.213.9.2/32', 'dev', 'eth0', 'table', '107']);
+    const marked = (over: Partial<ConnPlan>): ConnPlan => conn(80, { host: '10.213.9.2', ...over });
+    const [plain, mark7, mark8, onEth0, onLo, httpMarked, httpLo] = probe([
+      { type: 'TCP_CHECK', conn: marked({}) },
+      { type: 'TCP_CHECK', conn: marked({ fwmark: 7 }) },
+      { type: 'TCP_CHECK', conn: marked({ fwmark: 8 }) },
+      { type: 'TCP_CHECK', conn: conn(80, { bindIf: 'eth0' }) },
+      { type: 'TCP_CHECK', conn: conn(80, { bindIf: 'lo', timeoutMs: 500 }) },
+      { ...http('/ok'), conn: marked({ fwmark: 7 }) },
+      { ...http('/ok'), conn: conn(80, { bindIf: 'lo', timeoutMs: 500 }) },
+    ]);
+    expect(plain).toMatchObject({ ok: false });
+    expect(mark7).toEqual({ ok: true });
+    expect(mark8).toMatchObject({ ok: false });
+    expect(onEth0).toEqual({ ok: true });
+    expect(onLo).toMatchObject({ ok: false });
+    expect(httpMarked).toMatchObject({ ok: true });
+    expect(httpLo).toMatchObject({ ok: false });
+  });
+
   it('HTTP_GET: status, digest, regex, timeout, bindto seen by the server, connect_port', () => {
     const md5 = createHash('md5').update('hello').digest('hex');
     const r = probe([
