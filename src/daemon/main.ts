@@ -165,7 +165,8 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     stopping = true;
     life.stopping();
     log.info({ why }, 'stopping');
-    void Promise.all([daemon.stop(), checker?.stop(), control?.close()]).then(() => process.exit(status));
+    // the sync daemon first: keepalived stops it before it releases the instances
+    void Promise.all([lvsSync?.stop(), daemon.stop(), checker?.stop(), control?.close()]).then(() => process.exit(status));
   };
 
   const reload = async (): Promise<void> => {
@@ -214,8 +215,10 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   process.on('SIGHUP', onHup);
   installDumpSignals({ log, vrrp: () => daemon.view(), forward: (sig) => checker?.signal(sig) });
   let control: { close(): Promise<void> } | undefined;
+  let lvsSync: { stop(): Promise<void> } | undefined;
   try {
     await daemon.start();
+    lvsSync = await (await import('./lvs-sync.js')).startLvsSync(daemon, log);
     const { handoverRoute } = await import('./handover-cmd.js');
     control = await startControl({
       log, config: () => daemon.view().config, vrrp: () => daemon.view(), checker: () => checker,
