@@ -6,17 +6,16 @@
  */
 import type { Logger } from 'pino';
 import { readFileSync } from 'node:fs';
-import type { KeepalivedConfig } from '../config/model.js';
+import type { KeepalivedConfig, RuleEntry } from '../config/model.js';
 import { KtsError } from '../errors/index.js';
 import { TimerClock } from '../io/clock.js';
-import { PacketSocket, Raw6Socket } from '../io/native.js';
+import { PacketSocket } from '../io/native.js';
 import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
 import { setNice } from '../io/sched.js';
 import { ScriptUsers } from '../io/users.js';
-import { Vrrp4Socket, IPPROTO_VRRP } from '../io/vrrp-socket4.js';
 import { HANDOVER_RELEASE_MS, VrrpEngine } from '../vrrp/engine.js';
 import { AddressManager, type AddressSet } from './addresses.js';
-import { EffectRunner, type AdvertPort } from './effects.js';
+import { EffectRunner } from './effects.js';
 import { mapConfig, type MappedConfig } from './engine-config.js';
 import { GarpSender } from './garp.js';
 import { LinkTable } from './links.js';
@@ -29,9 +28,9 @@ import { warmUp } from './warmup.js';
 import { FailoverTiming } from './failover-timing.js';
 import { createNotifier, type DaemonNotifier } from './notifier.js';
 import { Vmacs } from './vmac.js';
+import { VrrpSockets } from './vrrp-sockets.js';
 import type { InstanceView, VrrpView } from './view.js';
 import { diffSets, isEmptySet, matchInstances } from './reload-diff.js';
-import type { RuleEntry } from '../config/model.js';
 import type { Effect } from '../vrrp/types.js';
 import { formatIp } from '../util/ip.js';
 
@@ -67,14 +66,6 @@ function notifyConfig(cfg: KeepalivedConfig): string {
     cfg.vrrpInstances.map(scripts), cfg.vrrpSyncGroups.map(scripts)], (k, v: unknown) => (k === 'loc' ? undefined : v));
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-function sameGroups(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
-  return a.length === b.length && a.every((g, i) => sameBytes(g, b[i]!));
-}
-
 function forwarding6(ifname: string): boolean {
   try {
     return readFileSync(`/proc/sys/net/ipv6/conf/${ifname}/forwarding`, 'utf8').trim() === '1';
@@ -97,12 +88,7 @@ export class VrrpDaemon {
   private vmacs: Vmacs | undefined;
   private readonly clock = new TimerClock();
   private readonly timing = new FailoverTiming();
-  private readonly sockets4 = new Map<string, Vrrp4Socket>();
-  private groups4 = new Map<string, Uint8Array[]>();
-  private groups6 = new Map<string, Uint8Array[]>();
-  /** IPv6 memberships made ("ifindex group"); kept across reloads */
-  private readonly joined6 = new Set<string>();
-  private raw6: Raw6Socket | undefined;
+  private sockets!: VrrpSockets;
   private packet: PacketSocket | undefined;
   private garp!: GarpSender;
   private staticSet: AddressSet | undefined;
@@ -201,7 +187,7 @@ export class VrrpDaemon {
     // --- from here on, synchronous: the old engine hands over to the new one ---
     this.addresses.addRuleNumbers([...next.staticRules, ...next.vrrpInstances.flatMap((i) => i.virtualRules)]);
     const pref = (r: object): number | undefined => this.addresses.rulePreference(r as RuleEntry);
-    const runner = new EffectRunner(mapped.instances, this.advertPort(), this.addresses, this.garp, this.notifier,
+    const runner = new EffectRunner(mapped.instances, this.sockets, this.addresses, this.garp, this.notifier,
       log.child({ mod: 'vrrp' }), () => this.clock.now(), (name) => engine.instance(name)?.stats, this.timing);
     const regarp = new Set<string>();
     for (const [name, was] of matches) {
@@ -233,7 +219,7 @@ export class VrrpDaemon {
     this.driver = new VrrpDriver(engine, this.clock, this.perform(runner), (e, effect) => {
       log.error({ err: (e as Error).message, effect: effect.type }, 'effect failed');
     });
-    this.updateSockets();
+    this.sockets.update(mapped.instances.values());
     this.tracked = this.trackedInterfaces();
     // interfaces tracked for the first time are reported before the new engine runs
     this.reportInterfaces(true);
@@ -331,15 +317,16 @@ export class VrrpDaemon {
     this.addresses = new AddressManager(this.rtnl, this.links, log.child({ mod: 'addr' }));
     this.addresses.numberRules([...cfg.staticRules, ...cfg.vrrpInstances.flatMap((i) => i.virtualRules)]);
     this.packet = new PacketSocket();
+    this.sockets = new VrrpSockets(this.links, (ifname, packet) => this.driver.input({ type: 'packet', interface: ifname, packet }), log);
     this.garp = new GarpSender(this.packet, this.links, forwarding6, log.child({ mod: 'garp' }),
       { garpMs: cfg.globalDefs.vrrpGarpIntervalMs, gnaMs: cfg.globalDefs.vrrpGnaIntervalMs });
     this.notifier = await createNotifier(cfg, users, log.child({ mod: 'notify' }));
-    this.runner = new EffectRunner(this.mapped.instances, this.advertPort(), this.addresses, this.garp, this.notifier,
+    this.runner = new EffectRunner(this.mapped.instances, this.sockets, this.addresses, this.garp, this.notifier,
       log.child({ mod: 'vrrp' }), () => this.clock.now(), (name) => this.engine.instance(name)?.stats, this.timing);
     this.driver = new VrrpDriver(this.engine, this.clock, this.perform(this.runner), (e, effect) => {
       log.error({ err: (e as Error).message, effect: effect.type }, 'effect failed');
     });
-    this.updateSockets();
+    this.sockets.update(this.mapped.instances.values());
 
     // keepalived: leftovers from an earlier run go first, then static addresses / routes / rules
     await this.addresses.removeLeftovers([...this.runner.sets.values()]);
@@ -356,73 +343,6 @@ export class VrrpDaemon {
     collectStartupGarbage();
     log.info({ instances: this.mapped.instances.size, pid: process.pid }, 'Starting VRRP child process');
     this.driver.input({ type: 'start' });
-  }
-
-  private advertPort(): AdvertPort {
-    return {
-      send: (ifname, family, src, dst, data) => {
-        if (family === 'inet') {
-          const s = this.sockets4.get(ifname);
-          if (!s) throw new Error(`no VRRP socket on ${ifname}`);
-          s.send(data, dst);
-        } else {
-          const ifindex = this.links.index(ifname);
-          if (ifindex === undefined || !this.raw6) throw new Error(`no VRRP socket on ${ifname}`);
-          this.raw6.send(ifindex, src, dst, data);
-        }
-      },
-    };
-  }
-
-  /**
-   * One IPv4 VRRP socket per interface, joined to the groups its instances use; one IPv6 raw
-   * socket. At a reload: sockets whose interface and groups did not change are kept, others
-   * opened or closed.
-   */
-  private updateSockets(): void {
-    const groups4 = new Map<string, Uint8Array[]>();
-    const groups6 = new Map<string, Uint8Array[]>();
-    for (const m of this.mapped.instances.values()) {
-      const c = m.config;
-      const map = c.family === 'inet' ? groups4 : groups6;
-      const list = map.get(c.interface) ?? [];
-      if (!c.unicastPeer?.length && c.mcastDstIp && !list.some((g) => sameBytes(g, c.mcastDstIp!.bytes))) list.push(c.mcastDstIp.bytes);
-      map.set(c.interface, list);
-    }
-    for (const [ifname, s] of this.sockets4) {
-      const want = groups4.get(ifname);
-      if (want && sameGroups(this.groups4.get(ifname) ?? [], want)) continue;
-      s.close();
-      this.sockets4.delete(ifname);
-    }
-    for (const [ifname, groups] of groups4) {
-      if (this.sockets4.has(ifname)) continue;
-      this.sockets4.set(ifname, new Vrrp4Socket({
-        ifname,
-        ifindex: this.links.index(ifname)!,
-        groups,
-        onPacket: (data) => this.driver.input({ type: 'packet', interface: ifname, packet: { family: 'inet', data } }),
-        onSendError: (err, dst) => this.opts.log.warn({ mod: 'vrrp', ifname, err, dst }, 'VRRP send failed'),
-      }));
-    }
-    this.groups4 = groups4;
-    this.groups6 = groups6;
-    if (groups6.size > 0 && !this.raw6) {
-      this.raw6 = new Raw6Socket(IPPROTO_VRRP, (data, src, dst, hopLimit, ifindex) => {
-        const ifname = this.links.linkByIndex(ifindex)?.name;
-        if (ifname === undefined || !this.groups6.has(ifname)) return;
-        this.driver.input({ type: 'packet', interface: ifname, packet: { family: 'inet6', data, src, dst, hopLimit } });
-      });
-    }
-    for (const [ifname, groups] of groups6) {
-      const ifindex = this.links.index(ifname)!;
-      for (const g of groups) {
-        const key = `${ifindex} ${formatIp(g)}`;
-        if (this.joined6.has(key)) continue;
-        this.raw6!.join(ifindex, g);
-        this.joined6.add(key);
-      }
-    }
   }
 
   /** Interfaces an instance tracks (its own unless dont_track_primary, and track_interface). */
@@ -503,15 +423,14 @@ export class VrrpDaemon {
     if (this.opts.dontReleaseVrrp && this.runner) this.runner.keepAddresses = true;
     if (this.driver) this.driver.input({ type: 'shutdown' });
     this.clock.stop();
-    await Promise.all([...this.sockets4.values()].map((s) => s.drain()));
+    await this.sockets?.drain();
     if (this.addresses) {
       if (this.staticSet) await this.addresses.remove(this.staticSet);
       await this.addresses.idle();
     }
     await this.notifier?.flush();
     await trackersStopped;
-    for (const s of this.sockets4.values()) s.close();
-    this.raw6?.close();
+    this.sockets?.close();
     this.packet?.close();
     await this.vmacs?.release();
     this.rtnl?.close();

@@ -1,0 +1,110 @@
+/**
+ * The VRRP sockets of the daemon: one IPv4 raw socket per interface, joined to the multicast
+ * groups its instances use, and one IPv6 raw socket joined per interface. `update()` follows
+ * the configuration: at a reload, sockets whose interface and groups did not change are kept
+ * (no advert is lost to a reopened socket), others are opened or closed. Received adverts go
+ * to `onPacket` with the interface they arrived on.
+ */
+import type { Logger } from 'pino';
+import { Raw6Socket } from '../io/native.js';
+import { IPPROTO_VRRP, Vrrp4Socket } from '../io/vrrp-socket4.js';
+import { formatIp } from '../util/ip.js';
+import type { RxPacket } from '../vrrp/packet.js';
+import type { AdvertPort } from './effects.js';
+import type { MappedInstance } from './engine-config.js';
+import type { LinkTable } from './links.js';
+
+export class VrrpSockets implements AdvertPort {
+  private readonly sockets4 = new Map<string, Vrrp4Socket>();
+  private groups4 = new Map<string, Uint8Array[]>();
+  private groups6 = new Map<string, Uint8Array[]>();
+  /** IPv6 memberships made ("ifindex group"); kept across reloads */
+  private readonly joined6 = new Set<string>();
+  private raw6: Raw6Socket | undefined;
+
+  constructor(
+    private readonly links: LinkTable,
+    private readonly onPacket: (ifname: string, packet: RxPacket) => void,
+    private readonly log: Logger,
+  ) {}
+
+  /** Open, keep or close sockets so that they fit these instances. */
+  update(instances: Iterable<MappedInstance>): void {
+    const groups4 = new Map<string, Uint8Array[]>();
+    const groups6 = new Map<string, Uint8Array[]>();
+    for (const m of instances) {
+      const c = m.config;
+      const map = c.family === 'inet' ? groups4 : groups6;
+      const list = map.get(c.interface) ?? [];
+      if (!c.unicastPeer?.length && c.mcastDstIp && !list.some((g) => sameBytes(g, c.mcastDstIp!.bytes))) list.push(c.mcastDstIp.bytes);
+      map.set(c.interface, list);
+    }
+    for (const [ifname, s] of this.sockets4) {
+      const want = groups4.get(ifname);
+      if (want && sameGroups(this.groups4.get(ifname) ?? [], want)) continue;
+      s.close();
+      this.sockets4.delete(ifname);
+    }
+    for (const [ifname, groups] of groups4) {
+      if (this.sockets4.has(ifname)) continue;
+      this.sockets4.set(ifname, new Vrrp4Socket({
+        ifname,
+        ifindex: this.links.index(ifname)!,
+        groups,
+        onPacket: (data) => this.onPacket(ifname, { family: 'inet', data }),
+        onSendError: (err, dst) => this.log.warn({ mod: 'vrrp', ifname, err, dst }, 'VRRP send failed'),
+      }));
+    }
+    this.groups4 = groups4;
+    this.groups6 = groups6;
+    if (groups6.size > 0 && !this.raw6) {
+      this.raw6 = new Raw6Socket(IPPROTO_VRRP, (data, src, dst, hopLimit, ifindex) => {
+        const ifname = this.links.linkByIndex(ifindex)?.name;
+        if (ifname === undefined || !this.groups6.has(ifname)) return;
+        this.onPacket(ifname, { family: 'inet6', data, src, dst, hopLimit });
+      });
+    }
+    for (const [ifname, groups] of groups6) {
+      const ifindex = this.links.index(ifname)!;
+      for (const g of groups) {
+        const key = `${ifindex} ${formatIp(g)}`;
+        if (this.joined6.has(key)) continue;
+        this.raw6!.join(ifindex, g);
+        this.joined6.add(key);
+      }
+    }
+  }
+
+  /** IPv4: a whole datagram; IPv6: the VRRP message from `src`, hop limit 255. */
+  send(ifname: string, family: 'inet' | 'inet6', src: Uint8Array, dst: Uint8Array, data: Uint8Array): void {
+    if (family === 'inet') {
+      const s = this.sockets4.get(ifname);
+      if (!s) throw new Error(`no VRRP socket on ${ifname}`);
+      s.send(data, dst);
+    } else {
+      const ifindex = this.links.index(ifname);
+      if (ifindex === undefined || !this.raw6) throw new Error(`no VRRP socket on ${ifname}`);
+      this.raw6.send(ifindex, src, dst, data);
+    }
+  }
+
+  /** Every queued advert handed to the kernel (the last priority-0 adverts at stop). */
+  drain(): Promise<void> {
+    return Promise.all([...this.sockets4.values()].map((s) => s.drain())).then(() => undefined);
+  }
+
+  close(): void {
+    for (const s of this.sockets4.values()) s.close();
+    this.sockets4.clear();
+    this.raw6?.close();
+    this.raw6 = undefined;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function sameGroups(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  return a.length === b.length && a.every((g, i) => sameBytes(g, b[i]!));
+}
