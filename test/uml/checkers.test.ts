@@ -24,7 +24,7 @@ describe.skipIf(why !== undefined)('health checkers drive IPVS (UML)', () => {
   it('runs the whole scenario in one guest', { timeout: 300_000 }, async () => {
     run = await runUml({ script: 'node test/uml/guest/checkers.mjs', timeoutMs: 240_000 });
     steps = JSON.parse(run.files.get('steps.json') ?? '[]') as Step[];
-    const detail = `guest log:\n${run.log}\nsteps:\n${JSON.stringify(steps, null, 1)}\ndaemon log:\n${(run.files.get('kts-1.log') ?? '').slice(-4000)}\n${(run.files.get('kts-2.log') ?? '').slice(-2000)}`;
+    const detail = `timed out: ${String(run.timedOut)}\nguest log:\n${run.log}\ndiag:\n${run.files.get('diag.txt') ?? '(none)'}\nconsole:\n${run.console.slice(-3000)}\nsteps:\n${JSON.stringify(steps, null, 1)}\ndaemon log:\n${(run.files.get('kts-1.log') ?? '').slice(-4000)}\n${(run.files.get('kts-2.log') ?? '').slice(-2000)}`;
     expect(run.files.has('done'), detail).toBe(true);
     expect(run.rc, detail).toBe(0);
     expect(steps.length).toBeGreaterThanOrEqual(20);

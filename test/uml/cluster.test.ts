@@ -65,7 +65,7 @@ describe.skipIf(why !== undefined).each(['nat', 'dr', 'tun'] as const)('LVS clus
       modules: [...IPVS_MODULES, 'veth', 'bridge', 'ipip'],
     });
     steps = JSON.parse(run.files.get('steps.json') ?? '[]') as Step[];
-    const detail = `guest log:\n${run.log}\nsteps:\n${JSON.stringify(steps, null, 1)}\nd1:\n${(run.files.get('d1-kts.log') ?? '').slice(-3000)}\nd2:\n${(run.files.get('d2-kts.log') ?? '').slice(-3000)}`;
+    const detail = `timed out: ${String(run.timedOut)}\nguest log:\n${run.log}\ndiag:\n${run.files.get('diag.txt') ?? '(none)'}\nconsole:\n${run.console.slice(-3000)}\nsteps:\n${JSON.stringify(steps, null, 1)}\nd1:\n${(run.files.get('d1-kts.log') ?? '').slice(-3000)}\nd2:\n${(run.files.get('d2-kts.log') ?? '').slice(-3000)}`;
     expect(run.files.has('done'), detail).toBe(true);
     expect(run.rc, detail).toBe(0);
     const loop = steps.find((s) => s.name.endsWith('failover: the client loop recovers'));

@@ -3,7 +3,11 @@
 // table must follow. Each step is recorded in $UML_OUT/steps.json for the host test.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ipvsTable, OUT, record, sh, sleep, start, waitFor } from './lib.mjs';
+import { diagnose, ipvsTable, OUT, record, sh, sleep, start, waitFor } from './lib.mjs';
+
+// a hang or a failed run says where the guest was (diag.txt) before the host's time limit
+setTimeout(() => diagnose('the scenario is still running after 200 s'), 200_000).unref();
+process.on('exit', (code) => { if (code !== 0) diagnose(`the scenario exits ${code}`); });
 
 const CLI = join(process.cwd(), 'dist/src/cli.js');
 const RUN = '/run/kts-chk';

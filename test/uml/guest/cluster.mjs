@@ -19,6 +19,7 @@ import { connect, createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
+import { diagnose, sh } from './lib.mjs';
 
 export const OUT = process.env.UML_OUT ?? '/tmp';
 export const RUN = '/run/kts-cluster';
@@ -27,12 +28,8 @@ export const VIP = '10.0.0.10';
 export const GW_VIP = '192.168.1.1';
 const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
 
-export function sh(cmd) {
-  const r = spawnSync('bash', ['-c', cmd], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd}: rc ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
-const shOk = (cmd) => spawnSync('bash', ['-c', cmd], { encoding: 'utf8' });
+export { sh };
+const shOk = (cmd) => spawnSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
 
 /** The real server's address as the directors see it. */
 export const rip = (mode, i) => (mode === 'nat' ? `192.168.1.${10 + i}` : `10.0.0.${10 + i}`);
@@ -438,9 +435,12 @@ if (isMain) {
   if (role === 'agent') await agent();
   else if (role === 'rs') realServer(arg);
   else if (role === 'scenario') {
+    // the guest is killed at the host's time limit: say first where everything was
+    setTimeout(() => diagnose('the scenario is still running after 200 s'), 200_000).unref();
     try {
       await scenario(arg);
     } catch (e) {
+      diagnose(`the scenario aborted: ${String(e?.message ?? e)}`);
       record(`${arg}: scenario aborted`, false, { err: String(e?.stack ?? e) });
       process.exitCode = 1;
     }

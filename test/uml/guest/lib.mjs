@@ -2,15 +2,36 @@
 // `ipvsadm -Ln` parsed into a table, waiting for a condition, and a step log the host test
 // reads back from $UML_OUT/steps.json.
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const OUT = process.env.UML_OUT ?? '/tmp';
 
-export function sh(cmd) {
-  const r = spawnSync('bash', ['-c', cmd], { encoding: 'utf8' });
+/** A shell command's stdout; throws on a non-zero exit or when it runs longer than `timeoutMs`. */
+export function sh(cmd, timeoutMs = 30_000) {
+  const r = spawnSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL' });
+  if (r.error?.code === 'ETIMEDOUT') {
+    diagnose(`${cmd}: still running after ${timeoutMs} ms`);
+    throw new Error(`${cmd}: timed out after ${timeoutMs} ms (see diag.txt)`);
+  }
   if (r.status !== 0) throw new Error(`${cmd}: rc ${r.status}: ${r.stderr}`);
   return r.stdout;
+}
+
+/**
+ * Appends what the guest is doing to $UML_OUT/diag.txt: every task's state and wait channel,
+ * the kernel stacks of the blocked (D) ones, and the end of the kernel log. Called when a
+ * command hangs, so that a hang in CI says where the kernel was stuck.
+ */
+export function diagnose(why) {
+  const run = (c) => spawnSync('bash', ['-c', c], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
+  const text = [
+    `=== ${new Date().toISOString()} ${why}`,
+    run('ps -eo pid,stat,wchan:32,etimes,args'),
+    run('for p in $(ps -eo pid=,stat= | awk \'$2 ~ /D/ {print $1}\'); do echo "--- $p $(cat /proc/$p/comm)"; cat /proc/$p/stack 2>&1; done'),
+    run('dmesg | tail -n 60'),
+  ].join('\n');
+  appendFileSync(join(OUT, 'diag.txt'), `${text}\n`);
 }
 
 export const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
