@@ -5,7 +5,8 @@
 // after a crash that leaves no stale entry, and a clean stop that removes only what we own.
 // Guest side: test/uml/guest/checkers.mjs. Needs root and dist/ (run after `npm run build`).
 import { describe, expect, it } from 'vitest';
-import { runUml, umlUnavailable } from '../../src/lab/uml.js';
+import { type UmlRun, umlUnavailable } from '../../src/lab/uml.js';
+import { describeRun, runGuestScenario } from '../helpers/uml-guest.js';
 
 interface Step {
   name: string;
@@ -19,12 +20,12 @@ const why = umlUnavailable();
 
 describe.skipIf(why !== undefined)('health checkers drive IPVS (UML)', () => {
   let steps: Step[] = [];
-  let run: Awaited<ReturnType<typeof runUml>>;
+  let run: UmlRun;
 
-  it('runs the whole scenario in one guest', { timeout: 300_000 }, async () => {
-    run = await runUml({ script: 'node test/uml/guest/checkers.mjs', timeoutMs: 240_000 });
+  it('runs the whole scenario in one guest', { timeout: 520_000 }, async () => {
+    run = await runGuestScenario({ script: 'node test/uml/guest/checkers.mjs', timeoutMs: 240_000 }, 'checkers');
     steps = JSON.parse(run.files.get('steps.json') ?? '[]') as Step[];
-    const detail = `timed out: ${String(run.timedOut)}\nguest log:\n${run.log}\ndiag:\n${run.files.get('diag.txt') ?? '(none)'}\nconsole:\n${run.console.slice(-3000)}\nsteps:\n${JSON.stringify(steps, null, 1)}\ndaemon log:\n${(run.files.get('kts-1.log') ?? '').slice(-4000)}\n${(run.files.get('kts-2.log') ?? '').slice(-2000)}`;
+    const detail = describeRun(run, `steps:\n${JSON.stringify(steps, null, 1)}\ndaemon log:\n${(run.files.get('kts-1.log') ?? '').slice(-4000)}\n${(run.files.get('kts-2.log') ?? '').slice(-2000)}`);
     expect(run.files.has('done'), detail).toBe(true);
     expect(run.rc, detail).toBe(0);
     expect(steps.length).toBeGreaterThanOrEqual(20);

@@ -9,7 +9,8 @@
 // daemon; and (DR) a real server without arp_ignore answers ARP for the VIP.
 // Guest side: test/uml/guest/cluster.mjs. Needs root and dist/ (run after `npm run build`).
 import { describe, expect, it } from 'vitest';
-import { IPVS_MODULES, runUml, umlUnavailable } from '../../src/lab/uml.js';
+import { IPVS_MODULES, type UmlRun, umlUnavailable } from '../../src/lab/uml.js';
+import { describeRun, runGuestScenario } from '../helpers/uml-guest.js';
 
 interface Step {
   name: string;
@@ -55,17 +56,17 @@ const byMode: Record<'nat' | 'dr' | 'tun', string[]> = {
 
 describe.skipIf(why !== undefined).each(['nat', 'dr', 'tun'] as const)('LVS cluster end to end, %s (UML)', (mode) => {
   let steps: Step[] = [];
-  let run: Awaited<ReturnType<typeof runUml>> | undefined;
+  let run: UmlRun | undefined;
 
-  it('runs the scenario in one guest', { timeout: 300_000 }, async () => {
-    run = await runUml({
+  it('runs the scenario in one guest', { timeout: 520_000 }, async () => {
+    run = await runGuestScenario({
       script: `node test/uml/guest/cluster.mjs scenario ${mode}`,
       timeoutMs: 240_000,
       memMb: 1024,
       modules: [...IPVS_MODULES, 'veth', 'bridge', 'ipip'],
-    });
+    }, `cluster ${mode}`);
     steps = JSON.parse(run.files.get('steps.json') ?? '[]') as Step[];
-    const detail = `timed out: ${String(run.timedOut)}\nguest log:\n${run.log}\ndiag:\n${run.files.get('diag.txt') ?? '(none)'}\nconsole:\n${run.console.slice(-3000)}\nsteps:\n${JSON.stringify(steps, null, 1)}\nd1:\n${(run.files.get('d1-kts.log') ?? '').slice(-3000)}\nd2:\n${(run.files.get('d2-kts.log') ?? '').slice(-3000)}`;
+    const detail = describeRun(run, `steps:\n${JSON.stringify(steps, null, 1)}\nd1:\n${(run.files.get('d1-kts.log') ?? '').slice(-3000)}\nd2:\n${(run.files.get('d2-kts.log') ?? '').slice(-3000)}`);
     expect(run.files.has('done'), detail).toBe(true);
     expect(run.rc, detail).toBe(0);
     const loop = steps.find((s) => s.name.endsWith('failover: the client loop recovers'));
