@@ -19,7 +19,7 @@ import {
   vrrpScriptDefaults,
   vrrpScriptTable,
 } from './keywords-vrrp.js';
-import { need, table, unsupported, unsupportedBlock } from './kw.js';
+import { need, str, table, unsupported, unsupportedBlock } from './kw.js';
 import type { KeepalivedConfig } from './model.js';
 import { ParseCtx, type Draft, type Keyword, type KeywordTable } from './parser.js';
 import { lineLoc, Reader, type Line, type ReaderOptions } from './reader.js';
@@ -87,7 +87,14 @@ export const topTable: KeywordTable = table({
   track_group: unsupportedBlock([], ['group']),
   garp_group: unsupportedBlock(['garp_interval', 'gna_interval', 'interface'], ['interfaces']),
   bfd_instance: unsupportedBlock(BFD_KEYWORDS),
-  SSL: { sub: table({ password: {}, ca: {}, certificate: {}, key: {} }) },
+  SSL: {
+    sub: table({ password: str('password'), ca: str('ca'), certificate: str('certificate'), key: str('key') }),
+    open: (_ctx, _line, root) => {
+      const ssl: Draft = {};
+      root.ssl = ssl;
+      return ssl;
+    },
+  },
   net_namespace: { handler: (ctx, line, root) => { const v = need(ctx, line, 1); if (v) root.netNamespace = v; } },
   net_namespace_ipvs: unsupported(),
   namespace_with_ipsets: unsupported(),

@@ -398,6 +398,13 @@ export interface Unsupported {
   readonly loc: Loc;
 }
 
+export interface SslContextConfig {
+  readonly password?: string;
+  readonly ca?: string;
+  readonly certificate?: string;
+  readonly key?: string;
+}
+
 export interface KeepalivedConfig {
   readonly globalDefs: GlobalDefs;
   readonly staticIpaddress: readonly AddressEntry[];
@@ -410,6 +417,8 @@ export interface KeepalivedConfig {
   readonly vrrpSyncGroups: readonly VrrpSyncGroup[];
   readonly virtualServerGroups: readonly VirtualServerGroup[];
   readonly virtualServers: readonly VirtualServer[];
+  /** The top-level `SSL` block: SSL_GET's client credentials (file paths as written). */
+  readonly ssl?: SslContextConfig;
   /** Root-level `net_namespace`, `instance`, ... */
   readonly netNamespace?: string;
   readonly instance?: string;

@@ -24,6 +24,7 @@ import { watchCheckFiles, type FileCheckWatchers } from '../io/probe-file.js';
 import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
 import { Notifier } from '../io/notify.js';
 import { runScript } from '../io/script-runner.js';
+import { loadTlsCreds } from '../io/tls-creds.js';
 import { ScriptUsers } from '../io/users.js';
 import { desiredTable, destsFor, ownedServiceIds, servicesFor } from '../ipvs/from-config.js';
 import { serviceId } from '../ipvs/keys.js';
@@ -146,7 +147,7 @@ export class CheckDaemon {
       enableScriptSecurity: next.globalDefs.enableScriptSecurity,
       ...(next.globalDefs.scriptUser ? { scriptUser: next.globalDefs.scriptUser } : {}),
     });
-    this.probeOpts = { signal: this.abort.signal, users: this.users, log };
+    this.probeOpts = this.probeOptions(next, log);
     if (fifoConfig(next) !== this.fifoConfig) {
       await this.notifier?.close();
       this.notifier = await this.openFifos(next);
@@ -184,7 +185,7 @@ export class CheckDaemon {
       enableScriptSecurity: this.cfg.globalDefs.enableScriptSecurity,
       ...(this.cfg.globalDefs.scriptUser ? { scriptUser: this.cfg.globalDefs.scriptUser } : {}),
     });
-    this.probeOpts = { signal: this.abort.signal, users: this.users, log };
+    this.probeOpts = this.probeOptions(this.cfg, log);
     this.notifier = await this.openFifos(this.cfg);
     this.ipvs = await IpvsClient.open({ log: log.child({ mod: 'ipvs' }) });
     log.info('Initializing ipvs');
@@ -245,6 +246,11 @@ export class CheckDaemon {
           break;
       }
     }
+  }
+
+  private probeOptions(cfg: KeepalivedConfig, log: Logger): ProbeOptions {
+    const tls = loadTlsCreds(cfg.ssl, log);
+    return { signal: this.abort.signal, users: this.users, log, ...(tls ? { tls } : {}) };
   }
 
   private probe(probeId: number, plan: ProbePlan): void {

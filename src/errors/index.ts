@@ -49,6 +49,7 @@ export const ERROR_CODES = [
   'IPVS_REPLY',
   'CHECK_PROBE',
   'CHECK_SCRIPT',
+  'CHECK_SSL_CONTEXT',
   // the checker child's IPC and the control socket (src/daemon/checker-child.ts, control.ts)
   'CHECKER_TIMEOUT',
   'CHECKER_DOWN',

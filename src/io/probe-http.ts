@@ -2,8 +2,9 @@
  * HTTP_GET and SSL_GET probes, and `genhash` (keepalived's genhash / `keepalived -T`): send the
  * request the core built (check/http.ts), read the response until the server closes (or the
  * Content-Length is complete), judge it with `judgeHttpResponse`. conn.timeoutMs bounds the
- * connect and every wait for data. TLS: SNI only when asked (enable_sni), certificates not
- * verified (keepalived does not verify without an `SSL { ca }` block either).
+ * connect and every wait for data. TLS: SNI only when asked (enable_sni), the client
+ * certificate, key and CA of the `SSL` block when there is one (io/tls-creds.ts), the peer's
+ * certificate not verified (keepalived sets no verify mode either).
  */
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
@@ -12,6 +13,7 @@ import type { ConnPlan, HttpUrlPlan, ProbeResult } from '../check/types.js';
 import { KtsError } from '../errors/index.js';
 import { parseIp } from '../util/ip.js';
 import { connectTcp } from './probe-tcp.js';
+import type { TlsCreds } from './tls-creds.js';
 
 /** Responses are cut here (health pages are small; the digest of a cut body simply differs). */
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
@@ -21,6 +23,8 @@ export interface HttpFetchPlan {
   readonly conn: ConnPlan;
   readonly request: string;
   readonly sni?: string;
+  /** client credentials from the `SSL` block */
+  readonly creds?: TlsCreds;
 }
 
 /** The raw response bytes, or a failure in keepalived's words. */
@@ -34,7 +38,7 @@ export function fetchHttp(p: HttpFetchPlan): Promise<{ raw: Uint8Array } | { fai
       }
       if (!p.tls) return exchange(sock, p, resolve);
       const tls: TLSSocket = tlsConnect({
-        socket: sock, rejectUnauthorized: false, ...(p.sni !== undefined ? { servername: p.sni } : {}),
+        ...p.creds, socket: sock, rejectUnauthorized: false, ...(p.sni !== undefined ? { servername: p.sni } : {}),
       });
       let up = false;
       tls.setTimeout(p.conn.timeoutMs, () => {

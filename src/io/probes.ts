@@ -13,6 +13,7 @@ import { pingProbe } from './probe-ping.js';
 import { smtpProbe } from './probe-smtp.js';
 import { notRun, probeCounters, tcpProbe } from './probe-tcp.js';
 import { udpProbe } from './probe-udp.js';
+import type { TlsCreds } from './tls-creds.js';
 import type { ScriptUsers } from './users.js';
 
 export { probeCounters };
@@ -26,6 +27,8 @@ export interface ProbeOptions {
   readonly users?: ScriptUsers;
   /** aborts running MISC_CHECK scripts (stop) */
   readonly signal?: AbortSignal;
+  /** SSL_GET's client credentials (the `SSL` block) */
+  readonly tls?: TlsCreds;
 }
 
 export async function runProbe(plan: ProbePlan, opts: ProbeOptions): Promise<ProbeResult> {
@@ -33,7 +36,10 @@ export async function runProbe(plan: ProbePlan, opts: ProbeOptions): Promise<Pro
     switch (plan.type) {
       case 'TCP_CHECK': return await tcpProbe(plan.conn);
       case 'HTTP_GET': case 'SSL_GET':
-        return await httpProbe({ tls: plan.type === 'SSL_GET', conn: plan.conn, request: plan.request, url: plan.url, ...(plan.sni !== undefined ? { sni: plan.sni } : {}) });
+        return await httpProbe({
+          tls: plan.type === 'SSL_GET', conn: plan.conn, request: plan.request, url: plan.url,
+          ...(plan.sni !== undefined ? { sni: plan.sni } : {}), ...(plan.type === 'SSL_GET' && opts.tls ? { creds: opts.tls } : {}),
+        });
       case 'SMTP_CHECK': return await smtpProbe(plan.conn, plan.heloName);
       case 'DNS_CHECK': return await dnsProbe(plan.conn, plan.qtype, plan.name);
       case 'UDP_CHECK': return await udpProbe(plan);

@@ -1,6 +1,7 @@
 // Small real servers for test/netns/probes.test.ts, run inside the "server" namespace:
 //   TCP/HTTP on :80 (/ok -> 200 "hello", /404, /whoami -> the client's address, /hang never
-//   answers), HTTPS on :443 with the certificate given in argv, SMTP on :25 (good) and :2525
+//   answers), HTTPS on :443 with the certificate given in argv (and on :8443 asking for a client
+//   certificate signed by the CA file given third), SMTP on :25 (good) and :2525
 //   (bad banner), DNS on udp :53 (answers SOA queries with RCODE 0, others with NXDOMAIN),
 //   UDP on :9000 echoing "PONG"+payload. Prints "ready" when all listen.
 import { createServer as createHttp } from 'node:http';
@@ -9,7 +10,7 @@ import { createServer as createTcp } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 
-const [certFile, keyFile] = process.argv.slice(2);
+const [certFile, keyFile, clientCa] = process.argv.slice(2);
 const handler = (req, res) => {
   if (req.url === '/hang') return;
   if (req.url === '/whoami') return res.end(`you are ${req.socket.remoteAddress}`);
@@ -21,6 +22,10 @@ const listens = [];
 const listen = (srv, port) => listens.push(new Promise((r) => srv.listen(port, '0.0.0.0', r)));
 listen(createHttp(handler), 80);
 if (certFile) listen(createHttps({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, handler), 443);
+if (clientCa) {
+  const tls = { cert: readFileSync(certFile), key: readFileSync(keyFile), ca: readFileSync(clientCa), requestCert: true, rejectUnauthorized: true };
+  listen(createHttps(tls, handler), 8443);
+}
 const smtp = (banner) => createTcp((s) => {
   s.write(`${banner}\r\n`);
   let buf = '';

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHttpRequest } from '../../src/check/http.js';
 import type { ConnPlan, ProbePlan, ProbeResult } from '../../src/check/types.js';
+import type { SslContextConfig } from '../../src/config/model.js';
 import { parseHexPattern, DEFAULT_UDP_PAYLOAD } from '../../src/check/udp.js';
 import { NetLab } from '../../src/lab/netlab.js';
 
@@ -36,10 +37,10 @@ const http = (path: string, over: Partial<ConnPlan> = {}, url: Partial<Extract<P
 });
 const script = (path: string) => ({ argv: [path], text: path, loc: { file: 'x', line: 1, col: 1 } });
 
-/** Runs `plans` at once in the prober namespace; one result per plan. */
-function probe(plans: readonly ProbePlan[]): ProbeResult[] {
+/** Runs `plans` at once in the prober namespace (with the credentials of an `SSL` block); one result per plan. */
+function probe(plans: readonly ProbePlan[], ssl?: SslContextConfig): ProbeResult[] {
   const json = JSON.stringify(plans, (_k, v) => (v instanceof Uint8Array ? { $bytes: Buffer.from(v).toString('hex') } : v));
-  const r = lab!.exec('prober', process.execPath, ['test/netns/probe-child.mjs', json], 60_000);
+  const r = lab!.exec('prober', process.execPath, ['test/netns/probe-child.mjs', json, ...(ssl ? [JSON.stringify(ssl)] : [])], 60_000);
   if (r.rc !== 0) throw new Error(`probe child failed (${r.rc}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim()) as ProbeResult[];
 }
@@ -52,7 +53,11 @@ describe.skipIf(!isRoot || !built)('probes against real servers (netns)', () => 
       const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=rs.test',
         '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
-      args.push(join(dir, 'cert.pem'), join(dir, 'key.pem'));
+      // the checker's own certificate, which the server on :8443 requires
+      const c = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=checker.test',
+        '-keyout', join(dir, 'client-key.pem'), '-out', join(dir, 'client-cert.pem')], { encoding: 'utf8' });
+      if (c.status !== 0) throw new Error(`openssl: ${c.stderr}`);
+      args.push(join(dir, 'cert.pem'), join(dir, 'key.pem'), join(dir, 'client-cert.pem'));
     }
     for (const [name, body] of [['ok', 'exit 0'], ['fail', 'exit 1'], ['dyn', 'exit 5'], ['slow', 'sleep 5']]) {
       writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
@@ -165,6 +170,21 @@ describe.skipIf(!isRoot || !built)('probes against real servers (netns)', () => 
     const md5 = createHash('md5').update('hello').digest('hex');
     const r = probe([http('/ok', {}, { digest: md5 }, true), http('/missing', {}, {}, true)]);
     expect(r).toEqual([{ ok: true, detail: 'MD5 digest' }, { ok: false, detail: 'HTTP status code error to' }]);
+  });
+
+  it('SSL_GET with the SSL block: a server that requires a client certificate', () => {
+    expect(hasOpenssl, 'openssl is installed by scripts/install-deps.sh').toBe(true);
+    const plan = { ...http('/ok', { port: 8443 }, {}, true) };
+    const [without] = probe([plan]);
+    const [withCert] = probe([plan], { certificate: join(dir, 'client-cert.pem'), key: join(dir, 'client-key.pem') });
+    // the server's own certificate as the CA: loaded, and (as keepalived) no verification enforced
+    const [withCa] = probe([plan], { certificate: join(dir, 'client-cert.pem'), key: join(dir, 'client-key.pem'), ca: join(dir, 'cert.pem') });
+    // an unusable block (no such key file) leaves the checks running without credentials
+    const [broken] = probe([plan], { certificate: join(dir, 'client-cert.pem'), key: join(dir, 'nope.pem') });
+    expect(without).toMatchObject({ ok: false });
+    expect(withCert).toMatchObject({ ok: true });
+    expect(withCa).toMatchObject({ ok: true });
+    expect(broken).toMatchObject({ ok: false });
   });
 
   it('SMTP_CHECK, DNS_CHECK', () => {
