@@ -62,12 +62,15 @@ export class CheckerEngine {
       script: (script: Script, reason: ScriptReason, vs, rs, stopping) =>
         this.fx.push({ type: 'run-script', script, reason, vs, ...(rs !== undefined ? { rs } : {}), stopping }),
       fifo: (line) => this.fx.push({ type: 'fifo', line }),
+      alert: (subject, body) => this.fx.push({ type: 'alert', subject, body }),
       dirty: (vs) => {
         vs.invalidate();
         this.dirty.add(vs);
       },
     };
-    this.rules = new ServerRules(sink);
+    // keepalived: a real server alerts unless told not to, a virtual server only when told to
+    const g = cfg.globalDefs;
+    this.rules = new ServerRules(sink, { rs: g.smtpAlertChecker ?? g.smtpAlert ?? true, vs: g.smtpAlertChecker ?? g.smtpAlert ?? false });
     this.stats = { units: this.units.length, checkers: built.bindings.length, probesStarted: 0, probesFailed: 0, staleResults: 0 };
   }
 

@@ -20,6 +20,8 @@ export interface Sink {
   log(msg: string, vs: number, rs?: number): void;
   script(script: Script, reason: ScriptReason, vs: number, rs: number | undefined, stopping: boolean): void;
   fifo(line: string): void;
+  /** an email alert (smtp_alert): the subject after `[router_id] `, and the body */
+  alert(subject: string, body: string): void;
   /** the IPVS table of this virtual server changes */
   dirty(vs: VsState): void;
 }
@@ -122,8 +124,14 @@ export class VsState {
 }
 
 /** keepalived's rules over the server states. */
+/** Whether real servers and virtual servers without their own `smtp_alert` send alerts. */
+export interface AlertDefaults {
+  readonly rs: boolean;
+  readonly vs: boolean;
+}
+
 export class ServerRules {
-  constructor(private readonly out: Sink) {}
+  constructor(private readonly out: Sink, private readonly alerts: AlertDefaults = { rs: false, vs: false }) {}
 
   /** init_service_rs + update_quorum_state(init): the table at start. */
   initVs(vs: VsState): void {
@@ -215,6 +223,10 @@ export class ServerRules {
     const s = rs.alive ? rs.cfg.notifyUp : rs.cfg.notifyDown;
     if (s) this.out.script(s, rs.alive ? 'notify_up' : 'notify_down', rs.vs.idx, rs.idx, stopping);
     this.out.fifo(`RS ${rs.name} ${rs.vs.name} ${rs.alive ? 'UP' : 'DOWN'}\n`);
+    if (!stopping && (rs.cfg.smtpAlert ?? this.alerts.rs)) {
+      this.out.alert(`Realserver ${rs.name} of virtual server ${rs.vs.name} - ${rs.alive ? 'UP' : 'DOWN'}`,
+        rs.alive ? '=> CHECK succeed on service <=' : '=> CHECK failed on service <=');
+    }
   }
 
   /** do_vs_notifies (at stop only with omega) */
@@ -223,5 +235,9 @@ export class ServerRules {
     const s = vs.quorumUp ? vs.cfg.quorumUp : vs.cfg.quorumDown;
     if (s) this.out.script(s, vs.quorumUp ? 'quorum_up' : 'quorum_down', vs.idx, undefined, stopping);
     this.out.fifo(`VS ${vs.name} ${vs.quorumUp ? 'UP' : 'DOWN'}\n`);
+    if (!stopping && (vs.cfg.smtpAlert ?? this.alerts.vs)) {
+      this.out.alert(`Virtualserver ${vs.name} - ${vs.quorumUp ? 'UP' : 'DOWN'}`,
+        vs.quorumUp ? '=> Gained quorum <=' : '=> Lost quorum <=');
+    }
   }
 }

@@ -114,6 +114,8 @@ export type CheckEffect =
   }
   /** A notify_fifo / lvs_notify_fifo line, newline included ("RS [..]:tcp:80 [..]:tcp:80 UP\n"). */
   | { readonly type: 'fifo'; readonly line: string }
+  /** an email alert (smtp_alert); the daemon adds `[router_id] ` and sends it if a relay is set */
+  | { readonly type: 'alert'; readonly subject: string; readonly body: string }
   | { readonly type: 'log'; readonly level: 'info' | 'debug'; readonly msg: string; readonly vs?: number; readonly rs?: number };
 
 export interface CheckStep {

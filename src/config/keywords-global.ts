@@ -120,7 +120,7 @@ const UNSUPPORTED_GLOBAL = [
   'process_monitor_rcv_bufs', 'process_monitor_rcv_bufs_force', 'vrrp_rx_bufs_policy', 'vrrp_rx_bufs_multiplier',
   // misc
   'vmac_prefix', 'vmac_addr_prefix', 'vrrp_garp_extra_if', 'vrrp_vmac_garp_intvl', 'disable_local_igmp', 'log_unknown_vrids',
-  'fifo_write_vrrp_states_on_reload', 'checker_log_all_failures', 'no_email_faults', 'no_checker_emails',
+  'fifo_write_vrrp_states_on_reload', 'checker_log_all_failures',
   'rs_init_notifies', 'reload_time_file', 'reload_repeat', 'reload_file', 'config_save_dir', 'tmp_config_directory', 'data_use_instance', 'net_namespace_ipvs',
   'startup_script_timeout', 'shutdown_script_timeout', 
 ];
@@ -140,6 +140,8 @@ export const globalDefsTable = table({
   smtp_helo_name: str('smtpHeloName'),
   smtp_connect_timeout: seconds('smtpConnectTimeoutMs', 1, 1000),
   smtp_alert: flag('smtpAlert'),
+  no_email_faults: flag('noEmailFaults'),
+  no_checker_emails: flag('noCheckerEmails'),
   smtp_alert_vrrp: flag('smtpAlertVrrp'),
   smtp_alert_checker: flag('smtpAlertChecker'),
   enable_script_security: mark('enableScriptSecurity'),

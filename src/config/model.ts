@@ -80,6 +80,10 @@ export interface GlobalDefs extends Node {
   readonly smtpAlert?: boolean;
   readonly smtpAlertVrrp?: boolean;
   readonly smtpAlertChecker?: boolean;
+  /** no email when a VRRP instance enters FAULT */
+  readonly noEmailFaults?: boolean;
+  /** (accepted) keepalived-ts sends checker alerts per real server change only, as this asks */
+  readonly noCheckerEmails?: boolean;
   /** SIGUSR1 / SIGUSR2 / JSON dump paths (a path ending in / is a directory) */
   readonly stateDumpFile?: string;
   readonly statsDumpFile?: string;

@@ -12,6 +12,7 @@
  * the few operations it needs. At stop the owned services are removed (as keepalived does).
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { KeepalivedConfig } from '../config/model.js';
@@ -25,6 +26,7 @@ import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
 import { Notifier } from '../io/notify.js';
 import { runScript } from '../io/script-runner.js';
 import { loadTlsCreds } from '../io/tls-creds.js';
+import { SmtpAlerter, smtpAlertConfig } from '../io/smtp-alert.js';
 import { ScriptUsers } from '../io/users.js';
 import { desiredTable, destsFor, ownedServiceIds, servicesFor } from '../ipvs/from-config.js';
 import { serviceId } from '../ipvs/keys.js';
@@ -89,6 +91,7 @@ export class CheckDaemon {
   private readonly abort = new AbortController();
   /** what every probe is run with (one object, not one per probe) */
   private probeOpts!: ProbeOptions;
+  private alerter: SmtpAlerter | undefined;
 
   constructor(private readonly opts: CheckDaemonOptions) {}
 
@@ -147,7 +150,7 @@ export class CheckDaemon {
       enableScriptSecurity: next.globalDefs.enableScriptSecurity,
       ...(next.globalDefs.scriptUser ? { scriptUser: next.globalDefs.scriptUser } : {}),
     });
-    this.probeOpts = this.probeOptions(next, log);
+    this.configureIo(next, log);
     if (fifoConfig(next) !== this.fifoConfig) {
       await this.notifier?.close();
       this.notifier = await this.openFifos(next);
@@ -185,7 +188,7 @@ export class CheckDaemon {
       enableScriptSecurity: this.cfg.globalDefs.enableScriptSecurity,
       ...(this.cfg.globalDefs.scriptUser ? { scriptUser: this.cfg.globalDefs.scriptUser } : {}),
     });
-    this.probeOpts = this.probeOptions(this.cfg, log);
+    this.configureIo(this.cfg, log);
     this.notifier = await this.openFifos(this.cfg);
     this.ipvs = await IpvsClient.open({ log: log.child({ mod: 'ipvs' }) });
     log.info('Initializing ipvs');
@@ -240,6 +243,9 @@ export class CheckDaemon {
           // lvs_notify_fifo, and notify_fifo (the main process's) when it exists
           this.notifier?.line(e.line);
           break;
+        case 'alert':
+          void this.alerter?.send(e.subject, e.body);
+          break;
         case 'log':
           if (e.level === 'debug') this.opts.log.debug(e.msg);
           else this.opts.log.info(e.msg);
@@ -248,9 +254,12 @@ export class CheckDaemon {
     }
   }
 
-  private probeOptions(cfg: KeepalivedConfig, log: Logger): ProbeOptions {
+  /** What probes run with and where alerts go, for this configuration (start and reload). */
+  private configureIo(cfg: KeepalivedConfig, log: Logger): void {
     const tls = loadTlsCreds(cfg.ssl, log);
-    return { signal: this.abort.signal, users: this.users, log, ...(tls ? { tls } : {}) };
+    this.probeOpts = { signal: this.abort.signal, users: this.users, log, ...(tls ? { tls } : {}) };
+    const smtp = smtpAlertConfig(cfg.globalDefs, hostname());
+    this.alerter = smtp ? new SmtpAlerter(smtp, log.child({ mod: 'smtp' })) : undefined;
   }
 
   private probe(probeId: number, plan: ProbePlan): void {

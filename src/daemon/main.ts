@@ -219,6 +219,7 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   try {
     await daemon.start();
     lvsSync = await (await import('./lvs-sync.js')).startLvsSync(daemon, log);
+    (await import('./vrrp-alerts.js')).startVrrpAlerts(daemon, log);
     const { handoverRoute } = await import('./handover-cmd.js');
     control = await startControl({
       log, config: () => daemon.view().config, vrrp: () => daemon.view(), checker: () => checker,

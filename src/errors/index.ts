@@ -50,6 +50,7 @@ export const ERROR_CODES = [
   'CHECK_PROBE',
   'CHECK_SCRIPT',
   'CHECK_SSL_CONTEXT',
+  'SMTP_ALERT',
   // the checker child's IPC and the control socket (src/daemon/checker-child.ts, control.ts)
   'CHECKER_TIMEOUT',
   'CHECKER_DOWN',

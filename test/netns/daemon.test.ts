@@ -94,6 +94,37 @@ describe.skipIf(!isRoot)('keepalived-ts daemon duties (netns)', () => {
     expect(await d.exited(10_000)).toBe(0);
   });
 
+  it('smtp_alert: an email through the relay when the instance enters MASTER, and at the stop none', async () => {
+    const out = join(tmp, 'mail.jsonl');
+    const relay = lab.spawn('d1', process.execPath, ['test/netns/smtp-sink.mjs', '2525', out]);
+    try {
+      await new Promise<void>((res, rej) => {
+        relay.stdout!.once('data', () => res());
+        relay.once('exit', (c) => rej(new Error(`relay exited ${c}`)));
+      });
+      const d = start(directorConf({
+        vrid: 85, version: 3, advertInt: 0.1, priority: 150, vips: ['10.63.0.54/24'],
+        globals: ['router_id LB_TEST', 'notification_email {\n    ops@example.test\n  }', 'notification_email_from kts@lb.test',
+          'smtp_server 127.0.0.1 2525', 'smtp_connect_timeout 5', 'smtp_alert'],
+      }));
+      await d.state('MASTER', 10_000);
+      await waitUntil('alert delivered', () => existsSync(out) && readFileSync(out, 'utf8').includes('Entering MASTER state'), 10_000);
+      const mail = JSON.parse(readFileSync(out, 'utf8').trim().split('\n').at(-1)!) as { from: string; to: string[]; data: string };
+      expect(mail.from).toBe('<kts@lb.test>');
+      expect(mail.to).toEqual(['<ops@example.test>']);
+      expect(mail.data).toContain('Subject: [LB_TEST] VRRP Instance VI_1 - Entering MASTER state\n');
+      expect(mail.data).toContain('=> VRRP Instance is now owning VRRP VIPs <=');
+      await d.watch.waitFor(/SMTP alert successfully sent/, 5000);
+      d.signal('SIGTERM');
+      expect(await d.exited(10_000)).toBe(0);
+      await sleep(300);
+      // start-up's BACKUP is quiet and a stop sends nothing: one email in all
+      expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(1);
+    } finally {
+      relay.kill();
+    }
+  });
+
   it('restores a VIP deleted by someone else while MASTER', async () => {
     const d = start(directorConf({ vrid: 82, version: 3, advertInt: 0.1, priority: 150, vips: ['10.63.0.51/24'] }));
     await d.state('MASTER', 10_000);

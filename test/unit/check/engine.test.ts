@@ -347,3 +347,39 @@ describe('HTTP_GET url round robin', () => {
     expect(p.type === 'HTTP_GET' && p.url.statusCode).toEqual([{ from: 200, to: 204 }, { from: 301, to: 301 }]);
   });
 });
+
+describe('smtp_alert', () => {
+  const alerts = (b: Bench, from = 0): string[] =>
+    b.effects.slice(from).flatMap((e) => (e.type === 'alert' ? [`${e.subject} | ${e.body}`] : []));
+
+  it('a real server alerts on each change by default; a virtual server only with smtp_alert', () => {
+    const b = Bench.of(vs(rs('10.0.1.1', T) + rs('10.0.1.2', T, '    smtp_alert off\n'), '  quorum 2\n  smtp_alert\n'));
+    b.start();
+    const from = b.effects.length;
+    b.until(20_000);
+    b.answer(false, 0);
+    expect(alerts(b, from)).toEqual([
+      'Realserver [10.0.1.1]:tcp:80 of virtual server [10.0.0.1]:tcp:80 - DOWN | => CHECK failed on service <=',
+      'Virtualserver [10.0.0.1]:tcp:80 - DOWN | => Lost quorum <=',
+    ]);
+    b.answer(false, 1);
+    expect(alerts(b, from)).toHaveLength(2);
+    b.until(40_000);
+    b.answer(true, b.running.keys().next().value);
+    expect(alerts(b, from).slice(2)).toEqual([
+      'Realserver [10.0.1.1]:tcp:80 of virtual server [10.0.0.1]:tcp:80 - UP | => CHECK succeed on service <=',
+    ]);
+  });
+
+  it('smtp_alert_checker off silences real servers; a stop sends nothing', () => {
+    const b = Bench.of(`global_defs {\n  smtp_alert_checker off\n}\n${vs(rs('10.0.1.1', T, '    smtp_alert\n') + rs('10.0.1.2', T))}`);
+    b.start();
+    const from = b.effects.length;
+    b.until(20_000);
+    b.answer(false);
+    expect(alerts(b, from)).toEqual(['Realserver [10.0.1.1]:tcp:80 of virtual server [10.0.0.1]:tcp:80 - DOWN | => CHECK failed on service <=']);
+    const stop = b.effects.length;
+    b.input({ type: 'shutdown' });
+    expect(alerts(b, stop)).toEqual([]);
+  });
+});
