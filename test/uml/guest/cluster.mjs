@@ -229,15 +229,22 @@ function get1(timeoutMs) {
   });
 }
 
-function summarise(results) {
+/**
+ * Counts, answers by real server, errors, and the outage: the longest gap between answered
+ * requests, by completion time (or, `bySend`, by the time they were sent: for open-loop
+ * probing, where a request's timeout is shorter than TCP's first SYN retransmission so that
+ * only requests sent while the VIP answered can succeed).
+ */
+function summarise(results, bySend = false) {
   const names = {};
   const errors = {};
   let outageMs = 0;
   let lastOk;
-  for (const r of results) {
+  const at = (r) => (bySend ? r.t0 : r.t1);
+  for (const r of [...results].sort((a, b) => at(a) - at(b))) {
     if (r.ok) {
       names[r.name] = (names[r.name] ?? 0) + 1;
-      if (lastOk) outageMs = Math.max(outageMs, r.t1 - lastOk.t1);
+      if (lastOk) outageMs = Math.max(outageMs, at(r) - at(lastOk));
       lastOk = r;
     } else errors[r.err] = (errors[r.err] ?? 0) + 1;
   }
@@ -270,18 +277,33 @@ async function agent() {
       const s = summarise(results);
       reply(id, { ...s, elapsedMs: Date.now() - t0, rps: Math.round((s.ok * 1000) / (Date.now() - t0)) });
     } else if (cmd === 'loopStart') {
-      loop = { stop: false, results: [] };
-      loop.done = (async () => {
-        while (!loop.stop) {
-          loop.results.push(await get1(a.timeoutMs ?? 500));
-          await sleep(a.gapMs ?? 20);
-        }
-      })();
+      // closed loop (default): one request at a time, `gapMs` after the previous one ended;
+      // open loop (`everyMs`): a new request every `everyMs` whatever the others are doing
+      loop = { stop: false, results: [], open: a.everyMs !== undefined };
+      loop.done = loop.open
+        ? new Promise((res) => {
+          const pending = new Set();
+          const timer = setInterval(() => {
+            if (loop.stop) {
+              clearInterval(timer);
+              void Promise.all(pending).then(res);
+              return;
+            }
+            const p = get1(a.timeoutMs ?? 300).then((r) => { loop.results.push(r); pending.delete(p); });
+            pending.add(p);
+          }, a.everyMs);
+        })
+        : (async () => {
+          while (!loop.stop) {
+            loop.results.push(await get1(a.timeoutMs ?? 500));
+            await sleep(a.gapMs ?? 20);
+          }
+        })();
       reply(id, {});
     } else if (cmd === 'loopStop') {
       loop.stop = true;
       await loop.done;
-      reply(id, summarise(loop.results));
+      reply(id, summarise(loop.results, loop.open));
     } else if (cmd === 'connOpen') {
       conn = { sent: 0, echoed: 0, maxGapMs: 0, last: Date.now(), closed: false, buf: '' };
       const s = connect(9000, VIP);
