@@ -41,7 +41,7 @@ export function targetHost(conn: ConnPlan): string {
  * failure is the probe's (not run). Without the native addon the options are counted as
  * ignored and the probe runs on a plain socket, as before.
  */
-function optionSocket(conn: ConnPlan): { fd?: number; failure?: ProbeResult } {
+export function optionSocket(conn: ConnPlan, type: 'tcp' | 'udp' = 'tcp'): { fd?: number; failure?: ProbeResult } {
   if (conn.fwmark === undefined && conn.bindIf === undefined) return {};
   if (!nativeAvailable()) {
     if (conn.fwmark !== undefined) probeCounters.fwmarkIgnored++;
@@ -49,7 +49,7 @@ function optionSocket(conn: ConnPlan): { fd?: number; failure?: ProbeResult } {
     return {};
   }
   try {
-    return { fd: markedSocket(conn.family, 'tcp', { ...(conn.fwmark !== undefined ? { mark: conn.fwmark } : {}), ...(conn.bindIf !== undefined ? { ifname: conn.bindIf } : {}) }) };
+    return { fd: markedSocket(conn.family, type, { ...(conn.fwmark !== undefined ? { mark: conn.fwmark } : {}), ...(conn.bindIf !== undefined ? { ifname: conn.bindIf } : {}) }) };
   } catch (e) {
     return { failure: notRun(`socket: ${(e as SyscallError).errnoCode ?? (e as Error).message}`) };
   }

@@ -5,20 +5,30 @@
  * a success unless require_reply is set.
  *
  * `udpExchange` is the one request / reply exchange on such a socket, shared with DNS_CHECK.
- * SO_MARK / SO_BINDTODEVICE are not available on node:dgram sockets.
+ * fwmark (SO_MARK) and bind_if (SO_BINDTODEVICE) come on a socket the native addon makes, which
+ * node:dgram adopts (`bind({ fd })`); such a socket cannot also take `bindto` / `bind_port`
+ * through Node, so with those the mark and device are counted as ignored.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import type { ConnPlan, ProbePlan, ProbeResult } from '../check/types.js';
 import { udpReplyMatches } from '../check/udp.js';
-import { notRun, probeCounters, targetHost } from './probe-tcp.js';
+import { notRun, optionSocket, probeCounters, targetHost } from './probe-tcp.js';
 
 /** A connected UDP socket bound as conn asks; `ready` gets the socket or a not-run failure. */
 function connectUdp(conn: ConnPlan, onMessage: (msg: Buffer) => void, onError: (code: string) => void, ready: (sock: Socket | undefined, failure?: ProbeResult) => void): Socket {
-  // node:dgram cannot take a ready-made socket: UDP_CHECK / DNS_CHECK do without fwmark and
-  // bind_if (an IPv6 link-local target is still scoped to bind_if)
-  if (conn.fwmark !== undefined) probeCounters.fwmarkIgnored++;
-  if (conn.bindIf !== undefined && !(conn.family === 'inet6' && /^fe[89ab]/i.test(conn.host))) probeCounters.bindIfIgnored++;
+  const binds = conn.bindto !== undefined || conn.bindPort !== undefined;
+  let opt: ReturnType<typeof optionSocket> = {};
+  if (!binds) opt = optionSocket(conn, 'udp');
+  else {
+    if (conn.fwmark !== undefined) probeCounters.fwmarkIgnored++;
+    // (an IPv6 link-local target is still scoped to bind_if)
+    if (conn.bindIf !== undefined && !(conn.family === 'inet6' && /^fe[89ab]/i.test(conn.host))) probeCounters.bindIfIgnored++;
+  }
   const sock = createSocket({ type: conn.family === 'inet6' ? 'udp6' : 'udp4' });
+  if (opt.failure) {
+    queueMicrotask(() => ready(undefined, opt.failure));
+    return sock;
+  }
   let connected = false;
   sock.on('message', onMessage);
   sock.on('error', (e: NodeJS.ErrnoException) => {
@@ -30,12 +40,19 @@ function connectUdp(conn: ConnPlan, onMessage: (msg: Buffer) => void, onError: (
     onError(e.code ?? 'EUNKNOWN');
   });
   const doConnect = (): void => {
-    sock.connect(conn.port, targetHost(conn), () => {
+    // a connect that fails (no route) comes back through this callback, not as an 'error'
+    sock.connect(conn.port, targetHost(conn), (err?: Error) => {
+      if (err) {
+        sock.close();
+        ready(undefined, { ok: false, detail: (err as NodeJS.ErrnoException).code ?? 'connect' });
+        return;
+      }
       connected = true;
       ready(sock);
     });
   };
-  if (conn.bindto !== undefined || conn.bindPort !== undefined) sock.bind({ address: conn.bindto, port: conn.bindPort ?? 0 }, doConnect);
+  if (opt.fd !== undefined) sock.bind({ fd: opt.fd }, doConnect);
+  else if (binds) sock.bind({ address: conn.bindto, port: conn.bindPort ?? 0 }, doConnect);
   else doConnect();
   return sock;
 }

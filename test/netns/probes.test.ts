@@ -96,7 +96,7 @@ describe.skipIf(!isRoot || !built)('probes against real servers (netns)', () => 
     expect(bound).toEqual({ ok: true });
   });
 
-  it('fwmark (SO_MARK) and bind_if (SO_BINDTODEVICE) take effect on TCP_CHECK and HTTP_GET', () => {
+  it('fwmark (SO_MARK) and bind_if (SO_BINDTODEVICE) take effect on TCP_CHECK, HTTP_GET, UDP_CHECK and DNS_CHECK', () => {
     // 10.213.9.2 (on the server) is reachable from the prober only through table 107, which
     // only packets marked 7 use
     lab!.exec('server', 'ip', ['addr', 'add', '10.213.9.2/32', 'dev', 'eth0']);
@@ -119,6 +119,27 @@ describe.skipIf(!isRoot || !built)('probes against real servers (netns)', () => 
     expect(onLo).toMatchObject({ ok: false });
     expect(httpMarked).toMatchObject({ ok: true });
     expect(httpLo).toMatchObject({ ok: false });
+    // UDP_CHECK and DNS_CHECK on a socket node:dgram adopts from the addon: packets marked 9
+    // are refused by a prohibit rule (a UDP server answers from its primary address, so the
+    // marked-route trick above does not suit it)
+    lab!.exec('prober', 'ip', ['rule', 'add', 'fwmark', '9', 'prohibit']);
+    const udp = (over: Partial<ConnPlan>): ProbePlan => ({
+      type: 'UDP_CHECK', conn: conn(9000, { timeoutMs: 700, ...over }), payload: DEFAULT_UDP_PAYLOAD,
+      requireReply: parseHexPattern('50 4f', true)!, minReplyLength: 0, maxReplyLength: 255,
+    });
+    const dns = (over: Partial<ConnPlan>): ProbePlan => ({ type: 'DNS_CHECK', conn: conn(53, { timeoutMs: 700, ...over }), qtype: 6, name: '.' });
+    const [udpPlain, udpMark9, udpOnEth0, udpOnLo, dnsPlain, dnsMark9, noRoute] = probe([
+      udp({}), udp({ fwmark: 9 }), udp({ bindIf: 'eth0' }), udp({ bindIf: 'lo' }), dns({}), dns({ fwmark: 9 }),
+      // no route at all: a failed check (this used to throw in the probe)
+      udp({ host: '10.213.9.2' }),
+    ]);
+    expect(noRoute).toEqual({ ok: false, detail: 'ENETUNREACH' });
+    expect(udpPlain).toEqual({ ok: true });
+    expect(udpMark9).toMatchObject({ ok: false });
+    expect(udpOnEth0).toEqual({ ok: true });
+    expect(udpOnLo).toMatchObject({ ok: false });
+    expect(dnsPlain).toEqual({ ok: true });
+    expect(dnsMark9).toMatchObject({ ok: false });
   });
 
   it('HTTP_GET: status, digest, regex, timeout, bindto seen by the server, connect_port', () => {
