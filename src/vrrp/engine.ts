@@ -7,20 +7,17 @@
  * `vrrp_init_state`, `try_up_instance`, vrrp_track.c `down_instance`,
  * `process_script_update_priority`; reference §c.8, §d.4, §d.6, §d.7).
  */
-import type { EngineConfig, TrackRef, VrrpScriptConfig } from './config.js';
+import type { EngineConfig, TrackRef } from './config.js';
 import { resolveInstance } from './config.js';
 import { DeadlineHeap } from '../util/deadline-heap.js';
 import { VrrpInstance, type Ctx } from './instance.js';
 import { peekVrid, type RxPacket } from './packet.js';
 import { SyncGroup } from './sync-group.js';
 import { addMs, minSkewTimeMs } from './timers.js';
-import {
-  effectivePriority, fileContribution, initialScriptState, scriptOk, scriptRun, unweightedFault,
-  weightedContribution, type ScriptState,
-} from './track.js';
+import { effectivePriority } from './track.js';
+import { Trackers, type TrackKind } from './trackers.js';
+import { downInstance, resumeInstance, tryUpInstance } from './fault-transitions.js';
 import type { Effect, Input, Step, VrrpState } from './types.js';
-
-type TrackKind = 'interface' | 'script' | 'file' | 'process';
 
 /**
  * A master handing over keeps its VIPs this long after hearing the new master, whose advert
@@ -29,32 +26,13 @@ type TrackKind = 'interface' | 'script' | 'file' | 'process';
  */
 export const HANDOVER_RELEASE_MS = 250;
 
-/** One tracker reference of one instance. */
-interface Binding {
-  readonly kind: TrackKind;
-  readonly ref: TrackRef;
-  readonly inst: VrrpInstance;
-  /** priority contribution (weighted trackers) */
-  contribution: number;
-  /** fault held by this tracker (unweighted, or track_file at -254) */
-  fault: boolean;
-  /** unweighted script that has not reported yet (keepalived num_script_init) */
-  init: boolean;
-}
-
 export class VrrpEngine {
   readonly instances: readonly VrrpInstance[];
   readonly groups: readonly SyncGroup[];
   /** interface -> [family * 256 + VRID] -> instances */
   private readonly byIf = new Map<string, (VrrpInstance[] | undefined)[]>();
   private readonly byName = new Map<string, VrrpInstance>();
-  private readonly bindings = new Map<string, Binding[]>();
-  private readonly instBindings = new Map<VrrpInstance, Binding[]>();
-  private readonly scriptCfg = new Map<string, VrrpScriptConfig>();
-  private readonly scripts = new Map<string, ScriptState>();
-  private readonly interfaces = new Map<string, boolean>();
-  private readonly processes = new Map<string, boolean>();
-  private readonly files = new Map<string, number>();
+  private readonly trackers: Trackers;
   private readonly queue = new DeadlineHeap<VrrpInstance>();
   private started = false;
   private readonly startupDelayMs: number;
@@ -63,14 +41,11 @@ export class VrrpEngine {
 
   /** vrrp_script results (status API, metrics): true GOOD, false BAD, undefined not known yet. */
   scriptResults(): { name: string; ok: boolean | undefined }[] {
-    return [...this.scriptCfg].map(([name, cfg]) => ({ name, ok: scriptOk(cfg, this.scripts.get(name) ?? initialScriptState(cfg)) }));
+    return this.trackers.scriptResults();
   }
 
   constructor(cfg: EngineConfig) {
-    for (const s of cfg.scripts ?? []) {
-      this.scriptCfg.set(s.name, s);
-      this.scripts.set(s.name, initialScriptState(s));
-    }
+    this.trackers = new Trackers(cfg.scripts);
     this.instances = cfg.instances.map((c) => new VrrpInstance(resolveInstance(c)));
     for (const inst of this.instances) {
       this.byName.set(inst.name, inst);
@@ -105,41 +80,9 @@ export class VrrpEngine {
   }
 
   private bind(kind: TrackKind, ref: TrackRef, inst: VrrpInstance): void {
-    const b: Binding = { kind, ref, inst, contribution: 0, fault: false, init: false };
-    const { fault, contribution, init } = this.evaluate(b);
-    b.fault = fault;
-    b.contribution = contribution;
-    b.init = init;
-    if (fault) inst.numFault++;
-    if (init) inst.numInit++;
-    const key = `${kind}:${ref.name}`;
-    const list = this.bindings.get(key) ?? [];
-    list.push(b);
-    this.bindings.set(key, list);
-    const own = this.instBindings.get(inst) ?? [];
-    own.push(b);
-    this.instBindings.set(inst, own);
-  }
-
-  /** The current verdict of one binding from the tracked object's status. */
-  private evaluate(b: Binding): { fault: boolean; contribution: number; init: boolean } {
-    const { weight } = b.ref;
-    const reverse = b.ref.reverse ?? false;
-    if (b.kind === 'file') {
-      const v = fileContribution(weight, reverse, this.files.get(b.ref.name) ?? 0);
-      return v === 'fault' ? { fault: true, contribution: 0, init: false } : { fault: false, contribution: v, init: false };
-    }
-    let ok: boolean | undefined;
-    if (b.kind === 'script') {
-      const cfg = this.scriptCfg.get(b.ref.name) ?? { name: b.ref.name };
-      ok = scriptOk(cfg, this.scripts.get(b.ref.name) ?? initialScriptState(cfg));
-    } else {
-      ok = (b.kind === 'interface' ? this.interfaces : this.processes).get(b.ref.name) ?? true;
-    }
-    // Weighted trackers on an address owner are ignored (reference §c.8).
-    if (weight !== 0) return { fault: false, contribution: b.inst.basePriority === 255 ? 0 : weightedContribution(weight, reverse, ok), init: false };
-    if (ok === undefined) return { fault: false, contribution: 0, init: true };
-    return { fault: unweightedFault(reverse, ok), contribution: 0, init: false };
+    const b = this.trackers.bind(kind, ref, inst);
+    if (b.fault) inst.numFault++;
+    if (b.init) inst.numInit++;
   }
 
   private makeGroup(name: string, memberNames: readonly string[]): SyncGroup {
@@ -178,10 +121,10 @@ export class VrrpEngine {
       case 'start': this.start(ctx); break;
       case 'tick': this.tick(ctx); break;
       case 'packet': this.packet(ctx, input.interface, input.packet); break;
-      case 'interface': this.interfaces.set(input.name, input.up); this.trackerChanged(ctx, 'interface', input.name); break;
-      case 'process': this.processes.set(input.name, input.up); this.trackerChanged(ctx, 'process', input.name); break;
-      case 'fileValue': this.files.set(input.name, input.value); this.trackerChanged(ctx, 'file', input.name); break;
-      case 'scriptResult': this.scriptResult(ctx, input.name, input.success); break;
+      case 'interface': this.trackers.setInterface(input.name, input.up); this.trackerChanged(ctx, 'interface', input.name); break;
+      case 'process': this.trackers.setProcess(input.name, input.up); this.trackerChanged(ctx, 'process', input.name); break;
+      case 'fileValue': this.trackers.setFile(input.name, input.value); this.trackerChanged(ctx, 'file', input.name); break;
+      case 'scriptResult': if (this.trackers.scriptRan(input.name, input.success)) this.trackerChanged(ctx, 'script', input.name); break;
       case 'shutdown': this.shutdown(ctx); break;
       case 'reload': this.reload(ctx, input.previous, input.matches, input.regarp); break;
       case 'retire': this.retire(ctx, input.instances, input.notifyDeleted); break;
@@ -239,16 +182,7 @@ export class VrrpEngine {
    */
   private reload(ctx: Ctx, prev: VrrpEngine, matches: ReadonlyMap<string, string>, regarp: ReadonlySet<string>): void {
     if (this.started) return;
-    for (const [name, up] of prev.interfaces) { this.interfaces.set(name, up); this.trackerChanged(ctx, 'interface', name); }
-    for (const [name, up] of prev.processes) { this.processes.set(name, up); this.trackerChanged(ctx, 'process', name); }
-    for (const [name, v] of prev.files) { this.files.set(name, v); this.trackerChanged(ctx, 'file', name); }
-    for (const [name, state] of prev.scripts) {
-      const was = prev.scriptCfg.get(name);
-      const now = this.scriptCfg.get(name);
-      if (!was || !now || !sameScript(was, now)) continue;
-      this.scripts.set(name, state);
-      this.trackerChanged(ctx, 'script', name);
-    }
+    for (const [kind, name] of this.trackers.adopt(prev.trackers)) this.trackerChanged(ctx, kind, name);
     this.unknownVrid = prev.unknownVrid;
     this.started = true;
     const kept = new Set<VrrpInstance>();
@@ -272,40 +206,8 @@ export class VrrpEngine {
       if (!kept.has(inst)) {
         this.startInstance(ctx, inst);
         inst.initSands(ctx.now);
-      } else this.resumeInstance(ctx, inst, regarp.has(inst.name));
+      } else resumeInstance(ctx, inst, regarp.has(inst.name));
       this.queue.schedule(inst, inst.nextDeadline());
-    }
-  }
-
-  /** A kept instance after a reload: advert at once if MASTER; trackers that changed act now. */
-  private resumeInstance(ctx: Ctx, inst: VrrpInstance, regarp: boolean): void {
-    const faulty = inst.numFault > 0 || inst.numInit > 0;
-    if (inst.state === 'MASTER') {
-      if (faulty) {
-        inst.wantState = 'FAULT';
-        inst.leaveMaster(ctx, true, 'reload');
-        if (inst.sync && inst.sync.numMemberFault++ === 0) inst.sync.syncFault(ctx, inst);
-        return;
-      }
-      inst.masterTx(ctx);
-      inst.sendGarp(ctx, regarp ? inst.r.garpRepeat : 0, 'master');
-      if (inst.r.garpRefreshMs > 0) inst.garpRefreshAt = addMs(ctx.now, inst.r.garpRefreshMs);
-      inst.initSands(ctx.now);
-    } else if (inst.state === 'BACKUP') {
-      if (inst.numFault > 0) {
-        inst.wantState = 'FAULT';
-        inst.leaveFault(ctx, 'reload');
-        return;
-      }
-      // the Master_Down timer keeps running: never later than a full interval from now
-      const sands = inst.sands;
-      inst.initSands(ctx.now);
-      if (sands < inst.sands) inst.sands = sands;
-    } else if (!faulty) {
-      // FAULT, and what held it there is gone with the old configuration
-      inst.wantState = inst.r.wantMaster && inst.basePriority === 255 ? 'MASTER' : 'BACKUP';
-      inst.leaveFault(ctx, 'reload');
-      inst.initSands(ctx.now);
     }
   }
 
@@ -411,18 +313,11 @@ export class VrrpEngine {
     this.requeue(inst);
   }
 
-  private scriptResult(ctx: Ctx, name: string, success: boolean): void {
-    const cfg = this.scriptCfg.get(name) ?? { name };
-    const step = scriptRun(cfg, this.scripts.get(name) ?? initialScriptState(cfg), success);
-    this.scripts.set(name, step.state);
-    if (step.report !== undefined) this.trackerChanged(ctx, 'script', name);
-  }
-
   /** A tracked object changed: re-evaluate every instance bound to it. */
   private trackerChanged(ctx: Ctx, kind: TrackKind, name: string): void {
-    for (const b of this.bindings.get(`${kind}:${name}`) ?? []) {
+    for (const b of this.trackers.bound(kind, name)) {
       const inst = b.inst;
-      const v = this.evaluate(b);
+      const v = this.trackers.evaluate(b);
       const wasFault = b.fault;
       const wasInit = b.init;
       b.contribution = v.contribution;
@@ -444,9 +339,9 @@ export class VrrpEngine {
           if (inst.sync) inst.sync.numMemberInit--;
         }
       }
-      if (v.fault && !wasFault) this.downInstance(ctx, inst);
+      if (v.fault && !wasFault) downInstance(ctx, inst);
       else if (!v.fault && (wasFault || leftInit)) {
-        if (inst.numInit === 0 && (!inst.sync || inst.sync.numMemberInit === 0)) this.tryUpInstance(ctx, inst, leftInit && !wasFault);
+        if (inst.numInit === 0 && (!inst.sync || inst.sync.numMemberInit === 0)) tryUpInstance(ctx, inst, leftInit && !wasFault);
         else if (wasFault) inst.numFault--;
       }
       this.requeue(inst);
@@ -458,53 +353,13 @@ export class VrrpEngine {
   }
 
   private refreshPriority(ctx: Ctx | undefined, inst: VrrpInstance): void {
-    let adj = 0;
-    for (const b of this.instBindings.get(inst) ?? []) adj += b.contribution;
+    const adj = this.trackers.adjustment(inst);
     inst.adjustment = adj;
     const prio = inst.yielded ? 1 : effectivePriority(inst.basePriority, adj);
     if (ctx) inst.setEffectivePriority(ctx, prio);
     else if (inst.basePriority !== 255) {
       inst.effectivePriority = prio;
       inst.msDownTimerMs = inst.masterDownInterval();
-    }
-  }
-
-  /** down_instance: the first fault takes the instance (and its sync group) to FAULT. */
-  private downInstance(ctx: Ctx, inst: VrrpInstance): void {
-    if (inst.numFault++ !== 0 && inst.state !== 'INIT') return;
-    inst.wantState = 'FAULT';
-    if (inst.state === 'MASTER') inst.leaveMaster(ctx, true, 'fault');
-    else inst.leaveFault(ctx, 'fault');
-    if (inst.sync && inst.sync.numMemberFault++ === 0) inst.sync.syncFault(ctx, inst);
-  }
-
-  /** try_up_instance: the last fault cleared (or the last initial script reported). */
-  private tryUpInstance(ctx: Ctx, inst: VrrpInstance, leavingInit: boolean): void {
-    const g = inst.sync;
-    if (leavingInit) {
-      if (inst.numFault > 0) return;
-    } else if (--inst.numFault > 0 || inst.numInit > 0) {
-      return;
-    }
-    const owner = inst.basePriority === 255;
-    if (!(inst.wantState === 'MASTER' && owner)) inst.wantState = 'BACKUP';
-    inst.masterAdverIntervalMs = inst.r.adverIntervalMs;
-    inst.msDownTimerMs = inst.wantState === 'MASTER' && owner
-      ? addMs(inst.masterAdverIntervalMs, inst.skewTimeMs())
-      : inst.masterDownInterval();
-    if (g) {
-      if (leavingInit ? g.numMemberFault > 0 : --g.numMemberFault > 0 || g.numMemberInit > 0) return;
-    }
-    const want = inst.wantState;
-    if (g && want === 'MASTER' && !g.canGotoMaster(ctx, inst)) inst.wantState = 'BACKUP';
-    inst.leaveFault(ctx, 'fault-cleared');
-    // unicast: refresh the master's ARP / neighbour entry for us (reference §d.4)
-    if (inst.r.unicast) ctx.out.push({ type: 'sendGarpSource', instance: inst.name, address: inst.r.src });
-    inst.initSands(ctx.now);
-    inst.wantState = want;
-    if (g) {
-      if (inst.state === 'MASTER') g.syncMaster(ctx, inst);
-      else g.syncBackup(ctx, inst);
     }
   }
 
@@ -526,10 +381,6 @@ export class VrrpEngine {
       g.notify(ctx);
     }
   }
-}
-
-function sameScript(a: VrrpScriptConfig, b: VrrpScriptConfig): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function demuxSlot(family: string, vrid: number): number {
