@@ -4,6 +4,7 @@
  * of the old one, and which addresses, routes and rules a MASTER must add or delete so that
  * the ones present in both configurations are never touched.
  */
+import type { Logger } from 'pino';
 import { formatIp } from '../util/ip.js';
 import type { AddressSet } from './addresses.js';
 import type { MappedInstance } from './engine-config.js';
@@ -89,4 +90,44 @@ export function diffSets(old: AddressSet, next: AddressSet, pref: (rule: object)
 
 export function isEmptySet(s: AddressSet): boolean {
   return s.addresses.length + s.routes.length + s.rules.length === 0;
+}
+
+/**
+ * The address side of a reload, for each instance the reload kept that holds its VIPs: removes
+ * what the new configuration no longer has, installs what it adds (never touching what both
+ * have), and the same for the static addresses, routes and rules. Returns the instances that
+ * gained addresses (they send a GARP burst).
+ */
+export function applyReloadDiff(o: {
+  readonly matches: ReadonlyMap<string, string>;
+  /** the old instance of this name holds its VIPs */
+  readonly wasMaster: (oldName: string) => boolean;
+  readonly oldSets: ReadonlyMap<string, AddressSet>;
+  readonly newSets: ReadonlyMap<string, AddressSet>;
+  readonly oldStatic: AddressSet | undefined;
+  readonly newStatic: AddressSet;
+  readonly addresses: { remove(s: AddressSet): Promise<unknown>; install(s: AddressSet): Promise<unknown> };
+  readonly pref: (rule: object) => number | undefined;
+  readonly log: Logger;
+}): Set<string> {
+  const regarp = new Set<string>();
+  for (const [name, was] of o.matches) {
+    if (!o.wasMaster(was)) continue;
+    const d = diffSets(o.oldSets.get(was)!, o.newSets.get(name)!, o.pref);
+    if (!isEmptySet(d.removed)) {
+      o.log.info({ inst: name, addresses: d.removed.addresses.length, routes: d.removed.routes.length, rules: d.removed.rules.length }, `(${name}) removing what the new configuration no longer has`);
+      void o.addresses.remove(d.removed);
+    }
+    if (!isEmptySet(d.added)) {
+      o.log.info({ inst: name, addresses: d.added.addresses.length, routes: d.added.routes.length, rules: d.added.rules.length }, `(${name}) adding what the new configuration adds`);
+      void o.addresses.install(d.added);
+      if (d.added.addresses.length > 0) regarp.add(name);
+    }
+  }
+  if (o.oldStatic) {
+    const d = diffSets(o.oldStatic, o.newStatic, o.pref);
+    if (!isEmptySet(d.removed)) void o.addresses.remove(d.removed);
+    if (!isEmptySet(d.added)) void o.addresses.install(d.added);
+  }
+  return regarp;
 }

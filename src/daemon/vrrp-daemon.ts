@@ -30,7 +30,7 @@ import { createNotifier, type DaemonNotifier } from './notifier.js';
 import { Vmacs } from './vmac.js';
 import { VrrpSockets } from './vrrp-sockets.js';
 import type { InstanceView, VrrpView } from './view.js';
-import { diffSets, isEmptySet, matchInstances } from './reload-diff.js';
+import { applyReloadDiff, matchInstances } from './reload-diff.js';
 import type { Effect } from '../vrrp/types.js';
 import { formatIp } from '../util/ip.js';
 
@@ -189,26 +189,12 @@ export class VrrpDaemon {
     const pref = (r: object): number | undefined => this.addresses.rulePreference(r as RuleEntry);
     const runner = new EffectRunner(mapped.instances, this.sockets, this.addresses, this.garp, this.notifier,
       log.child({ mod: 'vrrp' }), () => this.clock.now(), (name) => engine.instance(name)?.stats, this.timing);
-    const regarp = new Set<string>();
-    for (const [name, was] of matches) {
-      if (!old.engine.instance(was)?.vipSet) continue;
-      const d = diffSets(old.runner.sets.get(was)!, runner.sets.get(name)!, pref);
-      if (!isEmptySet(d.removed)) {
-        log.info({ inst: name, addresses: d.removed.addresses.length, routes: d.removed.routes.length, rules: d.removed.rules.length }, `(${name}) removing what the new configuration no longer has`);
-        void this.addresses.remove(d.removed);
-      }
-      if (!isEmptySet(d.added)) {
-        log.info({ inst: name, addresses: d.added.addresses.length, routes: d.added.routes.length, rules: d.added.rules.length }, `(${name}) adding what the new configuration adds`);
-        void this.addresses.install(d.added);
-        if (d.added.addresses.length > 0) regarp.add(name);
-      }
-    }
     const staticSet: AddressSet = { owner: 'static', addresses: next.staticIpaddress, routes: next.staticRoutes, rules: next.staticRules };
-    if (this.staticSet) {
-      const d = diffSets(this.staticSet, staticSet, pref);
-      if (!isEmptySet(d.removed)) void this.addresses.remove(d.removed);
-      if (!isEmptySet(d.added)) void this.addresses.install(d.added);
-    }
+    const regarp = applyReloadDiff({
+      matches, wasMaster: (was) => old.engine.instance(was)?.vipSet ?? false,
+      oldSets: old.runner.sets, newSets: runner.sets, oldStatic: this.staticSet, newStatic: staticSet,
+      addresses: this.addresses, pref, log,
+    });
     this.staticSet = staticSet;
 
     this.cfg = next;
