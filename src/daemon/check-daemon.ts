@@ -25,8 +25,8 @@ import { watchCheckFiles, type FileCheckWatchers } from '../io/probe-file.js';
 import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
 import { Notifier } from '../io/notify.js';
 import { runScript } from '../io/script-runner.js';
-import { loadTlsCreds } from '../io/tls-creds.js';
-import { SmtpAlerter, smtpAlertConfig } from '../io/smtp-alert.js';
+import { loadTlsCreds, tlsCredsCounters } from '../io/tls-creds.js';
+import { SmtpAlerter, smtpAlertConfig, smtpCounters } from '../io/smtp-alert.js';
 import { ScriptUsers } from '../io/users.js';
 import { desiredTable, destsFor, ownedServiceIds, servicesFor } from '../ipvs/from-config.js';
 import { serviceId } from '../ipvs/keys.js';
@@ -131,7 +131,10 @@ export class CheckDaemon {
       startedAt: this.startedAt,
       reloads: this.reloads,
       virtualServers: this.engine ? virtualServerViews(this.engine) : [],
-      stats: { ...this.stats, ...(this.engine ? this.engine.stats : {}) },
+      stats: {
+        ...this.stats, ...(this.engine ? this.engine.stats : {}),
+        smtpAlertsSent: smtpCounters.sent, smtpAlertsFailed: smtpCounters.failed, sslContextErrors: tlsCredsCounters.contextErrors,
+      },
     };
   }
 

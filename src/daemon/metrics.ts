@@ -152,6 +152,9 @@ const CHECK_STATS: Readonly<Record<string, readonly [string, string]>> = {
   ipvsErrors: ['keepalived_ts_ipvs_errors_total', 'IPVS batches the kernel refused'],
   probes: ['keepalived_ts_checker_probes_total', 'Health-check probes finished'],
   probeErrors: ['keepalived_ts_checker_probe_errors_total', 'Health-check probes that failed'],
+  smtpAlertsSent: ['keepalived_ts_checker_smtp_alerts_sent_total', 'Email alerts of the checker side the relay accepted'],
+  smtpAlertsFailed: ['keepalived_ts_checker_smtp_alerts_failed_total', 'Email alerts of the checker side not delivered (SMTP_ALERT)'],
+  sslContextErrors: ['keepalived_ts_checker_ssl_context_errors_total', 'SSL blocks that could not be used (CHECK_SSL_CONTEXT)'],
 };
 
 /** keepalived's text for a VIP: the address, with /len unless it is a host prefix. */
@@ -168,6 +171,8 @@ export interface MetricsInput {
   /** requests served and refused by the control server, by route / reason */
   readonly requests?: Readonly<Record<string, number>>;
   readonly badRequests?: Readonly<Record<string, number>>;
+  /** email alerts of the VRRP side (smtp_alert), by outcome */
+  readonly smtpAlerts?: { readonly sent: number; readonly failed: number };
 }
 
 export function collectMetrics(m: MetricsInput): string {
@@ -227,6 +232,10 @@ function ours(p: PromText, m: MetricsInput): void {
       const [name, help] = PHASE_METRIC[ph];
       p.histogram(name, help, phases[ph], { iname }, 0.001);
     }
+  }
+  if (m.smtpAlerts) {
+    p.counter('keepalived_ts_vrrp_smtp_alerts_sent_total', 'Email alerts of the VRRP side the relay accepted', m.smtpAlerts.sent);
+    p.counter('keepalived_ts_vrrp_smtp_alerts_failed_total', 'Email alerts of the VRRP side not delivered (SMTP_ALERT)', m.smtpAlerts.failed);
   }
   for (const [route, n] of Object.entries(m.requests ?? {})) p.counter('keepalived_ts_control_requests_total', 'Requests served by the control / metrics server', n, { route });
   for (const [reason, n] of Object.entries(m.badRequests ?? {})) p.counter('keepalived_ts_control_bad_requests_total', 'Requests refused by the control / metrics server', n, { reason });

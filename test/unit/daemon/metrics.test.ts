@@ -241,4 +241,18 @@ describe('collectMetrics', () => {
     const none = parseProm(collectMetrics({ vrrp: vrrpFixture() }));
     expect(find(none, 'keepalived_ts_checker_process_up')).toHaveLength(0);
   });
+
+  it('email alerts of both sides, and unusable SSL blocks, as counters', () => {
+    const check = checkFixture();
+    const m = parseProm(collectMetrics({
+      vrrp: vrrpFixture(), smtpAlerts: { sent: 4, failed: 1 },
+      check: { ...check, stats: { ...check.stats, smtpAlertsSent: 6, smtpAlertsFailed: 2, sslContextErrors: 1 } },
+    }));
+    expect(find(m, 'keepalived_ts_vrrp_smtp_alerts_sent_total')[0]!.value).toBe(4);
+    expect(find(m, 'keepalived_ts_vrrp_smtp_alerts_failed_total')[0]!.value).toBe(1);
+    expect(find(m, 'keepalived_ts_checker_smtp_alerts_sent_total')[0]!.value).toBe(6);
+    expect(find(m, 'keepalived_ts_checker_smtp_alerts_failed_total')[0]!.value).toBe(2);
+    expect(find(m, 'keepalived_ts_checker_ssl_context_errors_total')[0]!.value).toBe(1);
+    expect(m.type.get('keepalived_ts_checker_smtp_alerts_failed_total')).toBe('counter');
+  });
 });
