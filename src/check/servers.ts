@@ -123,15 +123,15 @@ export class VsState {
   }
 }
 
-/** keepalived's rules over the server states. */
 /** Whether real servers and virtual servers without their own `smtp_alert` send alerts. */
 export interface AlertDefaults {
   readonly rs: boolean;
   readonly vs: boolean;
 }
 
+/** keepalived's rules over the server states. */
 export class ServerRules {
-  constructor(private readonly out: Sink, private readonly alerts: AlertDefaults = { rs: false, vs: false }) {}
+  constructor(private readonly out: Sink, private readonly alerts: AlertDefaults) {}
 
   /** init_service_rs + update_quorum_state(init): the table at start. */
   initVs(vs: VsState): void {

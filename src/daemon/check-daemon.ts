@@ -26,7 +26,7 @@ import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
 import { Notifier } from '../io/notify.js';
 import { runScript } from '../io/script-runner.js';
 import { loadTlsCreds, tlsCredsCounters } from '../io/tls-creds.js';
-import { SmtpAlerter, smtpAlertConfig, smtpCounters } from '../io/smtp-alert.js';
+import { alerterFor, smtpCounters, type SmtpAlerter } from '../io/smtp-alert.js';
 import { ScriptUsers } from '../io/users.js';
 import { desiredTable, destsFor, ownedServiceIds, servicesFor } from '../ipvs/from-config.js';
 import { serviceId } from '../ipvs/keys.js';
@@ -261,8 +261,7 @@ export class CheckDaemon {
   private configureIo(cfg: KeepalivedConfig, log: Logger): void {
     const tls = loadTlsCreds(cfg.ssl, log);
     this.probeOpts = { signal: this.abort.signal, users: this.users, log, ...(tls ? { tls } : {}) };
-    const smtp = smtpAlertConfig(cfg.globalDefs, hostname());
-    this.alerter = smtp ? new SmtpAlerter(smtp, log.child({ mod: 'smtp' })) : undefined;
+    this.alerter = alerterFor(cfg.globalDefs, hostname(), log);
   }
 
   private probe(probeId: number, plan: ProbePlan): void {

@@ -9,7 +9,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { KeepalivedConfig } from '../config/model.js';
-import { SmtpAlerter, smtpAlertConfig } from '../io/smtp-alert.js';
+import { alerterFor, type SmtpAlerter } from '../io/smtp-alert.js';
 import type { Effect } from '../vrrp/types.js';
 
 const BODIES: Record<string, string> = {
@@ -23,13 +23,10 @@ export function startVrrpAlerts(
   daemon: { view(): { readonly config: KeepalivedConfig }; onEffect(listener: (e: Effect) => void): () => void },
   log: Logger,
 ): () => void {
-  const slog = log.child({ mod: 'smtp' });
+  // one alerter per configuration (a reload may change the relay)
   let alerter: { cfg: KeepalivedConfig; a: SmtpAlerter | undefined } | undefined;
   const current = (cfg: KeepalivedConfig): SmtpAlerter | undefined => {
-    if (alerter?.cfg !== cfg) {
-      const smtp = smtpAlertConfig(cfg.globalDefs, hostname());
-      alerter = { cfg, a: smtp ? new SmtpAlerter(smtp, slog) : undefined };
-    }
+    if (alerter?.cfg !== cfg) alerter = { cfg, a: alerterFor(cfg.globalDefs, hostname(), log) };
     return alerter.a;
   };
   return daemon.onEffect((e) => {

@@ -30,10 +30,13 @@ export function notRun(detail: string): ProbeResult {
   return { ok: false, detail, code: 'CHECK_PROBE' };
 }
 
+/** An IPv6 link-local target with bind_if: the address is scoped to that interface. */
+export const scopedToBindIf = (conn: ConnPlan): boolean =>
+  conn.bindIf !== undefined && conn.family === 'inet6' && /^fe[89ab]/i.test(conn.host);
+
 /** The connect target: an IPv6 link-local address is scoped to bind_if. */
 export function targetHost(conn: ConnPlan): string {
-  if (conn.bindIf !== undefined && conn.family === 'inet6' && /^fe[89ab]/i.test(conn.host)) return `${conn.host}%${conn.bindIf}`;
-  return conn.host;
+  return scopedToBindIf(conn) ? `${conn.host}%${conn.bindIf!}` : conn.host;
 }
 
 /**

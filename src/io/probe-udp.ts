@@ -12,7 +12,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { ConnPlan, ProbePlan, ProbeResult } from '../check/types.js';
 import { udpReplyMatches } from '../check/udp.js';
-import { notRun, optionSocket, probeCounters, targetHost } from './probe-tcp.js';
+import { notRun, optionSocket, probeCounters, scopedToBindIf, targetHost } from './probe-tcp.js';
 
 /** A connected UDP socket bound as conn asks; `ready` gets the socket or a not-run failure. */
 function connectUdp(conn: ConnPlan, onMessage: (msg: Buffer) => void, onError: (code: string) => void, ready: (sock: Socket | undefined, failure?: ProbeResult) => void): Socket {
@@ -22,7 +22,7 @@ function connectUdp(conn: ConnPlan, onMessage: (msg: Buffer) => void, onError: (
   else {
     if (conn.fwmark !== undefined) probeCounters.fwmarkIgnored++;
     // (an IPv6 link-local target is still scoped to bind_if)
-    if (conn.bindIf !== undefined && !(conn.family === 'inet6' && /^fe[89ab]/i.test(conn.host))) probeCounters.bindIfIgnored++;
+    if (conn.bindIf !== undefined && !scopedToBindIf(conn)) probeCounters.bindIfIgnored++;
   }
   const sock = createSocket({ type: conn.family === 'inet6' ? 'udp6' : 'udp4' });
   if (opt.failure) {

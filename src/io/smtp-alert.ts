@@ -13,6 +13,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { smtpStatus } from '../check/smtp.js';
 import type { GlobalDefs } from '../config/model.js';
 
 export interface SmtpAlertConfig {
@@ -82,6 +83,12 @@ function conversation(cfg: SmtpAlertConfig, data: string): { stage: string; send
   ];
 }
 
+/** The alerter of a configuration's global_defs, or undefined when it names no relay or no recipient. */
+export function alerterFor(g: GlobalDefs, hostname: string, log: Logger): SmtpAlerter | undefined {
+  const cfg = smtpAlertConfig(g, hostname);
+  return cfg ? new SmtpAlerter(cfg, log.child({ mod: 'smtp' })) : undefined;
+}
+
 export class SmtpAlerter {
   /** `connect` opens the connection to the relay (a fake in the unit tests). */
   constructor(
@@ -131,8 +138,8 @@ export class SmtpAlerter {
         for (let nl = buf.indexOf('\n'); nl >= 0 && !done; nl = buf.indexOf('\n')) {
           const line = buf.slice(0, nl).replace(/\r$/, '');
           buf = buf.slice(nl + 1);
-          if (line[3] === '-') continue;
-          const code = Number(line.slice(0, 3));
+          if (/^[0-9]{3}-/.test(line)) continue;
+          const code = smtpStatus(line);
           const step = steps[i]!;
           if (code !== step.want) return finish(false, `${step.stage}: server said '${line.slice(0, 200)}'`);
           i++;

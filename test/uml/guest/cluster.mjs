@@ -12,14 +12,14 @@
 // `agent` is the client inside `cl` (JSON lines on stdin/stdout); `rs NAME` is a real server
 // (HTTP on 80 answering its name, SIGUSR1 stops it, SIGUSR2 starts it again; echo on 9000).
 // Everything lives in the guest's namespaces and /run (a tmpfs) and vanishes with the guest.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, get as httpGet } from 'node:http';
 import { connect, createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { diagnose, sh } from './lib.mjs';
+import { diagnose, sh, start } from './lib.mjs';
 
 export const OUT = process.env.UML_OUT ?? '/tmp';
 export const RUN = '/run/kts-cluster';
@@ -105,20 +105,8 @@ ${mode === 'nat' ? `    ${GW_VIP}/32 dev eth1\n` : ''}  }
 ${vs(80, http)}${vs(9000, tcp)}`;
 }
 
-/** A long-running process with its output in $UML_OUT/NAME.log. */
-export function startProc(name, cmd, args) {
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  const chunks = [];
-  const save = () => writeFileSync(join(OUT, `${name}.log`), Buffer.concat(chunks));
-  child.stdout.on('data', (d) => { chunks.push(d); save(); });
-  child.stderr.on('data', (d) => { chunks.push(d); save(); });
-  child.ready = new Promise((res) => {
-    const on = (d) => { if (String(d).includes('ready')) { child.stdout.off('data', on); res(); } };
-    child.stdout.on('data', on);
-    child.on('exit', res);
-  });
-  return child;
-}
+/** A long-running process with its output in $UML_OUT/NAME.log (and a stdin to write to). */
+export const startProc = (name, cmd, args) => start(name, cmd, args, 'pipe');
 
 export async function stopProc(child, signal = 'SIGTERM', timeoutMs = 10_000) {
   if (!child || child.exitCode !== null || child.signalCode !== null) return true;

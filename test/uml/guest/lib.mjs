@@ -80,9 +80,12 @@ export function record(name, result, extra = {}) {
   writeFileSync(join(OUT, 'steps.json'), JSON.stringify(steps, null, 1));
 }
 
-/** Start a long-running process; its output goes to $UML_OUT/NAME.log. Returns the child. */
-export function start(name, cmd, args) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Start a long-running process; its output goes to $UML_OUT/NAME.log; `child.ready` resolves
+ * when it prints "ready" (or exits). `stdin: 'pipe'` for one that reads commands. Returns the child.
+ */
+export function start(name, cmd, args, stdin = 'ignore') {
+  const child = spawn(cmd, args, { stdio: [stdin, 'pipe', 'pipe'] });
   const chunks = [];
   const save = () => writeFileSync(join(OUT, `${name}.log`), Buffer.concat(chunks));
   child.stdout.on('data', (d) => { chunks.push(d); save(); });
