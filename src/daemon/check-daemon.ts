@@ -28,6 +28,7 @@ import { runScript } from '../io/script-runner.js';
 import { loadTlsCreds, tlsCredsCounters } from '../io/tls-creds.js';
 import { alerterFor, smtpCounters, type SmtpAlerter } from '../io/smtp-alert.js';
 import { ScriptUsers } from '../io/users.js';
+import { droppedLogLines } from '../io/logger.js';
 import { desiredTable, destsFor, ownedServiceIds, servicesFor } from '../ipvs/from-config.js';
 import { serviceId } from '../ipvs/keys.js';
 import { describeOp } from '../ipvs/keys.js';
@@ -134,6 +135,7 @@ export class CheckDaemon {
       stats: {
         ...this.stats, ...(this.engine ? this.engine.stats : {}),
         smtpAlertsSent: smtpCounters.sent, smtpAlertsFailed: smtpCounters.failed, sslContextErrors: tlsCredsCounters.contextErrors,
+        logLinesDropped: droppedLogLines(),
       },
     };
   }

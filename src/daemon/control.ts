@@ -19,6 +19,7 @@ import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { KeepalivedConfig } from '../config/model.js';
 import { smtpCounters } from '../io/smtp-alert.js';
+import { droppedLogLines } from '../io/logger.js';
 import { formatIp } from '../util/ip.js';
 import type { CheckView, VirtualServerView } from './check-view.js';
 import type { CheckerChild } from './checker-child.js';
@@ -213,7 +214,7 @@ export class ControlServer {
     const text = collectMetrics({
       vrrp: this.o.vrrp(), check: a === undefined ? undefined : 'view' in a ? a.view : null,
       checkerRestarts: this.o.checker()?.restarts ?? 0, requests: this.requests, badRequests: this.badRequests,
-      smtpAlerts: { ...smtpCounters },
+      smtpAlerts: { ...smtpCounters }, logLinesDropped: droppedLogLines(),
     });
     return { status: 200, body: text, contentType: CONTENT_TYPE };
   }

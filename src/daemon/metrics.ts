@@ -154,6 +154,7 @@ const CHECK_STATS: Readonly<Record<string, readonly [string, string]>> = {
   probeErrors: ['keepalived_ts_checker_probe_errors_total', 'Health-check probes that failed'],
   smtpAlertsSent: ['keepalived_ts_checker_smtp_alerts_sent_total', 'Email alerts of the checker side the relay accepted'],
   smtpAlertsFailed: ['keepalived_ts_checker_smtp_alerts_failed_total', 'Email alerts of the checker side not delivered (SMTP_ALERT)'],
+  logLinesDropped: ['keepalived_ts_checker_log_lines_dropped_total', 'Log lines lost to a stalled or failing log destination (checker process)'],
   sslContextErrors: ['keepalived_ts_checker_ssl_context_errors_total', 'SSL blocks that could not be used (CHECK_SSL_CONTEXT)'],
 };
 
@@ -173,6 +174,8 @@ export interface MetricsInput {
   readonly badRequests?: Readonly<Record<string, number>>;
   /** email alerts of the VRRP side (smtp_alert), by outcome */
   readonly smtpAlerts?: { readonly sent: number; readonly failed: number };
+  /** log lines of the VRRP process lost to a stalled or failing destination */
+  readonly logLinesDropped?: number;
 }
 
 export function collectMetrics(m: MetricsInput): string {
@@ -237,6 +240,7 @@ function ours(p: PromText, m: MetricsInput): void {
     p.counter('keepalived_ts_vrrp_smtp_alerts_sent_total', 'Email alerts of the VRRP side the relay accepted', m.smtpAlerts.sent);
     p.counter('keepalived_ts_vrrp_smtp_alerts_failed_total', 'Email alerts of the VRRP side not delivered (SMTP_ALERT)', m.smtpAlerts.failed);
   }
+  if (m.logLinesDropped !== undefined) p.counter('keepalived_ts_log_lines_dropped_total', 'Log lines lost to a stalled or failing log destination (VRRP process)', m.logLinesDropped);
   for (const [route, n] of Object.entries(m.requests ?? {})) p.counter('keepalived_ts_control_requests_total', 'Requests served by the control / metrics server', n, { route });
   for (const [reason, n] of Object.entries(m.badRequests ?? {})) p.counter('keepalived_ts_control_bad_requests_total', 'Requests refused by the control / metrics server', n, { reason });
   if (m.check === undefined) return;

@@ -8,7 +8,8 @@
  *   `07:53:50.123 INFO  [vrrp VI_1] Entering MASTER STATE from=BACKUP prio=150`
  * and `-g FILE` adds a file of JSON lines.
  */
-import { writeSync } from 'node:fs';
+import { mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { pino, type DestinationStream, type Logger, type StreamEntry } from 'pino';
 
 let root: Logger | undefined;
@@ -28,15 +29,71 @@ export interface LoggerOptions {
 
 const REDACT = ['authPass', '*.authPass', 'authentication.authPass', '*.authentication.authPass'];
 
+/** Log lines dropped because their destination stopped taking them or failed (see jsonDestination). */
+let dropped = 0;
+export function droppedLogLines(): number {
+  return dropped;
+}
+
+type AsyncDestination = ReturnType<typeof pino.destination>;
+const destinations: AsyncDestination[] = [];
+
+/** Write out every buffered line now (tests; a caller about to close a log fd). */
+export function flushLogs(): void {
+  for (const d of destinations) {
+    try {
+      d.flushSync();
+    } catch {
+      // a destination that failed has had its lines counted as dropped
+    }
+  }
+}
+
+/** What a stalled destination may hold before lines are dropped (and counted). */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A JSON-lines destination that never blocks the caller: lines are buffered and written from
+ * libuv's thread pool, in order, so a stalled reader (journald, a full pipe, a slow disk)
+ * cannot hold up an advert or a takeover, and a log line on the takeover path costs a copy
+ * instead of a write. Whatever is buffered is written out when the process exits (pino
+ * flushes its destinations on exit); past MAX_BUFFERED_BYTES lines are dropped and counted.
+ */
+function jsonDestination(fd: number): DestinationStream {
+  const stream = pino.destination({ fd, sync: false, maxLength: MAX_BUFFERED_BYTES });
+  const lines = (data: unknown): number => (typeof data === 'string' ? Math.max(1, data.split('\n').length - 1) : 1);
+  stream.on('drop', (data: unknown) => {
+    dropped += lines(data);
+  });
+  // A write that fails (EBADF, EIO, ENOSPC; pino itself silences EPIPE) makes the destination
+  // give up, as pino does on EPIPE: its later lines are counted as dropped and the daemon goes
+  // on. (sonic-boom would retry such a write for ever in the flush pino makes at exit.)
+  stream.on('error', () => {
+    dropped++;
+    stream.write = (data: string): boolean => {
+      dropped += lines(data);
+      return true;
+    };
+    stream.flushSync = (): void => {};
+    stream.flush = (cb?: (err?: Error) => unknown): void => {
+      cb?.();
+    };
+  });
+  destinations.push(stream);
+  return stream;
+}
+
 export function createRootLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? 'info';
   const streams: StreamEntry[] = [];
   if (opts.console ?? true) {
     const fd = opts.fd ?? 2;
-    streams.push({ level: 'trace', stream: opts.format === 'readable' ? readableDestination(fd) : pino.destination({ fd, sync: true }) });
+    streams.push({ level: 'trace', stream: opts.format === 'readable' ? readableDestination(fd) : jsonDestination(fd) });
   }
   if (opts.file) {
-    streams.push({ level: 'trace', stream: pino.destination({ dest: opts.file, sync: true, append: true, mkdir: true }) });
+    // opened here, synchronously: the destination is ready for the exit-time flush at once
+    mkdirSync(dirname(opts.file), { recursive: true });
+    streams.push({ level: 'trace', stream: jsonDestination(openSync(opts.file, 'a')) });
   }
   const options = { level, base: { name: 'keepalived-ts' }, redact: { paths: REDACT, censor: '[redacted]' } };
   if (streams.length === 0) root = pino({ ...options, enabled: false });
@@ -89,7 +146,7 @@ export function formatReadable(line: string): string {
   return [parts.join(' ').trimEnd(), ...rest].join('\n');
 }
 
-/** A pino destination writing readable lines to `fd`, synchronously (as the JSON one does). */
+/** A pino destination writing readable lines to `fd`, synchronously (a terminal, `-l`). */
 export function readableDestination(fd: number): DestinationStream {
   return {
     write(chunk: string): void {

@@ -2,7 +2,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRootLogger, formatReadable } from '../../../src/io/logger.js';
+import { createRootLogger, droppedLogLines, flushLogs, formatReadable } from '../../../src/io/logger.js';
 
 describe('root logger', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kts-log-'));
@@ -13,6 +13,7 @@ describe('root logger', () => {
     const fd = openSync(file, 'w');
     const log = createRootLogger({ fd }).child({ mod: 'vrrp', inst: 'VI_1', vrid: 51 });
     log.info({ from: 'BACKUP', to: 'MASTER', authentication: { authType: 'PASS', authPass: 'sEcReT' } }, 'Entering MASTER STATE');
+    flushLogs();
     closeSync(fd);
     const line = JSON.parse(readFileSync(file, 'utf8').trim().split('\n').pop()!);
     expect(line).toMatchObject({ mod: 'vrrp', inst: 'VI_1', vrid: 51, from: 'BACKUP', to: 'MASTER', msg: 'Entering MASTER STATE' });
@@ -51,11 +52,32 @@ describe('root logger', () => {
     const fd = openSync(out, 'w');
     createRootLogger({ fd, file }).info({ mod: 'vrrp' }, 'first');
     createRootLogger({ fd, file, console: false }).info('second');
+    flushLogs();
     closeSync(fd);
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
     expect(lines.map((l) => l.msg)).toEqual(['first', 'second']);
     expect(readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(['first']);
     const silent = createRootLogger({ console: false });
     expect(silent.isLevelEnabled('fatal')).toBe(false);
+  });
+
+  it('a destination that fails loses its lines, counted, and nothing throws (the daemon goes on)', async () => {
+    const before = droppedLogLines();
+    const log = createRootLogger({ fd: 9999 }); // no such descriptor: every write fails (EBADF)
+    expect(() => log.info('one')).not.toThrow();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(droppedLogLines()).toBeGreaterThan(before);
+    expect(() => log.info('two')).not.toThrow();
+  });
+
+  it('logging does not wait for the destination: lines are buffered and written in order', () => {
+    const file = join(dir, 'order.jsonl');
+    const fd = openSync(file, 'w');
+    const log = createRootLogger({ fd });
+    for (let i = 0; i < 500; i++) log.info({ i }, 'line');
+    flushLogs();
+    closeSync(fd);
+    const got = readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i);
+    expect(got).toEqual([...Array(500).keys()]);
   });
 });
