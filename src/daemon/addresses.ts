@@ -47,6 +47,11 @@ export function addressText(e: AddressEntry, ifname: string | undefined): string
 
 export class AddressManager {
   private queue: Promise<void> = Promise.resolve();
+  /** Settles when the last queued operation has started (its request is in the kernel). */
+  private lastSubmitted: Promise<void> = Promise.resolve();
+  /** operations queued and not yet answered / not yet started */
+  private pending = 0;
+  private waiting = 0;
   /** "ifindex/address" -> what we hold */
   private readonly held = new Map<string, Held>();
   failures = 0;
@@ -84,11 +89,45 @@ export class AddressManager {
     return e.dev ?? set.interface;
   }
 
+  /**
+   * Operations run one after the other, each once the previous one is answered. With nothing
+   * pending, an operation starts at once, in the caller's turn: its request is in the kernel
+   * when enqueue returns (see submitted()).
+   */
   private enqueue(what: string, op: () => Promise<void>): Promise<void> {
-    const run = this.queue.then(op).catch((e: unknown) => {
+    const failed = (e: unknown): void => {
       this.failures++;
       this.log.error({ err: (e as Error).message, what }, 'netlink operation failed');
-    });
+    };
+    const settle = (): void => {
+      this.pending--;
+    };
+    let run: Promise<void>;
+    if (this.pending === 0) {
+      this.pending++;
+      let started: Promise<void>;
+      try {
+        started = op();
+      } catch (e) {
+        started = Promise.reject(e);
+      }
+      run = started.catch(failed).finally(settle);
+      this.lastSubmitted = Promise.resolve();
+    } else {
+      this.pending++;
+      this.waiting++;
+      let submitted!: () => void;
+      this.lastSubmitted = new Promise<void>((res) => (submitted = res));
+      const start = (): Promise<void> => {
+        this.waiting--;
+        try {
+          return op();
+        } finally {
+          submitted();
+        }
+      };
+      run = this.queue.then(start).catch(failed).finally(settle);
+    }
     this.queue = run;
     return run;
   }
@@ -159,5 +198,21 @@ export class AddressManager {
   /** Every queued operation has completed. */
   idle(): Promise<void> {
     return this.queue;
+  }
+
+  /**
+   * Every queued operation has started, though not every answer is in: an operation sends its
+   * request in its synchronous part and rtnetlink applies it inside that sendmsg, so the
+   * address is on the interface by then. What a GARP waits for (keepalived adds the address,
+   * then sends the GARP, without waiting on anything else); a failed add is still logged and
+   * counted when its answer comes.
+   */
+  submitted(): Promise<void> {
+    return this.lastSubmitted;
+  }
+
+  /** Every queued operation has started already (submitted() would settle with nothing left to wait for). */
+  allSubmitted(): boolean {
+    return this.waiting === 0;
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The driver loop around the sans-I/O VRRP engine: every input goes through `input()`, which
- * calls `engine.handle(now, input)`, performs the effects in order and re-arms the one timer
+ * calls `engine.handle(now, input)`, performs the effects (those on the wire first, see
+ * ON_THE_WIRE) and re-arms the one timer
  * at the engine's next deadline. Inputs that arrive while effects are being performed (an
  * effect whose port answers synchronously) are queued and handled right after, in order, so
  * the engine is never re-entered.
@@ -10,6 +11,14 @@ import type { Clock } from '../io/clock.js';
 import type { Effect, Input } from '../vrrp/types.js';
 
 export type EffectSink = (effect: Effect) => void;
+
+/**
+ * The effects a peer or a client is waiting for: adverts, addresses and gratuitous ARPs. A
+ * step performs them before its other effects (state-change logs, notify scripts, listeners),
+ * keeping their relative order, so the bookkeeping of a takeover does not delay the new
+ * master's first advert and GARP. The engine's order is otherwise kept.
+ */
+const ON_THE_WIRE: ReadonlySet<Effect['type']> = new Set(['sendAdvert', 'addVips', 'removeVips', 'sendGarp', 'sendGarpSource']);
 
 export class VrrpDriver {
   private busy = false;
@@ -36,12 +45,16 @@ export class VrrpDriver {
 
   private run(input: Input): void {
     const step = this.engine.handle(this.clock.now(), input);
-    for (const effect of step.effects) {
-      try {
-        this.perform(effect);
-      } catch (e) {
-        // A failing port never stops the engine: the next effects and the timer still run.
-        this.onError(e, effect);
+    // what is on the wire first (see ON_THE_WIRE), then the rest, each in the engine's order
+    for (const wire of [true, false]) {
+      for (const effect of step.effects) {
+        if (ON_THE_WIRE.has(effect.type) !== wire) continue;
+        try {
+          this.perform(effect);
+        } catch (e) {
+          // A failing port never stops the engine: the next effects and the timer still run.
+          this.onError(e, effect);
+        }
       }
     }
     if (step.deadline !== this.armedAt) {

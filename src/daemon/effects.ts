@@ -79,8 +79,8 @@ export class EffectRunner {
       }
       case 'addVips': {
         const set = this.sets.get(e.instance)!;
-        this.log.info({ inst: e.instance, count: set.addresses.length }, `(${e.instance}) setting VIPs.`);
         void this.addresses.install(set).then(() => this.timing?.vipsInstalled(e.instance, this.now()));
+        this.log.info({ inst: e.instance, count: set.addresses.length }, `(${e.instance}) setting VIPs.`);
         return;
       }
       case 'removeVips': {
@@ -95,14 +95,19 @@ export class EffectRunner {
       }
       case 'sendGarp': {
         const set = this.sets.get(e.instance)!;
-        this.log.info({ inst: e.instance, repeat: e.repeat, reason: e.reason },
-          `(${e.instance}) Sending/queueing gratuitous ARPs on ${set.interface}`);
         // after the addresses are in the kernel (keepalived adds them synchronously first): a
-        // client that follows the GARP at once must find the VIP already here
-        void this.addresses.idle().then(() => {
+        // client that follows the GARP at once must find the VIP already here. The kernel
+        // applies an add inside its sendmsg, so the GARP goes as soon as the request is out,
+        // without a round of the event loop for the answer.
+        const burst = (): void => {
           this.garp.burst(e.instance, set.interface!, set.addresses, e.repeat);
           this.timing?.garpSent(e.instance, this.now());
-        });
+        };
+        // usually at once: the adds of a takeover start in this same turn (AddressManager)
+        if (this.addresses.allSubmitted()) burst();
+        else void this.addresses.submitted().then(burst);
+        this.log.info({ inst: e.instance, repeat: e.repeat, reason: e.reason },
+          `(${e.instance}) Sending/queueing gratuitous ARPs on ${set.interface}`);
         return;
       }
       case 'sendGarpSource':

@@ -24,7 +24,7 @@ import { removePidfile, writePidfiles } from './pidfile.js';
 import { disabledScripts, startTrackers, type Trackers } from './trackers.js';
 import { VrrpDriver } from './driver.js';
 import { collectStartupGarbage } from './heap.js';
-import { warmUp } from './warmup.js';
+import { warmUp, warmUpAddresses } from './warmup.js';
 import { FailoverTiming } from './failover-timing.js';
 import { createNotifier, type DaemonNotifier } from './notifier.js';
 import { Vmacs } from './vmac.js';
@@ -326,6 +326,7 @@ export class VrrpDaemon {
     this.trackers = startTrackers(cfg, this.mapped, { input: (i) => this.driver.input(i), log: log.child({ mod: 'track' }), users });
     await this.trackers.ready;
     warmUp(this.mapped.engine.instances);
+    await warmUpAddresses(this.rtnl, [...this.mapped.instances.values()].flatMap((m) => m.addresses));
     collectStartupGarbage();
     log.info({ instances: this.mapped.instances.size, pid: process.pid }, 'Starting VRRP child process');
     this.driver.input({ type: 'start' });

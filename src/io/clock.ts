@@ -32,8 +32,10 @@ export class TimerClock implements Clock {
       // T/1000 late (select_estimate_accuracy: 3.6 ms on a 3.6 s Master_Down timer), and
       // setTimeout has millisecond granularity. The last fraction of a millisecond is waited
       // out on the check phase (setImmediate), well under a millisecond of CPU per deadline.
+      // It fires at the deadline, never before it: an early call would find the engine's
+      // timer not yet due and cost one more round of the loop.
       if (left > 1.5) this.timer = setTimeout(check, Math.min(MAX_SLEEP_MS, Math.floor(left - 0.5)));
-      else if (left > 0.02) this.immediate = setImmediate(check);
+      else if (left > 0) this.immediate = setImmediate(check);
       else {
         this.timer = undefined;
         this.immediate = undefined;

@@ -73,4 +73,22 @@ describe('VrrpDriver', () => {
     expect(errors).toEqual(['boom']);
     expect(clock.armed).toBe(50);
   });
+
+  it('performs what goes on the wire first (adverts, addresses, GARPs), then the rest, each in order', () => {
+    const clock = new FakeClock();
+    const effects: Effect[] = [
+      { type: 'stateChange', instance: 'VI_1', from: 'BACKUP', to: 'MASTER', reason: 'masterDown' } as Effect,
+      prio(1),
+      { type: 'sendAdvert', instance: 'VI_1' } as Effect,
+      { type: 'removeVips', instance: 'VI_2' },
+      { type: 'addVips', instance: 'VI_1' },
+      { type: 'sendGarp', instance: 'VI_1', repeat: 5, reason: 'master' } as Effect,
+      { type: 'notify', scope: 'INSTANCE', name: 'VI_1' } as Effect,
+    ];
+    const { engine } = fakeEngine(() => ({ effects, deadline: undefined }));
+    const done: string[] = [];
+    const d = new VrrpDriver(engine, clock, (e) => done.push(e.type === 'priorityChange' ? 'prio' : e.type), () => undefined);
+    d.input({ type: 'start' });
+    expect(done).toEqual(['sendAdvert', 'removeVips', 'addVips', 'sendGarp', 'stateChange', 'prio', 'notify']);
+  });
 });
