@@ -109,4 +109,35 @@ describe('AddressManager', () => {
     expect(m.failures).toBe(2);
     expect(port.ops).toEqual(['del 24 2', 'del 32 3']);
   });
+
+  it('an add with nothing pending reaches the port in the caller\'s turn; a later one waits for the answer before it', async () => {
+    const calls: string[] = [];
+    const answers: (() => void)[] = [];
+    const port = {
+      addAddress: (e: AddressEntry) => {
+        calls.push(`add /${e.address.prefixLen}`);
+        return new Promise<void>((r) => answers.push(r));
+      },
+    } as unknown as AddressPort;
+    const m = new AddressManager(port, links(), log);
+    const a: AddressSet = { owner: 'VI_1', interface: 'eth0', addresses: [vip('10.0.0.5/32')], routes: [], rules: [] };
+    const b: AddressSet = { owner: 'VI_2', interface: 'eth0', addresses: [vip('10.0.0.6/31')], routes: [], rules: [] };
+    void m.install(a);
+    expect(calls).toEqual(['add /32']); // no await in between: a GARP sent now follows the request
+    expect(m.allSubmitted()).toBe(true);
+    void m.install(b);
+    expect(m.allSubmitted()).toBe(false);
+    let submitted = false;
+    void m.submitted().then(() => { submitted = true; });
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual(['add /32']);
+    expect(submitted).toBe(false);
+    answers[0]!();
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual(['add /32', 'add /31']);
+    expect(submitted).toBe(true);
+    expect(m.allSubmitted()).toBe(true);
+    answers[1]!();
+    await m.idle();
+  });
 });

@@ -34,6 +34,18 @@ describe('TimerClock', () => {
     expect(fired.length).toBe(1);
   });
 
+  it('not even a few microseconds early (the engine would find its timer not yet due)', () => {
+    const clock = new TimerClock(() => t);
+    const fired: number[] = [];
+    clock.arm(10.01, () => fired.push(t));
+    for (let i = 0; i < 3000 && fired.length === 0; i++) {
+      t += 0.005;
+      vi.advanceTimersByTime(0.005);
+    }
+    expect(fired.length).toBe(1);
+    expect(fired[0]).toBeGreaterThanOrEqual(10.01);
+  });
+
   it('sleeps in pieces of at most 50 ms (no long poll timeouts)', () => {
     const spy = vi.spyOn(globalThis, 'setTimeout');
     const clock = new TimerClock(() => t);
