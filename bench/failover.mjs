@@ -4,12 +4,20 @@
 // Measured on the wire (tcpdump -tt on the lab's bridge, kernel timestamps):
 //   limit    = 3 x advert interval + skew time (the protocol's Master_Down_Interval)
 //   takeover = the old master's last advert -> the backup's first advert (and first GARP)
-//   outage   = what a client pinging the VIP every 10 ms misses (longest silence between two
-//              replies, less 10 ms); the link goes down just after one of the master's adverts
+//   outage   = what a client sending an echo request to the VIP every 1 ms misses (longest
+//              silence between two replies, less 1 ms; bench/icmp-probe.mjs, open loop: ping
+//              paces itself when replies stop). The link goes down just after one of the
+//              master's adverts, at the same phase for both implementations: a tcpdump in
+//              immediate mode sees the advert and the bench hands "link set ... down" to an
+//              `ip -batch` already running (no process start on that path)
+//   cut      = the old master's last advert -> the client's last reply through it (the phase)
+//   back     = the old master's last advert -> the client's first reply after the outage
 //   jitter   = |interval - nominal| of the master's adverts in steady state (p99)
 //   idle RSS = the master daemon's resident memory (keepalived: parent + VRRP child)
-// Usage (root): npm run build && node bench/failover.mjs [--trials N] [--only v2-1|v3-0.1|v3-0.05]
+// Usage (root): npm run build && node bench/failover.mjs [--trials N] [--only v2-1|v3-0.1|v3-0.05] [--probe-ms 1]
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { directorConf } from '../dist/src/lab/configs.js';
 import { Director } from '../dist/src/lab/director.js';
 import { NetLab, sh } from '../dist/src/lab/netlab.js';
@@ -30,6 +38,8 @@ const CASES = [
 ].filter((c) => !only || c.id === only);
 
 const PRIO = { master: 150, backup: 100 };
+const PROBE = fileURLToPath(new URL('./icmp-probe.mjs', import.meta.url));
+const PROBE_MS = Number(arg('probe-ms', 1));
 const VIP = '10.64.0.50';
 const ADDR = { a: '10.64.0.11', b: '10.64.0.12' };
 
@@ -75,21 +85,30 @@ async function trial(lab, impl, c) {
   const b = new Director(lab, 'b', impl, conf(PRIO.backup));
   const dump = new LineWatch(lab.spawnSwitch('tcpdump', ['-i', 'br0', '-n', '-tt', '-e', '-l', 'ip proto 112 or arp']));
   let ping;
+  let cutter;
+  let sniff;
   try {
     await a.state('MASTER', 20_000);
     await b.state('BACKUP', 20_000);
     await sleep(Math.max(1500, c.advertInt * 1000 * 4));
     const rss = rssMb(a.pid, impl);
-    ping = new LineWatch(lab.spawn('c', 'ping', ['-n', '-D', '-i', '0.01', '-W', '1', VIP]));
-    // steady state for the jitter figure
+    // steady state for the jitter figure, with a client pinging every 10 ms
+    const steady = lab.spawn('c', 'ping', ['-n', '-q', '-i', '0.01', VIP]);
     await sleep(Math.max(3000, c.advertInt * 1000 * 12));
+    steady.kill('SIGKILL');
     const from = dump.mark();
+    // the outage probe (open loop, every PROBE_MS); the cutter: an ip process waiting for its command
+    ping = new LineWatch(lab.spawn('c', process.execPath, [PROBE, VIP, String(PROBE_MS)]));
+    cutter = spawn('ip', ['-n', lab.sw, '-batch', '-'], { stdio: ['pipe', 'ignore', 'inherit'] });
+    await sleep(300);
     const mark = b.watch.mark();
     // fail the link right after one of the master's adverts (same phase for both
     // implementations, so the client outages compare)
-    const aMacNow = lab.host('a').mac;
-    await dump.waitFor((l) => { const p = parse(l); return p?.kind === 'vrrp' && p.mac === aMacNow; }, 5000, dump.mark());
-    lab.setCarrier('a', false);
+    sniff = new LineWatch(lab.spawnSwitch('tcpdump', ['-i', 'br0', '-n', '-l', '--immediate-mode', '-c', '1',
+      'ether', 'src', lab.host('a').mac, 'and', 'ip', 'proto', '112']));
+    await sniff.waitFor(/listening on/, 5000);
+    await sniff.waitFor(/VRRP/, 5000);
+    cutter.stdin.write(`link set ${lab.host('a').port} down\n`);
     await b.state('MASTER', 20_000, mark);
     await sleep(1500 + c.advertInt * 1000);
     ping.child.kill('SIGINT');
@@ -113,18 +132,24 @@ async function trial(lab, impl, c) {
       const i = dump.lines.findIndex((l) => parse(l.text)?.t === lastA);
       console.error(dump.lines.slice(Math.max(0, i - 3), i + 6).map((l) => l.text).join('\n'));
     }
-    // ping: sequence numbers answered
-    // longest silence between two replies, less the 10 ms probe spacing
-    const gap = longestGapMs(replyTimes(ping.lines.map((l) => l.text))) - 10;
+    // longest silence between two replies, less the probe spacing
+    const replies = replyTimes(ping.lines.map((l) => l.text));
+    const gap = longestGapMs(replies) - PROBE_MS;
+    const lastReply = replies.filter((t) => t < lastA + c.advertInt * 1000).at(-1);
+    const firstBack = replies.find((t) => t > lastA + c.advertInt * 1000);
     return {
       takeover: firstB ? firstB.t - lastA : NaN,
       garp: firstGarp ? firstGarp.t - lastA : NaN,
-      outage: Math.round(gap),
+      outage: gap,
+      cut: lastReply === undefined ? NaN : lastReply - lastA,
+      back: firstBack === undefined ? NaN : firstBack - lastA,
       jitter: intervals,
       rss,
     };
   } finally {
     ping?.child.kill('SIGKILL');
+    sniff?.child.kill('SIGKILL');
+    cutter?.kill('SIGKILL');
     dump.child.kill('SIGKILL');
     a.cleanup();
     b.cleanup();
@@ -142,14 +167,14 @@ try {
   lab.addHost({ name: 'b', addresses: [`${ADDR.b}/24`] });
   lab.addHost({ name: 'c', addresses: ['10.64.0.100/24'] });
   const kaVersion = (sh('keepalived', ['-v']).stderr.split('\n')[0] ?? 'keepalived').trim();
-  console.log(`failover benchmark: ${trials} trials per case and implementation; ${kaVersion}; node ${process.version}`);
+  console.log(`failover benchmark: ${trials} trials per case and implementation; ${kaVersion}; node ${process.version}; probe every ${PROBE_MS} ms`);
   for (const c of CASES) {
     const acc = { kts: [], keepalived: [] };
     for (let i = 0; i < trials; i++) {
       for (const impl of ['kts', 'keepalived']) {
         const r = await trial(lab, impl, c);
         acc[impl].push(r);
-        process.stderr.write(`  ${c.id} ${impl} #${i + 1}: takeover ${r.takeover.toFixed(1)} ms, GARP ${r.garp.toFixed(1)} ms, outage ${r.outage} ms\n`);
+        process.stderr.write(`  ${c.id} ${impl} #${i + 1}: takeover ${r.takeover.toFixed(1)} ms, GARP ${r.garp.toFixed(1)} ms, outage ${r.outage.toFixed(1)} ms, cut ${r.cut.toFixed(1)} ms, back ${r.back.toFixed(1)} ms\n`);
       }
     }
     const sum = (impl) => {
@@ -158,6 +183,8 @@ try {
         takeover: median(rs.map((r) => r.takeover)),
         garp: median(rs.map((r) => r.garp)),
         outage: median(rs.map((r) => r.outage)),
+        cut: median(rs.map((r) => r.cut)),
+        back: median(rs.map((r) => r.back)),
         jitterP99: pct(rs.flatMap((r) => r.jitter), 99),
         jitterP50: pct(rs.flatMap((r) => r.jitter), 50),
         jitterMax: Math.max(...rs.flatMap((r) => r.jitter)),
@@ -172,7 +199,9 @@ try {
     console.log('                     keepalived   keepalived-ts');
     console.log(`  takeover (median)  ${k.takeover.toFixed(1).padStart(9)} ms ${t.takeover.toFixed(1).padStart(11)} ms   kts - limit ${(t.takeover - lim).toFixed(1)} ms (target |x| <= 3)`);
     console.log(`  first GARP         ${k.garp.toFixed(1).padStart(9)} ms ${t.garp.toFixed(1).padStart(11)} ms   kts - limit ${(t.garp - lim).toFixed(1)} ms (target |x| <= 3)`);
-    console.log(`  client outage      ${String(k.outage).padStart(9)} ms ${String(t.outage).padStart(11)} ms   ratio ${(t.outage / k.outage).toFixed(2)} (target <= 1.0)`);
+    console.log(`  client outage      ${k.outage.toFixed(1).padStart(9)} ms ${t.outage.toFixed(1).padStart(11)} ms   ratio ${(t.outage / k.outage).toFixed(3)} (target <= 1.0)`);
+    console.log(`  cut (same phase)   ${k.cut.toFixed(1).padStart(9)} ms ${t.cut.toFixed(1).padStart(11)} ms   last advert -> last reply through the old master`);
+    console.log(`  client back        ${k.back.toFixed(1).padStart(9)} ms ${t.back.toFixed(1).padStart(11)} ms   last advert -> first reply through the new master, ratio ${(t.back / k.back).toFixed(3)}`);
     console.log(`  advert jitter p99  ${k.jitterP99.toFixed(2).padStart(9)} ms ${t.jitterP99.toFixed(2).padStart(11)} ms   (target <= 2 ms)`);
     console.log(`  advert jitter p50  ${k.jitterP50.toFixed(2).padStart(9)} ms ${t.jitterP50.toFixed(2).padStart(11)} ms   max ${k.jitterMax.toFixed(2)} / ${t.jitterMax.toFixed(2)} ms`);
     console.log(`  idle RSS (master)  ${k.rss.toFixed(1).padStart(9)} MB ${t.rss.toFixed(1).padStart(11)} MB   (target <= 60 MB)`);
