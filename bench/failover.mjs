@@ -84,7 +84,7 @@ async function trial(lab, impl, c) {
   const a = new Director(lab, 'a', impl, conf(PRIO.master));
   const b = new Director(lab, 'b', impl, conf(PRIO.backup));
   const dump = new LineWatch(lab.spawnSwitch('tcpdump', ['-i', 'br0', '-n', '-tt', '-e', '-l', 'ip proto 112 or arp']));
-  let ping;
+  let probe;
   let cutter;
   let sniff;
   try {
@@ -98,7 +98,7 @@ async function trial(lab, impl, c) {
     steady.kill('SIGKILL');
     const from = dump.mark();
     // the outage probe (open loop, every PROBE_MS); the cutter: an ip process waiting for its command
-    ping = new LineWatch(lab.spawn('c', process.execPath, [PROBE, VIP, String(PROBE_MS)]));
+    probe = new LineWatch(lab.spawn('c', process.execPath, [PROBE, VIP, String(PROBE_MS)]));
     cutter = spawn('ip', ['-n', lab.sw, '-batch', '-'], { stdio: ['pipe', 'ignore', 'inherit'] });
     await sleep(300);
     const mark = b.watch.mark();
@@ -111,7 +111,7 @@ async function trial(lab, impl, c) {
     cutter.stdin.write(`link set ${lab.host('a').port} down\n`);
     await b.state('MASTER', 20_000, mark);
     await sleep(1500 + c.advertInt * 1000);
-    ping.child.kill('SIGINT');
+    probe.child.kill('SIGINT');
     await sleep(200);
     const pkts = dump.lines.map((l) => parse(l.text)).filter(Boolean);
     const before = dump.lines.slice(0, from).map((l) => parse(l.text)).filter(Boolean);
@@ -133,7 +133,7 @@ async function trial(lab, impl, c) {
       console.error(dump.lines.slice(Math.max(0, i - 3), i + 6).map((l) => l.text).join('\n'));
     }
     // longest silence between two replies, less the probe spacing
-    const replies = replyTimes(ping.lines.map((l) => l.text));
+    const replies = replyTimes(probe.lines.map((l) => l.text));
     const gap = longestGapMs(replies) - PROBE_MS;
     const lastReply = replies.filter((t) => t < lastA + c.advertInt * 1000).at(-1);
     const firstBack = replies.find((t) => t > lastA + c.advertInt * 1000);
@@ -147,7 +147,7 @@ async function trial(lab, impl, c) {
       rss,
     };
   } finally {
-    ping?.child.kill('SIGKILL');
+    probe?.child.kill('SIGKILL');
     sniff?.child.kill('SIGKILL');
     cutter?.kill('SIGKILL');
     dump.child.kill('SIGKILL');

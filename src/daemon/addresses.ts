@@ -49,8 +49,9 @@ export class AddressManager {
   private queue: Promise<void> = Promise.resolve();
   /** Settles when the last queued operation has started (its request is in the kernel). */
   private lastSubmitted: Promise<void> = Promise.resolve();
-  /** operations queued and not yet answered / not yet started */
+  /** operations queued and not yet answered */
   private pending = 0;
+  /** operations queued and not yet started */
   private waiting = 0;
   /** "ifindex/address" -> what we hold */
   private readonly held = new Map<string, Held>();
@@ -95,39 +96,35 @@ export class AddressManager {
    * when enqueue returns (see submitted()).
    */
   private enqueue(what: string, op: () => Promise<void>): Promise<void> {
-    const failed = (e: unknown): void => {
-      this.failures++;
-      this.log.error({ err: (e as Error).message, what }, 'netlink operation failed');
-    };
-    const settle = (): void => {
-      this.pending--;
+    const start = (): Promise<void> => {
+      try {
+        return op();
+      } catch (e) {
+        return Promise.reject(e);
+      }
     };
     let run: Promise<void>;
-    if (this.pending === 0) {
-      this.pending++;
-      let started: Promise<void>;
-      try {
-        started = op();
-      } catch (e) {
-        started = Promise.reject(e);
-      }
-      run = started.catch(failed).finally(settle);
-      this.lastSubmitted = Promise.resolve();
-    } else {
-      this.pending++;
+    if (this.pending === 0) run = start();
+    else {
       this.waiting++;
       let submitted!: () => void;
       this.lastSubmitted = new Promise<void>((res) => (submitted = res));
-      const start = (): Promise<void> => {
+      // settling first is safe: whoever waits on it runs after op's synchronous part
+      run = this.queue.then(() => {
         this.waiting--;
-        try {
-          return op();
-        } finally {
-          submitted();
-        }
-      };
-      run = this.queue.then(start).catch(failed).finally(settle);
+        submitted();
+        return start();
+      });
     }
+    this.pending++;
+    run = run
+      .catch((e: unknown) => {
+        this.failures++;
+        this.log.error({ err: (e as Error).message, what }, 'netlink operation failed');
+      })
+      .finally(() => {
+        this.pending--;
+      });
     this.queue = run;
     return run;
   }

@@ -95,15 +95,13 @@ export class EffectRunner {
       }
       case 'sendGarp': {
         const set = this.sets.get(e.instance)!;
-        // after the addresses are in the kernel (keepalived adds them synchronously first): a
-        // client that follows the GARP at once must find the VIP already here. The kernel
-        // applies an add inside its sendmsg, so the GARP goes as soon as the request is out,
-        // without a round of the event loop for the answer.
+        // after the addresses are in the kernel, so that a client that follows the GARP at once
+        // finds the VIP here; usually at once, the adds of a takeover being sent in this same
+        // turn (AddressManager.submitted)
         const burst = (): void => {
           this.garp.burst(e.instance, set.interface!, set.addresses, e.repeat);
           this.timing?.garpSent(e.instance, this.now());
         };
-        // usually at once: the adds of a takeover start in this same turn (AddressManager)
         if (this.addresses.allSubmitted()) burst();
         else void this.addresses.submitted().then(burst);
         this.log.info({ inst: e.instance, repeat: e.repeat, reason: e.reason },

@@ -6,6 +6,7 @@
  */
 import type { AddressEntry } from '../config/model.js';
 import { buildGarp, buildUnsolicitedNa } from '../l2/index.js';
+import type { AddressPort } from './addresses.js';
 import { VrrpEngine } from '../vrrp/engine.js';
 import type { InstanceConfig } from '../vrrp/config.js';
 import type { Effect } from '../vrrp/types.js';
@@ -42,7 +43,7 @@ export function warmUp(configs: readonly InstanceConfig[]): void {
  * anything. On this path V8's first run costs about a millisecond between the new master's
  * advert and its first GARP (bench/failover).
  */
-export async function warmUpAddresses(port: { addAddress(e: AddressEntry, ifindex: number): Promise<void> }, entries: readonly AddressEntry[]): Promise<void> {
+export async function warmUpAddresses(port: Pick<AddressPort, 'addAddress'>, entries: readonly AddressEntry[]): Promise<void> {
   for (const len of [4, 16]) {
     const e = entries.find((x) => x.address.bytes.length === len);
     if (!e) continue;
