@@ -62,6 +62,7 @@ const { createNetlink } = requireCjs('netlink/dist/netlink.js') as Pick<typeof N
 const { Protocol } = requireCjs('netlink/dist/constants.js') as Pick<typeof Netlink, 'Protocol'>;
 const { createRtNetlink } = requireCjs('netlink/dist/rt/rt.js') as Pick<typeof Netlink, 'createRtNetlink'>;
 const rtStructs = requireCjs('netlink/dist/rt/structs.js') as typeof Netlink.rt;
+const { AttrStream } = requireCjs('netlink/dist/structs.js') as typeof import('netlink/dist/structs.js');
 
 export type { AddrInfo, LinkInfo, RtnlEvent } from '../netlink/types.js';
 export { RtnlError } from '../netlink/error.js';
@@ -93,6 +94,8 @@ export interface RtnlStats {
 }
 
 const GROUP_LINK = 1;
+const MSG_NEWADDR = 20;
+const MSG_DELADDR = 21;
 const GROUP_IPV4_IFADDR = 5;
 const GROUP_IPV6_IFADDR = 9;
 
@@ -111,6 +114,9 @@ function errnoOf(e: unknown): string {
 export class Rtnl {
   readonly stats: RtnlStats = { events: 0, malformed: 0, overflows: 0, watchErrors: 0 };
   private readonly warned = new WeakSet<object>();
+  /** address payloads by entry, then `op ifindex` (see addressPayload) */
+  private readonly payloads = new WeakMap<AddressEntry, Map<string, Buffer>>();
+  private localPort: number | undefined;
   private closed = false;
 
   private constructor(
@@ -244,15 +250,37 @@ export class Rtnl {
     }
   }
 
+  /**
+   * The RTM_NEWADDR / RTM_DELADDR payload (ifaddrmsg and attributes) of `e` on `ifindex`, built
+   * once and kept with the entry: a takeover sends its VIPs' adds as they are, with no
+   * JavaScript between the new master's advert and its GARP but the netlink header.
+   */
+  private addressPayload(op: 'add' | 'delete', e: AddressEntry, ifindex: number): { ok: true; value: Buffer } | { ok: false; error: string } {
+    let mine = this.payloads.get(e);
+    if (!mine) this.payloads.set(e, (mine = new Map()));
+    const key = `${op} ${ifindex}`;
+    const cached = mine.get(key);
+    if (cached) return { ok: true, value: cached };
+    const req = addressRequest(e, ifindex, op, this.names);
+    if (!req.ok) return req;
+    this.warn(e, describeAddress(e), req.value.warnings);
+    const out = new AttrStream();
+    rtStructs.formatAddressMessage({ kind: 'address', data: req.value.data, attrs: req.value.attrs }, out);
+    const value = Buffer.concat(out.bufs);
+    mine.set(key, value);
+    return { ok: true, value };
+  }
+
   private async address(op: 'add' | 'delete', e: AddressEntry, ifindex: number): Promise<void> {
     const opName = `${op} address`;
     const object = async () => describeAddress(e, e.dev ?? (await this.nameOf(ifindex)));
-    const req = addressRequest(e, ifindex, op, this.names);
-    if (!req.ok) throw new RtnlError('RTNL_UNSUPPORTED', opName, await object(), req.error);
-    this.warn(e, describeAddress(e), req.value.warnings);
-    const { data, attrs } = req.value;
-    if (op === 'add') await this.request(opName, object, (o) => this.sock.newAddress(data, attrs, o), ['EEXIST']);
-    else await this.request(opName, object, (o) => this.sock.delAddress(data, attrs, o), ['ENOENT', 'EADDRNOTAVAIL', 'ENODEV']);
+    const payload = this.addressPayload(op, e, ifindex);
+    if (!payload.ok) throw new RtnlError('RTNL_UNSUPPORTED', opName, await object(), payload.error);
+    // the port fills in the header without a getsockname() per request
+    this.localPort ??= this.sock.socket.address().port;
+    const o = { timeout: this.timeoutMs, localPort: this.localPort };
+    if (op === 'add') await this.request(opName, object, () => this.sock.socket.request(MSG_NEWADDR, payload.value, o), ['EEXIST']);
+    else await this.request(opName, object, () => this.sock.socket.request(MSG_DELADDR, payload.value, o), ['ENOENT', 'EADDRNOTAVAIL', 'ENODEV']);
   }
 
   addAddress(e: AddressEntry, ifindex: number): Promise<void> {

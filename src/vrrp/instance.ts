@@ -158,8 +158,17 @@ export class VrrpInstance {
   /** vrrp_init_instance_sands; during vrrp_startup_delay a BACKUP counts from its end. */
   initSands(now: number): void {
     if (this.state === 'MASTER') this.sands = addMs(now, this.r.adverIntervalMs);
-    else if (this.state === 'BACKUP') this.sands = addMs(now < this.delayedStartAt ? this.delayedStartAt : now, this.msDownTimerMs);
-    else this.sands = NEVER;
+    else if (this.state === 'BACKUP') {
+      this.sands = addMs(now < this.delayedStartAt ? this.delayedStartAt : now, this.msDownTimerMs);
+      this.destinations((dst, i) => this.template(this.effectivePriority, i, dst)); // encoded now, not at Master_Down
+    } else this.sands = NEVER;
+  }
+
+  /** The advert's destinations: the unicast peers, or the multicast group. */
+  private destinations(f: (dst: Uint8Array, index: number) => void): void {
+    const peers = this.r.unicast ? this.r.peers : undefined;
+    if (!peers) f(this.r.mcastDst, 0);
+    else for (let i = 0; i < peers.length; i++) f(peers[i]!.address, i);
   }
 
   /** vrrp_send_adv: one IP ID per advert, one copy per unicast peer (reference §d.1, §d.8). */
@@ -167,14 +176,11 @@ export class VrrpInstance {
     const r = this.r;
     this.ipId = (this.ipId + 1) & 0xffff;
     if (this.ipId === 0) this.ipId = 1; // 0 would let the kernel pick one
-    const dsts = r.unicast ? r.peers : undefined;
-    const n = dsts ? dsts.length : 1;
-    for (let i = 0; i < n; i++) {
-      const dst = dsts ? dsts[i]!.address : r.mcastDst;
+    this.destinations((dst, i) => {
       const data = this.template(priority, i, dst).slice();
       if (r.family === 'inet') setIpv4Id(data, this.ipId);
       ctx.out.push({ type: 'sendAdvert', instance: this.name, interface: r.cfg.interface, family: r.family, dst, priority, data });
-    }
+    });
     this.stats.advertsSent++;
     if (priority === 0) this.stats.priZeroSent++;
   }
