@@ -10,9 +10,8 @@
  */
 import { compareIp } from '../util/ip.js';
 import type { ResolvedInstance } from './config.js';
-import {
-  DECODE_REASONS, decodeAdvert, encodeAdvert, setIpv4Id, VRRP_GROUP_INET, type RxAdvert, type RxExpect, type RxPacket,
-} from './packet.js';
+import { AdvertTx } from './advert-tx.js';
+import { DECODE_REASONS, decodeAdvert, type RxAdvert, type RxExpect, type RxPacket } from './packet.js';
 import type { SyncGroup } from './sync-group.js';
 import { addMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
 import type { Effect, GarpReason, InstanceStats, NotifyState, TransitionReason, VrrpState } from './types.js';
@@ -51,7 +50,6 @@ export class VrrpInstance {
   /** when the last valid advert was received (engine clock, ms); for failover timing */
   lastAdvertAtMs: number | undefined;
   vipSet = false;
-  ipId = 0;
   unicastChecksum: 'new' | 'old' | 'auto';
   /** keepalived num_script_if_fault / num_script_init */
   numFault = 0;
@@ -69,7 +67,7 @@ export class VrrpInstance {
   heapIndex = -1;
   heapSeq = 0;
   readonly stats: InstanceStats;
-  private readonly templates = new Map<number, Uint8Array>();
+  private readonly tx: AdvertTx;
   private readonly expectAll: RxExpect;
   private readonly expectNoAddr: RxExpect;
 
@@ -81,6 +79,7 @@ export class VrrpInstance {
     this.effectivePriority = r.basePriority;
     this.masterAdverIntervalMs = r.adverIntervalMs;
     this.unicastChecksum = r.unicastChecksum;
+    this.tx = new AdvertTx(r);
     this.msDownTimerMs = this.masterDownInterval();
     const rxErrors = Object.fromEntries(DECODE_REASONS.map((k) => [k, 0])) as InstanceStats['rxErrors'];
     this.stats = {
@@ -110,7 +109,7 @@ export class VrrpInstance {
     if (old.r.version === this.r.version && old.state === 'BACKUP') this.masterAdverIntervalMs = old.masterAdverIntervalMs;
     this.msDownTimerMs = this.masterDownInterval();
     this.sands = old.sands;
-    this.ipId = old.ipId;
+    this.tx.ipId = old.tx.ipId;
     this.notifiesSent = old.notifiesSent;
     this.yielded = old.yielded;
     this.handingOver = old.handingOver;
@@ -160,48 +159,18 @@ export class VrrpInstance {
     if (this.state === 'MASTER') this.sands = addMs(now, this.r.adverIntervalMs);
     else if (this.state === 'BACKUP') {
       this.sands = addMs(now < this.delayedStartAt ? this.delayedStartAt : now, this.msDownTimerMs);
-      this.destinations((dst, i) => this.template(this.effectivePriority, i, dst)); // encoded now, not at Master_Down
+      this.tx.prepare(this.effectivePriority, this.unicastChecksum === 'old'); // encoded now, not at Master_Down
     } else this.sands = NEVER;
-  }
-
-  /** The advert's destinations: the unicast peers, or the multicast group. */
-  private destinations(f: (dst: Uint8Array, index: number) => void): void {
-    const peers = this.r.unicast ? this.r.peers : undefined;
-    if (!peers) f(this.r.mcastDst, 0);
-    else for (let i = 0; i < peers.length; i++) f(peers[i]!.address, i);
   }
 
   /** vrrp_send_adv: one IP ID per advert, one copy per unicast peer (reference §d.1, §d.8). */
   sendAdvert(ctx: Ctx, priority: number): void {
     const r = this.r;
-    this.ipId = (this.ipId + 1) & 0xffff;
-    if (this.ipId === 0) this.ipId = 1; // 0 would let the kernel pick one
-    this.destinations((dst, i) => {
-      const data = this.template(priority, i, dst).slice();
-      if (r.family === 'inet') setIpv4Id(data, this.ipId);
+    this.tx.send(priority, this.unicastChecksum === 'old', (dst, data) => {
       ctx.out.push({ type: 'sendAdvert', instance: this.name, interface: r.cfg.interface, family: r.family, dst, priority, data });
     });
     this.stats.advertsSent++;
     if (priority === 0) this.stats.priZeroSent++;
-  }
-
-  /** The encoded advert for (priority, destination), cached; only the IP ID changes per send. */
-  private template(priority: number, dstIndex: number, dst: Uint8Array): Uint8Array {
-    const r = this.r;
-    const key = priority * 512 + dstIndex * 2 + (this.unicastChecksum === 'old' ? 1 : 0);
-    let t = this.templates.get(key);
-    if (!t) {
-      if (this.templates.size > 64) this.templates.clear();
-      t = encodeAdvert({
-        version: r.version, vrid: r.vrid, priority, adverIntervalMs: r.adverIntervalMs, addrs: r.vips,
-        authType: r.authType, authData: r.version === 2 ? r.authData : undefined,
-      }, {
-        family: r.family, src: r.src, dst, ipId: 0, ttl: r.unicast ? r.unicastTtl : 255, checksumAsV2: r.checksumAsV2,
-        pseudoDst: r.unicast && this.unicastChecksum === 'old' ? VRRP_GROUP_INET : undefined,
-      });
-      this.templates.set(key, t);
-    }
-    return t;
   }
 
   sendGarp(ctx: Ctx, repeat: number, reason: GarpReason): void {
