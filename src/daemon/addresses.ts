@@ -23,6 +23,8 @@ export interface AddressPort {
   deleteRoute(r: RouteEntry, resolveIf: (name: string) => number | undefined): Promise<void>;
   addRule(r: RuleEntry, opts?: { preference?: number }): Promise<void>;
   deleteRule(r: RuleEntry, opts?: { preference?: number }): Promise<void>;
+  /** Optional: build what adding `e` sends, ahead of the add (nothing is sent). */
+  prepareAddress?(e: AddressEntry, ifindex: number): void;
 }
 
 /** What one owner (an instance, or "static") installs. */
@@ -95,7 +97,7 @@ export class AddressManager {
    * pending, an operation starts at once, in the caller's turn: its request is in the kernel
    * when enqueue returns (see submitted()).
    */
-  private enqueue(what: string, op: () => Promise<void>): Promise<void> {
+  private enqueue(what: string | (() => string), op: () => Promise<void>): Promise<void> {
     const start = (): Promise<void> => {
       try {
         return op();
@@ -120,7 +122,7 @@ export class AddressManager {
     run = run
       .catch((e: unknown) => {
         this.failures++;
-        this.log.error({ err: (e as Error).message, what }, 'netlink operation failed');
+        this.log.error({ err: (e as Error).message, what: typeof what === 'string' ? what : what() }, 'netlink operation failed');
       })
       .finally(() => {
         this.pending--;
@@ -129,11 +131,21 @@ export class AddressManager {
     return run;
   }
 
+  /** Builds the address adds of a later install now (a backup's, before it may take over). */
+  prepare(set: AddressSet): void {
+    if (!this.port.prepareAddress) return;
+    for (const e of set.addresses) {
+      const dev = this.devOf(set, e);
+      const ifindex = dev === undefined ? undefined : this.links.index(dev);
+      if (ifindex !== undefined) this.port.prepareAddress(e, ifindex);
+    }
+  }
+
   /** Becoming MASTER: add addresses, then routes, then rules. */
   install(set: AddressSet): Promise<void> {
     for (const e of set.addresses) {
       const dev = this.devOf(set, e);
-      this.enqueue(`add ${addressText(e, dev)}`, async () => {
+      this.enqueue(() => `add ${addressText(e, dev)}`, async () => {
         const ifindex = dev === undefined ? undefined : this.links.index(dev);
         if (ifindex === undefined) throw new Error(`interface ${dev ?? '(none)'} not found`);
         await this.port.addAddress(e, ifindex);

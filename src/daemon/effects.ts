@@ -66,6 +66,7 @@ export class EffectRunner {
   perform = (e: Effect): void => {
     switch (e.type) {
       case 'stateChange': {
+        if (e.to === 'BACKUP') this.prepareTakeover(e.instance);
         const log = this.log.child({ inst: e.instance });
         if (!e.quiet) {
           log.info({ from: e.from, to: e.to, reason: e.reason }, `(${e.instance}) Entering ${e.to} STATE`);
@@ -138,6 +139,17 @@ export class EffectRunner {
         return;
     }
   };
+
+  /**
+   * A backup builds its takeover's VIP requests and GARP frames now, so that Master_Down
+   * finds them built (the advert is encoded ahead by the engine).
+   */
+  private prepareTakeover(instance: string): void {
+    const set = this.sets.get(instance);
+    if (!set) return;
+    this.addresses.prepare(set);
+    if (set.interface) this.garp.prepare(instance, set.interface, set.addresses);
+  }
 
   private logEvent(e: Extract<Effect, { type: 'event' }>): void {
     const from = e.from ? formatIp(e.from) : '?';

@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { AddressEntry } from '../config/model.js';
 import { buildGarp, buildUnsolicitedNa } from '../l2/index.js';
+import type { LinkInfo } from '../io/rtnl.js';
 import type { LinkTable } from './links.js';
 
 export interface FramePort {
@@ -37,6 +38,8 @@ export class GarpSender {
   readonly stats: GarpStats = { garpSent: 0, naSent: 0, errors: 0 };
   /** per interface: frames waiting for their turn when spacing is configured */
   private readonly queues = new Map<number, { items: Pending[]; busy: boolean }>();
+  /** frames by entry (see entryFrame); the LinkTable replaces a link's object when it changes */
+  private readonly built = new WeakMap<AddressEntry, { link: LinkInfo; router: boolean; item: Pending }>();
 
   constructor(
     private readonly port: FramePort,
@@ -50,12 +53,29 @@ export class GarpSender {
   burst(owner: string, ifname: string, addresses: readonly AddressEntry[], repeat: number): void {
     const frames: Pending[] = [];
     for (const e of addresses) {
-      const f = this.frameFor(owner, e.dev ?? ifname, e.address.bytes);
+      const f = this.entryFrame(owner, e.dev ?? ifname, e);
       if (f) frames.push(f);
     }
     for (let r = 0; r < repeat; r++) {
       for (const f of frames) this.sendOne(f);
     }
+  }
+
+  /** Builds the frames of a later burst now (a backup's, before it may have to take over). */
+  prepare(owner: string, ifname: string, addresses: readonly AddressEntry[]): void {
+    for (const e of addresses) this.entryFrame(owner, e.dev ?? ifname, e);
+  }
+
+  /** The frame of an entry, kept while its interface (index, MAC) and Router flag stay the same. */
+  private entryFrame(owner: string, dev: string, e: AddressEntry): Pending | undefined {
+    const link = this.links.link(dev);
+    if (!link) return undefined;
+    const router = e.address.bytes.length === 16 && this.forwarding6(dev);
+    const kept = this.built.get(e);
+    if (kept && kept.link === link && kept.router === router && kept.item.owner === owner) return kept.item;
+    const item = this.frameFor(owner, dev, e.address.bytes);
+    if (item) this.built.set(e, { link, router, item });
+    return item;
   }
 
   /** One frame for a single address (unicast instance leaving FAULT: its own source). */

@@ -6,6 +6,7 @@
  * await rtnl.links();      // LinkInfo[]  { index, name, up, running, lowerUp, mac, mtu, kind?, parentIndex?, macvlanMode?, master?, forwarding?: { inet?, inet6? }, flags }
  * await rtnl.addresses();  // AddrInfo[]  { index, family, address, prefixLen, peer?, broadcast?, scope, flags, label? }
  * await rtnl.addAddress(entry: AddressEntry, ifindex);     // EEXIST counts as success
+ * rtnl.prepareAddress(entry, ifindex);                     // builds that request ahead (a backup's VIPs)
  * await rtnl.deleteAddress(entry: AddressEntry, ifindex);  // ENOENT, EADDRNOTAVAIL, ENODEV count as success
  * await rtnl.addRoute(entry: RouteEntry, resolveIf);       // resolveIf: (ifname) => ifindex | undefined; EEXIST ok
  * await rtnl.deleteRoute(entry: RouteEntry, resolveIf);    // ESRCH, ENOENT, ENODEV (or dev gone) ok
@@ -281,6 +282,11 @@ export class Rtnl {
     const o = { timeout: this.timeoutMs, localPort: this.localPort };
     if (op === 'add') await this.request(opName, object, () => this.sock.socket.request(MSG_NEWADDR, payload.value, o), ['EEXIST']);
     else await this.request(opName, object, () => this.sock.socket.request(MSG_DELADDR, payload.value, o), ['ENOENT', 'EADDRNOTAVAIL', 'ENODEV']);
+  }
+
+  /** Builds the request adding `e` on `ifindex` now, so that the add sends it as it is. */
+  prepareAddress(e: AddressEntry, ifindex: number): void {
+    this.addressPayload('add', e, ifindex);
   }
 
   addAddress(e: AddressEntry, ifindex: number): Promise<void> {

@@ -38,6 +38,7 @@ class FakePort implements AddressPort {
   deleteRoute(r: RouteEntry) { return this.step(`del route ${r.words.join(' ')}`); }
   addRule(r: RuleEntry, o?: { preference?: number }) { return this.step(`add rule ${r.words.join(' ')} pref ${o?.preference}`); }
   deleteRule(r: RuleEntry, o?: { preference?: number }) { return this.step(`del rule ${r.words.join(' ')} pref ${o?.preference}`); }
+  prepareAddress(e: AddressEntry, i: number) { this.ops.push(`prepare ${e.address.prefixLen} ${i}`); }
 }
 
 const link = (index: number, name: string) => ({ index, name, up: true, running: true, lowerUp: true, mac: new Uint8Array(6), mtu: 1500, flags: 0 });
@@ -59,6 +60,13 @@ describe('AddressManager', () => {
       'add 24 2', 'add 32 3', 'add route 10.8.0.0/16 via 10.0.0.254', 'add rule from 10.0.0.1 table 100 pref 16384',
       'del rule from 10.0.0.1 table 100 pref 16384', 'del route 10.8.0.0/16 via 10.0.0.254', 'del 24 2', 'del 32 3',
     ]);
+  });
+
+  it('prepare builds each address add on its interface and sends nothing; an unknown interface is skipped', () => {
+    const port = new FakePort();
+    const m = new AddressManager(port, links(), log);
+    m.prepare({ ...set, addresses: [...set.addresses, vip('10.7.0.1/32', 'eth9')] });
+    expect(port.ops).toEqual(['prepare 24 2', 'prepare 32 3']);
   });
 
   it('removes configured addresses left behind by an earlier run, and nothing else', async () => {

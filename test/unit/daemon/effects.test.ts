@@ -30,8 +30,11 @@ function setup(opts: { submitted: boolean }) {
     remove: async () => { events.push('remove'); },
     allSubmitted: () => opts.submitted,
     submitted: () => new Promise<void>((r) => { release = r; }),
+    prepare: () => events.push('prepare addresses'),
   } as unknown as AddressManager;
-  const garp = { burst: () => events.push('garp'), single: () => events.push('garp1') } as unknown as GarpSender;
+  const garp = {
+    burst: () => events.push('garp'), single: () => events.push('garp1'), prepare: () => events.push('prepare garp'),
+  } as unknown as GarpSender;
   const instance = {
     config: { sourceAddress: { bytes: Uint8Array.of(10, 0, 0, 1) } },
     baseInterface: 'eth0',
@@ -83,6 +86,12 @@ describe('EffectRunner', () => {
     release();
     await tick();
     expect(events.filter((e) => !e.startsWith('log'))).toEqual(['advert', 'install', 'garp']);
+  });
+
+  it('a backup builds its takeover (VIP requests, GARP frames) when it enters BACKUP', () => {
+    const { runner, events } = setup({ submitted: true });
+    runner.perform({ type: 'stateChange', instance: 'VI_1', from: 'INIT', to: 'BACKUP', reason: 'init' } as Effect);
+    expect(events).toEqual(['prepare addresses', 'prepare garp', 'log (VI_1) Entering BACKUP STATE']);
   });
 
   it('starts the removal of VIPs before its log line', async () => {

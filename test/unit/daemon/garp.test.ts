@@ -59,6 +59,26 @@ describe('GarpSender', () => {
     expect(port.sent.map((s) => s.target)).toEqual(['10.0.0.1', 'v6', '10.0.0.2']);
   });
 
+  it('frames built ahead (prepare) are sent as they are, and rebuilt when the interface changes', () => {
+    const port = { frames: [] as Uint8Array[], send(_i: number, f: Uint8Array) { this.frames.push(f); } };
+    const table = links();
+    let router = false;
+    const g = new GarpSender(port, table, () => router, log);
+    const entries = [vip('10.0.0.1/24'), vip('fd00::1/64')];
+    g.prepare('VI_1', 'eth0', entries);
+    g.burst('VI_1', 'eth0', entries, 1);
+    g.burst('VI_1', 'eth0', entries, 1);
+    expect(port.frames[2]).toBe(port.frames[0]); // the same frame, not built again
+    expect(port.frames[3]).toBe(port.frames[1]);
+    // a new MAC on eth0 (the link table holds a new object) and forwarding turned on
+    table.apply({ type: 'link', deleted: false, link: { index: 2, name: 'eth0', up: true, running: true, mac: mac(9), mtu: 1500 } as never });
+    router = true;
+    g.burst('VI_1', 'eth0', entries, 1);
+    expect(port.frames[4]![11]).toBe(9);
+    expect(port.frames[5]).not.toEqual(port.frames[1]);
+    expect(port.frames[5]![11]).toBe(9);
+  });
+
   it('a failing send is counted, never thrown', () => {
     const g = new GarpSender({ send: () => { throw new Error('ENXIO'); } }, links(), () => false, log);
     g.burst('VI_1', 'eth0', [vip('10.0.0.1/24')], 3);
