@@ -78,4 +78,41 @@ describe('TimerClock', () => {
     clock.arm(400, () => n++);
     expect(n).toBe(1);
   });
+
+  it('a sleep that wakes late widens the wake-up margin (at most 2.5 ms); it narrows again', () => {
+    const clock = new TimerClock(() => t);
+    expect(clock.margin()).toBe(0.5);
+    const fired: number[] = [];
+    clock.arm(1000, () => fired.push(t));
+    // the first 50 ms sleep wakes 2 ms late (a busy CPU)
+    t += 52;
+    vi.advanceTimersByTime(50);
+    expect(clock.margin()).toBeCloseTo(2.25, 1);
+    // the next sleeps stop that much before the deadline and the rest is waited out: on time
+    advance(960);
+    expect(fired.length).toBe(1);
+    expect(fired[0]! - 1000).toBeLessThan(0.5);
+    // a stall of a second widens it only to the cap
+    clock.arm(5000, () => undefined);
+    t += 1050;
+    vi.advanceTimersByTime(50);
+    expect(clock.margin()).toBe(2.5);
+    t += 20_000;
+    expect(clock.margin()).toBe(0.5);
+  });
+
+  it('the margin stays within 5% of the time between deadlines (many instances, short gaps)', () => {
+    const clock = new TimerClock(() => t);
+    let n = 0;
+    const again = (): void => {
+      n++;
+      clock.arm(t + 10, again);
+    };
+    clock.arm(10, again);
+    t += 55;
+    vi.advanceTimersByTime(5); // a late wake-up of 50 ms
+    advance(30);
+    expect(n).toBeGreaterThanOrEqual(2);
+    expect(clock.margin()).toBe(0.5);
+  });
 });
