@@ -95,10 +95,11 @@ export interface RtnlStats {
 }
 
 const GROUP_LINK = 1;
-const MSG_NEWADDR = 20;
-const MSG_DELADDR = 21;
 const GROUP_IPV4_IFADDR = 5;
 const GROUP_IPV6_IFADDR = 9;
+/** rtnetlink message types (RTM_NEWADDR, RTM_DELADDR) */
+const MSG_NEWADDR = 20;
+const MSG_DELADDR = 21;
 
 /** The errno name of a failed request: `Request rejected: EEXIST`, an ErrnoException, a timeout. */
 function errnoOf(e: unknown): string {
