@@ -1,9 +1,9 @@
 /**
  * The driver loop around the sans-I/O VRRP engine: every input goes through `input()`, which
  * calls `engine.handle(now, input)`, performs the effects (those on the wire first, see
- * ON_THE_WIRE) and re-arms the one timer at the engine's next deadline. Inputs that arrive while effects are being performed (an
- * effect whose port answers synchronously) are queued and handled right after, in order, so
- * the engine is never re-entered.
+ * ON_THE_WIRE) and re-arms the one timer at the engine's next deadline. Inputs that arrive
+ * while effects are being performed (an effect whose port answers synchronously) are queued
+ * and handled right after, in order, so the engine is never re-entered.
  */
 import type { VrrpEngine } from '../vrrp/engine.js';
 import type { Clock } from '../io/clock.js';

@@ -34,6 +34,13 @@ interface Pending {
   readonly v6: boolean;
 }
 
+/** The GARP (IPv4) or unsolicited NA (IPv6, with the Router flag when `router`) for `address`. */
+function build(owner: string, link: LinkInfo, address: Uint8Array, router: boolean): Pending {
+  const v6 = address.length === 16;
+  const frame = v6 ? buildUnsolicitedNa(link.mac, address, router) : buildGarp(link.mac, address);
+  return { owner, ifindex: link.index, frame, v6 };
+}
+
 export class GarpSender {
   readonly stats: GarpStats = { garpSent: 0, naSent: 0, errors: 0 };
   /** per interface: frames waiting for their turn when spacing is configured */
@@ -73,8 +80,8 @@ export class GarpSender {
     const router = e.address.bytes.length === 16 && this.forwarding6(dev);
     const kept = this.built.get(e);
     if (kept && kept.link === link && kept.router === router && kept.item.owner === owner) return kept.item;
-    const item = this.frameFor(owner, dev, e.address.bytes);
-    if (item) this.built.set(e, { link, router, item });
+    const item = build(owner, link, e.address.bytes, router);
+    this.built.set(e, { link, router, item });
     return item;
   }
 
@@ -88,9 +95,7 @@ export class GarpSender {
   private frameFor(owner: string, dev: string, address: Uint8Array): Pending | undefined {
     const link = this.links.link(dev);
     if (!link) return undefined;
-    const v6 = address.length === 16;
-    const frame = v6 ? buildUnsolicitedNa(link.mac, address, this.forwarding6(dev)) : buildGarp(link.mac, address);
-    return { owner, ifindex: link.index, frame, v6 };
+    return build(owner, link, address, address.length === 16 && this.forwarding6(dev));
   }
 
   private sendOne(item: Pending): void {

@@ -47,7 +47,8 @@ export class TimerClock implements Clock {
       }, ms);
     };
     const check = (): void => {
-      const left = at - this.nowFn();
+      const now = this.nowFn();
+      const left = at - now;
       // Waits are cut into pieces of at most 50 ms: Linux lets a poll timeout of T fire up to
       // T/1000 late (select_estimate_accuracy: 3.6 ms on a 3.6 s Master_Down timer), and
       // setTimeout has millisecond granularity. The last stretch before the deadline is waited
@@ -56,13 +57,12 @@ export class TimerClock implements Clock {
       // scheduling), at the cost of that much CPU per deadline.
       // It fires at the deadline, never before it: an early call would find the engine's
       // timer not yet due and cost one more round of the loop.
-      const margin = this.margin();
+      const margin = left > MIN_MARGIN_MS + 1 ? this.margin(now) : MIN_MARGIN_MS;
       if (left > margin + 1) sleep(Math.min(MAX_SLEEP_MS, Math.floor(left - margin)));
       else if (left > 0) this.immediate = setImmediate(check);
       else {
         this.timer = undefined;
         this.immediate = undefined;
-        const now = this.nowFn();
         this.gap = now - this.firedAt;
         this.firedAt = now;
         fire();
@@ -72,8 +72,8 @@ export class TimerClock implements Clock {
   }
 
   /** The current wake-up margin before a deadline (ms). */
-  margin(): number {
-    const wanted = Math.min(MAX_MARGIN_MS, Math.max(MIN_MARGIN_MS, this.recentLate(this.nowFn()) + 0.25));
+  margin(now = this.nowFn()): number {
+    const wanted = Math.min(MAX_MARGIN_MS, Math.max(MIN_MARGIN_MS, this.recentLate(now) + 0.25));
     return Math.min(wanted, Math.max(MIN_MARGIN_MS, this.gap * MAX_MARGIN_SHARE));
   }
 

@@ -110,6 +110,7 @@ export class VrrpInstance {
     this.msDownTimerMs = this.masterDownInterval();
     this.sands = old.sands;
     this.tx.ipId = old.tx.ipId;
+    this.prepareAdvert();
     this.notifiesSent = old.notifiesSent;
     this.yielded = old.yielded;
     this.handingOver = old.handingOver;
@@ -144,6 +145,7 @@ export class VrrpInstance {
     if (from === to) return;
     this.state = to;
     this.stats.transitions++;
+    this.prepareAdvert();
     ctx.out.push({ type: 'stateChange', instance: this.name, from, to, reason, quiet });
   }
 
@@ -157,10 +159,13 @@ export class VrrpInstance {
   /** vrrp_init_instance_sands; during vrrp_startup_delay a BACKUP counts from its end. */
   initSands(now: number): void {
     if (this.state === 'MASTER') this.sands = addMs(now, this.r.adverIntervalMs);
-    else if (this.state === 'BACKUP') {
-      this.sands = addMs(now < this.delayedStartAt ? this.delayedStartAt : now, this.msDownTimerMs);
-      this.tx.prepare(this.effectivePriority, this.unicastChecksum === 'old'); // encoded now, not at Master_Down
-    } else this.sands = NEVER;
+    else if (this.state === 'BACKUP') this.sands = addMs(now < this.delayedStartAt ? this.delayedStartAt : now, this.msDownTimerMs);
+    else this.sands = NEVER;
+  }
+
+  /** A backup's advert, encoded when it becomes BACKUP or its priority changes, not at Master_Down. */
+  private prepareAdvert(): void {
+    if (this.state === 'BACKUP') this.tx.prepare(this.effectivePriority, this.unicastChecksum === 'old');
   }
 
   /** vrrp_send_adv: one IP ID per advert, one copy per unicast peer (reference §d.1, §d.8). */
@@ -434,6 +439,7 @@ export class VrrpInstance {
     const old = this.msDownTimerMs;
     this.msDownTimerMs = this.masterDownInterval();
     if (this.state === 'BACKUP') this.sands = addMs(this.sands, this.msDownTimerMs - old);
+    this.prepareAdvert();
     if (this.r.notifyPriorityChanges && (this.state === 'MASTER' || this.state === 'BACKUP')) {
       ctx.out.push({
         type: 'notify', scope: 'INSTANCE', name: this.name,
