@@ -15,7 +15,12 @@
 //   jitter   = |interval - nominal| of the master's adverts in a steady-state window of each
 //              trial (--jitter-s; 20 s at 1 s, 10 s below), pooled over the trials (p99, p50, max)
 //   idle RSS = the master daemon's resident memory (keepalived: parent + VRRP child)
-// Usage (root): npm run build && node bench/failover.mjs [--trials N] [--only v2-1|v3-0.1|v3-0.05] [--probe-ms 1] [--jitter-s S]
+//   steal    = CPU time the hypervisor took from this machine during the case (/proc/stat)
+// Both implementations run on their default configurations: keepalived-ts's VRRP thread is
+// SCHED_RR priority 1 (src/io/sched.ts), keepalived's VRRP process normal scheduling.
+//   --load N          N busy loops at normal priority on the host for the whole run (a busy director)
+//   --keepalived-rt P keepalived with `vrrp_rt_priority P` (its own remedy, for a like-for-like row)
+// Usage (root): npm run build && node bench/failover.mjs [--trials N] [--only v2-1|v3-0.1|v3-0.05] [--probe-ms 1] [--jitter-s S] [--load N] [--keepalived-rt P]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +35,8 @@ const arg = (name, dflt) => {
   return i === -1 ? dflt : process.argv[i + 1];
 };
 const trials = Number(arg('trials', 5));
+const load = Number(arg('load', 0));
+const kaRt = arg('keepalived-rt', undefined);
 const only = arg('only', undefined);
 
 const CASES = [
@@ -84,7 +91,8 @@ function parse(line) {
 }
 
 async function trial(lab, impl, c) {
-  const conf = (prio) => directorConf({ vrid: 90, version: c.version, advertInt: c.advertInt, priority: prio, vips: [`${VIP}/24`] });
+  const globals = impl === 'keepalived' && kaRt ? [`vrrp_rt_priority ${kaRt}`] : [];
+  const conf = (prio) => directorConf({ vrid: 90, version: c.version, advertInt: c.advertInt, priority: prio, vips: [`${VIP}/24`], globals });
   const a = new Director(lab, 'a', impl, conf(PRIO.master));
   const b = new Director(lab, 'b', impl, conf(PRIO.backup));
   const dump = new LineWatch(lab.spawnSwitch('tcpdump', ['-i', 'br0', '-n', '-tt', '-e', '-l', 'ip proto 112 or arp']));
@@ -165,15 +173,22 @@ async function trial(lab, impl, c) {
   }
 }
 
+/** CPU time stolen by the hypervisor so far, in ms (the 8th value of /proc/stat's cpu line, in USER_HZ ticks) */
+const stealMs = () => Number(readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/)[8]) * 10;
+
 const lab = new NetLab('ktsbf');
 const results = [];
+const loops = [];
 try {
+  for (let i = 0; i < load; i++) loops.push(spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }));
   lab.addHost({ name: 'a', addresses: [`${ADDR.a}/24`] });
   lab.addHost({ name: 'b', addresses: [`${ADDR.b}/24`] });
   lab.addHost({ name: 'c', addresses: ['10.64.0.100/24'] });
   const kaVersion = (sh('keepalived', ['-v']).stderr.split('\n')[0] ?? 'keepalived').trim();
   console.log(`failover benchmark: ${trials} trials per case and implementation; ${kaVersion}; node ${process.version}; probe every ${PROBE_MS} ms`);
+  console.log(`  load: ${load} busy loop(s); keepalived: ${kaRt ? `vrrp_rt_priority ${kaRt}` : 'default scheduling'}; keepalived-ts: default (SCHED_RR 1)`);
   for (const c of CASES) {
+    const steal0 = stealMs();
     const acc = { kts: [], keepalived: [] };
     for (let i = 0; i < trials; i++) {
       for (const impl of ['kts', 'keepalived']) {
@@ -213,7 +228,9 @@ try {
     console.log(`  advert jitter p99  ${k.jitterP99.toFixed(2).padStart(9)} ms ${t.jitterP99.toFixed(2).padStart(11)} ms   (target <= 2 ms)`);
     console.log(`  advert jitter p50  ${k.jitterP50.toFixed(2).padStart(9)} ms ${t.jitterP50.toFixed(2).padStart(11)} ms   max ${k.jitterMax.toFixed(2)} / ${t.jitterMax.toFixed(2)} ms, over ${k.jitterN} / ${t.jitterN} intervals`);
     console.log(`  idle RSS (master)  ${k.rss.toFixed(1).padStart(9)} MB ${t.rss.toFixed(1).padStart(11)} MB   (target <= 60 MB)`);
+    console.log(`  steal              ${stealMs() - steal0} ms taken by the hypervisor during the case`);
   }
 } finally {
+  for (const l of loops) l.kill('SIGKILL');
   await lab.destroy();
 }

@@ -21,7 +21,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -500,6 +502,61 @@ static napi_value close_fd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---------- scheduling of the calling thread (vrrp_rt_priority and friends) ---------- */
+
+/*
+ * schedSet(priority): SCHED_RR at `priority` (1..99) for the calling thread, with
+ * SCHED_RESET_ON_FORK so that scripts spawned from it start as normal processes; 0 returns the
+ * thread to SCHED_OTHER. Linux applies the policy to one thread: the caller's (Node's main
+ * thread, the one running the advert timers), not V8's or libuv's helpers.
+ */
+static napi_value sched_set(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t prio;
+  if (!get_args(env, info, 1, argv) || !get_int(env, argv[0], "priority", &prio)) return NULL;
+  struct sched_param sp = { .sched_priority = prio > 0 ? prio : 0 };
+  if (sched_setscheduler(0, prio > 0 ? (SCHED_RR | SCHED_RESET_ON_FORK) : SCHED_OTHER, &sp) < 0)
+    return throw_sys(env, "sched_setscheduler", prio > 0 ? "SCHED_RR" : "SCHED_OTHER", errno);
+  return NULL;
+}
+
+/* rttimeLimit(softUs, hardUs): RLIMIT_RTTIME; -1 is unlimited. */
+static napi_value rttime_limit(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int64_t v[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  for (int i = 0; i < 2; i++) {
+    napi_valuetype t;
+    if (napi_typeof(env, argv[i], &t) != napi_ok || t != napi_number || napi_get_value_int64(env, argv[i], &v[i]) != napi_ok)
+      return throw_type(env, "limits must be numbers");
+  }
+  struct rlimit rl = { .rlim_cur = v[0] < 0 ? RLIM_INFINITY : (rlim_t)v[0], .rlim_max = v[1] < 0 ? RLIM_INFINITY : (rlim_t)v[1] };
+  if (setrlimit(RLIMIT_RTTIME, &rl) < 0) return throw_sys(env, "setrlimit", "RLIMIT_RTTIME", errno);
+  return NULL;
+}
+
+/* cpuAffinity(tid, cpus[]): sched_setaffinity of one thread of this process (0: the caller). */
+static napi_value cpu_affinity(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t tid;
+  uint32_t n;
+  bool is_array = false;
+  if (!get_args(env, info, 2, argv) || !get_int(env, argv[0], "tid", &tid)) return NULL;
+  if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[1], &n) != napi_ok)
+    return throw_type(env, "cpus must be an array");
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    int32_t cpu;
+    if (napi_get_element(env, argv[1], i, &e) != napi_ok || !get_int(env, e, "cpu", &cpu)) return NULL;
+    if (cpu < 0 || cpu >= CPU_SETSIZE) return throw_sys(env, "sched_setaffinity", "cpu", EINVAL);
+    CPU_SET(cpu, &set);
+  }
+  if (sched_setaffinity(tid, sizeof set, &set) < 0) return throw_sys(env, "sched_setaffinity", NULL, errno);
+  return NULL;
+}
+
 /* ---------- module ---------- */
 
 /* Environment teardown: stop every poll and close every socket; N-API is going away. */
@@ -533,6 +590,9 @@ NAPI_MODULE_INIT() {
     { "unixDgramSend", unix_dgram_send },
     { "socketOpen", socket_open },
     { "close", close_fd },
+    { "schedSet", sched_set },
+    { "rttimeLimit", rttime_limit },
+    { "cpuAffinity", cpu_affinity },
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;

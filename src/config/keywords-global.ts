@@ -1,4 +1,5 @@
 /** global_defs (keepalived/core/global_parser.c): keywords, defaults. */
+import { availableParallelism } from 'node:os';
 import { parseIp, isMulticast } from '../util/ip.js';
 import { argInt, argScript, flag, int, mark, need, seconds, str, table, unsupported, values, argWord } from './kw.js';
 import type { Draft, Keyword, ParseCtx } from './parser.js';
@@ -104,14 +105,63 @@ const gScript = (field: string): Keyword => ({
   },
 });
 
+/**
+ * `<p>_rt_priority`, `<p>_rlimit_rttime` (and the deprecated `_rlimit_rtime`) and
+ * `<p>_cpu_affinity` for the vrrp and checker processes, read as keepalived's global_parser
+ * reads them (out-of-range priorities are clamped with an error). keepalived-ts only:
+ * `<p>_rt_priority 0` is normal scheduling (keepalived clamps it to 1), the way to opt out of
+ * the VRRP process's default SCHED_RR (src/io/sched.ts).
+ */
+function schedKeywords(p: 'vrrp' | 'checker'): Record<string, Keyword> {
+  const rttime: Keyword = {
+    handler: (ctx, line, d) => {
+      if (line.words[0]!.endsWith('_rtime')) {
+        ctx.report('CONFIG_DEPRECATED', 'OK', `keyword '${line.words[0]}' is deprecated - please use '${p}_rlimit_rttime'`, lineLoc(line, 0));
+      }
+      const v = argInt(ctx, line, 1, 1, 0xffffffff);
+      if (v !== undefined) d[`${p}RlimitRttimeUs`] = Math.max(v, 2);
+    },
+  };
+  return {
+    [`${p}_rt_priority`]: {
+      handler: (ctx, line, d) => {
+        const v = argInt(ctx, line, 1, -Infinity, Infinity);
+        if (v === undefined) return;
+        const clamped = v < 0 ? 1 : v > 99 ? 99 : v;
+        if (clamped !== v) {
+          ctx.report('CONFIG_RANGE', 'GENERAL_ERROR', `${p} process real-time priority ${v} ${v < 0 ? 'less than minimum 1 - setting to minimum' : 'greater than maximum 99 - setting to maximum'}`, lineLoc(line, 1));
+        }
+        d[`${p}RtPriority`] = clamped;
+      },
+    },
+    [`${p}_rlimit_rttime`]: rttime,
+    [`${p}_rlimit_rtime`]: rttime,
+    [`${p}_cpu_affinity`]: {
+      handler: (ctx, line, d) => {
+        if (line.words.length < 2) {
+          ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `No ${p} cpu_id set specified`, lineLoc(line, 0));
+          return;
+        }
+        const max = availableParallelism() - 1;
+        const cpus: number[] = [];
+        for (let i = 1; i < line.words.length; i++) {
+          const v = argInt(ctx, line, i, 0, max);
+          // keepalived: the first bad id empties the set
+          if (v === undefined) return;
+          if (!cpus.includes(v)) cpus.push(v);
+        }
+        d[`${p}CpuAffinity`] = cpus;
+      },
+    },
+  };
+}
+
 const UNSUPPORTED_GLOBAL = [
   // SNMP and DBus
   'snmp_socket', 'enable_traps', 'enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker', 'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_dbus', 'dbus_service_name',
   // process scheduling knobs of keepalived's child processes
   'process_names', 'process_name', 'vrrp_process_name', 'checker_process_name', 'lvs_process_name', 'bfd_process_name',
-  'checker_priority', 'bfd_priority', 'vrrp_no_swap', 'checker_no_swap', 'bfd_no_swap',
-  'vrrp_rt_priority', 'checker_rt_priority', 'bfd_rt_priority', 'vrrp_cpu_affinity', 'checker_cpu_affinity', 'bfd_cpu_affinity',
-  'vrrp_rlimit_rtime', 'checker_rlimit_rtime', 'bfd_rlimit_rtime', 'vrrp_rlimit_rttime', 'checker_rlimit_rttime', 'bfd_rlimit_rttime', 'min_auto_priority_delay',
+  'bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_cpu_affinity', 'bfd_rlimit_rtime', 'bfd_rlimit_rttime', 'min_auto_priority_delay',
   // firewalling for no_accept / VMAC
   'vrrp_iptables', 'vrrp_ipsets', 'nftables', 'nftables_priority', 'nftables_counters', 'nftables_ifindex', 'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark',
   // buffers and netlink tuning
@@ -200,6 +250,9 @@ export const globalDefsTable = table({
   },
   random_seed: int('randomSeed', 0, 0xffffffff),
   vrrp_priority: int('vrrpPriority', -20, 19),
+  checker_priority: int('checkerPriority', -20, 19),
+  ...schedKeywords('vrrp'),
+  ...schedKeywords('checker'),
   state_dump_file: str('stateDumpFile'),
   stats_dump_file: str('statsDumpFile'),
   json_dump_file: str('jsonDumpFile'),
@@ -232,4 +285,7 @@ export const globalDefsTable = table({
     },
   },
   ...Object.fromEntries(UNSUPPORTED_GLOBAL.map((k) => [k, unsupported()])),
+  // V8 aborts when it returns locked pages to the system (src/io/sched.ts)
+  vrrp_no_swap: unsupported('V8 cannot run with its memory locked'),
+  checker_no_swap: unsupported('V8 cannot run with its memory locked'),
 });

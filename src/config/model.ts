@@ -76,6 +76,17 @@ export interface GlobalDefs extends Node {
   readonly randomSeed?: number;
   /** vrrp_priority: the nice value of the VRRP process (-20..19) */
   readonly vrrpPriority?: number;
+  /** checker_priority: the nice value of the checker process (keepalived-ts default 5) */
+  readonly checkerPriority?: number;
+  /** <p>_rt_priority: SCHED_RR 1..99, 0 normal scheduling; unset: the process's default (src/io/sched.ts) */
+  readonly vrrpRtPriority?: number;
+  readonly checkerRtPriority?: number;
+  /** <p>_rlimit_rttime, µs */
+  readonly vrrpRlimitRttimeUs?: number;
+  readonly checkerRlimitRttimeUs?: number;
+  /** <p>_cpu_affinity: CPU ids */
+  readonly vrrpCpuAffinity?: readonly number[];
+  readonly checkerCpuAffinity?: readonly number[];
   readonly childWaitTimeMs: number;
   readonly smtpAlert?: boolean;
   readonly smtpAlertVrrp?: boolean;

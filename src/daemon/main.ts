@@ -271,10 +271,16 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
     clog.info({ why }, 'stopping');
     void daemon.stop().then(() => process.exit(0), () => process.exit(1));
   };
+  // Deliberate difference: keepalived runs both children at nice 0; without checker_priority
+  // the checker child yields to the VRRP process, so a burst of checks can never hold an advert
+  // back on a busy CPU.
+  const { applyProcessSched } = await import('../io/sched.js');
+  const sched = (): unknown => applyProcessSched('checker', daemon.config.globalDefs, clog, o.child ? CHECKER_NICE : undefined);
   const onHup = serialised(async () => {
     life.reloading();
     try {
       await daemon.reload();
+      sched();
       life.reloaded();
     } catch (e) {
       clog.error({ code: (e as { code?: string }).code, err: (e as Error).message }, 'reload refused; the running configuration is kept');
@@ -288,12 +294,6 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   if (o.child) {
     watchParent(() => stop('parent gone'));
     serveParent({ view: () => daemon.view() });
-    // Deliberate difference: keepalived runs both children at nice 0 (checker_priority is not
-    // supported here); the checker child yields to the VRRP process, so a burst of checks can
-    // never hold an advert back on a busy CPU.
-    const { setNice } = await import('../io/sched.js');
-    const err = setNice(CHECKER_NICE);
-    if (err) clog.warn({ err, nice: CHECKER_NICE }, 'cannot lower the checker process priority');
   }
   try {
     await daemon.start();
@@ -302,6 +302,7 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
     await daemon.stop().catch(() => undefined);
     return o.child ? CHECKER_EXIT_FATAL : status;
   }
+  sched();
   life.ready();
   return new Promise<number>(() => undefined);
 }

@@ -11,7 +11,7 @@ import { KtsError } from '../errors/index.js';
 import { TimerClock } from '../io/clock.js';
 import { PacketSocket } from '../io/native.js';
 import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
-import { setNice } from '../io/sched.js';
+import { applyProcessSched } from '../io/sched.js';
 import { ScriptUsers } from '../io/users.js';
 import { HANDOVER_RELEASE_MS, VrrpEngine } from '../vrrp/engine.js';
 import { AddressManager, type AddressSet } from './addresses.js';
@@ -212,6 +212,7 @@ export class VrrpDaemon {
     this.driver.input({ type: 'reload', previous: old.engine, matches, regarp });
     this.trackers = startTrackers(next, mapped, { input: (i) => this.driver.input(i), log: log.child({ mod: 'track' }), users });
     if (old.vmacs && old.vmacs !== vmacs) await old.vmacs.releaseUnused(vmacs);
+    applyProcessSched('vrrp', next.globalDefs, log);
     this.reloads++;
     this.lastReloadAt = Date.now();
     log.info({ kept: matches.size, added: mapped.instances.size - matches.size, removed: removed.length, regarp: [...regarp] }, 'VRRP configuration reloaded');
@@ -276,11 +277,6 @@ export class VrrpDaemon {
     const cfg = this.opts.config ?? loadForDaemon(this.opts.file, this.opts.configId, this.opts.log);
     this.cfg = cfg;
     writePidfiles([this.opts.pidFile, ...(this.opts.vrrpPidFile ? [this.opts.vrrpPidFile] : [])]);
-    if (cfg.globalDefs.vrrpPriority !== undefined && cfg.globalDefs.vrrpPriority !== 0) {
-      const err = setNice(cfg.globalDefs.vrrpPriority);
-      if (err) log.warn({ err, nice: cfg.globalDefs.vrrpPriority }, 'cannot set vrrp_priority');
-      else log.info({ nice: cfg.globalDefs.vrrpPriority }, 'VRRP process priority set (vrrp_priority)');
-    }
     this.rtnl = await Rtnl.open({ watch: (ev) => this.onRtnl(ev), onOverflow: () => void this.resync() });
     this.links = new LinkTable(await this.rtnl.links(), await this.rtnl.addresses());
     this.vmacs = await Vmacs.prepare(cfg, this.rtnl, this.links, log.child({ mod: 'vmac' }));
@@ -328,6 +324,8 @@ export class VrrpDaemon {
     warmUp(this.mapped.engine.instances);
     await warmUpAddresses(this.rtnl, [...this.mapped.instances.values()].flatMap((m) => m.addresses));
     collectStartupGarbage();
+    // real-time once the start-up's compiling and collecting are done (src/io/sched.ts)
+    applyProcessSched('vrrp', cfg.globalDefs, log);
     log.info({ instances: this.mapped.instances.size, pid: process.pid }, 'Starting VRRP child process');
     this.driver.input({ type: 'start' });
   }

@@ -1,7 +1,8 @@
 /**
  * Typed access to the N-API addon in native/ (why it exists: native/README.md): AF_PACKET
  * frames (gratuitous ARP, unsolicited NA), IPv6 raw sockets with ancillary data (VRRP over
- * IPv6) and AF_UNIX datagrams (sd_notify).
+ * IPv6), AF_UNIX datagrams (sd_notify) and the scheduling calls of `vrrp_rt_priority` and its
+ * kin (src/io/sched.ts).
  *
  * The addon is loaded on first use, so commands that never touch these sockets (`-t`) run
  * without it; a missing build is a `NATIVE_UNAVAILABLE` error saying how to build it. Failed
@@ -27,6 +28,12 @@ export interface NativeAddon {
   unixDgramSend(path: string, data: Uint8Array): number;
   socketOpen(family: 4 | 6, type: 'tcp' | 'udp', mark: number, ifname: string): number;
   close(fd: number): void;
+  /** SCHED_RR at 1..99 (with SCHED_RESET_ON_FORK) for the calling thread; 0: SCHED_OTHER */
+  schedSet(priority: number): void;
+  /** RLIMIT_RTTIME in µs (-1: unlimited) */
+  rttimeLimit(softUs: number, hardUs: number): void;
+  /** sched_setaffinity of thread `tid` of this process (0: the caller) */
+  cpuAffinity(tid: number, cpus: number[]): void;
 }
 
 /** A failed system call: `errnoCode` is the errno name ('EPERM'), `syscall` the call ('sendto'). */

@@ -1,8 +1,28 @@
 /**
- * Process scheduling knobs keepalived applies to its VRRP process: `vrrp_priority` is the nice
- * value (setpriority(2) on the calling thread, the one that runs the advert timers).
+ * The scheduling knobs keepalived applies to its VRRP and checker processes (reference §b,
+ * "Process/scheduling"): `*_priority` (nice), `*_rt_priority` (SCHED_RR), `*_rlimit_rttime`
+ * (RLIMIT_RTTIME) and `*_cpu_affinity`. `*_no_swap` is not supported: V8 aborts (a fatal
+ * check on madvise) when it hands locked pages back to the system, measured with
+ * mlockall(MCL_FUTURE) and with MCL_CURRENT | MCL_ONFAULT.
+ *
+ * Deliberate differences from keepalived 2.2.7 (docs/errors.md, "Scheduling"):
+ * - The VRRP process runs its main thread at SCHED_RR priority 1 unless `vrrp_rt_priority` says
+ *   otherwise (0 keeps normal scheduling). keepalived runs at nice 0, and on a busy director its
+ *   adverts leave milliseconds late or, in the worst case, a backup's Master_Down timer fires
+ *   late and it takes over from a healthy master ("A thread timer expired"); its maintainers
+ *   answer with `vrrp_rt_priority`. Here that is the default.
+ * - RLIMIT_RTTIME (the CPU a real-time thread may use without blocking) is 2 s by default and
+ *   never below 0.5 s, not keepalived's 10 ms: a V8 heap's full collection or the reload of a
+ *   large configuration runs tens of milliseconds on the main thread, and at the hard limit the
+ *   kernel sends SIGKILL. As in keepalived the soft limit is half the hard one; SIGXCPU there is
+ *   logged with keepalived's words and counted.
+ * - Only the main thread (the one running the advert timers) gets SCHED_RR; V8's and libuv's
+ *   helper threads stay at normal scheduling. The CPU affinity covers every thread.
  */
+import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import type { GlobalDefs } from '../config/model.js';
+import { loadNative } from './native.js';
 
 /** Set the nice value; returns the error text when it cannot (e.g. not root for < 0). */
 export function setNice(value: number): string | undefined {
@@ -12,4 +32,176 @@ export function setNice(value: number): string | undefined {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
   }
+}
+
+export type SchedProcess = 'vrrp' | 'checker';
+
+/** One process's settings as configured (undefined: not given). */
+export interface SchedConfig {
+  /** *_priority: nice -20..19 (ignored when SCHED_RR is in force, as in keepalived) */
+  readonly nice?: number;
+  /** *_rt_priority: 1..99; 0 is normal scheduling (keepalived-ts) */
+  readonly rtPriority?: number;
+  /** *_rlimit_rttime, µs: the hard limit; the soft one is half */
+  readonly rlimitRttimeUs?: number;
+  readonly cpus?: readonly number[];
+}
+
+export const DEFAULT_RT_PRIORITY: Readonly<Record<SchedProcess, number>> = { vrrp: 1, checker: 0 };
+export const DEFAULT_RLIMIT_RTTIME_US = 2_000_000;
+export const MIN_RLIMIT_RTTIME_US = 500_000;
+
+/** What applySched did: the state now in force and what failed. */
+export interface SchedOutcome {
+  readonly rtPriority: number;
+  /** RLIMIT_RTTIME hard limit in µs while SCHED_RR is in force */
+  readonly rttimeUs?: number;
+  readonly nice?: number;
+  readonly cpus?: readonly number[];
+  /** a configured value this process changed (the RLIMIT_RTTIME floor) */
+  readonly notes: readonly string[];
+  readonly errors: readonly { readonly setting: string; readonly err: string }[];
+}
+
+/** The system calls, behind a port for tests. */
+export interface SchedPort {
+  schedSet(priority: number): void;
+  rttimeLimit(softUs: number, hardUs: number): void;
+  cpuAffinity(tid: number, cpus: readonly number[]): void;
+  nice(value: number): string | undefined;
+  /** the thread ids of this process */
+  threads(): number[];
+}
+
+export function hostSchedPort(): SchedPort {
+  return {
+    schedSet: (p) => loadNative().schedSet(p),
+    rttimeLimit: (s, h) => loadNative().rttimeLimit(s, h),
+    cpuAffinity: (tid, cpus) => loadNative().cpuAffinity(tid, [...cpus]),
+    nice: setNice,
+    threads: () => readdirSync('/proc/self/task').map(Number).filter((n) => n > 0),
+  };
+}
+
+const errText = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+
+/** What is in force in this process (applySched changes only what differs, as on a reload). */
+interface Current {
+  rtPriority: number;
+  rttimeUs?: number;
+  nice: number;
+  cpus?: string;
+}
+const current: Current = { rtPriority: 0, nice: 0 };
+
+/** Applies `c` for process `p` (at start and on each reload). */
+export function applySched(p: SchedProcess, c: SchedConfig, port: SchedPort = hostSchedPort(), now: Current = current): SchedOutcome {
+  const notes: string[] = [];
+  const errors: { setting: string; err: string }[] = [];
+  const want = c.rtPriority ?? DEFAULT_RT_PRIORITY[p];
+  let rttimeUs: number | undefined;
+  if (want > 0) {
+    const configured = c.rlimitRttimeUs ?? DEFAULT_RLIMIT_RTTIME_US;
+    rttimeUs = Math.max(configured, MIN_RLIMIT_RTTIME_US);
+    if (configured < MIN_RLIMIT_RTTIME_US) notes.push(`${p}_rlimit_rttime ${configured} raised to ${MIN_RLIMIT_RTTIME_US} µs`);
+    try {
+      // the limit first: the thread is never real-time without it
+      if (now.rttimeUs !== rttimeUs) port.rttimeLimit(Math.floor(rttimeUs / 2), rttimeUs);
+      now.rttimeUs = rttimeUs;
+      if (now.rtPriority !== want) port.schedSet(want);
+      now.rtPriority = want;
+    } catch (e) {
+      errors.push({ setting: `${p}_rt_priority`, err: errText(e) });
+      rttimeUs = undefined;
+    }
+  } else if (now.rtPriority !== 0) {
+    try {
+      port.schedSet(0);
+      now.rtPriority = 0;
+    } catch (e) {
+      errors.push({ setting: `${p}_rt_priority`, err: errText(e) });
+    }
+  }
+  // keepalived: the nice value only when not real-time
+  const nice = now.rtPriority > 0 ? undefined : c.nice ?? 0;
+  if (nice !== undefined && nice !== now.nice) {
+    const err = port.nice(nice);
+    if (err) errors.push({ setting: `${p}_priority`, err });
+    else now.nice = nice;
+  }
+  const cpus = c.cpus && c.cpus.length > 0 ? c.cpus : undefined;
+  if (cpus && cpus.join(',') !== now.cpus) {
+    try {
+      for (const tid of port.threads()) port.cpuAffinity(tid, cpus);
+      now.cpus = cpus.join(',');
+    } catch (e) {
+      errors.push({ setting: `${p}_cpu_affinity`, err: errText(e) });
+    }
+  }
+  return {
+    rtPriority: now.rtPriority,
+    ...(now.rtPriority > 0 && now.rttimeUs !== undefined ? { rttimeUs: now.rttimeUs } : {}),
+    ...(now.rtPriority === 0 ? { nice: now.nice } : {}),
+    ...(now.cpus ? { cpus: now.cpus.split(',').map(Number) } : {}),
+    notes,
+    errors,
+  };
+}
+
+/** A fresh state, for tests. */
+export function freshSchedState(): Current {
+  return { rtPriority: 0, nice: 0 };
+}
+
+let rtLimitHits = 0;
+let watching = false;
+
+/** Times the kernel sent SIGXCPU (the RLIMIT_RTTIME soft limit) to this process. */
+export function rtLimitCount(): number {
+  return rtLimitHits;
+}
+
+/** SIGXCPU at the soft limit: logged in keepalived's words and counted, never fatal. */
+export function watchRtLimit(p: SchedProcess, warn: (msg: string) => void): void {
+  if (watching) return;
+  watching = true;
+  process.on('SIGXCPU', () => {
+    rtLimitHits++;
+    warn(`${p === 'vrrp' ? 'VRRP' : 'Checker'} process has used too much CPU time, ${p}_rlimit_rttime may need to be increased`);
+  });
+}
+
+/** The settings of process `p` from global_defs (field names as in src/config/model.ts). */
+export function schedConfigOf(p: SchedProcess, g: GlobalSchedFields, defaultNice?: number): SchedConfig {
+  const nice = p === 'vrrp' ? g.vrrpPriority : g.checkerPriority ?? defaultNice;
+  const rt = p === 'vrrp' ? g.vrrpRtPriority : g.checkerRtPriority;
+  const rttime = p === 'vrrp' ? g.vrrpRlimitRttimeUs : g.checkerRlimitRttimeUs;
+  const cpus = p === 'vrrp' ? g.vrrpCpuAffinity : g.checkerCpuAffinity;
+  return {
+    ...(nice !== undefined ? { nice } : {}),
+    ...(rt !== undefined ? { rtPriority: rt } : {}),
+    ...(rttime !== undefined ? { rlimitRttimeUs: rttime } : {}),
+    ...(cpus ? { cpus } : {}),
+  };
+}
+
+type GlobalSchedFields = Pick<GlobalDefs, 'vrrpPriority' | 'checkerPriority' | 'vrrpRtPriority' | 'checkerRtPriority'
+  | 'vrrpRlimitRttimeUs' | 'checkerRlimitRttimeUs' | 'vrrpCpuAffinity' | 'checkerCpuAffinity'>;
+
+interface SchedLog {
+  info(o: object, msg: string): void;
+  warn(o: object, msg: string): void;
+}
+
+/** Applies process `p`'s settings from global_defs and logs the outcome (start and reload). */
+export function applyProcessSched(p: SchedProcess, g: GlobalSchedFields, log: SchedLog, defaultNice?: number): SchedOutcome {
+  const name = p === 'vrrp' ? 'VRRP' : 'Checker';
+  const out = applySched(p, schedConfigOf(p, g, defaultNice));
+  for (const e of out.errors) log.warn({ setting: e.setting, err: e.err }, `${name} process: cannot apply ${e.setting} (${e.err})`);
+  for (const n of out.notes) log.warn({}, `${name} process: ${n}`);
+  if (out.rtPriority > 0) watchRtLimit(p, (msg) => log.warn({ count: rtLimitCount() }, msg));
+  log.info({ ...out, notes: undefined, errors: undefined },
+    out.rtPriority > 0 ? `${name} process scheduling: SCHED_RR priority ${out.rtPriority}, RLIMIT_RTTIME ${out.rttimeUs} µs`
+      : `${name} process scheduling: normal, nice ${out.nice ?? 0}`);
+  return out;
 }

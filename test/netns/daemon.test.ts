@@ -3,7 +3,7 @@
 // routes / rules and static addresses, the pidfile, and refusing unsafe scripts.
 // Needs root; uses dist/ (run after `npm run build`).
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -165,10 +165,55 @@ describe.skipIf(!isRoot)('keepalived-ts daemon duties (netns)', () => {
     expect(lab.exec('d1', 'ip', ['rule']).stdout).not.toMatch(/10\.63\.0\.52/);
   });
 
-  it('vrrp_priority sets the nice value of the daemon, as keepalived does for its VRRP process', async () => {
-    const d = start(directorConf({ vrid: 86, version: 3, advertInt: 0.25, priority: 100, vips: ['10.63.0.55/24'], globals: ['vrrp_priority -7'] }));
-    await d.watch.waitFor(/VRRP process priority set \(vrrp_priority\)/, 10_000);
-    expect(lab.exec('d1', 'ps', ['-o', 'ni=', '-p', String(d.pid)]).stdout.trim()).toBe('-7');
+  // the main thread's policy, RT priority and nice (fields 41, 40, 19 of /proc/PID/task/TID/stat)
+  const sched = (pid: number, tid = pid): { policy: number; rt: number; nice: number } => {
+    const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    // after "(comm) " the fields start at 3 (state)
+    return { policy: Number(f[41 - 3]), rt: Number(f[40 - 3]), nice: Number(f[19 - 3]) };
+  };
+  const SCHED_OTHER = 0;
+  const SCHED_RR = 2;
+  const rttime = (pid: number): string => /Max realtime timeout\s+(\S+)\s+(\S+)/.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'))!.slice(1).join('/');
+
+  it('runs its main thread at SCHED_RR priority 1 by default, its helper threads at normal scheduling', async () => {
+    const d = start(directorConf({ vrid: 86, version: 3, advertInt: 0.25, priority: 100, vips: ['10.63.0.55/24'] }));
+    await d.watch.waitFor(/VRRP process scheduling: SCHED_RR priority 1, RLIMIT_RTTIME 2000000/, 10_000);
+    expect(sched(d.pid)).toMatchObject({ policy: SCHED_RR, rt: 1 });
+    expect(rttime(d.pid)).toBe('1000000/2000000');
+    const helpers = readdirSync(`/proc/${d.pid}/task`).filter((t) => t !== String(d.pid));
+    expect(helpers.length).toBeGreaterThan(0);
+    for (const tid of helpers) expect(sched(d.pid, Number(tid)).policy).toBe(SCHED_OTHER);
+  });
+
+  it('vrrp_rt_priority 0 keeps normal scheduling, and vrrp_priority then sets the nice value as in keepalived', async () => {
+    const d = start(directorConf({ vrid: 86, version: 3, advertInt: 0.25, priority: 100, vips: ['10.63.0.55/24'], globals: ['vrrp_rt_priority 0', 'vrrp_priority -7'] }));
+    await d.watch.waitFor(/VRRP process scheduling: normal, nice -7/, 10_000);
+    expect(sched(d.pid)).toMatchObject({ policy: SCHED_OTHER, rt: 0, nice: -7 });
+  });
+
+  it('vrrp_rt_priority, vrrp_rlimit_rttime (with its floor), vrrp_cpu_affinity; SIGXCPU is logged, not fatal; a reload applies changes', async () => {
+    const globals = ['vrrp_rt_priority 20', 'vrrp_rlimit_rttime 10000', 'vrrp_cpu_affinity 0'];
+    const d = start(directorConf({ vrid: 86, version: 3, advertInt: 0.25, priority: 100, vips: ['10.63.0.55/24'], globals }));
+    await d.watch.waitFor(/VRRP process scheduling: SCHED_RR priority 20, RLIMIT_RTTIME 500000/, 10_000);
+    expect(d.watch.find(/vrrp_rlimit_rttime 10000 raised to 500000/)).toBeDefined();
+    expect(sched(d.pid)).toMatchObject({ policy: SCHED_RR, rt: 20 });
+    expect(rttime(d.pid)).toBe('250000/500000');
+    for (const tid of readdirSync(`/proc/${d.pid}/task`)) {
+      expect(/Cpus_allowed_list:\s+(\S+)/.exec(readFileSync(`/proc/${d.pid}/task/${tid}/status`, 'utf8'))![1]).toBe('0');
+      if (tid !== String(d.pid)) expect(sched(d.pid, Number(tid)).policy).toBe(SCHED_OTHER);
+    }
+    await d.state('MASTER', 10_000);
+    d.signal('SIGXCPU');
+    await d.watch.waitFor(/VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased/, 5000);
+    // a reload back to normal scheduling
+    writeFileSync(join(d.dir, 'keepalived.conf'), directorConf({ vrid: 86, version: 3, advertInt: 0.25, priority: 100, vips: ['10.63.0.55/24'], globals: ['vrrp_rt_priority 0'] }));
+    const mark = d.watch.mark();
+    d.signal('SIGHUP');
+    await d.watch.waitFor(/VRRP process scheduling: normal, nice 0/, 10_000, mark);
+    expect(sched(d.pid)).toMatchObject({ policy: SCHED_OTHER, rt: 0 });
+    expect(d.lastState()).toBe('MASTER');
+    d.signal('SIGTERM');
+    expect(await d.exited(10_000)).toBe(0);
   });
 
   it('writes its pidfile, refuses a second start on the same pidfile, removes it at exit', async () => {

@@ -1,0 +1,112 @@
+// The scheduling knobs: global_defs keywords as keepalived reads them, and applySched's choices
+// (defaults, the RLIMIT_RTTIME floor, keepalived's "nice only when not real-time", reloads that
+// change only what differs, failures reported and the rest applied). The system calls are in
+// test/netns/daemon.test.ts.
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load.js';
+import { applySched, freshSchedState, schedConfigOf, type SchedPort } from '../../../src/io/sched.js';
+import { fakeMachine, TmpDir } from '../config/helpers.js';
+
+const tmp = new TmpDir();
+afterAll(() => tmp.cleanup());
+
+const globals = (lines: string[]) => {
+  const file = tmp.conf(`global_defs {\n${lines.map((l) => `  ${l}\n`).join('')}}\n`);
+  const r = loadConfig(file, { configId: 'lb1', machine: fakeMachine(), displayBase: file.replace(/\/keepalived\.conf$/, '') });
+  return { g: r.config.globalDefs, diags: r.diagnostics.list.map((d) => `${d.code} ${d.message}`) };
+};
+
+describe('scheduling keywords', () => {
+  it('reads the vrrp and checker settings', () => {
+    const { g, diags } = globals(['vrrp_rt_priority 20', 'vrrp_rlimit_rttime 50000', 'vrrp_cpu_affinity 0 0',
+      'checker_priority -3', 'checker_rt_priority 5', 'checker_rlimit_rttime 1', 'checker_cpu_affinity 0']);
+    expect(diags).toEqual([]);
+    expect(g).toMatchObject({ vrrpRtPriority: 20, vrrpRlimitRttimeUs: 50_000, vrrpCpuAffinity: [0],
+      checkerPriority: -3, checkerRtPriority: 5, checkerRlimitRttimeUs: 2, checkerCpuAffinity: [0] });
+  });
+
+  it('clamps a real-time priority out of 1..99 with keepalived\'s error; 0 is normal scheduling', () => {
+    expect(globals(['vrrp_rt_priority 150']).g.vrrpRtPriority).toBe(99);
+    expect(globals(['vrrp_rt_priority 150']).diags).toEqual(['CONFIG_RANGE vrrp process real-time priority 150 greater than maximum 99 - setting to maximum']);
+    expect(globals(['checker_rt_priority -4']).g.checkerRtPriority).toBe(1);
+    const off = globals(['vrrp_rt_priority 0']);
+    expect([off.g.vrrpRtPriority, off.diags]).toEqual([0, []]);
+  });
+
+  it('the deprecated _rlimit_rtime is read with a note; a bad CPU id empties the set', () => {
+    const r = globals(['vrrp_rlimit_rtime 30000']);
+    expect(r.g.vrrpRlimitRttimeUs).toBe(30_000);
+    expect(r.diags).toEqual(["CONFIG_DEPRECATED keyword 'vrrp_rlimit_rtime' is deprecated - please use 'vrrp_rlimit_rttime'"]);
+    const bad = globals(['vrrp_cpu_affinity 0 4096']);
+    expect(bad.g.vrrpCpuAffinity).toBeUndefined();
+    expect(bad.diags[0]).toMatch(/^CONFIG_RANGE vrrp_cpu_affinity 4096 out of range/);
+    expect(globals(['vrrp_cpu_affinity']).diags).toEqual(['CONFIG_VALUE No vrrp cpu_id set specified']);
+  });
+
+  it('bfd_ keywords and *_no_swap stay accepted but unsupported, the latter saying why', () => {
+    expect(globals(['bfd_rt_priority 5']).diags[0]).toMatch(/^CONFIG_UNSUPPORTED/);
+    expect(globals(['vrrp_no_swap']).diags).toEqual(["CONFIG_UNSUPPORTED 'vrrp_no_swap' is accepted but not supported by keepalived-ts (V8 cannot run with its memory locked)"]);
+  });
+});
+
+/** A port that records the calls; `fail` names calls that throw EPERM. */
+function port(fail: string[] = []) {
+  const calls: string[] = [];
+  const call = (name: string, text: string): void => {
+    if (fail.includes(name)) throw Object.assign(new Error(`${name} EPERM`), { code: 'EPERM' });
+    calls.push(text);
+  };
+  const p: SchedPort = {
+    schedSet: (prio) => call('schedSet', `sched ${prio}`),
+    rttimeLimit: (s, h) => call('rttimeLimit', `rttime ${s}/${h}`),
+    cpuAffinity: (tid, cpus) => call('cpuAffinity', `cpus ${tid}:${cpus.join(',')}`),
+    nice: (v) => (fail.includes('nice') ? 'EACCES' : (calls.push(`nice ${v}`), undefined)),
+    threads: () => [100, 101],
+  };
+  return { p, calls };
+}
+
+describe('applySched', () => {
+  it('the VRRP process defaults to SCHED_RR 1 with a 2 s RLIMIT_RTTIME, set before the policy; the checker to normal', () => {
+    const { p, calls } = port();
+    const out = applySched('vrrp', {}, p, freshSchedState());
+    expect(calls).toEqual(['rttime 1000000/2000000', 'sched 1']);
+    expect(out).toMatchObject({ rtPriority: 1, rttimeUs: 2_000_000, errors: [], notes: [] });
+    const c = port();
+    expect(applySched('checker', { nice: 5 }, c.p, freshSchedState())).toMatchObject({ rtPriority: 0, nice: 5 });
+    expect(c.calls).toEqual(['nice 5']);
+  });
+
+  it('raises a limit below 0.5 s, with a note; the nice value waits for normal scheduling, as in keepalived', () => {
+    const { p, calls } = port();
+    const out = applySched('vrrp', { rtPriority: 20, rlimitRttimeUs: 10_000, nice: -5, cpus: [1] }, p, freshSchedState());
+    expect(calls).toEqual(['rttime 250000/500000', 'sched 20', 'cpus 100:1', 'cpus 101:1']);
+    expect(out.notes).toEqual(['vrrp_rlimit_rttime 10000 raised to 500000 µs']);
+    expect(out.nice).toBeUndefined();
+  });
+
+  it('a reload changes only what differs, and going back to normal scheduling applies the nice value', () => {
+    const state = freshSchedState();
+    const { p, calls } = port();
+    applySched('vrrp', { rtPriority: 10, cpus: [0] }, p, state);
+    calls.length = 0;
+    applySched('vrrp', { rtPriority: 10, cpus: [0] }, p, state);
+    expect(calls).toEqual([]);
+    const out = applySched('vrrp', { rtPriority: 0, nice: -2, cpus: [1] }, p, state);
+    expect(calls).toEqual(['sched 0', 'nice -2', 'cpus 100:1', 'cpus 101:1']);
+    expect(out).toMatchObject({ rtPriority: 0, nice: -2, cpus: [1] });
+  });
+
+  it('a refused call is reported and the rest still applies; without SCHED_RR the nice value is used', () => {
+    const { p, calls } = port(['schedSet', 'cpuAffinity']);
+    const out = applySched('vrrp', { nice: -3, cpus: [0] }, p, freshSchedState());
+    expect(out.errors).toEqual([{ setting: 'vrrp_rt_priority', err: 'EPERM' }, { setting: 'vrrp_cpu_affinity', err: 'EPERM' }]);
+    expect(out).toMatchObject({ rtPriority: 0, nice: -3 });
+    expect(calls).toEqual(['rttime 1000000/2000000', 'nice -3']);
+  });
+
+  it('maps global_defs per process, the checker with its default nice', () => {
+    expect(schedConfigOf('checker', { vrrpRtPriority: 3 }, 5)).toEqual({ nice: 5 });
+    expect(schedConfigOf('vrrp', { vrrpRtPriority: 3, vrrpPriority: -1, vrrpCpuAffinity: [0] })).toEqual({ nice: -1, rtPriority: 3, cpus: [0] });
+  });
+});
