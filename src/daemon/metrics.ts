@@ -215,6 +215,10 @@ function ours(p: PromText, m: MetricsInput): void {
   p.counter('keepalived_ts_unknown_vrid_adverts_total', 'Adverts received for a VRID no instance here uses', v.unknownVrid);
   p.counter('keepalived_ts_address_failures_total', 'Netlink address, route and rule operations that failed', v.addressFailures);
   p.counter('keepalived_ts_addresses_restored_total', 'VIPs deleted by someone else and put back', v.addressesRestored);
+  if (v.sched) {
+    p.gauge('keepalived_ts_vrrp_rt_priority', 'SCHED_RR priority of the VRRP thread (0: normal scheduling)', v.sched.rtPriority);
+    p.counter('keepalived_ts_rt_limit_signals_total', 'SIGXCPU at the RLIMIT_RTTIME soft limit (vrrp_rlimit_rttime)', v.sched.rtLimitSignals);
+  }
   for (const i of v.instances) {
     const common = { iname: i.name, intf: i.live.r.cfg.interface ?? i.baseInterface, vrid: i.live.r.vrid };
     for (const s of STATES) p.gauge('keepalived_ts_vrrp_state', 'Current state of the instance (1 for the state it is in)', i.live.state === s ? 1 : 0, { ...common, state: s });

@@ -40,6 +40,8 @@ export interface VrrpView {
   /** netlink address operations that failed; VIPs someone else deleted that were put back */
   readonly addressFailures: number;
   readonly addressesRestored: number;
+  /** the VRRP thread's SCHED_RR priority (0: normal scheduling), SIGXCPU signals at its RLIMIT_RTTIME soft limit */
+  readonly sched?: { readonly rtPriority: number; readonly rtLimitSignals: number };
   /**
    * Failover timing histograms (src/daemon/failover-timing.ts). To be filled by
    * VrrpDaemon.view() with `this.timing.observe()`; absent until then (no series exported).

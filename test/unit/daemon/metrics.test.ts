@@ -145,7 +145,7 @@ function vrrpFixture(): VrrpView {
   return {
     config: {} as never, configFile: '/etc/keepalived/keepalived.conf', pid: 1234, startedAt: 1_700_000_000_000, reloads: 2,
     instances: [i1, i2] as never, groups: [{ name: 'G1', state: 'MASTER', members: [i1.live] }] as never,
-    unknownVrid: 9, addressFailures: 0, addressesRestored: 1, failover: timing.observe(),
+    unknownVrid: 9, addressFailures: 0, addressesRestored: 1, failover: timing.observe(), sched: { rtPriority: 1, rtLimitSignals: 2 },
     scripts: [{ name: 'chk_a', ok: true }, { name: 'chk_b', ok: false }, { name: 'chk_c', ok: undefined }],
   };
 }
@@ -211,6 +211,8 @@ describe('collectMetrics', () => {
     expect(find(p, 'keepalived_ts_reloads_total')[0]!.value).toBe(2);
     expect(find(p, 'keepalived_ts_sync_group_state', { group: 'G1', state: 'MASTER' })[0]!.value).toBe(1);
     expect(find(p, 'keepalived_ts_control_bad_requests_total', { reason: 'not-found' })[0]!.value).toBe(3);
+    expect(find(p, 'keepalived_ts_vrrp_rt_priority')[0]!.value).toBe(1);
+    expect(find(p, 'keepalived_ts_rt_limit_signals_total')[0]!.value).toBe(2);
   });
 
   it('failover histograms in seconds', () => {
