@@ -194,10 +194,18 @@ interface SchedLog {
 }
 
 /** Applies process `p`'s settings from global_defs and logs the outcome (start and reload). */
-export function applyProcessSched(p: SchedProcess, g: GlobalSchedFields, log: SchedLog, defaultNice?: number): SchedOutcome {
+export function applyProcessSched(p: SchedProcess, g: GlobalSchedFields, log: SchedLog, defaultNice?: number,
+  port: SchedPort = hostSchedPort(), now: Current = current): SchedOutcome {
   const name = p === 'vrrp' ? 'VRRP' : 'Checker';
-  const out = applySched(p, schedConfigOf(p, g, defaultNice));
-  for (const e of out.errors) log.warn({ setting: e.setting, err: e.err }, `${name} process: cannot apply ${e.setting} (${e.err})`);
+  const c = schedConfigOf(p, g, defaultNice);
+  const out = applySched(p, c, port, now);
+  for (const e of out.errors) {
+    // the default SCHED_RR refused (no CAP_SYS_NICE, a container): normal scheduling, as keepalived
+    const quiet = e.setting === `${p}_rt_priority` && c.rtPriority === undefined;
+    (quiet ? log.info : log.warn).call(log, { setting: e.setting, err: e.err }, quiet
+      ? `${name} process: real-time scheduling not permitted (${e.err}); normal scheduling, as keepalived without ${p}_rt_priority`
+      : `${name} process: cannot apply ${e.setting} (${e.err})`);
+  }
   for (const n of out.notes) log.warn({}, `${name} process: ${n}`);
   if (out.rtPriority > 0) watchRtLimit(p, (msg) => log.warn({ count: rtLimitCount() }, msg));
   log.info({ ...out, notes: undefined, errors: undefined },

@@ -4,7 +4,7 @@
 // test/netns/daemon.test.ts.
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
-import { applySched, freshSchedState, schedConfigOf, type SchedPort } from '../../../src/io/sched.js';
+import { applyProcessSched, applySched, freshSchedState, schedConfigOf, type SchedPort } from '../../../src/io/sched.js';
 import { fakeMachine, TmpDir } from '../config/helpers.js';
 
 const tmp = new TmpDir();
@@ -108,5 +108,22 @@ describe('applySched', () => {
   it('maps global_defs per process, the checker with its default nice', () => {
     expect(schedConfigOf('checker', { vrrpRtPriority: 3 }, 5)).toEqual({ nice: 5 });
     expect(schedConfigOf('vrrp', { vrrpRtPriority: 3, vrrpPriority: -1, vrrpCpuAffinity: [0] })).toEqual({ nice: -1, rtPriority: 3, cpus: [0] });
+  });
+
+  it('logs: a refused default SCHED_RR is information (keepalived runs so anyway), a refused configured one a warning', () => {
+    const lines: string[] = [];
+    const log = { info: (_o: object, m: string) => void lines.push(`info ${m}`), warn: (_o: object, m: string) => void lines.push(`warn ${m}`) };
+    applyProcessSched('vrrp', {}, log, undefined, port(['schedSet']).p, freshSchedState());
+    expect(lines).toEqual([
+      'info VRRP process: real-time scheduling not permitted (EPERM); normal scheduling, as keepalived without vrrp_rt_priority',
+      'info VRRP process scheduling: normal, nice 0',
+    ]);
+    lines.length = 0;
+    applyProcessSched('vrrp', { vrrpRtPriority: 5, vrrpRlimitRttimeUs: 1000 }, log, undefined, port(['schedSet']).p, freshSchedState());
+    expect(lines).toEqual([
+      'warn VRRP process: cannot apply vrrp_rt_priority (EPERM)',
+      'warn VRRP process: vrrp_rlimit_rttime 1000 raised to 500000 µs',
+      'info VRRP process scheduling: normal, nice 0',
+    ]);
   });
 });
