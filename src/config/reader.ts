@@ -4,31 +4,15 @@
  * `@id` conditionals, `$NAME` parameters, `~SEQ` / `~LST` repetition and `include` applied,
  * and every word mapped back to its file, line and column.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { dirname, resolve, relative, isAbsolute } from 'node:path';
+import { ConfigFiles, INCLUDE_B, INCLUDE_M, INCLUDE_R, INCLUDE_W } from './config-files.js';
 import { Diagnostics } from './diagnostics.js';
-import { glob } from './glob.js';
 import { decomment, tokenize } from './lex.js';
 import { parseConditional, parseDefinition, parseInclude, parseList, parseSeqArgs, parseSequence } from './grammar.js';
 import { Line, SourceFiles } from './line.js';
 import { Definitions, type Definition } from './params.js';
 
 export { Line, SourceFiles, lineLoc } from './line.js';
-
-interface OpenFile {
-  readonly display: string;
-  readonly dir: string;
-  /** The whole file; lines are cut from it as they are read. */
-  readonly content: string;
-  /** Offset of the next line in `content`. */
-  pos: number;
-  /** Lines read so far (the number of the last one). */
-  next: number;
-  /** Remaining glob matches of the include that opened this file. */
-  readonly pending: string[];
-  readonly includeFlags: number;
-  readonly savedIncludeCheck: number;
-}
+export { INCLUDE_B, INCLUDE_M, INCLUDE_R, INCLUDE_W } from './config-files.js';
 
 interface Seq {
   readonly name: string;
@@ -58,12 +42,6 @@ interface SrcPos {
   readonly via?: readonly Definition[];
 }
 
-/** include variants (lib/parser.h include_t). */
-export const INCLUDE_R = 1;
-export const INCLUDE_M = 2;
-export const INCLUDE_W = 4;
-export const INCLUDE_B = 8;
-
 const MAX_LINE = 1024;
 
 export interface ReaderOptions {
@@ -78,21 +56,13 @@ export interface ReaderOptions {
 
 export class Reader {
   readonly diagnostics: Diagnostics;
-  /** Raw lines of every file read, by display path (for diagnostics). */
-  readonly sources = new SourceFiles();
-  /** The main file as diagnostics name it. */
-  mainDisplay = '';
-  /** Set by `include_check` in global_defs. */
-  includeCheck = 0;
-
-  private readonly files: OpenFile[] = [];
+  private readonly files: ConfigFiles;
   private readonly queue: Line[] = [];
   private queueHead = 0;
   private readonly defs: Definitions;
   private readonly seqs: (Seq | Lst)[] = [];
   private multilineQueue: { text: string; pos: SrcPos }[] = [];
   private multilineSeqDepth = 0;
-  private readonly displayBase: string;
 
   constructor(
     mainFile: string,
@@ -100,15 +70,34 @@ export class Reader {
     diagnostics?: Diagnostics,
   ) {
     this.diagnostics = diagnostics ?? new Diagnostics();
-    this.displayBase = options.displayBase ?? process.cwd();
+    this.files = new ConfigFiles(this.diagnostics, options.displayBase ?? process.cwd());
     const random = options.random ?? Math.random;
     this.defs = new Definitions({
-      pwd: () => this.files[this.files.length - 1]?.dir ?? process.cwd(),
+      pwd: () => this.files.top()?.dir ?? process.cwd(),
       instance: () => this.options.configId,
       random,
     });
     if (options.allIncludeChecks) this.includeCheck = INCLUDE_R | INCLUDE_M | INCLUDE_W | INCLUDE_B;
-    this.openMain(mainFile);
+    this.files.openMain(mainFile);
+  }
+
+  /** Raw lines of every file read, by display path (for diagnostics). */
+  get sources(): SourceFiles {
+    return this.files.sources;
+  }
+
+  /** The main file as diagnostics name it. */
+  get mainDisplay(): string {
+    return this.files.mainDisplay;
+  }
+
+  /** Set by `include_check` in global_defs. */
+  get includeCheck(): number {
+    return this.files.includeCheck;
+  }
+
+  set includeCheck(bits: number) {
+    this.files.includeCheck = bits;
   }
 
   /** The next logical line, or undefined at the end of all input. */
@@ -138,7 +127,7 @@ export class Reader {
    */
   private plainLine(): boolean {
     if (this.defs.isCollecting || this.multilineQueue.length || this.seqs.length > this.multilineSeqDepth) return false;
-    const file = this.files[this.files.length - 1];
+    const file = this.files.top();
     if (!file || file.pos >= file.content.length) return false;
     const src = file.content;
     const base = file.pos;
@@ -205,10 +194,10 @@ export class Reader {
         if (!this.multilineQueue.length) this.multilineSeqDepth = 0;
         return next;
       }
-      const file = this.files[this.files.length - 1];
+      const file = this.files.top();
       if (!file) return undefined;
       if (file.pos >= file.content.length) {
-        this.endFile();
+        this.files.endFile();
         continue;
       }
       let nl = file.content.indexOf('\n', file.pos);
@@ -304,7 +293,7 @@ export class Reader {
       const inc = parseInclude(text);
       if (inc) {
         const pattern = inc.pattern.trim();
-        this.include(inc.variant, pattern, { ...pos, col: colAt(Math.max(0, text.indexOf(pattern))) });
+        this.files.include(inc.variant, pattern, { ...pos, col: colAt(Math.max(0, text.indexOf(pattern))) });
         return;
       }
     }
@@ -423,89 +412,6 @@ export class Reader {
       return;
     }
     this.seqs.push({ names: lst.names, sets: lst.sets, text: lst.rest, loc: restPos(text, lst.rest, pos), index: 0 });
-  }
-
-  // ------------------------------------------------------------------ files and include
-
-  private display(path: string): string {
-    const rel = relative(this.displayBase, path);
-    return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
-  }
-
-  private openMain(path: string): void {
-    const abs = resolve(path);
-    this.mainDisplay = this.display(abs);
-    const content = this.readContent(abs, path, INCLUDE_R | INCLUDE_M, undefined);
-    if (content === undefined) return;
-    this.files.push({ display: this.display(abs), dir: dirname(abs), content, pos: 0, next: 0, pending: [], includeFlags: INCLUDE_R | INCLUDE_M, savedIncludeCheck: this.includeCheck });
-  }
-
-  private readContent(abs: string, shown: string, flags: number, pos: SrcPos | undefined): string | undefined {
-    try {
-      const st = statSync(abs);
-      if (!st.isFile() || (st.mode & 0o111) !== 0) {
-        this.fileError(flags, INCLUDE_R, `configuration file '${shown}' is not a regular non-executable file - skipping`, pos);
-        return undefined;
-      }
-      const content = readFileSync(abs, 'latin1');
-      this.sources.add(this.display(abs), abs);
-      return content;
-    } catch (e) {
-      this.fileError(flags, INCLUDE_R, `cannot read configuration file '${shown}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`, pos);
-      return undefined;
-    }
-  }
-
-  private fileError(flags: number, kind: number, message: string, pos: SrcPos | undefined): void {
-    const fatal = ((this.includeCheck | flags) & kind) !== 0;
-    this.diagnostics.add(pos ? 'CONFIG_INCLUDE' : 'CONFIG_FILE', fatal ? 'FILE_NOT_FOUND' : 'OK', message, pos, fatal ? { noConfig: true } : undefined);
-  }
-
-  private include(variant: string, pattern: string, pos: SrcPos): void {
-    const flags =
-      variant === 'r' ? INCLUDE_R
-      : variant === 'a' ? INCLUDE_R | INCLUDE_M | INCLUDE_B | INCLUDE_W
-      : variant === 'w' ? INCLUDE_R | INCLUDE_M | INCLUDE_W
-      : variant === 'm' ? INCLUDE_R | INCLUDE_M
-      : variant === 'b' ? INCLUDE_R | INCLUDE_B
-      : 0;
-    const cwd = this.files[this.files.length - 1]?.dir ?? process.cwd();
-    const g = glob(pattern, cwd);
-    const braces = /(^|[^\\])\{/.test(pattern);
-    if (g.paths.length === 0) {
-      if (g.missing) this.fileError(flags, braces ? INCLUDE_B : INCLUDE_M, `config files missing '${pattern}'`, pos);
-      else if (g.wildcards && ((this.includeCheck | flags) & INCLUDE_W)) this.fileError(flags, INCLUDE_W, `no config files matched '${pattern}'`, pos);
-      else this.diagnostics.add('CONFIG_INCLUDE', 'OK', `no config files matched '${pattern}'`, pos);
-      return;
-    }
-    if (g.missing) {
-      this.fileError(flags, INCLUDE_B, `some config files missing: '${pattern}'`, pos);
-      if ((this.includeCheck | flags) & INCLUDE_B) return;
-    }
-    const paths = g.paths.map((p) => resolve(cwd, p));
-    this.openNext(paths, flags, pos);
-  }
-
-  private openNext(paths: string[], flags: number, pos: SrcPos | undefined): boolean {
-    const saved = this.includeCheck;
-    while (paths.length) {
-      const abs = paths.shift()!;
-      if (abs.endsWith('/')) {
-        this.fileError(flags, INCLUDE_R, `configuration file '${this.display(abs)}' is a directory - skipping`, pos);
-        continue;
-      }
-      const content = this.readContent(abs, this.display(abs), flags, pos);
-      if (content === undefined) continue;
-      this.files.push({ display: this.display(abs), dir: dirname(abs), content, pos: 0, next: 0, pending: paths, includeFlags: flags, savedIncludeCheck: saved });
-      return true;
-    }
-    return false;
-  }
-
-  private endFile(): void {
-    const f = this.files.pop()!;
-    this.includeCheck = f.savedIncludeCheck;
-    if (f.pending.length) this.openNext(f.pending, f.includeFlags, undefined);
   }
 }
 

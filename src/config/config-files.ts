@@ -1,0 +1,137 @@
+/**
+ * The files a configuration is read from: the main file, then each `include` as keepalived
+ * opens it (lib/parser.c): variants r / m / w / b / a and `include_check` decide which problems
+ * are fatal, a glob's matches are read one after the other, and anything that is not a regular
+ * non-executable file is skipped. The reader (reader.ts) pulls its lines from `top()`.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve, relative, isAbsolute } from 'node:path';
+import type { Diagnostics } from './diagnostics.js';
+import { glob } from './glob.js';
+import { SourceFiles } from './line.js';
+import type { Loc } from './loc.js';
+
+/** include variants (lib/parser.h include_t). */
+export const INCLUDE_R = 1;
+export const INCLUDE_M = 2;
+export const INCLUDE_W = 4;
+export const INCLUDE_B = 8;
+
+export interface OpenFile {
+  readonly display: string;
+  readonly dir: string;
+  /** The whole file; lines are cut from it as they are read. */
+  readonly content: string;
+  /** Offset of the next line in `content`. */
+  pos: number;
+  /** Lines read so far (the number of the last one). */
+  next: number;
+  /** Remaining glob matches of the include that opened this file. */
+  readonly pending: string[];
+  readonly includeFlags: number;
+  readonly savedIncludeCheck: number;
+}
+
+export class ConfigFiles {
+  /** Raw lines of every file read, by display path (for diagnostics). */
+  readonly sources = new SourceFiles();
+  /** The main file as diagnostics name it. */
+  mainDisplay = '';
+  /** Set by `include_check` in global_defs (or -e); restored when an include ends. */
+  includeCheck = 0;
+  private readonly stack: OpenFile[] = [];
+
+  constructor(
+    private readonly diagnostics: Diagnostics,
+    private readonly displayBase: string,
+  ) {}
+
+  /** The file being read (undefined at the end of all input). */
+  top(): OpenFile | undefined {
+    return this.stack[this.stack.length - 1];
+  }
+
+  private display(path: string): string {
+    const rel = relative(this.displayBase, path);
+    return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+  }
+
+  /** Opens the main file (a problem with it is CONFIG_FILE). */
+  openMain(path: string): void {
+    const abs = resolve(path);
+    this.mainDisplay = this.display(abs);
+    const content = this.readContent(abs, path, INCLUDE_R | INCLUDE_M, undefined);
+    if (content === undefined) return;
+    this.stack.push({ display: this.display(abs), dir: dirname(abs), content, pos: 0, next: 0, pending: [], includeFlags: INCLUDE_R | INCLUDE_M, savedIncludeCheck: this.includeCheck });
+  }
+
+  private readContent(abs: string, shown: string, flags: number, pos: Loc | undefined): string | undefined {
+    try {
+      const st = statSync(abs);
+      if (!st.isFile() || (st.mode & 0o111) !== 0) {
+        this.fileError(flags, INCLUDE_R, `configuration file '${shown}' is not a regular non-executable file - skipping`, pos);
+        return undefined;
+      }
+      const content = readFileSync(abs, 'latin1');
+      this.sources.add(this.display(abs), abs);
+      return content;
+    } catch (e) {
+      this.fileError(flags, INCLUDE_R, `cannot read configuration file '${shown}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`, pos);
+      return undefined;
+    }
+  }
+
+  private fileError(flags: number, kind: number, message: string, pos: Loc | undefined): void {
+    const fatal = ((this.includeCheck | flags) & kind) !== 0;
+    this.diagnostics.add(pos ? 'CONFIG_INCLUDE' : 'CONFIG_FILE', fatal ? 'FILE_NOT_FOUND' : 'OK', message, pos, fatal ? { noConfig: true } : undefined);
+  }
+
+  /** `include` (variant '' / r / m / w / b / a): opens the first readable match. */
+  include(variant: string, pattern: string, pos: Loc): void {
+    const flags =
+      variant === 'r' ? INCLUDE_R
+      : variant === 'a' ? INCLUDE_R | INCLUDE_M | INCLUDE_B | INCLUDE_W
+      : variant === 'w' ? INCLUDE_R | INCLUDE_M | INCLUDE_W
+      : variant === 'm' ? INCLUDE_R | INCLUDE_M
+      : variant === 'b' ? INCLUDE_R | INCLUDE_B
+      : 0;
+    const cwd = this.top()?.dir ?? process.cwd();
+    const g = glob(pattern, cwd);
+    const braces = /(^|[^\\])\{/.test(pattern);
+    if (g.paths.length === 0) {
+      if (g.missing) this.fileError(flags, braces ? INCLUDE_B : INCLUDE_M, `config files missing '${pattern}'`, pos);
+      else if (g.wildcards && ((this.includeCheck | flags) & INCLUDE_W)) this.fileError(flags, INCLUDE_W, `no config files matched '${pattern}'`, pos);
+      else this.diagnostics.add('CONFIG_INCLUDE', 'OK', `no config files matched '${pattern}'`, pos);
+      return;
+    }
+    if (g.missing) {
+      this.fileError(flags, INCLUDE_B, `some config files missing: '${pattern}'`, pos);
+      if ((this.includeCheck | flags) & INCLUDE_B) return;
+    }
+    const paths = g.paths.map((p) => resolve(cwd, p));
+    this.openNext(paths, flags, pos);
+  }
+
+  private openNext(paths: string[], flags: number, pos: Loc | undefined): boolean {
+    const saved = this.includeCheck;
+    while (paths.length) {
+      const abs = paths.shift()!;
+      if (abs.endsWith('/')) {
+        this.fileError(flags, INCLUDE_R, `configuration file '${this.display(abs)}' is a directory - skipping`, pos);
+        continue;
+      }
+      const content = this.readContent(abs, this.display(abs), flags, pos);
+      if (content === undefined) continue;
+      this.stack.push({ display: this.display(abs), dir: dirname(abs), content, pos: 0, next: 0, pending: paths, includeFlags: flags, savedIncludeCheck: saved });
+      return true;
+    }
+    return false;
+  }
+
+  /** The file on top is read to its end: back to the one that included it, or its next match. */
+  endFile(): void {
+    const f = this.stack.pop()!;
+    this.includeCheck = f.savedIncludeCheck;
+    if (f.pending.length) this.openNext(f.pending, f.includeFlags, undefined);
+  }
+}
