@@ -6,7 +6,8 @@
  */
 import type { Logger } from 'pino';
 import type { KeepalivedConfig } from '../config/model.js';
-import { prepareScript, vrrpScriptSpec, VrrpScriptTracker } from '../io/script-runner.js';
+import { prepareScript } from '../io/script-runner.js';
+import { vrrpScriptSpec, VrrpScriptTracker } from '../io/vrrp-script-tracker.js';
 import { TrackFileWatcher } from '../io/track-file.js';
 import { ProcessTracker } from '../io/track-process.js';
 import type { ScriptUsers } from '../io/users.js';

@@ -3,7 +3,8 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { prepareScript, runScript, scriptSecurityProblem, shellCommand, VrrpScriptTracker, isExecutable } from '../../../src/io/script-runner.js';
+import { prepareScript, runScript, scriptSecurityProblem, shellCommand, isExecutable } from '../../../src/io/script-runner.js';
+import { VrrpScriptTracker } from '../../../src/io/vrrp-script-tracker.js';
 import { ScriptUsers, UserDb } from '../../../src/io/users.js';
 import type { MachineView } from '../../../src/config/validate.js';
 import { alive, captureLogger, isRoot, shScript, tempDir, waitFor } from './helpers.js';
