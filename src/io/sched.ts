@@ -20,7 +20,7 @@
  *   helper threads stay at normal scheduling. The CPU affinity covers every thread.
  */
 import { readdirSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { cpus as machineCpus, setPriority } from 'node:os';
 import type { GlobalDefs } from '../config/model.js';
 import { loadNative } from './native.js';
 
@@ -71,6 +71,8 @@ export interface SchedPort {
   nice(value: number): string | undefined;
   /** the thread ids of this process */
   threads(): number[];
+  /** every CPU of the machine (to undo an affinity) */
+  allCpus(): number[];
 }
 
 export function hostSchedPort(): SchedPort {
@@ -80,6 +82,7 @@ export function hostSchedPort(): SchedPort {
     cpuAffinity: (tid, cpus) => loadNative().cpuAffinity(tid, [...cpus]),
     nice: setNice,
     threads: () => readdirSync('/proc/self/task').map(Number).filter((n) => n > 0),
+    allCpus: () => machineCpus().map((_, i) => i),
   };
 }
 
@@ -129,11 +132,14 @@ export function applySched(p: SchedProcess, c: SchedConfig, port: SchedPort = ho
     if (err) errors.push({ setting: `${p}_priority`, err });
     else now.nice = nice;
   }
-  const cpus = c.cpus && c.cpus.length > 0 ? c.cpus : undefined;
-  if (cpus && cpus.join(',') !== now.cpus) {
+  const pin = c.cpus && c.cpus.length > 0 ? c.cpus : undefined;
+  // a reload that drops the setting gives the threads every CPU back
+  if (pin ? pin.join(',') !== now.cpus : now.cpus !== undefined) {
     try {
-      for (const tid of port.threads()) port.cpuAffinity(tid, cpus);
-      now.cpus = cpus.join(',');
+      const set = pin ?? port.allCpus();
+      for (const tid of port.threads()) port.cpuAffinity(tid, set);
+      if (pin) now.cpus = pin.join(',');
+      else delete now.cpus;
     } catch (e) {
       errors.push({ setting: `${p}_cpu_affinity`, err: errText(e) });
     }

@@ -211,6 +211,9 @@ describe.skipIf(!isRoot)('keepalived-ts daemon duties (netns)', () => {
     d.signal('SIGHUP');
     await d.watch.waitFor(/VRRP process scheduling: normal, nice 0/, 10_000, mark);
     expect(sched(d.pid)).toMatchObject({ policy: SCHED_OTHER, rt: 0 });
+    // vrrp_cpu_affinity gone: every CPU again (as this test process has them)
+    const mine = /Cpus_allowed_list:\s+(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1];
+    expect(/Cpus_allowed_list:\s+(\S+)/.exec(readFileSync(`/proc/${d.pid}/status`, 'utf8'))![1]).toBe(mine);
     expect(d.lastState()).toBe('MASTER');
     d.signal('SIGTERM');
     expect(await d.exited(10_000)).toBe(0);

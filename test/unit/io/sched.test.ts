@@ -62,6 +62,7 @@ function port(fail: string[] = []) {
     cpuAffinity: (tid, cpus) => call('cpuAffinity', `cpus ${tid}:${cpus.join(',')}`),
     nice: (v) => (fail.includes('nice') ? 'EACCES' : (calls.push(`nice ${v}`), undefined)),
     threads: () => [100, 101],
+    allCpus: () => [0, 1, 2],
   };
   return { p, calls };
 }
@@ -95,6 +96,9 @@ describe('applySched', () => {
     const out = applySched('vrrp', { rtPriority: 0, nice: -2, cpus: [1] }, p, state);
     expect(calls).toEqual(['sched 0', 'nice -2', 'cpus 100:1', 'cpus 101:1']);
     expect(out).toMatchObject({ rtPriority: 0, nice: -2, cpus: [1] });
+    calls.length = 0;
+    expect(applySched('vrrp', { rtPriority: 0, nice: -2 }, p, state).cpus).toBeUndefined();
+    expect(calls).toEqual(['cpus 100:0,1,2', 'cpus 101:0,1,2']);
   });
 
   it('a refused call is reported and the rest still applies; without SCHED_RR the nice value is used', () => {
