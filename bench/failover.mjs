@@ -190,12 +190,26 @@ try {
   for (const c of CASES) {
     const steal0 = stealMs();
     const acc = { kts: [], keepalived: [] };
+    const failed = { kts: 0, keepalived: 0 };
     for (let i = 0; i < trials; i++) {
       for (const impl of ['kts', 'keepalived']) {
-        const r = await trial(lab, impl, c);
+        let r;
+        try {
+          r = await trial(lab, impl, c);
+        } catch (e) {
+          // a trial that could not be measured (no advert seen, no takeover) is counted and
+          // printed, and the run goes on
+          failed[impl]++;
+          process.stderr.write(`  ${c.id} ${impl} #${i + 1}: FAILED: ${e.message.split('\n')[0]}\n`);
+          continue;
+        }
         acc[impl].push(r);
         process.stderr.write(`  ${c.id} ${impl} #${i + 1}: takeover ${r.takeover.toFixed(1)} ms, GARP ${r.garp.toFixed(1)} ms, outage ${r.outage.toFixed(1)} ms, cut ${r.cut.toFixed(1)} ms, back ${r.back.toFixed(1)} ms\n`);
       }
+    }
+    if (!acc.kts.length || !acc.keepalived.length) {
+      console.log(`\n${c.id}: no trial measured for ${!acc.kts.length ? 'keepalived-ts' : 'keepalived'} (${failed.kts} / ${failed.keepalived} failed)`);
+      continue;
     }
     const sum = (impl) => {
       const rs = acc[impl];
@@ -228,6 +242,7 @@ try {
     console.log(`  advert jitter p99  ${k.jitterP99.toFixed(2).padStart(9)} ms ${t.jitterP99.toFixed(2).padStart(11)} ms   (target <= 2 ms)`);
     console.log(`  advert jitter p50  ${k.jitterP50.toFixed(2).padStart(9)} ms ${t.jitterP50.toFixed(2).padStart(11)} ms   max ${k.jitterMax.toFixed(2)} / ${t.jitterMax.toFixed(2)} ms, over ${k.jitterN} / ${t.jitterN} intervals`);
     console.log(`  idle RSS (master)  ${k.rss.toFixed(1).padStart(9)} MB ${t.rss.toFixed(1).padStart(11)} MB   (target <= 60 MB)`);
+    if (failed.kts + failed.keepalived > 0) console.log(`  failed trials      ${String(failed.keepalived).padStart(9)}    ${String(failed.kts).padStart(11)}      (not measured, left out of the figures)`);
     console.log(`  steal              ${stealMs() - steal0} ms taken by the hypervisor during the case`);
   }
 } finally {
