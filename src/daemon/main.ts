@@ -275,7 +275,7 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   // the checker child yields to the VRRP process, so a burst of checks can never hold an advert
   // back on a busy CPU.
   const { applyProcessSched } = await import('../io/sched.js');
-  const sched = (): unknown => applyProcessSched('checker', daemon.config.globalDefs, clog, o.child ? CHECKER_NICE : undefined);
+  const sched = (): void => void applyProcessSched('checker', daemon.config.globalDefs, clog, o.child ? CHECKER_NICE : undefined);
   const onHup = serialised(async () => {
     life.reloading();
     try {

@@ -11,7 +11,7 @@ import { KtsError } from '../errors/index.js';
 import { TimerClock } from '../io/clock.js';
 import { PacketSocket } from '../io/native.js';
 import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
-import { applyProcessSched, rtLimitCount, type SchedOutcome } from '../io/sched.js';
+import { applyProcessSched, schedInForce } from '../io/sched.js';
 import { ScriptUsers } from '../io/users.js';
 import { HANDOVER_RELEASE_MS, VrrpEngine } from '../vrrp/engine.js';
 import { AddressManager, type AddressSet } from './addresses.js';
@@ -101,8 +101,6 @@ export class VrrpDaemon {
   private readonly startedAt = Date.now();
   private reloads = 0;
   private lastReloadAt: number | undefined;
-  /** the scheduling in force (src/io/sched.ts) */
-  private sched: SchedOutcome | undefined;
   private cfg!: KeepalivedConfig;
   /** wall clock of each instance's last state change */
   private readonly transitionAt = new Map<string, number>();
@@ -128,7 +126,7 @@ export class VrrpDaemon {
       instances, groups: this.engine?.groups ?? [], unknownVrid: this.engine?.unknownVrid ?? 0,
       addressFailures: this.addresses?.failures ?? 0, addressesRestored: this.addresses?.restored ?? 0,
       failover: this.timing.observe(), scripts: this.engine?.scriptResults() ?? [],
-      sched: { rtPriority: this.sched?.rtPriority ?? 0, rtLimitSignals: rtLimitCount() },
+      sched: schedInForce(),
     };
   }
 
@@ -215,7 +213,7 @@ export class VrrpDaemon {
     this.driver.input({ type: 'reload', previous: old.engine, matches, regarp });
     this.trackers = startTrackers(next, mapped, { input: (i) => this.driver.input(i), log: log.child({ mod: 'track' }), users });
     if (old.vmacs && old.vmacs !== vmacs) await old.vmacs.releaseUnused(vmacs);
-    this.sched = applyProcessSched('vrrp', next.globalDefs, log);
+    applyProcessSched('vrrp', next.globalDefs, log);
     this.reloads++;
     this.lastReloadAt = Date.now();
     log.info({ kept: matches.size, added: mapped.instances.size - matches.size, removed: removed.length, regarp: [...regarp] }, 'VRRP configuration reloaded');
@@ -328,7 +326,7 @@ export class VrrpDaemon {
     await warmUpAddresses(this.rtnl, [...this.mapped.instances.values()].flatMap((m) => m.addresses));
     collectStartupGarbage();
     // real-time once the start-up's compiling and collecting are done (src/io/sched.ts)
-    this.sched = applyProcessSched('vrrp', cfg.globalDefs, log);
+    applyProcessSched('vrrp', cfg.globalDefs, log);
     log.info({ instances: this.mapped.instances.size, pid: process.pid }, 'Starting VRRP child process');
     this.driver.input({ type: 'start' });
   }

@@ -24,16 +24,6 @@ import { cpus as machineCpus, setPriority } from 'node:os';
 import type { GlobalDefs } from '../config/model.js';
 import { loadNative } from './native.js';
 
-/** Set the nice value; returns the error text when it cannot (e.g. not root for < 0). */
-export function setNice(value: number): string | undefined {
-  try {
-    setPriority(value);
-    return undefined;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-  }
-}
-
 export type SchedProcess = 'vrrp' | 'checker';
 
 /** One process's settings as configured (undefined: not given). */
@@ -75,25 +65,32 @@ export interface SchedPort {
   allCpus(): number[];
 }
 
+const errText = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+
 export function hostSchedPort(): SchedPort {
   return {
     schedSet: (p) => loadNative().schedSet(p),
     rttimeLimit: (s, h) => loadNative().rttimeLimit(s, h),
     cpuAffinity: (tid, cpus) => loadNative().cpuAffinity(tid, [...cpus]),
-    nice: setNice,
+    nice: (value) => {
+      try {
+        setPriority(value);
+        return undefined;
+      } catch (e) {
+        return errText(e);
+      }
+    },
     threads: () => readdirSync('/proc/self/task').map(Number).filter((n) => n > 0),
     allCpus: () => machineCpus().map((_, i) => i),
   };
 }
-
-const errText = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 
 /** What is in force in this process (applySched changes only what differs, as on a reload). */
 interface Current {
   rtPriority: number;
   rttimeUs?: number;
   nice: number;
-  cpus?: string;
+  cpus?: readonly number[];
 }
 const current: Current = { rtPriority: 0, nice: 0 };
 
@@ -134,11 +131,11 @@ export function applySched(p: SchedProcess, c: SchedConfig, port: SchedPort = ho
   }
   const pin = c.cpus && c.cpus.length > 0 ? c.cpus : undefined;
   // a reload that drops the setting gives the threads every CPU back
-  if (pin ? pin.join(',') !== now.cpus : now.cpus !== undefined) {
+  if (pin?.join(',') !== now.cpus?.join(',')) {
     try {
       const set = pin ?? port.allCpus();
       for (const tid of port.threads()) port.cpuAffinity(tid, set);
-      if (pin) now.cpus = pin.join(',');
+      if (pin) now.cpus = pin;
       else delete now.cpus;
     } catch (e) {
       errors.push({ setting: `${p}_cpu_affinity`, err: errText(e) });
@@ -148,7 +145,7 @@ export function applySched(p: SchedProcess, c: SchedConfig, port: SchedPort = ho
     rtPriority: now.rtPriority,
     ...(now.rtPriority > 0 && now.rttimeUs !== undefined ? { rttimeUs: now.rttimeUs } : {}),
     ...(now.rtPriority === 0 ? { nice: now.nice } : {}),
-    ...(now.cpus ? { cpus: now.cpus.split(',').map(Number) } : {}),
+    ...(now.cpus ? { cpus: now.cpus } : {}),
     notes,
     errors,
   };
@@ -162,9 +159,9 @@ export function freshSchedState(): Current {
 let rtLimitHits = 0;
 let watching = false;
 
-/** Times the kernel sent SIGXCPU (the RLIMIT_RTTIME soft limit) to this process. */
-export function rtLimitCount(): number {
-  return rtLimitHits;
+/** What is in force in this process: the SCHED_RR priority (0: normal) and the SIGXCPU count. */
+export function schedInForce(): { rtPriority: number; rtLimitSignals: number } {
+  return { rtPriority: current.rtPriority, rtLimitSignals: rtLimitHits };
 }
 
 /** SIGXCPU at the soft limit: logged in keepalived's words and counted, never fatal. */
@@ -213,7 +210,7 @@ export function applyProcessSched(p: SchedProcess, g: GlobalSchedFields, log: Sc
       : `${name} process: cannot apply ${e.setting} (${e.err})`);
   }
   for (const n of out.notes) log.warn({}, `${name} process: ${n}`);
-  if (out.rtPriority > 0) watchRtLimit(p, (msg) => log.warn({ count: rtLimitCount() }, msg));
+  if (out.rtPriority > 0) watchRtLimit(p, (msg) => log.warn({ count: rtLimitHits }, msg));
   log.info({ ...out, notes: undefined, errors: undefined },
     out.rtPriority > 0 ? `${name} process scheduling: SCHED_RR priority ${out.rtPriority}, RLIMIT_RTTIME ${out.rttimeUs} µs`
       : `${name} process scheduling: normal, nice ${out.nice ?? 0}`);
