@@ -1,5 +1,5 @@
 /** global_defs (keepalived/core/global_parser.c): keywords, defaults. */
-import { availableParallelism } from 'node:os';
+import { cpus as machineCpus } from 'node:os';
 import { parseIp, isMulticast } from '../util/ip.js';
 import { argInt, argScript, flag, int, mark, need, seconds, str, table, unsupported, values, argWord } from './kw.js';
 import type { Draft, Keyword, ParseCtx } from './parser.js';
@@ -142,7 +142,9 @@ function schedKeywords(p: 'vrrp' | 'checker'): Record<string, Keyword> {
           ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `No ${p} cpu_id set specified`, lineLoc(line, 0));
           return;
         }
-        const max = availableParallelism() - 1;
+        // the machine's CPUs (keepalived: _SC_NPROCESSORS_ONLN), not this process's affinity: a
+        // daemon pinned by vrrp_cpu_affinity re-reads the file on reload
+        const max = machineCpus().length - 1;
         const cpus: number[] = [];
         for (let i = 1; i < line.words.length; i++) {
           const v = argInt(ctx, line, i, 0, max);
