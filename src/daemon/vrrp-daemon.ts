@@ -31,7 +31,7 @@ import { Vmacs } from './vmac.js';
 import { VrrpSockets } from './vrrp-sockets.js';
 import type { InstanceView, VrrpView } from './view.js';
 import { applyReloadDiff, matchInstances } from './reload-diff.js';
-import type { Effect } from '../vrrp/types.js';
+import type { Effect, Input } from '../vrrp/types.js';
 import { formatIp } from '../util/ip.js';
 
 export interface HandoverResult {
@@ -165,7 +165,6 @@ export class VrrpDaemon {
       const inet6 = this.links.primary(name, 'inet6');
       return { ...(inet ? { inet } : {}), ...(inet6 ? { inet6 } : {}) };
     }, disabled, (name) => vmacs?.vmacOf(name));
-    const engine = new VrrpEngine(mapped.engine);
     const matches = matchInstances(this.mapped.instances, mapped.instances);
     const kept = new Set(matches.values());
     const removed = [...this.mapped.instances.keys()].filter((n) => !kept.has(n));
@@ -188,8 +187,7 @@ export class VrrpDaemon {
     // --- from here on, synchronous: the old engine hands over to the new one ---
     this.addresses.addRuleNumbers([...next.staticRules, ...next.vrrpInstances.flatMap((i) => i.virtualRules)]);
     const pref = (r: object): number | undefined => this.addresses.rulePreference(r as RuleEntry);
-    const runner = new EffectRunner(mapped.instances, this.sockets, this.addresses, this.garp, this.notifier,
-      log.child({ mod: 'vrrp' }), () => this.clock.now(), (name) => engine.instance(name)?.stats, this.timing);
+    const { engine, runner, driver } = this.bind(mapped);
     const staticSet: AddressSet = { owner: 'static', addresses: next.staticIpaddress, routes: next.staticRoutes, rules: next.staticRules };
     const regarp = applyReloadDiff({
       matches, wasMaster: (was) => old.engine.instance(was)?.vipSet ?? false,
@@ -203,20 +201,39 @@ export class VrrpDaemon {
     this.engine = engine;
     this.runner = runner;
     this.vmacs = vmacs;
-    this.driver = new VrrpDriver(engine, this.clock, this.perform(runner), (e, effect) => {
-      log.error({ err: (e as Error).message, effect: effect.type }, 'effect failed');
-    });
+    this.driver = driver;
     this.sockets.update(mapped.instances.values());
     this.tracked = this.trackedInterfaces();
     // interfaces tracked for the first time are reported before the new engine runs
     this.reportInterfaces(true);
     this.driver.input({ type: 'reload', previous: old.engine, matches, regarp });
-    this.trackers = startTrackers(next, mapped, { input: (i) => this.driver.input(i), log: log.child({ mod: 'track' }), users });
+    this.trackers = startTrackers(next, mapped, { input: this.input, log: log.child({ mod: 'track' }), users });
     if (old.vmacs && old.vmacs !== vmacs) await old.vmacs.releaseUnused(vmacs);
     applyProcessSched('vrrp', next.globalDefs, log);
     this.reloads++;
     this.lastReloadAt = Date.now();
     log.info({ kept: matches.size, added: mapped.instances.size - matches.size, removed: removed.length, regarp: [...regarp] }, 'VRRP configuration reloaded');
+  }
+
+  /** An input for the engine in force (trackers and sockets outlive a generation: they call this). */
+  private readonly input = (i: Input): void => this.driver.input(i);
+
+  /**
+   * One generation: the engine, effect runner and driver of a mapped configuration, bound to
+   * the daemon's ports. Start and reload both bind through here. It is a method of its own so
+   * that the closures a generation keeps (its counters, its error log) capture this scope only:
+   * a closure made in reload() would keep reload()'s scope, which holds the previous
+   * generation, and each generation would then keep the one before it alive.
+   */
+  private bind(mapped: MappedConfig): { engine: VrrpEngine; runner: EffectRunner; driver: VrrpDriver } {
+    const log = this.opts.log;
+    const engine = new VrrpEngine(mapped.engine);
+    const runner = new EffectRunner(mapped.instances, this.sockets, this.addresses, this.garp, this.notifier,
+      log.child({ mod: 'vrrp' }), () => this.clock.now(), (name) => engine.instance(name)?.stats, this.timing);
+    const driver = new VrrpDriver(engine, this.clock, this.perform(runner), (e, effect) => {
+      log.error({ err: (e as Error).message, effect: effect.type }, 'effect failed');
+    });
+    return { engine, runner, driver };
   }
 
   /** Performs an effect, noting when each instance last changed state. */
@@ -296,19 +313,14 @@ export class VrrpDaemon {
         throw new KtsError('DAEMON_INTERFACE', `(${name}) interface ${m.config.interface} does not exist`);
       }
     }
-    this.engine = new VrrpEngine(this.mapped.engine);
     this.addresses = new AddressManager(this.rtnl, this.links, log.child({ mod: 'addr' }));
     this.addresses.numberRules([...cfg.staticRules, ...cfg.vrrpInstances.flatMap((i) => i.virtualRules)]);
     this.packet = new PacketSocket();
-    this.sockets = new VrrpSockets(this.links, (ifname, packet) => this.driver.input({ type: 'packet', interface: ifname, packet }), log);
+    this.sockets = new VrrpSockets(this.links, (ifname, packet) => this.input({ type: 'packet', interface: ifname, packet }), log);
     this.garp = new GarpSender(this.packet, this.links, forwarding6, log.child({ mod: 'garp' }),
       { garpMs: cfg.globalDefs.vrrpGarpIntervalMs, gnaMs: cfg.globalDefs.vrrpGnaIntervalMs });
     this.notifier = await createNotifier(cfg, users, log.child({ mod: 'notify' }));
-    this.runner = new EffectRunner(this.mapped.instances, this.sockets, this.addresses, this.garp, this.notifier,
-      log.child({ mod: 'vrrp' }), () => this.clock.now(), (name) => this.engine.instance(name)?.stats, this.timing);
-    this.driver = new VrrpDriver(this.engine, this.clock, this.perform(this.runner), (e, effect) => {
-      log.error({ err: (e as Error).message, effect: effect.type }, 'effect failed');
-    });
+    ({ engine: this.engine, runner: this.runner, driver: this.driver } = this.bind(this.mapped));
     this.sockets.update(this.mapped.instances.values());
 
     // keepalived: leftovers from an earlier run go first, then static addresses / routes / rules
@@ -320,7 +332,7 @@ export class VrrpDaemon {
 
     this.tracked = this.trackedInterfaces();
     this.reportInterfaces();
-    this.trackers = startTrackers(cfg, this.mapped, { input: (i) => this.driver.input(i), log: log.child({ mod: 'track' }), users });
+    this.trackers = startTrackers(cfg, this.mapped, { input: this.input, log: log.child({ mod: 'track' }), users });
     await this.trackers.ready;
     warmUp(this.mapped.engine.instances);
     await warmUpAddresses(this.rtnl, [...this.mapped.instances.values()].flatMap((m) => m.addresses));

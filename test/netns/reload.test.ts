@@ -173,4 +173,31 @@ describe.skipIf(!isRoot)('SIGHUP reload (netns)', () => {
     // the HUPs that arrived during a reload were folded into the next one, none was lost for good
     expect(d1.watch.lines.slice(m1).filter((l) => /VRRP configuration reloaded/.test(l.text)).length).toBeGreaterThan(10);
   });
+
+  it('keeps one generation alive across 100 reloads (issue 23: each reload kept the one before it)', () => {
+    // 20 instances, a sync group, a tracked script and a notify script; B drops an instance,
+    // moves a VIP and changes the notify script, so each reload retires, starts, re-diffs and
+    // re-opens the notifier. The child counts live objects after a full GC (v8.queryObjects).
+    const conf = (variant: 'a' | 'b'): string => {
+      const n = variant === 'a' ? 20 : 19;
+      const lines = ['global_defs {', '  router_id census', '  enable_script_security', '  script_user root', '}',
+        'vrrp_script chk_ok {', '  script "/bin/true"', '  interval 1', '  weight -10', '}',
+        'vrrp_sync_group G1 {', '  group {', '    CE_1', '    CE_2', '  }', '}'];
+      for (let i = 1; i <= n; i++) {
+        lines.push(`vrrp_instance CE_${i} {`, '  interface eth0', `  virtual_router_id ${200 + i}`, '  priority 120', '  advert_int 0.05', '  version 3',
+          `  virtual_ipaddress {`, `    10.64.0.${100 + i}/24`, ...(i === 3 ? [`    10.64.0.${variant === 'a' ? 150 : 151}/24`] : []), '  }',
+          ...(i === 1 ? ['  track_script {', '    chk_ok', '  }', `  notify "/bin/${variant === 'a' ? 'true' : 'false'}"`] : []), '}');
+      }
+      return `${lines.join('\n')}\n`;
+    };
+    writeFileSync(join(tmp, 'census-a.conf'), conf('a'));
+    writeFileSync(join(tmp, 'census-b.conf'), conf('b'));
+    const child = 'test/netns/reload-census-child.mjs';
+    const r = lab.exec('d1', 'node', ['--no-warnings', child, join(tmp, 'census-a.conf'), join(tmp, 'census-b.conf'), '100', tmp], 120_000);
+    expect(r.rc, r.stderr).toBe(0);
+    const { before, after } = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<'before' | 'after', Record<string, number>>;
+    expect(before).toEqual({ engines: 1, instances: 20, runners: 1, drivers: 1 });
+    // after an even number of reloads configuration A (20 instances) runs again
+    expect(after).toEqual({ engines: 1, instances: 20, runners: 1, drivers: 1 });
+  });
 });
