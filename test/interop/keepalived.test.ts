@@ -8,6 +8,7 @@ import { directorConf, type DirectorConf } from '../../src/lab/configs.js';
 import { Director, type Implementation } from '../../src/lab/director.js';
 import { NetLab, sh } from '../../src/lab/netlab.js';
 import { sleep, waitUntil } from '../../src/lab/watch.js';
+import { skipUnless } from '../helpers/system.js';
 
 const canRun = process.getuid?.() === 0 && sh('sh', ['-c', 'command -v keepalived']).rc === 0;
 
@@ -27,7 +28,7 @@ const VARIANTS: Variant[] = [
 
 const ADDR = { a: '10.62.0.11', b: '10.62.0.12' };
 
-describe.skipIf(!canRun)('interop with keepalived 2.2.7 (netns)', () => {
+describe.skipIf(skipUnless(canRun, 'root and keepalived on PATH'))('interop with keepalived 2.2.7 (netns)', () => {
   let lab: NetLab;
   let running: Director[] = [];
 

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { skipUnless } from '../helpers/system.js';
 
 const REPO = process.cwd();
 const FIXTURES = 'test/fixtures/config';
@@ -124,7 +125,7 @@ function show(who: string, r: Run): string {
 const good = listFixtures('good');
 const bad = listFixtures('bad');
 
-describe.skipIf(!isRoot)('config oracle: keepalived 2.2.7 -t vs keepalived-ts -t', () => {
+describe.skipIf(skipUnless(isRoot, 'root'))('config oracle: keepalived 2.2.7 -t vs keepalived-ts -t', () => {
   beforeAll(() => {
     // Leave nothing behind even if the run is interrupted.
     process.once('exit', deleteNamespace);

@@ -13,6 +13,7 @@ import { directorConf } from '../../src/lab/configs.js';
 import { Director, ktsCli } from '../../src/lab/director.js';
 import { NetLab } from '../../src/lab/netlab.js';
 import { waitUntil } from '../../src/lab/watch.js';
+import { skipUnless } from '../helpers/system.js';
 
 const isRoot = process.getuid?.() === 0;
 const dist = (p: string): string => join(ktsCli(), '..', p);
@@ -46,7 +47,7 @@ function status(args: string[]): { rc: number; stdout: string; stderr: string } 
   return { rc: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
-describe.skipIf(!isRoot)('control socket, metrics and status (netns)', () => {
+describe.skipIf(skipUnless(isRoot, 'root'))('control socket, metrics and status (netns)', () => {
   let lab: NetLab;
   let tmp: string;
   const running: Director[] = [];
@@ -154,7 +155,7 @@ describe.skipIf(!isRoot)('control socket, metrics and status (netns)', () => {
 
   // runs once the daemon feeds FailoverTiming (src/daemon/vrrp-daemon.ts, effects.ts)
   const timingWired = existsSync(dist('daemon/vrrp-daemon.js')) && readFileSync(dist('daemon/vrrp-daemon.js'), 'utf8').includes('FailoverTiming');
-  it.skipIf(!timingWired)('failover timing: detection, VIPs installed and first GARP of a takeover', async () => {
+  it.skipIf(skipUnless(timingWired, 'dist/ with FailoverTiming (npm run build)'))('failover timing: detection, VIPs installed and first GARP of a takeover', async () => {
     const d1 = start('d1', 150, join(tmp, 't1.sock'));
     await d1.state('MASTER', 10_000);
     const d2 = start('d2', 100, join(tmp, 't2.sock'));
@@ -180,7 +181,7 @@ describe.skipIf(!isRoot)('control socket, metrics and status (netns)', () => {
 
   // runs once VrrpDaemon.view() fills `scripts` (from the engine's vrrp_script results)
   const scriptsWired = existsSync(dist('daemon/vrrp-daemon.js')) && readFileSync(dist('daemon/vrrp-daemon.js'), 'utf8').includes('scriptResults');
-  it.skipIf(!scriptsWired)('keepalived_script_status: 1 for a passing vrrp_script, 0 for a failing one', async () => {
+  it.skipIf(skipUnless(scriptsWired, 'dist/ with scriptResults (npm run build)'))('keepalived_script_status: 1 for a passing vrrp_script, 0 for a failing one', async () => {
     const conf = directorConf({
       vrid: 64, version: 3, advertInt: 0.1, priority: 150, vips: ['10.64.0.100/24'],
       globals: [`metrics_listen 127.0.0.1 ${port}`, `control_socket ${join(tmp, 's.sock')}`],
@@ -219,7 +220,7 @@ describe.skipIf(!isRoot)('control socket, metrics and status (netns)', () => {
   });
 });
 
-describe.skipIf(!isRoot)('checker IPC request (real child process, dist/)', () => {
+describe.skipIf(skipUnless(isRoot, 'root'))('checker IPC request (real child process, dist/)', () => {
   let tmp: string;
   beforeAll(() => {
     tmp = mkdtempSync(join(tmpdir(), 'kts-ipc-'));

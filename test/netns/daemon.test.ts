@@ -11,10 +11,11 @@ import { directorConf } from '../../src/lab/configs.js';
 import { Director } from '../../src/lab/director.js';
 import { NetLab } from '../../src/lab/netlab.js';
 import { LineWatch, sleep, waitUntil } from '../../src/lab/watch.js';
+import { skipUnless } from '../helpers/system.js';
 
 const isRoot = process.getuid?.() === 0;
 
-describe.skipIf(!isRoot)('keepalived-ts daemon duties (netns)', () => {
+describe.skipIf(skipUnless(isRoot, 'root'))('keepalived-ts daemon duties (netns)', () => {
   let lab: NetLab;
   let tmp: string;
   let running: Director[] = [];

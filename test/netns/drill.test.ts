@@ -11,6 +11,7 @@ import { directorConf, type DirectorConf } from '../../src/lab/configs.js';
 import { Director, ktsCli } from '../../src/lab/director.js';
 import { NetLab } from '../../src/lab/netlab.js';
 import { LineWatch, sleep } from '../../src/lab/watch.js';
+import { skipUnless } from '../helpers/system.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -27,7 +28,7 @@ interface Phase {
   completed: boolean;
 }
 
-describe.skipIf(!isRoot)('failover drill (netns)', () => {
+describe.skipIf(skipUnless(isRoot, 'root'))('failover drill (netns)', () => {
   let lab: NetLab;
   let tmp: string;
   let running: Director[] = [];

@@ -14,10 +14,11 @@ import { Director } from '../../src/lab/director.js';
 import { NetLab } from '../../src/lab/netlab.js';
 import { waitUntil } from '../../src/lab/watch.js';
 import { parseJson, parseStats, parseVrrpData } from '../helpers/keepalived-exporter.js';
+import { skipUnless } from '../helpers/system.js';
 
 const isRoot = process.getuid?.() === 0;
 
-describe.skipIf(!isRoot)('dump signals (netns)', () => {
+describe.skipIf(skipUnless(isRoot, 'root'))('dump signals (netns)', () => {
   let lab: NetLab;
   let tmp: string;
   let d: Director | undefined;

@@ -10,10 +10,11 @@ import { directorConf, type DirectorConf } from '../../src/lab/configs.js';
 import { Director } from '../../src/lab/director.js';
 import { NetLab } from '../../src/lab/netlab.js';
 import { LineWatch, sleep, waitUntil } from '../../src/lab/watch.js';
+import { skipUnless } from '../helpers/system.js';
 
 const isRoot = process.getuid?.() === 0;
 
-describe.skipIf(!isRoot)('failover between keepalived-ts directors (netns)', () => {
+describe.skipIf(skipUnless(isRoot, 'root'))('failover between keepalived-ts directors (netns)', () => {
   let lab: NetLab;
   let running: Director[] = [];
   let tmp: string;

@@ -21,6 +21,7 @@ import { loadNative, nativeAvailable, PacketSocket, Raw6Socket, SyscallError, un
 import { buildGarp } from '../../src/l2/index.js';
 import { formatIp, parseIp, parseMac } from '../../src/util/ip.js';
 import { encodeAdvert, VRRP_GROUP_INET6 } from '../../src/vrrp/packet.js';
+import { skipUnless } from '../helpers/system.js';
 
 const REPO = process.cwd();
 const CHILD = 'test/netns/native-child.mjs';
@@ -101,7 +102,7 @@ function linkLocalOf(ns: string, ifname: string): string | undefined {
   return /inet6 (fe80::[0-9a-f:]+)\/64/.exec(out)?.[1];
 }
 
-describe.skipIf(!isRoot)('native addon in network namespaces', () => {
+describe.skipIf(skipUnless(isRoot, 'root'))('native addon in network namespaces', () => {
   let ifA = 0;
   let ifB = 0;
   let llA = '';
@@ -214,7 +215,7 @@ describe.skipIf(!isRoot)('native addon in network namespaces', () => {
   });
 });
 
-describe.skipIf(!isRoot)('native addon errors and AF_UNIX datagrams (no network traffic)', () => {
+describe.skipIf(skipUnless(isRoot, 'root'))('native addon errors and AF_UNIX datagrams (no network traffic)', () => {
   let tmp = '';
   beforeAll(() => { tmp = mkdtempSync(join(tmpdir(), `${PFX}-`)); });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -17,6 +17,7 @@ import type { ConnPlan, ProbePlan, ProbeResult } from '../../src/check/types.js'
 import type { SslContextConfig } from '../../src/config/model.js';
 import { parseHexPattern, DEFAULT_UDP_PAYLOAD } from '../../src/check/udp.js';
 import { NetLab } from '../../src/lab/netlab.js';
+import { skipUnless } from '../helpers/system.js';
 
 const isRoot = process.getuid?.() === 0;
 const built = existsSync('dist/src/io/probes.js');
@@ -45,7 +46,7 @@ function probe(plans: readonly ProbePlan[], ssl?: SslContextConfig): ProbeResult
   return JSON.parse(r.stdout.trim()) as ProbeResult[];
 }
 
-describe.skipIf(!isRoot || !built)('probes against real servers (netns)', () => {
+describe.skipIf(skipUnless(isRoot, 'root') || skipUnless(built, 'dist/ (npm run build)'))('probes against real servers (netns)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ktsprobe-'));
     const args = ['test/netns/probe-servers.mjs'];

@@ -18,6 +18,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetLab, sh, type ExecResult } from '../../src/lab/netlab.js';
 import { runUml, umlUnavailable, type UmlRun } from '../../src/lab/uml.js';
+import { skipUnless } from '../helpers/system.js';
 
 const isRoot = process.getuid?.() === 0;
 const hasArping = sh('sh', ['-c', 'command -v arping']).rc === 0;
@@ -36,7 +37,7 @@ function ipipAvailable(): boolean {
   }
 }
 
-describe.skipIf(!isRoot || !hasArping)('keepalived-ts realserver (netns)', () => {
+describe.skipIf(skipUnless(isRoot, 'root') || skipUnless(hasArping, 'arping (iputils-arping)'))('keepalived-ts realserver (netns)', () => {
   let lab: NetLab;
   let tmp: string;
   let runner: string;
@@ -235,7 +236,7 @@ describe.skipIf(!isRoot || !hasArping)('keepalived-ts realserver (netns)', () =>
   });
 });
 
-describe.skipIf(!isRoot)('keepalived-ts-realserver.service', () => {
+describe.skipIf(skipUnless(isRoot, 'root'))('keepalived-ts-realserver.service', () => {
   it('passes systemd-analyze verify (ExecStart/ExecStop pointed at the built CLI)', () => {
     const unit = readFileSync('systemd/keepalived-ts-realserver.service', 'utf8');
     const lines = unit.split('\n');
@@ -294,7 +295,7 @@ $NS node "$RUNNER" --down --state /run/rs2.json > "$UML_OUT/nsdown.out" 2>&1; ec
 $NS ip link show tunl0 > /dev/null 2>&1 && echo present > "$UML_OUT/ns.after" || echo absent > "$UML_OUT/ns.after"
 `;
 
-describe.skipIf(!isRoot || umlUnavailable() !== undefined || !existsSync(CMD_MODULE))('keepalived-ts realserver --mode tun (UML: a kernel with IPIP)', () => {
+describe.skipIf(skipUnless(isRoot, 'root') || skipUnless(umlUnavailable() === undefined, `user-mode Linux: ${umlUnavailable()}`) || skipUnless(existsSync(CMD_MODULE), CMD_MODULE))('keepalived-ts realserver --mode tun (UML: a kernel with IPIP)', () => {
   let run: UmlRun;
   let tmp: string;
   const file = (n: string): string => (run.files.get(n) ?? '').trim();

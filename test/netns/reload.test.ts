@@ -12,10 +12,11 @@ import { directorConf, type DirectorConf } from '../../src/lab/configs.js';
 import { Director } from '../../src/lab/director.js';
 import { NetLab } from '../../src/lab/netlab.js';
 import { LineWatch, sleep, waitUntil } from '../../src/lab/watch.js';
+import { skipUnless } from '../helpers/system.js';
 
 const isRoot = process.getuid?.() === 0;
 
-describe.skipIf(!isRoot)('SIGHUP reload (netns)', () => {
+describe.skipIf(skipUnless(isRoot, 'root'))('SIGHUP reload (netns)', () => {
   let lab: NetLab;
   let tmp: string;
   let running: Director[] = [];

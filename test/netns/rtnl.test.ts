@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipUnless } from '../helpers/system.js';
 
 const REPO = process.cwd();
 const DIST = join(REPO, 'dist/src');
@@ -162,7 +163,7 @@ const range = (n: number): number[] => [...Array(n).keys()];
 interface IpAddr { family: string; local: string; address?: string; prefixlen: number; scope: string; label?: string; broadcast?: string; nodad?: boolean; noprefixroute?: boolean; deprecated?: boolean; preferred_life_time: number; valid_life_time: number }
 const addrsOf = (dev: string): IpAddr[] => ipj<{ addr_info: IpAddr[] }>('addr', 'show', 'dev', dev)[0]!.addr_info;
 
-describe.skipIf(!isRoot)('Rtnl in a network namespace', () => {
+describe.skipIf(skipUnless(isRoot, 'root'))('Rtnl in a network namespace', () => {
   beforeAll(() => {
     if (!existsSync(join(DIST, 'io/rtnl.js'))) throw new Error('dist/src/io/rtnl.js is missing: run `npm run build` first');
     dir = mkdtempSync(join(tmpdir(), 'ktsrt-'));

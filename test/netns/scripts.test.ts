@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Notifier, type NotifyEvent, type NotifyState } from '../../src/io/notify.js';
 import { ScriptUsers, UserDb } from '../../src/io/users.js';
 import { captureLogger, shScript, tempDir } from '../unit/io/helpers.js';
+import { skipUnless } from '../helpers/system.js';
 
 const isRoot = process.getuid?.() === 0;
 const haveKeepalived = spawnSync('sh', ['-c', 'command -v keepalived'], { encoding: 'utf8' }).status === 0;
@@ -40,7 +41,7 @@ function drainFifo(path: string): string {
   return out;
 }
 
-describe.skipIf(!isRoot || !haveKeepalived)('notify scripts and FIFOs: keepalived vs keepalived-ts', () => {
+describe.skipIf(skipUnless(isRoot, 'root') || skipUnless(haveKeepalived, 'keepalived on PATH'))('notify scripts and FIFOs: keepalived vs keepalived-ts', () => {
   const { dir, cleanup } = tempDir('nsnotify');
   chmodSync(dir, 0o755);
   afterAll(cleanup);

@@ -14,6 +14,7 @@ import { directorConf } from '../../src/lab/configs.js';
 import { ktsCli, ktsNodeFlags } from '../../src/lab/director.js';
 import { NetLab } from '../../src/lab/netlab.js';
 import { LineWatch, waitUntil } from '../../src/lab/watch.js';
+import { skipUnless } from '../helpers/system.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -30,7 +31,7 @@ const RECEIVER = [
 
 interface Note { t: number; msg: string; fields: Record<string, string> }
 
-describe.skipIf(!isRoot)('systemd: notify protocol, watchdog, pidfile, unit file', () => {
+describe.skipIf(skipUnless(isRoot, 'root'))('systemd: notify protocol, watchdog, pidfile, unit file', () => {
   let lab: NetLab;
   let tmp: string;
 

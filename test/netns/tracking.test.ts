@@ -10,10 +10,11 @@ import { directorConf } from '../../src/lab/configs.js';
 import { Director } from '../../src/lab/director.js';
 import { NetLab } from '../../src/lab/netlab.js';
 import { waitUntil } from '../../src/lab/watch.js';
+import { skipUnless } from '../helpers/system.js';
 
 const isRoot = process.getuid?.() === 0;
 
-describe.skipIf(!isRoot)('trackers in the running daemon (netns)', () => {
+describe.skipIf(skipUnless(isRoot, 'root'))('trackers in the running daemon (netns)', () => {
   let lab: NetLab;
   let tmp: string;
   let running: Director[] = [];

@@ -9,6 +9,7 @@ import { directorConf, type DirectorConf } from '../../src/lab/configs.js';
 import { Director, type Implementation } from '../../src/lab/director.js';
 import { NetLab, sh } from '../../src/lab/netlab.js';
 import { LineWatch, sleep, waitUntil } from '../../src/lab/watch.js';
+import { skipUnless } from '../helpers/system.js';
 
 const isRoot = process.getuid?.() === 0;
 const haveKeepalived = sh('sh', ['-c', 'command -v keepalived']).rc === 0;
@@ -21,7 +22,7 @@ interface LinkJson {
   linkinfo?: { info_kind?: string; info_data?: { mode?: string } };
 }
 
-describe.skipIf(!isRoot)('use_vmac (netns)', () => {
+describe.skipIf(skipUnless(isRoot, 'root'))('use_vmac (netns)', () => {
   let lab: NetLab;
   let running: Director[] = [];
   let dumps: LineWatch[] = [];
@@ -210,7 +211,7 @@ describe.skipIf(!isRoot)('use_vmac (netns)', () => {
     expect(lab.exec('c', 'ping', ['-6', '-c', '1', '-W', '2', 'fd71::50']).rc).toBe(0);
   });
 
-  describe.skipIf(!haveKeepalived)('with real keepalived 2.2.7 (use_vmac) in the same VRID', () => {
+  describe.skipIf(skipUnless(haveKeepalived, 'keepalived on PATH'))('with real keepalived 2.2.7 (use_vmac) in the same VRID', () => {
     for (const [high, low] of [['keepalived', 'kts'], ['kts', 'keepalived']] as const) {
       it(`${high} MASTER, ${low} BACKUP; the backup takes over at the master's SIGTERM`, async () => {
         const base = { vrid: 75, version: 2 as const, advertInt: 1, vips: ['10.71.0.53/24'], extra: ['use_vmac'] };

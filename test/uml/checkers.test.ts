@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { type UmlRun, umlUnavailable } from '../../src/lab/uml.js';
 import { describeRun, runGuestScenario } from '../helpers/uml-guest.js';
+import { skipUnless } from '../helpers/system.js';
 
 interface Step {
   name: string;
@@ -18,7 +19,7 @@ interface Step {
 
 const why = umlUnavailable();
 
-describe.skipIf(why !== undefined)('health checkers drive IPVS (UML)', () => {
+describe.skipIf(skipUnless(why === undefined, `user-mode Linux: ${why}`))('health checkers drive IPVS (UML)', () => {
   let steps: Step[] = [];
   let run: UmlRun;
 

@@ -11,6 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { IPVS_MODULES, type UmlRun, umlUnavailable } from '../../src/lab/uml.js';
 import { describeRun, runGuestScenario } from '../helpers/uml-guest.js';
+import { skipUnless } from '../helpers/system.js';
 
 interface Step {
   name: string;
@@ -54,7 +55,7 @@ const byMode: Record<'nat' | 'dr' | 'tun', string[]> = {
   ],
 };
 
-describe.skipIf(why !== undefined).each(['nat', 'dr', 'tun'] as const)('LVS cluster end to end, %s (UML)', (mode) => {
+describe.skipIf(skipUnless(why === undefined, `user-mode Linux: ${why}`)).each(['nat', 'dr', 'tun'] as const)('LVS cluster end to end, %s (UML)', (mode) => {
   let steps: Step[] = [];
   let run: UmlRun | undefined;
 

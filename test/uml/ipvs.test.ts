@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runUml, umlUnavailable, type UmlRun } from '../../src/lab/uml.js';
+import { skipUnless } from '../helpers/system.js';
 
 const why = umlUnavailable();
 
@@ -23,7 +24,7 @@ interface StepRecord {
 const golden = (name: string): string => readFileSync(`test/fixtures/ipvs/uml/${name}.txt`, 'utf8');
 const tidy = (text: string | undefined): string => (text ?? '').trim().split('\n').map((l) => l.trimEnd()).join('\n') + '\n';
 
-describe.skipIf(why !== undefined)('IPVS through generic netlink on a real kernel (UML)', () => {
+describe.skipIf(skipUnless(why === undefined, `user-mode Linux: ${why}`))('IPVS through generic netlink on a real kernel (UML)', () => {
   let run: UmlRun;
   let rec: Record<string, unknown>;
   const listing = (name: string) => tidy(run.files.get(name));
