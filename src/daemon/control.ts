@@ -6,14 +6,19 @@
  *
  * Routes live in one table; a route marked `localOnly` (anything that changes state) exists on
  * the Unix socket only. Unknown paths get 404, known paths with another method 405 (with
- * `Allow`), all with a JSON error body, counted per reason; a failing handler gets 500. A
- * listener that cannot be opened is logged and skipped: the VRRP side runs on without it.
+ * `Allow`), all with a JSON error body, counted per reason; a failing handler gets 500. After
+ * an error answer the connection is destroyed. A listener that cannot be opened is logged and
+ * skipped: the VRRP side runs on without it.
+ *
+ * Slow, silent, greedy and oversized clients are held off by control-guard.ts (timeouts, body
+ * and header limits, connection slots per client with eviction of idle and slow connections);
+ * the status document itself is status-doc.ts.
  *
  * The checker side is asked over its IPC channel for each request that needs it; when it does
  * not answer within `checkerTimeoutMs`, it shows as unknown.
  */
 import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
@@ -21,14 +26,18 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { smtpCounters } from '../io/smtp-alert.js';
 import { droppedLogLines } from '../io/logger.js';
 import { formatIp } from '../util/ip.js';
-import type { CheckView, VirtualServerView } from './check-view.js';
+import type { CheckView } from './check-view.js';
 import type { CheckerChild } from './checker-child.js';
-import { collectMetrics, CONTENT_TYPE, vipText } from './metrics.js';
+import { endAndDestroy, guardedServer, hasBody, TCP_LIMITS, UNIX_LIMITS } from './control-guard.js';
+import { collectMetrics, CONTENT_TYPE } from './metrics.js';
+import { statusDoc, type CheckerAnswer, type StatusDoc } from './status-doc.js';
 import type { VrrpView } from './view.js';
+
+export type { CheckerAnswer, InstanceStatus, StatusDoc } from './status-doc.js';
 
 export const DEFAULT_CONTROL_SOCKET = '/run/keepalived-ts/control.sock';
 const DEFAULT_CHECKER_TIMEOUT_MS = 1000;
-const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = UNIX_LIMITS.maxBodyBytes;
 
 export interface ControlOptions {
   readonly log: Logger;
@@ -83,85 +92,6 @@ export function matchPath(pattern: string, path: string): Record<string, string>
     } else if (p !== xs[i]) return undefined;
   }
   return params;
-}
-
-// --- the status document ------------------------------------------------------------------
-
-export interface InstanceStatus {
-  readonly name: string;
-  readonly interface: string;
-  readonly baseInterface: string;
-  readonly vrid: number;
-  readonly version: number;
-  readonly family: string;
-  readonly state: string;
-  readonly wantState: string;
-  readonly priority: { readonly effective: number; readonly base: number };
-  /** the master heard (BACKUP), with its priority */
-  readonly master?: { readonly address: string; readonly priority: number };
-  readonly vips: readonly string[];
-  readonly excludedVips: readonly string[];
-  readonly syncGroup?: string;
-  /** ISO time of the last state change */
-  readonly lastTransition?: string;
-  readonly stats: {
-    readonly advertsSent: number;
-    readonly advertsReceived: number;
-    readonly becomeMaster: number;
-    readonly releaseMaster: number;
-    readonly sendErrors: number;
-    readonly rxErrors: Readonly<Record<string, number>>;
-  };
-}
-
-export interface StatusDoc {
-  readonly daemon: {
-    readonly pid: number;
-    readonly configFile: string;
-    readonly startedAt: string;
-    readonly uptimeSeconds: number;
-    readonly reloads: number;
-    readonly lastReloadAt?: string;
-  };
-  readonly instances: readonly InstanceStatus[];
-  readonly syncGroups: readonly { readonly name: string; readonly state: string; readonly members: readonly string[] }[];
-  readonly checker:
-    | { readonly state: 'none' }
-    | { readonly state: 'unknown'; readonly error: string; readonly restarts: number }
-    | { readonly state: 'up'; readonly pid: number; readonly reloads: number; readonly restarts: number; readonly virtualServers: readonly VirtualServerView[] };
-}
-
-export type CheckerAnswer = { readonly view: CheckView } | { readonly error: string } | undefined;
-
-export function statusDoc(v: VrrpView, checker: CheckerAnswer, restarts: number, now = Date.now()): StatusDoc {
-  const iso = (t: number): string => new Date(t).toISOString();
-  return {
-    daemon: {
-      pid: v.pid, configFile: v.configFile, startedAt: iso(v.startedAt), uptimeSeconds: Math.max(0, Math.round((now - v.startedAt) / 1000)),
-      reloads: v.reloads, ...(v.lastReloadAt !== undefined ? { lastReloadAt: iso(v.lastReloadAt) } : {}),
-    },
-    instances: v.instances.map((i) => {
-      const l = i.live;
-      const seen = l.state === 'BACKUP' && l.masterSaddr && l.masterPriority > 0;
-      return {
-        name: i.name, interface: l.r.cfg.interface ?? i.baseInterface, baseInterface: i.baseInterface, vrid: l.r.vrid,
-        version: l.r.version, family: l.r.family, state: l.state, wantState: l.wantState,
-        priority: { effective: l.effectivePriority, base: l.basePriority },
-        ...(seen ? { master: { address: formatIp(l.masterSaddr!), priority: l.masterPriority } } : {}),
-        vips: i.model.virtualIpaddress.map(vipText), excludedVips: i.model.virtualIpaddressExcluded.map(vipText),
-        ...(l.sync ? { syncGroup: l.sync.name } : {}),
-        ...(i.lastTransitionAt !== undefined ? { lastTransition: iso(i.lastTransitionAt) } : {}),
-        stats: {
-          advertsSent: l.stats.advertsSent, advertsReceived: l.stats.advertsReceived, becomeMaster: l.stats.becomeMaster,
-          releaseMaster: l.stats.releaseMaster, sendErrors: i.sendErrors, rxErrors: { ...l.stats.rxErrors },
-        },
-      };
-    }),
-    syncGroups: v.groups.map((g) => ({ name: g.name, state: g.state, members: g.members.map((m) => m.name) })),
-    checker: checker === undefined ? { state: 'none' }
-      : 'error' in checker ? { state: 'unknown', error: checker.error, restarts }
-        : { state: 'up', pid: checker.view.pid, reloads: checker.view.reloads, restarts, virtualServers: checker.view.virtualServers },
-  };
 }
 
 // --- the server ----------------------------------------------------------------------------
@@ -219,87 +149,92 @@ export class ControlServer {
     return { status: 200, body: text, contentType: CONTENT_TYPE };
   }
 
-  private bad(res: ServerResponse, status: number, reason: string, error: string, headers: Record<string, string> = {}): void {
+  private count(reason: string): void {
     this.badRequests[reason] = (this.badRequests[reason] ?? 0) + 1;
-    this.send(res, { status, body: { error, status } }, headers);
   }
 
-  private send(res: ServerResponse, r: Reply, headers: Record<string, string> = {}): void {
+  /** An error answer, counted; the connection is destroyed once it is written. */
+  private refuse(res: ServerResponse, status: number, reason: string, error: string, headers: Record<string, string> = {}): void {
+    this.count(reason);
+    this.send(res, { status, body: { error, status } }, { ...headers, connection: 'close' }, true);
+  }
+
+  private send(res: ServerResponse, r: Reply, headers: Record<string, string> = {}, close = false): void {
     const body = typeof r.body === 'string' ? r.body : `${JSON.stringify(r.body, null, 2)}\n`;
     const type = r.contentType ?? (typeof r.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json');
     res.writeHead(r.status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...headers });
-    res.end(body);
+    if (close) endAndDestroy(res, body);
+    else res.end(body);
   }
 
-  /** The one request handler of both listeners. */
-  handle = (req: IncomingMessage, res: ServerResponse, local: boolean): void => {
+  /** The route for a request, or the error answer sent instead. */
+  private route(req: IncomingMessage, res: ServerResponse, local: boolean): { route: Route; params: Record<string, string>; url: URL } | undefined {
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
-      this.bad(res, 400, 'bad-url', 'malformed request target');
-      return;
+      this.refuse(res, 400, 'bad-url', 'malformed request target');
+      return undefined;
     }
-    const candidates = this.routes.filter((r) => local || !r.localOnly);
-    let params: Record<string, string> | undefined;
-    let route: Route | undefined;
     const allowed: string[] = [];
-    for (const r of candidates) {
-      const p = matchPath(r.path, url.pathname);
-      if (!p) continue;
+    for (const r of this.routes) {
+      if (r.localOnly && !local) continue;
+      const params = matchPath(r.path, url.pathname);
+      if (!params) continue;
       allowed.push(r.method);
-      if (r.method === req.method || (req.method === 'HEAD' && r.method === 'GET')) {
-        route = r;
-        params = p;
-        break;
-      }
+      if (r.method === req.method || (req.method === 'HEAD' && r.method === 'GET')) return { route: r, params, url };
     }
-    if (!route) {
-      if (allowed.length > 0) this.bad(res, 405, 'method', `method ${req.method} not allowed on ${url.pathname}`, { allow: allowed.join(', ') });
-      else this.bad(res, 404, 'not-found', `no route ${url.pathname}`);
+    if (allowed.length > 0) this.refuse(res, 405, 'method', `method ${req.method} not allowed on ${url.pathname}`, { allow: allowed.join(', ') });
+    else this.refuse(res, 404, 'not-found', `no route ${url.pathname}`);
+    return undefined;
+  }
+
+  /**
+   * The one request handler of both listeners. Bodies are read only for a known route that
+   * takes one, up to MAX_BODY_BYTES; any other body is refused unread with its connection.
+   */
+  handle = (req: IncomingMessage, res: ServerResponse, local: boolean): void => {
+    const found = this.route(req, res, local);
+    if (!found) return;
+    const { route: r, params, url } = found;
+    if (r.method === 'GET' && hasBody(req)) {
+      this.refuse(res, 400, 'body-not-allowed', `a ${req.method} request takes no body`);
       return;
     }
-    const r = route;
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+      this.refuse(res, 413, 'too-large', `request body over ${MAX_BODY_BYTES} bytes`);
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
-    let refused = false;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY_BYTES && !refused) {
-        refused = true;
-        this.bad(res, 413, 'too-large', 'request body too large', { connection: 'close' });
-        req.destroy();
-      } else if (!refused) chunks.push(c);
+      if (size <= MAX_BODY_BYTES) chunks.push(c);
+      else if (!res.headersSent) {
+        req.pause();
+        this.refuse(res, 413, 'too-large', `request body over ${MAX_BODY_BYTES} bytes`);
+      }
     });
     req.on('error', () => undefined);
     req.on('end', () => {
-      if (refused) return;
+      if (size > MAX_BODY_BYTES) return;
       const key = `${r.method} ${r.path}`;
       this.requests[key] = (this.requests[key] ?? 0) + 1;
-      const ctx: RouteContext = { params: params!, query: url.searchParams, local, body: Buffer.concat(chunks).toString('utf8') };
+      const ctx: RouteContext = { params, query: url.searchParams, local, body: Buffer.concat(chunks).toString('utf8') };
       Promise.resolve().then(() => r.handle(ctx)).then(
         (reply) => {
-          if (!res.headersSent) this.send(res, reply);
+          if (!res.headersSent && !res.destroyed) this.send(res, reply);
         },
         (e: unknown) => {
           this.o.log.error({ route: key, err: (e as Error)?.message }, 'control request failed');
-          if (!res.headersSent) this.bad(res, 500, 'handler', (e as Error)?.message ?? 'internal error');
+          if (!res.headersSent && !res.destroyed) this.refuse(res, 500, 'handler', (e as Error)?.message ?? 'internal error');
         },
       );
     });
   };
 
   private server(local: boolean): Server {
-    const s = createServer((req, res) => this.handle(req, res, local));
-    s.requestTimeout = 10_000;
-    s.headersTimeout = 5_000;
-    s.keepAliveTimeout = 5_000;
-    s.maxConnections = 64;
-    s.on('clientError', (_err, sock) => {
-      this.badRequests['client-error'] = (this.badRequests['client-error'] ?? 0) + 1;
-      if (sock.writable) sock.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      else sock.destroy();
-    });
+    const s = guardedServer(local ? UNIX_LIMITS : TCP_LIMITS, local, (reason) => this.count(reason), (req, res) => this.handle(req, res, local));
     this.servers.push(s);
     return s;
   }
@@ -323,7 +258,7 @@ export class ControlServer {
       const s = this.server(true);
       const old = process.umask(0o177);
       try {
-        await listen(s, () => s.listen(path));
+        await listen(s, () => s.listen({ path, backlog: UNIX_LIMITS.backlog }));
       } finally {
         process.umask(old);
       }
@@ -342,7 +277,7 @@ export class ControlServer {
   async listenTcp(address: string, port: number): Promise<boolean> {
     const s = this.server(false);
     try {
-      await listen(s, () => s.listen(port, address));
+      await listen(s, () => s.listen({ port, host: address, backlog: TCP_LIMITS.backlog }));
       this.o.log.info({ address, port }, 'metrics listening');
       return true;
     } catch (e) {

@@ -1,0 +1,86 @@
+/**
+ * The status document of the control API (`GET /status`, `keepalived-ts status --json`): the
+ * VRRP side's instances and sync groups and the checker side's view, as plain JSON.
+ */
+import { formatIp } from '../util/ip.js';
+import type { CheckView, VirtualServerView } from './check-view.js';
+import { vipText } from './metrics.js';
+import type { VrrpView } from './view.js';
+
+
+export interface InstanceStatus {
+  readonly name: string;
+  readonly interface: string;
+  readonly baseInterface: string;
+  readonly vrid: number;
+  readonly version: number;
+  readonly family: string;
+  readonly state: string;
+  readonly wantState: string;
+  readonly priority: { readonly effective: number; readonly base: number };
+  /** the master heard (BACKUP), with its priority */
+  readonly master?: { readonly address: string; readonly priority: number };
+  readonly vips: readonly string[];
+  readonly excludedVips: readonly string[];
+  readonly syncGroup?: string;
+  /** ISO time of the last state change */
+  readonly lastTransition?: string;
+  readonly stats: {
+    readonly advertsSent: number;
+    readonly advertsReceived: number;
+    readonly becomeMaster: number;
+    readonly releaseMaster: number;
+    readonly sendErrors: number;
+    readonly rxErrors: Readonly<Record<string, number>>;
+  };
+}
+
+export interface StatusDoc {
+  readonly daemon: {
+    readonly pid: number;
+    readonly configFile: string;
+    readonly startedAt: string;
+    readonly uptimeSeconds: number;
+    readonly reloads: number;
+    readonly lastReloadAt?: string;
+  };
+  readonly instances: readonly InstanceStatus[];
+  readonly syncGroups: readonly { readonly name: string; readonly state: string; readonly members: readonly string[] }[];
+  readonly checker:
+    | { readonly state: 'none' }
+    | { readonly state: 'unknown'; readonly error: string; readonly restarts: number }
+    | { readonly state: 'up'; readonly pid: number; readonly reloads: number; readonly restarts: number; readonly virtualServers: readonly VirtualServerView[] };
+}
+
+export type CheckerAnswer = { readonly view: CheckView } | { readonly error: string } | undefined;
+
+export function statusDoc(v: VrrpView, checker: CheckerAnswer, restarts: number, now = Date.now()): StatusDoc {
+  const iso = (t: number): string => new Date(t).toISOString();
+  return {
+    daemon: {
+      pid: v.pid, configFile: v.configFile, startedAt: iso(v.startedAt), uptimeSeconds: Math.max(0, Math.round((now - v.startedAt) / 1000)),
+      reloads: v.reloads, ...(v.lastReloadAt !== undefined ? { lastReloadAt: iso(v.lastReloadAt) } : {}),
+    },
+    instances: v.instances.map((i) => {
+      const l = i.live;
+      const seen = l.state === 'BACKUP' && l.masterSaddr && l.masterPriority > 0;
+      return {
+        name: i.name, interface: l.r.cfg.interface ?? i.baseInterface, baseInterface: i.baseInterface, vrid: l.r.vrid,
+        version: l.r.version, family: l.r.family, state: l.state, wantState: l.wantState,
+        priority: { effective: l.effectivePriority, base: l.basePriority },
+        ...(seen ? { master: { address: formatIp(l.masterSaddr!), priority: l.masterPriority } } : {}),
+        vips: i.model.virtualIpaddress.map(vipText), excludedVips: i.model.virtualIpaddressExcluded.map(vipText),
+        ...(l.sync ? { syncGroup: l.sync.name } : {}),
+        ...(i.lastTransitionAt !== undefined ? { lastTransition: iso(i.lastTransitionAt) } : {}),
+        stats: {
+          advertsSent: l.stats.advertsSent, advertsReceived: l.stats.advertsReceived, becomeMaster: l.stats.becomeMaster,
+          releaseMaster: l.stats.releaseMaster, sendErrors: i.sendErrors, rxErrors: { ...l.stats.rxErrors },
+        },
+      };
+    }),
+    syncGroups: v.groups.map((g) => ({ name: g.name, state: g.state, members: g.members.map((m) => m.name) })),
+    checker: checker === undefined ? { state: 'none' }
+      : 'error' in checker ? { state: 'unknown', error: checker.error, restarts }
+        : { state: 'up', pid: checker.view.pid, reloads: checker.view.reloads, restarts, virtualServers: checker.view.virtualServers },
+  };
+}
