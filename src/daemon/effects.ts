@@ -2,7 +2,12 @@
  * Performs the VRRP engine's effects on the real machine: adverts out of the VRRP sockets,
  * VIPs / routes / rules through the AddressManager, GARP / NA bursts, notifications, and
  * keepalived's log lines. Received-advert drops are counted by the engine (instance stats,
- * per reason); this logs them, at most once a minute per instance at warn level.
+ * per reason); this logs them with keepalived's words, at most one line per instance and reason
+ * a second (LogLimiter), each line carrying the packets it stands for (`packets`) and the
+ * instance's total for the reason (`total`). The advert events a packet can trigger on every
+ * arrival ("received lower priority ... - discarding" and the other `rx-*` lines, address
+ * owner conflicts) are limited the same way: a flood of hostile packets writes a few lines a
+ * second, not one per packet.
  */
 import type { Logger } from 'pino';
 import { formatIp } from '../util/ip.js';
@@ -11,6 +16,7 @@ import type { AddressManager, AddressSet } from './addresses.js';
 import type { MappedInstance } from './engine-config.js';
 import type { GarpSender } from './garp.js';
 import type { FailoverTiming } from './failover-timing.js';
+import { LogLimiter } from './log-limiter.js';
 
 export interface AdvertPort {
   /** IPv4: whole datagram; IPv6: VRRP message sent from `src` with hop limit 255. */
@@ -21,7 +27,13 @@ export interface NotifyPort {
   notify(ev: { scope: 'INSTANCE' | 'GROUP'; name: string; state: string; priority: number }): void;
 }
 
-const DROP_LOG_INTERVAL_MS = 60_000;
+/** at most one line per instance and drop reason (or per-packet event) in this time */
+export const RX_LOG_INTERVAL_MS = 1000;
+
+type EventEffect = Extract<Effect, { type: 'event' }>;
+
+/** Events a received packet can trigger on every arrival: their lines are rate-limited. */
+const perPacket = (e: EventEffect): boolean => e.event.startsWith('rx-') || e.event === 'owner-conflict';
 
 /**
  * The log line of an effect on the wire (VIPs, GARPs) is written once the driver's step is
@@ -35,7 +47,9 @@ export class EffectRunner {
   readonly sets = new Map<string, AddressSet>();
   /** adverts the socket refused, per instance */
   readonly sendErrors = new Map<string, number>();
-  private readonly lastDropLogAt = new Map<string, number>();
+  /** lines of received packets (drops, discards): one per instance and reason per interval */
+  private readonly rxLines = new LogLimiter<(packets: number) => void>(RX_LOG_INTERVAL_MS);
+  private rxFlush: NodeJS.Timeout | undefined;
   /** -V at stop: VIPs, routes and rules stay where they are */
   keepAddresses = false;
 
@@ -127,15 +141,15 @@ export class EffectRunner {
         this.log.info({ inst: e.instance, from: e.from, to: e.to }, `(${e.instance}) Changing effective priority from ${e.from} to ${e.to}`);
         return;
       case 'rxDrop': {
-        const t = this.now();
-        if (t - (this.lastDropLogAt.get(e.instance) ?? -Infinity) >= DROP_LOG_INTERVAL_MS) {
-          this.lastDropLogAt.set(e.instance, t);
-          this.log.warn({ inst: e.instance, reason: e.reason, drops: this.stats(e.instance)?.rxErrors }, `(${e.instance}) ${e.message}`);
-        } else this.log.debug({ inst: e.instance, reason: e.reason }, `(${e.instance}) ${e.message}`);
+        const ifname = this.instances.get(e.instance)?.config.interface;
+        this.limited(`${e.instance} ${e.reason}`, (packets) => this.log.warn({
+          inst: e.instance, ifname, reason: e.reason, packets, total: this.stats(e.instance)?.rxErrors[e.reason],
+        }, `(${e.instance}) ${e.message}`));
         return;
       }
       case 'event':
-        this.logEvent(e);
+        if (perPacket(e)) this.limited(`${e.instance} ${e.event}`, (packets) => this.logEvent(e, packets));
+        else this.logEvent(e);
         return;
     }
   };
@@ -151,10 +165,31 @@ export class EffectRunner {
     if (set.interface) this.garp.prepare(instance, set.interface, set.addresses);
   }
 
-  private logEvent(e: Extract<Effect, { type: 'event' }>): void {
+  /** Write a received packet's line now, or count it for the next one (LogLimiter). */
+  private limited(key: string, write: (packets: number) => void): void {
+    const line = this.rxLines.hit(key, write, this.now());
+    if (line) write(line.count);
+    this.flushRxLater();
+  }
+
+  /** The summary lines of packets that came while their key was quiet, when they are due. */
+  private flushRxLater(): void {
+    if (this.rxFlush) return;
+    const at = this.rxLines.nextDueMs();
+    if (at === undefined) return;
+    this.rxFlush = setTimeout(() => {
+      this.rxFlush = undefined;
+      for (const l of this.rxLines.due(this.now())) l.payload(l.count);
+      this.flushRxLater();
+    }, Math.max(0, at - this.now()));
+    this.rxFlush.unref();
+  }
+
+  /** `packets`: the packets a rate-limited line stands for (RX_LOG_INTERVAL_MS). */
+  private logEvent(e: EventEffect, packets?: number): void {
     const from = e.from ? formatIp(e.from) : '?';
     const n = e.instance;
-    const log = this.log.child({ inst: n, event: e.event });
+    const log = this.log.child({ inst: n, event: e.event, ...(packets !== undefined ? { packets } : {}) });
     switch (e.event) {
       case 'rx-prio-zero': log.info(`(${n}) Backup received priority 0 advertisement`); return;
       case 'rx-lower-prio-discard': log.info({ from, priority: e.priority }, `(${n}) received lower priority (${e.priority}) advert from ${from} - discarding`); return;

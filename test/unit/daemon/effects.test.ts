@@ -3,7 +3,7 @@
 // (state change, then "setting VIPs.", then the GARP line).
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AddressEntry } from '../../../src/config/model.js';
 import type { AddressManager } from '../../../src/daemon/addresses.js';
 import { EffectRunner } from '../../../src/daemon/effects.js';
@@ -100,5 +100,67 @@ describe('EffectRunner', () => {
     expect(events).toEqual(['remove']);
     await tick();
     expect(events).toEqual(['remove', 'log (VI_1) removing VIPs.']);
+  });
+});
+
+describe('EffectRunner: lines of received packets', () => {
+  function flood() {
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: 'debug' }, new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    }));
+    const rxErrors: Record<string, number> = { ttl: 0, checksum: 0 };
+    const instance = { config: { interface: 'eth0', sourceAddress: { bytes: Uint8Array.of(10, 0, 0, 1) } }, baseInterface: 'eth0', addresses: [], model: { virtualRoutes: [], virtualRules: [] } } as unknown as MappedInstance;
+    const runner = new EffectRunner(new Map([['VI_1', instance]]), { send: () => undefined }, {} as AddressManager, {} as GarpSender,
+      { notify: () => undefined }, log, () => Date.now(), () => ({ rxErrors }) as never);
+    return { runner, lines, rxErrors };
+  }
+
+  it('a 30 s flood of bad packets: one line per reason a second, counts exact, keepalived\'s words kept', () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const { runner, lines, rxErrors } = flood();
+      let sent = 0;
+      // 2 packets a millisecond for 30 s: TTL and checksum failures, and lower-priority adverts
+      for (let ms = 0; ms < 30_000; ms++) {
+        for (const reason of ['ttl', 'checksum'] as const) {
+          rxErrors[reason]!++;
+          runner.perform({ type: 'rxDrop', instance: 'VI_1', reason, message: reason === 'ttl' ? 'invalid TTL/HL' : 'Invalid VRRPv2 checksum' } as Effect);
+          sent++;
+        }
+        runner.perform({ type: 'event', instance: 'VI_1', event: 'rx-lower-prio-discard', from: Uint8Array.of(10, 0, 0, 66), priority: 50 } as Effect);
+        vi.advanceTimersByTime(1);
+      }
+      vi.advanceTimersByTime(2000); // the last summary lines
+      const drops = lines.filter((l) => l.reason !== undefined);
+      const discards = lines.filter((l) => l.event === 'rx-lower-prio-discard');
+      // 30 s at one line per second per reason, plus the first line of each
+      expect(drops.length).toBeLessThanOrEqual(2 * 31);
+      expect(discards.length).toBeLessThanOrEqual(31);
+      expect(drops.reduce((n, l) => n + (l.packets as number), 0)).toBe(sent);
+      expect(discards.reduce((n, l) => n + (l.packets as number), 0)).toBe(30_000);
+      expect(drops[0]).toMatchObject({ level: 40, inst: 'VI_1', ifname: 'eth0', reason: 'ttl', packets: 1, total: 1, msg: '(VI_1) invalid TTL/HL' });
+      expect(drops.find((l) => l.reason === 'checksum')?.msg).toBe('(VI_1) Invalid VRRPv2 checksum');
+      expect(drops.at(-1)).toMatchObject({ total: 30_000 });
+      expect(discards[0]?.msg).toBe('(VI_1) received lower priority (50) advert from 10.0.0.66 - discarding');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a single bad packet is written at once; other events are not limited', () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const { runner, lines } = flood();
+      runner.perform({ type: 'rxDrop', instance: 'VI_1', reason: 'ttl', message: 'invalid TTL/HL' } as Effect);
+      expect(lines).toHaveLength(1);
+      for (let i = 0; i < 3; i++) runner.perform({ type: 'event', instance: 'VI_1', event: 'preempt-delay-start' } as Effect);
+      expect(lines.filter((l) => l.event === 'preempt-delay-start')).toHaveLength(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
