@@ -41,6 +41,10 @@ export interface Diagnostic {
   readonly noConfig?: boolean;
   /** keepalived-ts's own advice where keepalived says nothing: shown as a warning, exit status unchanged. */
   readonly advisory?: boolean;
+  /** keepalived's `-t` passes (with this class) but its daemon refuses to run the configuration. */
+  readonly refusesRun?: boolean;
+  /** The row of docs/semantics.md (keepalived's behaviour) this diagnostic reports. */
+  readonly row?: string;
 }
 
 export function severityOf(d: Diagnostic): Severity {
@@ -54,13 +58,13 @@ export function severityOf(d: Diagnostic): Severity {
  * every warning and error, and of the info class what keepalived-ts does not support and
  * include notes. */
 export function isReported(d: Diagnostic): boolean {
-  return severityOf(d) !== 'info' || d.code === 'CONFIG_UNSUPPORTED' || d.code === 'CONFIG_INCLUDE';
+  return severityOf(d) !== 'info' || d.code === 'CONFIG_UNSUPPORTED' || d.code === 'CONFIG_INCLUDE' || d.refusesRun === true;
 }
 
 export class Diagnostics {
   readonly list: Diagnostic[] = [];
 
-  add(code: ErrorCode, kaClass: KaClass, message: string, loc?: Loc, extra?: { hint?: string; noConfig?: boolean; advisory?: boolean }): void {
+  add(code: ErrorCode, kaClass: KaClass, message: string, loc?: Loc, extra?: { hint?: string; noConfig?: boolean; advisory?: boolean; refusesRun?: boolean; row?: string }): void {
     this.list.push({ code, kaClass, message, ...(loc ? { loc } : {}), ...extra });
   }
 
@@ -84,7 +88,7 @@ export class Diagnostics {
   /** Errors that would stop keepalived from running this config. */
   cannotRun(): boolean {
     const worst = this.worstClass();
-    return this.list.some((d) => d.noConfig) || worst === 'FILE_NOT_FOUND' || worst === 'BAD_IF' || worst === 'FATAL';
+    return this.list.some((d) => d.noConfig || d.refusesRun) || worst === 'FILE_NOT_FOUND' || worst === 'BAD_IF' || worst === 'FATAL';
   }
 }
 

@@ -4,6 +4,7 @@ import { parseIp, isMulticast } from '../util/ip.js';
 import { argInt, argScript, flag, int, mark, need, seconds, str, table, unsupported, values, argWord } from './kw.js';
 import type { Draft, Keyword, ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './line.js';
+import { setFieldLoc } from './loc.js';
 
 export function globalDefaults(): Draft {
   return {
@@ -95,6 +96,7 @@ const scriptUser: Keyword = {
     const user = need(ctx, line, 1);
     if (user === undefined) return;
     d.scriptUser = { user, ...(line.words[2] ? { group: line.words[2].replace(/^:/, '') } : {}) };
+    setFieldLoc(d, 'scriptUser', { file: line.file, line: line.line, cols: line.cols });
   },
 };
 
@@ -128,8 +130,9 @@ function schedKeywords(p: 'vrrp' | 'checker'): Record<string, Keyword> {
         const v = argInt(ctx, line, 1, -Infinity, Infinity);
         if (v === undefined) return;
         const clamped = v < 0 ? 1 : v > 99 ? 99 : v;
-        if (clamped !== v) {
-          ctx.report('CONFIG_RANGE', 'GENERAL_ERROR', `${p} process real-time priority ${v} ${v < 0 ? 'less than minimum 1 - setting to minimum' : 'greater than maximum 99 - setting to maximum'}`, lineLoc(line, 1));
+        if (v < 1 || v > 99) {
+          // keepalived raises 0 to 1 too; keepalived-ts keeps 0 as normal scheduling (docs/semantics.md)
+          ctx.report('CONFIG_RANGE', 'GENERAL_ERROR', `${p} process real-time priority ${v} ${v < 1 ? 'less than minimum 1 - setting to minimum' : 'greater than maximum 99 - setting to maximum'}${v === 0 ? ' (keepalived-ts: 0 keeps normal scheduling)' : ''}`, lineLoc(line, 1), { row: 'global.rt-priority-range' });
         }
         d[`${p}RtPriority`] = clamped;
       },
@@ -165,7 +168,7 @@ const UNSUPPORTED_GLOBAL = [
   'process_names', 'process_name', 'vrrp_process_name', 'checker_process_name', 'lvs_process_name', 'bfd_process_name',
   'bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_cpu_affinity', 'bfd_rlimit_rtime', 'bfd_rlimit_rttime', 'min_auto_priority_delay',
   // firewalling for no_accept / VMAC
-  'vrrp_iptables', 'vrrp_ipsets', 'nftables', 'nftables_priority', 'nftables_counters', 'nftables_ifindex', 'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark',
+  'vrrp_ipsets', 'nftables', 'nftables_priority', 'nftables_counters', 'nftables_ifindex', 'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark',
   // buffers and netlink tuning
   'vrrp_netlink_cmd_rcv_bufs', 'vrrp_netlink_cmd_rcv_bufs_force', 'vrrp_netlink_monitor_rcv_bufs', 'vrrp_netlink_monitor_rcv_bufs_force',
   'lvs_netlink_cmd_rcv_bufs', 'lvs_netlink_cmd_rcv_bufs_force', 'lvs_netlink_monitor_rcv_bufs', 'lvs_netlink_monitor_rcv_bufs_force',
@@ -179,7 +182,20 @@ const UNSUPPORTED_GLOBAL = [
 
 export const globalDefsTable = table({
   router_id: str('routerId'),
-  notification_email: values('notificationEmail', (_ctx, l) => l.words.join(' ')),
+  notification_email: {
+    handler: (ctx, line, d) => {
+      const block = ctx.readValueBlock(line);
+      if (block.length === 0) ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'Warning - empty notification_email block', lineLoc(line, 0), { row: 'global.empty-notification-email' });
+      d.notificationEmail = [...((d.notificationEmail as string[] | undefined) ?? []), ...block.map((l) => l.words.join(' '))];
+    },
+  },
+  // keepalived 2.2.7 as Debian builds it (nftables, no iptables) takes vrrp_iptables as nftables
+  vrrp_iptables: {
+    handler: (ctx, line) => {
+      ctx.report('CONFIG_DEPRECATED', 'GENERAL_ERROR', "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option", lineLoc(line, 0), { row: 'global.vrrp-iptables' });
+      ctx.report('CONFIG_UNSUPPORTED', 'OK', `'vrrp_iptables' is accepted but not supported by keepalived-ts (the nftables firewall for no_accept / strict mode is not installed)`, lineLoc(line, 0));
+    },
+  },
   notification_email_from: str('notificationEmailFrom'),
   smtp_server: {
     handler: (ctx, line, d) => {

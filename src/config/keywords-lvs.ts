@@ -76,7 +76,6 @@ const checkerCommon: Record<string, Keyword> = {
   connect_timeout: seconds('connectTimeoutMs', 0.001, 86400),
   fwmark: int('fwmark', 1, 0xffffffff),
   retry: int('retry', 0, 2 ** 31 - 1),
-  nb_get_retry: int('retry', 0, 2 ** 31 - 1),
   delay_before_retry: seconds('delayBeforeRetryMs', 0, 86400),
   warmup: seconds('warmupMs', 0, 86400),
   delay_loop: seconds('delayLoopMs', 0.001, 86400),
@@ -121,6 +120,14 @@ const urlTable = table({
 
 const httpTable = table({
   ...checkerCommon,
+  // deprecated in HTTP_GET / SSL_GET only (check_http.c); an unknown keyword in other checkers
+  nb_get_retry: {
+    handler: (ctx, line, d) => {
+      ctx.report('CONFIG_DEPRECATED', 'GENERAL_ERROR', "nb_get_retry is deprecated - please use 'retry'", lineLoc(line, 0), { row: 'lvs.nb-get-retry' });
+      const v = argInt(ctx, line, 1, 0, 2 ** 31 - 1);
+      if (v !== undefined) d.retry = v;
+    },
+  },
   url: {
     sub: urlTable,
     open: (_ctx, line, d) => {

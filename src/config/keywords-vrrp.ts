@@ -3,6 +3,7 @@ import { parseIp, type IpAddress } from '../util/ip.js';
 import { argInt, argScript, argWord, flag, int, mark, need, script, seconds, str, table, unsupported, values } from './kw.js';
 import { parseAddressEntry, parseRouteEntry, parseRuleEntry, parseUnicastPeer, trackRef } from './entries.js';
 import type { Draft, Keyword, ParseCtx } from './parser.js';
+import { setFieldLoc } from './loc.js';
 import { lineLoc, type Line } from './line.js';
 
 // ------------------------------------------------------------------ vrrp_instance
@@ -30,7 +31,10 @@ const familyIp = (field: string): Keyword => ({
       ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid ${line.words[0]} address '${w}'`, lineLoc(line, 1));
       return;
     }
-    if (noteFamily(ctx, d, a, line, 1)) d[field] = a;
+    if (noteFamily(ctx, d, a, line, 1)) {
+      d[field] = a;
+      setFieldLoc(d, field, line);
+    }
   },
 });
 
@@ -93,6 +97,7 @@ const useVmac: Keyword = {
       else if (w !== 'netlink_notify_msg' && w !== 'group') v.name ??= w;
     }
     d.useVmac = v;
+    setFieldLoc(d, 'useVmac', line);
   },
 };
 

@@ -162,8 +162,9 @@ export const flag = (field: string, set: Setter<boolean> = store(field)): Keywor
 
 /** A keyword that takes no value and sets `field` to `value`. */
 export const mark = (field: string, value: unknown = true): Keyword => ({
-  handler: (_ctx, _line, d) => {
+  handler: (_ctx, line, d) => {
     d[field] = value;
+    setFieldLoc(d, field, line);
   },
 });
 
@@ -223,7 +224,7 @@ export const unsupportedBlock = (plain: readonly string[], valueBlocks: readonly
 
 const readsValueBlock: Keyword = { handler: (ctx, line) => void ctx.readValueBlock(line) };
 
-function noteUnsupported(ctx: ParseCtx, line: Line, _d: Draft, why: string): void {
+export function noteUnsupported(ctx: ParseCtx, line: Line, _d: Draft, why: string): void {
   ctx.report('CONFIG_UNSUPPORTED', 'OK', `'${line.words[0]}' is accepted but not supported by keepalived-ts (${why})`, lineLoc(line, 0));
 }
 

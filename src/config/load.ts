@@ -19,7 +19,8 @@ import {
   vrrpScriptDefaults,
   vrrpScriptTable,
 } from './keywords-vrrp.js';
-import { need, str, table, unsupported, unsupportedBlock } from './kw.js';
+import { need, noteUnsupported, str, table, unsupported, unsupportedBlock } from './kw.js';
+import type { Loc } from './loc.js';
 import type { KeepalivedConfig } from './model.js';
 import { ParseCtx, type Draft, type Keyword, type KeywordTable } from './parser.js';
 import { lineLoc, Reader, type Line, type ReaderOptions } from './reader.js';
@@ -86,7 +87,19 @@ export const topTable: KeywordTable = table({
   ...unsupportedVrrpBlocks,
   track_group: unsupportedBlock([], ['group']),
   garp_group: unsupportedBlock(['garp_interval', 'gna_interval', 'interface'], ['interfaces']),
-  bfd_instance: unsupportedBlock(BFD_KEYWORDS),
+  // not supported, but keepalived's completion of a BFD instance is reproduced for `-t`
+  bfd_instance: {
+    sub: table(Object.fromEntries(BFD_KEYWORDS.map((k) => [k, { handler: (_c: ParseCtx, _l: Line, d: Draft) => { d[k] = true; } }]))),
+    open: (ctx, line, root) => {
+      noteUnsupported(ctx, line, root, 'not implemented by keepalived-ts');
+      return { name: line.words[1] ?? '', loc: lineLoc(line, 0) };
+    },
+    close: (ctx, d) => {
+      if (!d.neighbor_ip && !d.neighbour_ip) {
+        ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', `Configuration error: BFD instance ${d.name as string} has no neighbor address set, disabling instance`, d.loc as Loc, { row: 'bfd.no-neighbor' });
+      }
+    },
+  },
   SSL: {
     sub: table({ password: str('password'), ca: str('ca'), certificate: str('certificate'), key: str('key') }),
     open: (_ctx, _line, root) => {

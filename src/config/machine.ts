@@ -1,4 +1,4 @@
-/** The MachineView of this host: interfaces from /sys/class/net, users from /etc/passwd, script files. */
+/** The MachineView of this host: interfaces from /sys/class/net, users and groups from /etc/passwd and /etc/group, script files. */
 import { accessSync, constants, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { MachineView } from './validate.js';
@@ -6,11 +6,14 @@ import type { MachineView } from './validate.js';
 export function hostMachine(): MachineView {
   let ifaces: Set<string> | undefined;
   let users: Set<string> | undefined;
+  let groups: Set<string> | undefined;
+  const names = (file: string): Set<string> => new Set(safe(() => readFileSync(file, 'utf8'), '').split('\n').map((l) => l.split(':')[0]!).filter(Boolean));
   const interfaces = () => (ifaces ??= new Set(safe(() => readdirSync('/sys/class/net'), [] as string[])));
   return {
     interfaceExists: (name) => interfaces().has(name),
     isLoopback: (name) => safe(() => readFileSync(`/sys/class/net/${name}/type`, 'utf8').trim() === '772', false),
-    userExists: (name) => (users ??= new Set(safe(() => readFileSync('/etc/passwd', 'utf8'), '').split('\n').map((l) => l.split(':')[0]!).filter(Boolean))).has(name),
+    userExists: (name) => (users ??= names('/etc/passwd')).has(name),
+    groupExists: (name) => (groups ??= names('/etc/group')).has(name),
     scriptStatus: (cmd) => {
       const path = cmd.includes('/') ? cmd : findInPath(cmd);
       if (!path) return 'missing';

@@ -184,7 +184,8 @@ export type VrrpState = 'MASTER' | 'BACKUP';
 
 export interface VrrpInstance extends Node {
   readonly name: string;
-  readonly state?: VrrpState;
+  /** the state it starts in (keepalived's wantstate), completed from the priority when not set */
+  readonly state: VrrpState;
   readonly interface?: string;
   readonly virtualRouterId?: number;
   readonly priority: number;
@@ -216,28 +217,36 @@ export interface VrrpInstance extends Node {
   readonly notifyDeleted?: Script;
   readonly notify?: Script;
   readonly notifyMasterRxLowerPri?: Script;
-  readonly notifyPriorityChanges?: boolean;
-  readonly smtpAlert?: boolean;
+  /** instance, else sync group, else vrrp_notify_priority_changes */
+  readonly notifyPriorityChanges: boolean;
+  /** instance, else smtp_alert_vrrp, else smtp_alert, else off */
+  readonly smtpAlert: boolean;
   readonly useVmac?: { readonly name?: string; readonly mac?: string; readonly loc: Loc };
   readonly vmacXmitBase: boolean;
-  readonly garpMasterDelayMs?: number;
-  readonly garpMasterRepeat?: number;
-  readonly garpMasterRefreshMs?: number;
-  readonly garpMasterRefreshRepeat?: number;
-  readonly garpLowerPrioDelayMs?: number;
-  readonly garpLowerPrioRepeat?: number;
-  readonly downTimerAdverts?: number;
-  readonly lowerPrioNoAdvert?: boolean;
-  readonly higherPrioSendAdvert?: boolean;
-  readonly accept?: boolean;
-  readonly strictMode?: boolean;
-  readonly skipCheckAdvAddr?: boolean;
+  // The effective values (src/config/complete-vrrp.ts): the instance's, else global_defs', with
+  // keepalived's adjustments (strict mode forces several of them).
+  readonly garpMasterDelayMs: number;
+  readonly garpMasterRepeat: number;
+  readonly garpMasterRefreshMs: number;
+  readonly garpMasterRefreshRepeat: number;
+  readonly garpLowerPrioDelayMs: number;
+  readonly garpLowerPrioRepeat: number;
+  readonly downTimerAdverts: number;
+  readonly lowerPrioNoAdvert: boolean;
+  readonly higherPrioSendAdvert: boolean;
+  /** accept mode: on unless strict mode (the address owner always) */
+  readonly accept: boolean;
+  /** strict_mode, else vrrp_strict */
+  readonly strictMode: boolean;
+  readonly skipCheckAdvAddr: boolean;
   readonly checkUnicastSrc: boolean;
   readonly unicastFaultNoPeer: boolean;
   readonly promoteSecondaries: boolean;
   readonly trackSrcIp: boolean;
-  readonly v3ChecksumAsV2?: boolean;
+  readonly v3ChecksumAsV2: boolean;
   readonly syncGroup?: string;
+  /** a configuration fault keepalived keeps the instance in FAULT for (unicast_fault_no_peer without peers) */
+  readonly configFault?: string;
 }
 
 export interface VrrpSyncGroup extends Node {

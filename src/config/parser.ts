@@ -37,8 +37,9 @@ export class ParseCtx {
     readonly diagnostics: Diagnostics,
   ) {}
 
-  report(code: ErrorCode, kaClass: KaClass, message: string, loc?: Loc, hint?: string): void {
-    this.diagnostics.add(code, kaClass, message, loc ?? (this.lastLine && lineLoc(this.lastLine)), hint ? { hint } : undefined);
+  /** `extra`: a hint for the operator (a string), or the row of docs/semantics.md. */
+  report(code: ErrorCode, kaClass: KaClass, message: string, loc?: Loc, extra?: string | { readonly hint?: string; readonly row?: string }): void {
+    this.diagnostics.add(code, kaClass, message, loc ?? (this.lastLine && lineLoc(this.lastLine)), typeof extra === 'string' ? { hint: extra } : extra);
   }
 
   /** The next logical line, keeping keepalived's count of open braces. */

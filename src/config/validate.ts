@@ -12,6 +12,7 @@ export interface MachineView {
   interfaceExists(name: string): boolean;
   isLoopback(name: string): boolean;
   userExists(name: string): boolean;
+  groupExists(name: string): boolean;
   /** Resolve a script's argv[0]: 'missing', 'not-executable', 'insecure' (non-root writable), or 'ok'. */
   scriptStatus(path: string): 'ok' | 'missing' | 'not-executable' | 'insecure';
 }
@@ -149,6 +150,10 @@ function checkScripts(c: KeepalivedConfig, diags: Diagnostics, m: MachineView): 
   add(main, g.startupScript, 'startup_script');
   add(main, g.shutdownScript, 'shutdown_script');
 
+  if (g.scriptUser && (!m.userExists(g.scriptUser.user) || (g.scriptUser.group !== undefined && !m.groupExists(g.scriptUser.group)))) {
+    // keepalived carries on with its default script user (root, or keepalived_script)
+    diags.add('CONFIG_SCRIPT', 'GENERAL_ERROR', 'Error setting global script uid/gid', fieldLoc(g, 'scriptUser'), { row: 'global.script-user-missing' });
+  }
   const security = g.enableScriptSecurity;
   const defaultUser = g.scriptUser?.user ?? (m.userExists('keepalived_script') ? 'keepalived_script' : undefined);
   const judge = (uses: ScriptUse[], kind: string) => {

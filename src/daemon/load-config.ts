@@ -20,5 +20,9 @@ export function loadForDaemon(file: string, configId: string, log: Logger): Keep
   if (exit === 4 || exit === 6) {
     throw new KtsError('DAEMON_CONFIG', `${file}: configuration cannot be run (keepalived -t status ${exit})`);
   }
+  // -t passes these with a warning class, but keepalived's VRRP process then exits ("permanent error CONFIG")
+  if (result.diagnostics.cannotRun()) {
+    throw new KtsError('DAEMON_CONFIG', `${file}: configuration cannot be run: keepalived would exit with a permanent configuration error`);
+  }
   return result.config;
 }

@@ -67,6 +67,8 @@ export interface InstanceConfig {
   readonly higherPrioSendAdvert?: boolean;
   readonly skipCheckAdvAddr?: boolean;
   readonly v3ChecksumAsV2?: boolean;
+  /** keepalived's num_config_faults: the instance never leaves FAULT (the reason, for the log) */
+  readonly configFault?: string;
   /** FIFO / notify MASTER_PRIORITY / BACKUP_PRIORITY events */
   readonly notifyPriorityChanges?: boolean;
   readonly trackInterface?: readonly TrackRef[];

@@ -54,6 +54,8 @@ export class VrrpEngine {
       (table[slot] ??= []).push(inst);
       this.byIf.set(inst.r.cfg.interface, table);
       const c = inst.r.cfg;
+      // a configuration fault (unicast_fault_no_peer without peers) keeps the instance in FAULT
+      if (c.configFault !== undefined) inst.numFault++;
       for (const [kind, refs] of [
         ['interface', c.trackInterface], ['script', c.trackScript], ['file', c.trackFile], ['process', c.trackProcess],
       ] as const) {

@@ -3,6 +3,7 @@
 // both roles: the higher priority becomes MASTER, takeovers go both ways, a priority-0 handover
 // (SIGTERM) works both ways, and once settled only one node holds the VIP.
 // Needs root and keepalived on PATH; uses dist/ (run after `npm run build`).
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { directorConf, type DirectorConf } from '../../src/lab/configs.js';
 import { Director, type Implementation } from '../../src/lab/director.js';
@@ -104,5 +105,37 @@ describe.skipIf(skipUnless(canRun, 'root and keepalived on PATH'))('interop with
         await waitUntil('VIP on the backup', () => hasVip('b', vip), 5000, () => backup.watch.tail(10));
       });
     }
+  }
+
+  // keepalived's stock sample (vrrp_strict, auth_type PASS, state MASTER priority 100 on both),
+  // read in place from the Debian package: strict mode drops the authentication and makes
+  // both start as BACKUP. The first to start becomes master; the second, with the same
+  // priority, hears it and stays BACKUP (RFC 3768 6.4.2: an equal priority resets its
+  // Master_Down timer). Before keepalived-ts completed strict mode, it kept PASS, each side
+  // dropped the other's adverts and both held the VIPs.
+  const SAMPLE = '/etc/keepalived/keepalived.conf.sample';
+  for (const [first, second] of [['kts', 'keepalived'], ['keepalived', 'kts']] as const) {
+    it(`the stock strict sample (${SAMPLE}): ${first} on a, then ${second} on b, settle on one master`, async () => {
+      const sample = readFileSync(SAMPLE, 'utf8');
+      const vips = ['192.168.200.16', '192.168.200.17', '192.168.200.18'];
+      const a = new Director(lab, 'a', first, sample);
+      running.push(a);
+      await a.state('MASTER', 10_000);
+      const b = new Director(lab, 'b', second, sample);
+      running.push(b);
+      const mb0 = b.watch.mark();
+      await b.state('BACKUP', 10_000, mb0);
+      await waitUntil('a master, b backup, the VIPs on a only', () =>
+        a.lastState() === 'MASTER' && b.lastState() === 'BACKUP' && vips.every((v) => hasVip('a', v) && !hasVip('b', v)),
+      15_000, () => [a, b].map((d) => `${d.impl}@${d.host}: ${d.lastState()} ${lab.addresses(d.host).join(' ')}\n${d.watch.tail(8)}`).join('\n'));
+      // and it stays that way: no flapping, never two masters
+      const ma = a.watch.mark();
+      const mb = b.watch.mark();
+      // longer than b's Master_Down interval (3 x 1 s + skew): b would have taken over by now
+      await sleep(4500);
+      expect(a.watch.find(/Entering \w+ STATE/, ma)).toBeUndefined();
+      expect(b.watch.find(/Entering \w+ STATE/, mb)).toBeUndefined();
+      expect(vips.every((v) => hasVip('a', v) && !hasVip('b', v))).toBe(true);
+    });
   }
 });

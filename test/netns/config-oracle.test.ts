@@ -21,6 +21,8 @@ const isRoot = process.getuid?.() === 0;
 interface ExpectedError { path: string; line: number; col: number; code: string }
 interface Fixture {
   kind: 'good' | 'bad';
+  /** rows of docs/semantics.md the fixture shows (keepalived's words are checked here) */
+  rows: string[];
   path: string; // relative to the repo root, exactly as passed to -f
   id?: string;
   errors: ExpectedError[];
@@ -30,7 +32,7 @@ interface Fixture {
 
 function readFixture(kind: 'good' | 'bad', file: string): Fixture {
   const path = `${FIXTURES}/${kind}/${file}`;
-  const fx: Fixture = { kind, path, errors: [] };
+  const fx: Fixture = { kind, path, errors: [], rows: [] };
   let differsReason: string | undefined;
   let differsRc: number | undefined;
   for (const raw of readFileSync(join(REPO, path), 'utf8').split('\n')) {
@@ -38,6 +40,8 @@ function readFixture(kind: 'good' | 'bad', file: string): Fixture {
     if (!m) continue;
     const [, key, value = ''] = m;
     if (key === 'id') fx.id = value;
+    else if (key === 'row') fx.rows.push(value);
+    else if (key === 'effect') continue; // checked by test/unit/config/semantics-table.test.ts
     else if (key === 'note') fx.note = value;
     else if (key === 'differs') differsReason = value;
     else if (key === 'rc') differsRc = Number(value);
@@ -64,6 +68,16 @@ function listFixtures(kind: 'good' | 'bad'): Fixture[] {
     .filter((f) => f.endsWith('.conf'))
     .sort()
     .map((f) => readFixture(kind, f));
+}
+
+/** docs/semantics.md: row id -> the "keepalived says" column. */
+function semanticsWords(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of readFileSync(join(REPO, 'docs/semantics.md'), 'utf8').split('\n')) {
+    const cells = line.split(' | ').map((c) => c.replace(/^\| ?| ?\|$/g, '').trim());
+    if (cells.length === 8 && /^[a-z]+\.[a-z0-9-]+$/.test(cells[0]!)) out.set(cells[0]!, cells[4]!);
+  }
+  return out;
 }
 
 interface Run { rc: number; stderr: string; stdout: string }
@@ -171,6 +185,23 @@ describe.skipIf(skipUnless(isRoot, 'root'))('config oracle: keepalived 2.2.7 -t 
           const prefix = `${e.path}:${e.line}:${e.col}:`;
           const hit = lines.some((l) => l.startsWith(prefix) && l.includes(`[${e.code}]`));
           expect(hit, `expected a line '${prefix} ... [${e.code}]'\n${show('keepalived-ts', o)}`).toBe(true);
+        }
+      });
+    }
+  });
+
+  describe("docs/semantics.md: keepalived 2.2.7 says what the table says it says", () => {
+    const says = semanticsWords();
+    for (const fx of [...good, ...bad].filter((f) => f.rows.length > 0)) {
+      it(fx.path.slice(FIXTURES.length + 1), () => {
+        const k = keepalived(fx.path, fx.id);
+        // keepalived prefixes a message with '(FILE: Line N) ' when it knows the line
+        const printed = k.stderr.split('\n').map((l) => l.replace(/^\([^)]*Line [0-9]+\) /, ''));
+        for (const row of fx.rows) {
+          const words = says.get(row);
+          expect(words, `row ${row} is not in docs/semantics.md`).toBeDefined();
+          if (words === undefined || words.startsWith('(at start)') || words === '—' || words.startsWith('(nothing')) continue;
+          expect(printed, `keepalived did not print the table's words for ${row}\n${show('keepalived', k)}`).toContain(words);
         }
       });
     }

@@ -121,7 +121,9 @@ describe('vrrp_instance fields', () => {
         inst('  track_interface {\n    eth1 weight -20\n    eth0\n  }\n  track_script {\n    chk weight 10 reverse\n  }\n'),
     );
     const i = only(r);
-    expect(i.trackInterface.map((t) => [t.name, t.weight, t.reverse])).toEqual([['eth1', -20, false], ['eth0', undefined, false]]);
+    // eth0 is the instance's own interface: keepalived drops it from track_interface, with an error
+    expect(i.trackInterface.map((t) => [t.name, t.weight, t.reverse])).toEqual([['eth1', -20, false]]);
+    expect(r.diagnostics.list.filter((d) => d.row === 'vrrp.track-own-interface').map((d) => d.message)).toEqual(['(VI_1) Ignoring track_interface eth0 since own interface']);
     expect(i.trackScript.map((t) => [t.name, t.weight, t.reverse])).toEqual([['chk', 10, true]]);
     expect(r.config.vrrpScripts[0]).toMatchObject({
       name: 'chk', intervalMs: 2000, weight: -5, weightReverse: false, rise: 2, fall: 3, user: { user: 'nobody' },
@@ -296,7 +298,8 @@ describe('diagnostics: code, class and line:col', () => {
     ['unterminated quote in a script', inst('  notify_master "/bin/echo x\n'), ['CONFIG_SYNTAX GENERAL_ERROR 7:17', 'CONFIG_SYNTAX UNMATCHED_QUOTE 7:17', 'CONFIG_SYNTAX UNMATCHED_QUOTE 7:3'], 5],
     ['missing interface (BAD_IF summary has no place)', inst().replace('eth0', 'eth9'), ['CONFIG_INTERFACE GENERAL_ERROR 2:13', 'CONFIG_INTERFACE BAD_IF -'], 5],
     ['missing parameter', inst('  priority\n'), ['CONFIG_MISSING MISSING_PARAMETER 7:3'], 5],
-    ['unsupported keyword: noted, exit 0', 'global_defs {\n  vrrp_iptables\n}\n', ['CONFIG_UNSUPPORTED OK 2:3'], 0],
+    ['unsupported keyword: noted, exit 0', 'global_defs {\n  vrrp_ipsets\n}\n', ['CONFIG_UNSUPPORTED OK 2:3'], 0],
+    ['vrrp_iptables: keepalived\'s error (nftables instead), and not supported here', 'global_defs {\n  vrrp_iptables\n}\n', ['CONFIG_DEPRECATED GENERAL_ERROR 2:3', 'CONFIG_UNSUPPORTED OK 2:3'], 5],
     ['deprecated keyword', 'vrrp_sync_group G {\n  global_tracking\n}\n', ['CONFIG_DEPRECATED OK 2:3'], 0],
     ['static address on a missing interface: cannot run', 'static_ipaddress {\n  10.9.0.1/24 dev eth5\n}\n', ['CONFIG_INTERFACE BAD_IF 2:3', 'CONFIG_INTERFACE BAD_IF -'], 4],
   ];

@@ -29,8 +29,9 @@ describe('scheduling keywords', () => {
     expect(globals(['vrrp_rt_priority 150']).g.vrrpRtPriority).toBe(99);
     expect(globals(['vrrp_rt_priority 150']).diags).toEqual(['CONFIG_RANGE vrrp process real-time priority 150 greater than maximum 99 - setting to maximum']);
     expect(globals(['checker_rt_priority -4']).g.checkerRtPriority).toBe(1);
+    // keepalived says (and -t exits 5) that it raises 0 to 1; keepalived-ts keeps normal scheduling
     const off = globals(['vrrp_rt_priority 0']);
-    expect([off.g.vrrpRtPriority, off.diags]).toEqual([0, []]);
+    expect([off.g.vrrpRtPriority, off.diags]).toEqual([0, ['CONFIG_RANGE vrrp process real-time priority 0 less than minimum 1 - setting to minimum (keepalived-ts: 0 keeps normal scheduling)']]);
   });
 
   it('the deprecated _rlimit_rtime is read with a note; a bad CPU id empties the set', () => {

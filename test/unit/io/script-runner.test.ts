@@ -17,7 +17,7 @@ const self = { uid: process.geteuid!(), gid: process.getegid!() };
 const users = new ScriptUsers(UserDb.parse('root:x:0:0::/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n', 'root:x:0:\nnogroup:x:65534:\n'), { self });
 const creds = { ...self, user: 'me' };
 const machine = (status: ReturnType<MachineView['scriptStatus']>): MachineView => ({
-  interfaceExists: () => true, isLoopback: () => false, userExists: () => true, scriptStatus: () => status,
+  interfaceExists: () => true, isLoopback: () => false, userExists: () => true, groupExists: () => true, scriptStatus: () => status,
 });
 
 describe('runScript', () => {

@@ -1,0 +1,161 @@
+/**
+ * Completing a virtual_server into what keepalived 2.2.7's checker process would run
+ * (check/check_data.c validate_check_config), in its order: a server without real servers
+ * is dropped; ha_suspend, protocol, one-packet scheduling, port and persistence, scheduler and
+ * forwarding method get keepalived's defaults and corrections; duplicate real servers are
+ * removed; the sorry server's inhibit follows a real server it duplicates; the quorum is
+ * reduced to the total weight of the real servers and the hysteresis below it; real and sorry
+ * server ports are reset or cleared as keepalived does. Each adjustment is a row of
+ * docs/semantics.md (test/unit/config/semantics-table.test.ts checks the table both ways).
+ */
+import type { Diagnostics, KaClass } from './diagnostics.js';
+import type { ErrorCode } from '../errors/index.js';
+import type { Draft } from './parser.js';
+import { fieldLoc, type Loc } from './loc.js';
+import { formatIp, type IpAddress } from '../util/ip.js';
+
+/** keepalived's IPVS_SVC_PERSISTENT_TIMEOUT (6 minutes) */
+const DEFAULT_PERSISTENCE_S = 360;
+
+/** keepalived's FMT_VS: `[ip]:proto:port`, `FWM n` or `[group]:port`. */
+export const vsName = (d: Draft): string =>
+  d.fwmark !== undefined
+    ? `FWM ${d.fwmark as number}`
+    : d.group !== undefined
+      ? `[${d.group as string}]:${(d.port as number | undefined) ?? 0}`
+      : trio(d.address as IpAddress, d.protocol as string | undefined, d.port as number | undefined);
+
+const trio = (a: IpAddress, protocol: string | undefined, port: number | undefined): string =>
+  `[${formatIp(a)}]:${(protocol ?? 'none').toLowerCase()}:${port ?? 0}`;
+
+export function completeVirtualServer(d: Draft, g: Draft, diags: Diagnostics, groups: ReadonlyMap<string, readonly Draft[]>): Draft | undefined {
+  const loc = d.loc as Loc;
+  const say = (row: string, code: ErrorCode, msg: string, at: Loc | undefined = loc, cls: KaClass = 'GENERAL_ERROR'): void =>
+    diags.add(code, cls, msg, at, { row });
+  const entries = d.group !== undefined ? groups.get(d.group as string) ?? [] : [];
+  const groupAddrs = entries.filter((e) => e.fwmark === undefined);
+  const groupMarks = entries.filter((e) => e.fwmark !== undefined);
+  const fwmarkVs = d.fwmark !== undefined || (d.group !== undefined && groupAddrs.length === 0 && groupMarks.length > 0);
+  const rss = d.realServers as Draft[];
+  if (rss.length === 0) {
+    say('lvs.no-real-servers', 'CONFIG_VALUE', `Virtual server ${vsName(d)} has no real servers - ignoring`);
+    return undefined;
+  }
+  if (d.haSuspend && (d.fwmark !== undefined || groupMarks.length > 0)) {
+    say('lvs.ha-suspend-fwmark', 'CONFIG_CONFLICT', `Virtual server ${vsName(d)}: cannot use ha_suspend with fwmarks - clearing ha_suspend`, fieldLoc(d, 'haSuspend'));
+    d.haSuspend = false;
+  }
+  if (groupAddrs.length > 0 || (d.group === undefined && d.fwmark === undefined)) {
+    if (d.protocol === undefined) {
+      say('lvs.no-protocol', 'CONFIG_MISSING', `Virtual server ${vsName(d)}: no protocol set - defaulting to UDP`);
+      d.protocol = 'UDP';
+    }
+    const flags = d.schedFlags as string[];
+    if (flags.includes('ops') && d.protocol !== 'UDP') {
+      say('lvs.ops-not-udp', 'CONFIG_CONFLICT', `Virtual server ${vsName(d)}: one packet scheduling requires UDP - resetting`);
+      d.schedFlags = flags.filter((f) => f !== 'ops');
+    }
+    if (d.persistenceTimeoutS === undefined && d.group === undefined && d.fwmark === undefined && !d.port) {
+      say('lvs.zero-port', 'CONFIG_MISSING', `Virtual server ${vsName(d)}: zero port only valid for persistent services - setting`, fieldLoc(d, 'port'));
+      d.persistenceTimeoutS = DEFAULT_PERSISTENCE_S;
+    }
+  }
+  if (d.persistenceTimeoutS === undefined && groupAddrs.some((e) => !e.port)) {
+    say('lvs.group-zero-port', 'CONFIG_MISSING', `Virtual server ${vsName(d)}: zero port only valid for persistent services - setting`);
+    d.persistenceTimeoutS = DEFAULT_PERSISTENCE_S;
+  }
+  if (d.protocol !== undefined && fwmarkVs) {
+    say('lvs.fwmark-protocol', 'CONFIG_CONFLICT', `Warning: Virtual server ${vsName(d)}: protocol specified for fwmark - protocol will be ignored`, fieldLoc(d, 'protocol'));
+  }
+  // keepalived names a fwmark service's servers with protocol "none"
+  const shown = fwmarkVs ? undefined : d.protocol as string | undefined;
+  // the IPVS service of a fwmark carries no protocol; TCP stands in for keepalived's "none"
+  d.protocol ??= 'TCP';
+  if (d.lbAlgo === undefined) {
+    say('lvs.no-scheduler', 'CONFIG_VALUE', `Virtual server ${vsName(d)}: no scheduler set, setting default 'wlc'`);
+    d.lbAlgo = 'wlc';
+  }
+  // row: lvs.smtp-alert-inherit
+  d.smtpAlert ??= g.smtpAlertChecker ?? g.smtpAlert ?? false;
+  let weightSum = 0;
+  const seen = new Set<string>();
+  const sorry = d.sorryServer as { address: IpAddress; port?: number; loc: Loc } | undefined;
+  const key = (a: IpAddress, port: number | undefined): string => `${formatIp(a)}:${port ?? 0}`;
+  const kept: Draft[] = [];
+  for (const rs of rss) {
+    const at = rs.loc as Loc;
+    const k = key(rs.address as IpAddress, (rs.port as number | undefined) ?? (d.fwmark === undefined ? d.port as number | undefined : undefined));
+    if (seen.has(k)) {
+      say('lvs.duplicate-real-server', 'CONFIG_DUPLICATE', `VS ${vsName(d)}: real server ${trio(rs.address as IpAddress, shown, rs.port as number | undefined)} is duplicated - removing second rs`, at);
+      continue;
+    }
+    seen.add(k);
+    kept.push(rs);
+    if (rs.lvsMethod === undefined && d.lbKind === undefined) {
+      say('lvs.no-forwarding-method', 'CONFIG_VALUE', `Virtual server ${vsName(d)}: no forwarding method set, setting default NAT`);
+      d.lbKind = 'NAT';
+    }
+    rs.weight ??= d.weight;
+    weightSum += rs.weight as number;
+    if (sorry && key(sorry.address, sorry.port) === k) {
+      const inhibit = (rs.inhibitOnFailure as boolean | undefined) ?? (d.inhibitOnFailure as boolean);
+      if (inhibit !== d.sorryServerInhibit) {
+        say('lvs.sorry-matches-real-server', 'CONFIG_CONFLICT', `Virtual server ${vsName(d)}: real server ${trio(rs.address as IpAddress, shown, rs.port as number | undefined)} matches sorry server, but inhibit setting differs, ${inhibit ? 'sett' : 'clear'}ing on sorry server`, sorry.loc);
+        d.sorryServerInhibit = inhibit;
+      }
+    }
+  }
+  d.realServers = kept;
+  if (sorry && d.sorryServerLvsMethod === undefined && d.lbKind === undefined) {
+    say('lvs.no-forwarding-method', 'CONFIG_VALUE', `Virtual server ${vsName(d)}: no forwarding method set, setting default NAT`);
+    d.lbKind = 'NAT';
+  }
+  d.lbKind ??= 'NAT';
+  if ((d.quorum as number) > weightSum) {
+    say('lvs.quorum-above-weight', 'CONFIG_VALUE', `Warning - quorum ${d.quorum as number} for ${vsName(d)} exceeds total weight of real servers ${weightSum}, reducing quorum to ${weightSum}`, fieldLoc(d, 'quorum'));
+    d.quorum = weightSum;
+  }
+  if ((d.hysteresis as number) >= (d.quorum as number) && (d.quorum as number) > 0) {
+    say('lvs.hysteresis-not-below-quorum', 'CONFIG_VALUE', `Virtual server ${vsName(d)}: hysteresis ${d.hysteresis as number} >= quorum ${d.quorum as number}; setting hysteresis to ${(d.quorum as number) - 1}`, fieldLoc(d, 'hysteresis'));
+    d.hysteresis = (d.quorum as number) - 1;
+  }
+  ports(d, say, shown);
+  return d;
+}
+
+type Say = (row: string, code: ErrorCode, msg: string, at?: Loc) => void;
+
+/** Unless NAT, real and sorry servers use the virtual server's port (none with a fwmark). */
+function ports(d: Draft, say: Say, shown: string | undefined): void {
+  if (d.group !== undefined) return; // keepalived only warns for groups (not reproduced here)
+  const fwd = (rs: Draft): string => (rs.lvsMethod as string | undefined) ?? (d.lbKind as string);
+  for (const rs of d.realServers as Draft[]) {
+    const name = trio(rs.address as IpAddress, shown, rs.port as number | undefined);
+    if (fwd(rs) === 'NAT') {
+      if (d.fwmark === undefined && !rs.port) rs.port = d.port;
+      continue;
+    }
+    if (d.fwmark !== undefined) {
+      if (rs.port) {
+        say('lvs.fwmark-real-server-port', 'CONFIG_CONFLICT', `WARNING - fwmark virtual server ${vsName(d)}, real server ${name} has port specified - clearing`, rs.loc as Loc);
+        delete rs.port;
+      }
+    } else if (!rs.port) rs.port = d.port;
+    else if (rs.port !== d.port) {
+      say('lvs.real-server-port-mismatch', 'CONFIG_CONFLICT', `WARNING - virtual server ${vsName(d)} and real server ${name} ports don't match - resetting`, rs.loc as Loc);
+      rs.port = d.port;
+    }
+  }
+  const sorry = d.sorryServer as { address: IpAddress; port?: number; loc: Loc } | undefined;
+  if (!sorry || ((d.sorryServerLvsMethod as string | undefined) ?? d.lbKind) === 'NAT') return;
+  if (d.fwmark !== undefined) {
+    if (sorry.port) {
+      say('lvs.fwmark-sorry-server-port', 'CONFIG_CONFLICT', `WARNING - virtual server ${vsName(d)}, sorry server has port specified - clearing`, sorry.loc);
+      d.sorryServer = { address: sorry.address, loc: sorry.loc };
+    }
+  } else if (!sorry.port) d.sorryServer = { ...sorry, port: d.port };
+  else if (sorry.port !== d.port) {
+    say('lvs.sorry-server-port-mismatch', 'CONFIG_CONFLICT', `WARNING - virtual server ${vsName(d)} and sorry server ports don't match - resetting`, sorry.loc);
+    d.sorryServer = { ...sorry, port: d.port };
+  }
+}
