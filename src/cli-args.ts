@@ -43,6 +43,8 @@ export interface Args {
   configTestLog?: string;
   /** --print-config: print the resolved configuration as JSON and exit */
   dumpJson: boolean;
+  /** --show-secrets: --print-config prints auth_pass and passwords instead of [redacted] */
+  showSecrets: boolean;
   /** -d: dump the configuration to the log at start (keepalived's -d / DUMP_CONF) */
   dumpConf: boolean;
   /** --strict (keepalived-ts): with -t any diagnostic is an error */
@@ -158,6 +160,7 @@ const OPTIONS: readonly Opt[] = [
   { short: 'd', long: 'dump-conf', arg: 'none', apply: (a) => { a.dumpConf = true; } },
   // keepalived-ts: print the resolved configuration as JSON and exit
   { long: 'print-config', arg: 'none', apply: (a) => { a.dumpJson = true; } },
+  { long: 'show-secrets', arg: 'none', apply: (a) => { a.showSecrets = true; } },
   { short: 'p', long: 'pid', arg: 'required', apply: (a, v) => { a.pidFile = v!; } },
   { short: 'r', long: 'vrrp_pid', arg: 'required', apply: (a, v) => { a.vrrpPidFile = v!; } },
   { short: 'T', long: 'genhash', arg: 'none', apply: () => undefined },
@@ -246,6 +249,8 @@ export function usage(prog = 'keepalived-ts'): string {
     '  -d                           Dump the configuration data to the log at start',
     '      --print-config           Print the resolved configuration as JSON and exit',
     '                                (keepalived: the long form of -d)',
+    '      --show-secrets           With --print-config: print auth_pass and passwords',
+    '                                (default [redacted])',
     `  -p, --pid=FILE               Use specified pidfile for parent process (default ${DEFAULT_MAIN_PIDFILE})`,
     `  -r, --vrrp_pid=FILE          Use specified pidfile for VRRP process (default ${DEFAULT_VRRP_PIDFILE})`,
     '  -T, --genhash                Enter into genhash utility mode (this should be the first option used).',
@@ -270,7 +275,7 @@ export function usage(prog = 'keepalived-ts'): string {
 
 export function defaultArgs(): Args {
   return {
-    file: DEFAULT_CONF, configTest: false, dumpJson: false, dumpConf: false, strict: false, allConfig: false,
+    file: DEFAULT_CONF, configTest: false, dumpJson: false, showSecrets: false, dumpConf: false, strict: false, allConfig: false,
     pidFile: DEFAULT_MAIN_PIDFILE, vrrpPidFile: DEFAULT_VRRP_PIDFILE, checkersPidFile: DEFAULT_CHECKERS_PIDFILE,
     debug: false, logDetail: 0, logConsole: false, noSyslog: false, flushLogFile: false,
     dontReleaseVrrp: false, dontReleaseIpvs: false, dontRespawn: false, dontFork: false,

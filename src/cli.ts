@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { loadConfig, defaultConfigId } from './config/load.js';
 import { hostMachine } from './config/machine.js';
 import { formatDiagnostic, isReported, severityOf } from './config/diagnostics.js';
-import { createRootLogger } from './io/logger.js';
+import { createRootLogger, REDACTED, SECRET_FIELDS } from './io/logger.js';
 import { SdNotifier } from './io/sd-notify.js';
 import { formatIp, parseIp } from './util/ip.js';
 import { KEEPALIVED_EXIT, parseArgs, type Args } from './cli-args.js';
@@ -164,7 +164,7 @@ async function main(argv: string[]): Promise<number> {
       machine: hostMachine(),
     });
     if (args.dumpJson) {
-      process.stdout.write(`${JSON.stringify(result.config, jsonReplacer, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(result.config, jsonReplacer(args.showSecrets), 2)}\n`);
     }
     const shown = result.diagnostics.list.filter(isReported);
     for (const d of shown) writeSync(errFd, `${formatDiagnostic(d, result.sources)}\n`);
@@ -212,7 +212,8 @@ function startLogger(args: Args): Logger | undefined {
       // stderr plays keepalived's two roles: syslog (journald; off with -G) and console (-l)
       console: !args.noSyslog || args.logConsole,
       format: args.logConsole && process.stderr.isTTY ? 'readable' : 'json',
-      ...(args.logFile ? { file: args.logFile } : {}),
+      // keepalived: 0666 masked by its umask (0177 unless -u), so 0600 by default
+      ...(args.logFile ? { file: args.logFile, fileMode: 0o666 & ~(args.umask ?? 0o177) } : {}),
     });
   } catch (e) {
     process.stderr.write(`keepalived-ts: cannot open log file ${args.logFile ?? ''}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
@@ -251,8 +252,12 @@ async function runDaemon(args: Args): Promise<number> {
   return runMain(o);
 }
 
-/** Addresses print as text in --print-config. */
-function jsonReplacer(_key: string, value: unknown): unknown {
+/** Addresses print as text in --print-config; secrets as [redacted] unless `showSecrets`. */
+function jsonReplacer(showSecrets: boolean): (key: string, value: unknown) => unknown {
+  return (key, value) => (!showSecrets && SECRET_FIELDS.has(key) && typeof value === 'string' ? REDACTED : printable(value));
+}
+
+function printable(value: unknown): unknown {
   if (value && typeof value === 'object' && 'bytes' in value && 'family' in value) {
     const v = value as { bytes: Uint8Array; family: string; prefixLen?: number };
     const text = formatIp(v.bytes);

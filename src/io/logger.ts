@@ -8,7 +8,7 @@
  *   `07:53:50.123 INFO  [vrrp VI_1] Entering MASTER STATE from=BACKUP prio=150`
  * and `-g FILE` adds a file of JSON lines.
  */
-import { mkdirSync, openSync, writeSync } from 'node:fs';
+import { constants, fchmodSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pino, type DestinationStream, type Logger, type StreamEntry } from 'pino';
 
@@ -25,9 +25,18 @@ export interface LoggerOptions {
   readonly console?: boolean;
   /** Also append JSON lines to this file (`-g`). */
   readonly file?: string;
+  /** Mode of the `-g` file (default 0600; keepalived: 0666 masked by its umask, 0177 unless -u). */
+  readonly fileMode?: number;
 }
 
-const REDACT = ['authPass', '*.authPass', 'authentication.authPass', '*.authentication.authPass'];
+/**
+ * Configuration fields that hold secrets (vrrp_instance `auth_pass`, the SSL key `password`):
+ * redacted in every log line, and in `--print-config` unless `--show-secrets` is given.
+ */
+export const SECRET_FIELDS: ReadonlySet<string> = new Set(['authPass', 'password']);
+export const REDACTED = '[redacted]';
+
+const REDACT = ['authPass', '*.authPass', 'authentication.authPass', '*.authentication.authPass', 'password', '*.password', '*.*.password'];
 
 /** Log lines dropped because their destination stopped taking them or failed (see jsonDestination). */
 let dropped = 0;
@@ -92,14 +101,25 @@ export function createRootLogger(opts: LoggerOptions = {}): Logger {
   }
   if (opts.file) {
     // opened here, synchronously: the destination is ready for the exit-time flush at once
-    mkdirSync(dirname(opts.file), { recursive: true });
-    streams.push({ level: 'trace', stream: jsonDestination(openSync(opts.file, 'a')) });
+    streams.push({ level: 'trace', stream: jsonDestination(openLogFile(opts.file, opts.fileMode ?? 0o600)) });
   }
-  const options = { level, base: { name: 'keepalived-ts' }, redact: { paths: REDACT, censor: '[redacted]' } };
+  const options = { level, base: { name: 'keepalived-ts' }, redact: { paths: REDACT, censor: REDACTED } };
   if (streams.length === 0) root = pino({ ...options, enabled: false });
   else if (streams.length === 1) root = pino(options, streams[0]!.stream);
   else root = pino(options, pino.multistream(streams));
   return root;
+}
+
+/**
+ * The `-g` file as keepalived opens it (lib/utils.c `fopen_safe`, mode "a"): appended, never
+ * through a symbolic link (a local user cannot point it at a system file), and given `mode`
+ * even when it was there with a wider one (log lines carry addresses and script output).
+ */
+function openLogFile(path: string, mode: number): number {
+  mkdirSync(dirname(path), { recursive: true });
+  const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, mode);
+  fchmodSync(fd, mode);
+  return fd;
 }
 
 export function rootLogger(): Logger {

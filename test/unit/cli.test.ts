@@ -60,7 +60,8 @@ describe('parseArgs: every flag, short and long', () => {
   it('-d / --dump-conf dump the configuration to the log (keepalived); --print-config prints JSON and exits', () => {
     expect(run('-d')).toMatchObject({ dumpConf: true, dumpJson: false });
     expect(run('--dump-conf')).toMatchObject({ dumpConf: true, dumpJson: false });
-    expect(run('--print-config')).toMatchObject({ dumpConf: false, dumpJson: true });
+    expect(run('--print-config')).toMatchObject({ dumpConf: false, dumpJson: true, showSecrets: false });
+    expect(run('--print-config', '--show-secrets')).toMatchObject({ dumpJson: true, showSecrets: true });
   });
 
   it('accepts what does nothing here: -B, --all, -b, -m, -M, --flush-log-file', () => {
@@ -208,6 +209,24 @@ describe('the installed command (dist/src/cli.js)', () => {
     expect(r.rc).not.toBe(0);
     expect(r.stderr).toBe('');
     expect(readFileSync(log, 'utf8')).toMatch(/priority 300/);
+  });
+
+  it('--print-config redacts auth_pass and the SSL password unless --show-secrets', () => {
+    const conf = join(tmp, 'secret.conf');
+    writeFileSync(conf, [
+      'SSL {', '  password kEyPaSs', '}',
+      'vrrp_instance VI_1 {', '  interface lo', '  virtual_router_id 51', '  priority 100', '  advert_int 1',
+      '  authentication {', '    auth_type PASS', '    auth_pass s3cr3t', '  }', '  virtual_ipaddress {', '    10.0.0.1', '  }', '}', '',
+    ].join('\n'));
+    const hidden = sh('--print-config', '-f', conf);
+    expect(hidden.rc).toBe(0);
+    expect(hidden.stdout).not.toMatch(/s3cr3t|kEyPaSs/);
+    const cfg = JSON.parse(hidden.stdout) as { vrrpInstances: { authentication: { authPass: string } }[]; ssl: { password: string } };
+    expect(cfg.vrrpInstances[0]!.authentication.authPass).toBe('[redacted]');
+    expect(cfg.ssl.password).toBe('[redacted]');
+    const shown = JSON.parse(sh('--print-config', '--show-secrets', '-f', conf).stdout) as typeof cfg;
+    expect(shown.vrrpInstances[0]!.authentication.authPass).toBe('s3cr3t');
+    expect(shown.ssl.password).toBe('kEyPaSs');
   });
 
   it('the version in package.json is the one printed', () => {

@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,32 @@ describe('root logger', () => {
     expect(readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(['first']);
     const silent = createRootLogger({ console: false });
     expect(silent.isLevelEnabled('fatal')).toBe(false);
+  });
+
+  it('-g: the file is created 0600 whatever the umask, an existing one is narrowed to 0600, a symlink is refused', () => {
+    const old = process.umask(0o022);
+    try {
+      const file = join(dir, 'mode', 'keepalived.log');
+      createRootLogger({ file, console: false }).info('one');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const wide = join(dir, 'mode', 'wide.log');
+      writeFileSync(wide, 'before\n', { mode: 0o644 });
+      chmodSync(wide, 0o644);
+      createRootLogger({ file: wide, console: false }).info('two');
+      flushLogs();
+      expect(statSync(wide).mode & 0o777).toBe(0o600);
+      expect(readFileSync(wide, 'utf8')).toMatch(/^before\n\{.*"msg":"two"/);
+      // -u widens it as keepalived's umask does
+      const shared = join(dir, 'mode', 'shared.log');
+      createRootLogger({ file: shared, fileMode: 0o644, console: false });
+      expect(statSync(shared).mode & 0o777).toBe(0o644);
+      const link = join(dir, 'mode', 'link.log');
+      symlinkSync(join(dir, 'mode', 'target'), link);
+      expect(() => createRootLogger({ file: link, console: false })).toThrow(/ELOOP/);
+      expect(existsSync(join(dir, 'mode', 'target'))).toBe(false);
+    } finally {
+      process.umask(old);
+    }
   });
 
   it('a destination that fails loses its lines, counted, and nothing throws (the daemon goes on)', async () => {
