@@ -56,15 +56,18 @@ export function scriptRun(cfg: VrrpScriptConfig, s: ScriptState, success: boolea
 }
 
 /**
- * Priority contribution of a weighted tracker (weight != 0). `ok` undefined = initial state,
- * which contributes nothing. `reverse` swaps the direction: positive weights add while
- * failed, negative weights subtract while OK.
+ * Priority contribution of a weighted tracker (weight != 0), as keepalived computes it
+ * (vrrp_track.c, initialise_*_tracking_priorities and the updates after them): a positive
+ * weight counts while the tracked object is OK, a negative one while it has failed, and
+ * `reverse` negates the weight (multiplier -1), not the state: `weight 20 reverse` lowers the
+ * priority by 20 while OK. `ok` undefined = initial state, which contributes nothing.
  */
+// row: vrrp.track-weight-reverse
 export function weightedContribution(weight: number, reverse: boolean, ok: boolean | undefined): number {
   if (ok === undefined) return 0;
-  const up = ok !== reverse;
-  if (weight > 0) return up ? weight : 0;
-  return up ? 0 : weight;
+  const signed = reverse ? -weight : weight;
+  if (weight > 0) return ok ? signed : 0;
+  return ok ? 0 : signed;
 }
 
 /** Does an unweighted tracker hold the instance in FAULT? `reverse` = fault while OK. */

@@ -32,7 +32,7 @@ function tableRows(): Row[] {
 /** Row ids the code tags: `row: 'id'`, the completion helpers' first argument, `// row: id`. */
 function codeRows(): Set<string> {
   const ids = new Set<string>();
-  const files = readdirSync('src/config').filter((f) => f.endsWith('.ts')).map((f) => join('src/config', f));
+  const files = ['src/config', 'src/vrrp'].flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)));
   for (const f of files) {
     const text = readFileSync(f, 'utf8');
     for (const re of [
@@ -84,8 +84,8 @@ describe('docs/semantics.md', () => {
 
   it('names every row the code tags, and the code tags every row it names', () => {
     const code = codeRows();
-    expect([...code].filter((id) => !byId.has(id)).sort(), 'tagged in src/config, missing from docs/semantics.md').toEqual([]);
-    expect(rows.map((r) => r.id).filter((id) => !code.has(id)), 'in docs/semantics.md, tagged nowhere in src/config').toEqual([]);
+    expect([...code].filter((id) => !byId.has(id)).sort(), 'tagged in src/config or src/vrrp, missing from docs/semantics.md').toEqual([]);
+    expect(rows.map((r) => r.id).filter((id) => !code.has(id)), 'in docs/semantics.md, tagged nowhere in src/config or src/vrrp').toEqual([]);
   });
 
   it('gives every row a test: a fixture naming it, or a unit test mentioning it', () => {

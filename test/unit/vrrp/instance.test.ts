@@ -338,7 +338,7 @@ describe('effective priority (keepalived vrrp_set_effective_priority, §c.8, §d
   });
 
   it('is clamped to 1..254 and never changes for an owner', () => {
-    const h = new Harness(cfg({ priority: 250, trackInterface: [{ name: 'up', weight: 10, reverse: true }, { name: 'dn', weight: -253 }] }));
+    const h = new Harness(cfg({ priority: 250, trackInterface: [{ name: 'up', weight: -10, reverse: true }, { name: 'dn', weight: -253 }] }));
     h.feed({ type: 'interface', name: 'up', up: false });
     h.start();
     expect(h.engine.instance('VI_1')!.effectivePriority).toBe(254);
@@ -349,6 +349,15 @@ describe('effective priority (keepalived vrrp_set_effective_priority, §c.8, §d
     o.start();
     o.feed({ type: 'interface', name: 'dn', up: false });
     expect(o.engine.instance('VI_1')!.effectivePriority).toBe(255);
+  });
+
+  it("'vrrp.track-weight-reverse': `track_interface { lo weight 20 reverse }` with lo up runs at 80, as keepalived", () => {
+    const h = new Harness(cfg({ priority: 100, trackInterface: [{ name: 'lo', weight: 20, reverse: true }] }));
+    h.feed({ type: 'interface', name: 'lo', up: true });
+    h.start();
+    expect(h.engine.instance('VI_1')!.effectivePriority).toBe(80);
+    h.feed({ type: 'interface', name: 'lo', up: false });
+    expect(h.engine.instance('VI_1')!.effectivePriority).toBe(100);
   });
 
   it('adverts carry the effective priority', () => {

@@ -45,7 +45,8 @@ describe('vrrp_script state', () => {
 describe('tracker contributions', () => {
   it.each([
     [10, false, true, 10], [10, false, false, 0], [-10, false, true, 0], [-10, false, false, -10],
-    [10, true, true, 0], [10, true, false, 10], [-10, true, true, -10], [-10, true, false, 0],
+    // reverse negates the weight (keepalived's multiplier -1): `weight 10 reverse` lowers while OK
+    [10, true, true, -10], [10, true, false, 0], [-10, true, true, 0], [-10, true, false, 10],
     [-10, false, undefined, 0],
   ] as const)('weight %i reverse %s ok %s -> %i', (w, rev, ok, want) => {
     expect(weightedContribution(w, rev, ok)).toBe(want);
