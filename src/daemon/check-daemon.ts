@@ -287,7 +287,7 @@ export class CheckDaemon {
     const log = this.opts.log;
     void runScript(e.script, { log, users: this.users, ...(e.stopping ? { timeoutMs: 1000, timeoutSignal: 'SIGKILL' as const } : {}) }).then((r) => {
       if (r.error || (r.code !== 0 && r.code !== null)) {
-        log.warn({ code: 'CHECK_SCRIPT', reason: e.reason, script: e.script.text, exit: r.code, error: r.error }, `${e.reason} script ${e.script.text} failed [CHECK_SCRIPT]`);
+        log.warn({ code: 'CHECK_SCRIPT', reason: e.reason, command: e.script.text, exit: r.code, error: r.error }, `${e.reason} script ${e.script.text} failed [CHECK_SCRIPT]`);
       }
     });
   }

@@ -64,7 +64,7 @@ export function startTrackers(cfg: KeepalivedConfig, mapped: MappedConfig, hooks
     const t = new VrrpScriptTracker({
       script: s,
       users,
-      log: log.child({ script: s.name }),
+      log,
       onResult: (name, success) => input({ type: 'scriptResult', name, success }),
     });
     // a refused script stays in its initial state (keepalived: the script is disabled)
@@ -78,7 +78,7 @@ export function startTrackers(cfg: KeepalivedConfig, mapped: MappedConfig, hooks
     if (!usedFiles.has(f.name)) continue;
     const w = new TrackFileWatcher({
       trackFile: f,
-      log: log.child({ trackFile: f.name }),
+      log, // its lines name the track_file (trackFile)
       onValue: (name, value) => input({ type: 'fileValue', name, value }),
     });
     files.push(w);
@@ -90,7 +90,7 @@ export function startTrackers(cfg: KeepalivedConfig, mapped: MappedConfig, hooks
   if (procs.length > 0) {
     procTracker = new ProcessTracker({
       processes: procs,
-      log: log.child({ trackProcess: true }),
+      log, // its lines name the track_process (trackProcess)
       onChange: (name, up) => input({ type: 'process', name, up }),
     });
     ready.push(procTracker.start());

@@ -158,7 +158,7 @@ export class Notifier {
     const p = (ev.scope === 'INSTANCE' ? this.instances : this.groups).get(ev.name);
     let state = ev.state;
     if (state === 'DELETED' && !p?.notifyDeleted) state = 'FAULT';
-    this.log.debug({ scope: ev.scope, name: ev.name, state, priority: ev.priority }, 'notify');
+    this.log.debug({ scope: ev.scope, ...(ev.scope === 'INSTANCE' ? { inst: ev.name } : { group: ev.name }), state, priority: ev.priority }, 'notify');
     if (p && !this.closed) {
       if (state === 'MASTER_RX_LOWER_PRI') {
         if (p.rxLowerPri) this.run(p.rxLowerPri, false);
@@ -212,7 +212,7 @@ export class Notifier {
       const p = prepareScript(spec, { users: this.opts.users, log: this.log, ...(this.opts.machine ? { machine: this.opts.machine } : {}) });
       if (p.ok) return p.value;
       this.stats.scriptsRefused++;
-      this.log.error({ code: 'SCRIPT_REFUSED', kind: p.error.kind, script: spec.argv[0] }, `disabling ${s.name} ${what}: ${p.error.message}`);
+      this.log.error({ code: 'SCRIPT_REFUSED', kind: p.error.kind, command: spec.argv[0] }, `disabling ${s.name} ${what}: ${p.error.message}`);
       return undefined;
     };
     const state: Partial<Record<StateKey, PreparedScript>> = {};
@@ -296,12 +296,12 @@ export class Notifier {
     const p = prepareScript({ ...script, argv: [...script.argv, path] }, { users: this.opts.users, log: this.log, ...(this.opts.machine ? { machine: this.opts.machine } : {}) });
     if (!p.ok) {
       this.stats.scriptsRefused++;
-      this.log.error({ code: 'SCRIPT_REFUSED', kind: p.error.kind, script: script.argv[0] }, `disabling ${kind}notify fifo script: ${p.error.message}`);
+      this.log.error({ code: 'SCRIPT_REFUSED', kind: p.error.kind, command: script.argv[0] }, `disabling ${kind}notify fifo script: ${p.error.message}`);
       return;
     }
     const abort = new AbortController();
     const done = runScript(p.value, { log: this.log, signal: abort.signal, killAfterMs: 1000 }).then((r) => {
-      this.log.info({ path, code: r.code, signal: r.signal }, `${kind}notify fifo script terminated`);
+      this.log.info({ path, status: r.code, signal: r.signal }, `${kind}notify fifo script terminated`);
     });
     this.fifoScripts.push({ kind, abort, done });
   }

@@ -90,14 +90,14 @@ export async function runScript(script: ScriptSpec | PreparedScript, opts: RunOp
   else {
     const c = (opts.users ?? (hostUsers ??= ScriptUsers.host())).resolve(script);
     if (!c.ok) {
-      opts.log.error({ script: script.argv[0], reason: c.error }, 'script not run: no user to run it as');
+      opts.log.error({ command: script.argv[0], reason: c.error }, 'script not run: no user to run it as');
       return { code: null, signal: null, timedOut: false, aborted: false, durationMs: performance.now() - t0, error: 'EUSER' };
     }
     creds = c.value;
     if (!viaShell(argv)) {
       const path = await findCommand(argv[0]!, creds);
       if (!path.ok) {
-        opts.log.error({ script: argv[0], errno: path.error }, 'Error exec-ing command');
+        opts.log.error({ command: argv[0], errno: path.error }, 'Error exec-ing command');
         return { code: null, signal: null, timedOut: false, aborted: false, durationMs: performance.now() - t0, error: path.error };
       }
       argv = [path.value, ...argv.slice(1)];
@@ -137,7 +137,7 @@ function spawnScript(argv: readonly string[], creds: ScriptCreds, opts: RunOptio
       try {
         process.kill(-pid, sig);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') log.warn({ script: argv[0], pid, sig, errno: (e as NodeJS.ErrnoException).code }, 'cannot signal script process group');
+        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') log.warn({ command: argv[0], pid, sig, errno: (e as NodeJS.ErrnoException).code }, 'cannot signal script process group');
       }
     };
     const terminate = (first: 'SIGTERM' | 'SIGKILL') => {
@@ -154,12 +154,12 @@ function spawnScript(argv: readonly string[], creds: ScriptCreds, opts: RunOptio
     };
     child.on('error', (e: NodeJS.ErrnoException) => {
       // Only a failed spawn gets here (kill errors are handled in killGroup).
-      log.error({ script: argv[0], errno: e.code }, 'Error exec-ing command');
+      log.error({ command: argv[0], errno: e.code }, 'Error exec-ing command');
       finish({ code: null, signal: null, error: e.code ?? 'EUNKNOWN' });
     });
     if (pid === undefined) return;
     opts.onSpawn?.(pid);
-    log.debug({ script: argv[0], pid, uid: creds.uid, gid: creds.gid }, 'script started');
+    log.debug({ command: argv[0], pid, uid: creds.uid, gid: creds.gid }, 'script started');
     if (drain) {
       drainOutput(child.stdout!, 'stdout', argv[0]!, pid, log);
       drainOutput(child.stderr!, 'stderr', argv[0]!, pid, log);
@@ -171,14 +171,14 @@ function spawnScript(argv: readonly string[], creds: ScriptCreds, opts: RunOptio
       // let them hold the daemon's event loop.
       (child.stdout as unknown as { unref?: () => void } | null)?.unref?.();
       (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
-      log.debug({ script: argv[0], pid, code, signal, timedOut }, 'script exited');
+      log.debug({ command: argv[0], pid, code, signal, timedOut }, 'script exited');
       finish({ code, signal });
     });
     if (opts.timeoutMs !== undefined && Number.isFinite(opts.timeoutMs)) {
       timers.push(setTimeout(() => {
         if (settled) return;
         timedOut = true;
-        log.info({ script: argv[0], pid, timeoutMs: opts.timeoutMs }, 'script timed out');
+        log.info({ command: argv[0], pid, timeoutMs: opts.timeoutMs }, 'script timed out');
         terminate(opts.timeoutSignal ?? 'SIGTERM');
       }, opts.timeoutMs));
     }
@@ -187,7 +187,7 @@ function spawnScript(argv: readonly string[], creds: ScriptCreds, opts: RunOptio
   });
 }
 
-function drainOutput(stream: NodeJS.ReadableStream & { unref?: () => void }, which: string, script: string, pid: number, log: Logger): void {
+function drainOutput(stream: NodeJS.ReadableStream & { unref?: () => void }, which: string, command: string, pid: number, log: Logger): void {
   let logged = 0;
   let dropped = 0;
   stream.on('data', (chunk: Buffer) => {
@@ -195,11 +195,11 @@ function drainOutput(stream: NodeJS.ReadableStream & { unref?: () => void }, whi
       const part = chunk.subarray(0, OUTPUT_LOG_BYTES - logged);
       logged += part.length;
       dropped += chunk.length - part.length;
-      log.debug({ script, pid, stream: which, output: part.toString('utf8') }, 'script output');
+      log.debug({ command, pid, stream: which, output: part.toString('utf8') }, 'script output');
     } else dropped += chunk.length;
   });
   stream.on('end', () => {
-    if (dropped) log.debug({ script, pid, stream: which, droppedBytes: dropped }, 'script output truncated');
+    if (dropped) log.debug({ command, pid, stream: which, droppedBytes: dropped }, 'script output truncated');
   });
   stream.on('error', () => {});
 }
@@ -316,7 +316,7 @@ export function prepareScript(script: ScriptSpec, opts: PrepareOptions): Result<
       ? { kind: 'not-executable', message: `Permissions failure for script ${cmd} in path` }
       : { kind: 'missing', message: `Cannot find script ${cmd} in path` });
   }
-  if (found.value !== cmd) opts.log?.warn({ script: cmd, path: found.value }, 'WARNING - script resolved by path search. Please specify full path.');
+  if (found.value !== cmd) opts.log?.warn({ command: cmd, path: found.value }, 'WARNING - script resolved by path search. Please specify full path.');
   const path = realScriptPath(found.value);
   const problem = scriptSecurityProblem(path, creds, opts.users.enableScriptSecurity, opts.machine);
   if (problem) return err(problem);

@@ -44,7 +44,8 @@ export class VrrpScriptTracker {
 
   constructor(private readonly opts: VrrpScriptTrackerOptions) {
     this.name = opts.script.name;
-    this.log = opts.log;
+    // every line names the vrrp_script (`script`); the file it runs is `command`
+    this.log = opts.log.child({ script: opts.script.name });
   }
 
   /** Check the script (refusals are logged) and start running it. False if refused. */
@@ -58,11 +59,11 @@ export class VrrpScriptTracker {
     const spec = vrrpScriptSpec({ ...s, script: s.script });
     const p = prepareScript(spec, { users: this.opts.users, log: this.log, ...(this.opts.machine ? { machine: this.opts.machine } : {}) });
     if (!p.ok) {
-      this.log.error({ code: 'SCRIPT_REFUSED', kind: p.error.kind, script: s.script.argv[0] }, `disabling track script ${s.name}: ${p.error.message}`);
+      this.log.error({ code: 'SCRIPT_REFUSED', kind: p.error.kind, command: s.script.argv[0] }, `disabling track script ${s.name}: ${p.error.message}`);
       return false;
     }
     if (!(s.intervalMs > 0)) {
-      this.log.error({ script: s.name }, `(${s.name}): vrrp script interval must be greater than 0, setting to 1`);
+      this.log.error(`(${s.name}): vrrp script interval must be greater than 0, setting to 1`);
     }
     this.prepared = p.value;
     this.tick();
@@ -96,7 +97,7 @@ export class VrrpScriptTracker {
     this.timer = setTimeout(() => this.tick(), this.intervalMs);
     if (this.current) {
       this.stats.skipped++;
-      this.log.info({ script: this.name }, `Track script ${this.name} is already running, expect idle - skipping run`);
+      this.log.info(`Track script ${this.name} is already running, expect idle - skipping run`);
       return;
     }
     const abort = new AbortController();
@@ -113,7 +114,7 @@ export class VrrpScriptTracker {
     this.current = undefined;
     if (stopped) return;
     this.stats.runs++;
-    if (r.code !== null && r.code !== this.lastStatus) this.log.info({ script: this.name, status: r.code }, `Script \`${this.name}\` now returning ${r.code}`);
+    if (r.code !== null && r.code !== this.lastStatus) this.log.info({ status: r.code }, `Script \`${this.name}\` now returning ${r.code}`);
     if (r.code !== null) this.lastStatus = r.code;
     if (r.timedOut) this.stats.timeouts++;
     // keepalived: exit 0 is a success even after our SIGTERM; death by signal is a failure.
