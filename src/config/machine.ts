@@ -1,20 +1,28 @@
 /** The MachineView of this host: interfaces from /sys/class/net, users and groups from /etc/passwd and /etc/group, script files. */
 import { accessSync, constants, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { MachineView } from './validate.js';
+import type { MachineView, ScriptRunAs } from './validate.js';
 
 export function hostMachine(): MachineView {
   let ifaces: Set<string> | undefined;
   let users: Set<string> | undefined;
   let groups: Set<string> | undefined;
+  let ids: { users: Map<string, readonly [number, number]>; groups: Map<string, number> } | undefined;
   const names = (file: string): Set<string> => new Set(safe(() => readFileSync(file, 'utf8'), '').split('\n').map((l) => l.split(':')[0]!).filter(Boolean));
+  /** uid and gid a script runs with (a user's primary group unless a group is named); undefined: unknown name */
+  const runIds = (runAs: ScriptRunAs): { uid: number; gid: number } | undefined => {
+    ids ??= { users: idTable('/etc/passwd', (f) => [Number(f[2]), Number(f[3])] as const), groups: idTable('/etc/group', (f) => Number(f[2])) };
+    const u = ids.users.get(runAs.user);
+    const gid = runAs.group === undefined ? u?.[1] : ids.groups.get(runAs.group);
+    return u && gid !== undefined ? { uid: u[0], gid } : undefined;
+  };
   const interfaces = () => (ifaces ??= new Set(safe(() => readdirSync('/sys/class/net'), [] as string[])));
   return {
     interfaceExists: (name) => interfaces().has(name),
     isLoopback: (name) => safe(() => readFileSync(`/sys/class/net/${name}/type`, 'utf8').trim() === '772', false),
     userExists: (name) => (users ??= names('/etc/passwd')).has(name),
     groupExists: (name) => (groups ??= names('/etc/group')).has(name),
-    scriptStatus: (cmd) => {
+    scriptStatus: (cmd, runAs) => {
       const path = cmd.includes('/') ? cmd : findInPath(cmd);
       if (!path) return 'missing';
       let real: string;
@@ -24,7 +32,11 @@ export function hostMachine(): MachineView {
       } catch (e) {
         return (e as NodeJS.ErrnoException).code === 'EACCES' ? 'not-executable' : 'missing';
       }
-      return insecurePath(path) || insecurePath(real) ? 'insecure' : 'ok';
+      if (!insecurePath(path) && !insecurePath(real)) return 'ok';
+      // keepalived (check_script_secure) checks the path only of a script run with root
+      // privileges; another user's script runs whatever its path
+      const as = runAs && runIds(runAs);
+      return as && !runsAsRoot(real, as.uid, as.gid) ? 'ok' : 'insecure';
     },
   };
 }
@@ -35,6 +47,22 @@ function safe<T>(f: () => T, dflt: T): T {
   } catch {
     return dflt;
   }
+}
+
+function idTable<T>(file: string, value: (fields: string[]) => T): Map<string, T> {
+  const out = new Map<string, T>();
+  for (const line of safe(() => readFileSync(file, 'utf8'), '').split('\n')) {
+    const f = line.split(':');
+    if (f[0] && f.length >= 3 && !out.has(f[0])) out.set(f[0], value(f));
+  }
+  return out;
+}
+
+/** keepalived's need_script_protection: uid or gid 0, or a set-uid / set-gid root file. */
+function runsAsRoot(file: string, uid: number, gid: number): boolean {
+  if (uid === 0 || gid === 0) return true;
+  const st = safe(() => statSync(file), undefined);
+  return !st || (st.uid === 0 && (st.mode & 0o4100) === 0o4100) || (st.gid === 0 && (st.mode & 0o2010) === 0o2010);
 }
 
 function findInPath(name: string): string | undefined {

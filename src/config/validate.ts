@@ -13,8 +13,18 @@ export interface MachineView {
   isLoopback(name: string): boolean;
   userExists(name: string): boolean;
   groupExists(name: string): boolean;
-  /** Resolve a script's argv[0]: 'missing', 'not-executable', 'insecure' (non-root writable), or 'ok'. */
-  scriptStatus(path: string): 'ok' | 'missing' | 'not-executable' | 'insecure';
+  /**
+   * Resolve a script's argv[0]: 'missing', 'not-executable', 'insecure' (non-root writable), or
+   * 'ok'. Given `runAs`, 'insecure' only when the script would run with root privileges (uid or
+   * gid 0, a set-uid/set-gid root file): keepalived checks nothing else (check_script_secure).
+   */
+  scriptStatus(path: string, runAs?: ScriptRunAs): 'ok' | 'missing' | 'not-executable' | 'insecure';
+}
+
+/** The user (and group, else the user's own) a script runs as. */
+export interface ScriptRunAs {
+  readonly user: string;
+  readonly group?: string;
 }
 
 export function validate(c: KeepalivedConfig, diags: Diagnostics, machine?: MachineView): void {
@@ -121,6 +131,8 @@ function checkInterfaces(c: KeepalivedConfig, diags: Diagnostics, m: MachineView
 interface ScriptUse {
   readonly script: Script;
   readonly what: string;
+  /** a vrrp_script's `user` keyword: who it runs as (the words after its command do not count) */
+  readonly runAs?: ScriptRunAs;
 }
 
 function checkScripts(c: KeepalivedConfig, diags: Diagnostics, m: MachineView): void {
@@ -128,9 +140,9 @@ function checkScripts(c: KeepalivedConfig, diags: Diagnostics, m: MachineView): 
   const vrrp: ScriptUse[] = [];
   const check: ScriptUse[] = [];
   const main: ScriptUse[] = [];
-  const add = (list: ScriptUse[], s: Script | undefined, what: string) => s && list.push({ script: s, what });
+  const add = (list: ScriptUse[], s: Script | undefined, what: string, runAs?: ScriptRunAs) => s && list.push({ script: s, what, ...(runAs ? { runAs } : {}) });
   if (c.vrrpInstances.length) {
-    for (const s of c.vrrpScripts) add(vrrp, s.script, `track script ${s.name}`);
+    for (const s of c.vrrpScripts) add(vrrp, s.script, `track script ${s.name}`, s.user);
     for (const i of c.vrrpInstances) {
       for (const k of ['notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notifyDeleted', 'notify', 'notifyMasterRxLowerPri'] as const) add(vrrp, i[k], `${i.name} ${k}`);
     }
@@ -170,7 +182,10 @@ function checkScripts(c: KeepalivedConfig, diags: Diagnostics, m: MachineView): 
         diags.add('CONFIG_SCRIPT', 'GENERAL_ERROR', `unable to set default user keepalived_script for script (${u.what}); set script_user`, u.script.loc);
         continue;
       }
-      const status = scriptFile(u.script, m);
+      // who it runs as: only a script run with root privileges has its path checked
+      const group = u.script.user !== undefined ? u.script.group : g.scriptUser?.group;
+      const runAs = u.runAs ?? (user === undefined ? undefined : { user, ...(group !== undefined ? { group } : {}) });
+      const status = scriptFile(u.script, m, runAs);
       if (status === 'missing') {
         diags.add('CONFIG_SCRIPT', 'GENERAL_ERROR', `disabling ${u.what}: script '${u.script.argv[0]}' not found/accessible`, u.script.loc);
         continue;
@@ -191,9 +206,9 @@ function checkScripts(c: KeepalivedConfig, diags: Diagnostics, m: MachineView): 
   judge(main, 'start/shutdown ');
 }
 
-function scriptFile(s: Script, m: MachineView): 'ok' | 'missing' | 'not-executable' | 'insecure' {
+function scriptFile(s: Script, m: MachineView, runAs: ScriptRunAs | undefined): 'ok' | 'missing' | 'not-executable' | 'insecure' {
   const cmd = s.argv[0]!;
   if (/^<\s*\//.test(cmd)) return 'ok';
-  return m.scriptStatus(cmd);
+  return m.scriptStatus(cmd, runAs);
 }
 
