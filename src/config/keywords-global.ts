@@ -1,7 +1,7 @@
 /** global_defs (keepalived/core/global_parser.c): keywords, defaults. */
 import { cpus as machineCpus } from 'node:os';
 import { parseIp, isMulticast } from '../util/ip.js';
-import { argInt, argScript, flag, int, mark, need, seconds, str, table, unsupported, values, argWord } from './kw.js';
+import { argInt, argScript, flag, int, mark, need, notHonoured, seconds, str, table, unsupported, values, argWord } from './kw.js';
 import type { Draft, Keyword, ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './line.js';
 import { setFieldLoc } from './loc.js';
@@ -209,7 +209,7 @@ export const globalDefsTable = table({
   smtp_connect_timeout: seconds('smtpConnectTimeoutMs', 1, 1000),
   smtp_alert: flag('smtpAlert'),
   no_email_faults: flag('noEmailFaults'),
-  no_checker_emails: flag('noCheckerEmails'),
+  no_checker_emails: notHonoured(flag('noCheckerEmails'), 'checker emails are sent as if it were not set'),
   smtp_alert_vrrp: flag('smtpAlertVrrp'),
   smtp_alert_checker: flag('smtpAlertChecker'),
   enable_script_security: mark('enableScriptSecurity'),
@@ -236,7 +236,7 @@ export const globalDefsTable = table({
   vrrp_notify_priority_changes: flag('vrrpNotifyPriorityChanges'),
   v3_checksum_as_v2: flag('v3ChecksumAsV2'),
   default_interface: str('defaultInterface'),
-  dynamic_interfaces: { handler: (_c, _l, d) => (d.dynamicInterfaces = true) },
+  dynamic_interfaces: notHonoured({ handler: (_c, _l, d) => (d.dynamicInterfaces = true) }, '-t accepts a missing interface, but the daemon does not wait for it to appear (issue 17)'),
   notify_fifo: fifo('notifyFifo'),
   notify_fifo_script: gScript('notifyFifoScript'),
   vrrp_notify_fifo: fifo('vrrpNotifyFifo'),
@@ -244,18 +244,18 @@ export const globalDefsTable = table({
   lvs_notify_fifo: fifo('lvsNotifyFifo'),
   lvs_notify_fifo_script: gScript('lvsNotifyFifoScript'),
   lvs_sync_daemon: { handler: lvsSyncDaemon },
-  lvs_flush: mark('lvsFlush'),
-  lvs_flush_on_stop: mark('lvsFlushOnStop'),
-  lvs_flush_onstop: mark('lvsFlushOnStop'),
-  lvs_timeouts: { handler: lvsTimeouts },
-  max_auto_priority: {
+  lvs_flush: notHonoured(mark('lvsFlush'), 'the IPVS table is not flushed at start (issue 17)'),
+  lvs_flush_on_stop: notHonoured(mark('lvsFlushOnStop'), 'the IPVS table is not flushed at stop; only the services of the configuration are removed (issue 17)'),
+  lvs_flush_onstop: notHonoured(mark('lvsFlushOnStop'), 'the IPVS table is not flushed at stop; only the services of the configuration are removed (issue 17)'),
+  lvs_timeouts: notHonoured({ handler: lvsTimeouts }, 'the IPVS timeouts are not set (issue 17)'),
+  max_auto_priority: notHonoured({
     handler: (ctx, line, d) => {
       const v = line.words[1] === undefined ? 99 : argInt(ctx, line, 1, -1, 99);
       if (v !== undefined) d.maxAutoPriority = v;
     },
-  },
-  startup_script: gScript('startupScript'),
-  shutdown_script: gScript('shutdownScript'),
+  }, 'no automatic real-time priority; the VRRP thread is SCHED_RR 1 by default (vrrp_rt_priority)'),
+  startup_script: notHonoured(gScript('startupScript'), 'not run at start (issue 17)'),
+  shutdown_script: notHonoured(gScript('shutdownScript'), 'not run at stop (issue 17)'),
   reload_check_config: { handler: (_c, _l, d) => (d.reloadCheckConfig = true) },
   umask: {
     handler: (ctx, line, d) => {
@@ -266,7 +266,7 @@ export const globalDefsTable = table({
       else d.umask = n;
     },
   },
-  random_seed: int('randomSeed', 0, 0xffffffff),
+  random_seed: notHonoured(int('randomSeed', 0, 0xffffffff), 'keepalived-ts does not seed its random delays from it'),
   vrrp_priority: int('vrrpPriority', -20, 19),
   checker_priority: int('checkerPriority', -20, 19),
   ...schedKeywords('vrrp'),

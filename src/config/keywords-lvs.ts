@@ -1,6 +1,6 @@
 /** virtual_server_group, virtual_server, real_server and the checkers (keepalived/check/check_*.c). */
 import { parseIp } from '../util/ip.js';
-import { argInt, argWord, flag, int, ip, mark, need, script, seconds, str, table, unsupported } from './kw.js';
+import { argInt, argWord, flag, int, ip, mark, need, noteUnsupported, script, seconds, str, table, unsupported } from './kw.js';
 import type { Draft, Keyword, KeywordTable, ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './line.js';
 import { setFieldLoc } from './loc.js';
@@ -160,7 +160,15 @@ const checkerTables: Record<string, { table: KeywordTable; defaults: () => Draft
     table: table({
       ...checkerCommon,
       helo_name: str('heloName'),
-      host: { sub: table(checkerCommon), open: (ctx, line) => { ctx.report('CONFIG_DEPRECATED', 'OK', `'host' blocks in SMTP_CHECK are deprecated; use one SMTP_CHECK per host`, lineLoc(line, 0)); return {}; } },
+      host: {
+        sub: table(checkerCommon),
+        open: (ctx, line) => {
+          ctx.report('CONFIG_DEPRECATED', 'OK', `'host' blocks in SMTP_CHECK are deprecated; use one SMTP_CHECK per host`, lineLoc(line, 0));
+          // keepalived still checks each host; keepalived-ts does not: said, not dropped silently
+          ctx.report('CONFIG_UNSUPPORTED', 'OK', `'host' is accepted but not supported by keepalived-ts (this host is not checked: write one SMTP_CHECK per host)`, lineLoc(line, 0));
+          return {};
+        },
+      },
     }),
     defaults: () => ({}),
   },
@@ -199,7 +207,9 @@ const checkerKeywords: Record<string, Keyword> = Object.fromEntries(
     type,
     {
       sub: spec.table,
-      open: (_ctx: ParseCtx, line: Line, rs: Draft) => {
+      open: (ctx: ParseCtx, line: Line, rs: Draft) => {
+        // BFD is not implemented (issue 20): the checker is kept in the model, and said so
+        if (type === 'BFD_CHECK') noteUnsupported(ctx, line, rs, 'BFD is not implemented (issue 20): this checker never fails');
         const c: Draft = { type, ...spec.defaults(), loc: lineLoc(line, 0) };
         ((rs.checkers ??= []) as Draft[]).push(c);
         return c;

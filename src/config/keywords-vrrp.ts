@@ -1,6 +1,6 @@
 /** vrrp_instance, vrrp_sync_group, vrrp_script, track_file, vrrp_track_process (keepalived/vrrp/vrrp_parser.c). */
 import { parseIp, type IpAddress } from '../util/ip.js';
-import { argInt, argScript, argWord, flag, int, mark, need, script, seconds, str, table, unsupported, values } from './kw.js';
+import { argInt, argScript, argWord, flag, int, mark, need, notHonoured, script, seconds, str, table, unsupported, values } from './kw.js';
 import { parseAddressEntry, parseRouteEntry, parseRuleEntry, parseUnicastPeer, trackRef } from './entries.js';
 import type { Draft, Keyword, ParseCtx } from './parser.js';
 import { setFieldLoc } from './loc.js';
@@ -136,7 +136,7 @@ export const vrrpInstanceTable = table({
   old_unicast_checksum: unsupported(),
   mcast_src_ip: familyIp('mcastSrcIp'),
   mcast_dst_ip: familyIp('mcastDstIp'),
-  track_src_ip: mark('trackSrcIp'),
+  track_src_ip: notHonoured(mark('trackSrcIp'), 'the source address is not tracked (issue 17)'),
   nopreempt: mark('nopreempt'),
   preempt: mark('nopreempt', false),
   preempt_delay: seconds('preemptDelayMs', 0, 1000),
@@ -144,7 +144,7 @@ export const vrrpInstanceTable = table({
   track_script: trackBlock('trackScript', -253, 253),
   track_file: trackBlock('trackFile', -254, 254),
   track_process: trackBlock('trackProcess', -254, 254),
-  track_bfd: trackBlock('trackBfd', -253, 253),
+  track_bfd: notHonoured(trackBlock('trackBfd', -253, 253), 'BFD is not implemented (issue 20): the tracked BFD instances change nothing'),
   dont_track_primary: mark('dontTrackPrimary'),
   ...notifyKeywords,
   notify_deleted: script('notifyDeleted'),
@@ -172,7 +172,7 @@ export const vrrpInstanceTable = table({
       else d.skipCheckAdvAddr = true;
     },
   },
-  promote_secondaries: mark('promoteSecondaries'),
+  promote_secondaries: notHonoured(mark('promoteSecondaries'), 'the promote_secondaries sysctl is not set on the interface (issue 17)'),
   v3_checksum_as_v2: flag('v3ChecksumAsV2'),
   native_ipv6: {
     handler: (ctx, line, d) => {
@@ -226,7 +226,7 @@ export const syncGroupTable = table({
   track_script: trackBlock('trackScript', -253, 253),
   track_file: trackBlock('trackFile', -254, 254),
   track_process: trackBlock('trackProcess', -254, 254),
-  track_bfd: trackBlock('trackBfd', -253, 253),
+  track_bfd: notHonoured(trackBlock('trackBfd', -253, 253), 'BFD is not implemented (issue 20): the tracked BFD instances change nothing'),
   ...notifyKeywords,
   smtp_alert: flag('smtpAlert'),
   global_tracking: {

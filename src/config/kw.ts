@@ -228,6 +228,19 @@ export function noteUnsupported(ctx: ParseCtx, line: Line, _d: Draft, why: strin
   ctx.report('CONFIG_UNSUPPORTED', 'OK', `'${line.words[0]}' is accepted but not supported by keepalived-ts (${why})`, lineLoc(line, 0));
 }
 
+/**
+ * A keyword keepalived honours at run time and keepalived-ts does not yet: its value is read
+ * into the model (dumps and --print-config show it) and the operator is told, at `-t` and at
+ * start, what keepalived would do that keepalived-ts does not. Never silent.
+ */
+export const notHonoured = (kw: Keyword, why: string): Keyword => ({
+  ...kw,
+  handler: (ctx, line, d) => {
+    kw.handler?.(ctx, line, d);
+    noteUnsupported(ctx, line, d, why);
+  },
+});
+
 export const ignored: Keyword = {};
 
 export const alias = (target: Keyword): Keyword => target;

@@ -108,7 +108,15 @@ export const topTable: KeywordTable = table({
       return ssl;
     },
   },
-  net_namespace: { handler: (ctx, line, root) => { const v = need(ctx, line, 1); if (v) root.netNamespace = v; } },
+  net_namespace: {
+    handler: (ctx, line, root) => {
+      const v = need(ctx, line, 1);
+      if (!v) return;
+      root.netNamespace = v;
+      // running in the wrong namespace would manage this namespace's VIPs: refused, not ignored
+      ctx.diagnostics.add('CONFIG_UNSUPPORTED', 'OK', `'net_namespace' is accepted but not supported by keepalived-ts (the daemon does not enter network namespace ${v}, issue 17): this configuration cannot run`, lineLoc(line, 0), { refusesRun: true });
+    },
+  },
   net_namespace_ipvs: unsupported(),
   namespace_with_ipsets: unsupported(),
   instance: { handler: (ctx, line, root) => { const v = need(ctx, line, 1); if (v) root.instance = v; } },

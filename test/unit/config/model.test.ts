@@ -223,8 +223,8 @@ virtual_server group G {
 `;
   const r = load(lvs);
 
-  it('loads clean', () => {
-    expect(r.diagnostics.list).toEqual([]);
+  it('loads clean, but for the note that BFD_CHECK is not supported', () => {
+    expect(r.diagnostics.list.map((d) => `${d.code} ${d.loc?.line}`)).toEqual(['CONFIG_UNSUPPORTED 37']);
   });
 
   it('virtual_server by IP and port, by fwmark, by group; groups with ranges and fwmarks', () => {

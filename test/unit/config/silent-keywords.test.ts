@@ -1,0 +1,118 @@
+// No silent keyword (issue 16): every keyword of keepalived 2.2.7 either reaches code that
+// honours it when the daemon runs, or is reported at `-t` and at start as not supported, with
+// the reason. The walk is static: each keyword's entries in the keyword tables give the model
+// fields it writes; a field counts as honoured when code outside the parsing layer, the checks
+// and the dump formatters reads it (completion counts: it turns globals into what instances
+// and servers run with). A keyword whose entries report themselves (`unsupported`,
+// `notHonoured`, a CONFIG_UNSUPPORTED note) is loud. What the walk cannot see is listed below,
+// each with the reason it is not silent.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const TABLES = ['src/config/keywords-global.ts', 'src/config/keywords-vrrp.ts', 'src/config/keywords-lvs.ts', 'src/config/load.ts'];
+
+/** Not parsed into a field of their own, and why that is not silence. */
+const STRUCTURAL: Record<string, string> = {
+  // blocks: their content is what counts, walked keyword by keyword
+  global_defs: 'block', vrrp_instance: 'block', vrrp_sync_group: 'block', vrrp_script: 'block', track_file: 'block',
+  vrrp_track_file: 'block', vrrp_track_process: 'block', virtual_server: 'block', virtual_server_group: 'block',
+  real_server: 'block', url: 'block', SSL: 'block', authentication: 'block', group: 'the sync group members, read by the engine',
+  BFD_CHECK: 'a checker, reported as not supported when opened (keywords-lvs.ts checkerKeywords)',
+  TCP_CHECK: 'a checker', HTTP_GET: 'a checker', SSL_GET: 'a checker', MISC_CHECK: 'a checker', SMTP_CHECK: 'a checker',
+  DNS_CHECK: 'a checker', UDP_CHECK: 'a checker', PING_CHECK: 'a checker', FILE_CHECK: 'a checker',
+  static_ipaddress: 'installed at start', static_routes: 'installed at start', static_rules: 'installed at start',
+  virtual_ipaddress: 'the VIPs', virtual_ipaddress_excluded: 'the eVIPs', virtual_routes: 'installed with the VIPs', virtual_rules: 'installed with the VIPs',
+  // the preprocessor
+  include: 'read by the reader', include_check: 'read by the reader',
+  // scheduler flags, pushed onto the service's schedFlags (read by the IPVS service)
+  'flag-1': 'schedFlags', 'flag-2': 'schedFlags', 'flag-3': 'schedFlags', 'sh-port': 'schedFlags', 'sh-fallback': 'schedFlags',
+  'mh-port': 'schedFlags', 'mh-fallback': 'schedFlags', ops: 'schedFlags', hashed: 'schedFlags',
+  // settings read by the configuration layer itself
+  instance: 'selects @-conditional lines', use_vmac: 'read by src/daemon/vmac.ts (useVmac)',
+  native_ipv6: 'decides the instance family', weight: 'part of a track entry or a real server',
+  user: 'the script user, read by the script runner', status_code: 'read by the HTTP checker (statusCode)',
+  persistence_timeout: 'read by the IPVS service (persistenceTimeoutS)', lb_kind: 'read by the IPVS service (lbKind)',
+  lvs_method: 'read by the IPVS destination (lvsMethod)', sorry_server_lvs_method: 'read by the IPVS destination (sorryServerLvsMethod)',
+  script_user: 'read by the script runner (scriptUser)', lvs_sync_daemon: 'started by src/daemon/lvs-sync.ts (lvsSyncDaemon)',
+  linkbeat_interfaces: 'checked against the machine (interfaceChecks); linkbeat itself is the kernel\'s carrier, which keepalived-ts always watches',
+  interface_up_down_delays: 'checked against the machine (interfaceChecks)',
+  reload_check_config: 'keepalived-ts always checks a new configuration before applying it (a reload that cannot run is refused)',
+  net_namespace: 'refused at start (CONFIG_UNSUPPORTED, refusesRun)',
+  // vrrp_rt_priority and the other scheduling keywords are built per process (schedKeywords)
+  vrrp_rt_priority: 'src/io/sched.ts', checker_rt_priority: 'src/io/sched.ts', vrrp_rlimit_rttime: 'src/io/sched.ts',
+  checker_rlimit_rttime: 'src/io/sched.ts', vrrp_rlimit_rtime: 'src/io/sched.ts', checker_rlimit_rtime: 'src/io/sched.ts',
+  vrrp_cpu_affinity: 'src/io/sched.ts', checker_cpu_affinity: 'src/io/sched.ts',
+};
+
+interface Entry { readonly name: string; readonly fields: readonly string[]; readonly loud: boolean }
+
+function entries(): Entry[] {
+  const out: Entry[] = [];
+  for (const f of TABLES) {
+    const text = readFileSync(f, 'utf8');
+    const starts = [...text.matchAll(/^(\s+)([A-Za-z_][A-Za-z0-9_]*|'[^']+'): (.*)$/gm)]
+      .map((m) => ({ idx: m.index, indent: m[1]!.length, name: m[2]!.replace(/'/g, ''), rest: m[3]! }));
+    const unsupportedList = [...text.matchAll(/const UNSUPPORTED_\w+ = \[([\s\S]*?)\];/g)].flatMap((m) => [...m[1]!.matchAll(/'([\w$]+)'/g)].map((x) => x[1]!));
+    for (const name of unsupportedList) out.push({ name, fields: [], loud: true });
+    for (let i = 0; i < starts.length; i++) {
+      const s = starts[i]!;
+      if (s.name === 'sub' || s.name === 'open' || s.name === 'close' || s.name === 'handler') continue;
+      const end = starts.slice(i + 1).find((t) => t.indent <= s.indent)?.idx ?? text.length;
+      const body = text.slice(s.idx, end);
+      const fields = new Set<string>();
+      const ctor = /^\w+\('(\w+)'/.exec(s.rest);
+      if (ctor) fields.add(ctor[1]!);
+      for (const a of body.matchAll(/\bd\.(\w+)\s*(?:=|\?\?=)/g)) fields.add(a[1]!);
+      const loud = /\b(unsupported|unsupportedBlock|notHonoured)\(|noteUnsupported|CONFIG_UNSUPPORTED/.test(s.rest + body.slice(0, 400));
+      out.push({ name: s.name, fields: [...fields], loud });
+      // the sub-keywords of a loud block are as loud as it is (named in the entry or in a list it uses)
+      if (loud) {
+        const head = body.slice(0, 400);
+        for (const q of head.matchAll(/'([a-z_0-9]+)'/g)) out.push({ name: q[1]!, fields: [], loud: true });
+        for (const c of head.matchAll(/\b([A-Z_]+_KEYWORDS)\b/g)) {
+          const list = new RegExp(`const ${c[1]} = \\[([^\\]]*)\\]`).exec(text)?.[1] ?? '';
+          for (const q of list.matchAll(/'([a-z_0-9]+)'/g)) out.push({ name: q[1]!, fields: [], loud: true });
+        }
+      }
+    }
+    // keywords of inline tables: `name: ctor('field')` on one line with others
+    for (const m of text.matchAll(/[{,] (\w+): (\w+)\('(\w+)'\)/g)) out.push({ name: m[1]!, fields: [m[3]!], loud: m[2] === 'unsupported' });
+  }
+  return out;
+}
+
+const walk = (d: string): string[] => readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : [join(d, n)]));
+/** Code that runs the configuration: not the parsing layer, the checks, the dumps or the lab. */
+const runtimeCode = walk('src')
+  .filter((f) => f.endsWith('.ts') && !/grammar\.generated/.test(f))
+  .filter((f) => !TABLES.includes(f) && !/src\/config\/(kw|validate|parser|reader|line|lex|entries|params|suggest|glob|config-files|diagnostics|machine)\.ts$/.test(f))
+  .filter((f) => !/src\/daemon\/(dump-|view|status-doc|print-config)/.test(f) && !f.startsWith('src/lab/'))
+  .map((f) => readFileSync(f, 'utf8'))
+  .join('\n');
+
+const vocabulary = readFileSync('test/fixtures/config/keywords-2.2.7.txt', 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+
+describe('no silent keyword', () => {
+  const all = entries();
+  const byName = new Map<string, Entry[]>();
+  for (const e of all) byName.set(e.name, [...(byName.get(e.name) ?? []), e]);
+
+  it('every keyword of keepalived 2.2.7 is honoured at run time or reported as not supported', () => {
+    const silent: string[] = [];
+    for (const k of vocabulary) {
+      if (STRUCTURAL[k] !== undefined) continue;
+      const es = byName.get(k) ?? [];
+      if (es.length === 0) { silent.push(`${k}: no entry found in the keyword tables`); continue; }
+      if (es.some((e) => e.loud)) continue;
+      const fields = [...new Set(es.flatMap((e) => e.fields))];
+      if (fields.length === 0) { silent.push(`${k}: writes no field the walk can see`); continue; }
+      if (!fields.some((f) => new RegExp(`\\.${f}\\b|'${f}'`).test(runtimeCode))) silent.push(`${k} -> ${fields.join(', ')}: read by nothing at run time`);
+    }
+    expect(silent).toEqual([]);
+  });
+
+  it('lists only keywords of the vocabulary as structural', () => {
+    expect(Object.keys(STRUCTURAL).filter((k) => !vocabulary.includes(k) && k !== 'include')).toEqual([]);
+  });
+});
