@@ -5,8 +5,9 @@
  * - Time: the request head must be in within `headersTimeoutMs` (2 s) of its first byte and the
  *   whole request within `requestTimeoutMs` (5 s), checked every `checkIntervalMs` (Node's
  *   default of 30 s would let a slow client sit for half a minute); a connection that sends and
- *   receives nothing for `idleTimeoutMs` (3 s; above the 1 s a request may wait for the
- *   checker process) is destroyed, and so is a keep-alive one idle for `keepAliveTimeoutMs`.
+ *   receives nothing for `idleTimeoutMs` (3 s) before its request is in is destroyed, and so is
+ *   a keep-alive one idle for `keepAliveTimeoutMs`; while a handler runs (a handover waits for
+ *   the new master, /status up to 1 s for the checker process) there is no idle timeout.
  *   A slow-loris client sending a header line a second therefore loses its slot after 2 s.
  * - Size: request heads up to `maxHeaderBytes`; bodies up to `maxBodyBytes` on every route,
  *   enforced while reading (control.ts): an unknown route or a GET with a body is answered and
@@ -134,7 +135,12 @@ export function guardedServer(
   }, (req, res) => {
     const sock = req.socket;
     slots.phase(sock, 'body', now());
-    req.once('end', () => slots.phase(sock, 'busy', now()));
+    req.once('end', () => {
+      slots.phase(sock, 'busy', now());
+      // the handler may take its time (a handover waits for the new master): no idle timeout
+      // while it runs; after the answer Node's keep-alive timeout applies
+      sock.setTimeout(0);
+    });
     res.once('finish', () => slots.phase(sock, 'idle', now()));
     handle(req, res);
   });

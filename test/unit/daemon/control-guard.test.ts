@@ -79,7 +79,11 @@ describe('control listeners under abuse', () => {
   async function start(over: Partial<ListenerLimits> = {}, tcp?: string) {
     const control = new ControlServer({
       log, config: () => ({}) as never, vrrp: fakeVrrp, checker: () => undefined,
-      routes: [{ method: 'POST', path: '/echo', localOnly: false, handle: ({ body }) => ({ status: 200, body: { length: body.length } }) }],
+      routes: [
+        { method: 'POST', path: '/echo', localOnly: false, handle: ({ body }) => ({ status: 200, body: { length: body.length } }) },
+        // a handler that takes its time (a handover waits for the new master)
+        { method: 'POST', path: '/slow', localOnly: false, handle: async () => { await sleep(600); return { status: 200, body: { done: true } }; } },
+      ],
     });
     const counts: Record<string, number> = {};
     const conns: Socket[] = [];
@@ -171,6 +175,15 @@ describe('control listeners under abuse', () => {
     expect(c.data).toMatch(/^HTTP\/1\.1 408 /);
     expect(g.counts.timeout).toBe(1);
     expect(await g.connections()).toBe(0);
+  });
+
+  it('a request whose handler takes longer than the idle timeout is answered', async () => {
+    const g = await start({ idleTimeoutMs: 200, requestTimeoutMs: 300, headersTimeoutMs: 250, checkIntervalMs: 50 });
+    const c = await rawClient(g.path);
+    c.sock.write('POST /slow HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+    await within(c.closed, 5000, 'answer');
+    expect(c.data).toMatch(/^HTTP\/1\.1 200 /);
+    expect(c.data).toContain('"done": true');
   });
 
   it('a silent connection is closed at the idle timeout', async () => {
