@@ -76,6 +76,14 @@ export class LinkTable {
     return false;
   }
 
+  /** Every interface by index, each with its addresses in the kernel's order (for the data dump). */
+  all(): { link: LinkInfo; addresses: AddrInfo[] }[] {
+    const out = [...this.byIndex.values()].sort((a, b) => a.index - b.index).map((link) => ({ link, addresses: [] as AddrInfo[] }));
+    const at = new Map(out.map((l) => [l.link.index, l.addresses]));
+    for (const a of this.addrs.values()) at.get(a.index)?.push(a);
+    return out;
+  }
+
   /** Link up and running (carrier). */
   linkUp(name: string): boolean {
     const l = this.byName.get(name);

@@ -103,9 +103,6 @@ export function serialised(run: () => Promise<void>, stopped: () => boolean): ()
   return go;
 }
 
-/** nice value of the checker child (the VRRP side stays at 0, or vrrp_priority) */
-const CHECKER_NICE = 5;
-
 /** Logs a start-up failure; returns keepalived's exit status for it (lib/scheduler.h). */
 function fatal(log: Logger, e: unknown): number {
   const code = (e as { code?: string }).code;
@@ -274,8 +271,8 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   // Deliberate difference: keepalived runs both children at nice 0; without checker_priority
   // the checker child yields to the VRRP process, so a burst of checks can never hold an advert
   // back on a busy CPU.
-  const { applyProcessSched } = await import('../io/sched.js');
-  const sched = (): void => void applyProcessSched('checker', daemon.config.globalDefs, clog, o.child ? CHECKER_NICE : undefined);
+  const { applyProcessSched, CHECKER_DEFAULT_NICE } = await import('../io/sched.js');
+  const sched = (): void => void applyProcessSched('checker', daemon.config.globalDefs, clog, o.child ? CHECKER_DEFAULT_NICE : undefined);
   const onHup = serialised(async () => {
     life.reloading();
     try {

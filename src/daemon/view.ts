@@ -5,6 +5,9 @@
  * configuration); formatters never keep one.
  */
 import type { KeepalivedConfig, VrrpInstance as InstanceModel } from '../config/model.js';
+import type { AddrInfo, LinkInfo } from '../io/rtnl.js';
+import type { InetConf } from '../io/rtnl-sysctl.js';
+import type { ScriptSpec } from '../io/script-runner.js';
 import type { VrrpInstance } from '../vrrp/instance.js';
 import type { SyncGroup } from '../vrrp/sync-group.js';
 import type { FailoverSnapshot } from './failover-timing.js';
@@ -23,6 +26,8 @@ export interface InstanceView {
   readonly sendErrors: number;
   /** wall-clock time (ms since the epoch) of the last state change, if any */
   readonly lastTransitionAt?: number;
+  /** use_vmac: the VMAC the instance runs on */
+  readonly vmac?: string;
 }
 
 export interface VrrpView {
@@ -52,6 +57,38 @@ export interface VrrpView {
    * the engine's script states (`scriptOk()`: true GOOD, false BAD, undefined not yet run).
    */
   readonly scripts?: readonly ScriptView[];
+  /** host facts the data dump shows (interfaces, sockets, script users); absent in unit views */
+  readonly host?: HostView;
+}
+
+/** An interface of the namespace and its addresses, in the kernel's order. */
+export interface HostLink {
+  readonly link: LinkInfo;
+  readonly addresses: readonly AddrInfo[];
+  /** its IPv4 sysctls, read when asked (VMACs change them) */
+  readonly inetConf?: InetConf;
+}
+
+/** A script as the daemon runs it: argv[0] resolved (PATH search, realpath), its uid:gid. */
+export interface ResolvedScript {
+  readonly argv: readonly string[];
+  readonly uid: number;
+  readonly gid: number;
+  /** refused at start-up (not found, not executable, unsafe, unknown user) */
+  readonly refused: boolean;
+}
+
+/** Read on demand: a view is taken for every metrics scrape and status request too. */
+export interface HostView {
+  /** the namespace's interfaces by index */
+  links(): readonly HostLink[];
+  /** the VRRP socket of an interface and family: its descriptor (when known), receive buffer */
+  socket(ifname: string, family: 'inet' | 'inet6'): { readonly fd?: number; readonly rxBufSize: number } | undefined;
+  resolveScript(script: ScriptSpec): ResolvedScript;
+  /** a track_file's value now (keepalived's last read); undefined when it cannot be read */
+  trackFileValue(path: string): number | undefined;
+  /** the default script user's uid:gid; undefined when there is none (keepalived_script missing) */
+  defaultScriptUser(): { readonly uid: number; readonly gid: number } | undefined;
 }
 
 export interface ScriptView {

@@ -30,6 +30,7 @@ import { createNotifier, type DaemonNotifier } from './notifier.js';
 import { Vmacs } from './vmac.js';
 import { VrrpSockets } from './vrrp-sockets.js';
 import type { InstanceView, VrrpView } from './view.js';
+import { hostView } from './view-host.js';
 import { applyReloadDiff, matchInstances } from './reload-diff.js';
 import type { Effect, Input } from '../vrrp/types.js';
 import { formatIp } from '../util/ip.js';
@@ -115,9 +116,11 @@ export class VrrpDaemon {
     for (const [name, m] of this.mapped?.instances ?? []) {
       const live = this.engine.instance(name)!;
       const at = this.transitionAt.get(name);
+      const vmac = this.vmacs?.vmacOf(name)?.name;
       instances.push({
         name, model: m.model, live, baseInterface: m.baseInterface, sourceAddress: m.config.sourceAddress.bytes,
         sendErrors: this.runner?.sendErrors.get(name) ?? 0, ...(at !== undefined ? { lastTransitionAt: at } : {}),
+        ...(vmac !== undefined ? { vmac } : {}),
       });
     }
     return {
@@ -126,7 +129,7 @@ export class VrrpDaemon {
       instances, groups: this.engine?.groups ?? [], unknownVrid: this.engine?.unknownVrid ?? 0,
       addressFailures: this.addresses?.failures ?? 0, addressesRestored: this.addresses?.restored ?? 0,
       failover: this.timing.observe(), scripts: this.engine?.scriptResults() ?? [],
-      sched: schedInForce(),
+      sched: schedInForce(), ...(this.links && this.sockets ? { host: hostView(this.links, this.sockets, this.cfg.globalDefs) } : {}),
     };
   }
 

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { Raw6Socket } from '../io/native.js';
-import { IPPROTO_VRRP, Vrrp4Socket } from '../io/vrrp-socket4.js';
+import { IPPROTO_VRRP, VRRP4_RCVBUF, Vrrp4Socket } from '../io/vrrp-socket4.js';
 import { formatIp } from '../util/ip.js';
 import type { RxPacket } from '../vrrp/packet.js';
 import type { AdvertPort } from './effects.js';
@@ -73,6 +73,15 @@ export class VrrpSockets implements AdvertPort {
         this.joined6.add(key);
       }
     }
+  }
+
+  /** The socket an interface's instances of a family use (data dump): descriptor, SO_RCVBUF (0: kernel default). */
+  describe(ifname: string, family: 'inet' | 'inet6'): { fd?: number; rxBufSize: number } | undefined {
+    if (family === 'inet') {
+      const s = this.sockets4.get(ifname);
+      return s ? { ...(s.fd !== undefined ? { fd: s.fd } : {}), rxBufSize: VRRP4_RCVBUF } : undefined;
+    }
+    return this.raw6 && this.groups6.has(ifname) ? { fd: this.raw6.descriptor, rxBufSize: 0 } : undefined;
   }
 
   /** IPv4: a whole datagram; IPv6: the VRRP message from `src`, hop limit 255. */

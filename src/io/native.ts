@@ -145,6 +145,11 @@ export class Raw6Socket {
   private readonly n = loadNative();
   private fd: number;
 
+  /** the socket's descriptor (for the data dump) */
+  get descriptor(): number {
+    return this.fd;
+  }
+
   constructor(protocol: number, onPacket: Raw6Handler, onError: (err: unknown) => void = warn) {
     const guarded: Raw6Handler = (data, src, dst, hopLimit, ifindex) => {
       try {

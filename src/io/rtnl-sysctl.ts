@@ -11,6 +11,7 @@
  *
  * `root` is /proc/sys; tests point it at a directory of their own.
  */
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { RtnlError } from '../netlink/error.js';
 import { sysctlName, vmacSysctls } from '../netlink/vmac.js';
@@ -18,6 +19,23 @@ import { sysctlName, vmacSysctls } from '../netlink/vmac.js';
 function errnoOf(e: unknown): string {
   const code = (e as { code?: unknown })?.code;
   return typeof code === 'string' ? code : String((e as Error)?.message ?? e);
+}
+
+/** The IPv4 sysctls keepalived shows for an interface in its data dump. */
+export interface InetConf {
+  readonly arpIgnore: number;
+  readonly arpFilter: number;
+  readonly promoteSecondaries: number;
+}
+
+/** net.ipv4.conf.IFNAME.{arp_ignore,arp_filter,promote_secondaries} now (a dump's read); undefined if unreadable. */
+export function readInetConf(ifname: string, root = '/proc/sys'): InetConf | undefined {
+  const read = (name: string): number => Number(readFileSync(`${root}/net/ipv4/conf/${ifname}/${name}`, 'utf8').trim());
+  try {
+    return { arpIgnore: read('arp_ignore'), arpFilter: read('arp_filter'), promoteSecondaries: read('promote_secondaries') };
+  } catch {
+    return undefined;
+  }
 }
 
 export class Sysctl {

@@ -39,6 +39,8 @@ export interface SchedConfig {
 
 export const DEFAULT_RT_PRIORITY: Readonly<Record<SchedProcess, number>> = { vrrp: 1, checker: 0 };
 export const DEFAULT_RLIMIT_RTTIME_US = 2_000_000;
+/** nice of the checker child without checker_priority: it yields to the VRRP process (keepalived: 0) */
+export const CHECKER_DEFAULT_NICE = 5;
 export const MIN_RLIMIT_RTTIME_US = 500_000;
 
 /** What applySched did: the state now in force and what failed. */

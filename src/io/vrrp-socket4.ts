@@ -7,6 +7,7 @@
  * Received datagrams are handed to `onPacket` synchronously with a copy of the bytes;
  * send errors are counted and reported through `onSendError`, never thrown.
  */
+import { readdirSync, readlinkSync } from 'node:fs';
 import { KtsError } from '../errors/index.js';
 import { formatIp } from '../util/ip.js';
 import { rawSocketModule, type RawSocket } from './raw-socket.js';
@@ -30,6 +31,26 @@ function mreqn(group: Uint8Array | undefined, ifindex: number): Buffer {
   if (group) b.set(group, 0);
   b.writeInt32LE(ifindex, 8);
   return b;
+}
+
+/** The receive buffer each socket asks for (SO_RCVBUF). */
+export const VRRP4_RCVBUF = 256 * 1024;
+
+/** This process's socket descriptors (the "socket:[inode]" links of /proc/self/fd). */
+function socketFds(): Set<number> {
+  const out = new Set<number>();
+  try {
+    for (const name of readdirSync('/proc/self/fd')) {
+      try {
+        if (readlinkSync(`/proc/self/fd/${name}`).startsWith('socket:')) out.add(Number(name));
+      } catch {
+        // closed meanwhile
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return out;
 }
 
 /** raw-socket throws errors whose message is strerror(errno), e.g. "Operation not permitted". */
@@ -56,18 +77,26 @@ export class Vrrp4Socket {
   private pending = 0;
   private drained: (() => void) | undefined;
   sendErrors = 0;
+  /**
+   * The socket's descriptor, for the data dump (raw-socket does not tell it: it is the one
+   * socket descriptor that appeared while the socket was made); undefined when not known.
+   */
+  readonly fd: number | undefined;
 
   constructor(private readonly opts: Vrrp4SocketOptions) {
     const r = rawSocketModule();
+    const before = socketFds();
     try {
       this.sock = r.createSocket({ protocol: IPPROTO_VRRP, addressFamily: r.AddressFamily.IPv4, bufferSize: 2048 });
     } catch (e) {
       throw new KtsError('DAEMON_SOCKET', `open VRRP socket on ${opts.ifname}: ${reason(e)}`, { cause: e });
     }
+    const made = [...socketFds()].filter((fd) => !before.has(fd));
+    this.fd = made.length === 1 ? made[0] : undefined;
     try {
       const dev = Buffer.from(`${opts.ifname}\0`);
       this.sock.setOption(SOL_SOCKET, SO_BINDTODEVICE, dev, dev.length);
-      this.sock.setOption(SOL_SOCKET, SO_RCVBUF, 256 * 1024);
+      this.sock.setOption(SOL_SOCKET, SO_RCVBUF, VRRP4_RCVBUF);
       this.sock.setOption(IPPROTO_IP, IP_HDRINCL, 1);
       this.sock.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, 0);
       const mif = mreqn(undefined, opts.ifindex);

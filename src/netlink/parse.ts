@@ -3,7 +3,7 @@
  * AddrInfo and RtnlEvent. A message missing what we need is reported as malformed, never
  * thrown: the watch counts it and carries on.
  */
-import type { rt } from 'netlink';
+import { rt } from 'netlink';
 import { parseAttrs, readString, readU32 } from './attrs.js';
 import {
   AF_INET, AF_INET6, IFLA_INET6_CONF, IFLA_INET_CONF, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_MACVLAN_MODE,
@@ -71,6 +71,10 @@ export function linkFromMessage(m: rt.LinkMessage): Parsed<LinkInfo> {
   if (parent !== undefined && parent !== 0) link.parentIndex = parent;
   const forwarding = forwardingOf(attrs.afSpec);
   if (forwarding) link.forwarding = forwarding;
+  // the package gives ifi_type as the ARPHRD_* name when it knows it
+  const hwType = typeof data.type === 'string' ? rt.LinkType[data.type] : data.type;
+  if (hwType !== undefined) link.hwType = hwType;
+  if (attrs.broadcast) link.broadcast = new Uint8Array(attrs.broadcast);
   if (attrs.linkinfo) {
     const info = parseAttrs(attrs.linkinfo);
     if (!info) return { ok: false, reason: `link ${data.index}: malformed IFLA_LINKINFO` };

@@ -33,6 +33,10 @@ export interface LinkInfo {
    * notification: read links() again to refresh.
    */
   readonly forwarding?: { readonly inet?: boolean; readonly inet6?: boolean };
+  /** ifi_type (ARPHRD_*: 1 ether, 772 loopback), as a number */
+  readonly hwType?: number;
+  /** IFLA_BROADCAST (the link-layer broadcast address) */
+  readonly broadcast?: Uint8Array;
 }
 
 export interface AddrInfo {
