@@ -3,10 +3,11 @@
  * counters computed from ours, its state numbers, its text for a virtual address, and C's
  * printf conversions the files are written with.
  */
-import type { AddressEntry } from '../config/model.js';
+import type { AddressEntry, Script } from '../config/model.js';
+import type { ScriptSpec } from '../io/script-runner.js';
 import type { InstanceStats, VrrpState } from '../vrrp/types.js';
-import { formatIp } from '../util/ip.js';
-import type { InstanceView, VrrpView } from './view.js';
+import { formatAddress, type AddressPlace } from './dump-ip.js';
+import type { HostView, InstanceView, VrrpView } from './view.js';
 
 /** Clocks a dump is taken at: the wall clock and the engine's (monotonic) clock. */
 export interface DumpTime {
@@ -93,39 +94,55 @@ export function secUsec(ms: number): string {
   return `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')}`;
 }
 
-/** The interface keepalived shows for the instance: the VMAC (with `@base`) or the interface. */
-export function instanceDev(iv: InstanceView): string {
-  return iv.live.r.cfg.interface;
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const p2 = (n: number): string => String(n).padStart(2, '0');
+
+/** keepalived ctime_us_r: "Sun Nov 22 08:11:41.980094 2026" (local time). */
+export function ctimeUs(ms: number): string {
+  const d = new Date(Math.floor(ms));
+  const us = String(Math.round(ms * 1000) % 1e6).padStart(6, '0');
+  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]}${String(d.getDate()).padStart(3, ' ')} `
+    + `${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}.${us} ${d.getFullYear()}`;
 }
 
-/** keepalived format_ipaddress: "10.0.0.1/24 dev eth0 scope global label eth0:1 set". */
+/**
+ * Where an instance's address goes: its `dev`, else the instance's interface; with use_vmac an
+ * address of the instance's family on the configured interface goes on the VMAC (`@base`).
+ */
+export function vipPlace(a: AddressEntry, iv: InstanceView): AddressPlace {
+  const set = iv.live.vipSet;
+  const onBase = a.dev === undefined || a.dev === iv.baseInterface;
+  if (iv.vmac !== undefined && onBase && a.address.family === iv.live.r.family) return { dev: iv.vmac, base: iv.baseInterface, set };
+  return { dev: a.dev ?? iv.baseInterface, set };
+}
+
+/** keepalived format_ipaddress of an instance's VIP / eVIP. */
 export function formatVip(a: AddressEntry, iv: InstanceView): string {
-  const full = a.address.family === 'inet' ? 32 : 128;
-  let t = formatIp(a.address.bytes) + (a.address.prefixLen !== full ? `/${a.address.prefixLen}` : '');
-  if (a.address.family === 'inet' && a.broadcast !== undefined && a.broadcast !== '-') t += ` brd ${a.broadcast}`;
-  const dev = a.dev ?? instanceDev(iv);
-  t += ` dev ${dev}`;
-  if (a.dev === undefined && dev !== iv.baseInterface) t += `@${iv.baseInterface}`;
-  if (a.useVmac) t += ' use_vmac';
-  t += ` scope ${a.scope ?? 'global'}`;
-  if (a.label !== undefined) t += ` label ${a.label}`;
-  if (a.peer !== undefined) t += ` peer ${formatIp(a.peer.bytes)}/${a.address.prefixLen}`;
-  if (a.home) t += ' home';
-  if (a.noDad) t += ' -nodad';
-  if (a.noPrefixRoute) t += ' noprefixroute';
-  if (a.noTrack) t += ' no_track';
-  if (a.trackGroup !== undefined) t += ` track_group ${a.trackGroup}`;
-  if (a.address.family === 'inet6') {
-    const lft = a.preferredLft ?? 'forever';
-    t += lft === 0 ? ' deprecated' : ` preferred_lft ${lft}`;
-  }
-  if (iv.live.vipSet) t += ' set';
-  return t;
+  return formatAddress(a, vipPlace(a, iv));
 }
 
 /** keepalived cmd_str: each word in single quotes (a leading redirection word unquoted). */
 export function cmdStr(argv: readonly string[]): string {
   return argv.map((w, i) => (i === 0 && (w.startsWith('<') || w.startsWith('>')) ? w : `'${w}'`)).join(' ');
+}
+
+/** A script's "CMD, uid:gid U:G" as the script runner would run it. */
+export function scriptWithUser(s: ScriptSpec, host: HostView | undefined): string {
+  const r = host?.resolveScript(s);
+  return `${cmdStr(r?.argv ?? s.argv)}, uid:gid ${r?.uid ?? 0}:${r?.gid ?? 0}`;
+}
+
+/**
+ * keepalived dump_notify_script lines ("Master state transition script = ..."); a script refused
+ * at start-up is left out, as keepalived drops a script it cannot run.
+ */
+export function notifyScriptLines(scripts: readonly (readonly [string, Script | undefined])[], host: HostView | undefined): string[] {
+  const out: string[] = [];
+  for (const [type, s] of scripts) {
+    if (s && !host?.resolveScript(s).refused) out.push(`${type} state transition script = ${scriptWithUser(s, host)}`);
+  }
+  return out;
 }
 
 /** The accept mode keepalived runs the instance with: `accept`, else on unless vrrp_strict. */

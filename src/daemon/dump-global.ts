@@ -1,0 +1,172 @@
+/**
+ * "Global definitions" of keepalived.data, as keepalived 2.2.7 dump_global_data writes them for
+ * the VRRP process (core/global_data.c): the same lines, order and words. Values are what
+ * keepalived-ts runs with. Settings keepalived-ts has no equivalent for (SNMP, DBus, nftables,
+ * the BFD process, netlink buffer sizes, ...) are accepted only as "not supported" keywords, so
+ * their lines show keepalived's default: disabled, 0, unset. `libnftnl version` is left out
+ * (keepalived-ts links no libnftnl).
+ */
+import type { GlobalDefs, KeepalivedConfig, LvsSyncDaemon, NotifyFifo, Script } from '../config/model.js';
+import { CHECKER_DEFAULT_NICE, DEFAULT_RLIMIT_RTTIME_US, DEFAULT_RT_PRIORITY, MIN_RLIMIT_RTTIME_US } from '../io/sched.js';
+import { smtpAlertConfig } from '../io/smtp-alert.js';
+import { formatIp, parseIp } from '../util/ip.js';
+import { scriptWithUser } from './dump-common.js';
+import type { HostView, VrrpView } from './view.js';
+
+const onOff = (b: boolean): string => (b ? 'true' : 'false');
+const secs = (ms: number): number => Math.floor(ms / 1000);
+const tristate = (v: boolean | undefined): string => (v === undefined ? 'unset' : v ? 'on' : 'off');
+/** keepalived's RT_RLIMIT_DEFAULT (µs): the BFD process's limit, a process keepalived-ts does not have */
+const KEEPALIVED_RLIMIT_RTTIME_US = 10_000;
+
+function smtpLines(g: GlobalDefs, hostname: string): string[] {
+  const out: string[] = [];
+  if (g.smtpServer) {
+    const ip = parseIp(g.smtpServer.host);
+    out.push(` Smtp server = ${ip ? formatIp(ip.bytes) : g.smtpServer.host}`, ` Smtp server port = ${g.smtpServer.port}`);
+  }
+  // keepalived fills in the HELO name, the timeout and the sender only when there is a server
+  const alert = smtpAlertConfig(g, hostname);
+  const helo = g.smtpHeloName ?? (g.smtpServer ? hostname : undefined);
+  if (helo !== undefined) out.push(` Smtp HELO name = ${helo}`);
+  if (g.smtpServer) out.push(` Smtp server connection timeout = ${secs(g.smtpConnectTimeoutMs)}`);
+  const from = g.notificationEmailFrom ?? alert?.from;
+  if (from !== undefined) {
+    out.push(` Email notification from = ${from}`, ' Email notification to:');
+    for (const to of g.notificationEmail) out.push(`   ${to}`);
+  }
+  return out;
+}
+
+function lvsSyncLines(d: LvsSyncDaemon | undefined, cfg: KeepalivedConfig): string[] {
+  if (!d) return [];
+  const out: string[] = [];
+  if (d.instance !== undefined) {
+    const found = cfg.vrrpInstances.some((vi) => vi.name === d.instance);
+    out.push(found ? ` LVS syncd vrrp instance = ${d.instance}` : ` LVS syncd vrrp name = ${d.instance}`);
+  }
+  out.push(` LVS syncd interface = ${d.interface}`, ` LVS syncd syncid = ${d.syncId ?? 0}`);
+  if (d.maxLen) out.push(` LVS syncd maxlen = ${d.maxLen}`);
+  if (d.group) out.push(` LVS mcast group ${formatIp(d.group.bytes)}`);
+  if (d.port) out.push(` LVS syncd mcast port = ${d.port}`);
+  if (d.ttl) out.push(` LVS syncd mcast ttl = ${d.ttl}`);
+  return out;
+}
+
+function fifoLines(title: string, fifo: NotifyFifo | undefined, script: Script | undefined, host: HostView | undefined): string[] {
+  if (!fifo) return [];
+  // the FIFO's owner is resolved as a script's user is (keepalived: the default script user)
+  const owner = host?.resolveScript({ argv: [fifo.path], ...(fifo.user !== undefined ? { user: fifo.user } : {}), ...(fifo.group !== undefined ? { group: fifo.group } : {}) });
+  const out = [` ${title} = ${fifo.path}, uid:gid ${owner?.uid ?? 0}:${owner?.gid ?? 0}`];
+  // the script runs with the FIFO's path as its last argument
+  if (script) out.push(` ${title} script = ${scriptWithUser({ ...script, argv: [...script.argv, fifo.path] }, host)}`);
+  return out;
+}
+
+/** One process's scheduling lines: nice, swap, SCHED_RR priority, CPUs, RLIMIT_RTTIME (µs). */
+function processLines(name: string, nice: number, rtPriority: number, cpus: readonly number[] | undefined, rttimeUs: number): string[] {
+  return [
+    ` ${name} process priority = ${nice}`,
+    ` ${name} don't swap = false`,
+    ` ${name} realtime priority = ${rtPriority}`,
+    // keepalived lists the CPUs in order, each followed by a space
+    ...(cpus?.length ? [` ${name} CPU Affinity = ${[...new Set(cpus)].sort((a, b) => a - b).map((c) => `${c} `).join('')}`] : []),
+    ` ${name} realtime limit = ${rttimeUs}`,
+  ];
+}
+
+/** The RLIMIT_RTTIME keepalived-ts sets: the configured one (default 2 s), never below 0.5 s. */
+const rttimeOf = (us: number | undefined): number => Math.max(us ?? DEFAULT_RLIMIT_RTTIME_US, MIN_RLIMIT_RTTIME_US);
+
+export function globalLines(view: VrrpView, hostname: string): string[] {
+  const cfg = view.config;
+  const g = cfg.globalDefs;
+  const host = view.host;
+  const out = [
+    '------< Global definitions >------',
+    ` Network namespace = ${cfg.netNamespace ?? '(default)'}`,
+    ' Network namespace ipvs = (main namespace)',
+  ];
+  if (cfg.instance !== undefined) out.push(` Instance name = ${cfg.instance}`);
+  out.push(` Router ID = ${g.routerId ?? hostname}`, ...smtpLines(g, hostname));
+  out.push(
+    ` Default smtp_alert = ${tristate(g.smtpAlert)}`,
+    ` Default smtp_alert_vrrp = ${tristate(g.smtpAlertVrrp)}`,
+    ` Default smtp_alert_checker = ${tristate(g.smtpAlertChecker)}`,
+    ' Checkers log all failures = false',
+    g.reloadCheckConfig ? ' Test config before reload, log to /dev/null' : ' No test config before reload',
+  );
+  if (g.startupScript) out.push(` Startup script = ${scriptWithUser(g.startupScript, host)}, timeout 10`);
+  if (g.shutdownScript) out.push(` Shutdown script = ${scriptWithUser(g.shutdownScript, host)} timeout 10`);
+  out.push(` Dynamic interfaces = ${onOff(g.dynamicInterfaces)}`);
+  if (g.dynamicInterfaces) out.push(' Allow interface changes = false');
+  if (g.noEmailFaults) out.push(' Send emails for fault transitions = off');
+  const t = g.lvsTimeouts;
+  if (t?.tcpS) out.push(` LVS TCP timeout = ${t.tcpS}`);
+  if (t?.tcpfinS) out.push(` LVS TCP FIN timeout = ${t.tcpfinS}`);
+  // keepalived 2.2.7 prints the UDP timeout with the TCP one's words
+  if (t?.udpS) out.push(` LVS TCP timeout = ${t.udpS}`);
+  // keepalived names the default interface only if it exists
+  const dflt = g.defaultInterface !== undefined && host?.links().some((l) => l.link.name === g.defaultInterface) ? g.defaultInterface : 'eth0';
+  out.push(` Default interface = ${host ? dflt : g.defaultInterface ?? 'eth0'}`, ' Disable local IGMP = no');
+  out.push(...lvsSyncLines(g.lvsSyncDaemon, cfg));
+  out.push(` LVS flush = ${onOff(g.lvsFlush)}`, ` LVS flush on stop = ${g.lvsFlushOnStop ? 'full' : 'disabled'}`);
+  out.push(
+    ...fifoLines('Global notify fifo', g.notifyFifo, g.notifyFifoScript, host),
+    ...fifoLines('VRRP notify fifo', g.vrrpNotifyFifo, g.vrrpNotifyFifoScript, host),
+    ...fifoLines('LVS notify fifo', g.lvsNotifyFifo, g.lvsNotifyFifoScript, host),
+  );
+  out.push(
+    ' FIFO write vrrp states on reload = false',
+    ` VRRP notify priority changes = ${onOff(g.vrrpNotifyPriorityChanges)}`,
+    ` VRRP IPv4 mcast group = ${formatIp(g.vrrpMcastGroup4.bytes)}`,
+    ` VRRP IPv6 mcast group = ${formatIp(g.vrrpMcastGroup6.bytes)}`,
+    ` Gratuitous ARP delay = ${secs(g.vrrpGarpMasterDelayMs)}`,
+    ` Gratuitous ARP repeat = ${g.vrrpGarpMasterRepeat}`,
+    ` Gratuitous ARP refresh timer = ${secs(g.vrrpGarpMasterRefreshMs)}`,
+    ` Gratuitous ARP refresh repeat = ${g.vrrpGarpMasterRefreshRepeat}`,
+    ` Gratuitous ARP lower priority delay = ${secs(g.vrrpGarpLowerPrioDelayMs ?? g.vrrpGarpMasterDelayMs)}`,
+    ` Gratuitous ARP lower priority repeat = ${g.vrrpGarpLowerPrioRepeat ?? g.vrrpGarpMasterRepeat}`,
+    ` Num adverts before down = ${g.vrrpDownTimerAdverts}`,
+    ' Gratuitous ARP for each secondary VMAC = 0s',
+    ` Send advert after receive lower priority advert = ${onOff(!g.vrrpLowerPrioNoAdvert)}`,
+    ` Send advert after receive higher priority advert = ${onOff(g.vrrpHigherPrioSendAdvert)}`,
+    ` Gratuitous ARP interval = ${(g.vrrpGarpIntervalMs / 1000).toFixed(6)}`,
+    ` Gratuitous NA interval = ${(g.vrrpGnaIntervalMs / 1000).toFixed(6)}`,
+    ` VRRP default protocol version = ${g.vrrpVersion}`,
+    ' nftables without counters',
+    ` VRRP check unicast_src = ${onOff(g.vrrpCheckUnicastSrc)}`,
+    ` VRRP skip check advert addresses = ${onOff(g.vrrpSkipCheckAdvAddr)}`,
+    ` VRRP strict mode = ${onOff(g.vrrpStrict)}`,
+    ` Max auto priority = ${g.maxAutoPriority === -1 ? 'Disabled' : g.maxAutoPriority ?? 0}`,
+    ' Min auto priority delay = 1000000 usecs',
+  );
+  out.push(
+    ...processLines('VRRP', g.vrrpPriority ?? 0, g.vrrpRtPriority ?? DEFAULT_RT_PRIORITY.vrrp, g.vrrpCpuAffinity, rttimeOf(g.vrrpRlimitRttimeUs)),
+    ...processLines('Checker', g.checkerPriority ?? CHECKER_DEFAULT_NICE, g.checkerRtPriority ?? DEFAULT_RT_PRIORITY.checker, g.checkerCpuAffinity, rttimeOf(g.checkerRlimitRttimeUs)),
+    ...processLines('BFD', 0, 0, undefined, KEEPALIVED_RLIMIT_RTTIME_US),
+  );
+  out.push(
+    ' SNMP vrrp disabled', ' SNMP checker disabled', ' SNMP RFCv2 disabled', ' SNMP RFCv3 disabled', ' SNMP traps disabled',
+    ' SNMP socket = default (unix:/var/agentx/master)', ' DBus disabled', ' DBus service name = ',
+    ` Script security ${g.enableScriptSecurity ? 'enabled' : 'disabled'}`,
+  );
+  const user = host?.defaultScriptUser();
+  if (user) out.push(` Default script uid:gid ${user.uid}:${user.gid}`);
+  for (const p of ['vrrp_netlink_cmd', 'vrrp_netlink_monitor', 'process_monitor', 'lvs_netlink_cmd', 'lvs_netlink_monitor']) {
+    out.push(` ${p}_rcv_bufs = 0`, ` ${p}_rcv_bufs_force = 0`);
+  }
+  out.push(
+    ' rs_init_notifies = 0',
+    ` no_checker_emails = ${g.noCheckerEmails ? 1 : 0}`,
+    ' rx_bufs_multiples = 3',
+    ` umask = 0${(g.umask ?? 0o177).toString(8)}`,
+  );
+  if (g.vrrpStartupDelayMs) out.push(` vrrp_startup_delay = ${g.vrrpStartupDelayMs / 1000}`);
+  const sched = view.sched;
+  if (sched?.rtPriority) {
+    out.push(` current realtime priority = ${sched.rtPriority}`);
+    out.push(` current realtime time limit = ${rttimeOf(g.vrrpRlimitRttimeUs)}`);
+  }
+  return out;
+}

@@ -1,0 +1,230 @@
+/**
+ * The host sections of keepalived.data, as keepalived 2.2.7 writes them: "VRRP Sockpool"
+ * (vrrp/vrrp_data.c dump_sock_pool: keepalived's socket per interface, family, protocol and
+ * multicast group or unicast source, with the instances on it by VRID) and "Interfaces"
+ * (vrrp/vrrp_if.c dump_if: every interface of the namespace as the daemon sees it, and the
+ * instances that track it with their weights).
+ */
+import type { AddrInfo } from '../io/rtnl.js';
+import { formatIp, type Family } from '../util/ip.js';
+import { ctimeUs, printfG, vipPlace } from './dump-common.js';
+import type { HostLink, InstanceView, VrrpView } from './view.js';
+
+/** keepalived's weight for an interface an instance does not track (dont_track_primary). */
+const NOT_TRACK_IF = 255;
+
+interface PoolSocket {
+  readonly dev: string;
+  readonly family: Family;
+  readonly proto: 'AH' | 'VRRP';
+  readonly unicastSrc?: Uint8Array;
+  readonly instances: InstanceView[];
+}
+
+/** keepalived vrrp_create_sockpool: one socket per (interface, family, protocol, group or unicast source). */
+function socketPool(view: VrrpView): PoolSocket[] {
+  const pool = new Map<string, PoolSocket>();
+  for (const iv of view.instances) {
+    const r = iv.live.r;
+    // the instance's interface: its VMAC, unless vmac_xmit_base sends on the configured one
+    const dev = r.cfg.interface;
+    const proto = iv.model.authentication?.authType === 'AH' ? 'AH' : 'VRRP';
+    const key = [dev, r.family, proto, r.unicast ? `u${formatIp(iv.sourceAddress)}` : `m${formatIp(r.mcastDst)}`].join(' ');
+    const s = pool.get(key) ?? { dev, family: r.family, proto, ...(r.unicast ? { unicastSrc: iv.sourceAddress } : {}), instances: [] };
+    s.instances.push(iv);
+    pool.set(key, s);
+  }
+  return [...pool.values()];
+}
+
+export function sockpoolLines(view: VrrpView): string[] {
+  const out: string[] = [];
+  for (const s of socketPool(view)) {
+    const sock = view.host?.socket(s.dev, s.family);
+    const fd = sock?.fd ?? -1;
+    out.push(
+      ` fd_in ${fd} fd_out = ${fd}`,
+      `   Interface = ${s.dev}`,
+      `   Family = ${s.family === 'inet' ? 'IPv4' : 'IPv6'}`,
+      `   Protocol = ${s.proto}`,
+      `   Type = ${s.unicastSrc ? 'Unicast' : 'Multicast'}`,
+    );
+    if (s.unicastSrc) out.push(`   Address = ${formatIp(s.unicastSrc)}`);
+    out.push(`   Rx buf size = ${sock?.rxBufSize ?? 0}`, '   VRRP instances');
+    for (const iv of [...s.instances].sort((a, b) => a.live.r.vrid - b.live.r.vrid)) out.push(`     ${iv.name} vrid ${iv.live.r.vrid}`);
+  }
+  return out.length ? ['------< VRRP Sockpool >------', ...out] : [];
+}
+
+interface Tracking {
+  weight: number;
+  reverse: boolean;
+}
+
+/**
+ * keepalived's ifp->tracking_vrrp lists, built in its order (vrrp.c vrrp_complete_instance,
+ * add_vrrp_to_interface): per instance its track_interface entries, its own interface, the
+ * interfaces of its addresses, routes and rules; then the sync groups' track_interface. An
+ * instance appears once per interface: a later entry only replaces a weight that is not 0.
+ */
+function interfaceTracking(view: VrrpView): Map<string, Map<string, Tracking>> {
+  const byIf = new Map<string, Map<string, Tracking>>();
+  const add = (ifname: string, inst: string, weight: number, reverse = false): void => {
+    const list = byIf.get(ifname) ?? new Map<string, Tracking>();
+    byIf.set(ifname, list);
+    const had = list.get(inst);
+    if (!had) list.set(inst, { weight, reverse });
+    else if (had.weight !== 0 && weight !== NOT_TRACK_IF) Object.assign(had, { weight, reverse });
+  };
+  for (const iv of view.instances) {
+    const m = iv.model;
+    const own = iv.vmac ?? iv.baseInterface;
+    const configured = new Set(m.trackInterface.map((t) => t.name));
+    for (const t of iv.live.r.cfg.trackInterface ?? []) {
+      if (configured.has(t.name) && t.name !== iv.baseInterface) add(t.name, iv.name, t.weight, t.reverse);
+    }
+    add(iv.baseInterface, iv.name, m.dontTrackPrimary ? NOT_TRACK_IF : 0);
+    if (own !== iv.baseInterface) add(own, iv.name, m.dontTrackPrimary ? NOT_TRACK_IF : 0);
+    for (const a of [...m.virtualIpaddress, ...m.virtualIpaddressExcluded]) {
+      const dev = vipPlace(a, iv).dev;
+      if (!a.noTrack && (!m.dontTrackPrimary || (dev !== own && dev !== iv.baseInterface))) add(dev, iv.name, 0);
+    }
+    for (const r of m.virtualRoutes) if (!r.noTrack && r.dev !== undefined) add(r.dev, iv.name, 0);
+    for (const r of m.virtualRules) {
+      if (r.noTrack) continue;
+      if (r.iif !== undefined) add(r.iif, iv.name, 0);
+      if (r.oif !== undefined) add(r.oif, iv.name, 0);
+    }
+  }
+  for (const g of view.config.vrrpSyncGroups) {
+    for (const t of g.trackInterface) for (const member of g.group) add(t.name, member.name, t.weight ?? 0, t.reverse);
+  }
+  return byIf;
+}
+
+const mac = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+const isLinkLocal6 = (a: AddrInfo): boolean => a.family === 'inet6' && a.scope === 253;
+
+/** keepalived's interface addresses: the first of a family, then the others (its VIPs left out). */
+function addressLines(l: HostLink, vips: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (const family of ['inet', 'inet6'] as const) {
+    // keepalived keeps only the link-local IPv6 addresses of an interface
+    const list = l.addresses.filter((a) => a.family === family && (family === 'inet' || isLinkLocal6(a)) && !vips.has(formatIp(a.address)));
+    const name = family === 'inet' ? 'IPv4' : 'IPv6';
+    out.push(`   ${name} address = ${list[0] ? formatIp(list[0].address) : '(none)'}`);
+    if (list.length > 1) out.push(`   Additional ${name} addresses :`, ...list.slice(1).map((a) => `     ${formatIp(a.address)}`));
+  }
+  return out;
+}
+
+const MACVLAN_MODES: Readonly<Record<number, string>> = { 1: 'private', 2: 'vepa', 4: 'bridge', 8: 'passthru', 16: 'source' };
+
+// IFF_* flags keepalived's State line names
+const IFF = { up: 0x1, broadcast: 0x2, loopback: 0x8, pointopoint: 0x10, running: 0x40, noarp: 0x80, multicast: 0x1000 };
+
+function stateLine(flags: number): string {
+  const on = (bit: number): boolean => (flags & bit) !== 0;
+  return `   State = ${on(IFF.up) ? '' : 'not '}UP, ${on(IFF.running) ? '' : 'not '}RUNNING`
+    + (on(IFF.broadcast) ? '' : ', no broadcast') + (on(IFF.loopback) ? ', loopback' : '')
+    + (on(IFF.pointopoint) ? ', point to point' : '') + (on(IFF.noarp) ? ', no arp' : '')
+    + (on(IFF.multicast) ? '' : ', no multicast');
+}
+
+function hwTypeLine(t: number | undefined): string {
+  if (t === 772) return '   HW Type = LOOPBACK';
+  if (t === 1) return '   HW Type = ETHERNET';
+  return `   HW Type = UNKNOWN (${t ?? 0})`;
+}
+
+/**
+ * keepalived set_default_garp_delay (vrrp_if.c): with a global vrrp_garp_interval or
+ * vrrp_gna_interval, each interface an instance or its addresses use gets a delay group of its
+ * own, in instance order.
+ */
+function garpDelayInterfaces(view: VrrpView): string[] {
+  const g = view.config.globalDefs;
+  if (!g.vrrpGarpIntervalMs && !g.vrrpGnaIntervalMs) return [];
+  const out = new Set<string>();
+  for (const iv of view.instances) out.add(iv.baseInterface);
+  for (const iv of view.instances) {
+    for (const a of [...iv.model.virtualIpaddress, ...iv.model.virtualIpaddressExcluded]) out.add(a.dev ?? iv.baseInterface);
+  }
+  return [...out];
+}
+
+function garpIntervalLines(garpMs: number, gnaMs: number): string[] {
+  return [
+    ...(garpMs ? [`   Gratuitous ARP interval ${Math.floor(garpMs)}ms`] : []),
+    ...(gnaMs ? [`   Gratuitous NA interval ${Math.floor(gnaMs)}ms`] : []),
+  ];
+}
+
+/** "Gratuitous ARP delays": one group (aggregation group 0) per interface, in the order they were made. */
+export function garpDelayLines(view: VrrpView): string[] {
+  const ifs = garpDelayInterfaces(view);
+  if (!ifs.length) return [];
+  const g = view.config.globalDefs;
+  const never = `0.000000 (${ctimeUs(0).slice(0, 19)}.000000)`;
+  const out = ['------< Gratuitous ARP delays >------'];
+  for (const name of ifs) {
+    out.push('------< GARP delay group 0 >------');
+    if (g.vrrpGarpIntervalMs) out.push(` GARP interval = ${printfG(g.vrrpGarpIntervalMs / 1000)}`, ` GARP next time ${never}`);
+    if (g.vrrpGnaIntervalMs) out.push(` GNA interval = ${printfG(g.vrrpGnaIntervalMs / 1000)}`, ` GNA next time ${never}`);
+    out.push(' Interfaces', `  ${name}`);
+  }
+  return out;
+}
+
+export function interfaceLines(view: VrrpView): string[] {
+  const links = view.host?.links() ?? [];
+  if (!links.length) return [];
+  const tracking = interfaceTracking(view);
+  // keepalived does not list the addresses it adds itself (VIPs, and static addresses it adds
+  // before it listens to address notifications)
+  const cfg = view.config;
+  const vips = new Set([...cfg.staticIpaddress, ...cfg.vrrpInstances.flatMap((vi) => [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded])]
+    .map((a) => formatIp(a.address.bytes)));
+  const garp = garpDelayInterfaces(view);
+  const vmacs = new Set(view.instances.flatMap((iv) => (iv.vmac !== undefined ? [iv.vmac] : [])));
+  // keepalived counts the IPv4 VMACs on a base interface whose arp_ignore / arp_filter it set
+  const arpUsers = new Map<string, number>();
+  for (const iv of view.instances) {
+    if (iv.vmac !== undefined && iv.live.r.family === 'inet') arpUsers.set(iv.baseInterface, (arpUsers.get(iv.baseInterface) ?? 0) + 1);
+  }
+  const out = ['------< Interfaces >------'];
+  for (const l of links) {
+    const k = l.link;
+    out.push(` Name = ${k.name}`, `   index = ${k.index}`, ...addressLines(l, vips));
+    if (k.mac.some((b) => b !== 0)) out.push(`   MAC = ${mac(k.mac)}`, `   MAC broadcast = ${mac(k.broadcast ?? new Uint8Array(k.mac.length))}`);
+    out.push(
+      stateLine(k.flags),
+      '   Seen up = 1',
+      '   Delayed state change running = false',
+      '   Up debounce timer = 0us',
+      '   Down debounce timer = 0us',
+    );
+    if (k.kind === 'macvlan' && k.parentIndex !== undefined) {
+      const base = links.find((x) => x.link.index === k.parentIndex)?.link;
+      const mode = MACVLAN_MODES[k.macvlanMode ?? 0] ?? 'unknown';
+      if (base) out.push(`   VMAC type ${mode}, underlying interface = ${base.name}, state = ${base.up ? '' : 'not '}UP, ${base.running ? '' : 'not '}RUNNING`);
+    }
+    if (vmacs.has(k.name)) out.push('   I/f created by keepalived');
+    const conf = l.inetConf;
+    out.push(`   MTU = ${k.mtu}`, hwTypeLine(k.hwType), '   NIC netlink status update');
+    if (garp.includes(k.name)) out.push(...garpIntervalLines(cfg.globalDefs.vrrpGarpIntervalMs, cfg.globalDefs.vrrpGnaIntervalMs));
+    out.push(
+      `   Reset ARP config counter ${arpUsers.get(k.name) ?? 0}`,
+      `   Original arp_ignore ${conf?.arpIgnore ?? 0}`,
+      `   Original arp_filter ${conf?.arpFilter ?? 0}`,
+      `   Original promote_secondaries ${conf?.promoteSecondaries ?? 0}`,
+      '   Reset promote_secondaries counter 0',
+    );
+    const t = tracking.get(k.name);
+    if (t?.size) {
+      out.push('   Tracking VRRP instances :');
+      for (const [inst, x] of t) out.push(`     ${inst}, weight ${x.weight}${x.reverse ? ' reverse' : ''}`);
+    }
+  }
+  return out;
+}
