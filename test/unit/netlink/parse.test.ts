@@ -29,11 +29,18 @@ function addrMessage(data: rt.Address, a: rt.AddressAttrs): rt.AddressMessage {
 const mac = Buffer.from([0x02, 0, 0, 0, 0, 1]);
 
 describe('linkFromMessage', () => {
-  it('a plain up link', () => {
-    const r = linkFromMessage(linkMessage({ index: 3, flags: { up: true, running: true, lowerUp: true, broadcast: true } }, { ifname: 'eth0', mtu: 1500, address: mac, operstate: 6 }));
+  it('a plain up link, with its ARPHRD type and broadcast address (keepalived.data shows both)', () => {
+    const brd = Buffer.from('ffffffffffff', 'hex');
+    const r = linkFromMessage(linkMessage(
+      { index: 3, type: 'ETHER', flags: { up: true, running: true, lowerUp: true, broadcast: true } },
+      { ifname: 'eth0', mtu: 1500, address: mac, broadcast: brd, operstate: 6 },
+    ));
     expect(r).toEqual({
       ok: true,
-      value: { index: 3, name: 'eth0', up: true, running: true, lowerUp: true, operstate: 6, mac: new Uint8Array(mac), mtu: 1500, flags: IFF_UP | IFF_RUNNING | IFF_LOWER_UP | 0x2 },
+      value: {
+        index: 3, name: 'eth0', up: true, running: true, lowerUp: true, operstate: 6, mac: new Uint8Array(mac), mtu: 1500,
+        flags: IFF_UP | IFF_RUNNING | IFF_LOWER_UP | 0x2, hwType: 1, broadcast: new Uint8Array(brd),
+      },
     });
   });
 
