@@ -36,6 +36,17 @@ export function completeVirtualServer(d: Draft, g: Draft, diags: Diagnostics, gr
   const groupAddrs = entries.filter((e) => e.fwmark === undefined);
   const groupMarks = entries.filter((e) => e.fwmark !== undefined);
   const fwmarkVs = d.fwmark !== undefined || (d.group !== undefined && groupAddrs.length === 0 && groupMarks.length > 0);
+  // rs_end_handler: a real server of the other address family is dropped (unless it has its own
+  // or the service's TUN forwarding); a fwmark or group service takes the family of its first real server
+  let family = (d.address as IpAddress | undefined)?.family ?? (d.ipFamily as 'inet' | 'inet6' | undefined);
+  d.realServers = (d.realServers as Draft[]).filter((rs) => {
+    const f = (rs.address as IpAddress).family;
+    if ((rs.lvsMethod ?? d.lbKind) === 'TUN') return true;
+    family ??= f;
+    if (f === family) return true;
+    say('lvs.real-server-family', 'CONFIG_CONFLICT', `Address family of virtual server and real server ${formatIp(rs.address as IpAddress)} don't match - skipping real server.`, rs.loc as Loc);
+    return false;
+  });
   const rss = d.realServers as Draft[];
   if (rss.length === 0) {
     say('lvs.no-real-servers', 'CONFIG_VALUE', `Virtual server ${vsName(d)} has no real servers - ignoring`);

@@ -148,9 +148,14 @@ function authentication(c: Ctx, strict: boolean): void {
     report(c, row, 'CONFIG_CONFLICT', 'GENERAL_ERROR', msg, at);
     delete d.authentication;
   };
+  // an authentication block without auth_type is no authentication, and keepalived says nothing
+  if (auth.authType === undefined) {
+    delete d.authentication;
+    return;
+  }
   if (strict) drop('vrrp.strict-auth', 'Strict mode does not support authentication. Ignoring.');
   else if (d.version === 3) drop('vrrp.v3-auth', 'VRRP version 3 does not support authentication. Ignoring.');
-  else if (auth.authType === undefined || (auth.authType === 'PASS' && auth.authPass === undefined)) {
+  else if (auth.authType === 'PASS' && auth.authPass === undefined) {
     drop('vrrp.auth-no-pass', 'Authentication specified but no password given. Ignoring');
   } else if (d.family === 'inet6' && auth.authType === 'AH') drop('vrrp.auth-ah-ipv6', 'Cannot use AH authentication with IPv6. ignoring');
   else if (auth.authType === 'AH' && d.state === 'MASTER' && d.priority !== 255) {
@@ -171,7 +176,8 @@ function authentication(c: Ctx, strict: boolean): void {
 function unicast(c: Ctx): void {
   const { d } = c;
   const peers = (d.unicastPeer as unknown[]).length > 0;
-  const configured = peers || d.unicastSrcIp !== undefined || d.unicastFaultNoPeer === true || d.checkUnicastSrc === true;
+  const configured = peers || d.unicastConfigured === true || d.unicastSrcIp !== undefined || d.unicastFaultNoPeer === true || d.checkUnicastSrc === true;
+  delete d.unicastConfigured;
   if (configured && d.useVmac && !d.vmacXmitBase && d.interface !== undefined) {
     report(c, 'vrrp.unicast-vmac-xmit-base', 'CONFIG_CONFLICT', 'GENERAL_ERROR', 'unicast with use_vmac requires vmac_xmit_base - setting', fieldLoc(d, 'useVmac'));
     d.vmacXmitBase = true;

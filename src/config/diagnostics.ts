@@ -45,6 +45,8 @@ export interface Diagnostic {
   readonly refusesRun?: boolean;
   /** The row of docs/semantics.md (keepalived's behaviour) this diagnostic reports. */
   readonly row?: string;
+  /** keepalived exits with this status at this point (`-t` too), reading nothing more. */
+  readonly exitsWith?: number;
 }
 
 export function severityOf(d: Diagnostic): Severity {
@@ -64,7 +66,7 @@ export function isReported(d: Diagnostic): boolean {
 export class Diagnostics {
   readonly list: Diagnostic[] = [];
 
-  add(code: ErrorCode, kaClass: KaClass, message: string, loc?: Loc, extra?: { hint?: string; noConfig?: boolean; advisory?: boolean; refusesRun?: boolean; row?: string }): void {
+  add(code: ErrorCode, kaClass: KaClass, message: string, loc?: Loc, extra?: { hint?: string; noConfig?: boolean; advisory?: boolean; refusesRun?: boolean; row?: string; exitsWith?: number }): void {
     this.list.push({ code, kaClass, message, ...(loc ? { loc } : {}), ...extra });
   }
 
@@ -77,6 +79,8 @@ export class Diagnostics {
 
   /** The exit status of `keepalived -t` for these diagnostics (lib/scheduler.h, main.c). */
   configTestExitCode(): number {
+    const exits = this.list.find((d) => d.exitsWith !== undefined);
+    if (exits) return exits.exitsWith!;
     if (this.list.some((d) => d.noConfig)) return 6;
     const worst = this.worstClass();
     if (worst === 'OK') return 0;
@@ -88,7 +92,7 @@ export class Diagnostics {
   /** Errors that would stop keepalived from running this config. */
   cannotRun(): boolean {
     const worst = this.worstClass();
-    return this.list.some((d) => d.noConfig || d.refusesRun) || worst === 'FILE_NOT_FOUND' || worst === 'BAD_IF' || worst === 'FATAL';
+    return this.list.some((d) => d.noConfig || d.refusesRun || d.exitsWith !== undefined) || worst === 'FILE_NOT_FOUND' || worst === 'BAD_IF' || worst === 'FATAL';
   }
 }
 

@@ -253,17 +253,30 @@ export function parseUnicastPeer(ctx: ParseCtx, line: Line): UnicastPeer | undef
 }
 
 /** `NAME [weight W [reverse|noreverse]]` in track_* blocks. */
-export function trackRef(min: number, max: number) {
+/**
+ * One entry of a track_* block, with keepalived's grammar (vrrp_track.c): `NAME [weight W
+ * [reverse]]` (`noreverse` too, except for interfaces). Any other second word, or `weight`
+ * without a value, drops the entry with an error; a bad fourth word is an error only.
+ */
+export function trackRef(min: number, max: number, kind = 'track') {
   return (ctx: ParseCtx, line: Line): TrackRef | undefined => {
-    const ref: { -readonly [K in keyof TrackRef]: TrackRef[K] } = { name: line.words[0]!, reverse: false, loc: lineLoc(line, 0) };
-    for (let i = 1; i < line.words.length; i++) {
-      const k = line.words[i];
-      if (k === 'weight') {
-        const v = argInt(ctx, line, ++i, min, max);
-        if (v !== undefined) ref.weight = v;
-      } else if (k === 'reverse') ref.reverse = true;
-      else if (k === 'noreverse') ref.reverse = false;
-      else ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `unknown track option '${k}'`, lineLoc(line, i));
+    const w = line.words;
+    const ref: { -readonly [K in keyof TrackRef]: TrackRef[K] } = { name: w[0]!, reverse: false, loc: lineLoc(line, 0) };
+    if (w.length < 2) return ref;
+    if (w[1] !== 'weight') {
+      ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `unknown ${kind} ${w[0]} option ${w[1]} - ignoring`, lineLoc(line, 1));
+      return undefined;
+    }
+    if (w.length === 2) {
+      ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', `weight without value specified for ${kind} ${w[0]} - ignoring`, lineLoc(line, 1));
+      return undefined;
+    }
+    const v = argInt(ctx, line, 2, min, max);
+    if (v !== undefined) ref.weight = v;
+    if (w.length >= 4) {
+      if (w[3] === 'reverse') ref.reverse = true;
+      else if (w[3] === 'noreverse' && kind !== 'track_interface') ref.reverse = false;
+      else ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `unknown ${kind} ${w[0]} weight option ${w[3]} - ignoring`, lineLoc(line, 3));
     }
     return ref;
   };

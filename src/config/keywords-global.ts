@@ -222,8 +222,9 @@ export const globalDefsTable = table({
   vrrp_garp_master_refresh_repeat: int('vrrpGarpMasterRefreshRepeat', 1, 65535),
   vrrp_garp_lower_prio_delay: seconds('vrrpGarpLowerPrioDelayMs', 0, 86400),
   vrrp_garp_lower_prio_repeat: int('vrrpGarpLowerPrioRepeat', 0, 65535),
-  vrrp_garp_interval: seconds('vrrpGarpIntervalMs', 0.000001, 1),
-  vrrp_gna_interval: seconds('vrrpGnaIntervalMs', 0.000001, 1),
+  // 1 µs up to UINT_MAX µs; keepalived only logs that a second or more is very large
+  vrrp_garp_interval: seconds('vrrpGarpIntervalMs', 0.000001, 4294.967295),
+  vrrp_gna_interval: seconds('vrrpGnaIntervalMs', 0.000001, 4294.967295),
   vrrp_min_garp: flag('vrrpMinGarp'),
   vrrp_higher_prio_send_advert: flag('vrrpHigherPrioSendAdvert'),
   vrrp_lower_prio_no_advert: flag('vrrpLowerPrioNoAdvert'),

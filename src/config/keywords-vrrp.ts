@@ -38,7 +38,9 @@ const familyIp = (field: string): Keyword => ({
   },
 });
 
-const trackBlock = (field: string, min: number, max: number): Keyword => values(field, trackRef(min, max));
+/** keepalived's name of a track block, for its messages */
+const TRACK_KIND: Record<string, string> = { trackInterface: 'track_interface', trackScript: 'track_script', trackFile: 'track_file', trackProcess: 'track_process', trackBfd: 'track bfd' };
+const trackBlock = (field: string, min: number, max: number): Keyword => values(field, trackRef(min, max, TRACK_KIND[field]));
 
 const notifyKeywords = {
   notify_master: script('notifyMaster'),
@@ -128,6 +130,8 @@ export const vrrpInstanceTable = table({
         if (p && noteFamily(ctx, d, p.address, l, 0)) list.push(p);
       }
       d.unicastPeer = list;
+      // a unicast keyword even when empty (keepalived's VRRP_FLAG_UNICAST_CONFIGURED)
+      d.unicastConfigured = true;
     },
   },
   unicast_ttl: int('unicastTtl', 0, 255),

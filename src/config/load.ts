@@ -150,7 +150,9 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
   };
   ctx.run(topTable, root);
   const mainLoc = { file: reader.mainDisplay, line: 1, col: 1 };
-  const config = complete(root, diagnostics, mainLoc, options.machine);
+  // keepalived stopped reading (a keyword without its value): it completes nothing either
+  const aborted = diagnostics.list.some((d) => d.exitsWith !== undefined);
+  const config = complete(root, aborted ? new Diagnostics() : diagnostics, mainLoc, options.machine);
   return { config, diagnostics, sources: reader.sources };
 }
 

@@ -4,6 +4,7 @@
  * draft objects; src/config/build.ts turns the drafts into the readonly model.
  */
 import { Diagnostics, type KaClass } from './diagnostics.js';
+import { ABORTS_WITHOUT_VALUE } from './missing-value.js';
 import type { ErrorCode } from '../errors/index.js';
 import type { Loc } from './loc.js';
 import { lineLoc, type Line, type Reader } from './reader.js';
@@ -22,6 +23,9 @@ export interface Keyword {
 
 export type KeywordTable = ReadonlyMap<string, Keyword>;
 
+/** Keywords whose value is a command line (keepalived reads it from the raw line). */
+const SCRIPT_KEYWORD = /^(notify\w*|script|misc_path|quorum_up|quorum_down|startup_script|shutdown_script)$/;
+
 export class ParseCtx {
   private depth = 0;
   /** Open braces with the indentation of the line that opened them (for locating a missing '}'). */
@@ -31,6 +35,10 @@ export class ParseCtx {
   private physIndent = 1;
   private skip = 0;
   private lastLine: Line | undefined;
+  /** The keywords of the blocks being read, outermost first. */
+  private readonly blockPath: string[] = [];
+  /** keepalived stopped reading here (a keyword without its value, lib/parser.c null_strvec). */
+  private aborted = false;
 
   constructor(
     readonly reader: Reader,
@@ -80,7 +88,7 @@ export class ParseCtx {
   /** Run the whole input through the top-level table. */
   run(top: KeywordTable, root: Draft): void {
     this.processBlock(top, false, root, 0);
-    if (this.depth > 0) {
+    if (this.depth > 0 && !this.aborted) {
       const first = this.suspects[0] ?? this.openBraces[this.openBraces.length - 1]?.loc;
       this.report('CONFIG_SYNTAX', 'MISSING_EOB', `there ${this.depth === 1 ? "is 1 missing '}'" : `are ${this.depth} missing '}'s`} (block opened here is never closed)`, first);
     }
@@ -89,7 +97,7 @@ export class ParseCtx {
   /** Returns true when the block ended inside a skipped sub-block (keepalived's ret_err). */
   private processBlock(table: KeywordTable, needBobIn: boolean, draft: Draft, level: number): boolean {
     let needBob = needBobIn;
-    for (let line = this.nextLine(); line; line = this.nextLine()) {
+    for (let line = this.nextLine(); line && !this.aborted; line = this.nextLine()) {
       const word = line.words[0]!;
       const brace = line.words.length === 1 && !line.quoted ? word : '';
       if (this.skip === -1) {
@@ -121,13 +129,27 @@ export class ParseCtx {
         this.report('CONFIG_UNKNOWN_KEYWORD', 'UNKNOWN_KEYWORD', `unknown keyword '${word}'`, lineLoc(line), suggestion ? `did you mean '${suggestion}'?` : undefined);
         continue;
       }
+      // A keyword keepalived reads its value for without checking that it is there (the value
+      // is missing, or is an unterminated quote without a blank, which keepalived drops; not a
+      // script keyword's, whose command it reads from the raw line)
+      const rest = line.text.slice(word.length).trim();
+      const valueless = rest === '' || (/^"[^"\s]*$/.test(rest) && !SCRIPT_KEYWORD.test(word));
+      if (line.words.length === 1 && !kw.sub && valueless && ABORTS_WITHOUT_VALUE.has(`${this.blockPath.at(-1) ?? '-'}/${word}`)) {
+        // keepalived exits 2 here and reads nothing more (lib/parser.c null_strvec)
+        this.diagnostics.add('CONFIG_MISSING', 'MISSING_PARAMETER', `*** Configuration line starting \`${word}\` is missing a parameter after keyword \`${word}\` at word position 2`,
+          lineLoc(line), { exitsWith: 2, row: 'parser.missing-value-abort' });
+        this.aborted = true;
+        return false;
+      }
       kw.handler?.(this, line, draft);
       if (kw.sub) {
         // A block whose opening handler refuses it is skipped as a whole, as keepalived's
         // skip_block() does: its closing brace ends the skipped block, not this one.
         const child = kw.open ? kw.open(this, line, draft) : draft;
         if (!child) this.skip = -1;
+        this.blockPath.push(word);
         const skipped = this.processBlock(kw.sub, true, child ?? {}, level + 1);
+        this.blockPath.pop();
         if (!skipped && child) kw.close?.(this, child, draft);
       }
     }

@@ -11,6 +11,9 @@ import { parseConditional, parseDefinition, parseInclude, parseList, parseSeqArg
 import { Line, SourceFiles } from './line.js';
 import { Definitions, type Definition } from './params.js';
 
+/** The most lines one ~SEQ may produce (a configuration with more is a mistake). */
+const MAX_SEQ_LINES = 65_536;
+
 export { Line, SourceFiles, lineLoc } from './line.js';
 export { INCLUDE_B, INCLUDE_M, INCLUDE_R, INCLUDE_W } from './config-files.js';
 
@@ -402,6 +405,12 @@ export class Reader {
       if (!step || (start < end && step < 0) || (start > end && step > 0)) return bad('invalid ~SEQ values');
     }
     if (seq.hex && (start < 0 || end < 0)) return bad('~SEQx is only valid for positive numbers');
+    // keepalived has no limit (4294967296 down to 12 runs for hours, in memory too): refused here
+    const count = Math.floor((end - start) / step) + 1;
+    if (count > MAX_SEQ_LINES) {
+      this.diagnostics.add('CONFIG_SYNTAX', 'GENERAL_ERROR', `~SEQ would repeat its line ${count} times (more than ${MAX_SEQ_LINES}): not expanded '${text}'`, pos, { row: 'parser.seq-too-long' });
+      return;
+    }
     this.seqs.push({ name: seq.name, text: seq.rest, loc: restPos(text, seq.rest, pos), next: start, step, last: end, hex: seq.hex });
   }
 

@@ -133,6 +133,9 @@ interface ScriptUse {
   readonly what: string;
   /** a vrrp_script's `user` keyword: who it runs as (the words after its command do not count) */
   readonly runAs?: ScriptRunAs;
+  /** a vrrp_script: keepalived reports a missing or insecure one as an error (vrrp.c
+   * check_track_script_secure); any other script it only logs and disables */
+  readonly track?: boolean;
 }
 
 function checkScripts(c: KeepalivedConfig, diags: Diagnostics, m: MachineView): void {
@@ -142,7 +145,7 @@ function checkScripts(c: KeepalivedConfig, diags: Diagnostics, m: MachineView): 
   const main: ScriptUse[] = [];
   const add = (list: ScriptUse[], s: Script | undefined, what: string, runAs?: ScriptRunAs) => s && list.push({ script: s, what, ...(runAs ? { runAs } : {}) });
   if (c.vrrpInstances.length) {
-    for (const s of c.vrrpScripts) add(vrrp, s.script, `track script ${s.name}`, s.user);
+    for (const s of c.vrrpScripts) if (s.script) vrrp.push({ script: s.script, what: `track script ${s.name}`, track: true, ...(s.user ? { runAs: s.user } : {}) });
     for (const i of c.vrrpInstances) {
       for (const k of ['notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notifyDeleted', 'notify', 'notifyMasterRxLowerPri'] as const) add(vrrp, i[k], `${i.name} ${k}`);
     }
@@ -186,12 +189,15 @@ function checkScripts(c: KeepalivedConfig, diags: Diagnostics, m: MachineView): 
       const group = u.script.user !== undefined ? u.script.group : g.scriptUser?.group;
       const runAs = u.runAs ?? (user === undefined ? undefined : { user, ...(group !== undefined ? { group } : {}) });
       const status = scriptFile(u.script, m, runAs);
+      // a track script: keepalived's error; any other: a line of its log, shown here as advice
       if (status === 'missing') {
-        diags.add('CONFIG_SCRIPT', 'GENERAL_ERROR', `disabling ${u.what}: script '${u.script.argv[0]}' not found/accessible`, u.script.loc);
+        diags.add('CONFIG_SCRIPT', u.track ? 'GENERAL_ERROR' : 'OK', u.track ? `Disabling ${u.what} since not found/accessible ('${u.script.argv[0]}')` : `disabling ${u.what}: script '${u.script.argv[0]}' not found/accessible`, u.script.loc,
+          u.track ? { row: 'vrrp.track-script-not-found' } : { advisory: true, row: 'script.not-found-disabled' });
         continue;
       }
       if (status === 'insecure' && security) {
-        diags.add('CONFIG_SECURITY', 'GENERAL_ERROR', `disabling ${u.what}: unsafe permissions for script '${u.script.argv[0]}'`, u.script.loc);
+        diags.add('CONFIG_SECURITY', u.track ? 'GENERAL_ERROR' : 'OK', u.track ? `Disabling ${u.what} due to insecure ('${u.script.argv[0]}': unsafe permissions)` : `disabling ${u.what}: unsafe permissions for script '${u.script.argv[0]}'`, u.script.loc,
+          u.track ? { row: 'vrrp.track-script-insecure' } : { advisory: true, row: 'script.insecure-disabled' });
         continue;
       }
       found = true;

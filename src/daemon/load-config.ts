@@ -17,7 +17,7 @@ export function loadForDaemon(file: string, configId: string, log: Logger): Keep
   const exit = result.diagnostics.configTestExitCode();
   // keepalived runs with warning-class problems, but not with FILE_NOT_FOUND / BAD_IF / FATAL
   // (4) or a security / fatal include error (6).
-  if (exit === 4 || exit === 6) {
+  if (exit === 2 || exit === 4 || exit === 6) {
     throw new KtsError('DAEMON_CONFIG', `${file}: configuration cannot be run (keepalived -t status ${exit})`);
   }
   // -t passes these with a warning class, but keepalived's VRRP process then exits ("permanent error CONFIG")

@@ -164,10 +164,11 @@ describe('scripts: keepalived quoting', () => {
     expect(r.diagnostics.configTestExitCode()).toBe(6);
   });
 
-  it('a missing script file is an error at the script', () => {
+  it('a missing notify script is shown at the script, as advice: keepalived only logs it at start (-t exits 0)', () => {
     const file = tmp.conf(security + inst('  notify_master /nope\n'));
     const r = loadConfig(file, { configId: 'lb1', machine: fakeMachine({ scriptStatus: () => 'missing' }) });
-    expect(r.diagnostics.list.map((d) => [d.code, d.kaClass, d.loc?.line])).toEqual([['CONFIG_SCRIPT', 'GENERAL_ERROR', 11]]);
+    expect(r.diagnostics.list.map((d) => [d.code, d.kaClass, d.loc?.line, d.advisory])).toEqual([['CONFIG_SCRIPT', 'OK', 11, true]]);
+    expect(r.diagnostics.configTestExitCode()).toBe(0);
   });
 });
 
@@ -294,10 +295,12 @@ describe('diagnostics: code, class and line:col', () => {
     ['missing {', 'global_defs\n  router_id x\n', ['CONFIG_SYNTAX MISSING_BOB 2:3'], 5],
     ['bad lb_kind', 'virtual_server 10.0.0.1 80 {\n  lb_kind FOO\n  lb_algo rr\n  protocol TCP\n  real_server 10.0.0.2 80 {\n  }\n}\n', ['CONFIG_VALUE GENERAL_ERROR 2:11', 'CONFIG_VALUE GENERAL_ERROR 1:16'], 5],
     ['v3 with authentication', `global_defs {\n  vrrp_version 3\n}\n${inst('  authentication {\n    auth_type PASS\n    auth_pass secret\n  }\n')}`, ['CONFIG_CONFLICT GENERAL_ERROR 10:3'], 5],
-    ['unicast peer of the other family', inst('  unicast_peer {\n    fe80::1\n  }\n'), ['CONFIG_CONFLICT GENERAL_ERROR 8:5'], 5],
+    // then no peer is left, and keepalived says so too
+    ['unicast peer of the other family', inst('  unicast_peer {\n    fe80::1\n  }\n'), ['CONFIG_CONFLICT GENERAL_ERROR 8:5', 'CONFIG_DEPRECATED DEPRECATED 1:15'], 5],
     ['unterminated quote in a script', inst('  notify_master "/bin/echo x\n'), ['CONFIG_SYNTAX GENERAL_ERROR 7:17', 'CONFIG_SYNTAX UNMATCHED_QUOTE 7:17', 'CONFIG_SYNTAX UNMATCHED_QUOTE 7:3'], 5],
     ['missing interface (BAD_IF summary has no place)', inst().replace('eth0', 'eth9'), ['CONFIG_INTERFACE GENERAL_ERROR 2:13', 'CONFIG_INTERFACE BAD_IF -'], 5],
-    ['missing parameter', inst('  priority\n'), ['CONFIG_MISSING MISSING_PARAMETER 7:3'], 5],
+    // keepalived exits 2 there and reads no further (lib/parser.c null_strvec)
+    ['missing parameter', inst('  priority\n'), ['CONFIG_MISSING MISSING_PARAMETER 7:3'], 2],
     ['unsupported keyword: noted, exit 0', 'global_defs {\n  vrrp_ipsets\n}\n', ['CONFIG_UNSUPPORTED OK 2:3'], 0],
     ['vrrp_iptables: keepalived\'s error (nftables instead), and not supported here', 'global_defs {\n  vrrp_iptables\n}\n', ['CONFIG_DEPRECATED GENERAL_ERROR 2:3', 'CONFIG_UNSUPPORTED OK 2:3'], 5],
     ['deprecated keyword', 'vrrp_sync_group G {\n  global_tracking\n}\n', ['CONFIG_DEPRECATED OK 2:3'], 0],

@@ -104,7 +104,7 @@ describe('mutated good fixtures', () => {
           expect(col).toBeGreaterThanOrEqual(1);
           expect(col, `[${d.code}] ${d.message} at ${line}:${col} of ${JSON.stringify(physical[line - 1])}`).toBeLessThanOrEqual(physical[line - 1]!.length + 1);
         }
-        expect([0, 4, 5, 6]).toContain(r.diagnostics.configTestExitCode());
+        expect([0, 2, 4, 5, 6]).toContain(r.diagnostics.configTestExitCode());
       }),
       { numRuns: 300 },
     );

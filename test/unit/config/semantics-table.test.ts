@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
+import { hostMachine } from '../../../src/config/machine.js';
 import { fakeMachine, TmpDir } from './helpers.js';
 
 const FIXTURES = 'test/fixtures/config';
@@ -108,7 +109,9 @@ describe('each row fixture: reported in keepalived\'s words and class, with the 
   for (const file of files) {
     it(file.slice(FIXTURES.length + 1), () => {
       const { rows: ids, effects } = annotations(file);
-      const r = loadConfig(file, { machine: fakeMachine({ interfaceExists: (n) => ['lo', 'eth0', 'eth1', 'eth2'].includes(n) }) });
+      // this machine's users and files (a fixture may name a script that is not there), the
+      // `-t` oracle's interfaces
+      const r = loadConfig(file, { machine: { ...hostMachine(), interfaceExists: (n) => ['lo', 'eth0', 'eth1', 'eth2'].includes(n), isLoopback: (n) => n === 'lo' } });
       for (const id of ids) {
         const row = byId.get(id);
         expect(row, `${file}: row ${id} is not in docs/semantics.md`).toBeDefined();
@@ -166,5 +169,15 @@ describe('silent defaults (rows with a unit test)', () => {
     expect(load(vs).config.virtualServers[0]!.smtpAlert).toBe(false);
     expect(load(`global_defs {\n  smtp_alert\n}\n${vs}`).config.virtualServers[0]!.smtpAlert).toBe(true);
     expect(load(`global_defs {\n  smtp_alert\n  smtp_alert_checker false\n}\n${vs}`).config.virtualServers[0]!.smtpAlert).toBe(false);
+  });
+
+  it("'vrrp.track-script-insecure' and 'script.insecure-disabled': an error for a track script, advice for a notify script", () => {
+    const insecure = fakeMachine({ scriptStatus: () => 'insecure' });
+    const text = `global_defs {\n  enable_script_security\n  script_user root\n}\nvrrp_script chk {\n  script /x/check.sh\n}\n${inst('  track_script {\n    chk\n  }\n  notify_master /x/notify.sh\n')}`;
+    const r = loadConfig(tmp.conf(text), { machine: insecure });
+    const track = r.diagnostics.list.find((d) => d.row === 'vrrp.track-script-insecure');
+    expect([track?.kaClass, track?.message.startsWith('Disabling track script chk due to insecure')]).toEqual(['GENERAL_ERROR', true]);
+    const notify = r.diagnostics.list.find((d) => d.row === 'script.insecure-disabled');
+    expect([notify?.kaClass, notify?.advisory]).toEqual(['OK', true]);
   });
 });
