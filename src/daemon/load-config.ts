@@ -15,9 +15,12 @@ export function loadForDaemon(file: string, configId: string, log: Logger): Keep
     else log.warn({ code: d.code }, text);
   }
   const exit = result.diagnostics.configTestExitCode();
-  // keepalived runs with warning-class problems, but not with FILE_NOT_FOUND / BAD_IF / FATAL
-  // (4) or a security / fatal include error (6).
-  if (exit === 2 || exit === 4 || exit === 6) {
+  // keepalived runs with warning-class problems, but not after a keyword without its value (2),
+  // with FILE_NOT_FOUND / BAD_IF / FATAL (4) or a fatal include error (6). A SECURITY VIOLATION
+  // (-t 6 too) it runs with, scripts and all, after its warning (docs/semantics.md,
+  // row: global.script-security-violation).
+  const securityOnly = exit === 6 && !result.diagnostics.list.some((d) => d.noConfig);
+  if (exit === 2 || exit === 4 || (exit === 6 && !securityOnly)) {
     throw new KtsError('DAEMON_CONFIG', `${file}: configuration cannot be run (keepalived -t status ${exit})`);
   }
   // -t passes these with a warning class, but keepalived's VRRP process then exits ("permanent error CONFIG")

@@ -255,4 +255,18 @@ describe.skipIf(skipUnless(isRoot, 'root'))('keepalived-ts daemon duties (netns)
     expect(existsSync(marker)).toBe(false);
     expect(d.lastState()).toBe('MASTER');
   });
+
+  it('runs scripts without enable_script_security after the SECURITY VIOLATION warning, as keepalived does (-t exits 6, the daemon runs)', async () => {
+    // keepalived 2.2.7 logs "SECURITY VIOLATION - scripts are being executed but script_security
+    // not enabled" and runs them (as root); keepalived-ts refused to start (issue 23)
+    const marker = join(tmp, 'violation-master');
+    rmSync(marker, { force: true });
+    const conf = directorConf({ vrid: 86, version: 3, advertInt: 0.1, priority: 150, vips: ['10.63.0.55/24'], notify: `/bin/touch ${marker}` })
+      .replace(/  enable_script_security\n  script_user root\n/, '');
+    expect(conf).not.toMatch(/enable_script_security/);
+    const d = start(conf);
+    await d.watch.waitFor(/SECURITY VIOLATION - scripts are being executed but script_security not enabled/, 10_000);
+    await d.state('MASTER', 10_000);
+    await waitUntil('the notify script ran', () => existsSync(marker), 5000, () => d.watch.tail(10));
+  });
 });
