@@ -57,6 +57,31 @@ export function inheritFromSyncGroups(instances: readonly Draft[], groups: reado
   }
 }
 
+/**
+ * The weight and reverse each track_script / track_file / track_process entry runs with
+ * (vrrp_track.c alloc_track_script & co.): the object's weight and reverse, unless the entry
+ * writes a weight (then its own) or `reverse` / `noreverse` (then its own): `chk weight 20`
+ * of a `weight 10 reverse` script is `weight 20 reverse`. track_interface entries have no
+ * object: unset reverse is false.
+ */
+export function resolveTrackRefs(root: Draft): void {
+  const objects = new Map<string, Map<string, { weight: number; weightReverse: boolean }>>([
+    ['trackScript', new Map((root.vrrpScripts as Draft[]).map((o) => [o.name as string, o as never]))],
+    ['trackFile', new Map((root.trackFiles as Draft[]).map((o) => [o.name as string, o as never]))],
+    ['trackProcess', new Map((root.trackProcesses as Draft[]).map((o) => [o.name as string, o as never]))],
+  ]);
+  for (const owner of [...(root.vrrpInstances as Draft[]), ...(root.vrrpSyncGroups as Draft[])]) {
+    // row: vrrp.track-entry-inherits
+    for (const [field, byName] of objects) {
+      owner[field] = ((owner[field] as Draft[] | undefined) ?? []).map((r) => {
+        const o = byName.get(r.name as string);
+        return { ...r, weight: r.weight ?? o?.weight, reverse: r.reverse ?? o?.weightReverse ?? false };
+      });
+    }
+    owner.trackInterface = ((owner.trackInterface as Draft[] | undefined) ?? []).map((r) => ({ ...r, reverse: r.reverse ?? false }));
+  }
+}
+
 /** Completes one instance in place; false when keepalived would refuse the whole configuration. */
 export function completeVrrpInstance(d: Draft, g: Draft, diags: Diagnostics): boolean {
   const c: Ctx = { d, g, diags, name: d.name as string, loc: d.loc as Loc };

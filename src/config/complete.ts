@@ -9,7 +9,7 @@ import type { KeepalivedConfig } from './model.js';
 import type { Draft } from './parser.js';
 import type { Loc } from './loc.js';
 import { validate, type MachineView } from './validate.js';
-import { completeVrrpGlobals, completeVrrpInstance, inheritFromSyncGroups } from './complete-vrrp.js';
+import { completeVrrpGlobals, completeVrrpInstance, inheritFromSyncGroups, resolveTrackRefs } from './complete-vrrp.js';
 import { completeVirtualServer } from './complete-lvs.js';
 
 export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?: MachineView): KeepalivedConfig {
@@ -28,6 +28,7 @@ export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?
     if (!completeVrrpInstance(d, g, diags)) refused = true;
   }
   inheritFromSyncGroups(instances, root.vrrpSyncGroups as Draft[], g);
+  resolveTrackRefs(root);
   const groups = new Map((root.virtualServerGroups as Draft[]).map((g) => [g.name as string, g.entries as Draft[]]));
   const servers = (root.virtualServers as Draft[]).flatMap((d) => completeVirtualServer(d, g, diags, groups) ?? []);
   const config = {

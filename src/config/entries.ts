@@ -261,7 +261,9 @@ export function parseUnicastPeer(ctx: ParseCtx, line: Line): UnicastPeer | undef
 export function trackRef(min: number, max: number, kind = 'track') {
   return (ctx: ParseCtx, line: Line): TrackRef | undefined => {
     const w = line.words;
-    const ref: { -readonly [K in keyof TrackRef]: TrackRef[K] } = { name: w[0]!, reverse: false, loc: lineLoc(line, 0) };
+    // reverse stays unset unless written: a track_script / track_file / track_process entry then
+    // keeps its object's (completion, complete-vrrp.ts resolveTrackRefs)
+    const ref: { -readonly [K in keyof TrackRef]: TrackRef[K] } = { name: w[0]!, loc: lineLoc(line, 0) };
     if (w.length < 2) return ref;
     if (w[1] !== 'weight') {
       ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `unknown ${kind} ${w[0]} option ${w[1]} - ignoring`, lineLoc(line, 1));

@@ -170,8 +170,11 @@ export interface RuleEntry extends Node {
 
 export interface TrackRef extends Node {
   readonly name: string;
+  /** as written; after completion a track_script / file / process entry carries its object's
+   * weight when it sets none (complete-vrrp.ts resolveTrackRefs) */
   readonly weight?: number;
-  readonly reverse: boolean;
+  /** as written; after completion, the entry's, else its object's, else false */
+  readonly reverse?: boolean;
 }
 
 export interface UnicastPeer extends Node {

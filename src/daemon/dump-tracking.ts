@@ -52,7 +52,7 @@ function groupLines(view: VrrpView, g: VrrpSyncGroup): string[] {
   if (g.syncGroupTrackingWeight) out.push('   sync group tracking weight set');
   out.push(`   Using smtp notification = ${g.smtpAlert ? 'yes' : 'no'}`);
   if (g.notifyPriorityChanges !== undefined) out.push(`   Notify priority changes = ${g.notifyPriorityChanges ? 'yes' : 'no'}`);
-  const tracked = (title: string, refs: readonly { name: string; weight?: number; reverse: boolean }[], sep: string): string[] =>
+  const tracked = (title: string, refs: readonly { name: string; weight?: number; reverse?: boolean }[], sep: string): string[] =>
     (refs.length ? [`   ${title} :`, ...refs.map((t) => `     ${t.name}${sep} ${weightText(t)}`)] : []);
   out.push(
     ...tracked('Tracked interfaces', g.trackInterface, ''),

@@ -58,7 +58,7 @@ export function mapConfig(
     list.map((r) => {
       const d = defaults?.get(r.name);
       const weight = keepWeight ? r.weight ?? d?.weight ?? 0 : 0;
-      return { name: r.name, weight, reverse: r.reverse || (r.weight === undefined && (d?.reverse ?? false)) };
+      return { name: r.name, weight, reverse: r.reverse ?? d?.reverse ?? false };
     });
 
   const runnable = (list: readonly ConfigTrackRef[]): ConfigTrackRef[] => list.filter((r) => !disabledScripts.has(r.name));
