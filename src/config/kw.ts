@@ -128,7 +128,7 @@ export function argScript(ctx: ParseCtx, line: Line, first = 1): Script | undefi
   }
   const user = words[first + 1];
   const group = words[first + 2];
-  return { argv, text: cmdText, ...(user !== undefined ? { user } : {}), ...(group !== undefined ? { group: group.replace(/^:/, '') } : {}), loc: lineLoc(line, first) };
+  return { argv, text: cmdText, ...(user !== undefined ? { user } : {}), ...(group !== undefined ? { group: group } : {}), loc: lineLoc(line, first) };
 }
 
 // ------------------------------------------------------------------ keyword constructors

@@ -181,6 +181,11 @@ function checkScripts(c: KeepalivedConfig, diags: Diagnostics, m: MachineView): 
         diags.add('CONFIG_SCRIPT', 'OK', `script user '${u.script.user}' does not exist: ${u.what} will not run (quote the command if '${u.script.user}' is meant as an argument)`, u.script.loc, { advisory: true });
         continue;
       }
+      if (u.script.user !== undefined && u.script.group !== undefined && !m.groupExists(u.script.group)) {
+        // keepalived: "Script group ':root' does not exist" in its log, and the script is dropped
+        diags.add('CONFIG_SCRIPT', 'OK', `script group '${u.script.group}' does not exist: ${u.what} will not run`, u.script.loc, { advisory: true });
+        continue;
+      }
       if (user === undefined && security) {
         diags.add('CONFIG_SCRIPT', 'GENERAL_ERROR', `unable to set default user keepalived_script for script (${u.what}); set script_user`, u.script.loc);
         continue;
