@@ -209,7 +209,7 @@ function checkScripts(c: KeepalivedConfig, diags: Diagnostics, m: MachineView): 
     }
     if (found && !security) {
       const first = uses[0]!.script.loc;
-      diags.add('CONFIG_SECURITY', 'SECURITY_ERROR', `SECURITY VIOLATION - ${kind}scripts are being executed but script_security not enabled`, first, { hint: 'add enable_script_security (and script_user) to global_defs', row: 'global.script-security-violation' });
+      diags.add('CONFIG_SECURITY', 'SECURITY_ERROR', `SECURITY VIOLATION - ${kind}scripts are being executed but script_security not enabled.`, first, { hint: 'add enable_script_security (and script_user) to global_defs', row: 'global.script-security-violation' });
     }
   };
   judge(vrrp, '');

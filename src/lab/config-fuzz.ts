@@ -18,18 +18,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { hostMachine } from '../config/machine.js';
 import type { MachineView } from '../config/validate.js';
+import { prng } from '../util/prng.js';
 
-/** A deterministic generator (mulberry32): the same seed gives the same cases. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;

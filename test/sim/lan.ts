@@ -2,6 +2,7 @@
 // delivered to the others after `delayMs`, subject to loss and partitions; the clock jumps
 // from event to event (deliveries and engine deadlines), so hours of virtual time run fast
 // and every instant is exact.
+import { prng } from '../../src/util/prng.js';
 import { parseIp, type IpAddress } from '../../src/util/ip.js';
 import type { EngineConfig, InstanceConfig } from '../../src/vrrp/config.js';
 import { VrrpEngine } from '../../src/vrrp/engine.js';
@@ -18,17 +19,8 @@ export interface SimNode {
 
 interface Delivery { readonly at: number; readonly seq: number; readonly to: SimNode; readonly from: SimNode; readonly effect: Extract<Effect, { type: 'sendAdvert' }> }
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32), src/util/prng.ts. */
+export const rng = prng;
 
 export interface LanOptions {
   readonly delayMs?: number;
