@@ -261,7 +261,8 @@ describe.skipIf(skipUnless(isRoot, 'root'))('keepalived-ts daemon duties (netns)
     // not enabled" and runs them (as root); keepalived-ts refused to start (issue 23)
     const marker = join(tmp, 'violation-master');
     rmSync(marker, { force: true });
-    const conf = directorConf({ vrid: 86, version: 3, advertInt: 0.1, priority: 150, vips: ['10.63.0.55/24'], notify: `/bin/touch ${marker}` })
+    // (notify gets TYPE NAME STATE PRIORITY after its command: sh -c ignores them)
+    const conf = directorConf({ vrid: 86, version: 3, advertInt: 0.1, priority: 150, vips: ['10.63.0.55/24'], notify: `/bin/sh -c 'touch ${marker}'` })
       .replace(/  enable_script_security\n  script_user root\n/, '');
     expect(conf).not.toMatch(/enable_script_security/);
     const d = start(conf);
