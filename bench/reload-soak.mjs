@@ -256,7 +256,6 @@ async function phase(lab, sides, diagDir) {
     for (const s of sides) {
       s.gap = gaps.of(s.src);
       // in the HUP-rate mode count what the daemon says it did
-      if (rate === undefined) s.completed = undefined;
       if (s.impl === 'kts') s.engines = await engineCount(s, diagDir);
     }
     for (const s of sides) s.director.signal('SIGTERM');
@@ -284,7 +283,8 @@ function report(sides) {
     const timing = sorted.length ? `${sorted[Math.floor(sorted.length / 2)].toFixed(1)} / ${sorted.at(-1).toFixed(1)} ms` : '-';
     const name = s.impl === 'kts' ? 'keepalived-ts' : 'keepalived 2.2.7 (VRRP child; + parent)';
     const mb = (p) => (s.impl === 'kts' ? `${p.vrrp.toFixed(1)}` : `${p.vrrp.toFixed(1)} (${p.total.toFixed(1)})`);
-    const count = s.completed !== undefined ? `${s.done} HUPs, ${s.completed} reloads` : `${s.done}`;
+    // back to back, each reload is waited for; at a rate, HUPs during a reload fold into one
+    const count = rate === undefined ? `${s.done}` : `${s.done} HUPs, ${s.completed} reloads`;
     const gapText = s.gap ? `${s.gap.gap.toFixed(1)} ms (VRID ${s.gap.vrid})` : '-';
     console.log(`| ${name} | ${count} | ${mb(first)} MB | ${mb(minute)} MB | ${mb(end)} MB | ${Number.isFinite(perK) ? perK.toFixed(3) : '-'} MB | ${timing} | ${gapText} |`);
   }

@@ -11,6 +11,7 @@ import type { Loc } from './loc.js';
 import { validate, type MachineView } from './validate.js';
 import { completeVrrpGlobals, completeVrrpInstance, inheritFromSyncGroups, resolveTrackRefs } from './complete-vrrp.js';
 import { completeVirtualServer } from './complete-lvs.js';
+import { ROUTE_WORDS_NOT_SENT, RULE_WORDS_NOT_SENT } from './route-support.js';
 
 export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?: MachineView): KeepalivedConfig {
   let refused = false;
@@ -38,7 +39,27 @@ export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?
     vrrpInstances: instances,
     virtualServers: servers,
   } as unknown as KeepalivedConfig;
+  unsentRoutes(config, diags);
   validate(config, diags, machine);
   if (refused) diags.add('CONFIG_VALUE', 'OK', 'keepalived would not run this configuration: its VRRP process exits with a configuration error (see the errors above)', mainLoc, { refusesRun: true, row: 'vrrp.instance-refused' });
   return config;
 }
+
+/** Routes and rules keepalived-ts cannot install (words it does not send yet): said at -t and start. */
+function unsentRoutes(c: KeepalivedConfig, diags: Diagnostics): void {
+  const check = (entries: readonly { words: readonly string[]; loc: Loc }[], notSent: ReadonlySet<string>, what: string): void => {
+    for (const e of entries) {
+      const word = e.words.find((w) => notSent.has(w));
+      if (word !== undefined) {
+        diags.add('CONFIG_UNSUPPORTED', 'OK', `${what} '${e.words.join(' ')}': '${word}' is accepted but not supported by keepalived-ts: this ${what} cannot be installed`, e.loc, { row: 'route.words-not-sent' });
+      }
+    }
+  };
+  check(c.staticRoutes, ROUTE_WORDS_NOT_SENT, 'route');
+  check(c.staticRules, RULE_WORDS_NOT_SENT, 'rule');
+  for (const i of c.vrrpInstances) {
+    check(i.virtualRoutes, ROUTE_WORDS_NOT_SENT, 'route');
+    check(i.virtualRules, RULE_WORDS_NOT_SENT, 'rule');
+  }
+}
+

@@ -120,8 +120,19 @@ export function parseRouteEntry(ctx: ParseCtx, line: Line, trackable = true): Ro
   const w = line.words;
   const r: { -readonly [K in keyof RouteEntry]: RouteEntry[K] } = { to: 'default', family: 'inet', noTrack: false, words: w.slice(), loc: lineLoc(line, 0) };
   let haveTo = false;
+  // after `nexthop`, keepalived reads every word as part of the nexthops (their `via` / `dev` are
+  // not the route's); a route word after them is "trailing nonsense"
+  let inNexthops = false;
   for (let i = 0; i < w.length; i++) {
     const k = w[i]!;
+    if (inNexthops && (k === 'via' || k === 'gw' || k === 'dev' || k === 'oif' || k === 'weight' || k === 'onlink')) {
+      if (k !== 'onlink') i++;
+      continue;
+    }
+    if (inNexthops && k === 'no_track') {
+      ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `Route has trailing nonsense after nexthops - ${k}`, lineLoc(line, i));
+      continue;
+    }
     const next = (): string | undefined => {
       const v = w[++i];
       if (v === undefined) ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', `route option '${k}' needs a value`, lineLoc(line, i - 1));
@@ -156,7 +167,10 @@ export function parseRouteEntry(ctx: ParseCtx, line: Line, trackable = true): Ro
     } else if (k === 'no_track') r.noTrack = true;
     else if (ROUTE_FLAG_WORDS.includes(k)) continue;
     else if (ROUTE_ARG_WORDS.includes(k)) {
-      if (k === 'nexthop') continue;
+      if (k === 'nexthop') {
+        inNexthops = true;
+        continue;
+      }
       next();
     } else if (ROUTE_TYPES.includes(k) && !haveTo) r.type = k;
     else if (k === 'to' || !haveTo) {

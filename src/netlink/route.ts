@@ -14,6 +14,7 @@ import type { rt } from 'netlink';
 import type { RouteEntry } from '../config/model.js';
 import { parseIp, parsePrefix, type IpAddress, type IpPrefix } from '../util/ip.js';
 import { err, ok, type Result } from '../util/result.js';
+import { ROUTE_WORDS_NOT_SENT } from '../config/route-support.js';
 import {
   AF_INET, AF_INET6, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE,
   RT_TABLE_MAIN, RT_TABLE_UNSPEC, RTAX, RTAX_FEATURE_ECN, RTN_UNICAST, RTNH_F_ONLINK, RTPROT_KEEPALIVED,
@@ -54,8 +55,8 @@ export interface RouteSpec {
   readonly warnings: readonly string[];
 }
 
-/** Words keepalived accepts that we do not send yet; refusing them is better than dropping them. */
-const UNSUPPORTED = new Set(['nexthop', 'or', 'encap', 'expires', 'realms', 'rtt', 'rttvar', 'rto_min', 'congctl', 'pref', 'ttl-propagate', 'as', 'vrf', 'track_group']);
+/** Words keepalived accepts that we do not send yet (src/config/route-support.ts): refused, not dropped. */
+const UNSUPPORTED = ROUTE_WORDS_NOT_SENT;
 const LOCKABLE: ReadonlySet<string> = new Set(['mtu', 'advmss', 'cwnd', 'ssthresh', 'reordering']);
 const METRIC_WORDS: ReadonlyMap<string, { name: MetricName; max: number }> = new Map([
   ['mtu', { name: 'mtu', max: 0xffffffff }], ['advmss', { name: 'advmss', max: 0xffffffff }],

@@ -13,6 +13,7 @@ import type { rt } from 'netlink';
 import type { RuleEntry } from '../config/model.js';
 import { parsePrefix, type IpPrefix } from '../util/ip.js';
 import { err, ok, type Result } from '../util/result.js';
+import { RULE_WORDS_NOT_SENT } from '../config/route-support.js';
 import {
   AF_INET, AF_INET6, FR_ACT_BLACKHOLE, FR_ACT_GOTO, FR_ACT_NOP, FR_ACT_PROHIBIT, FR_ACT_TO_TBL,
   FR_ACT_UNREACHABLE, FIB_RULE_INVERT, NLM_F_CREATE, NLM_F_EXCL, RT_TABLE_UNSPEC, RTPROT_KEEPALIVED,
@@ -54,7 +55,8 @@ export interface RuleSpec {
   readonly warnings: readonly string[];
 }
 
-const UNSUPPORTED = new Set(['realms', 'suppress_ifgroup', 'sup_group', 'tunnel-id', 'track_group', 'nat', 'map-to']);
+/** Words keepalived accepts that we do not send yet (src/config/route-support.ts): refused, not dropped. */
+const UNSUPPORTED = RULE_WORDS_NOT_SENT;
 const IP_PROTOS: ReadonlyMap<string, number> = new Map([['icmp', 1], ['igmp', 2], ['tcp', 6], ['udp', 17], ['gre', 47], ['esp', 50], ['ah', 51], ['ipv6-icmp', 58], ['sctp', 132]]);
 const ACTIONS: ReadonlyMap<string, number> = new Map([['nop', FR_ACT_NOP], ['blackhole', FR_ACT_BLACKHOLE], ['unreachable', FR_ACT_UNREACHABLE], ['prohibit', FR_ACT_PROHIBIT]]);
 /** keepalived's first automatic preference (RULE_START_PRIORITY), counting down per family. */
