@@ -13,7 +13,7 @@
 import { closeSync, constants, existsSync, openSync, writeSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { loadConfig, defaultConfigId } from './config/load.js';
-import { hostMachine } from './config/machine.js';
+import { hostMachine } from './io/host-machine.js';
 import { formatDiagnostic, isReported, severityOf } from './config/diagnostics.js';
 import { createRootLogger, REDACTED, SECRET_FIELDS } from './io/logger.js';
 import { SdNotifier } from './io/sd-notify.js';
@@ -159,7 +159,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const result = loadConfig(args.file, {
-      configId: args.configId ?? defaultConfigId(),
+      configId: args.configId ?? defaultConfigId(hostMachine().hostname()),
       allIncludeChecks: args.allConfig,
       machine: hostMachine(),
     });
@@ -224,7 +224,7 @@ function startLogger(args: Args): Logger | undefined {
 async function runDaemon(args: Args): Promise<number> {
   const log = startLogger(args);
   if (!log) return KEEPALIVED_EXIT.FATAL;
-  const configId = args.configId ?? defaultConfigId();
+  const configId = args.configId ?? defaultConfigId(hostMachine().hostname());
   // Only the main process talks to systemd (NotifyAccess=main); the variables are removed from
   // the environment so that the checker child and scripts never see them.
   const lifecycle = args.checkerChild ? undefined : new SdNotifier({

@@ -1,10 +1,12 @@
 /** global_defs (keepalived/core/global_parser.c): keywords, defaults. */
-import { cpus as machineCpus } from 'node:os';
 import { parseIp, isMulticast } from '../util/ip.js';
 import { argInt, argScript, flag, int, mark, need, notHonoured, seconds, str, table, unsupported, values, argWord } from './kw.js';
 import type { Draft, Keyword, ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './line.js';
 import { setFieldLoc } from './loc.js';
+
+/** glibc's CPU_SETSIZE: the most CPUs an affinity set can name. */
+const CPU_SETSIZE = 1024;
 
 export function globalDefaults(): Draft {
   return {
@@ -145,9 +147,9 @@ function schedKeywords(p: 'vrrp' | 'checker'): Record<string, Keyword> {
           ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `No ${p} cpu_id set specified`, lineLoc(line, 0));
           return;
         }
-        // the machine's CPUs (keepalived: _SC_NPROCESSORS_ONLN), not this process's affinity: a
-        // daemon pinned by vrrp_cpu_affinity re-reads the file on reload
-        const max = machineCpus().length - 1;
+        // the machine's CPUs (keepalived: _SC_NPROCESSORS_ONLN, src/io/host-machine.ts); without
+        // a machine, any id a CPU set can hold (CPU_SETSIZE)
+        const max = (ctx.machine?.cpuCount() ?? CPU_SETSIZE) - 1;
         const cpus: number[] = [];
         for (let i = 1; i < line.words.length; i++) {
           const v = argInt(ctx, line, i, 0, max);

@@ -2,7 +2,6 @@
  * Reading a configuration: preprocess, process blocks through the keyword tables, complete
  * the model with keepalived's defaults, validate. Returns the model and every diagnostic.
  */
-import { hostname } from 'node:os';
 import { Diagnostics, type SourceLines } from './diagnostics.js';
 import { globalDefaults, globalDefsTable } from './keywords-global.js';
 import { openVirtualServer, parseVsgEntry, virtualServerTable } from './keywords-lvs.js';
@@ -133,8 +132,8 @@ export interface LoadOptions extends Omit<ReaderOptions, 'configId'> {
 
 export function loadConfig(file: string, options: LoadOptions = {}): LoadResult {
   const diagnostics = new Diagnostics();
-  const reader = new Reader(file, { ...options, configId: options.configId ?? defaultConfigId() }, diagnostics);
-  const ctx = new ParseCtx(reader, diagnostics);
+  const reader = new Reader(file, { ...options, configId: options.configId ?? defaultConfigId(options.machine?.hostname() ?? '') }, diagnostics);
+  const ctx = new ParseCtx(reader, diagnostics, options.machine);
   const root: Draft = {
     globalDefs: globalDefaults(),
     staticIpaddress: [],
@@ -157,6 +156,6 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
 }
 
 /** keepalived's default config id: the host name up to its first dot. */
-export function defaultConfigId(name: string = hostname()): string {
+export function defaultConfigId(name: string): string {
   return name.split('.')[0] ?? name;
 }

@@ -7,6 +7,7 @@ import { Diagnostics, type KaClass } from './diagnostics.js';
 import { ABORTS_WITHOUT_VALUE } from './missing-value.js';
 import type { ErrorCode } from '../errors/index.js';
 import type { Loc } from './loc.js';
+import type { MachineView } from './validate.js';
 import { lineLoc, type Line, type Reader } from './reader.js';
 import { closestWord } from './suggest.js';
 
@@ -43,6 +44,8 @@ export class ParseCtx {
   constructor(
     readonly reader: Reader,
     readonly diagnostics: Diagnostics,
+    /** the machine's facts a keyword checks (CPU ids), when the caller gives them */
+    readonly machine?: Pick<MachineView, 'cpuCount'>,
   ) {}
 
   /** `extra`: a hint for the operator (a string), or the row of docs/semantics.md. */

@@ -7,12 +7,16 @@ import type { Diagnostics } from './diagnostics.js';
 import type { KeepalivedConfig, Script, VrrpInstance } from './model.js';
 import { fieldLoc } from './loc.js';
 
-/** What validation may ask of the machine. */
+/** What the compiler may ask of the machine: a port, implemented for the host in src/io/host-machine.ts. */
 export interface MachineView {
   interfaceExists(name: string): boolean;
   isLoopback(name: string): boolean;
   userExists(name: string): boolean;
   groupExists(name: string): boolean;
+  /** how many CPUs the machine has (cpu_affinity ids are checked against it) */
+  cpuCount(): number;
+  /** the host name (keepalived's default config id is its first label) */
+  hostname(): string;
   /**
    * Resolve a script's argv[0]: 'missing', 'not-executable', 'insecure' (non-root writable), or
    * 'ok'. Given `runAs`, 'insecure' only when the script would run with root privileges (uid or

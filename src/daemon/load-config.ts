@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import { formatDiagnostic, isReported, severityOf } from '../config/diagnostics.js';
 import { loadConfig } from '../config/load.js';
-import { hostMachine } from '../config/machine.js';
+import { hostMachine } from '../io/host-machine.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { KtsError } from '../errors/index.js';
 

@@ -29,7 +29,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { MachineView } from '../config/validate.js';
-import { hostMachine } from '../config/machine.js';
+import { hostMachine } from './host-machine.js';
 import { err, ok, type Result } from '../util/result.js';
 import { ScriptUsers, type ScriptCreds } from './users.js';
 
@@ -274,7 +274,7 @@ export interface ScriptProblem {
  * When the script runs with root privileges (uid 0, gid 0, or a set-uid/set-gid root file) and
  * `enable_script_security` is on, every component of its path and of its real path must be
  * owned by root and not writable by group (non-root group) or others — the same test as
- * `keepalived -t` (config/machine.ts `scriptStatus`). Synchronous: for start-up and reload.
+ * `keepalived -t` (io/host-machine.ts `scriptStatus`). Synchronous: for start-up and reload.
  */
 export function scriptSecurityProblem(path: string, creds: ScriptCreds, enableScriptSecurity: boolean, machine: MachineView = hostMachine()): ScriptProblem | undefined {
   const status = machine.scriptStatus(path);

@@ -16,7 +16,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
-import { hostMachine } from '../config/machine.js';
+import { hostMachine } from '../io/host-machine.js';
 import type { MachineView } from '../config/validate.js';
 import { prng } from '../util/prng.js';
 

@@ -73,7 +73,7 @@ export function bypassFastPath(reader: Reader): void {
 /** Words of each logical line, joined by one blank: the compact form for table tests. */
 export const wordsOf = (lines: readonly LineData[]): string[] => lines.map((l) => l.words.join(' '));
 
-/** A machine with eth0 and eth1 (lo is the loopback), users and groups root and nobody, every script fine. */
+/** A machine with eth0 and eth1 (lo is the loopback), users and groups root and nobody, 4 CPUs, host lb1, every script fine. */
 export function fakeMachine(over: Partial<MachineView> = {}): MachineView {
   const ifaces = new Set(['lo', 'eth0', 'eth1']);
   const users = new Set(['root', 'nobody']);
@@ -83,6 +83,8 @@ export function fakeMachine(over: Partial<MachineView> = {}): MachineView {
     userExists: (n) => users.has(n),
     groupExists: (n) => users.has(n),
     scriptStatus: () => 'ok',
+    cpuCount: () => 4,
+    hostname: () => 'lb1.example.org',
     ...over,
   };
 }

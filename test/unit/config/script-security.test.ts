@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
-import { hostMachine } from '../../../src/config/machine.js';
+import { hostMachine } from '../../../src/io/host-machine.js';
 import type { ScriptRunAs } from '../../../src/config/validate.js';
 import { prepareScript } from '../../../src/io/script-runner.js';
 import { ScriptUsers, UserDb } from '../../../src/io/users.js';

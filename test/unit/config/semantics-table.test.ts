@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
-import { hostMachine } from '../../../src/config/machine.js';
+import { hostMachine } from '../../../src/io/host-machine.js';
 import { fakeMachine, TmpDir } from './helpers.js';
 
 const FIXTURES = 'test/fixtures/config';

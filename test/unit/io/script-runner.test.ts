@@ -17,7 +17,7 @@ const self = { uid: process.geteuid!(), gid: process.getegid!() };
 const users = new ScriptUsers(UserDb.parse('root:x:0:0::/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n', 'root:x:0:\nnogroup:x:65534:\n'), { self });
 const creds = { ...self, user: 'me' };
 const machine = (status: ReturnType<MachineView['scriptStatus']>): MachineView => ({
-  interfaceExists: () => true, isLoopback: () => false, userExists: () => true, groupExists: () => true, scriptStatus: () => status,
+  interfaceExists: () => true, isLoopback: () => false, userExists: () => true, groupExists: () => true, scriptStatus: () => status, cpuCount: () => 2, hostname: () => 'lb1',
 });
 
 describe('runScript', () => {
@@ -173,7 +173,7 @@ describe('prepareScript / scriptSecurityProblem', () => {
     expect(prepareScript({ argv: [s] }, { users: secured, machine: machine('insecure') })).toMatchObject({ ok: false, error: { kind: 'insecure' } });
   });
 
-  it.skipIf(!isRoot)('uses the real file checks of config/machine.ts (world-writable directory)', () => {
+  it.skipIf(!isRoot)('uses the real file checks of io/host-machine.ts (world-writable directory)', () => {
     const bad = join(dir, 'ww');
     mkdirSync(bad, { mode: 0o777 });
     chmodSync(bad, 0o777);

@@ -1,7 +1,13 @@
-/** The MachineView of this host: interfaces from /sys/class/net, users and groups from /etc/passwd and /etc/group, script files. */
+/**
+ * The MachineView of this host, the port through which the configuration compiler (src/config,
+ * which reads no system state itself) learns the facts it checks: interfaces from
+ * /sys/class/net, users and groups from /etc/passwd and /etc/group, script files, the CPUs
+ * and the host name.
+ */
 import { accessSync, constants, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { MachineView, ScriptRunAs } from './validate.js';
+import { cpus, hostname } from 'node:os';
+import type { MachineView, ScriptRunAs } from '../config/validate.js';
 
 export function hostMachine(): MachineView {
   let ifaces: Set<string> | undefined;
@@ -20,6 +26,10 @@ export function hostMachine(): MachineView {
   return {
     interfaceExists: (name) => interfaces().has(name),
     isLoopback: (name) => safe(() => readFileSync(`/sys/class/net/${name}/type`, 'utf8').trim() === '772', false),
+    // keepalived: _SC_NPROCESSORS_ONLN, the machine's CPUs, not this process's affinity (a
+    // daemon pinned by vrrp_cpu_affinity reads the file again on reload)
+    cpuCount: () => cpus().length,
+    hostname: () => hostname(),
     userExists: (name) => (users ??= names('/etc/passwd')).has(name),
     groupExists: (name) => (groups ??= names('/etc/group')).has(name),
     scriptStatus: (cmd, runAs) => {
