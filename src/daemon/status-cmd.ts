@@ -6,7 +6,8 @@
  */
 import { KtsError } from '../errors/index.js';
 import { request } from 'node:http';
-import { loadConfig } from '../config/load.js';
+import { defaultConfigId, loadConfig } from '../config/load.js';
+import { hostMachine } from '../io/host-machine.js';
 import type { RealServerView } from './check-view.js';
 import { DEFAULT_CONTROL_SOCKET, type StatusDoc } from './control.js';
 
@@ -51,7 +52,8 @@ export function resolveSocket(socket: string | undefined, configFile: string | u
   if (socket) return { path: socket };
   if (configFile) {
     try {
-      const r = loadConfig(configFile);
+      // the daemon's own default config id (its @-conditional lines): this host's name
+      const r = loadConfig(configFile, { configId: defaultConfigId(hostMachine().hostname()) });
       return { path: r.config.globalDefs.controlSocket ?? DEFAULT_CONTROL_SOCKET };
     } catch (e) {
       return { path: DEFAULT_CONTROL_SOCKET, warning: `cannot read ${configFile} (${(e as Error).message}); using ${DEFAULT_CONTROL_SOCKET}` };
