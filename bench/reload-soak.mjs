@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { Director } from '../dist/src/lab/director.js';
 import { NetLab, sh } from '../dist/src/lab/netlab.js';
 import { sleep } from '../dist/src/lab/watch.js';
-import { createInterface } from 'node:readline';
+import { AdvertGaps } from '../dist/src/lab/advert-gaps.js';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -104,47 +104,6 @@ function countObjects(file, name) {
     bytes += snap.nodes[i + iSize];
   }
   return { n, bytes };
-}
-
-/**
- * The longest silence of any instance's adverts, per implementation, on the wire: tcpdump on
- * the lab's bridge (kernel timestamps), from `start()` on, of the instances that both
- * configurations keep. 20 instances at 0.05 s: a gap above 0.05 s is an advert that left late;
- * 0.15 s + skew would make a backup take over.
- */
-class AdvertGaps {
-  constructor(lab) {
-    this.last = new Map();
-    this.max = new Map();
-    this.counting = false;
-    this.child = lab.spawnSwitch('tcpdump', ['-i', 'br0', '-n', '-tt', '-l', 'ip proto 112']);
-    createInterface({ input: this.child.stdout }).on('line', (line) => {
-      const m = /^(\d+\.\d+) IP (\d+\.\d+\.\d+\.\d+) > .*vrid (\d+)/.exec(line);
-      if (!m) return;
-      const t = Number(m[1]) * 1000;
-      const key = `${m[2]} ${m[3]}`;
-      const prev = this.last.get(key);
-      this.last.set(key, t);
-      // the last instance leaves and comes back with every reload: its silence is by design
-      if (!this.counting || prev === undefined || Number(m[3]) % 100 === INSTANCES) return;
-      const src = m[2];
-      const cur = this.max.get(src);
-      if (!cur || t - prev > cur.gap) this.max.set(src, { gap: t - prev, vrid: Number(m[3]) });
-    });
-  }
-
-  start() {
-    this.counting = true;
-  }
-
-  /** the longest gap (ms) of the adverts sent from `src`, and its VRID */
-  of(src) {
-    return this.max.get(src);
-  }
-
-  stop() {
-    this.child.kill();
-  }
 }
 
 class Side {
@@ -242,7 +201,8 @@ async function runSide(s, t0) {
 /** Starts the sides, runs them together, stops them; the results stay on the Side objects. */
 async function phase(lab, sides, diagDir) {
   for (const s of sides) await s.director.state('MASTER', 20_000, 0, `VI_${INSTANCES}`);
-  const gaps = new AdvertGaps(lab);
+  // the last instance leaves and comes back with every reload: its silence is by design
+  const gaps = new AdvertGaps(lab, (vrid) => vrid % 100 === INSTANCES);
   try {
     await sleep(2000);
     gaps.start();

@@ -274,6 +274,7 @@ export class VrrpEngine {
     // FAULT / INIT / STOP instances ignore adverts
     if (inst.state !== 'BACKUP' && inst.state !== 'MASTER') return;
     const prev = inst.state;
+    const sentBefore = inst.stats.advertsSent;
     if (inst.state === 'BACKUP') inst.backupRx(ctx, pkt);
     else if (inst.masterRx(ctx, pkt)) {
       inst.leaveMaster(ctx, false, inst.masterPriority > inst.effectivePriority ? 'higher-priority' : 'equal-priority-higher-ip',
@@ -285,10 +286,15 @@ export class VrrpEngine {
       }
     }
     inst.sync?.afterTransition(ctx, prev, inst);
-    // keepalived re-arms the timer after every packet (also resetting a master's advert
-    // timer) unless a master with lower_prio_no_advert sent nothing
-    // a master handing over stays silent until its handover deadline
-    if ((inst.state !== 'MASTER' || !inst.r.lowerPrioNoAdvert) && !inst.handingOver) inst.initSands(ctx.now);
+    // A master's advert timer restarts only when it has just sent an advert (answering a lower
+    // priority or a priority 0). keepalived restarts it after every packet of its VRID, valid
+    // or not, so a flood of garbage for the VRID keeps a healthy master silent until its
+    // backups take over (a known trap, issue 23; docs/semantics.md vrrp.master-timer-on-rx).
+    // A backup's deadline is re-armed as before (an ignored packet keeps the running one).
+    // A master handing over stays silent until its handover deadline.
+    // row: vrrp.master-timer-on-rx
+    const resetsMaster = inst.state === 'MASTER' && prev === 'MASTER' ? inst.stats.advertsSent !== sentBefore : true;
+    if (resetsMaster && !inst.handingOver) inst.initSands(ctx.now);
     this.requeue(inst);
   }
 

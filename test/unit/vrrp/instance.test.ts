@@ -247,9 +247,20 @@ describe('MASTER receiving adverts (RFC 3768 §6.4.3, keepalived vrrp_state_mast
     expect(h.engine.instance('VI_1')!.effectivePriority).toBe(254);
   });
 
-  it('an advert failing validation still restarts the advert timer (keepalived quirk)', () => {
+  it("'vrrp.master-timer-on-rx': a packet failing validation does not delay the master's next advert (keepalived's does)", () => {
     const h = master();
+    // the master adverted at MDI_100; its next advert is due a second later, garbage or not
     h.at(MDI_100 + 500).advert({ priority: 50, vips: ['10.9.9.9'] });
+    expect(h.deadline).toBe(addMs(MDI_100, 1000));
+    // a flood of them still lets the adverts out on time
+    for (let t = 600; t < 3000; t += 100) h.at(MDI_100 + t).advert({ priority: 50, vips: ['10.9.9.9'] });
+    expect(h.since(MDI_100 + 1, 'sendAdvert').length).toBe(2);
+  });
+
+  it('a valid lower-priority advert is answered at once and the timer restarts from that answer', () => {
+    const h = master();
+    h.at(MDI_100 + 500).advert({ priority: 50 });
+    expect(h.since(MDI_100 + 1, 'sendAdvert').length).toBe(1);
     expect(h.deadline).toBe(addMs(MDI_100, 1500));
   });
 
