@@ -9,7 +9,7 @@
  *   quorum_down and, with a sorry server, swaps every live real server for it;
  * - notify_up / notify_down on each real server change, VS/RS lines for the notify FIFOs.
  */
-import type { LbKind, RealServer, Script, VirtualServer } from '../config/model.js';
+import type { LbKind, RealServer, Script, TunnelSpec, VirtualServer } from '../config/model.js';
 import type { LiveDest } from '../ipvs/live-dest.js';
 import type { IpAddress } from '../util/ip.js';
 import { formatRs, formatVs, trio } from './format.js';
@@ -55,6 +55,7 @@ export class RsState {
     this.cached = {
       address: c.address, ...(c.port !== undefined && this.vs.cfg.fwmark === undefined ? { port: c.port } : {}), weight,
       ...(c.lvsMethod !== undefined && c.lvsMethod !== this.vs.cfg.lbKind ? { lvsMethod: c.lvsMethod } : {}),
+      ...(c.tunnel !== undefined && (c.lvsMethod ?? this.vs.cfg.lbKind) === 'TUN' ? { tunnel: c.tunnel } : {}),
       ...(c.uthreshold !== undefined ? { uthreshold: c.uthreshold } : {}),
       ...(c.lthreshold !== undefined ? { lthreshold: c.lthreshold } : {}),
     };
@@ -71,7 +72,7 @@ export class VsState {
   suspended: boolean;
   stopped = false;
   private dests: readonly LiveDest[] | undefined;
-  readonly sorry?: { readonly address: IpAddress; readonly port?: number; readonly name: string; readonly lvsMethod?: LbKind };
+  readonly sorry?: { readonly address: IpAddress; readonly port?: number; readonly name: string; readonly lvsMethod?: LbKind; readonly tunnel?: TunnelSpec };
 
   constructor(readonly idx: number, readonly cfg: VirtualServer) {
     this.name = formatVs(cfg);
@@ -83,6 +84,7 @@ export class VsState {
       this.sorry = {
         address: s.address, ...(port !== undefined && cfg.fwmark === undefined ? { port } : {}), name: trio(s.address, cfg.protocol, port),
         ...(cfg.sorryServerLvsMethod !== undefined ? { lvsMethod: cfg.sorryServerLvsMethod } : {}),
+        ...(cfg.sorryServerTunnel !== undefined ? { tunnel: cfg.sorryServerTunnel } : {}),
       };
     }
   }
@@ -109,6 +111,7 @@ export class VsState {
         out.push({
           address: s.address, ...(s.port !== undefined ? { port: s.port } : {}), weight: sorryActive ? 1 : 0,
           ...(s.lvsMethod !== undefined ? { lvsMethod: s.lvsMethod } : {}),
+          ...(s.tunnel !== undefined && (s.lvsMethod ?? this.cfg.lbKind) === 'TUN' ? { tunnel: s.tunnel } : {}),
         });
       }
     }

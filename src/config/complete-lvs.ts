@@ -41,7 +41,7 @@ export function completeVirtualServer(d: Draft, g: Draft, diags: Diagnostics, gr
   let family = (d.address as IpAddress | undefined)?.family ?? (d.ipFamily as 'inet' | 'inet6' | undefined);
   d.realServers = (d.realServers as Draft[]).filter((rs) => {
     const f = (rs.address as IpAddress).family;
-    if ((rs.lvsMethod ?? d.lbKind) === 'TUN') return true;
+    if (rs.lvsMethod === 'TUN') return true; // its own method, or the virtual server's when it was opened
     family ??= f;
     if (f === family) return true;
     say('lvs.real-server-family', 'CONFIG_CONFLICT', `Address family of virtual server and real server ${formatIp(rs.address as IpAddress)} don't match - skipping real server.`, rs.loc as Loc);

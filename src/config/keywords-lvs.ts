@@ -1,5 +1,6 @@
 /** virtual_server_group, virtual_server, real_server and the checkers (keepalived/check/check_*.c). */
-import { parseIp } from '../util/ip.js';
+import { parseIp, type Family, type IpAddress } from '../util/ip.js';
+import { granularityFamily, granularityPrefix, parseTunnelOptions, type ServerKind } from './lvs-values.js';
 import { argInt, argWord, flag, int, ip, mark, need, noteUnsupported, script, seconds, str, table, unsupported } from './kw.js';
 import type { Draft, Keyword, KeywordTable, ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './line.js';
@@ -220,18 +221,36 @@ const checkerKeywords: Record<string, Keyword> = Object.fromEntries(
 
 // ------------------------------------------------------------------ real_server
 
-const lbKind = (field: string): Keyword => ({
+/**
+ * `lb_kind` / `lvs_method` / `sorry_server_lvs_method`: the method, then tunnel options (read
+ * for any method, as keepalived reads them); after a bad option the method is set and the
+ * server's options are left as they were.
+ */
+const lbKind = (field: string, tunnelField: string, server: ServerKind): Keyword => ({
   handler: (ctx, line, d) => {
+    if (server === 'sorry' && d.sorryServer === undefined) {
+      return void ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'sorry_server forwarding used without sorry_server', lineLoc(line, 0), { row: 'lvs.sorry-method-first' });
+    }
     const v = argWord(ctx, line, 1, ['NAT', 'DR', 'TUN']);
     if (!v) return;
     d[field] = v;
-    if (v === 'TUN' && line.words[2] === 'type') d.tunnelType = line.words.slice(3).join(' ');
+    const t = parseTunnelOptions(line.words.slice(2), server);
+    if (typeof t === 'string') return void ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', t, lineLoc(line, 2), { row: 'lvs.tunnel-options' });
+    d[tunnelField] = t;
   },
 });
 
+/** The virtual server's address family so far, as keepalived's vs->af: its address's, ip_family's, or its first real server's that is not tunnelled. */
+function vsFamilySoFar(d: Draft): Family | undefined {
+  const own = (d.address as IpAddress | undefined)?.family ?? (d.ipFamily as Family | undefined);
+  if (own) return own;
+  const rs = ((d.realServers ?? []) as Draft[]).find((r) => r.lvsMethod !== 'TUN');
+  return (rs?.address as IpAddress | undefined)?.family;
+}
+
 const realServerTable = table({
   weight: int('weight', 0, 2 ** 31 - 1),
-  lvs_method: lbKind('lvsMethod'),
+  lvs_method: lbKind('lvsMethod', 'tunnel', 'real'),
   notify_up: script('notifyUp'),
   notify_down: script('notifyDown'),
   uthreshold: int('uthreshold', 0, 2 ** 31 - 1),
@@ -259,6 +278,9 @@ function openRealServer(ctx: ParseCtx, line: Line, vs: Draft): Draft | undefined
   }
   const port = line.words[2] !== undefined ? argInt(ctx, line, 2, 0, 65535) : undefined;
   const rs: Draft = { address, ...(port !== undefined ? { port } : {}), checkers: [], loc: lineLoc(line, 0) };
+  // alloc_rs: a real server starts with the virtual server's method as it is now (if any yet)
+  if (vs.lbKind !== undefined) rs.lvsMethod = vs.lbKind;
+  if (vs.tunnel !== undefined) rs.tunnel = vs.tunnel;
   ((vs.realServers ??= []) as Draft[]).push(rs);
   return rs;
 }
@@ -281,8 +303,8 @@ const schedFlag = (name: string): Keyword => ({ handler: (_c, _l, d) => ((d.sche
 export const virtualServerTable = table({
   lb_algo: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, SCHEDULERS); if (v) d.lbAlgo = v; } },
   lvs_sched: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, SCHEDULERS); if (v) d.lbAlgo = v; } },
-  lb_kind: lbKind('lbKind'),
-  lvs_method: lbKind('lbKind'),
+  lb_kind: lbKind('lbKind', 'tunnel', 'virtual'),
+  lvs_method: lbKind('lbKind', 'tunnel', 'virtual'),
   protocol: {
     handler: (ctx, line, d) => {
       const v = need(ctx, line, 1);
@@ -293,7 +315,24 @@ export const virtualServerTable = table({
     },
   },
   persistence_timeout: persistenceTimeout,
-  persistence_granularity: str('persistenceGranularity'),
+  persistence_granularity: {
+    // keepalived's pgr_handler: read in the virtual server's family (or the value's own, which
+    // then becomes the virtual server's), and persistence at the default timeout follows
+    handler: (ctx, line, d) => {
+      const v = need(ctx, line, 1);
+      if (v === undefined) return;
+      const known = vsFamilySoFar(d);
+      const family = granularityFamily(v, known);
+      const p = granularityPrefix(v, family);
+      if (typeof p !== 'number') {
+        if (p.notSolid) return void ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', p.error, lineLoc(line, 1), { row: 'lvs.granularity-not-solid' });
+        return void ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', p.error, lineLoc(line, 1), { row: 'lvs.granularity' });
+      }
+      d.persistenceGranularity = { family, prefix: p };
+      if (known === undefined) d.ipFamily = family;
+      d.persistenceTimeoutS ??= 360;
+    },
+  },
   persistence_engine: str('persistenceEngine'),
   ...Object.fromEntries(['flag-1', 'flag-2', 'flag-3', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback', 'ops', 'hashed'].map((f) => [f, schedFlag(f)])),
   ha_suspend: mark('haSuspend'),
@@ -316,15 +355,30 @@ export const virtualServerTable = table({
       if (!address) return void ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid sorry_server address '${w}'`, lineLoc(line, 1));
       const port = line.words[2] !== undefined ? argInt(ctx, line, 2, 0, 65535) : undefined;
       d.sorryServer = { address, ...(port !== undefined ? { port } : {}), loc: lineLoc(line, 0) };
+      // alloc_ssvr: the sorry server starts with the virtual server's method as it is now
+      delete d.sorryServerLvsMethod;
+      delete d.sorryServerTunnel;
+      if (d.lbKind !== undefined) d.sorryServerLvsMethod = d.lbKind;
+      if (d.tunnel !== undefined) d.sorryServerTunnel = d.tunnel;
     },
   },
   sorry_server_inhibit: mark('sorryServerInhibit'),
-  sorry_server_lvs_method: lbKind('sorryServerLvsMethod'),
+  sorry_server_lvs_method: lbKind('sorryServerLvsMethod', 'sorryServerTunnel', 'sorry'),
   inhibit_on_failure: mark('inhibitOnFailure'),
   virtualhost: str('virtualhost'),
   smtp_alert: flag('smtpAlert'),
   weight: int('weight', 0, 2 ** 31 - 1),
-  ip_family: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, ['inet', 'inet6']); if (v) d.ipFamily = v; } },
+  ip_family: {
+    handler: (ctx, line, d) => {
+      const v = argWord(ctx, line, 1, ['inet', 'inet6']);
+      if (!v) return;
+      const known = vsFamilySoFar(d);
+      if (known !== undefined && known !== v) {
+        return void ctx.report('CONFIG_CONFLICT', 'GENERAL_ERROR', `Virtual server specified family ${v} conflicts with server family`, lineLoc(line, 1), { row: 'lvs.ip-family-conflict' });
+      }
+      d.ipFamily = v;
+    },
+  },
   snmp_name: unsupported(),
   real_server: { sub: realServerTable, open: openRealServer },
 });

@@ -2,12 +2,14 @@
  * The typed configuration model, LVS side: virtual servers and their groups, real servers,
  * health checkers, the `SSL` block. Conventions as in model.ts, which re-exports all of it.
  */
-import type { IpAddress } from '../util/ip.js';
+import type { Family, IpAddress } from '../util/ip.js';
 import type { Loc } from './loc.js';
+import type { TunnelSpec } from './lvs-values.js';
 import type { Node, Script } from './model.js';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 export type LbKind = 'NAT' | 'DR' | 'TUN';
+export type { TunnelCsum, TunnelSpec, TunnelType } from './lvs-values.js';
 
 export interface VsGroupEntry extends Node {
   /** An address range `first..last` (one address when equal), or a fwmark. */
@@ -72,7 +74,10 @@ export interface RealServer extends Node {
   readonly address: IpAddress;
   readonly port?: number;
   readonly weight: number;
+  /** its own `lvs_method`, or the virtual server's method when the real server was opened after it */
   readonly lvsMethod?: LbKind;
+  /** with lvsMethod: the tunnel options it was given or took from the virtual server */
+  readonly tunnel?: TunnelSpec;
   readonly notifyUp?: Script;
   readonly notifyDown?: Script;
   readonly uthreshold?: number;
@@ -98,10 +103,12 @@ export interface VirtualServer extends Node {
   readonly ipFamily?: 'inet' | 'inet6';
   readonly lbAlgo: string;
   readonly lbKind: LbKind;
-  readonly tunnelType?: string;
+  /** the options of `lb_kind` (meaningful with TUN) */
+  readonly tunnel?: TunnelSpec;
   readonly protocol: Protocol;
   readonly persistenceTimeoutS?: number;
-  readonly persistenceGranularity?: string;
+  /** persistence_granularity as a prefix length, in the family it was read in */
+  readonly persistenceGranularity?: { readonly family: Family; readonly prefix: number };
   readonly persistenceEngine?: string;
   readonly schedFlags: readonly string[];
   readonly haSuspend: boolean;
@@ -119,6 +126,7 @@ export interface VirtualServer extends Node {
   readonly sorryServer?: { readonly address: IpAddress; readonly port?: number; readonly loc: Loc };
   readonly sorryServerInhibit: boolean;
   readonly sorryServerLvsMethod?: LbKind;
+  readonly sorryServerTunnel?: TunnelSpec;
   readonly inhibitOnFailure: boolean;
   readonly virtualhost?: string;
   readonly smtpAlert?: boolean;

@@ -14,66 +14,24 @@
  * - Destination ports: DR / TUN forward to the service's port (0 for a fwmark service); NAT
  *   uses the real server's port, or the service's when it has none.
  * - A destination's forwarding method is the real server's `lvs_method` if set, else the
- *   virtual server's lb_kind; TUN takes the virtual server's tunnel type (ipip, gue port N,
- *   gre) and checksum option.
+ *   virtual server's lb_kind; TUN takes the real server's tunnel options (its own, or the
+ *   virtual server's: type ipip, gue port N or gre, and the checksum option), read and checked
+ *   with the configuration (../config/lvs-values.ts).
  */
+import { DEFAULT_TUNNEL } from '../config/lvs-values.js';
 import type { KeepalivedConfig, VirtualServer, VsGroupEntry } from '../config/model.js';
 import { KtsError } from '../errors/index.js';
 import type { Family, IpAddress } from '../util/ip.js';
-import { parseIpv4 } from '../util/ip.js';
 import * as C from './constants.js';
 import { serviceId } from './keys.js';
 import type { LiveDest } from './live-dest.js';
 import { tableOf } from './table.js';
-import type { IpvsDest, IpvsService, IpvsVirtual, ServiceKey, TunnelCsum, TunnelType } from './types.js';
+import type { IpvsDest, IpvsService, IpvsVirtual, ServiceKey } from './types.js';
 
 /** At most this many addresses from one range entry of a virtual_server_group. */
 export const MAX_GROUP_RANGE = 65536;
 
 const where = (vs: VirtualServer): string => `${vs.loc.file}:${vs.loc.line}`;
-
-export interface TunnelSpec {
-  readonly tunType: TunnelType;
-  readonly tunPort?: number;
-  readonly tunCsum: TunnelCsum;
-}
-
-/** `lb_kind TUN type ...`'s words after `type`: `ipip`, `gue port N`, `gre`, each optionally with nocsum|csum|remcsum. */
-export function parseTunnel(text: string | undefined): TunnelSpec | string {
-  const w = (text ?? '').split(/\s+/).filter((x) => x !== '');
-  let tunType: TunnelType = 'ipip';
-  let tunPort: number | undefined;
-  let tunCsum: TunnelCsum = 'nocsum';
-  for (let i = 0; i < w.length; i++) {
-    const x = w[i]!;
-    if (x === 'ipip' || x === 'gue' || x === 'gre') tunType = x;
-    else if (x === 'port') {
-      const p = Number(w[++i]);
-      if (!Number.isInteger(p) || p < 1 || p > 65535) return `invalid tunnel port '${w[i] ?? ''}'`;
-      tunPort = p;
-    } else if (x === 'nocsum' || x === 'csum' || x === 'remcsum') tunCsum = x;
-    else return `unknown tunnel word '${x}'`;
-  }
-  if ((tunType === 'gue') !== (tunPort !== undefined)) return 'gue tunnels require a port, other tunnels cannot have one';
-  if (tunType === 'ipip' && tunCsum !== 'nocsum') return 'ipip tunnels cannot have checksums';
-  if (tunType === 'gre' && tunCsum === 'remcsum') return 'gre tunnels cannot have remcsum';
-  return { tunType, ...(tunPort !== undefined ? { tunPort } : {}), tunCsum };
-}
-
-/** persistence_granularity as a prefix length: an IPv4 contiguous mask, or an IPv6 prefix length 1..128. */
-export function granularityPrefix(text: string, family: Family): number | undefined {
-  if (family === 'inet6') {
-    if (!/^[0-9]{1,3}$/.test(text)) return undefined;
-    const n = Number(text);
-    return n >= 1 && n <= 128 ? n : undefined;
-  }
-  const b = parseIpv4(text);
-  if (!b) return undefined;
-  const m = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
-  const inv = ~m >>> 0;
-  if ((inv & (inv + 1)) !== 0) return undefined; // not contiguous
-  return 32 - Math.log2(inv + 1);
-}
 
 function schedFlags(vs: VirtualServer, opsAllowed: boolean): number {
   let f = 0;
@@ -95,12 +53,10 @@ function serviceOf(vs: VirtualServer, key: ServiceKey, forcePersistence: boolean
   const family = key.type === 'fwmark' ? key.family : key.address.family;
   const full = family === 'inet' ? 32 : 128;
   const timeoutS = vs.persistenceTimeoutS ?? (forcePersistence ? 360 : 0);
-  let netmaskPrefix = full;
-  if (timeoutS > 0 && vs.persistenceGranularity !== undefined) {
-    const p = granularityPrefix(vs.persistenceGranularity, family);
-    if (p === undefined) throw new KtsError('CONFIG_VALUE', `${where(vs)}: invalid ${family === 'inet' ? 'IPv4' : 'IPv6'} persistence_granularity '${vs.persistenceGranularity}'`);
-    netmaskPrefix = p;
-  }
+  // the granularity was read (src/config/lvs-values.ts) in the family of the virtual server; a
+  // service of a group's other family keeps one client address
+  const g = vs.persistenceGranularity;
+  const netmaskPrefix = timeoutS > 0 && g !== undefined && g.family === family ? g.prefix : full;
   const opsAllowed = key.type === 'fwmark' || key.protocol === 'UDP';
   return {
     key,
@@ -158,7 +114,6 @@ export function destsFor(vs: VirtualServer, live: readonly LiveDest[], key?: Ser
     (vs.fwmark !== undefined
       ? { type: 'fwmark', fwmark: vs.fwmark, family: fwmarkFamily(vs) }
       : { type: 'addr', protocol: vs.protocol, address: vs.address ?? { family: 'inet', bytes: new Uint8Array(4) }, port: vs.port ?? 0 });
-  let tunnel: TunnelSpec | undefined;
   return live.map((l) => {
     const fwd = l.lvsMethod ?? vs.lbKind;
     const servicePort = k.type === 'fwmark' ? 0 : k.port;
@@ -171,12 +126,7 @@ export function destsFor(vs: VirtualServer, live: readonly LiveDest[], key?: Ser
       lThreshold: l.lthreshold ?? 0,
     };
     if (fwd !== 'TUN') return d;
-    if (!tunnel) {
-      const t = parseTunnel(vs.tunnelType);
-      if (typeof t === 'string') throw new KtsError('CONFIG_VALUE', `${where(vs)}: ${t}`);
-      tunnel = t;
-    }
-    return { ...d, ...tunnel };
+    return { ...d, ...(l.tunnel ?? vs.tunnel ?? DEFAULT_TUNNEL) };
   });
 }
 

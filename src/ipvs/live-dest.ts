@@ -4,7 +4,7 @@
  * core (src/check) decides the list of these per virtual server; src/ipvs turns a virtual
  * server's list into IPVS destinations of each of its services and reconciles the kernel.
  */
-import type { LbKind } from '../config/model.js';
+import type { LbKind, TunnelSpec } from '../config/model.js';
 import type { IpAddress } from '../util/ip.js';
 
 export interface LiveDest {
@@ -15,6 +15,8 @@ export interface LiveDest {
   readonly weight: number;
   /** forwarding method when it differs from the virtual server's (`lvs_method` in real_server, `sorry_server_lvs_method`) */
   readonly lvsMethod?: LbKind;
+  /** its own tunnel options when it tunnels (the virtual server's otherwise) */
+  readonly tunnel?: TunnelSpec;
   readonly uthreshold?: number;
   readonly lthreshold?: number;
 }

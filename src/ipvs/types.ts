@@ -4,13 +4,13 @@
  * order), ports are host numbers; the codec (./codec.ts, ./messages.ts) turns them into the
  * kernel's attributes and back.
  */
+import type { TunnelCsum, TunnelType } from '../config/lvs-values.js';
 import type { Family, IpAddress } from '../util/ip.js';
 
 export type IpvsProtocol = 'TCP' | 'UDP' | 'SCTP';
 /** Forwarding method (IP_VS_CONN_F_*): masquerading, direct routing, tunnelling, and two the kernel may report. */
 export type FwdMethod = 'NAT' | 'DR' | 'TUN' | 'LOCAL' | 'BYPASS';
-export type TunnelType = 'ipip' | 'gue' | 'gre';
-export type TunnelCsum = 'nocsum' | 'csum' | 'remcsum';
+export type { TunnelCsum, TunnelType } from '../config/lvs-values.js';
 
 /** What identifies a service: protocol + address + port, or a firewall mark + family. */
 export type ServiceKey =

@@ -2,7 +2,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import type { KeepalivedConfig } from '../../../src/config/model.js';
-import { desiredTable, destsFor, granularityPrefix, ownedServiceIds, parseTunnel, servicesFor } from '../../../src/ipvs/from-config.js';
+import { granularityPrefix, parseTunnelOptions } from '../../../src/config/lvs-values.js';
+import { desiredTable, destsFor, ownedServiceIds, servicesFor } from '../../../src/ipvs/from-config.js';
 import { describeService, destId } from '../../../src/ipvs/keys.js';
 import type { LiveDest } from '../../../src/ipvs/live-dest.js';
 import { parseIp } from '../../../src/util/ip.js';
@@ -15,6 +16,7 @@ function load(text: string): KeepalivedConfig {
   const r = loadConfig(tmp.conf(text), { configId: 'test' });
   return r.config;
 }
+const messages = (text: string): string[] => loadConfig(tmp.conf(text), { configId: 'test' }).diagnostics.list.map((d) => d.message);
 const rs = (lines: string) => lines.split(',').map((x) => `real_server ${x.trim()} { }`).join('\n');
 const live = (a: string, over: Partial<LiveDest> = {}): LiveDest => ({ address: parseIp(a)!, weight: 1, ...over });
 
@@ -58,9 +60,20 @@ virtual_server group Z { lb_algo rr\n protocol UDP\n ${rs('10.0.9.2')} }
     expect(ownedServiceIds(cfg)).toHaveLength(9);
   });
 
-  it('an invalid granularity is a config error, not a silent default', () => {
-    const cfg = load(`virtual_server 10.0.0.1 80 { lb_algo rr\n protocol TCP\n persistence_timeout 60\n persistence_granularity 255.0.255.0\n ${rs('10.0.1.1 80')} }\n`);
-    expect(() => servicesFor(cfg, cfg.virtualServers[0]!)).toThrow(/persistence_granularity '255.0.255.0'/);
+  // row 'lvs.granularity-not-solid' (docs/semantics.md): a deliberate difference, keepalived runs 255.0.255.0 as written
+  it('an invalid granularity is an error of the configuration, and the service keeps one address', () => {
+    const text = `virtual_server 10.0.0.1 80 { lb_algo rr\n protocol TCP\n persistence_timeout 60\n persistence_granularity 255.0.255.0\n ${rs('10.0.1.1 80')} }\n`;
+    expect(messages(text)).toContainEqual(expect.stringMatching(/^IPv4 persistence_granularity netmask is not solid - 255.0.255.0 /));
+    const cfg = load(text);
+    expect(servicesFor(cfg, cfg.virtualServers[0]!)).toMatchObject([{ timeoutS: 60, netmaskPrefix: 32 }]);
+  });
+
+  it('a granularity makes the service persistent, and names the family of a fwmark service (pgr_handler)', () => {
+    const cfg = load(`virtual_server fwmark 3 { lb_algo rr\n persistence_granularity 64\n lb_kind TUN\n ${rs('2001:db8::5')} }\n`);
+    expect(servicesFor(cfg, cfg.virtualServers[0]!)).toMatchObject([{ key: { family: 'inet6' }, timeoutS: 360, flags: 1, netmaskPrefix: 64 }]);
+    expect(messages(`virtual_server fwmark 3 { persistence_granularity 64\n ip_family inet\n ${rs('10.0.1.1')} }\n`)).toEqual(
+      expect.arrayContaining(['Virtual server specified family inet conflicts with server family', "Address family of virtual server and real server 10.0.1.1 don't match - skipping real server."]),
+    );
   });
 });
 
@@ -87,6 +100,24 @@ virtual_server 10.0.0.5 80 { lb_algo rr\n protocol TCP\n lb_kind TUN type gre\n 
     expect(ds[0]).toMatchObject(fields);
   });
 
+  it("a real server's own tunnel options, and the virtual server's as they were when it was opened (alloc_rs)", () => {
+    const c = load(`virtual_server 10.0.0.1 80 { lb_algo rr\n protocol TCP\n lb_kind TUN type gue port 6080
+ real_server 10.0.1.1 80 { lvs_method TUN type gre csum }
+ real_server 10.0.1.2 80 { }
+ lb_kind DR
+ real_server 10.0.1.3 80 { }
+}\n`);
+    const vs = c.virtualServers[0]!;
+    expect(vs.realServers.map((r) => [r.lvsMethod, r.tunnel])).toEqual([
+      ['TUN', { tunType: 'gre', tunCsum: 'csum' }],
+      ['TUN', { tunType: 'gue', tunPort: 6080, tunCsum: 'nocsum' }],
+      ['DR', { tunType: 'ipip', tunCsum: 'nocsum' }], // each lb_kind starts from ipip
+    ]);
+    const ds = destsFor(vs, [live('10.0.1.1', { lvsMethod: 'TUN', tunnel: vs.realServers[0]!.tunnel! }), live('10.0.1.3')]);
+    expect(ds).toMatchObject([{ fwd: 'TUN', tunType: 'gre', tunCsum: 'csum' }, { fwd: 'DR' }]);
+    expect(ds[1]).not.toHaveProperty('tunType');
+  });
+
   it('group entries: the dest port follows each entry for DR', () => {
     const c = load(`virtual_server_group G { 10.0.0.1 80\n 10.0.0.2 443\n fwmark 5 }\nvirtual_server group G { lb_algo rr\n protocol TCP\n lb_kind DR\n ${rs('10.0.1.1')} }\n`);
     const t = desiredTable(c, () => [live('10.0.1.1')]);
@@ -103,19 +134,32 @@ virtual_server 10.0.0.5 80 { lb_algo rr\n protocol TCP\n lb_kind TUN type gre\n 
 });
 
 describe('parsers', () => {
+  // keepalived's words (check_parser.c svr_forwarding_handler), as `keepalived -t` prints them
   it.each([
-    ['ipip', { tunType: 'ipip', tunCsum: 'nocsum' }],
-    ['gue port 6080 remcsum', { tunType: 'gue', tunPort: 6080, tunCsum: 'remcsum' }],
-    ['gre csum', { tunType: 'gre', tunCsum: 'csum' }],
-    [undefined, { tunType: 'ipip', tunCsum: 'nocsum' }],
-    ['gue', 'gue tunnels require a port, other tunnels cannot have one'],
-    ['ipip csum', 'ipip tunnels cannot have checksums'],
-    ['gre remcsum', 'gre tunnels cannot have remcsum'],
-    ['vxlan', "unknown tunnel word 'vxlan'"],
-  ])('tunnel %s', (text, want) => expect(parseTunnel(text)).toEqual(want));
+    ['type ipip', { tunType: 'ipip', tunCsum: 'nocsum' }],
+    ['type gue port 6080 remcsum', { tunType: 'gue', tunPort: 6080, tunCsum: 'remcsum' }],
+    ['type gre csum', { tunType: 'gre', tunCsum: 'csum' }],
+    ['', { tunType: 'ipip', tunCsum: 'nocsum' }],
+    ['type gue', 'gue tunnels require port, otherwise cannot have port.'],
+    ['port 80', 'gue tunnels require port, otherwise cannot have port.'],
+    ['csum', 'ipip tunnels do not support checksum option.'],
+    ['type gre remcsum', 'gre tunnels do not support remote checksum option.'],
+    ['type vxlan', 'Unknown tunnel type vxlan for virtual server.'],
+    ['type', 'Missing tunnel type for virtual server.'],
+    ['type gue port', 'Missing port for virtual server gue tunnel.'],
+    ['type gue port 70000', 'Invalid gue tunnel port 70000 for virtual server.'],
+    ['gue', 'Invalid tunnel option gue for virtual server.'],
+  ])('tunnel options %j', (text, want) => expect(parseTunnelOptions(text.split(' ').filter((w) => w !== ''), 'virtual')).toEqual(want));
 
   it.each([
-    ['255.255.255.255', 'inet', 32], ['255.255.255.0', 'inet', 24], ['0.0.0.0', 'inet', 0], ['255.0.255.0', 'inet', undefined],
-    ['24', 'inet', undefined], ['64', 'inet6', 64], ['0', 'inet6', undefined], ['129', 'inet6', undefined],
-  ] as const)('granularity %s (%s)', (t, f, want) => expect(granularityPrefix(t, f)).toBe(want));
+    ['255.255.255.255', 'inet', 32], ['255.255.255.0', 'inet', 24], ['0.0.0.0', 'inet', 0],
+    ['255.0.255.0', 'inet', { error: expect.stringMatching(/^IPv4 persistence_granularity netmask is not solid - 255.0.255.0 /), notSolid: true }],
+    ['24', 'inet', { error: expect.stringMatching(/^IPv4 persistence_granularity netmask is not solid - 24 /), notSolid: true }], // 0.0.0.24
+    ['0xffffff00', 'inet', 24], ['255.16777215', 'inet', 32], ['037777777400', 'inet', 24], // inet_aton's forms, as keepalived
+    ['255.255.255.0.0', 'inet', { error: 'Invalid IPv4 persistence_granularity specified - 255.255.255.0.0' }],
+    ['255.255.255.256', 'inet', { error: 'Invalid IPv4 persistence_granularity specified - 255.255.255.256' }],
+    ['4294967296', 'inet', { error: 'Invalid IPv4 persistence_granularity specified - 4294967296' }],
+    ['1.2.3.4x', 'inet', { error: 'Invalid IPv4 persistence_granularity specified - 1.2.3.4x' }], ['64', 'inet6', 64],
+    ['0', 'inet6', { error: 'Invalid IPv6 persistence_granularity specified - 0' }], ['129', 'inet6', { error: 'Invalid IPv6 persistence_granularity specified - 129' }],
+  ] as const)('granularity %s (%s)', (t, f, want) => expect(granularityPrefix(t, f)).toEqual(want));
 });
