@@ -29,10 +29,8 @@ try {
   const aborts = new Set();
   const walk = (table, path) => {
     for (const [name, kw] of table) {
-      if (kw.sub) {
-        if (OPEN[name] && path.length < 5) walk(kw.sub, [...path, name]);
-        continue;
-      }
+      // a block keyword is also probed bare (`virtual_server` with no address, `track_file {`)
+      if (kw.sub && OPEN[name] && path.length < 5) walk(kw.sub, [...path, name]);
       writeFileSync(file, `${[...path.map((p) => OPEN[p]), name, ...path.map(() => '}')].join('\n')}\n`);
       const k = spawnSync('ip', ['netns', 'exec', ns, 'keepalived', '-t', '-f', file], { encoding: 'utf8' });
       const key = `${path.at(-1) ?? '-'}/${name}`;

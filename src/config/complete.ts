@@ -5,9 +5,9 @@
  * adjustment is a row of docs/semantics.md.
  */
 import type { Diagnostics } from './diagnostics.js';
-import type { KeepalivedConfig } from './model.js';
+import type { KeepalivedConfig, Script } from './model.js';
 import type { Draft } from './parser.js';
-import type { Loc } from './loc.js';
+import { fieldLoc, type Loc } from './loc.js';
 import { validate, type MachineView } from './validate.js';
 import { completeVrrpGlobals, completeVrrpInstance, inheritFromSyncGroups, resolveTrackRefs } from './complete-vrrp.js';
 import { completeVirtualServer } from './complete-lvs.js';
@@ -23,6 +23,7 @@ export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?
     diags.add('CONFIG_MISSING', 'GENERAL_ERROR', `No script set for vrrp_script ${s.name as string} - removing`, s.loc as Loc, { row: 'vrrp.script-without-script' });
     return false;
   });
+  if (machine) scriptUsers(root, diags, machine);
   const instances = root.vrrpInstances as Draft[];
   for (const d of instances) {
     // keepalived's VRRP process exits with a configuration error ("permanent error CONFIG")
@@ -43,6 +44,34 @@ export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?
   validate(config, diags, machine);
   if (refused) diags.add('CONFIG_VALUE', 'OK', 'keepalived would not run this configuration: its VRRP process exits with a configuration error (see the errors above)', mainLoc, { refusesRun: true, row: 'vrrp.instance-refused' });
   return config;
+}
+
+/** keepalived's words for a command: each argument in single quotes (cmd_str). */
+const cmdStr = (sc: Script): string => sc.argv.map((a) => `'${a}'`).join(' ');
+
+/**
+ * A script whose own `user` (or group) does not exist is removed when it is read (set_script_uid_gid):
+ * a vrrp_script (vrrp_parser.c vrrp_vscript_user_handler; its users then do not find it), and a
+ * MISC_CHECK (check_misc.c misc_user_handler; the real server keeps no checker of it).
+ */
+function scriptUsers(root: Draft, diags: Diagnostics, m: MachineView): void {
+  const known = (u: { user: string; group?: string }): boolean => m.userExists(u.user) && (u.group === undefined || m.groupExists(u.group));
+  root.vrrpScripts = (root.vrrpScripts as Draft[]).filter((s) => {
+    const u = s.user as { user: string; group?: string } | undefined;
+    if (!u || known(u)) return true;
+    diags.add('CONFIG_SCRIPT', 'GENERAL_ERROR', `Unable to set uid/gid for script ${cmdStr(s.script as Script)}`, fieldLoc(s, 'user'), { row: 'vrrp.script-user-missing' });
+    return false;
+  });
+  for (const vs of root.virtualServers as Draft[]) {
+    for (const rs of vs.realServers as Draft[]) {
+      rs.checkers = (rs.checkers as Draft[]).filter((c) => {
+        const u = c.user as { user: string; group?: string } | undefined;
+        if (c.type !== 'MISC_CHECK' || !u || known(u) || c.miscPath === undefined) return true;
+        diags.add('CONFIG_SCRIPT', 'GENERAL_ERROR', `Failed to set uid/gid for misc checker script ${cmdStr(c.miscPath as Script)} - removing`, fieldLoc(c, 'user'), { row: 'lvs.misc-user-missing' });
+        return false;
+      });
+    }
+  }
 }
 
 /** Routes and rules keepalived-ts cannot install (words it does not send yet): said at -t and start. */

@@ -34,7 +34,6 @@ export function globalDefaults(): Draft {
     v3ChecksumAsV2: false,
     dynamicInterfaces: false,
     lvsFlush: false,
-    lvsFlushOnStop: false,
     reloadCheckConfig: false,
     childWaitTimeMs: 5_000,
   };
@@ -83,14 +82,41 @@ function lvsSyncDaemon(ctx: ParseCtx, line: Line, d: Draft): void {
   d.lvsSyncDaemon = sd;
 }
 
+/** keepalived's LVS_MAX_TIMEOUT: 31 days. */
+const LVS_MAX_TIMEOUT_S = 31 * 24 * 3600;
+
+/**
+ * `lvs_timeouts [tcp N] [tcpfin N] [udp N]` (global_parser.c lvs_timeouts): each value
+ * 0..31 days, a bad one ignored with keepalived's words; 0 leaves the kernel's value.
+ */
 function lvsTimeouts(ctx: ParseCtx, line: Line, d: Draft): void {
-  const t: Record<string, number | undefined> = {};
-  for (let i = 1; i < line.words.length; i++) {
-    const k = line.words[i]!;
-    if (k === 'tcp' || k === 'tcpfin' || k === 'udp') t[`${k}S`] = argInt(ctx, line, ++i, 0, 31 * 24 * 3600);
-    else ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `unknown lvs_timeouts option '${k}'`, lineLoc(line, i));
+  const w = line.words;
+  if (w.length < 3) return void ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'lvs_timeouts requires at least one option', lineLoc(line, 0));
+  const t = { ...((d.lvsTimeouts as Record<string, number> | undefined) ?? {}) };
+  for (let i = 1; i < w.length; i++) {
+    const k = w[i]!;
+    if (k !== 'tcp' && k !== 'tcpfin' && k !== 'udp') {
+      ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `Unknown option ${k} specified for lvs_timeouts`, lineLoc(line, i));
+      continue;
+    }
+    const v = w[i + 1];
+    if (v === undefined) {
+      ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', `No value specified for lvs_timeout ${k} - ignoring`, lineLoc(line, i));
+      continue;
+    }
+    i++;
+    if (!/^[0-9]+$/.test(v) || Number(v) > LVS_MAX_TIMEOUT_S) ctx.report(/^[0-9]+$/.test(v) ? 'CONFIG_RANGE' : 'CONFIG_VALUE', 'GENERAL_ERROR', `Invalid lvs_timeout ${k} (${v}) - ignoring`, lineLoc(line, i));
+    else t[`${k}S`] = Number(v);
   }
   d.lvsTimeouts = t;
+}
+
+/** `lvs_flush_on_stop [VS]`: flush the whole IPVS table at stop, or (VS) remove each virtual server without its real servers one by one. */
+function lvsFlushOnStop(ctx: ParseCtx, line: Line, d: Draft): void {
+  const v = line.words[1];
+  if (v === undefined) d.lvsFlushOnStop = 'full';
+  else if (v === 'VS') d.lvsFlushOnStop = 'VS';
+  else ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `Unknown lvs_flush_on_stop type ${v}`, lineLoc(line, 1));
 }
 
 const scriptUser: Keyword = {
@@ -247,10 +273,10 @@ export const globalDefsTable = table({
   lvs_notify_fifo: fifo('lvsNotifyFifo'),
   lvs_notify_fifo_script: gScript('lvsNotifyFifoScript'),
   lvs_sync_daemon: { handler: lvsSyncDaemon },
-  lvs_flush: notHonoured(mark('lvsFlush'), 'the IPVS table is not flushed at start (issue 17)'),
-  lvs_flush_on_stop: notHonoured(mark('lvsFlushOnStop'), 'the IPVS table is not flushed at stop; only the services of the configuration are removed (issue 17)'),
-  lvs_flush_onstop: notHonoured(mark('lvsFlushOnStop'), 'the IPVS table is not flushed at stop; only the services of the configuration are removed (issue 17)'),
-  lvs_timeouts: notHonoured({ handler: lvsTimeouts }, 'the IPVS timeouts are not set (issue 17)'),
+  lvs_flush: mark('lvsFlush'),
+  lvs_flush_on_stop: { handler: lvsFlushOnStop },
+  lvs_flush_onstop: { handler: lvsFlushOnStop },
+  lvs_timeouts: { handler: lvsTimeouts },
   max_auto_priority: notHonoured({
     handler: (ctx, line, d) => {
       const v = line.words[1] === undefined ? 99 : argInt(ctx, line, 1, -1, 99);

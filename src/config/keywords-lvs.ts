@@ -153,7 +153,14 @@ const checkerTables: Record<string, { table: KeywordTable; defaults: () => Draft
       misc_path: script('miscPath'),
       misc_timeout: seconds('miscTimeoutMs', 0.001, 86400),
       misc_dynamic: mark('miscDynamic'),
-      user: { handler: (ctx, line, d) => { const u = need(ctx, line, 1); if (u) d.user = { user: u, ...(line.words[2] ? { group: line.words[2] } : {}) }; } },
+      user: {
+        handler: (ctx, line, d) => {
+          const u = need(ctx, line, 1);
+          if (u === undefined) return;
+          d.user = { user: u, ...(line.words[2] ? { group: line.words[2] } : {}) };
+          setFieldLoc(d, 'user', line);
+        },
+      },
     }),
     defaults: () => ({ miscDynamic: false }),
   },

@@ -257,7 +257,9 @@ const weightWithReverse = (min: number, max: number): Keyword => ({
 const userGroup = (field: string): Keyword => ({
   handler: (ctx, line, d) => {
     const user = need(ctx, line, 1);
-    if (user !== undefined) d[field] = { user, ...(line.words[2] ? { group: line.words[2] } : {}) };
+    if (user === undefined) return;
+    d[field] = { user, ...(line.words[2] ? { group: line.words[2] } : {}) };
+    setFieldLoc(d, field, line);
   },
 });
 

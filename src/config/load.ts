@@ -111,6 +111,7 @@ export const topTable: KeywordTable = table({
     handler: (ctx, line, root) => {
       const v = need(ctx, line, 1);
       if (!v) return;
+      if (root.netNamespace !== undefined) return void ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `Duplicate net_namespace definition ${v} - ignoring`, lineLoc(line, 1));
       root.netNamespace = v;
       // running in the wrong namespace would manage this namespace's VIPs: refused, not ignored
       ctx.diagnostics.add('CONFIG_UNSUPPORTED', 'OK', `'net_namespace' is accepted but not supported by keepalived-ts (the daemon does not enter network namespace ${v}, issue 17): this configuration cannot run`, lineLoc(line, 0), { refusesRun: true });
@@ -118,10 +119,24 @@ export const topTable: KeywordTable = table({
   },
   net_namespace_ipvs: unsupported(),
   namespace_with_ipsets: unsupported(),
-  instance: { handler: (ctx, line, root) => { const v = need(ctx, line, 1); if (v) root.instance = v; } },
+  instance: {
+    handler: (ctx, line, root) => {
+      const v = need(ctx, line, 1);
+      if (!v) return;
+      if (root.instance !== undefined) return void ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `Duplicate instance definition ${v} - ignoring`, lineLoc(line, 1));
+      root.instance = v;
+    },
+  },
   use_pid_dir: unsupported(),
   linkbeat_use_polling: unsupported(),
-  child_wait_time: unsupported(),
+  child_wait_time: {
+    handler: (ctx, line, root) => {
+      const v = need(ctx, line, 1);
+      if (v === undefined) return;
+      if (!/^[0-9]+$/.test(v) || Number(v) > 0xffffffff) return void ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `Invalid child_wait_time ${v}`, lineLoc(line, 1));
+      (root.globalDefs as Draft).childWaitTimeMs = Number(v) * 1000;
+    },
+  },
 });
 
 export interface LoadOptions extends Omit<ReaderOptions, 'configId'> {

@@ -39,7 +39,12 @@ export const BLOCK_OPENERS: Readonly<Record<string, string>> = {
 /** Without its value, keepalived stops reading the configuration: `-t` exits 2. */
 export const ABORTS_WITHOUT_VALUE: ReadonlySet<string> = new Set([
   '-/child_wait_time',
+  '-/track_file',
+  '-/virtual_server',
   '-/virtual_server_group',
+  '-/vrrp_script',
+  '-/vrrp_track_file',
+  '-/vrrp_track_process',
   'DNS_CHECK/bind_if',
   'DNS_CHECK/bind_port',
   'DNS_CHECK/bindto',
@@ -216,6 +221,7 @@ export const ABORTS_WITHOUT_VALUE: ReadonlySet<string> = new Set([
   'virtual_server/quorum',
   'virtual_server/quorum_down',
   'virtual_server/quorum_up',
+  'virtual_server/real_server',
   'virtual_server/retry',
   'virtual_server/sorry_server',
   'virtual_server/warmup',

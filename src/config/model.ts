@@ -69,8 +69,11 @@ export interface GlobalDefs extends Node {
   readonly vrrpNotifyFifoScript?: Script;
   readonly lvsNotifyFifoScript?: Script;
   readonly lvsSyncDaemon?: LvsSyncDaemon;
+  /** lvs_flush: the whole IPVS table is flushed when the checker side starts (not at a reload) */
   readonly lvsFlush: boolean;
-  readonly lvsFlushOnStop: boolean;
+  /** lvs_flush_on_stop: at stop the whole table is flushed (full), or each virtual server removed whole (VS); else its real servers one by one */
+  readonly lvsFlushOnStop?: 'full' | 'VS';
+  /** lvs_timeouts in seconds; 0 or absent leaves the kernel's value (the kernel's own are put back at stop) */
   readonly lvsTimeouts?: { readonly tcpS?: number; readonly tcpfinS?: number; readonly udpS?: number };
   readonly maxAutoPriority?: number;
   readonly startupScript?: Script;
@@ -91,6 +94,7 @@ export interface GlobalDefs extends Node {
   /** <p>_cpu_affinity: CPU ids */
   readonly vrrpCpuAffinity?: readonly number[];
   readonly checkerCpuAffinity?: readonly number[];
+  /** child_wait_time (a top-level keyword): how long a stopping daemon waits for its checker child before killing it */
   readonly childWaitTimeMs: number;
   readonly smtpAlert?: boolean;
   readonly smtpAlertVrrp?: boolean;

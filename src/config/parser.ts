@@ -137,7 +137,7 @@ export class ParseCtx {
       // script keyword's, whose command it reads from the raw line)
       const rest = line.text.slice(word.length).trim();
       const valueless = rest === '' || (/^"[^"\s]*$/.test(rest) && !SCRIPT_KEYWORD.test(word));
-      if (line.words.length === 1 && !kw.sub && valueless && ABORTS_WITHOUT_VALUE.has(`${this.blockPath.at(-1) ?? '-'}/${word}`)) {
+      if (line.words.length === 1 && valueless && ABORTS_WITHOUT_VALUE.has(`${this.blockPath.at(-1) ?? '-'}/${word}`)) {
         // keepalived exits 2 here and reads nothing more (lib/parser.c null_strvec)
         this.diagnostics.add('CONFIG_MISSING', 'MISSING_PARAMETER', `*** Configuration line starting \`${word}\` is missing a parameter after keyword \`${word}\` at word position 2`,
           lineLoc(line), { exitsWith: 2, row: 'parser.missing-value-abort' });

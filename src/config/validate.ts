@@ -163,7 +163,7 @@ function checkScripts(c: KeepalivedConfig, diags: Diagnostics, m: MachineView): 
     for (const rs of vs.realServers) {
       add(check, rs.notifyUp, 'notify_up');
       add(check, rs.notifyDown, 'notify_down');
-      for (const ck of rs.checkers) if (ck.type === 'MISC_CHECK') add(check, ck.miscPath, 'misc_path');
+      for (const ck of rs.checkers) if (ck.type === 'MISC_CHECK') add(check, ck.miscPath && ck.user ? { ...ck.miscPath, user: ck.user.user, ...(ck.user.group !== undefined ? { group: ck.user.group } : {}) } : ck.miscPath, 'misc_path');
     }
   }
   add(main, g.startupScript, 'startup_script');

@@ -10,6 +10,13 @@
  * destinations behind, and services we never created are never touched. After that the daemon
  * keeps its own copy of the table in step with what it applied, so a change costs one diff and
  * the few operations it needs. At stop the owned services are removed (as keepalived does).
+ *
+ * The LVS globals, as keepalived's check_daemon.c / ipvswrapper.c: `lvs_timeouts` are set at
+ * start and at each reload (the kernel's own values are read first, recorded in the state file
+ * so that a restarted child still knows them, and put back at a reload without lvs_timeouts
+ * and at stop, -I included); `lvs_flush` empties the whole table at start (not at a reload);
+ * `lvs_flush_on_stop` empties it at stop instead of removing the owned services one by one
+ * (`VS`: each virtual server is removed whole, which is what keepalived-ts always does).
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -34,7 +41,7 @@ import { serviceId } from '../ipvs/keys.js';
 import { describeOp } from '../ipvs/keys.js';
 import { reconcile } from '../ipvs/reconcile.js';
 import { applyToTable, tableOf } from '../ipvs/table.js';
-import type { IpvsOp, IpvsService, IpvsVirtual } from '../ipvs/types.js';
+import type { IpvsOp, IpvsService, IpvsTimeouts, IpvsVirtual } from '../ipvs/types.js';
 import { formatIp } from '../util/ip.js';
 import { virtualServerViews, type CheckView } from './check-view.js';
 import { loadForDaemon } from './load-config.js';
@@ -93,6 +100,8 @@ export class CheckDaemon {
   /** what every probe is run with (one object, not one per probe) */
   private probeOpts!: ProbeOptions;
   private alerter: SmtpAlerter | undefined;
+  /** the kernel's connection timeouts before lvs_timeouts changed them (put back at stop) */
+  private kernelTimeouts: IpvsTimeouts | undefined;
 
   constructor(private readonly opts: CheckDaemonOptions) {}
 
@@ -156,6 +165,7 @@ export class CheckDaemon {
       ...(next.globalDefs.scriptUser ? { scriptUser: next.globalDefs.scriptUser } : {}),
     });
     this.configureIo(next, log);
+    await this.applyTimeouts(next);
     if (fifoConfig(next) !== this.fifoConfig) {
       await this.notifier?.close();
       this.notifier = await this.openFifos(next);
@@ -197,13 +207,23 @@ export class CheckDaemon {
     this.notifier = await this.openFifos(this.cfg);
     this.ipvs = await IpvsClient.open({ log: log.child({ mod: 'ipvs' }) });
     log.info('Initializing ipvs');
+    const state = this.readState();
+    this.kernelTimeouts = state.kernelTimeouts;
+    if (this.cfg.globalDefs.lvsFlush) {
+      // keepalived: "Remove any entries left over from previous invocation"
+      await this.ipvs.flush().then(
+        () => log.info('IPVS table flushed (lvs_flush)'),
+        (e: unknown) => { this.stats.ipvsErrors++; log.error({ err: (e as Error).message }, 'lvs_flush: the IPVS table could not be flushed'); },
+      );
+    }
     this.kernel = new Map(await this.ipvs.dump());
-    const previous = this.readState();
+    const previous = this.cfg.globalDefs.lvsFlush ? [] : state.owned;
     this.engine = new CheckerEngine(this.cfg, { random: Math.random });
     const step = this.engine.handle(performance.now(), { type: 'start' });
     // the first apply takes over what an earlier run left: owned = this config + the recorded set
     await this.applyDesired(previous);
     this.writeState();
+    await this.applyTimeouts(this.cfg);
     if (this.cfg.virtualServers.some((vs) => vs.haSuspend)) await this.watchAddresses();
     this.started = true;
     this.files = watchCheckFiles(this.cfg, log.child({ mod: 'track' }), (name, value) => this.input({ type: 'file-value', name, value }));
@@ -378,12 +398,48 @@ export class CheckDaemon {
     });
   }
 
-  private readState(): string[] {
+  /**
+   * lvs_timeouts: set the configured ones (0 keeps the kernel's), or put the kernel's own back
+   * when none is configured any more. A failure is logged and counted; the rest carries on.
+   */
+  private async applyTimeouts(cfg: KeepalivedConfig): Promise<void> {
+    const ipvs = this.ipvs;
+    if (!ipvs) return;
+    const t = cfg.globalDefs.lvsTimeouts;
     try {
-      const ids = JSON.parse(readFileSync(this.stateFile, 'utf8')) as unknown;
-      return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
+      if (t && (t.tcpS || t.tcpfinS || t.udpS)) {
+        if (!this.kernelTimeouts) {
+          this.kernelTimeouts = await ipvs.getTimeouts();
+          this.writeState();
+        }
+        const k = this.kernelTimeouts;
+        await ipvs.setTimeouts({ tcpS: t.tcpS || k.tcpS, tcpFinS: t.tcpfinS || k.tcpFinS, udpS: t.udpS || k.udpS });
+      } else await this.restoreTimeouts();
+    } catch (e) {
+      this.stats.ipvsErrors++;
+      this.opts.log.error({ err: (e as Error).message }, 'Failed to set ipvs timeouts');
+    }
+  }
+
+  private async restoreTimeouts(): Promise<void> {
+    if (!this.ipvs || !this.kernelTimeouts) return;
+    await this.ipvs.setTimeouts(this.kernelTimeouts);
+    this.kernelTimeouts = undefined;
+    this.writeState();
+  }
+
+  /** The state file: the services we own, and the kernel's timeouts while lvs_timeouts has changed them. (An array: the owned services of an earlier version.) */
+  private readState(): { owned: string[]; kernelTimeouts?: IpvsTimeouts } {
+    const ids = (x: unknown): string[] => (Array.isArray(x) ? x.filter((v): v is string => typeof v === 'string') : []);
+    try {
+      const j = JSON.parse(readFileSync(this.stateFile, 'utf8')) as unknown;
+      if (Array.isArray(j)) return { owned: ids(j) };
+      const o = j as { owned?: unknown; kernelTimeouts?: Partial<Record<keyof IpvsTimeouts, unknown>> };
+      const k = o.kernelTimeouts;
+      const n = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
+      return { owned: ids(o.owned), ...(k && n(k.tcpS) && n(k.tcpFinS) && n(k.udpS) ? { kernelTimeouts: { tcpS: k.tcpS, tcpFinS: k.tcpFinS, udpS: k.udpS } } : {}) };
     } catch {
-      return [];
+      return { owned: [] };
     }
   }
 
@@ -391,7 +447,7 @@ export class CheckDaemon {
     try {
       mkdirSync(dirname(this.stateFile), { recursive: true });
       const tmp = `${this.stateFile}.tmp`;
-      writeFileSync(tmp, JSON.stringify([...this.owned]));
+      writeFileSync(tmp, JSON.stringify({ owned: [...this.owned], ...(this.kernelTimeouts ? { kernelTimeouts: this.kernelTimeouts } : {}) }));
       renameSync(tmp, this.stateFile);
     } catch (e) {
       this.opts.log.warn({ err: (e as Error).message, file: this.stateFile }, 'cannot record the IPVS services we own');
@@ -412,6 +468,16 @@ export class CheckDaemon {
     await this.flushing?.catch(() => undefined);
     if (this.ipvs && this.opts.dontReleaseIpvs) {
       log.info({ services: this.owned.size }, 'leaving the IPVS services in place (--dont-release-ipvs)');
+      await this.restoreTimeouts().catch((e: unknown) => log.error({ err: (e as Error).message }, 'Failed to set ipvs timeouts'));
+      this.ipvs.close();
+    } else if (this.ipvs && this.cfg.globalDefs.lvsFlushOnStop === 'full') {
+      await this.ipvs.flush().then(
+        () => log.info({ services: this.owned.size }, 'IPVS table flushed (lvs_flush_on_stop)'),
+        (e: unknown) => log.error({ err: (e as Error).message }, 'lvs_flush_on_stop: the IPVS table could not be flushed'),
+      );
+      this.owned.clear();
+      await this.restoreTimeouts().catch((e: unknown) => log.error({ err: (e as Error).message }, 'Failed to set ipvs timeouts'));
+      this.writeState();
       this.ipvs.close();
     } else if (this.ipvs) {
       // keepalived removes every virtual server it set up when it stops
@@ -422,6 +488,7 @@ export class CheckDaemon {
       }
       for (const op of ops) if (op.type === 'DEL_SERVICE') log.info(`Removing Virtual Server ${describeOp(op)}`);
       this.owned.clear();
+      await this.restoreTimeouts().catch((e: unknown) => log.error({ err: (e as Error).message }, 'Failed to set ipvs timeouts'));
       this.writeState();
       this.ipvs.close();
     }

@@ -163,8 +163,8 @@ export class CheckerChild {
     child.on('error', (err) => log.error({ err: err.message }, 'Healthcheck child process could not be started'));
   }
 
-  /** Ask the child to stop (SIGTERM; SIGKILL after `graceMs`) and wait until it has. */
-  async stop(graceMs = 10_000): Promise<void> {
+  /** Ask the child to stop (SIGTERM; SIGKILL after `graceMs`, keepalived's child_wait_time) and wait until it has. */
+  async stop(graceMs = 5_000): Promise<void> {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     const child = this.child;

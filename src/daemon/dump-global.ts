@@ -110,7 +110,7 @@ export function globalLines(view: VrrpView, hostname: string): string[] {
   const dflt = g.defaultInterface !== undefined && host?.links().some((l) => l.link.name === g.defaultInterface) ? g.defaultInterface : 'eth0';
   out.push(` Default interface = ${host ? dflt : g.defaultInterface ?? 'eth0'}`, ' Disable local IGMP = no');
   out.push(...lvsSyncLines(g.lvsSyncDaemon, cfg));
-  out.push(` LVS flush = ${onOff(g.lvsFlush)}`, ` LVS flush on stop = ${g.lvsFlushOnStop ? 'full' : 'disabled'}`);
+  out.push(` LVS flush = ${onOff(g.lvsFlush)}`, ` LVS flush on stop = ${g.lvsFlushOnStop ?? 'disabled'}`);
   out.push(
     ...fifoLines('Global notify fifo', g.notifyFifo, g.notifyFifoScript, host),
     ...fifoLines('VRRP notify fifo', g.vrrpNotifyFifo, g.vrrpNotifyFifoScript, host),

@@ -163,7 +163,9 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     life.stopping();
     log.info({ why }, 'stopping');
     // the sync daemon first: keepalived stops it before it releases the instances
-    void Promise.all([lvsSync?.stop(), daemon.stop(), checker?.stop(), control?.close()]).then(() => process.exit(status));
+    // child_wait_time: how long the checker child has to stop before it is killed (keepalived's sigend)
+    const waitMs = daemon.view().config.globalDefs.childWaitTimeMs;
+    void Promise.all([lvsSync?.stop(), daemon.stop(), checker?.stop(waitMs), control?.close()]).then(() => process.exit(status));
   };
 
   const reload = async (): Promise<void> => {
@@ -200,7 +202,7 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     else if (checker) {
       const old = checker;
       checker = undefined;
-      await old.stop();
+      await old.stop(next.globalDefs.childWaitTimeMs);
     }
     life.reloaded();
     log.info('Reload finished');
@@ -224,7 +226,7 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     });
   } catch (e) {
     const status = fatal(log, e);
-    await Promise.all([daemon.stop().catch(() => undefined), checker?.stop()]);
+    await Promise.all([daemon.stop().catch(() => undefined), checker?.stop(config.globalDefs.childWaitTimeMs)]);
     return status;
   }
   // STATUS= for `systemctl status`: the instances' states, kept current
@@ -237,6 +239,16 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     if (e.type === 'stateChange') life.status(statusLine());
   });
   life.ready(statusLine());
+  return runUntilStopped();
+}
+
+/**
+ * A daemon runs until it is stopped, even with nothing to wait for (a -C run of virtual servers
+ * without checkers has no socket or timer of its own): keepalived's event loop never ends by
+ * itself, Node's does when nothing holds it open. stop() ends the process.
+ */
+function runUntilStopped(): Promise<number> {
+  setInterval(() => undefined, 0x7fffffff);
   return new Promise<number>(() => undefined);
 }
 
@@ -301,5 +313,5 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   }
   sched();
   life.ready();
-  return new Promise<number>(() => undefined);
+  return runUntilStopped();
 }

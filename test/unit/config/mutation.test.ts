@@ -123,13 +123,27 @@ describe('mutated good fixtures', () => {
   // argument, duplicate name) and has no '{' after it is not skipped (keepalived's skip_block
   // only skips a braced block): its keywords still run, on a throwaway draft, and used to
   // crash on the draft's missing lists (TypeError: Cannot read properties of undefined).
+  // (a bare `real_server` now ends the parse, exit 2, as keepalived's does: lib/parser.c null_strvec)
   it.each([
-    ['real_server without address, then a checker', 'virtual_server 10.1.0.1 80 {\n  protocol TCP\n  real_server# 10.0.1.5 80 {\n    UDP_CHECK {\n    }\n  }\n}\n'],
-    ['bad virtual_server address, then scheduler flags and a real_server', 'virtual_server 10.0.0.300 80\n  ops\n  real_server 10.2.0.1 80 {\n  }\n}\n'],
-    ['duplicate sync group without a brace, then its group block', 'vrrp_sync_group G {\n}\nvrrp_sync_group G\n  group {\n    VI_1\n  }\n'],
-  ])('regression: %s loads without throwing', (_name, text) => {
+    ['real_server without address, then a checker', 'virtual_server 10.1.0.1 80 {\n  protocol TCP\n  real_server# 10.0.1.5 80 {\n    UDP_CHECK {\n    }\n  }\n}\n', 2, 'MISSING_PARAMETER'],
+    ['bad virtual_server address, then scheduler flags and a real_server', 'virtual_server 10.0.0.300 80\n  ops\n  real_server 10.2.0.1 80 {\n  }\n}\n', 5, 'MISSING_BOB'],
+    ['duplicate sync group without a brace, then its group block', 'vrrp_sync_group G {\n}\nvrrp_sync_group G\n  group {\n    VI_1\n  }\n', 5, 'MISSING_BOB'],
+  ])('regression: %s loads without throwing', (_name, text, exit, cls) => {
     const r = loadConfig(tmp.conf(text), { configId: 'lb1', machine: fakeMachine() });
-    expect(r.diagnostics.configTestExitCode()).toBe(5);
-    expect(r.diagnostics.list.some((d) => d.kaClass === 'MISSING_BOB')).toBe(true);
+    expect(r.diagnostics.configTestExitCode()).toBe(exit);
+    expect(r.diagnostics.list.some((d) => d.kaClass === cls)).toBe(true);
+  });
+
+  // Found by the differential fuzzer (test/netns/config-fuzz.test.ts), keepalived 2.2.7's exit in
+  // the third column: a MISC_CHECK's own `user` is its script's user (check_misc.c misc_end_handler
+  // looks for a default user only without it); a second `instance` is refused (instance_handler).
+  it.each([
+    ['misc check with its own user under script security', 'global_defs {\n  enable_script_security\n}\nvirtual_server 10.1.0.1 53 {\n  lb_algo rr\n  lb_kind NAT\n  protocol UDP\n  real_server 10.0.1.5 53 {\n    MISC_CHECK {\n      misc_path "/bin/true --probe"\n      user root\n    }\n  }\n}\n', 0, undefined],
+    ['misc check whose user does not exist', 'virtual_server 10.1.0.1 53 {\n  protocol UDP\n  real_server 10.0.1.5 53 {\n    MISC_CHECK {\n      misc_path /bin/true\n      user kts_nobody_here\n    }\n  }\n}\n', 5, 'Failed to set uid/gid for misc checker script \'/bin/true\' - removing'],
+    ['instance twice', 'instance a\ninstance b\n', 5, 'Duplicate instance definition b - ignoring'],
+  ])('fuzzer finding: %s', (_name, text, exit, message) => {
+    const r = loadConfig(tmp.conf(text), { configId: 'lb1', machine: fakeMachine() });
+    expect(r.diagnostics.configTestExitCode()).toBe(exit);
+    if (message !== undefined) expect(r.diagnostics.list.map((d) => d.message)).toContain(message);
   });
 });

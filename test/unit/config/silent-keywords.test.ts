@@ -39,6 +39,10 @@ const STRUCTURAL: Record<string, string> = {
   interface_up_down_delays: 'checked against the machine (interfaceChecks)',
   reload_check_config: 'keepalived-ts always checks a new configuration before applying it (a reload that cannot run is refused)',
   net_namespace: 'refused at start (CONFIG_UNSUPPORTED, refusesRun)',
+  // the LVS globals, set by functions of keywords-global.ts the walk does not follow
+  lvs_timeouts: 'lvsTimeouts, set by src/daemon/check-daemon.ts applyTimeouts',
+  lvs_flush_on_stop: 'lvsFlushOnStop, read by src/daemon/check-daemon.ts stop', lvs_flush_onstop: 'as lvs_flush_on_stop',
+  child_wait_time: 'globalDefs.childWaitTimeMs (a top-level keyword), read by src/daemon/main.ts when it stops the checker child',
   // vrrp_rt_priority and the other scheduling keywords are built per process (schedKeywords)
   vrrp_rt_priority: 'src/io/sched.ts', checker_rt_priority: 'src/io/sched.ts', vrrp_rlimit_rttime: 'src/io/sched.ts',
   checker_rlimit_rttime: 'src/io/sched.ts', vrrp_rlimit_rtime: 'src/io/sched.ts', checker_rlimit_rtime: 'src/io/sched.ts',
