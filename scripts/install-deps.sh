@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what keepalived-ts and its tests need on a fresh Debian 12 machine (run as root):
-# keepalived (the oracle and interop peer), tcpdump, user-mode-linux + kmod + ipvsadm (IPVS
-# tests in a UML guest), iproute2 (namespaces), ping (client probes), the native addon's
-# build tools (gcc also builds the UML xstate shim), openssl (test certificates for SSL_GET),
-# then the npm dependencies.
+# keepalived (the oracle and interop peer), nftables (`nft`: the firewall of strict mode),
+# tcpdump, user-mode-linux + kmod + ipvsadm (IPVS tests in a UML guest), iproute2 (namespaces),
+# ping (client probes), the native addon's build tools (gcc also builds the UML xstate shim),
+# openssl (test certificates for SSL_GET), then the npm dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs=(keepalived tcpdump user-mode-linux kmod ipvsadm iproute2 iputils-ping iputils-arping time python3 make gcc g++ openssl)
+pkgs=(keepalived nftables tcpdump user-mode-linux kmod ipvsadm iproute2 iputils-ping iputils-arping time python3 make gcc g++ openssl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

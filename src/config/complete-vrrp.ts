@@ -12,6 +12,7 @@ import type { ErrorCode } from '../errors/index.js';
 import type { Draft } from './parser.js';
 import { fieldLoc, type Loc } from './loc.js';
 import { formatIp, type IpAddress } from '../util/ip.js';
+import { NF_DEFAULT_TABLE } from './keywords-global.js';
 
 /** keepalived's largest address count in one advert (the field is 8 bits wide). */
 const VRRP_MAX_ADDR = 255;
@@ -274,10 +275,12 @@ function accept(c: Ctx, strict: boolean): void {
     report(c, 'vrrp.strict-v2-accept', 'CONFIG_CONFLICT', 'GENERAL_ERROR', 'warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting', fieldLoc(d, 'accept'));
     d.accept = false;
   }
-  if (!d.accept && d.priority !== 255) {
-    // keepalived installs an nftables table that drops traffic to the VIPs on a non-master
-    c.diags.add('CONFIG_UNSUPPORTED', 'OK', `(${c.name}) accept mode is off (${strict ? 'strict mode' : 'no_accept'}): keepalived drops traffic to the VIPs with an nftables table; keepalived-ts does not install it yet, so a VIP answers on a BACKUP`,
-      fieldLoc(d, strict ? 'strictMode' : 'accept'), { row: 'vrrp.no-accept-firewall' });
+  if ((!d.accept || d.useVmac) && c.g.vrrpNfTable === undefined) {
+    // keepalived drops traffic to the VIPs of a master without accept mode with an nftables
+    // table (src/daemon/firewall.ts); it names one when the configuration does not
+    c.g.vrrpNfTable = NF_DEFAULT_TABLE;
+    c.diags.add('CONFIG_VALUE', 'OK', 'use_vmac or no_accept/strict specified, but no firewall configured - using nftables',
+      fieldLoc(d, strict ? 'strictMode' : d.useVmac ? 'useVmac' : 'accept'), { advisory: true, row: 'vrrp.no-accept-firewall' });
   }
 }
 

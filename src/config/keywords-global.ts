@@ -36,6 +36,9 @@ export function globalDefaults(): Draft {
     lvsFlush: false,
     reloadCheckConfig: false,
     childWaitTimeMs: 5_000,
+    vrrpNfPriority: -1,
+    vrrpNfIfindex: false,
+    nfCounters: false,
   };
 }
 
@@ -189,6 +192,11 @@ function schedKeywords(p: 'vrrp' | 'checker'): Record<string, Keyword> {
   };
 }
 
+/** keepalived's table when none is named (vrrp_nftables.h) */
+export const NF_DEFAULT_TABLE = 'keepalived';
+/** nftables' longest name, its terminating NUL included (NFT_NAME_MAXLEN) */
+const NFT_NAME_MAXLEN = 256;
+
 const UNSUPPORTED_GLOBAL = [
   // SNMP and DBus
   'snmp_socket', 'enable_traps', 'enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker', 'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_dbus', 'dbus_service_name',
@@ -196,7 +204,7 @@ const UNSUPPORTED_GLOBAL = [
   'process_names', 'process_name', 'vrrp_process_name', 'checker_process_name', 'lvs_process_name', 'bfd_process_name',
   'bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_cpu_affinity', 'bfd_rlimit_rtime', 'bfd_rlimit_rttime', 'min_auto_priority_delay',
   // firewalling for no_accept / VMAC
-  'vrrp_ipsets', 'nftables', 'nftables_priority', 'nftables_counters', 'nftables_ifindex', 'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark',
+  'vrrp_ipsets', 'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark',
   // buffers and netlink tuning
   'vrrp_netlink_cmd_rcv_bufs', 'vrrp_netlink_cmd_rcv_bufs_force', 'vrrp_netlink_monitor_rcv_bufs', 'vrrp_netlink_monitor_rcv_bufs_force',
   'lvs_netlink_cmd_rcv_bufs', 'lvs_netlink_cmd_rcv_bufs_force', 'lvs_netlink_monitor_rcv_bufs', 'lvs_netlink_monitor_rcv_bufs_force',
@@ -219,11 +227,33 @@ export const globalDefsTable = table({
   },
   // keepalived 2.2.7 as Debian builds it (nftables, no iptables) takes vrrp_iptables as nftables
   vrrp_iptables: {
-    handler: (ctx, line) => {
+    handler: (ctx, line, d) => {
       ctx.report('CONFIG_DEPRECATED', 'GENERAL_ERROR', "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option", lineLoc(line, 0), { row: 'global.vrrp-iptables' });
-      ctx.report('CONFIG_UNSUPPORTED', 'OK', `'vrrp_iptables' is accepted but not supported by keepalived-ts (the nftables firewall for no_accept / strict mode is not installed)`, lineLoc(line, 0));
+      d.vrrpNfTable = NF_DEFAULT_TABLE;
+      d.vrrpNfPriority = -1;
     },
   },
+  nftables: {
+    handler: (ctx, line, d) => {
+      if (d.vrrpNfTable !== undefined) return void ctx.report('CONFIG_CONFLICT', 'GENERAL_ERROR', 'nftables already specified - ignoring', lineLoc(line, 0));
+      const name = line.words[1] ?? NF_DEFAULT_TABLE;
+      if (name.length >= NFT_NAME_MAXLEN) return void ctx.report('CONFIG_RANGE', 'GENERAL_ERROR', 'nftables table name too long - ignoring', lineLoc(line, 1));
+      d.vrrpNfTable = name;
+      // as keepalived: naming the table puts the priority back to its default
+      d.vrrpNfPriority = -1;
+    },
+  },
+  nftables_priority: {
+    handler: (ctx, line, d) => {
+      const v = need(ctx, line, 1);
+      if (v === undefined) return;
+      const n = /^[-+]?[0-9]+$/.test(v) ? Number(v) : NaN;
+      if (!Number.isInteger(n) || n < -0x80000000 || n > 0x7fffffff) return void ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid nftables chain priority '${v}'`, lineLoc(line, 1));
+      d.vrrpNfPriority = n;
+    },
+  },
+  nftables_ifindex: mark('vrrpNfIfindex'),
+  nftables_counters: mark('nfCounters'),
   notification_email_from: str('notificationEmailFrom'),
   smtp_server: {
     handler: (ctx, line, d) => {

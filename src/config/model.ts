@@ -94,6 +94,17 @@ export interface GlobalDefs extends Node {
   /** <p>_cpu_affinity: CPU ids */
   readonly vrrpCpuAffinity?: readonly number[];
   readonly checkerCpuAffinity?: readonly number[];
+  /**
+   * The nftables table of instances without accept mode (`nftables [NAME]`, `vrrp_iptables`;
+   * `keepalived` when such an instance has none, vrrp_complete_instance); unset: no firewall.
+   */
+  readonly vrrpNfTable?: string;
+  /** nftables_priority: the base chains' priority (-1) */
+  readonly vrrpNfPriority: number;
+  /** nftables_ifindex: link-local IPv6 VIPs always matched by interface index */
+  readonly vrrpNfIfindex: boolean;
+  /** nftables_counters: a counter in every rule */
+  readonly nfCounters: boolean;
   /** child_wait_time (a top-level keyword): how long a stopping daemon waits for its checker child before killing it */
   readonly childWaitTimeMs: number;
   readonly smtpAlert?: boolean;

@@ -1,7 +1,7 @@
 /**
  * "Global definitions" of keepalived.data, as keepalived 2.2.7 dump_global_data writes them for
  * the VRRP process (core/global_data.c): the same lines, order and words. Values are what
- * keepalived-ts runs with. Settings keepalived-ts has no equivalent for (SNMP, DBus, nftables,
+ * keepalived-ts runs with. Settings keepalived-ts has no equivalent for (SNMP, DBus, IPVS nftables,
  * the BFD process, netlink buffer sizes, ...) are accepted only as "not supported" keywords, so
  * their lines show keepalived's default: disabled, 0, unset. `libnftnl version` is left out
  * (keepalived-ts links no libnftnl).
@@ -134,7 +134,12 @@ export function globalLines(view: VrrpView, hostname: string): string[] {
     ` Gratuitous ARP interval = ${(g.vrrpGarpIntervalMs / 1000).toFixed(6)}`,
     ` Gratuitous NA interval = ${(g.vrrpGnaIntervalMs / 1000).toFixed(6)}`,
     ` VRRP default protocol version = ${g.vrrpVersion}`,
-    ' nftables without counters',
+    ...(g.vrrpNfTable !== undefined ? [
+      ` nftables table name = ${g.vrrpNfTable}`,
+      ` nftables base chain priority = ${g.vrrpNfPriority}`,
+      ` nftables ${g.vrrpNfIfindex ? '' : "don't "}force use ifindex for link local IPv6`,
+    ] : []),
+    ` nftables with${g.nfCounters ? '' : 'out'} counters`,
     ` VRRP check unicast_src = ${onOff(g.vrrpCheckUnicastSrc)}`,
     ` VRRP skip check advert addresses = ${onOff(g.vrrpSkipCheckAdvAddr)}`,
     ` VRRP strict mode = ${onOff(g.vrrpStrict)}`,

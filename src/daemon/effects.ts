@@ -16,6 +16,7 @@ import type { AddressManager, AddressSet } from './addresses.js';
 import type { MappedInstance } from './engine-config.js';
 import type { GarpSender } from './garp.js';
 import type { FailoverTiming } from './failover-timing.js';
+import type { FirewallAddress, VipFirewall } from './firewall.js';
 import { LogLimiter } from './log-limiter.js';
 
 export interface AdvertPort {
@@ -52,6 +53,8 @@ export class EffectRunner {
   private rxFlush: NodeJS.Timeout | undefined;
   /** -V at stop: VIPs, routes and rules stay where they are */
   keepAddresses = false;
+  /** the firewall change of an instance's takeover, that its GARP waits for */
+  private readonly firewallPending = new Map<string, Promise<void>>();
 
   constructor(
     private readonly instances: ReadonlyMap<string, MappedInstance>,
@@ -64,6 +67,10 @@ export class EffectRunner {
     /** the engine's counters of an instance (drops by reason) */
     private readonly stats: (instance: string) => InstanceStats | undefined,
     private readonly timing?: FailoverTiming,
+    /** instances without accept mode drop traffic to their VIPs while MASTER (src/daemon/firewall.ts) */
+    private readonly firewall?: VipFirewall,
+    /** nftables_ifindex: link-local VIPs matched by index even with dont_track_primary */
+    private readonly nfIfindex = false,
   ) {
     for (const [name, m] of instances) {
       this.sets.set(name, {
@@ -102,6 +109,12 @@ export class EffectRunner {
       }
       case 'addVips': {
         const set = this.sets.get(e.instance)!;
+        const fw = this.firewallAddresses(e.instance);
+        if (fw) {
+          const done = this.firewall!.add(e.instance, fw);
+          this.firewallPending.set(e.instance, done);
+          void done.then(() => { if (this.firewallPending.get(e.instance) === done) this.firewallPending.delete(e.instance); });
+        }
         void this.addresses.install(set).then(() => this.timing?.vipsInstalled(e.instance, this.now()));
         afterStep(() => this.log.info({ inst: e.instance, count: set.addresses.length }, `(${e.instance}) setting VIPs.`));
         return;
@@ -113,6 +126,8 @@ export class EffectRunner {
           return;
         }
         void this.addresses.remove(set);
+        // keepalived: the VIPs go, then their drop rule
+        if (this.firewallAddresses(e.instance)) void this.firewall!.remove(e.instance);
         afterStep(() => this.log.info({ inst: e.instance, count: set.addresses.length }, `(${e.instance}) removing VIPs.`));
         return;
       }
@@ -125,7 +140,11 @@ export class EffectRunner {
           this.garp.burst(e.instance, set.interface!, set.addresses, e.repeat);
           this.timing?.garpSent(e.instance, this.now());
         };
-        if (this.addresses.allSubmitted()) burst();
+        // and after the drop rule of a master without accept mode: clients are sent here only
+        // once the VIPs are both up and firewalled
+        const fw = this.firewallPending.get(e.instance);
+        if (fw) void Promise.all([fw, this.addresses.submitted()]).then(burst);
+        else if (this.addresses.allSubmitted()) burst();
         else void this.addresses.submitted().then(burst);
         afterStep(() => this.log.info({ inst: e.instance, repeat: e.repeat, reason: e.reason },
           `(${e.instance}) Sending/queueing gratuitous ARPs on ${set.interface}`));
@@ -153,6 +172,23 @@ export class EffectRunner {
         return;
     }
   };
+
+  /**
+   * The VIPs the firewall holds while the instance is MASTER: an instance without accept mode
+   * that is not the address owner (keepalived vrrp_handle_accept_mode); undefined otherwise.
+   */
+  firewallAddresses(instance: string): FirewallAddress[] | undefined {
+    const m = this.instances.get(instance);
+    if (!this.firewall || !m || m.model.accept || m.model.priority === 255) return undefined;
+    return m.addresses.map((a) => ({
+      family: a.address.family,
+      ip: formatIp(a.address),
+      ifname: a.dev ?? m.baseInterface,
+      // keepalived: by name for an instance with dont_track_primary, an address on the
+      // instance's own interface or not tracked, unless nftables_ifindex
+      byName: !this.nfIfindex && m.model.dontTrackPrimary && (a.dev === undefined || a.dev === m.config.interface || a.noTrack),
+    }));
+  }
 
   /**
    * A backup builds its takeover's VIP requests and GARP frames now, so that Master_Down

@@ -16,6 +16,8 @@ import { ScriptUsers } from '../io/users.js';
 import { HANDOVER_RELEASE_MS, VrrpEngine } from '../vrrp/engine.js';
 import { AddressManager, type AddressSet } from './addresses.js';
 import { EffectRunner } from './effects.js';
+import { type FirewallAddress, VipFirewall } from './firewall.js';
+import { NftRunner } from '../io/nft.js';
 import { mapConfig, type MappedConfig } from './engine-config.js';
 import { GarpSender } from './garp.js';
 import { LinkTable } from './links.js';
@@ -92,6 +94,8 @@ export class VrrpDaemon {
   private sockets!: VrrpSockets;
   private packet: PacketSocket | undefined;
   private garp!: GarpSender;
+  /** the nftables drop rules of instances without accept mode, when the configuration names a table */
+  private firewall: VipFirewall | undefined;
   private staticSet: AddressSet | undefined;
   /** interfaces the instances and groups track -> families they must hold an address of */
   private tracked = new Map<string, ('inet' | 'inet6')[]>();
@@ -187,10 +191,12 @@ export class VrrpDaemon {
       this.notifier = await createNotifier(next, users, log.child({ mod: 'notify' }));
     }
 
+    await this.useFirewall(next);
+
     // --- from here on, synchronous: the old engine hands over to the new one ---
     this.addresses.addRuleNumbers([...next.staticRules, ...next.vrrpInstances.flatMap((i) => i.virtualRules)]);
     const pref = (r: object): number | undefined => this.addresses.rulePreference(r as RuleEntry);
-    const { engine, runner, driver } = this.bind(mapped);
+    const { engine, runner, driver } = this.bind(mapped, next.globalDefs.vrrpNfIfindex);
     const staticSet: AddressSet = { owner: 'static', addresses: next.staticIpaddress, routes: next.staticRoutes, rules: next.staticRules };
     const regarp = applyReloadDiff({
       matches, wasMaster: (was) => old.engine.instance(was)?.vipSet ?? false,
@@ -198,6 +204,15 @@ export class VrrpDaemon {
       addresses: this.addresses, pref, log,
     });
     this.staticSet = staticSet;
+    // the drop rules follow the masters without accept mode of the new configuration
+    if (this.firewall) {
+      const held = new Map<string, FirewallAddress[]>();
+      for (const [was, now] of matches) {
+        const addrs = old.engine.instance(was)?.vipSet ? runner.firewallAddresses(now) : undefined;
+        if (addrs) held.set(now, addrs);
+      }
+      void this.firewall.reconcile(held);
+    }
 
     this.cfg = next;
     this.mapped = mapped;
@@ -228,11 +243,12 @@ export class VrrpDaemon {
    * a closure made in reload() would keep reload()'s scope, which holds the previous
    * generation, and each generation would then keep the one before it alive.
    */
-  private bind(mapped: MappedConfig): { engine: VrrpEngine; runner: EffectRunner; driver: VrrpDriver } {
+  private bind(mapped: MappedConfig, nfIfindex: boolean): { engine: VrrpEngine; runner: EffectRunner; driver: VrrpDriver } {
     const log = this.opts.log;
     const engine = new VrrpEngine(mapped.engine);
     const runner = new EffectRunner(mapped.instances, this.sockets, this.addresses, this.garp, this.notifier,
-      log.child({ mod: 'vrrp' }), () => this.clock.now(), (name) => engine.instance(name)?.stats, this.timing);
+      log.child({ mod: 'vrrp' }), () => this.clock.now(), (name) => engine.instance(name)?.stats, this.timing,
+      this.firewall, nfIfindex);
     const driver = new VrrpDriver(engine, this.clock, this.perform(runner), (e, effect) => {
       log.error({ err: (e as Error).message, effect: effect.type }, 'effect failed');
     });
@@ -323,7 +339,8 @@ export class VrrpDaemon {
     this.garp = new GarpSender(this.packet, this.links, forwarding6, log.child({ mod: 'garp' }),
       { garpMs: cfg.globalDefs.vrrpGarpIntervalMs, gnaMs: cfg.globalDefs.vrrpGnaIntervalMs });
     this.notifier = await createNotifier(cfg, users, log.child({ mod: 'notify' }));
-    ({ engine: this.engine, runner: this.runner, driver: this.driver } = this.bind(this.mapped));
+    await this.useFirewall(cfg);
+    ({ engine: this.engine, runner: this.runner, driver: this.driver } = this.bind(this.mapped, cfg.globalDefs.vrrpNfIfindex));
     this.sockets.update(this.mapped.instances.values());
 
     // keepalived: leftovers from an earlier run go first, then static addresses / routes / rules
@@ -344,6 +361,24 @@ export class VrrpDaemon {
     applyProcessSched('vrrp', cfg.globalDefs, log);
     log.info({ instances: this.mapped.instances.size, pid: process.pid }, 'Starting VRRP child process');
     this.driver.input({ type: 'start' });
+  }
+
+  /**
+   * The firewall of the configuration's nftables table (`nftables`, or named for instances
+   * without accept mode): made at start, where a table left by a crash is removed first; a
+   * reload that renames the table removes the old one. The same table stays across reloads.
+   */
+  private async useFirewall(cfg: KeepalivedConfig): Promise<void> {
+    const g = cfg.globalDefs;
+    const same = this.firewall && g.vrrpNfTable === this.firewall.table && g.vrrpNfPriority === this.firewall.priority && g.nfCounters === this.firewall.counters;
+    if (same) return;
+    if (this.firewall) {
+      await this.firewall.stop();
+      this.firewall = undefined;
+    }
+    if (g.vrrpNfTable === undefined) return;
+    this.firewall = new VipFirewall(new NftRunner(), { table: g.vrrpNfTable, priority: g.vrrpNfPriority, counters: g.nfCounters }, this.opts.log.child({ mod: 'firewall' }));
+    await this.firewall.clearLeftovers();
   }
 
   /** Interfaces an instance tracks (its own unless dont_track_primary, and track_interface). */
@@ -429,6 +464,7 @@ export class VrrpDaemon {
       if (this.staticSet) await this.addresses.remove(this.staticSet);
       await this.addresses.idle();
     }
+    await this.firewall?.stop();
     await this.notifier?.flush();
     await trackersStopped;
     this.sockets?.close();

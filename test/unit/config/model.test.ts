@@ -303,7 +303,7 @@ describe('diagnostics: code, class and line:col', () => {
     // keepalived exits 2 there and reads no further (lib/parser.c null_strvec)
     ['missing parameter', inst('  priority\n'), ['CONFIG_MISSING MISSING_PARAMETER 7:3'], 2],
     ['unsupported keyword: noted, exit 0', 'global_defs {\n  vrrp_ipsets\n}\n', ['CONFIG_UNSUPPORTED OK 2:3'], 0],
-    ['vrrp_iptables: keepalived\'s error (nftables instead), and not supported here', 'global_defs {\n  vrrp_iptables\n}\n', ['CONFIG_DEPRECATED GENERAL_ERROR 2:3', 'CONFIG_UNSUPPORTED OK 2:3'], 5],
+    ['vrrp_iptables: keepalived\'s error, and its nftables table', 'global_defs {\n  vrrp_iptables\n}\n', ['CONFIG_DEPRECATED GENERAL_ERROR 2:3'], 5],
     ['deprecated keyword', 'vrrp_sync_group G {\n  global_tracking\n}\n', ['CONFIG_DEPRECATED OK 2:3'], 0],
     ['static address on a missing interface: cannot run', 'static_ipaddress {\n  10.9.0.1/24 dev eth5\n}\n', ['CONFIG_INTERFACE BAD_IF 2:3', 'CONFIG_INTERFACE BAD_IF -'], 4],
   ];
