@@ -139,6 +139,30 @@ const gScript = (field: string): Keyword => ({
 });
 
 /**
+ * `startup_script` / `shutdown_script` (global_parser.c startup_shutdown_script): run by the
+ * main process before anything starts and after everything stopped, with a timeout of 10 s
+ * unless `<kind>_script_timeout` (1..1000 s) says otherwise.
+ */
+const lifecycleScript = (kind: 'startup' | 'shutdown'): Keyword => ({
+  handler: (ctx, line, d) => {
+    if (d[`${kind}Script`] !== undefined) return void ctx.report('CONFIG_CONFLICT', 'GENERAL_ERROR', `${kind} script already specified`, lineLoc(line, 0));
+    const s = argScript(ctx, line);
+    if (!s) return;
+    d[`${kind}Script`] = s;
+    d[`${kind}ScriptTimeoutS`] ??= 10;
+  },
+});
+
+const lifecycleTimeout = (kind: 'startup' | 'shutdown'): Keyword => ({
+  handler: (ctx, line, d) => {
+    const v = line.words[1];
+    if (v === undefined) return void ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', `${kind}_script_timeout requires value`, lineLoc(line, 0));
+    if (!/^[0-9]+$/.test(v) || Number(v) < 1 || Number(v) > 1000) return void ctx.report('CONFIG_RANGE', 'GENERAL_ERROR', `${kind}_script_timeout '${v}' must be in [1, 1000] - ignoring`, lineLoc(line, 1));
+    d[`${kind}ScriptTimeoutS`] = Number(v);
+  },
+});
+
+/**
  * `<p>_rt_priority`, `<p>_rlimit_rttime` (and the deprecated `_rlimit_rtime`) and
  * `<p>_cpu_affinity` for the vrrp and checker processes, read as keepalived's global_parser
  * reads them (out-of-range priorities are clamped with an error). keepalived-ts only:
@@ -213,7 +237,6 @@ const UNSUPPORTED_GLOBAL = [
   'vmac_prefix', 'vmac_addr_prefix', 'vrrp_garp_extra_if', 'vrrp_vmac_garp_intvl', 'disable_local_igmp', 'log_unknown_vrids',
   'fifo_write_vrrp_states_on_reload', 'checker_log_all_failures',
   'rs_init_notifies', 'reload_time_file', 'reload_repeat', 'reload_file', 'config_save_dir', 'tmp_config_directory', 'data_use_instance', 'net_namespace_ipvs',
-  'startup_script_timeout', 'shutdown_script_timeout', 
 ];
 
 export const globalDefsTable = table({
@@ -295,7 +318,8 @@ export const globalDefsTable = table({
   vrrp_notify_priority_changes: flag('vrrpNotifyPriorityChanges'),
   v3_checksum_as_v2: flag('v3ChecksumAsV2'),
   default_interface: str('defaultInterface'),
-  dynamic_interfaces: notHonoured({ handler: (_c, _l, d) => (d.dynamicInterfaces = true) }, '-t accepts a missing interface, but the daemon does not wait for it to appear (issue 17)'),
+  // an instance whose interface is missing waits for it in FAULT (src/daemon/vrrp-daemon.ts rebindIfReady)
+  dynamic_interfaces: { handler: (_c, _l, d) => (d.dynamicInterfaces = true) },
   notify_fifo: fifo('notifyFifo'),
   notify_fifo_script: gScript('notifyFifoScript'),
   vrrp_notify_fifo: fifo('vrrpNotifyFifo'),
@@ -313,8 +337,10 @@ export const globalDefsTable = table({
       if (v !== undefined) d.maxAutoPriority = v;
     },
   }, 'no automatic real-time priority; the VRRP thread is SCHED_RR 1 by default (vrrp_rt_priority)'),
-  startup_script: notHonoured(gScript('startupScript'), 'not run at start (issue 17)'),
-  shutdown_script: notHonoured(gScript('shutdownScript'), 'not run at stop (issue 17)'),
+  startup_script: lifecycleScript('startup'),
+  startup_script_timeout: lifecycleTimeout('startup'),
+  shutdown_script: lifecycleScript('shutdown'),
+  shutdown_script_timeout: lifecycleTimeout('shutdown'),
   reload_check_config: { handler: (_c, _l, d) => (d.reloadCheckConfig = true) },
   umask: {
     handler: (ctx, line, d) => {

@@ -78,6 +78,9 @@ export interface GlobalDefs extends Node {
   readonly maxAutoPriority?: number;
   readonly startupScript?: Script;
   readonly shutdownScript?: Script;
+  /** how long the startup / shutdown script may run before it is killed (10 s once one is set) */
+  readonly startupScriptTimeoutS?: number;
+  readonly shutdownScriptTimeoutS?: number;
   readonly reloadCheckConfig: boolean;
   readonly umask?: number;
   readonly randomSeed?: number;

@@ -194,9 +194,11 @@ export class CheckDaemon {
     log.info({ virtualServers: next.virtualServers.length, owned: this.owned.size }, 'checker configuration reloaded');
   }
 
-  async start(): Promise<void> {
+  /** `first`: what runs once the configuration is read, before anything starts (the startup script of -C). */
+  async start(first?: (cfg: KeepalivedConfig) => Promise<void>): Promise<void> {
     const log = this.opts.log;
     this.cfg = loadForDaemon(this.opts.file, this.opts.configId, log);
+    await first?.(this.cfg);
     this.services = this.cfg.virtualServers.map((vs) => servicesFor(this.cfg, vs));
     if (this.opts.pidFile) writePidfile(this.opts.pidFile);
     this.users = ScriptUsers.host({

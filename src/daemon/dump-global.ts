@@ -96,8 +96,8 @@ export function globalLines(view: VrrpView, hostname: string): string[] {
     ' Checkers log all failures = false',
     g.reloadCheckConfig ? ' Test config before reload, log to /dev/null' : ' No test config before reload',
   );
-  if (g.startupScript) out.push(` Startup script = ${scriptWithUser(g.startupScript, host)}, timeout 10`);
-  if (g.shutdownScript) out.push(` Shutdown script = ${scriptWithUser(g.shutdownScript, host)} timeout 10`);
+  if (g.startupScript) out.push(` Startup script = ${scriptWithUser(g.startupScript, host)}, timeout ${g.startupScriptTimeoutS ?? 10}`);
+  if (g.shutdownScript) out.push(` Shutdown script = ${scriptWithUser(g.shutdownScript, host)} timeout ${g.shutdownScriptTimeoutS ?? 10}`);
   out.push(` Dynamic interfaces = ${onOff(g.dynamicInterfaces)}`);
   if (g.dynamicInterfaces) out.push(' Allow interface changes = false');
   if (g.noEmailFaults) out.push(' Send emails for fault transitions = off');

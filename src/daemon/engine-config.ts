@@ -28,6 +28,8 @@ export interface MappedInstance {
   readonly model: VrrpInstance;
   /** VIPs of the instance's family carried in adverts, then eVIPs and VIPs of the other family */
   readonly addresses: readonly AddressEntry[];
+  /** its interface, or the interface's address to send from, is not there yet: FAULT until it is */
+  readonly waitingForSource?: true;
 }
 
 export interface MappedConfig {
@@ -37,6 +39,7 @@ export interface MappedConfig {
 
 export function mapConfig(
   cfg: KeepalivedConfig,
+  /** the primary addresses of an interface; undefined: no such interface (yet) */
   interfaces: (name: string) => InterfaceAddresses | undefined,
   /** vrrp_scripts that will not run: references to them are dropped, as keepalived does */
   disabledScripts: ReadonlySet<string> = new Set(),
@@ -79,13 +82,15 @@ export function mapConfig(
       const bytes = interfaces(ifname)?.[family];
       if (bytes) source = { family, bytes };
     }
-    if (!source) {
-      throw new KtsError('DAEMON_INTERFACE', `(${vi.name}) interface ${ifname} has no ${family === 'inet' ? 'IPv4' : 'IPv6 link-local'} address to send adverts from`);
-    }
+    // keepalived starts without it and waits: the instance is FAULT, tracking its interface
+    // (even with dont_track_primary) until the interface and an address are there; the daemon
+    // then maps the configuration again with the address (VrrpDaemon.rebind)
+    const waiting = !source || interfaces(ifname) === undefined;
+    source ??= { family, bytes: new Uint8Array(family === 'inet' ? 4 : 16) };
     const sg = groupOf.get(vi.name);
     const keepWeight = sg === undefined || sg.syncGroupTrackingWeight;
     const trackInterface = refs(vi.trackInterface, undefined, keepWeight);
-    if (!vi.dontTrackPrimary && !trackInterface.some((t) => t.name === ifname)) {
+    if ((!vi.dontTrackPrimary || waiting) && !trackInterface.some((t) => t.name === ifname)) {
       trackInterface.push({ name: ifname, weight: 0 });
     }
     // use_vmac: the VMAC is tracked too; same-family (e)VIPs without dev, or on the configured
@@ -139,7 +144,7 @@ export function mapConfig(
       trackProcess: refs(vi.trackProcess, procWeight, keepWeight),
     };
     configs.push(ic);
-    instances.set(vi.name, { config: ic, baseInterface: ifname, model: vi, addresses: [...vipsOwn, ...others] });
+    instances.set(vi.name, { config: ic, baseInterface: ifname, model: vi, addresses: [...vipsOwn, ...others], ...(waiting ? { waitingForSource: true } : {}) });
   }
 
   const engine: EngineConfig = {

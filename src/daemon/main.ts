@@ -13,6 +13,7 @@ import { CheckerChild, CHECKER_EXIT_FATAL, serveParent, watchParent } from './ch
 import { installDumpSignals } from './dump-signals.js';
 import { loadForDaemon } from './load-config.js';
 import { startControl } from './control.js';
+import { runLifecycleScript } from './lifecycle-scripts.js';
 
 /** What the service manager is told (systemd notify; a no-op elsewhere). */
 export interface Lifecycle {
@@ -153,6 +154,8 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     });
     checker.start();
   };
+  // keepalived: the startup script first, waited for (src/daemon/lifecycle-scripts.ts)
+  await runLifecycleScript('startup', config.globalDefs, log);
   // keepalived starts each side only when the configuration has work for it
   if (!o.vrrpOnly && (config.virtualServers.length > 0 || o.allChildren)) startChecker();
 
@@ -165,7 +168,10 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     // the sync daemon first: keepalived stops it before it releases the instances
     // child_wait_time: how long the checker child has to stop before it is killed (keepalived's sigend)
     const waitMs = daemon.view().config.globalDefs.childWaitTimeMs;
-    void Promise.all([lvsSync?.stop(), daemon.stop(), checker?.stop(waitMs), control?.close()]).then(() => process.exit(status));
+    void Promise.all([lvsSync?.stop(), daemon.stop(), checker?.stop(waitMs), control?.close()])
+      // the shutdown script once everything stopped
+      .then(() => runLifecycleScript('shutdown', daemon.view().config.globalDefs, log))
+      .then(() => process.exit(status));
   };
 
   const reload = async (): Promise<void> => {
@@ -278,7 +284,8 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
     stopping = true;
     life.stopping();
     clog.info({ why }, 'stopping');
-    void daemon.stop().then(() => process.exit(0), () => process.exit(1));
+    const shutdown = (): Promise<void> => (o.child ? Promise.resolve() : runLifecycleScript('shutdown', daemon.config.globalDefs, clog));
+    void daemon.stop().then(() => shutdown().then(() => process.exit(0)), () => process.exit(1));
   };
   // Deliberate difference: keepalived runs both children at nice 0; without checker_priority
   // the checker child yields to the VRRP process, so a burst of checks can never hold an advert
@@ -305,7 +312,8 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
     serveParent({ view: () => daemon.view() });
   }
   try {
-    await daemon.start();
+    // -C by hand: this process is keepalived's parent too, and runs the startup script
+    await daemon.start(o.child ? undefined : (cfg) => runLifecycleScript('startup', cfg.globalDefs, clog));
   } catch (e) {
     const status = fatal(clog, e);
     await daemon.stop().catch(() => undefined);

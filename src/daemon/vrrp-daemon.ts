@@ -18,7 +18,7 @@ import { AddressManager, type AddressSet } from './addresses.js';
 import { EffectRunner } from './effects.js';
 import { type FirewallAddress, VipFirewall } from './firewall.js';
 import { NftRunner } from '../io/nft.js';
-import { mapConfig, type MappedConfig } from './engine-config.js';
+import { type InterfaceAddresses, mapConfig, type MappedConfig } from './engine-config.js';
 import { GarpSender } from './garp.js';
 import { LinkTable } from './links.js';
 import { loadForDaemon } from './load-config.js';
@@ -105,6 +105,9 @@ export class VrrpDaemon {
 
   private readonly startedAt = Date.now();
   private reloads = 0;
+  private reloadChain: Promise<void> = Promise.resolve();
+  /** a rebind is queued (an interface or address instances wait for came) */
+  private rebinding = false;
   private lastReloadAt: number | undefined;
   private cfg!: KeepalivedConfig;
   /** wall clock of each instance's last state change */
@@ -151,14 +154,17 @@ export class VrrpDaemon {
    *   out when addresses were added;
    * - new instances start as at start-up; static addresses, routes and rules are diffed too.
    */
-  async reload(next: KeepalivedConfig): Promise<void> {
+  reload(next: KeepalivedConfig): Promise<void> {
+    // one at a time: a SIGHUP and a rebind (an interface that came) never interleave
+    const run = this.reloadChain.then(() => this.doReload(next));
+    this.reloadChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doReload(next: KeepalivedConfig, rebind = false): Promise<void> {
     if (this.stopping || !this.driver) throw new KtsError('DAEMON_CONFIG', 'not running');
     const log = this.opts.log;
-    for (const vi of next.vrrpInstances) {
-      if (vi.interface !== undefined && this.links.index(vi.interface) === undefined) {
-        throw new KtsError('DAEMON_INTERFACE', `(${vi.name}) interface ${vi.interface} does not exist; reload refused`);
-      }
-    }
+    this.missingInterfaces(next, 'reload refused');
     const vmacs = next.vrrpInstances.some((vi) => vi.useVmac) || this.cfg.vrrpInstances.some((vi) => vi.useVmac)
       ? await Vmacs.prepare(next, this.rtnl, this.links, log.child({ mod: 'vmac' }))
       : this.vmacs;
@@ -167,11 +173,7 @@ export class VrrpDaemon {
       ...(next.globalDefs.scriptUser ? { scriptUser: next.globalDefs.scriptUser } : {}),
     });
     const disabled = disabledScripts(next, users, log.child({ mod: 'track' }));
-    const mapped = mapConfig(next, (name) => {
-      const inet = this.links.primary(name, 'inet');
-      const inet6 = this.links.primary(name, 'inet6');
-      return { ...(inet ? { inet } : {}), ...(inet6 ? { inet6 } : {}) };
-    }, disabled, (name) => vmacs?.vmacOf(name));
+    const mapped = mapConfig(next, this.primaries, disabled, (name) => vmacs?.vmacOf(name));
     const matches = matchInstances(this.mapped.instances, mapped.instances);
     const kept = new Set(matches.values());
     const removed = [...this.mapped.instances.keys()].filter((n) => !kept.has(n));
@@ -228,6 +230,10 @@ export class VrrpDaemon {
     this.trackers = startTrackers(next, mapped, { input: this.input, log: log.child({ mod: 'track' }), users });
     if (old.vmacs && old.vmacs !== vmacs) await old.vmacs.releaseUnused(vmacs);
     applyProcessSched('vrrp', next.globalDefs, log);
+    if (rebind) {
+      log.info({ waiting: [...mapped.instances.values()].filter((m) => m.waitingForSource).map((m) => m.config.name) }, 'VRRP instances mapped again: an interface or address they wait for came');
+      return;
+    }
     this.reloads++;
     this.lastReloadAt = Date.now();
     log.info({ kept: matches.size, added: mapped.instances.size - matches.size, removed: removed.length, regarp: [...regarp] }, 'VRRP configuration reloaded');
@@ -322,14 +328,15 @@ export class VrrpDaemon {
       ...(cfg.globalDefs.scriptUser ? { scriptUser: cfg.globalDefs.scriptUser } : {}),
     });
     const disabled = disabledScripts(cfg, users, log.child({ mod: 'track' }));
-    this.mapped = mapConfig(cfg, (name) => {
-      const inet = this.links.primary(name, 'inet');
-      const inet6 = this.links.primary(name, 'inet6');
-      return { ...(inet ? { inet } : {}), ...(inet6 ? { inet6 } : {}) };
-    }, disabled, (name) => this.vmacs?.vmacOf(name));
+    this.mapped = mapConfig(cfg, this.primaries, disabled, (name) => this.vmacs?.vmacOf(name));
+    this.missingInterfaces(cfg, 'cannot start');
     for (const [name, m] of this.mapped.instances) {
-      if (this.links.index(m.config.interface) === undefined) {
-        throw new KtsError('DAEMON_INTERFACE', `(${name}) interface ${m.config.interface} does not exist`);
+      if (!m.waitingForSource) continue;
+      // keepalived's words
+      if (this.links.index(m.baseInterface) === undefined) {
+        log.warn({ inst: name, ifname: m.baseInterface }, `Configuration specifies interface ${m.baseInterface} which doesn't currently exist - will use if created`);
+      } else {
+        log.warn({ inst: name, ifname: m.baseInterface }, `(${name}) entering FAULT state (no ${m.config.family === 'inet' ? 'IPv4' : 'IPv6'} address for interface)`);
       }
     }
     this.addresses = new AddressManager(this.rtnl, this.links, log.child({ mod: 'addr' }));
@@ -381,6 +388,50 @@ export class VrrpDaemon {
     await this.firewall.clearLeftovers();
   }
 
+  /** The primary addresses of an interface; undefined when it does not exist (mapConfig). */
+  private readonly primaries = (name: string): InterfaceAddresses | undefined => {
+    if (this.links.index(name) === undefined) return undefined;
+    const inet = this.links.primary(name, 'inet');
+    const inet6 = this.links.primary(name, 'inet6');
+    return { ...(inet ? { inet } : {}), ...(inet6 ? { inet6 } : {}) };
+  };
+
+  /**
+   * An instance's interface that does not exist: an error (keepalived exits), unless
+   * dynamic_interfaces, where the instance waits for it in FAULT.
+   */
+  private missingInterfaces(cfg: KeepalivedConfig, what: string): void {
+    if (cfg.globalDefs.dynamicInterfaces) return;
+    for (const vi of cfg.vrrpInstances) {
+      const ifname = vi.interface ?? cfg.globalDefs.defaultInterface;
+      if (ifname !== undefined && this.links.index(ifname) === undefined) {
+        throw new KtsError('DAEMON_INTERFACE', `(${vi.name}) interface ${ifname} does not exist; ${what}`);
+      }
+    }
+  }
+
+  /**
+   * Instances waiting for their interface or its address, or whose interface was created again
+   * (a new index), are mapped again once it is there: the same configuration, through the
+   * reload path, so that their adverts get the real source and their sockets the new index.
+   */
+  private rebindIfReady(): void {
+    if (this.rebinding || this.stopping || !this.mapped) return;
+    const ready = [...this.mapped.instances.values()].some((m) => m.waitingForSource
+      ? this.links.index(m.baseInterface) !== undefined && (this.primaries(m.baseInterface)?.[m.config.family] !== undefined || m.model.mcastSrcIp !== undefined || m.model.unicastSrcIp !== undefined)
+      : this.sockets.stale(m.config.interface));
+    if (!ready) return;
+    this.rebinding = true;
+    const run = this.reloadChain.then(async () => {
+      this.rebinding = false;
+      await this.doReload(this.cfg, true);
+      this.reportInterfaces();
+    });
+    this.reloadChain = run.catch((e: unknown) => {
+      this.opts.log.error({ mod: 'vrrp', err: (e as Error).message }, 'mapping the instances again failed');
+    });
+  }
+
   /** Interfaces an instance tracks (its own unless dont_track_primary, and track_interface). */
   private trackedInterfaces(): Map<string, ('inet' | 'inet6')[]> {
     const out = new Map<string, ('inet' | 'inet6')[]>();
@@ -401,13 +452,19 @@ export class VrrpDaemon {
   private reportInterfaces(onlyNew = false): void {
     for (const [name, families] of this.tracked) {
       if (onlyNew && this.ifState.has(name)) continue;
-      const up = this.links.linkUp(name) && families.every((f) => this.links.primary(name, f) !== undefined);
+      const up = this.links.linkUp(name) && families.every((f) => this.links.primary(name, f) !== undefined) && !this.waitingOn(name);
       if (this.ifState.get(name) === up) continue;
       const first = !this.ifState.has(name);
       this.ifState.set(name, up);
       if (!first || !up) this.opts.log.info({ mod: 'vrrp', ifname: name, up }, `Netlink reports ${name} ${up ? 'up' : 'down'}`);
       this.driver.input({ type: 'interface', name, up });
     }
+  }
+
+  /** An instance on this interface still sends from a placeholder: not usable before its rebind. */
+  private waitingOn(ifname: string): boolean {
+    for (const m of this.mapped?.instances.values() ?? []) if (m.waitingForSource && m.baseInterface === ifname) return true;
+    return false;
   }
 
   private onRtnl(ev: RtnlEvent): void {
@@ -419,7 +476,10 @@ export class VrrpDaemon {
     }
     if (ev.type === 'addr' && ev.deleted) this.addresses?.addressDeleted(ev.addr);
     // once stopping, links going (our VMACs deleted) must not move instances out of STOP
-    if (this.driver && !this.stopping) this.reportInterfaces();
+    if (this.driver && !this.stopping) {
+      this.reportInterfaces();
+      this.rebindIfReady();
+    }
   }
 
   /** The kernel dropped notifications: read links and addresses again and re-evaluate. */

@@ -16,6 +16,8 @@ import type { LinkTable } from './links.js';
 
 export class VrrpSockets implements AdvertPort {
   private readonly sockets4 = new Map<string, Vrrp4Socket>();
+  /** the interface index each IPv4 socket was bound with */
+  private readonly index4 = new Map<string, number>();
   private groups4 = new Map<string, Uint8Array[]>();
   private groups6 = new Map<string, Uint8Array[]>();
   /** IPv6 memberships made ("ifindex group"); kept across reloads */
@@ -28,12 +30,21 @@ export class VrrpSockets implements AdvertPort {
     private readonly log: Logger,
   ) {}
 
+  /** The interface was created again since its socket was opened (another index): the socket is deaf. */
+  stale(ifname: string): boolean {
+    const was = this.index4.get(ifname);
+    const now = this.links.index(ifname);
+    return was !== undefined && now !== undefined && was !== now;
+  }
+
   /** Open, keep or close sockets so that they fit these instances. */
   update(instances: Iterable<MappedInstance>): void {
     const groups4 = new Map<string, Uint8Array[]>();
     const groups6 = new Map<string, Uint8Array[]>();
     for (const m of instances) {
       const c = m.config;
+      // an interface that is not there yet gets its socket when the daemon maps it again
+      if (this.links.index(c.interface) === undefined) continue;
       const map = c.family === 'inet' ? groups4 : groups6;
       const list = map.get(c.interface) ?? [];
       if (!c.unicastPeer?.length && c.mcastDstIp && !list.some((g) => sameBytes(g, c.mcastDstIp!.bytes))) list.push(c.mcastDstIp.bytes);
@@ -41,12 +52,14 @@ export class VrrpSockets implements AdvertPort {
     }
     for (const [ifname, s] of this.sockets4) {
       const want = groups4.get(ifname);
-      if (want && sameGroups(this.groups4.get(ifname) ?? [], want)) continue;
+      if (want && sameGroups(this.groups4.get(ifname) ?? [], want) && !this.stale(ifname)) continue;
       s.close();
       this.sockets4.delete(ifname);
+      this.index4.delete(ifname);
     }
     for (const [ifname, groups] of groups4) {
       if (this.sockets4.has(ifname)) continue;
+      this.index4.set(ifname, this.links.index(ifname)!);
       this.sockets4.set(ifname, new Vrrp4Socket({
         ifname,
         ifindex: this.links.index(ifname)!,

@@ -305,6 +305,10 @@ describe('diagnostics: code, class and line:col', () => {
     ['unsupported keyword: noted, exit 0', 'global_defs {\n  vrrp_ipsets\n}\n', ['CONFIG_UNSUPPORTED OK 2:3'], 0],
     ['vrrp_iptables: keepalived\'s error, and its nftables table', 'global_defs {\n  vrrp_iptables\n}\n', ['CONFIG_DEPRECATED GENERAL_ERROR 2:3'], 5],
     ['deprecated keyword', 'vrrp_sync_group G {\n  global_tracking\n}\n', ['CONFIG_DEPRECATED OK 2:3'], 0],
+    ['startup_script_timeout out of [1, 1000]', 'global_defs {\n  startup_script_timeout 1001\n}\n', ['CONFIG_RANGE GENERAL_ERROR 2:26'], 5],
+    ['shutdown_script_timeout without its value', 'global_defs {\n  shutdown_script_timeout\n}\n', ['CONFIG_MISSING GENERAL_ERROR 2:3'], 5],
+    ['a second startup_script', 'global_defs {\n  startup_script /bin/true\n  startup_script /bin/false\n}\n', ['CONFIG_CONFLICT GENERAL_ERROR 3:3', 'CONFIG_SECURITY SECURITY_ERROR 2:18'], 6],
+    ['nftables named twice', 'global_defs {\n  nftables\n  nftables other\n}\n', ['CONFIG_CONFLICT GENERAL_ERROR 3:3'], 5],
     ['static address on a missing interface: cannot run', 'static_ipaddress {\n  10.9.0.1/24 dev eth5\n}\n', ['CONFIG_INTERFACE BAD_IF 2:3', 'CONFIG_INTERFACE BAD_IF -'], 4],
   ];
   it.each(cases)('%s', (_name, text, want, exit) => {

@@ -43,6 +43,9 @@ const STRUCTURAL: Record<string, string> = {
   lvs_timeouts: 'lvsTimeouts, set by src/daemon/check-daemon.ts applyTimeouts',
   lvs_flush_on_stop: 'lvsFlushOnStop, read by src/daemon/check-daemon.ts stop', lvs_flush_onstop: 'as lvs_flush_on_stop',
   child_wait_time: 'globalDefs.childWaitTimeMs (a top-level keyword), read by src/daemon/main.ts when it stops the checker child',
+  // built per kind by keywords-global.ts lifecycleScript / lifecycleTimeout
+  startup_script: 'startupScript, run by src/daemon/lifecycle-scripts.ts', shutdown_script: 'shutdownScript, as startup_script',
+  startup_script_timeout: 'startupScriptTimeoutS, src/daemon/lifecycle-scripts.ts', shutdown_script_timeout: 'shutdownScriptTimeoutS, as startup_script_timeout',
   // vrrp_rt_priority and the other scheduling keywords are built per process (schedKeywords)
   vrrp_rt_priority: 'src/io/sched.ts', checker_rt_priority: 'src/io/sched.ts', vrrp_rlimit_rttime: 'src/io/sched.ts',
   checker_rlimit_rttime: 'src/io/sched.ts', vrrp_rlimit_rtime: 'src/io/sched.ts', checker_rlimit_rtime: 'src/io/sched.ts',

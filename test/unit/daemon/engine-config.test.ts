@@ -235,7 +235,7 @@ vrrp_instance A {
     expect(a.addresses.map((e) => `${formatIp(e.address)}/${e.address.prefixLen}`)).toEqual(['10.0.0.1/24', '10.0.0.2/32', '10.9.9.9/32', 'fd00::9/128']);
   });
 
-  it('refuses what the daemon cannot run: AH, an interface without an address', () => {
+  it('refuses AH; an interface without an address (or not there yet) makes the instance wait in FAULT', () => {
     expect(() => map(`
 vrrp_instance A { 
   interface eth0 
@@ -248,13 +248,18 @@ vrrp_instance A {
   virtual_ipaddress {
     10.0.0.1
   } }`)).toThrow(/AH is not supported.*DAEMON_CONFIG|AH is not supported/);
-    expect(() => map(`
-vrrp_instance A { 
-  interface eth1 
-  virtual_router_id 1 
-  priority 100 
+    const m = map(`
+vrrp_instance A {
+  interface eth1
+  virtual_router_id 1
+  priority 100
+  dont_track_primary
   virtual_ipaddress {
     10.0.0.1
-  } }`)).toThrow(/eth1 has no IPv4 address/);
+  } }`).instances.get('A')!;
+    expect(m.waitingForSource).toBe(true);
+    // its own interface is tracked even with dont_track_primary, until it is mapped again
+    expect(m.config.trackInterface?.map((t) => t.name)).toEqual(['eth1']);
+    expect([...m.config.sourceAddress.bytes]).toEqual([0, 0, 0, 0]);
   });
 });
