@@ -11,6 +11,7 @@
  * process only) and the daemon's options, and hands over to src/daemon/main.ts.
  */
 import { closeSync, constants, existsSync, openSync, writeSync } from 'node:fs';
+import { release, type, version as osVersion } from 'node:os';
 import type { Logger } from 'pino';
 import { loadConfig, defaultConfigId } from './config/load.js';
 import { hostMachine } from './io/host-machine.js';
@@ -18,7 +19,7 @@ import { formatDiagnostic, isReported, severityOf } from './config/diagnostics.j
 import { createRootLogger, REDACTED, SECRET_FIELDS } from './io/logger.js';
 import { SdNotifier } from './io/sd-notify.js';
 import { formatIp, parseIp } from './util/ip.js';
-import { KEEPALIVED_EXIT, parseArgs, type Args } from './cli-args.js';
+import { KEEPALIVED_EXIT, KEEPALIVED_VERSION, parseArgs, VERSION, type Args } from './cli-args.js';
 import type { CheckerOptions, MainOptions } from './daemon/main.js';
 
 /** `keepalived-ts lab [--advert-int S] [--vrrp-version 2|3] [--peer keepalived]` */
@@ -237,6 +238,9 @@ async function runDaemon(args: Args): Promise<number> {
     dumpConf: args.dumpConf, allChildren: args.allChildren, addressMonitoring: args.addressMonitoring,
     ...(args.logFile ? { logFile: args.logFile } : {}), ...(args.umask !== undefined ? { umask: args.umask } : {}),
   };
+  // `pidof keepalived-ts`, ps and process checks find it by name, not as `node`
+  process.title = args.checkerChild ? 'keepalived-ts: checker' : 'keepalived-ts';
+  if (!args.checkerChild) startBanner(log, process.argv.slice(2), args.file);
   const { runDaemon: runMain, runCheckers } = await import('./daemon/main.js');
   if (args.checkOnly || args.checkerChild) {
     const o: CheckerOptions & DaemonCliOptions = {
@@ -250,6 +254,14 @@ async function runDaemon(args: Args): Promise<number> {
     cli: process.argv[1]!, ...(lifecycle ? { lifecycle } : {}),
   };
   return runMain(o);
+}
+
+/** keepalived's first lines at start: the version, the system, the command line as typed. */
+function startBanner(log: Logger, argv: readonly string[], file: string): void {
+  log.info({ version: VERSION, keepalived: KEEPALIVED_VERSION }, `Starting keepalived-ts v${VERSION}, compatible with Keepalived ${KEEPALIVED_VERSION}`);
+  log.info({ release: release(), node: process.version }, `Running on ${type()} ${release()} ${osVersion()} (Node ${process.version})`);
+  log.info({ argv: ['keepalived-ts', ...argv] }, `Command line: ${['keepalived-ts', ...argv].map((a) => `'${a}'`).join(' ')}`);
+  log.info({ file }, `Configuration file ${file}`);
 }
 
 /** Addresses print as text in --print-config; secrets as [redacted] unless `showSecrets`. */

@@ -8,7 +8,7 @@
  *   `07:53:50.123 INFO  [vrrp VI_1] Entering MASTER STATE from=BACKUP prio=150`
  * and `-g FILE` adds a file of JSON lines.
  */
-import { constants, fchmodSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { constants, fchmodSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pino, type DestinationStream, type Logger, type StreamEntry } from 'pino';
 
@@ -92,18 +92,49 @@ function jsonDestination(fd: number): DestinationStream {
   return stream;
 }
 
+/** syslog priorities of pino's levels (trace and debug: debug; fatal: crit) */
+const SYSLOG_PRIORITY: Record<string, number> = { trace: 7, debug: 7, info: 6, warn: 4, error: 3, fatal: 2 };
+
+/**
+ * Under systemd, stderr is a stream to journald when JOURNAL_STREAM names it (device:inode):
+ * each line then starts with its syslog priority (`<3>` for an error, sd-daemon.h), which
+ * journald takes off the line and keeps as its PRIORITY, so `journalctl -p err` finds errors.
+ */
+export function toJournal(fd: number, env: NodeJS.ProcessEnv = process.env): boolean {
+  const m = /^(\d+):(\d+)$/.exec(env.JOURNAL_STREAM ?? '');
+  if (!m) return false;
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    return st.dev === BigInt(m[1]!) && st.ino === BigInt(m[2]!);
+  } catch {
+    return false;
+  }
+}
+
+/** `<N>` in front of each JSON line, N its syslog priority. */
+export function withSyslogPriority(stream: DestinationStream): DestinationStream {
+  const write = stream.write.bind(stream);
+  stream.write = (line: string): void => {
+    const level = /^\{"level":"(\w+)"/.exec(line)?.[1];
+    write(`<${SYSLOG_PRIORITY[level ?? ''] ?? 6}>${line}`);
+  };
+  return stream;
+}
+
 export function createRootLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? 'info';
   const streams: StreamEntry[] = [];
   if (opts.console ?? true) {
     const fd = opts.fd ?? 2;
-    streams.push({ level: 'trace', stream: opts.format === 'readable' ? readableDestination(fd) : jsonDestination(fd) });
+    const json = (): DestinationStream => (toJournal(fd) ? withSyslogPriority(jsonDestination(fd)) : jsonDestination(fd));
+    streams.push({ level: 'trace', stream: opts.format === 'readable' ? readableDestination(fd) : json() });
   }
   if (opts.file) {
     // opened here, synchronously: the destination is ready for the exit-time flush at once
     streams.push({ level: 'trace', stream: jsonDestination(openLogFile(opts.file, opts.fileMode ?? 0o600)) });
   }
-  const options = { level, base: { name: 'keepalived-ts' }, redact: { paths: REDACT, censor: REDACTED } };
+  // "level":"info": level names, not pino's numbers, for jq and for people
+  const options = { level, base: { name: 'keepalived-ts' }, redact: { paths: REDACT, censor: REDACTED }, formatters: { level: (label: string) => ({ level: label }) } };
   if (streams.length === 0) root = pino({ ...options, enabled: false });
   else if (streams.length === 1) root = pino(options, streams[0]!.stream);
   else root = pino(options, pino.multistream(streams));
@@ -126,6 +157,7 @@ export function rootLogger(): Logger {
   return root ?? createRootLogger();
 }
 
+/** pino's level numbers (lines written before level names, other programs' lines) */
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 /** Fields that are part of the line's frame, not its data. */
 const FRAME = new Set(['time', 'level', 'msg', 'name', 'pid', 'hostname', 'mod', 'inst']);
@@ -152,7 +184,7 @@ export function formatReadable(line: string): string {
   }
   const d = new Date(typeof o.time === 'number' ? o.time : Date.now());
   const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
-  const level = (LEVELS[o.level as number] ?? String(o.level)).padEnd(5);
+  const level = (typeof o.level === 'string' ? o.level.toUpperCase() : LEVELS[o.level as number] ?? String(o.level)).padEnd(5);
   const scope = [o.mod, o.inst].filter((x) => x !== undefined && x !== null && x !== '').map(String);
   const parts = [time, level];
   if (scope.length) parts.push(`[${scope.join(' ')}]`);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { directorConf } from '../../src/lab/configs.js';
 import { Director } from '../../src/lab/director.js';
-import { NetLab } from '../../src/lab/netlab.js';
+import { NetLab, sh } from '../../src/lab/netlab.js';
 import { LineWatch, sleep, waitUntil } from '../../src/lab/watch.js';
 import { skipUnless } from '../helpers/system.js';
 
@@ -218,6 +218,19 @@ describe.skipIf(skipUnless(isRoot, 'root'))('keepalived-ts daemon duties (netns)
     expect(d.lastState()).toBe('MASTER');
     d.signal('SIGTERM');
     expect(await d.exited(10_000)).toBe(0);
+  });
+
+  it('is named keepalived-ts (pidof, comm), and starts its log with keepalived\'s banner, level names in the JSON', async () => {
+    const d = start(directorConf({ vrid: 86, version: 3, advertInt: 0.1, priority: 100, vips: ['10.63.0.55/24'] }));
+    await d.state('BACKUP', 10_000);
+    expect(readFileSync(`/proc/${d.pid}/comm`, 'utf8').trim()).toBe('keepalived-ts');
+    expect(sh('pidof', ['keepalived-ts']).stdout.trim().split(/\s+/)).toContain(String(d.pid));
+    const first = d.watch.lines.slice(0, 4).map((l) => JSON.parse(l.text) as { level: string; msg: string });
+    expect(first.map((l) => l.level)).toEqual(['info', 'info', 'info', 'info']);
+    expect(first[0]!.msg).toMatch(/^Starting keepalived-ts v\S+, compatible with Keepalived v2\.2\.7/);
+    expect(first[1]!.msg).toMatch(/^Running on Linux /);
+    expect(first[2]!.msg).toMatch(/^Command line: 'keepalived-ts' '-n' '-l' '-P' '-f' '\S+keepalived\.conf'/);
+    expect(first[3]!.msg).toMatch(/^Configuration file \S+keepalived\.conf$/);
   });
 
   it('writes its pidfile, refuses a second start on the same pidfile, removes it at exit', async () => {

@@ -2,7 +2,7 @@ import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRootLogger, droppedLogLines, flushLogs, formatReadable } from '../../../src/io/logger.js';
+import { createRootLogger, droppedLogLines, flushLogs, formatReadable, toJournal } from '../../../src/io/logger.js';
 
 describe('root logger', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kts-log-'));
@@ -18,6 +18,33 @@ describe('root logger', () => {
     const line = JSON.parse(readFileSync(file, 'utf8').trim().split('\n').pop()!);
     expect(line).toMatchObject({ mod: 'vrrp', inst: 'VI_1', vrid: 51, from: 'BACKUP', to: 'MASTER', msg: 'Entering MASTER STATE' });
     expect(JSON.stringify(line)).not.toContain('sEcReT');
+  });
+
+  it('under journald (JOURNAL_STREAM names the fd) each line starts with its syslog priority; elsewhere not', () => {
+    const file = join(dir, 'journal.jsonl');
+    const fd = openSync(file, 'w');
+    const st = statSync(file, { bigint: true });
+    const saved = process.env.JOURNAL_STREAM;
+    process.env.JOURNAL_STREAM = `${st.dev}:${st.ino}`;
+    try {
+      expect(toJournal(fd)).toBe(true);
+      const log = createRootLogger({ fd, level: 'debug' });
+      log.debug('d');
+      log.info('i');
+      log.warn('w');
+      log.error('e');
+      log.fatal('f');
+      flushLogs();
+    } finally {
+      if (saved === undefined) delete process.env.JOURNAL_STREAM;
+      else process.env.JOURNAL_STREAM = saved;
+      closeSync(fd);
+    }
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines.map((l) => l.slice(0, 3))).toEqual(['<7>', '<6>', '<4>', '<3>', '<2>']);
+    expect(JSON.parse(lines[3]!.slice(3))).toMatchObject({ msg: 'e', level: 'error' });
+    expect(toJournal(fd, { JOURNAL_STREAM: '1:2' })).toBe(false);
+    expect(toJournal(1, {})).toBe(false);
   });
 
   it('readable: "HH:MM:SS.mmm LEVEL [mod inst] message key=value", secrets still redacted', () => {
