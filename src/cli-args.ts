@@ -43,6 +43,8 @@ export interface Args {
   configTestLog?: string;
   /** --print-config: print the resolved configuration as JSON and exit */
   dumpJson: boolean;
+  /** --settings FILE: keepalived-ts's own settings (src/config/settings.ts); default /etc/keepalived/keepalived-ts.conf when it exists */
+  settingsFile?: string;
   /** --show-secrets: --print-config prints auth_pass and passwords instead of [redacted] */
   showSecrets: boolean;
   /** -d: dump the configuration to the log at start (keepalived's -d / DUMP_CONF) */
@@ -161,6 +163,7 @@ const OPTIONS: readonly Opt[] = [
   // keepalived-ts: print the resolved configuration as JSON and exit
   { long: 'print-config', arg: 'none', apply: (a) => { a.dumpJson = true; } },
   { long: 'show-secrets', arg: 'none', apply: (a) => { a.showSecrets = true; } },
+  { long: 'settings', arg: 'required', apply: (a, v) => { a.settingsFile = v!; } },
   { short: 'p', long: 'pid', arg: 'required', apply: (a, v) => { a.pidFile = v!; } },
   { short: 'r', long: 'vrrp_pid', arg: 'required', apply: (a, v) => { a.vrrpPidFile = v!; } },
   { short: 'T', long: 'genhash', arg: 'none', apply: () => undefined },
@@ -251,6 +254,8 @@ export function usage(prog = 'keepalived-ts'): string {
     '                                (keepalived: the long form of -d)',
     '      --show-secrets           With --print-config: print auth_pass and passwords',
     '                                (default [redacted])',
+    '      --settings=FILE          keepalived-ts\'s own settings (metrics_listen, control_socket, ...)',
+    '                                (default /etc/keepalived/keepalived-ts.conf when it exists)',
     `  -p, --pid=FILE               Use specified pidfile for parent process (default ${DEFAULT_MAIN_PIDFILE})`,
     `  -r, --vrrp_pid=FILE          Use specified pidfile for VRRP process (default ${DEFAULT_VRRP_PIDFILE})`,
     '  -T, --genhash                Enter into genhash utility mode (this should be the first option used).',

@@ -14,6 +14,7 @@ import { closeSync, constants, existsSync, openSync, writeSync } from 'node:fs';
 import { release, type, version as osVersion } from 'node:os';
 import type { Logger } from 'pino';
 import { loadConfig, defaultConfigId } from './config/load.js';
+import { DEFAULT_SETTINGS_FILE } from './config/settings.js';
 import { hostMachine } from './io/host-machine.js';
 import { formatDiagnostic, isReported, severityOf } from './config/diagnostics.js';
 import { createRootLogger, REDACTED, SECRET_FIELDS } from './io/logger.js';
@@ -159,10 +160,12 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   try {
+    const settings = settingsFileOf(args);
     const result = loadConfig(args.file, {
       configId: args.configId ?? defaultConfigId(hostMachine().hostname()),
       allIncludeChecks: args.allConfig,
       machine: hostMachine(),
+      ...(settings !== undefined ? { settingsFile: settings } : {}),
     });
     if (args.dumpJson) {
       process.stdout.write(`${JSON.stringify(result.config, jsonReplacer(args.showSecrets), 2)}\n`);
@@ -242,6 +245,7 @@ async function runDaemon(args: Args): Promise<number> {
   process.title = args.checkerChild ? 'keepalived-ts: checker' : 'keepalived-ts';
   if (!args.checkerChild) startBanner(log, process.argv.slice(2), args.file);
   const { runDaemon: runMain, runCheckers } = await import('./daemon/main.js');
+  (await import('./daemon/load-config.js')).useSettingsFile(settingsFileOf(args));
   if (args.checkOnly || args.checkerChild) {
     const o: CheckerOptions & DaemonCliOptions = {
       ...extra, file: args.file, configId, log, child: args.checkerChild,
@@ -254,6 +258,11 @@ async function runDaemon(args: Args): Promise<number> {
     cli: process.argv[1]!, ...(lifecycle ? { lifecycle } : {}),
   };
   return runMain(o);
+}
+
+/** --settings FILE, else the default file when it exists (src/config/settings.ts). */
+function settingsFileOf(args: Args): string | undefined {
+  return args.settingsFile ?? (existsSync(DEFAULT_SETTINGS_FILE) ? DEFAULT_SETTINGS_FILE : undefined);
 }
 
 /** keepalived's first lines at start: the version, the system, the command line as typed. */

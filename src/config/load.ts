@@ -24,6 +24,7 @@ import type { KeepalivedConfig } from './model.js';
 import { ParseCtx, type Draft, type Keyword, type KeywordTable } from './parser.js';
 import { lineLoc, Reader, type Line, type ReaderOptions } from './reader.js';
 import { complete } from './complete.js';
+import { settingsTable, withRollbackAdvice } from './settings.js';
 
 export interface LoadResult {
   readonly config: KeepalivedConfig;
@@ -54,7 +55,7 @@ const BFD_KEYWORDS = ['neighbor_ip', 'neighbour_ip', 'source_ip', 'min_rx', 'min
 
 export const topTable: KeywordTable = table({
   global_defs: {
-    sub: globalDefsTable,
+    sub: withRollbackAdvice(globalDefsTable),
     open: (_ctx, line, root) => {
       const g = root.globalDefs as Draft;
       g.loc ??= lineLoc(line, 0);
@@ -141,6 +142,8 @@ export const topTable: KeywordTable = table({
 
 export interface LoadOptions extends Omit<ReaderOptions, 'configId'> {
   readonly configId?: string;
+  /** keepalived-ts's settings file (src/config/settings.ts), read after the configuration */
+  readonly settingsFile?: string;
   /** Look up interfaces, users and scripts on this machine (as `keepalived -t` does). */
   readonly machine?: import('./validate.js').MachineView;
 }
@@ -163,6 +166,11 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
     virtualServers: [],
   };
   ctx.run(topTable, root);
+  if (options.settingsFile !== undefined) {
+    // keepalived-ts's own settings (src/config/settings.ts), after keepalived.conf: they win
+    const settings = new Reader(options.settingsFile, { ...options, configId: options.configId ?? defaultConfigId(options.machine?.hostname() ?? '') }, diagnostics);
+    new ParseCtx(settings, diagnostics, options.machine).run(settingsTable(globalDefsTable), root.globalDefs as Draft);
+  }
   const mainLoc = { file: reader.mainDisplay, line: 1, col: 1 };
   // keepalived stopped reading (a keyword without its value): it completes nothing either
   const aborted = diagnostics.list.some((d) => d.exitsWith !== undefined);

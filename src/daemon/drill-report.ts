@@ -9,6 +9,9 @@
  *   from the old master (two masters on the wire), with how long that lasted.
  */
 
+/** capture timestamps of one host's frames may swap by a fraction of a millisecond */
+const GARP_BEFORE_ADVERT_MS = 1;
+
 export interface ProbeSample {
   /** when the probe was sent (ms, any monotonic origin shared by the whole drill) */
   readonly sentAt: number;
@@ -86,6 +89,9 @@ export function phaseReport(p: PhaseInput): PhaseReport {
     }
   }
   const garps = p.garps.filter((t) => t >= p.triggerAt && t <= p.endAt);
+  // the takeover's GARPs come with or after the new master's first advert; before it, a GARP
+  // is the old master's (its garp_master_delay burst, or a refresh): not the takeover's first
+  const takeoverGarps = firstNew ? garps.filter((t) => t >= firstNew.at - GARP_BEFORE_ADVERT_MS) : garps;
   return {
     name: p.name,
     ...(before !== undefined ? { masterBefore: before } : {}),
@@ -95,7 +101,7 @@ export function phaseReport(p: PhaseInput): PhaseReport {
     probesLost: lost,
     outageMs: round(outage),
     garpsSeen: garps.length,
-    ...(garps.length > 0 ? { firstGarpMs: round(garps[0]! - p.triggerAt) } : {}),
+    ...(takeoverGarps.length > 0 ? { firstGarpMs: round(takeoverGarps[0]! - p.triggerAt) } : {}),
     splitBrain: split,
     dualMasterMs: round(dualMs),
   };

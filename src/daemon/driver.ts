@@ -9,7 +9,8 @@ import type { VrrpEngine } from '../vrrp/engine.js';
 import type { Clock } from '../io/clock.js';
 import type { Effect, Input } from '../vrrp/types.js';
 
-export type EffectSink = (effect: Effect) => void;
+/** `stepAtMs`: when the engine handled the input the effect comes from (the wire goes first, so it is not when the effect is performed). */
+export type EffectSink = (effect: Effect, stepAtMs: number) => void;
 
 /**
  * The effects a peer or a client is waiting for: adverts, addresses and gratuitous ARPs. A
@@ -43,13 +44,14 @@ export class VrrpDriver {
   }
 
   private run(input: Input): void {
-    const step = this.engine.handle(this.clock.now(), input);
+    const now = this.clock.now();
+    const step = this.engine.handle(now, input);
     // what is on the wire first (see ON_THE_WIRE), then the rest, each in the engine's order
     for (const wire of [true, false]) {
       for (const effect of step.effects) {
         if (ON_THE_WIRE.has(effect.type) !== wire) continue;
         try {
-          this.perform(effect);
+          this.perform(effect, now);
         } catch (e) {
           // A failing port never stops the engine: the next effects and the timer still run.
           this.onError(e, effect);

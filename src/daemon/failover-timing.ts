@@ -64,6 +64,8 @@ interface Track {
   /** MASTER entered, while the VIP / GARP figures are still pending */
   vipsPendingSince?: number;
   garpPendingSince?: number;
+  /** a GARP sent while nothing was pending: the first of a takeover whose state change is performed after it */
+  garpUnclaimedAt?: number;
   readonly h: Record<FailoverPhase, Histogram>;
 }
 
@@ -105,6 +107,10 @@ export class FailoverTiming {
     t.lastHeardAt = undefined;
     t.vipsPendingSince = nowMs;
     t.garpPendingSince = nowMs;
+    // the takeover's first GARP goes out with its advert, before the state change is performed
+    // (src/daemon/driver.ts): it is counted from the step that entered MASTER
+    if (t.garpUnclaimedAt !== undefined && t.garpUnclaimedAt >= nowMs) this.garpSent(instance, t.garpUnclaimedAt);
+    t.garpUnclaimedAt = undefined;
   }
 
   /** The instance left MASTER (BACKUP, FAULT, STOP): pending figures are dropped. */
@@ -126,7 +132,11 @@ export class FailoverTiming {
   /** A gratuitous ARP or unsolicited NA of the instance went out. */
   garpSent(instance: string, nowMs: number): void {
     const t = this.tracks.get(instance);
-    if (t?.garpPendingSince === undefined) return;
+    if (!t) return;
+    if (t.garpPendingSince === undefined) {
+      t.garpUnclaimedAt = nowMs;
+      return;
+    }
     t.h.firstGarp.observe(nowMs - t.garpPendingSince);
     t.garpPendingSince = undefined;
   }

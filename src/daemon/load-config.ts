@@ -6,9 +6,20 @@ import { hostMachine } from '../io/host-machine.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { KtsError } from '../errors/index.js';
 
+let settingsFile: string | undefined;
+
+/** keepalived-ts's settings file every load of this process reads after keepalived.conf (src/config/settings.ts). */
+export function useSettingsFile(path: string | undefined): void {
+  settingsFile = path;
+}
+
+export function currentSettingsFile(): string | undefined {
+  return settingsFile;
+}
+
 /** Loads and checks the configuration, logging its diagnostics; throws on what keepalived could not run. */
 export function loadForDaemon(file: string, configId: string, log: Logger): KeepalivedConfig {
-  const result = loadConfig(file, { configId, machine: hostMachine() });
+  const result = loadConfig(file, { configId, machine: hostMachine(), ...(settingsFile !== undefined ? { settingsFile } : {}) });
   for (const d of result.diagnostics.list.filter(isReported)) {
     const text = formatDiagnostic(d, result.sources);
     if (severityOf(d) === 'error') log.error({ code: d.code }, text);

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { KeepalivedConfig } from '../config/model.js';
 import { CheckerChild, CHECKER_EXIT_FATAL, serveParent, watchParent } from './checker-child.js';
 import { installDumpSignals } from './dump-signals.js';
-import { loadForDaemon } from './load-config.js';
+import { currentSettingsFile, loadForDaemon } from './load-config.js';
 import { startControl } from './control.js';
 import { runLifecycleScript } from './lifecycle-scripts.js';
 
@@ -143,7 +143,8 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     file: o.file, configId: o.configId, pidFile: o.pidFile, log, config,
     ...(vrrpPidFile ? { vrrpPidFile } : {}), dontReleaseVrrp: o.dontReleaseVrrp ?? false, addressMonitoring: o.addressMonitoring ?? false,
   });
-  const childArgs = ['-f', o.file, '-i', o.configId, ...(o.debug ? ['-D'] : []), ...(checkersPidFile ? ['-c', checkersPidFile] : []),
+  const settings = currentSettingsFile();
+  const childArgs = ['-f', o.file, '-i', o.configId, ...(settings !== undefined ? ['--settings', settings] : []), ...(o.debug ? ['-D'] : []), ...(checkersPidFile ? ['-c', checkersPidFile] : []),
     ...(o.dontReleaseIpvs ? ['-I'] : []), ...(o.logFile ? ['-g', o.logFile] : [])];
   let checker: CheckerChild | undefined;
   const startChecker = (): void => {

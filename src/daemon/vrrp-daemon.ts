@@ -24,7 +24,7 @@ import { LinkTable } from './links.js';
 import { loadForDaemon } from './load-config.js';
 import { removePidfile, writePidfiles } from './pidfile.js';
 import { disabledScripts, startTrackers, type Trackers } from './trackers.js';
-import { VrrpDriver } from './driver.js';
+import { type EffectSink, VrrpDriver } from './driver.js';
 import { collectStartupGarbage } from './heap.js';
 import { warmUp, warmUpAddresses } from './warmup.js';
 import { FailoverTiming } from './failover-timing.js';
@@ -262,11 +262,12 @@ export class VrrpDaemon {
   }
 
   /** Performs an effect, noting when each instance last changed state. */
-  private perform(runner: EffectRunner): (e: Effect) => void {
-    return (e) => {
+  private perform(runner: EffectRunner): EffectSink {
+    return (e, stepAt) => {
       if (e.type === 'stateChange') {
         this.transitionAt.set(e.instance, Date.now());
-        const now = this.clock.now();
+        // the step's time: its GARP (on the wire, performed first) may already be out
+        const now = stepAt;
         if (e.to === 'MASTER') this.timing.enteredMaster(e.instance, now, this.engine.instance(e.instance)?.lastAdvertAtMs);
         else if (e.from === 'MASTER') this.timing.leftMaster(e.instance);
         if (e.to === 'BACKUP') this.timing.backupEntered(e.instance, now);

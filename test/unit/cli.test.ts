@@ -211,6 +211,17 @@ describe('the installed command (dist/src/cli.js)', () => {
     expect(readFileSync(log, 'utf8')).toMatch(/priority 300/);
   });
 
+  it('--settings FILE: keepalived-ts\'s settings outside keepalived.conf, in --print-config; a missing one is an error', () => {
+    const conf = join(tmp, 'plain.conf');
+    writeFileSync(conf, 'global_defs {\n  router_id lb1\n}\n');
+    const settings = join(tmp, 'kts-settings.conf');
+    writeFileSync(settings, 'control_socket /run/kts-test.sock\nhandover_on_stop\n');
+    const r = sh('--print-config', '--settings', settings, '-f', conf);
+    expect(r.rc).toBe(0);
+    expect(JSON.parse(r.stdout).globalDefs).toMatchObject({ controlSocket: '/run/kts-test.sock', handoverOnStop: true });
+    expect(sh('-t', `--settings=${join(tmp, 'nope.conf')}`, '-f', conf).rc).not.toBe(0);
+  });
+
   it('--print-config redacts auth_pass and the SSL password unless --show-secrets', () => {
     const conf = join(tmp, 'secret.conf');
     writeFileSync(conf, [

@@ -20,6 +20,16 @@ describe('drill report', () => {
     expect(formatDrill('10.0.0.1', [r])).toContain('client outage     620 ms, 62 of 200 probes lost');
   });
 
+  it('restore: the current master\'s delayed GARP burst before the takeover is not the takeover\'s first GARP', () => {
+    // b took over in the phase before; its garp_master_delay burst lands at 3055, a takes back at 3405
+    const r = phaseReport({
+      name: 'restore', triggerAt: 0, endAt: 6000, intervalMs: 10, probes: probes(0, 6000),
+      adverts: [{ at: 0, src: 'b', priority: 100 }, { at: 3405, src: 'a', priority: 150 }],
+      garps: [3055, 3055.2, 3405.3, 3405.4],
+    });
+    expect(r).toMatchObject({ masterBefore: 'b', masterAfter: 'a', takeoverMs: 3405, garpsSeen: 4, firstGarpMs: 3405.3 });
+  });
+
   it('the old master still adverting after the new one is split brain', () => {
     const r = phaseReport({
       name: 'failover', triggerAt: 1000, endAt: 5000, intervalMs: 10, probes: probes(0, 5000), garps: [],

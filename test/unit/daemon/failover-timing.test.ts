@@ -57,6 +57,23 @@ describe('FailoverTiming', () => {
     expect([h.vipsInstalled.count, h.vipsInstalled.sum]).toEqual([1, 7]);
   });
 
+  it('a takeover\'s GARP performed before its state change (the wire goes first) is its first GARP, not the delayed burst a second later', () => {
+    const t = new FailoverTiming();
+    t.backupEntered('VI_1', 0);
+    // the driver's step at 1000: advert and GARP out at 1000.3, then the state change
+    t.garpSent('VI_1', 1000.25);
+    t.enteredMaster('VI_1', 1000);
+    t.garpSent('VI_1', 2000); // garp_master_delay's burst
+    expect([last(t).firstGarp.count, last(t).firstGarp.sum]).toEqual([1, 0.25]);
+    // a GARP of an earlier MASTER period does not count for the next takeover
+    t.leftMaster('VI_1');
+    t.backupEntered('VI_1', 3000);
+    t.garpSent('VI_1', 3500);
+    t.enteredMaster('VI_1', 4000);
+    t.garpSent('VI_1', 4001);
+    expect([last(t).firstGarp.count, last(t).firstGarp.sum]).toEqual([2, 1.25]);
+  });
+
   it('leaving MASTER before the VIPs are in drops the pending figures', () => {
     const t = new FailoverTiming();
     t.backupEntered('VI_1', 0);

@@ -1,0 +1,46 @@
+// keepalived-ts's own settings outside keepalived.conf (src/config/settings.ts, issue 18): read
+// from their file after keepalived.conf and winning; only those keywords there; in
+// keepalived.conf still read, with advice that keepalived refuses that file, and the exit
+// status keepalived-ts gives unchanged.
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load.js';
+import { KTS_SETTINGS } from '../../../src/config/settings.js';
+import { fakeMachine, TmpDir } from './helpers.js';
+
+const tmp = new TmpDir();
+afterAll(() => tmp.cleanup());
+
+const KA_CONF = 'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    10.0.0.1/24\n  }\n}\n';
+
+describe('keepalived-ts settings file', () => {
+  it('sets metrics_listen, control_socket and handover_on_stop; keepalived.conf stays free of them', () => {
+    const file = tmp.conf(KA_CONF, { 'keepalived-ts.conf': '# ours\nmetrics_listen 127.0.0.1 9700\ncontrol_socket /run/kts.sock\nhandover_on_stop\n' });
+    const r = loadConfig(file, { configId: 'lb1', machine: fakeMachine(), settingsFile: join(file, '..', 'keepalived-ts.conf') });
+    expect(r.diagnostics.list).toEqual([]);
+    const g = r.config.globalDefs;
+    expect(g.metricsListen?.port).toBe(9700);
+    expect(g.controlSocket).toBe('/run/kts.sock');
+    expect(g.handoverOnStop).toBe(true);
+  });
+
+  it('wins over keepalived.conf, which is told that keepalived refuses it', () => {
+    const file = tmp.conf(`global_defs {\n  control_socket /run/a.sock\n}\n${KA_CONF}`, { 'keepalived-ts.conf': 'control_socket /run/b.sock\n' });
+    const r = loadConfig(file, { configId: 'lb1', machine: fakeMachine(), settingsFile: join(file, '..', 'keepalived-ts.conf') });
+    expect(r.config.globalDefs.controlSocket).toBe('/run/b.sock');
+    const advice = r.diagnostics.list.filter((d) => d.message.includes('keepalived 2.2.7 refuses this file'));
+    expect(advice.map((d) => [d.kaClass, d.loc?.line])).toEqual([['OK', 2]]);
+    expect(r.diagnostics.configTestExitCode()).toBe(0);
+  });
+
+  it('takes nothing but keepalived-ts settings', () => {
+    const file = tmp.conf(KA_CONF, { 'keepalived-ts.conf': 'router_id lb9\n' });
+    const r = loadConfig(file, { configId: 'lb1', machine: fakeMachine(), settingsFile: join(file, '..', 'keepalived-ts.conf') });
+    expect(r.diagnostics.list.map((d) => d.code)).toEqual(['CONFIG_UNKNOWN_KEYWORD']);
+    expect(r.config.globalDefs.routerId).not.toBe('lb9');
+  });
+
+  it('names the keywords keepalived 2.2.7 calls unknown', () => {
+    expect([...KTS_SETTINGS].sort()).toEqual(['control_socket', 'handover_on_stop', 'json_dump_file', 'json_version', 'metrics_listen', 'state_dump_file', 'stats_dump_file', 'v3_checksum_as_v2']);
+  });
+});
