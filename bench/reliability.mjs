@@ -14,15 +14,31 @@
 //   flaps     a's link down 1 s / up 2 s, three times
 //   stop      SIGSTOP a for 5 s, then SIGCONT
 //   kill      SIGKILL a (then a fresh a)
+// The faults go to every process of the daemon (keepalived: its parent and its VRRP child, as
+// `pkill -STOP keepalived` would; a signal to keepalived's parent alone leaves the child that
+// sends the adverts running, and a SIGKILLed parent makes the child stop cleanly).
 // Printed per scenario and implementation: state changes on a and on b, the longest silence of
 // a's adverts on the wire (tcpdump on the bridge, kernel timestamps), packets sent, and for
 // the faults the backup's takeover time.
 // Usage (root): npm run build && node bench/reliability.mjs [--impl kts,keepalived] [--seconds 10]
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { directorConf } from '../dist/src/lab/configs.js';
 import { Director } from '../dist/src/lab/director.js';
 import { NetLab } from '../dist/src/lab/netlab.js';
 import { sleep, waitUntil } from '../dist/src/lab/watch.js';
 import { AdvertGaps } from '../dist/src/lab/advert-gaps.js';
+
+/** Every process of the daemon: keepalived's parent and VRRP child (its -r pidfile), or keepalived-ts's one. */
+function daemonSignal(d, sig) {
+  const pids = [d.pid];
+  if (d.impl === 'keepalived') {
+    try { pids.push(Number(readFileSync(join(d.dir, 'v.pid'), 'utf8').trim())); } catch { /* not written */ }
+  }
+  for (const pid of pids) {
+    try { process.kill(pid, sig); } catch { /* gone */ }
+  }
+}
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -127,16 +143,16 @@ async function scenarios(lab, impl) {
     ma = p.a.watch.mark();
     mb = p.b.watch.mark();
     const t0 = performance.now();
-    p.a.signal('SIGSTOP');
+    daemonSignal(p.a, 'SIGSTOP');
     const took = await p.b.state('MASTER', 5000, mb).then((l) => l.at - t0, () => undefined);
     await sleep(Math.max(0, 5000 - (performance.now() - t0)));
-    p.a.signal('SIGCONT');
+    daemonSignal(p.a, 'SIGCONT');
     await settled(lab, p);
     rows.push({ scenario: 'SIGSTOP 5 s', a: changes(p.a, ma), b: changes(p.b, mb), takeover: took, note: 'a master again after SIGCONT' });
     // SIGKILL
     mb = p.b.watch.mark();
     const t1 = performance.now();
-    p.a.signal('SIGKILL');
+    daemonSignal(p.a, 'SIGKILL');
     const took2 = await p.b.state('MASTER', 5000, mb).then((l) => l.at - t1, () => undefined);
     rows.push({ scenario: 'SIGKILL', b: changes(p.b, mb), takeover: took2, note: `VIP on b: ${await waitUntil('VIP on b', () => lab.hasAddress('b', '10.72.0.50'), 3000).then(() => 'yes', () => 'no')}` });
   } finally {
