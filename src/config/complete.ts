@@ -24,6 +24,7 @@ export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?
     return false;
   });
   if (machine) scriptUsers(root, diags, machine);
+  lvsSyncDaemonInterface(root, diags);
   const instances = root.vrrpInstances as Draft[];
   for (const d of instances) {
     // keepalived's VRRP process exits with a configuration error ("permanent error CONFIG")
@@ -44,6 +45,26 @@ export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?
   validate(config, diags, machine);
   if (refused) diags.add('CONFIG_VALUE', 'OK', 'keepalived would not run this configuration: its VRRP process exits with a configuration error (see the errors above)', mainLoc, { refusesRun: true, row: 'vrrp.instance-refused' });
   return config;
+}
+
+/**
+ * An instance's `lvs_sync_daemon_interface` becomes the sync daemon's interface, synchronised
+ * with that instance, as keepalived's vrrp_lvs_syncd_handler does; the first one only, and not
+ * over global_defs's `lvs_sync_daemon` ("has already been specified").
+ */
+function lvsSyncDaemonInterface(root: Draft, diags: Diagnostics): void {
+  const g = root.globalDefs as Draft;
+  for (const d of root.vrrpInstances as Draft[]) {
+    const w = d.lvsSyncDaemonInterface as { interface: string; loc: Loc } | undefined;
+    if (!w) continue;
+    delete d.lvsSyncDaemonInterface;
+    const had = g.lvsSyncDaemon as { interface: string } | undefined;
+    if (had) {
+      diags.add('CONFIG_CONFLICT', 'GENERAL_ERROR', `(${d.name as string}) lvs_sync_daemon_interface has already been specified as ${had.interface} - ignoring`, w.loc, { row: 'vrrp.lvs-sync-daemon-interface' });
+      continue;
+    }
+    g.lvsSyncDaemon = { interface: w.interface, instance: d.name as string, loc: w.loc };
+  }
 }
 
 /** keepalived's words for a command: each argument in single quotes (cmd_str). */

@@ -226,7 +226,7 @@ const UNSUPPORTED_GLOBAL = [
   'snmp_socket', 'enable_traps', 'enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker', 'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_dbus', 'dbus_service_name',
   // process scheduling knobs of keepalived's child processes
   'process_names', 'process_name', 'vrrp_process_name', 'checker_process_name', 'lvs_process_name', 'bfd_process_name',
-  'bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_cpu_affinity', 'bfd_rlimit_rtime', 'bfd_rlimit_rttime', 'min_auto_priority_delay',
+  'bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_cpu_affinity', 'bfd_rlimit_rtime', 'bfd_rlimit_rttime',
   // firewalling for no_accept / VMAC
   'vrrp_ipsets', 'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark',
   // buffers and netlink tuning
@@ -331,12 +331,25 @@ export const globalDefsTable = table({
   lvs_flush_on_stop: { handler: lvsFlushOnStop },
   lvs_flush_onstop: { handler: lvsFlushOnStop },
   lvs_timeouts: { handler: lvsTimeouts },
-  max_auto_priority: notHonoured({
+  // a timer that fires more than min_auto_priority_delay late raises the VRRP thread's SCHED_RR
+  // priority by one, up to this (src/io/sched.ts bumpRtPriority, src/daemon/vrrp-daemon.ts)
+  max_auto_priority: {
     handler: (ctx, line, d) => {
-      const v = line.words[1] === undefined ? 99 : argInt(ctx, line, 1, -1, 99);
-      if (v !== undefined) d.maxAutoPriority = v;
+      if (line.words[1] === undefined) return void (d.maxAutoPriority = 99);
+      const v = /^-?[0-9]+$/.test(line.words[1]) ? Number(line.words[1]) : NaN;
+      if (!(v >= -1 && v <= 99)) return void ctx.report('CONFIG_RANGE', 'GENERAL_ERROR', `max_auto_priority '${line.words[1]}' must be in [0, 99] (or -1 to disable) - ignoring`, lineLoc(line, 1));
+      d.maxAutoPriority = v;
     },
-  }, 'no automatic real-time priority; the VRRP thread is SCHED_RR 1 by default (vrrp_rt_priority)'),
+  },
+  min_auto_priority_delay: {
+    handler: (ctx, line, d) => {
+      const w = line.words[1];
+      if (w === undefined) return void ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'min_auto_priority_delay requires delay time', lineLoc(line, 0));
+      const v = /^[0-9]+$/.test(w) ? Number(w) : NaN;
+      if (!(v >= 1 && v <= 10_000_000)) return void ctx.report('CONFIG_RANGE', 'GENERAL_ERROR', `min_auto_priority_delay '${w}' must be in [1, 10000000] - ignoring`, lineLoc(line, 1));
+      d.minAutoPriorityDelayUs = v;
+    },
+  },
   startup_script: lifecycleScript('startup'),
   startup_script_timeout: lifecycleTimeout('startup'),
   shutdown_script: lifecycleScript('shutdown'),

@@ -140,7 +140,8 @@ export const vrrpInstanceTable = table({
   old_unicast_checksum: unsupported(),
   mcast_src_ip: familyIp('mcastSrcIp'),
   mcast_dst_ip: familyIp('mcastDstIp'),
-  track_src_ip: notHonoured(mark('trackSrcIp'), 'the source address is not tracked (issue 17)'),
+  // FAULT while the configured source address is not on the interface (src/daemon/engine-config.ts)
+  track_src_ip: mark('trackSrcIp'),
   nopreempt: mark('nopreempt'),
   preempt: mark('nopreempt', false),
   preempt_delay: seconds('preemptDelayMs', 0, 1000),
@@ -176,7 +177,7 @@ export const vrrpInstanceTable = table({
       else d.skipCheckAdvAddr = true;
     },
   },
-  promote_secondaries: notHonoured(mark('promoteSecondaries'), 'the promote_secondaries sysctl is not set on the interface (issue 17)'),
+  promote_secondaries: mark('promoteSecondaries'),
   v3_checksum_as_v2: flag('v3ChecksumAsV2'),
   native_ipv6: {
     handler: (ctx, line, d) => {
@@ -188,7 +189,17 @@ export const vrrpInstanceTable = table({
   kernel_rx_buf_size: unsupported(),
   linkbeat_use_polling: unsupported(),
   debug: unsupported(),
-  lvs_sync_daemon_interface: unsupported(),
+  // vrrp_parser.c vrrp_lvs_syncd_handler: deprecated, but still the sync daemon's interface
+  // (this instance's), unless global_defs names one (complete.ts hoists it)
+  lvs_sync_daemon_interface: {
+    handler: (ctx, line, d) => {
+      const ifname = need(ctx, line, 1);
+      if (ifname === undefined) return;
+      ctx.report('CONFIG_DEPRECATED', 'GENERAL_ERROR', `(${d.name as string}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.`, lineLoc(line, 0),
+        { hint: 'Please use global lvs_sync_daemon', row: 'vrrp.lvs-sync-daemon-interface' });
+      d.lvsSyncDaemonInterface = { interface: ifname, loc: lineLoc(line, 1) };
+    },
+  },
 });
 
 export function vrrpInstanceDefaults(name: string, line: Line): Draft {

@@ -75,7 +75,10 @@ export interface GlobalDefs extends Node {
   readonly lvsFlushOnStop?: 'full' | 'VS';
   /** lvs_timeouts in seconds; 0 or absent leaves the kernel's value (the kernel's own are put back at stop) */
   readonly lvsTimeouts?: { readonly tcpS?: number; readonly tcpfinS?: number; readonly udpS?: number };
+  /** max_auto_priority: how high a late timer may raise the VRRP thread's SCHED_RR priority (-1, 0, unset: never) */
   readonly maxAutoPriority?: number;
+  /** min_auto_priority_delay: how late (µs) a timer must fire for that (1 s) */
+  readonly minAutoPriorityDelayUs?: number;
   readonly startupScript?: Script;
   readonly shutdownScript?: Script;
   /** how long the startup / shutdown script may run before it is killed (10 s once one is set) */

@@ -144,7 +144,7 @@ export function globalLines(view: VrrpView, hostname: string): string[] {
     ` VRRP skip check advert addresses = ${onOff(g.vrrpSkipCheckAdvAddr)}`,
     ` VRRP strict mode = ${onOff(g.vrrpStrict)}`,
     ` Max auto priority = ${g.maxAutoPriority === -1 ? 'Disabled' : g.maxAutoPriority ?? 0}`,
-    ' Min auto priority delay = 1000000 usecs',
+    ` Min auto priority delay = ${g.minAutoPriorityDelayUs ?? 1_000_000} usecs`,
   );
   out.push(
     ...processLines('VRRP', g.vrrpPriority ?? 0, g.vrrpRtPriority ?? DEFAULT_RT_PRIORITY.vrrp, g.vrrpCpuAffinity, rttimeOf(g.vrrpRlimitRttimeUs)),

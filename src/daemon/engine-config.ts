@@ -10,7 +10,7 @@ import type {
   AddressEntry, KeepalivedConfig, TrackRef as ConfigTrackRef, VrrpInstance,
 } from '../config/model.js';
 import { KtsError } from '../errors/index.js';
-import type { Family, IpAddress } from '../util/ip.js';
+import { formatIp, type Family, type IpAddress } from '../util/ip.js';
 import type { EngineConfig, InstanceConfig, TrackRef } from '../vrrp/config.js';
 
 /** What the daemon knows of each interface when it starts (rtnetlink dump). */
@@ -35,6 +35,19 @@ export interface MappedInstance {
 export interface MappedConfig {
   readonly engine: EngineConfig;
   readonly instances: ReadonlyMap<string, MappedInstance>;
+}
+
+const SOURCE_TRACK = '\u0000src\u0000';
+
+/** The tracked "interface" of track_src_ip: up while `address` is on `ifname`. */
+export function sourceTrackName(ifname: string, address: IpAddress): string {
+  return `${ifname}${SOURCE_TRACK}${formatIp(address)}`;
+}
+
+/** The interface and address of a track_src_ip name; undefined for a real interface. */
+export function parseSourceTrack(name: string): { ifname: string; address: string } | undefined {
+  const i = name.indexOf(SOURCE_TRACK);
+  return i < 0 ? undefined : { ifname: name.slice(0, i), address: name.slice(i + SOURCE_TRACK.length) };
 }
 
 export function mapConfig(
@@ -99,6 +112,9 @@ export function mapConfig(
     if (vmac && !vi.dontTrackPrimary && !trackInterface.some((t) => t.name === vmac.name)) {
       trackInterface.push({ name: vmac.name, weight: 0 });
     }
+    // track_src_ip (with a configured source only): the instance is FAULT while its source
+    // address is not on its interface (keepalived_netlink.c, VRRP_FLAG_TRACK_SADDR)
+    if (vi.trackSrcIp && explicitSrc) trackInterface.push({ name: sourceTrackName(ifname, explicitSrc), weight: 0 });
     const onVmac = (a: AddressEntry): AddressEntry =>
       vmac && a.address.family === family && (a.dev === undefined || a.dev === ifname) ? { ...a, dev: vmac.name } : a;
     const vipsOwn = vi.virtualIpaddress.filter((a) => a.address.family === family).map(onVmac);

@@ -6,19 +6,20 @@
  */
 import type { Logger } from 'pino';
 import { readFileSync } from 'node:fs';
-import type { KeepalivedConfig, RuleEntry } from '../config/model.js';
+import type { GlobalDefs, KeepalivedConfig, RuleEntry } from '../config/model.js';
 import { KtsError } from '../errors/index.js';
 import { TimerClock } from '../io/clock.js';
 import { PacketSocket } from '../io/native.js';
 import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
-import { applyProcessSched, schedInForce } from '../io/sched.js';
+import { applyProcessSched, bumpRtPriority, schedInForce } from '../io/sched.js';
 import { ScriptUsers } from '../io/users.js';
 import { HANDOVER_RELEASE_MS, VrrpEngine } from '../vrrp/engine.js';
 import { AddressManager, type AddressSet } from './addresses.js';
 import { EffectRunner } from './effects.js';
 import { type FirewallAddress, VipFirewall } from './firewall.js';
 import { NftRunner } from '../io/nft.js';
-import { type InterfaceAddresses, mapConfig, type MappedConfig } from './engine-config.js';
+import { PromoteSecondaries } from './promote-secondaries.js';
+import { type InterfaceAddresses, mapConfig, type MappedConfig, parseSourceTrack } from './engine-config.js';
 import { GarpSender } from './garp.js';
 import { LinkTable } from './links.js';
 import { loadForDaemon } from './load-config.js';
@@ -35,7 +36,7 @@ import type { InstanceView, VrrpView } from './view.js';
 import { hostView } from './view-host.js';
 import { applyReloadDiff, matchInstances } from './reload-diff.js';
 import type { Effect, Input } from '../vrrp/types.js';
-import { formatIp } from '../util/ip.js';
+import { formatIp, parseIp } from '../util/ip.js';
 
 export interface HandoverResult {
   readonly instance: string;
@@ -96,6 +97,7 @@ export class VrrpDaemon {
   private garp!: GarpSender;
   /** the nftables drop rules of instances without accept mode, when the configuration names a table */
   private firewall: VipFirewall | undefined;
+  private promote: PromoteSecondaries | undefined;
   private staticSet: AddressSet | undefined;
   /** interfaces the instances and groups track -> families they must hold an address of */
   private tracked = new Map<string, ('inet' | 'inet6')[]>();
@@ -194,6 +196,7 @@ export class VrrpDaemon {
     }
 
     await this.useFirewall(next);
+    await this.promote?.apply(next);
 
     // --- from here on, synchronous: the old engine hands over to the new one ---
     this.addresses.addRuleNumbers([...next.staticRules, ...next.vrrpInstances.flatMap((i) => i.virtualRules)]);
@@ -230,6 +233,7 @@ export class VrrpDaemon {
     this.trackers = startTrackers(next, mapped, { input: this.input, log: log.child({ mod: 'track' }), users });
     if (old.vmacs && old.vmacs !== vmacs) await old.vmacs.releaseUnused(vmacs);
     applyProcessSched('vrrp', next.globalDefs, log);
+    this.watchOverdue(next.globalDefs);
     if (rebind) {
       log.info({ waiting: [...mapped.instances.values()].filter((m) => m.waitingForSource).map((m) => m.config.name) }, 'VRRP instances mapped again: an interface or address they wait for came');
       return;
@@ -348,6 +352,8 @@ export class VrrpDaemon {
       { garpMs: cfg.globalDefs.vrrpGarpIntervalMs, gnaMs: cfg.globalDefs.vrrpGnaIntervalMs });
     this.notifier = await createNotifier(cfg, users, log.child({ mod: 'notify' }));
     await this.useFirewall(cfg);
+    this.promote = new PromoteSecondaries(log.child({ mod: 'vrrp' }));
+    await this.promote.apply(cfg);
     ({ engine: this.engine, runner: this.runner, driver: this.driver } = this.bind(this.mapped, cfg.globalDefs.vrrpNfIfindex));
     this.sockets.update(this.mapped.instances.values());
 
@@ -367,6 +373,7 @@ export class VrrpDaemon {
     collectStartupGarbage();
     // real-time once the start-up's compiling and collecting are done (src/io/sched.ts)
     applyProcessSched('vrrp', cfg.globalDefs, log);
+    this.watchOverdue(cfg.globalDefs);
     log.info({ instances: this.mapped.instances.size, pid: process.pid }, 'Starting VRRP child process');
     this.driver.input({ type: 'start' });
   }
@@ -387,6 +394,24 @@ export class VrrpDaemon {
     if (g.vrrpNfTable === undefined) return;
     this.firewall = new VipFirewall(new NftRunner(), { table: g.vrrpNfTable, priority: g.vrrpNfPriority, counters: g.nfCounters }, this.opts.log.child({ mod: 'firewall' }));
     await this.firewall.clearLeftovers();
+  }
+
+  /**
+   * max_auto_priority: a timer met more than min_auto_priority_delay late (a starved process)
+   * raises the VRRP thread's SCHED_RR priority by one, up to the maximum, in keepalived's words.
+   */
+  private watchOverdue(g: GlobalDefs): void {
+    const max = g.maxAutoPriority ?? 0;
+    if (max <= 0) return this.clock.watchOverdue(undefined);
+    const log = this.opts.log.child({ mod: 'vrrp' });
+    this.clock.watchOverdue({
+      afterMs: (g.minAutoPriorityDelayUs ?? 1_000_000) / 1000,
+      call: (lateMs) => {
+        log.warn({ lateMs: Math.round(lateMs) }, `A thread timer expired ${(lateMs / 1000).toFixed(6)} seconds ago`);
+        const p = bumpRtPriority('vrrp', g, max);
+        if (p !== undefined) log.info({ rtPriority: p }, `Set realtime priority ${p}`);
+      },
+    });
   }
 
   /** The primary addresses of an interface; undefined when it does not exist (mapConfig). */
@@ -453,13 +478,23 @@ export class VrrpDaemon {
   private reportInterfaces(onlyNew = false): void {
     for (const [name, families] of this.tracked) {
       if (onlyNew && this.ifState.has(name)) continue;
-      const up = this.links.linkUp(name) && families.every((f) => this.links.primary(name, f) !== undefined) && !this.waitingOn(name);
+      const src = parseSourceTrack(name);
+      const up = src
+        ? this.links.linkUp(src.ifname) && this.sourcePresent(src.ifname, src.address)
+        : this.links.linkUp(name) && families.every((f) => this.links.primary(name, f) !== undefined) && !this.waitingOn(name);
       if (this.ifState.get(name) === up) continue;
       const first = !this.ifState.has(name);
       this.ifState.set(name, up);
-      if (!first || !up) this.opts.log.info({ mod: 'vrrp', ifname: name, up }, `Netlink reports ${name} ${up ? 'up' : 'down'}`);
+      if (src && (!first || !up)) this.opts.log.info({ mod: 'vrrp', ifname: src.ifname, address: src.address, up }, `source address ${src.address} ${up ? 'is on' : 'is not on'} ${src.ifname} (track_src_ip)`);
+      else if (!first || !up) this.opts.log.info({ mod: 'vrrp', ifname: name, up }, `Netlink reports ${name} ${up ? 'up' : 'down'}`);
       this.driver.input({ type: 'interface', name, up });
     }
+  }
+
+  private sourcePresent(ifname: string, address: string): boolean {
+    const index = this.links.index(ifname);
+    const a = parseIp(address);
+    return index !== undefined && a !== undefined && this.links.hasAddress(index, a.bytes);
   }
 
   /** An instance on this interface still sends from a placeholder: not usable before its rebind. */
@@ -526,6 +561,7 @@ export class VrrpDaemon {
       await this.addresses.idle();
     }
     await this.firewall?.stop();
+    await this.promote?.restore();
     await this.notifier?.flush();
     await trackersStopped;
     this.sockets?.close();

@@ -27,7 +27,15 @@ export class TimerClock implements Clock {
   /** when the timer last fired, and the time between its last two firings */
   private firedAt = Number.NEGATIVE_INFINITY;
   private gap = Number.POSITIVE_INFINITY;
+  /** told when a deadline is met this much late or more (max_auto_priority) */
+  private overdue: { readonly afterMs: number; readonly call: (lateMs: number) => void } | undefined;
+
   constructor(private readonly nowFn: () => number = () => performance.now()) {}
+
+  /** `call(lateMs)` whenever the timer fires more than `afterMs` after its deadline; undefined: no more. */
+  watchOverdue(w: { readonly afterMs: number; readonly call: (lateMs: number) => void } | undefined): void {
+    this.overdue = w;
+  }
 
   now(): number {
     return this.nowFn();
@@ -65,6 +73,7 @@ export class TimerClock implements Clock {
         this.immediate = undefined;
         this.gap = now - this.firedAt;
         this.firedAt = now;
+        if (this.overdue && now - at > this.overdue.afterMs) this.overdue.call(now - at);
         fire();
       }
     };

@@ -58,6 +58,18 @@ export function flushLogs(): void {
   }
 }
 
+/**
+ * Every buffered line written out, and the write already on its way finished too (flushSync
+ * does not wait for that one): for a caller about to close a destination's fd (tests).
+ */
+export async function logsWritten(timeoutMs = 2000): Promise<void> {
+  flushLogs();
+  const t0 = Date.now();
+  const busy = (): boolean => destinations.some((d) => (d as unknown as { _writing?: boolean })._writing === true);
+  while (busy() && Date.now() - t0 < timeoutMs) await new Promise((r) => setTimeout(r, 1));
+  flushLogs();
+}
+
 /** What a stalled destination may hold before lines are dropped (and counted). */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 

@@ -218,3 +218,15 @@ export function applyProcessSched(p: SchedProcess, g: GlobalSchedFields, log: Sc
       : `${name} process scheduling: normal, nice ${out.nice ?? 0}`);
   return out;
 }
+
+/**
+ * max_auto_priority (keepalived lib/process.c increment_process_priority): a timer that fired
+ * too late raises the process's SCHED_RR priority by one (from normal scheduling: to 1), never
+ * above `max`. Returns the priority now in force, or undefined when nothing changed.
+ */
+export function bumpRtPriority(p: SchedProcess, g: GlobalSchedFields, max: number, port: SchedPort = hostSchedPort(), now: Current = current): number | undefined {
+  const next = now.rtPriority > 0 ? now.rtPriority + 1 : 1;
+  if (max <= 0 || next > max) return undefined;
+  const out = applySched(p, { ...schedConfigOf(p, g), rtPriority: next }, port, now);
+  return out.rtPriority === next ? next : undefined;
+}

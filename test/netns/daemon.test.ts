@@ -233,6 +233,61 @@ describe.skipIf(skipUnless(isRoot, 'root'))('keepalived-ts daemon duties (netns)
     expect(first[3]!.msg).toMatch(/^Configuration file \S+keepalived\.conf$/);
   });
 
+  it('promote_secondaries: set on the interface while running and put back at stop, as keepalived does', async () => {
+    const sysctl = (): string => lab.exec('d1', 'cat', ['/proc/sys/net/ipv4/conf/eth0/promote_secondaries']).stdout.trim();
+    const conf = directorConf({ vrid: 87, version: 3, advertInt: 0.1, priority: 100, vips: ['10.63.0.56/24'], extra: ['promote_secondaries'] });
+    const seen: Record<string, string[]> = {};
+    for (const impl of ['keepalived', 'kts'] as const) {
+      lab.exec('d1', 'sysctl', ['-qw', 'net.ipv4.conf.eth0.promote_secondaries=0']);
+      const d = new Director(lab, 'd1', impl, conf);
+      running.push(d);
+      await d.state('BACKUP', 10_000);
+      const during = sysctl();
+      d.signal('SIGTERM');
+      await d.exited(10_000);
+      seen[impl] = [during, sysctl()];
+    }
+    expect(seen.kts).toEqual(['1', '0']);
+    expect(seen.kts).toEqual(seen.keepalived);
+  });
+
+  // keepalived's documentation: "if the configured src_ip doesn't exist or is removed put the
+  // instance into fault state". keepalived 2.2.7 keeps one address per interface and family (its
+  // primary), so a src_ip that is a secondary address goes unnoticed and it stays MASTER,
+  // sending from an address it no longer has: a deliberate difference (docs/semantics.md,
+  // row vrrp.track-src-ip), checked here on both.
+  it('track_src_ip: FAULT while the configured source address is off the interface, back when it returns (keepalived 2.2.7 does not notice)', async () => {
+    const conf = directorConf({ vrid: 88, advertInt: 1, priority: 100, vips: ['10.63.0.57/24'], extra: ['mcast_src_ip 10.63.0.60', 'track_src_ip'] });
+    const stateOf = (d: Director): string => {
+      for (let i = d.watch.lines.length - 1; i >= 0; i--) {
+        const m = /\(VI_1\):? [Ee]ntering (\w+) (?:STATE|state)/.exec(d.watch.lines[i]!.text);
+        if (m) return m[1]!;
+      }
+      return 'INIT';
+    };
+    const seen: Record<string, string[]> = {};
+    for (const impl of ['keepalived', 'kts'] as const) {
+      lab.exec('d1', 'ip', ['addr', 'add', '10.63.0.60/24', 'dev', 'eth0']);
+      const d = new Director(lab, 'd1', impl, conf);
+      running.push(d);
+      const states: string[] = [];
+      await waitUntil(`${impl} MASTER`, () => stateOf(d) === 'MASTER', 15_000, () => d.watch.tail(8));
+      states.push(stateOf(d));
+      lab.exec('d1', 'ip', ['addr', 'del', '10.63.0.60/24', 'dev', 'eth0']);
+      await waitUntil(`${impl} FAULT`, () => stateOf(d) === 'FAULT', 4000).catch(() => undefined);
+      states.push(`${stateOf(d)} ${hasVip('10.63.0.57') ? 'with VIP' : 'without VIP'}`);
+      lab.exec('d1', 'ip', ['addr', 'add', '10.63.0.60/24', 'dev', 'eth0']);
+      await waitUntil(`${impl} MASTER again`, () => stateOf(d) === 'MASTER', 15_000, () => d.watch.tail(8));
+      states.push(stateOf(d));
+      d.signal('SIGTERM');
+      await d.exited(10_000);
+      lab.exec('d1', 'ip', ['addr', 'del', '10.63.0.60/24', 'dev', 'eth0']);
+      seen[impl] = states;
+    }
+    expect(seen.kts).toEqual(['MASTER', 'FAULT without VIP', 'MASTER']);
+    expect(seen.keepalived).toEqual(['MASTER', 'MASTER with VIP', 'MASTER']);
+  }, 90_000);
+
   it('writes its pidfile, refuses a second start on the same pidfile, removes it at exit', async () => {
     const pid = join(tmp, 'kts.pid');
     const conf = directorConf({ vrid: 84, version: 3, advertInt: 0.1, priority: 100, vips: ['10.63.0.53/24'] });

@@ -115,4 +115,20 @@ describe('TimerClock', () => {
     expect(n).toBeGreaterThanOrEqual(2);
     expect(clock.margin()).toBe(0.5);
   });
+
+  it('tells the overdue watcher of a deadline met too late (a starved process), not of one met in time', () => {
+    const clock = new TimerClock(() => t);
+    const late: number[] = [];
+    clock.watchOverdue({ afterMs: 1000, call: (ms) => late.push(ms) });
+    clock.arm(10, () => undefined);
+    advance(20);
+    expect(late).toEqual([]);
+    // the process was not run for 1.5 s past the deadline: the clock jumps, then the timer runs
+    clock.arm(40, () => undefined);
+    t += 1540;
+    vi.advanceTimersByTime(100);
+    expect(late).toHaveLength(1);
+    expect(late[0]).toBeGreaterThan(1000);
+    clock.watchOverdue(undefined);
+  });
 });

@@ -2,25 +2,25 @@ import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRootLogger, droppedLogLines, flushLogs, formatReadable, toJournal } from '../../../src/io/logger.js';
+import { createRootLogger, droppedLogLines, formatReadable, logsWritten, toJournal } from '../../../src/io/logger.js';
 
 describe('root logger', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kts-log-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('writes JSON lines with the child scope as fields and redacts auth_pass', () => {
+  it('writes JSON lines with the child scope as fields and redacts auth_pass', async () => {
     const file = join(dir, 'log.jsonl');
     const fd = openSync(file, 'w');
     const log = createRootLogger({ fd }).child({ mod: 'vrrp', inst: 'VI_1', vrid: 51 });
     log.info({ from: 'BACKUP', to: 'MASTER', authentication: { authType: 'PASS', authPass: 'sEcReT' } }, 'Entering MASTER STATE');
-    flushLogs();
+    await logsWritten();
     closeSync(fd);
     const line = JSON.parse(readFileSync(file, 'utf8').trim().split('\n').pop()!);
     expect(line).toMatchObject({ mod: 'vrrp', inst: 'VI_1', vrid: 51, from: 'BACKUP', to: 'MASTER', msg: 'Entering MASTER STATE' });
     expect(JSON.stringify(line)).not.toContain('sEcReT');
   });
 
-  it('under journald (JOURNAL_STREAM names the fd) each line starts with its syslog priority; elsewhere not', () => {
+  it('under journald (JOURNAL_STREAM names the fd) each line starts with its syslog priority; elsewhere not', async () => {
     const file = join(dir, 'journal.jsonl');
     const fd = openSync(file, 'w');
     const st = statSync(file, { bigint: true });
@@ -34,7 +34,7 @@ describe('root logger', () => {
       log.warn('w');
       log.error('e');
       log.fatal('f');
-      flushLogs();
+      await logsWritten();
     } finally {
       if (saved === undefined) delete process.env.JOURNAL_STREAM;
       else process.env.JOURNAL_STREAM = saved;
@@ -75,13 +75,15 @@ describe('root logger', () => {
       .toBe('03:04:05.067 ERROR k.conf:3:5: bad [X] code=X\n  3 | x\n    | ^');
   });
 
-  it('-g: JSON lines to a file (appended), besides or instead of stderr; nothing anywhere is possible (-G alone)', () => {
+  it('-g: JSON lines to a file (appended), besides or instead of stderr; nothing anywhere is possible (-G alone)', async () => {
     const file = join(dir, 'sub', 'keepalived.log');
     const out = join(dir, 'stderr.txt');
     const fd = openSync(out, 'w');
     createRootLogger({ fd, file }).info({ mod: 'vrrp' }, 'first');
+    // two loggers, two destinations on one file: the first's line out before the second's
+    await logsWritten();
     createRootLogger({ fd, file, console: false }).info('second');
-    flushLogs();
+    await logsWritten();
     closeSync(fd);
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
     expect(lines.map((l) => l.msg)).toEqual(['first', 'second']);
@@ -90,7 +92,7 @@ describe('root logger', () => {
     expect(silent.isLevelEnabled('fatal')).toBe(false);
   });
 
-  it('-g: the file is created 0600 whatever the umask, an existing one is narrowed to 0600, a symlink is refused', () => {
+  it('-g: the file is created 0600 whatever the umask, an existing one is narrowed to 0600, a symlink is refused', async () => {
     const old = process.umask(0o022);
     try {
       const file = join(dir, 'mode', 'keepalived.log');
@@ -100,7 +102,7 @@ describe('root logger', () => {
       writeFileSync(wide, 'before\n', { mode: 0o644 });
       chmodSync(wide, 0o644);
       createRootLogger({ file: wide, console: false }).info('two');
-      flushLogs();
+      await logsWritten();
       expect(statSync(wide).mode & 0o777).toBe(0o600);
       expect(readFileSync(wide, 'utf8')).toMatch(/^before\n\{.*"msg":"two"/);
       // -u widens it as keepalived's umask does
@@ -125,12 +127,12 @@ describe('root logger', () => {
     expect(() => log.info('two')).not.toThrow();
   });
 
-  it('logging does not wait for the destination: lines are buffered and written in order', () => {
+  it('logging does not wait for the destination: lines are buffered and written in order', async () => {
     const file = join(dir, 'order.jsonl');
     const fd = openSync(file, 'w');
     const log = createRootLogger({ fd });
     for (let i = 0; i < 500; i++) log.info({ i }, 'line');
-    flushLogs();
+    await logsWritten();
     closeSync(fd);
     const got = readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i);
     expect(got).toEqual([...Array(500).keys()]);

@@ -4,7 +4,7 @@
 // test/netns/daemon.test.ts.
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
-import { applyProcessSched, applySched, freshSchedState, schedConfigOf, type SchedPort } from '../../../src/io/sched.js';
+import { applyProcessSched, applySched, bumpRtPriority, freshSchedState, schedConfigOf, type SchedPort } from '../../../src/io/sched.js';
 import { fakeMachine, TmpDir } from '../config/helpers.js';
 
 const tmp = new TmpDir();
@@ -131,4 +131,17 @@ describe('applySched', () => {
       'info VRRP process scheduling: normal, nice 0',
     ]);
   });
+
+describe('bumpRtPriority (max_auto_priority)', () => {
+  it('raises SCHED_RR by one per late timer, from normal scheduling to 1, never above the maximum', () => {
+    const { p, calls } = port();
+    const state = freshSchedState();
+    applySched('vrrp', { rtPriority: 0 }, p, state);
+    expect(bumpRtPriority('vrrp', { vrrpRtPriority: 0 }, 2, p, state)).toBe(1);
+    expect(bumpRtPriority('vrrp', { vrrpRtPriority: 0 }, 2, p, state)).toBe(2);
+    expect(bumpRtPriority('vrrp', { vrrpRtPriority: 0 }, 2, p, state)).toBeUndefined();
+    expect(calls.filter((c) => c.startsWith('sched'))).toEqual(['sched 1', 'sched 2']);
+    expect(bumpRtPriority('vrrp', {}, 0, p, state)).toBeUndefined();
+  });
+});
 });
