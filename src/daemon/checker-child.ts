@@ -54,6 +54,8 @@ export interface CheckerChildOptions {
   readonly restartDelayMs?: number;
   /** -R: a child that died on its own is not started again; this is called instead */
   readonly onDied?: (code: number | null, signal: NodeJS.Signals | null) => void;
+  /** the child cannot work (CHECKER_EXIT_FATAL): keepalived then stops the daemon */
+  readonly onFatal?: (code: number) => void;
 }
 
 export class CheckerChild {
@@ -147,8 +149,10 @@ export class CheckerChild {
       this.failPending('the checker process exited');
       if (this.stopping) return;
       if (code === CHECKER_EXIT_FATAL) {
-        // keepalived stops everything here; the VRRP side keeps its VIPs instead
-        log.error({ pid: child.pid, code }, 'Healthcheck child process exited with a permanent error, not restarting it; VRRP carries on');
+        // keepalived (lib/scheduler.c report_child_status): the whole daemon terminates, so
+        // that the peer takes over a director that cannot balance (no IPVS, say)
+        log.error({ pid: child.pid, code }, `pid ${child.pid} exited with permanent error FATAL. Terminating`);
+        this.opts.onFatal?.(code);
         return;
       }
       if (this.opts.onDied) {

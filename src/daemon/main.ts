@@ -152,6 +152,8 @@ export async function runDaemon(o: MainOptions): Promise<number> {
       cli: o.cli, args: childArgs, log,
       // -R: keepalived's parent exits when a child dies instead of starting it again
       ...(o.dontRespawn ? { onDied: (code: number | null) => stop('checker child died (--dont-respawn)', code ?? 1) } : {}),
+      // as keepalived: a checker that cannot run stops the director (exit 1), its peer takes over
+      onFatal: () => stop('the checker process cannot run (permanent error)', 1),
     });
     checker.start();
   };

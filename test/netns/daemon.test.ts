@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { directorConf } from '../../src/lab/configs.js';
-import { Director } from '../../src/lab/director.js';
+import { Director, ktsCli, ktsNodeFlags } from '../../src/lab/director.js';
 import { NetLab, sh } from '../../src/lab/netlab.js';
 import { LineWatch, sleep, waitUntil } from '../../src/lab/watch.js';
 import { skipUnless } from '../helpers/system.js';
@@ -287,6 +287,40 @@ describe.skipIf(skipUnless(isRoot, 'root'))('keepalived-ts daemon duties (netns)
     expect(seen.kts).toEqual(['MASTER', 'FAULT without VIP', 'MASTER']);
     expect(seen.keepalived).toEqual(['MASTER', 'MASTER with VIP', 'MASTER']);
   }, 90_000);
+
+  // This kernel has no IPVS (the UML tier has): the checker side cannot work here
+  it.skipIf(existsSync('/proc/net/ip_vs'))('a checker that cannot run (no IPVS) stops the whole daemon, exit 1, as keepalived', async () => {
+    const conf = `${directorConf({ vrid: 89, advertInt: 1, priority: 100, vips: ['10.63.0.58/24'] })}
+virtual_server 10.63.0.58 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 10.63.0.20 80 {
+    TCP_CHECK {
+    }
+  }
+}
+`;
+    const file = join(tmp, 'no-ipvs.conf');
+    writeFileSync(file, conf);
+    const seen: Record<string, number | null> = {};
+    for (const impl of ['keepalived', 'kts'] as const) {
+      // both sides (no -P): the checker child is what cannot run
+      const pids = ['-p', join(tmp, `${impl}-m.pid`), '-r', join(tmp, `${impl}-v.pid`), '-c', join(tmp, `${impl}-c.pid`)];
+      const child = impl === 'kts'
+        ? lab.spawn('d1', process.execPath, [...ktsNodeFlags(), ktsCli(), '-n', '-l', '-f', file, ...pids])
+        : lab.spawn('d1', 'keepalived', ['-n', '-l', '-D', '-f', file, ...pids]);
+      const w = new LineWatch(child);
+      const code = await new Promise<number | null>((res) => {
+        const t = setTimeout(() => { child.kill('SIGKILL'); res(null); }, 20_000);
+        child.once('exit', (c) => { clearTimeout(t); res(c); });
+      });
+      seen[impl] = code;
+      expect(w.find(/exited with permanent error FATAL\. Terminating/), `${impl}\n${w.tail(10)}`).toBeDefined();
+      expect(hasVip('10.63.0.58')).toBe(false);
+    }
+    expect(seen).toEqual({ keepalived: 1, kts: 1 });
+  }, 60_000);
 
   it('writes its pidfile, refuses a second start on the same pidfile, removes it at exit', async () => {
     const pid = join(tmp, 'kts.pid');
