@@ -239,6 +239,20 @@ export class Vmacs {
     return [...this.byInstance.values()].some((p) => p.index === index);
   }
 
+  /**
+   * A VMAC of ours that someone else deleted (keepalived_netlink.c: "If this was a vmac we
+   * created, create it again"): forgotten here, so that nothing deletes its old index later;
+   * its name, for the daemon to map the instances again (Vmacs.prepare creates it anew).
+   */
+  lost(index: number): { readonly instance: string; readonly name: string } | undefined {
+    for (const [instance, p] of this.byInstance) {
+      if (p.index !== index) continue;
+      this.byInstance.delete(instance);
+      return { instance, name: p.name };
+    }
+    return undefined;
+  }
+
   private async setUp(p: VmacPlan): Promise<void> {
     const ctx = { inst: p.instance, vmac: p.name, base: p.base, mac: formatMac(p.mac) };
     let index: number;

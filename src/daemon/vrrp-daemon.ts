@@ -446,7 +446,12 @@ export class VrrpDaemon {
     const ready = [...this.mapped.instances.values()].some((m) => m.waitingForSource
       ? this.links.index(m.baseInterface) !== undefined && (this.primaries(m.baseInterface)?.[m.config.family] !== undefined || m.model.mcastSrcIp !== undefined || m.model.unicastSrcIp !== undefined)
       : this.sockets.stale(m.config.interface));
-    if (!ready) return;
+    if (ready) this.rebind();
+  }
+
+  /** Maps the configuration again through the reload path (queued behind any reload). */
+  private rebind(force = false): void {
+    if (this.rebinding && !force) return;
     this.rebinding = true;
     const run = this.reloadChain.then(async () => {
       this.rebinding = false;
@@ -511,6 +516,13 @@ export class VrrpDaemon {
         `Netlink reports address ${ev.deleted ? 'deleted' : 'added'}`);
     }
     if (ev.type === 'addr' && ev.deleted) this.addresses?.addressDeleted(ev.addr);
+    if (ev.type === 'link' && ev.deleted && !this.stopping) {
+      const lost = this.vmacs?.lost(ev.link.index);
+      if (lost) {
+        this.opts.log.warn({ mod: 'vmac', inst: lost.instance, vmac: lost.name }, `(${lost.instance}) VMAC ${lost.name} was deleted: creating it again`);
+        this.rebind(true);
+      }
+    }
     // once stopping, links going (our VMACs deleted) must not move instances out of STOP
     if (this.driver && !this.stopping) {
       this.reportInterfaces();

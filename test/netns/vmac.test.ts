@@ -231,4 +231,24 @@ describe.skipIf(skipUnless(isRoot, 'root'))('use_vmac (netns)', () => {
       });
     }
   });
+
+  it('a VMAC someone else deletes is created again, with the VIP on it, as keepalived does', async () => {
+    const seen: Record<string, string[]> = {};
+    for (const impl of ['keepalived', 'kts'] as Implementation[]) {
+      const d = start('d1', { vrid: 76, ...v3fast, priority: 150, vips: ['10.71.0.56/24'], extra: ['use_vmac'] }, impl);
+      await waitUntil(`${impl} MASTER with the VIP on vrrp.76`, () => d.lastState() === 'MASTER' && hasVip('d1', '10.71.0.56', 'vrrp.76'), 15_000, () => d.watch.tail(8));
+      const before = link('d1', 'vrrp.76');
+      lab.exec('d1', 'ip', ['link', 'del', 'vrrp.76']);
+      await waitUntil(`${impl}: vrrp.76 back, up, with the VIP`, () => {
+        const l = link('d1', 'vrrp.76');
+        return l !== undefined && l.flags.includes('UP') && hasVip('d1', '10.71.0.56', 'vrrp.76') && d.lastState() === 'MASTER';
+      }, 15_000, () => `${JSON.stringify(link('d1', 'vrrp.76'))}\n${d.watch.tail(10)}`);
+      const after = link('d1', 'vrrp.76')!;
+      seen[impl] = [after.address, after.linkinfo?.info_kind ?? '?', after.link ?? '?', String(before?.address === after.address), d.lastState()];
+      d.signal('SIGTERM');
+      await d.exited(10_000);
+    }
+    expect(seen.kts).toEqual(['00:00:5e:00:01:4c', 'macvlan', 'eth0', 'true', 'MASTER']);
+    expect(seen.kts).toEqual(seen.keepalived);
+  });
 });
