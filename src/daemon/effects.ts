@@ -55,6 +55,7 @@ export class EffectRunner {
   keepAddresses = false;
   /** the firewall change of an instance's takeover, that its GARP waits for */
   private readonly firewallPending = new Map<string, Promise<void>>();
+  private readonly fwAddresses = new Map<string, readonly FirewallAddress[] | undefined>();
 
   constructor(
     private readonly instances: ReadonlyMap<string, MappedInstance>,
@@ -177,10 +178,11 @@ export class EffectRunner {
    * The VIPs the firewall holds while the instance is MASTER: an instance without accept mode
    * that is not the address owner (keepalived vrrp_handle_accept_mode); undefined otherwise.
    */
-  firewallAddresses(instance: string): FirewallAddress[] | undefined {
+  firewallAddresses(instance: string): readonly FirewallAddress[] | undefined {
+    // the same for the whole generation: built once, not on each takeover's step
+    if (this.fwAddresses.has(instance)) return this.fwAddresses.get(instance);
     const m = this.instances.get(instance);
-    if (!this.firewall || !m || m.model.accept || m.model.priority === 255) return undefined;
-    return m.addresses.map((a) => ({
+    const addrs = !this.firewall || !m || m.model.accept || m.model.priority === 255 ? undefined : m.addresses.map((a) => ({
       family: a.address.family,
       ip: formatIp(a.address),
       ifname: a.dev ?? m.baseInterface,
@@ -188,6 +190,8 @@ export class EffectRunner {
       // instance's own interface or not tracked, unless nftables_ifindex
       byName: !this.nfIfindex && m.model.dontTrackPrimary && (a.dev === undefined || a.dev === m.config.interface || a.noTrack),
     }));
+    this.fwAddresses.set(instance, addrs);
+    return addrs;
   }
 
   /**

@@ -90,15 +90,16 @@ export function mapConfig(
     const family: Family = vi.family;
     const unicast = vi.unicastPeer.length > 0;
     const explicitSrc = unicast ? vi.unicastSrcIp ?? vi.mcastSrcIp : vi.mcastSrcIp ?? vi.unicastSrcIp;
+    const own = interfaces(ifname);
     let source: IpAddress | undefined = explicitSrc;
     if (!source) {
-      const bytes = interfaces(ifname)?.[family];
+      const bytes = own?.[family];
       if (bytes) source = { family, bytes };
     }
     // keepalived starts without it and waits: the instance is FAULT, tracking its interface
     // (even with dont_track_primary) until the interface and an address are there; the daemon
     // then maps the configuration again with the address (VrrpDaemon.rebind)
-    const waiting = !source || interfaces(ifname) === undefined;
+    const waiting = !source || own === undefined;
     source ??= { family, bytes: new Uint8Array(family === 'inet' ? 4 : 16) };
     const sg = groupOf.get(vi.name);
     const keepWeight = sg === undefined || sg.syncGroupTrackingWeight;

@@ -211,7 +211,7 @@ export class VrrpDaemon {
     this.staticSet = staticSet;
     // the drop rules follow the masters without accept mode of the new configuration
     if (this.firewall) {
-      const held = new Map<string, FirewallAddress[]>();
+      const held = new Map<string, readonly FirewallAddress[]>();
       for (const [was, now] of matches) {
         const addrs = old.engine.instance(was)?.vipSet ? runner.firewallAddresses(now) : undefined;
         if (addrs) held.set(now, addrs);
