@@ -64,9 +64,9 @@ export interface Args {
   logDetail: number;
   /** -l */
   logConsole: boolean;
-  /** -G: nothing to syslog; here, stderr is the syslog (journald) stream */
+  /** -G: nothing to syslog (/dev/log, or stderr when it is journald's stream) */
   noSyslog: boolean;
-  /** -S: accepted and validated; keepalived-ts never calls syslog (see docs/errors.md) */
+  /** -S: the syslog facility (0-7 are local0-7; default daemon) */
   logFacility?: string;
   /** -g: JSON lines to this file */
   logFile?: string;
@@ -80,7 +80,7 @@ export interface Args {
   dontReleaseIpvs: boolean;
   /** -R */
   dontRespawn: boolean;
-  /** -n (always the case) */
+  /** -n: stay in the foreground (without it the daemon detaches, src/io/detach.ts) */
   dontFork: boolean;
   /** -P: VRRP only; -C: checkers (and IPVS) only */
   vrrpOnly: boolean;
@@ -135,7 +135,7 @@ const OPTIONS: readonly Opt[] = [
   { short: 'D', long: 'log-detail', arg: 'none', apply: (a) => { a.debug = true; a.logDetail++; } },
   {
     short: 'S', long: 'log-facility', arg: 'required', apply: (a, v, ctx) => {
-      // keepalived reports a bad facility and carries on (the option does nothing here anyway)
+      // keepalived reports a bad facility and carries on with its default (daemon)
       if (/^(local)?[0-7]$/.test(v!) || FACILITIES.includes(v!)) a.logFacility = v!;
       else ctx.err.push(`Invalid log facility '${v!}'`);
     },
@@ -244,15 +244,15 @@ export function usage(prog = 'keepalived-ts'): string {
     '  -l, --log-console            Log messages to the console (readable lines on a terminal)',
     '  -D, --log-detail             Detailed log messages',
     '  -S, --log-facility=([0-7]|local[0-7]|user|daemon)',
-    '                               Accepted; logs go to stderr (journald), not syslog',
-    '  -G, --no-syslog              Don\'t log to stderr (keepalived-ts\'s syslog stream)',
+    '                               Set syslog facility to LOG_LOCAL[0-7], user or daemon (default)',
+    '  -G, --no-syslog              Don\'t log via syslog (nor to journald\'s stderr stream)',
     '  -g, --log-file[=FILE]        Also log to FILE as JSON lines (default keepalived.log)',
     '      --flush-log-file         Accepted (every line is written at once)',
     '  -u, --umask=MASK             umask for file creation (in numeric form)',
     '  -V, --dont-release-vrrp      Don\'t remove VRRP VIPs and VROUTEs on daemon stop',
     '  -I, --dont-release-ipvs      Don\'t remove IPVS topology on daemon stop',
     '  -R, --dont-respawn           Don\'t respawn child processes',
-    '  -n, --dont-fork              Don\'t fork the daemon process (always the case)',
+    '  -n, --dont-fork              Don\'t fork the daemon process',
     '  -d                           Dump the configuration data to the log at start',
     '      --print-config           Print the resolved configuration as JSON and exit',
     '                                (keepalived: the long form of -d)',

@@ -17,11 +17,14 @@ import { loadConfig, defaultConfigId } from './config/load.js';
 import { DEFAULT_SETTINGS_FILE } from './config/settings.js';
 import { hostMachine } from './io/host-machine.js';
 import { formatDiagnostic, isReported, severityOf } from './config/diagnostics.js';
-import { createRootLogger, REDACTED, SECRET_FIELDS } from './io/logger.js';
+import { detachDaemon, fromCommandDir, signalRunning, takeDetached, type Detached } from './io/detach.js';
+import { createRootLogger, REDACTED, SECRET_FIELDS, toJournal } from './io/logger.js';
+import { loadNative } from './io/native.js';
 import { SdNotifier } from './io/sd-notify.js';
+import { facilityCode, SYSLOG_SOCKET, syslogSocketPresent } from './io/syslog.js';
 import { formatIp, parseIp } from './util/ip.js';
 import { KEEPALIVED_EXIT, KEEPALIVED_VERSION, parseArgs, VERSION, type Args } from './cli-args.js';
-import type { CheckerOptions, MainOptions } from './daemon/main.js';
+import type { CheckerOptions, Lifecycle, MainOptions } from './daemon/main.js';
 
 /** `keepalived-ts lab [--advert-int S] [--vrrp-version 2|3] [--peer keepalived]` */
 async function lab(argv: string[]): Promise<number> {
@@ -138,7 +141,9 @@ async function main(argv: string[]): Promise<number> {
   process.stderr.write(parsed.stderr);
   if (parsed.kind === 'exit') return parsed.code;
   if (parsed.kind === 'genhash') return genhashCommand(parsed.argv);
-  const args = parsed.args;
+  // the background half of a daemon started without -n (src/io/detach.ts): it runs in /
+  const detached = parsed.args.configTest || parsed.args.dumpJson || parsed.args.checkerChild ? undefined : takeDetached();
+  const args = detached ? commandDirPaths(parsed.args, detached) : parsed.args;
   // keepalived applies -u at once, before any file is created; it outranks the config's umask
   if (args.umask !== undefined) process.umask(args.umask);
   if (!existsSync(args.file)) {
@@ -147,7 +152,7 @@ async function main(argv: string[]): Promise<number> {
     // for a missing file (keepalived#955); -t and --print-config exit 1.
     return args.configTest || args.dumpJson ? KEEPALIVED_EXIT.FATAL : KEEPALIVED_EXIT.NO_CONFIG;
   }
-  if (!args.configTest && !args.dumpJson) return runDaemon(args);
+  if (!args.configTest && !args.dumpJson) return runDaemon(args, detached);
   // -t=LOG_FILE: diagnostics go to that file (appended), as keepalived's stderr does
   let errFd = 2;
   if (args.configTestLog) {
@@ -173,6 +178,12 @@ async function main(argv: string[]): Promise<number> {
     const shown = result.diagnostics.list.filter(isReported);
     for (const d of shown) writeSync(errFd, `${formatDiagnostic(d, result.sources)}\n`);
     if (args.configTest) {
+      // a configuration that passes is no use to a daemon that cannot open its sockets
+      const native = nativeProblem();
+      if (native) {
+        writeSync(errFd, `${native} [NATIVE_UNAVAILABLE]\n`);
+        return Math.max(KEEPALIVED_EXIT.FATAL, result.diagnostics.configTestExitCode());
+      }
       if (args.strict && result.diagnostics.list.some((d) => severityOf(d) !== 'info' || d.code === 'CONFIG_UNSUPPORTED')) return Math.max(5, result.diagnostics.configTestExitCode());
       return result.diagnostics.configTestExitCode();
     }
@@ -207,15 +218,29 @@ export interface DaemonCliOptions {
   readonly allChildren: boolean;
   /** -a: log every address change rtnetlink reports */
   readonly addressMonitoring: boolean;
+  /** -l, -G, -S as given: the checker child logs where the main process does */
+  readonly logArgs: readonly string[];
 }
 
-function startLogger(args: Args): Logger | undefined {
+/**
+ * keepalived's destinations: syslog unless -G (the -S facility, daemon by default), the console
+ * (stderr) with -l. Under systemd stderr is journald's stream (JOURNAL_STREAM), and it is the
+ * syslog channel there instead of /dev/log, which journald reads too: each line is logged once.
+ */
+function startLogger(args: Args, detached: Detached | undefined): Logger | undefined {
+  const journal = toJournal(2);
+  const syslog = !args.noSyslog && !journal;
+  // the syslog socket; KTS_SYSLOG_SOCKET points it elsewhere (tests, a chroot)
+  const syslogPath = process.env.KTS_SYSLOG_SOCKET || SYSLOG_SOCKET;
+  if (syslog && !args.checkerChild && !detached && !args.logConsole && !syslogSocketPresent(syslogPath)) {
+    process.stderr.write(`keepalived-ts: nothing listens on ${syslogPath} (no syslog daemon): use -l to log to the console, or -g FILE\n`);
+  }
   try {
     return createRootLogger({
       level: args.logDetail >= 2 ? 'trace' : args.debug ? 'debug' : 'info',
-      // stderr plays keepalived's two roles: syslog (journald; off with -G) and console (-l)
-      console: !args.noSyslog || args.logConsole,
+      console: args.logConsole || (journal && !args.noSyslog),
       format: args.logConsole && process.stderr.isTTY ? 'readable' : 'json',
+      ...(syslog ? { syslog: { facility: facilityCode(args.logFacility), ident: 'keepalived-ts', path: syslogPath } } : {}),
       // keepalived: 0666 masked by its umask (0177 unless -u), so 0600 by default
       ...(args.logFile ? { file: args.logFile, fileMode: 0o666 & ~(args.umask ?? 0o177) } : {}),
     });
@@ -225,20 +250,27 @@ function startLogger(args: Args): Logger | undefined {
   }
 }
 
-async function runDaemon(args: Args): Promise<number> {
-  const log = startLogger(args);
+async function runDaemon(args: Args, detached: Detached | undefined): Promise<number> {
+  // without -n: to the background, as keepalived (src/io/detach.ts)
+  if (!args.dontFork && !args.checkerChild) {
+    const r = await detachDaemon(process.argv[1]!, process.argv.slice(2));
+    if (r.why) process.stderr.write(`keepalived-ts: ${r.why}\n`);
+    return r.code;
+  }
+  const log = startLogger(args, detached);
   if (!log) return KEEPALIVED_EXIT.FATAL;
   const configId = args.configId ?? defaultConfigId(hostMachine().hostname());
   // Only the main process talks to systemd (NotifyAccess=main); the variables are removed from
   // the environment so that the checker child and scripts never see them.
-  const lifecycle = args.checkerChild ? undefined : new SdNotifier({
+  const lifecycle = args.checkerChild ? undefined : alsoWhenRunning(new SdNotifier({
     unsetEnvironment: true,
     onError: (err, message) => log.error({ err: err.message, socket: process.env.NOTIFY_SOCKET, message }, 'cannot notify the service manager (NOTIFY_SOCKET)'),
-  });
+  }), detached);
   const extra: DaemonCliOptions = {
     vrrpPidFile: args.vrrpPidFile, checkersPidFile: args.checkersPidFile,
     dontReleaseVrrp: args.dontReleaseVrrp, dontReleaseIpvs: args.dontReleaseIpvs, dontRespawn: args.dontRespawn,
     dumpConf: args.dumpConf, allChildren: args.allChildren, addressMonitoring: args.addressMonitoring,
+    logArgs: [...(args.logConsole ? ['-l'] : []), ...(args.noSyslog ? ['-G'] : []), ...(args.logFacility !== undefined ? ['-S', args.logFacility] : [])],
     ...(args.logFile ? { logFile: args.logFile } : {}), ...(args.umask !== undefined ? { umask: args.umask } : {}),
   };
   // `pidof keepalived-ts`, ps and process checks find it by name, not as `node`
@@ -258,6 +290,39 @@ async function runDaemon(args: Args): Promise<number> {
     cli: process.argv[1]!, ...(lifecycle ? { lifecycle } : {}),
   };
   return runMain(o);
+}
+
+/** Why the native addon cannot load (src/io/native.ts), or undefined when it loads. */
+function nativeProblem(): string | undefined {
+  try {
+    loadNative();
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** A detached daemon runs in /: the command line's relative paths are the typed command's. */
+function commandDirPaths(a: Args, d: Detached): Args {
+  const p = (path: string): string => fromCommandDir(d, path);
+  return {
+    ...a, file: p(a.file), pidFile: p(a.pidFile), vrrpPidFile: p(a.vrrpPidFile), checkersPidFile: p(a.checkersPidFile),
+    ...(a.logFile !== undefined ? { logFile: p(a.logFile) } : {}),
+    ...(a.settingsFile !== undefined ? { settingsFile: p(a.settingsFile) } : {}),
+  };
+}
+
+/** The service manager's lifecycle, and, in a detached daemon, "running" to the command that waits for it. */
+function alsoWhenRunning(sd: SdNotifier, detached: Detached | undefined): Lifecycle {
+  if (!detached) return sd;
+  const running = signalRunning(detached);
+  return {
+    ready: (status) => { sd.ready(status); running(); },
+    reloading: () => sd.reloading(),
+    reloaded: (status) => sd.reloaded(status),
+    stopping: () => sd.stopping(),
+    status: (text) => sd.status(text),
+  };
 }
 
 /** --settings FILE, else the default file when it exists (src/config/settings.ts). */

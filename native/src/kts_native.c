@@ -440,7 +440,8 @@ static napi_value unix_dgram_send(napi_env env, napi_callback_info info) {
   }
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_sys(env, "socket", "AF_UNIX", errno);
-  ssize_t n = sendto(fd, data, len, MSG_NOSIGNAL, (struct sockaddr *)&sun, alen);
+  /* never blocks: a stalled reader (syslog, the service manager) costs the datagram, not the daemon */
+  ssize_t n = sendto(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT, (struct sockaddr *)&sun, alen);
   int err = errno;
   close(fd);
   if (n < 0) return throw_sys(env, "sendto", NULL, err);

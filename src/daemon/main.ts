@@ -53,6 +53,8 @@ export interface MainOptions {
   /** -d: the configuration to the log at start and after each reload */
   readonly dumpConf?: boolean;
   readonly logFile?: string;
+  /** -l, -G, -S as given to the main process: the checker child logs to the same places */
+  readonly logArgs?: readonly string[];
   /** --all: the checker child even without virtual servers */
   readonly allChildren?: boolean;
   readonly addressMonitoring?: boolean;
@@ -145,7 +147,7 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   });
   const settings = currentSettingsFile();
   const childArgs = ['-f', o.file, '-i', o.configId, ...(settings !== undefined ? ['--settings', settings] : []), ...(o.debug ? ['-D'] : []), ...(checkersPidFile ? ['-c', checkersPidFile] : []),
-    ...(o.dontReleaseIpvs ? ['-I'] : []), ...(o.logFile ? ['-g', o.logFile] : [])];
+    ...(o.dontReleaseIpvs ? ['-I'] : []), ...(o.logFile ? ['-g', o.logFile] : []), ...(o.logArgs ?? [])];
   let checker: CheckerChild | undefined;
   const startChecker = (): void => {
     checker = new CheckerChild({

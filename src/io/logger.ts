@@ -3,14 +3,16 @@
  * `rootLogger().child({ mod: 'vrrp', inst: 'VI_1', vrid: 51 })`. Secrets never reach the log
  * (pino redacts before any destination sees the line).
  *
- * Destinations, as keepalived's command line asks for them (src/cli.ts): stderr carries JSON
- * lines (journald under systemd), or readable lines on a terminal (`-l` with stderr a TTY):
+ * Destinations, as keepalived's command line asks for them (src/cli.ts): syslog (/dev/log, by
+ * default; src/io/syslog.ts); stderr, with `-l` or when it is journald's stream under systemd,
+ * carrying JSON lines, or readable lines on a terminal (`-l` with stderr a TTY):
  *   `07:53:50.123 INFO  [vrrp VI_1] Entering MASTER STATE from=BACKUP prio=150`
  * and `-g FILE` adds a file of JSON lines.
  */
 import { constants, fchmodSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pino, type DestinationStream, type Logger, type StreamEntry } from 'pino';
+import { SEVERITY, syslogDestination } from './syslog.js';
 
 let root: Logger | undefined;
 
@@ -27,6 +29,8 @@ export interface LoggerOptions {
   readonly file?: string;
   /** Mode of the `-g` file (default 0600; keepalived: 0666 masked by its umask, 0177 unless -u). */
   readonly fileMode?: number;
+  /** Also send each line to syslog (src/io/syslog.ts): keepalived's default, off with `-G`. */
+  readonly syslog?: { readonly facility: number; readonly ident: string; readonly path?: string };
 }
 
 /**
@@ -104,8 +108,6 @@ function jsonDestination(fd: number): DestinationStream {
   return stream;
 }
 
-/** syslog priorities of pino's levels (trace and debug: debug; fatal: crit) */
-const SYSLOG_PRIORITY: Record<string, number> = { trace: 7, debug: 7, info: 6, warn: 4, error: 3, fatal: 2 };
 
 /**
  * Under systemd, stderr is a stream to journald when JOURNAL_STREAM names it (device:inode):
@@ -128,7 +130,7 @@ export function withSyslogPriority(stream: DestinationStream): DestinationStream
   const write = stream.write.bind(stream);
   stream.write = (line: string): void => {
     const level = /^\{"level":"(\w+)"/.exec(line)?.[1];
-    write(`<${SYSLOG_PRIORITY[level ?? ''] ?? 6}>${line}`);
+    write(`<${SEVERITY[level ?? ''] ?? 6}>${line}`);
   };
   return stream;
 }
@@ -140,6 +142,10 @@ export function createRootLogger(opts: LoggerOptions = {}): Logger {
     const fd = opts.fd ?? 2;
     const json = (): DestinationStream => (toJournal(fd) ? withSyslogPriority(jsonDestination(fd)) : jsonDestination(fd));
     streams.push({ level: 'trace', stream: opts.format === 'readable' ? readableDestination(fd) : json() });
+  }
+  if (opts.syslog) {
+    const onDrop = (): void => { dropped++; };
+    streams.push({ level: 'trace', stream: syslogDestination({ ...opts.syslog, text: syslogText, onDrop }) });
   }
   if (opts.file) {
     // opened here, synchronously: the destination is ready for the exit-time flush at once
@@ -188,17 +194,30 @@ function formatValue(v: unknown): string {
  * A line that is not JSON is returned as it is.
  */
 export function formatReadable(line: string): string {
+  const r = readable(line);
+  if (!r) return line.replace(/\n$/, '');
+  const d = new Date(typeof r.o.time === 'number' ? r.o.time : Date.now());
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  return `${time} ${r.level.toUpperCase().padEnd(5)} ${r.text}`.trimEnd();
+}
+
+/** One JSON line as syslog's text: the readable line without its time and level. */
+export function syslogText(line: string): { level: string; text: string } {
+  const r = readable(line);
+  return r ? { level: r.level, text: r.text } : { level: 'info', text: line.replace(/\n$/, '') };
+}
+
+/** A JSON line's level name and `[mod inst] message key=value ...` text (undefined: not JSON). */
+function readable(line: string): { o: Record<string, unknown>; level: string; text: string } | undefined {
   let o: Record<string, unknown>;
   try {
     o = JSON.parse(line) as Record<string, unknown>;
   } catch {
-    return line.replace(/\n$/, '');
+    return undefined;
   }
-  const d = new Date(typeof o.time === 'number' ? o.time : Date.now());
-  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
-  const level = (typeof o.level === 'string' ? o.level.toUpperCase() : LEVELS[o.level as number] ?? String(o.level)).padEnd(5);
+  const level = typeof o.level === 'string' ? o.level : (LEVELS[o.level as number] ?? String(o.level)).toLowerCase();
   const scope = [o.mod, o.inst].filter((x) => x !== undefined && x !== null && x !== '').map(String);
-  const parts = [time, level];
+  const parts: string[] = [];
   if (scope.length) parts.push(`[${scope.join(' ')}]`);
   // a multi-line message (a config diagnostic with its source line) keeps its first line in
   // front of the fields and its other lines below
@@ -207,7 +226,7 @@ export function formatReadable(line: string): string {
   for (const [k, v] of Object.entries(o)) {
     if (!FRAME.has(k) && v !== undefined) parts.push(`${k}=${formatValue(v)}`);
   }
-  return [parts.join(' ').trimEnd(), ...rest].join('\n');
+  return { o, level, text: [parts.join(' ').trimEnd(), ...rest].join('\n') };
 }
 
 /** A pino destination writing readable lines to `fd`, synchronously (a terminal, `-l`). */

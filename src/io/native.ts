@@ -60,7 +60,7 @@ export function loadNative(): NativeAddon {
   const path = CANDIDATES.find((p) => existsSync(p));
   if (path === undefined) {
     throw new KtsError('NATIVE_UNAVAILABLE',
-      `native addon not built (${ADDON_FILE} missing): run 'npm install' in the keepalived-ts directory (node-gyp needs a C compiler, make and python3)`);
+      `native addon not built (${ADDON_FILE} missing): reinstall keepalived-ts (the Debian package ships it built; an npm install builds it with node-gyp, which needs a C compiler, make and python3: \`npm rebuild -g keepalived-ts\` for a global one)`);
   }
   try {
     addon = createRequire(import.meta.url)(path) as NativeAddon;

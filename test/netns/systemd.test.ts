@@ -14,20 +14,11 @@ import { directorConf } from '../../src/lab/configs.js';
 import { ktsCli, ktsNodeFlags } from '../../src/lab/director.js';
 import { NetLab } from '../../src/lab/netlab.js';
 import { LineWatch, waitUntil } from '../../src/lab/watch.js';
+import { DGRAM_RECEIVER } from '../helpers/dgram-receiver.js';
 import { skipUnless } from '../helpers/system.js';
 
 const isRoot = process.getuid?.() === 0;
 
-/** Prints every datagram it receives on `path` as one JSON line {t, msg}. */
-const RECEIVER = [
-  'import json, socket, sys, time',
-  's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)',
-  's.bind(sys.argv[1])',
-  'print(json.dumps({"bound": True}), flush=True)',
-  'while True:',
-  '    d = s.recv(65536)',
-  '    print(json.dumps({"t": time.monotonic(), "msg": d.decode()}), flush=True)',
-].join('\n');
 
 interface Note { t: number; msg: string; fields: Record<string, string> }
 
@@ -47,7 +38,7 @@ describe.skipIf(skipUnless(isRoot, 'root'))('systemd: notify protocol, watchdog,
 
   it('READY with MAINPID, WATCHDOG=1, RELOADING/READY on HUP, STOPPING on TERM; a second daemon is refused', async () => {
     const sock = join(tmp, 'notify.sock');
-    const receiver = new LineWatch(spawn('python3', ['-c', RECEIVER, sock], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const receiver = new LineWatch(spawn('python3', ['-c', DGRAM_RECEIVER, sock], { stdio: ['ignore', 'pipe', 'pipe'] }));
     const notes = (from = 0): Note[] => receiver.lines.slice(from).flatMap((l) => {
       const o = JSON.parse(l.text) as { t?: number; msg?: string };
       if (o.msg === undefined) return [];
@@ -57,7 +48,7 @@ describe.skipIf(skipUnless(isRoot, 'root'))('systemd: notify protocol, watchdog,
     const pidFile = join(tmp, 'keepalived.pid');
     const conf = join(tmp, 'keepalived.conf');
     writeFileSync(conf, directorConf({ vrid: 91, version: 3, advertInt: 1, priority: 100, vips: ['10.64.0.50/24'] }));
-    const args = [...ktsNodeFlags(), ktsCli(), '-n', '-f', conf, '-p', pidFile, '-r', join(tmp, 'vrrp.pid'), '-c', join(tmp, 'checkers.pid')];
+    const args = [...ktsNodeFlags(), ktsCli(), '-n', '-l', '-f', conf, '-p', pidFile, '-r', join(tmp, 'vrrp.pid'), '-c', join(tmp, 'checkers.pid')];
     let daemon: LineWatch | undefined;
     let second: LineWatch | undefined;
     try {

@@ -1,0 +1,127 @@
+// docs/migrating.md, step by step, on a real kernel: a pair of keepalived 2.2.7 directors (d1
+// MASTER at 150, d2 BACKUP at 100) is moved to keepalived-ts and rolled back while a client
+// probes the VIP every 10 ms. Backup first; the master moved make-before-break by lowering
+// its priority with a keepalived reload; the old master replaced; then the rollback (backup
+// first, `keepalived-ts handover --all` on the master, keepalived back on it). Not one probe
+// may be lost, and the same keepalived.conf text (priority aside) is given to both daemons.
+// Needs root (ip netns) and keepalived (scripts/install-deps.sh); uses dist/ (run after `npm run build`).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { directorConf } from '../../src/lab/configs.js';
+import { Director, ktsCli } from '../../src/lab/director.js';
+import { NetLab } from '../../src/lab/netlab.js';
+import { LineWatch, sleep, waitUntil } from '../../src/lab/watch.js';
+import { skipUnless } from '../helpers/system.js';
+
+const isRoot = process.getuid?.() === 0;
+const VIP = '10.67.0.50';
+const conf = (priority: number): string => directorConf({ vrid: 94, advertInt: 1, priority, vips: [`${VIP}/24`] });
+
+describe.skipIf(skipUnless(isRoot, 'root'))('docs/migrating.md: keepalived -> keepalived-ts -> keepalived on a live pair', () => {
+  let lab: NetLab;
+  let tmp: string;
+  const directors: Director[] = [];
+  let ping: LineWatch | undefined;
+
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'kts-mig-'));
+    lab = new NetLab('ktsmig');
+    lab.addHost({ name: 'd1', addresses: ['10.67.0.11/24'] });
+    lab.addHost({ name: 'd2', addresses: ['10.67.0.12/24'] });
+    lab.addHost({ name: 'c', addresses: ['10.67.0.100/24'] });
+  });
+  afterAll(async () => {
+    ping?.child.kill('SIGKILL');
+    for (const d of directors) d.cleanup();
+    await lab?.destroy();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  /** A director as its systemd unit would start it; keepalived-ts with a control socket of its own. */
+  const start = (host: string, impl: 'kts' | 'keepalived', priority: number): Director => {
+    let extra: string[] = [];
+    if (impl === 'kts') {
+      const settings = join(tmp, `${host}-settings.conf`);
+      writeFileSync(settings, `control_socket ${join(tmp, `${host}.sock`)}\n`);
+      extra = ['--settings', settings];
+    }
+    const d = new Director(lab, host, impl, conf(priority), extra);
+    directors.push(d);
+    return d;
+  };
+  /** systemctl stop: TERM, and wait for the exit. */
+  const stop = async (d: Director): Promise<void> => {
+    d.signal('SIGTERM');
+    expect(await d.exited(15_000)).toBe(0);
+  };
+  const holder = (): string[] => ['d1', 'd2'].filter((h) => lab.hasAddress(h, VIP));
+  const only = (host: string): Promise<void> => waitUntil(`the VIP on ${host} only`, () => holder().join() === host, 10_000);
+
+  it('moves the pair and back without losing a probe', async () => {
+    // the pair as it runs today
+    const k1 = start('d1', 'keepalived', 150);
+    const k2 = start('d2', 'keepalived', 100);
+    await k1.state('MASTER', 15_000);
+    await only('d1');
+    ping = new LineWatch(lab.spawn('c', 'ping', ['-n', '-D', '-i', '0.01', '-W', '1', VIP]));
+    await ping.waitFor(/icmp_seq=\d+ ttl/, 5000);
+    await sleep(1000);
+
+    // 1. the backup first
+    await stop(k2);
+    const t2 = start('d2', 'kts', 100);
+    await t2.state('BACKUP', 15_000);
+    const status = lab.exec('d2', process.execPath, [ktsCli(), 'status', '--socket', join(tmp, 'd2.sock')], 20_000);
+    expect(status.rc).toBe(0);
+    expect(status.stdout).toMatch(/VI_1\s.*BACKUP/);
+    await sleep(1000);
+    expect(holder()).toEqual(['d1']);
+
+    // 2. the master moved make-before-break: keepalived on d1 reloaded at priority 50
+    let m2 = t2.watch.mark();
+    writeFileSync(join(k1.dir, 'keepalived.conf'), conf(50));
+    k1.signal('SIGHUP');
+    await t2.state('MASTER', 15_000, m2);
+    await only('d2');
+    await sleep(1000);
+
+    // 3. the old master: keepalived.conf back at 150, keepalived-ts in keepalived's place
+    writeFileSync(join(k1.dir, 'keepalived.conf'), conf(150));
+    await stop(k1);
+    m2 = t2.watch.mark();
+    const t1 = start('d1', 'kts', 150);
+    await t1.state('MASTER', 15_000);
+    await t2.state('BACKUP', 5000, m2);
+    await only('d1');
+    await sleep(1000);
+
+    // rollback 1: the backup back to keepalived
+    await stop(t2);
+    const k2b = start('d2', 'keepalived', 100);
+    await k2b.state('BACKUP', 15_000);
+    await sleep(1000);
+    // rollback 2: a handover on the master
+    const h = lab.exec('d1', process.execPath, [ktsCli(), 'handover', '--socket', join(tmp, 'd1.sock'), '--all'], 20_000);
+    expect(h.rc, h.stderr).toBe(0);
+    await k2b.state('MASTER', 15_000);
+    await only('d2');
+    await sleep(1000);
+    // rollback 3: keepalived back on d1, which preempts at 150
+    await stop(t1);
+    const m = k2b.watch.mark();
+    const k1b = start('d1', 'keepalived', 150);
+    await k1b.state('MASTER', 15_000);
+    await k2b.state('BACKUP', 5000, m);
+    await only('d1');
+    await sleep(1000);
+
+    // the client's count
+    ping.child.kill('SIGINT');
+    const summary = await ping.waitFor(/packets transmitted/, 5000);
+    const [, sent, received] = /(\d+) packets transmitted, (\d+) received/.exec(summary.text)!;
+    expect(Number(sent)).toBeGreaterThan(1000);
+    expect(Number(received), summary.text).toBe(Number(sent));
+  });
+});
