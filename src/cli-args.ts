@@ -114,6 +114,8 @@ interface Ctx {
   exit?: { code: number };
   bad: boolean;
   genhash?: { index: number; first: boolean; name: string };
+  /** the name the command answers to (-v, -h) */
+  prog: Prog;
 }
 
 const FACILITIES = ['user', 'daemon'];
@@ -200,13 +202,13 @@ const OPTIONS: readonly Opt[] = [
   { long: 'config-fd', arg: 'required', apply: notSupported('--config-fd') },
   {
     short: 'v', long: 'version', arg: 'none', apply: (_a, _v, ctx) => {
-      ctx.err.push(versionText());
+      ctx.err.push(versionText(ctx.prog));
       ctx.exit ??= { code: 0 };
     },
   },
   {
     short: 'h', long: 'help', arg: 'none', apply: (_a, _v, ctx) => {
-      ctx.err.push(usage());
+      ctx.err.push(usage(ctx.prog));
       ctx.exit ??= { code: 0 };
     },
   },
@@ -218,11 +220,30 @@ const OPTIONS: readonly Opt[] = [
 /** The signal names `--signum` knows (keepalived 2.2.7 on Linux). */
 export const SIGNUM_NAMES = Object.keys(KEEPALIVED_SIGNALS) as SignalName[];
 
-export function versionText(): string {
+/**
+ * The names keepalived-ts answers to: its own, and `keepalived` when run through
+ * libexec/keepalived, the entry point for tools that run `keepalived` from PATH
+ * (keepalived-exporter, see README.md).
+ */
+export type Prog = 'keepalived-ts' | 'keepalived';
+
+/** The environment variable libexec/keepalived sets to be `keepalived`. */
+export const PROG_ENV = 'KEEPALIVED_TS_PROG';
+
+/**
+ * -v's text. As `keepalived`, the first line is keepalived's own ("Keepalived v2.2.7 (...)"):
+ * tools read the version from it (keepalived-exporter takes the second word). Both name the
+ * optional keepalived feature keepalived-ts has that tools look for in this text: the JSON
+ * dump (`--enable-json`, which keepalived-exporter needs for -ka.json).
+ */
+export function versionText(prog: Prog = 'keepalived-ts'): string {
+  const own = `keepalived-ts v${VERSION}, compatible with Keepalived ${KEEPALIVED_VERSION}`;
   return [
-    `keepalived-ts v${VERSION}, compatible with Keepalived ${KEEPALIVED_VERSION}`,
+    ...(prog === 'keepalived' ? [`Keepalived ${KEEPALIVED_VERSION}`, '', own] : [own]),
     '',
     `Running on Node.js ${process.version} (${process.platform} ${process.arch})`,
+    '',
+    'Equivalent keepalived configure options: --enable-json',
   ].join('\n');
 }
 
@@ -310,10 +331,10 @@ function findLong(name: string): Opt | 'ambiguous' | undefined {
   return prefixed.length > 1 ? 'ambiguous' : undefined;
 }
 
-/** Parses argv (without node and the script) as keepalived 2.2.7 does. */
-export function parseArgs(argv: readonly string[]): Parsed {
+/** Parses argv (without node and the script) as keepalived 2.2.7 does; `prog` is the name -v and -h print. */
+export function parseArgs(argv: readonly string[], prog: Prog = 'keepalived-ts'): Parsed {
   const a = defaultArgs();
-  const ctx: Ctx = { out: [], err: [], bad: false };
+  const ctx: Ctx = { out: [], err: [], bad: false, prog };
   const operands: string[] = [];
   let first = true;
   for (let i = 0; i < argv.length; i++) {

@@ -23,7 +23,7 @@ import { loadNative } from './io/native.js';
 import { SdNotifier } from './io/sd-notify.js';
 import { facilityCode, SYSLOG_SOCKET, syslogSocketPresent } from './io/syslog.js';
 import { formatIp, parseIp } from './util/ip.js';
-import { KEEPALIVED_EXIT, KEEPALIVED_VERSION, parseArgs, VERSION, type Args } from './cli-args.js';
+import { KEEPALIVED_EXIT, KEEPALIVED_VERSION, parseArgs, PROG_ENV, VERSION, type Args, type Prog } from './cli-args.js';
 import type { CheckerOptions, Lifecycle, MainOptions } from './daemon/main.js';
 
 /** `keepalived-ts lab [--advert-int S] [--vrrp-version 2|3] [--peer keepalived]` */
@@ -136,7 +136,10 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'handover') return (await import('./daemon/handover-cmd.js')).handoverCommand(argv.slice(1));
   if (argv[0] === 'realserver') return (await import('./daemon/realserver-cmd.js')).realserverCommand(argv.slice(1));
   if (argv[0] === 'drill') return (await import('./daemon/drill.js')).drillCommand(argv.slice(1));
-  const parsed = parseArgs(argv);
+  // libexec/keepalived runs us as `keepalived`; scripts and the checker child need not know
+  const prog: Prog = process.env[PROG_ENV] === 'keepalived' ? 'keepalived' : 'keepalived-ts';
+  delete process.env[PROG_ENV];
+  const parsed = parseArgs(argv, prog);
   process.stdout.write(parsed.kind === 'genhash' ? '' : parsed.stdout);
   process.stderr.write(parsed.stderr);
   if (parsed.kind === 'exit') return parsed.code;

@@ -69,6 +69,7 @@ function groupLines(view: VrrpView, g: VrrpSyncGroup): string[] {
 function scriptLines(view: VrrpView): string[] {
   const out: string[] = [];
   const results = new Map((view.scripts ?? []).map((s) => [s.name, s.ok]));
+  const running = new Set((view.scripts ?? []).filter((s) => s.running).map((s) => s.name));
   for (const s of view.config.vrrpScripts) {
     const resolved = s.script ? view.host?.resolveScript(vrrpScriptSpec({ ...s, script: s.script })) : undefined;
     const ok = results.get(s.name);
@@ -87,7 +88,7 @@ function scriptLines(view: VrrpView): string[] {
       `   Script uid:gid = ${resolved?.uid ?? 0}:${resolved?.gid ?? 0}`,
       '   VRRP instances :',
       ...trackingInstances(view, 'trackScript', s.name, { weight: s.weight, reverse: s.weightReverse }),
-      '   State = idle',
+      `   State = ${running.has(s.name) ? 'running' : 'idle'}`,
     );
   }
   return out;

@@ -203,6 +203,8 @@ export function collectMetrics(m: MetricsInput): string {
   }
   for (const s of v.scripts ?? []) {
     if (s.ok !== undefined) p.gauge('keepalived_script_status', 'Tracker Script Status', s.ok ? 1 : 0, { name: s.name });
+    // keepalived-exporter's numbers for the dump's "State =": 0 idle, 1 running
+    p.gauge('keepalived_script_state', 'Tracker Script State', s.running ? 1 : 0, { name: s.name });
   }
   ours(p, m);
   return p.text();

@@ -17,6 +17,8 @@ import type { MappedConfig } from './engine-config.js';
 export interface Trackers {
   /** resolves once every tracker has reported its initial state where it has one */
   readonly ready: Promise<void>;
+  /** the vrrp_scripts with a run in progress */
+  running(): ReadonlySet<string>;
   stop(): Promise<void>;
 }
 
@@ -97,6 +99,7 @@ export function startTrackers(cfg: KeepalivedConfig, mapped: MappedConfig, hooks
   }
   return {
     ready: Promise.all(ready).then(() => undefined),
+    running: () => new Set(scripts.filter((t) => t.running).map((t) => t.name)),
     stop: async () => {
       for (const w of files) w.stop();
       procTracker?.stop();

@@ -53,8 +53,9 @@ export interface VrrpView {
    */
   readonly failover?: FailoverSnapshot;
   /**
-   * vrrp_script results, for keepalived_script_status. To be filled by VrrpDaemon.view() from
-   * the engine's script states (`scriptOk()`: true GOOD, false BAD, undefined not yet run).
+   * vrrp_script results, for keepalived_script_status / _state and the data dump's VRRP Script
+   * blocks. Filled by VrrpDaemon.view() from the engine's script states (`scriptOk()`: true
+   * GOOD, false BAD, undefined not yet run) and the trackers' runs in progress.
    */
   readonly scripts?: readonly ScriptView[];
   /** host facts the data dump shows (interfaces, sockets, script users); absent in unit views */
@@ -95,4 +96,6 @@ export interface ScriptView {
   readonly name: string;
   /** undefined: no result yet */
   readonly ok: boolean | undefined;
+  /** a run is in progress (keepalived's script state "running", else "idle") */
+  readonly running?: boolean;
 }

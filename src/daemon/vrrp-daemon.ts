@@ -32,7 +32,7 @@ import { FailoverTiming } from './failover-timing.js';
 import { createNotifier, type DaemonNotifier } from './notifier.js';
 import { Vmacs } from './vmac.js';
 import { VrrpSockets } from './vrrp-sockets.js';
-import type { InstanceView, VrrpView } from './view.js';
+import type { InstanceView, ScriptView, VrrpView } from './view.js';
 import { hostView } from './view-host.js';
 import { applyReloadDiff, matchInstances } from './reload-diff.js';
 import type { Effect, Input } from '../vrrp/types.js';
@@ -119,6 +119,12 @@ export class VrrpDaemon {
 
   constructor(private readonly opts: DaemonOptions) {}
 
+  /** The engine's vrrp_script results, with the scripts running now. */
+  private scriptViews(): ScriptView[] {
+    const running = this.trackers?.running() ?? new Set<string>();
+    return (this.engine?.scriptResults() ?? []).map((s) => (running.has(s.name) ? { ...s, running: true } : s));
+  }
+
   /** The VRRP side's state, for dumps, metrics and the status API. */
   view(): VrrpView {
     const instances: InstanceView[] = [];
@@ -137,7 +143,7 @@ export class VrrpDaemon {
       reloads: this.reloads, ...(this.lastReloadAt !== undefined ? { lastReloadAt: this.lastReloadAt } : {}),
       instances, groups: this.engine?.groups ?? [], unknownVrid: this.engine?.unknownVrid ?? 0,
       addressFailures: this.addresses?.failures ?? 0, addressesRestored: this.addresses?.restored ?? 0,
-      failover: this.timing.observe(), scripts: this.engine?.scriptResults() ?? [],
+      failover: this.timing.observe(), scripts: this.scriptViews(),
       sched: schedInForce(), ...(this.links && this.sockets ? { host: hostView(this.links, this.sockets, this.cfg.globalDefs) } : {}),
     };
   }

@@ -7,10 +7,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RouteEntry, RuleEntry } from '../../../src/config/model.js';
 import { formatData } from '../../../src/daemon/dump-data.js';
+import { formatStats } from '../../../src/daemon/dump-stats.js';
+import { STATE_NUMBER } from '../../../src/daemon/dump-common.js';
+import type { VrrpView } from '../../../src/daemon/view.js';
 import { formatRoute, formatRule } from '../../../src/daemon/dump-ip.js';
 import { defaultRulePreferences } from '../../../src/netlink/rule.js';
 import { diffLines, normaliseDump } from '../../../src/lab/dump-oracle.js';
-import { parseVrrpData } from '../../helpers/keepalived-exporter.js';
+import { parseVrrpData, parseVrrpScripts, scrape, scriptStateNumber, scriptStatusNumber } from '../../helpers/keepalived-exporter.js';
 import { TmpDir } from '../config/helpers.js';
 import { asGolden, fixtureView, golden, LAST, section, viewOf } from './dump-views.js';
 
@@ -53,7 +56,11 @@ describe('keepalived.data against keepalived 2.2.7\'s golden', () => {
     expect(parsed.get('VI_1')).toEqual({
       iname: 'VI_1', state: 2, wantstate: 2, intf: 'veth0', garpDelay: 5, vrid: 71,
       vips: ['10.13.0.100/24 dev veth0 scope global set', '10.13.0.101 dev veth0 scope global label veth0:vip set'],
+      excludedVips: ['10.13.7.1 dev veth0 scope global set'],
     });
+    // no vrrp_script in this configuration: no VRRP Script block for keepalived_script_status
+    expect(parseVrrpScripts(ours())).toEqual([]);
+    expect(parseVrrpScripts(theirs)).toEqual([]);
   });
 
   it('shows the master seen by a BACKUP and turns the engine deadline into wall-clock time', () => {
@@ -110,6 +117,31 @@ describe('sync groups and vrrp_scripts (keepalived 2.2.7 on good/052-sync-group.
     '   Script uid:gid = 0:0', '   VRRP instances :', '   Tracking instances :', '     VI_1, weight 0', '     VI_2, weight 0',
     '   State = idle',
   ].join('\n');
+
+  const ran = (scripts: VrrpView['scripts']): string => formatData({ ...viewOf(tmp, conf, links, { steps: 1 }), scripts }, TIME, 'host');
+
+  it('reads as keepalived\'s through keepalived-exporter: the script\'s name, Status and State', () => {
+    const theirs = parseVrrpScripts(keepalived);
+    expect(theirs).toEqual([{ name: 'chk', status: 'GOOD', state: 'idle' }]);
+    expect(parseVrrpScripts(ran([{ name: 'chk', ok: true }]))).toEqual(theirs);
+    expect([scriptStatusNumber(theirs[0]!), scriptStateNumber(theirs[0]!)]).toEqual([1, 0]);
+  });
+
+  it('writes BAD for a failed script and for one not yet run (keepalived: result below rise), "running" while a run is in progress', () => {
+    const read = (scripts: VrrpView['scripts']): [number | undefined, number | undefined][] =>
+      parseVrrpScripts(ran(scripts)).map((s) => [scriptStatusNumber(s), scriptStateNumber(s)]);
+    expect(read([{ name: 'chk', ok: false }])).toEqual([[0, 0]]);
+    expect(read([{ name: 'chk', ok: undefined }])).toEqual([[0, 0]]);
+    expect(read([{ name: 'chk', ok: true, running: true }])).toEqual([[1, 1]]);
+  });
+
+  it('keeps the script\'s lines out of the instances: one scrape of the whole file reads both instances and the script', () => {
+    const view = viewOf(tmp, conf, links, { steps: 1 });
+    const s = scrape(formatData({ ...view, scripts: [{ name: 'chk', ok: true }] }, TIME, 'host'), formatStats(view));
+    const state = (i: number): number => STATE_NUMBER[view.instances[i]!.live.state];
+    expect(s.vrrps.map((v) => [v.data.iname, v.data.state, v.data.intf, v.data.vrid])).toEqual([['VI_1', state(0), 'eth0', 51], ['VI_2', state(1), 'eth1', 52]]);
+    expect(s.scripts.map((x) => x.name)).toEqual(['chk']);
+  });
 
   it('lists members, trackers, notify scripts (resolved, with uid:gid), and the group\'s members under the script it tracks', () => {
     const text = formatData(viewOf(tmp, conf, links, { steps: 1 }), TIME, 'host');

@@ -146,7 +146,7 @@ function vrrpFixture(): VrrpView {
     config: {} as never, configFile: '/etc/keepalived/keepalived.conf', pid: 1234, startedAt: 1_700_000_000_000, reloads: 2,
     instances: [i1, i2] as never, groups: [{ name: 'G1', state: 'MASTER', members: [i1.live] }] as never,
     unknownVrid: 9, addressFailures: 0, addressesRestored: 1, failover: timing.observe(), sched: { rtPriority: 1, rtLimitSignals: 2 },
-    scripts: [{ name: 'chk_a', ok: true }, { name: 'chk_b', ok: false }, { name: 'chk_c', ok: undefined }],
+    scripts: [{ name: 'chk_a', ok: true }, { name: 'chk_b', ok: false, running: true }, { name: 'chk_c', ok: undefined }],
   };
 }
 
@@ -197,6 +197,11 @@ describe('collectMetrics', () => {
 
   it('keepalived_script_status: GOOD 1, BAD 0, not yet run absent', () => {
     expect(find(p, 'keepalived_script_status').map((s) => [s.labels.name, s.value])).toEqual([['chk_a', 1], ['chk_b', 0]]);
+  });
+
+  it('keepalived_script_state: the exporter\'s numbers for the dump\'s State (0 idle, 1 running), for every script', () => {
+    expect(find(p, 'keepalived_script_state').map((s) => [s.labels.name, s.value])).toEqual([['chk_a', 0], ['chk_b', 1], ['chk_c', 0]]);
+    expect(p.type.get('keepalived_script_state')).toBe('gauge');
   });
 
   it('ours: priorities, state set, drops by reason, unknown VRID, send errors', () => {
