@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what keepalived-ts and its tests need on a fresh Debian 12 machine (run as root):
 # keepalived (the oracle and interop peer), nftables (`nft`: the firewall of strict mode),
+# debootstrap (a clean Debian 12 root for the package test),
 # tcpdump, user-mode-linux + kmod + ipvsadm (IPVS tests in a UML guest), iproute2 (namespaces),
 # ping (client probes), the native addon's build tools (gcc also builds the UML xstate shim),
 # openssl (test certificates for SSL_GET), groff-base (the man pages are checked), then the npm
 # dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs=(keepalived nftables tcpdump user-mode-linux kmod ipvsadm iproute2 iputils-ping iputils-arping time python3 make gcc g++ openssl groff-base)
+pkgs=(keepalived nftables debootstrap tcpdump user-mode-linux kmod ipvsadm iproute2 iputils-ping iputils-arping time python3 make gcc g++ openssl groff-base)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
