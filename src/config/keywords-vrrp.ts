@@ -1,6 +1,6 @@
 /** vrrp_instance, vrrp_sync_group, vrrp_script, track_file, vrrp_track_process (keepalived/vrrp/vrrp_parser.c). */
 import { parseIp, type IpAddress } from '../util/ip.js';
-import { argInt, argScript, argWord, flag, int, mark, need, notHonoured, script, seconds, str, table, unsupported, values } from './kw.js';
+import { argInt, argScript, argSeconds, argWord, flag, int, mark, need, notHonoured, script, seconds, str, table, unsupported, values } from './kw.js';
 import { parseAddressEntry, parseRouteEntry, parseRuleEntry, parseUnicastPeer, trackRef } from './entries.js';
 import type { Draft, Keyword, ParseCtx } from './parser.js';
 import { setFieldLoc } from './loc.js';
@@ -351,8 +351,35 @@ const interfaceList = (what: string): Keyword => ({
   },
 });
 
+/**
+ * `interface_up_down_delays { IFNAME DOWN [UP] }` (seconds, 0..255, keepalived's read_timer):
+ * a link change of IFNAME takes effect only once it has lasted that long (src/daemon/link-debounce.ts).
+ * keepalived only logs an entry without timeouts, or with more than two, and drops one whose
+ * delay does not read.
+ */
+const interfaceUpDownDelays: Keyword = {
+  handler: (ctx, line, root) => {
+    const checks = ((root.interfaceChecks as unknown[] | undefined) ?? (root.interfaceChecks = [])) as unknown[];
+    const delays = ((root.interfaceDelays as unknown[] | undefined) ?? (root.interfaceDelays = [])) as unknown[];
+    for (const l of ctx.readValueBlock(line)) {
+      const name = l.words[0]!;
+      checks.push({ name, what: 'up/down delay', loc: lineLoc(l, 0) });
+      if (l.words.length < 2) {
+        ctx.report('CONFIG_VALUE', 'OK', `No timeouts specified for ${name} up/down delays`, lineLoc(l, 0));
+        continue;
+      }
+      if (l.words.length > 3) ctx.report('CONFIG_VALUE', 'OK', `Too many parameters for ${name} up/down delays`, lineLoc(l, 3));
+      const downMs = argSeconds(ctx, l, 1, 0, 255);
+      if (downMs === undefined) continue;
+      const upMs = l.words.length === 2 ? 0 : argSeconds(ctx, l, 2, 0, 255);
+      if (upMs === undefined) continue;
+      delays.push({ name, downMs, upMs, loc: lineLoc(l, 0) });
+    }
+  },
+};
+
 export const unsupportedVrrpBlocks = {
   linkbeat_interfaces: interfaceList('linkbeat interface'),
-  interface_up_down_delays: interfaceList('up/down delay'),
+  interface_up_down_delays: interfaceUpDownDelays,
 };
 

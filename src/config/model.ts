@@ -349,4 +349,13 @@ export interface KeepalivedConfig {
   readonly instance?: string;
   /** Interfaces named by linkbeat_interfaces / interface_up_down_delays (checked, not used). */
   readonly interfaceChecks?: readonly { readonly name: string; readonly what: string; readonly loc: Loc }[];
+  /** interface_up_down_delays: how long a link change must last before it counts (ms; 0: at once) */
+  readonly interfaceDelays?: readonly InterfaceDelay[];
+}
+
+export interface InterfaceDelay {
+  readonly name: string;
+  readonly downMs: number;
+  readonly upMs: number;
+  readonly loc: Loc;
 }

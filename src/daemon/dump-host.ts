@@ -8,6 +8,7 @@
 import type { AddrInfo } from '../io/rtnl.js';
 import { formatIp, type Family } from '../util/ip.js';
 import { ctimeUs, printfG, vipPlace } from './dump-common.js';
+import { effectiveDelays } from './link-debounce.js';
 import type { HostLink, InstanceView, VrrpView } from './view.js';
 
 /** keepalived's weight for an interface an instance does not track (dont_track_primary). */
@@ -192,6 +193,7 @@ export function interfaceLines(view: VrrpView): string[] {
   for (const iv of view.instances) {
     if (iv.vmac !== undefined && iv.live.r.family === 'inet') arpUsers.set(iv.baseInterface, (arpUsers.get(iv.baseInterface) ?? 0) + 1);
   }
+  const delays = effectiveDelays(cfg);
   const out = ['------< Interfaces >------'];
   for (const l of links) {
     const k = l.link;
@@ -201,8 +203,8 @@ export function interfaceLines(view: VrrpView): string[] {
       stateLine(k.flags),
       '   Seen up = 1',
       '   Delayed state change running = false',
-      '   Up debounce timer = 0us',
-      '   Down debounce timer = 0us',
+      `   Up debounce timer = ${Math.round((delays.get(k.name)?.upMs ?? 0) * 1000)}us`,
+      `   Down debounce timer = ${Math.round((delays.get(k.name)?.downMs ?? 0) * 1000)}us`,
     );
     if (k.kind === 'macvlan' && k.parentIndex !== undefined) {
       const base = links.find((x) => x.link.index === k.parentIndex)?.link;

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { GlobalDefs, KeepalivedConfig, RuleEntry } from '../config/model.js';
 import { KtsError } from '../errors/index.js';
 import { TimerClock } from '../io/clock.js';
+import { effectiveDelays, LinkDebounce } from './link-debounce.js';
 import { PacketSocket } from '../io/native.js';
 import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
 import { applyProcessSched, bumpRtPriority, schedInForce } from '../io/sched.js';
@@ -101,6 +102,16 @@ export class VrrpDaemon {
   private staticSet: AddressSet | undefined;
   /** interfaces the instances and groups track -> families they must hold an address of */
   private tracked = new Map<string, ('inet' | 'inet6')[]>();
+  /** interface_up_down_delays applied to the link states the instances see */
+  private readonly debounce = new LinkDebounce(new Map(), {
+    set: (ms, fn) => setTimeout(fn, ms),
+    clear: (h) => clearTimeout(h as NodeJS.Timeout),
+  }, () => {
+    if (this.driver && !this.stopping) this.reportInterfaces();
+  }, (n) => {
+    if (n.type === 'cancelled') this.opts.log.info({ mod: 'vrrp', ifname: n.ifname }, `Delay timer for ${n.ifname} cancelled`);
+    else this.opts.log.info({ mod: 'vrrp', ifname: n.ifname, up: n.up, delayMs: n.delayMs }, `${n.ifname}: link ${n.up ? 'up' : 'down'} delayed by ${n.delayMs} ms (interface_up_down_delays)`);
+  });
   /** interface name -> last state reported to the engine */
   private readonly ifState = new Map<string, boolean>();
   private stopping: Promise<void> | undefined;
@@ -233,6 +244,7 @@ export class VrrpDaemon {
     this.driver = driver;
     this.sockets.update(mapped.instances.values());
     this.tracked = this.trackedInterfaces();
+    this.debounce.setDelays(effectiveDelays(next));
     // interfaces tracked for the first time are reported before the new engine runs
     this.reportInterfaces(true);
     this.driver.input({ type: 'reload', previous: old.engine, matches, regarp });
@@ -371,6 +383,7 @@ export class VrrpDaemon {
     }
 
     this.tracked = this.trackedInterfaces();
+    this.debounce.setDelays(effectiveDelays(cfg));
     this.reportInterfaces();
     this.trackers = startTrackers(cfg, this.mapped, { input: this.input, log: log.child({ mod: 'track' }), users });
     await this.trackers.ready;
@@ -491,8 +504,8 @@ export class VrrpDaemon {
       if (onlyNew && this.ifState.has(name)) continue;
       const src = parseSourceTrack(name);
       const up = src
-        ? this.links.linkUp(src.ifname) && this.sourcePresent(src.ifname, src.address)
-        : this.links.linkUp(name) && families.every((f) => this.links.primary(name, f) !== undefined) && !this.waitingOn(name);
+        ? this.linkUp(src.ifname) && this.sourcePresent(src.ifname, src.address)
+        : this.linkUp(name) && families.every((f) => this.links.primary(name, f) !== undefined) && !this.waitingOn(name);
       if (this.ifState.get(name) === up) continue;
       const first = !this.ifState.has(name);
       this.ifState.set(name, up);
@@ -500,6 +513,11 @@ export class VrrpDaemon {
       else if (!first || !up) this.opts.log.info({ mod: 'vrrp', ifname: name, up }, `Netlink reports ${name} ${up ? 'up' : 'down'}`);
       this.driver.input({ type: 'interface', name, up });
     }
+  }
+
+  /** The interface's link state as it counts: the kernel's, after interface_up_down_delays. */
+  private linkUp(ifname: string): boolean {
+    return this.debounce.linkUp(ifname, this.links.linkUp(ifname));
   }
 
   private sourcePresent(ifname: string, address: string): boolean {
@@ -573,6 +591,7 @@ export class VrrpDaemon {
     if (this.opts.dontReleaseVrrp && this.runner) this.runner.keepAddresses = true;
     if (this.driver) this.driver.input({ type: 'shutdown' });
     this.clock.stop();
+    this.debounce.forget();
     await this.sockets?.drain();
     if (this.addresses) {
       if (this.staticSet) await this.addresses.remove(this.staticSet);
