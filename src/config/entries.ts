@@ -115,6 +115,10 @@ export function parseAddressEntry(ctx: ParseCtx, line: Line, allowTrackGroup = f
 const ROUTE_TYPES = ['unicast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'local', 'broadcast', 'anycast', 'multicast', 'nat'];
 const ROUTE_ARG_WORDS = ['or', 'tos', 'dsfield', 'protocol', 'realms', 'mtu', 'advmss', 'rtt', 'rttvar', 'reordering', 'window', 'cwnd', 'initcwnd', 'initrwnd', 'ssthresh', 'rto_min', 'hoplimit', 'features', 'quickack', 'congctl', 'pref', 'fastopen_no_cookie', 'ttl-propagate', 'encap', 'expires', 'nexthop', 'weight', 'nhid', 'lock'];
 const ROUTE_FLAG_WORDS = ['onlink', 'pervasive', 'add', 'append', 'no_track'];
+/** Route words whose value may follow `lock` (keepalived's alloc_route). */
+const ROUTE_LOCK_WORDS = ['mtu', 'advmss', 'rtt', 'rttvar', 'reordering', 'cwnd', 'ssthresh', 'rto_min', 'congctl'];
+/** The key words of `encap ip` / `encap ip6`, each with a value (keepalived's parse_encap_ip / _ip6). */
+const ENCAP_IP_KEYS = ['id', 'dst', 'src', 'tos', 'ttl', 'tc', 'hoplimit', 'flags'];
 
 export function parseRouteEntry(ctx: ParseCtx, line: Line, trackable = true): RouteEntry | undefined {
   const w = line.words;
@@ -171,6 +175,14 @@ export function parseRouteEntry(ctx: ParseCtx, line: Line, trackable = true): Ro
         inNexthops = true;
         continue;
       }
+      if (k === 'encap') {
+        const type = next();
+        if (type === 'ip' || type === 'ip6') while (ENCAP_IP_KEYS.includes(w[i + 1] ?? '')) i += 2;
+        else if (type !== undefined) next();
+        continue;
+      }
+      if (k === 'or') ctx.report('CONFIG_DEPRECATED', 'GENERAL_ERROR', '"or" for routes is deprecated. Please use "nexthop"', lineLoc(line, i));
+      if (ROUTE_LOCK_WORDS.includes(k) && w[i + 1] === 'lock') i++;
       next();
     } else if (ROUTE_TYPES.includes(k) && !haveTo) r.type = k;
     else if (k === 'to' || !haveTo) {

@@ -11,6 +11,7 @@ import { DEFAULT_RT_NAMES, lookupName, ROUTE_TYPES, type RtNames } from '../netl
 import { parseRouteWords, type RouteSpec } from '../netlink/route.js';
 import { parseRuleWords } from '../netlink/rule.js';
 import { formatIp, parseIp, type IpPrefix } from '../util/ip.js';
+import { printfG } from './dump-common.js';
 
 /** keepalived ipaddresstos: the address, `/len` unless a host prefix. */
 export function prefixText(p: IpPrefix): string {
@@ -77,8 +78,15 @@ const ROUTE_METRICS: readonly [keyof RouteSpec['metrics'], string, boolean][] = 
   ['mtu', 'mtu', true], ['window', 'window', false], ['ssthresh', 'ssthresh', true], ['cwnd', 'cwnd', true],
   ['advmss', 'advmss', true], ['reordering', 'reordering', true], ['hoplimit', 'hoplimit', false],
   ['initcwnd', 'initcwnd', false], ['initrwnd', 'initrwnd', false], ['quickack', 'quickack', false],
-  ['fastopenNoCookie', 'fastopen_no_cookie', false],
 ];
+/** rtt, rttvar, rto_min: the word, the kernel's units per millisecond */
+const RTT_METRICS: readonly [keyof RouteSpec['metrics'], string, number][] = [['rtt', 'rtt', 8], ['rttvar', 'rttvar', 4], ['rtoMin', 'rto_min', 1]];
+const PREF_NAMES: ReadonlyMap<number, string> = new Map([[3, 'low'], [0, 'medium'], [1, 'high']]);
+
+/** keepalived's realms: `realms FROM/TO`, or `realm TO` when FROM is 0 (`decide` is the value whose FROM decides, keepalived's choice). */
+function realmWords(realms: number, decide: number): string[] {
+  return decide & 0xffff0000 ? ['realms', `${realms >>> 16}/${realms & 0xffff}`] : ['realm', String(realms & 0xffff)];
+}
 
 /** keepalived format_iproute. */
 export function formatRoute(r: RouteEntry, names: RtNames = DEFAULT_RT_NAMES): string {
@@ -104,12 +112,34 @@ export function formatRoute(r: RouteEntry, names: RtNames = DEFAULT_RT_NAMES): s
   if (s.scope !== undefined) words.push('scope', String(s.scope));
   if (s.metric !== undefined) words.push('metric', String(s.metric));
   if (s.onlink && s.family === 'inet') words.push('onlink');
+  if (s.realms) words.push(...realmWords(s.realms, s.realms));
+  if (s.expires !== undefined) words.push('expires', `${s.expires}sec`);
+  // keepalived writes the lock after the name, without a space ("cubiclock ")
+  if (s.congctl !== undefined) words.push('congctl', `${s.congctl}${s.lock & (1 << RTAX.ccAlgo) ? 'lock ' : ''}`);
+  for (const [key, word, perMs] of RTT_METRICS) {
+    const v = s.metrics[key];
+    if (v === undefined) continue;
+    const locked = (s.lock & (1 << RTAX[key as keyof typeof RTAX])) !== 0;
+    const text = v >= 1000 * perMs ? `${printfG(v / (1000 * perMs))}s` : perMs === 1 ? `${v}ms` : `${printfG(v / perMs)}ms`;
+    words.push(word, ...(locked ? ['lock'] : []), text);
+  }
   if (s.metrics.features) words.push('features', 'ecn');
   for (const [key, word, lockable] of ROUTE_METRICS) {
     const v = s.metrics[key];
     if (v === undefined) continue;
     const locked = lockable && (s.lock & (1 << RTAX[key as keyof typeof RTAX])) !== 0;
     words.push(word, ...(locked ? ['lock'] : []), String(v));
+  }
+  if (s.pref !== undefined) words.push('pref', PREF_NAMES.get(s.pref) ?? 'unknown');
+  if (s.metrics.fastopenNoCookie !== undefined) words.push('fastopen_no_cookie', String(s.metrics.fastopenNoCookie));
+  if (s.ttlPropagate !== undefined) words.push('ttl-propagate', s.ttlPropagate ? 'enabled' : 'disabled');
+  for (const nh of s.nexthops) {
+    words.push('nexthop');
+    if (nh.via) words.push('via', nh.via.family, formatIp(nh.via.bytes));
+    if (nh.dev !== undefined) words.push('dev', nh.dev);
+    if (nh.weight !== undefined) words.push('weight', String(nh.weight));
+    if (nh.onlink) words.push('onlink');
+    if (nh.realms) words.push(...realmWords(nh.realms, s.realms ?? 0));
   }
   if (noTrack) words.push('no_track');
   return words.join(' ');

@@ -21,11 +21,12 @@ async function readFirst(file: string, dirs: readonly string[]): Promise<string 
 
 /** The names keepalived would resolve, from the files under `dirs` plus the defaults. */
 export async function loadRtNames(dirs: readonly string[] = DIRS): Promise<RtNames> {
-  const [tables, protos, scopes] = await Promise.all(['rt_tables', 'rt_protos', 'rt_scopes'].map((f) => readFirst(f, dirs)));
+  const [tables, protos, scopes, realms] = await Promise.all(['rt_tables', 'rt_protos', 'rt_scopes', 'rt_realms'].map((f) => readFirst(f, dirs)));
   return {
     tables: mergeNames(tables ? parseRtNamesFile(tables, 0xffffffff) : new Map(), DEFAULT_RT_NAMES.tables),
     protocols: mergeNames(protos ? parseRtNamesFile(protos, 255) : new Map(), DEFAULT_RT_NAMES.protocols),
     scopes: mergeNames(scopes ? parseRtNamesFile(scopes, 255) : new Map(), DEFAULT_RT_NAMES.scopes),
+    realms: mergeNames(realms ? parseRtNamesFile(realms, 0xffff) : new Map(), DEFAULT_RT_NAMES.realms!),
   };
 }
 

@@ -312,7 +312,13 @@ export class Rtnl {
         throw new RtnlError('RTNL_REQUEST', opName, object, `ENODEV (no interface ${spec.value.dev})`, { errno: 'ENODEV' });
       }
     }
-    const { data, attrs, flags } = routeRequest(spec.value, oif, op);
+    for (const nh of spec.value.nexthops) {
+      if (nh.dev !== undefined && resolveIf(nh.dev) === undefined) {
+        if (op === 'delete') return;
+        throw new RtnlError('RTNL_REQUEST', opName, object, `ENODEV (no interface ${nh.dev} for a nexthop)`, { errno: 'ENODEV' });
+      }
+    }
+    const { data, attrs, flags } = routeRequest(spec.value, oif, op, resolveIf);
     if (op === 'add') await this.request(opName, () => object, (o) => this.sock.newRoute(data, attrs, o), ['EEXIST'], flags);
     else await this.request(opName, () => object, (o) => this.sock.delRoute(data, attrs, o), ['ESRCH', 'ENOENT', 'ENODEV']);
   }

@@ -15,6 +15,8 @@ export interface RtNames {
   readonly tables: ReadonlyMap<string, number>;
   readonly protocols: ReadonlyMap<string, number>;
   readonly scopes: ReadonlyMap<string, number>;
+  /** rt_realms (route `realms`) */
+  readonly realms?: ReadonlyMap<string, number>;
 }
 
 export const DEFAULT_RT_NAMES: RtNames = {
@@ -24,6 +26,7 @@ export const DEFAULT_RT_NAMES: RtNames = {
     ['mrt', 10], ['zebra', 11], ['bird', 12], ['dnrouted', 13], ['xorp', 14], ['ntk', 15], ['dhcp', 16],
     ['keepalived', RTPROT_KEEPALIVED], ['babel', 42],
   ]),
+  realms: new Map([['cosmos', 0]]),
   scopes: new Map([
     ['global', RT_SCOPE_UNIVERSE], ['nowhere', RT_SCOPE_NOWHERE], ['host', RT_SCOPE_HOST],
     ['link', RT_SCOPE_LINK], ['site', RT_SCOPE_SITE],

@@ -23,7 +23,19 @@ import { DEFAULT_RT_NAMES, lookupName, parseUnsigned, ROUTE_TYPES, type RtNames 
 import { u32 } from './attrs.js';
 
 type Family = 'inet' | 'inet6';
-type MetricName = 'mtu' | 'advmss' | 'window' | 'cwnd' | 'ssthresh' | 'reordering' | 'hoplimit' | 'initcwnd' | 'initrwnd' | 'quickack' | 'fastopenNoCookie' | 'features';
+type MetricName = 'mtu' | 'advmss' | 'window' | 'cwnd' | 'ssthresh' | 'reordering' | 'hoplimit' | 'initcwnd' | 'initrwnd' | 'quickack' | 'fastopenNoCookie' | 'features'
+  | 'rtt' | 'rttvar' | 'rtoMin';
+
+/** One `nexthop` of a multipath route (an rtnexthop in RTA_MULTIPATH). */
+export interface Nexthop {
+  readonly via?: IpAddress;
+  readonly dev?: string;
+  /** 1..256 as written (rtnh_hops is weight - 1) */
+  readonly weight?: number;
+  readonly onlink: boolean;
+  /** RTA_FLOW: from realm << 16 | to realm */
+  readonly realms?: number;
+}
 
 /** A route as keepalived understands its words. */
 export interface RouteSpec {
@@ -50,6 +62,18 @@ export interface RouteSpec {
   readonly metrics: Readonly<Partial<Record<MetricName, number>>>;
   /** RTAX_LOCK bits (`mtu lock N`, ...). */
   readonly lock: number;
+  /** RTAX_CC_ALGO (`congctl [lock] NAME`) */
+  readonly congctl?: string;
+  /** RTA_FLOW (`realms [FROM/]TO`, IPv4) */
+  readonly realms?: number;
+  /** RTA_EXPIRES in seconds (IPv6) */
+  readonly expires?: number;
+  /** RTA_PREF (`pref low|medium|high|N`, IPv6) */
+  readonly pref?: number;
+  /** RTA_TTL_PROPAGATE (`ttl-propagate enabled|disabled`) */
+  readonly ttlPropagate?: number;
+  /** `nexthop ...` (or the deprecated `or ADDR`): RTA_MULTIPATH */
+  readonly nexthops: readonly Nexthop[];
   readonly noTrack: boolean;
   /** What keepalived would also change or ignore, each with the reason (for the log). */
   readonly warnings: readonly string[];
@@ -58,6 +82,14 @@ export interface RouteSpec {
 /** Words keepalived accepts that we do not send yet (src/config/route-support.ts): refused, not dropped. */
 const UNSUPPORTED = ROUTE_WORDS_NOT_SENT;
 const LOCKABLE: ReadonlySet<string> = new Set(['mtu', 'advmss', 'cwnd', 'ssthresh', 'reordering']);
+/** rtt, rttvar and rto_min: the kernel's units per millisecond (1/8, 1/4, 1 ms), keepalived's get_time_rtt */
+const RTT_WORDS: ReadonlyMap<string, { name: 'rtt' | 'rttvar' | 'rtoMin'; perMs: number }> = new Map([
+  ['rtt', { name: 'rtt', perMs: 8 }], ['rttvar', { name: 'rttvar', perMs: 4 }], ['rto_min', { name: 'rtoMin', perMs: 1 }],
+]);
+const RTT_MIN_MS = 200;
+const RTT_MAX_MS = 120_000;
+/** ICMPV6_ROUTER_PREF_* */
+const PREFS: ReadonlyMap<string, number> = new Map([['low', 3], ['medium', 0], ['high', 1]]);
 const METRIC_WORDS: ReadonlyMap<string, { name: MetricName; max: number }> = new Map([
   ['mtu', { name: 'mtu', max: 0xffffffff }], ['advmss', { name: 'advmss', max: 0xffffffff }],
   ['window', { name: 'window', max: 0xffffffff }], ['cwnd', { name: 'cwnd', max: 0xffffffff }],
@@ -86,6 +118,12 @@ export function parseRouteWords(words: readonly string[], names: RtNames = DEFAU
   const metrics: Partial<Record<MetricName, number>> = {};
   let lock = 0;
   let noTrack = false;
+  let congctl: string | undefined;
+  let realms: number | undefined;
+  let expires: number | undefined;
+  let pref: number | undefined;
+  let ttlPropagate: number | undefined;
+  const nexthops: Nexthop[] = [];
 
   const setFamily = (f: Family, what: string): string | undefined => {
     if (family === undefined) family = f;
@@ -167,6 +205,65 @@ export function parseRouteWords(words: readonly string[], names: RtNames = DEFAU
       const n = need(v) ? parseUnsigned(v, max) : undefined;
       if (n === undefined) return err(`invalid ${w} '${v ?? ''}'`);
       metrics[name] = n;
+    } else if (RTT_WORDS.has(w)) {
+      const { name, perMs } = RTT_WORDS.get(w)!;
+      let v = arg();
+      if (v === 'lock') {
+        lock |= 1 << RTAX[name];
+        v = arg();
+      }
+      const n = need(v) ? rttValue(v, perMs) : undefined;
+      if (n === undefined) return err(`invalid ${w} '${v ?? ''}'`);
+      metrics[name] = n;
+    } else if (w === 'congctl') {
+      let v = arg();
+      if (v === 'lock') {
+        lock |= 1 << RTAX.ccAlgo;
+        v = arg();
+      }
+      if (!need(v)) return err(`'congctl' needs an algorithm`);
+      congctl = v;
+    } else if (w === 'realms') {
+      const v = arg();
+      const r = need(v) ? parseRealms(v, names) : undefined;
+      if (r === undefined) return err(`invalid realms '${v ?? ''}'`);
+      realms = r;
+      problem = setFamily('inet', 'realms');
+    } else if (w === 'expires') {
+      const v = arg();
+      const n = need(v) ? parseUnsigned(v, 0xffffffff) : undefined;
+      if (n === undefined) return err(`invalid expires '${v ?? ''}'`);
+      expires = n;
+      problem = setFamily('inet6', 'expires');
+    } else if (w === 'pref') {
+      const v = arg();
+      const n = need(v) ? PREFS.get(v) ?? parseUnsigned(v, 255) : undefined;
+      if (n === undefined) return err(`invalid pref '${v ?? ''}'`);
+      pref = n;
+      problem = setFamily('inet6', 'pref');
+    } else if (w === 'ttl-propagate') {
+      const v = arg();
+      if (v !== 'enabled' && v !== 'disabled') return err(`ttl-propagate value '${v ?? ''}' not recognised`);
+      ttlPropagate = v === 'enabled' ? 1 : 0;
+    } else if (w === 'or') {
+      // keepalived's deprecated form: the route's via and this address become two nexthops
+      const v = arg();
+      const a = need(v) ? parseIp(v) : undefined;
+      if (!a) return err(`invalid "or" address '${v ?? ''}'`);
+      if (nexthops.length === 0) {
+        nexthops.push({ ...(via ? { via } : {}), onlink: false }, { via: a, onlink: false });
+        via = undefined;
+      }
+      problem = setFamily(a.family, `or ${v}`);
+    } else if (w === 'nexthop') {
+      const r = parseNexthops(words, i, names);
+      if (!r.ok) return r;
+      for (const nh of r.value.nexthops) {
+        if (nh.via) problem ??= setFamily(nh.via.family, `nexthop via ${formatIpFamily(nh.via)}`);
+        if (nh.realms !== undefined) problem ??= setFamily('inet', 'nexthop realms');
+      }
+      nexthops.push(...r.value.nexthops);
+      i = words.length;
     } else if (UNSUPPORTED.has(w)) return err(`'${w}' is not supported by keepalived-ts`);
     else {
       // [to] [TYPE] PREFIX
@@ -197,8 +294,13 @@ export function parseRouteWords(words: readonly string[], names: RtNames = DEFAU
     protocol = RTPROT_KEEPALIVED;
   }
   const spec: { -readonly [K in keyof RouteSpec]: RouteSpec[K] } = {
-    family: family ?? 'inet', table, protocol: protocol ?? RTPROT_KEEPALIVED, onlink, mode, metrics, lock, noTrack, warnings,
+    family: family ?? 'inet', table, protocol: protocol ?? RTPROT_KEEPALIVED, onlink, mode, metrics, lock, noTrack, warnings, nexthops,
   };
+  if (congctl !== undefined) spec.congctl = congctl;
+  if (realms !== undefined) spec.realms = realms;
+  if (expires !== undefined) spec.expires = expires;
+  if (pref !== undefined) spec.pref = pref;
+  if (ttlPropagate !== undefined) spec.ttlPropagate = ttlPropagate;
   if (dst !== 'default') spec.dst = dst;
   if (from) spec.from = from;
   if (prefSrc) spec.prefSrc = prefSrc;
@@ -211,6 +313,113 @@ export function parseRouteWords(words: readonly string[], names: RtNames = DEFAU
   return ok(spec);
 }
 
+const formatIpFamily = (a: IpAddress): string => `${a.family} ${Buffer.from(a.bytes).toString('hex')}`;
+
+/**
+ * keepalived's get_time_rtt: a number, raw kernel units without a suffix, or with `ms` /
+ * `s` (`sec`, `secs`; seconds may have 3 decimals) converted; clamped to 200 ms .. 120 s.
+ */
+function rttValue(text: string, perMs: number): number | undefined {
+  const m = /^(\d+(?:\.\d{1,3})?)(ms|msec|msecs|s|sec|secs)?$/i.exec(text);
+  if (!m) return undefined;
+  const unit = m[2]?.toLowerCase();
+  if (unit === undefined) {
+    if (m[1]!.includes('.')) return undefined;
+    const raw = Number(m[1]);
+    return Math.min(Math.max(raw, RTT_MIN_MS * perMs), RTT_MAX_MS * perMs);
+  }
+  const ms = unit.startsWith('m') ? Number(m[1]) : Math.round(Number(m[1]) * 1000);
+  if (unit.startsWith('m') && m[1]!.includes('.')) return undefined;
+  return Math.min(Math.max(ms, RTT_MIN_MS), RTT_MAX_MS) * perMs;
+}
+
+/** `realms [FROM/]TO` (numbers, or names of /etc/iproute2/rt_realms): FROM << 16 | TO. */
+function parseRealms(text: string, names: RtNames): number | undefined {
+  const realm = (t: string): number | undefined => lookupName(names.realms ?? new Map(), t, 0xffff);
+  const [a, b] = text.split('/', 2);
+  const first = realm(a!);
+  if (first === undefined) return undefined;
+  if (b === undefined) return first;
+  const second = realm(b);
+  return second === undefined ? undefined : ((first << 16) | second) >>> 0;
+}
+
+/** The `nexthop ...` groups from words[i] on; any other word after them is an error (keepalived's "trailing nonsense"). */
+function parseNexthops(words: readonly string[], i: number, names: RtNames): Result<{ nexthops: Nexthop[] }, string> {
+  const nexthops: Nexthop[] = [];
+  while (i < words.length && words[i] === 'nexthop') {
+    i++;
+    const nh: { -readonly [K in keyof Nexthop]: Nexthop[K] } = { onlink: false };
+    for (; i < words.length; i++) {
+      const w = words[i]!;
+      if (w === 'via') {
+        let v = words[++i];
+        let fam: Family | undefined;
+        if (v === 'inet' || v === 'inet6') {
+          fam = v;
+          v = words[++i];
+        }
+        const a = v === undefined ? undefined : parseIp(v);
+        if (!a || (fam && a.family !== fam)) return err(`invalid nexthop address '${v ?? ''}'`);
+        nh.via = a;
+      } else if (w === 'dev') {
+        const v = words[++i];
+        if (v === undefined) return err(`'dev' needs an interface`);
+        nh.dev = v;
+      } else if (w === 'weight') {
+        const v = words[++i];
+        const n = v === undefined ? undefined : parseUnsigned(v, 256);
+        if (!n) return err(`Invalid weight ${v ?? ''} specified for route`);
+        nh.weight = n;
+      } else if (w === 'onlink') nh.onlink = true;
+      else if (w === 'realms') {
+        const v = words[++i];
+        const r = v === undefined ? undefined : parseRealms(v, names);
+        if (r === undefined) return err(`invalid realms '${v ?? ''}'`);
+        nh.realms = r;
+      } else if (w === 'encap' || w === 'as') return err(`'${w}' is not supported by keepalived-ts`);
+      else break;
+    }
+    nexthops.push(nh);
+  }
+  if (i < words.length) return err(`Route has trailing nonsense after nexthops - ${words[i]}`);
+  return ok({ nexthops });
+}
+
+/** RTA_MULTIPATH: one rtnexthop (len, flags, hops, ifindex) per nexthop, each followed by its RTA_GATEWAY / RTA_FLOW. */
+export function multipath(nexthops: readonly Nexthop[], resolveIf: (name: string) => number | undefined): Buffer {
+  const attr = (type: number, payload: Buffer): Buffer => {
+    const len = 4 + payload.length;
+    const b = Buffer.alloc((len + 3) & ~3);
+    b.writeUInt16LE(len, 0);
+    b.writeUInt16LE(type, 2);
+    payload.copy(b, 4);
+    return b;
+  };
+  const parts: Buffer[] = [];
+  for (const nh of nexthops) {
+    const attrs: Buffer[] = [];
+    if (nh.via) attrs.push(attr(RTA_GATEWAY, Buffer.from(nh.via.bytes)));
+    if (nh.realms !== undefined) attrs.push(attr(RTA_FLOW, u32le(nh.realms)));
+    const head = Buffer.alloc(8);
+    const body = Buffer.concat(attrs);
+    head.writeUInt16LE(8 + body.length, 0);
+    head.writeUInt8(nh.onlink ? RTNH_F_ONLINK : 0, 2);
+    head.writeUInt8(nh.weight !== undefined ? nh.weight - 1 : 0, 3);
+    head.writeInt32LE(nh.dev !== undefined ? resolveIf(nh.dev) ?? 0 : 0, 4);
+    parts.push(head, body);
+  }
+  return Buffer.concat(parts);
+}
+
+const u32le = (n: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n >>> 0, 0);
+  return b;
+};
+const RTA_GATEWAY = 5;
+const RTA_FLOW = 11;
+
 export interface RouteRequest {
   readonly data: rt.Route;
   readonly attrs: rt.RouteAttrs;
@@ -219,7 +428,8 @@ export interface RouteRequest {
 }
 
 /** The message for adding or deleting `spec`; `oif` is the resolved index of `dev`. */
-export function routeRequest(spec: RouteSpec, oif: number | undefined, op: 'add' | 'delete'): RouteRequest {
+export function routeRequest(spec: RouteSpec, oif: number | undefined, op: 'add' | 'delete',
+  resolveIf: (name: string) => number | undefined = () => undefined): RouteRequest {
   const add = op === 'add';
   const data: rt.Route = {
     family: spec.family === 'inet' ? AF_INET : AF_INET6,
@@ -248,9 +458,15 @@ export function routeRequest(spec: RouteSpec, oif: number | undefined, op: 'add'
   if (oif !== undefined) attrs.oif = oif;
   if (spec.metric !== undefined) attrs.priority = spec.metric;
   if (spec.onlink) data.flags = { __unknown: RTNH_F_ONLINK };
+  if (spec.realms !== undefined) attrs.flow = spec.realms;
+  if (spec.expires !== undefined) attrs.expires = u32(spec.expires);
+  if (spec.pref !== undefined) attrs.pref = Buffer.from([spec.pref]);
+  if (spec.ttlPropagate !== undefined) attrs.ttlPropagate = spec.ttlPropagate;
+  if (spec.nexthops.length > 0) attrs.multipath = multipath(spec.nexthops, resolveIf);
   if (add) {
     const m: rt.RouteMetrics = {};
     for (const [k, v] of Object.entries(spec.metrics) as [MetricName, number][]) m[k] = u32(v);
+    if (spec.congctl !== undefined) m.ccAlgo = Buffer.from(spec.congctl);
     if (Object.keys(m).length > 0) {
       if (spec.lock) m.lock = u32(spec.lock);
       attrs.metrics = m;

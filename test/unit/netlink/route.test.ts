@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE, RTN_BLACKHOLE,
-  RTN_PROHIBIT, RTN_UNICAST, RTN_UNREACHABLE, RTNH_F_ONLINK, RTPROT_KEEPALIVED,
+  RTAX, RTN_PROHIBIT, RTN_UNICAST, RTN_UNREACHABLE, RTNH_F_ONLINK, RTPROT_KEEPALIVED,
 } from '../../../src/netlink/constants.js';
 import { DEFAULT_RT_NAMES, mergeNames, parseRtNamesFile } from '../../../src/netlink/names.js';
 import { describeRoute, parseRouteWords, routeRequest, type RouteSpec } from '../../../src/netlink/route.js';
@@ -75,10 +75,15 @@ describe('parseRouteWords', () => {
   });
 
   it.each([
-    ['10.1.0.0/16 nexthop via 10.0.0.1 dev eth0', "'nexthop' is not supported by keepalived-ts"],
-    ['10.1.0.0/16 dev eth0 realms 5', "'realms' is not supported by keepalived-ts"],
-    ['10.1.0.0/16 dev eth0 rtt 10ms', "'rtt' is not supported by keepalived-ts"],
     ['10.1.0.0/16 dev eth0 encap mpls 100', "'encap' is not supported by keepalived-ts"],
+    ['10.1.0.0/16 nexthop via 10.0.0.1 encap mpls 100', "'encap' is not supported by keepalived-ts"],
+    ['10.1.0.0/16 nexthop via 10.0.0.1 weight 0', 'Invalid weight 0 specified for route'],
+    ['10.1.0.0/16 nexthop via 10.0.0.1 metric 5', 'Route has trailing nonsense after nexthops - metric'],
+    ['10.1.0.0/16 dev eth0 realms nowhere', "invalid realms 'nowhere'"],
+    ['10.1.0.0/16 dev eth0 rtt 1e3', "invalid rtt '1e3'"],
+    ['10.1.0.0/16 dev eth0 pref high', 'cannot mix IPv4 and IPv6 (pref)'],
+    ['2001:db8::/64 dev eth0 realms 3', 'cannot mix IPv4 and IPv6 (realms)'],
+    ['10.1.0.0/16 dev eth0 ttl-propagate maybe', "ttl-propagate value 'maybe' not recognised"],
     ['10.1.0.0/16 dev eth0 table nosuch', "routing table 'nosuch' not found"],
     ['10.1.0.0/16 dev eth0 scope galaxy', "scope 'galaxy' not found"],
     ['10.1.0.0/16 dev eth0 no_track protocol nosuch', "protocol 'nosuch' not found"],
@@ -106,6 +111,43 @@ describe('parseRouteWords', () => {
     expect(b.ok && b.value.table).toBe(0x200);
     const m = parseRouteWords(['10.1.0.0/16', 'dev', 'eth0', 'table', 'main'], names);
     expect(m.ok && m.value.table).toBe(254);
+  });
+});
+
+describe('the route words keepalived sends beyond the basics', () => {
+  it('nexthops: via, dev, weight (rtnh_hops = weight - 1), onlink, realms; the deprecated `or`', () => {
+    const s = spec('10.1.0.0/16 nexthop via 10.0.0.1 dev eth0 weight 3 realms 2/5 nexthop via inet 10.0.0.2 onlink');
+    expect(s.nexthops).toEqual([
+      { via: expect.objectContaining({ family: 'inet' }), dev: 'eth0', weight: 3, onlink: false, realms: (2 << 16) | 5 },
+      { via: expect.objectContaining({ family: 'inet' }), onlink: true },
+    ]);
+    const mp = routeRequest(s, undefined, 'add', (n) => (n === 'eth0' ? 7 : undefined)).attrs.multipath!;
+    // rtnexthop {len 24, flags 0, hops 2, ifindex 7} RTA_GATEWAY 10.0.0.1 RTA_FLOW 0x00020005,
+    // then {len 16, flags ONLINK, hops 0, ifindex 0} RTA_GATEWAY 10.0.0.2
+    expect(mp.toString('hex')).toBe('1800000207000000' + '080005000a000001' + '08000b0005000200' + '1000040000000000' + '080005000a000002');
+    const or = spec('10.1.0.0/16 via 10.0.0.1 or 10.0.0.2 dev eth0');
+    expect(or.via).toBeUndefined();
+    expect(or.nexthops.map((n) => n.via?.bytes.join('.'))).toEqual(['10.0.0.1', '10.0.0.2']);
+  });
+
+  it('rtt / rttvar / rto_min in the kernel units (1/8, 1/4, 1 ms), clamped to 200 ms .. 120 s; raw numbers as they are', () => {
+    const s = spec('10.1.0.0/16 dev eth0 rtt 300ms rttvar lock 1s rto_min 250 congctl lock reno');
+    expect(s.metrics).toMatchObject({ rtt: 2400, rttvar: 4000, rtoMin: 250 });
+    expect(s.lock).toBe((1 << RTAX.rttvar) | (1 << RTAX.ccAlgo));
+    expect(s.congctl).toBe('reno');
+    expect(spec('10.1.0.0/16 dev eth0 rtt 10ms').metrics.rtt).toBe(1600);
+    expect(spec('10.1.0.0/16 dev eth0 rtt 0.5s').metrics.rtt).toBe(4000);
+    expect(spec('10.1.0.0/16 dev eth0 rtt 300s').metrics.rtt).toBe(960_000);
+    const m = routeRequest(s, 3, 'add').attrs.metrics!;
+    expect(m.ccAlgo!.toString()).toBe('reno');
+  });
+
+  it('realms (RTA_FLOW), expires and pref (IPv6), ttl-propagate', () => {
+    expect(routeRequest(spec('10.1.0.0/16 dev eth0 realms 3'), 2, 'add').attrs.flow).toBe(3);
+    const v6 = routeRequest(spec('2001:db8::/64 dev eth0 pref low expires 60 ttl-propagate enabled'), 2, 'add').attrs;
+    expect(v6.pref).toEqual(Buffer.from([3]));
+    expect(v6.expires).toEqual(u32(60));
+    expect(v6.ttlPropagate).toBe(1);
   });
 });
 
