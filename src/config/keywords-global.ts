@@ -4,6 +4,7 @@ import { argInt, argScript, flag, int, mark, need, notHonoured, seconds, str, ta
 import type { Draft, Keyword, ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './line.js';
 import { setFieldLoc } from './loc.js';
+import { garpExtraIf } from './keywords-vrrp.js';
 
 /** glibc's CPU_SETSIZE: the most CPUs an affinity set can name. */
 const CPU_SETSIZE = 1024;
@@ -234,7 +235,7 @@ const UNSUPPORTED_GLOBAL = [
   'lvs_netlink_cmd_rcv_bufs', 'lvs_netlink_cmd_rcv_bufs_force', 'lvs_netlink_monitor_rcv_bufs', 'lvs_netlink_monitor_rcv_bufs_force',
   'process_monitor_rcv_bufs', 'process_monitor_rcv_bufs_force', 'vrrp_rx_bufs_policy', 'vrrp_rx_bufs_multiplier',
   // misc
-  'vmac_prefix', 'vmac_addr_prefix', 'vrrp_garp_extra_if', 'vrrp_vmac_garp_intvl', 'disable_local_igmp', 'log_unknown_vrids',
+  'vmac_prefix', 'vmac_addr_prefix', 'disable_local_igmp', 'log_unknown_vrids',
   'fifo_write_vrrp_states_on_reload', 'checker_log_all_failures',
   'rs_init_notifies', 'reload_time_file', 'reload_repeat', 'reload_file', 'config_save_dir', 'tmp_config_directory', 'data_use_instance', 'net_namespace_ipvs',
 ];
@@ -304,6 +305,8 @@ export const globalDefsTable = table({
   vrrp_garp_lower_prio_delay: seconds('vrrpGarpLowerPrioDelayMs', 0, 86400),
   vrrp_garp_lower_prio_repeat: int('vrrpGarpLowerPrioRepeat', 0, 65535),
   // 1 µs up to UINT_MAX µs; keepalived only logs that a second or more is very large
+  vrrp_garp_extra_if: garpExtraIf(true),
+  vrrp_vmac_garp_intvl: garpExtraIf(true),
   vrrp_garp_interval: seconds('vrrpGarpIntervalMs', 0.000001, 4294.967295),
   vrrp_gna_interval: seconds('vrrpGnaIntervalMs', 0.000001, 4294.967295),
   vrrp_min_garp: flag('vrrpMinGarp'),

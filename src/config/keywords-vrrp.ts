@@ -161,8 +161,8 @@ export const vrrpInstanceTable = table({
   use_vmac_addr: unsupported(),
   use_ipvlan: unsupported(),
   ...garpKeywords,
-  garp_extra_if: unsupported(),
-  vmac_garp_intvl: unsupported(),
+  garp_extra_if: garpExtraIf(false),
+  vmac_garp_intvl: garpExtraIf(false),
   down_timer_adverts: int('downTimerAdverts', 1, 100),
   lower_prio_no_advert: flag('lowerPrioNoAdvert'),
   higher_prio_send_advert: flag('higherPrioSendAdvert'),
@@ -341,6 +341,41 @@ export const staticKeywords = {
   static_routes: { handler: (ctx: ParseCtx, line: Line, d: Draft) => { for (const l of ctx.readValueBlock(line)) { const r = parseRouteEntry(ctx, l); if (r) (d.staticRoutes as unknown[]).push(r); } } },
   static_rules: { handler: (ctx: ParseCtx, line: Line, d: Draft) => { for (const l of ctx.readValueBlock(line)) { const r = parseRuleEntry(ctx, l); if (r) (d.staticRules as unknown[]).push(r); } } },
 } satisfies Record<string, Keyword>;
+
+/**
+ * `garp_extra_if [all] SECONDS` (instance; 0..86400) and `vrrp_garp_extra_if [all] SECONDS`
+ * (global_defs; 1..86400): while MASTER, a gratuitous ARP / NA every SECONDS on the other
+ * interfaces its VIPs are on (keepalived's VMACs; every interface with `all`). The names
+ * before 2.2.3, `vmac_garp_intvl` / `vrrp_vmac_garp_intvl`, are deprecated aliases.
+ */
+export function garpExtraIf(global: boolean): Keyword {
+  return {
+    handler: (ctx, line, d) => {
+      const kw = line.words[0]!;
+      const who = global ? '' : `(${d.name as string}): `;
+      if (kw === 'vmac_garp_intvl' || kw === 'vrrp_vmac_garp_intvl') {
+        ctx.report('CONFIG_DEPRECATED', 'DEPRECATED', `Keyword "${kw}" is deprecated - please use "${global ? 'vrrp_garp_extra_if' : 'garp_extra_if'}"`, lineLoc(line, 0));
+      }
+      let all = false;
+      let seconds: number | undefined;
+      for (let i = 1; i < line.words.length; i++) {
+        const w = line.words[i]!;
+        if (w === 'all') all = true;
+        else if (/^\d+$/.test(w) && Number(w) >= (global ? 1 : 0) && Number(w) <= 86400) seconds = Number(w);
+        else {
+          ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `${who}${kw} '${w}' invalid - ignoring`, lineLoc(line, i));
+          return;
+        }
+      }
+      if (seconds === undefined || (global && seconds === 0)) {
+        ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', `${who}${kw} specified without time - ignoring`, lineLoc(line, 0));
+        return;
+      }
+      d[global ? 'vrrpGarpExtraIf' : 'garpExtraIf'] = { intervalMs: seconds * 1000, all };
+      setFieldLoc(d, global ? 'vrrpGarpExtraIf' : 'garpExtraIf', line);
+    },
+  };
+}
 
 /** Unsupported blocks whose interface names keepalived still checks (fatal class when missing). */
 const interfaceList = (what: string): Keyword => ({

@@ -43,6 +43,8 @@ export interface GlobalDefs extends Node {
   readonly vrrpGarpMasterDelayMs: number;
   readonly vrrpGarpMasterRepeat: number;
   readonly vrrpGarpMasterRefreshMs: number;
+  /** vrrp_garp_extra_if [all] SECONDS */
+  readonly vrrpGarpExtraIf?: GarpExtraIf;
   readonly vrrpGarpMasterRefreshRepeat: number;
   readonly vrrpGarpLowerPrioDelayMs?: number;
   readonly vrrpGarpLowerPrioRepeat?: number;
@@ -253,6 +255,8 @@ export interface VrrpInstance extends Node {
   readonly garpMasterRepeat: number;
   readonly garpMasterRefreshMs: number;
   readonly garpMasterRefreshRepeat: number;
+  /** garp_extra_if [all] SECONDS (unset: vrrp_garp_extra_if's) */
+  readonly garpExtraIf?: GarpExtraIf;
   readonly garpLowerPrioDelayMs: number;
   readonly garpLowerPrioRepeat: number;
   readonly downTimerAdverts: number;
@@ -351,6 +355,12 @@ export interface KeepalivedConfig {
   readonly interfaceChecks?: readonly { readonly name: string; readonly what: string; readonly loc: Loc }[];
   /** interface_up_down_delays: how long a link change must last before it counts (ms; 0: at once) */
   readonly interfaceDelays?: readonly InterfaceDelay[];
+}
+
+export interface GarpExtraIf {
+  readonly intervalMs: number;
+  /** `all`: every other interface of the VIPs, not only keepalived's VMACs */
+  readonly all: boolean;
 }
 
 export interface InterfaceDelay {

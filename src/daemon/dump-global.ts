@@ -128,7 +128,7 @@ export function globalLines(view: VrrpView, hostname: string): string[] {
     ` Gratuitous ARP lower priority delay = ${secs(g.vrrpGarpLowerPrioDelayMs ?? g.vrrpGarpMasterDelayMs)}`,
     ` Gratuitous ARP lower priority repeat = ${g.vrrpGarpLowerPrioRepeat ?? g.vrrpGarpMasterRepeat}`,
     ` Num adverts before down = ${g.vrrpDownTimerAdverts}`,
-    ' Gratuitous ARP for each secondary VMAC = 0s',
+    ` Gratuitous ARP for each secondary ${g.vrrpGarpExtraIf?.all ? 'i/f' : 'VMAC'} = ${(g.vrrpGarpExtraIf?.intervalMs ?? 0) / 1000}s`,
     ` Send advert after receive lower priority advert = ${onOff(!g.vrrpLowerPrioNoAdvert)}`,
     ` Send advert after receive higher priority advert = ${onOff(g.vrrpHigherPrioSendAdvert)}`,
     ` Gratuitous ARP interval = ${(g.vrrpGarpIntervalMs / 1000).toFixed(6)}`,

@@ -125,6 +125,14 @@ export function instanceLines(iv: InstanceView, view: VrrpView, time: DumpTime, 
     `Gratuitous ARP lower priority delay = ${secs(r.garpLowerPrioDelayMs)}`,
     `Gratuitous ARP lower priority repeat = ${r.garpLowerPrioRepeat}`,
     `Down timer adverts = ${r.downTimerAdverts}`,
+  );
+  if (r.garpExtraIfMs > 0) {
+    const all = (m.garpExtraIf ?? view.config.globalDefs.vrrpGarpExtraIf)?.all === true;
+    const next = Number.isFinite(live.garpExtraIfAt) ? time.wallMs + (live.garpExtraIfAt - time.monoMs) : 0;
+    w(`Gratuitous ARP for each secondary ${all ? 'i/f' : 'VMAC'} = ${r.garpExtraIfMs / 1000}`,
+      `Next gratuitous ARP for such secondary = ${secUsec(next)} (${ctimeUs(next)})`);
+  }
+  w(
     `Send advert after receive lower priority advert = ${onOff(!r.lowerPrioNoAdvert)}`,
     `Send advert after receive higher priority advert = ${onOff(r.higherPrioSendAdvert)}`,
     `Virtual Router ID = ${r.vrid}`,

@@ -134,6 +134,20 @@ export class EffectRunner {
       }
       case 'sendGarp': {
         const set = this.sets.get(e.instance)!;
+        if (e.reason === 'extra-if') {
+          // garp_extra_if: one GARP / NA per other interface, for its first VIP there
+          const devs = this.instances.get(e.instance)?.garpExtraIfDevs ?? [];
+          const done = new Set<string>();
+          const first = set.addresses.filter((a) => {
+            const dev = a.dev ?? set.interface!;
+            if (!devs.includes(dev) || done.has(dev)) return false;
+            done.add(dev);
+            return true;
+          });
+          this.garp.burst(e.instance, set.interface!, first, 1);
+          afterStep(() => this.log.debug({ inst: e.instance, interfaces: [...done] }, `(${e.instance}) gratuitous ARP on the other interfaces (garp_extra_if)`));
+          return;
+        }
         // after the addresses are in the kernel, so that a client that follows the GARP at once
         // finds the VIP here; usually at once, the adds of a takeover being sent in this same
         // turn (AddressManager.submitted)

@@ -7,7 +7,7 @@
  * sync-group members dropped unless `sync_group_tracking_weight`.
  */
 import type {
-  AddressEntry, KeepalivedConfig, TrackRef as ConfigTrackRef, VrrpInstance,
+  AddressEntry, GarpExtraIf, KeepalivedConfig, TrackRef as ConfigTrackRef, VrrpInstance,
 } from '../config/model.js';
 import { KtsError } from '../errors/index.js';
 import { formatIp, type Family, type IpAddress } from '../util/ip.js';
@@ -28,6 +28,8 @@ export interface MappedInstance {
   readonly model: VrrpInstance;
   /** VIPs of the instance's family carried in adverts, then eVIPs and VIPs of the other family */
   readonly addresses: readonly AddressEntry[];
+  /** garp_extra_if: the interfaces (other than its own) a MASTER refreshes its VIPs on */
+  readonly garpExtraIfDevs?: readonly string[];
   /** its interface, or the interface's address to send from, is not there yet: FAULT until it is */
   readonly waitingForSource?: true;
 }
@@ -63,6 +65,8 @@ export function mapConfig(
   const scriptWeight = new Map(cfg.vrrpScripts.map((s) => [s.name, { weight: s.weight, reverse: s.weightReverse }]));
   const fileWeight = new Map(cfg.trackFiles.map((f) => [f.name, { weight: f.weight, reverse: f.weightReverse }]));
   const procWeight = new Map(cfg.trackProcesses.map((p) => [p.name, { weight: p.weight, reverse: p.weightReverse }]));
+  // the VMACs keepalived creates (its `is_ours` interfaces), for garp_extra_if
+  const ourVmacs = new Set(cfg.vrrpInstances.map((v) => vmacOf(v.name)?.name).filter((n): n is string => n !== undefined));
   const groupOf = new Map<string, (typeof cfg.vrrpSyncGroups)[number]>();
   for (const sg of cfg.vrrpSyncGroups) for (const m of sg.group) groupOf.set(m.name, sg);
 
@@ -123,6 +127,7 @@ export function mapConfig(
       ...vi.virtualIpaddress.filter((a) => a.address.family !== family),
       ...vi.virtualIpaddressExcluded.map(onVmac),
     ];
+    const extra = garpExtraIf(vi, g.vrrpGarpExtraIf, [...vipsOwn, ...others], ifname, vmac, ourVmacs);
     const ic: InstanceConfig = {
       name: vi.name,
       interface: vmac && !vmac.xmitBase ? vmac.name : ifname,
@@ -147,6 +152,7 @@ export function mapConfig(
       garpMasterRepeat: vi.garpMasterRepeat,
       garpMasterRefreshMs: vi.garpMasterRefreshMs,
       garpMasterRefreshRepeat: vi.garpMasterRefreshRepeat,
+      garpExtraIfMs: extra.intervalMs,
       garpLowerPrioDelayMs: vi.garpLowerPrioDelayMs,
       garpLowerPrioRepeat: vi.garpLowerPrioRepeat,
       lowerPrioNoAdvert: vi.lowerPrioNoAdvert,
@@ -161,7 +167,10 @@ export function mapConfig(
       trackProcess: refs(vi.trackProcess, procWeight, keepWeight),
     };
     configs.push(ic);
-    instances.set(vi.name, { config: ic, baseInterface: ifname, model: vi, addresses: [...vipsOwn, ...others], ...(waiting ? { waitingForSource: true } : {}) });
+    instances.set(vi.name, {
+      config: ic, baseInterface: ifname, model: vi, addresses: [...vipsOwn, ...others],
+      ...(extra.intervalMs > 0 ? { garpExtraIfDevs: extra.devs } : {}), ...(waiting ? { waitingForSource: true } : {}),
+    });
   }
 
   const engine: EngineConfig = {
@@ -180,3 +189,33 @@ export function mapConfig(
   };
   return { engine, instances };
 }
+
+/**
+ * garp_extra_if (keepalived vrrp_complete_instance, vrrp_send_vmac_update): the instance's
+ * interval, else vrrp_garp_extra_if's; none when no VIP is on another interface, or when the
+ * others are not keepalived's VMACs and `all` is not given. The interfaces refreshed: each other
+ * interface of a VIP or eVIP that is a VMAC of ours (any, with `all`); the instance's own too
+ * when its adverts go out on the base interface (vmac_xmit_base).
+ */
+export function garpExtraIf(
+  vi: Pick<VrrpInstance, 'garpExtraIf'>, global: GarpExtraIf | undefined, addresses: readonly AddressEntry[], ifname: string,
+  vmac: { readonly name: string; readonly xmitBase: boolean } | undefined, ourVmacs: ReadonlySet<string>,
+): { intervalMs: number; devs: string[] } {
+  const setting = vi.garpExtraIf ?? global;
+  if (!setting || setting.intervalMs <= 0) return { intervalMs: 0, devs: [] };
+  const own = vmac?.name ?? ifname;
+  let extraIf = false;
+  let extraVmac = false;
+  const devs: string[] = [];
+  for (const a of addresses) {
+    const dev = a.dev ?? ifname;
+    if (dev !== own) {
+      if (ourVmacs.has(dev)) extraVmac = true;
+      else extraIf = true;
+    }
+    if ((ourVmacs.has(dev) || setting.all) && (dev !== own || vmac?.xmitBase) && !devs.includes(dev)) devs.push(dev);
+  }
+  if ((!extraIf && !extraVmac) || (!extraVmac && !setting.all)) return { intervalMs: 0, devs: [] };
+  return { intervalMs: setting.intervalMs, devs };
+}
+

@@ -61,6 +61,8 @@ export interface InstanceConfig {
   readonly garpMasterRefreshRepeat?: number;
   readonly garpLowerPrioDelayMs?: number;
   readonly garpLowerPrioRepeat?: number;
+  /** garp_extra_if: a GARP / NA every this many ms on the VIPs' other interfaces while MASTER (0: none) */
+  readonly garpExtraIfMs?: number;
   /** vrrp_min_garp: default to one GARP per VIP on becoming master and no second burst */
   readonly vrrpMinGarp?: boolean;
   readonly lowerPrioNoAdvert?: boolean;
@@ -134,6 +136,7 @@ export interface ResolvedInstance {
   readonly garpRepeat: number;
   readonly garpRefreshMs: number;
   readonly garpRefreshRepeat: number;
+  readonly garpExtraIfMs: number;
   readonly garpLowerPrioDelayMs: number;
   readonly garpLowerPrioRepeat: number;
   readonly lowerPrioNoAdvert: boolean;
@@ -198,6 +201,7 @@ export function resolveInstance(cfg: InstanceConfig): ResolvedInstance {
     garpRepeat,
     garpRefreshMs: cfg.garpMasterRefreshMs ?? GARP_DEFAULTS.refreshMs,
     garpRefreshRepeat: cfg.garpMasterRefreshRepeat ?? (minGarp ? 0 : GARP_DEFAULTS.refreshRepeat),
+    garpExtraIfMs: cfg.garpExtraIfMs ?? 0,
     // garp_lower_prio_* default to the master values (VRRP vrrp_complete_instance)
     garpLowerPrioDelayMs: cfg.garpLowerPrioDelayMs ?? garpDelayMs,
     garpLowerPrioRepeat: cfg.garpLowerPrioRepeat ?? garpRepeat,

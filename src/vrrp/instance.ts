@@ -41,6 +41,8 @@ export class VrrpInstance {
   garpDelayedAt = NEVER;
   lowerPrioGarpAt = NEVER;
   garpRefreshAt = NEVER;
+  /** garp_extra_if: the next GARP / NA on the VIPs' other interfaces */
+  garpExtraIfAt = NEVER;
   /** end of vrrp_startup_delay (0 = none) */
   delayedStartAt = 0;
   /** preempt_delay expiry; 0 = not running */
@@ -191,6 +193,7 @@ export class VrrpInstance {
     this.vipSet = true;
     this.sendGarp(ctx, this.r.garpRepeat, 'master');
     if (this.r.garpRefreshMs > 0) this.garpRefreshAt = addMs(ctx.now, this.r.garpRefreshMs);
+    if (this.r.garpExtraIfMs > 0) this.garpExtraIfAt = addMs(ctx.now, this.r.garpExtraIfMs);
     this.notify(ctx);
   }
 
@@ -203,9 +206,16 @@ export class VrrpInstance {
       this.becomeMaster(ctx);
       // second GARP burst after garp_master_delay (reference §d.5)
       if (this.r.garpDelayMs > 0) this.garpDelayedAt = addMs(ctx.now, this.r.garpDelayMs);
-    } else if (this.r.garpRefreshMs > 0 && ctx.now > this.garpRefreshAt) {
-      this.sendGarp(ctx, this.r.garpRefreshRepeat, 'refresh');
-      this.garpRefreshAt = addMs(ctx.now, this.r.garpRefreshMs);
+    } else {
+      if (this.r.garpRefreshMs > 0 && ctx.now > this.garpRefreshAt) {
+        this.sendGarp(ctx, this.r.garpRefreshRepeat, 'refresh');
+        this.garpRefreshAt = addMs(ctx.now, this.r.garpRefreshMs);
+      }
+      // vrrp_send_vmac_update: the other interfaces, checked at the adverts as the refresh is
+      if (this.r.garpExtraIfMs > 0 && ctx.now > this.garpExtraIfAt) {
+        this.sendGarp(ctx, 1, 'extra-if');
+        this.garpExtraIfAt = addMs(ctx.now, this.r.garpExtraIfMs);
+      }
     }
   }
 
@@ -229,7 +239,7 @@ export class VrrpInstance {
     }
     // keepalived lets pending GARP threads fire and send nothing (VIPs unset); dropping them
     // is the same on the wire unless the instance is MASTER again before they would fire.
-    this.garpDelayedAt = this.lowerPrioGarpAt = this.garpRefreshAt = this.releaseVipsAt = NEVER;
+    this.garpDelayedAt = this.lowerPrioGarpAt = this.garpRefreshAt = this.garpExtraIfAt = this.releaseVipsAt = NEVER;
   }
 
   /** vrrp_state_leave_master: to wantState BACKUP or FAULT (FAULT sends priority 0). */
@@ -242,7 +252,7 @@ export class VrrpInstance {
     if (keepVipsMs > 0 && to === 'BACKUP' && this.vipSet) {
       // a handover: keep answering on the VIPs while the new master's GARPs reach the clients
       if (sendPriorityZero) this.sendAdvert(ctx, 0);
-      this.garpDelayedAt = this.lowerPrioGarpAt = this.garpRefreshAt = NEVER;
+      this.garpDelayedAt = this.lowerPrioGarpAt = this.garpRefreshAt = this.garpExtraIfAt = NEVER;
       this.releaseVipsAt = addMs(ctx.now, keepVipsMs);
     } else this.restoreInterface(ctx, sendPriorityZero);
     this.notify(ctx);

@@ -61,7 +61,7 @@ export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'DELETED'
   | 'MASTER_RX_LOWER_PRI' | 'MASTER_PRIORITY' | 'BACKUP_PRIORITY';
 
 /** Why a GARP / unsolicited NA burst is sent (reference §d.5). */
-export type GarpReason = 'master' | 'master-delayed' | 'refresh' | 'lower-prio' | 'lower-prio-delayed';
+export type GarpReason = 'master' | 'master-delayed' | 'refresh' | 'lower-prio' | 'lower-prio-delayed' | 'extra-if';
 
 export type VrrpEvent =
   | 'rx-prio-zero' // BACKUP: master left, Master_Down timer := Skew_Time
