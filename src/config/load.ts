@@ -86,7 +86,30 @@ export const topTable: KeywordTable = table({
   },
   ...unsupportedVrrpBlocks,
   track_group: unsupportedBlock([], ['group']),
-  garp_group: unsupportedBlock(['garp_interval', 'gna_interval', 'interface'], ['interfaces']),
+  garp_group: {
+    sub: table({
+      garp_interval: garpGroupInterval('garpIntervalMs', 'garp_interval'),
+      gna_interval: garpGroupInterval('gnaIntervalMs', 'gna_interval'),
+      interface: {
+        handler: (ctx, line, d) => {
+          const v = need(ctx, line, 1);
+          if (v !== undefined) (d.interfaces as unknown[]).push({ name: v, loc: lineLoc(line, 1), inBlock: false });
+        },
+      },
+      interfaces: {
+        handler: (ctx, line, d) => {
+          const names = ctx.readValueBlock(line).flatMap((l) => l.words.map((w, i) => ({ name: w, loc: lineLoc(l, i), inBlock: true })));
+          if (names.length === 0) ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'Warning - empty garp_group interfaces block', lineLoc(line, 0));
+          (d.interfaces as unknown[]).push(...names);
+        },
+      },
+    }),
+    open: (_ctx, line, root) => {
+      const g: Draft = { interfaces: [], loc: lineLoc(line, 0) };
+      ((root.garpGroups as Draft[] | undefined) ?? (root.garpGroups = [])).push(g);
+      return g;
+    },
+  },
   // not supported, but keepalived's completion of a BFD instance is reproduced for `-t`
   bfd_instance: {
     sub: table(Object.fromEntries(BFD_KEYWORDS.map((k) => [k, { handler: (_c: ParseCtx, _l: Line, d: Draft) => { d[k] = true; } }]))),
@@ -182,3 +205,19 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
 export function defaultConfigId(name: string): string {
   return name.split('.')[0] ?? name;
 }
+
+/**
+ * garp_group's garp_interval / gna_interval: seconds with up to 6 decimals, at most INT_MAX
+ * microseconds (keepalived's read_decimal_unsigned_strvec), in ms.
+ */
+function garpGroupInterval(field: string, kw: string): Keyword {
+  return {
+    handler: (ctx, line, d) => {
+      const v = line.words[1] ?? '';
+      const us = /^\d+(\.\d{1,6})?$/.test(v) ? Math.round(Number(v) * 1e6) : NaN;
+      if (!(us <= 0x7fffffff)) return void ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `garp_group ${kw} '${v}' invalid`, lineLoc(line, 1));
+      d[field] = us / 1000;
+    },
+  };
+}
+

@@ -353,8 +353,18 @@ export interface KeepalivedConfig {
   readonly instance?: string;
   /** Interfaces named by linkbeat_interfaces / interface_up_down_delays (checked, not used). */
   readonly interfaceChecks?: readonly { readonly name: string; readonly what: string; readonly loc: Loc }[];
+  /** garp_group blocks: GARP / NA spacing shared by their interfaces */
+  readonly garpGroups?: readonly GarpGroup[];
   /** interface_up_down_delays: how long a link change must last before it counts (ms; 0: at once) */
   readonly interfaceDelays?: readonly InterfaceDelay[];
+}
+
+export interface GarpGroup {
+  /** unset: back to back (a group does not take vrrp_garp_interval) */
+  readonly garpIntervalMs?: number;
+  readonly gnaIntervalMs?: number;
+  readonly interfaces: readonly { readonly name: string; readonly loc: Loc; readonly inBlock: boolean }[];
+  readonly loc: Loc;
 }
 
 export interface GarpExtraIf {

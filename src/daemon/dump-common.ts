@@ -99,6 +99,14 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 const p2 = (n: number): string => String(n).padStart(2, '0');
 
 /** keepalived ctime_us_r: "Sun Nov 22 08:11:41.980094 2026" (local time). */
+/** ctime's 24 characters, then `.` and the microseconds (keepalived's "%.24s.%6.6ld"). */
+export function ctime24Us(ms: number): string {
+  const d = new Date(Math.floor(ms));
+  const us = String(Math.round(ms * 1000) % 1e6).padStart(6, '0');
+  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]}${String(d.getDate()).padStart(3, ' ')} `
+    + `${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())} ${d.getFullYear()}.${us}`;
+}
+
 export function ctimeUs(ms: number): string {
   const d = new Date(Math.floor(ms));
   const us = String(Math.round(ms * 1000) % 1e6).padStart(6, '0');

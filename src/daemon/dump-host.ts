@@ -161,13 +161,39 @@ function garpIntervalLines(garpMs: number, gnaMs: number): string[] {
   ];
 }
 
-/** "Gratuitous ARP delays": one group (aggregation group 0) per interface, in the order they were made. */
+/**
+ * The garp_groups as keepalived keeps them: per existing interface, the group it is in (the
+ * first that names it), and each group's aggregation number (1, 2, ... for groups with an
+ * `interfaces` block, in order; 0 otherwise).
+ */
+function garpGroupsOf(view: VrrpView): { byIf: Map<string, number>; aggregation: number[] } {
+  const exists = new Set((view.host?.links() ?? []).map((l) => l.link.name));
+  const byIf = new Map<string, number>();
+  let n = 0;
+  const aggregation = (view.config.garpGroups ?? []).map((g, idx) => {
+    for (const i of g.interfaces) if (exists.has(i.name) && !byIf.has(i.name)) byIf.set(i.name, idx);
+    return g.interfaces.some((i) => i.inBlock) ? ++n : 0;
+  });
+  return { byIf, aggregation };
+}
+
+/** "Gratuitous ARP delays": the garp_groups, then one group (aggregation group 0) per other interface in use. */
 export function garpDelayLines(view: VrrpView): string[] {
-  const ifs = garpDelayInterfaces(view);
-  if (!ifs.length) return [];
+  const { byIf, aggregation } = garpGroupsOf(view);
+  const ifs = garpDelayInterfaces(view).filter((name) => !byIf.has(name));
+  const groups = view.config.garpGroups ?? [];
+  if (!ifs.length && !groups.length) return [];
   const g = view.config.globalDefs;
   const never = `0.000000 (${ctimeUs(0).slice(0, 19)}.000000)`;
   const out = ['------< Gratuitous ARP delays >------'];
+  const linkOrder = (view.host?.links() ?? []).map((l) => l.link.name);
+  groups.forEach((grp, idx) => {
+    out.push(`------< GARP delay group ${aggregation[idx]} >------`);
+    if (grp.garpIntervalMs !== undefined) out.push(` GARP interval = ${printfG(grp.garpIntervalMs / 1000)}`, ` GARP next time ${never}`);
+    if (grp.gnaIntervalMs !== undefined) out.push(` GNA interval = ${printfG(grp.gnaIntervalMs / 1000)}`, ` GNA next time ${never}`);
+    else if (grp.garpIntervalMs === undefined) out.push(' No configuration');
+    out.push(' Interfaces', ...linkOrder.filter((name) => byIf.get(name) === idx).map((name) => `  ${name}`));
+  });
   for (const name of ifs) {
     out.push('------< GARP delay group 0 >------');
     if (g.vrrpGarpIntervalMs) out.push(` GARP interval = ${printfG(g.vrrpGarpIntervalMs / 1000)}`, ` GARP next time ${never}`);
@@ -187,6 +213,7 @@ export function interfaceLines(view: VrrpView): string[] {
   const vips = new Set([...cfg.staticIpaddress, ...cfg.vrrpInstances.flatMap((vi) => [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded])]
     .map((a) => formatIp(a.address.bytes)));
   const garp = garpDelayInterfaces(view);
+  const groupsOf = garpGroupsOf(view);
   const vmacs = new Set(view.instances.flatMap((iv) => (iv.vmac !== undefined ? [iv.vmac] : [])));
   // keepalived counts the IPv4 VMACs on a base interface whose arp_ignore / arp_filter it set
   const arpUsers = new Map<string, number>();
@@ -214,7 +241,13 @@ export function interfaceLines(view: VrrpView): string[] {
     if (vmacs.has(k.name)) out.push('   I/f created by keepalived');
     const conf = l.inetConf;
     out.push(`   MTU = ${k.mtu}`, hwTypeLine(k.hwType), '   NIC netlink status update');
-    if (garp.includes(k.name)) out.push(...garpIntervalLines(cfg.globalDefs.vrrpGarpIntervalMs, cfg.globalDefs.vrrpGnaIntervalMs));
+    const group = groupsOf.byIf.get(k.name);
+    if (group !== undefined) {
+      const grp = cfg.garpGroups![group]!;
+      out.push(...(grp.garpIntervalMs !== undefined ? [`   Gratuitous ARP interval ${Math.floor(grp.garpIntervalMs)}ms`] : []),
+        ...(grp.gnaIntervalMs !== undefined ? [`   Gratuitous NA interval ${Math.floor(grp.gnaIntervalMs)}ms`] : []),
+        ...(groupsOf.aggregation[group] ? [`   Gratuitous ARP aggregation group ${groupsOf.aggregation[group]}`] : []));
+    } else if (garp.includes(k.name)) out.push(...garpIntervalLines(cfg.globalDefs.vrrpGarpIntervalMs, cfg.globalDefs.vrrpGnaIntervalMs));
     out.push(
       `   Reset ARP config counter ${arpUsers.get(k.name) ?? 0}`,
       `   Original arp_ignore ${conf?.arpIgnore ?? 0}`,

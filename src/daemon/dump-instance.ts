@@ -7,7 +7,7 @@
 import type { RuleEntry } from '../config/model.js';
 import type { TrackRef } from '../vrrp/config.js';
 import { formatIp } from '../util/ip.js';
-import { acceptMode, ctimeUs, formatVip, notifyScriptLines, printfG, secUsec, type DumpTime } from './dump-common.js';
+import { acceptMode, ctime24Us, ctimeUs, formatVip, notifyScriptLines, printfG, secUsec, type DumpTime } from './dump-common.js';
 import { formatRoute, formatRule } from './dump-ip.js';
 import type { InstanceView, VrrpView } from './view.js';
 
@@ -29,7 +29,9 @@ function flags(iv: InstanceView, view: VrrpView): { any: boolean; lines: string[
   if (m.unicastFaultNoPeer) lines.push('  If unicast go to fault state if no peers');
   const any = unicastConfigured || m.unicastFaultNoPeer || m.dontTrackPrimary || r.skipCheckAdvAddr
     || m.mcastSrcIp !== undefined || m.trackSrcIp || r.checkUnicastSrc || m.promoteSecondaries || evipOtherFamily
-    || r.nopreempt || m.useVmac !== undefined;
+    || r.nopreempt || m.useVmac !== undefined
+    // VRRP_FLAG_VMAC_GARP_ALL_IF: garp_extra_if all, or vrrp_garp_extra_if all for an instance without its own
+    || (m.garpExtraIf ?? view.config.globalDefs.vrrpGarpExtraIf)?.all === true;
   return { any, lines };
 }
 
@@ -130,7 +132,7 @@ export function instanceLines(iv: InstanceView, view: VrrpView, time: DumpTime, 
     const all = (m.garpExtraIf ?? view.config.globalDefs.vrrpGarpExtraIf)?.all === true;
     const next = Number.isFinite(live.garpExtraIfAt) ? time.wallMs + (live.garpExtraIfAt - time.monoMs) : 0;
     w(`Gratuitous ARP for each secondary ${all ? 'i/f' : 'VMAC'} = ${r.garpExtraIfMs / 1000}`,
-      `Next gratuitous ARP for such secondary = ${secUsec(next)} (${ctimeUs(next)})`);
+      `Next gratuitous ARP for such secondary = ${secUsec(next)} (${ctime24Us(next)})`);
   }
   w(
     `Send advert after receive lower priority advert = ${onOff(!r.lowerPrioNoAdvert)}`,

@@ -2,10 +2,15 @@
  * Gratuitous ARP / unsolicited NA bursts (reference §d.5): `repeat` rounds, each one frame
  * per VIP and eVIP, sent on the address's interface with that interface's MAC. IPv6 NAs
  * carry the Router flag when forwarding is on for the interface. Back to back by default;
- * `vrrp_garp_interval` / `vrrp_gna_interval` space the frames on each interface.
+ * `vrrp_garp_interval` / `vrrp_gna_interval` space the frames on each interface; a
+ * `garp_group` gives its interfaces intervals of their own, and one queue for all of them (the
+ * group's frames are spaced across its interfaces, keepalived's shared garp_delay). A VMAC
+ * shares the queue of the interface under it (IF_BASE_IFP). With spacing, an address waits in
+ * its queue at most once: the repeats of a burst that find it waiting fold into it, as
+ * keepalived's pending flag does.
  */
 import type { Logger } from 'pino';
-import type { AddressEntry } from '../config/model.js';
+import type { AddressEntry, KeepalivedConfig } from '../config/model.js';
 import { buildGarp, buildUnsolicitedNa } from '../l2/index.js';
 import type { LinkInfo } from '../io/rtnl.js';
 import type { LinkTable } from './links.js';
@@ -25,6 +30,8 @@ export interface GarpSpacing {
   readonly garpMs: number;
   /** vrrp_gna_interval: the same for unsolicited NAs */
   readonly gnaMs: number;
+  /** garp_group: per interface name, its group's number and intervals */
+  readonly groups?: ReadonlyMap<string, { readonly group: number; readonly garpMs: number; readonly gnaMs: number }>;
 }
 
 interface Pending {
@@ -41,10 +48,21 @@ function build(owner: string, link: LinkInfo, address: Uint8Array, router: boole
   return { owner, ifindex: link.index, frame, v6 };
 }
 
+/** The spacing a configuration asks for: the global intervals, and each garp_group's (first group of an interface wins). */
+export function garpSpacing(cfg: Pick<KeepalivedConfig, 'globalDefs' | 'garpGroups'>): GarpSpacing {
+  const groups = new Map<string, { group: number; garpMs: number; gnaMs: number }>();
+  (cfg.garpGroups ?? []).forEach((g, group) => {
+    for (const i of g.interfaces) {
+      if (!groups.has(i.name)) groups.set(i.name, { group, garpMs: g.garpIntervalMs ?? 0, gnaMs: g.gnaIntervalMs ?? 0 });
+    }
+  });
+  return { garpMs: cfg.globalDefs.vrrpGarpIntervalMs, gnaMs: cfg.globalDefs.vrrpGnaIntervalMs, groups };
+}
+
 export class GarpSender {
   readonly stats: GarpStats = { garpSent: 0, naSent: 0, errors: 0 };
   /** per interface: frames waiting for their turn when spacing is configured */
-  private readonly queues = new Map<number, { items: Pending[]; busy: boolean }>();
+  private readonly queues = new Map<string, { items: Pending[]; busy: boolean }>();
   /** frames by entry (see entryFrame); the LinkTable replaces a link's object when it changes */
   private readonly built = new WeakMap<AddressEntry, { link: LinkInfo; router: boolean; item: Pending }>();
 
@@ -53,8 +71,22 @@ export class GarpSender {
     private readonly links: LinkTable,
     private readonly forwarding6: (ifname: string) => boolean,
     private readonly log: Logger,
-    private readonly spacing: GarpSpacing = { garpMs: 0, gnaMs: 0 },
+    private spacing: GarpSpacing = { garpMs: 0, gnaMs: 0 },
   ) {}
+
+  /** New intervals (a reload); frames already queued keep their turn. */
+  setSpacing(spacing: GarpSpacing): void {
+    this.spacing = spacing;
+  }
+
+  /** The queue a frame waits in, and the spacing of that queue. */
+  private queueOf(item: Pending): { key: string; spacingMs: number } {
+    let link = this.links.linkByIndex(item.ifindex);
+    if (link?.kind === 'macvlan' && link.parentIndex !== undefined) link = this.links.linkByIndex(link.parentIndex) ?? link;
+    const group = link ? this.spacing.groups?.get(link.name) : undefined;
+    if (group) return { key: `group ${group.group}`, spacingMs: item.v6 ? group.gnaMs : group.garpMs };
+    return { key: `if ${link?.index ?? item.ifindex}`, spacingMs: item.v6 ? this.spacing.gnaMs : this.spacing.garpMs };
+  }
 
   /** One burst for the addresses of an instance (`ifname` for entries without `dev`). */
   burst(owner: string, ifname: string, addresses: readonly AddressEntry[], repeat: number): void {
@@ -99,13 +131,16 @@ export class GarpSender {
   }
 
   private sendOne(item: Pending): void {
-    const spacingMs = item.v6 ? this.spacing.gnaMs : this.spacing.garpMs;
+    const { key, spacingMs } = this.queueOf(item);
     if (spacingMs <= 0) {
       this.transmit(item);
       return;
     }
-    let q = this.queues.get(item.ifindex);
-    if (!q) this.queues.set(item.ifindex, (q = { items: [], busy: false }));
+    let q = this.queues.get(key);
+    if (!q) this.queues.set(key, (q = { items: [], busy: false }));
+    // keepalived marks an address pending, once (ip_address_t garp_gna_pending): a frame still
+    // waiting for its turn is not queued again, so repeats within the spacing fold into one
+    if (q.items.includes(item)) return;
     q.items.push(item);
     if (!q.busy) this.drain(q, spacingMs);
   }

@@ -21,7 +21,7 @@ import { type FirewallAddress, VipFirewall } from './firewall.js';
 import { NftRunner } from '../io/nft.js';
 import { PromoteSecondaries } from './promote-secondaries.js';
 import { type InterfaceAddresses, mapConfig, type MappedConfig, parseSourceTrack } from './engine-config.js';
-import { GarpSender } from './garp.js';
+import { GarpSender, garpSpacing } from './garp.js';
 import { LinkTable } from './links.js';
 import { loadForDaemon } from './load-config.js';
 import { removePidfile, writePidfiles } from './pidfile.js';
@@ -245,6 +245,7 @@ export class VrrpDaemon {
     this.sockets.update(mapped.instances.values());
     this.tracked = this.trackedInterfaces();
     this.debounce.setDelays(effectiveDelays(next));
+    this.garp?.setSpacing(garpSpacing(next));
     // interfaces tracked for the first time are reported before the new engine runs
     this.reportInterfaces(true);
     this.driver.input({ type: 'reload', previous: old.engine, matches, regarp });
@@ -366,8 +367,7 @@ export class VrrpDaemon {
     this.addresses.numberRules([...cfg.staticRules, ...cfg.vrrpInstances.flatMap((i) => i.virtualRules)]);
     this.packet = new PacketSocket();
     this.sockets = new VrrpSockets(this.links, (ifname, packet) => this.input({ type: 'packet', interface: ifname, packet }), log);
-    this.garp = new GarpSender(this.packet, this.links, forwarding6, log.child({ mod: 'garp' }),
-      { garpMs: cfg.globalDefs.vrrpGarpIntervalMs, gnaMs: cfg.globalDefs.vrrpGnaIntervalMs });
+    this.garp = new GarpSender(this.packet, this.links, forwarding6, log.child({ mod: 'garp' }), garpSpacing(cfg));
     this.notifier = await createNotifier(cfg, users, log.child({ mod: 'notify' }));
     await this.useFirewall(cfg);
     this.promote = new PromoteSecondaries(log.child({ mod: 'vrrp' }));

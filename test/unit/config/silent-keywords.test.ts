@@ -39,6 +39,8 @@ const STRUCTURAL: Record<string, string> = {
   interface_up_down_delays: 'interfaceDelays, applied by src/daemon/link-debounce.ts (and checked against the machine, interfaceChecks)',
   reload_check_config: 'keepalived-ts always checks a new configuration before applying it (a reload that cannot run is refused)',
   net_namespace: 'refused at start (CONFIG_UNSUPPORTED, refusesRun)',
+  // garp_group: the block (garpGroups) and its interface list, read by src/daemon/garp.ts garpSpacing
+  garp_group: 'block (garpGroups), src/daemon/garp.ts garpSpacing', interfaces: 'garp_group\'s interfaces, src/daemon/garp.ts garpSpacing',
   // built by keywords-vrrp.ts garpExtraIf (instance / global), read by src/daemon/engine-config.ts garpExtraIf
   garp_extra_if: 'garpExtraIf, src/daemon/engine-config.ts', vmac_garp_intvl: 'as garp_extra_if (deprecated name)',
   vrrp_garp_extra_if: 'vrrpGarpExtraIf, src/daemon/engine-config.ts', vrrp_vmac_garp_intvl: 'as vrrp_garp_extra_if (deprecated name)',

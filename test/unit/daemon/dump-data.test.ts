@@ -171,8 +171,15 @@ describe('routes and rules as keepalived 2.2.7 writes them', () => {
   });
 
   it('shows a route keepalived-ts cannot install with its words and the reason', () => {
+    expect(formatRoute(route('10.10.0.0/16 encap mpls 200 via 192.168.50.2 dev eth0')))
+      .toBe("10.10.0.0/16 encap mpls 200 via 192.168.50.2 dev eth0 (not installed: 'encap' is not supported by keepalived-ts)");
+  });
+
+  it('writes nexthops, realms and the rtt family as keepalived does (the sample keepalived.conf.vrrp.routes, good/089)', () => {
     expect(formatRoute(route('192.168.113.0/24 via 192.168.100.252 or 192.168.100.253')))
-      .toBe("192.168.113.0/24 via 192.168.100.252 or 192.168.100.253 (not installed: 'or' is not supported by keepalived-ts)");
+      .toBe('prepend 192.168.113.0/24 proto 18 nexthop via inet 192.168.100.252 nexthop via inet 192.168.100.253 no_track');
+    expect(formatRoute(route('10.8.0.0/16 dev eth0 realms 1/2 rtt 300ms rttvar lock 1s rto_min 250ms congctl lock cubic nexthop via 192.168.50.2 weight 3 realms 5')))
+      .toBe('prepend 10.8.0.0/16 dev eth0 proto 18 realms 1/2 congctl cubiclock  rtt 300ms rttvar lock 1s rto_min 250ms nexthop via inet 192.168.50.2 weight 3 realms 0/5');
   });
 
   it('numbers rules without a preference as the daemon does, and writes keepalived\'s rule lines (good/050-virtual-rules.conf)', () => {

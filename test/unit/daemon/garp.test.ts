@@ -59,6 +59,31 @@ describe('GarpSender', () => {
     expect(port.sent.map((s) => s.target)).toEqual(['10.0.0.1', 'v6', '10.0.0.2']);
   });
 
+  it('with spacing, a repeat that finds its address still waiting folds into it (keepalived\'s pending flag)', () => {
+    vi.useFakeTimers();
+    const port = fakePort();
+    const g = new GarpSender(port, links(), () => false, log, { garpMs: 100, gnaMs: 0 });
+    g.burst('VI_1', 'eth0', [vip('10.0.0.1/24'), vip('10.0.0.2/24')], 3);
+    vi.advanceTimersByTime(1000);
+    // round 1: .1 at once, .2 waits; rounds 2 and 3: .1 waits once, .2 is already waiting
+    expect(port.sent.map((s) => s.target)).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.1']);
+  });
+
+  it('a garp_group spaces the frames of all its interfaces in one queue, with its own intervals', () => {
+    vi.useFakeTimers();
+    const port = fakePort();
+    const groups = new Map([['eth0', { group: 0, garpMs: 200, gnaMs: 0 }], ['eth1', { group: 0, garpMs: 200, gnaMs: 0 }]]);
+    const g = new GarpSender(port, links(), () => false, log, { garpMs: 0, gnaMs: 0, groups });
+    g.burst('VI_1', 'eth0', [vip('10.0.0.1/24'), vip('10.1.0.1/32', 'eth1')], 1);
+    expect(port.sent.map((s) => s.target)).toEqual(['10.0.0.1']);
+    vi.advanceTimersByTime(200);
+    expect(port.sent.map((s) => `${s.ifindex} ${s.target}`)).toEqual(['2 10.0.0.1', '3 10.1.0.1']);
+    // without the group the global spacing (none) applies: both at once
+    g.setSpacing({ garpMs: 0, gnaMs: 0 });
+    g.burst('VI_1', 'eth0', [vip('10.0.0.1/24'), vip('10.1.0.1/32', 'eth1')], 1);
+    expect(port.sent.length).toBe(4);
+  });
+
   it('frames built ahead (prepare) are sent as they are, and rebuilt when the interface changes', () => {
     const port = { frames: [] as Uint8Array[], send(_i: number, f: Uint8Array) { this.frames.push(f); } };
     const table = links();
