@@ -18,6 +18,7 @@ import type { Checker, HttpUrl, RealServer, VirtualServer } from '../config/mode
 import type { CheckerKind } from './kind.js';
 import type { RunState, Timing, Outcome } from './schedule.js';
 import type { HttpUrlPlan, ProbePlan, ProbeResult, ConnPlan } from './types.js';
+import { compileRegex, type CompiledRegex } from '../util/pcre.js';
 
 type HttpChecker = Extract<Checker, { type: 'HTTP_GET' | 'SSL_GET' }>;
 
@@ -80,6 +81,21 @@ export const DEFAULT_STATUS = [{ from: 200, to: 299 }] as const;
  * Judges a response for one URL. On success `detail` names what was verified last
  * ("HTTP status code", "MD5 digest", "Regex match"), as keepalived's "... success to" line.
  */
+const compiled = new WeakMap<HttpUrlPlan, CompiledRegex | undefined>();
+
+/** A url's regex, compiled once per plan (src/util/pcre.ts). */
+function regexOf(url: HttpUrlPlan): CompiledRegex | undefined {
+  if (compiled.has(url)) return compiled.get(url);
+  const r = compileRegex({
+    pattern: url.regex!, options: url.regexOptions ?? [],
+    ...(url.regexMinOffset !== undefined ? { minOffset: url.regexMinOffset } : {}),
+    ...(url.regexMaxOffset !== undefined ? { maxOffset: url.regexMaxOffset } : {}),
+  });
+  const value = r.ok ? r.value : undefined;
+  compiled.set(url, value);
+  return value;
+}
+
 export function judgeHttpResponse(url: HttpUrlPlan, raw: Uint8Array): ProbeResult {
   const r = parseHttpResponse(raw);
   if (!r) return { ok: false, detail: 'Read, no data received from ' };
@@ -91,12 +107,8 @@ export function judgeHttpResponse(url: HttpUrlPlan, raw: Uint8Array): ProbeResul
     what = 'MD5 digest';
   }
   if (url.regex !== undefined) {
-    let matched = false;
-    try {
-      matched = new RegExp(url.regex).test(Buffer.from(r.body).toString('latin1'));
-    } catch {
-      matched = false;
-    }
+    // a pattern that does not compile never matches (said at -t and at start)
+    const matched = regexOf(url)?.test(r.body) ?? false;
     if (matched === url.regexNoMatch) return { ok: false, detail: 'Regex match failed' };
     what = 'Regex match';
   }
@@ -112,6 +124,9 @@ export function urlPlans(c: HttpChecker, rs: RealServer, vs: VirtualServer, conn
       ...(u.digest !== undefined ? { digest: u.digest } : {}),
       ...(u.regex !== undefined ? { regex: u.regex } : {}),
       regexNoMatch: u.regexNoMatch,
+      ...(u.regexOptions?.length ? { regexOptions: u.regexOptions } : {}),
+      ...(u.regexMinOffset !== undefined ? { regexMinOffset: u.regexMinOffset } : {}),
+      ...(u.regexMaxOffset !== undefined ? { regexMaxOffset: u.regexMaxOffset } : {}),
     };
     const request = buildHttpRequest({
       path: url.path, ...(c.httpProtocol ? { protocol: c.httpProtocol } : {}),

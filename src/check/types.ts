@@ -29,6 +29,9 @@ export interface HttpUrlPlan {
   readonly digest?: string;
   readonly regex?: string;
   readonly regexNoMatch: boolean;
+  readonly regexOptions?: readonly string[];
+  readonly regexMinOffset?: number;
+  readonly regexMaxOffset?: number;
 }
 
 export type ProbePlan =

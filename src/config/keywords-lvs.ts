@@ -1,10 +1,11 @@
 /** virtual_server_group, virtual_server, real_server and the checkers (keepalived/check/check_*.c). */
 import { parseIp, type Family, type IpAddress } from '../util/ip.js';
 import { granularityFamily, granularityPrefix, parseTunnelOptions, type ServerKind } from './lvs-values.js';
-import { argInt, argWord, flag, int, ip, mark, need, noteUnsupported, script, seconds, str, table, unsupported } from './kw.js';
+import { argInt, argWord, flag, int, ip, mark, need, notHonoured, noteUnsupported, script, seconds, str, table, unsupported } from './kw.js';
 import type { Draft, Keyword, KeywordTable, ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './line.js';
-import { setFieldLoc } from './loc.js';
+import { setFieldLoc, type Loc } from './loc.js';
+import { compileRegex, pcreDifferences } from '../util/pcre.js';
 
 export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'sh', 'mh', 'dh', 'fo', 'ovf', 'lblcr', 'sed', 'nq', 'twos'] as const;
 
@@ -113,10 +114,15 @@ const urlTable = table({
   virtualhost: str('virtualhost'),
   regex: str('regex'),
   regex_no_match: mark('regexNoMatch'),
-  regex_options: unsupported(),
-  regex_stack: unsupported(),
-  regex_min_offset: unsupported(),
-  regex_max_offset: unsupported(),
+  // keepalived ignores words it does not know
+  regex_options: {
+    handler: (_ctx, line, d) => {
+      d.regexOptions = [...((d.regexOptions as string[] | undefined) ?? []), ...line.words.slice(1).filter((w) => REGEX_OPTIONS.includes(w))];
+    },
+  },
+  regex_stack: notHonoured({}, 'it sizes PCRE2\'s JIT stack; keepalived-ts matches with JavaScript\'s RegExp, which has none to size'),
+  regex_min_offset: regexOffset('regexMinOffset', 'min'),
+  regex_max_offset: regexOffset('regexMaxOffset', 'max'),
 });
 
 const httpTable = table({
@@ -136,6 +142,7 @@ const httpTable = table({
       (d.url as Draft[]).push(u);
       return u;
     },
+    close: (ctx, u) => completeRegex(ctx, u),
   },
   http_protocol: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, ['1.0', '1.0C', '1.0c', '1.1']); if (v) d.httpProtocol = v === '1.0c' ? '1.0C' : v; } },
   virtualhost: str('virtualhost'),
@@ -426,5 +433,57 @@ export function openVirtualServer(ctx: ParseCtx, line: Line): Draft | undefined 
   const vs: Draft = { ...base, address, ...(port !== undefined ? { port } : {}) };
   if (port !== undefined) setFieldLoc(vs, 'port', lineLoc(line, 2));
   return vs;
+}
+
+/** The PCRE2 option words keepalived's regex_options knows (check_http.c regex_options). */
+const REGEX_OPTIONS = [
+  'allow_empty_class', 'alt_bsux', 'auto_callout', 'caseless', 'dollar_endonly', 'dotall', 'dupnames', 'extended',
+  'firstline', 'match_unset_backref', 'multiline', 'never_ucp', 'never_utf', 'no_auto_capture', 'no_auto_possess',
+  'no_dotstar_anchor', 'no_start_optimize', 'ucp', 'ungreedy', 'utf', 'never_backslash_c', 'alt_circumflex',
+  'alt_verbnames', 'use_offset_limit',
+];
+
+/** regex_min_offset / regex_max_offset N: keepalived only logs a bad value (and uses 0). */
+function regexOffset(field: string, which: 'min' | 'max'): Keyword {
+  return {
+    handler: (ctx, line, d) => {
+      const v = line.words[1];
+      if (line.words.length !== 2) return void ctx.report('CONFIG_VALUE', 'OK', `Missing or too may options for regex_${which}_offset`, lineLoc(line, 0));
+      if (!/^\d+$/.test(v!)) return void ctx.report('CONFIG_VALUE', 'OK', `Invalid regex_${which}_offset ${v!} specified`, lineLoc(line, 1));
+      d[field] = Number(v);
+    },
+  };
+}
+
+/**
+ * The end of a url block (check_http.c url_check): regex settings without a regex are dropped,
+ * offsets that leave no room too; a pattern that JavaScript cannot compile, or that uses PCRE2
+ * constructs it does not match the same way, is said (src/check/regex.ts).
+ */
+function completeRegex(ctx: ParseCtx, u: Draft): void {
+  const loc = u.loc as Loc;
+  if (u.regex === undefined) {
+    if ((u.regexOptions as unknown[] | undefined)?.length || u.regexNoMatch || u.regexMinOffset || u.regexMaxOffset !== undefined) {
+      ctx.report('CONFIG_VALUE', 'OK', 'regex parameters specified without regex', loc);
+      delete u.regexOptions;
+      delete u.regexMinOffset;
+      delete u.regexMaxOffset;
+      u.regexNoMatch = false;
+    }
+    return;
+  }
+  if (u.regexMaxOffset !== undefined && ((u.regexMinOffset as number | undefined) ?? 0) > (u.regexMaxOffset as number)) {
+    ctx.report('CONFIG_VALUE', 'OK', `regex min offset ${u.regexMinOffset as number} > regex_max_offset ${u.regexMaxOffset as number} - ignoring`, loc);
+    delete u.regexMinOffset;
+    delete u.regexMaxOffset;
+  }
+  const pattern = u.regex as string;
+  const options = (u.regexOptions as string[] | undefined) ?? [];
+  const compiled = compileRegex({ pattern, options });
+  const differs = pcreDifferences(pattern, options);
+  if (differs.length) {
+    const never = compiled.ok ? '' : ` (here it does not compile, so it never matches: ${compiled.error})`;
+    ctx.diagnostics.add('CONFIG_UNSUPPORTED', 'OK', `regex '${pattern}' uses ${differs.join(', ')}: keepalived-ts matches with JavaScript's RegExp, which does not match it as PCRE2 does${never} (docs/errors.md)`, loc);
+  } else if (!compiled.ok) ctx.report('CONFIG_VALUE', 'OK', `Invalid regex: '${pattern}': ${compiled.error}`, loc);
 }
 

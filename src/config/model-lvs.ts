@@ -48,6 +48,12 @@ export interface HttpUrl extends Node {
   readonly virtualhost?: string;
   readonly regex?: string;
   readonly regexNoMatch: boolean;
+  /** regex_options: PCRE2 option words (src/check/regex.ts) */
+  readonly regexOptions?: readonly string[];
+  /** regex_min_offset: where a match may start, at the earliest */
+  readonly regexMinOffset?: number;
+  /** regex_max_offset: where a match may start, at the latest */
+  readonly regexMaxOffset?: number;
 }
 
 export type Checker =

@@ -143,7 +143,7 @@ describe.skipIf(skipUnless(isRoot, 'root') || skipUnless(built, 'dist/ (npm run 
     expect(dnsMark9).toMatchObject({ ok: false });
   });
 
-  it('HTTP_GET: status, digest, regex, timeout, bindto seen by the server, connect_port', () => {
+  it('HTTP_GET: status, digest, regex (with options and offsets), timeout, bindto seen by the server, connect_port', () => {
     const md5 = createHash('md5').update('hello').digest('hex');
     const r = probe([
       http('/ok'),
@@ -154,6 +154,9 @@ describe.skipIf(skipUnless(isRoot, 'root') || skipUnless(built, 'dist/ (npm run 
       http('/whoami', { bindto: '10.213.7.3' }, { regex: 'you are 10\\.213\\.7\\.3$' }),
       http('/whoami', {}, { regex: 'you are 10\\.213\\.7\\.3$' }),
       http('/ok', { port: 81 }),
+      // PCRE2's spelling and options (src/util/pcre.ts); a match may not start before regex_min_offset
+      http('/whoami', {}, { regex: '\\AYOU ARE [[:digit:].]+\\Z', regexOptions: ['caseless'] }),
+      http('/whoami', {}, { regex: 'you', regexMinOffset: 1 }),
     ]);
     expect(r).toEqual([
       { ok: true, detail: 'HTTP status code' },
@@ -164,6 +167,8 @@ describe.skipIf(skipUnless(isRoot, 'root') || skipUnless(built, 'dist/ (npm run 
       { ok: true, detail: 'Regex match' },
       { ok: false, detail: 'Regex match failed' },
       { ok: false, detail: 'Error connecting' },
+      { ok: true, detail: 'Regex match' },
+      { ok: false, detail: 'Regex match failed' },
     ]);
   });
 
