@@ -18,6 +18,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetLab, sh, type ExecResult } from '../../src/lab/netlab.js';
 import { runUml, umlUnavailable, type UmlRun } from '../../src/lab/uml.js';
+import { withOurManPages } from '../helpers/man-path.js';
 import { skipUnless } from '../helpers/system.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -250,7 +251,7 @@ describe.skipIf(skipUnless(isRoot, 'root'))('keepalived-ts-realserver.service', 
       const copy = join(dir, 'keepalived-ts-realserver.service');
       const point = (bin: string): string => unit.replace(/^(Exec(?:Start|Stop))=\/usr\/bin\/keepalived-ts /gm, `$1=${bin} `);
       writeFileSync(copy, point(`${process.execPath} ${CLI}`));
-      const r = spawnSync('systemd-analyze', ['verify', copy], { encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync('systemd-analyze', ['verify', copy], { encoding: 'utf8', timeout: 60_000, env: withOurManPages(dir) });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       // the check can fail: a unit naming a missing binary does not verify

@@ -6,7 +6,7 @@
 // already running"). And the unit file passes `systemd-analyze verify`.
 // Needs root (ip netns), python3 and systemd-analyze; uses dist/ (run after `npm run build`).
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { ktsCli, ktsNodeFlags } from '../../src/lab/director.js';
 import { NetLab } from '../../src/lab/netlab.js';
 import { LineWatch, waitUntil } from '../../src/lab/watch.js';
 import { DGRAM_RECEIVER } from '../helpers/dgram-receiver.js';
+import { withOurManPages } from '../helpers/man-path.js';
 import { skipUnless } from '../helpers/system.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -122,13 +123,7 @@ describe.skipIf(skipUnless(isRoot, 'root'))('systemd: notify protocol, watchdog,
     try {
       const copy = join(dir, 'keepalived-ts.service');
       writeFileSync(copy, unit.replace(/^ExecStart=\/usr\/bin\/keepalived-ts /m, `ExecStart=${process.execPath} ${ktsCli()} `));
-      // Documentation= names our man pages: verify runs man(1) on them, found here as installed
-      for (const page of ['man8/keepalived-ts.8', 'man5/keepalived-ts-settings.5']) {
-        mkdirSync(join(dir, 'man', page, '..'), { recursive: true });
-        copyFileSync(join('man', page.slice(5)), join(dir, 'man', page));
-      }
-      const env = { ...process.env, MANPATH: `${join(dir, 'man')}:/usr/share/man` };
-      const r = spawnSync('systemd-analyze', ['verify', copy], { encoding: 'utf8', timeout: 60_000, env });
+      const r = spawnSync('systemd-analyze', ['verify', copy], { encoding: 'utf8', timeout: 60_000, env: withOurManPages(dir) });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       // a unit naming a binary that does not exist fails: the check above can fail
