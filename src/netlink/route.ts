@@ -12,7 +12,7 @@
  */
 import type { rt } from 'netlink';
 import type { RouteEntry } from '../config/model.js';
-import { parseIp, parsePrefix, type IpAddress, type IpPrefix } from '../util/ip.js';
+import { formatIp, parseIp, parsePrefix, type IpAddress, type IpPrefix } from '../util/ip.js';
 import { err, ok, type Result } from '../util/result.js';
 import { ROUTE_WORDS_NOT_SENT } from '../config/route-support.js';
 import {
@@ -20,7 +20,7 @@ import {
   RT_TABLE_MAIN, RT_TABLE_UNSPEC, RTAX, RTAX_FEATURE_ECN, RTN_UNICAST, RTNH_F_ONLINK, RTPROT_KEEPALIVED,
 } from './constants.js';
 import { DEFAULT_RT_NAMES, lookupName, parseUnsigned, ROUTE_TYPES, type RtNames } from './names.js';
-import { u32 } from './attrs.js';
+import { attr, attrs as attrStream, u32 } from './attrs.js';
 
 type Family = 'inet' | 'inet6';
 type MetricName = 'mtu' | 'advmss' | 'window' | 'cwnd' | 'ssthresh' | 'reordering' | 'hoplimit' | 'initcwnd' | 'initrwnd' | 'quickack' | 'fastopenNoCookie' | 'features'
@@ -259,7 +259,7 @@ export function parseRouteWords(words: readonly string[], names: RtNames = DEFAU
       const r = parseNexthops(words, i, names);
       if (!r.ok) return r;
       for (const nh of r.value.nexthops) {
-        if (nh.via) problem ??= setFamily(nh.via.family, `nexthop via ${formatIpFamily(nh.via)}`);
+        if (nh.via) problem ??= setFamily(nh.via.family, `nexthop via ${formatIp(nh.via.bytes)}`);
         if (nh.realms !== undefined) problem ??= setFamily('inet', 'nexthop realms');
       }
       nexthops.push(...r.value.nexthops);
@@ -312,8 +312,6 @@ export function parseRouteWords(words: readonly string[], names: RtNames = DEFAU
   if (tos !== undefined) spec.tos = tos;
   return ok(spec);
 }
-
-const formatIpFamily = (a: IpAddress): string => `${a.family} ${Buffer.from(a.bytes).toString('hex')}`;
 
 /**
  * keepalived's get_time_rtt: a number, raw kernel units without a suffix, or with `ms` /
@@ -388,35 +386,21 @@ function parseNexthops(words: readonly string[], i: number, names: RtNames): Res
 
 /** RTA_MULTIPATH: one rtnexthop (len, flags, hops, ifindex) per nexthop, each followed by its RTA_GATEWAY / RTA_FLOW. */
 export function multipath(nexthops: readonly Nexthop[], resolveIf: (name: string) => number | undefined): Buffer {
-  const attr = (type: number, payload: Buffer): Buffer => {
-    const len = 4 + payload.length;
-    const b = Buffer.alloc((len + 3) & ~3);
-    b.writeUInt16LE(len, 0);
-    b.writeUInt16LE(type, 2);
-    payload.copy(b, 4);
-    return b;
-  };
-  const parts: Buffer[] = [];
-  for (const nh of nexthops) {
-    const attrs: Buffer[] = [];
-    if (nh.via) attrs.push(attr(RTA_GATEWAY, Buffer.from(nh.via.bytes)));
-    if (nh.realms !== undefined) attrs.push(attr(RTA_FLOW, u32le(nh.realms)));
-    const head = Buffer.alloc(8);
-    const body = Buffer.concat(attrs);
-    head.writeUInt16LE(8 + body.length, 0);
-    head.writeUInt8(nh.onlink ? RTNH_F_ONLINK : 0, 2);
-    head.writeUInt8(nh.weight !== undefined ? nh.weight - 1 : 0, 3);
-    head.writeInt32LE(nh.dev !== undefined ? resolveIf(nh.dev) ?? 0 : 0, 4);
-    parts.push(head, body);
-  }
-  return Buffer.concat(parts);
+  return attrStream(...nexthops.map((nh) => {
+    const body = attrStream(
+      ...(nh.via ? [attr(RTA_GATEWAY, nh.via.bytes)] : []),
+      ...(nh.realms !== undefined ? [attr(RTA_FLOW, u32(nh.realms))] : []),
+    );
+    // struct rtnexthop (little-endian: the x86-64 hosts this runs on)
+    const head = new DataView(new ArrayBuffer(8));
+    head.setUint16(0, 8 + body.length, true);
+    head.setUint8(2, nh.onlink ? RTNH_F_ONLINK : 0);
+    head.setUint8(3, nh.weight !== undefined ? nh.weight - 1 : 0);
+    head.setInt32(4, nh.dev !== undefined ? resolveIf(nh.dev) ?? 0 : 0, true);
+    return Buffer.concat([Buffer.from(head.buffer), body]);
+  }));
 }
 
-const u32le = (n: number): Buffer => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(n >>> 0, 0);
-  return b;
-};
 const RTA_GATEWAY = 5;
 const RTA_FLOW = 11;
 
