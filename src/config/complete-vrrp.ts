@@ -181,16 +181,12 @@ function authentication(c: Ctx, strict: boolean): void {
   }
   if (strict) drop('vrrp.strict-auth', 'Strict mode does not support authentication. Ignoring.');
   else if (d.version === 3) drop('vrrp.v3-auth', 'VRRP version 3 does not support authentication. Ignoring.');
-  else if (auth.authType === 'PASS' && auth.authPass === undefined) {
+  else if (!auth.authPass) {
     drop('vrrp.auth-no-pass', 'Authentication specified but no password given. Ignoring');
   } else if (d.family === 'inet6' && auth.authType === 'AH') drop('vrrp.auth-ah-ipv6', 'Cannot use AH authentication with IPv6. ignoring');
   else if (auth.authType === 'AH' && d.state === 'MASTER' && d.priority !== 255) {
     report(c, 'vrrp.auth-ah-master', 'CONFIG_CONFLICT', 'GENERAL_ERROR', 'Initial state master is incompatible with AH authentication - clearing', fieldLoc(d, 'state'));
     d.state = 'BACKUP';
-  }
-  if ((d.authentication as Draft | undefined)?.authType === 'AH') {
-    // refused rather than run without it: the AH peer would drop our adverts (split brain)
-    c.diags.add('CONFIG_UNSUPPORTED', 'OK', `(${c.name}) auth_type AH is not supported by keepalived-ts: this configuration cannot run`, at, { refusesRun: true, row: 'vrrp.auth-ah-unsupported' });
   }
 }
 

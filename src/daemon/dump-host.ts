@@ -29,7 +29,7 @@ function socketPool(view: VrrpView): PoolSocket[] {
     const r = iv.live.r;
     // the instance's interface: its VMAC, unless vmac_xmit_base sends on the configured one
     const dev = r.cfg.interface;
-    const proto = iv.model.authentication?.authType === 'AH' ? 'AH' : 'VRRP';
+    const proto = r.authType === 2 ? 'AH' : 'VRRP';
     const key = [dev, r.family, proto, r.unicast ? `u${formatIp(iv.sourceAddress)}` : `m${formatIp(r.mcastDst)}`].join(' ');
     const s = pool.get(key) ?? { dev, family: r.family, proto, ...(r.unicast ? { unicastSrc: iv.sourceAddress } : {}), instances: [] };
     s.instances.push(iv);
@@ -41,7 +41,7 @@ function socketPool(view: VrrpView): PoolSocket[] {
 export function sockpoolLines(view: VrrpView): string[] {
   const out: string[] = [];
   for (const s of socketPool(view)) {
-    const sock = view.host?.socket(s.dev, s.family);
+    const sock = view.host?.socket(s.dev, s.family, s.proto === 'AH');
     const fd = sock?.fd ?? -1;
     out.push(
       ` fd_in ${fd} fd_out = ${fd}`,

@@ -148,7 +148,7 @@ export function instanceLines(iv: InstanceView, view: VrrpView, time: DumpTime, 
   w(`Preempt = ${r.nopreempt ? 'disabled' : 'enabled'}`);
   if (r.preemptDelayMs) w(`Preempt delay = ${printfG(r.preemptDelayMs / 1000)} secs`);
   w(`Promote_secondaries = ${m.promoteSecondaries ? 'enabled' : 'disabled'}`);
-  if (m.authentication?.authType === 'AH') w('Authentication type = IPSEC_AH');
+  if (r.authType === 2) w('Authentication type = IPSEC_AH');
   else if (r.authType === 1) {
     w('Authentication type = SIMPLE_PASSWORD');
     w(`Password = ${new TextDecoder().decode(r.authData).replace(/\0.*$/s, '')}`);
@@ -162,7 +162,7 @@ export function instanceLines(iv: InstanceView, view: VrrpView, time: DumpTime, 
     for (const a of m.virtualIpaddressExcluded) w(`  ${formatVip(a, iv)}`);
   }
   w(...unicastLines(iv));
-  const sock = host?.socket(dev, r.family);
+  const sock = host?.socket(dev, r.family, r.authType === 2);
   if (host && !sock) w('No sockets allocated');
   else w(`fd_in ${sock?.fd ?? -1}, fd_out ${sock?.fd ?? -1}`);
   if (m.virtualRoutes.length) w('Virtual Routes :', ...m.virtualRoutes.map((x) => `  ${formatRoute(x)}`));

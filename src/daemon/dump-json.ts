@@ -47,7 +47,7 @@ function dataObject(iv: InstanceView, view: VrrpView): string {
   const g = view.config.globalDefs;
   const script = (s: { argv: readonly string[] } | undefined): Json | undefined => (s ? str(cmdStr(s.argv)) : undefined);
   const list = (items: readonly string[]): Json | undefined => (items.length ? arr(items) : undefined);
-  const authType = m.authentication?.authType === 'AH' ? 2 : r.authType;
+  const authType = r.authType;
   const authData = r.authData ? new TextDecoder().decode(r.authData).replace(/\0.*$/s, '') : m.authentication?.authPass ?? '';
   const trackScripts = m.trackScript.map((t) => {
     const s = view.config.vrrpScripts.find((x) => x.name === t.name)?.script;

@@ -88,9 +88,6 @@ export function mapConfig(
     const ifname = vi.interface ?? g.defaultInterface;
     if (ifname === undefined) throw new KtsError('DAEMON_CONFIG', `(${vi.name}) has no interface`);
     if (vi.virtualRouterId === undefined) throw new KtsError('DAEMON_CONFIG', `(${vi.name}) has no virtual_router_id`);
-    if (vi.authentication?.authType === 'AH') {
-      throw new KtsError('DAEMON_CONFIG', `(${vi.name}) auth_type AH is not supported by keepalived-ts (use PASS or none)`);
-    }
     const family: Family = vi.family;
     const unicast = vi.unicastPeer.length > 0;
     const explicitSrc = unicast ? vi.unicastSrcIp ?? vi.mcastSrcIp : vi.mcastSrcIp ?? vi.unicastSrcIp;
@@ -143,8 +140,8 @@ export function mapConfig(
       ...(unicast ? { unicastPeer: vi.unicastPeer.map((p) => ({ address: p.address, ...(p.minTtl !== undefined ? { minTtl: p.minTtl } : {}), ...(p.maxTtl !== undefined ? { maxTtl: p.maxTtl } : {}) })) } : {}),
       ...(vi.unicastTtl !== undefined ? { unicastTtl: vi.unicastTtl } : {}),
       checkUnicastSrc: vi.checkUnicastSrc,
-      ...(vi.authentication?.authType === 'PASS' && vi.authentication.authPass
-        ? { authentication: { authType: 'PASS' as const, authPass: vi.authentication.authPass } } : {}),
+      ...(vi.authentication?.authPass
+        ? { authentication: { authType: vi.authentication.authType, authPass: vi.authentication.authPass } } : {}),
       nopreempt: vi.nopreempt,
       preemptDelayMs: vi.preemptDelayMs,
       downTimerAdverts: vi.downTimerAdverts,

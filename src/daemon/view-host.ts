@@ -25,7 +25,7 @@ export function hostView(links: LinkTable, sockets: VrrpSockets, g: GlobalDefs):
   }));
   return {
     links: () => links.all().map((l) => ({ ...l, ...withConf(readInetConf(l.link.name)) })),
-    socket: (ifname, family) => sockets.describe(ifname, family),
+    socket: (ifname, family, ah) => sockets.describe(ifname, family, ah),
     resolveScript: (script: ScriptSpec): ResolvedScript => {
       const p = prepareScript(script, { users: scriptUsers() });
       if (p.ok) return { argv: p.value.argv, uid: p.value.creds.uid, gid: p.value.creds.gid, refused: false };

@@ -84,7 +84,7 @@ export interface HostView {
   /** the namespace's interfaces by index */
   links(): readonly HostLink[];
   /** the VRRP socket of an interface and family: its descriptor (when known), receive buffer */
-  socket(ifname: string, family: 'inet' | 'inet6'): { readonly fd?: number; readonly rxBufSize: number } | undefined;
+  socket(ifname: string, family: 'inet' | 'inet6', ah?: boolean): { readonly fd?: number; readonly rxBufSize: number } | undefined;
   resolveScript(script: ScriptSpec): ResolvedScript;
   /** a track_file's value now (keepalived's last read); undefined when it cannot be read */
   trackFileValue(path: string): number | undefined;

@@ -1,6 +1,7 @@
 /**
- * The VRRP sockets of the daemon: one IPv4 raw socket per interface, joined to the multicast
- * groups its instances use, and one IPv6 raw socket joined per interface. `update()` follows
+ * The VRRP sockets of the daemon: one IPv4 raw socket per interface and IP protocol (112, or
+ * 51 for `auth_type AH` instances), joined to the multicast groups its instances use, and one
+ * IPv6 raw socket joined per interface. `update()` follows
  * the configuration: at a reload, sockets whose interface and groups did not change are kept
  * (no advert is lost to a reopened socket), others are opened or closed. Received adverts go
  * to `onPacket` with the interface they arrived on.
@@ -8,16 +9,22 @@
 import type { Logger } from 'pino';
 import { Raw6Socket } from '../io/native.js';
 import { IPPROTO_VRRP, VRRP4_RCVBUF, Vrrp4Socket } from '../io/vrrp-socket4.js';
+import { IPPROTO_AH } from '../vrrp/ipsec-ah.js';
 import { formatIp } from '../util/ip.js';
 import type { RxPacket } from '../vrrp/packet.js';
 import type { AdvertPort } from './effects.js';
 import type { MappedInstance } from './engine-config.js';
 import type { LinkTable } from './links.js';
 
+/** An IPv4 socket's key: the interface, and the protocol when it is AH. */
+const key4 = (ifname: string, protocol: number): string => (protocol === IPPROTO_AH ? `${ifname} ah` : ifname);
+
 export class VrrpSockets implements AdvertPort {
+  /** by key4(interface, protocol) */
   private readonly sockets4 = new Map<string, Vrrp4Socket>();
-  /** the interface index each IPv4 socket was bound with */
+  /** the interface index each IPv4 socket was bound with, by key4 */
   private readonly index4 = new Map<string, number>();
+  /** by key4 */
   private groups4 = new Map<string, Uint8Array[]>();
   private groups6 = new Map<string, Uint8Array[]>();
   /** IPv6 memberships made ("ifindex group"); kept across reloads */
@@ -32,7 +39,11 @@ export class VrrpSockets implements AdvertPort {
 
   /** The interface was created again since its socket was opened (another index): the socket is deaf. */
   stale(ifname: string): boolean {
-    const was = this.index4.get(ifname);
+    return this.staleKey(ifname, ifname) || this.staleKey(key4(ifname, IPPROTO_AH), ifname);
+  }
+
+  private staleKey(key: string, ifname: string): boolean {
+    const was = this.index4.get(key);
     const now = this.links.index(ifname);
     return was !== undefined && now !== undefined && was !== now;
   }
@@ -46,23 +57,26 @@ export class VrrpSockets implements AdvertPort {
       // an interface that is not there yet gets its socket when the daemon maps it again
       if (this.links.index(c.interface) === undefined) continue;
       const map = c.family === 'inet' ? groups4 : groups6;
-      const list = map.get(c.interface) ?? [];
+      const key = c.family === 'inet' ? key4(c.interface, c.authentication?.authType === 'AH' ? IPPROTO_AH : IPPROTO_VRRP) : c.interface;
+      const list = map.get(key) ?? [];
       if (!c.unicastPeer?.length && c.mcastDstIp && !list.some((g) => sameBytes(g, c.mcastDstIp!.bytes))) list.push(c.mcastDstIp.bytes);
-      map.set(c.interface, list);
+      map.set(key, list);
     }
-    for (const [ifname, s] of this.sockets4) {
-      const want = groups4.get(ifname);
-      if (want && sameGroups(this.groups4.get(ifname) ?? [], want) && !this.stale(ifname)) continue;
+    for (const [key, s] of this.sockets4) {
+      const want = groups4.get(key);
+      if (want && sameGroups(this.groups4.get(key) ?? [], want) && !this.staleKey(key, s.ifname)) continue;
       s.close();
-      this.sockets4.delete(ifname);
-      this.index4.delete(ifname);
+      this.sockets4.delete(key);
+      this.index4.delete(key);
     }
-    for (const [ifname, groups] of groups4) {
-      if (this.sockets4.has(ifname)) continue;
-      this.index4.set(ifname, this.links.index(ifname)!);
-      this.sockets4.set(ifname, new Vrrp4Socket({
+    for (const [key, groups] of groups4) {
+      if (this.sockets4.has(key)) continue;
+      const ifname = key.endsWith(' ah') ? key.slice(0, -3) : key;
+      this.index4.set(key, this.links.index(ifname)!);
+      this.sockets4.set(key, new Vrrp4Socket({
         ifname,
         ifindex: this.links.index(ifname)!,
+        protocol: key === ifname ? IPPROTO_VRRP : IPPROTO_AH,
         groups,
         onPacket: (data) => this.onPacket(ifname, { family: 'inet', data }),
         onSendError: (err, dst) => this.log.warn({ mod: 'vrrp', ifname, err, dst }, 'VRRP send failed'),
@@ -89,18 +103,18 @@ export class VrrpSockets implements AdvertPort {
   }
 
   /** The socket an interface's instances of a family use (data dump): descriptor, SO_RCVBUF (0: kernel default). */
-  describe(ifname: string, family: 'inet' | 'inet6'): { fd?: number; rxBufSize: number } | undefined {
+  describe(ifname: string, family: 'inet' | 'inet6', ah = false): { fd?: number; rxBufSize: number } | undefined {
     if (family === 'inet') {
-      const s = this.sockets4.get(ifname);
+      const s = this.sockets4.get(key4(ifname, ah ? IPPROTO_AH : IPPROTO_VRRP));
       return s ? { ...(s.fd !== undefined ? { fd: s.fd } : {}), rxBufSize: VRRP4_RCVBUF } : undefined;
     }
     return this.raw6 && this.groups6.has(ifname) ? { fd: this.raw6.descriptor, rxBufSize: 0 } : undefined;
   }
 
-  /** IPv4: a whole datagram; IPv6: the VRRP message from `src`, hop limit 255. */
+  /** IPv4: a whole datagram (its protocol field picks the socket); IPv6: the VRRP message from `src`, hop limit 255. */
   send(ifname: string, family: 'inet' | 'inet6', src: Uint8Array, dst: Uint8Array, data: Uint8Array): void {
     if (family === 'inet') {
-      const s = this.sockets4.get(ifname);
+      const s = this.sockets4.get(key4(ifname, data[9]!));
       if (!s) throw new Error(`no VRRP socket on ${ifname}`);
       s.send(data, dst);
     } else {

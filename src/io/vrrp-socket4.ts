@@ -64,6 +64,8 @@ const WOULD_BLOCK = /Resource temporarily unavailable/;
 export interface Vrrp4SocketOptions {
   readonly ifname: string;
   readonly ifindex: number;
+  /** IPPROTO_VRRP (default), or 51 for auth_type AH, whose datagrams carry an AH before VRRP */
+  readonly protocol?: number;
   /** multicast groups to join on this interface (224.0.0.18 or vrrp_mcast_group4 / mcast_dst_ip) */
   readonly groups: readonly Uint8Array[];
   readonly onPacket: (data: Uint8Array) => void;
@@ -83,11 +85,15 @@ export class Vrrp4Socket {
    */
   readonly fd: number | undefined;
 
+  get ifname(): string {
+    return this.opts.ifname;
+  }
+
   constructor(private readonly opts: Vrrp4SocketOptions) {
     const r = rawSocketModule();
     const before = socketFds();
     try {
-      this.sock = r.createSocket({ protocol: IPPROTO_VRRP, addressFamily: r.AddressFamily.IPv4, bufferSize: 2048 });
+      this.sock = r.createSocket({ protocol: opts.protocol ?? IPPROTO_VRRP, addressFamily: r.AddressFamily.IPv4, bufferSize: 2048 });
     } catch (e) {
       throw new KtsError('DAEMON_SOCKET', `open VRRP socket on ${opts.ifname}: ${reason(e)}`, { cause: e });
     }

@@ -15,6 +15,8 @@ export interface DirectorConf {
   readonly unicastSrc?: string;
   readonly unicastPeers?: readonly string[];
   readonly authPass?: string;
+  /** with authPass; PASS by default */
+  readonly authType?: 'PASS' | 'AH';
   readonly nopreempt?: boolean;
   readonly garpMasterDelay?: number;
   readonly garpMasterRepeat?: number;
@@ -59,7 +61,7 @@ export function directorConf(c: DirectorConf): string {
   if (c.nopreempt) lines.push('  nopreempt');
   if (c.garpMasterDelay !== undefined) lines.push(`  garp_master_delay ${c.garpMasterDelay}`);
   if (c.garpMasterRepeat !== undefined) lines.push(`  garp_master_repeat ${c.garpMasterRepeat}`);
-  if (c.authPass) lines.push('  authentication {', '    auth_type PASS', `    auth_pass ${c.authPass}`, '  }');
+  if (c.authPass) lines.push('  authentication {', `    auth_type ${c.authType ?? 'PASS'}`, `    auth_pass ${c.authPass}`, '  }');
   if (c.unicastSrc) lines.push(`  unicast_src_ip ${c.unicastSrc}`);
   if (c.unicastPeers?.length) lines.push('  unicast_peer {', ...c.unicastPeers.map((p) => `    ${p}`), '  }');
   lines.push('  virtual_ipaddress {', ...c.vips.map((v) => `    ${v}`), '  }');

@@ -11,7 +11,8 @@
  * ```
  */
 import type { ResolvedInstance } from './config.js';
-import { encodeAdvert, setIpv4Id, VRRP_GROUP_INET } from './packet.js';
+import { insertAuthHeader, sealAuthHeader } from './ipsec-ah.js';
+import { encodeAdvert, IPPROTO_VRRP, setIpv4Id, VRRP_GROUP_INET } from './packet.js';
 
 /** More distinct encodings than this (priorities come and go with trackers): start again. */
 const MAX_TEMPLATES = 64;
@@ -26,13 +27,15 @@ export class AdvertTx {
   /**
    * Sends the adverts at `priority` through `out`, one per destination, with the next IP ID.
    * `oldChecksum`: unicast checksum computed the pre-2.2.x way (unicast_checksum_compat).
+   * `ahSeq`: auth_type AH, the sequence number of this advert (the same for every peer).
    */
-  send(priority: number, oldChecksum: boolean, out: (dst: Uint8Array, data: Uint8Array) => void): void {
+  send(priority: number, oldChecksum: boolean, out: (dst: Uint8Array, data: Uint8Array) => void, ahSeq = 0): void {
     this.ipId = (this.ipId + 1) & 0xffff;
     if (this.ipId === 0) this.ipId = 1; // 0 would let the kernel pick one
     this.destinations((dst, i) => {
       const data = this.template(priority, oldChecksum, i, dst).slice();
       if (this.r.family === 'inet') setIpv4Id(data, this.ipId);
+      if (this.r.authType === 2) sealAuthHeader(data, this.r.authData!, ahSeq, this.r.unicast);
       out(dst, data);
     });
   }
@@ -56,11 +59,13 @@ export class AdvertTx {
       if (this.templates.size > MAX_TEMPLATES) this.templates.clear();
       t = encodeAdvert({
         version: r.version, vrid: r.vrid, priority, adverIntervalMs: r.adverIntervalMs, addrs: r.vips,
-        authType: r.authType, authData: r.version === 2 ? r.authData : undefined,
+        authType: r.authType, authData: r.version === 2 && r.authType === 1 ? r.authData : undefined,
       }, {
         family: r.family, src: r.src, dst, ipId: 0, ttl: r.unicast ? r.unicastTtl : 255, checksumAsV2: r.checksumAsV2,
         pseudoDst: r.unicast && oldChecksum ? VRRP_GROUP_INET : undefined,
       });
+      // AH: the VRRP trailer stays zero, the key goes into the ICV (keepalived vrrp_build_vrrp_v2)
+      if (r.authType === 2) t = insertAuthHeader(t, IPPROTO_VRRP);
       this.templates.set(key, t);
     }
     return t;

@@ -50,7 +50,7 @@ export interface InstanceConfig {
   readonly checkUnicastSrc?: boolean;
   /** old_unicast_checksum: 'auto' (default) detects pre-1.3.6 peers, 'never' does not */
   readonly oldUnicastChecksum?: 'auto' | 'never' | 'always';
-  readonly authentication?: { readonly authType: 'PASS'; readonly authPass: string };
+  readonly authentication?: { readonly authType: 'PASS' | 'AH'; readonly authPass: string };
   readonly nopreempt?: boolean;
   readonly preemptDelayMs?: number;
   /** down_timer_adverts; default 3 */
@@ -127,7 +127,9 @@ export interface ResolvedInstance {
   readonly unicastTtl: number;
   readonly checkUnicastSrc: boolean;
   readonly unicastChecksum: 'new' | 'old' | 'auto';
-  readonly authType: 0 | 1;
+  /** 0 none, 1 PASS, 2 AH (IPv4 v2 only) */
+  readonly authType: 0 | 1 | 2;
+  /** the 8-byte password (PASS) or HMAC-MD5 key (AH), zero padded */
   readonly authData: Uint8Array | undefined;
   readonly nopreempt: boolean;
   readonly preemptDelayMs: number;
@@ -163,10 +165,11 @@ export function resolveInstance(cfg: InstanceConfig): ResolvedInstance {
     address: p.address.bytes, minTtl: p.minTtl ?? 0, maxTtl: p.maxTtl ?? 255,
   }));
   const ttlCheck = (cfg.unicastPeer ?? []).some((p) => p.minTtl !== undefined || p.maxTtl !== undefined);
-  // PASS is a v2 feature; keepalived ignores it for v3 (with an error).
-  const pass = cfg.version === 2 && cfg.authentication?.authType === 'PASS' && cfg.authentication.authPass !== '';
+  // PASS and AH are v2 features; keepalived ignores them for v3 (with an error), AH for IPv6.
+  const auth = cfg.version === 2 && cfg.authentication?.authPass ? cfg.authentication.authType : undefined;
+  const authType = auth === 'PASS' ? 1 : auth === 'AH' && cfg.family === 'inet' ? 2 : 0;
   let authData: Uint8Array | undefined;
-  if (pass) {
+  if (authType !== 0) {
     authData = new Uint8Array(8);
     authData.set(new TextEncoder().encode(cfg.authentication!.authPass).subarray(0, 8));
   }
@@ -192,7 +195,7 @@ export function resolveInstance(cfg: InstanceConfig): ResolvedInstance {
     unicastTtl: cfg.unicastTtl ?? 255,
     checkUnicastSrc: (cfg.checkUnicastSrc ?? false) || ttlCheck,
     unicastChecksum,
-    authType: pass ? 1 : 0,
+    authType,
     authData,
     nopreempt,
     preemptDelayMs,

@@ -11,6 +11,7 @@
 import { compareIp } from '../util/ip.js';
 import type { ResolvedInstance } from './config.js';
 import { AdvertTx } from './advert-tx.js';
+import { AhSequence } from './ipsec-ah.js';
 import { DECODE_REASONS, decodeAdvert, type RxAdvert, type RxExpect, type RxPacket } from './packet.js';
 import type { SyncGroup } from './sync-group.js';
 import { addMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
@@ -53,6 +54,8 @@ export class VrrpInstance {
   lastAdvertAtMs: number | undefined;
   vipSet = false;
   unicastChecksum: 'new' | 'old' | 'auto';
+  /** auth_type AH: the sequence counter (kept over a reload, as keepalived keeps it) */
+  readonly ahSeq = new AhSequence();
   /** keepalived num_script_if_fault / num_script_init */
   numFault = 0;
   numInit = 0;
@@ -112,6 +115,8 @@ export class VrrpInstance {
     this.msDownTimerMs = this.masterDownInterval();
     this.sands = old.sands;
     this.tx.ipId = old.tx.ipId;
+    this.ahSeq.seq = old.ahSeq.seq;
+    this.ahSeq.cycled = old.ahSeq.cycled;
     this.prepareAdvert();
     this.notifiesSent = old.notifiesSent;
     this.yielded = old.yielded;
@@ -175,7 +180,7 @@ export class VrrpInstance {
     const r = this.r;
     this.tx.send(priority, this.unicastChecksum === 'old', (dst, data) => {
       ctx.out.push({ type: 'sendAdvert', instance: this.name, interface: r.cfg.interface, family: r.family, dst, priority, data });
-    });
+    }, r.authType === 2 ? this.ahSeq.next() : 0);
     this.stats.advertsSent++;
     if (priority === 0) this.stats.priZeroSent++;
   }
@@ -225,6 +230,7 @@ export class VrrpInstance {
       this.wantState = 'MASTER';
       return;
     }
+    this.ahSeq.becomingMaster();
     this.changeState(ctx, 'MASTER', reason);
     this.initSands(ctx.now);
     this.masterTx(ctx);
@@ -280,13 +286,16 @@ export class VrrpInstance {
   }
 
   private decode(ctx: Ctx, pkt: RxPacket, checkAddr: boolean): RxAdvert | undefined {
-    const res = decodeAdvert(pkt, checkAddr ? this.expectAll : this.expectNoAddr);
+    const res = decodeAdvert(pkt, checkAddr ? this.expectAll : this.expectNoAddr, this.ahSeq.seq);
     if (!res.ok) {
+      if (res.error.ahSeq !== undefined) this.ahSeq.seq = res.error.ahSeq;
+      if (res.error.quiet) return undefined;
       this.stats.rxErrors[res.error.reason]++;
       ctx.out.push({ type: 'rxDrop', instance: this.name, reason: res.error.reason, message: res.error.message });
       return undefined;
     }
     const adv = res.value;
+    if (adv.ahSeq !== undefined) this.ahSeq.accepted(adv.ahSeq, this.state === 'BACKUP');
     this.stats.advertsReceived++;
     this.lastAdvertAtMs = ctx.now;
     if (adv.priority === 0) this.stats.priZeroReceived++;
@@ -392,6 +401,7 @@ export class VrrpInstance {
         type: 'event', instance: this.name, event: 'rx-lower-prio', from: adv.src.slice(), priority: prio, ours: eff,
         forcingElection: !this.r.lowerPrioNoAdvert,
       });
+      if (adv.ahSeq !== undefined) this.ahSeq.syncAbove(adv.ahSeq);
       if (!this.r.lowerPrioNoAdvert) this.sendAdvert(ctx, eff);
       this.lowerPrioGarp(ctx);
       if (this.sync) for (const m of this.sync.members) if (m !== this) m.lowerPrioGarp(ctx);
@@ -403,6 +413,7 @@ export class VrrpInstance {
         type: 'event', instance: this.name, event: prio > eff ? 'rx-higher-prio' : 'rx-equal-prio-higher-ip',
         from: adv.src.slice(), priority: prio, ours: eff,
       });
+      this.ahSeq.cycled = false;
       this.learnInterval(ctx, adv);
       this.msDownTimerMs = this.masterDownInterval();
       this.masterPriority = prio;

@@ -14,10 +14,11 @@
 import type { Family } from '../util/ip.js';
 import { err, ok, type Result } from '../util/result.js';
 import { finishChecksum, pseudoHeaderSum, sumWords } from './checksum.js';
+import { AH_HEADER_LEN, checkAuthHeader, IPPROTO_AH } from './ipsec-ah.js';
 import { RxAdvert } from './rx-advert.js';
 
+export { IPPROTO_AH } from './ipsec-ah.js';
 export const IPPROTO_VRRP = 112;
-export const IPPROTO_AH = 51;
 export const VRRP_TTL = 255;
 export const VRRP_AUTH_LEN = 8;
 export const VRRP_HEADER_LEN = 8;
@@ -28,7 +29,7 @@ export const VRRP_GROUP_INET: Uint8Array = Uint8Array.of(224, 0, 0, 18);
 export const VRRP_GROUP_INET6: Uint8Array = Uint8Array.of(0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12);
 
 export type VrrpVersion = 2 | 3;
-/** v2 Auth Type (RFC 3768 §5.3.6): 0 none, 1 simple text password, 2 IP AH (not supported). */
+/** v2 Auth Type (RFC 3768 §5.3.6): 0 none, 1 simple text password, 2 IP Authentication Header (ipsec-ah.ts). */
 export type AuthType = 0 | 1 | 2;
 
 /** The VRRP message itself, independent of the IP header. */
@@ -148,6 +149,10 @@ export interface DecodeError {
   readonly reason: DecodeReason;
   /** Constant text for the log line, keepalived's wording where it has one. */
   readonly message: string;
+  /** AH: the sequence number accepted before a later check failed (keepalived keeps it). */
+  readonly ahSeq?: number;
+  /** keepalived drops it without a word or a counter (an AH datagram of another protocol). */
+  readonly quiet?: boolean;
 }
 
 /** What arrived on the raw socket. */
@@ -176,8 +181,8 @@ export interface RxExpect {
   readonly family: Family;
   readonly version: VrrpVersion;
   readonly vrid: number;
-  readonly authType: 0 | 1;
-  /** 8 bytes, zero padded; compared when authType is 1. */
+  readonly authType: AuthType;
+  /** 8 bytes, zero padded: the password (1) or the HMAC key (2). */
   readonly authData: Uint8Array | undefined;
   /** Own advert_int; v2 adverts must carry the same whole seconds. */
   readonly adverIntervalMs: number;
@@ -192,7 +197,8 @@ export interface RxExpect {
   readonly unicastChecksum: 'new' | 'old' | 'auto';
 }
 
-const fail = (reason: DecodeReason, message: string): Result<RxAdvert, DecodeError> => err({ reason, message });
+const fail = (reason: DecodeReason, message: string, ahSeq?: number): Result<RxAdvert, DecodeError> =>
+  err(ahSeq === undefined ? { reason, message } : { reason, message, ahSeq });
 
 /** The VRID of a packet, for demultiplexing; undefined when too short to hold one. */
 export function peekVrid(pkt: RxPacket): number | undefined {
@@ -200,7 +206,7 @@ export function peekVrid(pkt: RxPacket): number | undefined {
   if (pkt.family === 'inet6') return d.length >= VRRP_HEADER_LEN ? d[1] : undefined;
   if (d.length < IPV4_HEADER_LEN) return undefined;
   const ihl = (d[0]! & 0x0f) * 4;
-  const ah = d[9] === IPPROTO_AH ? 24 : 0;
+  const ah = d[9] === IPPROTO_AH ? AH_HEADER_LEN : 0;
   return d.length >= ihl + ah + VRRP_HEADER_LEN ? d[ihl + ah + 1] : undefined;
 }
 
@@ -212,8 +218,9 @@ function bytesEqual(a: Uint8Array, ao: number, b: Uint8Array): boolean {
 /**
  * Decodes and validates one received advert against an instance, in keepalived's order.
  * Pass `expect` = undefined to parse the structure only (length, type, checksum).
+ * `lastAhSeq`: auth_type AH, the instance's sequence counter (the advert must be above it).
  */
-export function decodeAdvert(pkt: RxPacket, expect?: RxExpect): Result<RxAdvert, DecodeError> {
+export function decodeAdvert(pkt: RxPacket, expect?: RxExpect, lastAhSeq = 0): Result<RxAdvert, DecodeError> {
   const v4 = pkt.family === 'inet';
   let d = pkt.data;
   let off = 0;
@@ -221,12 +228,14 @@ export function decodeAdvert(pkt: RxPacket, expect?: RxExpect): Result<RxAdvert,
   let dst: Uint8Array;
   let ttl: number;
   let ipId: number | undefined;
+  let ahSeq: number | undefined;
+  const ah = v4 && d.length > 9 && d[9] === IPPROTO_AH;
   if (v4) {
     if (d.length < IPV4_HEADER_LEN) return fail('short', 'IPv4 VRRP packet too short');
-    off = (d[0]! & 0x0f) * 4;
-    if (off < IPV4_HEADER_LEN || d.length < off + VRRP_HEADER_LEN) return fail('short', 'IPv4 VRRP packet too short');
-    // Authentication Header is never expected: keepalived-ts does not implement auth_type AH.
-    if (d[9] === IPPROTO_AH) return fail('auth', 'Received AH header but auth type not AH');
+    const ihl = (d[0]! & 0x0f) * 4;
+    off = ihl + (ah ? AH_HEADER_LEN : 0);
+    if (ihl < IPV4_HEADER_LEN || d.length < off + VRRP_HEADER_LEN) return fail('short', ah ? 'IPv4 VRRP packet with AH too short' : 'IPv4 VRRP packet too short');
+    if (expect && ah !== (expect.authType === 2)) return fail('auth', ah ? 'Received AH header but auth type not AH' : 'No AH header but auth type is AH');
     const totLen = (d[2]! << 8) | d[3]!;
     if (d.length > totLen && totLen >= off + VRRP_HEADER_LEN) d = d.subarray(0, totLen); // link padding
     dst = d;
@@ -258,14 +267,18 @@ export function decodeAdvert(pkt: RxPacket, expect?: RxExpect): Result<RxAdvert,
       let diff = 0; // constant time, like memcmp_constant_time
       for (let i = 0; i < VRRP_AUTH_LEN; i++) diff |= d[d.length - VRRP_AUTH_LEN + i]! ^ (pw[i] ?? 0);
       if (diff !== 0) return fail('auth', 'received an invalid passwd!');
+    } else if (authType === 2 && ah) {
+      const c = checkAuthHeader(d, expect.authData ?? new Uint8Array(VRRP_AUTH_LEN), unicast, lastAhSeq);
+      if (!c.ok) return c.drop ? err({ reason: 'auth', message: c.message, quiet: true }) : fail('auth', c.message);
+      ahSeq = c.seq;
     }
-    if (d[off + 5]! * 1000 !== expect.adverIntervalMs) return fail('interval', 'advertisement interval mismatch');
+    if (d[off + 5]! * 1000 !== expect.adverIntervalMs) return fail('interval', 'advertisement interval mismatch', ahSeq);
   }
-  if ((verType & 0x0f) !== 1) return fail('type', 'Invalid packet type');
+  if ((verType & 0x0f) !== 1) return fail('type', 'Invalid packet type', ahSeq);
   const vips = expect?.vips;
-  if (vips && naddr !== vips.length) return fail('naddr', 'received an unexpected ip number count');
+  if (vips && naddr !== vips.length) return fail('naddr', 'received an unexpected ip number count', ahSeq);
   // IPv4 total length vs received length: both already equal off + vlen after the trim.
-  if (v4 && ((d[2]! << 8) | d[3]!) !== d.length) return fail('short', 'ip_tot_len mismatch against received length');
+  if (v4 && ((d[2]! << 8) | d[3]!) !== d.length) return fail('short', 'ip_tot_len mismatch against received length', ahSeq);
   const checksum = (d[off + 6]! << 8) | d[off + 7]!;
   let legacyUnicastChecksum = false;
   // keepalived checks IPv4 only (the kernel verifies IPv6); we verify IPv6 when we know src/dst.
@@ -278,19 +291,19 @@ export function decodeAdvert(pkt: RxPacket, expect?: RxExpect): Result<RxAdvert,
       calc = rxChecksum(d, off, vlen, ver, src, VRRP_GROUP_INET, asV2);
       legacyUnicastChecksum = calc === checksum;
     }
-    if (calc !== checksum) return fail('checksum', version === 3 ? 'Invalid VRRPv3 checksum' : 'Invalid VRRPv2 checksum');
+    if (calc !== checksum) return fail('checksum', version === 3 ? 'Invalid VRRPv3 checksum' : 'Invalid VRRPv2 checksum', ahSeq);
   }
   if (expect) {
     // IPv6 without IPV6_PKTINFO: the destination is unknown, so this check cannot apply
     const mcast = v4 ? (d[16]! & 0xf0) === 0xe0 : pkt.dst ? dst[0] === 0xff : !unicast;
-    if (mcast === unicast) return fail('dst', unicast ? 'Expected unicast packet but received multicast packet' : 'Expected multicast packet but received unicast packet');
+    if (mcast === unicast) return fail('dst', unicast ? 'Expected unicast packet but received multicast packet' : 'Expected multicast packet but received unicast packet', ahSeq);
   }
   const alen = v4 ? 4 : 16;
   if (vips && expect) {
     for (const vip of vips) {
       let found = false;
       for (let i = 0; i < naddr && !found; i++) found = bytesEqual(d, off + 8 + i * alen, vip);
-      if (!found) return fail('addr-mismatch', 'ip address associated with VRID not present in MASTER advert');
+      if (!found) return fail('addr-mismatch', 'ip address associated with VRID not present in MASTER advert', ahSeq);
     }
     if (unicast && expect.checkUnicastSrc) {
       let peer: UnicastPeerCheck | undefined;
@@ -300,14 +313,14 @@ export function decodeAdvert(pkt: RxPacket, expect?: RxExpect): Result<RxAdvert,
           break;
         }
       }
-      if (!peer) return fail('src-not-peer', 'unicast source address not a unicast peer');
-      if (ttl !== -1 && (ttl < peer.minTtl || ttl > peer.maxTtl)) return fail('ttl', 'TTL/HL not in range');
+      if (!peer) return fail('src-not-peer', 'unicast source address not a unicast peer', ahSeq);
+      if (ttl !== -1 && (ttl < peer.minTtl || ttl > peer.maxTtl)) return fail('ttl', 'TTL/HL not in range', ahSeq);
     }
   }
   const adverIntervalMs = version === 2 ? d[off + 5]! * 1000 : (((d[off + 4]! & 0x0f) << 8) | d[off + 5]!) * 10;
   return ok(new RxAdvert(
     d, off, naddr, src, v4 ? undefined : dst, version as VrrpVersion, vrid, d[off + 2]!, adverIntervalMs,
-    authType as AuthType, ttl, ipId, checksum, legacyUnicastChecksum,
+    authType as AuthType, ttl, ipId, checksum, legacyUnicastChecksum, ahSeq,
   ));
 }
 

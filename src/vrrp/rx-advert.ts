@@ -22,6 +22,8 @@ export class RxAdvert implements Advert {
   readonly checksum: number;
   /** v3 unicast advert whose checksum used 224.0.0.18 in the pseudo-header (pre-1.3.6). */
   readonly legacyUnicastChecksum: boolean;
+  /** auth_type AH: the Authentication Header's sequence number. */
+  readonly ahSeq: number | undefined;
   private readonly d: Uint8Array;
   private readonly off: number;
   private readonly naddr: number;
@@ -32,7 +34,7 @@ export class RxAdvert implements Advert {
   constructor(
     d: Uint8Array, off: number, naddr: number, src6: Uint8Array | undefined, dst6: Uint8Array | undefined,
     version: VrrpVersion, vrid: number, priority: number, adverIntervalMs: number, authType: AuthType,
-    ttl: number, ipId: number | undefined, checksum: number, legacyUnicastChecksum: boolean,
+    ttl: number, ipId: number | undefined, checksum: number, legacyUnicastChecksum: boolean, ahSeq?: number,
   ) {
     this.d = d;
     this.off = off;
@@ -48,6 +50,7 @@ export class RxAdvert implements Advert {
     this.ipId = ipId;
     this.checksum = checksum;
     this.legacyUnicastChecksum = legacyUnicastChecksum;
+    this.ahSeq = ahSeq;
     this.srcView = undefined;
   }
 

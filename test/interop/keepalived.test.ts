@@ -1,5 +1,5 @@
 // keepalived-ts and real keepalived 2.2.7 (Debian package) in one VRID, in network namespaces:
-// for VRRPv2 and v3, with and without PASS authentication, multicast and unicast, each side in
+// for VRRPv2 and v3, with and without PASS or AH authentication, multicast and unicast, each side in
 // both roles: the higher priority becomes MASTER, takeovers go both ways, a priority-0 handover
 // (SIGTERM) works both ways, and once settled only one node holds the VIP.
 // Needs root and keepalived on PATH; uses dist/ (run after `npm run build`).
@@ -23,6 +23,8 @@ const VARIANTS: Variant[] = [
   { name: 'v2 multicast', conf: { version: 2, advertInt: 1 } },
   { name: 'v2 multicast PASS', conf: { version: 2, advertInt: 1, authPass: 'secret42' } },
   { name: 'v2 unicast PASS', conf: { version: 2, advertInt: 1, authPass: 'uni' }, unicast: true },
+  { name: 'v2 multicast AH', conf: { version: 2, advertInt: 1, authType: 'AH', authPass: 'ah-key' } },
+  { name: 'v2 unicast AH', conf: { version: 2, advertInt: 1, authType: 'AH', authPass: 'ah-uni' }, unicast: true },
   { name: 'v3 multicast 0.2 s', conf: { version: 3, advertInt: 0.2 } },
   { name: 'v3 unicast 0.2 s', conf: { version: 3, advertInt: 0.2 }, unicast: true },
 ];

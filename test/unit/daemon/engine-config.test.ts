@@ -235,8 +235,8 @@ vrrp_instance A {
     expect(a.addresses.map((e) => `${formatIp(e.address)}/${e.address.prefixLen}`)).toEqual(['10.0.0.1/24', '10.0.0.2/32', '10.9.9.9/32', 'fd00::9/128']);
   });
 
-  it('refuses AH; an interface without an address (or not there yet) makes the instance wait in FAULT', () => {
-    expect(() => map(`
+  it('maps AH with its key; an interface without an address (or not there yet) makes the instance wait in FAULT', () => {
+    const ah = map(`
 vrrp_instance A { 
   interface eth0 
   virtual_router_id 1 
@@ -247,7 +247,8 @@ vrrp_instance A {
   auth_pass x } 
   virtual_ipaddress {
     10.0.0.1
-  } }`)).toThrow(/AH is not supported.*DAEMON_CONFIG|AH is not supported/);
+  } }`).instances.get('A')!;
+    expect(ah.config.authentication).toEqual({ authType: 'AH', authPass: 'x' });
     const m = map(`
 vrrp_instance A {
   interface eth1

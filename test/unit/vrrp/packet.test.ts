@@ -50,7 +50,7 @@ describe('decodeAdvert reasons (one per failure)', () => {
     ['v3 advert to a v2 instance', pkt4(v3()), {}, 'version'],
     ['v2 auth type 3', patch(good, 24, 3), {}, 'auth'],
     ['PASS expected, none sent', good, { authType: 1, authData: Uint8Array.of(112, 119, 0, 0, 0, 0, 0, 0) }, 'auth'],
-    ['AH', patch(good, 9, 51), {}, 'auth'],
+    ['AH protocol, too short for an AH', patch(good, 9, 51), {}, 'short'],
     ['v2 interval 2 s vs 1 s', pkt4(v2({ adverIntervalMs: 2000 })), {}, 'interval'],
     ['v3 interval mismatch is accepted', pkt4(v3({ adverIntervalMs: 2000 })), { version: 3 }, 'ok'],
     ['type 2', patch(good, 20, 0x22), {}, 'type'],
