@@ -8,6 +8,7 @@ import { lineLoc, type Line } from './line.js';
 import type { AddressEntry, RouteEntry, RuleEntry, TrackRef, UnicastPeer } from './model.js';
 import { argInt } from './kw.js';
 import { setFieldLoc } from './loc.js';
+import { readEncap } from './route-encap.js';
 
 const SCOPES = ['site', 'link', 'host', 'nowhere', 'global'];
 
@@ -117,8 +118,6 @@ const ROUTE_ARG_WORDS = ['or', 'tos', 'dsfield', 'protocol', 'realms', 'mtu', 'a
 const ROUTE_FLAG_WORDS = ['onlink', 'pervasive', 'add', 'append', 'no_track'];
 /** Route words whose value may follow `lock` (keepalived's alloc_route). */
 const ROUTE_LOCK_WORDS = ['mtu', 'advmss', 'rtt', 'rttvar', 'reordering', 'cwnd', 'ssthresh', 'rto_min', 'congctl'];
-/** The key words of `encap ip` / `encap ip6`, each with a value (keepalived's parse_encap_ip / _ip6). */
-const ENCAP_IP_KEYS = ['id', 'dst', 'src', 'tos', 'ttl', 'tc', 'hoplimit', 'flags'];
 
 export function parseRouteEntry(ctx: ParseCtx, line: Line, trackable = true): RouteEntry | undefined {
   const w = line.words;
@@ -176,9 +175,11 @@ export function parseRouteEntry(ctx: ParseCtx, line: Line, trackable = true): Ro
         continue;
       }
       if (k === 'encap') {
-        const type = next();
-        if (type === 'ip' || type === 'ip6') while (ENCAP_IP_KEYS.includes(w[i + 1] ?? '')) i += 2;
-        else if (type !== undefined) next();
+        const { problem, next: after } = readEncap(w, i);
+        if (problem?.unsupported) {
+          ctx.report('CONFIG_UNSUPPORTED', 'OK', `route '${w.join(' ')}': encap ${problem.message}: this route cannot be installed`, lineLoc(line, problem.at));
+        } else if (problem) ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', problem.message, lineLoc(line, problem.at));
+        i = after - 1;
         continue;
       }
       if (k === 'or') ctx.report('CONFIG_DEPRECATED', 'GENERAL_ERROR', '"or" for routes is deprecated. Please use "nexthop"', lineLoc(line, i));

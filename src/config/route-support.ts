@@ -4,5 +4,5 @@
  * they build the request). Completion reports each such entry at `-t` and at start, with its
  * place, instead of letting it fail when the instance becomes MASTER.
  */
-export const ROUTE_WORDS_NOT_SENT: ReadonlySet<string> = new Set(['encap', 'as', 'vrf', 'track_group']);
+export const ROUTE_WORDS_NOT_SENT: ReadonlySet<string> = new Set(['as', 'vrf', 'track_group']);
 export const RULE_WORDS_NOT_SENT: ReadonlySet<string> = new Set(['realms', 'suppress_ifgroup', 'sup_group', 'tunnel-id', 'track_group', 'nat', 'map-to']);

@@ -9,6 +9,8 @@ import type { AddressEntry, RouteEntry, RuleEntry } from '../config/model.js';
 import { FR_ACT_GOTO, FR_ACT_NOP, FR_ACT_TO_TBL, RT_TABLE_MAIN, RTAX, RTN_UNICAST, RTPROT_KEEPALIVED } from '../netlink/constants.js';
 import { DEFAULT_RT_NAMES, lookupName, ROUTE_TYPES, type RtNames } from '../netlink/names.js';
 import { parseRouteWords, type RouteSpec } from '../netlink/route.js';
+import { mplsEntries } from '../netlink/route-encap.js';
+import type { Encap } from '../config/route-encap.js';
 import { parseRuleWords } from '../netlink/rule.js';
 import { formatIp, parseIp, type IpPrefix } from '../util/ip.js';
 import { printfG } from './dump-common.js';
@@ -88,6 +90,26 @@ function realmWords(realms: number, decide: number): string[] {
   return decide & 0xffff0000 ? ['realms', `${realms >>> 16}/${realms & 0xffff}`] : ['realm', String(realms & 0xffff)];
 }
 
+/**
+ * keepalived print_encap: MPLS as its label stack entries in hex (`c8100` is label 200 with
+ * the bottom-of-stack bit), flags in hex, an ILA locator as the decimal of its 8 network-order
+ * bytes read as a host (little-endian) u64.
+ */
+export function encapWords(e: Encap): string[] {
+  if (e.kind === 'mpls') return ['encap', 'mpls', mplsEntries(e.labels).map((v) => v.toString(16)).join('/')];
+  if (e.kind === 'ila') return ['encap', 'ila', Buffer.from(e.locator).readBigUInt64LE().toString()];
+  const [dsfield, hops] = e.kind === 'ip' ? [['tos', e.tos], ['ttl', e.ttl]] as const : [['tc', e.tc], ['hoplimit', e.hoplimit]] as const;
+  return [
+    'encap', e.kind,
+    ...(e.id !== undefined ? ['id', e.id.toString()] : []),
+    ...(e.dst ? ['dst', formatIp(e.dst.bytes)] : []),
+    ...(e.src ? ['src', formatIp(e.src.bytes)] : []),
+    ...(dsfield[1] !== undefined ? [dsfield[0], String(dsfield[1])] : []),
+    ...(hops[1] !== undefined ? [hops[0], String(hops[1])] : []),
+    ...(e.flags !== undefined ? ['flags', `0x${e.flags.toString(16)}`] : []),
+  ];
+}
+
 /** keepalived format_iproute. */
 export function formatRoute(r: RouteEntry, names: RtNames = DEFAULT_RT_NAMES): string {
   const parsed = parseRouteWords(r.words, names);
@@ -105,6 +127,7 @@ export function formatRoute(r: RouteEntry, names: RtNames = DEFAULT_RT_NAMES): s
   if (s.from) words.push('from', prefixText(s.from));
   if (s.prefSrc) words.push('src', formatIp(s.prefSrc.bytes));
   if (s.tos !== undefined) words.push('tos', String(s.tos));
+  if (s.encap) words.push(...encapWords(s.encap));
   if (s.via) words.push('via', s.via.family, formatIp(s.via.bytes));
   if (s.dev !== undefined) words.push('dev', s.dev);
   if (s.table !== RT_TABLE_MAIN) words.push('table', String(s.table));
@@ -140,6 +163,7 @@ export function formatRoute(r: RouteEntry, names: RtNames = DEFAULT_RT_NAMES): s
     if (nh.weight !== undefined) words.push('weight', String(nh.weight));
     if (nh.onlink) words.push('onlink');
     if (nh.realms) words.push(...realmWords(nh.realms, s.realms ?? 0));
+    if (nh.encap) words.push(...encapWords(nh.encap));
   }
   if (noTrack) words.push('no_track');
   return words.join(' ');

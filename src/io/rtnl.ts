@@ -49,6 +49,7 @@ import { RtnlError } from '../netlink/error.js';
 import { names as defaultNames } from './rtnl-names.js';
 import { addrFromMessage, eventFromMessage, linkFromMessage } from '../netlink/parse.js';
 import { describeRoute, parseRouteWords, routeRequest } from '../netlink/route.js';
+import { encapRefusal } from '../netlink/route-encap.js';
 import { describeRule, parseRuleWords, ruleRequest } from '../netlink/rule.js';
 import type { RtNames } from '../netlink/names.js';
 import type { AddrInfo, LinkInfo, RtnlEvent } from '../netlink/types.js';
@@ -319,8 +320,17 @@ export class Rtnl {
       }
     }
     const { data, attrs, flags } = routeRequest(spec.value, oif, op, resolveIf);
-    if (op === 'add') await this.request(opName, () => object, (o) => this.sock.newRoute(data, attrs, o), ['EEXIST'], flags);
-    else await this.request(opName, () => object, (o) => this.sock.delRoute(data, attrs, o), ['ESRCH', 'ENOENT', 'ENODEV']);
+    if (op === 'add') {
+      try {
+        await this.request(opName, () => object, (o) => this.sock.newRoute(data, attrs, o), ['EEXIST'], flags);
+      } catch (e) {
+        if (!(e instanceof RtnlError) || e.errno === undefined) throw e;
+        // a kernel without that kind of lightweight tunnel says only EOPNOTSUPP: name the kind
+        const kinds = [spec.value.encap, ...spec.value.nexthops.map((nh) => nh.encap)].flatMap((x) => (x ? [x.kind] : []));
+        const why = encapRefusal(e.errno, kinds);
+        throw why === undefined ? e : new RtnlError('RTNL_REQUEST', opName, object, why, { errno: e.errno, cause: e.cause });
+      }
+    } else await this.request(opName, () => object, (o) => this.sock.delRoute(data, attrs, o), ['ESRCH', 'ENOENT', 'ENODEV']);
   }
 
   addRoute(r: RouteEntry, resolveIf: (name: string) => number | undefined): Promise<void> {

@@ -12,6 +12,11 @@ export function u32(v: number): Buffer {
   return Buffer.from(new Uint32Array([v >>> 0]).buffer);
 }
 
+/** A u16 in host byte order. */
+export function u16(v: number): Buffer {
+  return Buffer.from(new Uint16Array([v & 0xffff]).buffer);
+}
+
 /** A u8 payload. */
 export function u8(v: number): Buffer {
   return Buffer.from([v & 0xff]);

@@ -7,20 +7,23 @@
  * route is `no_track` and names another; add uses scope universe unless `scope` is given, and
  * delete uses scope nowhere (match any) and the type only when one was given; the table goes in
  * rtm_table when below 256, else in RTA_TABLE; `add` = NLM_F_EXCL, `append` = NLM_F_APPEND,
- * default (`prepend`) = NLM_F_CREATE only. A word this module cannot send is an error naming
- * it, never dropped.
+ * default (`prepend`) = NLM_F_CREATE only; `encap` (of the route or of a nexthop) is read by
+ * src/config/route-encap.ts and sent as src/netlink/route-encap.ts builds it. A word this
+ * module cannot send is an error naming it, never dropped.
  */
 import type { rt } from 'netlink';
 import type { RouteEntry } from '../config/model.js';
 import { formatIp, parseIp, parsePrefix, type IpAddress, type IpPrefix } from '../util/ip.js';
 import { err, ok, type Result } from '../util/result.js';
 import { ROUTE_WORDS_NOT_SENT } from '../config/route-support.js';
+import { readEncap, type Encap } from '../config/route-encap.js';
 import {
   AF_INET, AF_INET6, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE,
   RT_TABLE_MAIN, RT_TABLE_UNSPEC, RTAX, RTAX_FEATURE_ECN, RTN_UNICAST, RTNH_F_ONLINK, RTPROT_KEEPALIVED,
 } from './constants.js';
 import { DEFAULT_RT_NAMES, lookupName, parseUnsigned, ROUTE_TYPES, type RtNames } from './names.js';
 import { attr, attrs as attrStream, u32 } from './attrs.js';
+import { encapAttrs, encapPayload, LWTUNNEL_ENCAP } from './route-encap.js';
 
 type Family = 'inet' | 'inet6';
 type MetricName = 'mtu' | 'advmss' | 'window' | 'cwnd' | 'ssthresh' | 'reordering' | 'hoplimit' | 'initcwnd' | 'initrwnd' | 'quickack' | 'fastopenNoCookie' | 'features'
@@ -35,6 +38,8 @@ export interface Nexthop {
   readonly onlink: boolean;
   /** RTA_FLOW: from realm << 16 | to realm */
   readonly realms?: number;
+  /** `encap ...`: RTA_ENCAP_TYPE / RTA_ENCAP of this nexthop */
+  readonly encap?: Encap;
 }
 
 /** A route as keepalived understands its words. */
@@ -74,6 +79,8 @@ export interface RouteSpec {
   readonly ttlPropagate?: number;
   /** `nexthop ...` (or the deprecated `or ADDR`): RTA_MULTIPATH */
   readonly nexthops: readonly Nexthop[];
+  /** `encap ...`: RTA_ENCAP_TYPE / RTA_ENCAP */
+  readonly encap?: Encap;
   readonly noTrack: boolean;
   /** What keepalived would also change or ignore, each with the reason (for the log). */
   readonly warnings: readonly string[];
@@ -123,6 +130,7 @@ export function parseRouteWords(words: readonly string[], names: RtNames = DEFAU
   let expires: number | undefined;
   let pref: number | undefined;
   let ttlPropagate: number | undefined;
+  let encap: Encap | undefined;
   const nexthops: Nexthop[] = [];
 
   const setFamily = (f: Family, what: string): string | undefined => {
@@ -245,6 +253,11 @@ export function parseRouteWords(words: readonly string[], names: RtNames = DEFAU
       const v = arg();
       if (v !== 'enabled' && v !== 'disabled') return err(`ttl-propagate value '${v ?? ''}' not recognised`);
       ttlPropagate = v === 'enabled' ? 1 : 0;
+    } else if (w === 'encap') {
+      const r = readEncap(words, i);
+      if (r.problem) return err(r.problem.message);
+      encap = r.encap;
+      i = r.next - 1;
     } else if (w === 'or') {
       // keepalived's deprecated form: the route's via and this address become two nexthops
       const v = arg();
@@ -301,6 +314,7 @@ export function parseRouteWords(words: readonly string[], names: RtNames = DEFAU
   if (expires !== undefined) spec.expires = expires;
   if (pref !== undefined) spec.pref = pref;
   if (ttlPropagate !== undefined) spec.ttlPropagate = ttlPropagate;
+  if (encap) spec.encap = encap;
   if (dst !== 'default') spec.dst = dst;
   if (from) spec.from = from;
   if (prefSrc) spec.prefSrc = prefSrc;
@@ -375,7 +389,12 @@ function parseNexthops(words: readonly string[], i: number, names: RtNames): Res
         const r = v === undefined ? undefined : parseRealms(v, names);
         if (r === undefined) return err(`invalid realms '${v ?? ''}'`);
         nh.realms = r;
-      } else if (w === 'encap' || w === 'as') return err(`'${w}' is not supported by keepalived-ts`);
+      } else if (w === 'encap') {
+        const r = readEncap(words, i);
+        if (r.problem) return err(r.problem.message);
+        nh.encap = r.encap;
+        i = r.next - 1;
+      } else if (w === 'as') return err(`'${w}' is not supported by keepalived-ts`);
       else break;
     }
     nexthops.push(nh);
@@ -384,12 +403,13 @@ function parseNexthops(words: readonly string[], i: number, names: RtNames): Res
   return ok({ nexthops });
 }
 
-/** RTA_MULTIPATH: one rtnexthop (len, flags, hops, ifindex) per nexthop, each followed by its RTA_GATEWAY / RTA_FLOW. */
+/** RTA_MULTIPATH: one rtnexthop (len, flags, hops, ifindex) per nexthop, each followed by its RTA_GATEWAY / RTA_FLOW / RTA_ENCAP + RTA_ENCAP_TYPE. */
 export function multipath(nexthops: readonly Nexthop[], resolveIf: (name: string) => number | undefined): Buffer {
   return attrStream(...nexthops.map((nh) => {
     const body = attrStream(
       ...(nh.via ? [attr(RTA_GATEWAY, nh.via.bytes)] : []),
       ...(nh.realms !== undefined ? [attr(RTA_FLOW, u32(nh.realms))] : []),
+      ...(nh.encap ? [encapAttrs(nh.encap)] : []),
     );
     // struct rtnexthop (little-endian: the x86-64 hosts this runs on)
     const head = new DataView(new ArrayBuffer(8));
@@ -447,6 +467,10 @@ export function routeRequest(spec: RouteSpec, oif: number | undefined, op: 'add'
   if (spec.pref !== undefined) attrs.pref = Buffer.from([spec.pref]);
   if (spec.ttlPropagate !== undefined) attrs.ttlPropagate = spec.ttlPropagate;
   if (spec.nexthops.length > 0) attrs.multipath = multipath(spec.nexthops, resolveIf);
+  if (spec.encap) {
+    attrs.encapType = LWTUNNEL_ENCAP[spec.encap.kind];
+    attrs.encap = encapPayload(spec.encap);
+  }
   if (add) {
     const m: rt.RouteMetrics = {};
     for (const [k, v] of Object.entries(spec.metrics) as [MetricName, number][]) m[k] = u32(v);

@@ -260,7 +260,7 @@ static_routes {
   10.50.0.0/16 via 10.0.0.254 dev eth0 onlink mtu lock 1400 table 100
   2001:db8:99::/48 via 2001:db8:1::2 dev eth0 table 100 metric 7
   default via 10.0.0.254 dev eth0 table 101
-  10.60.0.0/16 via 10.0.0.254 dev eth0 encap mpls 100
+  10.60.0.0/16 via 10.0.0.254 dev eth0 vrf blue
   10.61.0.0/16 dev nosuch table 100
   10.62.0.0/16 via 10.200.0.1 dev eth0 table 100
 }
@@ -290,7 +290,7 @@ static_routes {
 
   it('refuses routes it cannot send, or the kernel refuses, naming them', () => {
     const rs = child(ROUTES, [8, 9, 10].map((i) => ({ op: 'addRoute', i })));
-    expect(rs[0]).toEqual({ ok: false, name: 'RtnlError', code: 'RTNL_UNSUPPORTED', message: "add route 10.60.0.0/16 via 10.0.0.254 dev eth0 encap mpls 100: 'encap' is not supported by keepalived-ts" });
+    expect(rs[0]).toEqual({ ok: false, name: 'RtnlError', code: 'RTNL_UNSUPPORTED', message: "add route 10.60.0.0/16 via 10.0.0.254 dev eth0 vrf blue: 'vrf' is not supported by keepalived-ts" });
     expect(rs[1]).toMatchObject({ ok: false, code: 'RTNL_REQUEST', errno: 'ENODEV', message: 'add route 10.61.0.0/16 dev nosuch table 100: ENODEV (no interface nosuch)' });
     expect(rs[2]).toEqual({ ok: false, name: 'RtnlError', code: 'RTNL_REQUEST', errno: 'ENETUNREACH', message: 'add route 10.62.0.0/16 via 10.200.0.1 dev eth0 table 100: ENETUNREACH' });
     expect(routes('table', '100').map((r) => r.dst)).not.toContain('10.60.0.0/16');

@@ -171,8 +171,25 @@ describe('routes and rules as keepalived 2.2.7 writes them', () => {
   });
 
   it('shows a route keepalived-ts cannot install with its words and the reason', () => {
-    expect(formatRoute(route('10.10.0.0/16 encap mpls 200 via 192.168.50.2 dev eth0')))
-      .toBe("10.10.0.0/16 encap mpls 200 via 192.168.50.2 dev eth0 (not installed: 'encap' is not supported by keepalived-ts)");
+    expect(formatRoute(route('10.10.0.0/16 via 192.168.50.2 dev eth0 vrf blue')))
+      .toBe("10.10.0.0/16 via 192.168.50.2 dev eth0 vrf blue (not installed: 'vrf' is not supported by keepalived-ts)");
+  });
+
+  // keepalived 2.2.7's own lines for these routes (its SIGUSR1 dump, good/090-route-encap.conf)
+  it.each([
+    ['10.10.0.0/16 encap mpls 200 via 192.168.50.2 dev eth0', 'prepend 10.10.0.0/16 encap mpls c8100 via inet 192.168.50.2 dev eth0 proto 18'],
+    ['10.11.0.0/16 encap mpls 0x10/020 dev eth0', 'prepend 10.11.0.0/16 encap mpls 10000/10100 dev eth0 proto 18'],
+    ['10.12.0.0/16 encap ip id 5 dst 10.1.1.1 src 10.1.1.2 tos 0x10 ttl 9 flags 256 dev eth0',
+      'prepend 10.12.0.0/16 encap ip id 5 dst 10.1.1.1 src 10.1.1.2 tos 16 ttl 9 flags 0x100 dev eth0 proto 18'],
+    ['10.13.0.0/16 encap ip6 id 4294967295 dst fd00::1 src fd00::2 tc 32 hoplimit 7 flags 3 dev eth0',
+      'prepend 10.13.0.0/16 encap ip6 id 4294967295 dst fd00::1 src fd00::2 tc 32 hoplimit 7 flags 0x3 dev eth0 proto 18'],
+    // the locator's network-order bytes read as a little-endian u64
+    ['2001:db8:0:1:2000::/67 encap ila 2001:0:0:2 dev eth0', 'prepend 2001:db8:0:1:2000::/67 encap ila 144115188075856160 dev eth0 proto 18'],
+    ['10.14.0.0/16 nexthop via 192.168.50.2 dev eth0 encap ip dst 10.1.1.1 nexthop via 192.168.50.3 dev eth0 encap mpls 100/200',
+      'prepend 10.14.0.0/16 proto 18 nexthop via inet 192.168.50.2 dev eth0 encap ip dst 10.1.1.1 nexthop via inet 192.168.50.3 dev eth0 encap mpls 64000/c8100 no_track'],
+    ['10.15.0.0/16 tos 4 encap ip6 dst fd00::9 via 192.168.50.2 dev eth0', 'prepend 10.15.0.0/16 tos 4 encap ip6 dst fd00::9 via inet 192.168.50.2 dev eth0 proto 18'],
+  ])('encap: %s', (words, line) => {
+    expect(formatRoute(route(words))).toBe(line);
   });
 
   it('writes nexthops, realms and the rtt family as keepalived does (the sample keepalived.conf.vrrp.routes, good/089)', () => {

@@ -1,4 +1,5 @@
 // virtual_routes words -> RTM_NEWROUTE / RTM_DELROUTE objects, as keepalived 2.2.7 reads them.
+import { AttrStream, rt } from 'netlink';
 import { describe, expect, it } from 'vitest';
 import {
   NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE, RTN_BLACKHOLE,
@@ -6,7 +7,8 @@ import {
 } from '../../../src/netlink/constants.js';
 import { DEFAULT_RT_NAMES, mergeNames, parseRtNamesFile } from '../../../src/netlink/names.js';
 import { describeRoute, parseRouteWords, routeRequest, type RouteSpec } from '../../../src/netlink/route.js';
-import { u32 } from '../../../src/netlink/attrs.js';
+import { parseAttrs, u32 } from '../../../src/netlink/attrs.js';
+import { encapRefusal } from '../../../src/netlink/route-encap.js';
 import { bytes, route } from './helpers.js';
 
 function spec(line: string): RouteSpec {
@@ -75,8 +77,10 @@ describe('parseRouteWords', () => {
   });
 
   it.each([
-    ['10.1.0.0/16 dev eth0 encap mpls 100', "'encap' is not supported by keepalived-ts"],
-    ['10.1.0.0/16 nexthop via 10.0.0.1 encap mpls 100', "'encap' is not supported by keepalived-ts"],
+    ['10.1.0.0/16 dev eth0 vrf blue', "'vrf' is not supported by keepalived-ts"],
+    ['10.1.0.0/16 nexthop via 10.0.0.1 as to 10.2.0.1', "'as' is not supported by keepalived-ts"],
+    ['10.1.0.0/16 dev eth0 encap mpls 1048576', 'invalid mpls address 1048576 for encapsulation'],
+    ['10.1.0.0/16 nexthop via 10.0.0.1 encap seg6 mode encap segs fc00::1', 'Unknown encap type - seg6'],
     ['10.1.0.0/16 nexthop via 10.0.0.1 weight 0', 'Invalid weight 0 specified for route'],
     ['10.1.0.0/16 nexthop via 10.0.0.1 metric 5', 'Route has trailing nonsense after nexthops - metric'],
     ['10.1.0.0/16 dev eth0 realms nowhere', "invalid realms 'nowhere'"],
@@ -148,6 +152,61 @@ describe('the route words keepalived sends beyond the basics', () => {
     expect(v6.pref).toEqual(Buffer.from([3]));
     expect(v6.expires).toEqual(u32(60));
     expect(v6.ttlPropagate).toBe(1);
+  });
+});
+
+describe('encap: RTA_ENCAP_TYPE and the nested RTA_ENCAP, as keepalived 2.2.7 builds them (add_encap*)', () => {
+  /** The route message's attributes as the socket writes them (the `netlink` package), by type. */
+  const sent = (line: string, op: 'add' | 'delete' = 'add'): Map<number, Buffer> => {
+    const { data, attrs } = routeRequest(spec(line), 3, op);
+    const s = new AttrStream();
+    rt.formatRouteMessage({ kind: 'route', data, attrs }, s);
+    // struct rtmsg is 12 bytes; the attributes follow
+    return parseAttrs(Buffer.concat(s.bufs).subarray(12))!;
+  };
+  const RTA_ENCAP_TYPE = 21;
+  const RTA_ENCAP = 22;
+  const hex = (b: Buffer | undefined): string | undefined => b?.toString('hex');
+
+  it.each([
+    // MPLS_IPTUNNEL_DST: label 200 << 12 with the bottom-of-stack bit, big-endian
+    ['10.1.0.0/16 encap mpls 200 via 10.0.0.1 dev eth0', 1, '08000100' + '000c8100'],
+    ['10.1.0.0/16 encap mpls 100/200 dev eth0', 1, '0c000100' + '00064000' + '000c8100'],
+    // LWTUNNEL_IP_ID (u64 big-endian), _DST, _SRC, _TOS 5, _TTL 4, _FLAGS 6 (u16 host order), padded to 4
+    ['10.1.0.0/16 encap ip id 5 dst 10.9.0.1 src 10.9.0.2 tos 16 ttl 9 flags 256 dev eth0', 2,
+      '0c000100' + '0000000000000005' + '08000200' + '0a090001' + '08000300' + '0a090002'
+      + '05000500' + '10000000' + '05000400' + '09000000' + '06000600' + '00010000'],
+    // LWTUNNEL_IP6_ID, _DST, _TC 5, _HOPLIMIT 4
+    ['10.1.0.0/16 encap ip6 id 8 dst fd00::1 tc 32 hoplimit 7 dev eth0', 4,
+      '0c000100' + '0000000000000008' + '14000200' + 'fd000000000000000000000000000001' + '05000500' + '20000000' + '05000400' + '07000000'],
+    // ILA_ATTR_LOCATOR: the four groups in network order
+    ['2001:db8:0:1:2000::/67 encap ila 2001:0:0:2 dev eth0', 3, '0c000100' + '2001000000000002'],
+  ])('%s', (line, type, encap) => {
+    const a = sent(line);
+    expect(hex(a.get(RTA_ENCAP_TYPE))).toBe(Buffer.from(new Uint16Array([type]).buffer).toString('hex'));
+    expect(hex(a.get(RTA_ENCAP))).toBe(encap);
+  });
+
+  it('the delete carries the encapsulation too (keepalived\'s netlink_route sends it for both)', () => {
+    expect(hex(sent('10.1.0.0/16 encap mpls 200 dev eth0', 'delete').get(RTA_ENCAP))).toBe('08000100000c8100');
+  });
+
+  it('a kernel without that lightweight tunnel (EOPNOTSUPP, ENOTSUP to Node) is told apart from other refusals', () => {
+    expect(encapRefusal('ENOTSUP', ['mpls'])).toBe("ENOTSUP (this kernel has no lightweight tunnel for 'encap mpls' (module rtnl-lwt-MPLS))");
+    expect(encapRefusal('EOPNOTSUPP', ['ila', 'ip', 'ila'])).toBe("EOPNOTSUPP (this kernel has no lightweight tunnel for 'encap ila' (module rtnl-lwt-ILA), 'encap ip' (module rtnl-lwt-IP))");
+    expect(encapRefusal('EINVAL', ['ila'])).toBeUndefined();
+    expect(encapRefusal('ENOTSUP', [])).toBeUndefined();
+  });
+
+  it('a nexthop\'s encap: RTA_ENCAP and RTA_ENCAP_TYPE inside its rtnexthop, counted in rtnh_len', () => {
+    const s = spec('10.1.0.0/16 nexthop via 10.0.0.1 dev eth0 encap mpls 100 nexthop via 10.0.0.2 dev eth0');
+    expect(s.nexthops[0]!.encap).toEqual({ kind: 'mpls', labels: [100] });
+    expect(s.encap).toBeUndefined();
+    const mp = routeRequest(s, undefined, 'add', (n) => (n === 'eth0' ? 7 : undefined)).attrs.multipath!;
+    // {len 36, flags 0, hops 0, ifindex 7} RTA_GATEWAY, RTA_ENCAP {MPLS_IPTUNNEL_DST 0x00064100}, RTA_ENCAP_TYPE 1;
+    // then {len 16, ..., ifindex 7} RTA_GATEWAY 10.0.0.2
+    expect(mp.toString('hex')).toBe('2400000007000000' + '080005000a000001' + '0c001600' + '0800010000064100' + '0600150001000000'
+      + '1000000007000000' + '080005000a000002');
   });
 });
 
