@@ -37,6 +37,8 @@ export interface Args {
   file: string;
   /** -i */
   configId?: string;
+  /** -s: run in this network namespace (overrides the config's net_namespace) */
+  namespace?: string;
   /** -t */
   configTest: boolean;
   /** -t=LOG_FILE, --config-test=LOG_FILE: diagnostics appended to this file instead of stderr */
@@ -178,7 +180,7 @@ const OPTIONS: readonly Opt[] = [
   // core dumps of a Node process are a debugging aid keepalived-ts does not configure
   { short: 'm', long: 'core-dump', arg: 'none', apply: () => undefined },
   { short: 'M', long: 'core-dump-pattern', arg: 'optional', apply: () => undefined },
-  { short: 's', long: 'namespace', arg: 'required', apply: notSupported('-s, --namespace') },
+  { short: 's', long: 'namespace', arg: 'required', apply: (a, v) => { a.namespace = v!; } },
   { short: 'i', long: 'config-id', arg: 'required', apply: (a, v) => { a.configId = v!; } },
   {
     long: 'signum', arg: 'required', apply: (_a, v, ctx) => {
@@ -289,6 +291,7 @@ export function usage(prog = 'keepalived-ts'): string {
     '  -b, --bfd_pid=FILE           Accepted (there is no BFD process)',
     '  -m, --core-dump              Accepted',
     '  -M, --core-dump-pattern=PATN Accepted',
+    '  -s, --namespace=NAME         Run in network namespace NAME (overrides config)',
     '  -e, --all-config             Error if any configuration file missing (same as includet)',
     '  -i, --config-id id           Skip any configuration lines beginning \'@\' that don\'t match id',
     '                                or any lines beginning @^ that do match.',
@@ -299,7 +302,7 @@ export function usage(prog = 'keepalived-ts'): string {
     '      --strict                 With -t: any diagnostic is an error',
     '  -v, --version                Display the version number',
     '  -h, --help                   Display this help message',
-    'Not supported (refused): -X/--release-vips, -x/--snmp, -A/--snmp-agent-socket, -s/--namespace.',
+    'Not supported (refused): -X/--release-vips, -x/--snmp, -A/--snmp-agent-socket.',
   ].join('\n');
 }
 

@@ -10,7 +10,7 @@
  * parsed arguments into the logger, the service-manager notifier (src/io/sd-notify.ts, main
  * process only) and the daemon's options, and hands over to src/daemon/main.ts.
  */
-import { closeSync, constants, existsSync, openSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, rmdirSync, writeSync } from 'node:fs';
 import { release, type, version as osVersion } from 'node:os';
 import type { Logger } from 'pino';
 import { loadConfig, defaultConfigId } from './config/load.js';
@@ -20,10 +20,15 @@ import { formatDiagnostic, isReported, severityOf } from './config/diagnostics.j
 import { detachDaemon, fromCommandDir, signalRunning, takeDetached, type Detached } from './io/detach.js';
 import { createRootLogger, REDACTED, SECRET_FIELDS, toJournal } from './io/logger.js';
 import { loadNative } from './io/native.js';
+import { execInNetns, netnsPath, netnsState } from './io/netns.js';
 import { SdNotifier } from './io/sd-notify.js';
 import { facilityCode, SYSLOG_SOCKET, syslogSocketPresent } from './io/syslog.js';
 import { formatIp, parseIp } from './util/ip.js';
-import { KEEPALIVED_EXIT, KEEPALIVED_VERSION, parseArgs, PROG_ENV, VERSION, type Args, type Prog } from './cli-args.js';
+import {
+  DEFAULT_CHECKERS_PIDFILE, DEFAULT_MAIN_PIDFILE, DEFAULT_VRRP_PIDFILE, KEEPALIVED_EXIT, KEEPALIVED_VERSION, parseArgs, PROG_ENV, VERSION,
+  type Args, type Prog,
+} from './cli-args.js';
+import { runIdentity, type RunIdentity } from './daemon/run-identity.js';
 import type { CheckerOptions, Lifecycle, MainOptions } from './daemon/main.js';
 
 /** `keepalived-ts lab [--advert-int S] [--vrrp-version 2|3] [--peer keepalived]` */
@@ -155,7 +160,10 @@ async function main(argv: string[]): Promise<number> {
     // for a missing file (keepalived#955); -t and --print-config exit 1.
     return args.configTest || args.dumpJson ? KEEPALIVED_EXIT.FATAL : KEEPALIVED_EXIT.NO_CONFIG;
   }
-  if (!args.configTest && !args.dumpJson) return runDaemon(args, detached);
+  const id = identityOf(args);
+  if (!args.configTest && !args.dumpJson) return runDaemon(args, detached, id, prog);
+  // keepalived -t checks the interfaces in the namespace it would run in
+  const nsNote = args.configTest && id.namespace !== undefined ? enterNamespace(id.namespace, prog) : undefined;
   // -t=LOG_FILE: diagnostics go to that file (appended), as keepalived's stderr does
   let errFd = 2;
   if (args.configTestLog) {
@@ -180,6 +188,8 @@ async function main(argv: string[]): Promise<number> {
     }
     const shown = result.diagnostics.list.filter(isReported);
     for (const d of shown) writeSync(errFd, `${formatDiagnostic(d, result.sources)}\n`);
+    // keepalived -t is silent here (exit 0); the daemon would not start
+    if (nsNote) writeSync(errFd, `keepalived-ts: ${nsNote}: the daemon would not start, and interfaces were checked in the current network namespace\n`);
     if (args.configTest) {
       // a configuration that passes is no use to a daemon that cannot open its sockets
       const native = nativeProblem();
@@ -230,7 +240,7 @@ export interface DaemonCliOptions {
  * (stderr) with -l. Under systemd stderr is journald's stream (JOURNAL_STREAM), and it is the
  * syslog channel there instead of /dev/log, which journald reads too: each line is logged once.
  */
-function startLogger(args: Args, detached: Detached | undefined): Logger | undefined {
+function startLogger(args: Args, detached: Detached | undefined, ident = 'keepalived-ts'): Logger | undefined {
   const journal = toJournal(2);
   const syslog = !args.noSyslog && !journal;
   // the syslog socket; KTS_SYSLOG_SOCKET points it elsewhere (tests, a chroot)
@@ -243,7 +253,7 @@ function startLogger(args: Args, detached: Detached | undefined): Logger | undef
       level: args.logDetail >= 2 ? 'trace' : args.debug ? 'debug' : 'info',
       console: args.logConsole || (journal && !args.noSyslog),
       format: args.logConsole && process.stderr.isTTY ? 'readable' : 'json',
-      ...(syslog ? { syslog: { facility: facilityCode(args.logFacility), ident: 'keepalived-ts', path: syslogPath } } : {}),
+      ...(syslog ? { syslog: { facility: facilityCode(args.logFacility), ident, path: syslogPath } } : {}),
       // keepalived: 0666 masked by its umask (0177 unless -u), so 0600 by default
       ...(args.logFile ? { file: args.logFile, fileMode: 0o666 & ~(args.umask ?? 0o177) } : {}),
     });
@@ -253,14 +263,26 @@ function startLogger(args: Args, detached: Detached | undefined): Logger | undef
   }
 }
 
-async function runDaemon(args: Args, detached: Detached | undefined): Promise<number> {
+async function runDaemon(given: Args, detached: Detached | undefined, id: RunIdentity, prog: Prog): Promise<number> {
+  // keepalived enters the namespace before it forks; here the command runs itself again inside
+  if (id.namespace !== undefined && !given.checkerChild) {
+    const why = enterNamespace(id.namespace, prog);
+    if (why !== undefined) {
+      const log = startLogger(given, detached, id.ident);
+      log?.error({ netns: id.namespace }, why);
+      log?.error({ netns: id.namespace }, `Unable to set network namespace ${id.namespace} - exiting`);
+      if (!given.logConsole) process.stderr.write(`keepalived-ts: ${why}: unable to set network namespace ${id.namespace}\n`);
+      return KEEPALIVED_EXIT.FATAL;
+    }
+  }
+  const args = withPidDir(given, id);
   // without -n: to the background, as keepalived (src/io/detach.ts)
   if (!args.dontFork && !args.checkerChild) {
     const r = await detachDaemon(process.argv[1]!, process.argv.slice(2));
     if (r.why) process.stderr.write(`keepalived-ts: ${r.why}\n`);
     return r.code;
   }
-  const log = startLogger(args, detached);
+  const log = startLogger(args, detached, id.ident);
   if (!log) return KEEPALIVED_EXIT.FATAL;
   const configId = args.configId ?? defaultConfigId(hostMachine().hostname());
   // Only the main process talks to systemd (NotifyAccess=main); the variables are removed from
@@ -278,21 +300,97 @@ async function runDaemon(args: Args, detached: Detached | undefined): Promise<nu
   };
   // `pidof keepalived-ts`, ps and process checks find it by name, not as `node`
   process.title = args.checkerChild ? 'keepalived-ts: checker' : 'keepalived-ts';
-  if (!args.checkerChild) startBanner(log, process.argv.slice(2), args.file);
+  if (!args.checkerChild) {
+    startBanner(log, process.argv.slice(2), args.file);
+    if (id.overridden) log.info(`Overriding config net_namespace '${id.overridden.config}' with command line namespace '${id.overridden.command}'`);
+    if (id.ident !== 'keepalived-ts') log.info(`Changing syslog ident to ${id.ident}`);
+  }
   const { runDaemon: runMain, runCheckers } = await import('./daemon/main.js');
   (await import('./daemon/load-config.js')).useSettingsFile(settingsFileOf(args));
   if (args.checkOnly || args.checkerChild) {
     const o: CheckerOptions & DaemonCliOptions = {
-      ...extra, file: args.file, configId, log, child: args.checkerChild,
+      ...extra, file: args.file, configId, log, child: args.checkerChild, ipvsState: id.ipvsState,
       ...(lifecycle ? { lifecycle } : {}),
     };
     return runCheckers(o);
   }
   const o: MainOptions & DaemonCliOptions = {
     ...extra, file: args.file, configId, pidFile: args.pidFile, debug: args.debug, vrrpOnly: args.vrrpOnly, log,
-    cli: process.argv[1]!, ...(lifecycle ? { lifecycle } : {}),
+    cli: process.argv[1]!, ...(lifecycle ? { lifecycle } : {}), controlSocket: id.controlSocket,
+    ...(args.namespace !== undefined ? { namespace: args.namespace } : {}),
   };
+  makePidDirs(id);
+  // the daemon ends with process.exit once everything stopped (pidfiles removed first)
+  process.once('exit', () => removePidDirs(id));
   return runMain(o);
+}
+
+/**
+ * The root-level keywords that say which daemon this is (net_namespace, instance,
+ * use_pid_dir), read before anything starts as keepalived reads them; the daemon reports the
+ * configuration's problems itself when it loads it.
+ */
+function identityOf(args: Args): RunIdentity {
+  try {
+    const c = loadConfig(args.file, { configId: args.configId ?? defaultConfigId(hostMachine().hostname()) }).config;
+    return runIdentity({
+      ...(c.netNamespace !== undefined ? { netNamespace: c.netNamespace } : {}),
+      ...(c.instance !== undefined ? { instance: c.instance } : {}),
+      ...(c.usePidDir ? { usePidDir: true } : {}),
+    }, args.namespace);
+  } catch {
+    return runIdentity({}, args.namespace);
+  }
+}
+
+/**
+ * Runs this command again inside network namespace `ns` (src/io/netns.ts): returns only when
+ * it is inside already (undefined) or cannot get in (why).
+ */
+function enterNamespace(ns: string, prog: Prog): string | undefined {
+  const state = netnsState(ns);
+  if (state === 'inside') return undefined;
+  if (state === 'missing') return `Failed to open ${netnsPath(ns)}`;
+  try {
+    return execInNetns(ns, process.argv[1]!, process.argv.slice(2), prog === 'keepalived' ? { ...process.env, [PROG_ENV]: 'keepalived' } : process.env);
+  } catch (e) {
+    return `cannot enter network namespace ${ns} (${(e as Error).message})`;
+  }
+}
+
+/** With use_pid_dir (or an instance or namespace) keepalived's default pidfiles move to /run/keepalived/. */
+function withPidDir(a: Args, id: RunIdentity): Args {
+  const p = id.pidFiles;
+  if (!p) return a;
+  return {
+    ...a,
+    pidFile: a.pidFile === DEFAULT_MAIN_PIDFILE ? p.main : a.pidFile,
+    vrrpPidFile: a.vrrpPidFile === DEFAULT_VRRP_PIDFILE ? p.vrrp : a.vrrpPidFile,
+    checkersPidFile: a.checkersPidFile === DEFAULT_CHECKERS_PIDFILE ? p.checkers : a.checkersPidFile,
+  };
+}
+
+/** keepalived's create_pid_dir: rwxr-xr-x whatever the umask. */
+function makePidDirs(id: RunIdentity): void {
+  for (const dir of [...id.pidDirs].reverse()) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      chmodSync(dir, 0o755);
+    } catch {
+      // writing the pidfile reports it
+    }
+  }
+}
+
+/** keepalived's remove_pid_dir: only when empty (another instance may still use it). */
+function removePidDirs(id: RunIdentity): void {
+  for (const dir of [...id.pidDirs, ...id.runtimeDirs]) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // not empty, or gone
+    }
+  }
 }
 
 /** Why the native addon cannot load (src/io/native.ts), or undefined when it loads. */

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -558,6 +559,89 @@ static napi_value cpu_affinity(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---------- network namespaces (net_namespace, -s) ---------- */
+
+/* A NULL-terminated copy of a JS array of strings; NULL (with a JS exception) on error. */
+static char **get_strings(napi_env env, napi_value arr, const char *name) {
+  bool is_array = false;
+  uint32_t n;
+  char msg[96];
+  if (napi_is_array(env, arr, &is_array) != napi_ok || !is_array || napi_get_array_length(env, arr, &n) != napi_ok) {
+    snprintf(msg, sizeof msg, "%s must be an array of strings", name);
+    throw_type(env, msg);
+    return NULL;
+  }
+  char **out = calloc(n + 1, sizeof *out);
+  if (!out) {
+    throw_sys(env, "calloc", NULL, ENOMEM);
+    return NULL;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    size_t len;
+    if (napi_get_element(env, arr, i, &e) != napi_ok || napi_get_value_string_utf8(env, e, NULL, 0, &len) != napi_ok ||
+        !(out[i] = malloc(len + 1)) || napi_get_value_string_utf8(env, e, out[i], len + 1, &len) != napi_ok) {
+      for (uint32_t j = 0; j <= i; j++) free(out[j]);
+      free(out);
+      snprintf(msg, sizeof msg, "%s must be an array of strings", name);
+      throw_type(env, msg);
+      return NULL;
+    }
+  }
+  return out;
+}
+
+static void free_strings(char **v) {
+  for (char **p = v; p && *p; p++) free(*p);
+  free(v);
+}
+
+/*
+ * execInNetns(nsPath, sysfsName, file, argv, env): never returns on success. The calling
+ * (main) thread joins the network namespace at nsPath (setns), gets a mount namespace of its
+ * own whose mounts no longer propagate back (as keepalived's set_namespaces does), with /sys
+ * mounted again so that /sys/class/net shows the namespace's interfaces (as `ip netns exec`),
+ * and then executes `file` with argv and env (and stdin, stdout, stderr): the new program starts with every thread in the
+ * namespace, which a running Node process could not arrange (setns moves one thread). On
+ * failure it throws; the calling thread may then be half-way in, so the caller must exit.
+ */
+static napi_value exec_in_netns(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  char ns_path[4096], sysfs_name[256], file[4096];
+  size_t len;
+  if (!get_args(env, info, 5, argv)) return NULL;
+  if (napi_get_value_string_utf8(env, argv[0], ns_path, sizeof ns_path, &len) != napi_ok ||
+      napi_get_value_string_utf8(env, argv[1], sysfs_name, sizeof sysfs_name, &len) != napi_ok ||
+      napi_get_value_string_utf8(env, argv[2], file, sizeof file, &len) != napi_ok)
+    return throw_type(env, "nsPath, sysfsName and file must be strings");
+  char **args = get_strings(env, argv[3], "argv");
+  if (!args) return NULL;
+  char **envp = get_strings(env, argv[4], "env");
+  if (!envp) {
+    free_strings(args);
+    return NULL;
+  }
+  const char *syscall = NULL, *what = NULL;
+  int fd = open(ns_path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) syscall = "open", what = ns_path;
+  else if (setns(fd, CLONE_NEWNET) < 0) syscall = "setns", what = ns_path;
+  else if (unshare(CLONE_NEWNS) < 0) syscall = "unshare", what = "CLONE_NEWNS";
+  else if (mount("", "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) syscall = "mount", what = "/ MS_SLAVE";
+  else if (umount2("/sys", MNT_DETACH) < 0 && errno != EINVAL) syscall = "umount2", what = "/sys";
+  else if (mount(sysfs_name, "/sys", "sysfs", 0, NULL) < 0) syscall = "mount", what = "/sys";
+  else {
+    /* libuv marks the standard descriptors close-on-exec: the new program keeps them */
+    for (int i = 0; i <= 2; i++) fcntl(i, F_SETFD, fcntl(i, F_GETFD) & ~FD_CLOEXEC);
+    execve(file, args, envp);
+    syscall = "execve", what = file;
+  }
+  int err = errno;
+  if (fd >= 0) close(fd);
+  free_strings(args);
+  free_strings(envp);
+  return throw_sys(env, syscall, what, err);
+}
+
 /* ---------- module ---------- */
 
 /* Environment teardown: stop every poll and close every socket; N-API is going away. */
@@ -594,6 +678,7 @@ NAPI_MODULE_INIT() {
     { "schedSet", sched_set },
     { "rttimeLimit", rttime_limit },
     { "cpuAffinity", cpu_affinity },
+    { "execInNetns", exec_in_netns },
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;

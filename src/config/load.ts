@@ -18,7 +18,7 @@ import {
   vrrpScriptDefaults,
   vrrpScriptTable,
 } from './keywords-vrrp.js';
-import { need, noteUnsupported, str, table, unsupported, unsupportedBlock } from './kw.js';
+import { mark, need, noteUnsupported, str, table, unsupported, unsupportedBlock } from './kw.js';
 import type { Loc } from './loc.js';
 import type { KeepalivedConfig } from './model.js';
 import { ParseCtx, type Draft, type Keyword, type KeywordTable } from './parser.js';
@@ -137,8 +137,6 @@ export const topTable: KeywordTable = table({
       if (!v) return;
       if (root.netNamespace !== undefined) return void ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `Duplicate net_namespace definition ${v} - ignoring`, lineLoc(line, 1));
       root.netNamespace = v;
-      // running in the wrong namespace would manage this namespace's VIPs: refused, not ignored
-      ctx.diagnostics.add('CONFIG_UNSUPPORTED', 'OK', `'net_namespace' is accepted but not supported by keepalived-ts (the daemon does not enter network namespace ${v}, issue 17): this configuration cannot run`, lineLoc(line, 0), { refusesRun: true });
     },
   },
   net_namespace_ipvs: unsupported(),
@@ -151,7 +149,8 @@ export const topTable: KeywordTable = table({
       root.instance = v;
     },
   },
-  use_pid_dir: unsupported(),
+  // pidfiles under /run/keepalived/ (also implied by instance and net_namespace: src/daemon/run-identity.ts)
+  use_pid_dir: mark('usePidDir'),
   linkbeat_use_polling: unsupported(),
   child_wait_time: {
     handler: (ctx, line, root) => {

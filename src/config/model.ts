@@ -348,9 +348,10 @@ export interface KeepalivedConfig {
   readonly virtualServers: readonly VirtualServer[];
   /** The top-level `SSL` block: SSL_GET's client credentials (file paths as written). */
   readonly ssl?: SslContextConfig;
-  /** Root-level `net_namespace`, `instance`, ... */
+  /** Root-level `net_namespace`, `instance`, `use_pid_dir` (src/daemon/run-identity.ts) */
   readonly netNamespace?: string;
   readonly instance?: string;
+  readonly usePidDir?: boolean;
   /** Interfaces named by linkbeat_interfaces / interface_up_down_delays (checked, not used). */
   readonly interfaceChecks?: readonly { readonly name: string; readonly what: string; readonly loc: Loc }[];
   /** garp_group blocks: GARP / NA spacing shared by their interfaces */

@@ -46,13 +46,14 @@ import { formatIp } from '../util/ip.js';
 import { virtualServerViews, type CheckView } from './check-view.js';
 import { loadForDaemon } from './load-config.js';
 import { removePidfile, writePidfile } from './pidfile.js';
+import { DEFAULT_IPVS_STATE } from './run-identity.js';
 
 function fifoConfig(cfg: KeepalivedConfig): string {
   const g = cfg.globalDefs;
   return JSON.stringify([g.lvsNotifyFifo, g.lvsNotifyFifoScript, g.notifyFifo?.path], (k, v: unknown) => (k === 'loc' ? undefined : v));
 }
 
-export const DEFAULT_IPVS_STATE = '/run/keepalived-ts/ipvs-services.json';
+export { DEFAULT_IPVS_STATE };
 
 export interface CheckDaemonOptions {
   readonly file: string;

@@ -32,10 +32,11 @@ import { endAndDestroy, guardedServer, hasBody, TCP_LIMITS, UNIX_LIMITS } from '
 import { collectMetrics, CONTENT_TYPE } from './metrics.js';
 import { statusDoc, type CheckerAnswer, type StatusDoc } from './status-doc.js';
 import type { VrrpView } from './view.js';
+import { DEFAULT_CONTROL_SOCKET } from './run-identity.js';
 
 export type { CheckerAnswer, InstanceStatus, StatusDoc } from './status-doc.js';
 
-export const DEFAULT_CONTROL_SOCKET = '/run/keepalived-ts/control.sock';
+export { DEFAULT_CONTROL_SOCKET };
 const DEFAULT_CHECKER_TIMEOUT_MS = 1000;
 const MAX_BODY_BYTES = UNIX_LIMITS.maxBodyBytes;
 
@@ -48,6 +49,8 @@ export interface ControlOptions {
   readonly routes?: readonly Route[];
   /** how long a request waits for the checker process (default 1000 ms) */
   readonly checkerTimeoutMs?: number;
+  /** the socket when the configuration names none (default DEFAULT_CONTROL_SOCKET) */
+  readonly defaultSocket?: string;
 }
 
 export interface RouteContext {
@@ -343,7 +346,7 @@ function answers(path: string): Promise<boolean> {
 export async function startControl(o: ControlOptions): Promise<{ close(): Promise<void>; readonly server: ControlServer }> {
   const g = o.config().globalDefs;
   const server = new ControlServer({ ...o, log: o.log.child({ mod: 'control' }) });
-  await server.listenUnix(g.controlSocket ?? DEFAULT_CONTROL_SOCKET);
+  await server.listenUnix(g.controlSocket ?? o.defaultSocket ?? DEFAULT_CONTROL_SOCKET);
   if (g.metricsListen) await server.listenTcp(formatIp(g.metricsListen.address.bytes), g.metricsListen.port);
   return { close: () => server.close(), server };
 }

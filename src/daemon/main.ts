@@ -58,6 +58,10 @@ export interface MainOptions {
   /** --all: the checker child even without virtual servers */
   readonly allChildren?: boolean;
   readonly addressMonitoring?: boolean;
+  /** the control socket when the configuration names none (src/daemon/run-identity.ts) */
+  readonly controlSocket?: string;
+  /** -s as given: the checker child is told too (it is in the namespace already) */
+  readonly namespace?: string;
 }
 
 const DEFAULT_PIDFILES = { main: '/run/keepalived.pid', vrrp: '/run/vrrp.pid', checkers: '/run/checkers.pid' };
@@ -147,7 +151,7 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   });
   const settings = currentSettingsFile();
   const childArgs = ['-f', o.file, '-i', o.configId, ...(settings !== undefined ? ['--settings', settings] : []), ...(o.debug ? ['-D'] : []), ...(checkersPidFile ? ['-c', checkersPidFile] : []),
-    ...(o.dontReleaseIpvs ? ['-I'] : []), ...(o.logFile ? ['-g', o.logFile] : []), ...(o.logArgs ?? [])];
+    ...(o.dontReleaseIpvs ? ['-I'] : []), ...(o.logFile ? ['-g', o.logFile] : []), ...(o.logArgs ?? []), ...(o.namespace !== undefined ? ['-s', o.namespace] : [])];
   let checker: CheckerChild | undefined;
   const startChecker = (): void => {
     checker = new CheckerChild({
@@ -234,6 +238,7 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     control = await startControl({
       log, config: () => daemon.view().config, vrrp: () => daemon.view(), checker: () => checker,
       routes: [handoverRoute((name, cancel) => daemon.handover(name, cancel), () => daemon.view().instances.map((i) => i.name))],
+      ...(o.controlSocket !== undefined ? { defaultSocket: o.controlSocket } : {}),
     });
   } catch (e) {
     const status = fatal(log, e);
@@ -273,6 +278,8 @@ export interface CheckerOptions {
   readonly lifecycle?: Lifecycle;
   /** -I: leave the IPVS services in place at stop */
   readonly dontReleaseIpvs?: boolean;
+  /** where the IPVS services it owns are recorded (src/daemon/run-identity.ts) */
+  readonly ipvsState?: string;
 }
 
 /** The health-checker side: -C by hand, or the checker child of a daemon (--checker-child). */
@@ -282,6 +289,7 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   const clog = o.log.child({ proc: 'check' });
   const daemon = new CheckDaemon({
     file: o.file, configId: o.configId, pidFile: o.checkersPidFile, log: clog, dontReleaseIpvs: o.dontReleaseIpvs ?? false,
+    ...(o.ipvsState !== undefined ? { stateFile: o.ipvsState } : {}),
   });
   let stopping = false;
   const stop = (why: string): void => {

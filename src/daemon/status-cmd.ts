@@ -10,6 +10,7 @@ import { defaultConfigId, loadConfig } from '../config/load.js';
 import { hostMachine } from '../io/host-machine.js';
 import type { RealServerView } from './check-view.js';
 import { DEFAULT_CONTROL_SOCKET, type StatusDoc } from './control.js';
+import { runIdentity } from './run-identity.js';
 
 export const STATUS_USAGE = 'Usage: keepalived-ts status [--socket PATH | -f CONFIG] [--json]';
 
@@ -54,7 +55,7 @@ export function resolveSocket(socket: string | undefined, configFile: string | u
     try {
       // the daemon's own default config id (its @-conditional lines): this host's name
       const r = loadConfig(configFile, { configId: defaultConfigId(hostMachine().hostname()) });
-      return { path: r.config.globalDefs.controlSocket ?? DEFAULT_CONTROL_SOCKET };
+      return { path: r.config.globalDefs.controlSocket ?? runIdentity(r.config).controlSocket };
     } catch (e) {
       return { path: DEFAULT_CONTROL_SOCKET, warning: `cannot read ${configFile} (${(e as Error).message}); using ${DEFAULT_CONTROL_SOCKET}` };
     }

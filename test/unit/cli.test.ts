@@ -162,11 +162,17 @@ describe('parseArgs: errors and early exits, as keepalived', () => {
     expect(run('-u', '18').umask).toBe(18);
   });
 
-  it('refuses what it does not implement rather than run differently: -X, -x, -A, -s, --config-fd', () => {
-    for (const argv of [['-X'], ['--snmp'], ['-A', '/s'], ['-s', 'blue'], ['--namespace=blue'], ['--config-fd=3']]) {
+  it('refuses what it does not implement rather than run differently: -X, -x, -A, --config-fd', () => {
+    for (const argv of [['-X'], ['--snmp'], ['-A', '/s'], ['--config-fd=3']]) {
       const p = parseArgs(argv);
       expect(p, argv.join(' ')).toMatchObject({ kind: 'exit', code: 1 });
       if (p.kind === 'exit') expect(p.stderr).toMatch(/is not supported by keepalived-ts/);
+    }
+  });
+
+  it('-s / --namespace names the network namespace to run in', () => {
+    for (const argv of [['-s', 'blue'], ['--namespace=blue'], ['--namespace', 'blue']]) {
+      expect(parseArgs(argv), argv.join(' ')).toMatchObject({ kind: 'run', args: { namespace: 'blue' } });
     }
   });
 

@@ -74,6 +74,17 @@ export async function waitFor(what, pred, timeoutMs = 15_000) {
   return { ok: false, ms: Date.now() - t0, table: last, what };
 }
 
+/** Polls `snap()` until `pred` holds of it (or `ms` passes); returns the last snapshot. */
+export async function settleOn(snap, pred, ms = 15_000) {
+  const t0 = Date.now();
+  let s = snap();
+  while (!pred(s) && Date.now() - t0 < ms) {
+    await sleep(200);
+    s = snap();
+  }
+  return s;
+}
+
 const steps = [];
 export function record(name, result, extra = {}) {
   steps.push({ name, ok: result.ok, ms: result.ms, table: result.table ? describe(result.table) : undefined, ...extra });

@@ -5,7 +5,7 @@
 // $UML_OUT/record.json, for the host test to compare.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { diagnose, OUT, sh, sleep, start } from './lib.mjs';
+import { diagnose, OUT, settleOn, sh, sleep, start } from './lib.mjs';
 
 setTimeout(() => diagnose('the scenario is still running after 170 s'), 170_000).unref();
 process.on('exit', (code) => { if (code !== 0) diagnose(`the scenario exits ${code}`); });
@@ -46,15 +46,7 @@ function launch(impl, step) {
 }
 
 /** Poll until `pred(snapshot)` holds (or `ms` passes); returns the last snapshot. */
-async function settle(pred, ms = 15_000) {
-  const t0 = Date.now();
-  let s = snapshot();
-  while (!pred(s) && Date.now() - t0 < ms) {
-    await sleep(200);
-    s = snapshot();
-  }
-  return s;
-}
+const settle = (pred, ms) => settleOn(snapshot, pred, ms);
 
 const serving = (s) => /TCP  10\.9\.0\.1:80 rr\n  -> 10\.9\.1\.1:80 +Masq +2[\s\S]*10\.9\.1\.2:80/.test(s.table);
 

@@ -29,7 +29,7 @@ const STRUCTURAL: Record<string, string> = {
   'flag-1': 'schedFlags', 'flag-2': 'schedFlags', 'flag-3': 'schedFlags', 'sh-port': 'schedFlags', 'sh-fallback': 'schedFlags',
   'mh-port': 'schedFlags', 'mh-fallback': 'schedFlags', ops: 'schedFlags', hashed: 'schedFlags',
   // settings read by the configuration layer itself
-  instance: 'selects @-conditional lines', use_vmac: 'read by src/daemon/vmac.ts (useVmac)',
+  instance: 'selects @-conditional lines; pidfiles, syslog ident and runtime files (src/daemon/run-identity.ts)', use_vmac: 'read by src/daemon/vmac.ts (useVmac)',
   native_ipv6: 'decides the instance family', weight: 'part of a track entry or a real server',
   user: 'the script user, read by the script runner', status_code: 'read by the HTTP checker (statusCode)',
   persistence_timeout: 'read by the IPVS service (persistenceTimeoutS)', lb_kind: 'read by the IPVS service (lbKind)',
@@ -38,7 +38,7 @@ const STRUCTURAL: Record<string, string> = {
   linkbeat_interfaces: 'checked against the machine (interfaceChecks); linkbeat itself is the kernel\'s carrier, which keepalived-ts always watches',
   interface_up_down_delays: 'interfaceDelays, applied by src/daemon/link-debounce.ts (and checked against the machine, interfaceChecks)',
   reload_check_config: 'keepalived-ts always checks a new configuration before applying it (a reload that cannot run is refused)',
-  net_namespace: 'refused at start (CONFIG_UNSUPPORTED, refusesRun)',
+  net_namespace: 'entered before anything starts (src/io/netns.ts; pidfiles and names: src/daemon/run-identity.ts)',
   // garp_group: the block (garpGroups) and its interface list, read by src/daemon/garp.ts garpSpacing
   garp_group: 'block (garpGroups), src/daemon/garp.ts garpSpacing', interfaces: 'garp_group\'s interfaces, src/daemon/garp.ts garpSpacing',
   // built by keywords-vrrp.ts garpExtraIf (instance / global), read by src/daemon/engine-config.ts garpExtraIf
