@@ -6,6 +6,9 @@ import { lineLoc, type Line } from './line.js';
 import { setFieldLoc } from './loc.js';
 import { garpExtraIf } from './keywords-vrrp.js';
 
+/** The knob disable_local_igmp turns off (keepalived vrrp_daemon.c). */
+export const IGMP_LINK_LOCAL_REPORTS = '/proc/sys/net/ipv4/igmp_link_local_mcast_reports';
+
 /** glibc's CPU_SETSIZE: the most CPUs an affinity set can name. */
 const CPU_SETSIZE = 1024;
 
@@ -235,7 +238,7 @@ const UNSUPPORTED_GLOBAL = [
   'lvs_netlink_cmd_rcv_bufs', 'lvs_netlink_cmd_rcv_bufs_force', 'lvs_netlink_monitor_rcv_bufs', 'lvs_netlink_monitor_rcv_bufs_force',
   'process_monitor_rcv_bufs', 'process_monitor_rcv_bufs_force', 'vrrp_rx_bufs_policy', 'vrrp_rx_bufs_multiplier',
   // misc
-  'vmac_prefix', 'vmac_addr_prefix', 'disable_local_igmp', 'log_unknown_vrids',
+  'vmac_prefix', 'vmac_addr_prefix', 'log_unknown_vrids',
   'fifo_write_vrrp_states_on_reload', 'checker_log_all_failures',
   'rs_init_notifies', 'reload_time_file', 'reload_repeat', 'reload_file', 'config_save_dir', 'tmp_config_directory', 'data_use_instance', 'net_namespace_ipvs',
 ];
@@ -278,6 +281,14 @@ export const globalDefsTable = table({
   },
   nftables_ifindex: mark('vrrpNfIfindex'),
   nftables_counters: mark('nfCounters'),
+  disable_local_igmp: {
+    handler: (ctx, line, d) => {
+      if (ctx.machine?.writable && !ctx.machine.writable(IGMP_LINK_LOCAL_REPORTS)) {
+        return void ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `kernel does not support ${IGMP_LINK_LOCAL_REPORTS}`, lineLoc(line, 0));
+      }
+      d.disableLocalIgmp = true;
+    },
+  },
   notification_email_from: str('notificationEmailFrom'),
   smtp_server: {
     handler: (ctx, line, d) => {

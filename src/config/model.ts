@@ -113,6 +113,8 @@ export interface GlobalDefs extends Node {
   readonly vrrpNfIfindex: boolean;
   /** nftables_counters: a counter in every rule */
   readonly nfCounters: boolean;
+  /** disable_local_igmp: no IGMP reports for link-local groups while running (src/daemon/local-igmp.ts) */
+  readonly disableLocalIgmp?: boolean;
   /** child_wait_time (a top-level keyword): how long a stopping daemon waits for its checker child before killing it */
   readonly childWaitTimeMs: number;
   readonly smtpAlert?: boolean;

@@ -45,7 +45,7 @@ export class ParseCtx {
     readonly reader: Reader,
     readonly diagnostics: Diagnostics,
     /** the machine's facts a keyword checks (CPU ids), when the caller gives them */
-    readonly machine?: Pick<MachineView, 'cpuCount'>,
+    readonly machine?: Pick<MachineView, 'cpuCount' | 'writable'>,
   ) {}
 
   /** `extra`: a hint for the operator (a string), or the row of docs/semantics.md. */

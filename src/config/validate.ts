@@ -23,6 +23,8 @@ export interface MachineView {
    * gid 0, a set-uid/set-gid root file): keepalived checks nothing else (check_script_secure).
    */
   scriptStatus(path: string, runAs?: ScriptRunAs): 'ok' | 'missing' | 'not-executable' | 'insecure';
+  /** Whether this process may write the file (keepalived's access(W_OK) on a /proc/sys knob); unknown: true. */
+  writable?(path: string): boolean;
 }
 
 /** The user (and group, else the user's own) a script runs as. */

@@ -108,7 +108,7 @@ export function globalLines(view: VrrpView, hostname: string): string[] {
   if (t?.udpS) out.push(` LVS TCP timeout = ${t.udpS}`);
   // keepalived names the default interface only if it exists
   const dflt = g.defaultInterface !== undefined && host?.links().some((l) => l.link.name === g.defaultInterface) ? g.defaultInterface : 'eth0';
-  out.push(` Default interface = ${host ? dflt : g.defaultInterface ?? 'eth0'}`, ' Disable local IGMP = no');
+  out.push(` Default interface = ${host ? dflt : g.defaultInterface ?? 'eth0'}`, ` Disable local IGMP = ${g.disableLocalIgmp ? 'yes' : 'no'}`);
   out.push(...lvsSyncLines(g.lvsSyncDaemon, cfg));
   out.push(` LVS flush = ${onOff(g.lvsFlush)}`, ` LVS flush on stop = ${g.lvsFlushOnStop ?? 'disabled'}`);
   out.push(

@@ -14,7 +14,14 @@
  *   (`vips_link_local_name`) for an instance with dont_track_primary when `nftables_ifindex`
  *   is not set;
  * - `nftables_counters` puts a counter in every rule.
- * The objects are made in keepalived's order, so `nft list` shows the same tables for both.
+ * With `use_vmac` the table also moves the kernel's IGMP / MLD reports off the VMACs (whose
+ * source MAC a switch would learn there) to their base interfaces, from the start and whatever
+ * the state (keepalived nft_add_vmac): map `vmac_map` (VMAC index : base index) and rule
+ * `ip protocol igmp meta oifkind "macvlan" dup to ip daddr device oif map @vmac_map drop` in
+ * `out`; IPv6 the same for mld2-listener-report, and router solicitations from a VMAC dropped
+ * (set `vmac_set`).
+ * The objects are made in keepalived's order (a family's table and `out` first, then the VMAC
+ * objects or the VIP ones, whichever is needed first), so `nft list` shows the same tables for both.
  *
  * An element belongs to the instances that hold it (the same VIP in two instances stays until
  * neither is MASTER). Changes go to nftables one transaction at a time, in order; a refused one
@@ -40,6 +47,15 @@ export interface FirewallAddress {
   readonly byName: boolean;
 }
 
+/** A VMAC whose IGMP / MLD reports leave by its base interface (keepalived nft_add_vmac). */
+export interface FirewallVmac {
+  readonly family: 'inet' | 'inet6';
+  /** the instance has eVIPs of the other family: that family's table gets the VMAC too */
+  readonly otherFamily: boolean;
+  readonly index: number;
+  readonly baseIndex: number;
+}
+
 type Family = 'ip' | 'ip6';
 type SetName = 'vips' | 'vips_link_local' | 'vips_link_local_name';
 
@@ -56,7 +72,9 @@ export class VipFirewall {
   /** refused nftables transactions */
   errors = 0;
   private elements = new Map<string, Element>();
-  /** objects made: 'ip', 'ip6', 'ip6 vips_link_local', 'ip6 vips_link_local_name' */
+  /** VMAC elements in force, by `family index` */
+  private vmacs = new Map<string, { readonly family: Family; readonly index: number; readonly baseIndex: number }>();
+  /** objects made: 'ip' / 'ip6' (the table and `out`), 'ip vips', 'ip vmac', 'ip6 vips_link_local', ... */
   private readonly made = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
 
@@ -112,11 +130,41 @@ export class VipFirewall {
     return this.apply(next, 'reloading the firewall drop rules');
   }
 
+  /**
+   * The VMACs now in use (start, reload, a VMAC created again): elements of VMACs gone go out,
+   * new ones go in (by interface index, so that a deleted link's element can still go).
+   */
+  setVmacs(list: readonly FirewallVmac[]): Promise<void> {
+    const want = new Map<string, { family: Family; index: number; baseIndex: number }>();
+    for (const v of list) {
+      const own: Family = v.family === 'inet' ? 'ip' : 'ip6';
+      for (const family of v.otherFamily ? [own, own === 'ip' ? 'ip6' as const : 'ip' as const] : [own]) {
+        want.set(`${family} ${v.index}`, { family, index: v.index, baseIndex: v.baseIndex });
+      }
+    }
+    const element = (verb: 'add' | 'delete', family: Family, name: string, elem: unknown): NftCommand =>
+      ({ [verb]: { element: { family, table: this.opts.table, name, elem: [elem] } } });
+    const cmds: NftCommand[] = [];
+    for (const [key, v] of this.vmacs) {
+      if (want.get(key)?.baseIndex === v.baseIndex) continue;
+      cmds.push(element('delete', v.family, 'vmac_map', v.index));
+      if (v.family === 'ip6') cmds.push(element('delete', v.family, 'vmac_set', v.index));
+    }
+    for (const [key, v] of want) {
+      if (this.vmacs.get(key)?.baseIndex === v.baseIndex) continue;
+      cmds.push(...this.setUpVmac(v.family), element('add', v.family, 'vmac_map', [v.index, v.baseIndex]));
+      if (v.family === 'ip6') cmds.push(element('add', v.family, 'vmac_set', v.index));
+    }
+    this.vmacs = want;
+    return this.submit(cmds, 'setting the VMAC IGMP / MLD rules');
+  }
+
   /** Stop: the tables made go, with everything in them. */
   stop(): Promise<void> {
     const cmds = (['ip', 'ip6'] as const).filter((f) => this.made.has(f)).map((family) => ({ delete: { table: { family, name: this.opts.table } } }));
     this.made.clear();
     this.elements.clear();
+    this.vmacs.clear();
     return this.submit(cmds, 'removing the firewall tables');
   }
 
@@ -165,12 +213,27 @@ export class VipFirewall {
     return this.submit(cmds, what);
   }
 
-  /** The table of a family, and the link-local set an element needs, made the first time. */
+  /** A family's table and its `out` chain (keepalived nft_setup_ipv4 / _ipv6), made the first time. */
+  private setUpTable(family: Family): NftCommand[] {
+    if (this.made.has(family)) return [];
+    this.made.add(family);
+    return [...this.dropTable(family), { add: { table: { family, name: this.opts.table } } }, this.chain(family, 'out', 'output')];
+  }
+
+  /** The VMAC objects of a family (keepalived nft_setup_igmp), made the first time. */
+  private setUpVmac(family: Family): NftCommand[] {
+    const out = this.setUpTable(family);
+    if (this.made.has(`${family} vmac`)) return out;
+    this.made.add(`${family} vmac`);
+    return [...out, ...(family === 'ip' ? this.vmacV4() : this.vmacV6())];
+  }
+
+  /** The table of a family, its VIP objects, and the link-local set an element needs, made the first time. */
   private setUp(family: Family, set: SetName): NftCommand[] {
-    const out: NftCommand[] = [];
-    if (!this.made.has(family)) {
-      this.made.add(family);
-      out.push(...this.dropTable(family), ...(family === 'ip' ? this.tableV4() : this.tableV6()));
+    const out = this.setUpTable(family);
+    if (!this.made.has(`${family} vips`)) {
+      this.made.add(`${family} vips`);
+      out.push(...(family === 'ip' ? this.vipsV4() : this.vipsV6()));
     }
     if (set !== 'vips' && !this.made.has(`ip6 ${set}`)) {
       this.made.add(`ip6 ${set}`);
@@ -199,11 +262,10 @@ export class VipFirewall {
     return this.rule(family, chain, { left: { payload: { protocol: family, field } }, right: `@${set}` }, { drop: null });
   }
 
-  private tableV4(): NftCommand[] {
+  /** keepalived nft_setup_ipv4_vips */
+  private vipsV4(): NftCommand[] {
     const t = this.opts.table;
     return [
-      { add: { table: { family: 'ip', name: t } } },
-      this.chain('ip', 'out', 'output'),
       this.chain('ip', 'in', 'input'),
       { add: { set: { family: 'ip', table: t, name: 'vips', type: 'ipv4_addr' } } },
       this.vipRule('ip', 'in', 'vips'),
@@ -211,15 +273,14 @@ export class VipFirewall {
     ];
   }
 
-  private tableV6(): NftCommand[] {
+  /** keepalived nft_setup_ipv6_vips */
+  private vipsV6(): NftCommand[] {
     const t = this.opts.table;
     const nd = (chain: string): NftCommand => this.rule('ip6', chain, { left: { payload: { protocol: 'icmpv6', field: 'type' } }, right: '@neighbor-discovery' }, { accept: null });
     const toLinkLocal = (chain: 'in' | 'out'): NftCommand => this.rule('ip6', chain,
       { left: { payload: { protocol: 'ip6', field: chain === 'in' ? 'daddr' : 'saddr' } }, right: { prefix: { addr: 'fe80::', len: 10 } } },
       { goto: { target: `${chain}_link_local` } });
     return [
-      { add: { table: { family: 'ip6', name: t } } },
-      this.chain('ip6', 'out', 'output'),
       this.chain('ip6', 'in', 'input'),
       this.chain('ip6', 'in_link_local'),
       this.chain('ip6', 'out_link_local'),
@@ -231,6 +292,41 @@ export class VipFirewall {
       toLinkLocal('out'),
       this.vipRule('ip6', 'in', 'vips'),
       this.vipRule('ip6', 'out', 'vips'),
+    ];
+  }
+
+  /** `[match] macvlan oif ... [counter] verdict` (keepalived setup_rule_move_igmp and its kin). */
+  private vmacRule(family: Family, match: unknown, action: unknown[]): NftCommand {
+    const expr = [
+      { match: { op: '==', ...(match as object) } },
+      { match: { op: '==', left: { meta: { key: 'oifkind' } }, right: 'macvlan' } },
+      ...action.slice(0, -1),
+      ...(this.opts.counters ? [{ counter: { packets: 0, bytes: 0 } }] : []),
+      action.at(-1),
+    ];
+    return { add: { rule: { family, table: this.opts.table, chain: 'out', expr } } };
+  }
+
+  private dupToBase(family: Family): unknown {
+    return { dup: { addr: { payload: { protocol: family, field: 'daddr' } }, dev: { map: { key: { meta: { key: 'oif' } }, data: '@vmac_map' } } } };
+  }
+
+  private vmacV4(): NftCommand[] {
+    const t = this.opts.table;
+    return [
+      { add: { map: { family: 'ip', table: t, name: 'vmac_map', type: 'iface_index', map: 'iface_index' } } },
+      this.vmacRule('ip', { left: { payload: { protocol: 'ip', field: 'protocol' } }, right: 'igmp' }, [this.dupToBase('ip'), { drop: null }]),
+    ];
+  }
+
+  private vmacV6(): NftCommand[] {
+    const t = this.opts.table;
+    const icmp6 = (type: string): unknown => ({ left: { payload: { protocol: 'icmpv6', field: 'type' } }, right: type });
+    return [
+      { add: { map: { family: 'ip6', table: t, name: 'vmac_map', type: 'iface_index', map: 'iface_index' } } },
+      { add: { set: { family: 'ip6', table: t, name: 'vmac_set', type: 'iface_index' } } },
+      this.vmacRule('ip6', icmp6('mld2-listener-report'), [this.dupToBase('ip6'), { drop: null }]),
+      this.vmacRule('ip6', icmp6('nd-router-solicit'), [{ match: { op: '==', left: { meta: { key: 'oif' } }, right: '@vmac_set' } }, { drop: null }]),
     ];
   }
 

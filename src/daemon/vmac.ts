@@ -30,6 +30,7 @@ import type { LinkInfo } from '../io/rtnl.js';
 import { VmacSysctls } from '../io/rtnl-sysctl.js';
 import { vmacAddress, vmacName } from '../netlink/vmac.js';
 import { formatMac, type Family } from '../util/ip.js';
+import type { FirewallVmac } from './firewall.js';
 import type { LinkTable } from './links.js';
 
 const MACVLAN_PRIVATE = 1;
@@ -273,6 +274,16 @@ export class Vmacs {
         home: false, noTrack: true, useVmac: false, loc: p.loc,
       }, index);
     }
+  }
+
+  /** What the firewall needs to move the VMACs' IGMP / MLD reports to their base interfaces. */
+  firewallVmacs(cfg: KeepalivedConfig): FirewallVmac[] {
+    return [...this.byInstance.values()].map((p) => {
+      const vi = cfg.vrrpInstances.find((i) => i.name === p.instance);
+      // keepalived VRRP_FLAG_EVIP_OTHER_FAMILY
+      const otherFamily = vi?.virtualIpaddressExcluded.some((a) => a.address.family !== p.family) ?? false;
+      return { family: p.family, otherFamily, index: p.index, baseIndex: p.lowerIndex };
+    });
   }
 
   /** The VMAC of an instance (where its VIPs live), if it has one. */

@@ -17,7 +17,7 @@ import { ScriptUsers } from '../io/users.js';
 import { HANDOVER_RELEASE_MS, VrrpEngine } from '../vrrp/engine.js';
 import { AddressManager, type AddressSet } from './addresses.js';
 import { EffectRunner } from './effects.js';
-import { type FirewallAddress, VipFirewall } from './firewall.js';
+import { type FirewallAddress, type FirewallVmac, VipFirewall } from './firewall.js';
 import { NftRunner } from '../io/nft.js';
 import { PromoteSecondaries } from './promote-secondaries.js';
 import { type InterfaceAddresses, mapConfig, type MappedConfig, parseSourceTrack } from './engine-config.js';
@@ -32,6 +32,7 @@ import { warmUp, warmUpAddresses } from './warmup.js';
 import { FailoverTiming } from './failover-timing.js';
 import { createNotifier, type DaemonNotifier } from './notifier.js';
 import { Vmacs } from './vmac.js';
+import { LocalIgmp } from './local-igmp.js';
 import { VrrpSockets } from './vrrp-sockets.js';
 import type { InstanceView, ScriptView, VrrpView } from './view.js';
 import { hostView } from './view-host.js';
@@ -98,6 +99,9 @@ export class VrrpDaemon {
   private garp!: GarpSender;
   /** the nftables drop rules of instances without accept mode, when the configuration names a table */
   private firewall: VipFirewall | undefined;
+  private readonly localIgmp = new LocalIgmp();
+  /** disable_local_igmp in force (set at start only, as keepalived) */
+  private igmpDisabled = false;
   private promote: PromoteSecondaries | undefined;
   private staticSet: AddressSet | undefined;
   /** interfaces the instances and groups track -> families they must hold an address of */
@@ -213,6 +217,7 @@ export class VrrpDaemon {
     }
 
     await this.useFirewall(next);
+    void this.firewall?.setVmacs(this.firewallVmacs(vmacs, next));
     await this.promote?.apply(next);
 
     // --- from here on, synchronous: the old engine hands over to the new one ---
@@ -346,6 +351,8 @@ export class VrrpDaemon {
     writePidfiles([this.opts.pidFile, ...(this.opts.vrrpPidFile ? [this.opts.vrrpPidFile] : [])]);
     this.rtnl = await Rtnl.open({ watch: (ev) => this.onRtnl(ev), onOverflow: () => void this.resync() });
     this.links = new LinkTable(await this.rtnl.links(), await this.rtnl.addresses());
+    // keepalived turns the link-local IGMP reports off before it makes the VMACs
+    this.igmpDisabled = cfg.globalDefs.disableLocalIgmp === true && this.localIgmp.disable(log);
     this.vmacs = await Vmacs.prepare(cfg, this.rtnl, this.links, log.child({ mod: 'vmac' }));
     const users = ScriptUsers.host({
       enableScriptSecurity: cfg.globalDefs.enableScriptSecurity,
@@ -370,6 +377,7 @@ export class VrrpDaemon {
     this.garp = new GarpSender(this.packet, this.links, forwarding6, log.child({ mod: 'garp' }), garpSpacing(cfg));
     this.notifier = await createNotifier(cfg, users, log.child({ mod: 'notify' }));
     await this.useFirewall(cfg);
+    void this.firewall?.setVmacs(this.firewallVmacs(this.vmacs, cfg));
     this.promote = new PromoteSecondaries(log.child({ mod: 'vrrp' }));
     await this.promote.apply(cfg);
     ({ engine: this.engine, runner: this.runner, driver: this.driver } = this.bind(this.mapped, cfg.globalDefs.vrrpNfIfindex));
@@ -395,6 +403,11 @@ export class VrrpDaemon {
     this.watchOverdue(cfg.globalDefs);
     log.info({ instances: this.mapped.instances.size, pid: process.pid }, 'Starting VRRP child process');
     this.driver.input({ type: 'start' });
+  }
+
+  /** The VMACs whose reports the firewall moves: IPv4 ones only while local IGMP reports are on (keepalived vrrp_vmac.c). */
+  private firewallVmacs(vmacs: Vmacs | undefined, cfg: KeepalivedConfig): FirewallVmac[] {
+    return (vmacs?.firewallVmacs(cfg) ?? []).filter((v) => v.family === 'inet6' || !this.igmpDisabled);
   }
 
   /**
@@ -598,6 +611,7 @@ export class VrrpDaemon {
       await this.addresses.idle();
     }
     await this.firewall?.stop();
+    this.localIgmp.restore(this.opts.log);
     await this.promote?.restore();
     await this.notifier?.flush();
     await trackersStopped;

@@ -29,6 +29,7 @@ export function hostMachine(): MachineView {
     // keepalived: _SC_NPROCESSORS_ONLN, the machine's CPUs, not this process's affinity (a
     // daemon pinned by vrrp_cpu_affinity reads the file again on reload)
     cpuCount: () => cpus().length,
+    writable: (path) => safe(() => (accessSync(path, constants.W_OK), true), false),
     hostname: () => hostname(),
     userExists: (name) => (users ??= names('/etc/passwd')).has(name),
     groupExists: (name) => (groups ??= names('/etc/group')).has(name),

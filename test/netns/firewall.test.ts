@@ -6,7 +6,9 @@
 // the master and, after it stops, from the backup that takes over, while the directors' own
 // addresses answer; a stopped director leaves no table. Then keepalived-ts alone: a table left
 // by a SIGKILL goes at the next start, and a reload adds a VIP's element without touching the
-// others. Needs root and nft; run after `npm run build` (uses dist/).
+// others. With use_vmac both move the VMACs' IGMP / MLD reports to the base interface with the
+// same rules from the start (and with disable_local_igmp turn the IPv4 reports off instead).
+// Needs root and nft; run after `npm run build` (uses dist/).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Director, type Implementation } from '../../src/lab/director.js';
 import { NetLab, sh } from '../../src/lab/netlab.js';
@@ -16,13 +18,13 @@ import { skipUnless } from '../helpers/system.js';
 const isRoot = process.getuid?.() === 0;
 const haveTools = sh('sh', ['-c', 'command -v keepalived && command -v nft']).rc === 0;
 
-const conf = (priority: number, v4 = ['10.72.0.50/24', '10.72.0.51/24']): string => `global_defs {
+const conf = (priority: number, v4 = ['10.72.0.50/24', '10.72.0.51/24'], extra = ''): string => `global_defs {
   router_id fw_${priority}
   vrrp_strict
 }
 vrrp_instance V4 {
   state BACKUP
-  interface eth0
+  interface eth0${extra}
   virtual_router_id 72
   priority ${priority}
   advert_int 1
@@ -32,7 +34,7 @@ ${v4.map((v) => `    ${v}`).join('\n')}
 }
 vrrp_instance V6 {
   state BACKUP
-  interface eth0
+  interface eth0${extra}
   version 3
   virtual_router_id 73
   priority ${priority}
@@ -138,6 +140,58 @@ describe.skipIf(skipUnless(isRoot && haveTools, 'root, keepalived and nft'))('st
     expect(seen.keepalived, 'the keepalived run').toBeDefined();
     expect(seen.kts, 'the keepalived-ts run').toBeDefined();
     expect(seen.kts!.tables).toEqual(seen.keepalived!.tables);
+  });
+
+  // use_vmac: keepalived moves the kernel's IGMP / MLD reports off the VMACs to the base interface
+  // with rules of the same table, from the start and whatever the state (vrrp_nftables.c nft_add_vmac)
+  const vmacTables: Record<string, { backup: unknown[]; master: unknown[] }> = {};
+  for (const impl of ['keepalived', 'kts'] as const) {
+    it(`use_vmac, ${impl}: the VMAC rules from the start, the VIP rules after them once MASTER`, async () => {
+      const a = start('a', impl, conf(150, undefined, '\n  use_vmac'));
+      await a.state('BACKUP', 10_000, 0, 'V6');
+      await waitUntil('the VMAC rules', () => ruleset('a').some((o) => 'map' in o), 5000, () => JSON.stringify(ruleset('a')));
+      const backup = ruleset('a');
+      await waitUntil('MASTER of both, the VIPs on the VMACs', () => a.lastState('V4') === 'MASTER' && a.lastState('V6') === 'MASTER'
+        && lab.hasAddress('a', '10.72.0.50', 'vrrp.72') && lab.hasAddress('a', 'fd72::50', 'vrrp.73'), 20_000, () => a.watch.tail(12));
+      await sleep(500);
+      vmacTables[impl] = { backup, master: ruleset('a') };
+      const maps = backup.filter((o) => 'map' in o).map((o) => (o as { map: { family: string; elem?: unknown } }).map);
+      expect(maps.map((m) => [m.family, m.elem])).toEqual([['ip', [['vrrp.72', 'eth0']]], ['ip6', [['vrrp.73', 'eth0']]]]);
+      a.signal('SIGTERM');
+      expect(await a.exited(10_000)).not.toBeNull();
+      expect(ruleset('a')).toEqual([]);
+    }, 60_000);
+  }
+
+  it('use_vmac: keepalived-ts installs keepalived\'s table in BACKUP and in MASTER', () => {
+    expect(vmacTables.keepalived && vmacTables.kts).toBeDefined();
+    expect(vmacTables.kts!.backup).toEqual(vmacTables.keepalived!.backup);
+    expect(vmacTables.kts!.master).toEqual(vmacTables.keepalived!.master);
+  });
+
+  // disable_local_igmp: the kernel's link-local IGMP reports are off while it runs, so the
+  // IPv4 VMAC needs no IGMP rule; the IPv6 one keeps its MLD rules
+  const igmpOff: Record<string, { during: string; after: string; tables: unknown[] }> = {};
+  for (const impl of ['keepalived', 'kts'] as const) {
+    it(`disable_local_igmp with use_vmac, ${impl}: reports off while running and back at stop, no IPv4 VMAC rule`, async () => {
+      const knob = (): string => lab.exec('a', 'sysctl', ['-n', 'net.ipv4.igmp_link_local_mcast_reports']).stdout.trim();
+      expect(knob()).toBe('1');
+      const a = start('a', impl, conf(150, undefined, '\n  use_vmac').replace('vrrp_strict', 'vrrp_strict\n  disable_local_igmp'));
+      await a.state('BACKUP', 10_000, 0, 'V6');
+      await waitUntil('the VMAC rules', () => ruleset('a').some((o) => 'map' in o), 5000, () => JSON.stringify(ruleset('a')));
+      const during = knob();
+      const tables = ruleset('a');
+      a.signal('SIGTERM');
+      expect(await a.exited(10_000)).not.toBeNull();
+      igmpOff[impl] = { during, after: knob(), tables };
+      expect(igmpOff[impl]).toMatchObject({ during: '0', after: '1' });
+      expect(tables.filter((o) => 'map' in o).map((o) => (o as { map: { family: string } }).map.family)).toEqual(['ip6']);
+    }, 60_000);
+  }
+
+  it('disable_local_igmp: keepalived-ts installs keepalived\'s table', () => {
+    expect(igmpOff.keepalived && igmpOff.kts).toBeDefined();
+    expect(igmpOff.kts!.tables).toEqual(igmpOff.keepalived!.tables);
   });
 
   it('keepalived-ts: a table left by SIGKILL goes at the next start; a reload adds an element and keeps the others', async () => {
