@@ -155,7 +155,9 @@ export class VrrpEngine {
 
   /** One instance leaves INIT (its sands are set by the caller). */
   private startInstance(ctx: Ctx, inst: VrrpInstance): void {
-    if (inst.numFault > 0) inst.wantState = 'FAULT';
+    // keepalived vrrp_init_state: FAULT is wanted when a tracker put the instance there; a
+    // configuration fault (unicast_fault_no_peer) keeps it in FAULT with BACKUP still wanted
+    if (inst.numFault > (inst.r.cfg.configFault !== undefined ? 1 : 0)) inst.wantState = 'FAULT';
     const newState = inst.sync ? inst.sync.state : inst.wantState;
     const up = inst.numFault === 0;
     const noInit = inst.numInit === 0 && (!inst.sync || inst.sync.numMemberInit === 0);
