@@ -7,6 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ktsNodeFlags } from '../../dist/src/lab/director.js';
 
 const OUT = process.env.UML_OUT;
 const [vsCount, rsPerVs, warmupS, windowS] = process.argv.slice(2).map(Number);
@@ -62,7 +63,8 @@ async function measure(impl) {
   sh('ipvsadm -C');
   const args = impl === 'keepalived'
     ? ['keepalived', ['-n', '-l', '-f', '/run/bench.conf', '-p', '/run/k.pid', '-r', '/run/kv.pid', '-c', '/run/kc.pid']]
-    : [process.execPath, [join(process.cwd(), 'dist/src/cli.js'), '-n', '-l', '-f', '/run/bench.conf', '-p', '/run/kts.pid']];
+    // with the launcher's node flags, as the installed command runs (its #! line)
+    : [process.execPath, [...ktsNodeFlags(), join(process.cwd(), 'dist/src/cli.js'), '-n', '-l', '-f', '/run/bench.conf', '-p', '/run/kts.pid']];
   const logPath = join(OUT, `${impl}.log`);
   const daemon = spawn(args[0], args[1], { stdio: ['ignore', 'pipe', 'pipe'] });
   const logChunks = [];

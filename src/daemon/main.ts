@@ -156,6 +156,9 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   const startChecker = (): void => {
     checker = new CheckerChild({
       cli: o.cli, args: childArgs, log,
+      // the daemon's own V8 flags (the launcher's: small young generation, one GC helper
+      // thread), not node's defaults, whose 16 MB semi-spaces the checker's heap grew into
+      nodeFlags: process.execArgv.filter((f) => !/^--(inspect|debug)/.test(f)),
       // -R: keepalived's parent exits when a child dies instead of starting it again
       ...(o.dontRespawn ? { onDied: (code: number | null) => stop('checker child died (--dont-respawn)', code ?? 1) } : {}),
       // as keepalived: a checker that cannot run stops the director (exit 1), its peer takes over
