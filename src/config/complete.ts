@@ -5,13 +5,13 @@
  * adjustment is a row of docs/semantics.md.
  */
 import type { Diagnostics } from './diagnostics.js';
-import type { KeepalivedConfig, Script } from './model.js';
+import type { AddressEntry, KeepalivedConfig, RouteEntry, RuleEntry, Script, StaticTrackGroup } from './model.js';
 import type { Draft } from './parser.js';
 import { fieldLoc, type Loc } from './loc.js';
 import { validate, type MachineView } from './validate.js';
 import { completeVrrpGlobals, completeVrrpInstance, inheritFromSyncGroups, resolveTrackRefs } from './complete-vrrp.js';
 import { completeVirtualServer } from './complete-lvs.js';
-import { ROUTE_WORDS_NOT_SENT, RULE_WORDS_NOT_SENT } from './route-support.js';
+import { completeTrackGroups } from './track-group.js';
 
 export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?: MachineView): KeepalivedConfig {
   let refused = false;
@@ -34,14 +34,17 @@ export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?
   resolveTrackRefs(root);
   const groups = new Map((root.virtualServerGroups as Draft[]).map((g) => [g.name as string, g.entries as Draft[]]));
   const servers = (root.virtualServers as Draft[]).flatMap((d) => completeVirtualServer(d, g, diags, groups) ?? []);
+  const staticTrackGroups = completeTrackGroups(root.staticTrackGroups as StaticTrackGroup[], new Set(instances.map((d) => d.name as string)), {
+    addresses: root.staticIpaddress as AddressEntry[], routes: root.staticRoutes as RouteEntry[], rules: root.staticRules as RuleEntry[],
+  }, diags);
   const config = {
     ...root,
     // without a global_defs block the defaults belong to the main file as a whole
     globalDefs: { loc: mainLoc, ...g },
+    staticTrackGroups,
     vrrpInstances: instances,
     virtualServers: servers,
   } as unknown as KeepalivedConfig;
-  unsentRoutes(config, diags);
   validate(config, diags, machine);
   if (refused) diags.add('CONFIG_VALUE', 'OK', 'keepalived would not run this configuration: its VRRP process exits with a configuration error (see the errors above)', mainLoc, { refusesRun: true, row: 'vrrp.instance-refused' });
   return config;
@@ -94,22 +97,3 @@ function scriptUsers(root: Draft, diags: Diagnostics, m: MachineView): void {
     }
   }
 }
-
-/** Routes and rules keepalived-ts cannot install (words it does not send yet): said at -t and start. */
-function unsentRoutes(c: KeepalivedConfig, diags: Diagnostics): void {
-  const check = (entries: readonly { words: readonly string[]; loc: Loc }[], notSent: ReadonlySet<string>, what: string): void => {
-    for (const e of entries) {
-      const word = e.words.find((w) => notSent.has(w));
-      if (word !== undefined) {
-        diags.add('CONFIG_UNSUPPORTED', 'OK', `${what} '${e.words.join(' ')}': '${word}' is accepted but not supported by keepalived-ts: this ${what} cannot be installed`, e.loc, { row: 'route.words-not-sent' });
-      }
-    }
-  };
-  check(c.staticRoutes, ROUTE_WORDS_NOT_SENT, 'route');
-  check(c.staticRules, RULE_WORDS_NOT_SENT, 'rule');
-  for (const i of c.vrrpInstances) {
-    check(i.virtualRoutes, ROUTE_WORDS_NOT_SENT, 'route');
-    check(i.virtualRules, RULE_WORDS_NOT_SENT, 'rule');
-  }
-}
-

@@ -1,7 +1,10 @@
 /** vrrp_instance, vrrp_sync_group, vrrp_script, track_file, vrrp_track_process (keepalived/vrrp/vrrp_parser.c). */
 import { parseIp, type IpAddress } from '../util/ip.js';
 import { argInt, argScript, argSeconds, argWord, flag, int, mark, need, notHonoured, script, seconds, str, table, unsupported, values } from './kw.js';
-import { parseAddressEntry, parseRouteEntry, parseRuleEntry, parseUnicastPeer, trackRef } from './entries.js';
+import { parseAddressEntry, parseUnicastPeer, trackRef } from './entries.js';
+import { parseRouteEntry } from './route-entry.js';
+import { parseRuleEntry } from './rule-entry.js';
+import { trackGroupsSoFar } from './track-group.js';
 import type { Draft, Keyword, ParseCtx } from './parser.js';
 import { setFieldLoc } from './loc.js';
 import { lineLoc, type Line } from './line.js';
@@ -333,13 +336,13 @@ export const staticKeywords = {
     handler: (ctx: ParseCtx, line: Line, d: Draft) => {
       const list = d.staticIpaddress as unknown[];
       for (const l of ctx.readValueBlock(line)) {
-        const e = parseAddressEntry(ctx, l, true);
+        const e = parseAddressEntry(ctx, l, trackGroupsSoFar(d));
         if (e) list.push(e);
       }
     },
   },
-  static_routes: { handler: (ctx: ParseCtx, line: Line, d: Draft) => { for (const l of ctx.readValueBlock(line)) { const r = parseRouteEntry(ctx, l); if (r) (d.staticRoutes as unknown[]).push(r); } } },
-  static_rules: { handler: (ctx: ParseCtx, line: Line, d: Draft) => { for (const l of ctx.readValueBlock(line)) { const r = parseRuleEntry(ctx, l); if (r) (d.staticRules as unknown[]).push(r); } } },
+  static_routes: { handler: (ctx: ParseCtx, line: Line, d: Draft) => { for (const l of ctx.readValueBlock(line)) { const r = parseRouteEntry(ctx, l, trackGroupsSoFar(d)); if (r) (d.staticRoutes as unknown[]).push(r); } } },
+  static_rules: { handler: (ctx: ParseCtx, line: Line, d: Draft) => { for (const l of ctx.readValueBlock(line)) { const r = parseRuleEntry(ctx, l, trackGroupsSoFar(d)); if (r) (d.staticRules as unknown[]).push(r); } } },
 } satisfies Record<string, Keyword>;
 
 /**

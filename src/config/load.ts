@@ -18,13 +18,14 @@ import {
   vrrpScriptDefaults,
   vrrpScriptTable,
 } from './keywords-vrrp.js';
-import { mark, need, noteUnsupported, str, table, unsupported, unsupportedBlock } from './kw.js';
+import { mark, need, noteUnsupported, str, table, unsupported } from './kw.js';
 import type { Loc } from './loc.js';
 import type { KeepalivedConfig } from './model.js';
 import { ParseCtx, type Draft, type Keyword, type KeywordTable } from './parser.js';
 import { lineLoc, Reader, type Line, type ReaderOptions } from './reader.js';
 import { complete } from './complete.js';
 import { settingsTable, withRollbackAdvice } from './settings.js';
+import { trackGroupKeyword } from './track-group.js';
 
 export interface LoadResult {
   readonly config: KeepalivedConfig;
@@ -85,7 +86,7 @@ export const topTable: KeywordTable = table({
     },
   },
   ...unsupportedVrrpBlocks,
-  track_group: unsupportedBlock([], ['group']),
+  track_group: trackGroupKeyword,
   garp_group: {
     sub: table({
       garp_interval: garpGroupInterval('garpIntervalMs', 'garp_interval'),
@@ -179,6 +180,7 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
     staticIpaddress: [],
     staticRoutes: [],
     staticRules: [],
+    staticTrackGroups: [],
     vrrpScripts: [],
     trackFiles: [],
     trackProcesses: [],

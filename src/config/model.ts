@@ -160,6 +160,7 @@ export interface AddressEntry extends Node {
   readonly home: boolean;
   readonly noTrack: boolean;
   readonly preferredLft?: number | 'forever';
+  /** static addresses: the track_group whose instances track its interface (found when read) */
   readonly trackGroup?: string;
   readonly useVmac: boolean;
 }
@@ -176,6 +177,8 @@ export interface RouteEntry extends Node {
   readonly scope?: string;
   readonly type?: string;
   readonly noTrack: boolean;
+  /** static routes: the track_group whose instances track its `dev` (found when read) */
+  readonly trackGroup?: string;
   readonly words: readonly string[];
 }
 
@@ -190,7 +193,19 @@ export interface RuleEntry extends Node {
   readonly iif?: string;
   readonly oif?: string;
   readonly noTrack: boolean;
+  /** static rules: the track_group whose instances track its `iif` / `dev` (found when read) */
+  readonly trackGroup?: string;
   readonly words: readonly string[];
+}
+
+/**
+ * `track_group NAME { group { INSTANCE ... } }`: the VRRP instances that track the interface
+ * of each static address, route and rule naming the group (keepalived vrrp_static_track.c).
+ */
+export interface StaticTrackGroup extends Node {
+  readonly name: string;
+  /** undefined: no `group` block (keepalived then removes the group at start) */
+  readonly group?: readonly { readonly name: string; readonly loc: Loc }[];
 }
 
 export interface TrackRef extends Node {
@@ -341,6 +356,8 @@ export interface KeepalivedConfig {
   readonly staticIpaddress: readonly AddressEntry[];
   readonly staticRoutes: readonly RouteEntry[];
   readonly staticRules: readonly RuleEntry[];
+  /** track_group blocks, in configuration order */
+  readonly staticTrackGroups: readonly StaticTrackGroup[];
   readonly vrrpScripts: readonly VrrpScript[];
   readonly trackFiles: readonly TrackFile[];
   readonly trackProcesses: readonly TrackProcess[];

@@ -44,8 +44,8 @@ export class ParseCtx {
   constructor(
     readonly reader: Reader,
     readonly diagnostics: Diagnostics,
-    /** the machine's facts a keyword checks (CPU ids), when the caller gives them */
-    readonly machine?: Pick<MachineView, 'cpuCount' | 'writable'>,
+    /** the machine's facts a keyword checks (CPU ids, a route's VRF), when the caller gives them */
+    readonly machine?: Pick<MachineView, 'cpuCount' | 'writable' | 'interfaceExists' | 'isVrf'>,
   ) {}
 
   /** `extra`: a hint for the operator (a string), or the row of docs/semantics.md. */

@@ -11,6 +11,8 @@ import { fieldLoc } from './loc.js';
 export interface MachineView {
   interfaceExists(name: string): boolean;
   isLoopback(name: string): boolean;
+  /** Whether interface `name` is a VRF device (a route's `vrf`); absent: not known, not checked. */
+  isVrf?(name: string): boolean;
   userExists(name: string): boolean;
   groupExists(name: string): boolean;
   /** how many CPUs the machine has (cpu_affinity ids are checked against it) */

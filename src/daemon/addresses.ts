@@ -12,6 +12,8 @@
 import type { Logger } from 'pino';
 import type { AddressEntry, RouteEntry, RuleEntry } from '../config/model.js';
 import type { AddrInfo } from '../io/rtnl.js';
+import { vrfTableOf, type RouteLinks } from '../netlink/route.js';
+import { DEFAULT_RT_NAMES, type RtNames } from '../netlink/names.js';
 import { defaultRulePreferences } from '../netlink/rule.js';
 import { formatIp } from '../util/ip.js';
 import type { LinkTable } from './links.js';
@@ -19,8 +21,8 @@ import type { LinkTable } from './links.js';
 export interface AddressPort {
   addAddress(e: AddressEntry, ifindex: number): Promise<void>;
   deleteAddress(e: AddressEntry, ifindex: number): Promise<void>;
-  addRoute(r: RouteEntry, resolveIf: (name: string) => number | undefined): Promise<void>;
-  deleteRoute(r: RouteEntry, resolveIf: (name: string) => number | undefined): Promise<void>;
+  addRoute(r: RouteEntry, links: RouteLinks): Promise<void>;
+  deleteRoute(r: RouteEntry, links: RouteLinks): Promise<void>;
   addRule(r: RuleEntry, opts?: { preference?: number }): Promise<void>;
   deleteRule(r: RuleEntry, opts?: { preference?: number }): Promise<void>;
   /** Optional: build what adding `e` sends, ahead of the add (nothing is sent). */
@@ -66,16 +68,18 @@ export class AddressManager {
     private readonly port: AddressPort,
     private readonly links: LinkTable,
     private readonly log: Logger,
+    /** the iproute2 names the rules are read with (the port's) */
+    private readonly names: RtNames = DEFAULT_RT_NAMES,
   ) {}
 
   /** Every rule the configuration holds, in config order, for keepalived's automatic numbering. */
   numberRules(rules: readonly RuleEntry[]): void {
-    this.rulePrefs = defaultRulePreferences(rules);
+    this.rulePrefs = defaultRulePreferences(rules, this.names);
   }
 
   /** A reload: number the new configuration's rules too (entries are compared by identity). */
   addRuleNumbers(rules: readonly RuleEntry[]): void {
-    for (const [r, p] of defaultRulePreferences(rules)) this.rulePrefs.set(r, p);
+    for (const [r, p] of defaultRulePreferences(rules, this.names)) this.rulePrefs.set(r, p);
   }
 
   /** The preference a rule is written with (undefined: the kernel's choice). */
@@ -87,6 +91,12 @@ export class AddressManager {
     const p = this.rulePrefs.get(r);
     return p === undefined ? {} : { preference: p };
   }
+
+  /** The links as a route needs them: interface indexes, VRF tables. */
+  private readonly routeLinks: RouteLinks = {
+    index: (name) => this.links.index(name),
+    vrfTable: (name) => vrfTableOf(this.links.link(name)),
+  };
 
   private devOf(set: AddressSet, e: { readonly dev?: string }): string | undefined {
     return e.dev ?? set.interface;
@@ -152,17 +162,15 @@ export class AddressManager {
         this.held.set(`${ifindex}/${formatIp(e.address)}`, { owner: set.owner, entry: e, ifindex });
       });
     }
-    const resolve = (n: string): number | undefined => this.links.index(n);
-    for (const r of set.routes) this.enqueue(`add route ${r.words.join(' ')}`, () => this.port.addRoute(r, resolve));
+    for (const r of set.routes) this.enqueue(`add route ${r.words.join(' ')}`, () => this.port.addRoute(r, this.routeLinks));
     for (const r of set.rules) this.enqueue(`add rule ${r.words.join(' ')}`, () => this.port.addRule(r, this.ruleOpts(r)));
     return this.queue;
   }
 
   /** Leaving MASTER: rules, routes, then addresses (reverse order). */
   remove(set: AddressSet): Promise<void> {
-    const resolve = (n: string): number | undefined => this.links.index(n);
     for (const r of set.rules) this.enqueue(`delete rule ${r.words.join(' ')}`, () => this.port.deleteRule(r, this.ruleOpts(r)));
-    for (const r of set.routes) this.enqueue(`delete route ${r.words.join(' ')}`, () => this.port.deleteRoute(r, resolve));
+    for (const r of set.routes) this.enqueue(`delete route ${r.words.join(' ')}`, () => this.port.deleteRoute(r, this.routeLinks));
     for (const e of set.addresses) {
       const dev = this.devOf(set, e);
       this.enqueue(`delete ${addressText(e, dev)}`, async () => {

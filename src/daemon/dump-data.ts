@@ -1,7 +1,7 @@
 /**
  * keepalived.data (SIGUSR1) of the VRRP process: keepalived 2.2.7 dump_data_vrrp
  * (vrrp/vrrp_data.c), section by section in its order and words: global definitions, static
- * addresses, routes and rules, the VRRP topology, the socket pool, sync groups, scripts, track
+ * addresses, routes, rules and track groups, the VRRP topology, the socket pool, sync groups, scripts, track
  * files and processes, and the interfaces. keepalived-exporter parses "Key = value" lines under
  * " VRRP Instance = NAME". What keepalived-ts writes differently, and why, is listed in
  * test/fixtures/dumps/known-differences.json (checked against keepalived by
@@ -13,7 +13,7 @@ import type { DumpTime } from './dump-common.js';
 import { globalLines } from './dump-global.js';
 import { garpDelayLines, interfaceLines, sockpoolLines } from './dump-host.js';
 import { instanceLines } from './dump-instance.js';
-import { formatAddress, formatRoute, formatRule } from './dump-ip.js';
+import { formatAddress, formatRoute, formatRule, vrfTables } from './dump-ip.js';
 import { trackingSections } from './dump-tracking.js';
 import type { VrrpView } from './view.js';
 
@@ -26,8 +26,17 @@ function staticSections(view: VrrpView, preference: (r: RuleEntry) => number | u
   // static addresses go on their `dev`, else on the default interface; installed at start
   const dflt = cfg.globalDefs.defaultInterface ?? 'eth0';
   section('Static Addresses', cfg.staticIpaddress.map((a) => formatAddress(a, { dev: a.dev ?? dflt, set: true })));
-  section('Static Routes', cfg.staticRoutes.map((r) => formatRoute(r)));
-  section('Static Rules', cfg.staticRules.map((r) => formatRule(r, preference(r))));
+  const vrfs = vrfTables(view.host?.links());
+  section('Static Routes', cfg.staticRoutes.map((r) => formatRoute(r, view.rtNames, vrfs)));
+  section('Static Rules', cfg.staticRules.map((r) => formatRule(r, preference(r), view.rtNames)));
+  // keepalived dump_static_track_group: the groups left after static_track_group_init
+  if (cfg.staticTrackGroups.length) {
+    out.push('------< Static Track groups >------');
+    for (const g of cfg.staticTrackGroups) {
+      out.push(` Static Track Group = ${g.name}`);
+      if (g.group?.length) out.push('   VRRP member instances :', ...g.group.map((m) => `     ${m.name}`));
+    }
+  }
   return out;
 }
 
@@ -35,7 +44,7 @@ function staticSections(view: VrrpView, preference: (r: RuleEntry) => number | u
 export function formatData(view: VrrpView, time: DumpTime, hostname = ''): string {
   const cfg = view.config;
   // the preferences the daemon gives rules written without one (AddressManager.numberRules)
-  const prefs = defaultRulePreferences([...cfg.staticRules, ...cfg.vrrpInstances.flatMap((vi) => vi.virtualRules)]);
+  const prefs = defaultRulePreferences([...cfg.staticRules, ...cfg.vrrpInstances.flatMap((vi) => vi.virtualRules)], view.rtNames);
   const preference = (r: RuleEntry): number | undefined => prefs.get(r);
   const out = [...globalLines(view, hostname), ...garpDelayLines(view), ...staticSections(view, preference)];
   if (view.instances.length) {

@@ -5,6 +5,7 @@
  * (vrrp/vrrp_if.c dump_if: every interface of the namespace as the daemon sees it, and the
  * instances that track it with their weights).
  */
+import { groupTracking } from '../config/track-group.js';
 import type { AddrInfo } from '../io/rtnl.js';
 import { formatIp, type Family } from '../util/ip.js';
 import { ctimeUs, printfG, vipPlace } from './dump-common.js';
@@ -65,7 +66,8 @@ interface Tracking {
 /**
  * keepalived's ifp->tracking_vrrp lists, built in its order (vrrp.c vrrp_complete_instance,
  * add_vrrp_to_interface): per instance its track_interface entries, its own interface, the
- * interfaces of its addresses, routes and rules; then the sync groups' track_interface. An
+ * interfaces of its addresses, routes and rules; then the static entries' track groups
+ * (static_track_group_init); then the sync groups' track_interface. An
  * instance appears once per interface: a later entry only replaces a weight that is not 0.
  */
 function interfaceTracking(view: VrrpView): Map<string, Map<string, Tracking>> {
@@ -97,6 +99,7 @@ function interfaceTracking(view: VrrpView): Map<string, Map<string, Tracking>> {
       if (r.oif !== undefined) add(r.oif, iv.name, 0);
     }
   }
+  for (const t of groupTracking(view.config)) add(t.ifname, t.instance, 0);
   for (const g of view.config.vrrpSyncGroups) {
     for (const t of g.trackInterface) for (const member of g.group) add(t.name, member.name, t.weight ?? 0, t.reverse);
   }

@@ -8,7 +8,7 @@ import type { RuleEntry } from '../config/model.js';
 import type { TrackRef } from '../vrrp/config.js';
 import { formatIp } from '../util/ip.js';
 import { acceptMode, ctime24Us, ctimeUs, formatVip, notifyScriptLines, printfG, secUsec, type DumpTime } from './dump-common.js';
-import { formatRoute, formatRule } from './dump-ip.js';
+import { formatRoute, formatRule, vrfTables } from './dump-ip.js';
 import type { InstanceView, VrrpView } from './view.js';
 
 const onOff = (b: boolean): string => (b ? 'true' : 'false');
@@ -165,8 +165,9 @@ export function instanceLines(iv: InstanceView, view: VrrpView, time: DumpTime, 
   const sock = host?.socket(dev, r.family, r.authType === 2);
   if (host && !sock) w('No sockets allocated');
   else w(`fd_in ${sock?.fd ?? -1}, fd_out ${sock?.fd ?? -1}`);
-  if (m.virtualRoutes.length) w('Virtual Routes :', ...m.virtualRoutes.map((x) => `  ${formatRoute(x)}`));
-  if (m.virtualRules.length) w('Virtual Rules :', ...m.virtualRules.map((x) => `  ${formatRule(x, rulePreference(x))}`));
+  const vrfs = vrfTables(host?.links());
+  if (m.virtualRoutes.length) w('Virtual Routes :', ...m.virtualRoutes.map((x) => `  ${formatRoute(x, view.rtNames, vrfs)}`));
+  if (m.virtualRules.length) w('Virtual Rules :', ...m.virtualRules.map((x) => `  ${formatRule(x, rulePreference(x), view.rtNames)}`));
   // the engine also tracks the instance's own interface; keepalived lists only track_interface
   const configured = new Set(m.trackInterface.map((t) => t.name));
   w(

@@ -6,9 +6,10 @@
  * rule.ts); an entry those refuse is shown with its words and `(not installed: REASON)`.
  */
 import type { AddressEntry, RouteEntry, RuleEntry } from '../config/model.js';
+import type { LinkInfo } from '../netlink/types.js';
 import { FR_ACT_GOTO, FR_ACT_NOP, FR_ACT_TO_TBL, RT_TABLE_MAIN, RTAX, RTN_UNICAST, RTPROT_KEEPALIVED } from '../netlink/constants.js';
 import { DEFAULT_RT_NAMES, lookupName, ROUTE_TYPES, type RtNames } from '../netlink/names.js';
-import { parseRouteWords, type RouteSpec } from '../netlink/route.js';
+import { parseRouteWords, vrfTableOf, withVrfTable, type RouteLinks, type RouteSpec } from '../netlink/route.js';
 import { mplsEntries } from '../netlink/route-encap.js';
 import type { Encap } from '../config/route-encap.js';
 import { parseRuleWords } from '../netlink/rule.js';
@@ -110,9 +111,19 @@ export function encapWords(e: Encap): string[] {
   ];
 }
 
-/** keepalived format_iproute. */
-export function formatRoute(r: RouteEntry, names: RtNames = DEFAULT_RT_NAMES): string {
-  const parsed = parseRouteWords(r.words, names);
+/** No links known (a view without the host): a route with `vrf` cannot be shown with its table. */
+const NO_LINKS: Pick<RouteLinks, 'vrfTable'> = { vrfTable: () => undefined };
+
+/** The VRF tables of the host's links, for formatRoute. */
+export function vrfTables(links: readonly { readonly link: LinkInfo }[] | undefined): Pick<RouteLinks, 'vrfTable'> {
+  if (!links) return NO_LINKS;
+  return { vrfTable: (name) => vrfTableOf(links.find((h) => h.link.name === name)?.link) };
+}
+
+/** keepalived format_iproute; `links` gives a `vrf`'s table (keepalived shows the table). */
+export function formatRoute(r: RouteEntry, names: RtNames = DEFAULT_RT_NAMES, links: Pick<RouteLinks, 'vrfTable'> = NO_LINKS): string {
+  const read = parseRouteWords(r.words, names);
+  const parsed = read.ok ? withVrfTable(read.value, links) : read;
   if (!parsed.ok) return `${r.words.join(' ')} (not installed: ${parsed.error})`;
   const s = parsed.value;
   const typed = r.words.some((w) => ROUTE_TYPES.has(w));
@@ -166,6 +177,7 @@ export function formatRoute(r: RouteEntry, names: RtNames = DEFAULT_RT_NAMES): s
     if (nh.encap) words.push(...encapWords(nh.encap));
   }
   if (noTrack) words.push('no_track');
+  if (r.trackGroup !== undefined) words.push('track_group', r.trackGroup);
   return words.join(' ');
 }
 
@@ -201,16 +213,20 @@ export function formatRule(r: RuleEntry, preference: number | undefined, names: 
   if (s.iif !== undefined) words.push('iif', s.iif);
   if (s.oif !== undefined) words.push('oif', s.oif);
   if (s.suppressPrefixLength !== undefined) words.push('suppress_prefixlen', String(s.suppressPrefixLength));
+  if (s.suppressIfgroup !== undefined) words.push('suppress_ifgroup', String(s.suppressIfgroup));
+  if (s.tunnelId) words.push('tunnel-id', s.tunnelId.toString());
   if (s.uidRange) words.push('uidrange', `${s.uidRange.start}-${s.uidRange.end}`);
   if (s.l3mdev) words.push('l3mdev');
   words.push('protocol', String(s.protocol));
   if (s.ipProto !== undefined) words.push('ipproto', String(s.ipProto));
   if (s.sport) words.push('sport', `${s.sport.start}-${s.sport.end}`);
   if (s.dport) words.push('dport', `${s.dport.start}-${s.dport.end}`);
+  if (s.realms) words.push('realms', `${s.realms >>> 16}/${s.realms & 0xffff}`);
   if (s.action === FR_ACT_TO_TBL) words.push('lookup', String(s.table ?? 0));
   else if (s.action === FR_ACT_GOTO) words.push('goto', String(s.gotoTarget ?? 0));
   else if (s.action === FR_ACT_NOP) words.push('nop');
   else words.push('type', nameOf(ROUTE_TYPES, s.action));
   if (s.noTrack) words.push('no_track');
+  if (r.trackGroup !== undefined) words.push('track_group', r.trackGroup);
   return words.join(' ');
 }

@@ -3,12 +3,14 @@
  * applying what keepalived decides when it completes an instance and that needs the machine:
  * the advert source address (interface primary address unless mcast_src_ip /
  * unicast_src_ip), the own interface as a weight-0 tracker unless `dont_track_primary`,
- * trackers' default weights, global GARP / advert defaults, and weighted trackers of
- * sync-group members dropped unless `sync_group_tracking_weight`.
+ * trackers' default weights, global GARP / advert defaults, weighted trackers of
+ * sync-group members dropped unless `sync_group_tracking_weight`, and the interfaces of static
+ * entries whose track_group the instance is in (src/config/track-group.ts groupTracking).
  */
 import type {
   AddressEntry, GarpExtraIf, KeepalivedConfig, TrackRef as ConfigTrackRef, VrrpInstance,
 } from '../config/model.js';
+import { groupTracking } from '../config/track-group.js';
 import { KtsError } from '../errors/index.js';
 import { formatIp, type Family, type IpAddress } from '../util/ip.js';
 import type { EngineConfig, InstanceConfig, TrackRef } from '../vrrp/config.js';
@@ -82,6 +84,7 @@ export function mapConfig(
     });
 
   const runnable = (list: readonly ConfigTrackRef[]): ConfigTrackRef[] => list.filter((r) => !disabledScripts.has(r.name));
+  const byGroups = groupTracking(cfg);
   const instances = new Map<string, MappedInstance>();
   const configs: InstanceConfig[] = [];
   for (const vi of cfg.vrrpInstances) {
@@ -117,6 +120,13 @@ export function mapConfig(
     // track_src_ip (with a configured source only): the instance is FAULT while its source
     // address is not on its interface (keepalived_netlink.c, VRRP_FLAG_TRACK_SADDR)
     if (vi.trackSrcIp && explicitSrc) trackInterface.push({ name: sourceTrackName(ifname, explicitSrc), weight: 0 });
+    // static entries' track groups: unweighted, over a weight the instance gave that interface
+    for (const t of byGroups) {
+      if (t.instance !== vi.name) continue;
+      const had = trackInterface.findIndex((x) => x.name === t.ifname);
+      if (had < 0) trackInterface.push({ name: t.ifname, weight: 0 });
+      else trackInterface[had] = { name: t.ifname, weight: 0 };
+    }
     const onVmac = (a: AddressEntry): AddressEntry =>
       vmac && a.address.family === family && (a.dev === undefined || a.dev === ifname) ? { ...a, dev: vmac.name } : a;
     const vipsOwn = vi.virtualIpaddress.filter((a) => a.address.family === family).map(onVmac);

@@ -11,6 +11,7 @@ import type { ScriptSpec } from '../io/script-runner.js';
 import type { VrrpInstance } from '../vrrp/instance.js';
 import type { SyncGroup } from '../vrrp/sync-group.js';
 import type { FailoverSnapshot } from './failover-timing.js';
+import type { RtNames } from '../netlink/names.js';
 
 export interface InstanceView {
   readonly name: string;
@@ -58,6 +59,8 @@ export interface VrrpView {
    * GOOD, false BAD, undefined not yet run) and the trackers' runs in progress.
    */
   readonly scripts?: readonly ScriptView[];
+  /** the iproute2 names (tables, realms, groups, ...) the daemon reads routes and rules with; absent: keepalived's built-in ones */
+  readonly rtNames?: RtNames;
   /** host facts the data dump shows (interfaces, sockets, script users); absent in unit views */
   readonly host?: HostView;
 }

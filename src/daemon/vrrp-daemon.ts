@@ -12,10 +12,13 @@ import { TimerClock } from '../io/clock.js';
 import { effectiveDelays, LinkDebounce } from './link-debounce.js';
 import { PacketSocket } from '../io/native.js';
 import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
+import { names as iproute2Names } from '../io/rtnl-names.js';
+import type { RtNames } from '../netlink/names.js';
 import { applyProcessSched, bumpRtPriority, schedInForce } from '../io/sched.js';
 import { ScriptUsers } from '../io/users.js';
 import { HANDOVER_RELEASE_MS, VrrpEngine } from '../vrrp/engine.js';
-import { AddressManager, type AddressSet } from './addresses.js';
+import { AddressManager, addressText, type AddressSet } from './addresses.js';
+import { flagsUp, staticOnInterface } from './static-reinstate.js';
 import { EffectRunner } from './effects.js';
 import { type FirewallAddress, type FirewallVmac, VipFirewall } from './firewall.js';
 import { NftRunner } from '../io/nft.js';
@@ -82,6 +85,8 @@ function forwarding6(ifname: string): boolean {
 
 export class VrrpDaemon {
   private rtnl!: Rtnl;
+  /** the iproute2 names routes and rules are read with (tables, realms, groups, ...) */
+  private rtNames?: RtNames;
   private links!: LinkTable;
   private mapped!: MappedConfig;
   private engine!: VrrpEngine;
@@ -158,7 +163,7 @@ export class VrrpDaemon {
       reloads: this.reloads, ...(this.lastReloadAt !== undefined ? { lastReloadAt: this.lastReloadAt } : {}),
       instances, groups: this.engine?.groups ?? [], unknownVrid: this.engine?.unknownVrid ?? 0,
       addressFailures: this.addresses?.failures ?? 0, addressesRestored: this.addresses?.restored ?? 0,
-      failover: this.timing.observe(), scripts: this.scriptViews(),
+      failover: this.timing.observe(), scripts: this.scriptViews(), ...(this.rtNames ? { rtNames: this.rtNames } : {}),
       sched: schedInForce(), ...(this.links && this.sockets ? { host: hostView(this.links, this.sockets, this.cfg.globalDefs) } : {}),
     };
   }
@@ -349,7 +354,8 @@ export class VrrpDaemon {
     const cfg = this.opts.config ?? loadForDaemon(this.opts.file, this.opts.configId, this.opts.log);
     this.cfg = cfg;
     writePidfiles([this.opts.pidFile, ...(this.opts.vrrpPidFile ? [this.opts.vrrpPidFile] : [])]);
-    this.rtnl = await Rtnl.open({ watch: (ev) => this.onRtnl(ev), onOverflow: () => void this.resync() });
+    this.rtNames = await iproute2Names();
+    this.rtnl = await Rtnl.open({ names: this.rtNames, watch: (ev) => this.onRtnl(ev), onOverflow: () => void this.resync() });
     this.links = new LinkTable(await this.rtnl.links(), await this.rtnl.addresses());
     // keepalived turns the link-local IGMP reports off before it makes the VMACs
     this.igmpDisabled = cfg.globalDefs.disableLocalIgmp === true && this.localIgmp.disable(log);
@@ -370,7 +376,7 @@ export class VrrpDaemon {
         log.warn({ inst: name, ifname: m.baseInterface }, `(${name}) entering FAULT state (no ${m.config.family === 'inet' ? 'IPv4' : 'IPv6'} address for interface)`);
       }
     }
-    this.addresses = new AddressManager(this.rtnl, this.links, log.child({ mod: 'addr' }));
+    this.addresses = new AddressManager(this.rtnl, this.links, log.child({ mod: 'addr' }), this.rtNames);
     this.addresses.numberRules([...cfg.staticRules, ...cfg.vrrpInstances.flatMap((i) => i.virtualRules)]);
     this.packet = new PacketSocket();
     this.sockets = new VrrpSockets(this.links, (ifname, packet) => this.input({ type: 'packet', interface: ifname, packet }), log);
@@ -547,7 +553,9 @@ export class VrrpDaemon {
 
   private onRtnl(ev: RtnlEvent): void {
     if (!this.links) return;
+    const was = ev.type === 'link' ? this.links.linkByIndex(ev.link.index) : undefined;
     this.links.apply(ev);
+    if (ev.type === 'link' && !ev.deleted && !flagsUp(was) && flagsUp(ev.link)) this.reinstateStatic(ev.link.name);
     if (this.opts.addressMonitoring && ev.type === 'addr') {
       this.opts.log.info({ mod: 'addr', ifindex: ev.addr.index, address: `${formatIp(ev.addr.address)}/${ev.addr.prefixLen}` },
         `Netlink reports address ${ev.deleted ? 'deleted' : 'added'}`);
@@ -565,6 +573,16 @@ export class VrrpDaemon {
       this.reportInterfaces();
       this.rebindIfReady();
     }
+  }
+
+  /** An interface came up: its static addresses and routes go back (src/daemon/static-reinstate.ts). */
+  private reinstateStatic(ifname: string): void {
+    const set = this.staticSet && !this.stopping && this.addresses ? staticOnInterface(this.staticSet, ifname) : undefined;
+    if (!set) return;
+    const log = this.opts.log;
+    for (const a of set.addresses) log.info({ mod: 'addr', address: addressText(a, ifname) }, 'Restoring deleted static address');
+    for (const r of set.routes) log.info({ mod: 'addr', route: r.words.join(' ') }, 'Restoring deleted static route');
+    void this.addresses.install(set);
   }
 
   /** The kernel dropped notifications: read links and addresses again and re-evaluate. */

@@ -1,10 +1,10 @@
 /**
  * The MachineView of this host, the port through which the configuration compiler (src/config,
  * which reads no system state itself) learns the facts it checks: interfaces from
- * /sys/class/net, users and groups from /etc/passwd and /etc/group, script files, the CPUs
+ * /sys/class/net (a VRF device: isVrfSysfs), users and groups from /etc/passwd and /etc/group, script files, the CPUs
  * and the host name.
  */
-import { accessSync, constants, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { cpus, hostname } from 'node:os';
 import type { MachineView, ScriptRunAs } from '../config/validate.js';
@@ -26,6 +26,7 @@ export function hostMachine(): MachineView {
   return {
     interfaceExists: (name) => interfaces().has(name),
     isLoopback: (name) => safe(() => readFileSync(`/sys/class/net/${name}/type`, 'utf8').trim() === '772', false),
+    isVrf: (name) => safe(() => isVrfSysfs(readFileSync(`/sys/class/net/${name}/type`, 'utf8'), readFileSync(`/sys/class/net/${name}/flags`, 'utf8'), existsSync(`/sys/class/net/${name}/bonding`)), false),
     // keepalived: _SC_NPROCESSORS_ONLN, the machine's CPUs, not this process's affinity (a
     // daemon pinned by vrrp_cpu_affinity reads the file again on reload)
     cpuCount: () => cpus().length,
@@ -50,6 +51,20 @@ export function hostMachine(): MachineView {
       return as && !runsAsRoot(real, as.uid, as.gid) ? 'ok' : 'insecure';
     },
   };
+}
+
+const ARPHRD_ETHER = 1;
+const IFF_NOARP = 0x80;
+const IFF_MASTER = 0x400;
+
+/**
+ * Whether a link is a VRF device by what sysfs shows of it (sysfs names no link kind; the
+ * daemon reads the kind from rtnetlink): the kernel's vrf driver makes an Ethernet-type master
+ * without ARP (IFF_MASTER | IFF_NOARP); a bond is a master too, with a `bonding` directory.
+ */
+export function isVrfSysfs(type: string, flags: string, bonding: boolean): boolean {
+  const f = Number(flags.trim());
+  return Number(type.trim()) === ARPHRD_ETHER && (f & (IFF_MASTER | IFF_NOARP)) === (IFF_MASTER | IFF_NOARP) && !bonding;
 }
 
 function safe<T>(f: () => T, dflt: T): T {

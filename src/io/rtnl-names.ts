@@ -1,10 +1,11 @@
 /**
- * Reads the iproute2 name files (`rt_tables`, `rt_protos`, `rt_scopes`) once, as keepalived
- * does, from /etc/iproute2 (else /usr/share/iproute2, where newer iproute2 keeps its
- * defaults). Missing files are fine: keepalived's built-in names remain.
+ * Reads the iproute2 name files (`rt_tables`, `rt_protos`, `rt_scopes`, `rt_realms`, `group`)
+ * once, as keepalived does, from /etc/iproute2 (else /usr/share/iproute2, where newer iproute2
+ * keeps its defaults). Missing files are fine: keepalived's built-in names remain (it has none
+ * for realms and groups).
  */
 import { readFile } from 'node:fs/promises';
-import { DEFAULT_RT_NAMES, mergeNames, parseRtNamesFile, type RtNames } from '../netlink/names.js';
+import { DEFAULT_RT_NAMES, GROUP_MAX, mergeNames, parseRtNamesFile, REALM_MAX, type RtNames } from '../netlink/names.js';
 
 const DIRS = ['/etc/iproute2', '/usr/share/iproute2'];
 
@@ -21,12 +22,13 @@ async function readFirst(file: string, dirs: readonly string[]): Promise<string 
 
 /** The names keepalived would resolve, from the files under `dirs` plus the defaults. */
 export async function loadRtNames(dirs: readonly string[] = DIRS): Promise<RtNames> {
-  const [tables, protos, scopes, realms] = await Promise.all(['rt_tables', 'rt_protos', 'rt_scopes', 'rt_realms'].map((f) => readFirst(f, dirs)));
+  const [tables, protos, scopes, realms, groups] = await Promise.all(['rt_tables', 'rt_protos', 'rt_scopes', 'rt_realms', 'group'].map((f) => readFirst(f, dirs)));
   return {
     tables: mergeNames(tables ? parseRtNamesFile(tables, 0xffffffff) : new Map(), DEFAULT_RT_NAMES.tables),
     protocols: mergeNames(protos ? parseRtNamesFile(protos, 255) : new Map(), DEFAULT_RT_NAMES.protocols),
     scopes: mergeNames(scopes ? parseRtNamesFile(scopes, 255) : new Map(), DEFAULT_RT_NAMES.scopes),
-    realms: mergeNames(realms ? parseRtNamesFile(realms, 0xffff) : new Map(), DEFAULT_RT_NAMES.realms!),
+    realms: mergeNames(realms ? parseRtNamesFile(realms, REALM_MAX) : new Map(), DEFAULT_RT_NAMES.realms!),
+    groups: groups ? parseRtNamesFile(groups, GROUP_MAX) : new Map(),
   };
 }
 

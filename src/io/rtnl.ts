@@ -8,8 +8,8 @@
  * await rtnl.addAddress(entry: AddressEntry, ifindex);     // EEXIST counts as success
  * rtnl.prepareAddress(entry, ifindex);                     // builds that request ahead (a backup's VIPs)
  * await rtnl.deleteAddress(entry: AddressEntry, ifindex);  // ENOENT, EADDRNOTAVAIL, ENODEV count as success
- * await rtnl.addRoute(entry: RouteEntry, resolveIf);       // resolveIf: (ifname) => ifindex | undefined; EEXIST ok
- * await rtnl.deleteRoute(entry: RouteEntry, resolveIf);    // ESRCH, ENOENT, ENODEV (or dev gone) ok
+ * await rtnl.addRoute(entry: RouteEntry, links);           // links: { index(ifname), vrfTable(ifname) } (RouteLinks); EEXIST ok
+ * await rtnl.deleteRoute(entry: RouteEntry, links);        // ESRCH, ENOENT, ENODEV (or dev / VRF gone) ok
  * await rtnl.addRule(entry: RuleEntry, { preference? });   // EEXIST ok; preference fills in a rule written without one
  *                                                          // (keepalived's numbering: defaultRulePreferences in src/netlink/rule.ts)
  * await rtnl.deleteRule(entry: RuleEntry, { preference? });// ENOENT ok
@@ -48,7 +48,7 @@ import type { MacvlanMode } from '../netlink/constants.js';
 import { RtnlError } from '../netlink/error.js';
 import { names as defaultNames } from './rtnl-names.js';
 import { addrFromMessage, eventFromMessage, linkFromMessage } from '../netlink/parse.js';
-import { describeRoute, parseRouteWords, routeRequest } from '../netlink/route.js';
+import { describeRoute, parseRouteWords, routeRequest, withVrfTable, type RouteLinks } from '../netlink/route.js';
 import { encapRefusal } from '../netlink/route-encap.js';
 import { describeRule, parseRuleWords, ruleRequest } from '../netlink/rule.js';
 import type { RtNames } from '../netlink/names.js';
@@ -299,12 +299,18 @@ export class Rtnl {
     return this.address('delete', e, ifindex);
   }
 
-  private async route(op: 'add' | 'delete', r: RouteEntry, resolveIf: (name: string) => number | undefined): Promise<void> {
+  private async route(op: 'add' | 'delete', r: RouteEntry, links: RouteLinks): Promise<void> {
     const opName = `${op} route`;
     const object = describeRoute(r);
-    const spec = parseRouteWords(r.words, this.names);
-    if (!spec.ok) throw new RtnlError('RTNL_UNSUPPORTED', opName, object, spec.error);
-    this.warn(r, object, spec.value.warnings);
+    const words = parseRouteWords(r.words, this.names);
+    if (!words.ok) throw new RtnlError('RTNL_UNSUPPORTED', opName, object, words.error);
+    this.warn(r, object, words.value.warnings);
+    const spec = withVrfTable(words.value, links);
+    if (!spec.ok) {
+      if (op === 'delete') return; // the VRF is gone, and its table's routes with it
+      throw new RtnlError('RTNL_REQUEST', opName, object, `ENODEV (${spec.error})`, { errno: 'ENODEV' });
+    }
+    const resolveIf = (name: string): number | undefined => links.index(name);
     let oif: number | undefined;
     if (spec.value.dev !== undefined) {
       oif = resolveIf(spec.value.dev);
@@ -333,12 +339,12 @@ export class Rtnl {
     } else await this.request(opName, () => object, (o) => this.sock.delRoute(data, attrs, o), ['ESRCH', 'ENOENT', 'ENODEV']);
   }
 
-  addRoute(r: RouteEntry, resolveIf: (name: string) => number | undefined): Promise<void> {
-    return this.route('add', r, resolveIf);
+  addRoute(r: RouteEntry, links: RouteLinks): Promise<void> {
+    return this.route('add', r, links);
   }
 
-  deleteRoute(r: RouteEntry, resolveIf: (name: string) => number | undefined): Promise<void> {
-    return this.route('delete', r, resolveIf);
+  deleteRoute(r: RouteEntry, links: RouteLinks): Promise<void> {
+    return this.route('delete', r, links);
   }
 
   private async rule(op: 'add' | 'delete', r: RuleEntry, preference: number | undefined): Promise<void> {

@@ -88,6 +88,8 @@ export const IFF_LOWER_UP = 0x10000;
 export const IFLA_INFO_KIND = 1;
 export const IFLA_INFO_DATA = 2;
 export const IFLA_MACVLAN_MODE = 1;
+/** IFLA_INFO_DATA of a VRF device: its table (linux/if_link.h) */
+export const IFLA_VRF_TABLE = 1;
 export const MACVLAN_MODE = { private: 1, vepa: 2, bridge: 4, passthru: 8, source: 16 } as const;
 export type MacvlanMode = keyof typeof MACVLAN_MODE;
 /** IFLA_AF_SPEC / AF_INET / IFLA_INET_CONF and AF_INET6 / IFLA_INET6_CONF: devconf arrays whose

@@ -1,7 +1,8 @@
 /**
- * Names of routing tables, route protocols and scopes, as keepalived resolves them: a number
- * (decimal, 0x hex or 0 octal, like strtoul base 0), else a name from the iproute2 files
- * (`rt_tables`, `rt_protos`, `rt_scopes`), else keepalived's built-in defaults.
+ * Names of routing tables, route protocols, scopes, realms and interface groups, as keepalived
+ * resolves them: a number (decimal, 0x hex or 0 octal, like strtoul base 0), else a name from
+ * the iproute2 files (`rt_tables`, `rt_protos`, `rt_scopes`, `rt_realms`, `group`), else
+ * keepalived's built-in defaults.
  * The files are read by src/io/rtnl-names.ts; this module only parses their text.
  */
 import {
@@ -15,9 +16,15 @@ export interface RtNames {
   readonly tables: ReadonlyMap<string, number>;
   readonly protocols: ReadonlyMap<string, number>;
   readonly scopes: ReadonlyMap<string, number>;
-  /** rt_realms (route `realms`) */
+  /** rt_realms (route and rule `realms`) */
   readonly realms?: ReadonlyMap<string, number>;
+  /** `group` (rule `suppress_ifgroup`): keepalived has no built-in names for it */
+  readonly groups?: ReadonlyMap<string, number>;
 }
+
+/** keepalived's bounds: a realm is 0..255 (find_rttables_realms), a group 0..INT32_MAX. */
+export const REALM_MAX = 255;
+export const GROUP_MAX = 0x7fffffff;
 
 export const DEFAULT_RT_NAMES: RtNames = {
   tables: new Map([['default', RT_TABLE_DEFAULT], ['main', RT_TABLE_MAIN], ['local', RT_TABLE_LOCAL]]),
@@ -73,6 +80,19 @@ export function parseRtNamesFile(text: string, max: number): Map<string, number>
     if (id !== undefined && !out.has(words[1]!)) out.set(words[1]!, id);
   }
   return out;
+}
+
+/**
+ * `realms [FROM/]TO` as keepalived's get_realms reads it (numbers, or names of rt_realms, each
+ * at most 255): FROM << 16 | TO; a single realm is TO. undefined if either part is not one.
+ */
+export function parseRealms(text: string, names: RtNames): number | undefined {
+  const realm = (t: string): number | undefined => lookupName(names.realms ?? new Map(), t, REALM_MAX);
+  const slash = text.indexOf('/');
+  if (slash < 0) return realm(text);
+  const from = realm(text.slice(0, slash));
+  const to = realm(text.slice(slash + 1));
+  return from === undefined || to === undefined ? undefined : ((from << 16) | to) >>> 0;
 }
 
 /** Names from files first, then the defaults whose id the files do not name (keepalived's rule). */

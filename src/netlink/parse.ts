@@ -7,7 +7,7 @@ import { rt } from 'netlink';
 import { parseAttrs, readString, readU32 } from './attrs.js';
 import {
   AF_INET, AF_INET6, IFLA_INET6_CONF, IFLA_INET_CONF, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_MACVLAN_MODE,
-  RTM_DELADDR, RTM_DELLINK, RTM_NEWADDR, RTM_NEWLINK,
+  IFLA_VRF_TABLE, RTM_DELADDR, RTM_DELLINK, RTM_NEWADDR, RTM_NEWLINK,
 } from './constants.js';
 import type { AddrInfo, LinkInfo, RtnlEvent } from './types.js';
 
@@ -84,6 +84,10 @@ export function linkFromMessage(m: rt.LinkMessage): Parsed<LinkInfo> {
     if (kind === 'macvlan' && infoData) {
       const mode = readU32(parseAttrs(infoData)?.get(IFLA_MACVLAN_MODE));
       if (mode !== undefined) link.macvlanMode = mode;
+    }
+    if (kind === 'vrf' && infoData) {
+      const table = readU32(parseAttrs(infoData)?.get(IFLA_VRF_TABLE));
+      if (table !== undefined) link.vrfTable = table;
     }
   }
   return { ok: true, value: link };

@@ -8,39 +8,31 @@
  * delete uses scope nowhere (match any) and the type only when one was given; the table goes in
  * rtm_table when below 256, else in RTA_TABLE; `add` = NLM_F_EXCL, `append` = NLM_F_APPEND,
  * default (`prepend`) = NLM_F_CREATE only; `encap` (of the route or of a nexthop) is read by
- * src/config/route-encap.ts and sent as src/netlink/route-encap.ts builds it. A word this
- * module cannot send is an error naming it, never dropped.
+ * src/config/route-encap.ts and sent as src/netlink/route-encap.ts builds it; nexthops are
+ * read by ./route-nexthop.ts. `vrf NAME` puts the route in the VRF device's table, found when
+ * the route is installed (withVrfTable); `as [to] ADDR` is left out with keepalived's error
+ * (a warning here), `track_group` (static routes) is the daemon's, not the kernel's.
  */
 import type { rt } from 'netlink';
 import type { RouteEntry } from '../config/model.js';
+import type { LinkInfo } from './types.js';
 import { formatIp, parseIp, parsePrefix, type IpAddress, type IpPrefix } from '../util/ip.js';
 import { err, ok, type Result } from '../util/result.js';
-import { ROUTE_WORDS_NOT_SENT } from '../config/route-support.js';
 import { readEncap, type Encap } from '../config/route-encap.js';
 import {
   AF_INET, AF_INET6, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE,
   RT_TABLE_MAIN, RT_TABLE_UNSPEC, RTAX, RTAX_FEATURE_ECN, RTN_UNICAST, RTNH_F_ONLINK, RTPROT_KEEPALIVED,
 } from './constants.js';
-import { DEFAULT_RT_NAMES, lookupName, parseUnsigned, ROUTE_TYPES, type RtNames } from './names.js';
-import { attr, attrs as attrStream, u32 } from './attrs.js';
-import { encapAttrs, encapPayload, LWTUNNEL_ENCAP } from './route-encap.js';
+import { DEFAULT_RT_NAMES, lookupName, parseRealms, parseUnsigned, ROUTE_TYPES, type RtNames } from './names.js';
+import { u32 } from './attrs.js';
+import { encapPayload, LWTUNNEL_ENCAP } from './route-encap.js';
+import { multipath, parseNexthops, type Nexthop } from './route-nexthop.js';
+
+export type { Nexthop } from './route-nexthop.js';
 
 type Family = 'inet' | 'inet6';
 type MetricName = 'mtu' | 'advmss' | 'window' | 'cwnd' | 'ssthresh' | 'reordering' | 'hoplimit' | 'initcwnd' | 'initrwnd' | 'quickack' | 'fastopenNoCookie' | 'features'
   | 'rtt' | 'rttvar' | 'rtoMin';
-
-/** One `nexthop` of a multipath route (an rtnexthop in RTA_MULTIPATH). */
-export interface Nexthop {
-  readonly via?: IpAddress;
-  readonly dev?: string;
-  /** 1..256 as written (rtnh_hops is weight - 1) */
-  readonly weight?: number;
-  readonly onlink: boolean;
-  /** RTA_FLOW: from realm << 16 | to realm */
-  readonly realms?: number;
-  /** `encap ...`: RTA_ENCAP_TYPE / RTA_ENCAP of this nexthop */
-  readonly encap?: Encap;
-}
 
 /** A route as keepalived understands its words. */
 export interface RouteSpec {
@@ -81,13 +73,16 @@ export interface RouteSpec {
   readonly nexthops: readonly Nexthop[];
   /** `encap ...`: RTA_ENCAP_TYPE / RTA_ENCAP */
   readonly encap?: Encap;
+  /**
+   * `vrf NAME` written after any `table`: the route goes in that VRF device's table, which
+   * withVrfTable finds when the route is installed (`table` holds the one written before).
+   */
+  readonly vrf?: string;
   readonly noTrack: boolean;
   /** What keepalived would also change or ignore, each with the reason (for the log). */
   readonly warnings: readonly string[];
 }
 
-/** Words keepalived accepts that we do not send yet (src/config/route-support.ts): refused, not dropped. */
-const UNSUPPORTED = ROUTE_WORDS_NOT_SENT;
 const LOCKABLE: ReadonlySet<string> = new Set(['mtu', 'advmss', 'cwnd', 'ssthresh', 'reordering']);
 /** rtt, rttvar and rto_min: the kernel's units per millisecond (1/8, 1/4, 1 ms), keepalived's get_time_rtt */
 const RTT_WORDS: ReadonlyMap<string, { name: 'rtt' | 'rttvar' | 'rtoMin'; perMs: number }> = new Map([
@@ -131,7 +126,9 @@ export function parseRouteWords(words: readonly string[], names: RtNames = DEFAU
   let pref: number | undefined;
   let ttlPropagate: number | undefined;
   let encap: Encap | undefined;
+  let vrf: string | undefined;
   const nexthops: Nexthop[] = [];
+  const warnings: string[] = [];
 
   const setFamily = (f: Family, what: string): string | undefined => {
     if (family === undefined) family = f;
@@ -176,6 +173,19 @@ export function parseRouteWords(words: readonly string[], names: RtNames = DEFAU
       const t = need(v) ? lookupName(names.tables, v, 0xffffffff) : undefined;
       if (t === undefined) return err(`routing table '${v ?? ''}' not found`);
       table = t;
+      vrf = undefined;
+    } else if (w === 'vrf') {
+      // keepalived sets the table from the VRF when it reads the word: the last of the two wins
+      const v = arg();
+      if (!need(v)) return err(`'vrf' needs a VRF device`);
+      vrf = v;
+    } else if (w === 'as') {
+      // keepalived reads `as [to] ADDR` and leaves it out (it is for MPLS routes)
+      if (arg() === 'to') i++;
+      warnings.push('"as to" for MPLS only - ignoring');
+    } else if (w === 'track_group') {
+      // a static route's group of instances tracking its interface (src/daemon/engine-config.ts)
+      arg();
     } else if (w === 'protocol' || w === 'proto') {
       const v = arg();
       const p = need(v) ? lookupName(names.protocols, v, 255) : undefined;
@@ -271,14 +281,14 @@ export function parseRouteWords(words: readonly string[], names: RtNames = DEFAU
     } else if (w === 'nexthop') {
       const r = parseNexthops(words, i, names);
       if (!r.ok) return r;
+      if (r.value.warning !== undefined) warnings.push(r.value.warning);
       for (const nh of r.value.nexthops) {
         if (nh.via) problem ??= setFamily(nh.via.family, `nexthop via ${formatIp(nh.via.bytes)}`);
         if (nh.realms !== undefined) problem ??= setFamily('inet', 'nexthop realms');
       }
       nexthops.push(...r.value.nexthops);
       i = words.length;
-    } else if (UNSUPPORTED.has(w)) return err(`'${w}' is not supported by keepalived-ts`);
-    else {
+    } else {
       // [to] [TYPE] PREFIX
       let d = w;
       if (d === 'to') d = arg() ?? '';
@@ -301,7 +311,6 @@ export function parseRouteWords(words: readonly string[], names: RtNames = DEFAU
     if (problem) return err(problem);
   }
   if (dst === undefined) return err('route has no destination');
-  const warnings: string[] = [];
   if (protocol !== undefined && !noTrack && protocol !== RTPROT_KEEPALIVED) {
     warnings.push(`protocol ${protocol} replaced by keepalived (${RTPROT_KEEPALIVED}): a tracked route must carry it (add no_track to keep it)`);
     protocol = RTPROT_KEEPALIVED;
@@ -315,6 +324,7 @@ export function parseRouteWords(words: readonly string[], names: RtNames = DEFAU
   if (pref !== undefined) spec.pref = pref;
   if (ttlPropagate !== undefined) spec.ttlPropagate = ttlPropagate;
   if (encap) spec.encap = encap;
+  if (vrf !== undefined) spec.vrf = vrf;
   if (dst !== 'default') spec.dst = dst;
   if (from) spec.from = from;
   if (prefSrc) spec.prefSrc = prefSrc;
@@ -345,84 +355,32 @@ function rttValue(text: string, perMs: number): number | undefined {
   return Math.min(Math.max(ms, RTT_MIN_MS), RTT_MAX_MS) * perMs;
 }
 
-/** `realms [FROM/]TO` (numbers, or names of /etc/iproute2/rt_realms): FROM << 16 | TO. */
-function parseRealms(text: string, names: RtNames): number | undefined {
-  const realm = (t: string): number | undefined => lookupName(names.realms ?? new Map(), t, 0xffff);
-  const [a, b] = text.split('/', 2);
-  const first = realm(a!);
-  if (first === undefined) return undefined;
-  if (b === undefined) return first;
-  const second = realm(b);
-  return second === undefined ? undefined : ((first << 16) | second) >>> 0;
+/** What installing a route asks of the machine's links. */
+export interface RouteLinks {
+  /** an interface's index; undefined: no such interface */
+  index(name: string): number | undefined;
+  /** a VRF device's table (IFLA_VRF_TABLE); 'not-vrf' for another kind of link; undefined: no such link */
+  vrfTable(name: string): number | 'not-vrf' | undefined;
 }
 
-/** The `nexthop ...` groups from words[i] on; any other word after them is an error (keepalived's "trailing nonsense"). */
-function parseNexthops(words: readonly string[], i: number, names: RtNames): Result<{ nexthops: Nexthop[] }, string> {
-  const nexthops: Nexthop[] = [];
-  while (i < words.length && words[i] === 'nexthop') {
-    i++;
-    const nh: { -readonly [K in keyof Nexthop]: Nexthop[K] } = { onlink: false };
-    for (; i < words.length; i++) {
-      const w = words[i]!;
-      if (w === 'via') {
-        let v = words[++i];
-        let fam: Family | undefined;
-        if (v === 'inet' || v === 'inet6') {
-          fam = v;
-          v = words[++i];
-        }
-        const a = v === undefined ? undefined : parseIp(v);
-        if (!a || (fam && a.family !== fam)) return err(`invalid nexthop address '${v ?? ''}'`);
-        nh.via = a;
-      } else if (w === 'dev') {
-        const v = words[++i];
-        if (v === undefined) return err(`'dev' needs an interface`);
-        nh.dev = v;
-      } else if (w === 'weight') {
-        const v = words[++i];
-        const n = v === undefined ? undefined : parseUnsigned(v, 256);
-        if (!n) return err(`Invalid weight ${v ?? ''} specified for route`);
-        nh.weight = n;
-      } else if (w === 'onlink') nh.onlink = true;
-      else if (w === 'realms') {
-        const v = words[++i];
-        const r = v === undefined ? undefined : parseRealms(v, names);
-        if (r === undefined) return err(`invalid realms '${v ?? ''}'`);
-        nh.realms = r;
-      } else if (w === 'encap') {
-        const r = readEncap(words, i);
-        if (r.problem) return err(r.problem.message);
-        nh.encap = r.encap;
-        i = r.next - 1;
-      } else if (w === 'as') return err(`'${w}' is not supported by keepalived-ts`);
-      else break;
-    }
-    nexthops.push(nh);
-  }
-  if (i < words.length) return err(`Route has trailing nonsense after nexthops - ${words[i]}`);
-  return ok({ nexthops });
+/** RouteLinks.vrfTable of a link as rtnetlink shows it (undefined: no such link). */
+export function vrfTableOf(link: Pick<LinkInfo, 'kind' | 'vrfTable'> | undefined): number | 'not-vrf' | undefined {
+  if (!link) return undefined;
+  return link.kind === 'vrf' && link.vrfTable !== undefined ? link.vrfTable : 'not-vrf';
 }
 
-/** RTA_MULTIPATH: one rtnexthop (len, flags, hops, ifindex) per nexthop, each followed by its RTA_GATEWAY / RTA_FLOW / RTA_ENCAP + RTA_ENCAP_TYPE. */
-export function multipath(nexthops: readonly Nexthop[], resolveIf: (name: string) => number | undefined): Buffer {
-  return attrStream(...nexthops.map((nh) => {
-    const body = attrStream(
-      ...(nh.via ? [attr(RTA_GATEWAY, nh.via.bytes)] : []),
-      ...(nh.realms !== undefined ? [attr(RTA_FLOW, u32(nh.realms))] : []),
-      ...(nh.encap ? [encapAttrs(nh.encap)] : []),
-    );
-    // struct rtnexthop (little-endian: the x86-64 hosts this runs on)
-    const head = new DataView(new ArrayBuffer(8));
-    head.setUint16(0, 8 + body.length, true);
-    head.setUint8(2, nh.onlink ? RTNH_F_ONLINK : 0);
-    head.setUint8(3, nh.weight !== undefined ? nh.weight - 1 : 0);
-    head.setInt32(4, nh.dev !== undefined ? resolveIf(nh.dev) ?? 0 : 0, true);
-    return Buffer.concat([Buffer.from(head.buffer), body]);
-  }));
+/**
+ * The route in its VRF's table (keepalived's words when there is no such VRF), or as it is
+ * without `vrf`. The result has no `vrf` left: routeRequest sends its `table`.
+ */
+export function withVrfTable(spec: RouteSpec, links: Pick<RouteLinks, 'vrfTable'>): Result<RouteSpec, string> {
+  if (spec.vrf === undefined) return ok(spec);
+  const table = links.vrfTable(spec.vrf);
+  if (table === undefined) return err(`VRF ${spec.vrf} not found for route`);
+  if (table === 'not-vrf') return err(`Route specified VRF ${spec.vrf} is not a VRF`);
+  const { vrf: _resolved, ...rest } = spec;
+  return ok({ ...rest, table });
 }
-
-const RTA_GATEWAY = 5;
-const RTA_FLOW = 11;
 
 export interface RouteRequest {
   readonly data: rt.Route;
@@ -431,9 +389,13 @@ export interface RouteRequest {
   readonly flags: number;
 }
 
-/** The message for adding or deleting `spec`; `oif` is the resolved index of `dev`. */
+/**
+ * The message for adding or deleting `spec` (with its VRF's table: withVrfTable); `oif` is the
+ * resolved index of `dev`.
+ */
 export function routeRequest(spec: RouteSpec, oif: number | undefined, op: 'add' | 'delete',
   resolveIf: (name: string) => number | undefined = () => undefined): RouteRequest {
+  if (spec.vrf !== undefined) throw new Error(`route for VRF ${spec.vrf}: its table is not known yet (withVrfTable)`);
   const add = op === 'add';
   const data: rt.Route = {
     family: spec.family === 'inet' ? AF_INET : AF_INET6,

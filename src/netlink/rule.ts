@@ -3,9 +3,13 @@
  *
  * The entry's `words` (the `ip rule` arguments) are read as keepalived 2.2.7 reads them
  * (vrrp_iprule.c alloc_rule, netlink_rule): exactly one action (`table|lookup T`, `goto N`,
- * `nop`, `blackhole`, `unreachable`, `prohibit`, `l3mdev`), optionally after `type`; `from`/`to`
- * `all|any|default` match everything; `not` inverts; `fwmark M[/MASK]`; `iif|dev`, `oif` by name;
- * the protocol is `keepalived` (18) unless the rule is `no_track`; add is NLM_F_CREATE|EXCL.
+ * `nop`, `blackhole`, `unreachable`, `prohibit`, `l3mdev`), optionally after `type` (another
+ * route type, `nat` among them, is "Invalid rule action"); `from`/`to` `all|any|default` match
+ * everything; `not` inverts; `fwmark M[/MASK]`; `iif|dev`, `oif` by name; `realms` (IPv4),
+ * `suppress_ifgroup` / `sup_group` (names from `group`) and `suppress_prefixlength` need a
+ * table action; `tunnel-id` is a 64-bit number sent big-endian; `track_group` (static rules)
+ * is the daemon's, not the kernel's; the protocol is `keepalived` (18) unless the rule is
+ * `no_track`; add is NLM_F_CREATE|EXCL.
  * A rule without a preference gets one from `defaultRulePreferences` (keepalived counts down
  * from 16384 per family, in configuration order).
  */
@@ -13,12 +17,12 @@ import type { rt } from 'netlink';
 import type { RuleEntry } from '../config/model.js';
 import { parsePrefix, type IpPrefix } from '../util/ip.js';
 import { err, ok, type Result } from '../util/result.js';
-import { RULE_WORDS_NOT_SENT } from '../config/route-support.js';
 import {
   AF_INET, AF_INET6, FR_ACT_BLACKHOLE, FR_ACT_GOTO, FR_ACT_NOP, FR_ACT_PROHIBIT, FR_ACT_TO_TBL,
-  FR_ACT_UNREACHABLE, FIB_RULE_INVERT, NLM_F_CREATE, NLM_F_EXCL, RT_TABLE_UNSPEC, RTPROT_KEEPALIVED,
+  FR_ACT_UNREACHABLE, FIB_RULE_INVERT, NLM_F_CREATE, NLM_F_EXCL, RT_TABLE_UNSPEC, RTN_BLACKHOLE,
+  RTN_PROHIBIT, RTN_UNREACHABLE, RTPROT_KEEPALIVED,
 } from './constants.js';
-import { DEFAULT_RT_NAMES, lookupName, parseUnsigned, type RtNames } from './names.js';
+import { DEFAULT_RT_NAMES, GROUP_MAX, lookupName, parseRealms, parseUnsigned, ROUTE_TYPES, type RtNames } from './names.js';
 import { u32 } from './attrs.js';
 
 type Family = 'inet' | 'inet6';
@@ -46,6 +50,12 @@ export interface RuleSpec {
   readonly iif?: string;
   readonly oif?: string;
   readonly suppressPrefixLength?: number;
+  /** FRA_SUPPRESS_IFGROUP (`suppress_ifgroup` / `sup_group`) */
+  readonly suppressIfgroup?: number;
+  /** FRA_FLOW (`realms [FROM/]TO`): FROM << 16 | TO; 0 is not sent */
+  readonly realms?: number;
+  /** FRA_TUN_ID (`tunnel-id`); 0 is not sent */
+  readonly tunnelId?: bigint;
   readonly uidRange?: PortRange;
   readonly ipProto?: number;
   readonly sport?: PortRange;
@@ -55,10 +65,10 @@ export interface RuleSpec {
   readonly warnings: readonly string[];
 }
 
-/** Words keepalived accepts that we do not send yet (src/config/route-support.ts): refused, not dropped. */
-const UNSUPPORTED = RULE_WORDS_NOT_SENT;
 const IP_PROTOS: ReadonlyMap<string, number> = new Map([['icmp', 1], ['igmp', 2], ['tcp', 6], ['udp', 17], ['gre', 47], ['esp', 50], ['ah', 51], ['ipv6-icmp', 58], ['sctp', 132]]);
-const ACTIONS: ReadonlyMap<string, number> = new Map([['nop', FR_ACT_NOP], ['blackhole', FR_ACT_BLACKHOLE], ['unreachable', FR_ACT_UNREACHABLE], ['prohibit', FR_ACT_PROHIBIT]]);
+/** The route types that are rule actions (keepalived reads the action as a route type, a name or a number). */
+const TYPE_ACTIONS: ReadonlyMap<number, number> = new Map([[RTN_BLACKHOLE, FR_ACT_BLACKHOLE], [RTN_UNREACHABLE, FR_ACT_UNREACHABLE], [RTN_PROHIBIT, FR_ACT_PROHIBIT]]);
+const U64_MAX = (1n << 64n) - 1n;
 /** keepalived's first automatic preference (RULE_START_PRIORITY), counting down per family. */
 export const RULE_START_PREFERENCE = 16384;
 
@@ -162,8 +172,29 @@ export function parseRuleWords(words: readonly string[], names: RtNames = DEFAUL
       const r = parseRange(v, 0xffff, true);
       if (!r) return err(`invalid ${w} range '${v ?? ''}'`);
       s[w] = r;
+    } else if (w === 'realms') {
+      const v = arg();
+      const r = v === undefined ? undefined : parseRealms(v, names);
+      if (r === undefined) return err(`invalid realms ${v ?? ''} for rule`);
+      if (family === 'inet6') return err('realms is only valid for IPv4');
+      family = 'inet';
+      s.realms = r;
+      tableOption = true;
+    } else if (w === 'suppress_ifgroup' || w === 'sup_group') {
+      const v = arg();
+      const g = v === undefined ? undefined : lookupName(names.groups ?? new Map(), v, GROUP_MAX);
+      if (g === undefined) return err(`suppress_group ${v ?? ''} is invalid`);
+      s.suppressIfgroup = g;
+      tableOption = true;
+    } else if (w === 'tunnel-id') {
+      const v = arg();
+      const id = v !== undefined && /^[0-9]+$/.test(v) ? BigInt(v) : undefined;
+      if (id === undefined || id > U64_MAX) return err(`Invalid tunnel-id ${v ?? ''} specified`);
+      s.tunnelId = id;
+    } else if (w === 'track_group') {
+      // a static rule's group of instances tracking its interface (src/daemon/engine-config.ts)
+      arg();
     } else if (w === 'no_track') noTrack = true;
-    else if (UNSUPPORTED.has(w)) return err(`'${w}' is not supported by keepalived-ts`);
     else {
       if (w === 'type') w = arg() ?? '';
       if (w === 'goto') {
@@ -172,8 +203,15 @@ export function parseRuleWords(words: readonly string[], names: RtNames = DEFAUL
         if (t === undefined) return err(`invalid goto target '${v ?? ''}'`);
         s.gotoTarget = t;
         problem = setAction(FR_ACT_GOTO, w);
-      } else if (ACTIONS.has(w)) problem = setAction(ACTIONS.get(w)!, w);
-      else return err(`unknown rule option '${w}'`);
+      } else if (w === 'nop') problem = setAction(FR_ACT_NOP, w);
+      else {
+        // a route type by name or number: blackhole, unreachable and prohibit are actions
+        const type = ROUTE_TYPES.get(w) ?? parseUnsigned(w, 255);
+        if (type === undefined) return err(`unknown rule option '${w}'`);
+        const action = TYPE_ACTIONS.get(type);
+        if (action === undefined) return err(`Invalid rule action ${w}`);
+        problem = setAction(action, w);
+      }
     }
     if (problem) return err(problem);
   }
@@ -182,7 +220,7 @@ export function parseRuleWords(words: readonly string[], names: RtNames = DEFAUL
     if (s.preference === undefined) return err(`goto ${s.gotoTarget} needs a preference`);
     if (s.preference >= s.gotoTarget!) return err(`preference ${s.preference} is not below goto target ${s.gotoTarget}`);
   }
-  if (action !== FR_ACT_TO_TBL && tableOption) return err('suppress_prefixlength needs a table action');
+  if (action !== FR_ACT_TO_TBL && tableOption) return err('suppressor/realm specified for non table action - skipping');
   if (l3mdev && s.table !== undefined) return err('table cannot be given for an l3mdev rule');
   if (protocol !== undefined && !noTrack && protocol !== RTPROT_KEEPALIVED) {
     warnings.push(`protocol ${protocol} replaced by keepalived (${RTPROT_KEEPALIVED}): a tracked rule must carry it (add no_track to keep it)`);
@@ -237,9 +275,12 @@ export function ruleRequest(spec: RuleSpec, op: 'add' | 'delete', preference?: n
   if (pref !== undefined) attrs.priority = pref;
   if (spec.fwmark !== undefined) attrs.fwmark = spec.fwmark;
   if (spec.fwmask !== undefined) attrs.fwmask = spec.fwmask;
+  if (spec.realms) attrs.flow = spec.realms;
   if (spec.suppressPrefixLength !== undefined) attrs.suppressPrefixlen = u32(spec.suppressPrefixLength);
+  if (spec.suppressIfgroup !== undefined) attrs.suppressIfgroup = u32(spec.suppressIfgroup);
   if (spec.iif !== undefined) attrs.iifname = spec.iif;
   if (spec.oif !== undefined) attrs.oifname = spec.oif;
+  if (spec.tunnelId) attrs.tunId = be64(spec.tunnelId);
   if (spec.uidRange) attrs.uidRange = { ...spec.uidRange };
   if (spec.l3mdev) attrs.l3Mdev = 1;
   attrs.protocol = spec.protocol;
@@ -248,6 +289,12 @@ export function ruleRequest(spec: RuleSpec, op: 'add' | 'delete', preference?: n
   if (spec.dport) attrs.dportRange = { ...spec.dport };
   if (spec.action === FR_ACT_GOTO) attrs.goto = spec.gotoTarget!;
   return { data, attrs, flags: op === 'add' ? NLM_F_CREATE | NLM_F_EXCL : 0 };
+}
+
+function be64(v: bigint): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(v);
+  return b;
 }
 
 /** The rule as written (its `ip rule` words), for messages. */

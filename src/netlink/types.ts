@@ -23,6 +23,8 @@ export interface LinkInfo {
   readonly parentIndex?: number;
   /** IFLA_MACVLAN_MODE for a macvlan (1 private, 2 vepa, 4 bridge, 8 passthru, 16 source). */
   readonly macvlanMode?: number;
+  /** IFLA_VRF_TABLE of a VRF device (kind `vrf`): the routing table its routes go in. */
+  readonly vrfTable?: number;
   /** IFLA_MASTER (bridge, bond or VRF the link is enslaved to). */
   readonly master?: number;
   /** Raw IFF_* flags. */

@@ -94,7 +94,10 @@ if (process.argv[2] === '--watch') {
         const e = { ...config.staticIpaddress[o.i] };
         if (o.noDev) delete e.dev;
         await rtnl[o.op](e, o.ifindex ?? resolveIf(e.dev));
-      } else if (o.op === 'addRoute' || o.op === 'deleteRoute') await rtnl[o.op](config.staticRoutes[o.i], resolveIf);
+      } else if (o.op === 'addRoute' || o.op === 'deleteRoute') {
+        const vrfTable = (n) => { const l = links.find((x) => x.name === n); return l === undefined ? undefined : l.kind === 'vrf' ? l.vrfTable : 'not-vrf'; };
+        await rtnl[o.op](config.staticRoutes[o.i], { index: resolveIf, vrfTable });
+      }
       else if (o.op === 'addRule' || o.op === 'deleteRule') await rtnl[o.op](config.staticRules[o.i], o.preference === undefined ? {} : { preference: o.preference });
       else if (o.op === 'createMacvlan') value = await rtnl.createMacvlan(resolveIf(o.parent), o.name, Uint8Array.from(o.mac), o.mode);
       else if (o.op === 'deleteLink') await rtnl.deleteLink(o.index ?? resolveIf(o.name));
@@ -290,7 +293,7 @@ static_routes {
 
   it('refuses routes it cannot send, or the kernel refuses, naming them', () => {
     const rs = child(ROUTES, [8, 9, 10].map((i) => ({ op: 'addRoute', i })));
-    expect(rs[0]).toEqual({ ok: false, name: 'RtnlError', code: 'RTNL_UNSUPPORTED', message: "add route 10.60.0.0/16 via 10.0.0.254 dev eth0 vrf blue: 'vrf' is not supported by keepalived-ts" });
+    expect(rs[0]).toEqual({ ok: false, name: 'RtnlError', code: 'RTNL_REQUEST', errno: 'ENODEV', message: 'add route 10.60.0.0/16 via 10.0.0.254 dev eth0 vrf blue: ENODEV (VRF blue not found for route)' });
     expect(rs[1]).toMatchObject({ ok: false, code: 'RTNL_REQUEST', errno: 'ENODEV', message: 'add route 10.61.0.0/16 dev nosuch table 100: ENODEV (no interface nosuch)' });
     expect(rs[2]).toEqual({ ok: false, name: 'RtnlError', code: 'RTNL_REQUEST', errno: 'ENETUNREACH', message: 'add route 10.62.0.0/16 via 10.200.0.1 dev eth0 table 100: ENETUNREACH' });
     expect(routes('table', '100').map((r) => r.dst)).not.toContain('10.60.0.0/16');
@@ -323,13 +326,14 @@ static_rules {
   from 10.4.0.0/16 table 100
   from 10.5.0.0/16 table 100 realms 3 pref 1007
   from 10.6.0.0/16 pref 1008
+  from 10.7.0.0/16 table 100 sup_group nosuchgroup pref 1009
 }
 `;
   interface IpRule { priority: number; src?: string; srclen?: number; dst?: string; dstlen?: number; table?: string; protocol?: string; not?: null; iif?: string; oif?: string; fwmark?: string; fwmask?: string; action?: string; goto?: number }
   const ruleAt = (list: IpRule[], priority: number) => list.find((r) => r.priority === priority);
-  const ruleOps = (op: string) => [...range(6), 6].map((i) => (i === 6 ? { op, i, preference: 16384 } : { op, i }));
+  const ruleOps = (op: string) => [...range(6), 6, 7].map((i) => (i === 6 ? { op, i, preference: 16384 } : { op, i }));
 
-  it('adds rules: from/to/table/pref/fwmark with mask/iif/oif/not/blackhole/goto/IPv6, a given preference', () => {
+  it('adds rules: from/to/table/pref/fwmark with mask/iif/oif/not/blackhole/goto/IPv6/realms, a given preference', () => {
     allOk(child(RULES, [...ruleOps('addRule'), ...ruleOps('addRule')]));
     const v4 = ipj<IpRule>('rule', 'show');
     expect(ruleAt(v4, 1000)).toMatchObject({ src: '10.0.0.0', srclen: 24, table: '100' });
@@ -339,14 +343,15 @@ static_rules {
     expect(ruleAt(v4, 1003)).toMatchObject({ src: '10.2.0.0', oif: 'eth0', action: 'blackhole' });
     expect(ruleAt(v4, 1005)).toMatchObject({ src: '10.3.0.0', goto: 1010 });
     expect(ruleAt(v4, 16384)).toMatchObject({ src: '10.4.0.0', table: '100' });
+    expect(ip('-n', NS, 'rule', 'show', 'pref', '1007')).toMatch(/from 10\.5\.0\.0\/16 .*realms 3 /);
     expect(ruleAt(ipj<IpRule>('-6', 'rule', 'show'), 1004)).toMatchObject({ src: '2001:db8::', srclen: 32, table: '100' });
     // each rule once, despite the second round of adds
     expect(v4.filter((r) => r.priority === 1000)).toHaveLength(1);
   });
 
   it('refuses rules it cannot send, naming them', () => {
-    const rs = child(RULES, [{ op: 'addRule', i: 7 }, { op: 'addRule', i: 8 }]);
-    expect(rs[0]).toEqual({ ok: false, name: 'RtnlError', code: 'RTNL_UNSUPPORTED', message: "add rule from 10.5.0.0/16 table 100 realms 3 pref 1007: 'realms' is not supported by keepalived-ts" });
+    const rs = child(RULES, [{ op: 'addRule', i: 9 }, { op: 'addRule', i: 8 }]);
+    expect(rs[0]).toEqual({ ok: false, name: 'RtnlError', code: 'RTNL_UNSUPPORTED', message: 'add rule from 10.7.0.0/16 table 100 sup_group nosuchgroup pref 1009: suppress_group nosuchgroup is invalid' });
     expect(rs[1]).toMatchObject({ ok: false, code: 'RTNL_UNSUPPORTED', message: 'add rule from 10.6.0.0/16 pref 1008: no action (table, goto, nop, blackhole, unreachable, prohibit or l3mdev) for rule' });
   });
 

@@ -102,6 +102,54 @@ describe('vrrp_instance fields', () => {
     ]);
   });
 
+  it('rule words as keepalived reads them: the action as a route type, dev / order / nop, all / any / default; the rules it drops', () => {
+    const rules = [
+      'from any type blackhole priority 1', 'from default to all dev eth0 table 9 order 2', 'from 10.0.0.0/8 nop priority 3',
+      'iif eth0 l3mdev realms 4 sup_group 5 tunnel-id 6 priority 4', 'from 10.0.0.0/8 6 priority 5',
+      'from 10.0.0.0/8 type nat priority 6', 'from 10.0.0.0/8 table 9 tun_id 3 priority 7', 'from 10.0.0.0/8 inet6 table 9 priority 8',
+      'from 10.0.0.0/8 to 2001:db8::/32 table 9 priority 9', 'from 10.0.0.0/8 table 9 goto 20 priority 10', 'from 10.0.0.0/8 table 0 priority 11',
+      'from 10.0.0.0/8 table 9 realms 256 priority 12', 'from 10.0.0.0/8 table 9 track_group TG priority 13',
+    ];
+    const r = load(inst(`  virtual_rules {\n${rules.map((l) => `    ${l}\n`).join('')}  }\n`));
+    expect(only(r).virtualRules.map((x) => [prefix(x.from), prefix(x.to), x.iif, x.table, x.preference])).toEqual([
+      ['all', undefined, undefined, undefined, 1], ['all', 'all', 'eth0', '9', 2], ['10.0.0.0/8', undefined, undefined, undefined, 3],
+      [undefined, undefined, 'eth0', undefined, 4], ['10.0.0.0/8', undefined, undefined, undefined, 5],
+    ]);
+    expect(r.diagnostics.list.map((d) => `${d.loc?.line} ${d.message}`)).toEqual([
+      '13 Invalid rule action nat', '14 Unknown rule option tun_id', '15 inet6 specified for IPv4 rule',
+      '16 rule specification has mixed IPv4 and IPv6', '17 Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev for rule',
+      '18 Table 0 is not valid', '19 invalid realms 256 for rule', '20 Unknown rule option track_group',
+    ]);
+  });
+
+  it('route words: `as` left out (and, in a nexthop, the rest of the words), `vrf` checked against the machine', () => {
+    const machine = fakeMachine({ interfaceExists: (n) => ['eth0', 'eth1', 'blue'].includes(n), isVrf: (n) => n === 'blue' });
+    const routes = ['10.1.0.0/16 dev eth0 as to 10.9.9.9 metric 3', '10.2.0.0/16 dev eth0 nexthop via 10.0.0.2 as 10.9.9.9 no_track bogus',
+      '10.3.0.0/16 dev eth0 vrf blue', '10.4.0.0/16 dev eth0 vrf red', '10.5.0.0/16 dev eth0 vrf eth1', '10.6.0.0/16 dev eth0 track_group TG'];
+    const r = loadConfig(tmp.conf(inst(`  virtual_routes {\n${routes.map((l) => `    ${l}\n`).join('')}  }\n`)), { configId: 'lb1', machine });
+    expect(only(r).virtualRoutes.map((x) => [prefix(x.to), x.metric, x.noTrack])).toEqual([['10.1.0.0/16', 3, false], ['10.2.0.0/16', undefined, false], ['10.3.0.0/16', undefined, false]]);
+    expect(r.diagnostics.list.map((d) => `${d.loc?.line}:${d.loc?.col} ${d.message}`)).toEqual([
+      '8:26 "as to" for MPLS only - ignoring', "9:47 'as [to]' (nat) not supported", '11:30 VRF red not found for route',
+      '12:30 Route specified VRF eth1 is not a VRF', '13:26 unknown route keyword track_group',
+    ]);
+  });
+
+  it('static entries name a track group read before them; a route or rule with one needs an interface', () => {
+    const r = load(`static_ipaddress {\n  10.9.0.1/24 dev eth1 track_group TG\n}\ntrack_group TG {\n  group {\n    VI_1\n  }\n}\ntrack_group TG {\n}\n`
+      + `track_group {\n}\nstatic_ipaddress {\n  10.9.0.2/24 dev eth1 track_group TG track_group TG\n}\n`
+      + `static_routes {\n  10.8.0.0/16 dev eth1 track_group TG\n  10.7.0.0/16 via 10.0.0.1 track_group TG no_track\n}\n`
+      + `static_rules {\n  iif eth1 table 9 priority 1 track_group TG\n  from 10.0.0.0/8 table 9 priority 2 track_group TG\n}\n${inst()}`);
+    const c = r.config;
+    expect(c.staticTrackGroups.map((g) => [g.name, g.group?.map((m) => m.name)])).toEqual([['TG', ['VI_1']]]);
+    expect(c.staticIpaddress.map((a) => a.trackGroup)).toEqual([undefined, 'TG']);
+    expect(c.staticRoutes.map((x) => x.trackGroup)).toEqual(['TG', undefined]);
+    expect(c.staticRules.map((x) => x.trackGroup)).toEqual(['TG', undefined]);
+    expect(r.diagnostics.list.filter((d) => d.kaClass !== 'OK').map((d) => `${d.loc?.line} ${d.message}`)).toEqual([
+      '2 track_group TG not found', '9 track_group TG already defined', '11 track_group is missing a parameter', '14 track_group TG is a duplicate',
+      '18 Static route cannot have track group if no oif specified', '22 Static rule cannot have track_group if dev/iif not specified',
+    ]);
+  });
+
   it('a route without dev cannot be tracked: a warning class diagnostic (-t exits 5)', () => {
     const r = load(inst('  virtual_routes {\n    10.1.0.0/16 via 10.0.0.254\n  }\n'));
     expect(brief(r.diagnostics.list)).toEqual(['CONFIG_WARNING GENERAL_ERROR 8:5']);

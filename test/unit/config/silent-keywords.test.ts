@@ -17,7 +17,8 @@ const STRUCTURAL: Record<string, string> = {
   // blocks: their content is what counts, walked keyword by keyword
   global_defs: 'block', vrrp_instance: 'block', vrrp_sync_group: 'block', vrrp_script: 'block', track_file: 'block',
   vrrp_track_file: 'block', vrrp_track_process: 'block', virtual_server: 'block', virtual_server_group: 'block',
-  real_server: 'block', url: 'block', SSL: 'block', authentication: 'block', group: 'the sync group members, read by the engine',
+  real_server: 'block', url: 'block', SSL: 'block', authentication: 'block', group: 'the sync group members, read by the engine; a track group\'s, read by src/config/track-group.ts groupTracking',
+  track_group: 'block (staticTrackGroups): its instances track the interfaces of the static entries naming it (src/daemon/engine-config.ts)',
   BFD_CHECK: 'a checker, reported as not supported when opened (keywords-lvs.ts checkerKeywords)',
   TCP_CHECK: 'a checker', HTTP_GET: 'a checker', SSL_GET: 'a checker', MISC_CHECK: 'a checker', SMTP_CHECK: 'a checker',
   DNS_CHECK: 'a checker', UDP_CHECK: 'a checker', PING_CHECK: 'a checker', FILE_CHECK: 'a checker',

@@ -10,7 +10,8 @@ import { formatData } from '../../../src/daemon/dump-data.js';
 import { formatStats } from '../../../src/daemon/dump-stats.js';
 import { STATE_NUMBER } from '../../../src/daemon/dump-common.js';
 import type { VrrpView } from '../../../src/daemon/view.js';
-import { formatRoute, formatRule } from '../../../src/daemon/dump-ip.js';
+import { formatRoute, formatRule, vrfTables } from '../../../src/daemon/dump-ip.js';
+import type { LinkInfo } from '../../../src/netlink/types.js';
 import { defaultRulePreferences } from '../../../src/netlink/rule.js';
 import { diffLines, normaliseDump } from '../../../src/lab/dump-oracle.js';
 import { parseVrrpData, parseVrrpScripts, scrape, scriptStateNumber, scriptStatusNumber } from '../../helpers/keepalived-exporter.js';
@@ -150,6 +151,30 @@ describe('sync groups and vrrp_scripts (keepalived 2.2.7 on good/052-sync-group.
   });
 });
 
+describe('static track groups (keepalived 2.2.7 on good/073-track-group-static.conf)', () => {
+  const conf = [
+    'track_group TG_1 {', '  group {', '    VI_1', '  }', '}',
+    'static_ipaddress {', '  10.0.1.60/24 dev eth1 track_group TG_1', '}',
+    'vrrp_instance VI_1 {', '  state BACKUP', '  interface eth0', '  virtual_router_id 51', '  priority 100',
+    '  virtual_ipaddress {', '    192.168.50.10/24', '  }', '}', '',
+  ].join('\n');
+  const links = [
+    { name: 'eth0', index: 2, mac: '02:00:5e:10:00:01', addresses: ['192.168.50.1/24'] },
+    { name: 'eth1', index: 3, mac: '02:00:5e:10:00:02', addresses: ['10.0.1.1/24'] },
+  ];
+
+  it('lists the group after the static rules, and the member instance under the interface it tracks', () => {
+    const text = formatData(viewOf(tmp, conf, links, { steps: 1 }), TIME, 'host');
+    expect(text).toContain([
+      '------< Static Addresses >------', '     10.0.1.60/24 dev eth1 scope global track_group TG_1 set',
+      '------< Static Track groups >------', ' Static Track Group = TG_1', '   VRRP member instances :', '     VI_1',
+      '------< VRRP Topology >------',
+    ].join('\n'));
+    const eth1 = section(text, 'Interfaces').join('\n').split(' Name = ').find((b) => b.startsWith('eth1\n'));
+    expect(eth1).toContain('   Tracking VRRP instances :\n     VI_1, weight 0');
+  });
+});
+
 describe('routes and rules as keepalived 2.2.7 writes them', () => {
   const route = (line: string): RouteEntry => ({ words: line.split(' ') } as unknown as RouteEntry);
   // the sample keepalived.conf.vrrp.routes and good/049-virtual-routes.conf, and keepalived's lines for them
@@ -172,7 +197,32 @@ describe('routes and rules as keepalived 2.2.7 writes them', () => {
 
   it('shows a route keepalived-ts cannot install with its words and the reason', () => {
     expect(formatRoute(route('10.10.0.0/16 via 192.168.50.2 dev eth0 vrf blue')))
-      .toBe("10.10.0.0/16 via 192.168.50.2 dev eth0 vrf blue (not installed: 'vrf' is not supported by keepalived-ts)");
+      .toBe('10.10.0.0/16 via 192.168.50.2 dev eth0 vrf blue (not installed: VRF blue not found for route)');
+    expect(formatRoute(route('10.10.0.0/16 dev eth0 nexthop via 192.168.50.2 weight 0')))
+      .toBe('10.10.0.0/16 dev eth0 nexthop via 192.168.50.2 weight 0 (not installed: Invalid weight 0 specified for route)');
+  });
+
+  it('shows a `vrf` route in its VRF\'s table, leaves `as` out and writes the track group (format_iproute)', () => {
+    const links = vrfTables([{ link: { name: 'blue', kind: 'vrf', vrfTable: 1001 } as LinkInfo }, { link: { name: 'eth0' } as LinkInfo }]);
+    expect(formatRoute(route('10.10.0.0/16 via 192.168.50.2 dev eth0 vrf blue'), undefined, links))
+      .toBe('prepend 10.10.0.0/16 via inet 192.168.50.2 dev eth0 table 1001 proto 18');
+    expect(formatRoute(route('10.10.0.0/16 dev eth1 vrf eth0'), undefined, links))
+      .toBe('10.10.0.0/16 dev eth1 vrf eth0 (not installed: Route specified VRF eth0 is not a VRF)');
+    expect(formatRoute(route('10.11.0.0/16 dev eth0 as to 10.1.1.1 metric 7'))).toBe('prepend 10.11.0.0/16 dev eth0 proto 18 metric 7');
+    expect(formatRoute(route('10.12.0.0/16 dev eth0 nexthop via 192.168.50.2 nexthop via 192.168.50.3 as 10.1.1.1')))
+      .toBe('prepend 10.12.0.0/16 dev eth0 proto 18 nexthop via inet 192.168.50.2');
+    expect(formatRoute({ words: ['10.13.0.0/16', 'dev', 'eth1', 'track_group', 'TG_1'], trackGroup: 'TG_1' } as unknown as RouteEntry))
+      .toBe('prepend 10.13.0.0/16 dev eth1 proto 18 track_group TG_1');
+  });
+
+  it('writes rule realms, suppress_ifgroup, tunnel-id and the track group where format_iprule does', () => {
+    const rule = (line: string, trackGroup?: string): RuleEntry => ({ words: line.split(' '), ...(trackGroup ? { trackGroup } : {}) } as unknown as RuleEntry);
+    expect(formatRule(rule('from 10.0.0.0/24 table 100 realms 3/4 sup_group 5 tunnel-id 42 priority 9'), undefined))
+      .toBe('from 10.0.0.0/24 priority 9 tos 0x0 suppress_ifgroup 5 tunnel-id 42 protocol 18 realms 3/4 lookup 100');
+    expect(formatRule(rule('from 10.0.0.0/24 table 100 realms 7 suppress_ifgroup 0 priority 9'), undefined))
+      .toBe('from 10.0.0.0/24 priority 9 tos 0x0 suppress_ifgroup 0 protocol 18 realms 0/7 lookup 100');
+    expect(formatRule(rule('iif eth1 table 100 priority 9 track_group TG_1', 'TG_1'), undefined))
+      .toBe('from all priority 9 tos 0x0 iif eth1 protocol 18 lookup 100 track_group TG_1');
   });
 
   // keepalived 2.2.7's own lines for these routes (its SIGUSR1 dump, good/090-route-encap.conf)

@@ -107,6 +107,42 @@ vrrp_instance B {
     expect(b.trackScript).toEqual([{ name: 'chk', weight: 10, reverse: false }]);
   });
 
+  it('static entries with a track_group: each instance of the group tracks their interface, unweighted (static_track_group_init)', () => {
+    const inst = (name: string, vrid: number, extra = '') => `vrrp_instance ${name} {\n  interface eth0\n  virtual_router_id ${vrid}\n  priority 100\n${extra}  virtual_ipaddress {\n    10.0.0.${vrid}\n  }\n}\n`;
+    const m = map(`
+track_group TG {
+  group {
+    A
+    B
+    NOSUCH
+  }
+}
+track_group EMPTY {
+  group {
+    NOSUCH
+  }
+}
+static_ipaddress {
+  10.1.0.1/24 dev eth1 track_group TG
+  10.1.0.2/24 track_group TG
+  10.1.0.3/24 dev eth3 track_group TG no_track
+}
+static_routes {
+  10.2.0.0/16 dev eth2 track_group TG
+  10.3.0.0/16 dev eth4 track_group EMPTY
+}
+static_rules {
+  iif eth5 table 100 priority 5 track_group TG
+  from 10.4.0.0/16 table 100 priority 6 track_group TG
+}
+${inst('A', 1, '  track_interface {\n    eth2 weight 10\n  }\n')}${inst('B', 2)}${inst('C', 3)}`);
+    const tracked = (name: string) => m.instances.get(name)!.config.trackInterface!.map((t) => `${t.name}:${t.weight}`);
+    // eth0: the own interface, and the static address without dev (on the default interface)
+    expect(tracked('A')).toEqual(['eth2:0', 'eth0:0', 'eth1:0', 'eth5:0']);
+    expect(tracked('B')).toEqual(['eth0:0', 'eth1:0', 'eth2:0', 'eth5:0']);
+    expect(tracked('C')).toEqual(['eth0:0']);
+  });
+
   it('drops weighted trackers of sync-group members unless sync_group_tracking_weight', () => {
     const m = map(`
 vrrp_script chk {

@@ -65,6 +65,13 @@ describe('linkFromMessage', () => {
     expect(r.ok && r.value.macvlanMode).toBeUndefined();
   });
 
+  it('a VRF device: its table from IFLA_INFO_DATA / IFLA_VRF_TABLE (a route\'s `vrf` goes there)', () => {
+    const vrf = linkFromMessage(linkMessage({ index: 6 }, { ifname: 'blue', linkinfo: attrs(attr(1, Buffer.from('vrf\0')), attr(2, attr(1, u32(1001)))) }));
+    expect(vrf.ok && [vrf.value.kind, vrf.value.vrfTable]).toEqual(['vrf', 1001]);
+    const other = linkFromMessage(linkMessage({ index: 7 }, { ifname: 'br0', linkinfo: attrs(attr(1, Buffer.from('bridge\0')), attr(2, attr(1, u32(1001)))) }));
+    expect(other.ok && other.value.vrfTable).toBeUndefined();
+  });
+
   it('forwarding of each family from IFLA_AF_SPEC', () => {
     const conf = (...v: number[]) => Buffer.concat(v.map((x) => u32(x)));
     const afSpec = new Map([

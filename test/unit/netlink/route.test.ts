@@ -6,7 +6,7 @@ import {
   RTAX, RTN_PROHIBIT, RTN_UNICAST, RTN_UNREACHABLE, RTNH_F_ONLINK, RTPROT_KEEPALIVED,
 } from '../../../src/netlink/constants.js';
 import { DEFAULT_RT_NAMES, mergeNames, parseRtNamesFile } from '../../../src/netlink/names.js';
-import { describeRoute, parseRouteWords, routeRequest, type RouteSpec } from '../../../src/netlink/route.js';
+import { describeRoute, parseRouteWords, routeRequest, vrfTableOf, withVrfTable, type RouteSpec } from '../../../src/netlink/route.js';
 import { parseAttrs, u32 } from '../../../src/netlink/attrs.js';
 import { encapRefusal } from '../../../src/netlink/route-encap.js';
 import { bytes, route } from './helpers.js';
@@ -77,8 +77,7 @@ describe('parseRouteWords', () => {
   });
 
   it.each([
-    ['10.1.0.0/16 dev eth0 vrf blue', "'vrf' is not supported by keepalived-ts"],
-    ['10.1.0.0/16 nexthop via 10.0.0.1 as to 10.2.0.1', "'as' is not supported by keepalived-ts"],
+    ['10.1.0.0/16 dev eth0 realms 256', "invalid realms '256'"],
     ['10.1.0.0/16 dev eth0 encap mpls 1048576', 'invalid mpls address 1048576 for encapsulation'],
     ['10.1.0.0/16 nexthop via 10.0.0.1 encap seg6 mode encap segs fc00::1', 'Unknown encap type - seg6'],
     ['10.1.0.0/16 nexthop via 10.0.0.1 weight 0', 'Invalid weight 0 specified for route'],
@@ -98,6 +97,42 @@ describe('parseRouteWords', () => {
     ['10.1.0.0/16 from 10.2.0.0/16 dev eth0', "route 'from' needs an IPv6 prefix ('10.2.0.0/16')"],
   ])('refuses %s', (line, error) => {
     expect(parseRouteWords(route(line).words)).toEqual({ ok: false, error });
+  });
+
+  it('`as [to] ADDR`: left out, with keepalived\'s words; in a nexthop, that nexthop and those after it are left out', () => {
+    for (const line of ['10.1.0.0/16 dev eth0 as to 10.2.0.1 metric 5', '10.1.0.0/16 dev eth0 as 10.2.0.1 metric 5']) {
+      const s = spec(line);
+      expect([s.dst?.prefixLen, s.dev, s.metric, s.warnings]).toEqual([16, 'eth0', 5, ['"as to" for MPLS only - ignoring']]);
+    }
+    const nh = spec('10.1.0.0/16 dev eth0 nexthop via 10.0.0.1 nexthop via 10.0.0.2 as to 10.2.0.1 nexthop via 10.0.0.3');
+    expect(nh.nexthops.map((n) => n.via?.bytes.join('.'))).toEqual(['10.0.0.1']);
+    expect(nh.warnings).toEqual(["'as [to]' (nat) not supported: this nexthop and those after it are left out"]);
+    expect(spec('10.1.0.0/16 dev eth0 nexthop via 10.0.0.1 as 10.2.0.1').nexthops).toEqual([]);
+  });
+
+  it('`vrf NAME`: the table of that VRF device, found when the route is installed; the later of `vrf` and `table` wins', () => {
+    const links = { vrfTable: (n: string) => (n === 'blue' ? 1001 : n === 'eth0' ? 'not-vrf' as const : undefined) };
+    const s = spec('10.1.0.0/16 via 10.0.0.1 dev eth0 vrf blue');
+    expect(s.vrf).toBe('blue');
+    expect(() => routeRequest(s, 2, 'add')).toThrow(/VRF blue/);
+    const r = withVrfTable(s, links);
+    expect(r.ok && [r.value.table, r.value.vrf]).toEqual([1001, undefined]);
+    const req = routeRequest((r as { value: RouteSpec }).value, 2, 'add');
+    expect([req.data.table, req.attrs.table]).toEqual([0, 1001]); // above 255: RTA_TABLE
+    expect(spec('10.1.0.0/16 dev eth0 table 100 vrf blue').vrf).toBe('blue');
+    expect([spec('10.1.0.0/16 dev eth0 vrf blue table 100').vrf, spec('10.1.0.0/16 dev eth0 vrf blue table 100').table]).toEqual([undefined, 100]);
+    expect(withVrfTable(spec('10.1.0.0/16 dev eth0 vrf red'), links)).toEqual({ ok: false, error: 'VRF red not found for route' });
+    expect(withVrfTable(spec('10.1.0.0/16 dev eth1 vrf eth0'), links)).toEqual({ ok: false, error: 'Route specified VRF eth0 is not a VRF' });
+    expect(withVrfTable(spec('10.1.0.0/16 dev eth0'), links)).toMatchObject({ ok: true, value: { table: 254 } });
+    expect(vrfTableOf({ kind: 'vrf', vrfTable: 7 })).toBe(7);
+    expect(vrfTableOf({ kind: 'bridge' })).toBe('not-vrf');
+    expect(vrfTableOf(undefined)).toBeUndefined();
+  });
+
+  it('`track_group NAME` (a static route\'s) is not the kernel\'s: nothing is sent for it', () => {
+    const words = ['10.1.0.0/16', 'dev', 'eth0', 'track_group', 'TG', 'metric', '5'];
+    const r = parseRouteWords(words);
+    expect(r.ok && [r.value.metric, r.value.warnings]).toEqual([5, []]);
   });
 
   it('reports a route with no destination', () => {

@@ -1,4 +1,5 @@
 // virtual_rules words -> RTM_NEWRULE / RTM_DELRULE objects, as keepalived 2.2.7 reads them.
+import { AttrStream, rt } from 'netlink';
 import { describe, expect, it } from 'vitest';
 import {
   FR_ACT_BLACKHOLE, FR_ACT_GOTO, FR_ACT_NOP, FR_ACT_PROHIBIT, FR_ACT_TO_TBL, FR_ACT_UNREACHABLE,
@@ -6,6 +7,8 @@ import {
 } from '../../../src/netlink/constants.js';
 import { defaultRulePreferences, describeRule, parseRuleWords, ruleRequest, type RuleSpec } from '../../../src/netlink/rule.js';
 import { u32 } from '../../../src/netlink/attrs.js';
+import { DEFAULT_RT_NAMES } from '../../../src/netlink/names.js';
+import { parseAttrs } from '../../../src/netlink/attrs.js';
 import { bytes, rules } from './helpers.js';
 
 function spec(line: string): RuleSpec {
@@ -61,15 +64,53 @@ describe('parseRuleWords', () => {
     ['from 10.0.0.0/24 table 0 pref 5', 'table 0 is not valid for a rule'],
     ['from 10.0.0.0/24 goto 100', 'goto 100 needs a preference'],
     ['from 10.0.0.0/24 goto 100 pref 100', 'preference 100 is not below goto target 100'],
-    ['from 10.0.0.0/24 blackhole suppress_prefixlength 0 pref 5', 'suppress_prefixlength needs a table action'],
-    ['from 10.0.0.0/24 table 100 realms 5 pref 5', "'realms' is not supported by keepalived-ts"],
+    ['from 10.0.0.0/24 blackhole suppress_prefixlength 0 pref 5', 'suppressor/realm specified for non table action - skipping'],
     ['from 10.0.0.0/24 table nosuch pref 5', "routing table 'nosuch' not found"],
     ['fwmark 0x10/zz table 100 pref 5', "invalid rule fwmark '0x10/zz'"],
     ['from 10.0.0.0/24 to 2001:db8::/32 table 100 pref 5', 'rule mixes IPv4 and IPv6'],
-    ['from 10.0.0.0/24 unicast pref 5', "unknown rule option 'unicast'"],
+    // keepalived reads the action as a route type: only blackhole, unreachable and prohibit are actions
+    ['from 10.0.0.0/24 unicast pref 5', 'Invalid rule action unicast'],
+    ['from 10.0.0.0/24 nat 10.1.0.0 pref 5', 'Invalid rule action nat'],
+    ['from 10.0.0.0/24 type nat pref 5', 'Invalid rule action nat'],
+    ['from 10.0.0.0/24 type 10 pref 5', 'Invalid rule action 10'],
+    ['from 10.0.0.0/24 table 100 map-to 10.1.0.0 pref 5', "unknown rule option 'map-to'"],
+    ['from 10.0.0.0/24 table 100 realms 256 pref 5', 'invalid realms 256 for rule'],
+    ['from 10.0.0.0/24 table 100 realms 1/nosuch pref 5', 'invalid realms 1/nosuch for rule'],
+    ['from 2001:db8::/32 table 100 realms 5 pref 5', 'realms is only valid for IPv4'],
+    ['inet6 table 100 realms 5 pref 5', 'realms is only valid for IPv4'],
+    ['table 100 realms 5 from 2001:db8::/32 pref 5', 'rule mixes IPv4 and IPv6'],
+    ['from 10.0.0.0/24 blackhole realms 5 pref 5', 'suppressor/realm specified for non table action - skipping'],
+    ['from 10.0.0.0/24 prohibit sup_group 5 pref 5', 'suppressor/realm specified for non table action - skipping'],
+    ['from 10.0.0.0/24 table 100 suppress_ifgroup nosuch pref 5', 'suppress_group nosuch is invalid'],
+    ['from 10.0.0.0/24 table 100 sup_group 2147483648 pref 5', 'suppress_group 2147483648 is invalid'],
+    ['from 10.0.0.0/24 table 100 tunnel-id 0x10 pref 5', 'Invalid tunnel-id 0x10 specified'],
+    ['from 10.0.0.0/24 table 100 tunnel-id 18446744073709551616 pref 5', 'Invalid tunnel-id 18446744073709551616 specified'],
   ])('refuses %s', (line, error) => {
-    const [e] = rules(line);
-    expect(parseRuleWords(e!.words)).toEqual({ ok: false, error });
+    expect(parseRuleWords(line.split(' '))).toEqual({ ok: false, error });
+  });
+
+  it('realms, suppress_ifgroup / sup_group (numbers or names of the group file) and tunnel-id, as keepalived reads them', () => {
+    const names = { ...DEFAULT_RT_NAMES, realms: new Map([['cosmos', 0], ['inner', 9]]), groups: new Map([['default', 0], ['spine', 42]]) };
+    const read = (line: string): RuleSpec => {
+      const r = parseRuleWords(line.split(' '), names);
+      if (!r.ok) throw new Error(r.error);
+      return r.value;
+    };
+    expect(read('from 10.0.0.0/24 table 100 realms 5 pref 1')).toMatchObject({ realms: 5, family: 'inet' });
+    expect(read('table 100 realms 3/inner pref 1')).toMatchObject({ realms: (3 << 16) | 9, family: 'inet' });
+    expect(read('from all l3mdev realms 0x10/010 pref 1')).toMatchObject({ realms: (16 << 16) | 8 });
+    expect(read('from 10.0.0.0/24 table 100 suppress_ifgroup 7 pref 1').suppressIfgroup).toBe(7);
+    expect(read('from 10.0.0.0/24 table 100 sup_group spine pref 1').suppressIfgroup).toBe(42);
+    expect(read('from 10.0.0.0/24 table 100 sup_group default pref 1').suppressIfgroup).toBe(0);
+    expect(read('from 2001:db8::/32 table 100 sup_group 2147483647 pref 1')).toMatchObject({ suppressIfgroup: 0x7fffffff, family: 'inet6' });
+    expect(read('from 10.0.0.0/24 blackhole tunnel-id 18446744073709551615 pref 1').tunnelId).toBe(18446744073709551615n);
+    expect(read('from 10.0.0.0/24 table 100 track_group TG pref 1').preference).toBe(1);
+  });
+
+  it('an action may be written as a route type, by name or number, maybe after `type`', () => {
+    expect(spec('from 10.0.0.0/24 type blackhole pref 5').action).toBe(FR_ACT_BLACKHOLE);
+    expect(parseRuleWords('from 10.0.0.0/24 type 7 pref 5'.split(' '))).toMatchObject({ ok: true, value: { action: FR_ACT_UNREACHABLE } });
+    expect(parseRuleWords('from 10.0.0.0/24 0x8 pref 5'.split(' '))).toMatchObject({ ok: true, value: { action: FR_ACT_PROHIBIT } });
   });
 
   it('a tracked rule keeps protocol keepalived, with a warning', () => {
@@ -78,6 +119,10 @@ describe('parseRuleWords', () => {
     expect(s.warnings.join()).toMatch(/protocol 99 replaced by keepalived/);
   });
 });
+
+const FRA_FLOW = 11;
+const FRA_TUN_ID = 12;
+const FRA_SUPPRESS_IFGROUP = 13;
 
 describe('ruleRequest', () => {
   it('table rule: fib_rule_hdr and attributes', () => {
@@ -109,6 +154,20 @@ describe('ruleRequest', () => {
     expect(ruleRequest(spec('from 10.0.0.0/8 goto 50 pref 1'), 'add').attrs.goto).toBe(50);
     expect(ruleRequest(spec('from 10.0.0.0/8 l3mdev pref 1'), 'add').attrs.l3Mdev).toBe(1);
     expect(ruleRequest(spec('from 10.0.0.0/8 table 9 suppress_prefixlength 0 pref 1'), 'add').attrs.suppressPrefixlen).toEqual(u32(0));
+  });
+
+  it('realms, suppress_ifgroup and tunnel-id: FRA_FLOW, FRA_SUPPRESS_IFGROUP (u32) and FRA_TUN_ID (u64, big-endian) in the message', () => {
+    const r = ruleRequest(spec('from 10.0.0.0/24 table 100 realms 3/4 sup_group 5 tunnel-id 4294967298 preference 9'), 'add');
+    const out = new AttrStream();
+    rt.formatRuleMessage({ kind: 'rule', data: r.data, attrs: r.attrs }, out);
+    const msg = Buffer.concat(out.bufs);
+    const a = parseAttrs(msg.subarray(12))!; // after struct fib_rule_hdr
+    expect([...a.get(FRA_FLOW)!]).toEqual([4, 0, 3, 0]); // 3 << 16 | 4, host order (x86-64)
+    expect([...a.get(FRA_SUPPRESS_IFGROUP)!]).toEqual([5, 0, 0, 0]);
+    expect(a.get(FRA_TUN_ID)!.toString('hex')).toBe('0000000100000002');
+    // group 0 is sent (keepalived's mask bit), realms and tunnel-id 0 are not
+    const zero = ruleRequest(spec('from 10.0.0.0/24 table 100 realms 0 sup_group 0 tunnel-id 0 preference 9'), 'add').attrs;
+    expect([zero.flow, zero.tunId, zero.suppressIfgroup]).toEqual([undefined, undefined, u32(0)]);
   });
 
   it('a preference from the words wins over the one given', () => {
