@@ -3,7 +3,11 @@
  * AddrInfo and RtnlEvent. A message missing what we need is reported as malformed, never
  * thrown: the watch counts it and carries on.
  */
-import { rt } from 'netlink';
+import { createRequire } from 'node:module';
+import type { rt } from 'netlink';
+
+// the rtnetlink structures only: the package's index also loads nl80211 and WireGuard (megabytes of heap)
+const { LinkType } = createRequire(import.meta.url)('netlink/dist/rt/structs.js') as Pick<typeof rt, 'LinkType'>;
 import { parseAttrs, readString, readU32 } from './attrs.js';
 import {
   AF_INET, AF_INET6, IFLA_INET6_CONF, IFLA_INET_CONF, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_MACVLAN_MODE,
@@ -72,7 +76,7 @@ export function linkFromMessage(m: rt.LinkMessage): Parsed<LinkInfo> {
   const forwarding = forwardingOf(attrs.afSpec);
   if (forwarding) link.forwarding = forwarding;
   // the package gives ifi_type as the ARPHRD_* name when it knows it
-  const hwType = typeof data.type === 'string' ? rt.LinkType[data.type] : data.type;
+  const hwType = typeof data.type === 'string' ? LinkType[data.type] : data.type;
   if (hwType !== undefined) link.hwType = hwType;
   if (attrs.broadcast) link.broadcast = new Uint8Array(attrs.broadcast);
   if (attrs.linkinfo) {
