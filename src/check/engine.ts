@@ -126,6 +126,7 @@ export class CheckerEngine {
     this.started = true;
     for (const [name, bs] of this.files) {
       const value = this.fileValues.get(name) ?? 0;
+      this.fileValues.set(name, value);
       for (const b of bs) this.initFile(b, value);
     }
     for (const vs of this.servers) this.rules.initVs(vs);
@@ -146,6 +147,7 @@ export class CheckerEngine {
         continue;
       }
       u.running = true;
+      u.lastRunAt = now;
       this.stats.probesStarted++;
       this.fx.push({ type: 'run-probe', probeId: u.id, plan: u.plans[u.http ? u.state.urlIndex : 0]! });
     }
@@ -164,6 +166,9 @@ export class CheckerEngine {
       ? httpStep(u.state, u.timing, u.fastRecovery, u.plans.length, r.ok, this.outcome)
       : genericStep(u.state, u.timing, u.kind.retryWhileDown, r.ok, this.outcome);
     for (const b of u.bindings) {
+      // a checker of a suspended virtual server (ha_suspend) does not run in keepalived: a
+      // probe shared with another virtual server leaves its state alone
+      if (b.rs.vs.suspended) continue;
       if (url && r.ok && !o.wasUp && url.type !== 'TCP_CHECK' && 'url' in url) {
         this.log(`${r.detail ?? 'HTTP status code'} success to ${b.names.chk} url(${url.url.path})`, b.rs);
       }
@@ -172,13 +177,20 @@ export class CheckerEngine {
         const m = u.kind.attemptLog(b.names, r, u.state.retryIt, u.timing.retry);
         if (m) this.log(m, b.rs);
       }
-      if (!o.report) continue;
+      if (!o.report) {
+        // keepalived marks a checker as run after every result, reported or not
+        b.hasRun = true;
+        continue;
+      }
       const m = o.alive ? u.kind.successLog(b.names, r) : u.kind.failLog(b.names, u.timing.retry, o.hadRun, r);
       if (m) this.log(m, b.rs);
       if (!o.alive && b.dynamic) {
         b.rs.effWeight -= b.curWeight;
         b.curWeight = 0;
         b.last = r.exitCode ?? -1;
+      } else if (!o.alive && r.exitCode !== undefined) {
+        // a MISC_CHECK's last exit status, as keepalived keeps it (the state dump shows it)
+        b.last = r.exitCode;
       }
       this.checkerState(b, o.alive);
     }
@@ -192,6 +204,7 @@ export class CheckerEngine {
     for (const [k, v] of prev.fileValues) this.fileValues.set(k, v);
     for (const [name, bs] of this.files) {
       const value = this.fileValues.get(name) ?? 0;
+      this.fileValues.set(name, value);
       for (const b of bs) this.initFile(b, value);
     }
     const oldVs = new Map(prev.servers.map((v) => [v.name, v]));
@@ -201,12 +214,15 @@ export class CheckerEngine {
     for (const vs of this.servers) {
       const ov = oldVs.get(vs.name);
       if (!ov) continue;
+      vs.reloaded = true;
       vs.quorumUp = ov.quorumUp;
       vs.sorryAlive = ov.sorryAlive;
       const oldRs = new Map(ov.rss.map((r) => [r.name, r]));
       for (const rs of vs.rss) {
         const o = oldRs.get(rs.name);
         if (!o) continue;
+        rs.reloaded = true;
+        rs.prevEffWeight = o.effWeight;
         rs.alive = o.alive;
         rs.set = o.set;
       }
@@ -222,7 +238,7 @@ export class CheckerEngine {
         b.curWeight = ob.curWeight;
         b.last = ob.last;
         b.rs.effWeight += b.curWeight;
-      }
+      } else if (b.cfg.type === 'MISC_CHECK') b.last = ob.last; // its last exit status (the state dump)
     }
     // a real server whose checkers all carried over keeps its alive state; otherwise the
     // start-up rule decides (alive unless a checker is down)
@@ -237,6 +253,9 @@ export class CheckerEngine {
       const ou = oldUnits.get(u.key);
       if (ou) {
         Object.assign(u.state, ou.state);
+        // keepalived's new HTTP checker starts again at its first URL, with no failed one
+        if (u.http) Object.assign(u.state, { urlIndex: 0, failedUrl: -1 });
+        if (ou.lastRunAt !== undefined) u.lastRunAt = ou.lastRunAt;
         this.heap.schedule(u, ou.running || !Number.isFinite(ou.heapAt) ? now : ou.heapAt);
         continue;
       }
@@ -286,12 +305,17 @@ export class CheckerEngine {
         if (b.rs.vs !== vs) continue;
         u.enabled += present ? 1 : -1;
         if (this.started) this.log(`${present ? 'Activat' : 'Suspend'}ing healthchecker for service ${b.rs.name} for VS ${vs.name}`, b.rs);
+        // a probe shared with another virtual server went on while this one was suspended:
+        // its checker takes up the probe's state (keepalived's own probe would find it next)
+        if (present && this.started && u.state.hasRun && b.isUp !== u.state.isUp) this.checkerState(b, u.state.isUp);
       }
     }
   }
 
   private initFile(b: Binding, value: number): void {
-    const status = fileStatus(b.file!, value);
+    // keepalived (check_file.c set_track_file_checkers_down) looks at a file only when its value
+    // is not 0: a file reading 0 at start leaves the checker up, `weight 0 reverse` included
+    const status = value === 0 ? 0 : fileStatus(b.file!, value);
     b.last = status;
     if (status === WEIGHT_FAULT) {
       b.isUp = false;
@@ -304,8 +328,10 @@ export class CheckerEngine {
 
   /** process_update_checker_track_file_status */
   private fileValue(name: string, value: number): void {
+    const before = this.fileValues.get(name);
     this.fileValues.set(name, value);
-    if (!this.started || this.stopped) return;
+    // keepalived (update_track_file_status) acts on a new value only, not on a read of the same one
+    if (!this.started || this.stopped || before === value) return;
     for (const b of this.files.get(name) ?? []) {
       const status = fileStatus(b.file!, value);
       const prev = b.last;

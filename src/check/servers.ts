@@ -39,6 +39,9 @@ export class RsState {
   /** iweight plus dynamic contributions (misc_dynamic, FILE_CHECK), may go negative */
   effWeight: number;
   readonly inhibit: boolean;
+  /** carried over from the configuration before a reload, with its effective weight then */
+  reloaded = false;
+  prevEffWeight = 0;
   private cached: LiveDest | undefined;
 
   constructor(readonly idx: number, readonly cfg: RealServer, readonly vs: VsState) {
@@ -71,6 +74,8 @@ export class VsState {
   /** ha_suspend and the address is not here */
   suspended: boolean;
   stopped = false;
+  /** carried over from the configuration before a reload */
+  reloaded = false;
   private dests: readonly LiveDest[] | undefined;
   readonly sorry?: { readonly address: IpAddress; readonly port?: number; readonly name: string; readonly lvsMethod?: LbKind; readonly tunnel?: TunnelSpec };
 

@@ -26,6 +26,8 @@ export class Unit implements HeapOwner {
   heapSeq = 0;
   readonly state: RunState;
   running = false;
+  /** when its last probe started (the engine's clock) */
+  lastRunAt: number | undefined;
   /** bindings whose virtual server is not suspended (ha_suspend) */
   enabled = 0;
   readonly bindings: Binding[] = [];
@@ -50,6 +52,8 @@ export class Unit implements HeapOwner {
 /** One checker of one real server: a probe unit, or a FILE_CHECK. */
 export interface Binding {
   readonly rs: RsState;
+  /** the checker as configured (the state dump prints it) */
+  readonly cfg: Checker;
   readonly unit?: Unit;
   readonly file?: FileCheckSpec;
   readonly names: LogNames;
@@ -132,7 +136,7 @@ export function buildUnits(cfg: KeepalivedConfig, servers: readonly VsState[]): 
         if (c.type === 'FILE_CHECK') {
           const file = fileCheckSpec(c, cfg.trackFiles);
           if (!file) continue;
-          const b: Binding = { rs, file, names, alpha: false, dynamic: true, isUp: true, hasRun: true, curWeight: 0, last: 0 };
+          const b: Binding = { rs, cfg: c, file, names, alpha: false, dynamic: true, isUp: true, hasRun: true, curWeight: 0, last: 0 };
           bindings.push(b);
           files.set(file.file, [...(files.get(file.file) ?? []), b]);
           continue;
@@ -147,7 +151,7 @@ export function buildUnits(cfg: KeepalivedConfig, servers: readonly VsState[]): 
           byKey.set(key, unit);
         }
         const dynamic = c.type === 'MISC_CHECK' && c.miscDynamic;
-        const b: Binding = { rs, unit, names, alpha: r.alpha, dynamic, isUp: !r.alpha, hasRun: false, curWeight: 0, last: 0 };
+        const b: Binding = { rs, cfg: c, unit, names, alpha: r.alpha, dynamic, isUp: !r.alpha, hasRun: false, curWeight: 0, last: 0 };
         if (r.alpha) {
           rs.numFailed++;
         }

@@ -193,13 +193,15 @@ const checkerTables: Record<string, { table: KeywordTable; defaults: () => Draft
       type: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA', 'RRSIG', 'DNSKEY']); if (v) d.dnsType = v; } },
       name: str('name'),
     }),
-    defaults: () => ({ dnsType: 'SOA', name: '.' }),
+    // keepalived's DNS_DEFAULT_NAME: empty, the root (the query is the same as for '.')
+    defaults: () => ({ dnsType: 'SOA', name: '' }),
   },
   UDP_CHECK: {
     table: table({
       ...checkerCommon,
-      payload: str('payload'),
-      require_reply: { handler: (_ctx, line, d) => { d.requireReply = line.words[1] ?? ''; } },
+      // keepalived reads the hex of both from every word after the keyword (blanks between octets)
+      payload: { handler: (ctx, line, d) => { if (need(ctx, line, 1) !== undefined) d.payload = line.words.slice(1).join(' '); } },
+      require_reply: { handler: (_ctx, line, d) => { d.requireReply = line.words.slice(1).join(' '); } },
       min_reply_length: int('minReplyLength', 0, 65535),
       max_reply_length: int('maxReplyLength', 0, 65535),
     }),
@@ -436,7 +438,7 @@ export function openVirtualServer(ctx: ParseCtx, line: Line): Draft | undefined 
 }
 
 /** The PCRE2 option words keepalived's regex_options knows (check_http.c regex_options). */
-const REGEX_OPTIONS = [
+export const REGEX_OPTIONS = [
   'allow_empty_class', 'alt_bsux', 'auto_callout', 'caseless', 'dollar_endonly', 'dotall', 'dupnames', 'extended',
   'firstline', 'match_unset_backref', 'multiline', 'never_ucp', 'never_utf', 'no_auto_capture', 'no_auto_possess',
   'no_dotstar_anchor', 'no_start_optimize', 'ucp', 'ungreedy', 'utf', 'never_backslash_c', 'alt_circumflex',

@@ -32,3 +32,8 @@ export function fieldLoc(node: object, field: string): Loc | undefined {
 }
 
 export const locString = (loc: Loc): string => `${loc.file}:${loc.line}:${loc.col}`;
+
+/** Whether the configuration wrote this field (rather than a default or a completion filling it in). */
+export function fieldWritten(node: object, field: string): boolean {
+  return (node as WithLocs)[FIELD_LOCS]?.[field] !== undefined;
+}

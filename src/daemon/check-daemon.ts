@@ -43,10 +43,12 @@ import { reconcile } from '../ipvs/reconcile.js';
 import { applyToTable, tableOf } from '../ipvs/table.js';
 import type { IpvsOp, IpvsService, IpvsTimeouts, IpvsVirtual } from '../ipvs/types.js';
 import { formatIp } from '../util/ip.js';
-import { virtualServerViews, type CheckView } from './check-view.js';
+import { schedInForce } from '../io/sched.js';
+import { virtualServerViews, type CheckDumpView, type CheckView } from './check-view.js';
 import { loadForDaemon } from './load-config.js';
 import { removePidfile, writePidfile } from './pidfile.js';
 import { DEFAULT_IPVS_STATE } from './run-identity.js';
+import { scriptHost } from './view-host.js';
 
 function fifoConfig(cfg: KeepalivedConfig): string {
   const g = cfg.globalDefs;
@@ -147,6 +149,18 @@ export class CheckDaemon {
         smtpAlertsSent: smtpCounters.sent, smtpAlertsFailed: smtpCounters.failed, sslContextErrors: tlsCredsCounters.contextErrors,
         logLinesDropped: droppedLogLines(),
       },
+    };
+  }
+
+  /** What keepalived_check.data is written from (SIGUSR1 in this process). */
+  dumpView(): CheckDumpView {
+    const cfg = this.cfg;
+    return {
+      config: cfg,
+      ...(this.engine ? { engine: this.engine } : {}),
+      serviceUp: (vs) => (this.services[vs] ?? []).some((s) => this.kernel.has(serviceId(s.key))),
+      host: scriptHost(cfg.globalDefs),
+      sched: schedInForce(),
     };
   }
 

@@ -4,7 +4,9 @@
  */
 import type { CheckerEngine } from '../check/engine.js';
 import { realWeight } from '../check/servers.js';
+import type { KeepalivedConfig } from '../config/model.js';
 import { formatIp } from '../util/ip.js';
+import type { ScriptHost } from './view.js';
 
 export interface CheckerView {
   /** TCP_CHECK, HTTP_GET, ... */
@@ -43,6 +45,21 @@ export interface CheckView {
   readonly reloads: number;
   readonly virtualServers: readonly VirtualServerView[];
   readonly stats: Readonly<Record<string, number>>;
+}
+
+/**
+ * What the checker process's state dump (keepalived_check.data, dump-check.ts) is written from:
+ * it stays in the checker process, which holds the engine, and never crosses the IPC channel.
+ */
+export interface CheckDumpView {
+  readonly config: KeepalivedConfig;
+  /** undefined before the checkers start */
+  readonly engine?: CheckerEngine;
+  /** whether cfg.virtualServers[vs]'s IPVS services are in the kernel's table (keepalived vs->alive) */
+  readonly serviceUp: (vs: number) => boolean;
+  readonly host?: ScriptHost;
+  /** this process's SCHED_RR priority (0: normal scheduling) */
+  readonly sched?: { readonly rtPriority: number };
 }
 
 /** The engine's state as plain data. */

@@ -1,49 +1,68 @@
 /**
- * keepalived_check.data (SIGUSR1 in the checker process), best effort: keepalived 2.2.7
- * dump_data_check's main lines for what the checker view holds. For each virtual server
- * (keepalived's "[VIP]:proto:port" / "FWM n" names) its scheduler, forwarding method,
- * protocol, quorum state and alive flag; for each real server keepalived's
- * "RIP = ..., RPORT = ..., WEIGHT = ... EFF WEIGHT = ..." line, its alive flag and weights;
- * then "------< Health checkers >------" with each checker's Up / Has run lines.
- * Configuration detail keepalived also prints (timeouts, delay loops, notify scripts) is left
- * out (docs/errors.md, "Deliberate differences").
+ * keepalived_check.data (SIGUSR1 in the checker process), as keepalived 2.2.7's checker process
+ * writes it (check/check_data.c dump_data_check): the global definitions as that process has
+ * them (dump-global.ts), the SSL context, the LVS topology (virtual server groups, virtual
+ * servers, real servers: dump-lvs.ts), every health checker (dump-checkers.ts) and the track
+ * files the checkers follow. What keepalived-ts writes differently, and why, is listed in
+ * test/fixtures/dumps/check/known-differences.json (checked against keepalived by
+ * test/uml/check-dump-oracle.test.ts in a user-mode Linux guest, where IPVS exists).
  */
-import type { CheckView } from './check-view.js';
+import { formatVs } from '../check/format.js';
+import type { CheckDumpView } from './check-view.js';
+import type { DumpTime } from './dump-common.js';
+import { healthCheckerLines } from './dump-checkers.js';
+import { globalLines } from './dump-global.js';
+import { lvsTopologyLines, serviceProtocol, trio } from './dump-lvs.js';
 
-const yes = (b: boolean): string => (b ? 'yes' : 'no');
-const on = (b: boolean): number => (b ? 1 : 0);
+/** keepalived dump_ssl: the SSL block's files, or the context it makes for SSL_GET without one. */
+function sslLines(view: CheckDumpView): string[] {
+  const ssl = view.config.ssl;
+  const sslGet = view.config.virtualServers.some((vs) => vs.realServers.some((rs) => rs.checkers.some((c) => c.type === 'SSL_GET')));
+  if (!ssl && !sslGet) return [];
+  const out = ['------< SSL definitions >------'];
+  if (!ssl || (ssl.password === undefined && ssl.ca === undefined && ssl.certificate === undefined && ssl.key === undefined)) {
+    return [...out, ' Using autogen SSL context'];
+  }
+  if (ssl.password !== undefined) out.push(` Password : ${ssl.password}`);
+  if (ssl.ca !== undefined) out.push(` CA-file : ${ssl.ca}`);
+  if (ssl.certificate !== undefined) out.push(` Certificate file : ${ssl.certificate}`);
+  if (ssl.key !== undefined) out.push(` Key file : ${ssl.key}`);
+  return out;
+}
 
-export function formatCheckData(view: CheckView): string {
-  const out: string[] = [];
-  if (view.virtualServers.length) out.push('------< LVS Topology >------');
-  for (const vs of view.virtualServers) {
-    out.push(' ------< Virtual server >------');
-    out.push(vs.name.startsWith('FWM ') ? ` VS FWMARK = ${vs.name.slice(4)}` : ` VS = ${vs.name}`);
-    out.push(`   lvs_sched = ${vs.scheduler}`);
-    out.push(`   lvs_method = ${vs.lbKind}`);
-    out.push(`   protocol = ${vs.protocol}`);
-    if (vs.suspended) out.push('   Using HA suspend');
-    out.push(`   sorry server active = ${yes(vs.sorryActive)}`);
-    out.push(`   alive = ${on(vs.realServers.some((rs) => rs.alive))}`);
-    out.push(`   quorum_state_up = ${on(vs.quorumUp)}`);
-    for (const rs of vs.realServers) {
-      out.push('   ------< Real server >------');
-      out.push(`   RIP = ${rs.address}, RPORT = ${rs.port ?? 0}, WEIGHT = ${rs.effectiveWeight} EFF WEIGHT = ${rs.effectiveWeight}`);
-      out.push(`   initial weight = ${rs.weight}`);
-      out.push(`   effective weight = ${rs.effectiveWeight}`);
-      out.push(`   alive = ${on(rs.alive)}`);
-      out.push(`   num failed checkers = ${rs.checkers.filter((c) => !c.up).length}`);
-      out.push(`   RS set = ${on(rs.inTable)}`);
+/** keepalived dump_track_file of the checker process: each track_file and the real servers following it. */
+function trackFileLines(view: CheckDumpView): string[] {
+  const cfg = view.config;
+  if (cfg.trackFiles.length === 0) return [];
+  const out = ['------< Checker track files >------'];
+  const files = (view.engine?.checkers ?? []).filter((b) => b.file);
+  for (const f of cfg.trackFiles) {
+    out.push(
+      ` Track file = ${f.name}`,
+      `   File = ${f.file ?? ''}`,
+      `   Status = ${f.file !== undefined ? view.host?.trackFileValue(f.file) ?? 0 : 0}`,
+      `   Weight = ${f.weight}${f.weightReverse ? ' reverse' : ''}`,
+    );
+    const tracking = files.filter((b) => b.file!.file === f.name);
+    if (tracking.length === 0) continue;
+    out.push('   Tracking instances :');
+    for (const b of tracking) {
+      const vs = b.rs.vs.cfg;
+      const rs = trio(b.rs.cfg.address, serviceProtocol(vs, cfg.virtualServerGroups), b.rs.cfg.port);
+      out.push(`     ${formatVs(vs)} -> ${rs}, weight ${b.file!.weight}${b.file!.reverse ? ' reverse' : ''}`);
     }
   }
-  const checkers = view.virtualServers.flatMap((vs) => vs.realServers.flatMap((rs) => rs.checkers.map((c) => ({ vs, rs, c }))));
-  if (checkers.length) out.push('------< Health checkers >------');
-  for (const { vs, rs, c } of checkers) {
-    out.push(` ${vs.name} -> ${rs.name}`);
-    out.push(`   Keepalive method = ${c.type}`);
-    out.push('   Enabled = yes');
-    out.push(`   Up = ${yes(c.up)}`);
-    out.push(`   Has run = ${yes(c.hasRun)}`);
-  }
-  return out.length ? `${out.join('\n')}\n` : '';
+  return out;
+}
+
+/** The checker process's state dump. `hostname` is the router_id default. */
+export function formatCheckData(view: CheckDumpView, time: DumpTime, hostname = ''): string {
+  const out = [
+    ...globalLines(view, hostname, 'checker'),
+    ...sslLines(view),
+    ...lvsTopologyLines(view),
+    ...healthCheckerLines(view, time),
+    ...trackFileLines(view),
+  ];
+  return `${out.join('\n')}\n`;
 }

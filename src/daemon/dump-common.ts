@@ -136,7 +136,7 @@ export function cmdStr(argv: readonly string[]): string {
 }
 
 /** A script's "CMD, uid:gid U:G" as the script runner would run it. */
-export function scriptWithUser(s: ScriptSpec, host: HostView | undefined): string {
+export function scriptWithUser(s: ScriptSpec, host: Pick<HostView, 'resolveScript'> | undefined): string {
   const r = host?.resolveScript(s);
   return `${cmdStr(r?.argv ?? s.argv)}, uid:gid ${r?.uid ?? 0}:${r?.gid ?? 0}`;
 }

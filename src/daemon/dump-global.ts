@@ -1,23 +1,46 @@
 /**
- * "Global definitions" of keepalived.data, as keepalived 2.2.7 dump_global_data writes them for
- * the VRRP process (core/global_data.c): the same lines, order and words. Values are what
- * keepalived-ts runs with. Settings keepalived-ts has no equivalent for (SNMP, DBus, IPVS nftables,
- * the BFD process, netlink buffer sizes, ...) are accepted only as "not supported" keywords, so
- * their lines show keepalived's default: disabled, 0, unset. `libnftnl version` is left out
- * (keepalived-ts links no libnftnl).
+ * "Global definitions" of keepalived.data and keepalived_check.data, as keepalived 2.2.7
+ * dump_global_data writes them (core/global_data.c): the same lines, order and words, for the
+ * VRRP process or the checker process. Values are what keepalived-ts runs with. Settings
+ * keepalived-ts has no equivalent for (SNMP, DBus, IPVS nftables, the BFD process, netlink buffer
+ * sizes, ...) are accepted only as "not supported" keywords, so their lines show keepalived's
+ * default: disabled, 0, unset. `libnftnl version` is left out (keepalived-ts links no libnftnl).
+ *
+ * What keepalived's checker process shows differently from its VRRP process: no startup or
+ * shutdown script (only keepalived's parent keeps them; neither child shows them), no default
+ * interface, the lower-priority gratuitous ARP settings as configured (the VRRP process fills
+ * them in from the master ones; unset is 4294967295), an LVS sync daemon's instance by name,
+ * and the checker's own real-time limit as the current one.
  */
+import { fieldWritten } from '../config/loc.js';
 import type { GlobalDefs, KeepalivedConfig, LvsSyncDaemon, NotifyFifo, Script } from '../config/model.js';
 import { CHECKER_DEFAULT_NICE, DEFAULT_RLIMIT_RTTIME_US, DEFAULT_RT_PRIORITY, MIN_RLIMIT_RTTIME_US } from '../io/sched.js';
 import { smtpAlertConfig } from '../io/smtp-alert.js';
 import { formatIp, parseIp } from '../util/ip.js';
 import { scriptWithUser } from './dump-common.js';
-import type { HostView, VrrpView } from './view.js';
+import type { HostView } from './view.js';
 
 const onOff = (b: boolean): string => (b ? 'true' : 'false');
 const secs = (ms: number): number => Math.floor(ms / 1000);
 const tristate = (v: boolean | undefined): string => (v === undefined ? 'unset' : v ? 'on' : 'off');
 /** keepalived's RT_RLIMIT_DEFAULT (µs): the BFD process's limit, a process keepalived-ts does not have */
 const KEEPALIVED_RLIMIT_RTTIME_US = 10_000;
+/** keepalived's PARAMETER_UNSET, printed with %u */
+const PARAMETER_UNSET = 4294967295;
+
+/** The keepalived process whose dump this is. */
+export type DumpProcess = 'vrrp' | 'checker';
+
+/** What the global section reads: the configuration, the host's script users, the scheduling in force. */
+export interface GlobalSource {
+  readonly config: KeepalivedConfig;
+  /** the VRRP process's view has the links too (the default interface) */
+  readonly host?: Pick<HostView, 'resolveScript' | 'defaultScriptUser'> & Partial<Pick<HostView, 'links'>>;
+  /** this process's SCHED_RR priority (0: normal scheduling) */
+  readonly sched?: { readonly rtPriority: number };
+}
+
+type ScriptHost = GlobalSource['host'];
 
 function smtpLines(g: GlobalDefs, hostname: string): string[] {
   const out: string[] = [];
@@ -38,11 +61,12 @@ function smtpLines(g: GlobalDefs, hostname: string): string[] {
   return out;
 }
 
-function lvsSyncLines(d: LvsSyncDaemon | undefined, cfg: KeepalivedConfig): string[] {
+function lvsSyncLines(d: LvsSyncDaemon | undefined, cfg: KeepalivedConfig, proc: DumpProcess): string[] {
   if (!d) return [];
   const out: string[] = [];
   if (d.instance !== undefined) {
-    const found = cfg.vrrpInstances.some((vi) => vi.name === d.instance);
+    // only the VRRP process resolves the instance
+    const found = proc === 'vrrp' && cfg.vrrpInstances.some((vi) => vi.name === d.instance);
     out.push(found ? ` LVS syncd vrrp instance = ${d.instance}` : ` LVS syncd vrrp name = ${d.instance}`);
   }
   out.push(` LVS syncd interface = ${d.interface}`, ` LVS syncd syncid = ${d.syncId ?? 0}`);
@@ -53,7 +77,7 @@ function lvsSyncLines(d: LvsSyncDaemon | undefined, cfg: KeepalivedConfig): stri
   return out;
 }
 
-function fifoLines(title: string, fifo: NotifyFifo | undefined, script: Script | undefined, host: HostView | undefined): string[] {
+function fifoLines(title: string, fifo: NotifyFifo | undefined, script: Script | undefined, host: ScriptHost): string[] {
   if (!fifo) return [];
   // the FIFO's owner is resolved as a script's user is (keepalived: the default script user)
   const owner = host?.resolveScript({ argv: [fifo.path], ...(fifo.user !== undefined ? { user: fifo.user } : {}), ...(fifo.group !== undefined ? { group: fifo.group } : {}) });
@@ -78,7 +102,7 @@ function processLines(name: string, nice: number, rtPriority: number, cpus: read
 /** The RLIMIT_RTTIME keepalived-ts sets: the configured one (default 2 s), never below 0.5 s. */
 const rttimeOf = (us: number | undefined): number => Math.max(us ?? DEFAULT_RLIMIT_RTTIME_US, MIN_RLIMIT_RTTIME_US);
 
-export function globalLines(view: VrrpView, hostname: string): string[] {
+export function globalLines(view: GlobalSource, hostname: string, proc: DumpProcess = 'vrrp'): string[] {
   const cfg = view.config;
   const g = cfg.globalDefs;
   const host = view.host;
@@ -96,8 +120,10 @@ export function globalLines(view: VrrpView, hostname: string): string[] {
     ' Checkers log all failures = false',
     g.reloadCheckConfig ? ' Test config before reload, log to /dev/null' : ' No test config before reload',
   );
-  if (g.startupScript) out.push(` Startup script = ${scriptWithUser(g.startupScript, host)}, timeout ${g.startupScriptTimeoutS ?? 10}`);
-  if (g.shutdownScript) out.push(` Shutdown script = ${scriptWithUser(g.shutdownScript, host)} timeout ${g.shutdownScriptTimeoutS ?? 10}`);
+  if (proc === 'vrrp') {
+    if (g.startupScript) out.push(` Startup script = ${scriptWithUser(g.startupScript, host)}, timeout ${g.startupScriptTimeoutS ?? 10}`);
+    if (g.shutdownScript) out.push(` Shutdown script = ${scriptWithUser(g.shutdownScript, host)} timeout ${g.shutdownScriptTimeoutS ?? 10}`);
+  }
   out.push(` Dynamic interfaces = ${onOff(g.dynamicInterfaces)}`);
   if (g.dynamicInterfaces) out.push(' Allow interface changes = false');
   if (g.noEmailFaults) out.push(' Send emails for fault transitions = off');
@@ -106,10 +132,14 @@ export function globalLines(view: VrrpView, hostname: string): string[] {
   if (t?.tcpfinS) out.push(` LVS TCP FIN timeout = ${t.tcpfinS}`);
   // keepalived 2.2.7 prints the UDP timeout with the TCP one's words
   if (t?.udpS) out.push(` LVS TCP timeout = ${t.udpS}`);
-  // keepalived names the default interface only if it exists
-  const dflt = g.defaultInterface !== undefined && host?.links().some((l) => l.link.name === g.defaultInterface) ? g.defaultInterface : 'eth0';
-  out.push(` Default interface = ${host ? dflt : g.defaultInterface ?? 'eth0'}`, ` Disable local IGMP = ${g.disableLocalIgmp ? 'yes' : 'no'}`);
-  out.push(...lvsSyncLines(g.lvsSyncDaemon, cfg));
+  if (proc === 'vrrp') {
+    // keepalived names the default interface only if it exists
+    const links = host?.links?.();
+    const dflt = g.defaultInterface !== undefined && links?.some((l) => l.link.name === g.defaultInterface) ? g.defaultInterface : 'eth0';
+    out.push(` Default interface = ${links ? dflt : g.defaultInterface ?? 'eth0'}`);
+  }
+  out.push(` Disable local IGMP = ${g.disableLocalIgmp ? 'yes' : 'no'}`);
+  out.push(...lvsSyncLines(g.lvsSyncDaemon, cfg, proc));
   out.push(` LVS flush = ${onOff(g.lvsFlush)}`, ` LVS flush on stop = ${g.lvsFlushOnStop ?? 'disabled'}`);
   out.push(
     ...fifoLines('Global notify fifo', g.notifyFifo, g.notifyFifoScript, host),
@@ -125,8 +155,7 @@ export function globalLines(view: VrrpView, hostname: string): string[] {
     ` Gratuitous ARP repeat = ${g.vrrpGarpMasterRepeat}`,
     ` Gratuitous ARP refresh timer = ${secs(g.vrrpGarpMasterRefreshMs)}`,
     ` Gratuitous ARP refresh repeat = ${g.vrrpGarpMasterRefreshRepeat}`,
-    ` Gratuitous ARP lower priority delay = ${secs(g.vrrpGarpLowerPrioDelayMs ?? g.vrrpGarpMasterDelayMs)}`,
-    ` Gratuitous ARP lower priority repeat = ${g.vrrpGarpLowerPrioRepeat ?? g.vrrpGarpMasterRepeat}`,
+    ...lowerPrioLines(g, proc),
     ` Num adverts before down = ${g.vrrpDownTimerAdverts}`,
     ` Gratuitous ARP for each secondary ${g.vrrpGarpExtraIf?.all ? 'i/f' : 'VMAC'} = ${(g.vrrpGarpExtraIf?.intervalMs ?? 0) / 1000}s`,
     ` Send advert after receive lower priority advert = ${onOff(!g.vrrpLowerPrioNoAdvert)}`,
@@ -171,7 +200,22 @@ export function globalLines(view: VrrpView, hostname: string): string[] {
   const sched = view.sched;
   if (sched?.rtPriority) {
     out.push(` current realtime priority = ${sched.rtPriority}`);
-    out.push(` current realtime time limit = ${rttimeOf(g.vrrpRlimitRttimeUs)}`);
+    out.push(` current realtime time limit = ${rttimeOf(proc === 'vrrp' ? g.vrrpRlimitRttimeUs : g.checkerRlimitRttimeUs)}`);
   }
   return out;
+}
+
+/**
+ * The VRRP process fills the lower-priority GARP settings in from the master ones (as the
+ * compiled configuration has them); the checker process shows only what was written.
+ */
+function lowerPrioLines(g: GlobalDefs, proc: DumpProcess): string[] {
+  const asWritten = (field: 'vrrpGarpLowerPrioDelayMs' | 'vrrpGarpLowerPrioRepeat'): number | undefined =>
+    (proc === 'vrrp' || fieldWritten(g, field) ? g[field] : undefined);
+  const delayMs = asWritten('vrrpGarpLowerPrioDelayMs') ?? (proc === 'vrrp' ? g.vrrpGarpMasterDelayMs : undefined);
+  const repeat = asWritten('vrrpGarpLowerPrioRepeat') ?? (proc === 'vrrp' ? g.vrrpGarpMasterRepeat : undefined);
+  return [
+    ` Gratuitous ARP lower priority delay = ${delayMs === undefined ? PARAMETER_UNSET : secs(delayMs)}`,
+    ` Gratuitous ARP lower priority repeat = ${repeat ?? PARAMETER_UNSET}`,
+  ];
 }

@@ -14,7 +14,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { dumpPath, writeDumpFile, type DumpKind, type DumpPathOverrides } from '../io/dump-file.js';
 import { KEEPALIVED_SIGNALS, onSignal, type SignalName } from '../io/signals.js';
-import type { CheckView } from './check-view.js';
+import type { CheckDumpView } from './check-view.js';
 import { clearCounters, type DumpTime } from './dump-common.js';
 import { formatCheckData } from './dump-check.js';
 import { formatData } from './dump-data.js';
@@ -26,8 +26,8 @@ export interface DumpSignalOptions {
   readonly log: Logger;
   /** the VRRP side's view (main process) */
   readonly vrrp?: () => VrrpView;
-  /** the checker side's view (checker process) */
-  readonly check?: () => CheckView;
+  /** what the checker side's dump is written from (checker process) */
+  readonly check?: () => CheckDumpView;
   /**
    * the checker process's global_defs dump paths (state_dump_file); without it the checker
    * writes to the default $TMPDIR/keepalived_check.data
@@ -66,7 +66,7 @@ export function dumpHandler(o: DumpSignalOptions, name: SignalName): () => void 
           write('json', paths, formatJson(view, paths.jsonVersion ?? 1));
         }
       }
-      if (o.check && name === 'DATA') write('checkData', o.checkPaths?.() ?? {}, formatCheckData(o.check()));
+      if (o.check && name === 'DATA') write('checkData', o.checkPaths?.() ?? {}, formatCheckData(o.check(), now(), hostname()));
     } catch (e) {
       o.log.error({ signal: name, err: (e as Error).message }, 'dump failed');
     }

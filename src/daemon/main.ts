@@ -322,7 +322,7 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', onHup);
-  installDumpSignals({ log: clog, check: () => daemon.view(), checkPaths: () => daemon.config.globalDefs });
+  installDumpSignals({ log: clog, check: () => daemon.dumpView(), checkPaths: () => daemon.config.globalDefs });
   if (o.child) {
     watchParent(() => stop('parent gone'));
     serveParent({ view: () => daemon.view() });

@@ -2,7 +2,7 @@
  * The host facts of the VRRP view (view.ts `HostView`), read when a dump asks for them: the
  * namespace's interfaces and addresses as the daemon's link table holds them, the VRRP
  * sockets, scripts as the script runner would run them (PATH search, realpath, uid:gid), and
- * track files' values.
+ * track files' values. The checker process's view has the last three (`scriptHost`).
  */
 import { readFileSync } from 'node:fs';
 import type { GlobalDefs } from '../config/model.js';
@@ -11,12 +11,21 @@ import { prepareScript, type ScriptSpec } from '../io/script-runner.js';
 import { parseTrackFileValue } from '../io/track-file.js';
 import { ScriptUsers } from '../io/users.js';
 import type { LinkTable } from './links.js';
-import type { HostView, ResolvedScript } from './view.js';
+import type { HostView, ResolvedScript, ScriptHost } from './view.js';
 import type { VrrpSockets } from './vrrp-sockets.js';
 
 const withConf = (c: InetConf | undefined): { inetConf?: InetConf } => (c ? { inetConf: c } : {});
 
 export function hostView(links: LinkTable, sockets: VrrpSockets, g: GlobalDefs): HostView {
+  return {
+    links: () => links.all().map((l) => ({ ...l, ...withConf(readInetConf(l.link.name)) })),
+    socket: (ifname, family, ah) => sockets.describe(ifname, family, ah),
+    ...scriptHost(g),
+  };
+}
+
+/** Scripts, script users and track files as this host has them (the checker process's host view). */
+export function scriptHost(g: GlobalDefs): ScriptHost {
   let users: ScriptUsers | undefined;
   // /etc/passwd and /etc/group are read once per view, and only when a dump asks
   const scriptUsers = (): ScriptUsers => (users ??= ScriptUsers.host({
@@ -24,8 +33,6 @@ export function hostView(links: LinkTable, sockets: VrrpSockets, g: GlobalDefs):
     ...(g.scriptUser ? { scriptUser: g.scriptUser } : {}),
   }));
   return {
-    links: () => links.all().map((l) => ({ ...l, ...withConf(readInetConf(l.link.name)) })),
-    socket: (ifname, family, ah) => sockets.describe(ifname, family, ah),
     resolveScript: (script: ScriptSpec): ResolvedScript => {
       const p = prepareScript(script, { users: scriptUsers() });
       if (p.ok) return { argv: p.value.argv, uid: p.value.creds.uid, gid: p.value.creds.gid, refused: false };

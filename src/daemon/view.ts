@@ -95,6 +95,9 @@ export interface HostView {
   defaultScriptUser(): { readonly uid: number; readonly gid: number } | undefined;
 }
 
+/** The host facts a process without links or VRRP sockets shows (the checker process). */
+export type ScriptHost = Pick<HostView, 'resolveScript' | 'defaultScriptUser' | 'trackFileValue'>;
+
 export interface ScriptView {
   readonly name: string;
   /** undefined: no result yet */

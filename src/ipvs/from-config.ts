@@ -33,7 +33,8 @@ export const MAX_GROUP_RANGE = 65536;
 
 const where = (vs: VirtualServer): string => `${vs.loc.file}:${vs.loc.line}`;
 
-function schedFlags(vs: VirtualServer, opsAllowed: boolean): number {
+/** The IP_VS_SVC_F_* scheduler flags of `vs` (one packet scheduling only where `opsAllowed`). */
+export function schedFlags(vs: VirtualServer, opsAllowed: boolean): number {
   let f = 0;
   for (const flag of vs.schedFlags) {
     if (flag === 'flag-1') f |= C.SVC_F_SCHED1;

@@ -112,14 +112,14 @@ export const NORMALISE: readonly NormaliseRule[] = [
   { why: 'link events seen', match: /^ {3}rp_filter \d+$/, drop: true },
 ];
 
-/** The normalised lines of a dump. */
-export function normaliseDump(text: string): string[] {
+/** The normalised lines of a dump (by default the VRRP side's rules). */
+export function normaliseDump(text: string, rules: readonly NormaliseRule[] = NORMALISE): string[] {
   const out: string[] = [];
   for (const line of text.split('\n')) {
     if (line === '') continue;
     let l = line;
     let dropped = false;
-    for (const r of NORMALISE) {
+    for (const r of rules) {
       if (!r.match.test(l)) continue;
       if (r.drop) { dropped = true; break; }
       l = l.replace(r.match, r.replace ?? '');
@@ -127,6 +127,17 @@ export function normaliseDump(text: string): string[] {
     if (!dropped) out.push(l);
   }
   return out;
+}
+
+/** Lines of `a` not matched by one of `b` (multisets): what a diff shows that a list does not have. */
+export function minusLines(a: readonly string[], b: readonly string[]): string[] {
+  const left = [...b];
+  return a.filter((l) => {
+    const i = left.indexOf(l);
+    if (i < 0) return true;
+    left.splice(i, 1);
+    return false;
+  });
 }
 
 /** A line diff (longest common subsequence): `- ` only in `a`, `+ ` only in `b`, in order. */

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compareDumps } from '../../src/lab/dump-oracle.js';
+import { compareDumps, minusLines as minus } from '../../src/lab/dump-oracle.js';
 import { skipUnless } from '../helpers/system.js';
 
 const REPO = process.cwd();
@@ -63,17 +63,6 @@ function configs(): { id: string; file: string; configId?: string }[] {
   return [...samples, ...stock, ...fixtures].map((id) => {
     const configId = /^# kts: id (\S+)/m.exec(readFileSync(id.startsWith('/') ? id : join(REPO, id), 'utf8'))?.[1];
     return { id, file: id.startsWith('/') ? id : join(REPO, id), ...(configId ? { configId } : {}) };
-  });
-}
-
-/** Lines of `a` not matched by one of `b` (multisets). */
-function minus(a: readonly string[], b: readonly string[]): string[] {
-  const left = [...b];
-  return a.filter((l) => {
-    const i = left.indexOf(l);
-    if (i < 0) return true;
-    left.splice(i, 1);
-    return false;
   });
 }
 

@@ -93,10 +93,11 @@ export function record(name, result, extra = {}) {
 
 /**
  * Start a long-running process; its output goes to $UML_OUT/NAME.log; `child.ready` resolves
- * when it prints "ready" (or exits). `stdin: 'pipe'` for one that reads commands. Returns the child.
+ * when it prints "ready" (or exits). `stdin: 'pipe'` for one that reads commands; `env` replaces the
+ * environment. Returns the child.
  */
-export function start(name, cmd, args, stdin = 'ignore') {
-  const child = spawn(cmd, args, { stdio: [stdin, 'pipe', 'pipe'] });
+export function start(name, cmd, args, stdin = 'ignore', env = process.env) {
+  const child = spawn(cmd, args, { stdio: [stdin, 'pipe', 'pipe'], env });
   const chunks = [];
   const save = () => writeFileSync(join(OUT, `${name}.log`), Buffer.concat(chunks));
   child.stdout.on('data', (d) => { chunks.push(d); save(); });

@@ -245,6 +245,40 @@ describe('dynamic weights', () => {
   });
 });
 
+describe('checker state as keepalived keeps it (its state dump shows it)', () => {
+  it('a failure that is retried is not reported, but the checker has run', () => {
+    const b = Bench.of(vs(rs('10.0.1.1', 'TCP_CHECK {\n      retry 2\n    }')));
+    b.start();
+    b.step(true);
+    b.step(false);
+    const [c] = b.engine.checkers;
+    expect([c!.isUp, c!.hasRun, c!.unit!.state.retryIt]).toEqual([true, true, 1]);
+    expect(b.table()).toEqual(['10.0.1.1:80@1']);
+  });
+
+  it('a MISC_CHECK keeps its last exit status: the one that took it down', () => {
+    const b = Bench.of(vs(rs('10.0.1.1', 'MISC_CHECK {\n      misc_path /bin/false\n    }')));
+    b.start();
+    b.step({ ok: true, exitCode: 0 });
+    expect(b.engine.checkers[0]!.last).toBe(0);
+    b.step({ ok: false, exitCode: 3 });
+    expect(b.engine.checkers[0]!.last).toBe(3);
+  });
+
+  it('FILE_CHECK: a file reading 0 at start leaves the checker up, even with weight 0 reverse; reading the same value again changes nothing', () => {
+    const b = Bench.of(`track_file f {\n  file /nonexistent\n  weight 0 reverse\n}\n${vs(rs('10.0.1.1', 'FILE_CHECK {\n      track_file f\n    }'))}`);
+    b.input({ type: 'file-value', name: 'f', value: 0 });
+    b.start();
+    b.input({ type: 'file-value', name: 'f', value: 0 });
+    expect(b.engine.checkers[0]!.isUp).toBe(true);
+    expect(b.table()).toEqual(['10.0.1.1:80@1']);
+    // a new value is judged as keepalived judges it: with reverse, 0 is the fault
+    b.input({ type: 'file-value', name: 'f', value: 2 });
+    b.input({ type: 'file-value', name: 'f', value: 0 });
+    expect(b.table()).toEqual([]);
+  });
+});
+
 describe('shared probes, ha_suspend, omega', () => {
   it('one real server checked identically by two virtual servers is probed once', () => {
     const b = Bench.of(vs(rs('10.0.1.1', T)) + vs(rs('10.0.1.1', T), '', '10.0.0.2 80'));
@@ -276,6 +310,21 @@ describe('shared probes, ha_suspend, omega', () => {
     b.input({ type: 'vip-present', vs: 0, present: false });
     b.until(200_000);
     expect(b.started).toHaveLength(1);
+  });
+
+  it('ha_suspend: a probe shared with an active virtual server leaves the suspended one\'s checker alone', () => {
+    const b = Bench.of(vs(rs('10.0.1.1', T)) + vs(rs('10.0.1.1', T), '  ha_suspend\n', '10.0.0.2 80'));
+    expect(b.engine.stats).toMatchObject({ units: 1, checkers: 2 });
+    b.start();
+    b.step(false);
+    const [active, suspended] = b.engine.checkers;
+    expect([active!.isUp, active!.hasRun]).toEqual([false, true]);
+    expect([suspended!.isUp, suspended!.hasRun]).toEqual([true, false]);
+    expect(b.table(1)).toEqual(['10.0.1.1:80@1']);
+    // once its address is here, it takes up what the shared probe found meanwhile
+    b.input({ type: 'vip-present', vs: 1, present: true });
+    expect([suspended!.isUp, suspended!.hasRun]).toEqual([false, true]);
+    expect(b.table(1)).toEqual([]);
   });
 
   it('omega: shutdown runs notify_down and quorum_down; without omega nothing runs', () => {

@@ -74,4 +74,22 @@ describe('checker reload', () => {
     const n = reload(b, q);
     expect(n.scripts()).toEqual([]);
   });
+
+  it('an HTTP checker starts again at its first URL, with no failed one; a MISC_CHECK keeps its last exit status', () => {
+    const http = 'HTTP_GET {\n      url {\n        path /a\n      }\n      url {\n        path /b\n      }\n      retry 0\n    }';
+    const text = vs(rs('10.0.1.1', http) + rs('10.0.1.2', 'MISC_CHECK {\n      misc_path /bin/false\n    }'));
+    const b = Bench.of(text);
+    b.start();
+    b.until(b.deadline!);
+    for (const [id, p] of [...b.running]) b.answer(p.type === 'MISC_CHECK' ? { ok: false, exitCode: 4 } : { ok: true }, id);
+    b.until(b.deadline!);
+    b.answer(false);
+    const failed = b.engine.checkers.find((c) => c.cfg.type === 'HTTP_GET')!;
+    expect([failed.unit!.state.urlIndex, failed.unit!.state.failedUrl]).toEqual([1, 1]);
+    const n = reload(b, text);
+    const [http2, misc] = [n.engine.checkers.find((c) => c.cfg.type === 'HTTP_GET')!, n.engine.checkers.find((c) => c.cfg.type === 'MISC_CHECK')!];
+    expect([http2.isUp, http2.unit!.state.urlIndex, http2.unit!.state.failedUrl]).toEqual([false, 0, -1]);
+    expect(misc.last).toBe(4);
+    expect(n.engine.virtualServers[0]!.rss.map((r) => [r.reloaded, r.prevEffWeight])).toEqual([[true, 1], [true, 1]]);
+  });
 });

@@ -300,7 +300,7 @@ virtual_server group G {
     expect([...byType.keys()]).toEqual(['SSL_GET', 'MISC_CHECK', 'SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'FILE_CHECK', 'BFD_CHECK']);
     expect(byType.get('SSL_GET')).toMatchObject({ url: [{ path: '/x', statusCode: [], regexNoMatch: false }] });
     expect(byType.get('MISC_CHECK')).toMatchObject({ miscDynamic: false, miscPath: { argv: ['/bin/true', 'x'] } });
-    expect(byType.get('DNS_CHECK')).toMatchObject({ dnsType: 'SOA', name: '.' });
+    expect(byType.get('DNS_CHECK')).toMatchObject({ dnsType: 'SOA', name: '' });
     expect(byType.get('UDP_CHECK')).toMatchObject({ minReplyLength: 0, maxReplyLength: 255 });
     expect(byType.get('FILE_CHECK')).toMatchObject({ trackFile: 'f', weightReverse: false });
   });

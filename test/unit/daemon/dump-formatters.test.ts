@@ -3,11 +3,9 @@
 // runs the fixture until both instances are MASTER, the counters and transition times are set
 // to the golden's, then .stats and .json must be keepalived's bytes. keepalived-exporter's
 // parsing rules (test/helpers/keepalived-exporter.ts) must read the same values from both.
-// keepalived.data: dump-data.test.ts.
+// keepalived.data: dump-data.test.ts; keepalived_check.data: dump-check.test.ts.
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CheckView } from '../../../src/daemon/check-view.js';
 import { clearCounters, keepalivedCounters, printfG, secUsec } from '../../../src/daemon/dump-common.js';
-import { formatCheckData } from '../../../src/daemon/dump-check.js';
 import { formatJson, jsonString } from '../../../src/daemon/dump-json.js';
 import { formatStats } from '../../../src/daemon/dump-stats.js';
 import type { VrrpView } from '../../../src/daemon/view.js';
@@ -79,33 +77,5 @@ describe('keepalived.json', () => {
       .toEqual(['0.5', '1', '5', '0.001', '1e-05', '123456', '1.23457e+06', '2.5e-07', '100.25']);
     expect(secUsec(1795335101980.094)).toBe('1795335101.980094');
     expect(jsonString('a/b"c\\d\n')).toBe('"a\\/b\\"c\\\\d\\n"');
-  });
-});
-
-describe('keepalived_check.data', () => {
-  it('lists virtual servers, real servers with alive and weights, and checkers', () => {
-    const view: CheckView = {
-      configFile: 'k.conf', pid: 2, startedAt: 0, reloads: 0, stats: {},
-      virtualServers: [{
-        name: '[10.0.0.1]:tcp:80', protocol: 'TCP', scheduler: 'rr', lbKind: 'NAT', quorumUp: true, sorryActive: false, suspended: false,
-        realServers: [
-          { name: '[10.0.0.11]:tcp:80', address: '10.0.0.11', port: 80, alive: true, inTable: true, weight: 2, effectiveWeight: 2,
-            checkers: [{ type: 'TCP_CHECK', up: true, hasRun: true }] },
-          { name: '[10.0.0.12]:tcp:80', address: '10.0.0.12', port: 80, alive: false, inTable: false, weight: 1, effectiveWeight: 1,
-            checkers: [{ type: 'HTTP_GET', up: false, hasRun: true }] },
-        ],
-      }],
-    };
-    const lines = formatCheckData(view).split('\n');
-    expect(lines.slice(0, 3)).toEqual(['------< LVS Topology >------', ' ------< Virtual server >------', ' VS = [10.0.0.1]:tcp:80']);
-    expect(lines).toContain('   RIP = 10.0.0.11, RPORT = 80, WEIGHT = 2 EFF WEIGHT = 2');
-    expect(lines).toContain('   quorum_state_up = 1');
-    const rs2 = lines.indexOf('   RIP = 10.0.0.12, RPORT = 80, WEIGHT = 1 EFF WEIGHT = 1');
-    expect(lines.slice(rs2, rs2 + 6)).toContain('   alive = 0');
-    const hc = lines.indexOf('------< Health checkers >------');
-    expect(lines.slice(hc + 1, hc + 6)).toEqual([
-      ' [10.0.0.1]:tcp:80 -> [10.0.0.11]:tcp:80', '   Keepalive method = TCP_CHECK', '   Enabled = yes', '   Up = yes', '   Has run = yes',
-    ]);
-    expect(formatCheckData({ ...view, virtualServers: [] })).toBe('');
   });
 });

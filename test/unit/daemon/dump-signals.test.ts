@@ -6,20 +6,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CheckView } from '../../../src/daemon/check-view.js';
+import type { CheckDumpView } from '../../../src/daemon/check-view.js';
 import { dumpHandler } from '../../../src/daemon/dump-signals.js';
+import { Bench, tmp as configs } from '../check/harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kts-dumpsig-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  configs.cleanup();
+});
 const log = pino({ level: 'silent' });
 
-const view: CheckView = {
-  configFile: 'k.conf', pid: 1, startedAt: 0, reloads: 0, stats: {},
-  virtualServers: [{
-    name: '[10.0.0.1]:tcp:80', protocol: 'TCP', scheduler: 'wrr', lbKind: 'DR', quorumUp: true, sorryActive: false, suspended: false,
-    realServers: [{ name: '[10.0.0.11]:tcp:80', address: '10.0.0.11', port: 80, alive: true, inTable: true, weight: 3, effectiveWeight: 3, checkers: [] }],
-  }],
-};
+const bench = Bench.of('virtual_server 10.0.0.1 80 {\n  lb_algo wrr\n  lb_kind DR\n  protocol TCP\n  real_server 10.0.0.11 80 {\n    weight 3\n  }\n}\n');
+bench.start();
+const view: CheckDumpView = { config: bench.cfg, engine: bench.engine, serviceUp: () => true };
 
 describe('dumpHandler', () => {
   it('checker process: USR1 writes $TMPDIR/keepalived_check.data (0600), the other signals write nothing', () => {
