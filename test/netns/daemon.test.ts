@@ -151,17 +151,18 @@ describe.skipIf(skipUnless(isRoot, 'root'))('keepalived-ts daemon duties (netns)
         'virtual_rules {', '  from 10.63.0.52/32 table 100', '}',
         'virtual_ipaddress_excluded {', '  10.63.6.1/32', '}',
       ],
-    }) + 'static_ipaddress {\n  10.63.9.9/32 dev eth0\n}\n';
+    // the second static address has no dev: keepalived puts it on the default interface, eth0
+    }) + 'static_ipaddress {\n  10.63.9.9/32 dev eth0\n  10.63.9.10/32\n}\n';
     const d = start(conf);
     await d.state('MASTER', 10_000);
-    await waitUntil('VIPs', () => hasVip('10.63.0.52') && hasVip('10.63.5.1') && hasVip('10.63.6.1') && hasVip('10.63.9.9'), 5000);
+    await waitUntil('VIPs', () => hasVip('10.63.0.52') && hasVip('10.63.5.1') && hasVip('10.63.6.1') && hasVip('10.63.9.9') && hasVip('10.63.9.10'), 5000);
     await waitUntil('route', () => lab.exec('d1', 'ip', ['route', 'show', 'table', '100']).stdout.includes('10.77.0.0/16 via 10.63.0.1'), 3000);
     const rules = lab.exec('d1', 'ip', ['rule']).stdout;
     expect(rules).toMatch(/from 10\.63\.0\.52 lookup 100/);
     expect(lab.exec('d1', 'ip', ['-j', 'addr', 'show', 'dev', 'eth0']).stdout).toContain('"label":"eth0:vip"');
     d.signal('SIGTERM');
     expect(await d.exited(10_000)).toBe(0);
-    expect(hasVip('10.63.0.52') || hasVip('10.63.5.1') || hasVip('10.63.6.1') || hasVip('10.63.9.9')).toBe(false);
+    expect(hasVip('10.63.0.52') || hasVip('10.63.5.1') || hasVip('10.63.6.1') || hasVip('10.63.9.9') || hasVip('10.63.9.10')).toBe(false);
     expect(lab.exec('d1', 'ip', ['route', 'show', 'table', '100']).stdout.trim()).toBe('');
     expect(lab.exec('d1', 'ip', ['rule']).stdout).not.toMatch(/10\.63\.0\.52/);
   });
