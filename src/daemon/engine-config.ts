@@ -134,6 +134,7 @@ export function mapConfig(
       ...vi.virtualIpaddress.filter((a) => a.address.family !== family),
       ...vi.virtualIpaddressExcluded.map(onVmac),
     ];
+    trackPlaces(trackInterface, vi, [...vipsOwn, ...others], vmac?.name ?? ifname, ifname);
     const extra = garpExtraIf(vi, g.vrrpGarpExtraIf, [...vipsOwn, ...others], ifname, vmac, ourVmacs);
     const ic: InstanceConfig = {
       name: vi.name,
@@ -226,3 +227,27 @@ export function garpExtraIf(
   return { intervalMs: setting.intervalMs, devs };
 }
 
+/**
+ * keepalived vrrp_complete_instance (TRACK_ADDR / TRACK_ROUTE / TRACK_RULE): the interfaces of
+ * an instance's VIPs, eVIPs, virtual routes and rules are tracked without a weight (the
+ * instance goes FAULT while one is down) unless `no_track`; under dont_track_primary its own
+ * interface is not added this way. A weight given to the same interface by track_interface
+ * gives way (add_vrrp_to_interface).
+ */
+function trackPlaces(track: TrackRef[], vi: VrrpInstance, addresses: readonly AddressEntry[], own: string, base: string): void {
+  const unweighted = (name: string): void => {
+    const had = track.findIndex((t) => t.name === name);
+    if (had < 0) track.push({ name, weight: 0 });
+    else if (track[had]!.weight !== 0) track[had] = { name, weight: 0 };
+  };
+  for (const a of addresses) {
+    const dev = a.dev ?? own;
+    if (!a.noTrack && (!vi.dontTrackPrimary || (dev !== own && dev !== base))) unweighted(dev);
+  }
+  for (const r of vi.virtualRoutes) if (!r.noTrack && r.dev !== undefined) unweighted(r.dev);
+  for (const r of vi.virtualRules) {
+    if (r.noTrack) continue;
+    if (r.iif !== undefined) unweighted(r.iif);
+    if (r.oif !== undefined) unweighted(r.oif);
+  }
+}

@@ -51,6 +51,34 @@ describe.skipIf(skipUnless(isRoot, 'root'))('trackers in the running daemon (net
     await d.state('MASTER', 5000, mark);
   });
 
+  // keepalived vrrp_complete_instance: the interface of a VIP (and of a virtual route or rule)
+  // is tracked without a weight, unless the address says no_track
+  for (const impl of ['keepalived', 'kts'] as const) {
+    it(`${impl}: a VIP's own interface going down is a FAULT, unless the VIP says no_track`, async () => {
+      lab.exec('d1', 'ip', ['link', 'add', 'vx0', 'type', 'veth', 'peer', 'name', 'vx1']);
+      lab.exec('d1', 'ip', ['link', 'set', 'vx1', 'up']);
+      lab.exec('d1', 'ip', ['link', 'set', 'vx0', 'up']);
+      try {
+        const d = new Director(lab, 'd1', impl, directorConf({
+          vrid: 92, version: 3, advertInt: 0.25, priority: 150, vips: ['10.65.0.52/24', '10.66.0.52/24 dev vx0', '10.66.1.52/24 dev vx1 no_track'],
+        }));
+        running.push(d);
+        await d.state('MASTER', 10_000);
+        let mark = d.watch.mark();
+        lab.exec('d1', 'ip', ['link', 'set', 'vx1', 'down']); // no_track: nothing happens
+        lab.exec('d1', 'ip', ['link', 'set', 'vx1', 'up']);
+        lab.exec('d1', 'ip', ['link', 'set', 'vx0', 'down']);
+        await d.state('FAULT', 5000, mark);
+        expect(d.watch.find(/Entering \w+ STATE/, mark)?.text).toMatch(/FAULT/);
+        mark = d.watch.mark();
+        lab.exec('d1', 'ip', ['link', 'set', 'vx0', 'up']);
+        await d.state('MASTER', 10_000, mark);
+      } finally {
+        lab.exec('d1', 'ip', ['link', 'del', 'vx0']);
+      }
+    });
+  }
+
   it('track_file: a weight from the file lowers the master below the backup, and back', async () => {
     const file = join(tmp, 'weight');
     writeFileSync(file, '0\n');
