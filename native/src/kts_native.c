@@ -13,7 +13,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
 #include <linux/if_packet.h>
+#include <linux/mii.h>
+#include <linux/sockios.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -24,6 +27,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -504,6 +508,70 @@ static napi_value close_fd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---------- link polling (linkbeat_interfaces, linkbeat_use_polling) ---------- */
+
+/* One MII register of the PHY whose id SIOCGMIIPHY left in `ifr`; 0xffff when it cannot be read. */
+static uint16_t mii_read(int fd, struct ifreq *ifr, uint16_t phy, uint16_t reg) {
+  struct mii_ioctl_data *d = (struct mii_ioctl_data *)&ifr->ifr_data;
+  d->phy_id = phy;
+  d->reg_num = reg;
+  if (ioctl(fd, SIOCGMIIREG, ifr) < 0) return 0xffff;
+  return d->val_out;
+}
+
+/* MII: -1 without a PHY that reports its status register; else the link bit of BMSR, read twice (it latches). */
+static int probe_mii(int fd, struct ifreq *ifr) {
+  struct mii_ioctl_data *d = (struct mii_ioctl_data *)&ifr->ifr_data;
+  if (ioctl(fd, SIOCGMIIPHY, ifr) < 0) return -1;
+  uint16_t phy = d->phy_id;
+  d->reg_num = MII_BMSR;
+  if (ioctl(fd, SIOCGMIIREG, ifr) < 0) return -1;
+  uint16_t bmsr;
+  if (mii_read(fd, ifr, phy, MII_BMCR) == 0xffff || (bmsr = mii_read(fd, ifr, phy, MII_BMSR)) == 0) return -1;
+  uint16_t again = mii_read(fd, ifr, phy, MII_BMSR);
+  return ((bmsr | again) & BMSR_LSTATUS) ? 1 : 0;
+}
+
+/* ETHTOOL_GLINK: -1 when the driver has no link query. */
+static int probe_ethtool(int fd, struct ifreq *ifr) {
+  struct ethtool_value e = { .cmd = ETHTOOL_GLINK };
+  ifr->ifr_data = (void *)&e;
+  if (ioctl(fd, SIOCETHTOOL, ifr) < 0) return -1;
+  return e.data ? 1 : 0;
+}
+
+/* SIOCGIFFLAGS: up and running; an interface that is gone is down, any other failure counts as up. */
+static int probe_flags(int fd, struct ifreq *ifr) {
+  if (ioctl(fd, SIOCGIFFLAGS, ifr) < 0) return errno == ENODEV ? 0 : 1;
+  return (ifr->ifr_flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING) ? 1 : 0;
+}
+
+/*
+ * linkProbe(ifname, method 'mii'|'ethtool'|'flags'): 1 link up, 0 down, -1 the method does not
+ * work on this interface. The ioctls keepalived's linkbeat polls with; Node has no ioctl.
+ */
+static napi_value link_probe(napi_env env, napi_callback_info info) {
+  static int fd = -1;
+  napi_value argv[2];
+  char ifname[IFNAMSIZ + 1], method[8];
+  size_t ilen, mlen;
+  if (!get_args(env, info, 2, argv)) return NULL;
+  if (napi_get_value_string_utf8(env, argv[0], ifname, sizeof ifname, &ilen) != napi_ok ||
+      napi_get_value_string_utf8(env, argv[1], method, sizeof method, &mlen) != napi_ok)
+    return throw_type(env, "ifname and method must be strings");
+  if (ilen == 0 || ilen >= IFNAMSIZ) return throw_type(env, "ifname must be 1 to 15 bytes");
+  if (fd < 0 && (fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) return throw_sys(env, "socket", "linkbeat", errno);
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  memcpy(ifr.ifr_name, ifname, ilen);
+  int r;
+  if (!strcmp(method, "mii")) r = probe_mii(fd, &ifr);
+  else if (!strcmp(method, "ethtool")) r = probe_ethtool(fd, &ifr);
+  else if (!strcmp(method, "flags")) r = probe_flags(fd, &ifr);
+  else return throw_type(env, "method must be 'mii', 'ethtool' or 'flags'");
+  return make_int(env, r);
+}
+
 /* ---------- scheduling of the calling thread (vrrp_rt_priority and friends) ---------- */
 
 /*
@@ -679,6 +747,7 @@ NAPI_MODULE_INIT() {
     { "rttimeLimit", rttime_limit },
     { "cpuAffinity", cpu_affinity },
     { "execInNetns", exec_in_netns },
+    { "linkProbe", link_probe },
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;

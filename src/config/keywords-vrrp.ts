@@ -190,7 +190,13 @@ export const vrrpInstanceTable = table({
   },
   vrf: unsupported(),
   kernel_rx_buf_size: unsupported(),
-  linkbeat_use_polling: unsupported(),
+  // vrrp_parser.c vrrp_linkbeat_handler: still honoured, with a complaint
+  linkbeat_use_polling: {
+    handler: (ctx, line, d) => {
+      d.linkbeatUsePolling = true;
+      ctx.report('CONFIG_DEPRECATED', 'GENERAL_ERROR', `(${d.name as string}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block`, lineLoc(line, 0));
+    },
+  },
   debug: unsupported(),
   // vrrp_parser.c vrrp_lvs_syncd_handler: deprecated, but still the sync daemon's interface
   // (this instance's), unless global_defs names one (complete.ts hoists it)
@@ -227,6 +233,7 @@ export function vrrpInstanceDefaults(name: string, line: Line): Draft {
     unicastFaultNoPeer: false,
     promoteSecondaries: false,
     trackSrcIp: false,
+    linkbeatUsePolling: false,
   };
 }
 
@@ -380,14 +387,27 @@ export function garpExtraIf(global: boolean): Keyword {
   };
 }
 
-/** Unsupported blocks whose interface names keepalived still checks (fatal class when missing). */
-const interfaceList = (what: string): Keyword => ({
+/**
+ * `linkbeat_interfaces { IFNAME [MII|ETHTOOL|IOCTL] }` (vrrp_parser.c alloc_linkbeat_interface):
+ * interfaces whose link state is polled every second instead of taken from rtnetlink
+ * (src/daemon/linkbeat.ts). A missing interface is fatal class; anything else after the name,
+ * or more than one word, is complained about, and a word that is not a method leaves the
+ * method to be found.
+ */
+const linkbeatInterfaces: Keyword = {
   handler: (ctx, line, root) => {
-    unsupported().handler!(ctx, line, root);
-    const list = ((root.interfaceChecks as unknown[] | undefined) ?? (root.interfaceChecks = [])) as unknown[];
-    for (const l of ctx.readValueBlock(line)) list.push({ name: l.words[0], what, loc: lineLoc(l, 0) });
+    const checks = ((root.interfaceChecks as unknown[] | undefined) ?? (root.interfaceChecks = [])) as unknown[];
+    const list = ((root.linkbeatInterfaces as unknown[] | undefined) ?? (root.linkbeatInterfaces = [])) as unknown[];
+    for (const l of ctx.readValueBlock(line)) {
+      const name = l.words[0]!;
+      checks.push({ name, what: 'linkbeat interface', loc: lineLoc(l, 0) });
+      const w = l.words[1];
+      const method = w === 'MII' || w === 'ETHTOOL' || w === 'IOCTL' ? w : undefined;
+      if (w !== undefined && (!method || l.words.length > 2)) ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `extra characters ${w} in linkbeat interface`, lineLoc(l, 1));
+      list.push({ name, ...(method ? { method } : {}), loc: lineLoc(l, 0) });
+    }
   },
-});
+};
 
 /**
  * `interface_up_down_delays { IFNAME DOWN [UP] }` (seconds, 0..255, keepalived's read_timer):
@@ -417,7 +437,7 @@ const interfaceUpDownDelays: Keyword = {
 };
 
 export const unsupportedVrrpBlocks = {
-  linkbeat_interfaces: interfaceList('linkbeat interface'),
+  linkbeat_interfaces: linkbeatInterfaces,
   interface_up_down_delays: interfaceUpDownDelays,
 };
 

@@ -152,7 +152,8 @@ export const topTable: KeywordTable = table({
   },
   // pidfiles under /run/keepalived/ (also implied by instance and net_namespace: src/daemon/run-identity.ts)
   use_pid_dir: mark('usePidDir'),
-  linkbeat_use_polling: unsupported(),
+  // every instance's interface polled as in linkbeat_interfaces (src/daemon/linkbeat.ts)
+  linkbeat_use_polling: mark('linkbeatUsePolling'),
   child_wait_time: {
     handler: (ctx, line, root) => {
       const v = need(ctx, line, 1);

@@ -253,6 +253,8 @@ export interface VrrpInstance extends Node {
   readonly trackProcess: readonly TrackRef[];
   readonly trackBfd: readonly TrackRef[];
   readonly dontTrackPrimary: boolean;
+  /** linkbeat_use_polling in the instance (deprecated): its interface polled */
+  readonly linkbeatUsePolling: boolean;
   readonly notifyMaster?: Script;
   readonly notifyBackup?: Script;
   readonly notifyFault?: Script;
@@ -371,12 +373,23 @@ export interface KeepalivedConfig {
   readonly netNamespace?: string;
   readonly instance?: string;
   readonly usePidDir?: boolean;
-  /** Interfaces named by linkbeat_interfaces / interface_up_down_delays (checked, not used). */
+  /** Interfaces named by linkbeat_interfaces / interface_up_down_delays / garp groups: they must exist (validate.ts) */
   readonly interfaceChecks?: readonly { readonly name: string; readonly what: string; readonly loc: Loc }[];
   /** garp_group blocks: GARP / NA spacing shared by their interfaces */
   readonly garpGroups?: readonly GarpGroup[];
   /** interface_up_down_delays: how long a link change must last before it counts (ms; 0: at once) */
   readonly interfaceDelays?: readonly InterfaceDelay[];
+  /** linkbeat_interfaces: interfaces whose link state is polled (src/daemon/linkbeat.ts) */
+  readonly linkbeatInterfaces?: readonly LinkbeatInterface[];
+  /** root-level linkbeat_use_polling: every instance's interface polled */
+  readonly linkbeatUsePolling?: boolean;
+}
+
+export interface LinkbeatInterface {
+  readonly name: string;
+  /** the configured way to read the link; absent: the first that works (MII, ETHTOOL, then IOCTL) */
+  readonly method?: 'MII' | 'ETHTOOL' | 'IOCTL';
+  readonly loc: Loc;
 }
 
 export interface GarpGroup {

@@ -10,7 +10,7 @@ import type { AddrInfo } from '../io/rtnl.js';
 import { formatIp, type Family } from '../util/ip.js';
 import { ctimeUs, printfG, vipPlace } from './dump-common.js';
 import { effectiveDelays } from './link-debounce.js';
-import type { HostLink, InstanceView, VrrpView } from './view.js';
+import type { HostLink, HostView, InstanceView, VrrpView } from './view.js';
 
 /** keepalived's weight for an interface an instance does not track (dont_track_primary). */
 const NOT_TRACK_IF = 255;
@@ -206,6 +206,16 @@ export function garpDelayLines(view: VrrpView): string[] {
   return out;
 }
 
+/** How keepalived reads the interface's link: from rtnetlink, or polled (linkbeat) and how. */
+function nicLine(linkbeat: ReturnType<NonNullable<HostView['linkbeat']>>): string {
+  switch (linkbeat) {
+    case undefined: return '   NIC netlink status update';
+    case 'MII': return '   NIC support MII regs';
+    case 'ETHTOOL': return '   NIC support ETHTOOL GLINK interface';
+    default: return '   NIC ioctl refresh polling';
+  }
+}
+
 export function interfaceLines(view: VrrpView): string[] {
   const links = view.host?.links() ?? [];
   if (!links.length) return [];
@@ -243,7 +253,7 @@ export function interfaceLines(view: VrrpView): string[] {
     }
     if (vmacs.has(k.name)) out.push('   I/f created by keepalived');
     const conf = l.inetConf;
-    out.push(`   MTU = ${k.mtu}`, hwTypeLine(k.hwType), '   NIC netlink status update');
+    out.push(`   MTU = ${k.mtu}`, hwTypeLine(k.hwType), nicLine(view.host?.linkbeat?.(k.name)));
     const group = groupsOf.byIf.get(k.name);
     if (group !== undefined) {
       const grp = cfg.garpGroups![group]!;

@@ -16,8 +16,9 @@ import type { VrrpSockets } from './vrrp-sockets.js';
 
 const withConf = (c: InetConf | undefined): { inetConf?: InetConf } => (c ? { inetConf: c } : {});
 
-export function hostView(links: LinkTable, sockets: VrrpSockets, g: GlobalDefs): HostView {
+export function hostView(links: LinkTable, sockets: VrrpSockets, g: GlobalDefs, linkbeat?: HostView['linkbeat']): HostView {
   return {
+    ...(linkbeat ? { linkbeat } : {}),
     links: () => links.all().map((l) => ({ ...l, ...withConf(readInetConf(l.link.name)) })),
     socket: (ifname, family, ah) => sockets.describe(ifname, family, ah),
     ...scriptHost(g),

@@ -10,7 +10,8 @@ import type { GlobalDefs, KeepalivedConfig, RuleEntry } from '../config/model.js
 import { KtsError } from '../errors/index.js';
 import { TimerClock } from '../io/clock.js';
 import { effectiveDelays, LinkDebounce } from './link-debounce.js';
-import { PacketSocket } from '../io/native.js';
+import { Linkbeat, linkbeatPlan } from './linkbeat.js';
+import { loadNative, PacketSocket } from '../io/native.js';
 import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
 import { names as iproute2Names } from '../io/rtnl-names.js';
 import type { RtNames } from '../netlink/names.js';
@@ -121,6 +122,8 @@ export class VrrpDaemon {
     if (n.type === 'cancelled') this.opts.log.info({ mod: 'vrrp', ifname: n.ifname }, `Delay timer for ${n.ifname} cancelled`);
     else this.opts.log.info({ mod: 'vrrp', ifname: n.ifname, up: n.up, delayMs: n.delayMs }, `${n.ifname}: link ${n.up ? 'up' : 'down'} delayed by ${n.delayMs} ms (interface_up_down_delays)`);
   });
+  /** linkbeat_interfaces / linkbeat_use_polling: link states polled, not taken from rtnetlink */
+  private linkbeat: Linkbeat | undefined;
   /** interface name -> last state reported to the engine */
   private readonly ifState = new Map<string, boolean>();
   private stopping: Promise<void> | undefined;
@@ -164,7 +167,7 @@ export class VrrpDaemon {
       instances, groups: this.engine?.groups ?? [], unknownVrid: this.engine?.unknownVrid ?? 0,
       addressFailures: this.addresses?.failures ?? 0, addressesRestored: this.addresses?.restored ?? 0,
       failover: this.timing.observe(), scripts: this.scriptViews(), ...(this.rtNames ? { rtNames: this.rtNames } : {}),
-      sched: schedInForce(), ...(this.links && this.sockets ? { host: hostView(this.links, this.sockets, this.cfg.globalDefs) } : {}),
+      sched: schedInForce(), ...(this.links && this.sockets ? { host: hostView(this.links, this.sockets, this.cfg.globalDefs, (ifname) => this.linkbeat?.method(ifname)) } : {}),
     };
   }
 
@@ -255,6 +258,7 @@ export class VrrpDaemon {
     this.sockets.update(mapped.instances.values());
     this.tracked = this.trackedInterfaces();
     this.debounce.setDelays(effectiveDelays(next));
+    this.pollLinks(next);
     this.garp?.setSpacing(garpSpacing(next));
     // interfaces tracked for the first time are reported before the new engine runs
     this.reportInterfaces(true);
@@ -398,6 +402,7 @@ export class VrrpDaemon {
 
     this.tracked = this.trackedInterfaces();
     this.debounce.setDelays(effectiveDelays(cfg));
+    this.pollLinks(cfg);
     this.reportInterfaces();
     this.trackers = startTrackers(cfg, this.mapped, { input: this.input, log: log.child({ mod: 'track' }), users });
     await this.trackers.ready;
@@ -529,15 +534,33 @@ export class VrrpDaemon {
       const first = !this.ifState.has(name);
       this.ifState.set(name, up);
       if (src && (!first || !up)) this.opts.log.info({ mod: 'vrrp', ifname: src.ifname, address: src.address, up }, `source address ${src.address} ${up ? 'is on' : 'is not on'} ${src.ifname} (track_src_ip)`);
-      else if (!first || !up) this.opts.log.info({ mod: 'vrrp', ifname: name, up }, `Netlink reports ${name} ${up ? 'up' : 'down'}`);
+      else if ((!first || !up) && !this.linkbeat?.polls(name)) this.opts.log.info({ mod: 'vrrp', ifname: name, up }, `Netlink reports ${name} ${up ? 'up' : 'down'}`);
       this.driver.input({ type: 'interface', name, up });
     }
   }
 
-  /** The interface's link state as it counts: the kernel's, after interface_up_down_delays. */
+  /** The interface's link state as it counts: polled (linkbeat), else the kernel's after interface_up_down_delays. */
   private linkUp(ifname: string): boolean {
-    return this.debounce.linkUp(ifname, this.links.linkUp(ifname));
+    return this.linkbeat?.up(ifname) ?? this.debounce.linkUp(ifname, this.links.linkUp(ifname));
   }
+
+  /** Poll the links of linkbeat_interfaces and, with linkbeat_use_polling, the instances' interfaces. */
+  private pollLinks(cfg: KeepalivedConfig): void {
+    const instances = [...this.mapped.instances.values()].map((m) => {
+      const vmac = this.vmacs?.vmacOf(m.config.name);
+      return { ifname: vmac?.name ?? m.baseInterface, vmac: vmac !== undefined, usePolling: m.model.linkbeatUsePolling };
+    });
+    const plan = linkbeatPlan(cfg, instances, new Set(this.tracked.keys()));
+    if (plan.polled.size === 0 && !this.linkbeat) {
+      for (const n of plan.notes) this.opts.log.info({ mod: 'vrrp' }, n);
+      return;
+    }
+    this.linkbeat ??= new Linkbeat((ifname, how) => loadNative().linkProbe(ifname, how), (ifname) => this.links.index(ifname) !== undefined, () => {
+      if (this.driver && !this.stopping) this.reportInterfaces();
+    }, this.opts.log);
+    this.linkbeat.set(plan);
+  }
+
 
   private sourcePresent(ifname: string, address: string): boolean {
     const index = this.links.index(ifname);
@@ -623,6 +646,7 @@ export class VrrpDaemon {
     if (this.driver) this.driver.input({ type: 'shutdown' });
     this.clock.stop();
     this.debounce.forget();
+    this.linkbeat?.stop();
     await this.sockets?.drain();
     if (this.addresses) {
       if (this.staticSet) await this.addresses.remove(this.staticSet);

@@ -2,7 +2,8 @@
  * Typed access to the N-API addon in native/ (why it exists: native/README.md): AF_PACKET
  * frames (gratuitous ARP, unsolicited NA), IPv6 raw sockets with ancillary data (VRRP over
  * IPv6), AF_UNIX datagrams (sd_notify), the scheduling calls of `vrrp_rt_priority` and its
- * kin (src/io/sched.ts) and entering a network namespace (src/io/netns.ts).
+ * kin (src/io/sched.ts), entering a network namespace (src/io/netns.ts) and linkbeat's link
+ * ioctls (src/daemon/linkbeat.ts).
  *
  * The addon is loaded on first use, so commands that never touch these sockets (`-t`) run
  * without it; a missing build is a `NATIVE_UNAVAILABLE` error saying how to build it. Failed
@@ -36,6 +37,8 @@ export interface NativeAddon {
   cpuAffinity(tid: number, cpus: number[]): void;
   /** setns + private mounts + /sys again, then execve (src/io/netns.ts); returns only by throwing */
   execInNetns(nsPath: string, sysfsName: string, file: string, argv: string[], env: string[]): never;
+  /** linkbeat's ioctls (src/daemon/linkbeat.ts): 1 link up, 0 down, -1 the method does not work there */
+  linkProbe(ifname: string, method: 'mii' | 'ethtool' | 'flags'): number;
 }
 
 /** A failed system call: `errnoCode` is the errno name ('EPERM'), `syscall` the call ('sendto'). */

@@ -284,4 +284,14 @@ describe.skipIf(skipUnless(isRoot, 'root'))('native addon errors and AF_UNIX dat
     expect(() => unixDgramSend(`@${PFX}-absent`, Buffer.from('x'))).toThrow(expect.objectContaining({ errnoCode: 'ECONNREFUSED' }));
     expect(() => unixDgramSend(`/${'x'.repeat(200)}`, Buffer.from('x'))).toThrow(expect.objectContaining({ errnoCode: 'ENAMETOOLONG' }));
   });
+
+  it('linkProbe: the loopback answers ethtool and flags, a missing interface is down, bad arguments throw', () => {
+    const a = loadNative();
+    expect(a.linkProbe('lo', 'flags')).toBe(1);
+    expect(a.linkProbe('lo', 'ethtool')).toBe(1);
+    expect(a.linkProbe('lo', 'mii')).toBe(-1);
+    expect(['mii', 'ethtool', 'flags'].map((m) => a.linkProbe(`${PFX.slice(0, 12)}x`, m as 'mii'))).toEqual([-1, -1, 0]);
+    expect(() => a.linkProbe('lo', 'bogus' as 'mii')).toThrow(TypeError);
+    expect(() => a.linkProbe('x'.repeat(16), 'flags')).toThrow(TypeError);
+  });
 });

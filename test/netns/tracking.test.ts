@@ -79,6 +79,37 @@ describe.skipIf(skipUnless(isRoot, 'root'))('trackers in the running daemon (net
     });
   }
 
+  // keepalived vrrp_if.c if_linkbeat_refresh_thread: a polled interface's carrier is read with
+  // ETHTOOL_GLINK every second (a veth has no MII), and its rtnetlink reports are ignored
+  for (const impl of ['keepalived', 'kts'] as const) {
+    it(`${impl}: linkbeat_interfaces polls a tracked interface's carrier, not rtnetlink`, async () => {
+      lab.exec('d1', 'ip', ['link', 'add', 'lb0', 'type', 'veth', 'peer', 'name', 'lb1']);
+      lab.exec('d1', 'ip', ['link', 'set', 'lb1', 'up']);
+      lab.exec('d1', 'ip', ['link', 'set', 'lb0', 'up']);
+      try {
+        const d = new Director(lab, 'd1', impl, 'linkbeat_interfaces {\n  lb0\n  eth0 MII\n}\n' + directorConf({
+          vrid: 94, version: 3, advertInt: 0.25, priority: 150, vips: ['10.65.0.53/24'], extra: ['track_interface {', '  lb0', '}'],
+        }));
+        running.push(d);
+        await d.state('MASTER', 10_000);
+        // eth0 is tracked (the instance's own) but no veth has MII registers: polled with ETHTOOL
+        expect(d.watch.find(/Configured linkbeat type MII not supported, using ETHTOOL/)).toBeDefined();
+        let mark = d.watch.mark();
+        lab.exec('d1', 'ip', ['link', 'set', 'lb1', 'down']); // lb0 loses its carrier
+        await d.watch.waitFor(/Linkbeat reports lb0 down/, 5000, mark);
+        await d.state('FAULT', 5000, mark);
+        await waitUntil('VIP released', () => !hasVip('d1', '10.65.0.53'), 3000);
+        mark = d.watch.mark();
+        lab.exec('d1', 'ip', ['link', 'set', 'lb1', 'up']);
+        await d.watch.waitFor(/Linkbeat reports lb0 up/, 5000, mark);
+        await d.state('MASTER', 10_000, mark);
+        expect(d.watch.find(/Netlink reports lb0/)).toBeUndefined();
+      } finally {
+        lab.exec('d1', 'ip', ['link', 'del', 'lb0']);
+      }
+    });
+  }
+
   it('track_file: a weight from the file lowers the master below the backup, and back', async () => {
     const file = join(tmp, 'weight');
     writeFileSync(file, '0\n');

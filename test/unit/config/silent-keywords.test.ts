@@ -36,7 +36,7 @@ const STRUCTURAL: Record<string, string> = {
   persistence_timeout: 'read by the IPVS service (persistenceTimeoutS)', lb_kind: 'read by the IPVS service (lbKind)',
   lvs_method: 'read by the IPVS destination (lvsMethod)', sorry_server_lvs_method: 'read by the IPVS destination (sorryServerLvsMethod)',
   script_user: 'read by the script runner (scriptUser)', lvs_sync_daemon: 'started by src/daemon/lvs-sync.ts (lvsSyncDaemon)',
-  linkbeat_interfaces: 'checked against the machine (interfaceChecks); linkbeat itself is the kernel\'s carrier, which keepalived-ts always watches',
+  linkbeat_interfaces: 'linkbeatInterfaces, polled by src/daemon/linkbeat.ts (and checked against the machine, interfaceChecks)',
   interface_up_down_delays: 'interfaceDelays, applied by src/daemon/link-debounce.ts (and checked against the machine, interfaceChecks)',
   reload_check_config: 'keepalived-ts always checks a new configuration before applying it (a reload that cannot run is refused)',
   net_namespace: 'entered before anything starts (src/io/netns.ts; pidfiles and names: src/daemon/run-identity.ts)',
