@@ -10,6 +10,7 @@
 import type { Diagnostics, KaClass } from './diagnostics.js';
 import type { ErrorCode } from '../errors/index.js';
 import type { Draft } from './parser.js';
+import type { MachineView } from './validate.js';
 import { fieldLoc, type Loc } from './loc.js';
 import { formatIp, type IpAddress } from '../util/ip.js';
 import { NF_DEFAULT_TABLE } from './keywords-global.js';
@@ -84,7 +85,7 @@ export function resolveTrackRefs(root: Draft): void {
 }
 
 /** Completes one instance in place; false when keepalived would refuse the whole configuration. */
-export function completeVrrpInstance(d: Draft, g: Draft, diags: Diagnostics): boolean {
+export function completeVrrpInstance(d: Draft, g: Draft, diags: Diagnostics, machine?: MachineView): boolean {
   const c: Ctx = { d, g, diags, name: d.name as string, loc: d.loc as Loc };
   if (d.virtualRouterId === undefined) diags.add('CONFIG_MISSING', 'GENERAL_ERROR', `(${c.name}) the virtual router id must be set`, c.loc, { row: 'vrrp.vrid-missing' });
   const strict = (d.strictMode as boolean | undefined) ?? (g.vrrpStrict as boolean);
@@ -99,6 +100,7 @@ export function completeVrrpInstance(d: Draft, g: Draft, diags: Diagnostics): bo
     const { mac: _mac, ...rest } = d.useVmac as { mac?: string };
     d.useVmac = rest;
   }
+  if (machine?.linkKind) linkKind(c, machine.linkKind.bind(machine));
   firstIpv6Vip(c, strict);
   preemption(c, strict);
   accept(c, strict);
@@ -217,6 +219,30 @@ function unicast(c: Ctx): void {
   }
   report(c, 'vrrp.unicast-no-peers', 'CONFIG_DEPRECATED', 'DEPRECATED',
     'A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.');
+}
+
+/**
+ * What the instance's interface can carry (vrrp_complete_instance, for an interface that exists
+ * when the configuration is read, `-t` included): a VMAC needs an Ethernet link, multicast
+ * adverts a link with IFF_MULTICAST. Either lack disables the instance (a configuration fault:
+ * FAULT for as long as it runs).
+ */
+const ARPHRD_ETHER = 1;
+
+function linkKind(c: Ctx, kindOf: NonNullable<MachineView['linkKind']>): void {
+  const { d } = c;
+  const kind = d.interface === undefined ? undefined : kindOf(d.interface as string);
+  if (!kind) return;
+  if (d.useVmac !== undefined && kind.hwType !== ARPHRD_ETHER) {
+    // keepalived clears every flag of the instance here; the VMAC is what matters
+    c.diags.add('CONFIG_INTERFACE', 'GENERAL_ERROR', `(${c.name}): vmacs are only supported on Ethernet type interfaces`, fieldLoc(d, 'useVmac'), { row: 'vrrp.vmac-not-ethernet' });
+    delete d.useVmac;
+    d.configFault ??= 'vmacs are only supported on Ethernet type interfaces';
+  }
+  if ((d.unicastPeer as unknown[]).length === 0 && !kind.multicast) {
+    report(c, 'vrrp.interface-no-multicast', 'CONFIG_INTERFACE', 'GENERAL_ERROR', `interface ${d.interface as string} does not support multicast, specify unicast peers - disabling`, fieldLoc(d, 'interface'));
+    d.configFault ??= `interface ${d.interface as string} does not support multicast, specify unicast peers - disabling`;
+  }
 }
 
 function firstIpv6Vip(c: Ctx, strict: boolean): void {

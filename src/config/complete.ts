@@ -30,7 +30,7 @@ export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?
   const instances = root.vrrpInstances as Draft[];
   for (const d of instances) {
     // keepalived's VRRP process exits with a configuration error ("permanent error CONFIG")
-    if (!completeVrrpInstance(d, g, diags)) refused = true;
+    if (!completeVrrpInstance(d, g, diags, machine)) refused = true;
   }
   inheritFromSyncGroups(instances, root.vrrpSyncGroups as Draft[], g);
   resolveTrackRefs(root);

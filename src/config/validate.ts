@@ -13,6 +13,11 @@ export interface MachineView {
   isLoopback(name: string): boolean;
   /** Whether interface `name` is a VRF device (a route's `vrf`); absent: not known, not checked. */
   isVrf?(name: string): boolean;
+  /**
+   * An existing interface's link type (ARPHRD_*) and whether it has IFF_MULTICAST; undefined:
+   * no such interface (absent: not known, not checked).
+   */
+  linkKind?(name: string): { readonly hwType: number; readonly multicast: boolean } | undefined;
   userExists(name: string): boolean;
   groupExists(name: string): boolean;
   /** how many CPUs the machine has (cpu_affinity ids are checked against it) */

@@ -27,6 +27,10 @@ export function hostMachine(): MachineView {
     interfaceExists: (name) => interfaces().has(name),
     isLoopback: (name) => safe(() => readFileSync(`/sys/class/net/${name}/type`, 'utf8').trim() === '772', false),
     isVrf: (name) => safe(() => isVrfSysfs(readFileSync(`/sys/class/net/${name}/type`, 'utf8'), readFileSync(`/sys/class/net/${name}/flags`, 'utf8'), existsSync(`/sys/class/net/${name}/bonding`)), false),
+    linkKind: (name) => safe(() => ({
+      hwType: Number(readFileSync(`/sys/class/net/${name}/type`, 'utf8').trim()),
+      multicast: (Number(readFileSync(`/sys/class/net/${name}/flags`, 'utf8').trim()) & IFF_MULTICAST) !== 0,
+    }), undefined),
     // keepalived: _SC_NPROCESSORS_ONLN, the machine's CPUs, not this process's affinity (a
     // daemon pinned by vrrp_cpu_affinity reads the file again on reload)
     cpuCount: () => cpus().length,
@@ -56,6 +60,7 @@ export function hostMachine(): MachineView {
 const ARPHRD_ETHER = 1;
 const IFF_NOARP = 0x80;
 const IFF_MASTER = 0x400;
+const IFF_MULTICAST = 0x1000;
 
 /**
  * Whether a link is a VRF device by what sysfs shows of it (sysfs names no link kind; the

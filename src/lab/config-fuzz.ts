@@ -178,6 +178,17 @@ class OracleNs {
     run('-n', this.name, 'addr', 'add', '10.0.1.1/24', 'dev', 'eth1');
   }
 
+  /** The namespace's links as sysfs shows them inside it: ARPHRD type and IFF_MULTICAST (a dummy link has none). */
+  linkKinds(): Map<string, { hwType: number; multicast: boolean }> {
+    const r = spawnSync('ip', ['netns', 'exec', this.name, 'sh', '-c', 'for i in /sys/class/net/*; do echo "${i##*/} $(cat $i/type) $(cat $i/flags)"; done'], { encoding: 'utf8' });
+    const out = new Map<string, { hwType: number; multicast: boolean }>();
+    for (const line of (r.stdout ?? '').split('\n')) {
+      const [name, type, flags] = line.trim().split(' ');
+      if (name && type && flags) out.set(name, { hwType: Number(type), multicast: (Number(flags) & 0x1000) !== 0 });
+    }
+    return out;
+  }
+
   /** keepalived's `-t` status; KEEPALIVED_CRASHED (a signal) or KEEPALIVED_TIMED_OUT (still reading after 10 s) */
   keepalived(file: string): number {
     const r = spawnSync('ip', ['netns', 'exec', this.name, 'keepalived', '-t', '-f', file], { encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL' });
@@ -210,7 +221,8 @@ export function configFuzz(seed: number, count: number, corpus: readonly { name:
   const dir = mkdtempSync(join(tmpdir(), 'kts-fuzz-'));
   const host = hostMachine();
   const ifaces = new Set(['lo', 'eth0', 'eth1', 'eth2']);
-  const machine: MachineView = { ...host, interfaceExists: (n) => ifaces.has(n), isLoopback: (n) => n === 'lo' };
+  const kinds = ns.linkKinds();
+  const machine: MachineView = { ...host, interfaceExists: (n) => ifaces.has(n), isLoopback: (n) => n === 'lo', linkKind: (n) => kinds.get(n) };
   const findings: FuzzFinding[] = [];
   let agreed = 0;
   try {

@@ -118,6 +118,11 @@ function createNamespace(): void {
   ip('-n', ns, 'addr', 'add', '192.168.50.1/24', 'dev', 'eth0');
   ip('-n', ns, '-6', 'addr', 'add', 'fe80::1/64', 'dev', 'eth0', 'nodad');
   ip('-n', ns, 'addr', 'add', '10.0.1.1/24', 'dev', 'eth1');
+  // links an instance cannot run on (bad/142): one without multicast, one that is not Ethernet
+  ip('-n', ns, 'link', 'add', 'nomc0', 'type', 'bridge');
+  ip('-n', ns, 'link', 'set', 'nomc0', 'multicast', 'off', 'up');
+  ip('netns', 'exec', ns, 'ip', 'tuntap', 'add', 'tun0', 'mode', 'tun');
+  ip('-n', ns, 'link', 'set', 'tun0', 'up');
 }
 
 function configArgs(path: string, id?: string): string[] {

@@ -110,6 +110,30 @@ describe.skipIf(skipUnless(isRoot, 'root'))('trackers in the running daemon (net
     });
   }
 
+  // keepalived vrrp_complete_instance: a multicast instance on a link without IFF_MULTICAST is
+  // disabled (a configuration fault: FAULT from the start, whatever happens)
+  for (const impl of ['keepalived', 'kts'] as const) {
+    it(`${impl}: an instance on a link without multicast and no unicast peers stays in FAULT`, async () => {
+      lab.exec('d1', 'ip', ['link', 'add', 'nm0', 'type', 'veth', 'peer', 'name', 'nm1']);
+      lab.exec('d1', 'ip', ['link', 'set', 'nm1', 'up']);
+      lab.exec('d1', 'ip', ['link', 'set', 'nm0', 'multicast', 'off', 'up']);
+      lab.exec('d1', 'ip', ['addr', 'add', '10.67.0.11/24', 'dev', 'nm0']);
+      try {
+        const d = new Director(lab, 'd1', impl, directorConf({ vrid: 95, version: 3, advertInt: 0.25, priority: 150, interface: 'nm0', vips: ['10.67.0.50/24'] }));
+        running.push(d);
+        await d.watch.waitFor(/interface nm0 does not support multicast, specify unicast peers - disabling/, 10_000);
+        // keepalived starts it in FAULT without a word; keepalived-ts says "Entering FAULT STATE (init)"
+        if (impl === 'kts') await d.state('FAULT', 10_000);
+        // many master-down intervals: never MASTER, no VIP
+        await new Promise((r) => setTimeout(r, 2500));
+        expect(d.watch.find(/Entering (MASTER|BACKUP) STATE/)).toBeUndefined();
+        expect(hasVip('d1', '10.67.0.50')).toBe(false);
+      } finally {
+        lab.exec('d1', 'ip', ['link', 'del', 'nm0']);
+      }
+    });
+  }
+
   it('track_file: a weight from the file lowers the master below the backup, and back', async () => {
     const file = join(tmp, 'weight');
     writeFileSync(file, '0\n');

@@ -104,14 +104,20 @@ describe('docs/semantics.md', () => {
   });
 });
 
+/** The `-t` oracle namespace's links: ARPHRD type and IFF_MULTICAST. */
+const ORACLE_LINKS = new Map<string, { hwType: number; multicast: boolean }>([
+  ['lo', { hwType: 772, multicast: false }], ['eth0', { hwType: 1, multicast: true }], ['eth1', { hwType: 1, multicast: true }],
+  ['eth2', { hwType: 1, multicast: true }], ['nomc0', { hwType: 1, multicast: false }], ['tun0', { hwType: 65534, multicast: true }],
+]);
+
 describe('each row fixture: reported in keepalived\'s words and class, with the effects it states', () => {
   const files = [...new Set(fixtures.map((r) => join(FIXTURES, r.test)))];
   for (const file of files) {
     it(file.slice(FIXTURES.length + 1), () => {
       const { rows: ids, effects } = annotations(file);
       // this machine's users and files (a fixture may name a script that is not there), the
-      // `-t` oracle's interfaces
-      const r = loadConfig(file, { machine: { ...hostMachine(), interfaceExists: (n) => ['lo', 'eth0', 'eth1', 'eth2'].includes(n), isLoopback: (n) => n === 'lo' } });
+      // `-t` oracle's interfaces (test/netns/config-oracle.test.ts createNamespace)
+      const r = loadConfig(file, { machine: { ...hostMachine(), interfaceExists: (n) => ORACLE_LINKS.has(n), isLoopback: (n) => n === 'lo', linkKind: (n) => ORACLE_LINKS.get(n) } });
       for (const id of ids) {
         const row = byId.get(id);
         expect(row, `${file}: row ${id} is not in docs/semantics.md`).toBeDefined();
