@@ -212,9 +212,9 @@ function unicast(c: Ctx): void {
   }
   if (!configured || peers) return;
   if (d.unicastFaultNoPeer) {
-    // row: vrrp.unicast-fault-no-peer
     // keepalived logs this at start and keeps the instance in FAULT (a configuration fault)
     d.configFault = 'Cannot use unicast without any peers - going to fault state';
+    c.diags.add('CONFIG_MISSING', 'OK', `(${c.name}) ${d.configFault as string}`, c.loc, { row: 'vrrp.unicast-fault-no-peer', atStart: true });
     return;
   }
   report(c, 'vrrp.unicast-no-peers', 'CONFIG_DEPRECATED', 'DEPRECATED',

@@ -47,6 +47,8 @@ export interface Diagnostic {
   readonly row?: string;
   /** keepalived exits with this status at this point (`-t` too), reading nothing more. */
   readonly exitsWith?: number;
+  /** keepalived logs this line when it starts (its VRRP process), not at `-t`: the daemon's log only. */
+  readonly atStart?: boolean;
 }
 
 export function severityOf(d: Diagnostic): Severity {
@@ -66,7 +68,7 @@ export function isReported(d: Diagnostic): boolean {
 export class Diagnostics {
   readonly list: Diagnostic[] = [];
 
-  add(code: ErrorCode, kaClass: KaClass, message: string, loc?: Loc, extra?: { hint?: string; noConfig?: boolean; advisory?: boolean; refusesRun?: boolean; row?: string; exitsWith?: number }): void {
+  add(code: ErrorCode, kaClass: KaClass, message: string, loc?: Loc, extra?: { hint?: string; noConfig?: boolean; advisory?: boolean; refusesRun?: boolean; row?: string; exitsWith?: number; atStart?: boolean }): void {
     this.list.push({ code, kaClass, message, ...(loc ? { loc } : {}), ...extra });
   }
 

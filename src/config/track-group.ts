@@ -104,7 +104,7 @@ export function completeTrackGroups(
   entries: { readonly addresses: readonly AddressEntry[]; readonly routes: readonly RouteEntry[]; readonly rules: readonly RuleEntry[] },
   diags: Diagnostics,
 ): StaticTrackGroup[] {
-  const note = (message: string, loc: Loc): void => diags.add('CONFIG_REFERENCE', 'OK', message, loc, { row: 'static.track-group-init' });
+  const note = (message: string, loc: Loc): void => diags.add('CONFIG_REFERENCE', 'OK', message, loc, { row: 'static.track-group-init', atStart: true });
   const kept: StaticTrackGroup[] = [];
   for (const g of groups) {
     if (g.group === undefined) note(`Static track group ${g.name} has no virtual router(s)`, g.loc);

@@ -20,7 +20,12 @@ export function currentSettingsFile(): string | undefined {
 /** Loads and checks the configuration, logging its diagnostics; throws on what keepalived could not run. */
 export function loadForDaemon(file: string, configId: string, log: Logger): KeepalivedConfig {
   const result = loadConfig(file, { configId, machine: hostMachine(), ...(settingsFile !== undefined ? { settingsFile } : {}) });
-  for (const d of result.diagnostics.list.filter(isReported)) {
+  for (const d of result.diagnostics.list) {
+    if (!isReported(d)) {
+      // keepalived's start-up lines (row notes such as a configuration fault): its words, no position
+      if (d.atStart) log.info({ code: d.code, ...(d.row ? { row: d.row } : {}) }, d.message);
+      continue;
+    }
     const text = formatDiagnostic(d, result.sources);
     if (severityOf(d) === 'error') log.error({ code: d.code }, text);
     else log.warn({ code: d.code }, text);

@@ -134,6 +134,18 @@ describe.skipIf(skipUnless(isRoot, 'root'))('trackers in the running daemon (net
     });
   }
 
+  // keepalived vrrp_complete_instance: unicast_fault_no_peer without peers is a configuration fault
+  for (const impl of ['keepalived', 'kts'] as const) {
+    it(`${impl}: unicast_fault_no_peer without peers logs why and stays in FAULT`, async () => {
+      const d = new Director(lab, 'd1', impl, directorConf({ vrid: 96, version: 3, advertInt: 0.25, priority: 150, vips: ['10.65.0.54/24'], extra: ['unicast_fault_no_peer'] }));
+      running.push(d);
+      await d.watch.waitFor(/\(VI_1\) Cannot use unicast without any peers - going to fault state/, 10_000);
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(d.watch.find(/Entering (MASTER|BACKUP) STATE/)).toBeUndefined();
+      expect(hasVip('d1', '10.65.0.54')).toBe(false);
+    });
+  }
+
   it('track_file: a weight from the file lowers the master below the backup, and back', async () => {
     const file = join(tmp, 'weight');
     writeFileSync(file, '0\n');
