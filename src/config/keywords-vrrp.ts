@@ -197,7 +197,14 @@ export const vrrpInstanceTable = table({
       ctx.report('CONFIG_DEPRECATED', 'GENERAL_ERROR', `(${d.name as string}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block`, lineLoc(line, 0));
     },
   },
-  debug: unsupported(),
+  // vrrp_parser.c vrrp_debug_handler: a level 0..4 that keepalived 2.2.7 only shows in the data dump
+  debug: {
+    handler: (ctx, line, d) => {
+      const v = argInt(ctx, line, 1, 0, 4);
+      if (v === undefined) ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `(${d.name as string}) Debug value '${line.words[1] ?? ''}' not valid; must be between 0-4`, lineLoc(line, 1), { row: 'vrrp.debug-invalid' });
+      else d.debug = v;
+    },
+  },
   // vrrp_parser.c vrrp_lvs_syncd_handler: deprecated, but still the sync daemon's interface
   // (this instance's), unless global_defs names one (complete.ts hoists it)
   lvs_sync_daemon_interface: {

@@ -52,6 +52,21 @@ function named(listField: string, sub: KeywordTable, defaults: (name: string, li
   };
 }
 
+/**
+ * track_file / vrrp_track_file: a block without `file` is dropped at its end (track_file.c
+ * track_file_end_handler), so the instances that name it then find no such track file.
+ */
+function trackFileBlock(): Keyword {
+  return {
+    ...named('trackFiles', trackFileTable, trackFileDefaults, 'track_file'),
+    close: (ctx, d, root) => {
+      if (d.file !== undefined) return;
+      ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', `No file set for track_file ${d.name as string} - ignoring`, d.loc as Loc, { row: 'track.file-no-file' });
+      root.trackFiles = (root.trackFiles as Draft[]).filter((x) => x !== d);
+    },
+  };
+}
+
 const BFD_KEYWORDS = ['neighbor_ip', 'neighbour_ip', 'source_ip', 'min_rx', 'min_tx', 'idle_tx', 'multiplier', 'passive', 'ttl', 'hoplimit', 'max_hops', 'weight', 'vrrp', 'checker'];
 
 export const topTable: KeywordTable = table({
@@ -65,8 +80,8 @@ export const topTable: KeywordTable = table({
   },
   ...staticKeywords,
   vrrp_script: named('vrrpScripts', vrrpScriptTable, vrrpScriptDefaults, 'vrrp_script'),
-  track_file: named('trackFiles', trackFileTable, trackFileDefaults, 'track_file'),
-  vrrp_track_file: named('trackFiles', trackFileTable, trackFileDefaults, 'track_file'),
+  track_file: trackFileBlock(),
+  vrrp_track_file: trackFileBlock(),
   vrrp_track_process: named('trackProcesses', trackProcessTable, trackProcessDefaults, 'vrrp_track_process'),
   vrrp_sync_group: named('vrrpSyncGroups', syncGroupTable, (name, line) => ({ name, loc: lineLoc(line, 1), group: [], trackInterface: [], trackScript: [], trackFile: [], trackProcess: [], trackBfd: [], syncGroupTrackingWeight: false }), 'vrrp sync group'),
   vrrp_instance: named('vrrpInstances', vrrpInstanceTable, vrrpInstanceDefaults, 'vrrp instance'),

@@ -253,6 +253,8 @@ export interface VrrpInstance extends Node {
   readonly trackProcess: readonly TrackRef[];
   readonly trackBfd: readonly TrackRef[];
   readonly dontTrackPrimary: boolean;
+  /** `debug`: 0..4, shown in the data dump ("Debug level"), nothing else (as keepalived 2.2.7) */
+  readonly debug?: number;
   /** linkbeat_use_polling in the instance (deprecated): its interface polled */
   readonly linkbeatUsePolling: boolean;
   readonly notifyMaster?: Script;

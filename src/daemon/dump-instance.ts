@@ -153,6 +153,7 @@ export function instanceLines(iv: InstanceView, view: VrrpView, time: DumpTime, 
     w('Authentication type = SIMPLE_PASSWORD');
     w(`Password = ${new TextDecoder().decode(r.authData).replace(/\0.*$/s, '')}`);
   } else if (r.version === 2) w('Authentication type = none');
+  if (m.debug) w(`Debug level = ${m.debug}`);
   if (m.virtualIpaddress.length) {
     w(`Virtual IP (${m.virtualIpaddress.length}):`);
     for (const a of m.virtualIpaddress) w(`  ${formatVip(a, iv)}`);
