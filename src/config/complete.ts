@@ -34,6 +34,7 @@ export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?
   }
   inheritFromSyncGroups(instances, root.vrrpSyncGroups as Draft[], g);
   resolveTrackRefs(root);
+  duplicateTrackRefs(root, diags, machine);
   const groups = new Map((root.virtualServerGroups as Draft[]).map((g) => [g.name as string, g.entries as Draft[]]));
   const servers = (root.virtualServers as Draft[]).flatMap((d) => completeVirtualServer(d, g, diags, groups) ?? []);
   const staticTrackGroups = completeTrackGroups(root.staticTrackGroups as StaticTrackGroup[], new Set(instances.map((d) => d.name as string)), {
@@ -94,6 +95,39 @@ function scriptUsers(root: Draft, diags: Diagnostics, m: MachineView): void {
         const u = c.user as { user: string; group?: string } | undefined;
         if (c.type !== 'MISC_CHECK' || !u || known(u) || c.miscPath === undefined) return true;
         diags.add('CONFIG_SCRIPT', 'GENERAL_ERROR', `Failed to set uid/gid for misc checker script ${cmdStr(c.miscPath as Script)} - removing`, fieldLoc(c, 'user'), { row: 'lvs.misc-user-missing' });
+        return false;
+      });
+    }
+  }
+}
+
+/**
+ * A second entry for the same tracked interface, script, process or BFD instance of an
+ * instance or sync group is refused, the first kept (vrrp_track.c alloc_track_if & co.);
+ * an entry naming something unknown is left to validate.ts, as keepalived reports that first.
+ * track_file has no such check in keepalived: both entries count.
+ */
+function duplicateTrackRefs(root: Draft, diags: Diagnostics, machine: MachineView | undefined): void {
+  const g = root.globalDefs as Draft;
+  const names = (list: unknown): Set<string> => new Set(((list as Draft[] | undefined) ?? []).map((x) => x.name as string));
+  const known: Record<string, (n: string) => boolean> = {
+    trackInterface: (n) => !machine || machine.interfaceExists(n) || g.dynamicInterfaces === true,
+    trackScript: (n) => names(root.vrrpScripts).has(n),
+    trackProcess: (n) => names(root.trackProcesses).has(n),
+    trackBfd: () => true,
+  };
+  const kinds: Record<string, string> = { trackInterface: 'track_interface', trackScript: 'track_script', trackProcess: 'track_process', trackBfd: 'track_bfd' };
+  for (const owner of [...(root.vrrpInstances as Draft[]), ...(root.vrrpSyncGroups as Draft[])]) {
+    for (const [field, kind] of Object.entries(kinds)) {
+      const seen = new Set<string>();
+      owner[field] = ((owner[field] as Draft[] | undefined) ?? []).filter((r) => {
+        const name = r.name as string;
+        if (!known[field]!(name)) return true;
+        if (!seen.has(name)) {
+          seen.add(name);
+          return true;
+        }
+        diags.add('CONFIG_DUPLICATE', 'GENERAL_ERROR', `(${owner.name as string}) duplicate ${kind} ${name} - ignoring`, r.loc as Loc, { row: 'vrrp.track-duplicate' });
         return false;
       });
     }

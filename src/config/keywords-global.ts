@@ -333,7 +333,15 @@ export const globalDefsTable = table({
   v3_checksum_as_v2: flag('v3ChecksumAsV2'),
   default_interface: str('defaultInterface'),
   // an instance whose interface is missing waits for it in FAULT (src/daemon/vrrp-daemon.ts rebindIfReady)
-  dynamic_interfaces: { handler: (_c, _l, d) => (d.dynamicInterfaces = true) },
+  // global_parser.c dynamic_interfaces_handler: `allow_if_changes` is its one option
+  dynamic_interfaces: {
+    handler: (ctx, line, d) => {
+      d.dynamicInterfaces = true;
+      const opt = line.words[1];
+      if (opt === 'allow_if_changes') d.allowIfChanges = true;
+      else if (opt !== undefined) ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `Unknown dynamic_interfaces option '${opt}'`, lineLoc(line, 1), { row: 'global.dynamic-interfaces-option' });
+    },
+  },
   notify_fifo: fifo('notifyFifo'),
   notify_fifo_script: gScript('notifyFifoScript'),
   vrrp_notify_fifo: fifo('vrrpNotifyFifo'),

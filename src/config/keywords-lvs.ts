@@ -150,7 +150,7 @@ const httpTable = table({
   enable_sni: flag('enableSni'),
 });
 
-const checkerTables: Record<string, { table: KeywordTable; defaults: () => Draft }> = {
+const checkerTables: Record<string, { table: KeywordTable; defaults: () => Draft; close?: (ctx: ParseCtx, c: Draft, rs: Draft) => void }> = {
   TCP_CHECK: { table: table(checkerCommon), defaults: () => ({}) },
   HTTP_GET: { table: httpTable, defaults: () => ({ url: [] }) },
   SSL_GET: { table: httpTable, defaults: () => ({ url: [] }) },
@@ -170,6 +170,12 @@ const checkerTables: Record<string, { table: KeywordTable; defaults: () => Draft
       },
     }),
     defaults: () => ({ miscDynamic: false }),
+    // check_misc.c misc_end_handler: a MISC_CHECK without misc_path is dropped
+    close: (ctx, c, rs) => {
+      if (c.miscPath !== undefined) return;
+      ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'No script path has been specified for MISC_CHECKER - skipping', c.loc as Loc, { row: 'lvs.misc-no-path' });
+      rs.checkers = (rs.checkers as Draft[]).filter((x) => x !== c);
+    },
   },
   SMTP_CHECK: {
     table: table({
@@ -215,6 +221,12 @@ const checkerTables: Record<string, { table: KeywordTable; defaults: () => Draft
       weight: { handler: (ctx, line, d) => { const v = argInt(ctx, line, 1, -254, 254); if (v !== undefined) d.weight = v; if (line.words[2] === 'reverse') d.weightReverse = true; } },
     }),
     defaults: () => ({ weightReverse: false }),
+    // check_file.c file_end_handler: a FILE_CHECK without track_file is dropped
+    close: (ctx, c, rs) => {
+      if (c.trackFile !== undefined) return;
+      ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'FILE_CHECK has no track_file specified - ignoring', c.loc as Loc, { row: 'lvs.file-check-no-file' });
+      rs.checkers = (rs.checkers as Draft[]).filter((x) => x !== c);
+    },
   },
   BFD_CHECK: { table: table({ ...checkerCommon, name: str('name') }), defaults: () => ({}) },
 };
@@ -231,6 +243,7 @@ const checkerKeywords: Record<string, Keyword> = Object.fromEntries(
         ((rs.checkers ??= []) as Draft[]).push(c);
         return c;
       },
+      ...(spec.close ? { close: spec.close } : {}),
     } satisfies Keyword,
   ]),
 );

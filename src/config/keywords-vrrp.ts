@@ -45,12 +45,43 @@ const familyIp = (field: string): Keyword => ({
 const TRACK_KIND: Record<string, string> = { trackInterface: 'track_interface', trackScript: 'track_script', trackFile: 'track_file', trackProcess: 'track_process', trackBfd: 'track bfd' };
 const trackBlock = (field: string, min: number, max: number): Keyword => values(field, trackRef(min, max, TRACK_KIND[field]));
 
-const notifyKeywords = {
-  notify_master: script('notifyMaster'),
-  notify_backup: script('notifyBackup'),
-  notify_fault: script('notifyFault'),
-  notify_stop: script('notifyStop'),
-  notify: script('notify'),
+/**
+ * A notify script of an instance or sync group (vrrp_parser.c vrrp_notify_*_handler,
+ * vrrp_gnotify_*_handler): a second one of the same kind is refused, the first kept.
+ */
+const notifyScript = (field: string, group: boolean): Keyword => ({
+  handler: (ctx, line, d) => {
+    const kw = line.words[0]!;
+    if (d[field] !== undefined) {
+      const who = group ? `vrrp group ${d.name as string}:` : `(${d.name as string})`;
+      ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `${who} ${kw} script already specified - ignoring ${line.words[1] ?? ''}`, lineLoc(line, 1), { row: 'vrrp.notify-twice' });
+      return;
+    }
+    script(field).handler!(ctx, line, d);
+  },
+});
+
+const notifyKeywords = (group: boolean) => ({
+  notify_master: notifyScript('notifyMaster', group),
+  notify_backup: notifyScript('notifyBackup', group),
+  notify_fault: notifyScript('notifyFault', group),
+  notify_stop: notifyScript('notifyStop', group),
+  notify: notifyScript('notify', group),
+});
+
+/**
+ * `notify_deleted [SCRIPT]` (vrrp_parser.c vrrp_notify_deleted_handler): a removed instance is
+ * notified DELETED rather than FAULT, with SCRIPT if one is given; a second is refused.
+ */
+const notifyDeleted: Keyword = {
+  handler: (ctx, line, d) => {
+    if (d.notifyDeleted !== undefined) {
+      ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `(${d.name as string}) notify_deleted already specified - ignoring ${line.words[1] ?? ''}`, lineLoc(line, 1), { row: 'vrrp.notify-twice' });
+      return;
+    }
+    if (line.words.length === 1) d.notifyDeleted = true;
+    else script('notifyDeleted').handler!(ctx, line, d);
+  },
 };
 
 const garpKeywords = {
@@ -154,9 +185,9 @@ export const vrrpInstanceTable = table({
   track_process: trackBlock('trackProcess', -254, 254),
   track_bfd: notHonoured(trackBlock('trackBfd', -253, 253), 'BFD is not implemented (issue 20): the tracked BFD instances change nothing'),
   dont_track_primary: mark('dontTrackPrimary'),
-  ...notifyKeywords,
-  notify_deleted: script('notifyDeleted'),
-  notify_master_rx_lower_pri: script('notifyMasterRxLowerPri'),
+  ...notifyKeywords(false),
+  notify_deleted: notifyDeleted,
+  notify_master_rx_lower_pri: notifyScript('notifyMasterRxLowerPri', false),
   notify_priority_changes: flag('notifyPriorityChanges'),
   smtp_alert: flag('smtpAlert'),
   use_vmac: useVmac,
@@ -259,7 +290,7 @@ export const syncGroupTable = table({
   track_file: trackBlock('trackFile', -254, 254),
   track_process: trackBlock('trackProcess', -254, 254),
   track_bfd: notHonoured(trackBlock('trackBfd', -253, 253), 'BFD is not implemented (issue 20): the tracked BFD instances change nothing'),
-  ...notifyKeywords,
+  ...notifyKeywords(true),
   smtp_alert: flag('smtpAlert'),
   global_tracking: {
     handler: (ctx, line, d) => {

@@ -26,6 +26,7 @@ import { lineLoc, Reader, type Line, type ReaderOptions } from './reader.js';
 import { complete } from './complete.js';
 import { settingsTable, withRollbackAdvice } from './settings.js';
 import { trackGroupKeyword } from './track-group.js';
+import { inactiveIn, mergePasses, PASSES, type Pass } from './passes.js';
 
 export interface LoadResult {
   readonly config: KeepalivedConfig;
@@ -191,7 +192,30 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
   const diagnostics = new Diagnostics();
   const reader = new Reader(file, { ...options, configId: options.configId ?? defaultConfigId(options.machine?.hostname() ?? '') }, diagnostics);
   const ctx = new ParseCtx(reader, diagnostics, options.machine);
-  const root: Draft = {
+  let root = emptyRoot();
+  ctx.run(topTable, root);
+  // braces that a block reader and a brace counter read differently: read as keepalived's
+  // processes do, one pass each (src/config/passes.ts)
+  // row: parser.stray-brace-passes
+  if (diagnostics.list.some((d) => d.code === 'CONFIG_SYNTAX')) {
+    const byPass = readPasses(file, options);
+    root = byPass.root;
+    diagnostics.list.splice(0, diagnostics.list.length, ...byPass.diagnostics.list);
+  }
+  if (options.settingsFile !== undefined) {
+    // keepalived-ts's own settings (src/config/settings.ts), after keepalived.conf: they win
+    const settings = new Reader(options.settingsFile, { ...options, configId: options.configId ?? defaultConfigId(options.machine?.hostname() ?? '') }, diagnostics);
+    new ParseCtx(settings, diagnostics, options.machine).run(settingsTable(globalDefsTable), root.globalDefs as Draft);
+  }
+  const mainLoc = { file: reader.mainDisplay, line: 1, col: 1 };
+  // keepalived stopped reading (a keyword without its value): it completes nothing either
+  const aborted = diagnostics.list.some((d) => d.exitsWith !== undefined);
+  const config = complete(root, aborted ? new Diagnostics() : diagnostics, mainLoc, options.machine);
+  return { config, diagnostics, sources: reader.sources };
+}
+
+function emptyRoot(): Draft {
+  return {
     globalDefs: globalDefaults(),
     staticIpaddress: [],
     staticRoutes: [],
@@ -205,17 +229,32 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
     virtualServerGroups: [],
     virtualServers: [],
   };
-  ctx.run(topTable, root);
-  if (options.settingsFile !== undefined) {
-    // keepalived-ts's own settings (src/config/settings.ts), after keepalived.conf: they win
-    const settings = new Reader(options.settingsFile, { ...options, configId: options.configId ?? defaultConfigId(options.machine?.hostname() ?? '') }, diagnostics);
-    new ParseCtx(settings, diagnostics, options.machine).run(settingsTable(globalDefsTable), root.globalDefs as Draft);
+}
+
+/**
+ * The file read once per keepalived process, each pass skipping the other processes' blocks;
+ * a pass that stops the reading (a keyword without its value) ends it, as it ends keepalived.
+ * The same diagnostic from several passes is kept once.
+ */
+function readPasses(file: string, options: LoadOptions): { root: Draft; diagnostics: Diagnostics } {
+  const diagnostics = new Diagnostics();
+  const seen = new Set<string>();
+  const drafts = new Map<Pass['name'], Draft>();
+  for (const pass of PASSES) {
+    const own = new Diagnostics();
+    const reader = new Reader(file, { ...options, configId: options.configId ?? defaultConfigId(options.machine?.hostname() ?? '') }, own);
+    const root = emptyRoot();
+    new ParseCtx(reader, own, options.machine, inactiveIn(pass, topTable.keys())).run(topTable, root);
+    drafts.set(pass.name, root);
+    for (const d of own.list) {
+      const key = `${d.code}|${d.kaClass}|${d.message}|${d.loc ? `${d.loc.file}:${d.loc.line}:${d.loc.col}` : ''}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      diagnostics.list.push(d);
+    }
+    if (own.list.some((d) => d.exitsWith !== undefined)) break;
   }
-  const mainLoc = { file: reader.mainDisplay, line: 1, col: 1 };
-  // keepalived stopped reading (a keyword without its value): it completes nothing either
-  const aborted = diagnostics.list.some((d) => d.exitsWith !== undefined);
-  const config = complete(root, aborted ? new Diagnostics() : diagnostics, mainLoc, options.machine);
-  return { config, diagnostics, sources: reader.sources };
+  return { root: mergePasses(emptyRoot(), drafts), diagnostics };
 }
 
 /** keepalived's default config id: the host name up to its first dot. */

@@ -63,6 +63,11 @@ export interface GlobalDefs extends Node {
   readonly v3ChecksumAsV2: boolean;
   readonly defaultInterface?: string;
   readonly dynamicInterfaces: boolean;
+  /**
+   * `dynamic_interfaces allow_if_changes`: shown in the data dump. keepalived-ts always follows
+   * an interface whose type changes (docs/errors.md), which is what this asks keepalived to do.
+   */
+  readonly allowIfChanges?: boolean;
   readonly notifyFifo?: NotifyFifo;
   readonly vrrpNotifyFifo?: NotifyFifo;
   readonly lvsNotifyFifo?: NotifyFifo;
@@ -261,7 +266,8 @@ export interface VrrpInstance extends Node {
   readonly notifyBackup?: Script;
   readonly notifyFault?: Script;
   readonly notifyStop?: Script;
-  readonly notifyDeleted?: Script;
+  /** `true`: a bare notify_deleted (DELETED is notified, with no script of its own) */
+  readonly notifyDeleted?: Script | true;
   readonly notify?: Script;
   readonly notifyMasterRxLowerPri?: Script;
   /** instance, else sync group, else vrrp_notify_priority_changes */

@@ -46,6 +46,11 @@ export class ParseCtx {
     readonly diagnostics: Diagnostics,
     /** the machine's facts a keyword checks (CPU ids, a route's VRF), when the caller gives them */
     readonly machine?: Pick<MachineView, 'cpuCount' | 'writable' | 'interfaceExists' | 'isVrf'>,
+    /**
+     * Top-level keywords that this pass does not read (keepalived's inactive keywords, see
+     * src/config/passes.ts): skipped by counting braces, as keepalived skips them.
+     */
+    private readonly inactive?: ReadonlySet<string>,
   ) {}
 
   /** `extra`: a hint for the operator (a string), or the row of docs/semantics.md. */
@@ -130,6 +135,13 @@ export class ParseCtx {
       if (!kw) {
         const suggestion = brace ? undefined : closestWord(word, table.keys());
         this.report('CONFIG_UNKNOWN_KEYWORD', 'UNKNOWN_KEYWORD', `unknown keyword '${word}'`, lineLoc(line), suggestion ? `did you mean '${suggestion}'?` : undefined);
+        continue;
+      }
+      if (level === 0 && this.inactive?.has(word)) {
+        // keepalived's inactive keyword (it has no keywords of its own in that process): a '{'
+        // on the next line starts a block skipped by counting braces, whatever is in it;
+        // anything else is read at this level again
+        this.skip = -1;
         continue;
       }
       // A keyword keepalived reads its value for without checking that it is there (the value

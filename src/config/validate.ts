@@ -169,7 +169,7 @@ function checkScripts(c: KeepalivedConfig, diags: Diagnostics, m: MachineView): 
   const vrrp: ScriptUse[] = [];
   const check: ScriptUse[] = [];
   const main: ScriptUse[] = [];
-  const add = (list: ScriptUse[], s: Script | undefined, what: string, runAs?: ScriptRunAs) => s && list.push({ script: s, what, ...(runAs ? { runAs } : {}) });
+  const add = (list: ScriptUse[], s: Script | true | undefined, what: string, runAs?: ScriptRunAs) => s && s !== true && list.push({ script: s, what, ...(runAs ? { runAs } : {}) });
   if (c.vrrpInstances.length) {
     for (const s of c.vrrpScripts) if (s.script) vrrp.push({ script: s.script, what: `track script ${s.name}`, track: true, ...(s.user ? { runAs: s.user } : {}) });
     for (const i of c.vrrpInstances) {

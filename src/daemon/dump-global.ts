@@ -125,7 +125,7 @@ export function globalLines(view: GlobalSource, hostname: string, proc: DumpProc
     if (g.shutdownScript) out.push(` Shutdown script = ${scriptWithUser(g.shutdownScript, host)} timeout ${g.shutdownScriptTimeoutS ?? 10}`);
   }
   out.push(` Dynamic interfaces = ${onOff(g.dynamicInterfaces)}`);
-  if (g.dynamicInterfaces) out.push(' Allow interface changes = false');
+  if (g.dynamicInterfaces) out.push(` Allow interface changes = ${g.allowIfChanges ? 'true' : 'false'}`);
   if (g.noEmailFaults) out.push(' Send emails for fault transitions = off');
   const t = g.lvsTimeouts;
   if (t?.tcpS) out.push(` LVS TCP timeout = ${t.tcpS}`);

@@ -47,7 +47,7 @@ function notifyLines(iv: InstanceView, view: VrrpView): string[] {
   const m = iv.model;
   return notifyScriptLines([
     ['Backup', m.notifyBackup], ['Master', m.notifyMaster], ['Fault', m.notifyFault], ['Stop', m.notifyStop],
-    ['Deleted', m.notifyDeleted], ['Generic', m.notify], ['Master rx lower pri', m.notifyMasterRxLowerPri],
+    ['Deleted', m.notifyDeleted === true ? undefined : m.notifyDeleted], ['Generic', m.notify], ['Master rx lower pri', m.notifyMasterRxLowerPri],
   ], view.host);
 }
 

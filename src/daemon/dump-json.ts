@@ -89,7 +89,7 @@ function dataObject(iv: InstanceView, view: VrrpView): string {
     ['script_master', script(m.notifyMaster)],
     ['script_fault', script(m.notifyFault)],
     ['script_stop', script(m.notifyStop)],
-    ['script_deleted', script(m.notifyDeleted)],
+    ['script_deleted', script(m.notifyDeleted === true ? undefined : m.notifyDeleted)],
     ['script', script(m.notify)],
     ['script_master_rx_lower_pri', script(m.notifyMasterRxLowerPri)],
     ['vips', list(m.virtualIpaddress.map((a) => formatVip(a, iv)))],

@@ -341,7 +341,7 @@ describe('diagnostics: code, class and line:col', () => {
     ['sync group member missing', 'vrrp_sync_group G {\n  group {\n    VI_1 VI_9\n  }\n}\n' + inst(), ['CONFIG_REFERENCE GENERAL_ERROR 3:10', 'CONFIG_VALUE GENERAL_ERROR 1:17'], 5],
     ['missing }', 'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    10.0.0.1/24\n\n}\n', ['CONFIG_SYNTAX MISSING_EOB 4:21'], 5],
     ['extra }', 'global_defs {\n  router_id x\n}\n}\n', ['CONFIG_SYNTAX UNEXPECTED_EOB 4:1', 'CONFIG_UNKNOWN_KEYWORD UNKNOWN_KEYWORD 4:1'], 5],
-    ['missing {', 'global_defs\n  router_id x\n', ['CONFIG_SYNTAX MISSING_BOB 2:3'], 5],
+    ['missing {', 'global_defs\n  router_id x\n', ['CONFIG_SYNTAX MISSING_BOB 2:3', 'CONFIG_UNKNOWN_KEYWORD UNKNOWN_KEYWORD 2:3'], 5],
     ['bad lb_kind', 'virtual_server 10.0.0.1 80 {\n  lb_kind FOO\n  lb_algo rr\n  protocol TCP\n  real_server 10.0.0.2 80 {\n  }\n}\n', ['CONFIG_VALUE GENERAL_ERROR 2:11', 'CONFIG_VALUE GENERAL_ERROR 1:16'], 5],
     ['v3 with authentication', `global_defs {\n  vrrp_version 3\n}\n${inst('  authentication {\n    auth_type PASS\n    auth_pass secret\n  }\n')}`, ['CONFIG_CONFLICT GENERAL_ERROR 10:3'], 5],
     // then no peer is left, and keepalived says so too

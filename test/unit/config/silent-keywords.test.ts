@@ -39,6 +39,7 @@ const STRUCTURAL: Record<string, string> = {
   linkbeat_interfaces: 'linkbeatInterfaces, polled by src/daemon/linkbeat.ts (and checked against the machine, interfaceChecks)',
   interface_up_down_delays: 'interfaceDelays, applied by src/daemon/link-debounce.ts (and checked against the machine, interfaceChecks)',
   debug: 'an instance\'s debug level: keepalived 2.2.7 only shows it in the data dump (Debug level), as keepalived-ts does',
+  notify_deleted: 'notifyDeleted (a script, or true when bare), read by src/io/notify.ts and the reload (DELETED rather than FAULT)',
   reload_check_config: 'keepalived-ts always checks a new configuration before applying it (a reload that cannot run is refused)',
   net_namespace: 'entered before anything starts (src/io/netns.ts; pidfiles and names: src/daemon/run-identity.ts)',
   // garp_group: the block (garpGroups) and its interface list, read by src/daemon/garp.ts garpSpacing
