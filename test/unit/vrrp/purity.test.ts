@@ -1,9 +1,10 @@
-// The VRRP core is sans-I/O: no sockets, processes, timers, clocks, logger or src/io.
+// The VRRP and BFD cores are sans-I/O: no sockets, processes, timers, clocks, randomness,
+// logger or src/io.
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
-const dir = new URL('../../../src/vrrp/', import.meta.url);
-const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+/** core folder -> how many source files it has at least */
+const CORES: ReadonlyArray<readonly [string, number]> = [['vrrp', 6], ['bfd', 3]];
 
 const FORBIDDEN_IMPORTS = [
   /^node:(dgram|net|child_process|timers|timers\/promises|fs|fs\/promises|os|worker_threads|cluster|perf_hooks)$/,
@@ -14,9 +15,12 @@ const FORBIDDEN_IMPORTS = [
 ];
 const FORBIDDEN_CALLS = [/\bsetTimeout\b/, /\bsetInterval\b/, /\bsetImmediate\b/, /\bDate\.now\b/, /\bnew Date\b/, /\bperformance\.now\b/, /\bprocess\.hrtime\b/, /\bconsole\./, /\bMath\.random\b/];
 
-describe('src/vrrp purity', () => {
+for (const [core, least] of CORES) describe(`src/${core} purity`, () => {
+  const dir = new URL(`../../../src/${core}/`, import.meta.url);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+
   it('has source files to check', () => {
-    expect(files.length).toBeGreaterThan(5);
+    expect(files.length).toBeGreaterThanOrEqual(least);
   });
 
   for (const f of files) {
