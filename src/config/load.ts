@@ -27,6 +27,7 @@ import { complete } from './complete.js';
 import { settingsTable, withRollbackAdvice } from './settings.js';
 import { trackGroupKeyword } from './track-group.js';
 import { inactiveIn, mergePasses, PASSES, type Pass } from './passes.js';
+import { bfdInstanceKeyword } from './keywords-bfd.js';
 
 export interface LoadResult {
   readonly config: KeepalivedConfig;
@@ -68,7 +69,6 @@ function trackFileBlock(): Keyword {
   };
 }
 
-const BFD_KEYWORDS = ['neighbor_ip', 'neighbour_ip', 'source_ip', 'min_rx', 'min_tx', 'idle_tx', 'multiplier', 'passive', 'ttl', 'hoplimit', 'max_hops', 'weight', 'vrrp', 'checker'];
 
 export const topTable: KeywordTable = table({
   global_defs: {
@@ -127,19 +127,7 @@ export const topTable: KeywordTable = table({
       return g;
     },
   },
-  // not supported, but keepalived's completion of a BFD instance is reproduced for `-t`
-  bfd_instance: {
-    sub: table(Object.fromEntries(BFD_KEYWORDS.map((k) => [k, { handler: (_c: ParseCtx, _l: Line, d: Draft) => { d[k] = true; } }]))),
-    open: (ctx, line, root) => {
-      noteUnsupported(ctx, line, root, 'not implemented by keepalived-ts');
-      return { name: line.words[1] ?? '', loc: lineLoc(line, 0) };
-    },
-    close: (ctx, d) => {
-      if (!d.neighbor_ip && !d.neighbour_ip) {
-        ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', `Configuration error: BFD instance ${d.name as string} has no neighbor address set, disabling instance`, d.loc as Loc, { row: 'bfd.no-neighbor' });
-      }
-    },
-  },
+  bfd_instance: bfdInstanceKeyword,
   SSL: {
     sub: table({ password: str('password'), ca: str('ca'), certificate: str('certificate'), key: str('key') }),
     open: (_ctx, _line, root) => {
@@ -228,6 +216,7 @@ function emptyRoot(): Draft {
     vrrpSyncGroups: [],
     virtualServerGroups: [],
     virtualServers: [],
+    bfdInstances: [],
   };
 }
 

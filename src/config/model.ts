@@ -311,6 +311,7 @@ export interface VrrpSyncGroup extends Node {
   readonly trackScript: readonly TrackRef[];
   readonly trackFile: readonly TrackRef[];
   readonly trackProcess: readonly TrackRef[];
+  readonly trackBfd: readonly TrackRef[];
   readonly notifyMaster?: Script;
   readonly notifyBackup?: Script;
   readonly notifyFault?: Script;
@@ -387,10 +388,35 @@ export interface KeepalivedConfig {
   readonly garpGroups?: readonly GarpGroup[];
   /** interface_up_down_delays: how long a link change must last before it counts (ms; 0: at once) */
   readonly interfaceDelays?: readonly InterfaceDelay[];
+  /** bfd_instance blocks that keepalived keeps (src/config/keywords-bfd.ts) */
+  readonly bfdInstances: readonly BfdInstance[];
   /** linkbeat_interfaces: interfaces whose link state is polled (src/daemon/linkbeat.ts) */
   readonly linkbeatInterfaces?: readonly LinkbeatInterface[];
   /** root-level linkbeat_use_polling: every instance's interface polled */
   readonly linkbeatUsePolling?: boolean;
+}
+
+/** One `bfd_instance`: a BFD session to a neighbour (intervals in microseconds). */
+export interface BfdInstance {
+  readonly name: string;
+  readonly neighborIp: IpAddress;
+  readonly sourceIp?: IpAddress;
+  readonly minRxUs: number;
+  readonly minTxUs: number;
+  readonly idleTxUs: number;
+  readonly multiplier: number;
+  readonly passive: boolean;
+  /** ttl / hoplimit sent with (default 255 for IPv4, 64 for IPv6, as keepalived) */
+  readonly ttl: number;
+  /** -1: no check of the received TTL; otherwise the hops it may have come over */
+  readonly maxHops: number;
+  /** the weight and direction a track_bfd entry without its own takes */
+  readonly weight: number;
+  readonly weightReverse: boolean;
+  /** the VRRP process / the checkers hear of it (`vrrp`, `checker`; neither written: both) */
+  readonly vrrp: boolean;
+  readonly checker: boolean;
+  readonly loc: Loc;
 }
 
 export interface LinkbeatInterface {

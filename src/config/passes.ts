@@ -42,7 +42,7 @@ export const PASSES: readonly Pass[] = [
     owns: ['staticIpaddress', 'staticRoutes', 'staticRules', 'staticTrackGroups', 'vrrpScripts', 'trackFiles', 'trackProcesses', 'vrrpInstances', 'vrrpSyncGroups',
       'garpGroups', 'linkbeatInterfaces', 'interfaceDelays', 'interfaceChecks'],
   },
-  { name: 'bfd', active: new Set(BFD), owns: [] },
+  { name: 'bfd', active: new Set(BFD), owns: ['bfdInstances'] },
 ];
 
 /** The top-level keywords a pass skips: every keyword of the table it does not read. */

@@ -67,6 +67,9 @@ export function mapConfig(
   const scriptWeight = new Map(cfg.vrrpScripts.map((s) => [s.name, { weight: s.weight, reverse: s.weightReverse }]));
   const fileWeight = new Map(cfg.trackFiles.map((f) => [f.name, { weight: f.weight, reverse: f.weightReverse }]));
   const procWeight = new Map(cfg.trackProcesses.map((p) => [p.name, { weight: p.weight, reverse: p.weightReverse }]));
+  // the bfd_instances the VRRP process hears of (bfd_parser.c: `vrrp`, or neither `vrrp` nor `checker`)
+  const bfdWeight = new Map((cfg.bfdInstances ?? []).filter((b) => b.vrrp).map((b) => [b.name, { weight: b.weight, reverse: b.weightReverse }]));
+  const knownBfd = (list: readonly ConfigTrackRef[]): ConfigTrackRef[] => list.filter((r) => bfdWeight.has(r.name));
   // the VMACs keepalived creates (its `is_ours` interfaces), for garp_extra_if
   const ourVmacs = new Set(cfg.vrrpInstances.map((v) => vmacOf(v.name)?.name).filter((n): n is string => n !== undefined));
   const groupOf = new Map<string, (typeof cfg.vrrpSyncGroups)[number]>();
@@ -173,6 +176,7 @@ export function mapConfig(
       trackScript: refs(runnable(vi.trackScript), scriptWeight, keepWeight),
       trackFile: refs(vi.trackFile, fileWeight, keepWeight),
       trackProcess: refs(vi.trackProcess, procWeight, keepWeight),
+      trackBfd: refs(knownBfd(vi.trackBfd), bfdWeight, keepWeight),
     };
     configs.push(ic);
     instances.set(vi.name, {
@@ -190,6 +194,7 @@ export function mapConfig(
       trackScript: refs(runnable(sg.trackScript), scriptWeight, sg.syncGroupTrackingWeight),
       trackFile: refs(sg.trackFile, fileWeight, sg.syncGroupTrackingWeight),
       trackProcess: refs(sg.trackProcess, procWeight, sg.syncGroupTrackingWeight),
+      trackBfd: refs(knownBfd(sg.trackBfd), bfdWeight, sg.syncGroupTrackingWeight),
       syncGroupTrackingWeight: sg.syncGroupTrackingWeight,
     })),
     scripts: cfg.vrrpScripts.map((s) => ({ name: s.name, rise: s.rise, fall: s.fall, initFail: s.initFail })),

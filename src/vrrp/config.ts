@@ -77,6 +77,8 @@ export interface InstanceConfig {
   readonly trackScript?: readonly TrackRef[];
   readonly trackFile?: readonly TrackRef[];
   readonly trackProcess?: readonly TrackRef[];
+  /** track_bfd: down until the BFD side reports Up */
+  readonly trackBfd?: readonly TrackRef[];
 }
 
 export interface VrrpScriptConfig {
@@ -98,6 +100,8 @@ export interface SyncGroupConfig {
   readonly trackScript?: readonly TrackRef[];
   readonly trackFile?: readonly TrackRef[];
   readonly trackProcess?: readonly TrackRef[];
+  /** track_bfd: down until the BFD side reports Up */
+  readonly trackBfd?: readonly TrackRef[];
   readonly syncGroupTrackingWeight?: boolean;
 }
 

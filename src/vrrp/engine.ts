@@ -57,7 +57,7 @@ export class VrrpEngine {
       // a configuration fault (unicast_fault_no_peer without peers) keeps the instance in FAULT
       if (c.configFault !== undefined) inst.numFault++;
       for (const [kind, refs] of [
-        ['interface', c.trackInterface], ['script', c.trackScript], ['file', c.trackFile], ['process', c.trackProcess],
+        ['interface', c.trackInterface], ['script', c.trackScript], ['file', c.trackFile], ['process', c.trackProcess], ['bfd', c.trackBfd],
       ] as const) {
         for (const ref of refs ?? []) this.bind(kind, ref, inst);
       }
@@ -71,7 +71,7 @@ export class VrrpEngine {
         const inst = this.byName.get(n);
         if (!inst) continue;
         for (const [kind, refs] of [
-          ['interface', g.trackInterface], ['script', g.trackScript], ['file', g.trackFile], ['process', g.trackProcess],
+          ['interface', g.trackInterface], ['script', g.trackScript], ['file', g.trackFile], ['process', g.trackProcess], ['bfd', g.trackBfd],
         ] as const) {
           for (const ref of refs ?? []) this.bind(kind, weighted ? ref : { ...ref, weight: 0 }, inst);
         }
@@ -125,6 +125,7 @@ export class VrrpEngine {
       case 'packet': this.packet(ctx, input.interface, input.packet); break;
       case 'interface': this.trackers.setInterface(input.name, input.up); this.trackerChanged(ctx, 'interface', input.name); break;
       case 'process': this.trackers.setProcess(input.name, input.up); this.trackerChanged(ctx, 'process', input.name); break;
+      case 'bfd': this.trackers.setBfd(input.name, input.up); this.trackerChanged(ctx, 'bfd', input.name); break;
       case 'fileValue': this.trackers.setFile(input.name, input.value); this.trackerChanged(ctx, 'file', input.name); break;
       case 'scriptResult': if (this.trackers.scriptRan(input.name, input.success)) this.trackerChanged(ctx, 'script', input.name); break;
       case 'shutdown': this.shutdown(ctx); break;

@@ -11,7 +11,7 @@ import {
   fileContribution, initialScriptState, scriptOk, scriptRun, unweightedFault, weightedContribution, type ScriptState,
 } from './track.js';
 
-export type TrackKind = 'interface' | 'script' | 'file' | 'process';
+export type TrackKind = 'interface' | 'script' | 'file' | 'process' | 'bfd';
 
 export interface Verdict {
   /** priority contribution (weighted trackers) */
@@ -37,6 +37,8 @@ export class Trackers {
   private readonly scripts = new Map<string, ScriptState>();
   private readonly interfaces = new Map<string, boolean>();
   private readonly processes = new Map<string, boolean>();
+  /** BFD sessions as their process reported them: down until it says Up (vrrp_track.c) */
+  private readonly bfds = new Map<string, boolean>();
   private readonly files = new Map<string, number>();
   private readonly bindings = new Map<string, Binding[]>();
   private readonly instBindings = new Map<VrrpInstance, Binding[]>();
@@ -87,6 +89,8 @@ export class Trackers {
     if (b.kind === 'script') {
       const cfg = this.scriptCfg.get(b.ref.name) ?? { name: b.ref.name };
       ok = scriptOk(cfg, this.scripts.get(b.ref.name) ?? initialScriptState(cfg));
+    } else if (b.kind === 'bfd') {
+      ok = this.bfds.get(b.ref.name) ?? false;
     } else {
       ok = (b.kind === 'interface' ? this.interfaces : this.processes).get(b.ref.name) ?? true;
     }
@@ -102,6 +106,10 @@ export class Trackers {
 
   setProcess(name: string, up: boolean): void {
     this.processes.set(name, up);
+  }
+
+  setBfd(name: string, up: boolean): void {
+    this.bfds.set(name, up);
   }
 
   setFile(name: string, value: number): void {
@@ -125,6 +133,7 @@ export class Trackers {
     for (const [name, up] of prev.interfaces) { this.interfaces.set(name, up); set.push(['interface', name]); }
     for (const [name, up] of prev.processes) { this.processes.set(name, up); set.push(['process', name]); }
     for (const [name, v] of prev.files) { this.files.set(name, v); set.push(['file', name]); }
+    for (const [name, up] of prev.bfds) { this.bfds.set(name, up); set.push(['bfd', name]); }
     for (const [name, state] of prev.scripts) {
       const was = prev.scriptCfg.get(name);
       const now = this.scriptCfg.get(name);

@@ -21,6 +21,8 @@ export type Input =
   /** The integer read from a track_file. */
   | { readonly type: 'fileValue'; readonly name: string; readonly value: number }
   | { readonly type: 'process'; readonly name: string; readonly up: boolean }
+  /** A BFD session (bfd_instance) went Up or Down, as the BFD side reports it. */
+  | { readonly type: 'bfd'; readonly name: string; readonly up: boolean }
   /** SIGTERM: masters send priority 0 and drop their VIPs, every instance enters STOP. */
   | { readonly type: 'shutdown' }
   /**

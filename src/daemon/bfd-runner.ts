@@ -1,0 +1,230 @@
+/**
+ * The BFD sessions of the `bfd_instance` blocks, run in the VRRP process: the sans-I/O
+ * sessions of src/bfd/ driven by timers, their packets moved by a transport (UDP port 3784,
+ * src/io/bfd-socket.ts), and each Up / Down passed on to the VRRP engine (track_bfd).
+ *
+ * Why in the VRRP process rather than a process of its own as keepalived has: the only user
+ * of a session's state in this process is the VRRP engine, one function call away; a session
+ * at keepalived's fastest defaults (10 ms) costs a timer and a 24-byte datagram per 10 ms,
+ * which the VRRP process's loop carries beside adverts at 1 s (bench/RESULTS.md "bfd").
+ *
+ * Log lines are keepalived's (bfd_scheduler.c): "(NAME) Entering Up state", "(NAME) Entering
+ * Down state (Local diagnostic - ..., Remote diagnostic - ...)", "(NAME) Expired after N ms".
+ * A packet that no session takes, or that fails to decode, is counted by reason, never fatal.
+ */
+import type { Logger } from 'pino';
+import { randomInt } from 'node:crypto';
+import type { BfdInstance } from '../config/model.js';
+import { decodeControl, DIAG_NAMES, encodeControl } from '../bfd/packet.js';
+import { BfdSession } from '../bfd/session.js';
+import type { BfdStep, BfdTimerConfig } from '../bfd/types.js';
+import { formatIp } from '../util/ip.js';
+
+/** Moves a session's packets: one sending socket per session, one listener per family. */
+export interface BfdTransport {
+  /** the session's sending socket (source port from 49152-65535, this TTL) */
+  open(name: string, family: 'inet' | 'inet6', source: string | undefined, ttl: number): void;
+  send(name: string, data: Uint8Array, neighbor: string): void;
+  /** forget the session's socket */
+  release(name: string): void;
+  close(): void;
+}
+
+/** A received datagram on port 3784, with what its ancillary data said. */
+export interface BfdDatagram {
+  readonly data: Uint8Array;
+  readonly src: string;
+  readonly dst: string;
+  readonly ttl: number | undefined;
+}
+
+interface Running {
+  readonly cfg: BfdInstance;
+  readonly session: BfdSession;
+  timer?: NodeJS.Timeout;
+}
+
+const timersOf = (b: BfdInstance): BfdTimerConfig => ({
+  desiredMinTxIntervalUs: b.minTxUs, requiredMinRxIntervalUs: b.minRxUs, idleTxIntervalUs: b.idleTxUs, detectMult: b.multiplier,
+});
+
+/** Same session across a reload: same neighbour, source and TTL handling. */
+const sameEndpoints = (a: BfdInstance, b: BfdInstance): boolean =>
+  formatIp(a.neighborIp) === formatIp(b.neighborIp) && (a.sourceIp ? formatIp(a.sourceIp) : '') === (b.sourceIp ? formatIp(b.sourceIp) : '')
+  && a.ttl === b.ttl && a.maxHops === b.maxHops && a.passive === b.passive;
+
+export class BfdRunner {
+  private readonly sessions = new Map<string, Running>();
+  /** received datagrams dropped, by reason (decode reasons, 'no-session', the session's own) */
+  readonly dropped = new Map<string, number>();
+  private stopped = false;
+
+  constructor(
+    private readonly transport: BfdTransport,
+    private readonly log: Logger,
+    /** a session went Up or Down (keepalived's event to the VRRP process) */
+    private readonly report: (name: string, up: boolean) => void,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Start the sessions of a configuration, or move to a reloaded one (a session kept keeps its state). */
+  set(instances: readonly BfdInstance[]): void {
+    const wanted = new Map(instances.map((b) => [b.name, b]));
+    for (const [name, r] of this.sessions) {
+      const next = wanted.get(name);
+      if (next && sameEndpoints(r.cfg, next)) continue;
+      this.remove(name);
+    }
+    for (const b of instances) {
+      const kept = this.sessions.get(b.name);
+      if (kept) {
+        this.sessions.set(b.name, { ...kept, cfg: b });
+        this.apply(b.name, kept.session.handle(this.now(), { type: 'configure', timers: timersOf(b) }));
+        continue;
+      }
+      const session = new BfdSession({
+        name: b.name, desiredMinTxIntervalUs: b.minTxUs, requiredMinRxIntervalUs: b.minRxUs, idleTxIntervalUs: b.idleTxUs,
+        detectMult: b.multiplier, passive: b.passive, ttl: b.ttl, maxHops: b.maxHops,
+      }, { random: Math.random, newDiscriminator: () => this.newDiscriminator() });
+      this.transport.open(b.name, b.neighborIp.family, b.sourceIp ? formatIp(b.sourceIp) : undefined, b.ttl);
+      this.sessions.set(b.name, { cfg: b, session });
+      this.apply(b.name, session.handle(this.now(), { type: 'start' }));
+    }
+  }
+
+  /** A datagram on port 3784: to the session it names (Your Discriminator), else by addresses. */
+  receive(d: BfdDatagram): void {
+    if (this.stopped) return;
+    const decoded = decodeControl(d.data);
+    if (!decoded.ok) return this.drop(decoded.error.reason);
+    const p = decoded.value;
+    let target: Running | undefined;
+    if (p.yourDiscriminator !== 0) {
+      for (const r of this.sessions.values()) if (r.session.vars.localDiscr === p.yourDiscriminator) target = r;
+    } else {
+      for (const r of this.sessions.values()) {
+        if (formatIp(r.cfg.neighborIp) !== d.src) continue;
+        if (r.cfg.sourceIp && formatIp(r.cfg.sourceIp) !== d.dst) continue;
+        target = r;
+      }
+    }
+    if (!target) return this.drop('no-session');
+    // RFC 5880 §6.8.6: a packet naming a session must come from its neighbour too
+    if (formatIp(target.cfg.neighborIp) !== d.src) return this.drop('wrong-source');
+    this.apply(target.cfg.name, target.session.handle(this.now(), { type: 'packet', packet: p, ...(d.ttl !== undefined ? { ttl: d.ttl } : {}) }));
+  }
+
+  /** Session states for the status API and the data dump. */
+  states(): { name: string; state: string; localDiscr: number; remoteDiscr: number; detectionTimeUs: number }[] {
+    return [...this.sessions.values()].map((r) => {
+      const v = r.session.vars;
+      return { name: r.cfg.name, state: v.sessionState, localDiscr: v.localDiscr, remoteDiscr: v.remoteDiscr, detectionTimeUs: v.detectionTimeUs };
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const name of [...this.sessions.keys()]) this.remove(name);
+    this.transport.close();
+  }
+
+  private remove(name: string): void {
+    const r = this.sessions.get(name);
+    if (!r) return;
+    if (r.timer) clearTimeout(r.timer);
+    this.sessions.delete(name);
+    this.transport.release(name);
+  }
+
+  private apply(name: string, step: BfdStep): void {
+    const r = this.sessions.get(name);
+    if (!r || this.stopped) return;
+    for (const e of step.effects) {
+      switch (e.type) {
+        case 'send':
+          this.transport.send(name, encodeControl(e.packet), formatIp(r.cfg.neighborIp));
+          break;
+        case 'state-change':
+          if (e.to === 'Up') this.log.info({ mod: 'bfd', bfd: name, from: e.from, to: e.to }, `(${name}) Entering Up state`);
+          else if (e.from === 'Up' || e.to === 'AdminDown') {
+            if (e.silentForMs !== undefined) this.log.warn({ mod: 'bfd', bfd: name, silentForMs: e.silentForMs }, `(${name}) Expired after ${Math.round(e.silentForMs)} ms`);
+            this.log.warn({ mod: 'bfd', bfd: name, from: e.from, to: e.to, diag: e.diag, remoteDiag: e.remoteDiag },
+              `(${name}) Entering ${e.to} state (Local diagnostic - ${DIAG_NAMES[e.diag]}, Remote diagnostic - ${DIAG_NAMES[e.remoteDiag]})`);
+          } else this.log.debug({ mod: 'bfd', bfd: name, from: e.from, to: e.to }, `(${name}) Entering ${e.to} state`);
+          break;
+        case 'report':
+          this.report(name, e.state === 'Up');
+          break;
+        case 'detection-time':
+          this.log.info({ mod: 'bfd', bfd: name, detectionTimeMs: e.detectionTimeMs, previousMs: e.previousMs },
+            `(${name}) Detection time is ${Math.round(e.detectionTimeMs * 1000)} us (was ${Math.round(e.previousMs * 1000)} us)`);
+          break;
+        case 'drop':
+          this.drop(e.reason);
+          break;
+      }
+    }
+    if (r.timer) clearTimeout(r.timer);
+    r.timer = undefined;
+    if (step.deadline !== undefined) {
+      r.timer = setTimeout(() => {
+        r.timer = undefined;
+        if (this.sessions.get(name) === r) this.apply(name, r.session.handle(this.now(), { type: 'timer' }));
+      }, Math.max(0, step.deadline - this.now()));
+    }
+  }
+
+  private drop(reason: string): void {
+    this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
+  }
+
+  /** A nonzero discriminator no session of this process uses. */
+  private newDiscriminator(): number {
+    for (;;) {
+      const d = randomInt(1, 0xffffffff);
+      if (![...this.sessions.values()].some((r) => r.session.vars.localDiscr === d)) return d;
+    }
+  }
+}
+
+/** What the runner needs of src/io/bfd-socket.ts's BfdSockets. */
+export interface BfdSocketsPort {
+  listen(family: 4 | 6): { ok: boolean };
+  openSession(key: string, o: { family: 4 | 6; source?: string; ttl?: number }): Promise<{ ok: boolean }>;
+  send(key: string, bytes: Uint8Array, peer: string): { ok: boolean };
+  closeSession(key: string): void;
+  close(): void;
+}
+
+/**
+ * The runner's transport on the UDP sockets: the listener of a family opens with its first
+ * session; a session's packets before its socket is bound are dropped (the session sends
+ * again at its next interval) and counted.
+ */
+export function socketTransport(sockets: BfdSocketsPort, log: Logger): BfdTransport & { readonly unsent: () => number } {
+  const listening = new Set<4 | 6>();
+  const ready = new Set<string>();
+  let unsent = 0;
+  return {
+    open: (name, family, source, ttl) => {
+      const fam = family === 'inet' ? 4 : 6;
+      if (!listening.has(fam)) {
+        listening.add(fam);
+        if (!sockets.listen(fam).ok) log.error({ mod: 'bfd', family: fam }, `Unable to open listening socket (IPv${fam}, port 3784)`);
+      }
+      void sockets.openSession(name, { family: fam, ...(source ? { source } : {}), ttl }).then((r) => {
+        if (r.ok) ready.add(name);
+        else log.error({ mod: 'bfd', bfd: name }, `(${name}) Unable to open output socket`);
+      });
+    },
+    send: (name, data, neighbor) => {
+      if (!ready.has(name) || !sockets.send(name, data, neighbor).ok) unsent++;
+    },
+    release: (name) => {
+      ready.delete(name);
+      sockets.closeSession(name);
+    },
+    close: () => sockets.close(),
+    unsent: () => unsent,
+  };
+}
