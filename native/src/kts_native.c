@@ -11,6 +11,7 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/ethtool.h>
@@ -40,21 +41,27 @@
 #define RECV_BUF_LEN 65536 /* largest IPv6 payload without jumbograms */
 #define RECV_BURST 64      /* datagrams read per wake-up before yielding to the loop */
 
-/* An IPv6 raw socket with a uv_poll reading it. */
-typedef struct raw6 {
+/*
+ * A socket read from a uv_poll on Node's loop: an IPv6 raw socket (raw6Open) or a UDP socket
+ * with ancillary data (udpListen). `kind` says how a datagram is handed to onPacket.
+ */
+enum psock_kind { PSOCK_RAW6, PSOCK_UDP4, PSOCK_UDP6 };
+
+typedef struct psock {
   uv_poll_t poll;          /* first member: the handle pointer is the struct pointer */
   napi_env env;
   napi_ref on_packet;
   napi_async_context actx;
   int fd;                  /* -1 once closed */
   int in_callback;         /* onPacket is running: defer releasing N-API resources */
+  enum psock_kind kind;
   struct addon *addon;
-  struct raw6 *next;
-} raw6_t;
+  struct psock *next;
+} psock_t;
 
 /* Per-environment state (main thread and each worker get their own). */
 typedef struct addon {
-  raw6_t *sockets;
+  psock_t *sockets;
   unsigned char buf[RECV_BUF_LEN];
 } addon_t;
 
@@ -179,32 +186,50 @@ static napi_value packet_send(napi_env env, napi_callback_info info) {
   return make_int(env, n);
 }
 
-/* ---------- IPv6 raw sockets (VRRP over IPv6) ---------- */
+/* ---------- polled sockets (raw6Open, udpListen): reading on Node's loop ---------- */
 
 /* Drops the N-API side of a socket; only ever on the JS thread with the env alive. */
-static void raw6_release_js(raw6_t *r) {
+static void psock_release_js(psock_t *r) {
   if (r->on_packet) napi_delete_reference(r->env, r->on_packet);
   if (r->actx) napi_async_destroy(r->env, r->actx);
   r->on_packet = NULL;
   r->actx = NULL;
 }
 
-static void raw6_free(uv_handle_t *h) { free(h); }
+static void psock_free(uv_handle_t *h) { free(h); }
 
 /* Stops polling, closes the descriptor and unlinks the socket; memory goes on close. */
-static int raw6_shutdown(raw6_t *r) {
-  raw6_t **pp = &r->addon->sockets;
+static int psock_shutdown(psock_t *r) {
+  psock_t **pp = &r->addon->sockets;
   while (*pp && *pp != r) pp = &(*pp)->next;
   if (*pp) *pp = r->next;
   uv_poll_stop(&r->poll); /* also removes the fd from epoll, so closing it next is safe */
   int rc = close(r->fd);
   int err = errno;
   r->fd = -1;
-  uv_close((uv_handle_t *)&r->poll, raw6_free);
+  uv_close((uv_handle_t *)&r->poll, psock_free);
   return rc < 0 ? err : 0;
 }
 
-static void raw6_deliver(raw6_t *r, ssize_t n, const struct sockaddr_in6 *from, struct msghdr *msg) {
+/* Calls onPacket(...argv) (argv made in the caller's handle scope); an exception is cleared. */
+static void psock_call(psock_t *r, size_t argc, napi_value *argv) {
+  napi_env env = r->env;
+  napi_value cb, global, result;
+  if (napi_get_reference_value(env, r->on_packet, &cb) != napi_ok || !cb || napi_get_global(env, &global) != napi_ok)
+    return;
+  r->in_callback = 1;
+  napi_status st = napi_make_callback(env, r->actx, global, cb, argc, argv, &result);
+  r->in_callback = 0;
+  bool pending = false;
+  if (st != napi_ok && napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+    napi_value exc; /* the TS wrapper reports errors itself; never let one escape here */
+    napi_get_and_clear_last_exception(env, &exc);
+  }
+}
+
+/* raw6: onPacket(data, src: Buffer(16), dst: Buffer(16), hopLimit, ifindex) */
+static void raw6_deliver(psock_t *r, ssize_t n, const struct sockaddr_storage *from, struct msghdr *msg) {
+  const struct sockaddr_in6 *src = (const struct sockaddr_in6 *)from;
   struct in6_addr dst;
   int hop_limit = -1;
   int ifindex = 0;
@@ -223,33 +248,76 @@ static void raw6_deliver(raw6_t *r, ssize_t n, const struct sockaddr_in6 *from, 
   napi_env env = r->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value argv[5], cb, global, result;
+  napi_value argv[5];
   void *unused;
   if (napi_create_buffer_copy(env, (size_t)n, r->addon->buf, &unused, &argv[0]) == napi_ok &&
-      napi_create_buffer_copy(env, 16, &from->sin6_addr, &unused, &argv[1]) == napi_ok &&
+      napi_create_buffer_copy(env, 16, &src->sin6_addr, &unused, &argv[1]) == napi_ok &&
       napi_create_buffer_copy(env, 16, &dst, &unused, &argv[2]) == napi_ok &&
       napi_create_int32(env, hop_limit, &argv[3]) == napi_ok &&
-      napi_create_int32(env, ifindex, &argv[4]) == napi_ok &&
-      napi_get_reference_value(env, r->on_packet, &cb) == napi_ok && cb &&
-      napi_get_global(env, &global) == napi_ok) {
-    r->in_callback = 1;
-    napi_status st = napi_make_callback(env, r->actx, global, cb, 5, argv, &result);
-    r->in_callback = 0;
-    bool pending = false;
-    if (st != napi_ok && napi_is_exception_pending(env, &pending) == napi_ok && pending) {
-      napi_value exc; /* the TS wrapper reports errors itself; never let one escape here */
-      napi_get_and_clear_last_exception(env, &exc);
-    }
-  }
+      napi_create_int32(env, ifindex, &argv[4]) == napi_ok)
+    psock_call(r, 5, argv);
   napi_close_handle_scope(env, scope);
 }
 
-static void raw6_readable(uv_poll_t *h, int status, int events) {
-  raw6_t *r = (raw6_t *)h;
+/*
+ * UDP: onPacket(data, src, srcPort, dst, ttl, ifindex), addresses as text; ttl (IPv4 TTL or
+ * IPv6 hop limit) is -1 and dst '' when the kernel gave no such ancillary data.
+ */
+static void udp_deliver(psock_t *r, ssize_t n, const struct sockaddr_storage *from, struct msghdr *msg) {
+  int v6 = r->kind == PSOCK_UDP6;
+  char src[INET6_ADDRSTRLEN] = "", dst[INET6_ADDRSTRLEN] = "";
+  int ttl = -1, ifindex = 0, port = 0;
+  if (v6) {
+    const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)from;
+    inet_ntop(AF_INET6, &s->sin6_addr, src, sizeof src);
+    port = ntohs(s->sin6_port);
+  } else {
+    const struct sockaddr_in *s = (const struct sockaddr_in *)from;
+    inet_ntop(AF_INET, &s->sin_addr, src, sizeof src);
+    port = ntohs(s->sin_port);
+  }
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+    if (v6 && c->cmsg_level == IPPROTO_IPV6) {
+      if (c->cmsg_type == IPV6_PKTINFO && c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+        struct in6_pktinfo pi;
+        memcpy(&pi, CMSG_DATA(c), sizeof pi);
+        inet_ntop(AF_INET6, &pi.ipi6_addr, dst, sizeof dst);
+        ifindex = (int)pi.ipi6_ifindex;
+      } else if (c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+        memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
+      }
+    } else if (!v6 && c->cmsg_level == IPPROTO_IP) {
+      if (c->cmsg_type == IP_PKTINFO && c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+        struct in_pktinfo pi;
+        memcpy(&pi, CMSG_DATA(c), sizeof pi);
+        inet_ntop(AF_INET, &pi.ipi_addr, dst, sizeof dst); /* the header's destination */
+        ifindex = pi.ipi_ifindex;
+      } else if (c->cmsg_type == IP_TTL && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+        memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
+      }
+    }
+  }
+  napi_env env = r->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value argv[6];
+  void *unused;
+  if (napi_create_buffer_copy(env, (size_t)n, r->addon->buf, &unused, &argv[0]) == napi_ok &&
+      napi_create_string_utf8(env, src, NAPI_AUTO_LENGTH, &argv[1]) == napi_ok &&
+      napi_create_int32(env, port, &argv[2]) == napi_ok &&
+      napi_create_string_utf8(env, dst, NAPI_AUTO_LENGTH, &argv[3]) == napi_ok &&
+      napi_create_int32(env, ttl, &argv[4]) == napi_ok &&
+      napi_create_int32(env, ifindex, &argv[5]) == napi_ok)
+    psock_call(r, 6, argv);
+  napi_close_handle_scope(env, scope);
+}
+
+static void psock_readable(uv_poll_t *h, int status, int events) {
+  psock_t *r = (psock_t *)h;
   (void)events;
   if (status < 0 || r->fd < 0) return;
   for (int i = 0; i < RECV_BURST && r->fd >= 0; i++) {
-    struct sockaddr_in6 from;
+    struct sockaddr_storage from;
     union { struct cmsghdr align; unsigned char b[256]; } control;
     struct iovec iov = { .iov_base = r->addon->buf, .iov_len = RECV_BUF_LEN };
     struct msghdr msg = {
@@ -262,27 +330,72 @@ static void raw6_readable(uv_poll_t *h, int status, int events) {
       if (errno == EINTR) continue;
       break; /* EAGAIN: drained; anything else: retried on the next wake-up */
     }
-    raw6_deliver(r, n, &from, &msg);
+    if (r->kind == PSOCK_RAW6) raw6_deliver(r, n, &from, &msg);
+    else udp_deliver(r, n, &from, &msg);
   }
-  if (r->fd < 0 && r->on_packet) raw6_release_js(r); /* closed from inside onPacket */
+  if (r->fd < 0 && r->on_packet) psock_release_js(r); /* closed from inside onPacket */
 }
 
-static raw6_t *raw6_find(addon_t *a, int fd) {
-  for (raw6_t *r = a ? a->sockets : NULL; r; r = r->next)
+static psock_t *psock_find(addon_t *a, int fd) {
+  for (psock_t *r = a ? a->sockets : NULL; r; r = r->next)
     if (r->fd == fd) return r;
   return NULL;
+}
+
+/*
+ * Takes over `fd` (closed on failure) and starts reading it with onPacket: the fd on success,
+ * NULL with a JS exception pending otherwise.
+ */
+static napi_value psock_start(napi_env env, int fd, enum psock_kind kind, napi_value on_packet, const char *resource) {
+  addon_t *a = get_addon(env);
+  psock_t *r = calloc(1, sizeof *r);
+  if (!r) {
+    close(fd);
+    return throw_sys(env, "calloc", NULL, ENOMEM);
+  }
+  r->env = env;
+  r->fd = fd;
+  r->kind = kind;
+  r->addon = a;
+  uv_loop_t *loop;
+  napi_value name;
+  int rc;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok ||
+      napi_create_string_utf8(env, resource, NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_async_init(env, NULL, name, &r->actx) != napi_ok ||
+      napi_create_reference(env, on_packet, 1, &r->on_packet) != napi_ok) {
+    psock_release_js(r);
+    close(fd);
+    free(r);
+    return throw_sys(env, "napi", NULL, EIO);
+  }
+  if ((rc = uv_poll_init(loop, &r->poll, fd)) < 0) {
+    psock_release_js(r);
+    close(fd);
+    free(r);
+    return throw_sys(env, "uv_poll_init", NULL, -rc);
+  }
+  r->next = a->sockets;
+  a->sockets = r;
+  if ((rc = uv_poll_start(&r->poll, UV_READABLE, psock_readable)) < 0) {
+    psock_release_js(r);
+    psock_shutdown(r);
+    return throw_sys(env, "uv_poll_start", NULL, -rc);
+  }
+  return make_int(env, fd);
 }
 
 static int set_int_opt(int fd, int level, int name, int value) {
   return setsockopt(fd, level, name, &value, sizeof value);
 }
 
+/* ---------- IPv6 raw sockets (VRRP over IPv6) ---------- */
+
 /* raw6Open(protocol, onPacket(data, src, dst, hopLimit, ifindex)): fd */
 static napi_value raw6_open(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   int32_t protocol;
   napi_valuetype t;
-  addon_t *a = get_addon(env);
   if (!get_args(env, info, 2, argv) || !get_int(env, argv[0], "protocol", &protocol)) return NULL;
   if (napi_typeof(env, argv[1], &t) != napi_ok || t != napi_function) return throw_type(env, "onPacket must be a function");
 
@@ -304,41 +417,7 @@ static napi_value raw6_open(napi_env env, napi_callback_info info) {
       return throw_sys(env, "setsockopt", opts[i].text, err);
     }
   }
-
-  raw6_t *r = calloc(1, sizeof *r);
-  if (!r) {
-    close(fd);
-    return throw_sys(env, "calloc", NULL, ENOMEM);
-  }
-  r->env = env;
-  r->fd = fd;
-  r->addon = a;
-  uv_loop_t *loop;
-  napi_value name;
-  int rc;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok ||
-      napi_create_string_utf8(env, "kts:raw6", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_async_init(env, NULL, name, &r->actx) != napi_ok ||
-      napi_create_reference(env, argv[1], 1, &r->on_packet) != napi_ok) {
-    raw6_release_js(r);
-    close(fd);
-    free(r);
-    return throw_sys(env, "napi", NULL, EIO);
-  }
-  if ((rc = uv_poll_init(loop, &r->poll, fd)) < 0) {
-    raw6_release_js(r);
-    close(fd);
-    free(r);
-    return throw_sys(env, "uv_poll_init", NULL, -rc);
-  }
-  r->next = a->sockets;
-  a->sockets = r;
-  if ((rc = uv_poll_start(&r->poll, UV_READABLE, raw6_readable)) < 0) {
-    raw6_release_js(r);
-    raw6_shutdown(r);
-    return throw_sys(env, "uv_poll_start", NULL, -rc);
-  }
-  return make_int(env, fd);
+  return psock_start(env, fd, PSOCK_RAW6, argv[1], "kts:raw6");
 }
 
 static napi_value raw6_membership(napi_env env, napi_callback_info info, int opt, const char *text) {
@@ -416,6 +495,107 @@ static napi_value raw6_bind_device(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---------- UDP with each datagram's TTL and destination (BFD, RFC 5881) ---------- */
+
+/*
+ * udpListen(family 4|6, port, bindAddr ('' = any), onPacket(data, src, srcPort, dst, ttl,
+ * ifindex)): fd. A UDP socket bound to `port`, read from a uv_poll like raw6Open's, that
+ * passes on what only recvmsg's ancillary data tells: the TTL (IP_RECVTTL) or hop limit
+ * (IPV6_RECVHOPLIMIT) of the datagram, for the GTSM check, and its destination address and
+ * arrival interface (IP_PKTINFO / IPV6_RECVPKTINFO). An IPv6 socket is IPV6_V6ONLY, so one
+ * socket per family can hold the port. No SO_REUSEADDR: on a UDP socket Linux would then let
+ * a second socket (another daemon) bind the same port without EADDRINUSE and take its
+ * unicast datagrams; keepalived's bfd_open_fd_in does not set it either. An IPv6 bindAddr may
+ * carry a scope ('fe80::1%eth0' or '%2').
+ */
+static napi_value udp_listen(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int32_t family;
+  double port;
+  char addr[INET6_ADDRSTRLEN + IFNAMSIZ + 2];
+  size_t alen;
+  napi_valuetype t;
+  if (!get_args(env, info, 4, argv) || !get_int(env, argv[0], "family", &family)) return NULL;
+  if (family != 4 && family != 6) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "family must be 4 or 6");
+    return NULL;
+  }
+  if (napi_typeof(env, argv[1], &t) != napi_ok || t != napi_number || napi_get_value_double(env, argv[1], &port) != napi_ok)
+    return throw_type(env, "port must be a number");
+  if (!(port >= 0 && port <= 65535) || port != (double)(int32_t)port) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "port must be an integer from 0 to 65535");
+    return NULL;
+  }
+  if (napi_typeof(env, argv[2], &t) != napi_ok || t != napi_string ||
+      napi_get_value_string_utf8(env, argv[2], addr, sizeof addr, &alen) != napi_ok)
+    return throw_type(env, "bindAddr must be a string");
+  if (alen >= sizeof addr - 1) { /* may have been cut short: refuse rather than read a prefix */
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "bindAddr is too long for an address");
+    return NULL;
+  }
+  if (napi_typeof(env, argv[3], &t) != napi_ok || t != napi_function) return throw_type(env, "onPacket must be a function");
+
+  struct sockaddr_storage ss;
+  socklen_t sslen;
+  memset(&ss, 0, sizeof ss);
+  if (family == 4) {
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons((uint16_t)port);
+    if (alen > 0 && inet_pton(AF_INET, addr, &sin->sin_addr) != 1) {
+      napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "bindAddr must be an IPv4 address or ''");
+      return NULL;
+    }
+    sslen = sizeof *sin;
+  } else {
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons((uint16_t)port);
+    char *scope = strchr(addr, '%');
+    if (scope) *scope++ = '\0';
+    if ((alen > 0 && inet_pton(AF_INET6, addr, &sin6->sin6_addr) != 1) || (scope && !*scope)) {
+      napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "bindAddr must be an IPv6 address (with an optional %scope) or ''");
+      return NULL;
+    }
+    if (scope) {
+      char *end;
+      unsigned long n = strtoul(scope, &end, 10);
+      sin6->sin6_scope_id = *end ? if_nametoindex(scope) : (uint32_t)n;
+      if (!sin6->sin6_scope_id) return throw_sys(env, "if_nametoindex", scope, ENODEV);
+    }
+    sslen = sizeof *sin6;
+  }
+
+  int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_UDP);
+  if (fd < 0) return throw_sys(env, "socket", family == 4 ? "AF_INET" : "AF_INET6", errno);
+  typedef struct { int level; int name; const char *text; } onopt_t; /* each set to 1 */
+  static const onopt_t opts4[] = {
+    { IPPROTO_IP, IP_RECVTTL, "IP_RECVTTL" },
+    { IPPROTO_IP, IP_PKTINFO, "IP_PKTINFO" },
+  }, opts6[] = {
+    { IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY" },
+    { IPPROTO_IPV6, IPV6_RECVHOPLIMIT, "IPV6_RECVHOPLIMIT" },
+    { IPPROTO_IPV6, IPV6_RECVPKTINFO, "IPV6_RECVPKTINFO" },
+  };
+  const onopt_t *opts = family == 4 ? opts4 : opts6;
+  size_t nopts = family == 4 ? sizeof opts4 / sizeof opts4[0] : sizeof opts6 / sizeof opts6[0];
+  for (size_t i = 0; i < nopts; i++) {
+    if (set_int_opt(fd, opts[i].level, opts[i].name, 1) < 0) {
+      int err = errno;
+      close(fd);
+      return throw_sys(env, "setsockopt", opts[i].text, err);
+    }
+  }
+  if (bind(fd, (struct sockaddr *)&ss, sslen) < 0) {
+    int err = errno;
+    char what[INET6_ADDRSTRLEN + 16];
+    snprintf(what, sizeof what, family == 4 ? "%s:%d" : "[%s]:%d", alen ? addr : family == 4 ? "0.0.0.0" : "::", (int)port);
+    close(fd);
+    return throw_sys(env, "bind", what, err);
+  }
+  return psock_start(env, fd, family == 4 ? PSOCK_UDP4 : PSOCK_UDP6, argv[3], "kts:udp");
+}
+
 /* ---------- AF_UNIX datagrams (sd_notify) ---------- */
 
 /* unixDgramSend(path, data): bytes sent. A leading '@' names an abstract socket. */
@@ -491,16 +671,16 @@ static napi_value socket_open(napi_env env, napi_callback_info info) {
   return make_int(env, fd);
 }
 
-/* close(fd): stops the poll of a raw6 socket (if it is one) and closes the descriptor. */
+/* close(fd): stops the poll of a raw6 / udpListen socket (if it is one) and closes the descriptor. */
 static napi_value close_fd(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int32_t fd;
   if (!get_args(env, info, 1, argv) || !get_int(env, argv[0], "fd", &fd)) return NULL;
-  raw6_t *r = raw6_find(get_addon(env), fd);
+  psock_t *r = psock_find(get_addon(env), fd);
   int err = 0;
   if (r) {
-    if (!r->in_callback) raw6_release_js(r);
-    err = raw6_shutdown(r);
+    if (!r->in_callback) psock_release_js(r);
+    err = psock_shutdown(r);
   } else if (close(fd) < 0) {
     err = errno;
   }
@@ -715,7 +895,7 @@ static napi_value exec_in_netns(napi_env env, napi_callback_info info) {
 /* Environment teardown: stop every poll and close every socket; N-API is going away. */
 static void addon_cleanup(void *arg) {
   addon_t *a = arg;
-  while (a->sockets) raw6_shutdown(a->sockets);
+  while (a->sockets) psock_shutdown(a->sockets);
 }
 
 static void addon_finalize(napi_env env, void *data, void *hint) {
@@ -740,6 +920,7 @@ NAPI_MODULE_INIT() {
     { "raw6Leave", raw6_leave },
     { "raw6Send", raw6_send },
     { "raw6BindDevice", raw6_bind_device },
+    { "udpListen", udp_listen },
     { "unixDgramSend", unix_dgram_send },
     { "socketOpen", socket_open },
     { "close", close_fd },

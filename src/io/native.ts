@@ -1,7 +1,8 @@
 /**
  * Typed access to the N-API addon in native/ (why it exists: native/README.md): AF_PACKET
  * frames (gratuitous ARP, unsolicited NA), IPv6 raw sockets with ancillary data (VRRP over
- * IPv6), AF_UNIX datagrams (sd_notify), the scheduling calls of `vrrp_rt_priority` and its
+ * IPv6), UDP sockets that report each datagram's TTL and destination (BFD, src/io/bfd-socket.ts),
+ * AF_UNIX datagrams (sd_notify), the scheduling calls of `vrrp_rt_priority` and its
  * kin (src/io/sched.ts), entering a network namespace (src/io/netns.ts) and linkbeat's link
  * ioctls (src/daemon/linkbeat.ts).
  *
@@ -17,6 +18,13 @@ import { KtsError } from '../errors/index.js';
 /** (data, src, dst, hopLimit, ifindex): one IPv6 datagram payload and its addressing. */
 export type Raw6Handler = (data: Buffer, src: Buffer, dst: Buffer, hopLimit: number, ifindex: number) => void;
 
+/**
+ * (data, src, srcPort, dst, ttl, ifindex): one UDP datagram, its source and destination as
+ * text, its TTL (IPv4) or hop limit (IPv6), and its arrival interface; ttl is -1 and dst ''
+ * when the kernel gave no such ancillary data.
+ */
+export type UdpHandler = (data: Buffer, src: string, srcPort: number, dst: string, ttl: number, ifindex: number) => void;
+
 /** The addon's exports (native/src/kts_native.c). */
 export interface NativeAddon {
   packetOpen(): number;
@@ -26,6 +34,12 @@ export interface NativeAddon {
   raw6Leave(fd: number, ifindex: number, group: Uint8Array): void;
   raw6Send(fd: number, ifindex: number, src: Uint8Array, dst: Uint8Array, data: Uint8Array): number;
   raw6BindDevice(fd: number, ifname: string): void;
+  /**
+   * A UDP socket bound to `port` on `bindAddr` ('' = any; IPv6 may carry %scope), IPv6 ones
+   * IPV6_V6ONLY, no SO_REUSEADDR, read on Node's loop with each datagram's TTL / hop limit,
+   * destination and ifindex. Bad family: TypeError; bad port: RangeError; close with close(fd).
+   */
+  udpListen(family: 4 | 6, port: number, bindAddr: string, onPacket: UdpHandler): number;
   unixDgramSend(path: string, data: Uint8Array): number;
   socketOpen(family: 4 | 6, type: 'tcp' | 'udp', mark: number, ifname: string): number;
   close(fd: number): void;
@@ -108,6 +122,16 @@ export function unixDgramSend(path: string, data: Uint8Array): number {
 export function markedSocket(family: 'inet' | 'inet6', type: 'tcp' | 'udp', opts: { mark?: number; ifname?: string }): number {
   const n = loadNative();
   return sys(() => n.socketOpen(family === 'inet' ? 4 : 6, type, opts.mark ?? -1, opts.ifname ?? ''));
+}
+
+/**
+ * Listens on UDP `port` of `bindAddr` ('' = any) with the addon's udpListen: `onPacket` gets
+ * each datagram with its TTL / hop limit, destination and ifindex. The fd is closed with
+ * closeFd (also from inside onPacket). errno failures (EADDRINUSE) are SyscallError.
+ */
+export function udpListen(family: 4 | 6, port: number, bindAddr: string, onPacket: UdpHandler): number {
+  const n = loadNative();
+  return sys(() => n.udpListen(family, port, bindAddr, onPacket));
 }
 
 /** Closes a descriptor the addon made (one Node did not take over). */
