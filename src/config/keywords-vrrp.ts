@@ -183,7 +183,7 @@ export const vrrpInstanceTable = table({
   track_script: trackBlock('trackScript', -253, 253),
   track_file: trackBlock('trackFile', -254, 254),
   track_process: trackBlock('trackProcess', -254, 254),
-  track_bfd: notHonoured(trackBlock('trackBfd', -253, 253), 'BFD is not implemented (issue 20): the tracked BFD instances change nothing'),
+  track_bfd: trackBlock('trackBfd', -253, 253),
   dont_track_primary: mark('dontTrackPrimary'),
   ...notifyKeywords(false),
   notify_deleted: notifyDeleted,
@@ -289,7 +289,7 @@ export const syncGroupTable = table({
   track_script: trackBlock('trackScript', -253, 253),
   track_file: trackBlock('trackFile', -254, 254),
   track_process: trackBlock('trackProcess', -254, 254),
-  track_bfd: notHonoured(trackBlock('trackBfd', -253, 253), 'BFD is not implemented (issue 20): the tracked BFD instances change nothing'),
+  track_bfd: trackBlock('trackBfd', -253, 253),
   ...notifyKeywords(true),
   smtp_alert: flag('smtpAlert'),
   global_tracking: {

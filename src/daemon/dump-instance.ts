@@ -176,6 +176,7 @@ export function instanceLines(iv: InstanceView, view: VrrpView, time: DumpTime, 
     ...trackedLines('Tracked scripts :', r.cfg.trackScript, ''),
     ...trackedLines('Tracked files :', r.cfg.trackFile, ','),
     ...trackedLines('Tracked processes :', r.cfg.trackProcess, ','),
+    ...trackedLines('Tracked BFDs :', r.cfg.trackBfd, ':'),
   );
   w(`Using smtp notification = ${m.smtpAlert ? 'yes' : 'no'}`);
   w(`Notify deleted = ${m.notifyDeleted !== undefined ? 'Deleted' : 'Fault'}`);

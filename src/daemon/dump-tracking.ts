@@ -11,7 +11,7 @@ import { vrrpScriptSpec } from '../io/vrrp-script-tracker.js';
 import { cmdStr, notifyScriptLines } from './dump-common.js';
 import type { VrrpView } from './view.js';
 
-type TrackKind = 'trackInterface' | 'trackScript' | 'trackFile' | 'trackProcess';
+type TrackKind = 'trackInterface' | 'trackScript' | 'trackFile' | 'trackProcess' | 'trackBfd';
 
 const weightText = (t: { weight?: number; reverse?: boolean }): string => `weight ${t.weight ?? 0}${t.reverse ? ' reverse' : ''}`;
 
@@ -137,6 +137,17 @@ function trackProcessLines(view: VrrpView): string[] {
   return out;
 }
 
+/** The bfd_instances the VRRP process hears of, with the state it last heard (vrrp_data.c dump_vrrp_tracked_bfd). */
+function trackBfdLines(view: VrrpView): string[] {
+  return (view.config.bfdInstances ?? []).filter((b) => b.vrrp).flatMap((b) => [
+    ` VRRP Track BFD = ${b.name}`,
+    `   Weight = ${b.weight}${b.weightReverse ? ' reverse' : ''}`,
+    `   Bfd is ${view.host?.bfdUp?.(b.name) ? 'up' : 'down'}`,
+    '   Tracking VRRP instances :',
+    ...trackingInstances(view, 'trackBfd', b.name, { weight: b.weight, reverse: b.weightReverse }),
+  ]);
+}
+
 /** The sections after the socket pool: sync groups, scripts, track files, track processes. */
 export function trackingSections(view: VrrpView): string[] {
   const cfg = view.config;
@@ -146,5 +157,6 @@ export function trackingSections(view: VrrpView): string[] {
     ...section('VRRP Scripts', scriptLines(view)),
     ...section('VRRP Track files', trackFileLines(view)),
     ...section('VRRP Track processes', trackProcessLines(view)),
+    ...section('VRRP Track BFDs', trackBfdLines(view)),
   ];
 }

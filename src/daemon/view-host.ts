@@ -16,9 +16,10 @@ import type { VrrpSockets } from './vrrp-sockets.js';
 
 const withConf = (c: InetConf | undefined): { inetConf?: InetConf } => (c ? { inetConf: c } : {});
 
-export function hostView(links: LinkTable, sockets: VrrpSockets, g: GlobalDefs, linkbeat?: HostView['linkbeat']): HostView {
+export function hostView(links: LinkTable, sockets: VrrpSockets, g: GlobalDefs, linkbeat?: HostView['linkbeat'], bfdUp?: HostView['bfdUp']): HostView {
   return {
     ...(linkbeat ? { linkbeat } : {}),
+    ...(bfdUp ? { bfdUp } : {}),
     links: () => links.all().map((l) => ({ ...l, ...withConf(readInetConf(l.link.name)) })),
     socket: (ifname, family, ah) => sockets.describe(ifname, family, ah),
     ...scriptHost(g),

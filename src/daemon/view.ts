@@ -93,6 +93,8 @@ export interface HostView {
   trackFileValue(path: string): number | undefined;
   /** the default script user's uid:gid; undefined when there is none (keepalived_script missing) */
   defaultScriptUser(): { readonly uid: number; readonly gid: number } | undefined;
+  /** whether a bfd_instance's session is Up, as the VRRP process last heard */
+  bfdUp?(name: string): boolean;
   /** how a polled interface's link is read (linkbeat); undefined: from rtnetlink */
   linkbeat?(ifname: string): 'MII' | 'ETHTOOL' | 'IOCTL' | 'unknown' | undefined;
 }

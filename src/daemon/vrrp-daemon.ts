@@ -11,6 +11,8 @@ import { KtsError } from '../errors/index.js';
 import { TimerClock } from '../io/clock.js';
 import { effectiveDelays, LinkDebounce } from './link-debounce.js';
 import { Linkbeat, linkbeatPlan } from './linkbeat.js';
+import { BfdRunner, socketTransport } from './bfd-runner.js';
+import { BfdSockets } from '../io/bfd-socket.js';
 import { loadNative, PacketSocket } from '../io/native.js';
 import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
 import { names as iproute2Names } from '../io/rtnl-names.js';
@@ -122,6 +124,8 @@ export class VrrpDaemon {
     if (n.type === 'cancelled') this.opts.log.info({ mod: 'vrrp', ifname: n.ifname }, `Delay timer for ${n.ifname} cancelled`);
     else this.opts.log.info({ mod: 'vrrp', ifname: n.ifname, up: n.up, delayMs: n.delayMs }, `${n.ifname}: link ${n.up ? 'up' : 'down'} delayed by ${n.delayMs} ms (interface_up_down_delays)`);
   });
+  /** bfd_instance sessions (track_bfd), run in this process */
+  private bfd: BfdRunner | undefined;
   /** linkbeat_interfaces / linkbeat_use_polling: link states polled, not taken from rtnetlink */
   private linkbeat: Linkbeat | undefined;
   /** interface name -> last state reported to the engine */
@@ -167,7 +171,7 @@ export class VrrpDaemon {
       instances, groups: this.engine?.groups ?? [], unknownVrid: this.engine?.unknownVrid ?? 0,
       addressFailures: this.addresses?.failures ?? 0, addressesRestored: this.addresses?.restored ?? 0,
       failover: this.timing.observe(), scripts: this.scriptViews(), ...(this.rtNames ? { rtNames: this.rtNames } : {}),
-      sched: schedInForce(), ...(this.links && this.sockets ? { host: hostView(this.links, this.sockets, this.cfg.globalDefs, (ifname) => this.linkbeat?.method(ifname)) } : {}),
+      sched: schedInForce(), ...(this.links && this.sockets ? { host: hostView(this.links, this.sockets, this.cfg.globalDefs, (ifname) => this.linkbeat?.method(ifname), (name) => this.bfd?.states().find((b) => b.name === name)?.state === 'Up') } : {}),
     };
   }
 
@@ -259,6 +263,7 @@ export class VrrpDaemon {
     this.tracked = this.trackedInterfaces();
     this.debounce.setDelays(effectiveDelays(next));
     this.pollLinks(next);
+    this.runBfd(next);
     this.garp?.setSpacing(garpSpacing(next));
     // interfaces tracked for the first time are reported before the new engine runs
     this.reportInterfaces(true);
@@ -404,6 +409,7 @@ export class VrrpDaemon {
     this.debounce.setDelays(effectiveDelays(cfg));
     this.pollLinks(cfg);
     this.reportInterfaces();
+    this.runBfd(cfg);
     this.trackers = startTrackers(cfg, this.mapped, { input: this.input, log: log.child({ mod: 'track' }), users });
     await this.trackers.ready;
     warmUp(this.mapped.engine.instances);
@@ -544,6 +550,27 @@ export class VrrpDaemon {
     return this.linkbeat?.up(ifname) ?? this.debounce.linkUp(ifname, this.links.linkUp(ifname));
   }
 
+  /**
+   * The bfd_instance sessions (src/daemon/bfd-runner.ts): started with the first configuration
+   * that has one, moved to each reloaded one; their Up / Down goes to the engine (track_bfd).
+   */
+  private runBfd(cfg: KeepalivedConfig): void {
+    if (!this.bfd && cfg.bfdInstances.length === 0) return;
+    if (!this.bfd) {
+      const log = this.opts.log.child({ mod: 'bfd' });
+      let runner: BfdRunner | undefined;
+      const sockets = new BfdSockets({
+        onPacket: (data, info) => runner?.receive({ data, src: info.src, dst: info.dst, ttl: info.ttl > 0 ? info.ttl : undefined }),
+        log,
+      });
+      runner = new BfdRunner(socketTransport(sockets, log), log, (name, up) => {
+        if (this.driver && !this.stopping) this.input({ type: 'bfd', name, up });
+      });
+      this.bfd = runner;
+    }
+    this.bfd.set(cfg.bfdInstances);
+  }
+
   /** Poll the links of linkbeat_interfaces and, with linkbeat_use_polling, the instances' interfaces. */
   private pollLinks(cfg: KeepalivedConfig): void {
     const instances = [...this.mapped.instances.values()].map((m) => {
@@ -647,6 +674,7 @@ export class VrrpDaemon {
     this.clock.stop();
     this.debounce.forget();
     this.linkbeat?.stop();
+    this.bfd?.stop();
     await this.sockets?.drain();
     if (this.addresses) {
       if (this.staticSet) await this.addresses.remove(this.staticSet);

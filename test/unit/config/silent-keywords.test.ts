@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const TABLES = ['src/config/keywords-global.ts', 'src/config/keywords-vrrp.ts', 'src/config/keywords-lvs.ts', 'src/config/load.ts'];
+const TABLES = ['src/config/keywords-global.ts', 'src/config/keywords-vrrp.ts', 'src/config/keywords-lvs.ts', 'src/config/keywords-bfd.ts', 'src/config/load.ts'];
 
 /** Not parsed into a field of their own, and why that is not silence. */
 const STRUCTURAL: Record<string, string> = {
@@ -40,6 +40,11 @@ const STRUCTURAL: Record<string, string> = {
   interface_up_down_delays: 'interfaceDelays, applied by src/daemon/link-debounce.ts (and checked against the machine, interfaceChecks)',
   debug: 'an instance\'s debug level: keepalived 2.2.7 only shows it in the data dump (Debug level), as keepalived-ts does',
   notify_deleted: 'notifyDeleted (a script, or true when bare), read by src/io/notify.ts and the reload (DELETED rather than FAULT)',
+  // bfd_instance (src/config/keywords-bfd.ts -> bfdInstances), run by src/daemon/bfd-runner.ts
+  bfd_instance: 'bfdInstances, run by src/daemon/bfd-runner.ts (the sessions, track_bfd)',
+  neighbor_ip: 'bfdInstances[].neighborIp, the session\'s peer', neighbour_ip: 'as neighbor_ip',
+  passive: 'bfdInstances[].passive, read by src/daemon/bfd-runner.ts', vrrp: 'bfdInstances[].vrrp: src/daemon/engine-config.ts bfdWeight',
+  checker: 'bfdInstances[].checker (which processes hear of a session)', hoplimit: 'as ttl (bfdInstances[].ttl)',
   reload_check_config: 'keepalived-ts always checks a new configuration before applying it (a reload that cannot run is refused)',
   net_namespace: 'entered before anything starts (src/io/netns.ts; pidfiles and names: src/daemon/run-identity.ts)',
   // garp_group: the block (garpGroups) and its interface list, read by src/daemon/garp.ts garpSpacing

@@ -1,0 +1,83 @@
+// BFD between keepalived-ts and keepalived 2.2.7's BFD process, in namespaces (issue 20): the
+// sessions come Up both ways; a track_bfd weight moves keepalived-ts's VRRP priority as the
+// session goes Up and Down; a neighbour that dies (SIGKILL, so nothing says goodbye) is
+// detected as "Control Detection Time Expired" by either side. Detection times are measured
+// in bench/, not asserted here. Needs root and keepalived; uses dist/.
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
+import { directorConf } from '../../src/lab/configs.js';
+import { Director } from '../../src/lab/director.js';
+import { NetLab } from '../../src/lab/netlab.js';
+import { skipUnless } from '../helpers/system.js';
+
+const isRoot = process.getuid?.() === 0;
+const A = '10.69.0.11';
+const B = '10.69.0.12';
+
+const bfd = (name: string, neighbor: string, extra = ''): string =>
+  `bfd_instance ${name} {\n  neighbor_ip ${neighbor}\n  min_rx 100\n  min_tx 100\n  multiplier 5\n${extra}}\n`;
+
+describe.skipIf(skipUnless(isRoot, 'root'))('BFD beside keepalived 2.2.7 (netns)', () => {
+  let lab: NetLab;
+  let running: Director[] = [];
+
+  beforeAll(() => {
+    lab = new NetLab('ktsbfd');
+    lab.addHost({ name: 'a', addresses: [`${A}/24`] });
+    lab.addHost({ name: 'b', addresses: [`${B}/24`] });
+  });
+  afterEach(() => {
+    for (const d of running) d.cleanup();
+    running = [];
+  });
+  afterAll(async () => {
+    await lab?.destroy();
+  });
+
+  const kts = (conf: string): Director => {
+    const d = new Director(lab, 'a', 'kts', conf);
+    running.push(d);
+    return d;
+  };
+
+  it('sessions come Up both ways; track_bfd weighs on the priority; a killed keepalived is detected', async () => {
+    const k = new Director(lab, 'b', 'keepalived', bfd('to_kts', A) + directorConf({ vrid: 97, version: 3, advertInt: 1, priority: 100, vips: ['10.69.0.51/24'] }),
+      ['-b', join('/tmp', `ktsbfd-${process.pid}-b.pid`)]);
+    running.push(k);
+    const t = kts(bfd('to_ka', B, '  weight -100\n') + directorConf({
+      vrid: 98, version: 3, advertInt: 1, priority: 150, vips: ['10.69.0.52/24'], extra: ['track_bfd {', '  to_ka', '}'],
+    }));
+    await t.watch.waitFor(/\(to_ka\) Entering Up state/, 15_000);
+    await k.watch.waitFor(/\(to_kts\) Entering Up state/, 15_000);
+    // Down at start (keepalived's tracked BFD starts down): 150 - 100, then 150 once Up
+    await t.watch.waitFor(/Changing effective priority from 50 to 150/, 5000);
+    const mark = t.watch.mark();
+    k.signal('SIGKILL');
+    await t.watch.waitFor(/\(to_ka\) Entering Down state \(Local diagnostic - Control Detection Time Expired/, 5000, mark);
+    await t.watch.waitFor(/Changing effective priority from 150 to 50/, 5000, mark);
+  });
+
+  it('keepalived detects a killed keepalived-ts; a passive keepalived-ts comes Up with an active keepalived', async () => {
+    const k = new Director(lab, 'b', 'keepalived', bfd('to_kts', A) + directorConf({ vrid: 97, version: 3, advertInt: 1, priority: 100, vips: ['10.69.0.51/24'] }),
+      ['-b', join('/tmp', `ktsbfd-${process.pid}-b2.pid`)]);
+    running.push(k);
+    const t = kts(bfd('to_ka', B, '  passive\n') + directorConf({ vrid: 98, version: 3, advertInt: 1, priority: 150, vips: ['10.69.0.52/24'], extra: ['track_bfd {', '  to_ka', '}'] }));
+    await t.watch.waitFor(/\(to_ka\) Entering Up state/, 15_000);
+    await k.watch.waitFor(/\(to_kts\) Entering Up state/, 15_000);
+    const mark = k.watch.mark();
+    t.signal('SIGKILL');
+    await k.watch.waitFor(/\(to_kts\) Entering Down state \(Local diagnostic - Control Detection Time Expired/, 5000, mark);
+  });
+
+  it('an IPv6 session with ttl 255 on both sides comes Up', async () => {
+    lab.exec('a', 'ip', ['-6', 'addr', 'add', 'fd69::11/64', 'dev', 'eth0', 'nodad']);
+    lab.exec('b', 'ip', ['-6', 'addr', 'add', 'fd69::12/64', 'dev', 'eth0', 'nodad']);
+    const k = new Director(lab, 'b', 'keepalived', bfd('to_kts6', 'fd69::11', '  hoplimit 255\n') + directorConf({ vrid: 97, version: 3, advertInt: 1, priority: 100, vips: ['10.69.0.51/24'] }),
+      ['-b', join('/tmp', `ktsbfd-${process.pid}-b3.pid`)]);
+    running.push(k);
+    const t = kts(bfd('to_ka6', 'fd69::12', '  hoplimit 255\n') + directorConf({ vrid: 98, version: 3, advertInt: 1, priority: 150, vips: ['10.69.0.52/24'], extra: ['track_bfd {', '  to_ka6', '}'] }));
+    await t.watch.waitFor(/\(to_ka6\) Entering Up state/, 15_000);
+    await k.watch.waitFor(/\(to_kts6\) Entering Up state/, 15_000);
+  });
+
+});
