@@ -78,6 +78,8 @@ export interface Args {
   umask?: number;
   /** -V */
   dontReleaseVrrp: boolean;
+  /** -B: run no BFD session */
+  noBfd?: boolean;
   /** -I */
   dontReleaseIpvs: boolean;
   /** -R */
@@ -132,8 +134,8 @@ const OPTIONS: readonly Opt[] = [
   { short: 'f', long: 'use-file', arg: 'required', apply: (a, v) => { a.file = v!; } },
   { short: 'P', long: 'vrrp', arg: 'none', apply: (a) => { a.vrrpOnly = true; } },
   { short: 'C', long: 'check', arg: 'none', apply: (a) => { a.checkOnly = true; } },
-  // no BFD in keepalived-ts: nothing to switch off
-  { short: 'B', long: 'no_bfd', arg: 'none', apply: () => undefined },
+  // no BFD sessions (a track_bfd then stays down, as with keepalived -B)
+  { short: 'B', long: 'no_bfd', arg: 'none', apply: (a) => { a.noBfd = true; } },
   { long: 'all', arg: 'none', apply: (a) => { a.allChildren = true; } },
   { short: 'l', long: 'log-console', arg: 'none', apply: (a) => { a.logConsole = true; } },
   { short: 'D', long: 'log-detail', arg: 'none', apply: (a) => { a.debug = true; a.logDetail++; } },
@@ -262,7 +264,7 @@ export function usage(prog = 'keepalived-ts'): string {
     `                                default '${DEFAULT_CONF}'`,
     '  -P, --vrrp                   Only run with VRRP subsystem',
     '  -C, --check                  Only run with Health-checker subsystem',
-    '  -B, --no_bfd                 Don\'t run BFD subsystem (accepted: there is no BFD)',
+    '  -B, --no_bfd                 Don\'t run BFD subsystem',
     '      --all                    Run the health-checker process even without virtual servers',
     '  -l, --log-console            Log messages to the console (readable lines on a terminal)',
     '  -D, --log-detail             Detailed log messages',
@@ -288,7 +290,7 @@ export function usage(prog = 'keepalived-ts'): string {
     '  -T, --genhash                Enter into genhash utility mode (this should be the first option used).',
     `  -c, --checkers_pid=FILE      Use specified pidfile for checkers child process (default ${DEFAULT_CHECKERS_PIDFILE})`,
     '  -a, --address-monitoring     Report all address additions/deletions notified via netlink',
-    '  -b, --bfd_pid=FILE           Accepted (there is no BFD process)',
+    '  -b, --bfd_pid=FILE           Accepted (BFD runs in the VRRP process: no pidfile of its own)',
     '  -m, --core-dump              Accepted',
     '  -M, --core-dump-pattern=PATN Accepted',
     '  -s, --namespace=NAME         Run in network namespace NAME (overrides config)',

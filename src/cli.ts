@@ -217,6 +217,8 @@ export interface DaemonCliOptions {
   readonly checkersPidFile: string;
   /** -V: leave VIPs, virtual routes and rules in place at stop */
   readonly dontReleaseVrrp: boolean;
+  /** -B: no BFD sessions */
+  readonly noBfd?: boolean;
   /** -I: leave the IPVS services in place at stop (the checker child needs it: pass -I on) */
   readonly dontReleaseIpvs: boolean;
   /** -R: a dead checker child is not restarted; the main process stops instead */
@@ -293,7 +295,7 @@ async function runDaemon(given: Args, detached: Detached | undefined, id: RunIde
   }), detached);
   const extra: DaemonCliOptions = {
     vrrpPidFile: args.vrrpPidFile, checkersPidFile: args.checkersPidFile,
-    dontReleaseVrrp: args.dontReleaseVrrp, dontReleaseIpvs: args.dontReleaseIpvs, dontRespawn: args.dontRespawn,
+    dontReleaseVrrp: args.dontReleaseVrrp, dontReleaseIpvs: args.dontReleaseIpvs, dontRespawn: args.dontRespawn, noBfd: args.noBfd ?? false,
     dumpConf: args.dumpConf, allChildren: args.allChildren, addressMonitoring: args.addressMonitoring,
     logArgs: [...(args.logConsole ? ['-l'] : []), ...(args.noSyslog ? ['-G'] : []), ...(args.logFacility !== undefined ? ['-S', args.logFacility] : [])],
     ...(args.logFile ? { logFile: args.logFile } : {}), ...(args.umask !== undefined ? { umask: args.umask } : {}),

@@ -39,6 +39,9 @@ export class CheckerEngine {
   private readonly files: Map<string, Binding[]>;
   private readonly bindings: readonly Binding[];
   private readonly fileValues = new Map<string, number>();
+  private readonly bfds: Map<string, Binding[]>;
+  /** the last Up / Down of each BFD session (keepalived's BFD process reports one at start) */
+  private readonly bfdStates = new Map<string, boolean>();
   private readonly heap = new DeadlineHeap<Unit>();
   private readonly rules: ServerRules;
   private readonly random: () => number;
@@ -55,6 +58,7 @@ export class CheckerEngine {
     const built = buildUnits(cfg, this.servers);
     this.units = built.units;
     this.files = built.files;
+    this.bfds = built.bfds;
     this.bindings = built.bindings;
     for (const u of this.units) for (const b of u.bindings) if (!b.rs.vs.suspended) u.enabled++;
     const sink: Sink = {
@@ -111,6 +115,7 @@ export class CheckerEngine {
       case 'probe-result': this.result(now, input.probeId, input); break;
       case 'vip-present': this.vipPresent(input.vs, input.present); break;
       case 'file-value': this.fileValue(input.name, input.value); break;
+      case 'bfd': this.bfdState(input.name, input.up); break;
       case 'shutdown': this.shutdown(); break;
       case 'reload': this.reload(now, input.previous); break;
     }
@@ -130,6 +135,7 @@ export class CheckerEngine {
       for (const b of bs) this.initFile(b, value);
     }
     for (const vs of this.servers) this.rules.initVs(vs);
+    for (const [name, up] of this.bfdStates) this.bfdState(name, up);
     for (const u of this.units) {
       for (const b of u.bindings) {
         this.log(`${b.rs.vs.suspended ? 'Dea' : 'A'}ctivating healthchecker for service ${b.rs.name} for VS ${b.rs.vs.name}`, b.rs);
@@ -202,6 +208,8 @@ export class CheckerEngine {
     if (this.started || this.stopped) return;
     this.started = true;
     for (const [k, v] of prev.fileValues) this.fileValues.set(k, v);
+    for (const [k, v] of prev.bfdStates) this.bfdStates.set(k, v);
+    for (const [name, up] of this.bfdStates) this.bfdState(name, up);
     for (const [name, bs] of this.files) {
       const value = this.fileValues.get(name) ?? 0;
       this.fileValues.set(name, value);
@@ -323,6 +331,17 @@ export class CheckerEngine {
     } else {
       b.curWeight = status;
       b.rs.effWeight += status;
+    }
+  }
+
+  /** check_bfd.c bfd_check_handle_event: a BFD_CHECK takes its session's state as its result */
+  private bfdState(name: string, up: boolean): void {
+    this.bfdStates.set(name, up);
+    if (!this.started || this.stopped) return;
+    for (const b of this.bfds.get(name) ?? []) {
+      if (up === b.isUp && b.hasRun) continue;
+      this.log(`BFD check of [${name}] RS(${b.rs.name}) is ${up ? 'UP' : 'DOWN'}`, b.rs);
+      this.checkerState(b, up);
     }
   }
 

@@ -93,6 +93,8 @@ export type CheckInput =
   | { readonly type: 'vip-present'; readonly vs: number; readonly present: boolean }
   /** FILE_CHECK: the integer now in track_file `name` */
   | { readonly type: 'file-value'; readonly name: string; readonly value: number }
+  /** BFD_CHECK: bfd_instance `name`'s session went Up (`up`) or Down, as the BFD side reports */
+  | { readonly type: 'bfd'; readonly name: string; readonly up: boolean }
   /** Stop: every real server leaves, omega scripts run. */
   | { readonly type: 'shutdown' }
   /**

@@ -56,6 +56,8 @@ export interface Binding {
   readonly cfg: Checker;
   readonly unit?: Unit;
   readonly file?: FileCheckSpec;
+  /** BFD_CHECK: the bfd_instance whose session it follows */
+  readonly bfd?: string;
   readonly names: LogNames;
   readonly alpha: boolean;
   readonly dynamic: boolean;
@@ -121,6 +123,8 @@ export interface Built {
   readonly bindings: Binding[];
   /** FILE_CHECK bindings by track_file name */
   readonly files: Map<string, Binding[]>;
+  /** BFD_CHECK bindings by bfd_instance name */
+  readonly bfds: Map<string, Binding[]>;
 }
 
 /** Units and bindings of every real server of `servers`. */
@@ -129,6 +133,7 @@ export function buildUnits(cfg: KeepalivedConfig, servers: readonly VsState[]): 
   const byKey = new Map<string, Unit>();
   const bindings: Binding[] = [];
   const files = new Map<string, Binding[]>();
+  const bfds = new Map<string, Binding[]>();
   for (const vs of servers) {
     for (const rs of vs.rss) {
       const names: LogNames = { chk: rs.name, vs: vs.name };
@@ -139,6 +144,16 @@ export function buildUnits(cfg: KeepalivedConfig, servers: readonly VsState[]): 
           const b: Binding = { rs, cfg: c, file, names, alpha: false, dynamic: true, isUp: true, hasRun: true, curWeight: 0, last: 0 };
           bindings.push(b);
           files.set(file.file, [...(files.get(file.file) ?? []), b]);
+          continue;
+        }
+        if (c.type === 'BFD_CHECK') {
+          // check_bfd.c: no probe; the session's Up / Down is the result (alpha: down until Up)
+          if (c.name === undefined) continue;
+          const alpha = c.alpha ?? rs.cfg.alpha ?? vs.cfg.alpha;
+          const b: Binding = { rs, cfg: c, bfd: c.name, names, alpha, dynamic: false, isUp: !alpha, hasRun: false, curWeight: 0, last: 0 };
+          if (alpha) rs.numFailed++;
+          bindings.push(b);
+          bfds.set(c.name, [...(bfds.get(c.name) ?? []), b]);
           continue;
         }
         const r = resolveChecker(c, rs.cfg, vs.cfg);
@@ -160,5 +175,5 @@ export function buildUnits(cfg: KeepalivedConfig, servers: readonly VsState[]): 
       }
     }
   }
-  return { units, bindings, files };
+  return { units, bindings, files, bfds };
 }

@@ -8,6 +8,7 @@ import type { Diagnostics } from './diagnostics.js';
 import type { AddressEntry, KeepalivedConfig, RouteEntry, RuleEntry, Script, StaticTrackGroup } from './model.js';
 import type { Draft } from './parser.js';
 import { fieldLoc, type Loc } from './loc.js';
+import { formatIp } from '../util/ip.js';
 import { validate, type MachineView } from './validate.js';
 import { completeVrrpGlobals, completeVrrpInstance, inheritFromSyncGroups, resolveTrackRefs } from './complete-vrrp.js';
 import { completeVirtualServer } from './complete-lvs.js';
@@ -24,6 +25,7 @@ export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?
     return false;
   });
   if (machine) scriptUsers(root, diags, machine);
+  bfdChecks(root, diags);
   lvsSyncDaemonInterface(root, diags);
   // keepalived alloc_ipaddress: a static address without `dev` goes on the default interface
   root.staticIpaddress = (root.staticIpaddress as Draft[]).map((a) => (a.dev !== undefined ? a : { ...a, dev: g.defaultInterface ?? 'eth0' }));
@@ -129,6 +131,35 @@ function duplicateTrackRefs(root: Draft, diags: Diagnostics, machine: MachineVie
         }
         diags.add('CONFIG_DUPLICATE', 'GENERAL_ERROR', `(${owner.name as string}) duplicate ${kind} ${name} - ignoring`, r.loc as Loc, { row: 'vrrp.track-duplicate' });
         return false;
+      });
+    }
+  }
+}
+
+/**
+ * BFD_CHECK's `name` (check_bfd.c bfd_name_handler, bfd_end_handler): a bfd_instance the
+ * checkers hear of, once per real server; otherwise the checker is dropped.
+ */
+function bfdChecks(root: Draft, diags: Diagnostics): void {
+  const known = new Set(((root.bfdInstances as Draft[] | undefined) ?? []).filter((b) => b.checker !== false).map((b) => b.name as string));
+  for (const vs of root.virtualServers as Draft[]) {
+    const proto = ((vs.protocol as string | undefined) ?? 'TCP').toLowerCase();
+    for (const rs of (vs.realServers as Draft[] | undefined) ?? []) {
+      const a = rs.address as { bytes: Uint8Array } | undefined;
+      const who = `([${a ? formatIp(a as never) : ''}]:${proto}:${(rs.port as number | undefined) ?? 0})`;
+      const seen = new Set<string>();
+      rs.checkers = ((rs.checkers as Draft[] | undefined) ?? []).filter((c) => {
+        if (c.type !== 'BFD_CHECK') return true;
+        const name = c.name as string | undefined;
+        const drop = (msg: string): boolean => {
+          diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `${who} ${msg}`, c.loc as Loc, { row: 'lvs.bfd-check-dropped' });
+          return false;
+        };
+        if (name === undefined) return drop('No name has been specified for BFD_CHECKER - skipping');
+        if (!known.has(name)) return drop(`BFD_CHECK - BFD ${name} not configured`);
+        if (seen.has(name)) return drop(`BFD_CHECK - RS already monitoring ${name}`);
+        seen.add(name);
+        return true;
       });
     }
   }

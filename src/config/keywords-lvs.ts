@@ -1,7 +1,7 @@
 /** virtual_server_group, virtual_server, real_server and the checkers (keepalived/check/check_*.c). */
 import { parseIp, type Family, type IpAddress } from '../util/ip.js';
 import { granularityFamily, granularityPrefix, parseTunnelOptions, type ServerKind } from './lvs-values.js';
-import { argInt, argWord, flag, int, ip, mark, need, notHonoured, noteUnsupported, script, seconds, str, table, unsupported } from './kw.js';
+import { argInt, argWord, flag, int, ip, mark, need, notHonoured, script, seconds, str, table, unsupported } from './kw.js';
 import type { Draft, Keyword, KeywordTable, ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './line.js';
 import { setFieldLoc, type Loc } from './loc.js';
@@ -237,8 +237,6 @@ const checkerKeywords: Record<string, Keyword> = Object.fromEntries(
     {
       sub: spec.table,
       open: (ctx: ParseCtx, line: Line, rs: Draft) => {
-        // BFD is not implemented (issue 20): the checker is kept in the model, and said so
-        if (type === 'BFD_CHECK') noteUnsupported(ctx, line, rs, 'BFD is not implemented (issue 20): this checker never fails');
         const c: Draft = { type, ...spec.defaults(), loc: lineLoc(line, 0) };
         ((rs.checkers ??= []) as Draft[]).push(c);
         return c;

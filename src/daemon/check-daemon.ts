@@ -82,6 +82,8 @@ export class CheckDaemon {
   /** the IPVS services of each virtual server (a group gives several), computed once */
   private services: IpvsService[][] = [];
   private engine!: CheckerEngine;
+  /** BFD sessions' states heard before the engine exists (the parent tells a new child at once) */
+  private readonly earlyBfd = new Map<string, boolean>();
   private ipvs: IpvsClient | undefined;
   private rtnl: Rtnl | undefined;
   private files: FileCheckWatchers | undefined;
@@ -236,6 +238,8 @@ export class CheckDaemon {
     this.kernel = new Map(await this.ipvs.dump());
     const previous = this.cfg.globalDefs.lvsFlush ? [] : state.owned;
     this.engine = new CheckerEngine(this.cfg, { random: Math.random });
+    for (const [name, up] of this.earlyBfd) this.engine.handle(performance.now(), { type: 'bfd', name, up });
+    this.earlyBfd.clear();
     const step = this.engine.handle(performance.now(), { type: 'start' });
     // the first apply takes over what an earlier run left: owned = this config + the recorded set
     await this.applyDesired(previous);
@@ -247,6 +251,12 @@ export class CheckDaemon {
     this.perform(step.effects);
     this.arm(step.deadline);
     log.info('Startup complete');
+  }
+
+  /** BFD_CHECK: a session went Up or Down (the parent runs the sessions: src/daemon/bfd-runner.ts). */
+  bfd(name: string, up: boolean): void {
+    if (!this.engine) this.earlyBfd.set(name, up);
+    else this.input({ type: 'bfd', name, up });
   }
 
   /** Feed one input to the engine and perform what it asks. */

@@ -30,6 +30,14 @@ interface IpcResponse {
   readonly error?: string;
 }
 
+/** An event the parent tells the child of, with no answer (a BFD session went Up or Down). */
+export interface IpcEvent {
+  readonly kts: 'evt';
+  readonly type: 'bfd';
+  readonly name: string;
+  readonly up: boolean;
+}
+
 /** Why `request()` failed: `CHECKER_TIMEOUT`, `CHECKER_DOWN`, or the child's `CHECKER_REQUEST`. */
 export class CheckerRequestError extends KtsError {
   constructor(code: 'CHECKER_TIMEOUT' | 'CHECKER_DOWN' | 'CHECKER_REQUEST', message: string) {
@@ -56,6 +64,8 @@ export interface CheckerChildOptions {
   readonly onDied?: (code: number | null, signal: NodeJS.Signals | null) => void;
   /** the child cannot work (CHECKER_EXIT_FATAL): keepalived then stops the daemon */
   readonly onFatal?: (code: number) => void;
+  /** the child was (re)started: what it must hear of first (the BFD sessions' states) */
+  readonly onStarted?: () => void;
 }
 
 export class CheckerChild {
@@ -115,6 +125,17 @@ export class CheckerChild {
     });
   }
 
+  /** Tell the child of an event; a child that is not running hears of it at its start (onStarted). */
+  event(e: Omit<IpcEvent, 'kts'>): void {
+    const c = this.child;
+    if (!c || !c.connected || this.stopping) return;
+    try {
+      c.send({ kts: 'evt', ...e } satisfies IpcEvent, (err) => void err);
+    } catch {
+      // the child is going; it hears the state again when it starts
+    }
+  }
+
   private settle(id: number, value: unknown, err?: Error): void {
     const p = this.pending.get(id);
     if (!p) return;
@@ -144,6 +165,7 @@ export class CheckerChild {
     this.child = child;
     log.info({ pid: child.pid }, 'Starting Healthcheck child process');
     child.on('message', this.onMessage);
+    child.once('spawn', () => this.opts.onStarted?.());
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
       this.failPending('the checker process exited');
@@ -225,6 +247,22 @@ export function serveParent(handlers: ParentHandlers): boolean {
     );
   });
   // listening must not keep the event loop alive on its own either (as watchParent)
+  process.channel?.unref();
+  return true;
+}
+
+/** In the child: the parent's events (`CheckerChild.event`). Returns false without a parent channel. */
+export function onParentEvent(handler: (e: IpcEvent) => void): boolean {
+  if (!process.connected) return false;
+  process.on('message', (m: unknown) => {
+    const e = m as Partial<IpcEvent> | null;
+    if (!e || typeof e !== 'object' || e.kts !== 'evt' || e.type !== 'bfd' || typeof e.name !== 'string' || typeof e.up !== 'boolean') return;
+    try {
+      handler(e as IpcEvent);
+    } catch {
+      // a handler's failure is the handler's to log; the channel goes on
+    }
+  });
   process.channel?.unref();
   return true;
 }

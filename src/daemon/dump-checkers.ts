@@ -119,6 +119,7 @@ function typeLines(b: Binding, view: CheckDumpView, time: DumpTime, regexRefs: R
     case 'UDP_CHECK': return udpLines(b);
     case 'PING_CHECK': return ['   Keepalive method = PING_CHECK'];
     case 'FILE_CHECK': return ['   Keepalive method = FILE_CHECK', `     Tracked file = ${b.file?.file ?? c.trackFile ?? ''}`, '     Reloaded = No'];
+    case 'BFD_CHECK': return ['   Keepalive method = BFD_CHECK', `   Name = ${c.name ?? ''}`, `   Alpha is ${b.alpha ? 'ON' : 'OFF'}`];
     default: return [];
   }
 }

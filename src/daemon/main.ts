@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { KeepalivedConfig } from '../config/model.js';
-import { CheckerChild, CHECKER_EXIT_FATAL, serveParent, watchParent } from './checker-child.js';
+import { CheckerChild, CHECKER_EXIT_FATAL, onParentEvent, serveParent, watchParent } from './checker-child.js';
 import { installDumpSignals } from './dump-signals.js';
 import { currentSettingsFile, loadForDaemon } from './load-config.js';
 import { startControl } from './control.js';
@@ -48,6 +48,8 @@ export interface MainOptions {
   /** -r (written only when given, or when -p is keepalived's default too) */
   readonly vrrpPidFile?: string;
   readonly dontReleaseVrrp?: boolean;
+  /** -B: no BFD sessions */
+  readonly noBfd?: boolean;
   readonly dontReleaseIpvs?: boolean;
   readonly dontRespawn?: boolean;
   /** -d: the configuration to the log at start and after each reload */
@@ -147,6 +149,8 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   const checkersPidFile = sidePidfile(o.checkersPidFile, DEFAULT_PIDFILES.checkers, o.pidFile);
   const daemon = new VrrpDaemon({
     file: o.file, configId: o.configId, pidFile: o.pidFile, log, config,
+    onBfd: (name, up) => checker?.event({ type: 'bfd', name, up }),
+    noBfd: o.noBfd ?? false,
     ...(vrrpPidFile ? { vrrpPidFile } : {}), dontReleaseVrrp: o.dontReleaseVrrp ?? false, addressMonitoring: o.addressMonitoring ?? false,
   });
   const settings = currentSettingsFile();
@@ -163,6 +167,10 @@ export async function runDaemon(o: MainOptions): Promise<number> {
       ...(o.dontRespawn ? { onDied: (code: number | null) => stop('checker child died (--dont-respawn)', code ?? 1) } : {}),
       // as keepalived: a checker that cannot run stops the director (exit 1), its peer takes over
       onFatal: () => stop('the checker process cannot run (permanent error)', 1),
+      // BFD_CHECK: the sessions run here; a (re)started child hears each one's state first
+      onStarted: () => {
+        for (const b of daemon.bfdStates()) checker?.event({ type: 'bfd', name: b.name, up: b.up });
+      },
     });
     checker.start();
   };
@@ -326,6 +334,7 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   if (o.child) {
     watchParent(() => stop('parent gone'));
     serveParent({ view: () => daemon.view() });
+    onParentEvent((e) => daemon.bfd(e.name, e.up));
   }
   try {
     // -C by hand: this process is keepalived's parent too, and runs the startup script

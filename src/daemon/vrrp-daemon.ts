@@ -58,6 +58,10 @@ export interface DaemonOptions {
   readonly file: string;
   readonly configId: string;
   readonly pidFile: string;
+  /** -B: no BFD sessions (track_bfd stays down, BFD_CHECK at its initial state) */
+  readonly noBfd?: boolean;
+  /** a BFD session the checkers hear of went Up or Down (passed on to the checker child: BFD_CHECK) */
+  readonly onBfd?: (name: string, up: boolean) => void;
   /** -r: the VRRP process's pidfile too (our main process is the VRRP process) */
   readonly vrrpPidFile?: string;
   /** -V: leave VIPs, virtual routes and rules in place at stop (the priority-0 advert still goes) */
@@ -555,7 +559,7 @@ export class VrrpDaemon {
    * that has one, moved to each reloaded one; their Up / Down goes to the engine (track_bfd).
    */
   private runBfd(cfg: KeepalivedConfig): void {
-    if (!this.bfd && cfg.bfdInstances.length === 0) return;
+    if (this.opts.noBfd || (!this.bfd && cfg.bfdInstances.length === 0)) return;
     if (!this.bfd) {
       const log = this.opts.log.child({ mod: 'bfd' });
       let runner: BfdRunner | undefined;
@@ -564,11 +568,19 @@ export class VrrpDaemon {
         log,
       });
       runner = new BfdRunner(socketTransport(sockets, log), log, (name, up) => {
-        if (this.driver && !this.stopping) this.input({ type: 'bfd', name, up });
+        const b = this.cfg.bfdInstances.find((x) => x.name === name);
+        if (b?.vrrp !== false && this.driver && !this.stopping) this.input({ type: 'bfd', name, up });
+        if (b?.checker !== false) this.opts.onBfd?.(name, up);
       });
       this.bfd = runner;
     }
     this.bfd.set(cfg.bfdInstances);
+  }
+
+  /** The sessions the checkers hear of, and whether each is Up (for a checker child that starts). */
+  bfdStates(): { name: string; up: boolean }[] {
+    const states = this.bfd?.states() ?? [];
+    return this.cfg.bfdInstances.filter((b) => b.checker).map((b) => ({ name: b.name, up: states.find((s) => s.name === b.name)?.state === 'Up' }));
   }
 
   /** Poll the links of linkbeat_interfaces and, with linkbeat_use_polling, the instances' interfaces. */

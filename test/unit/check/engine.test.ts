@@ -245,6 +245,32 @@ describe('dynamic weights', () => {
   });
 });
 
+describe('BFD_CHECK (check_bfd.c bfd_check_handle_event)', () => {
+  const bfd = 'bfd_instance b1 {\n  neighbor_ip 10.0.1.1\n}\nbfd_instance b2 {\n  neighbor_ip 10.0.1.2\n}\n';
+
+  it('follows its session: Down takes the real server out, Up puts it back; the start-up report counts', () => {
+    const b = Bench.of(bfd + vs(rs('10.0.1.1', 'BFD_CHECK {\n      name b1\n    }') + rs('10.0.1.2', 'BFD_CHECK {\n      name b2\n      alpha\n    }')));
+    // keepalived's BFD process reports every session's state at its start
+    b.input({ type: 'bfd', name: 'b1', up: false });
+    b.start();
+    // b1 reported Down before the start; b2 (alpha) waits for its first Up
+    expect(b.table()).toEqual([]);
+    b.input({ type: 'bfd', name: 'b2', up: true });
+    b.input({ type: 'bfd', name: 'b1', up: true });
+    expect(b.table()).toEqual(['10.0.1.1:80@1', '10.0.1.2:80@1']);
+    expect(b.logs()).toContain('BFD check of [b1] RS([10.0.1.1]:tcp:80) is UP');
+    b.input({ type: 'bfd', name: 'b1', up: false });
+    expect(b.table()).toEqual(['10.0.1.2:80@1']);
+    // the same state again changes nothing and says nothing
+    const n = b.logs().length;
+    b.input({ type: 'bfd', name: 'b1', up: false });
+    expect(b.logs().length).toBe(n);
+    // a session no checker follows is ignored
+    b.input({ type: 'bfd', name: 'nosuch', up: false });
+    expect(b.table()).toEqual(['10.0.1.2:80@1']);
+  });
+});
+
 describe('checker state as keepalived keeps it (its state dump shows it)', () => {
   it('a failure that is retried is not reported, but the checker has run', () => {
     const b = Bench.of(vs(rs('10.0.1.1', 'TCP_CHECK {\n      retry 2\n    }')));

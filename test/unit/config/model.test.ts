@@ -222,7 +222,10 @@ describe('scripts: keepalived quoting', () => {
 });
 
 describe('LVS', () => {
-  const lvs = `${security}virtual_server_group G {
+  const lvs = `${security}bfd_instance b {
+  neighbor_ip 10.2.0.3
+}
+virtual_server_group G {
   10.0.0.1-3 80
   fwmark 7
 }
@@ -254,7 +257,7 @@ virtual_server 10.1.0.1 80 {
     UDP_CHECK { }
     PING_CHECK { }
     FILE_CHECK { track_file f }
-    BFD_CHECK { }
+    BFD_CHECK { name b }
   }
 }
 virtual_server fwmark 9 {
@@ -273,8 +276,8 @@ virtual_server group G {
 `;
   const r = load(lvs);
 
-  it('loads clean, but for the note that BFD_CHECK is not supported', () => {
-    expect(r.diagnostics.list.map((d) => `${d.code} ${d.loc?.line}`)).toEqual(['CONFIG_UNSUPPORTED 37']);
+  it('loads clean', () => {
+    expect(r.diagnostics.list.map((d) => `${d.code} ${d.loc?.line}`)).toEqual([]);
   });
 
   it('virtual_server by IP and port, by fwmark, by group; groups with ranges and fwmarks', () => {

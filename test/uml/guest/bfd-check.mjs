@@ -1,0 +1,88 @@
+// Guest side of test/uml/bfd-check.test.ts: a real server whose only checker is BFD_CHECK. The
+// BFD peer is keepalived 2.2.7 in a network namespace (`kts-rs`, 10.9.2.2); the director runs
+// in the root namespace, keepalived 2.2.7 first, then keepalived-ts, on the same configuration.
+// For each: the real server is in the IPVS table once the session is Up, leaves it when the
+// peer is killed, and comes back when the peer runs again. Times (ms from the kill) go to
+// $UML_OUT/record.json for the record; the host test asserts the table, not the times.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { diagnose, OUT, settleOn, sh, sleep, start } from './lib.mjs';
+
+setTimeout(() => diagnose('the scenario is still running after 120 s'), 120_000).unref();
+process.on('exit', (code) => { if (code !== 0) diagnose(`the scenario exits ${code}`); });
+
+const CLI = join(process.cwd(), 'dist/src/cli.js');
+const RUN = '/run/kts-bfd';
+const NS = 'kts-rs';
+sh(`mkdir -p ${RUN} && ip netns add ${NS} && ip link add bfd0 type veth peer name bfd1 && ip link set bfd1 netns ${NS}`);
+sh(`ip addr add 10.9.2.1/24 dev bfd0 && ip link set bfd0 up && ip -n ${NS} link set lo up && ip -n ${NS} addr add 10.9.2.2/24 dev bfd1 && ip -n ${NS} link set bfd1 up`);
+
+const director = `bfd_instance to_rs {
+  neighbor_ip 10.9.2.2
+  min_rx 100
+  min_tx 100
+  multiplier 3
+}
+virtual_server 10.9.0.1 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 10.9.2.2 80 {
+    BFD_CHECK {
+      name to_rs
+    }
+  }
+}
+`;
+const peer = `bfd_instance to_director {
+  neighbor_ip 10.9.2.1
+  min_rx 100
+  min_tx 100
+  multiplier 3
+}
+`;
+writeFileSync(`${RUN}/director.conf`, director);
+writeFileSync(`${RUN}/peer.conf`, peer);
+
+const present = () => sh('ipvsadm -Ln').includes('10.9.2.2:80');
+let peerRuns = 0;
+function startPeer() {
+  const n = peerRuns++;
+  return start(`peer-${n}`, 'ip', ['netns', 'exec', NS, 'keepalived', '-n', '-l', '-D', '-f', `${RUN}/peer.conf`,
+    '-p', `${RUN}/peer${n}.pid`, '-r', `${RUN}/peer${n}-v.pid`, '-c', `${RUN}/peer${n}-c.pid`, '-b', `${RUN}/peer${n}-b.pid`]);
+}
+const stopped = (p) => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.on('exit', r)));
+
+async function scenario(impl) {
+  let p = startPeer();
+  const d = impl === 'keepalived'
+    ? start(impl, 'keepalived', ['-n', '-l', '-D', '-f', `${RUN}/director.conf`, '-p', `${RUN}/k.pid`, '-r', `${RUN}/v.pid`, '-c', `${RUN}/c.pid`, '-b', `${RUN}/b.pid`])
+    : start(impl, process.execPath, [CLI, '-n', '-l', '-f', `${RUN}/director.conf`, '-p', `${RUN}/kts.pid`]);
+  const out = {};
+  out.up = await settleOn(present, (v) => v, 20_000);
+  // the session is Up for a while: the real server stays
+  await sleep(1500);
+  out.stillUp = present();
+  sh(`pkill -KILL -f 'keepalived -n -l -D -f ${RUN}/peer.conf' || true`);
+  await stopped(p);
+  const t0 = Date.now();
+  out.removed = !(await settleOn(present, (v) => !v, 10_000));
+  out.removedMs = Date.now() - t0;
+  p = startPeer();
+  out.back = await settleOn(present, (v) => v, 20_000);
+  d.kill('SIGTERM');
+  await stopped(d);
+  sh(`pkill -TERM -f 'keepalived -n -l -D -f ${RUN}/peer.conf' || true`);
+  await stopped(p);
+  await sleep(500);
+  out.afterStop = present();
+  sh('ipvsadm -C');
+  return out;
+}
+
+const record = {};
+for (const impl of ['keepalived', 'keepalived-ts']) {
+  record[impl] = await scenario(impl);
+  writeFileSync(join(OUT, 'record.json'), JSON.stringify(record, null, 1));
+}
+writeFileSync(join(OUT, 'done'), 'ok\n');
