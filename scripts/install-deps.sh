@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what keepalived-ts and its tests need on a fresh Debian 12 machine (run as root):
-# keepalived (the oracle and interop peer), nftables (`nft`: the firewall of strict mode),
+# keepalived (the oracle and interop peer), frr (its bfdd: the other BFD peer), nftables (`nft`: the firewall of strict mode),
 # debootstrap (a clean Debian 12 root for the package test),
 # tcpdump, user-mode-linux + kmod + ipvsadm (IPVS tests in a UML guest), iproute2 (namespaces),
 # ping (client probes), the native addon's build tools (gcc also builds the UML xstate shim),
@@ -8,7 +8,7 @@
 # dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs=(keepalived nftables debootstrap tcpdump user-mode-linux kmod ipvsadm iproute2 iputils-ping iputils-arping time python3 make gcc g++ openssl groff-base)
+pkgs=(keepalived frr nftables debootstrap tcpdump user-mode-linux kmod ipvsadm iproute2 iputils-ping iputils-arping time python3 make gcc g++ openssl groff-base)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -21,10 +21,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-# keepalived's own service must not run on the build machine: the tests start it themselves.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet keepalived 2>/dev/null; then
-  systemctl stop keepalived || true
-fi
+# keepalived's and frr's own services must not run on the build machine: the tests start them themselves.
+for svc in keepalived frr; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
+    systemctl stop "$svc" || true
+  fi
+done
 # `npm ci` refuses this lock file under npm 11 (optional platform packages of rollup are not
 # recorded), so install from package.json (exact pins) and the lock file with `npm install`.
 npm install --no-audit --no-fund

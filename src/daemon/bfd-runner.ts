@@ -145,18 +145,18 @@ export class BfdRunner {
           this.transport.send(name, encodeControl(e.packet), formatIp(r.cfg.neighborIp));
           break;
         case 'state-change':
-          if (e.to === 'Up') this.log.info({ mod: 'bfd', bfd: name, from: e.from, to: e.to }, `(${name}) Entering Up state`);
+          if (e.to === 'Up') this.log.info({ bfd: name, from: e.from, to: e.to }, `(${name}) Entering Up state`);
           else if (e.from === 'Up' || e.to === 'AdminDown') {
-            if (e.silentForMs !== undefined) this.log.warn({ mod: 'bfd', bfd: name, silentForMs: e.silentForMs }, `(${name}) Expired after ${Math.round(e.silentForMs)} ms`);
-            this.log.warn({ mod: 'bfd', bfd: name, from: e.from, to: e.to, diag: e.diag, remoteDiag: e.remoteDiag },
+            if (e.silentForMs !== undefined) this.log.warn({ bfd: name, silentForMs: e.silentForMs }, `(${name}) Expired after ${Math.round(e.silentForMs)} ms`);
+            this.log.warn({ bfd: name, from: e.from, to: e.to, diag: e.diag, remoteDiag: e.remoteDiag },
               `(${name}) Entering ${e.to} state (Local diagnostic - ${DIAG_NAMES[e.diag]}, Remote diagnostic - ${DIAG_NAMES[e.remoteDiag]})`);
-          } else this.log.debug({ mod: 'bfd', bfd: name, from: e.from, to: e.to }, `(${name}) Entering ${e.to} state`);
+          } else this.log.debug({ bfd: name, from: e.from, to: e.to }, `(${name}) Entering ${e.to} state`);
           break;
         case 'report':
           this.report(name, e.state === 'Up');
           break;
         case 'detection-time':
-          this.log.info({ mod: 'bfd', bfd: name, detectionTimeMs: e.detectionTimeMs, previousMs: e.previousMs },
+          this.log.info({ bfd: name, detectionTimeMs: e.detectionTimeMs, previousMs: e.previousMs },
             `(${name}) Detection time is ${Math.round(e.detectionTimeMs * 1000)} us (was ${Math.round(e.previousMs * 1000)} us)`);
           break;
         case 'drop':
@@ -210,11 +210,11 @@ export function socketTransport(sockets: BfdSocketsPort, log: Logger): BfdTransp
       const fam = family === 'inet' ? 4 : 6;
       if (!listening.has(fam)) {
         listening.add(fam);
-        if (!sockets.listen(fam).ok) log.error({ mod: 'bfd', family: fam }, `Unable to open listening socket (IPv${fam}, port 3784)`);
+        if (!sockets.listen(fam).ok) log.error({ family: fam }, `Unable to open listening socket (IPv${fam}, port 3784)`);
       }
       void sockets.openSession(name, { family: fam, ...(source ? { source } : {}), ttl }).then((r) => {
         if (r.ok) ready.add(name);
-        else log.error({ mod: 'bfd', bfd: name }, `(${name}) Unable to open output socket`);
+        else log.error({ bfd: name }, `(${name}) Unable to open output socket`);
       });
     },
     send: (name, data, neighbor) => {

@@ -1,12 +1,17 @@
-// BFD between keepalived-ts and keepalived 2.2.7's BFD process, in namespaces (issue 20): the
+// BFD between keepalived-ts and two independent implementations, keepalived 2.2.7's BFD
+// process and FRR's bfdd (Debian's frr), in namespaces (issue 20). With keepalived: the
 // sessions come Up both ways; a track_bfd weight moves keepalived-ts's VRRP priority as the
 // session goes Up and Down; a neighbour that dies (SIGKILL, so nothing says goodbye) is
 // detected as "Control Detection Time Expired" by either side. Detection times are measured
 // in bench/, not asserted here. Needs root and keepalived; uses dist/.
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
 import { directorConf } from '../../src/lab/configs.js';
 import { Director } from '../../src/lab/director.js';
+import { LineWatch } from '../../src/lab/watch.js';
 import { NetLab } from '../../src/lab/netlab.js';
 import { skipUnless } from '../helpers/system.js';
 
@@ -80,4 +85,28 @@ describe.skipIf(skipUnless(isRoot, 'root'))('BFD beside keepalived 2.2.7 (netns)
     await k.watch.waitFor(/\(to_kts6\) Entering Up state/, 15_000);
   });
 
+
+  // FRR's bfdd on its own (no zebra), as user frr (its vty group), single hop with TTL 255
+  it('FRR bfdd: a session comes Up with keepalived-ts; bfdd killed is Control Detection Time Expired', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ktsbfd-frr-'));
+    writeFileSync(join(dir, 'bfdd.conf'), `bfd\n peer ${A}\n  receive-interval 100\n  transmit-interval 100\n  detect-multiplier 5\n !\n!\n`);
+    spawnSync('chown', ['-R', 'frr:frr', dir]);
+    let frr: ChildProcess | undefined;
+    try {
+      frr = lab.spawn('b', '/usr/lib/frr/bfdd', ['-f', join(dir, 'bfdd.conf'), '-i', join(dir, 'bfdd.pid'), '--vty_socket', dir,
+        '-z', join(dir, 'zserv.api'), '--bfdctl', join(dir, 'bfdd.sock'), '-u', 'frr', '-g', 'frr', '--log', 'stdout']);
+      const fw = new LineWatch(frr);
+      await fw.waitFor(/bfdd [0-9.]+ starting/, 10_000);
+      const t = kts(bfd('to_frr', B) + directorConf({ vrid: 98, version: 3, advertInt: 1, priority: 150, vips: ['10.69.0.52/24'], extra: ['track_bfd {', '  to_frr weight -10', '}'] }));
+      await t.watch.waitFor(/\(to_frr\) Entering Up state/, 15_000);
+      await t.watch.waitFor(/Changing effective priority from 140 to 150/, 5000);
+      const mark = t.watch.mark();
+      frr.kill('SIGKILL');
+      await t.watch.waitFor(/\(to_frr\) Entering Down state \(Local diagnostic - Control Detection Time Expired/, 5000, mark);
+      await t.watch.waitFor(/Changing effective priority from 150 to 140/, 5000, mark);
+    } finally {
+      frr?.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
