@@ -232,6 +232,13 @@ function ours(p: PromText, m: MetricsInput): void {
       p.counter('keepalived_ts_vrrp_advert_drops_total', 'Received adverts dropped, by reason', n, { ...common, reason });
     }
   }
+  for (const b of v.bfd?.sessions ?? []) {
+    p.gauge('keepalived_ts_bfd_session_up', 'Whether the BFD session (bfd_instance) is Up', b.state === 'Up' ? 1 : 0, { name: b.name });
+    p.gauge('keepalived_ts_bfd_detection_time_seconds', 'The BFD session\'s detection time', b.detectionTimeUs / 1e6, { name: b.name });
+  }
+  for (const [reason, n] of Object.entries(v.bfd?.dropped ?? {})) {
+    p.counter('keepalived_ts_bfd_packets_dropped_total', 'BFD packets received and dropped, by reason', n, { reason });
+  }
   for (const g of v.groups) {
     for (const s of STATES) p.gauge('keepalived_ts_sync_group_state', 'Current state of the sync group (1 for the state it is in)', g.state === s ? 1 : 0, { group: g.name, state: s });
   }

@@ -46,6 +46,11 @@ export interface VrrpView {
   /** netlink address operations that failed; VIPs someone else deleted that were put back */
   readonly addressFailures: number;
   readonly addressesRestored: number;
+  /** the BFD sessions (bfd_instance) and what the BFD receiver dropped, by reason */
+  readonly bfd?: {
+    readonly sessions: readonly { readonly name: string; readonly state: string; readonly detectionTimeUs: number }[];
+    readonly dropped: Readonly<Record<string, number>>;
+  };
   /** the VRRP thread's SCHED_RR priority (0: normal scheduling), SIGXCPU signals at its RLIMIT_RTTIME soft limit */
   readonly sched?: { readonly rtPriority: number; readonly rtLimitSignals: number };
   /**

@@ -175,6 +175,7 @@ export class VrrpDaemon {
       instances, groups: this.engine?.groups ?? [], unknownVrid: this.engine?.unknownVrid ?? 0,
       addressFailures: this.addresses?.failures ?? 0, addressesRestored: this.addresses?.restored ?? 0,
       failover: this.timing.observe(), scripts: this.scriptViews(), ...(this.rtNames ? { rtNames: this.rtNames } : {}),
+      ...(this.bfd ? { bfd: { sessions: this.bfd.states(), dropped: Object.fromEntries(this.bfd.dropped) } } : {}),
       sched: schedInForce(), ...(this.links && this.sockets ? { host: hostView(this.links, this.sockets, this.cfg.globalDefs, (ifname) => this.linkbeat?.method(ifname), (name) => this.bfd?.states().find((b) => b.name === name)?.state === 'Up') } : {}),
     };
   }

@@ -8,7 +8,7 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { directorConf } from '../../src/lab/configs.js';
 import { Director } from '../../src/lab/director.js';
 import { LineWatch } from '../../src/lab/watch.js';
@@ -108,5 +108,37 @@ describe.skipIf(skipUnless(isRoot, 'root'))('BFD beside keepalived 2.2.7 (netns)
       frr?.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  // bad input from the network (issue 20): malformed packets, a wrong TTL, unknown
+  // discriminators and a flood are dropped (counted: test/unit/daemon/bfd-runner.test.ts) and
+  // change nothing: the session stays Up, the VRRP instance stays MASTER
+  it('hostile packets and a flood to port 3784: the session stays Up and VRRP does not move', async () => {
+    const k = new Director(lab, 'b', 'keepalived', bfd('to_kts', A), ['-b', join('/tmp', `ktsbfd-${process.pid}-b4.pid`)]);
+    running.push(k);
+    const t = kts(bfd('to_ka', B) + directorConf({ vrid: 99, version: 3, advertInt: 0.5, priority: 150, vips: ['10.69.0.53/24'], extra: ['track_bfd {', '  to_ka', '}'] }));
+    await t.watch.waitFor(/\(to_ka\) Entering Up state/, 15_000);
+    await t.state('MASTER', 10_000);
+    const mark = t.watch.mark();
+    const blaster = `
+      const dgram = require('node:dgram');
+      const s = dgram.createSocket('udp4');
+      s.bind(49999, () => {
+        const good = (v, len, discr) => { const b = Buffer.alloc(24); b[0] = (v << 5); b[1] = 0x40; b[2] = 3; b[3] = len; b.writeUInt32BE(7, 4); b.writeUInt32BE(discr, 8); b.writeUInt32BE(100000, 12); b.writeUInt32BE(100000, 16); return b; };
+        const kinds = [Buffer.from([1, 2, 3]), good(0, 24, 0), good(1, 200, 0), good(1, 24, 0xdeadbeef), good(1, 10, 0), Buffer.alloc(1400, 0xff)];
+        let n = 0;
+        const burst = () => {
+          for (let i = 0; i < 500; i++) s.send(kinds[n++ % kinds.length], 3784, '${A}');
+          if (n < 20000) setImmediate(burst); else { s.setTTL(1); s.send(good(1, 24, 0), 3784, '${A}', () => s.close()); }
+        };
+        burst();
+      });`;
+    const r = spawnSync('ip', ['netns', 'exec', lab.host('b').ns, process.execPath, '-e', blaster], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`blaster: ${r.stderr}`);
+    // a few detection times later: nothing moved
+    await new Promise((res) => setTimeout(res, 2000));
+    expect(t.watch.find(/\(to_ka\) Entering Down state/, mark)).toBeUndefined();
+    expect(t.watch.find(/Entering (BACKUP|FAULT) STATE/, mark)).toBeUndefined();
+    expect(t.watch.child.exitCode).toBeNull();
   });
 });
