@@ -63,7 +63,8 @@ async function scenario(impl) {
   // the session is Up for a while: the real server stays
   await sleep(1500);
   out.stillUp = present();
-  sh(`pkill -KILL -f 'keepalived -n -l -D -f ${RUN}/peer.conf' || true`);
+  // `ip netns exec` execs keepalived: the child is the peer's parent process (its BFD child follows it)
+  p.kill('SIGKILL');
   await stopped(p);
   const t0 = Date.now();
   out.removed = !(await settleOn(present, (v) => !v, 10_000));
@@ -72,7 +73,7 @@ async function scenario(impl) {
   out.back = await settleOn(present, (v) => v, 20_000);
   d.kill('SIGTERM');
   await stopped(d);
-  sh(`pkill -TERM -f 'keepalived -n -l -D -f ${RUN}/peer.conf' || true`);
+  p.kill('SIGTERM');
   await stopped(p);
   await sleep(500);
   out.afterStop = present();
