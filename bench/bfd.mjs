@@ -7,6 +7,8 @@
 //   up       ms from the start until every session logged "Entering Up state"
 //   cpu      CPU ms per second of the process that runs the sessions, over --seconds once all
 //            are Up (keepalived: its BFD child, keepalived-ts: the VRRP process)
+//   up       sessions Up (the peer, keepalived, may not keep them all Up), flaps: Down lines
+//            while the peer ran (a late peer), down: sessions that saw the peer die
 //   detect   ms from SIGKILL of the peer to each session's "Entering Down state" line
 //            (p50 / max), against multiplier x interval = 150 ms; the lines' arrival times
 //            are taken where they are read, so they include the log pipe
@@ -56,7 +58,9 @@ try {
     const d = new Director(lab, 'a', impl, underTest, impl === 'keepalived' ? ['-b', bfdPid] : []);
     running.push(d);
     const ups = () => d.watch.count(/\(s\d+\) Entering Up state/);
-    await waitUntil(`${impl}: ${N} sessions Up`, () => ups() >= N, 60_000);
+    // keepalived's own BFD process does not always bring every session Up on this machine:
+    // measured as it is, with the count reported
+    await waitUntil(`${impl}: ${N} sessions Up`, () => ups() >= N, 60_000).catch(() => undefined);
     const upMs = performance.now() - t0;
     await sleep(1000);
     const pid = impl === 'keepalived' ? Number(readFileSync(bfdPid, 'utf8').trim()) : d.pid;
@@ -68,18 +72,18 @@ try {
     const flapped = d.watch.count(/\(s\d+\) Entering Down state/);
     const killedAt = performance.now();
     peer.signal('SIGKILL');
-    await waitUntil(`${impl}: ${N} sessions Down`, () => d.watch.count(/\(s\d+\) Entering Down state/, mark) >= N, 10_000);
+    await waitUntil(`${impl}: ${N} sessions Down`, () => d.watch.count(/\(s\d+\) Entering Down state/, mark) >= N, 10_000).catch(() => undefined);
     const detect = d.watch.lines.slice(mark).filter((l) => /\(s\d+\) Entering Down state/.test(l.text)).map((l) => l.at - killedAt);
-    results[impl] = { upMs: Math.round(upMs), cpuMsPerS: Math.round(cpu * 10) / 10, detectP50: Math.round(pct(detect, 0.5)), detectMax: Math.round(Math.max(...detect)), flapsBeforeKill: flapped };
+    results[impl] = { up: ups(), down: detect.length, upMs: Math.round(upMs), cpuMsPerS: Math.round(cpu * 10) / 10, detectP50: Math.round(pct(detect, 0.5)), detectMax: Math.round(Math.max(...detect)), flapsBeforeKill: flapped };
     d.cleanup();
     peer.cleanup();
     running.length = 0;
     await sleep(1000);
   }
   console.log(`bfd: ${N} sessions at 50 ms x 3 (detection 150 ms), CPU over ${SECONDS} s`);
-  console.log('impl        up(ms)  cpu(ms/s)  detect p50  detect max  flaps');
+  console.log('impl        up  up(ms)  cpu(ms/s)  flaps  down  detect p50  detect max');
   for (const [impl, r] of Object.entries(results)) {
-    console.log(`${impl.padEnd(10)}  ${String(r.upMs).padStart(6)}  ${String(r.cpuMsPerS).padStart(9)}  ${String(r.detectP50).padStart(10)}  ${String(r.detectMax).padStart(10)}  ${String(r.flapsBeforeKill).padStart(5)}`);
+    console.log(`${impl.padEnd(10)}  ${String(r.up).padStart(3)}  ${String(r.upMs).padStart(6)}  ${String(r.cpuMsPerS).padStart(9)}  ${String(r.flapsBeforeKill).padStart(5)}  ${String(r.down).padStart(4)}  ${String(r.detectP50).padStart(10)}  ${String(r.detectMax).padStart(10)}`);
   }
   const k = results.keepalived;
   const t = results.kts;

@@ -124,6 +124,11 @@ export class BfdSession {
     return { effects: this.effects, deadline: this.deadline() };
   }
 
+  /** bfd.LocalDiscr, cheaply (the demultiplexer reads it for every packet) */
+  get localDiscriminator(): number {
+    return this.localDiscr;
+  }
+
   get vars(): BfdSessionVars {
     return {
       sessionState: this.state, remoteSessionState: this.remoteState,

@@ -41,6 +41,9 @@ export interface BfdDatagram {
 interface Running {
   readonly cfg: BfdInstance;
   readonly session: BfdSession;
+  /** the neighbour and source as text, formatted once (every packet compares or sends to them) */
+  readonly neighbor: string;
+  readonly source: string | undefined;
   timer?: NodeJS.Timeout;
 }
 
@@ -87,7 +90,7 @@ export class BfdRunner {
         detectMult: b.multiplier, passive: b.passive, ttl: b.ttl, maxHops: b.maxHops,
       }, { random: Math.random, newDiscriminator: () => this.newDiscriminator() });
       this.transport.open(b.name, b.neighborIp.family, b.sourceIp ? formatIp(b.sourceIp) : undefined, b.ttl);
-      this.sessions.set(b.name, { cfg: b, session });
+      this.sessions.set(b.name, { cfg: b, session, neighbor: formatIp(b.neighborIp), source: b.sourceIp ? formatIp(b.sourceIp) : undefined });
       this.apply(b.name, session.handle(this.now(), { type: 'start' }));
     }
   }
@@ -100,17 +103,17 @@ export class BfdRunner {
     const p = decoded.value;
     let target: Running | undefined;
     if (p.yourDiscriminator !== 0) {
-      for (const r of this.sessions.values()) if (r.session.vars.localDiscr === p.yourDiscriminator) target = r;
+      for (const r of this.sessions.values()) if (r.session.localDiscriminator === p.yourDiscriminator) target = r;
     } else {
       for (const r of this.sessions.values()) {
-        if (formatIp(r.cfg.neighborIp) !== d.src) continue;
-        if (r.cfg.sourceIp && formatIp(r.cfg.sourceIp) !== d.dst) continue;
+        if (r.neighbor !== d.src) continue;
+        if (r.source !== undefined && r.source !== d.dst) continue;
         target = r;
       }
     }
     if (!target) return this.drop('no-session');
     // RFC 5880 §6.8.6: a packet naming a session must come from its neighbour too
-    if (formatIp(target.cfg.neighborIp) !== d.src) return this.drop('wrong-source');
+    if (target.neighbor !== d.src) return this.drop('wrong-source');
     this.apply(target.cfg.name, target.session.handle(this.now(), { type: 'packet', packet: p, ...(d.ttl !== undefined ? { ttl: d.ttl } : {}) }));
   }
 
@@ -142,7 +145,7 @@ export class BfdRunner {
     for (const e of step.effects) {
       switch (e.type) {
         case 'send':
-          this.transport.send(name, encodeControl(e.packet), formatIp(r.cfg.neighborIp));
+          this.transport.send(name, encodeControl(e.packet), r.neighbor);
           break;
         case 'state-change':
           if (e.to === 'Up') this.log.info({ bfd: name, from: e.from, to: e.to }, `(${name}) Entering Up state`);
@@ -182,7 +185,7 @@ export class BfdRunner {
   private newDiscriminator(): number {
     for (;;) {
       const d = randomInt(1, 0xffffffff);
-      if (![...this.sessions.values()].some((r) => r.session.vars.localDiscr === d)) return d;
+      if (![...this.sessions.values()].some((r) => r.session.localDiscriminator === d)) return d;
     }
   }
 }

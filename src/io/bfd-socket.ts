@@ -119,6 +119,16 @@ interface Session {
   info: BfdSessionSocketInfo | undefined;
   /** errno of the last failed send, logged once until a send succeeds */
   lastErrorCode: string | undefined;
+  /**
+   * The peer the socket is connected to, and whether the connect finished: a connected socket
+   * sends without resolving the address each time (dgram looks up every address it is given)
+   */
+  peer?: string;
+  connected?: boolean;
+  /** packets sent while the connect runs, sent when it is done (a few: BFD repeats itself) */
+  queue?: Uint8Array[];
+  /** the send callback, made once */
+  sent?: (e: Error | null) => void;
 }
 
 /** The address part of an address that may carry a %scope. */
@@ -289,14 +299,48 @@ export class BfdSockets {
     if (isIP(bare(peer)) !== s.family) {
       return err({ op: 'send', code: 'EINVAL', message: `BFD session ${key}: peer ${peer} is not an IPv${s.family} address`, key, family: s.family });
     }
+    const socket = s.socket;
+    if (s.peer !== peer) {
+      // connect once per peer, so that a send need not resolve the address (dgram looks up
+      // every address it is given); what is sent meanwhile waits for the connect
+      if (s.peer !== undefined && s.connected) socket.disconnect();
+      s.peer = peer;
+      s.connected = false;
+      s.queue = [];
+      try {
+        socket.connect(this.peerPort, peer, (e?: Error) => {
+          if (s.peer !== peer || s.closed) return;
+          if (e) {
+            // each packet that waited fails with the connect's error, as its send would have
+            s.peer = undefined;
+            const failed = s.queue ?? [];
+            s.queue = undefined;
+            for (let i = 0; i < Math.max(1, failed.length); i++) this.sendFailed(s, e, peer);
+            return;
+          }
+          s.connected = true;
+          const queued = s.queue ?? [];
+          s.queue = undefined;
+          for (const b of queued) this.send(key, b, peer);
+        });
+      } catch (e) {
+        s.peer = undefined;
+        return err(this.sendFailed(s, e, peer));
+      }
+    }
+    if (!s.connected) {
+      if ((s.queue ??= []).length < 4) s.queue.push(bytes);
+      return ok(undefined);
+    }
+    s.sent ??= (e) => {
+      if (e) this.sendFailed(s, e, s.peer ?? '');
+      else {
+        this.counters.txPackets++;
+        s.lastErrorCode = undefined;
+      }
+    };
     try {
-      s.socket.send(bytes, this.peerPort, peer, (e) => {
-        if (e) this.sendFailed(s, e, peer);
-        else {
-          this.counters.txPackets++;
-          s.lastErrorCode = undefined;
-        }
-      });
+      socket.send(bytes, s.sent);
       return ok(undefined);
     } catch (e) {
       return err(this.sendFailed(s, e, peer));
