@@ -142,7 +142,15 @@ const httpTable = table({
       (d.url as Draft[]).push(u);
       return u;
     },
-    close: (ctx, u) => completeRegex(ctx, u),
+    close: (ctx, u, d) => {
+      // check_http.c url_check: a url without a path is dropped
+      if (u.path === undefined) {
+        ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'HTTP/SSL_GET checker url has no path - ignoring', u.loc as Loc, { row: 'lvs.url-no-path' });
+        d.url = (d.url as Draft[]).filter((x) => x !== u);
+        return;
+      }
+      completeRegex(ctx, u);
+    },
   },
   http_protocol: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, ['1.0', '1.0C', '1.0c', '1.1']); if (v) d.httpProtocol = v === '1.0c' ? '1.0C' : v; } },
   virtualhost: str('virtualhost'),
@@ -150,10 +158,17 @@ const httpTable = table({
   enable_sni: flag('enableSni'),
 });
 
+/** check_http.c http_get_check_end: an HTTP_GET / SSL_GET without a url is dropped */
+function httpEnd(ctx: ParseCtx, c: Draft, rs: Draft): void {
+  if ((c.url as Draft[]).length > 0) return;
+  ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'HTTP/SSL_GET checker has no urls specified - ignoring', c.loc as Loc, { row: 'lvs.http-no-url' });
+  rs.checkers = (rs.checkers as Draft[]).filter((x) => x !== c);
+}
+
 const checkerTables: Record<string, { table: KeywordTable; defaults: () => Draft; close?: (ctx: ParseCtx, c: Draft, rs: Draft) => void }> = {
   TCP_CHECK: { table: table(checkerCommon), defaults: () => ({}) },
-  HTTP_GET: { table: httpTable, defaults: () => ({ url: [] }) },
-  SSL_GET: { table: httpTable, defaults: () => ({ url: [] }) },
+  HTTP_GET: { table: httpTable, defaults: () => ({ url: [] }), close: httpEnd },
+  SSL_GET: { table: httpTable, defaults: () => ({ url: [] }), close: httpEnd },
   MISC_CHECK: {
     table: table({
       ...checkerCommon,

@@ -314,10 +314,10 @@ virtual_server group G {
   });
 
   it('bad status_code words and a bad digest, each at its word', () => {
-    const bad = load('virtual_server 10.1.0.1 80 {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n  real_server 10.2.0.2 80 {\n    HTTP_GET {\n      url {\n        status_code 99 200-100 600 abc 404\n        digest xyz\n      }\n    }\n  }\n}\n');
+    const bad = load('virtual_server 10.1.0.1 80 {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n  real_server 10.2.0.2 80 {\n    HTTP_GET {\n      url {\n        path /\n        status_code 99 200-100 600 abc 404\n        digest xyz\n      }\n    }\n  }\n}\n');
     expect(brief(bad.diagnostics.list)).toEqual([
-      'CONFIG_RANGE GENERAL_ERROR 8:21', 'CONFIG_RANGE GENERAL_ERROR 8:24', 'CONFIG_RANGE GENERAL_ERROR 8:32', 'CONFIG_RANGE GENERAL_ERROR 8:36',
-      'CONFIG_VALUE GENERAL_ERROR 9:16',
+      'CONFIG_RANGE GENERAL_ERROR 9:21', 'CONFIG_RANGE GENERAL_ERROR 9:24', 'CONFIG_RANGE GENERAL_ERROR 9:32', 'CONFIG_RANGE GENERAL_ERROR 9:36',
+      'CONFIG_VALUE GENERAL_ERROR 10:16',
     ]);
     const url = (bad.config.virtualServers[0]!.realServers[0]!.checkers[0] as Extract<Checker, { type: 'HTTP_GET' | 'SSL_GET' }>).url[0]!;
     expect(url.statusCode).toEqual([{ from: 404, to: 404 }]);
