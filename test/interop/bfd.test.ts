@@ -39,6 +39,14 @@ describe.skipIf(skipUnless(isRoot, 'root'))('BFD beside keepalived 2.2.7 (netns)
     await lab?.destroy();
   });
 
+  /** keepalived 2.2.7 on b with these BFD sessions beside a VRRP instance of its own (its BFD pidfile apart) */
+  let peers = 0;
+  const ka = (sessions: string, vrrp = true): Director => {
+    const conf = sessions + (vrrp ? directorConf({ vrid: 97, version: 3, advertInt: 1, priority: 100, vips: ['10.69.0.51/24'] }) : '');
+    const d = new Director(lab, 'b', 'keepalived', conf, ['-b', join('/tmp', `ktsbfd-${process.pid}-${peers++}.pid`)]);
+    running.push(d);
+    return d;
+  };
   const kts = (conf: string): Director => {
     const d = new Director(lab, 'a', 'kts', conf);
     running.push(d);
@@ -46,9 +54,7 @@ describe.skipIf(skipUnless(isRoot, 'root'))('BFD beside keepalived 2.2.7 (netns)
   };
 
   it('sessions come Up both ways; track_bfd weighs on the priority; a killed keepalived is detected', async () => {
-    const k = new Director(lab, 'b', 'keepalived', bfd('to_kts', A) + directorConf({ vrid: 97, version: 3, advertInt: 1, priority: 100, vips: ['10.69.0.51/24'] }),
-      ['-b', join('/tmp', `ktsbfd-${process.pid}-b.pid`)]);
-    running.push(k);
+    const k = ka(bfd('to_kts', A));
     const t = kts(bfd('to_ka', B, '  weight -100\n') + directorConf({
       vrid: 98, version: 3, advertInt: 1, priority: 150, vips: ['10.69.0.52/24'], extra: ['track_bfd {', '  to_ka', '}'],
     }));
@@ -63,9 +69,7 @@ describe.skipIf(skipUnless(isRoot, 'root'))('BFD beside keepalived 2.2.7 (netns)
   });
 
   it('keepalived detects a killed keepalived-ts; a passive keepalived-ts comes Up with an active keepalived', async () => {
-    const k = new Director(lab, 'b', 'keepalived', bfd('to_kts', A) + directorConf({ vrid: 97, version: 3, advertInt: 1, priority: 100, vips: ['10.69.0.51/24'] }),
-      ['-b', join('/tmp', `ktsbfd-${process.pid}-b2.pid`)]);
-    running.push(k);
+    const k = ka(bfd('to_kts', A));
     const t = kts(bfd('to_ka', B, '  passive\n') + directorConf({ vrid: 98, version: 3, advertInt: 1, priority: 150, vips: ['10.69.0.52/24'], extra: ['track_bfd {', '  to_ka', '}'] }));
     await t.watch.waitFor(/\(to_ka\) Entering Up state/, 15_000);
     await k.watch.waitFor(/\(to_kts\) Entering Up state/, 15_000);
@@ -77,9 +81,7 @@ describe.skipIf(skipUnless(isRoot, 'root'))('BFD beside keepalived 2.2.7 (netns)
   it('an IPv6 session with ttl 255 on both sides comes Up', async () => {
     lab.exec('a', 'ip', ['-6', 'addr', 'add', 'fd69::11/64', 'dev', 'eth0', 'nodad']);
     lab.exec('b', 'ip', ['-6', 'addr', 'add', 'fd69::12/64', 'dev', 'eth0', 'nodad']);
-    const k = new Director(lab, 'b', 'keepalived', bfd('to_kts6', 'fd69::11', '  hoplimit 255\n') + directorConf({ vrid: 97, version: 3, advertInt: 1, priority: 100, vips: ['10.69.0.51/24'] }),
-      ['-b', join('/tmp', `ktsbfd-${process.pid}-b3.pid`)]);
-    running.push(k);
+    const k = ka(bfd('to_kts6', 'fd69::11', '  hoplimit 255\n'));
     const t = kts(bfd('to_ka6', 'fd69::12', '  hoplimit 255\n') + directorConf({ vrid: 98, version: 3, advertInt: 1, priority: 150, vips: ['10.69.0.52/24'], extra: ['track_bfd {', '  to_ka6', '}'] }));
     await t.watch.waitFor(/\(to_ka6\) Entering Up state/, 15_000);
     await k.watch.waitFor(/\(to_kts6\) Entering Up state/, 15_000);
@@ -114,8 +116,7 @@ describe.skipIf(skipUnless(isRoot, 'root'))('BFD beside keepalived 2.2.7 (netns)
   // discriminators and a flood are dropped (counted: test/unit/daemon/bfd-runner.test.ts) and
   // change nothing: the session stays Up, the VRRP instance stays MASTER
   it('hostile packets and a flood to port 3784: the session stays Up and VRRP does not move', async () => {
-    const k = new Director(lab, 'b', 'keepalived', bfd('to_kts', A), ['-b', join('/tmp', `ktsbfd-${process.pid}-b4.pid`)]);
-    running.push(k);
+    const k = ka(bfd('to_kts', A), false);
     const t = kts(bfd('to_ka', B) + directorConf({ vrid: 99, version: 3, advertInt: 0.5, priority: 150, vips: ['10.69.0.53/24'], extra: ['track_bfd {', '  to_ka', '}'] }));
     await t.watch.waitFor(/\(to_ka\) Entering Up state/, 15_000);
     await t.state('MASTER', 10_000);

@@ -19,6 +19,7 @@ import { encodeControl } from '../../src/bfd/packet.js';
 import { BfdSockets, sourcePortRange } from '../../src/io/bfd-socket.js';
 import { loadNative } from '../../src/io/native.js';
 import { skipUnless } from '../helpers/system.js';
+import { jsonLines, LineChild, type Json } from '../helpers/line-child.js';
 
 const REPO = process.cwd();
 const CHILD = 'test/netns/bfd-socket-child.mjs';
@@ -43,39 +44,11 @@ function must(cmd: string, args: string[]): string {
   if (r.rc !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.rc}): ${r.stderr.trim()}`);
   return r.stdout;
 }
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const jsonLines = (out: string): Json[] => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Json);
 
-/** A child process whose stdout lines (and stderr) are collected as they come. */
-class Child {
-  readonly lines: string[] = [];
-  stderr = '';
-  exit: number | null | undefined;
-  readonly proc: ChildProcess;
+/** A child process whose stdout lines (and stderr) are collected (test/helpers/line-child.ts). */
+class Child extends LineChild {
   constructor(cmd: string, args: string[]) {
-    this.proc = spawn(cmd, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    let buf = '';
-    this.proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const parts = buf.split('\n');
-      buf = parts.pop()!;
-      this.lines.push(...parts);
-    });
-    this.proc.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });
-    this.proc.on('exit', (code) => { this.exit = code; });
-  }
-  json(): Json[] {
-    return jsonLines(this.lines.join('\n'));
-  }
-  async waitFor(what: string, pred: () => boolean, timeoutMs = 20_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (!pred()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}\nstdout:\n${this.lines.join('\n')}\nstderr:\n${this.stderr}`);
-      await sleep(25);
-    }
-  }
-  kill(): void {
-    if (this.exit === undefined) this.proc.kill('SIGKILL');
+    super(cmd, args, { cwd: REPO, stdin: 'ignore' });
   }
 }
 

@@ -22,6 +22,7 @@ import { buildGarp } from '../../src/l2/index.js';
 import { formatIp, parseIp, parseMac } from '../../src/util/ip.js';
 import { encodeAdvert, VRRP_GROUP_INET6 } from '../../src/vrrp/packet.js';
 import { skipUnless } from '../helpers/system.js';
+import { LineChild } from '../helpers/line-child.js';
 
 const REPO = process.cwd();
 const CHILD = 'test/netns/native-child.mjs';
@@ -47,36 +48,10 @@ function must(cmd: string, args: string[]): string {
   return r.stdout;
 }
 
-/** A child process whose stdout lines (and stderr) are collected as they come. */
-class Child {
-  readonly lines: string[] = [];
-  stderr = '';
-  exit: number | null | undefined;
-  readonly proc: ChildProcess;
+/** A child process whose stdout lines (and stderr) are collected (test/helpers/line-child.ts). */
+class Child extends LineChild {
   constructor(cmd: string, args: string[]) {
-    this.proc = spawn(cmd, args, { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
-    let buf = '';
-    this.proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const parts = buf.split('\n');
-      buf = parts.pop()!;
-      this.lines.push(...parts);
-    });
-    this.proc.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });
-    this.proc.on('exit', (code) => { this.exit = code; });
-  }
-  json(): Record<string, unknown>[] {
-    return this.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-  }
-  async waitFor(what: string, pred: () => boolean, timeoutMs = 20_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (!pred()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}\nstdout:\n${this.lines.join('\n')}\nstderr:\n${this.stderr}`);
-      await sleep(25);
-    }
-  }
-  kill(): void {
-    if (this.exit === undefined) this.proc.kill('SIGKILL');
+    super(cmd, args, { cwd: REPO, stdin: 'pipe' });
   }
 }
 
