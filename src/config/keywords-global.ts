@@ -290,11 +290,16 @@ export const globalDefsTable = table({
     },
   },
   notification_email_from: str('notificationEmailFrom'),
+  // global_parser.c smtpserver_handler: an address, or a name resolved as keepalived reads it
   smtp_server: {
     handler: (ctx, line, d) => {
       const host = need(ctx, line, 1);
       if (host === undefined) return;
       const port = line.words[2] !== undefined ? argInt(ctx, line, 2, 1, 65535) : 25;
+      if (parseIp(host) === undefined && ctx.machine?.resolvable && !ctx.machine.resolvable(host)) {
+        ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `Invalid smtp server ${host} ${line.words[2] ?? '25'}`, lineLoc(line, 1), { row: 'global.smtp-server-unresolved' });
+        return;
+      }
       d.smtpServer = { host, port: port ?? 25 };
     },
   },

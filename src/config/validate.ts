@@ -30,6 +30,8 @@ export interface MachineView {
    * gid 0, a set-uid/set-gid root file): keepalived checks nothing else (check_script_secure).
    */
   scriptStatus(path: string, runAs?: ScriptRunAs): 'ok' | 'missing' | 'not-executable' | 'insecure';
+  /** Whether a host name resolves (keepalived resolves smtp_server when it reads it); absent: not checked. */
+  resolvable?(host: string): boolean;
   /** Whether this process may write the file (keepalived's access(W_OK) on a /proc/sys knob); unknown: true. */
   writable?(path: string): boolean;
 }

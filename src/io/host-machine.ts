@@ -4,6 +4,7 @@
  * /sys/class/net (a VRF device: isVrfSysfs), users and groups from /etc/passwd and /etc/group, script files, the CPUs
  * and the host name.
  */
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { cpus, hostname } from 'node:os';
@@ -23,6 +24,7 @@ export function hostMachine(): MachineView {
     return u && gid !== undefined ? { uid: u[0], gid } : undefined;
   };
   const interfaces = () => (ifaces ??= new Set(safe(() => readdirSync('/sys/class/net'), [] as string[])));
+  const resolved = new Map<string, boolean>();
   return {
     interfaceExists: (name) => interfaces().has(name),
     isLoopback: (name) => safe(() => readFileSync(`/sys/class/net/${name}/type`, 'utf8').trim() === '772', false),
@@ -31,6 +33,15 @@ export function hostMachine(): MachineView {
       hwType: Number(readFileSync(`/sys/class/net/${name}/type`, 'utf8').trim()),
       multicast: (Number(readFileSync(`/sys/class/net/${name}/flags`, 'utf8').trim()) & IFF_MULTICAST) !== 0,
     }), undefined),
+    // keepalived resolves with getaddrinfo when it reads the name; getent does the same lookup
+    // (files, then DNS) synchronously, which the configuration compiler needs
+    resolvable: (host) => {
+      const known = resolved.get(host);
+      if (known !== undefined) return known;
+      const ok = spawnSync('getent', ['ahosts', host], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+      resolved.set(host, ok);
+      return ok;
+    },
     // keepalived: _SC_NPROCESSORS_ONLN, the machine's CPUs, not this process's affinity (a
     // daemon pinned by vrrp_cpu_affinity reads the file again on reload)
     cpuCount: () => cpus().length,
