@@ -12,7 +12,7 @@
 //   detect   ms from SIGKILL of the peer to each session's "Entering Down state" line
 //            (p50 / max), against multiplier x interval = 150 ms; the lines' arrival times
 //            are taken where they are read, so they include the log pipe
-// Usage (root): npm run build && node bench/bfd.mjs [--sessions 100] [--seconds 20]
+// Usage (root): npm run build && node bench/bfd.mjs [--sessions 100] [--seconds 20] [--rt-priority 0]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Director } from '../dist/src/lab/director.js';
@@ -25,6 +25,8 @@ const arg = (name, dflt) => {
 };
 const N = Number(arg('sessions', 100));
 const SECONDS = Number(arg('seconds', 20));
+/** --rt-priority P: keepalived-ts's vrrp_rt_priority (its default is SCHED_RR 1; 0 is keepalived's normal scheduling) */
+const RT = arg('rt-priority');
 const A = '10.72.0.1';
 const peerAddr = (i) => `10.72.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
 const timers = '  min_rx 50\n  min_tx 50\n  multiplier 3\n';
@@ -47,6 +49,7 @@ try {
   lab.addHost({ name: 'a', addresses: [`${A}/16`] });
   lab.addHost({ name: 'b', addresses: [`${peerAddr(0)}/16`] });
   for (let i = 1; i < N; i++) lab.exec('b', 'ip', ['addr', 'add', `${peerAddr(i)}/16`, 'dev', 'eth0']);
+  const ktsGlobals = RT !== undefined ? `global_defs {\n  vrrp_rt_priority ${RT}\n}\n` : '';
   const underTest = Array.from({ length: N }, (_, i) => `bfd_instance s${i} {\n  neighbor_ip ${peerAddr(i)}\n${timers}}\n`).join('');
   const peerConf = Array.from({ length: N }, (_, i) => `bfd_instance p${i} {\n  neighbor_ip ${A}\n  source_ip ${peerAddr(i)}\n${timers}}\n`).join('');
   const results = {};
@@ -55,7 +58,7 @@ try {
     running.push(peer);
     const t0 = performance.now();
     const bfdPid = join('/tmp', `ktsbfdb-${process.pid}-a.pid`);
-    const d = new Director(lab, 'a', impl, underTest, impl === 'keepalived' ? ['-b', bfdPid] : []);
+    const d = new Director(lab, 'a', impl, impl === 'kts' ? ktsGlobals + underTest : underTest, impl === 'keepalived' ? ['-b', bfdPid] : []);
     running.push(d);
     const ups = () => d.watch.count(/\(s\d+\) Entering Up state/);
     // keepalived's own BFD process does not always bring every session Up on this machine:
