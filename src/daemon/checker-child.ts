@@ -64,7 +64,7 @@ export interface CheckerChildOptions {
   readonly onDied?: (code: number | null, signal: NodeJS.Signals | null) => void;
   /** the child cannot work (CHECKER_EXIT_FATAL): keepalived then stops the daemon */
   readonly onFatal?: (code: number) => void;
-  /** the child was (re)started: what it must hear of first (the BFD sessions' states) */
+  /** the child (re)started and listens for events: what it must hear of first (the BFD sessions' states) */
   readonly onStarted?: () => void;
 }
 
@@ -146,6 +146,8 @@ export class CheckerChild {
   }
 
   private onMessage = (m: unknown): void => {
+    // the child listens for events now (onParentEvent): a message sent before would be lost
+    if ((m as { kts?: unknown } | null)?.kts === 'ready') return void this.opts.onStarted?.();
     const r = m as Partial<IpcResponse> | null;
     if (!r || typeof r !== 'object' || r.kts !== 'res' || typeof r.id !== 'number') return;
     if (r.ok) this.settle(r.id, r.value);
@@ -165,7 +167,6 @@ export class CheckerChild {
     this.child = child;
     log.info({ pid: child.pid }, 'Starting Healthcheck child process');
     child.on('message', this.onMessage);
-    child.once('spawn', () => this.opts.onStarted?.());
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
       this.failPending('the checker process exited');
@@ -264,5 +265,11 @@ export function onParentEvent(handler: (e: IpcEvent) => void): boolean {
     }
   });
   process.channel?.unref();
+  // tell the parent that events are heard from now on: it sends the current states then
+  try {
+    process.send?.({ kts: 'ready' }, (err: Error | null) => void err);
+  } catch {
+    // the parent is gone; watchParent() stops this process
+  }
   return true;
 }

@@ -230,14 +230,41 @@ describe.skipIf(skipUnless(isRoot, 'root'))('checker IPC request (real child pro
   });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-  const child = async (body: string) => {
+  const child = async (body: string, onStarted?: () => void) => {
     const script = join(tmp, `child-${Math.random().toString(36).slice(2)}.mjs`);
-    writeFileSync(script, `import { serveParent, watchParent } from ${JSON.stringify(dist('daemon/checker-child.js'))};\n${body}\n`);
+    writeFileSync(script, `import { onParentEvent, serveParent, watchParent } from ${JSON.stringify(dist('daemon/checker-child.js'))};\n${body}\n`);
     const { CheckerChild } = await import(dist('daemon/checker-child.js')) as typeof import('../../src/daemon/checker-child.js');
-    const c = new CheckerChild({ cli: script, args: [], log: pino({ level: 'silent' }), restartDelayMs: 60_000 });
+    const c = new CheckerChild({ cli: script, args: [], log: pino({ level: 'silent' }), restartDelayMs: 60_000, ...(onStarted ? { onStarted } : {}) });
     c.start();
     return c;
   };
+
+  // BFD_CHECK: the parent runs the sessions and tells the child; a child that starts late (its
+  // modules take a while to load) must still hear the states, so the parent sends them when the
+  // child says it listens
+  it('events: the parent hears "ready" once the child listens, and what it sends then arrives', async () => {
+    let c: Awaited<ReturnType<typeof child>> | undefined;
+    let readies = 0;
+    c = await child(`
+      watchParent(() => process.exit(0));
+      const heard = [];
+      // a slow start: the listener comes a while after the process
+      await new Promise((r) => setTimeout(r, 300));
+      onParentEvent((e) => heard.push(e.name + ':' + e.up));
+      serveParent({ heard: () => heard });
+      setInterval(() => {}, 1000);`, () => {
+      readies++;
+      c?.event({ type: 'bfd', name: 'b1', up: false });
+    });
+    try {
+      await waitUntil('ready', () => readies === 1, 10_000);
+      c.event({ type: 'bfd', name: 'b1', up: true });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await c.request<string[]>('heard', 5000)).toEqual(['b1:false', 'b1:true']);
+    } finally {
+      await c.stop(2000);
+    }
+  });
 
   it('answers request("view"); unknown methods and throwing handlers are errors; a silent child times out; a dead one is down', async () => {
     const c = await child(`
