@@ -25,7 +25,8 @@ export const vsName = (d: Draft): string =>
       ? `[${d.group as string}]:${(d.port as number | undefined) ?? 0}`
       : trio(d.address as IpAddress, d.protocol as string | undefined, d.port as number | undefined);
 
-const trio = (a: IpAddress, protocol: string | undefined, port: number | undefined): string =>
+/** keepalived's FMT_RS / the `[ip]:proto:port` part of FMT_VS */
+export const trio = (a: IpAddress, protocol: string | undefined, port: number | undefined): string =>
   `[${formatIp(a)}]:${(protocol ?? 'none').toLowerCase()}:${port ?? 0}`;
 
 export function completeVirtualServer(d: Draft, g: Draft, diags: Diagnostics, groups: ReadonlyMap<string, readonly Draft[]>): Draft | undefined {

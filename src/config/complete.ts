@@ -8,10 +8,10 @@ import type { Diagnostics } from './diagnostics.js';
 import type { AddressEntry, KeepalivedConfig, RouteEntry, RuleEntry, Script, StaticTrackGroup } from './model.js';
 import type { Draft } from './parser.js';
 import { fieldLoc, type Loc } from './loc.js';
-import { formatIp } from '../util/ip.js';
+import type { IpAddress } from '../util/ip.js';
 import { validate, type MachineView } from './validate.js';
 import { completeVrrpGlobals, completeVrrpInstance, inheritFromSyncGroups, resolveTrackRefs } from './complete-vrrp.js';
-import { completeVirtualServer } from './complete-lvs.js';
+import { completeVirtualServer, trio } from './complete-lvs.js';
 import { completeTrackGroups } from './track-group.js';
 
 export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?: MachineView): KeepalivedConfig {
@@ -143,10 +143,8 @@ function duplicateTrackRefs(root: Draft, diags: Diagnostics, machine: MachineVie
 function bfdChecks(root: Draft, diags: Diagnostics): void {
   const known = new Set(((root.bfdInstances as Draft[] | undefined) ?? []).filter((b) => b.checker !== false).map((b) => b.name as string));
   for (const vs of root.virtualServers as Draft[]) {
-    const proto = ((vs.protocol as string | undefined) ?? 'TCP').toLowerCase();
     for (const rs of (vs.realServers as Draft[] | undefined) ?? []) {
-      const a = rs.address as { bytes: Uint8Array } | undefined;
-      const who = `([${a ? formatIp(a as never) : ''}]:${proto}:${(rs.port as number | undefined) ?? 0})`;
+      const who = `(${trio(rs.address as IpAddress, (vs.protocol as string | undefined) ?? 'TCP', rs.port as number | undefined)})`;
       const seen = new Set<string>();
       rs.checkers = ((rs.checkers as Draft[] | undefined) ?? []).filter((c) => {
         if (c.type !== 'BFD_CHECK') return true;

@@ -39,7 +39,7 @@ export interface BfdDatagram {
 }
 
 interface Running {
-  readonly cfg: BfdInstance;
+  cfg: BfdInstance;
   readonly session: BfdSession;
   /** the neighbour and source as text, formatted once (every packet compares or sends to them) */
   readonly neighbor: string;
@@ -52,12 +52,15 @@ const timersOf = (b: BfdInstance): BfdTimerConfig => ({
 });
 
 /** Same session across a reload: same neighbour, source and TTL handling. */
-const sameEndpoints = (a: BfdInstance, b: BfdInstance): boolean =>
-  formatIp(a.neighborIp) === formatIp(b.neighborIp) && (a.sourceIp ? formatIp(a.sourceIp) : '') === (b.sourceIp ? formatIp(b.sourceIp) : '')
-  && a.ttl === b.ttl && a.maxHops === b.maxHops && a.passive === b.passive;
+const sameEndpoints = (r: Running, b: BfdInstance): boolean =>
+  r.neighbor === formatIp(b.neighborIp) && r.source === (b.sourceIp ? formatIp(b.sourceIp) : undefined)
+  && r.cfg.ttl === b.ttl && r.cfg.maxHops === b.maxHops && r.cfg.passive === b.passive;
 
 export class BfdRunner {
   private readonly sessions = new Map<string, Running>();
+  /** the demultiplexer's indexes: sessions by local discriminator, and by neighbour address */
+  private readonly byDiscr = new Map<number, Running>();
+  private readonly byNeighbor = new Map<string, Running[]>();
   /** received datagrams dropped, by reason (decode reasons, 'no-session', the session's own) */
   readonly dropped = new Map<string, number>();
   private stopped = false;
@@ -75,22 +78,29 @@ export class BfdRunner {
     const wanted = new Map(instances.map((b) => [b.name, b]));
     for (const [name, r] of this.sessions) {
       const next = wanted.get(name);
-      if (next && sameEndpoints(r.cfg, next)) continue;
+      if (next && sameEndpoints(r, next)) continue;
       this.remove(name);
     }
     for (const b of instances) {
       const kept = this.sessions.get(b.name);
       if (kept) {
-        this.sessions.set(b.name, { ...kept, cfg: b });
+        kept.cfg = b;
         this.apply(b.name, kept.session.handle(this.now(), { type: 'configure', timers: timersOf(b) }));
         continue;
       }
+      const neighbor = formatIp(b.neighborIp);
+      const source = b.sourceIp ? formatIp(b.sourceIp) : undefined;
+      // the session asks for its discriminator as it is made (and again when it falls from Up)
+      let r: Running | undefined;
       const session = new BfdSession({
         name: b.name, desiredMinTxIntervalUs: b.minTxUs, requiredMinRxIntervalUs: b.minRxUs, idleTxIntervalUs: b.idleTxUs,
         detectMult: b.multiplier, passive: b.passive, ttl: b.ttl, maxHops: b.maxHops,
-      }, { random: Math.random, newDiscriminator: () => this.newDiscriminator() });
-      this.transport.open(b.name, b.neighborIp.family, b.sourceIp ? formatIp(b.sourceIp) : undefined, b.ttl);
-      this.sessions.set(b.name, { cfg: b, session, neighbor: formatIp(b.neighborIp), source: b.sourceIp ? formatIp(b.sourceIp) : undefined });
+      }, { random: Math.random, newDiscriminator: () => this.newDiscriminator(() => r) });
+      r = { cfg: b, session, neighbor, source };
+      this.byDiscr.set(session.localDiscriminator, r);
+      this.byNeighbor.set(neighbor, [...(this.byNeighbor.get(neighbor) ?? []), r]);
+      this.transport.open(b.name, b.neighborIp.family, source, b.ttl);
+      this.sessions.set(b.name, r);
       this.apply(b.name, session.handle(this.now(), { type: 'start' }));
     }
   }
@@ -101,20 +111,26 @@ export class BfdRunner {
     const decoded = decodeControl(d.data);
     if (!decoded.ok) return this.drop(decoded.error.reason);
     const p = decoded.value;
-    let target: Running | undefined;
-    if (p.yourDiscriminator !== 0) {
-      for (const r of this.sessions.values()) if (r.session.localDiscriminator === p.yourDiscriminator) target = r;
-    } else {
-      for (const r of this.sessions.values()) {
-        if (r.neighbor !== d.src) continue;
-        if (r.source !== undefined && r.source !== d.dst) continue;
-        target = r;
-      }
-    }
+    const target = p.yourDiscriminator !== 0 ? this.byDiscr.get(p.yourDiscriminator) : this.byAddress(d.src, d.dst);
     if (!target) return this.drop('no-session');
     // RFC 5880 §6.8.6: a packet naming a session must come from its neighbour too
     if (target.neighbor !== d.src) return this.drop('wrong-source');
     this.apply(target.cfg.name, target.session.handle(this.now(), { type: 'packet', packet: p, ...(d.ttl !== undefined ? { ttl: d.ttl } : {}) }));
+  }
+
+  /** The session of a neighbour (and of the local address, for one with a source_ip). */
+  private byAddress(src: string, dst: string): Running | undefined {
+    const list = this.byNeighbor.get(src) ?? [];
+    for (let i = list.length - 1; i >= 0; i--) {
+      const r = list[i]!;
+      if (r.source === undefined || r.source === dst) return r;
+    }
+    return undefined;
+  }
+
+  /** Whether session `name` is Up (false for one that is not running). */
+  isUp(name: string): boolean {
+    return this.sessions.get(name)?.session.vars.sessionState === 'Up';
   }
 
   /** Session states for the status API and the data dump. */
@@ -136,6 +152,10 @@ export class BfdRunner {
     if (!r) return;
     if (r.timer) clearTimeout(r.timer);
     this.sessions.delete(name);
+    this.byDiscr.delete(r.session.localDiscriminator);
+    const same = (this.byNeighbor.get(r.neighbor) ?? []).filter((x) => x !== r);
+    if (same.length) this.byNeighbor.set(r.neighbor, same);
+    else this.byNeighbor.delete(r.neighbor);
     this.transport.release(name);
   }
 
@@ -181,11 +201,20 @@ export class BfdRunner {
     this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
   }
 
-  /** A nonzero discriminator no session of this process uses. */
-  private newDiscriminator(): number {
+  /**
+   * A nonzero discriminator no session of this process uses, indexed for the session that
+   * asks (`owner`: undefined while the session is being made; it is indexed then).
+   */
+  private newDiscriminator(owner: () => Running | undefined): number {
     for (;;) {
       const d = randomInt(1, 0xffffffff);
-      if (![...this.sessions.values()].some((r) => r.session.localDiscriminator === d)) return d;
+      if (this.byDiscr.has(d)) continue;
+      const r = owner();
+      if (r) {
+        this.byDiscr.delete(r.session.localDiscriminator);
+        this.byDiscr.set(d, r);
+      }
+      return d;
     }
   }
 }

@@ -176,7 +176,7 @@ export class VrrpDaemon {
       addressFailures: this.addresses?.failures ?? 0, addressesRestored: this.addresses?.restored ?? 0,
       failover: this.timing.observe(), scripts: this.scriptViews(), ...(this.rtNames ? { rtNames: this.rtNames } : {}),
       ...(this.bfd ? { bfd: { sessions: this.bfd.states(), dropped: Object.fromEntries(this.bfd.dropped) } } : {}),
-      sched: schedInForce(), ...(this.links && this.sockets ? { host: hostView(this.links, this.sockets, this.cfg.globalDefs, (ifname) => this.linkbeat?.method(ifname), (name) => this.bfd?.states().find((b) => b.name === name)?.state === 'Up') } : {}),
+      sched: schedInForce(), ...(this.links && this.sockets ? { host: hostView(this.links, this.sockets, this.cfg.globalDefs, (ifname) => this.linkbeat?.method(ifname), (name) => this.bfd?.isUp(name) ?? false) } : {}),
     };
   }
 
@@ -580,8 +580,7 @@ export class VrrpDaemon {
 
   /** The sessions the checkers hear of, and whether each is Up (for a checker child that starts). */
   bfdStates(): { name: string; up: boolean }[] {
-    const states = this.bfd?.states() ?? [];
-    return this.cfg.bfdInstances.filter((b) => b.checker).map((b) => ({ name: b.name, up: states.find((s) => s.name === b.name)?.state === 'Up' }));
+    return this.cfg.bfdInstances.filter((b) => b.checker).map((b) => ({ name: b.name, up: this.bfd?.isUp(b.name) ?? false }));
   }
 
   /** Poll the links of linkbeat_interfaces and, with linkbeat_use_polling, the instances' interfaces. */

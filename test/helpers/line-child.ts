@@ -1,13 +1,27 @@
 // A child process whose stdout lines (and stderr) are collected as they come, for tests that
 // run a helper script in a namespace and read its JSON lines back (test/netns/native.test.ts,
 // test/netns/bfd-socket.test.ts).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = Record<string, any>;
 
 /** The JSON objects among `out`'s lines (other lines are left out). */
 export const jsonLines = (out: string): Json[] => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Json);
+
+/** A command's status and output (-1 for one killed by a signal, its timeout included). */
+export function run(cmd: string, args: string[], timeoutMs = 60_000, cwd = process.cwd()): { rc: number; stdout: string; stderr: string } {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: timeoutMs });
+  if (r.error) throw r.error;
+  return { rc: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** A command's stdout; throws with its stderr when it fails. */
+export function must(cmd: string, args: string[]): string {
+  const r = run(cmd, args);
+  if (r.rc !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.rc}): ${r.stderr.trim()}`);
+  return r.stdout;
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -12,14 +12,14 @@
 // Namespaces are named ktsbfd-<pid>-<random>-* and removed in afterAll (and on process exit).
 // The children run test/netns/bfd-socket-child.mjs in the namespaces. Needs root and the
 // built addon (npm install).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeControl } from '../../src/bfd/packet.js';
 import { BfdSockets, sourcePortRange } from '../../src/io/bfd-socket.js';
 import { loadNative } from '../../src/io/native.js';
 import { skipUnless } from '../helpers/system.js';
-import { jsonLines, LineChild, type Json } from '../helpers/line-child.js';
+import { jsonLines, LineChild, must, run, type Json } from '../helpers/line-child.js';
 
 const REPO = process.cwd();
 const CHILD = 'test/netns/bfd-socket-child.mjs';
@@ -34,16 +34,6 @@ const B6 = 'fd57::2';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function run(cmd: string, args: string[], timeoutMs = 60_000): { rc: number; stdout: string; stderr: string } {
-  const r = spawnSync(cmd, args, { cwd: REPO, encoding: 'utf8', timeout: timeoutMs });
-  if (r.error) throw r.error;
-  return { rc: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
-}
-function must(cmd: string, args: string[]): string {
-  const r = run(cmd, args);
-  if (r.rc !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.rc}): ${r.stderr.trim()}`);
-  return r.stdout;
-}
 
 /** A child process whose stdout lines (and stderr) are collected (test/helpers/line-child.ts). */
 class Child extends LineChild {

@@ -10,7 +10,7 @@
 // Namespaces and everything in them are named ktsnat-<pid>-<random>-* and removed in
 // afterAll (and on process exit). The children run test/netns/native-child.mjs in the
 // namespaces. Needs root and the built addon (npm install).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,7 @@ import { buildGarp } from '../../src/l2/index.js';
 import { formatIp, parseIp, parseMac } from '../../src/util/ip.js';
 import { encodeAdvert, VRRP_GROUP_INET6 } from '../../src/vrrp/packet.js';
 import { skipUnless } from '../helpers/system.js';
-import { LineChild } from '../helpers/line-child.js';
+import { LineChild, must, run } from '../helpers/line-child.js';
 
 const REPO = process.cwd();
 const CHILD = 'test/netns/native-child.mjs';
@@ -37,16 +37,6 @@ const IPPROTO_VRRP = 112;
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function run(cmd: string, args: string[], timeoutMs = 30_000): { rc: number; stdout: string; stderr: string } {
-  const r = spawnSync(cmd, args, { cwd: REPO, encoding: 'utf8', timeout: timeoutMs });
-  if (r.error) throw r.error;
-  return { rc: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
-}
-function must(cmd: string, args: string[]): string {
-  const r = run(cmd, args);
-  if (r.rc !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.rc}): ${r.stderr.trim()}`);
-  return r.stdout;
-}
 
 /** A child process whose stdout lines (and stderr) are collected (test/helpers/line-child.ts). */
 class Child extends LineChild {
