@@ -4,14 +4,12 @@
 // session goes Up and Down; a neighbour that dies (SIGKILL, so nothing says goodbye) is
 // detected as "Control Detection Time Expired" by either side. Detection times are measured
 // in bench/, not asserted here. Needs root and keepalived; uses dist/.
-import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Bfdd } from '../../src/lab/bfdd.js';
 import { directorConf } from '../../src/lab/configs.js';
 import { Director } from '../../src/lab/director.js';
-import { LineWatch } from '../../src/lab/watch.js';
 import { NetLab } from '../../src/lab/netlab.js';
 import { skipUnless } from '../helpers/system.js';
 
@@ -90,25 +88,18 @@ describe.skipIf(skipUnless(isRoot, 'root'))('BFD beside keepalived 2.2.7 (netns)
 
   // FRR's bfdd on its own (no zebra), as user frr (its vty group), single hop with TTL 255
   it('FRR bfdd: a session comes Up with keepalived-ts; bfdd killed is Control Detection Time Expired', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ktsbfd-frr-'));
-    writeFileSync(join(dir, 'bfdd.conf'), `bfd\n peer ${A}\n  receive-interval 100\n  transmit-interval 100\n  detect-multiplier 5\n !\n!\n`);
-    spawnSync('chown', ['-R', 'frr:frr', dir]);
-    let frr: ChildProcess | undefined;
+    const frr = new Bfdd(lab, 'b', [{ address: A, rxMs: 100, txMs: 100, multiplier: 5 }]);
     try {
-      frr = lab.spawn('b', '/usr/lib/frr/bfdd', ['-f', join(dir, 'bfdd.conf'), '-i', join(dir, 'bfdd.pid'), '--vty_socket', dir,
-        '-z', join(dir, 'zserv.api'), '--bfdctl', join(dir, 'bfdd.sock'), '-u', 'frr', '-g', 'frr', '--log', 'stdout']);
-      const fw = new LineWatch(frr);
-      await fw.waitFor(/bfdd [0-9.]+ starting/, 10_000);
+      await frr.started();
       const t = kts(bfd('to_frr', B) + directorConf({ vrid: 98, version: 3, advertInt: 1, priority: 150, vips: ['10.69.0.52/24'], extra: ['track_bfd {', '  to_frr weight -10', '}'] }));
       await t.watch.waitFor(/\(to_frr\) Entering Up state/, 15_000);
       await t.watch.waitFor(/Changing effective priority from 140 to 150/, 5000);
       const mark = t.watch.mark();
-      frr.kill('SIGKILL');
+      frr.child.kill('SIGKILL');
       await t.watch.waitFor(/\(to_frr\) Entering Down state \(Local diagnostic - Control Detection Time Expired/, 5000, mark);
       await t.watch.waitFor(/Changing effective priority from 150 to 140/, 5000, mark);
     } finally {
-      frr?.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
+      frr.stop();
     }
   });
 
