@@ -12,7 +12,8 @@
 //   detect   ms from SIGKILL of the peer to each session's "Entering Down state" line
 //            (p50 / max), against multiplier x interval = 150 ms; the lines' arrival times
 //            are taken where they are read, so they include the log pipe
-// Usage (root): npm run build && node bench/bfd.mjs [--sessions 100] [--seconds 20] [--rt-priority 0]
+// With --peer same, b runs the implementation under test as well (each against itself).
+// Usage (root): npm run build && node bench/bfd.mjs [--sessions 100] [--seconds 20] [--rt-priority 0] [--peer same]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Director } from '../dist/src/lab/director.js';
@@ -27,6 +28,8 @@ const N = Number(arg('sessions', 100));
 const SECONDS = Number(arg('seconds', 20));
 /** --rt-priority P: keepalived-ts's vrrp_rt_priority (its default is SCHED_RR 1; 0 is keepalived's normal scheduling) */
 const RT = arg('rt-priority');
+/** --peer same: host b runs the implementation under test too (default: keepalived 2.2.7 for both) */
+const PEER = arg('peer', 'keepalived');
 const A = '10.72.0.1';
 const peerAddr = (i) => `10.72.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
 const timers = '  min_rx 50\n  min_tx 50\n  multiplier 3\n';
@@ -54,7 +57,8 @@ try {
   const peerConf = Array.from({ length: N }, (_, i) => `bfd_instance p${i} {\n  neighbor_ip ${A}\n  source_ip ${peerAddr(i)}\n${timers}}\n`).join('');
   const results = {};
   for (const impl of ['keepalived', 'kts']) {
-    const peer = new Director(lab, 'b', 'keepalived', peerConf, ['-b', join('/tmp', `ktsbfdb-${process.pid}-peer.pid`)]);
+    const peerImpl = PEER === 'same' ? impl : 'keepalived';
+    const peer = new Director(lab, 'b', peerImpl, peerConf, peerImpl === 'keepalived' ? ['-b', join('/tmp', `ktsbfdb-${process.pid}-peer.pid`)] : []);
     running.push(peer);
     const t0 = performance.now();
     const bfdPid = join('/tmp', `ktsbfdb-${process.pid}-a.pid`);
@@ -83,7 +87,7 @@ try {
     running.length = 0;
     await sleep(1000);
   }
-  console.log(`bfd: ${N} sessions at 50 ms x 3 (detection 150 ms), CPU over ${SECONDS} s`);
+  console.log(`bfd: ${N} sessions at 50 ms x 3 (detection 150 ms), CPU over ${SECONDS} s, peer ${PEER === 'same' ? 'the same implementation' : 'keepalived'}`);
   console.log('impl        up  up(ms)  cpu(ms/s)  flaps  down  detect p50  detect max');
   for (const [impl, r] of Object.entries(results)) {
     console.log(`${impl.padEnd(10)}  ${String(r.up).padStart(3)}  ${String(r.upMs).padStart(6)}  ${String(r.cpuMsPerS).padStart(9)}  ${String(r.flapsBeforeKill).padStart(5)}  ${String(r.down).padStart(4)}  ${String(r.detectP50).padStart(10)}  ${String(r.detectMax).padStart(10)}`);

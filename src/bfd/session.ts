@@ -66,7 +66,7 @@
  * instance name; dump and log formatting; interop tests with keepalived and FRR bfdd.
  */
 import { Diag, ttlAcceptable, type BfdDiag, type BfdState, type ControlPacket } from './packet.js';
-import { addUs, detectionTimeUs, jitteredIntervalUs, remoteTransmitIntervalUs, transmitIntervalUs } from './timers.js';
+import { addUs, detectionTimeUs, jitteredIntervalUs, leastJitteredIntervalUs, remoteTransmitIntervalUs, transmitIntervalUs } from './timers.js';
 import type {
   BfdEffect, BfdInput, BfdSessionConfig, BfdSessionDeps, BfdSessionVars, BfdStep, BfdTimerConfig, SessionDropReason,
 } from './types.js';
@@ -94,6 +94,8 @@ export class BfdSession {
   private lastRxMs: number | undefined;
   /** the periodic sender, the detection timer, the reset of remote variables in Down */
   private nextTxMs: number | undefined;
+  /** the start of the next transmission's jitter window (75% of the interval after the last) */
+  private txOpensMs = 0;
   private expireAtMs: number | undefined;
   private resetAtMs: number | undefined;
   /** AdminDown: stop telling the remote at this time */
@@ -116,12 +118,22 @@ export class BfdSession {
     this.effects = [];
     switch (input.type) {
       case 'start': this.start(nowMs); break;
-      case 'timer': if (this.started) this.runTimers(nowMs); break;
+      case 'timer': if (this.started) this.runTimers(nowMs, false); break;
+      case 'awake': if (this.started) this.runTimers(nowMs, true); break;
       case 'packet': if (this.started) this.receive(nowMs, input.packet, input.ttl); break;
       case 'admin': if (input.enabled) this.enable(nowMs); else this.disable(nowMs, input.diag ?? Diag.AdministrativelyDown); break;
       case 'configure': this.configure(input.timers); break;
     }
     return { effects: this.effects, deadline: this.deadline() };
+  }
+
+  /**
+   * When the next periodic transmission may go (§6.8.7: 75% of the interval after the last),
+   * for a driver that runs several sessions on one wake-up (`awake`); undefined when none is
+   * scheduled. Read for every session on every wake-up, so a plain field.
+   */
+  get txWindowOpensMs(): number | undefined {
+    return this.nextTxMs === undefined ? undefined : this.txOpensMs;
   }
 
   /** bfd.LocalDiscr, cheaply (the demultiplexer reads it for every packet) */
@@ -162,7 +174,7 @@ export class BfdSession {
     this.nextTxMs = this.jittered(now);
   }
 
-  private runTimers(now: number): void {
+  private runTimers(now: number, early: boolean): void {
     if (this.expireAtMs !== undefined && this.expireAtMs <= now) {
       this.expireAtMs = undefined;
       this.remoteDiscr = 0; // §6.8.1: a Detection Time without packets clears it
@@ -172,7 +184,7 @@ export class BfdSession {
       this.resetAtMs = undefined;
       this.resetRemote();
     }
-    if (this.nextTxMs !== undefined && this.nextTxMs <= now) {
+    if (this.nextTxMs !== undefined && (early ? this.txOpensMs : this.nextTxMs) <= now) {
       const adminDone = this.adminTxUntilMs !== undefined && now >= this.adminTxUntilMs;
       if (adminDone || !this.periodicAllowed()) {
         this.nextTxMs = undefined;
@@ -336,7 +348,9 @@ export class BfdSession {
     return !(this.remoteDemand && this.state === 'Up' && this.remoteState === 'Up');
   }
 
+  /** The time of the next periodic transmission, jittered (§6.8.7); also opens its window. */
   private jittered(now: number): number {
+    this.txOpensMs = addUs(now, leastJitteredIntervalUs(this.txIntervalUs));
     return addUs(now, jitteredIntervalUs(this.txIntervalUs, this.timers.detectMult, this.deps.random));
   }
 

@@ -59,6 +59,11 @@ export function detectionTimeUs(remoteDetectMult: number, remoteTxIntervalUs: nu
  * local Detect Mult is 1 (so the interval is 75-100%, or 75-90%, of `txIntervalUs`). `random`
  * returns a number in [0, 1). Integer microseconds, like keepalived's `rand_intv`.
  */
+/** The shortest interval `jitteredIntervalUs` can return: 75% of `txIntervalUs`. */
+export function leastJitteredIntervalUs(txIntervalUs: number): number {
+  return txIntervalUs - Math.floor(txIntervalUs / 4);
+}
+
 export function jitteredIntervalUs(txIntervalUs: number, detectMult: number, random: () => number): number {
   const least = detectMult === 1 ? Math.floor(txIntervalUs / 10) : 0;
   const most = Math.floor(txIntervalUs / 4);

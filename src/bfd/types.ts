@@ -44,6 +44,12 @@ export type BfdInput =
   /** Run every timer due at `now`. */
   | { readonly type: 'timer' }
   /**
+   * The driver is awake for something else (another session's timer or packet): run every
+   * timer due at `now`, and make a periodic transmission whose jitter window is open
+   * (`txWindowOpensMs`) now rather than at its own time, so that sessions share wake-ups.
+   */
+  | { readonly type: 'awake' }
+  /**
    * A control packet that decoded cleanly and was demultiplexed to this session; `now` is
    * its receive time. `ttl`: the received TTL / Hop Limit, undefined when unknown.
    */

@@ -11,6 +11,12 @@
  * Log lines are keepalived's (bfd_scheduler.c): "(NAME) Entering Up state", "(NAME) Entering
  * Down state (Local diagnostic - ..., Remote diagnostic - ...)", "(NAME) Expired after N ms".
  * A packet that no session takes, or that fails to decode, is counted by reason, never fatal.
+ *
+ * One timer for all sessions, and every wake-up shared: on this VM a wake-up of the process
+ * costs more than everything done in it (bench/RESULTS.md "bfd"), so whenever the runner is
+ * awake (a datagram, or the timer of the earliest session) it also sends every periodic
+ * packet whose jitter window is open (the session's `awake` input), instead of waking again
+ * for each session at the random point within its window.
  */
 import type { Logger } from 'pino';
 import { randomInt } from 'node:crypto';
@@ -44,7 +50,8 @@ interface Running {
   /** the neighbour and source as text, formatted once (every packet compares or sends to them) */
   readonly neighbor: string;
   readonly source: string | undefined;
-  timer?: NodeJS.Timeout;
+  /** the session's next deadline (any timer of it), undefined for none */
+  deadline?: number | undefined;
 }
 
 const timersOf = (b: BfdInstance): BfdTimerConfig => ({
@@ -64,6 +71,9 @@ export class BfdRunner {
   /** received datagrams dropped, by reason (decode reasons, 'no-session', the session's own) */
   readonly dropped = new Map<string, number>();
   private stopped = false;
+  /** the one timer, and the deadline it is armed for */
+  private timer: NodeJS.Timeout | undefined;
+  private armedAt: number | undefined;
 
   constructor(
     private readonly transport: BfdTransport,
@@ -103,6 +113,7 @@ export class BfdRunner {
       this.sessions.set(b.name, r);
       this.apply(b.name, session.handle(this.now(), { type: 'start' }));
     }
+    this.arm();
   }
 
   /** A datagram on port 3784: to the session it names (Your Discriminator), else by addresses. */
@@ -115,7 +126,9 @@ export class BfdRunner {
     if (!target) return this.drop('no-session');
     // RFC 5880 §6.8.6: a packet naming a session must come from its neighbour too
     if (target.neighbor !== d.src) return this.drop('wrong-source');
-    this.apply(target.cfg.name, target.session.handle(this.now(), { type: 'packet', packet: p, ...(d.ttl !== undefined ? { ttl: d.ttl } : {}) }));
+    const now = this.now();
+    this.apply(target.cfg.name, target.session.handle(now, { type: 'packet', packet: p, ...(d.ttl !== undefined ? { ttl: d.ttl } : {}) }));
+    this.sweep(now);
   }
 
   /** The session of a neighbour (and of the local address, for one with a source_ip). */
@@ -143,6 +156,8 @@ export class BfdRunner {
 
   stop(): void {
     this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     for (const name of [...this.sessions.keys()]) this.remove(name);
     this.transport.close();
   }
@@ -150,7 +165,6 @@ export class BfdRunner {
   private remove(name: string): void {
     const r = this.sessions.get(name);
     if (!r) return;
-    if (r.timer) clearTimeout(r.timer);
     this.sessions.delete(name);
     this.byDiscr.delete(r.session.localDiscriminator);
     const same = (this.byNeighbor.get(r.neighbor) ?? []).filter((x) => x !== r);
@@ -187,14 +201,37 @@ export class BfdRunner {
           break;
       }
     }
-    if (r.timer) clearTimeout(r.timer);
-    r.timer = undefined;
-    if (step.deadline !== undefined) {
-      r.timer = setTimeout(() => {
-        r.timer = undefined;
-        if (this.sessions.get(name) === r) this.apply(name, r.session.handle(this.now(), { type: 'timer' }));
-      }, Math.max(0, step.deadline - this.now()));
+    r.deadline = step.deadline;
+  }
+
+  /**
+   * The runner is awake at `now`: every session whose deadline has come runs its timers, and
+   * every other one whose transmit window is open sends now; then the timer is armed for the
+   * earliest deadline left.
+   */
+  private sweep(now: number): void {
+    for (const r of this.sessions.values()) {
+      if (r.deadline !== undefined && r.deadline <= now) this.apply(r.cfg.name, r.session.handle(now, { type: 'timer' }));
+      const opens = r.session.txWindowOpensMs;
+      if (opens !== undefined && opens <= now) this.apply(r.cfg.name, r.session.handle(now, { type: 'awake' }));
     }
+    this.arm();
+  }
+
+  /** (Re)arm the one timer for the earliest deadline of all sessions, if that moved. */
+  private arm(): void {
+    let next: number | undefined;
+    for (const r of this.sessions.values()) if (r.deadline !== undefined && (next === undefined || r.deadline < next)) next = r.deadline;
+    if (next === this.armedAt || this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.armedAt = next;
+    if (next === undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.armedAt = undefined;
+      this.sweep(this.now());
+    }, Math.max(0, next - this.now()));
   }
 
   private drop(reason: string): void {

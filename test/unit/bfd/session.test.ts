@@ -283,3 +283,34 @@ describe('reload (keepalived bfd_complete_init)', () => {
     expect(s.vars.txIntervalUs).toBe(10_000);
   });
 });
+
+describe('shared wake-ups (the awake input)', () => {
+  it('opens the transmit window at 75% of the interval: awake before it sends nothing, within it sends once', () => {
+    const s = makeSession({}, { random: () => 0 }); // the jittered point is at 100%
+    const step = s.handle(0, { type: 'start' });
+    expect(step.deadline).toBe(1000);
+    expect(s.txWindowOpensMs).toBe(750);
+    expect(sends(s.handle(749, { type: 'awake' }))).toEqual([]);
+    const early = s.handle(760, { type: 'awake' });
+    expect(sends(early)).toHaveLength(1);
+    // the next window counts from this packet; the timer of the old point is gone
+    expect(s.txWindowOpensMs).toBe(1510);
+    expect(early.deadline).toBe(1760);
+    expect(sends(s.handle(1000, { type: 'timer' }))).toEqual([]);
+    expect(sends(s.handle(1000, { type: 'awake' }))).toEqual([]);
+  });
+
+  it('awake also runs the timers that are due (detection), and none that are not', () => {
+    const s = upSession();
+    const expiry = s.vars.detectionTimeUs / 1000;
+    expect(ofType(s.handle(expiry - 1, { type: 'awake' }), 'state-change')).toEqual([]);
+    expect(ofType(s.handle(expiry, { type: 'awake' }), 'state-change').map((e) => e.to)).toEqual(['Down']);
+  });
+
+  it('no window while nothing is scheduled (passive before a packet)', () => {
+    const s = makeSession({ passive: true });
+    s.handle(0, { type: 'start' });
+    expect(s.txWindowOpensMs).toBeUndefined();
+    expect(s.handle(5000, { type: 'awake' }).effects).toEqual([]);
+  });
+});

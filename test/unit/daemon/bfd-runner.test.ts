@@ -96,4 +96,29 @@ describe('BfdRunner', () => {
     runners.a.stop();
     runners.b.stop();
   });
+
+  it('shares wake-ups: sessions send together whenever their windows are open, each still every 75-100% of its interval', async () => {
+    const log = pino({ level: 'silent' });
+    const sent = new Map<string, number[]>();
+    const transport: BfdTransport = {
+      open: () => undefined, release: () => undefined, close: () => undefined,
+      send: (name) => void sent.set(name, [...(sent.get(name) ?? []), Date.now()]),
+    };
+    const r = new BfdRunner(transport, log, () => undefined, () => Date.now());
+    // no peer: every session stays Down and sends at the idle rate, 1 s
+    r.set(Array.from({ length: 8 }, (_, i) => inst(`s${i}`, `10.0.1.${i + 1}`)));
+    await vi.advanceTimersByTimeAsync(20_000);
+    const all = [...sent.values()].flat();
+    const wakeUps = new Set(all).size;
+    expect(all.length).toBeGreaterThan(8 * 19);
+    expect(wakeUps).toBeLessThan(all.length / 3);
+    for (const times of sent.values()) {
+      for (let i = 1; i < times.length; i++) {
+        const gap = times[i]! - times[i - 1]!;
+        expect(gap).toBeGreaterThanOrEqual(750);
+        expect(gap).toBeLessThanOrEqual(1001);
+      }
+    }
+    r.stop();
+  });
 });
