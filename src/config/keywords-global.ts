@@ -229,8 +229,7 @@ const UNSUPPORTED_GLOBAL = [
   // SNMP and DBus
   'snmp_socket', 'enable_traps', 'enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker', 'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_dbus', 'dbus_service_name',
   // process scheduling knobs of keepalived's child processes
-  'process_names', 'process_name', 'vrrp_process_name', 'checker_process_name', 'lvs_process_name', 'bfd_process_name',
-  'bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_cpu_affinity', 'bfd_rlimit_rtime', 'bfd_rlimit_rttime',
+  'process_names', 'process_name', 'vrrp_process_name', 'checker_process_name', 'lvs_process_name',
   // firewalling for no_accept / VMAC
   'vrrp_ipsets', 'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark',
   // buffers and netlink tuning
@@ -242,6 +241,14 @@ const UNSUPPORTED_GLOBAL = [
   'fifo_write_vrrp_states_on_reload', 'checker_log_all_failures',
   'rs_init_notifies', 'reload_time_file', 'reload_repeat', 'reload_file', 'config_save_dir', 'tmp_config_directory', 'data_use_instance', 'net_namespace_ipvs',
 ];
+
+/**
+ * The scheduling of keepalived's BFD child. keepalived-ts runs the BFD sessions in the VRRP
+ * process (src/daemon/bfd-runner.ts says why), so there is no process for these to act on:
+ * the vrrp_* keywords schedule the sessions.
+ */
+const BFD_PROCESS_GLOBAL = ['bfd_process_name', 'bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_cpu_affinity', 'bfd_rlimit_rtime', 'bfd_rlimit_rttime'];
+const BFD_IN_VRRP = 'BFD sessions run in the VRRP process, scheduled by its vrrp_* keywords';
 
 export const globalDefsTable = table({
   router_id: str('routerId'),
@@ -428,6 +435,7 @@ export const globalDefsTable = table({
     },
   },
   ...Object.fromEntries(UNSUPPORTED_GLOBAL.map((k) => [k, unsupported()])),
+  ...Object.fromEntries(BFD_PROCESS_GLOBAL.map((k) => [k, unsupported(BFD_IN_VRRP)])),
   // V8 aborts when it returns locked pages to the system (src/io/sched.ts)
   vrrp_no_swap: unsupported('V8 cannot run with its memory locked'),
   checker_no_swap: unsupported('V8 cannot run with its memory locked'),
