@@ -1,13 +1,14 @@
 // BFD_CHECK on a real kernel's IPVS (user-mode Linux), keepalived-ts beside keepalived 2.2.7
 // (test/uml/guest/bfd-check.mjs): with keepalived's BFD as the real server's peer, the real
 // server is in the table while the session is Up, leaves it when the peer dies, and comes
-// back with it. What keepalived does is asserted too, so that two equally wrong runs fail.
+// back with it. The session is shared by two virtual servers' real servers and a VRRP
+// instance's track_bfd, whose priority follows it too. What keepalived does is asserted too, so that two equally wrong runs fail.
 import { describe, expect, it } from 'vitest';
 import { type UmlRun, umlUnavailable } from '../../src/lab/uml.js';
 import { describeRun, runGuestScenario } from '../helpers/uml-guest.js';
 import { skipUnless } from '../helpers/system.js';
 
-interface Rec { up: boolean; stillUp: boolean; removed: boolean; removedMs: number; back: boolean; afterStop: boolean }
+interface Rec { up: boolean; stillUp: boolean; priorityRose: boolean; removed: boolean; removedMs: number; priorityFell: boolean; back: boolean; afterStop: boolean }
 
 const why = umlUnavailable();
 
@@ -22,10 +23,10 @@ describe.skipIf(skipUnless(why === undefined, `user-mode Linux: ${why}`))('BFD_C
     expect(run.files.has('done'), describeRun(run, `record:\n${JSON.stringify(rec, null, 1)}\n${logs}`)).toBe(true);
   });
 
-  it.each(['keepalived', 'keepalived-ts'])('%s: the real server follows its BFD session', (impl) => {
+  it.each(['keepalived', 'keepalived-ts'])('%s: the real servers and the VRRP priority follow their shared BFD session', (impl) => {
     const r = rec[impl];
     expect(r, `${impl} ran`).toBeDefined();
     const { removedMs: _ms, ...shape } = r!;
-    expect(shape).toEqual({ up: true, stillUp: true, removed: true, back: true, afterStop: false });
+    expect(shape).toEqual({ up: true, stillUp: true, priorityRose: true, removed: true, priorityFell: true, back: true, afterStop: false });
   });
 });

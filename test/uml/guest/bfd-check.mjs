@@ -1,10 +1,12 @@
-// Guest side of test/uml/bfd-check.test.ts: a real server whose only checker is BFD_CHECK. The
+// Guest side of test/uml/bfd-check.test.ts: real servers whose only checker is BFD_CHECK. The
 // BFD peer is keepalived 2.2.7 in a network namespace (`kts-rs`, 10.9.2.2); the director runs
 // in the root namespace, keepalived 2.2.7 first, then keepalived-ts, on the same configuration.
 // For each: the real server is in the IPVS table once the session is Up, leaves it when the
-// peer is killed, and comes back when the peer runs again. Times (ms from the kill) go to
+// peer is killed, and comes back when the peer runs again. The session has three users: two
+// real servers (of two virtual servers) and a VRRP instance's track_bfd, whose priority falls
+// and rises with it. Times (ms from the kill) go to
 // $UML_OUT/record.json for the record; the host test asserts the table, not the times.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diagnose, OUT, settleOn, sh, sleep, start } from './lib.mjs';
 
@@ -33,6 +35,28 @@ virtual_server 10.9.0.1 80 {
     }
   }
 }
+virtual_server 10.9.0.2 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 10.9.2.2 80 {
+    BFD_CHECK {
+      name to_rs
+    }
+  }
+}
+vrrp_instance VI_1 {
+  interface bfd0
+  virtual_router_id 61
+  priority 150
+  advert_int 1
+  virtual_ipaddress {
+    10.9.2.50/24
+  }
+  track_bfd {
+    to_rs weight -50
+  }
+}
 `;
 const peer = `bfd_instance to_director {
   neighbor_ip 10.9.2.1
@@ -44,7 +68,11 @@ const peer = `bfd_instance to_director {
 writeFileSync(`${RUN}/director.conf`, director);
 writeFileSync(`${RUN}/peer.conf`, peer);
 
-const present = () => sh('ipvsadm -Ln').includes('10.9.2.2:80');
+/** both virtual servers have the real server */
+const present = () => sh('ipvsadm -Ln').split('10.9.2.2:80').length - 1 === 2;
+/** neither has it */
+const absent = () => !sh('ipvsadm -Ln').includes('10.9.2.2:80');
+const logged = (name, text) => readFileSync(join(OUT, `${name}.log`), 'utf8').split(text).length - 1;
 let peerRuns = 0;
 function startPeer() {
   const n = peerRuns++;
@@ -63,12 +91,16 @@ async function scenario(impl) {
   // the session is Up for a while: the real server stays
   await sleep(1500);
   out.stillUp = present();
+  out.priorityRose = logged(impl, '(VI_1) Changing effective priority from 100 to 150') > 0;
+  const fell = () => logged(impl, '(VI_1) Changing effective priority from 150 to 100');
+  const fellBefore = fell();
   // `ip netns exec` execs keepalived: the child is the peer's parent process (its BFD child follows it)
   p.kill('SIGKILL');
   await stopped(p);
   const t0 = Date.now();
-  out.removed = !(await settleOn(present, (v) => !v, 10_000));
+  out.removed = await settleOn(absent, (v) => v, 10_000);
   out.removedMs = Date.now() - t0;
+  out.priorityFell = (await settleOn(fell, (v) => v > fellBefore, 5000)) > fellBefore;
   p = startPeer();
   out.back = await settleOn(present, (v) => v, 20_000);
   d.kill('SIGTERM');
