@@ -25,6 +25,7 @@ import { decodeControl, DIAG_NAMES, encodeControl } from '../bfd/packet.js';
 import { BfdSession } from '../bfd/session.js';
 import type { BfdStep, BfdTimerConfig } from '../bfd/types.js';
 import { formatIp } from '../util/ip.js';
+import { BfdSockets } from '../io/bfd-socket.js';
 
 /** Moves a session's packets: one sending socket per session, one listener per family. */
 export interface BfdTransport {
@@ -296,4 +297,18 @@ export function socketTransport(sockets: BfdSocketsPort, log: Logger): BfdTransp
     close: () => sockets.close(),
     unsent: () => unsent,
   };
+}
+
+/**
+ * A runner on UDP sockets (src/io/bfd-socket.ts), for the process that runs the sessions: the
+ * VRRP process, or with `-C` the checker process (keepalived's `-C` keeps its BFD process).
+ */
+export function bfdOnSockets(log: Logger, report: (name: string, up: boolean) => void): BfdRunner {
+  let runner: BfdRunner | undefined;
+  const sockets = new BfdSockets({
+    onPacket: (data, info) => runner?.receive({ data, src: info.src, dst: info.dst, ttl: info.ttl > 0 ? info.ttl : undefined }),
+    log,
+  });
+  runner = new BfdRunner(socketTransport(sockets, log), log, report);
+  return runner;
 }

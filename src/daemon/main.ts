@@ -291,6 +291,8 @@ export interface CheckerOptions {
   readonly dontReleaseIpvs?: boolean;
   /** where the IPVS services it owns are recorded (src/daemon/run-identity.ts) */
   readonly ipvsState?: string;
+  /** -B: no BFD session (with -C by hand, where this process runs the BFD_CHECK sessions) */
+  readonly noBfd?: boolean;
 }
 
 /** The health-checker side: -C by hand, or the checker child of a daemon (--checker-child). */
@@ -303,11 +305,14 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
     ...(o.ipvsState !== undefined ? { stateFile: o.ipvsState } : {}),
   });
   let stopping = false;
+  let bfd: { set(b: KeepalivedConfig['bfdInstances']): void; stop(): void } | undefined;
+  let bfdSet = (): void => undefined;
   const stop = (why: string): void => {
     if (stopping) return;
     stopping = true;
     life.stopping();
     clog.info({ why }, 'stopping');
+    bfd?.stop();
     const shutdown = (): Promise<void> => (o.child ? Promise.resolve() : runLifecycleScript('shutdown', daemon.config.globalDefs, clog));
     void daemon.stop().then(() => shutdown().then(() => process.exit(0)), () => process.exit(1));
   };
@@ -320,6 +325,7 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
     life.reloading();
     try {
       await daemon.reload();
+      bfdSet();
       sched();
       life.reloaded();
     } catch (e) {
@@ -345,6 +351,18 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
     return o.child ? CHECKER_EXIT_FATAL : status;
   }
   sched();
+  // -C by hand: keepalived keeps its BFD process with -C, so the BFD_CHECK sessions run here
+  // (in the checker child they run in the VRRP process and come over IPC)
+  if (!o.child && !o.noBfd) {
+    const { bfdOnSockets } = await import('./bfd-runner.js');
+    bfdSet = () => {
+      const sessions = daemon.config.bfdInstances.filter((b) => b.checker);
+      if (!bfd && sessions.length === 0) return;
+      bfd ??= bfdOnSockets(clog.child({ mod: 'bfd' }), (name, up) => daemon.bfd(name, up));
+      bfd.set(sessions);
+    };
+    bfdSet();
+  }
   life.ready();
   return runUntilStopped();
 }

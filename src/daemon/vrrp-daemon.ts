@@ -11,8 +11,7 @@ import { KtsError } from '../errors/index.js';
 import { TimerClock } from '../io/clock.js';
 import { effectiveDelays, LinkDebounce } from './link-debounce.js';
 import { Linkbeat, linkbeatPlan } from './linkbeat.js';
-import { BfdRunner, socketTransport } from './bfd-runner.js';
-import { BfdSockets } from '../io/bfd-socket.js';
+import { bfdOnSockets, type BfdRunner } from './bfd-runner.js';
 import { loadNative, PacketSocket } from '../io/native.js';
 import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
 import { names as iproute2Names } from '../io/rtnl-names.js';
@@ -562,18 +561,11 @@ export class VrrpDaemon {
   private runBfd(cfg: KeepalivedConfig): void {
     if (this.opts.noBfd || (!this.bfd && cfg.bfdInstances.length === 0)) return;
     if (!this.bfd) {
-      const log = this.opts.log.child({ mod: 'bfd' });
-      let runner: BfdRunner | undefined;
-      const sockets = new BfdSockets({
-        onPacket: (data, info) => runner?.receive({ data, src: info.src, dst: info.dst, ttl: info.ttl > 0 ? info.ttl : undefined }),
-        log,
-      });
-      runner = new BfdRunner(socketTransport(sockets, log), log, (name, up) => {
+      this.bfd = bfdOnSockets(this.opts.log.child({ mod: 'bfd' }), (name, up) => {
         const b = this.cfg.bfdInstances.find((x) => x.name === name);
         if (b?.vrrp !== false && this.driver && !this.stopping) this.input({ type: 'bfd', name, up });
         if (b?.checker !== false) this.opts.onBfd?.(name, up);
       });
-      this.bfd = runner;
     }
     this.bfd.set(cfg.bfdInstances);
   }

@@ -2,7 +2,8 @@
 // (test/uml/guest/bfd-check.mjs): with keepalived's BFD as the real server's peer, the real
 // server is in the table while the session is Up, leaves it when the peer dies, and comes
 // back with it. The session is shared by two virtual servers' real servers and a VRRP
-// instance's track_bfd, whose priority follows it too. What keepalived does is asserted too, so that two equally wrong runs fail.
+// instance's track_bfd, whose priority follows it too. With -C alone (no VRRP process)
+// keepalived keeps its BFD process, and keepalived-ts runs the sessions in the checker process. What keepalived does is asserted too, so that two equally wrong runs fail.
 import { describe, expect, it } from 'vitest';
 import { type UmlRun, umlUnavailable } from '../../src/lab/uml.js';
 import { describeRun, runGuestScenario } from '../helpers/uml-guest.js';
@@ -16,14 +17,14 @@ describe.skipIf(skipUnless(why === undefined, `user-mode Linux: ${why}`))('BFD_C
   let run: UmlRun;
   let rec: Record<string, Rec> = {};
 
-  it('runs both implementations in one guest', { timeout: 300_000 }, async () => {
-    run = await runGuestScenario({ script: 'node test/uml/guest/bfd-check.mjs', timeoutMs: 150_000 }, 'bfd-check');
+  it('runs both implementations in one guest', { timeout: 360_000 }, async () => {
+    run = await runGuestScenario({ script: 'node test/uml/guest/bfd-check.mjs', timeoutMs: 240_000 }, 'bfd-check');
     rec = JSON.parse(run.files.get('record.json') ?? '{}') as Record<string, Rec>;
     const logs = [...run.files.entries()].filter(([n]) => n.endsWith('.log')).map(([n, t]) => `--- ${n}\n${t.slice(-1500)}`).join('\n');
     expect(run.files.has('done'), describeRun(run, `record:\n${JSON.stringify(rec, null, 1)}\n${logs}`)).toBe(true);
   });
 
-  it.each(['keepalived', 'keepalived-ts'])('%s: the real servers and the VRRP priority follow their shared BFD session', (impl) => {
+  it.each(['keepalived', 'keepalived-ts', 'keepalived -C', 'keepalived-ts -C'])('%s: the real servers and the VRRP priority follow their shared BFD session', (impl) => {
     const r = rec[impl];
     expect(r, `${impl} ran`).toBeDefined();
     const { removedMs: _ms, ...shape } = r!;
