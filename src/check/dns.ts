@@ -63,4 +63,5 @@ export const dnsKind: CheckerKind = {
   successLog: () => undefined,
   failLog: (n, retry, hasRun, r) => `DNS_CHECK (${n.chk}) ${r.detail ?? 'failed'}${hasRun ? ` after ${retry} retries` : ''}`,
   attemptLog: (n, r) => `DNS_CHECK (${n.chk}) ${r.detail ?? 'failed'}`,
+  alertBody: (up) => `=> DNS_CHECK: ${up ? 'succeed' : 'failed'} on service <=`,
 };

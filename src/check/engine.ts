@@ -74,7 +74,9 @@ export class CheckerEngine {
     };
     // keepalived: a real server alerts unless told not to, a virtual server only when told to
     const g = cfg.globalDefs;
-    this.rules = new ServerRules(sink, { rs: g.smtpAlertChecker ?? g.smtpAlert ?? true, vs: g.smtpAlertChecker ?? g.smtpAlert ?? false });
+    this.rules = new ServerRules(sink, {
+      rs: g.smtpAlertChecker ?? g.smtpAlert ?? true, vs: g.smtpAlertChecker ?? g.smtpAlert ?? false, noCheckerEmails: g.noCheckerEmails === true,
+    });
     this.stats = { units: this.units.length, checkers: built.bindings.length, probesStarted: 0, probesFailed: 0, staleResults: 0 };
   }
 
@@ -198,7 +200,10 @@ export class CheckerEngine {
         // a MISC_CHECK's last exit status, as keepalived keeps it (the state dump shows it)
         b.last = r.exitCode;
       }
+      const wasUp = b.isUp;
+      const rsWasAlive = b.rs.alive;
       this.checkerState(b, o.alive);
+      if (u.kind.alertOnReport || wasUp !== o.alive) this.rules.checkerAlert(b.rs, rsWasAlive, u.kind.alertBody(o.alive, r));
     }
     this.heap.schedule(u, now + o.delayMs);
   }
@@ -341,7 +346,10 @@ export class CheckerEngine {
     for (const b of this.bfds.get(name) ?? []) {
       if (up === b.isUp && b.hasRun) continue;
       this.log(`BFD check of [${name}] RS(${b.rs.name}) is ${up ? 'UP' : 'DOWN'}`, b.rs);
+      const wasUp = b.isUp;
+      const rsWasAlive = b.rs.alive;
       this.checkerState(b, up);
+      if (wasUp !== up) this.rules.checkerAlert(b.rs, rsWasAlive, `=> BFD CHECK ${name} ${up ? 'succeeded' : 'failed'} on service <=`);
     }
   }
 

@@ -198,4 +198,5 @@ export const httpKind: CheckerKind = {
   failLog: (n, retry, hasRun) =>
     hasRun && retry ? `HTTP_CHECK on service ${n.chk} failed after ${retry} retries.` : `HTTP_CHECK on service ${n.chk} failed.`,
   attemptLog: (n, r) => `${r.detail ?? 'Read error with'} server ${n.chk}.`,
+  alertBody: (up) => (up ? '=> CHECK succeed on service <=' : '=> CHECK failed on service : HTTP request failed <='),
 };

@@ -37,6 +37,13 @@ export interface CheckerKind {
   failLog(n: LogNames, retry: number, hasRun: boolean, r: ProbeResult): string | undefined;
   /** one failed attempt while up, logged with log_all_failures; `retryIt` after counting it */
   attemptLog(n: LogNames, r: ProbeResult, retryIt: number, retry: number): string | undefined;
+  /** the body of the email a reported result sends (smtp_alert), in keepalived's words */
+  alertBody(up: boolean, r: ProbeResult): string;
+  /**
+   * Email on every reported result (the first one included), not only when the checker
+   * changes: MISC_CHECK (check_misc.c tests no previous checker state)
+   */
+  readonly alertOnReport?: boolean;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;

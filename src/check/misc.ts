@@ -51,5 +51,7 @@ export function miscKind(script: string): CheckerKind {
       `${head(n, script)} ${r.timedOut ? 'timed out' : 'failed'}${retry ? ` after ${retries(retry)}` : ' with retry disabled'}${reason(r)}.`,
     attemptLog: (n, r, retryIt, retry) =>
       `${head(n, script)} ${r.timedOut ? 'timed out' : 'failed'}${retryIt === 1 ? `, will do ${retries(retry)}` : ` on retry ${retryIt - 1}/${retry}`}${reason(r)}.`,
+    alertBody: (up, r) => `=> MISC CHECK ${up ? 'succeeded' : r.timedOut ? 'timed out' : 'failed'} on service <=`,
+    alertOnReport: true,
   };
 }

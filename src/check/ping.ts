@@ -11,6 +11,7 @@ export const pingKind: CheckerKind = {
     retry && hasRun ? `ICMP CHECK on service ${n.chk} of ${n.vs} failed after ${retry} retries.` : `ICMP CHECK on service ${n.chk} failed.`,
   attemptLog: (n, r) =>
     r.detail === 'timeout' ? `ICMP connection to address ${n.chk} timeout.` : `ICMP connection to ${n.chk} of ${n.vs} failed.`,
+  alertBody: (up) => `=> ICMP CHECK ${up ? 'succeed' : 'failed'} on service <=`,
 };
 
 /** An ICMP (type 8) or ICMPv6 (type 128) echo request; the IPv4 checksum is filled in, the

@@ -135,6 +135,8 @@ export class VsState {
 export interface AlertDefaults {
   readonly rs: boolean;
   readonly vs: boolean;
+  /** no_checker_emails: a checker emails only when its real server goes up or down */
+  readonly noCheckerEmails: boolean;
 }
 
 /** keepalived's rules over the server states. */
@@ -231,10 +233,17 @@ export class ServerRules {
     const s = rs.alive ? rs.cfg.notifyUp : rs.cfg.notifyDown;
     if (s) this.out.script(s, rs.alive ? 'notify_up' : 'notify_down', rs.vs.idx, rs.idx, stopping);
     this.out.fifo(`RS ${rs.name} ${rs.vs.name} ${rs.alive ? 'UP' : 'DOWN'}\n`);
-    if (!stopping && (rs.cfg.smtpAlert ?? this.alerts.rs)) {
-      this.out.alert(`Realserver ${rs.name} of virtual server ${rs.vs.name} - ${rs.alive ? 'UP' : 'DOWN'}`,
-        rs.alive ? '=> CHECK succeed on service <=' : '=> CHECK failed on service <=');
-    }
+  }
+
+  /**
+   * The email of one checker's reported result (keepalived sends it from each checker, after
+   * update_svr_checker_state): unless `no_checker_emails`, every checker that changes emails,
+   * even when its real server stays as it was; the subject says what the real server now is.
+   */
+  checkerAlert(rs: RsState, rsWasAlive: boolean, body: string): void {
+    if (!(rs.cfg.smtpAlert ?? this.alerts.rs)) return;
+    if (rsWasAlive === rs.alive && this.alerts.noCheckerEmails) return;
+    this.out.alert(`Realserver ${rs.name} of virtual server ${rs.vs.name} - ${rs.alive ? 'UP' : 'DOWN'}`, body);
   }
 
   /** do_vs_notifies (at stop only with omega) */

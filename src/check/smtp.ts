@@ -58,4 +58,5 @@ export const smtpKind: CheckerKind = {
   successLog: (n) => `Remote SMTP server ${n.chk} succeed on service.`,
   failLog: (_n, _retry, _hasRun, r) => `SMTP_CHECK ${r.detail ?? 'failed'}`,
   attemptLog: (_n, r) => `SMTP_CHECK ${r.detail ?? 'failed'}`,
+  alertBody: (up, r) => (up ? '=> CHECK succeed on service <=' : r.detail ? `=> CHECK failed on service : ${r.detail} <=` : '=> CHECK failed on service <='),
 };

@@ -10,4 +10,5 @@ export const tcpKind: CheckerKind = {
   failLog: (n, retry, hasRun) =>
     retry && hasRun ? `TCP_CHECK on service ${n.chk} failed after ${retry} retries.` : `TCP_CHECK on service ${n.chk} failed.`,
   attemptLog: (n, r) => (r.detail === 'timeout' ? `TCP connection to ${n.chk} timeout.` : `TCP connection to ${n.chk} failed.`),
+  alertBody: (up) => `=> TCP CHECK ${up ? 'succeed' : 'failed'} on service <=`,
 };

@@ -86,4 +86,5 @@ export const udpKind: CheckerKind = {
   failLog: (n, retry, hasRun) =>
     retry && hasRun ? `UDP_CHECK on service ${n.chk} failed after ${retry} retries.` : `UDP_CHECK on service ${n.chk} failed.`,
   attemptLog: (n, r) => (r.detail === 'reply mismatch' ? `UDP check to ${n.chk} reply data mismatch.` : `UDP connection to ${n.chk} failed.`),
+  alertBody: (up) => `=> UDP CHECK ${up ? 'succeed' : 'failed'} on service <=`,
 };

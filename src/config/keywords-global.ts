@@ -247,7 +247,7 @@ const UNSUPPORTED_GLOBAL = [
  * process (src/daemon/bfd-runner.ts says why), so there is no process for these to act on:
  * the vrrp_* keywords schedule the sessions.
  */
-const BFD_PROCESS_GLOBAL = ['bfd_process_name', 'bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_cpu_affinity', 'bfd_rlimit_rtime', 'bfd_rlimit_rttime'];
+const UNSUPPORTED_BFD_PROCESS = ['bfd_process_name', 'bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_cpu_affinity', 'bfd_rlimit_rtime', 'bfd_rlimit_rttime'];
 const BFD_IN_VRRP = 'BFD sessions run in the VRRP process, scheduled by its vrrp_* keywords';
 
 export const globalDefsTable = table({
@@ -314,7 +314,7 @@ export const globalDefsTable = table({
   smtp_connect_timeout: seconds('smtpConnectTimeoutMs', 1, 1000),
   smtp_alert: flag('smtpAlert'),
   no_email_faults: flag('noEmailFaults'),
-  no_checker_emails: notHonoured(flag('noCheckerEmails'), 'checker emails are sent as if it were not set'),
+  no_checker_emails: flag('noCheckerEmails'),
   smtp_alert_vrrp: flag('smtpAlertVrrp'),
   smtp_alert_checker: flag('smtpAlertChecker'),
   enable_script_security: mark('enableScriptSecurity'),
@@ -435,7 +435,7 @@ export const globalDefsTable = table({
     },
   },
   ...Object.fromEntries(UNSUPPORTED_GLOBAL.map((k) => [k, unsupported()])),
-  ...Object.fromEntries(BFD_PROCESS_GLOBAL.map((k) => [k, unsupported(BFD_IN_VRRP)])),
+  ...Object.fromEntries(UNSUPPORTED_BFD_PROCESS.map((k) => [k, unsupported(BFD_IN_VRRP)])),
   // V8 aborts when it returns locked pages to the system (src/io/sched.ts)
   vrrp_no_swap: unsupported('V8 cannot run with its memory locked'),
   checker_no_swap: unsupported('V8 cannot run with its memory locked'),

@@ -427,22 +427,23 @@ describe('smtp_alert', () => {
   const alerts = (b: Bench, from = 0): string[] =>
     b.effects.slice(from).flatMap((e) => (e.type === 'alert' ? [`${e.subject} | ${e.body}`] : []));
 
-  it('a real server alerts on each change by default; a virtual server only with smtp_alert', () => {
+  it('a real server alerts on each change by default, after its quorum; a virtual server only with smtp_alert', () => {
     const b = Bench.of(vs(rs('10.0.1.1', T) + rs('10.0.1.2', T, '    smtp_alert off\n'), '  quorum 2\n  smtp_alert\n'));
     b.start();
     const from = b.effects.length;
     b.until(20_000);
     b.answer(false, 0);
+    // keepalived sends the checker's email after update_svr_checker_state, which sent the quorum's
     expect(alerts(b, from)).toEqual([
-      'Realserver [10.0.1.1]:tcp:80 of virtual server [10.0.0.1]:tcp:80 - DOWN | => CHECK failed on service <=',
       'Virtualserver [10.0.0.1]:tcp:80 - DOWN | => Lost quorum <=',
+      'Realserver [10.0.1.1]:tcp:80 of virtual server [10.0.0.1]:tcp:80 - DOWN | => TCP CHECK failed on service <=',
     ]);
     b.answer(false, 1);
     expect(alerts(b, from)).toHaveLength(2);
     b.until(40_000);
     b.answer(true, b.running.keys().next().value);
     expect(alerts(b, from).slice(2)).toEqual([
-      'Realserver [10.0.1.1]:tcp:80 of virtual server [10.0.0.1]:tcp:80 - UP | => CHECK succeed on service <=',
+      'Realserver [10.0.1.1]:tcp:80 of virtual server [10.0.0.1]:tcp:80 - UP | => TCP CHECK succeed on service <=',
     ]);
   });
 
@@ -452,9 +453,42 @@ describe('smtp_alert', () => {
     const from = b.effects.length;
     b.until(20_000);
     b.answer(false);
-    expect(alerts(b, from)).toEqual(['Realserver [10.0.1.1]:tcp:80 of virtual server [10.0.0.1]:tcp:80 - DOWN | => CHECK failed on service <=']);
+    expect(alerts(b, from)).toEqual(['Realserver [10.0.1.1]:tcp:80 of virtual server [10.0.0.1]:tcp:80 - DOWN | => TCP CHECK failed on service <=']);
     const stop = b.effects.length;
     b.input({ type: 'shutdown' });
     expect(alerts(b, stop)).toEqual([]);
+  });
+
+  // check_tcp.c: the email goes when the checker changes and (the real server changed or
+  // no_checker_emails is not set)
+  it.each([
+    [false, ['DOWN | => TCP CHECK failed on service <=', 'DOWN | => TCP CHECK failed on service <=', 'DOWN | => TCP CHECK succeed on service <=', 'UP | => TCP CHECK succeed on service <=']],
+    [true, ['DOWN | => TCP CHECK failed on service <=', 'UP | => TCP CHECK succeed on service <=']],
+  ] as const)('two checkers of one real server, no_checker_emails %s: an email per checker change, or per real server change', (quiet, want) => {
+    const two = '    TCP_CHECK {\n      connect_port 81\n      retry 0\n    }\n    TCP_CHECK {\n      connect_port 82\n      retry 0\n    }\n';
+    const b = Bench.of(`${quiet ? 'global_defs {\n  no_checker_emails\n}\n' : ''}${vs(`  real_server 10.0.1.1 80 {\n${two}  }\n`)}`);
+    b.start();
+    const from = b.effects.length;
+    b.until(20_000);
+    const [p1, p2] = [...b.running.keys()];
+    b.answer(false, p1);
+    b.answer(false, p2);
+    b.until(40_000);
+    const [q1, q2] = [...b.running.keys()];
+    b.answer(true, q1);
+    b.answer(true, q2);
+    expect(alerts(b, from).map((a) => a.replace(/^.* - /, ''))).toEqual(want);
+  });
+
+  it('MISC_CHECK emails its first result too (check_misc.c tests no previous state), unless no_checker_emails', () => {
+    const misc = '    MISC_CHECK {\n      misc_path /bin/true\n    }\n';
+    for (const [quiet, want] of [[false, ['UP | => MISC CHECK succeeded on service <=']], [true, []]] as const) {
+      const b = Bench.of(`${quiet ? 'global_defs {\n  no_checker_emails\n}\n' : ''}${vs(`  real_server 10.0.1.1 80 {\n${misc}  }\n`)}`);
+      b.start();
+      const from = b.effects.length;
+      b.until(20_000);
+      b.answer(true);
+      expect(alerts(b, from).map((a) => a.replace(/^.* - /, ''))).toEqual(want);
+    }
   });
 });
