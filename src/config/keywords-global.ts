@@ -2,6 +2,7 @@
 import { parseIp, isMulticast } from '../util/ip.js';
 import { argInt, argScript, flag, int, mark, need, notHonoured, seconds, str, table, unsupported, values, argWord } from './kw.js';
 import type { Draft, Keyword, ParseCtx } from './parser.js';
+import type { AnnounceVip } from './model.js';
 import { lineLoc, type Line } from './line.js';
 import { setFieldLoc } from './loc.js';
 import { garpExtraIf } from './keywords-vrrp.js';
@@ -422,6 +423,28 @@ export const globalDefsTable = table({
   },
   control_socket: str('controlSocket'),
   handover_on_stop: mark('handoverOnStop'),
+  // active-active directors (src/daemon/announcer.ts): the kernel table routing daemons import
+  // (0 and 253-255 are the kernel's unspec, default, main and local tables)
+  announce_table: int('announceTable', 1, 252),
+  announce_vip: {
+    handler: (ctx, line, d) => {
+      const a = parseIp(line.words[1] ?? '');
+      if (!a) {
+        ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `announce_vip address '${line.words[1] ?? ''}' is not an IP address`, lineLoc(line, 1));
+        return;
+      }
+      let instance: string | undefined;
+      if (line.words.length > 2) {
+        if (line.words[2] !== 'instance' || line.words[3] === undefined || line.words.length > 4) {
+          ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `announce_vip ${line.words[1]}: expected 'instance NAME' after the address`, lineLoc(line, 2));
+          return;
+        }
+        instance = line.words[3];
+      }
+      d.announceVips = [...((d.announceVips as AnnounceVip[] | undefined) ?? []), { address: a, ...(instance !== undefined ? { instance } : {}), loc: lineLoc(line, 0) }];
+    },
+  },
+  announce_withdraw_delay: seconds('announceWithdrawDelayMs', 0, 3600),
   include_check: {
     handler: (ctx, line) => {
       let bits = line.words.length === 1 ? 15 : 0;

@@ -127,7 +127,7 @@ export interface GlobalDefs extends Node {
   readonly smtpAlertChecker?: boolean;
   /** no email when a VRRP instance enters FAULT */
   readonly noEmailFaults?: boolean;
-  /** (accepted) keepalived-ts sends checker alerts per real server change only, as this asks */
+  /** a checker emails only when its real server changes (not for every checker that changes) */
   readonly noCheckerEmails?: boolean;
   /** SIGUSR1 / SIGUSR2 / JSON dump paths (a path ending in / is a directory) */
   readonly stateDumpFile?: string;
@@ -140,6 +140,22 @@ export interface GlobalDefs extends Node {
   readonly controlSocket?: string;
   /** keepalived-ts: SIGTERM hands each MASTER over make-before-break before stopping */
   readonly handoverOnStop?: boolean;
+  /**
+   * keepalived-ts: the kernel routing table the announced VIPs' routes go in, for a routing
+   * daemon to redistribute (FRR `ip import-table`, BIRD `kernel table ... learn`)
+   */
+  readonly announceTable?: number;
+  /** keepalived-ts: the VIPs announced while their virtual servers have quorum */
+  readonly announceVips?: readonly AnnounceVip[];
+  /** keepalived-ts: at a clean stop, how long the routes are withdrawn before the services go */
+  readonly announceWithdrawDelayMs?: number;
+}
+
+/** `announce_vip ADDRESS [instance NAME]` (keepalived-ts settings). */
+export interface AnnounceVip extends Node {
+  readonly address: IpAddress;
+  /** announced only while this VRRP instance is MASTER too */
+  readonly instance?: string;
 }
 
 export interface LvsSyncDaemon extends Node {

@@ -6,6 +6,7 @@
 import type { Diagnostics } from './diagnostics.js';
 import type { KeepalivedConfig, Script, VrrpInstance } from './model.js';
 import { fieldLoc } from './loc.js';
+import { formatIp } from '../util/ip.js';
 
 /** What the compiler may ask of the machine: a port, implemented for the host in src/io/host-machine.ts. */
 export interface MachineView {
@@ -45,6 +46,7 @@ export interface ScriptRunAs {
 export function validate(c: KeepalivedConfig, diags: Diagnostics, machine?: MachineView): void {
   checkReferences(c, diags);
   checkVrids(c.vrrpInstances, diags);
+  checkAnnounce(c, diags);
   if (machine) {
     checkInterfaces(c, diags, machine);
     checkScripts(c, diags, machine);
@@ -251,3 +253,27 @@ function scriptFile(s: Script, m: MachineView, runAs: ScriptRunAs | undefined): 
   return m.scriptStatus(cmd, runAs);
 }
 
+
+/**
+ * announce_vip (keepalived-ts settings, src/daemon/announcer.ts): it needs the table the routing
+ * daemon imports, a virtual server with its address, and an instance that exists. Each is a
+ * refusal to start: an announcement that cannot follow its service would attract traffic the
+ * director does not serve.
+ */
+function checkAnnounce(c: KeepalivedConfig, diags: Diagnostics): void {
+  const vips = c.globalDefs.announceVips ?? [];
+  if (vips.length === 0) return;
+  if (c.globalDefs.announceTable === undefined) {
+    diags.add('CONFIG_MISSING', 'GENERAL_ERROR', 'announce_vip needs announce_table: the kernel routing table your routing daemon imports (FRR: ip import-table N; BIRD: kernel table N with learn)', vips[0]!.loc, { refusesRun: true });
+  }
+  const addresses = new Set(c.virtualServers.flatMap((vs) => (vs.address ? [formatIp(vs.address)] : [])));
+  const instances = new Set(c.vrrpInstances.map((i) => i.name));
+  const seen = new Set<string>();
+  for (const v of vips) {
+    const a = formatIp(v.address);
+    if (seen.has(a)) diags.add('CONFIG_DUPLICATE', 'GENERAL_ERROR', `announce_vip ${a} is given twice`, v.loc, { refusesRun: true });
+    seen.add(a);
+    if (!addresses.has(a)) diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `announce_vip ${a}: no virtual_server has this address (fwmark and group virtual servers are not announced)`, v.loc, { refusesRun: true });
+    if (v.instance !== undefined && !instances.has(v.instance)) diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `announce_vip ${a}: no vrrp_instance ${v.instance}`, v.loc, { refusesRun: true });
+  }
+}

@@ -46,6 +46,8 @@ import { formatIp } from '../util/ip.js';
 import { schedInForce } from '../io/sched.js';
 import { virtualServerViews, type CheckDumpView, type CheckView } from './check-view.js';
 import { loadForDaemon } from './load-config.js';
+import { Announcer } from './announcer.js';
+import { rtnlAnnounceRoutes } from '../io/announce-routes.js';
 import { removePidfile, writePidfile } from './pidfile.js';
 import { DEFAULT_IPVS_STATE } from './run-identity.js';
 import { scriptHost } from './view-host.js';
@@ -84,6 +86,10 @@ export class CheckDaemon {
   private engine!: CheckerEngine;
   /** BFD sessions' states heard before the engine exists (the parent tells a new child at once) */
   private readonly earlyBfd = new Map<string, boolean>();
+  /** active-active: the announced VIPs (src/daemon/announcer.ts), and the VRRP states it reads */
+  private announcer: Announcer | undefined;
+  private announceRtnl: Rtnl | undefined;
+  private readonly vrrpStates = new Map<string, string>();
   private ipvs: IpvsClient | undefined;
   private rtnl: Rtnl | undefined;
   private files: FileCheckWatchers | undefined;
@@ -205,6 +211,7 @@ export class CheckDaemon {
       if (this.rtnl) this.announceVips();
       else await this.watchAddresses();
     }
+    await this.announce(next);
     this.perform(step.effects);
     this.arm(step.deadline);
     this.reloads++;
@@ -248,9 +255,31 @@ export class CheckDaemon {
     if (this.cfg.virtualServers.some((vs) => vs.haSuspend)) await this.watchAddresses();
     this.started = true;
     this.files = watchCheckFiles(this.cfg, log.child({ mod: 'track' }), (name, value) => this.input({ type: 'file-value', name, value }));
+    await this.announce(this.cfg);
     this.perform(step.effects);
     this.arm(step.deadline);
     log.info('Startup complete');
+  }
+
+  /** A VRRP instance's state, from the VRRP process (announce_vip ... instance NAME). */
+  vrrpState(name: string, state: string): void {
+    this.vrrpStates.set(name, state);
+    this.announcer?.vrrpState(name, state);
+  }
+
+  /** The announcer of a configuration with announce_vip (started with the first one that has some). */
+  private async announce(cfg: KeepalivedConfig): Promise<void> {
+    if (!this.announcer && !cfg.globalDefs.announceVips?.length) return;
+    if (!this.announcer) {
+      this.announceRtnl = await Rtnl.open({ log: this.opts.log.child({ mod: 'rtnl' }) });
+      this.announcer = new Announcer(rtnlAnnounceRoutes(this.announceRtnl), {
+        quorums: (address) => (this.engine?.virtualServers ?? [])
+          .filter((vs) => vs.cfg.address !== undefined && formatIp(vs.cfg.address) === address)
+          .map((vs) => ({ name: vs.name, up: vs.quorumUp })),
+      }, this.opts.log.child({ mod: 'announce' }));
+      for (const [name, state] of this.vrrpStates) this.announcer.vrrpState(name, state);
+    }
+    this.announcer.configure(cfg);
   }
 
   /** BFD_CHECK: a session went Up or Down (the parent runs the sessions: src/daemon/bfd-runner.ts). */
@@ -304,6 +333,8 @@ export class CheckDaemon {
           break;
       }
     }
+    // a quorum may have moved: what the routers are told follows
+    if (effects.length > 0) this.announcer?.update();
   }
 
   /** What probes run with and where alerts go, for this configuration (start and reload). */
@@ -484,6 +515,8 @@ export class CheckDaemon {
   async stop(): Promise<void> {
     if (this.stopped) return;
     const log = this.opts.log;
+    // active-active: the routers move the flows away before the services go
+    await this.announcer?.withdraw();
     if (this.engine && this.started) {
       // omega: quorum_down / notify_down at shutdown
       const step = this.engine.handle(performance.now(), { type: 'shutdown' });
@@ -523,6 +556,8 @@ export class CheckDaemon {
     await this.notifier?.close();
     closePingSockets();
     this.rtnl?.close();
+    this.announcer?.close();
+    this.announceRtnl?.close();
     if (this.opts.pidFile) removePidfile(this.opts.pidFile);
   }
 }

@@ -30,13 +30,14 @@ interface IpcResponse {
   readonly error?: string;
 }
 
-/** An event the parent tells the child of, with no answer (a BFD session went Up or Down). */
-export interface IpcEvent {
-  readonly kts: 'evt';
-  readonly type: 'bfd';
-  readonly name: string;
-  readonly up: boolean;
-}
+/**
+ * An event the parent tells the child of, with no answer: a BFD session went Up or Down
+ * (BFD_CHECK), a VRRP instance changed state (announce_vip ... instance NAME).
+ */
+export type IpcEventBody =
+  | { readonly type: 'bfd'; readonly name: string; readonly up: boolean }
+  | { readonly type: 'vrrp'; readonly name: string; readonly state: string };
+export type IpcEvent = IpcEventBody & { readonly kts: 'evt' };
 
 /** Why `request()` failed: `CHECKER_TIMEOUT`, `CHECKER_DOWN`, or the child's `CHECKER_REQUEST`. */
 export class CheckerRequestError extends KtsError {
@@ -126,7 +127,7 @@ export class CheckerChild {
   }
 
   /** Tell the child of an event; a child that is not running hears of it at its start (onStarted). */
-  event(e: Omit<IpcEvent, 'kts'>): void {
+  event(e: IpcEventBody): void {
     const c = this.child;
     if (!c || !c.connected || this.stopping) return;
     try {
@@ -256,8 +257,9 @@ export function serveParent(handlers: ParentHandlers): boolean {
 export function onParentEvent(handler: (e: IpcEvent) => void): boolean {
   if (!process.connected) return false;
   process.on('message', (m: unknown) => {
-    const e = m as Partial<IpcEvent> | null;
-    if (!e || typeof e !== 'object' || e.kts !== 'evt' || e.type !== 'bfd' || typeof e.name !== 'string' || typeof e.up !== 'boolean') return;
+    const e = m as { kts?: unknown; type?: unknown; name?: unknown; up?: unknown; state?: unknown } | null;
+    if (!e || typeof e !== 'object' || e.kts !== 'evt' || typeof e.name !== 'string') return;
+    if (!(e.type === 'bfd' && typeof e.up === 'boolean') && !(e.type === 'vrrp' && typeof e.state === 'string')) return;
     try {
       handler(e as IpcEvent);
     } catch {

@@ -157,6 +157,10 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   const childArgs = ['-f', o.file, '-i', o.configId, ...(settings !== undefined ? ['--settings', settings] : []), ...(o.debug ? ['-D'] : []), ...(checkersPidFile ? ['-c', checkersPidFile] : []),
     ...(o.dontReleaseIpvs ? ['-I'] : []), ...(o.logFile ? ['-g', o.logFile] : []), ...(o.logArgs ?? []), ...(o.namespace !== undefined ? ['-s', o.namespace] : [])];
   let checker: CheckerChild | undefined;
+  // the checker child's announcer follows the instances' states (announce_vip ... instance NAME)
+  daemon.onEffect((e) => {
+    if (e.type === 'stateChange') checker?.event({ type: 'vrrp', name: e.instance, state: e.to });
+  });
   const startChecker = (): void => {
     checker = new CheckerChild({
       cli: o.cli, args: childArgs, log,
@@ -170,6 +174,8 @@ export async function runDaemon(o: MainOptions): Promise<number> {
       // BFD_CHECK: the sessions run here; a (re)started child hears each one's state first
       onStarted: () => {
         for (const b of daemon.bfdStates()) checker?.event({ type: 'bfd', name: b.name, up: b.up });
+        // announce_vip ... instance NAME: the states so far, then each change (below)
+        for (const i of daemon.view().instances) checker?.event({ type: 'vrrp', name: i.name, state: i.live.state });
       },
     });
     checker.start();
@@ -340,7 +346,7 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   if (o.child) {
     watchParent(() => stop('parent gone'));
     serveParent({ view: () => daemon.view() });
-    onParentEvent((e) => daemon.bfd(e.name, e.up));
+    onParentEvent((e) => (e.type === 'bfd' ? daemon.bfd(e.name, e.up) : daemon.vrrpState(e.name, e.state)));
   }
   try {
     // -C by hand: this process is keepalived's parent too, and runs the startup script

@@ -54,7 +54,7 @@ import { describeRule, parseRuleWords, ruleRequest } from '../netlink/rule.js';
 import type { RtNames } from '../netlink/names.js';
 import type { AddrInfo, LinkInfo, RtnlEvent } from '../netlink/types.js';
 import { addrGenModeNoneRequest, linkUpRequest, macvlanRequest } from '../netlink/vmac.js';
-import { formatMac } from '../util/ip.js';
+import { formatIp, formatMac } from '../util/ip.js';
 import { rootLogger } from './logger.js';
 
 // Only the rtnetlink half of the `netlink` package: its index also loads the nl80211 and
@@ -241,6 +241,22 @@ export class Rtnl {
 
   addresses(): Promise<AddrInfo[]> {
     return this.dump('addresses', () => this.sock.getAddresses(undefined, undefined, { timeout: this.timeoutMs }), addrFromMessage);
+  }
+
+  /**
+   * The destinations (`10.0.0.10/32`) of the routes in table `table` that carry `protocol`:
+   * the announcer's own routes, found again after a restart.
+   */
+  routesInTable(table: number, protocol: number): Promise<string[]> {
+    return this.dump('routes', () => this.sock.getRoutes(undefined, undefined, { timeout: this.timeoutMs }), (m: rt.RouteMessage) => {
+      const inTable = (m.attrs.table ?? m.data.table) === table;
+      const proto = typeof m.data.protocol === 'number' ? m.data.protocol : undefined;
+      if (!inTable || proto !== protocol) return { ok: true, value: undefined };
+      const dst = m.attrs.dst;
+      const len = m.data.dstLen ?? 0;
+      if (!dst || (dst.length !== 4 && dst.length !== 16)) return { ok: true, value: undefined };
+      return { ok: true, value: `${formatIp(new Uint8Array(dst))}/${len}` };
+    }).then((xs) => xs.filter((x): x is string => x !== undefined));
   }
 
   /** The name of `index` for messages (`if#N` when it cannot be read). */

@@ -41,6 +41,37 @@ describe('keepalived-ts settings file', () => {
   });
 
   it('names the keywords keepalived 2.2.7 calls unknown', () => {
-    expect([...KTS_SETTINGS].sort()).toEqual(['control_socket', 'handover_on_stop', 'json_dump_file', 'json_version', 'metrics_listen', 'state_dump_file', 'stats_dump_file', 'v3_checksum_as_v2']);
+    expect([...KTS_SETTINGS].sort()).toEqual([
+      'announce_table', 'announce_vip', 'announce_withdraw_delay',
+      'control_socket', 'handover_on_stop', 'json_dump_file', 'json_version', 'metrics_listen', 'state_dump_file', 'stats_dump_file', 'v3_checksum_as_v2',
+    ]);
+  });
+});
+
+describe('announce (active-active directors)', () => {
+  const VS = 'virtual_server 10.0.0.80 80 {\n  lb_algo mh\n  lb_kind DR\n  protocol TCP\n  real_server 10.0.1.1 80 {\n    TCP_CHECK {\n    }\n  }\n}\n';
+  const load = (settings: string) => {
+    const file = tmp.conf(KA_CONF + VS, { 'keepalived-ts.conf': settings });
+    return loadConfig(file, { configId: 'lb1', machine: fakeMachine(), settingsFile: join(file, '..', 'keepalived-ts.conf') });
+  };
+
+  it('reads the table, the VIPs (with an instance) and the withdraw delay', () => {
+    const r = load('announce_table 250\nannounce_vip 10.0.0.80 instance VI_1\nannounce_withdraw_delay 1.5\n');
+    expect(r.diagnostics.list).toEqual([]);
+    const g = r.config.globalDefs;
+    expect([g.announceTable, g.announceWithdrawDelayMs, g.announceVips?.map((v) => v.instance)]).toEqual([250, 1500, ['VI_1']]);
+  });
+
+  it.each([
+    ['announce_vip 10.0.0.80\n', 'announce_vip needs announce_table'],
+    ['announce_table 250\nannounce_vip 10.0.0.99\n', 'announce_vip 10.0.0.99: no virtual_server has this address'],
+    ['announce_table 250\nannounce_vip 10.0.0.80 instance VI_9\n', 'announce_vip 10.0.0.80: no vrrp_instance VI_9'],
+    ['announce_table 250\nannounce_vip 10.0.0.80\nannounce_vip 10.0.0.80\n', 'announce_vip 10.0.0.80 is given twice'],
+    ['announce_table 254\n', 'out of range'],
+    ['announce_table 250\nannounce_vip 10.0.0.80 via VI_1\n', "expected 'instance NAME'"],
+  ])('%j is refused: %s', (settings, message) => {
+    const r = load(settings);
+    expect(r.diagnostics.list.map((d) => d.message).join('\n')).toContain(message);
+    expect(r.diagnostics.configTestExitCode()).not.toBe(0);
   });
 });

@@ -8,10 +8,10 @@ import type { KeywordTable } from '../../../src/config/parser.js';
 
 /** Accepted by keepalived-ts although 2.2.7 does not know them (docs/errors.md, "Differences"). */
 // later keepalived keywords (2.3: dump file paths, json_version) and keepalived-ts's own
-// (metrics_listen, control_socket); docs/errors.md "Deliberate differences" lists them
+// (metrics_listen, control_socket, announce_*); docs/errors.md "Deliberate differences" lists them
 const BEYOND_2_2_7 = [
   'v3_checksum_as_v2', 'state_dump_file', 'stats_dump_file', 'json_dump_file', 'json_version',
-  'metrics_listen', 'control_socket', 'handover_on_stop',
+  'metrics_listen', 'control_socket', 'handover_on_stop', 'announce_table', 'announce_vip', 'announce_withdraw_delay',
 ];
 
 function known(table: KeywordTable, into = new Set<string>(), depth = 0): Set<string> {

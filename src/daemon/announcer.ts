@@ -1,0 +1,178 @@
+/**
+ * Active-active directors (issue 21): the VIPs this director should attract traffic for, handed
+ * to the routing daemon that already runs on it, with no BGP code here. Each announced VIP is a
+ * host route (`VIP/32 dev lo`, protocol keepalived) in the kernel table `announce_table`; the
+ * routing daemon imports that table and advertises it (FRR `ip import-table N` and
+ * `redistribute table N`; BIRD `protocol kernel { kernel table N; learn; }`). Why a kernel table
+ * rather than a daemon's API: FRR and BIRD both read it with no plug-in, a restarted routing
+ * daemon finds the announcements where they were, and withdrawing is one netlink message that
+ * works whether the daemon runs or not (README, "Active-active directors").
+ *
+ * Runs in the checker process, which knows the virtual servers' quorum; the VRRP states of
+ * `announce_vip ... instance NAME` come from the VRRP process over the IPC channel. The
+ * decision is src/announce/plan.ts; this file applies it and logs each change. At a clean stop
+ * every route is withdrawn first and the services stay for `announce_withdraw_delay`, so the
+ * routers move the flows away before the director stops serving them.
+ */
+import type { Logger } from 'pino';
+import type { AnnounceVip, KeepalivedConfig } from '../config/model.js';
+import { decide, routeChanges, type AnnounceDecision, type AnnounceRoutes } from '../announce/plan.js';
+
+/** What the announcer reads of the checker engine. */
+export interface QuorumView {
+  quorums(address: string): readonly { readonly name: string; readonly up: boolean }[];
+}
+
+/** Default `announce_withdraw_delay`: long enough for a BGP update to reach the routers. */
+export const DEFAULT_WITHDRAW_DELAY_MS = 2000;
+/** A failed route change is tried again this much later. */
+const RETRY_MS = 1000;
+
+export class Announcer {
+  private vips: readonly AnnounceVip[] = [];
+  private table: number | undefined;
+  private withdrawDelayMs = DEFAULT_WITHDRAW_DELAY_MS;
+  private readonly states = new Map<string, string>();
+  /** the last decision per prefix (for the log of changes) */
+  private readonly decided = new Map<string, AnnounceDecision>();
+  /** our routes as the kernel has them (after the first read) */
+  private present: Set<string> | undefined;
+  private stopping = false;
+  private applying: Promise<void> | undefined;
+  private again = false;
+  private retry: NodeJS.Timeout | undefined;
+  /** route changes that failed (the metric) */
+  failures = 0;
+
+  constructor(
+    private readonly routes: AnnounceRoutes,
+    private readonly quorum: QuorumView,
+    private readonly log: Logger,
+  ) {}
+
+  /** Start, or a reloaded configuration (a table that changed moves every route). */
+  configure(cfg: KeepalivedConfig): void {
+    const g = cfg.globalDefs;
+    const table = g.announceVips?.length ? g.announceTable : undefined;
+    if (this.table !== undefined && table !== this.table) {
+      // the old table's routes go: the routing daemon no longer reads it
+      const old = this.table;
+      const gone = [...(this.present ?? [])];
+      this.present = undefined;
+      void Promise.all(gone.map((p) => this.routes.remove(p, p.includes(':') ? 'inet6' : 'inet', old).catch(() => undefined)));
+    }
+    this.table = table;
+    this.vips = table !== undefined ? g.announceVips ?? [] : [];
+    this.withdrawDelayMs = g.announceWithdrawDelayMs ?? DEFAULT_WITHDRAW_DELAY_MS;
+    this.update();
+  }
+
+  /** A VRRP instance's state, from the VRRP process. */
+  vrrpState(name: string, state: string): void {
+    if (this.states.get(name) === state) return;
+    this.states.set(name, state);
+    this.update();
+  }
+
+  /** The facts may have changed (a checker step): apply the decision if it did. */
+  update(): void {
+    if (this.table === undefined && this.present === undefined) return;
+    const ds = decide(this.vips, { quorums: (a) => this.quorum.quorums(a), instanceState: (n) => this.states.get(n), stopping: this.stopping });
+    let changed = this.present === undefined;
+    for (const d of ds) {
+      const was = this.decided.get(d.prefix);
+      if (was?.announce === d.announce) continue;
+      changed = true;
+      this.decided.set(d.prefix, d);
+      if (d.announce) this.log.info({ prefix: d.prefix, table: this.table, why: d.why }, `Announcing ${d.prefix} (${d.why})`);
+      else if (was) this.log.warn({ prefix: d.prefix, table: this.table, why: d.why }, `Withdrawing ${d.prefix} (${d.why})`);
+    }
+    for (const p of [...this.decided.keys()]) {
+      if (!ds.some((d) => d.prefix === p)) {
+        this.decided.delete(p);
+        changed = true;
+      }
+    }
+    if (changed) this.apply();
+  }
+
+  /** A clean stop: withdraw every route, then wait for the routers to move the flows. */
+  async withdraw(): Promise<void> {
+    if (this.table === undefined) return;
+    this.stopping = true;
+    this.update();
+    await this.settled();
+    if (this.withdrawDelayMs > 0) {
+      this.log.info({ delayMs: this.withdrawDelayMs }, `Announcements withdrawn; services stay ${this.withdrawDelayMs / 1000} s for the routers to move the flows`);
+      await new Promise((r) => setTimeout(r, this.withdrawDelayMs));
+    }
+  }
+
+  /** Routes now announced (status, tests). */
+  announced(): string[] {
+    return [...(this.present ?? [])].sort();
+  }
+
+  close(): void {
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = undefined;
+  }
+
+  private async settled(): Promise<void> {
+    while (this.applying) await this.applying;
+  }
+
+  /** Brings the table to the decision; one pass at a time, the last change wins. */
+  private apply(): void {
+    if (this.applying) {
+      this.again = true;
+      return;
+    }
+    this.applying = this.pass().finally(() => {
+      this.applying = undefined;
+      if (this.again) {
+        this.again = false;
+        this.apply();
+      }
+    });
+  }
+
+  private async pass(): Promise<void> {
+    const table = this.table;
+    if (table === undefined) return;
+    try {
+      this.present ??= new Set(await this.routes.present(table));
+    } catch (e) {
+      this.fail('read', table, e);
+      return;
+    }
+    const wanted = new Set([...this.decided.values()].filter((d) => d.announce).map((d) => d.prefix));
+    const { add, remove } = routeChanges(wanted, this.present);
+    for (const p of remove) {
+      try {
+        await this.routes.remove(p, p.includes(':') ? 'inet6' : 'inet', table);
+        this.present.delete(p);
+        if (!this.decided.has(p)) this.log.info({ prefix: p, table }, `Withdrawing ${p} (not an announce_vip)`);
+      } catch (e) {
+        this.fail(`withdraw ${p}`, table, e);
+      }
+    }
+    for (const p of add) {
+      try {
+        await this.routes.add(p, p.includes(':') ? 'inet6' : 'inet', table);
+        this.present.add(p);
+      } catch (e) {
+        this.fail(`announce ${p}`, table, e);
+      }
+    }
+  }
+
+  private fail(what: string, table: number, e: unknown): void {
+    this.failures++;
+    this.log.error({ table, err: (e as Error).message }, `announce: cannot ${what} in table ${table}; trying again`);
+    this.retry ??= setTimeout(() => {
+      this.retry = undefined;
+      this.apply();
+    }, RETRY_MS);
+  }
+}
