@@ -156,7 +156,9 @@ export class CheckDaemon {
         ...this.stats, ...(this.engine ? this.engine.stats : {}),
         smtpAlertsSent: smtpCounters.sent, smtpAlertsFailed: smtpCounters.failed, sslContextErrors: tlsCredsCounters.contextErrors,
         logLinesDropped: droppedLogLines(),
+        ...(this.announcer ? { announceFailures: this.announcer.failures } : {}),
       },
+      ...(this.announcer ? { announced: this.announcer.announced() } : {}),
     };
   }
 

@@ -45,6 +45,8 @@ export interface CheckView {
   readonly reloads: number;
   readonly virtualServers: readonly VirtualServerView[];
   readonly stats: Readonly<Record<string, number>>;
+  /** announce_vip: the host routes now in the announce table */
+  readonly announced?: readonly string[];
 }
 
 /**

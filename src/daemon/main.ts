@@ -9,6 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { KeepalivedConfig } from '../config/model.js';
+import { DEFAULT_WITHDRAW_DELAY_MS } from './announcer.js';
 import { CheckerChild, CHECKER_EXIT_FATAL, onParentEvent, serveParent, watchParent } from './checker-child.js';
 import { installDumpSignals } from './dump-signals.js';
 import { currentSettingsFile, loadForDaemon } from './load-config.js';
@@ -194,7 +195,13 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     // the sync daemon first: keepalived stops it before it releases the instances
     // child_wait_time: how long the checker child has to stop before it is killed (keepalived's sigend)
     const waitMs = daemon.view().config.globalDefs.childWaitTimeMs;
-    void Promise.all([lvsSync?.stop(), daemon.stop(), checker?.stop(waitMs), control?.close()])
+    // announce_vip: the checker child withdraws the routes and keeps the services for the
+    // withdraw delay; the VIPs go after it, so the routers have moved the flows first
+    const announcing = (daemon.view().config.globalDefs.announceVips?.length ?? 0) > 0;
+    const g = daemon.view().config.globalDefs;
+    const checkerFirst = announcing ? checker?.stop(waitMs + (g.announceWithdrawDelayMs ?? DEFAULT_WITHDRAW_DELAY_MS)) : undefined;
+    void Promise.resolve(checkerFirst)
+      .then(() => Promise.all([lvsSync?.stop(), daemon.stop(), announcing ? undefined : checker?.stop(waitMs), control?.close()]))
       // the shutdown script once everything stopped
       .then(() => runLifecycleScript('shutdown', daemon.view().config.globalDefs, log))
       .then(() => process.exit(status));

@@ -156,6 +156,7 @@ const CHECK_STATS: Readonly<Record<string, readonly [string, string]>> = {
   smtpAlertsFailed: ['keepalived_ts_checker_smtp_alerts_failed_total', 'Email alerts of the checker side not delivered (SMTP_ALERT)'],
   logLinesDropped: ['keepalived_ts_checker_log_lines_dropped_total', 'Log lines lost to a stalled or failing log destination (checker process)'],
   sslContextErrors: ['keepalived_ts_checker_ssl_context_errors_total', 'SSL blocks that could not be used (CHECK_SSL_CONTEXT)'],
+  announceFailures: ['keepalived_ts_announce_failures_total', 'Announce table changes that failed (tried again)'],
 };
 
 /** keepalived's text for a VIP: the address, with /len unless it is a host prefix. */
@@ -267,6 +268,7 @@ function ours(p: PromText, m: MetricsInput): void {
     if (known) p.counter(known[0], known[1], n);
     else p.gauge('keepalived_ts_checker_stat', 'Other counters and sizes of the checker engine', n, { name: k });
   }
+  for (const prefix of c.announced ?? []) p.gauge('keepalived_ts_announced', 'A VIP announced to the routing daemon (its route is in announce_table)', 1, { prefix });
   const perType = new Map<string, { up: number; all: number }>();
   for (const vs of c.virtualServers) {
     p.gauge('keepalived_ts_virtual_server_quorum_up', 'The virtual server has its quorum', vs.quorumUp ? 1 : 0, { vs: vs.name });
