@@ -1,0 +1,67 @@
+// Active-active directors behind a router with ECMP (issue 21), in user-mode Linux: three
+// directors announce one VIP through FRR (announce_vip), forward with the `mh` scheduler in DR
+// mode to four real servers, and a client keeps long connections and opens short ones all along
+// (test/uml/guest/active-active.mjs). Judged here from the client's events:
+// - steady: every director forwards flows;
+// - drain (SIGTERM to a director): no connection is broken and no new one fails;
+// - a real server fails: only its flows move, the others keep their real server;
+// - a director dies: new connections fail at most until the router drops it (BGP hold time), and
+//   the flows it carried go on through the others (mh picks the same real server, sloppy TCP).
+import { describe, expect, it } from 'vitest';
+import { IPVS_MODULES, umlUnavailable } from '../../src/lab/uml.js';
+import { describeRun, runGuestScenario } from '../helpers/uml-guest.js';
+import { skipUnless } from '../helpers/system.js';
+
+interface Ev { t: number; k: string; id?: number; rs?: string; from?: string; to?: string; ok?: boolean; why?: string }
+
+const why = umlUnavailable();
+
+describe.skipIf(skipUnless(why === undefined, `user-mode Linux: ${why}`))('three active-active directors through FRR ECMP (UML)', () => {
+  it('drain, a real server failing and a director dying cost what they should', { timeout: 400_000 }, async () => {
+    const run = await runGuestScenario({ script: 'node test/uml/guest/active-active.mjs', timeoutMs: 280_000, memMb: 1536, modules: [...IPVS_MODULES, 'dummy', 'veth', 'bridge'] }, 'active-active');
+    const rec = JSON.parse(run.files.get('record.json') ?? '{}') as { marks: Record<string, number>; [k: string]: unknown };
+    const evs = (run.files.get('client.jsonl') ?? '').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Ev);
+    const logs = [...run.files.entries()].filter(([n]) => n.endsWith('.log')).map(([n, t]) => `--- ${n}\n${t.slice(-1200)}`).join('\n');
+    const story = describeRun(run, `record:\n${JSON.stringify(rec, null, 1)}\n${logs}`);
+    expect(run.files.has('done'), story).toBe(true);
+    const m = rec.marks;
+    const within = (a: string, b: string) => (e: Ev) => e.t >= m[a]! && e.t < m[b]!;
+    const count = (pred: (e: Ev) => boolean) => evs.filter(pred).length;
+    const summary = {
+      steadyConns: rec.steadyConns,
+      drain: {
+        shortFailed: count((e) => e.k === 'short' && !e.ok && within('drain', 'drain-end')(e)),
+        longBroken: count((e) => e.k === 'long-broken' && within('drain', 'drain-end')(e)),
+        longMoved: count((e) => e.k === 'long-moved' && within('drain', 'drain-end')(e)),
+      },
+      rsFail: {
+        onR4: new Set(evs.filter((e) => e.k === 'long-up' && e.rs === 'r4').map((e) => e.id)).size,
+        movedOthers: count((e) => e.k === 'long-moved' && e.from !== 'r4' && within('rs-fail', 'rs-end')(e)),
+        shortFailed: count((e) => e.k === 'short' && !e.ok && within('rs-fail', 'rs-end')(e)),
+      },
+      kill: {
+        shortFailed: count((e) => e.k === 'short' && !e.ok && within('kill', 'end')(e)),
+        shortFailedAfterWithdraw: count((e) => e.k === 'short' && !e.ok && e.t >= m['kill-withdrawn']! + 1000 && e.t < m.end!),
+        longBroken: count((e) => e.k === 'long-broken' && within('kill', 'end')(e)),
+        longMoved: count((e) => e.k === 'long-moved' && within('kill', 'end')(e)),
+        lastFailureMs: Math.max(0, ...evs.filter((e) => e.k === 'short' && !e.ok && within('kill', 'end')(e)).map((e) => e.t - m.kill!)),
+      },
+      broken: evs.filter((e) => e.k === 'long-broken').map((e) => `${e.id}@${e.t - m.drain!}:${e.why}`),
+      longs: new Set(evs.filter((e) => e.k === 'long-up').map((e) => e.id)).size,
+      shorts: count((e) => e.k === 'short'),
+    };
+    console.log(`active-active: ${JSON.stringify({ marksFromDrain: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v - m.drain!])), ...summary })}`);
+    expect({ threePaths: rec.threePaths, drainPathsDown: rec.drainPathsDown, rsRemoved: rec.rsRemoved, killPathsDown: rec.killPathsDown }, story)
+      .toEqual({ threePaths: true, drainPathsDown: true, rsRemoved: true, killPathsDown: true });
+    expect(summary.longs, story).toBe(60);
+    for (const d of ['d1', 'd2', 'd3']) expect((rec.steadyConns as Record<string, number>)[d], `${d} forwards flows`).toBeGreaterThan(0);
+    // a drain costs nothing: no failure, no break, no flow changes real server
+    expect(summary.drain, story).toEqual({ shortFailed: 0, longBroken: 0, longMoved: 0 });
+    // a real server failing moves only its own flows
+    expect(summary.rsFail.movedOthers, story).toBe(0);
+    // a director dying: new connections fail only until the router drops it, and the flows it
+    // carried go on, on the same real servers, through the others
+    expect(summary.kill.shortFailedAfterWithdraw, story).toBe(0);
+    expect({ longBroken: summary.kill.longBroken, longMoved: summary.kill.longMoved }, story).toEqual({ longBroken: 0, longMoved: 0 });
+  });
+});
