@@ -9,7 +9,8 @@
  *   of the flows the routers send here: the director stops attracting them all);
  * - with `instance NAME`, that VRRP instance is MASTER (a VRRP-backed mode);
  * - the director is not stopping (a clean stop withdraws first, then waits
- *   `announce_withdraw_delay` before the services go).
+ *   `announce_withdraw_delay` before the services go), nor handing the VIP over
+ *   (`keepalived-ts handover VIP`: withdrawn until `--cancel`).
  * Pure: the facts come in, the decision and its reason go out.
  */
 import type { AnnounceVip } from '../config/model.js';
@@ -28,6 +29,8 @@ export interface AnnounceFacts {
   quorums(address: string): readonly { readonly name: string; readonly up: boolean }[];
   /** a VRRP instance's state as the VRRP process last said ('MASTER', 'BACKUP', ...), undefined: not heard */
   instanceState(name: string): string | undefined;
+  /** `keepalived-ts handover VIP`: withdrawn until --cancel */
+  held(address: string): boolean;
   readonly stopping: boolean;
 }
 
@@ -51,6 +54,7 @@ export function decide(vips: readonly AnnounceVip[], facts: AnnounceFacts): Anno
     const family = v.address.family;
     const no = (why: string): AnnounceDecision => ({ prefix, family, announce: false, why });
     if (facts.stopping) return no('stopping');
+    if (facts.held(formatIp(v.address))) return no('handed over, until keepalived-ts handover --cancel');
     const qs = facts.quorums(formatIp(v.address));
     if (qs.length === 0) return no('no virtual server with this address runs');
     const down = qs.filter((q) => !q.up);

@@ -16,7 +16,8 @@
  */
 import type { Logger } from 'pino';
 import type { AnnounceVip, KeepalivedConfig } from '../config/model.js';
-import { decide, routeChanges, type AnnounceDecision, type AnnounceRoutes } from '../announce/plan.js';
+import { formatIp } from '../util/ip.js';
+import { decide, hostPrefix, routeChanges, type AnnounceDecision, type AnnounceRoutes } from '../announce/plan.js';
 
 /** What the announcer reads of the checker engine. */
 export interface QuorumView {
@@ -33,6 +34,8 @@ export class Announcer {
   private table: number | undefined;
   private withdrawDelayMs = DEFAULT_WITHDRAW_DELAY_MS;
   private readonly states = new Map<string, string>();
+  /** VIPs handed over (withdrawn until --cancel); kept across reloads */
+  private readonly held = new Set<string>();
   /** the last decision per prefix (for the log of changes) */
   private readonly decided = new Map<string, AnnounceDecision>();
   /** our routes as the kernel has them (after the first read) */
@@ -77,7 +80,9 @@ export class Announcer {
   /** The facts may have changed (a checker step): apply the decision if it did. */
   update(): void {
     if (this.table === undefined && this.present === undefined) return;
-    const ds = decide(this.vips, { quorums: (a) => this.quorum.quorums(a), instanceState: (n) => this.states.get(n), stopping: this.stopping });
+    const ds = decide(this.vips, {
+      quorums: (a) => this.quorum.quorums(a), instanceState: (n) => this.states.get(n), held: (a) => this.held.has(a), stopping: this.stopping,
+    });
     let changed = this.present === undefined;
     for (const d of ds) {
       const was = this.decided.get(d.prefix);
@@ -106,6 +111,23 @@ export class Announcer {
       this.log.info({ delayMs: this.withdrawDelayMs }, `Announcements withdrawn; services stay ${this.withdrawDelayMs / 1000} s for the routers to move the flows`);
       await new Promise((r) => setTimeout(r, this.withdrawDelayMs));
     }
+  }
+
+  /**
+   * `keepalived-ts handover VIP`: withdraw it and hold it withdrawn (the routers move the new
+   * flows to the other directors; flows already here go on), answering once the route is out
+   * of the table and `announce_withdraw_delay` has passed; `cancel` announces it again.
+   */
+  async handover(address: string, cancel: boolean): Promise<{ result: 'withdrawn' | 'released' | 'unknown-vip'; announced: boolean; ms: number }> {
+    const t0 = performance.now();
+    const vip = this.vips.find((v) => formatIp(v.address) === address);
+    if (!vip) return { result: 'unknown-vip', announced: false, ms: 0 };
+    if (cancel) this.held.delete(address);
+    else this.held.add(address);
+    this.update();
+    await this.settled();
+    if (!cancel && this.withdrawDelayMs > 0) await new Promise((r) => setTimeout(r, this.withdrawDelayMs));
+    return { result: cancel ? 'released' : 'withdrawn', announced: this.present?.has(hostPrefix(vip)) ?? false, ms: Math.round(performance.now() - t0) };
   }
 
   /** Routes now announced (status, tests). */

@@ -263,6 +263,11 @@ export class CheckDaemon {
     log.info('Startup complete');
   }
 
+  /** `keepalived-ts handover VIP [--cancel]` for an announced VIP (src/daemon/announcer.ts). */
+  handoverVip(address: string, cancel: boolean): Promise<{ result: 'withdrawn' | 'released' | 'unknown-vip'; announced: boolean; ms: number }> {
+    return this.announcer?.handover(address, cancel) ?? Promise.resolve({ result: 'unknown-vip', announced: false, ms: 0 });
+  }
+
   /** A VRRP instance's state, from the VRRP process (announce_vip ... instance NAME). */
   vrrpState(name: string, state: string): void {
     this.vrrpStates.set(name, state);

@@ -21,6 +21,8 @@ interface IpcRequest {
   readonly kts: 'req';
   readonly id: number;
   readonly method: string;
+  /** the method's argument (JSON), if it takes one */
+  readonly arg?: unknown;
 }
 interface IpcResponse {
   readonly kts: 'res';
@@ -104,7 +106,7 @@ export class CheckerChild {
    * Ask the child (`serveParent` there) and wait for its answer, at most `timeoutMs`. Rejects
    * with a CheckerRequestError when the child is not running, dies, errs or is too slow.
    */
-  request<T = unknown>(method: string, timeoutMs: number): Promise<T> {
+  request<T = unknown>(method: string, timeoutMs: number, arg?: unknown): Promise<T> {
     const c = this.child;
     if (!c || !c.connected || this.stopping) return Promise.reject(new CheckerRequestError('CHECKER_DOWN', 'the checker process is not running'));
     const id = this.nextId++;
@@ -115,7 +117,7 @@ export class CheckerChild {
       }, timeoutMs);
       timer.unref();
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      const msg: IpcRequest = { kts: 'req', id, method };
+      const msg: IpcRequest = { kts: 'req', id, method, ...(arg !== undefined ? { arg } : {}) };
       try {
         c.send(msg, (err) => {
           if (err) this.settle(id, undefined, new CheckerRequestError('CHECKER_DOWN', `cannot reach the checker process: ${err.message}`));
@@ -218,7 +220,7 @@ export function watchParent(onOrphaned: () => void): boolean {
 }
 
 /** What the child answers the parent's requests with (e.g. `{ view: () => daemon.view() }`). */
-export type ParentHandlers = Readonly<Record<string, () => unknown>>;
+export type ParentHandlers = Readonly<Record<string, (arg: unknown) => unknown>>;
 
 /**
  * In the child: answer the parent's `request()`s with `handlers`. A missing method or a
@@ -243,7 +245,7 @@ export function serveParent(handlers: ParentHandlers): boolean {
       reply({ kts: 'res', id, ok: false, error: `unknown request '${q.method}'` });
       return;
     }
-    Promise.resolve().then(h).then(
+    Promise.resolve(q.arg).then(h).then(
       (value) => reply({ kts: 'res', id, ok: true, value }),
       (e: unknown) => reply({ kts: 'res', id, ok: false, error: (e as Error)?.message ?? String(e) }),
     );

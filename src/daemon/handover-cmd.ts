@@ -8,9 +8,11 @@ import type { Route } from './control.js';
 import type { HandoverResult } from './vrrp-daemon.js';
 
 const USAGE = [
-  'Usage: keepalived-ts handover [--socket PATH | -f CONFIG] [--cancel] INSTANCE...|--all',
+  'Usage: keepalived-ts handover [--socket PATH | -f CONFIG] [--cancel] INSTANCE...|VIP...|--all',
   '  A MASTER gives way make-before-break: one priority-0 advert, its VIPs kept until the new',
   '  master is heard; then it advertises priority 1 until --cancel.',
+  '  An announced VIP (announce_vip) is withdrawn from the routing daemon until --cancel: the',
+  '  routers move new flows to the other directors, established ones go on here.',
 ].join('\n');
 
 /** The control socket's handover route (Unix socket only: it changes state). */
@@ -87,5 +89,7 @@ function describe(r: HandoverResult): string {
     case 'cancelled': return `competing with its configured priority again (${r.state})`;
     case 'unknown-instance': return 'no such instance';
     case 'address-owner': return 'priority 255 (address owner): it cannot hand over';
+    case 'withdrawn': return `announcement withdrawn in ${r.ms} ms: the routers send new flows to the other directors, flows already here go on; --cancel announces it again`;
+    case 'released': return r.announced ? 'announced again' : 'released; not announced now (no quorum, or its instance is not MASTER)';
   }
 }

@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import type { KeepalivedConfig } from '../config/model.js';
 import { DEFAULT_WITHDRAW_DELAY_MS } from './announcer.js';
+import { formatIp, parseIp } from '../util/ip.js';
 import { CheckerChild, CHECKER_EXIT_FATAL, onParentEvent, serveParent, watchParent } from './checker-child.js';
 import { installDumpSignals } from './dump-signals.js';
 import { currentSettingsFile, loadForDaemon } from './load-config.js';
@@ -261,7 +262,15 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     const { handoverRoute } = await import('./handover-cmd.js');
     control = await startControl({
       log, config: () => daemon.view().config, vrrp: () => daemon.view(), checker: () => checker,
-      routes: [handoverRoute((name, cancel) => daemon.handover(name, cancel), () => daemon.view().instances.map((i) => i.name))],
+      routes: [handoverRoute(async (name, cancel) => {
+        // an announced VIP (announce_vip): the checker child withdraws it, or announces it again
+        const announced = daemon.view().config.globalDefs.announceVips ?? [];
+        const ip = parseIp(name);
+        if (!ip || !announced.some((v) => formatIp(v.address) === formatIp(ip))) return daemon.handover(name, cancel);
+        if (!checker) return { instance: name, result: 'unknown-instance' };
+        const r = await checker.request<{ result: string; announced: boolean; ms: number }>('handover', 30_000 + (daemon.view().config.globalDefs.announceWithdrawDelayMs ?? DEFAULT_WITHDRAW_DELAY_MS), { vip: formatIp(ip), cancel });
+        return { instance: name, result: r.result === 'withdrawn' ? 'withdrawn' : r.result === 'released' ? 'released' : 'unknown-instance', ms: r.ms, announced: r.announced };
+      }, () => [...daemon.view().instances.map((i) => i.name), ...(daemon.view().config.globalDefs.announceVips ?? []).map((v) => formatIp(v.address))])],
       ...(o.controlSocket !== undefined ? { defaultSocket: o.controlSocket } : {}),
     });
   } catch (e) {
@@ -352,7 +361,14 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   installDumpSignals({ log: clog, check: () => daemon.dumpView(), checkPaths: () => daemon.config.globalDefs });
   if (o.child) {
     watchParent(() => stop('parent gone'));
-    serveParent({ view: () => daemon.view() });
+    serveParent({
+      view: () => daemon.view(),
+      handover: (arg) => {
+        const a = arg as { vip?: unknown; cancel?: unknown } | undefined;
+        if (typeof a?.vip !== 'string') throw new Error('handover: no vip');
+        return daemon.handoverVip(a.vip, a.cancel === true);
+      },
+    });
     onParentEvent((e) => (e.type === 'bfd' ? daemon.bfd(e.name, e.up) : daemon.vrrpState(e.name, e.state)));
   }
   try {

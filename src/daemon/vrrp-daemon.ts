@@ -47,10 +47,12 @@ import { formatIp, parseIp } from '../util/ip.js';
 
 export interface HandoverResult {
   readonly instance: string;
-  readonly result: 'handed-over' | 'no-takeover' | 'yielded' | 'cancelled' | 'unknown-instance' | 'address-owner';
+  readonly result: 'handed-over' | 'no-takeover' | 'yielded' | 'cancelled' | 'unknown-instance' | 'address-owner' | 'withdrawn' | 'released';
   readonly newMaster?: string;
   readonly ms?: number;
   readonly state?: string;
+  /** an announced VIP (announce_vip): whether its route is in the announce table now */
+  readonly announced?: boolean;
 }
 
 export interface DaemonOptions {

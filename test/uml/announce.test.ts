@@ -3,6 +3,7 @@
 // has quorum, loses it on quorum loss, learns it again; a restarted bgpd on the director
 // announces it again by itself (the routes wait in the kernel table); at a clean stop the route
 // leaves the router before the service leaves IPVS, and the table is left empty.
+// `keepalived-ts handover VIP` withdraws it (the routers drain it) until `--cancel`.
 import { describe, expect, it } from 'vitest';
 import { umlUnavailable } from '../../src/lab/uml.js';
 import { describeRun, runGuestScenario } from '../helpers/uml-guest.js';
@@ -18,10 +19,13 @@ describe.skipIf(skipUnless(why === undefined, `user-mode Linux: ${why}`))('annou
     const story = describeRun(run, `record:\n${JSON.stringify(rec, null, 1)}\n${logs}`);
     expect(run.files.has('done'), story).toBe(true);
     console.log(`announce: ${JSON.stringify(rec)}`);
-    const { routeGoneMs, serviceGoneMs, ...flags } = rec;
+    const { routeGoneMs, serviceGoneMs, handoverSays, cancelSays, ...flags } = rec;
     expect(flags, story).toEqual({
-      announced: true, withdrawnOnQuorumLoss: true, announcedAgain: true, lostWithBgpd: true, reannouncedAfterBgpdRestart: true, tableEmptyAfterStop: true,
+      announced: true, withdrawnOnQuorumLoss: true, announcedAgain: true, withdrawnByHandover: true, announcedAfterCancel: true,
+      lostWithBgpd: true, reannouncedAfterBgpdRestart: true, tableEmptyAfterStop: true,
     });
+    expect(handoverSays, story).toMatch(/^10\.9\.0\.1: announcement withdrawn in \d+ ms/);
+    expect(cancelSays, story).toBe('10.9.0.1: announced again');
     expect(typeof routeGoneMs, story).toBe('number');
     expect(typeof serviceGoneMs, story).toBe('number');
     // withdraw before the service goes (announce_withdraw_delay 1 s between them)

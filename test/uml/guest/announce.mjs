@@ -1,12 +1,13 @@
 // Guest side of test/uml/announce.test.ts: a director announcing its VIP over BGP through FRR
 // (issue 21). A router namespace (`kts-rt`, AS 65000) peers with FRR on the director (root
-// namespace, AS 65001, `ip import-table 250` + `redistribute table 250`); keepalived-ts runs the
-// checkers (-C) with `announce_table 250` / `announce_vip 10.9.0.1`. A real server in namespace
-// `kts-rs` answers TCP on port 80 while its listener runs. Recorded in $UML_OUT/record.json: the
-// router learns the VIP once the virtual server has quorum, loses it when the real server fails
-// and learns it again when it is back; at SIGTERM the route leaves the router before the
-// service leaves IPVS; a restarted bgpd on the director announces it again with nothing done by
-// keepalived-ts.
+// namespace, AS 65001, `ip import-table 250` + `redistribute table 250`); keepalived-ts (the
+// whole daemon, whose checker child announces) runs with `announce_table 250` / `announce_vip
+// 10.9.0.1`. A real server in namespace `kts-rs` answers TCP on port 80 while its listener
+// runs. Recorded in $UML_OUT/record.json: the router learns the VIP once the virtual server has
+// quorum, loses it when the real server fails and learns it again when it is back;
+// `keepalived-ts handover VIP` withdraws it until `--cancel`; a restarted bgpd on the director
+// announces it again with nothing done by keepalived-ts; at SIGTERM the route leaves the router
+// before the service leaves IPVS.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -80,7 +81,8 @@ await sleep(500);
 let bgpd = frrHere('bgpd');
 let rs = listener();
 await rs.ready;
-const kts = start('kts', process.execPath, [CLI, '-n', '-l', '-C', '-f', `${RUN}/keepalived.conf`, '--settings', `${RUN}/keepalived-ts.conf`, '-p', `${RUN}/kts.pid`]);
+// the whole daemon (its checker child announces), with its control socket for `handover`
+const kts = start('kts', process.execPath, [CLI, '-n', '-l', '-f', `${RUN}/keepalived.conf`, '--settings', `${RUN}/keepalived-ts.conf`, '-p', `${RUN}/kts.pid`]);
 record.announced = await settleOn(routerHasVip, (v) => v, 40_000);
 save();
 // the real server fails: quorum lost, withdrawn
@@ -91,6 +93,15 @@ save();
 rs = listener();
 await rs.ready;
 record.announcedAgain = await settleOn(routerHasVip, (v) => v, 20_000);
+save();
+// keepalived-ts handover VIP: withdrawn until --cancel
+const handover = (...args) => spawnSync(process.execPath, [CLI, 'handover', ...args], { encoding: 'utf8', timeout: 30_000 });
+const h1 = handover(VIP);
+record.handoverSays = h1.stdout.trim();
+record.withdrawnByHandover = h1.status === 0 && !routerHasVip();
+const h2 = handover('--cancel', VIP);
+record.cancelSays = h2.stdout.trim();
+record.announcedAfterCancel = h2.status === 0 && await settleOn(routerHasVip, (v) => v, 20_000);
 save();
 // the director's bgpd dies and comes back: the router loses the VIP, then learns it again
 bgpd.kill('SIGKILL');

@@ -7,9 +7,10 @@ import { parseIp } from '../../../src/util/ip.js';
 
 const loc = { file: 's.conf', line: 1, col: 1 };
 const vip = (a: string, instance?: string): AnnounceVip => ({ address: parseIp(a)!, loc, ...(instance ? { instance } : {}) });
-const facts = (q: Record<string, [string, boolean][]>, states: Record<string, string> = {}, stopping = false): AnnounceFacts => ({
+const facts = (q: Record<string, [string, boolean][]>, states: Record<string, string> = {}, stopping = false, held: string[] = []): AnnounceFacts => ({
   quorums: (a) => (q[a] ?? []).map(([name, up]) => ({ name, up })),
   instanceState: (n) => states[n],
+  held: (a) => held.includes(a),
   stopping,
 });
 
@@ -29,6 +30,11 @@ describe('decide', () => {
     expect(decide([vip('10.0.0.1', 'VI_1')], facts(q, {}))[0]).toMatchObject({ announce: false, why: 'instance VI_1 is not known yet' });
     expect(decide([vip('10.0.0.1', 'VI_1')], facts(q, { VI_1: 'BACKUP' }))[0]).toMatchObject({ announce: false, why: 'instance VI_1 is BACKUP' });
     expect(decide([vip('10.0.0.1', 'VI_1')], facts(q, { VI_1: 'MASTER' }))[0]).toMatchObject({ announce: true, why: 'quorum on [10.0.0.1]:tcp:80, VI_1 MASTER' });
+  });
+
+  it('a VIP handed over stays withdrawn whatever its quorum', () => {
+    const q = { '10.0.0.1': [['x', true]] } as Record<string, [string, boolean][]>;
+    expect(decide([vip('10.0.0.1')], facts(q, {}, false, ['10.0.0.1']))[0]).toMatchObject({ announce: false, why: 'handed over, until keepalived-ts handover --cancel' });
   });
 
   it('IPv6 VIPs are /128', () => {

@@ -107,6 +107,28 @@ describe('Announcer', () => {
     expect([...r.table]).toEqual(['10.0.0.1/32']);
   });
 
+  it('handover withdraws a VIP until cancel, answering after the withdraw delay; an unknown VIP is said so', async () => {
+    const r = rig();
+    r.quorum['10.0.0.1'] = true;
+    r.a.configure(cfg([['10.0.0.1']], 250, 500));
+    await vi.runAllTimersAsync();
+    const h = r.a.handover('10.0.0.1', false);
+    await vi.advanceTimersByTimeAsync(10);
+    expect([...r.table]).toEqual([]);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(await h).toMatchObject({ result: 'withdrawn', announced: false });
+    // held across a quorum change and a reload
+    r.a.update();
+    r.a.configure(cfg([['10.0.0.1']], 250, 500));
+    await vi.runAllTimersAsync();
+    expect([...r.table]).toEqual([]);
+    const c = r.a.handover('10.0.0.1', true);
+    await vi.runAllTimersAsync();
+    expect(await c).toMatchObject({ result: 'released', announced: true });
+    expect([...r.table]).toEqual(['10.0.0.1/32']);
+    expect(await r.a.handover('10.0.0.9', false)).toMatchObject({ result: 'unknown-vip' });
+  });
+
   it('a reload to another table moves the routes', async () => {
     const r = rig();
     r.quorum['10.0.0.1'] = true;
