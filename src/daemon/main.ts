@@ -64,6 +64,9 @@ export interface MainOptions {
   readonly controlSocket?: string;
   /** -s as given: the checker child is told too (it is in the namespace already) */
   readonly namespace?: string;
+  /** -x, -A: SNMP of the VRRP side (src/daemon/vrrp-snmp.ts) */
+  readonly snmp?: boolean;
+  readonly snmpSocket?: string;
 }
 
 const DEFAULT_PIDFILES = { main: '/run/keepalived.pid', vrrp: '/run/vrrp.pid', checkers: '/run/checkers.pid' };
@@ -188,7 +191,8 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     // the sync daemon first: keepalived stops it before it releases the instances
     // child_wait_time: how long the checker child has to stop before it is killed (keepalived's sigend)
     const waitMs = daemon.view().config.globalDefs.childWaitTimeMs;
-    void Promise.all([lvsSync?.stop(), daemon.stop(), checker?.stop(waitMs), control?.close()])
+    // SNMP after the VRRP side: its STOP notifications go out first
+    void Promise.all([lvsSync?.stop(), daemon.stop().then(() => snmp?.stop()), checker?.stop(waitMs), control?.close()])
       // the shutdown script once everything stopped
       .then(() => runLifecycleScript('shutdown', daemon.view().config.globalDefs, log))
       .then(() => process.exit(status));
@@ -241,7 +245,10 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   installDumpSignals({ log, vrrp: () => daemon.view(), forward: (sig) => checker?.signal(sig) });
   let control: { close(): Promise<void> } | undefined;
   let lvsSync: { stop(): Promise<void> } | undefined;
+  let snmp: { stop(): Promise<void> } | undefined;
   try {
+    // before the instances start: their first notifications are sent once the subagent is connected
+    snmp = (await import('./vrrp-snmp.js')).startVrrpSnmp(daemon, config, log, { ...(o.snmp ? { snmp: true } : {}), ...(o.snmpSocket !== undefined ? { snmpSocket: o.snmpSocket } : {}) });
     await daemon.start();
     lvsSync = await (await import('./lvs-sync.js')).startLvsSync(daemon, log);
     (await import('./vrrp-alerts.js')).startVrrpAlerts(daemon, log);
@@ -253,7 +260,7 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     });
   } catch (e) {
     const status = fatal(log, e);
-    await Promise.all([daemon.stop().catch(() => undefined), checker?.stop(config.globalDefs.childWaitTimeMs)]);
+    await Promise.all([daemon.stop().catch(() => undefined), checker?.stop(config.globalDefs.childWaitTimeMs), snmp?.stop()]);
     return status;
   }
   // STATUS= for `systemctl status`: the instances' states, kept current
