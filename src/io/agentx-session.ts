@@ -4,7 +4,7 @@
  * unix:/var/agentx/master when unset), opens a session, registers its MIB subtrees (and names
  * them in sysORTable), answers Get / GetNext / GetBulk from the MIB view it is given, and
  * sends notifications. When the master goes away (snmpd restarted, socket gone) it logs,
- * tries again with a growing delay (1 s to 30 s) and registers again once back. It never
+ * tries again with a growing delay (1 s, 2 s, 4 s, then every 5 s) and registers again once back. It never
  * throws into its caller: a PDU it cannot read is counted (`dropped`, by reason) and answered
  * with parseError when it can be; a notification with no session open is dropped and counted.
  * The VRRP side never waits for it.
@@ -34,8 +34,6 @@ export interface AgentxOptions {
 }
 
 type Phase = 'idle' | 'connecting' | 'opening' | 'open' | 'stopped';
-
-const SYS_UPTIME: Oid = [1, 3, 6, 1, 2, 1, 1, 3, 0];
 
 export class AgentxSession {
   private phase: Phase = 'idle';
@@ -88,14 +86,14 @@ export class AgentxSession {
   }
 
   /**
-   * Sends a notification (sysUpTime.0 is put first). Those of the start-up, before the first
+   * Sends a notification: snmpTrapOID.0 first, then its objects; the master puts its own
+   * sysUpTime.0 before them, as it does for keepalived's. Those of the start-up, before the first
    * session is open, wait for it (keepalived's subagent is connected before its instances
    * start); later, with no session open, one is dropped and counted.
    */
   notify(varbinds: readonly Varbind[]): boolean {
-    const up: Varbind = { oid: SYS_UPTIME, value: { type: 'timeTicks', value: Math.floor(process.uptime() * 100) } };
     if (this.opened === 0 && (this.phase === 'connecting' || this.phase === 'opening') && this.startQueue.length < 64) {
-      this.startQueue.push([up, ...varbinds]);
+      this.startQueue.push([...varbinds]);
       return true;
     }
     if (this.phase !== 'open' || !this.sock) {
@@ -103,7 +101,7 @@ export class AgentxSession {
       this.o.log.debug({ dropped: this.dropped['notify-no-session'] }, 'SNMP notification dropped: no AgentX session');
       return false;
     }
-    this.send([up, ...varbinds]);
+    this.send(varbinds);
     return true;
   }
 
@@ -205,7 +203,7 @@ export class AgentxSession {
     this.phase = 'idle';
     this.retryTimer = setTimeout(() => this.connect(), this.retryMs);
     this.retryTimer.unref();
-    this.retryMs = Math.min(this.retryMs * 2, this.o.retryMaxMs ?? 30_000);
+    this.retryMs = Math.min(this.retryMs * 2, this.o.retryMaxMs ?? 5000);
   }
 
   private failPending(): void {

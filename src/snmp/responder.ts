@@ -23,9 +23,11 @@ export function get(mib: readonly Varbind[], r: SearchRange): Varbind {
   const i = firstAfter(mib, r.start, true);
   const v = mib[i];
   if (v && compareOid(v.oid, r.start) === 0) return v;
-  // an object we serve (its column or scalar) without this instance: noSuchInstance
+  // an OID beside instances we serve (same parent: a column without this row): noSuchInstance;
+  // else noSuchObject. A guess without the MIB's object definitions; either ends a Get.
   const column = r.start.slice(0, -1);
-  const known = v !== undefined && column.length > 0 && compareOid(v.oid.slice(0, column.length), column) === 0;
+  const near = (w: Varbind | undefined): boolean => w !== undefined && column.length > 0 && compareOid(w.oid.slice(0, column.length), column) === 0;
+  const known = near(v) || near(mib[i - 1]);
   return { oid: r.start, value: { type: known ? 'noSuchInstance' : 'noSuchObject' } };
 }
 

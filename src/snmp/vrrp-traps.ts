@@ -3,7 +3,7 @@
  * vrrpSyncGroupStateChange and vrrpInstanceStateChange (enable_traps with the KEEPALIVED-MIB
  * served), RFC 2787's vrrpTrapNewMaster and RFC 6527's vrrpv3NotifyNewMaster when an instance
  * becomes MASTER (enable_traps with that MIB served, for the instances that MIB lists). Pure:
- * the varbinds after sysUpTime.0 (the session puts its own first).
+ * snmpTrapOID.0 and the objects (the master agent puts its sysUpTime.0 first).
  */
 import type { Oid, Varbind } from './agentx.js';
 import { KEEPALIVED_OID, RFCV2_OID, RFCV3_OID, VRRP_OID, type MibSelection, type SnmpState } from './vrrp-mib.js';
