@@ -14,6 +14,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { AddressEntry, KeepalivedConfig, Script } from '../config/model.js';
 import { AgentxSession } from '../io/agentx-session.js';
+import type { Varbind } from '../snmp/agentx.js';
 import { parseAgentxSocket } from '../snmp/endpoint.js';
 import { buildMib, mibRegions, type MibSelection, type SnmpAddress, type SnmpInstance, type SnmpScripts, type SnmpSnapshot, type SnmpState } from '../snmp/vrrp-mib.js';
 import { groupTraps, instanceTraps, type TrapSettings } from '../snmp/vrrp-traps.js';
@@ -39,6 +40,8 @@ export function snmpSelection(cfg: KeepalivedConfig, cli: SnmpCliOptions): MibSe
   return sel.vrrp || sel.rfcv2 || sel.rfcv3 ? sel : undefined;
 }
 
+/** how long one MIB view answers requests (counters may lag by this much; states never: a change drops it) */
+const MIB_CACHE_MS = 500;
 const TRAP_STATES = new Set(['MASTER', 'BACKUP', 'FAULT', 'STOP', 'DELETED']);
 const RT_SCOPES: Record<string, number> = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 };
 const IFA_F_SECONDARY = 0x01;
@@ -171,6 +174,15 @@ export function snapshot(view: VrrpView, reasons: MasterReasons, agentStartMs: n
       };
     }),
     instances, nowMs, agentStartMs,
+    // the scripts the engine runs (those no instance or group tracks are dropped, as keepalived drops them)
+    scripts: cfg.vrrpScripts.flatMap((m) => {
+      const sv = view.scripts?.find((x) => x.name === m.name);
+      if (!sv) return [];
+      return [{
+        name: m.name, command: scriptText(m.script, view) ?? '', intervalS: Math.floor(m.intervalMs / 1000), weight: m.weight,
+        reverse: m.weightReverse, ok: sv.ok, rise: m.rise, fall: m.fall,
+      }];
+    }),
   };
 }
 
@@ -199,17 +211,24 @@ export function startVrrpSnmp(
   const host = hostname();
   const reasons = new MasterReasons();
   const startedAt = Date.now();
+  // a walk is hundreds of GetNext requests: one view serves them for a moment (a state change drops it)
+  let cached: { at: number; mib: readonly Varbind[] } | undefined;
   const session = new AgentxSession({
     endpoint: ep.value, regions: mibRegions(sel), description: 'keepalived-ts', log: slog,
     mib: () => {
+      const now = Date.now();
+      if (cached && now - cached.at < MIB_CACHE_MS) return cached.mib;
       const v = daemon.view();
       // before the daemon has started there is nothing to show yet
-      return (v.config as KeepalivedConfig | undefined) === undefined ? [] : buildMib(snapshot(v, reasons, startedAt, Date.now(), host), sel);
+      const mib = (v.config as KeepalivedConfig | undefined) === undefined ? [] : buildMib(snapshot(v, reasons, startedAt, now, host), sel);
+      cached = { at: now, mib };
+      return mib;
     },
   });
   const settings = (c: KeepalivedConfig): TrapSettings => ({ traps: c.globalDefs.enableTraps, sel, routerId: c.globalDefs.routerId ?? host });
   const off = daemon.onEffect((e) => {
     reasons.observe(e);
+    if (e.type === 'stateChange' || e.type === 'groupStateChange' || e.type === 'priorityChange') cached = undefined;
     // sent where keepalived sends them: with the state notifications (send_instance_notifies, send_group_notifies)
     if (e.type !== 'notify' || !TRAP_STATES.has(e.state)) return;
     const view = daemon.view();

@@ -11,7 +11,8 @@
  * with at least one VIP, RFC 6527 every instance with a VIP (Debian's keepalived is built with
  * _SNMP_REPLY_V3_FOR_V2_); tables are indexed by position in the configuration, keepalived's.
  * Not served: the route, rule, next-hop, tracked file / BFD / process tables and their
- * sync group counterparts, and static addresses (index 0 of vrrpAddressTable).
+ * sync group counterparts, the file / process / BFD tables, and static addresses (index 0 of
+ * vrrpAddressTable).
  */
 import { compareOid, type Oid, type SnmpValue, type Varbind } from './agentx.js';
 
@@ -119,6 +120,20 @@ export interface SnmpSyncGroup {
   readonly trackingWeight: boolean;
 }
 
+/** a vrrp_script in use (keepalived drops the unused ones) */
+export interface SnmpScript {
+  readonly name: string;
+  /** keepalived's cmd_str of the command */
+  readonly command: string;
+  readonly intervalS: number;
+  readonly weight: number;
+  readonly reverse: boolean;
+  /** undefined: not run yet */
+  readonly ok: boolean | undefined;
+  readonly rise: number;
+  readonly fall: number;
+}
+
 export interface SnmpGlobals {
   readonly version: string;
   readonly routerId: string;
@@ -143,6 +158,7 @@ export interface SnmpSnapshot {
   readonly globals: SnmpGlobals;
   readonly groups: readonly SnmpSyncGroup[];
   readonly instances: readonly SnmpInstance[];
+  readonly scripts: readonly SnmpScript[];
   readonly nowMs: number;
   /** when the SNMP agent started (RFC 2787's vrrpOperVirtualRouterUpTime is counted from it) */
   readonly agentStartMs: number;
@@ -306,6 +322,22 @@ function vrrpTables(b: Builder, snap: SnmpSnapshot): void {
   });
 }
 
+function scriptTable(b: Builder, scripts: readonly SnmpScript[]): void {
+  const T: Oid = [...VRRP_OID, 9, 1];
+  scripts.forEach((s, i) => {
+    const x = i + 1;
+    b.add([...T, 2, x], str(s.name));
+    b.add([...T, 3, x], str(s.command));
+    b.add([...T, 4, x], int(s.intervalS));
+    b.add([...T, 5, x], int(s.weight));
+    // vrrpScriptResult: init(1) bad(2) good(3)
+    b.add([...T, 6, x], int(s.ok === undefined ? 1 : s.ok ? 3 : 2));
+    b.add([...T, 7, x], gauge(s.rise));
+    b.add([...T, 8, x], gauge(s.fall));
+    b.add([...T, 9, x], truth(s.reverse));
+  });
+}
+
 const ipv4Index = (a: Uint8Array): number[] => Array.from(a.subarray(0, 4));
 
 function rfcv2(b: Builder, snap: SnmpSnapshot): void {
@@ -386,7 +418,10 @@ function rfcv3(b: Builder, snap: SnmpSnapshot): void {
 export function buildMib(snap: SnmpSnapshot, sel: MibSelection): Varbind[] {
   const b = new Builder();
   if (sel.global) globals(b, snap.globals);
-  if (sel.vrrp) vrrpTables(b, snap);
+  if (sel.vrrp) {
+    vrrpTables(b, snap);
+    scriptTable(b, snap.scripts);
+  }
   if (sel.rfcv2) rfcv2(b, snap);
   if (sel.rfcv3) rfcv3(b, snap);
   return b.out.sort((x, y) => compareOid(x.oid, y.oid));

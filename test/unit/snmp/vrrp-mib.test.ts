@@ -32,6 +32,7 @@ export const ORACLE_SNAPSHOT: SnmpSnapshot = {
       vips: [addr('10.70.0.100', 24), addr('10.70.0.101', 32)], evips: [addr('10.70.0.102', 32)] },
     { ...base, name: 'VI_2', vrid: 52, version: 3, basePriority: 100, effectivePriority: 100, adverIntMs: 1000, vips: [addr('10.70.0.110', 24)], evips: [] },
   ],
+  scripts: [],
   nowMs: 7000,
   agentStartMs: 900,
 };
