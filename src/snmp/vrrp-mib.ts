@@ -2,7 +2,7 @@
  * The VRRP process's MIB objects as keepalived 2.2.7 fills them in (vrrp/vrrp_snmp.c,
  * core/snmp.c), from a snapshot of the process's state: KEEPALIVED-MIB's global scalars and
  * its VRRP tables (sync groups and their members, instances, tracked interfaces and scripts,
- * addresses), VRRP-MIB (RFC 2787) and VRRPv3-MIB (RFC 6527). Pure: the snapshot in, the
+ * addresses, vrrp_scripts), VRRP-MIB (RFC 2787) and VRRPv3-MIB (RFC 6527). Pure: the snapshot in, the
  * varbinds sorted by OID out. The MIB files themselves come from Debian's keepalived package
  * (/usr/share/snmp/mibs/KEEPALIVED-MIB.txt, VRRP-MIB.txt, VRRPv3-MIB.txt).
  *
@@ -11,8 +11,10 @@
  * with at least one VIP, RFC 6527 every instance with a VIP (Debian's keepalived is built with
  * _SNMP_REPLY_V3_FOR_V2_); tables are indexed by position in the configuration, keepalived's.
  * Not served: the route, rule, next-hop, tracked file / BFD / process tables and their
- * sync group counterparts, the file / process / BFD tables, and static addresses (index 0 of
- * vrrpAddressTable).
+ * sync group counterparts, the track_file / vrrp_track_process / BFD tables, and static
+ * addresses (index 0 of vrrpAddressTable). Where keepalived 2.2.7 is wrong (RFC 2787 rows
+ * after the first, vrrpAddressIsAdvertised after the first instance) the value is the right
+ * one (docs/errors.md).
  */
 import { compareOid, type Oid, type SnmpValue, type Varbind } from './agentx.js';
 
