@@ -17,6 +17,8 @@
  * one (docs/errors.md).
  */
 import { compareOid, type Oid, type SnmpValue, type Varbind } from './agentx.js';
+import { rfcv2, rfcv3 } from './rfc-mibs.js';
+import { Builder, bytes, gauge, GLOBAL_OID, inetType, int, kaState, RFCV2_OID, RFCV3_OID, scope, str, triState, truth, VRRP_OID, ZERO4 } from './values.js';
 
 export type SnmpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP' | 'DELETED';
 
@@ -174,11 +176,7 @@ export interface MibSelection {
   readonly rfcv3: boolean;
 }
 
-export const KEEPALIVED_OID: Oid = [1, 3, 6, 1, 4, 1, 9586, 100, 5];
-export const GLOBAL_OID: Oid = [...KEEPALIVED_OID, 1];
-export const VRRP_OID: Oid = [...KEEPALIVED_OID, 2];
-export const RFCV2_OID: Oid = [1, 3, 6, 1, 2, 1, 68];
-export const RFCV3_OID: Oid = [1, 3, 6, 1, 2, 1, 207];
+export { GLOBAL_OID, KEEPALIVED_OID, RFCV2_OID, RFCV3_OID, VRRP_OID } from './values.js';
 
 /** The subtrees registered with the master, with the name keepalived gives each in sysORTable. */
 export function mibRegions(sel: MibSelection): { readonly oid: Oid; readonly name: string }[] {
@@ -188,37 +186,6 @@ export function mibRegions(sel: MibSelection): { readonly oid: Oid; readonly nam
     ...(sel.rfcv2 ? [{ oid: RFCV2_OID, name: 'VRRP' }] : []),
     ...(sel.rfcv3 ? [{ oid: RFCV3_OID, name: 'VRRPV3' }] : []),
   ];
-}
-
-// value helpers
-const int = (value: number): SnmpValue => ({ type: 'integer', value });
-const gauge = (value: number): SnmpValue => ({ type: 'gauge32', value });
-const counter = (value: number): SnmpValue => ({ type: 'counter32', value });
-const c64 = (value: number): SnmpValue => ({ type: 'counter64', value: BigInt(value) });
-const ticks = (value: number): SnmpValue => ({ type: 'timeTicks', value: Math.max(0, Math.floor(value)) });
-const str = (s: string): SnmpValue => ({ type: 'octets', value: new TextEncoder().encode(s) });
-const bytes = (value: Uint8Array): SnmpValue => ({ type: 'octets', value });
-const ip = (value: Uint8Array): SnmpValue => ({ type: 'ipAddress', value });
-/** SNMPv2-TC TruthValue */
-const truth = (b: boolean): SnmpValue => int(b ? 1 : 2);
-/** keepalived's SNMP_InetAddressType: ipv4(1), else ipv6(2) */
-const inetType = (f: 'inet' | 'inet6' | undefined): number => (f === 'inet' ? 1 : 2);
-/** 1 on, 2 off, 3 not set (keepalived's -1) */
-const triState = (b: boolean | undefined): SnmpValue => int(b === undefined ? 3 : b ? 1 : 2);
-const ZERO4 = new Uint8Array(4);
-
-/** KEEPALIVED-MIB's state enumeration: init(0) backup(1) master(2) fault(3) unknown(4) */
-const kaState = (s: SnmpState): number => ({ INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3 } as Record<string, number>)[s] ?? 4;
-/** RFC 2787 / 6527 vrrpOperState: initialize(1) backup(2) master(3) */
-const rfcState = (s: SnmpState): number => (s === 'BACKUP' ? 2 : s === 'MASTER' ? 3 : 1);
-/** keepalived's snmp_scope: rtnetlink scope -> KEEPALIVED-MIB's */
-const scope = (s: number): number => ({ 0: 14, 254: 1, 253: 2, 200: 5 } as Record<number, number>)[s] ?? 0;
-
-class Builder {
-  readonly out: Varbind[] = [];
-  add(oid: Oid, v: SnmpValue | undefined): void {
-    if (v !== undefined) this.out.push({ oid, value: v });
-  }
 }
 
 function globals(b: Builder, g: SnmpGlobals): void {
@@ -338,82 +305,6 @@ function scriptTable(b: Builder, scripts: readonly SnmpScript[]): void {
     b.add([...T, 8, x], gauge(s.fall));
     b.add([...T, 9, x], truth(s.reverse));
   });
-}
-
-const ipv4Index = (a: Uint8Array): number[] => Array.from(a.subarray(0, 4));
-
-function rfcv2(b: Builder, snap: SnmpSnapshot): void {
-  const R = RFCV2_OID;
-  b.add([...R, 1, 1, 0], int(2));
-  b.add([...R, 1, 2, 0], int(snap.globals.traps ? 1 : 2));
-  // Debian's keepalived has RFC 6527 too: only VRRPv2 IPv4 instances with a VIP here
-  const list = snap.instances.filter((v) => v.version === 2 && v.family === 'inet' && v.vips.length > 0);
-  for (const v of list) {
-    const idx = [v.baseIfindex, v.vrid];
-    const c = (col: number, val: SnmpValue | undefined): void => b.add([...R, 1, 3, 1, col, ...idx], val);
-    c(2, bytes(v.hwAddr));
-    c(3, int(rfcState(v.state)));
-    c(4, int(1));
-    c(5, int(v.basePriority));
-    c(6, int(v.vips.length));
-    c(7, ip(v.masterAddress ?? ZERO4));
-    c(8, ip(v.primaryAddress ?? ZERO4));
-    c(9, int(v.authType + 1));
-    c(11, int(Math.floor(v.adverIntMs / 1000)));
-    c(12, truth(!v.nopreempt));
-    const up = (v.state === 'BACKUP' || v.state === 'MASTER') && v.upSinceMs !== undefined ? (v.upSinceMs - snap.agentStartMs) / 10 : 0;
-    c(13, ticks(up));
-    c(14, int(1));
-    c(15, int(1));
-    for (const a of v.vips) b.add([...R, 1, 4, 1, 2, ...idx, ...ipv4Index(a.address)], int(1));
-    const s = v.stats;
-    const st = (col: number, n: number): void => b.add([...R, 2, 4, 1, col, ...idx], counter(n));
-    st(1, s.becomeMaster); st(2, s.advertRcvd); st(3, s.advertIntervalErr); st(4, s.authFailure);
-    st(5, s.ipTtlErr); st(6, s.priZeroRcvd); st(7, s.priZeroSent); st(8, s.invalidTypeRcvd);
-    st(9, s.addrListErr); st(10, s.invalidAuthtype); st(11, s.authtypeMismatch); st(12, s.packetLenErr);
-  }
-  const sum = (f: (v: SnmpInstance) => number): number => list.reduce((n, v) => n + f(v), 0);
-  b.add([...R, 2, 1, 0], counter(sum((v) => v.stats.chkErr)));
-  b.add([...R, 2, 2, 0], counter(sum((v) => v.stats.versErr)));
-  b.add([...R, 2, 3, 0], counter(sum((v) => v.stats.vridErr)));
-}
-
-function rfcv3(b: Builder, snap: SnmpSnapshot): void {
-  const R = RFCV3_OID;
-  const list = snap.instances.filter((v) => v.vips.length > 0);
-  for (const v of list) {
-    const idx = [v.baseIfindex, v.vrid, v.family === 'inet' ? 1 : 2];
-    const c = (col: number, val: SnmpValue | undefined): void => b.add([...R, 1, 1, 1, 1, col, ...idx], val);
-    const primary = v.primaryAddress ?? new Uint8Array(v.family === 'inet' ? 4 : 16);
-    // a MASTER shows its own (primary) address as the master's
-    c(3, bytes(v.state === 'MASTER' ? primary : v.masterAddress ?? new Uint8Array(v.family === 'inet' ? 4 : 16)));
-    c(4, bytes(primary));
-    c(5, bytes(v.hwAddr));
-    c(6, int(rfcState(v.state)));
-    c(7, gauge(v.basePriority));
-    c(8, int(v.vips.length));
-    c(9, int(Math.floor(v.adverIntMs / 10)));
-    c(10, truth(!v.nopreempt));
-    c(11, truth(v.accept));
-    const up = (v.state === 'BACKUP' || v.state === 'MASTER') && v.upSinceMs !== undefined ? (snap.nowMs - v.upSinceMs) / 10 : 0;
-    c(12, ticks(up));
-    c(13, int(1));
-    for (const a of v.vips) {
-      // keepalived writes the address's bytes without the InetAddress length before them
-      b.add([...R, 1, 1, 2, 1, 2, ...idx, ...Array.from(a.address)], int(1));
-    }
-    const s = v.stats;
-    const st = (col: number, val: SnmpValue): void => b.add([...R, 1, 2, 5, 1, col, ...idx], val);
-    st(1, counter(s.becomeMaster)); st(2, int(s.masterReason)); st(3, c64(s.advertRcvd)); st(4, c64(s.advertIntervalErr));
-    st(5, c64(s.ipTtlErr)); st(6, int(s.protoErrReason)); st(7, c64(s.priZeroRcvd)); st(8, c64(s.priZeroSent));
-    st(9, c64(s.invalidTypeRcvd)); st(10, c64(s.addrListErr)); st(11, c64(s.packetLenErr)); st(12, ticks(0));
-    st(13, gauge(Math.floor(v.adverIntMs / 10) * 10));
-  }
-  const sum = (f: (v: SnmpInstance) => number): number => list.reduce((n, v) => n + f(v), 0);
-  b.add([...R, 1, 2, 1, 0], c64(sum((v) => v.stats.chkErr)));
-  b.add([...R, 1, 2, 2, 0], c64(sum((v) => v.stats.versErr)));
-  b.add([...R, 1, 2, 3, 0], c64(sum((v) => v.stats.vridErr)));
-  b.add([...R, 1, 2, 4, 0], ticks(0));
 }
 
 /** The MIB view of `snap`, sorted by OID, with only the selected MIBs. */
