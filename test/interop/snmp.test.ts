@@ -4,7 +4,9 @@
 // VRRP configuration until both instances are MASTER and KEEPALIVED-MIB, VRRP-MIB and
 // VRRPv3-MIB are walked (numeric OIDs); then keepalived-ts -x runs the same configuration in
 // the same namespace to the same state and is walked too: the walks must be equal OID by OID
-// but for counters and times (and one documented keepalived quirk). The notifications both
+// but for counters and times (and keepalived's documented quirks), with the same richer
+// configuration through the enable_snmp_* keywords, and as BACKUP behind a keepalived master
+// on a second host. The notifications both
 // sent for the same state changes must be equal but for sysUpTime. Then snmpd is killed and
 // started again under keepalived-ts: it logs the loss, keeps its instances MASTER, connects
 // and registers again, and answers walks. Needs root, keepalived, snmpd, snmpwalk, snmptrapd;
@@ -156,6 +158,9 @@ const RFC2787_ROWS = /^(\.1\.3\.6\.1\.2\.1\.68\.(?:1\.3|2\.4)\.1\.\d+)\.(\d+\.\d
  * the first, and only the first row of each RFC 2787 table (the rows it cannot find are left
  * out of its walk; keepalived-ts's further rows are not compared).
  */
+/** the interface index in the RFC 2787 rows of a walk */
+const ifindexOf = (walk: readonly string[]): string => /^\.1\.3\.6\.1\.2\.1\.68\.1\.3\.1\.3\.(\d+)\./.exec(walk.find((l) => l.startsWith('.1.3.6.1.2.1.68.1.3.1.3.')) ?? '')?.[1] ?? '?';
+
 function walkDifferences(ours: readonly string[], theirs: readonly string[]): string[] {
   const kaRows = new Set(theirs.map((l) => RFC2787_ROWS.exec(oidOf(l))?.[2]).filter((r) => r !== undefined));
   const kept = ours.filter((l) => {
@@ -206,6 +211,7 @@ describe.skipIf(skipUnless(isRoot && tools, 'root, keepalived, snmpd, snmpwalk, 
   beforeAll(async () => {
     lab = new NetLab('ktssnmp');
     lab.addHost({ name: 'a', addresses: ['10.71.0.1/24'] });
+    lab.addHost({ name: 'b', addresses: ['10.71.0.2/24'] });
     dir = mkdtempSync(join(tmpdir(), `${lab.prefix}-snmp-`));
     writeFileSync(join(dir, 'snmpd.conf'), [
       'master agentx', `agentXSocket unix:${join(dir, 'agentx.sock')}`, 'agentaddress udp:127.0.0.1:16161',
@@ -305,6 +311,36 @@ describe.skipIf(skipUnless(isRoot && tools, 'root, keepalived, snmpd, snmpwalk, 
       expect(theirs.some((l) => re.test(l)), String(re)).toBe(true);
     }
     expect(walkDifferences(ours, theirs)).toEqual([]);
+  });
+
+  it('BACKUP behind a keepalived master: the same walk (the master heard, the wanted state)', async () => {
+    // the peer: both VRIDs at a higher priority, on host b
+    const peerConf = CONF.replace(/router_id rtr1/, 'router_id peer').replace(/priority 150/, 'priority 250').replace(/priority 100/, 'priority 200')
+      .replace(/\n  enable_traps/, '');
+    const peer = new Director(lab, 'b', 'keepalived', peerConf);
+    running.push(peer);
+    await peer.state('MASTER', 15_000, 0, 'VI_1');
+    await peer.state('MASTER', 15_000, 0, 'VI_2');
+    const backup = async (impl: 'keepalived' | 'kts'): Promise<string[]> => {
+      const d = new Director(lab, 'a', impl, CONF, ['-x', '-A', sock()]);
+      running.push(d);
+      await d.state('BACKUP', 15_000, 0, 'VI_1');
+      await d.state('BACKUP', 15_000, 0, 'VI_2');
+      // a few adverts heard
+      await sleep(2500);
+      const w = await walk();
+      expect(d.lastState('VI_1')).toBe('BACKUP');
+      await stop(d);
+      return w;
+    };
+    const theirs = await backup('keepalived');
+    const ours = await backup('kts');
+    // the reference is BACKUP (RFC 2787 backup(2)) and shows the master it hears
+    expect(theirs).toContain(`.1.3.6.1.2.1.68.1.3.1.3.${ifindexOf(theirs)}.51 = INTEGER: 2`);
+    expect(theirs.some((l) => / = IpAddress: 10\.71\.0\.2$/.test(l))).toBe(true);
+    expect(walkDifferences(ours, theirs)).toEqual([]);
+    peer.signal('SIGTERM');
+    await peer.exited(10_000);
   });
 
   it('snmpd killed and started again: keepalived-ts logs it, stays MASTER, registers again', async () => {
