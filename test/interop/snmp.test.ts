@@ -4,13 +4,12 @@
 // VRRP configuration until both instances are MASTER and KEEPALIVED-MIB, VRRP-MIB and
 // VRRPv3-MIB are walked (numeric OIDs); then keepalived-ts -x runs the same configuration in
 // the same namespace to the same state and is walked too: the walks must be equal OID by OID
-// but for counters and times (and keepalived's documented quirks), with the same richer
-// configuration through the enable_snmp_* keywords, and as BACKUP behind a keepalived master
-// on a second host. The notifications both
-// sent for the same state changes must be equal but for sysUpTime. Then snmpd is killed and
-// started again under keepalived-ts: it logs the loss, keeps its instances MASTER, connects
-// and registers again, and answers walks. Needs root, keepalived, snmpd, snmpwalk, snmptrapd;
-// uses dist/.
+// but for counters and times (and keepalived's documented quirks), and so must the
+// notifications both sent for the same state changes (but for sysUpTime). The same with a
+// richer configuration through the enable_snmp_* keywords, and as BACKUP behind a keepalived
+// master on a second host. Then snmpd is killed and started again under keepalived-ts: it
+// logs the loss, keeps its instances MASTER, connects and registers again, and answers walks.
+// Needs root, keepalived, snmpd, snmpwalk, snmptrapd; uses dist/.
 import { execFile, spawnSync, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
