@@ -12,11 +12,11 @@
  */
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { AddressEntry, KeepalivedConfig, Script } from '../config/model.js';
+import type { AddressEntry, KeepalivedConfig, Script, TrackRef } from '../config/model.js';
 import { AgentxSession } from '../io/agentx-session.js';
 import type { Varbind } from '../snmp/agentx.js';
 import { parseAgentxSocket } from '../snmp/endpoint.js';
-import { buildMib, mibRegions, type MibSelection, type SnmpAddress, type SnmpInstance, type SnmpScripts, type SnmpSnapshot, type SnmpState } from '../snmp/vrrp-mib.js';
+import { buildMib, mibRegions, type MibSelection, type SnmpAddress, type SnmpInstance, type SnmpScripts, type SnmpSnapshot, type SnmpState, type SnmpTracked } from '../snmp/vrrp-mib.js';
 import { groupTraps, instanceTraps, type TrapSettings } from '../snmp/vrrp-traps.js';
 import { KEEPALIVED_VERSION } from '../cli-args.js';
 import { parseIp } from '../util/ip.js';
@@ -112,6 +112,13 @@ export function snapshot(view: VrrpView, reasons: MasterReasons, agentStartMs: n
     put('master', m.notifyMaster); put('backup', m.notifyBackup); put('fault', m.notifyFault); put('stop', m.notifyStop); put('generic', m.notify);
     return { ...out, ...extra };
   };
+  const asTracked = (t: TrackRef): SnmpTracked => ({ name: t.name, weight: t.weight ?? 0, reverse: t.reverse === true });
+  // keepalived shows the track_file's own weight and reverse in the tracked file tables
+  const fileRefs = (refs: readonly TrackRef[]): SnmpTracked[] => refs.flatMap((t) => {
+    const f = cfg.trackFiles.find((x) => x.name === t.name);
+    return f ? [{ name: f.name, weight: f.weight, reverse: f.weightReverse }] : [];
+  });
+  const usedFiles = new Set([...cfg.vrrpInstances.flatMap((i) => i.trackFile), ...cfg.vrrpSyncGroups.flatMap((g) => g.trackFile)].map((t) => t.name));
   const instances: SnmpInstance[] = view.instances.map((iv) => {
     const m = iv.model;
     const live = iv.live;
@@ -142,6 +149,7 @@ export function snapshot(view: VrrpView, reasons: MasterReasons, agentStartMs: n
       vips: m.virtualIpaddress.map((a) => address(a, iv, links)), evips: m.virtualIpaddressExcluded.map((a) => address(a, iv, links)),
       trackedInterfaces: (r.cfg.trackInterface ?? []).filter((t) => configuredTracks.has(t.name) && t.name !== iv.baseInterface).map((t) => ({ name: t.name, weight: t.weight, reverse: t.reverse === true })),
       trackedScripts: (r.cfg.trackScript ?? []).map((t) => ({ name: t.name, weight: t.weight, reverse: t.reverse === true })),
+      trackedFiles: fileRefs(m.trackFile),
       stats: {
         becomeMaster: c.become_master, advertRcvd: c.advert_rcvd, advertIntervalErr: c.advert_interval_err, authFailure: c.auth_failure,
         ipTtlErr: c.ip_ttl_err, priZeroRcvd: c.pri_zero_rcvd, priZeroSent: c.pri_zero_sent, invalidTypeRcvd: c.invalid_type_rcvd,
@@ -171,10 +179,15 @@ export function snapshot(view: VrrpView, reasons: MasterReasons, agentStartMs: n
       return {
         name: sg.name, state: sg.state as SnmpState, members: sg.members.map((i) => i.name), smtpAlert: m?.smtpAlert ?? false,
         notifyExec: Object.keys(sc).length > 0, scripts: sc, trackingWeight: m?.syncGroupTrackingWeight ?? false,
+        trackedInterfaces: (m?.trackInterface ?? []).map(asTracked), trackedScripts: (m?.trackScript ?? []).map(asTracked),
+        trackedFiles: fileRefs(m?.trackFile ?? []),
       };
     }),
     instances, nowMs, agentStartMs,
     // the scripts the engine runs (those no instance or group tracks are dropped, as keepalived drops them)
+    files: cfg.trackFiles.filter((f) => usedFiles.has(f.name)).map((f) => ({
+      name: f.name, path: f.file ?? '', value: (f.file !== undefined ? view.host?.trackFileValue(f.file) : undefined) ?? 0, weight: f.weight, reverse: f.weightReverse,
+    })),
     scripts: cfg.vrrpScripts.flatMap((m) => {
       const sv = view.scripts?.find((x) => x.name === m.name);
       if (!sv) return [];

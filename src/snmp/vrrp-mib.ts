@@ -10,9 +10,9 @@
  * instance's multicast group...) has no instance at all; RFC 2787 lists VRRPv2 IPv4 instances
  * with at least one VIP, RFC 6527 every instance with a VIP (Debian's keepalived is built with
  * _SNMP_REPLY_V3_FOR_V2_); tables are indexed by position in the configuration, keepalived's.
- * Not served: the route, rule, next-hop, tracked file / BFD / process tables and their
- * sync group counterparts, the track_file / vrrp_track_process / BFD tables, and static
- * addresses (index 0 of vrrpAddressTable). Where keepalived 2.2.7 is wrong (RFC 2787 rows
+ * Not served: the route, rule and next-hop tables, the vrrp_track_process and BFD tables (and
+ * their tracked / sync group counterparts), and static addresses (index 0 of
+ * vrrpAddressTable). Where keepalived 2.2.7 is wrong (RFC 2787 rows
  * after the first, vrrpAddressIsAdvertised after the first instance) the value is the right
  * one (docs/errors.md).
  */
@@ -99,6 +99,8 @@ export interface SnmpInstance {
   readonly evips: readonly SnmpAddress[];
   readonly trackedInterfaces: readonly SnmpTracked[];
   readonly trackedScripts: readonly SnmpTracked[];
+  /** track_file entries: keepalived shows the track_file's own weight and reverse here */
+  readonly trackedFiles: readonly SnmpTracked[];
   /** keepalived's vrrp_stats */
   readonly stats: {
     readonly becomeMaster: number; readonly advertRcvd: number; readonly advertIntervalErr: number;
@@ -122,6 +124,19 @@ export interface SnmpSyncGroup {
   readonly notifyExec: boolean;
   readonly scripts: SnmpScripts;
   readonly trackingWeight: boolean;
+  readonly trackedInterfaces: readonly SnmpTracked[];
+  readonly trackedScripts: readonly SnmpTracked[];
+  readonly trackedFiles: readonly SnmpTracked[];
+}
+
+/** a track_file in use */
+export interface SnmpFile {
+  readonly name: string;
+  readonly path: string;
+  /** the value last read from it */
+  readonly value: number;
+  readonly weight: number;
+  readonly reverse: boolean;
 }
 
 /** a vrrp_script in use (keepalived drops the unused ones) */
@@ -163,6 +178,7 @@ export interface SnmpSnapshot {
   readonly groups: readonly SnmpSyncGroup[];
   readonly instances: readonly SnmpInstance[];
   readonly scripts: readonly SnmpScript[];
+  readonly files: readonly SnmpFile[];
   readonly nowMs: number;
   /** when the SNMP agent started (RFC 2787's vrrpOperVirtualRouterUpTime is counted from it) */
   readonly agentStartMs: number;
@@ -291,6 +307,27 @@ function vrrpTables(b: Builder, snap: SnmpSnapshot): void {
   });
 }
 
+/** a table of tracked things indexed by (owner, position): name, weight, reverse from column `first` */
+function trackedTable(b: Builder, table: number, first: number, owners: readonly (readonly SnmpTracked[])[]): void {
+  const T: Oid = [...VRRP_OID, table, 1];
+  owners.forEach((list, i) => list.forEach((t, j) => {
+    b.add([...T, first, i + 1, j + 1], str(t.name));
+    b.add([...T, first + 1, i + 1, j + 1], int(t.weight));
+    b.add([...T, first + 2, i + 1, j + 1], truth(t.reverse));
+  }));
+}
+
+function fileTable(b: Builder, files: readonly SnmpFile[]): void {
+  const T: Oid = [...VRRP_OID, 13, 1];
+  files.forEach((f, i) => {
+    b.add([...T, 2, i + 1], str(f.name));
+    b.add([...T, 3, i + 1], str(f.path));
+    b.add([...T, 4, i + 1], int(f.value));
+    b.add([...T, 5, i + 1], int(f.weight));
+    b.add([...T, 6, i + 1], truth(f.reverse));
+  });
+}
+
 function scriptTable(b: Builder, scripts: readonly SnmpScript[]): void {
   const T: Oid = [...VRRP_OID, 9, 1];
   scripts.forEach((s, i) => {
@@ -314,6 +351,11 @@ export function buildMib(snap: SnmpSnapshot, sel: MibSelection): Varbind[] {
   if (sel.vrrp) {
     vrrpTables(b, snap);
     scriptTable(b, snap.scripts);
+    trackedTable(b, 12, 2, snap.instances.map((v) => v.trackedFiles));
+    fileTable(b, snap.files);
+    trackedTable(b, 14, 1, snap.groups.map((g) => g.trackedInterfaces));
+    trackedTable(b, 15, 2, snap.groups.map((g) => g.trackedScripts));
+    trackedTable(b, 16, 2, snap.groups.map((g) => g.trackedFiles));
   }
   if (sel.rfcv2) rfcv2(b, snap);
   if (sel.rfcv3) rfcv3(b, snap);

@@ -61,13 +61,14 @@ vrrp_instance VI_2 {
 }
 `;
 /** More of what the MIBs show, with the keywords instead of -x: emails and SMTP, sync group
- * scripts, PASS authentication, a tracked interface and script, labels, scopes and broadcast,
+ * scripts and tracking, PASS authentication, tracked interfaces, scripts and files, labels,
+ * scopes and broadcast,
  * a unicast instance, an IPv6 instance (VRRPv3 only). The script is tracked by the instance
  * outside the sync group: a sync group member whose tracked script has not answered yet at
  * start leaves keepalived-ts's group stuck (that member BACKUP, the other FAULT, where
  * keepalived waits in INIT and then runs normally), a VRRP-side bug reported with issue 19 and
  * not what this test is about. */
-const RICH = `global_defs {
+const rich = (dir: string): string => `global_defs {
   router_id rtr2
   enable_traps
   notification_email {
@@ -88,10 +89,25 @@ vrrp_script chk {
   interval 1
   weight 0
 }
+track_file tf1 {
+  file ${dir}/tf1
+  weight -2
+}
+track_file tf2 {
+  file ${dir}/tf2
+  weight 0
+  init_file 0
+}
 vrrp_sync_group G1 {
   group {
     VI_1
     VI_3
+  }
+  track_interface {
+    lo
+  }
+  track_file {
+    tf2
   }
   notify_master "/bin/true master"
   notify_backup /bin/true
@@ -138,6 +154,12 @@ vrrp_instance VI_6 {
   native_ipv6
   track_script {
     chk
+  }
+  track_interface {
+    lo weight -10 reverse
+  }
+  track_file {
+    tf1 weight 3
   }
   virtual_ipaddress {
     fd00::66/64
@@ -290,6 +312,8 @@ describe.skipIf(skipUnless(isRoot && tools, 'root, keepalived, snmpd, snmpwalk, 
   });
 
   it('the enable_snmp_* keywords, a richer configuration: the same walk', async () => {
+    writeFileSync(join(dir, 'tf1'), '5\n');
+    const RICH = rich(dir);
     const k = new Director(lab, 'a', 'keepalived', RICH, ['-A', sock()]);
     running.push(k);
     for (const i of ['VI_1', 'VI_3', 'VI_6']) await k.state('MASTER', 15_000, 0, i);
@@ -303,10 +327,12 @@ describe.skipIf(skipUnless(isRoot && tools, 'root, keepalived, snmpd, snmpwalk, 
     const ours = await walk();
     await stop(t);
     // the reference shows what this configuration is for: the second email, the sync group's
-    // master script, the tracked interface, the script table, a VIP's label, the IPv6 instance
+    // master script, the tracked interface, the script table, a VIP's label, the file table, the
+    // sync group's tracked interface and file, the IPv6 instance
     for (const re of [/^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.1\.3\.5\.1\.2\.2 = STRING: "d@e\.f"/, /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.1\.1\.6\.1 = /,
       /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.4\.1\.1\.1\.1 = STRING: "lo"/, /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.9\.1\.2\.1 = STRING: "chk"/,
-      /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.6\.1\.9\.1\.1 = STRING: "eth0:vip"/, /^\.1\.3\.6\.1\.2\.1\.207\.1\.1\.1\.1\.6\.\d+\.66\.2 = INTEGER: 3/]) {
+      /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.6\.1\.9\.1\.1 = STRING: "eth0:vip"/, /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.13\.1\.4\.1 = INTEGER: 5/,
+      /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.14\.1\.1\.1\.1 = STRING: "lo"/, /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.16\.1\.2\.1\.1 = STRING: "tf2"/, /^\.1\.3\.6\.1\.2\.1\.207\.1\.1\.1\.1\.6\.\d+\.66\.2 = INTEGER: 3/]) {
       expect(theirs.some((l) => re.test(l)), String(re)).toBe(true);
     }
     expect(walkDifferences(ours, theirs)).toEqual([]);

@@ -18,7 +18,7 @@ const base: Omit<SnmpInstance, 'name' | 'vrid' | 'version' | 'basePriority' | 'e
   family: 'inet', state: 'MASTER', initialState: 'BACKUP', wantState: 'MASTER', vipSet: true, ifname: 'eth0', ifindex: 3, baseIfindex: 3,
   hwAddr: MAC, primaryAddress: ETH0, trackPrimaryIf: false, nopreempt: false, preemptDelayMs: 0, authType: 0, garpDelayMs: 5000,
   smtpAlert: false, notifyExec: false, scripts: {}, accept: true, promoteSecondaries: false, linkbeatPolling: false, notifyDeleted: false,
-  mcastGroup: v4('224.0.0.18'), trackedInterfaces: [], trackedScripts: [], stats, upSinceMs: 1000,
+  mcastGroup: v4('224.0.0.18'), trackedInterfaces: [], trackedScripts: [], trackedFiles: [], stats, upSinceMs: 1000,
 };
 
 export const ORACLE_SNAPSHOT: SnmpSnapshot = {
@@ -26,13 +26,14 @@ export const ORACLE_SNAPSHOT: SnmpSnapshot = {
     version: 'Keepalived v2.2.7 (01/16,2022)', routerId: 'rtr1', smtpTimeoutS: 0, emails: [], emailFaults: true, traps: true,
     linkbeatPolling: false, lvsFlush: false, dynamicInterfaces: false,
   },
-  groups: [{ name: 'G1', state: 'MASTER', members: ['VI_1'], smtpAlert: false, notifyExec: false, scripts: {}, trackingWeight: false }],
+  groups: [{ name: 'G1', state: 'MASTER', members: ['VI_1'], smtpAlert: false, notifyExec: false, scripts: {}, trackingWeight: false, trackedInterfaces: [], trackedScripts: [], trackedFiles: [] }],
   instances: [
     { ...base, name: 'VI_1', vrid: 51, version: 2, basePriority: 150, effectivePriority: 150, adverIntMs: 1000, syncGroup: 'G1',
       vips: [addr('10.70.0.100', 24), addr('10.70.0.101', 32)], evips: [addr('10.70.0.102', 32)] },
     { ...base, name: 'VI_2', vrid: 52, version: 3, basePriority: 100, effectivePriority: 100, adverIntMs: 1000, vips: [addr('10.70.0.110', 24)], evips: [] },
   ],
   scripts: [],
+  files: [],
   nowMs: 7000,
   agentStartMs: 900,
 };
@@ -120,6 +121,23 @@ describe('columns keepalived leaves out when their value is unset', () => {
     const lines = one({ state });
     expect(lines).toContain(`${I}.4.1 = INTEGER: ${ka}`);
     expect(lines).toContain(`.1.3.6.1.2.1.68.1.3.1.3.3.51 = INTEGER: ${rfc}`);
+  });
+
+  it('tracked files show the track_file\'s own weight; the file table its last value; sync group tracking by group', () => {
+    const lines = buildMib({
+      ...ORACLE_SNAPSHOT,
+      instances: [{ ...ORACLE_SNAPSHOT.instances[0]!, trackedFiles: [{ name: 'tf1', weight: -2, reverse: false }] }],
+      groups: [{ ...ORACLE_SNAPSHOT.groups[0]!, trackedInterfaces: [{ name: 'eth1', weight: 0, reverse: false }], trackedScripts: [{ name: 'chk', weight: 0, reverse: false }], trackedFiles: [{ name: 'tf2', weight: 0, reverse: true }] }],
+      files: [{ name: 'tf1', path: '/run/tf1', value: 5, weight: -2, reverse: false }],
+    }, { global: false, vrrp: true, rfcv2: false, rfcv3: false }).map(walkLine);
+    const K = '.1.3.6.1.4.1.9586.100.5.2';
+    expect(lines.filter((l) => /\.100\.5\.2\.1[2-6]\./.test(l))).toEqual([
+      `${K}.12.1.2.1.1 = STRING: "tf1"`, `${K}.12.1.3.1.1 = INTEGER: -2`, `${K}.12.1.4.1.1 = INTEGER: 2`,
+      `${K}.13.1.2.1 = STRING: "tf1"`, `${K}.13.1.3.1 = STRING: "/run/tf1"`, `${K}.13.1.4.1 = INTEGER: 5`, `${K}.13.1.5.1 = INTEGER: -2`, `${K}.13.1.6.1 = INTEGER: 2`,
+      `${K}.14.1.1.1.1 = STRING: "eth1"`, `${K}.14.1.2.1.1 = INTEGER: 0`, `${K}.14.1.3.1.1 = INTEGER: 2`,
+      `${K}.15.1.2.1.1 = STRING: "chk"`, `${K}.15.1.3.1.1 = INTEGER: 0`, `${K}.15.1.4.1.1 = INTEGER: 2`,
+      `${K}.16.1.2.1.1 = STRING: "tf2"`, `${K}.16.1.3.1.1 = INTEGER: 0`, `${K}.16.1.4.1.1 = INTEGER: 1`,
+    ]);
   });
 
   it('only the selected MIBs are built and registered', () => {
