@@ -51,8 +51,8 @@ function scriptText(s: Script | undefined, view: VrrpView): string | undefined {
   return cmdStr(view.host?.resolveScript(s).argv ?? s.argv);
 }
 
-function address(a: AddressEntry, iv: InstanceView, links: readonly HostLink[]): SnmpAddress {
-  const dev = vipPlace(a, iv).dev;
+/** An address as KEEPALIVED-MIB's vrrpAddressTable shows it, on `dev`, installed or not. */
+function address(a: AddressEntry, dev: string, set: boolean, links: readonly HostLink[]): SnmpAddress {
   const link = links.find((l) => l.link.name === dev)?.link;
   const bytes = a.address.bytes;
   let broadcast: Uint8Array | undefined;
@@ -68,8 +68,16 @@ function address(a: AddressEntry, iv: InstanceView, links: readonly HostLink[]):
   return {
     family: a.address.family, address: bytes, prefix: a.address.prefixLen, ...(broadcast ? { broadcast } : {}),
     scope, ifindex: link?.index ?? 0, ifname: dev, ...(a.label !== undefined ? { label: a.label } : {}),
-    set: iv.live.vipSet, ...(a.peer ? { peer: a.peer.bytes } : {}),
+    set, ...(a.peer ? { peer: a.peer.bytes } : {}),
   };
+}
+
+/** static_ipaddress: installed when the interface holds it */
+function staticAddress(a: AddressEntry, links: readonly HostLink[]): SnmpAddress {
+  const dev = a.dev ?? '';
+  const held = links.find((l) => l.link.name === dev)?.addresses
+    .some((x) => x.prefixLen === a.address.prefixLen && x.address.length === a.address.bytes.length && x.address.every((b, i) => b === a.address.bytes[i])) ?? false;
+  return address(a, dev, held, links);
 }
 
 /** keepalived's ifp->sin_addr / sin6_addr: the interface's primary IPv4, or its link-local IPv6 address. */
@@ -146,7 +154,8 @@ export function snapshot(view: VrrpView, reasons: MasterReasons, agentStartMs: n
       accept: acceptMode(iv, view), promoteSecondaries: m.promoteSecondaries, linkbeatPolling: m.linkbeatUsePolling,
       notifyDeleted: m.notifyDeleted !== undefined, ...(r.unicast ? {} : { mcastGroup: r.mcastDst }),
       ...(live.masterSaddr ? { masterAddress: live.masterSaddr } : {}),
-      vips: m.virtualIpaddress.map((a) => address(a, iv, links)), evips: m.virtualIpaddressExcluded.map((a) => address(a, iv, links)),
+      vips: m.virtualIpaddress.map((a) => address(a, vipPlace(a, iv).dev, live.vipSet, links)),
+      evips: m.virtualIpaddressExcluded.map((a) => address(a, vipPlace(a, iv).dev, live.vipSet, links)),
       trackedInterfaces: (r.cfg.trackInterface ?? []).filter((t) => configuredTracks.has(t.name) && t.name !== iv.baseInterface).map((t) => ({ name: t.name, weight: t.weight, reverse: t.reverse === true })),
       trackedScripts: (r.cfg.trackScript ?? []).map((t) => ({ name: t.name, weight: t.weight, reverse: t.reverse === true })),
       trackedFiles: fileRefs(m.trackFile),
@@ -183,7 +192,7 @@ export function snapshot(view: VrrpView, reasons: MasterReasons, agentStartMs: n
         trackedFiles: fileRefs(m?.trackFile ?? []),
       };
     }),
-    instances, nowMs, agentStartMs,
+    instances, nowMs, agentStartMs, staticAddresses: cfg.staticIpaddress.map((a) => staticAddress(a, links)),
     // the scripts the engine runs (those no instance or group tracks are dropped, as keepalived drops them)
     files: cfg.trackFiles.filter((f) => usedFiles.has(f.name)).map((f) => ({
       name: f.name, path: f.file ?? '', value: (f.file !== undefined ? view.host?.trackFileValue(f.file) : undefined) ?? 0, weight: f.weight, reverse: f.weightReverse,

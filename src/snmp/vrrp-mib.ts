@@ -11,8 +11,7 @@
  * with at least one VIP, RFC 6527 every instance with a VIP (Debian's keepalived is built with
  * _SNMP_REPLY_V3_FOR_V2_); tables are indexed by position in the configuration, keepalived's.
  * Not served: the route, rule and next-hop tables, the vrrp_track_process and BFD tables (and
- * their tracked / sync group counterparts), and static addresses (index 0 of
- * vrrpAddressTable). Where keepalived 2.2.7 is wrong (RFC 2787 rows
+ * their tracked / sync group counterparts). Where keepalived 2.2.7 is wrong (RFC 2787 rows
  * after the first, vrrpAddressIsAdvertised after the first instance) the value is the right
  * one (docs/errors.md).
  */
@@ -179,6 +178,8 @@ export interface SnmpSnapshot {
   readonly instances: readonly SnmpInstance[];
   readonly scripts: readonly SnmpScript[];
   readonly files: readonly SnmpFile[];
+  /** static_ipaddress (vrrpAddressTable rows 0.N) */
+  readonly staticAddresses: readonly SnmpAddress[];
   readonly nowMs: number;
   /** when the SNMP agent started (RFC 2787's vrrpOperVirtualRouterUpTime is counted from it) */
   readonly agentStartMs: number;
@@ -290,21 +291,25 @@ function vrrpTables(b: Builder, snap: SnmpSnapshot): void {
       b.add([...T(5), 3, x, j + 1], int(t.weight));
       b.add([...T(5), 4, x, j + 1], truth(t.reverse));
     });
-    [...v.vips.map((a) => ({ a, adv: true })), ...v.evips.map((a) => ({ a, adv: false }))].forEach(({ a, adv }, j) => {
-      const col = (n: number, val: SnmpValue): void => b.add([...T(6), n, x, j + 1], val);
-      col(2, int(inetType(a.family)));
-      col(3, bytes(a.address));
-      if (a.family === 'inet') col(4, bytes(a.broadcast ?? ZERO4));
-      col(5, gauge(a.prefix));
-      col(6, int(scope(a.scope)));
-      col(7, int(a.ifindex));
-      col(8, str(a.ifname));
-      if (a.label !== undefined) col(9, str(a.label));
-      col(10, truth(a.set));
-      col(11, truth(adv));
-      if (a.peer !== undefined) col(12, bytes(a.peer));
-    });
+    [...v.vips.map((a) => ({ a, adv: true })), ...v.evips.map((a) => ({ a, adv: false }))].forEach(({ a, adv }, j) => addressRow(b, x, j + 1, a, adv));
   });
+  // static addresses: instance index 0, never advertised
+  snap.staticAddresses.forEach((a, j) => addressRow(b, 0, j + 1, a, false));
+}
+
+function addressRow(b: Builder, x: number, y: number, a: SnmpAddress, adv: boolean): void {
+  const col = (n: number, val: SnmpValue): void => b.add([...VRRP_OID, 6, 1, n, x, y], val);
+  col(2, int(inetType(a.family)));
+  col(3, bytes(a.address));
+  if (a.family === 'inet') col(4, bytes(a.broadcast ?? ZERO4));
+  col(5, gauge(a.prefix));
+  col(6, int(scope(a.scope)));
+  col(7, int(a.ifindex));
+  col(8, str(a.ifname));
+  if (a.label !== undefined) col(9, str(a.label));
+  col(10, truth(a.set));
+  col(11, truth(adv));
+  if (a.peer !== undefined) col(12, bytes(a.peer));
 }
 
 /** a table of tracked things indexed by (owner, position): name, weight, reverse from column `first` */

@@ -61,8 +61,8 @@ vrrp_instance VI_2 {
 }
 `;
 /** More of what the MIBs show, with the keywords instead of -x: emails and SMTP, sync group
- * scripts and tracking, PASS authentication, tracked interfaces, scripts and files, labels,
- * scopes and broadcast,
+ * scripts and tracking, PASS authentication, tracked interfaces, scripts and files, static
+ * addresses, labels, scopes and broadcast,
  * a unicast instance, an IPv6 instance (VRRPv3 only). The script is tracked by the instance
  * outside the sync group: a sync group member whose tracked script has not answered yet at
  * start leaves keepalived-ts's group stuck (that member BACKUP, the other FAULT, where
@@ -88,6 +88,10 @@ vrrp_script chk {
   script "/bin/true"
   interval 1
   weight 0
+}
+static_ipaddress {
+  10.71.0.201/24 dev eth0
+  10.71.0.202/32 dev lo label lo:st scope host
 }
 track_file tf1 {
   file ${dir}/tf1
@@ -328,11 +332,12 @@ describe.skipIf(skipUnless(isRoot && tools, 'root, keepalived, snmpd, snmpwalk, 
     await stop(t);
     // the reference shows what this configuration is for: the second email, the sync group's
     // master script, the tracked interface, the script table, a VIP's label, the file table, the
-    // sync group's tracked interface and file, the IPv6 instance
+    // sync group's tracked interface and file, a static address, the IPv6 instance
     for (const re of [/^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.1\.3\.5\.1\.2\.2 = STRING: "d@e\.f"/, /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.1\.1\.6\.1 = /,
       /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.4\.1\.1\.1\.1 = STRING: "lo"/, /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.9\.1\.2\.1 = STRING: "chk"/,
       /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.6\.1\.9\.1\.1 = STRING: "eth0:vip"/, /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.13\.1\.4\.1 = INTEGER: 5/,
-      /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.14\.1\.1\.1\.1 = STRING: "lo"/, /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.16\.1\.2\.1\.1 = STRING: "tf2"/, /^\.1\.3\.6\.1\.2\.1\.207\.1\.1\.1\.1\.6\.\d+\.66\.2 = INTEGER: 3/]) {
+      /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.14\.1\.1\.1\.1 = STRING: "lo"/, /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.16\.1\.2\.1\.1 = STRING: "tf2"/,
+      /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.6\.1\.9\.0\.2 = STRING: "lo:st"/, /^\.1\.3\.6\.1\.2\.1\.207\.1\.1\.1\.1\.6\.\d+\.66\.2 = INTEGER: 3/]) {
       expect(theirs.some((l) => re.test(l)), String(re)).toBe(true);
     }
     expect(walkDifferences(ours, theirs)).toEqual([]);

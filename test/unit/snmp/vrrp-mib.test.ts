@@ -34,6 +34,7 @@ export const ORACLE_SNAPSHOT: SnmpSnapshot = {
   ],
   scripts: [],
   files: [],
+  staticAddresses: [],
   nowMs: 7000,
   agentStartMs: 900,
 };
@@ -137,6 +138,16 @@ describe('columns keepalived leaves out when their value is unset', () => {
       `${K}.14.1.1.1.1 = STRING: "eth1"`, `${K}.14.1.2.1.1 = INTEGER: 0`, `${K}.14.1.3.1.1 = INTEGER: 2`,
       `${K}.15.1.2.1.1 = STRING: "chk"`, `${K}.15.1.3.1.1 = INTEGER: 0`, `${K}.15.1.4.1.1 = INTEGER: 2`,
       `${K}.16.1.2.1.1 = STRING: "tf2"`, `${K}.16.1.3.1.1 = INTEGER: 0`, `${K}.16.1.4.1.1 = INTEGER: 1`,
+    ]);
+  });
+
+  it('static addresses are vrrpAddressTable rows 0.N, never advertised', () => {
+    const lines = buildMib({ ...ORACLE_SNAPSHOT, staticAddresses: [{ ...addr('10.70.0.201', 24), set: false, label: 'eth0:st' }] }, { global: false, vrrp: true, rfcv2: false, rfcv3: false }).map(walkLine);
+    const K = '.1.3.6.1.4.1.9586.100.5.2.6.1';
+    expect(lines.filter((l) => l.includes('.100.5.2.6.1.') && / = /.test(l) && /\.0\.1 = /.test(l))).toEqual([
+      `${K}.2.0.1 = INTEGER: 1`, `${K}.3.0.1 = Hex-STRING: 0A 46 00 C9 `, `${K}.4.0.1 = Hex-STRING: 00 00 00 00 `, `${K}.5.0.1 = Gauge32: 24`,
+      `${K}.6.0.1 = INTEGER: 14`, `${K}.7.0.1 = INTEGER: 3`, `${K}.8.0.1 = STRING: "eth0"`, `${K}.9.0.1 = STRING: "eth0:st"`,
+      `${K}.10.0.1 = INTEGER: 2`, `${K}.11.0.1 = INTEGER: 2`,
     ]);
   });
 
