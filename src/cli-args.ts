@@ -95,6 +95,10 @@ export interface Args {
   addressMonitoring: boolean;
   /** internal: this process is the checker child of a daemon */
   checkerChild: boolean;
+  /** -x: the VRRP side's SNMP MIBs (KEEPALIVED-MIB's VRRP part, VRRP-MIB, VRRPv3-MIB) */
+  snmp?: boolean;
+  /** -A: the AgentX master's socket (over the configuration's snmp_socket) */
+  snmpSocket?: string;
 }
 
 export type Parsed =
@@ -177,8 +181,9 @@ const OPTIONS: readonly Opt[] = [
   { short: 'a', long: 'address-monitoring', arg: 'none', apply: (a) => { a.addressMonitoring = true; } },
   // no BFD child, so no BFD pidfile to write
   { short: 'b', long: 'bfd_pid', arg: 'required', apply: () => undefined },
-  { short: 'x', long: 'snmp', arg: 'none', apply: notSupported('-x, --snmp') },
-  { short: 'A', long: 'snmp-agent-socket', arg: 'required', apply: notSupported('-A, --snmp-agent-socket') },
+  // SNMP of the VRRP side (src/daemon/vrrp-snmp.ts): -x as every enable_snmp_* keyword of the VRRP process
+  { short: 'x', long: 'snmp', arg: 'none', apply: (a) => { a.snmp = true; } },
+  { short: 'A', long: 'snmp-agent-socket', arg: 'required', apply: (a, v) => { a.snmpSocket = v!; } },
   // core dumps of a Node process are a debugging aid keepalived-ts does not configure
   { short: 'm', long: 'core-dump', arg: 'none', apply: () => undefined },
   { short: 'M', long: 'core-dump-pattern', arg: 'optional', apply: () => undefined },
@@ -265,6 +270,8 @@ export function usage(prog = 'keepalived-ts'): string {
     '  -P, --vrrp                   Only run with VRRP subsystem',
     '  -C, --check                  Only run with Health-checker subsystem',
     '  -B, --no_bfd                 Don\'t run BFD subsystem',
+    '  -x, --snmp                   Enable SNMP subsystem (the VRRP side\'s MIBs)',
+    '  -A, --snmp-agent-socket=FILE Use the specified socket for master agent',
     '      --all                    Run the health-checker process even without virtual servers',
     '  -l, --log-console            Log messages to the console (readable lines on a terminal)',
     '  -D, --log-detail             Detailed log messages',
@@ -304,7 +311,7 @@ export function usage(prog = 'keepalived-ts'): string {
     '      --strict                 With -t: any diagnostic is an error',
     '  -v, --version                Display the version number',
     '  -h, --help                   Display this help message',
-    'Not supported (refused): -X/--release-vips, -x/--snmp, -A/--snmp-agent-socket.',
+    'Not supported (refused): -X/--release-vips.',
   ].join('\n');
 }
 

@@ -211,6 +211,10 @@ async function main(argv: string[]): Promise<number> {
  * the fields (same names); until then they ride along unread.
  */
 export interface DaemonCliOptions {
+  /** -x: SNMP of the VRRP side, as every enable_snmp_* keyword */
+  readonly snmp?: boolean;
+  /** -A: the AgentX master's socket */
+  readonly snmpSocket?: string;
   /** -r: the VRRP process's pidfile (the main process is the VRRP process: it writes -p and -r) */
   readonly vrrpPidFile: string;
   /** -c (keepalived's default /run/checkers.pid): the checker child's pidfile */
@@ -299,6 +303,7 @@ async function runDaemon(given: Args, detached: Detached | undefined, id: RunIde
     dumpConf: args.dumpConf, allChildren: args.allChildren, addressMonitoring: args.addressMonitoring,
     logArgs: [...(args.logConsole ? ['-l'] : []), ...(args.noSyslog ? ['-G'] : []), ...(args.logFacility !== undefined ? ['-S', args.logFacility] : [])],
     ...(args.logFile ? { logFile: args.logFile } : {}), ...(args.umask !== undefined ? { umask: args.umask } : {}),
+    ...(args.snmp ? { snmp: true } : {}), ...(args.snmpSocket !== undefined ? { snmpSocket: args.snmpSocket } : {}),
   };
   // `pidof keepalived-ts`, ps and process checks find it by name, not as `node`
   process.title = args.checkerChild ? 'keepalived-ts: checker' : 'keepalived-ts';

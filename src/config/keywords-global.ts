@@ -44,6 +44,10 @@ export function globalDefaults(): Draft {
     vrrpNfPriority: -1,
     vrrpNfIfindex: false,
     nfCounters: false,
+    enableTraps: false,
+    enableSnmpVrrp: false,
+    enableSnmpRfcv2: false,
+    enableSnmpRfcv3: false,
   };
 }
 
@@ -227,8 +231,8 @@ export const NF_DEFAULT_TABLE = 'keepalived';
 const NFT_NAME_MAXLEN = 256;
 
 const UNSUPPORTED_GLOBAL = [
-  // SNMP and DBus
-  'snmp_socket', 'enable_traps', 'enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker', 'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_dbus', 'dbus_service_name',
+  // SNMP of the checker process (the VRRP side's is served: src/daemon/vrrp-snmp.ts), and DBus
+  'enable_snmp_checker', 'enable_dbus', 'dbus_service_name',
   // process scheduling knobs of keepalived's child processes
   'process_names', 'process_name', 'vrrp_process_name', 'checker_process_name', 'lvs_process_name',
   // firewalling for no_accept / VMAC
@@ -314,6 +318,29 @@ export const globalDefsTable = table({
   smtp_helo_name: str('smtpHeloName'),
   smtp_connect_timeout: seconds('smtpConnectTimeoutMs', 1, 1000),
   smtp_alert: flag('smtpAlert'),
+  // SNMP (keepalived global_parser.c): the VRRP side's MIBs are served by src/daemon/vrrp-snmp.ts
+  snmp_socket: {
+    handler: (ctx, line, d) => {
+      if (line.words.length > 2) {
+        ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', 'Too many parameters specified for snmp_socket - ignoring', lineLoc(line, 2));
+        return;
+      }
+      const v = need(ctx, line, 1);
+      if (v === undefined) return;
+      if (d.snmpSocket !== undefined) {
+        ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `SNMP socket already set to ${String(d.snmpSocket)} - ignoring`, lineLoc(line, 1));
+        return;
+      }
+      d.snmpSocket = v;
+      setFieldLoc(d, 'snmpSocket', line);
+    },
+  },
+  enable_traps: mark('enableTraps'),
+  enable_snmp_vrrp: mark('enableSnmpVrrp'),
+  enable_snmp_keepalived: mark('enableSnmpVrrp'),
+  enable_snmp_rfc: { handler: (_ctx, line, d) => { d.enableSnmpRfcv2 = true; d.enableSnmpRfcv3 = true; setFieldLoc(d, 'enableSnmpRfcv2', line); } },
+  enable_snmp_rfcv2: mark('enableSnmpRfcv2'),
+  enable_snmp_rfcv3: mark('enableSnmpRfcv3'),
   no_email_faults: flag('noEmailFaults'),
   no_checker_emails: flag('noCheckerEmails'),
   smtp_alert_vrrp: flag('smtpAlertVrrp'),

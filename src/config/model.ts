@@ -122,6 +122,15 @@ export interface GlobalDefs extends Node {
   readonly disableLocalIgmp?: boolean;
   /** child_wait_time (a top-level keyword): how long a stopping daemon waits for its checker child before killing it */
   readonly childWaitTimeMs: number;
+  /** snmp_socket: the AgentX master's socket (net-snmp syntax); -A overrides it */
+  readonly snmpSocket?: string;
+  /** enable_traps: SNMP notifications on state changes */
+  readonly enableTraps: boolean;
+  /** enable_snmp_vrrp (enable_snmp_keepalived): KEEPALIVED-MIB's VRRP tables and global scalars */
+  readonly enableSnmpVrrp: boolean;
+  /** enable_snmp_rfcv2 / enable_snmp_rfcv3 (enable_snmp_rfc: both): VRRP-MIB, VRRPv3-MIB */
+  readonly enableSnmpRfcv2: boolean;
+  readonly enableSnmpRfcv3: boolean;
   readonly smtpAlert?: boolean;
   readonly smtpAlertVrrp?: boolean;
   readonly smtpAlertChecker?: boolean;

@@ -66,6 +66,9 @@ export interface MainOptions {
   readonly controlSocket?: string;
   /** -s as given: the checker child is told too (it is in the namespace already) */
   readonly namespace?: string;
+  /** -x, -A: SNMP of the VRRP side (src/daemon/vrrp-snmp.ts) */
+  readonly snmp?: boolean;
+  readonly snmpSocket?: string;
 }
 
 const DEFAULT_PIDFILES = { main: '/run/keepalived.pid', vrrp: '/run/vrrp.pid', checkers: '/run/checkers.pid' };
@@ -202,7 +205,8 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     const g = daemon.view().config.globalDefs;
     const checkerFirst = announcing ? checker?.stop(waitMs + (g.announceWithdrawDelayMs ?? DEFAULT_WITHDRAW_DELAY_MS)) : undefined;
     void Promise.resolve(checkerFirst)
-      .then(() => Promise.all([lvsSync?.stop(), daemon.stop(), announcing ? undefined : checker?.stop(waitMs), control?.close()]))
+      // SNMP after the VRRP side: its STOP notifications go out first
+      .then(() => Promise.all([lvsSync?.stop(), daemon.stop().then(() => snmp?.stop()), announcing ? undefined : checker?.stop(waitMs), control?.close()]))
       // the shutdown script once everything stopped
       .then(() => runLifecycleScript('shutdown', daemon.view().config.globalDefs, log))
       .then(() => process.exit(status));
@@ -255,7 +259,10 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   installDumpSignals({ log, vrrp: () => daemon.view(), forward: (sig) => checker?.signal(sig) });
   let control: { close(): Promise<void> } | undefined;
   let lvsSync: { stop(): Promise<void> } | undefined;
+  let snmp: { stop(): Promise<void> } | undefined;
   try {
+    // before the instances start: their first notifications are sent once the subagent is connected
+    snmp = (await import('./vrrp-snmp.js')).startVrrpSnmp(daemon, config, log, { ...(o.snmp ? { snmp: true } : {}), ...(o.snmpSocket !== undefined ? { snmpSocket: o.snmpSocket } : {}) });
     await daemon.start();
     lvsSync = await (await import('./lvs-sync.js')).startLvsSync(daemon, log);
     (await import('./vrrp-alerts.js')).startVrrpAlerts(daemon, log);
@@ -275,7 +282,7 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     });
   } catch (e) {
     const status = fatal(log, e);
-    await Promise.all([daemon.stop().catch(() => undefined), checker?.stop(config.globalDefs.childWaitTimeMs)]);
+    await Promise.all([daemon.stop().catch(() => undefined), checker?.stop(config.globalDefs.childWaitTimeMs), snmp?.stop()]);
     return status;
   }
   // STATUS= for `systemctl status`: the instances' states, kept current

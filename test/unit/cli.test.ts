@@ -162,12 +162,19 @@ describe('parseArgs: errors and early exits, as keepalived', () => {
     expect(run('-u', '18').umask).toBe(18);
   });
 
-  it('refuses what it does not implement rather than run differently: -X, -x, -A, --config-fd', () => {
-    for (const argv of [['-X'], ['--snmp'], ['-A', '/s'], ['--config-fd=3']]) {
+  it('refuses what it does not implement rather than run differently: -X, --config-fd', () => {
+    for (const argv of [['-X'], ['--config-fd=3']]) {
       const p = parseArgs(argv);
       expect(p, argv.join(' ')).toMatchObject({ kind: 'exit', code: 1 });
       if (p.kind === 'exit') expect(p.stderr).toMatch(/is not supported by keepalived-ts/);
     }
+  });
+
+  it('-x / --snmp serves the VRRP side\'s MIBs, -A / --snmp-agent-socket names the AgentX socket', () => {
+    expect(parseArgs(['-x', '-A', 'tcp:localhost:705'])).toMatchObject({ kind: 'run', args: { snmp: true, snmpSocket: 'tcp:localhost:705' } });
+    expect(parseArgs(['--snmp', '--snmp-agent-socket=/run/agentx'])).toMatchObject({ kind: 'run', args: { snmp: true, snmpSocket: '/run/agentx' } });
+    const none = parseArgs([]);
+    expect(none.kind === 'run' && [none.args.snmp, none.args.snmpSocket]).toEqual([undefined, undefined]);
   });
 
   it('-s / --namespace names the network namespace to run in', () => {

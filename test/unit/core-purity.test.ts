@@ -1,4 +1,4 @@
-// The core folders (config, vrrp, l2, check, ipvs, realserver, announce, bfd) never touch sockets, processes, timers,
+// The core folders (config, vrrp, l2, check, ipvs, realserver, announce, bfd, snmp) never touch sockets, processes, timers,
 // clocks or the logger (STYLE.md): those belong to src/io and src/daemon. Nor do they read the
 // machine's state (node:os, node:fs): the configuration compiler learns interfaces, users,
 // script files, CPUs and the host name through MachineView (src/io/host-machine.ts); only the
@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const CORE = ['config', 'vrrp', 'l2', 'check', 'ipvs', 'realserver', 'announce', 'bfd'];
+const CORE = ['config', 'vrrp', 'l2', 'check', 'ipvs', 'realserver', 'announce', 'bfd', 'snmp'];
 const FORBIDDEN_IMPORT = /from\s+['"](node:)?(dgram|net|child_process|timers|timers\/promises|cluster|worker_threads|pino)['"]|from\s+['"][./]*\/(io|daemon)\//;
 const FORBIDDEN_CALL = /\b(setTimeout|setInterval|setImmediate|Date\.now|performance\.now|process\.hrtime)\s*\(/;
 const MACHINE_STATE = /from\s+['"](node:)?(os|fs)['"]/;
