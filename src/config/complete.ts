@@ -37,6 +37,7 @@ export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?
   inheritFromSyncGroups(instances, root.vrrpSyncGroups as Draft[], g);
   resolveTrackRefs(root);
   duplicateTrackRefs(root, diags, machine);
+  unweightedTrackers(root, diags);
   const groups = new Map((root.virtualServerGroups as Draft[]).map((g) => [g.name as string, g.entries as Draft[]]));
   const servers = (root.virtualServers as Draft[]).flatMap((d) => completeVirtualServer(d, g, diags, groups) ?? []);
   const staticTrackGroups = completeTrackGroups(root.staticTrackGroups as StaticTrackGroup[], new Set(instances.map((d) => d.name as string)), {
@@ -162,3 +163,56 @@ function bfdChecks(root: Draft, diags: Diagnostics): void {
     }
   }
 }
+
+/**
+ * keepalived vrrp_complete_instance: a member of a sync group without
+ * `sync_group_tracking_weight`, and an address owner (priority 255), run no weighted tracker.
+ * A weighted track_interface keeps tracking with weight 0 in a sync group (a fault trigger) and
+ * is dropped for an address owner; a weighted track_script or track_bfd is dropped; a
+ * track_file of the default weight 1 gets weight 0, one of another weight is dropped. Each says
+ * so, in keepalived's words (which spell the owner "address owner" for interfaces and
+ * "address_owner" for the others).
+ */
+function unweightedTrackers(root: Draft, diags: Diagnostics): void {
+  const groupOf = new Map<string, Draft>();
+  for (const sg of root.vrrpSyncGroups as Draft[]) for (const m of sg.group as { name: string }[]) if (!groupOf.has(m.name)) groupOf.set(m.name, sg);
+  const bfdWeight = new Map(((root.bfdInstances as Draft[] | undefined) ?? []).map((b) => [b.name as string, (b.weight as number | undefined) ?? 0]));
+  for (const d of root.vrrpInstances as Draft[]) {
+    const name = d.name as string;
+    const sg = groupOf.get(name);
+    const sync = sg !== undefined && sg.syncGroupTrackingWeight !== true;
+    if (!sync && d.priority !== 255) continue;
+    // row: vrrp.sync-weighted-trackers
+    // row: vrrp.owner-weighted-trackers
+    const row = sync ? 'vrrp.sync-weighted-trackers' : 'vrrp.owner-weighted-trackers';
+    const who = sync ? 'SYNC group' : 'address_owner';
+    const say = (msg: string, loc: Loc): void => diags.add('CONFIG_CONFLICT', 'GENERAL_ERROR', msg, loc, { row });
+    d.trackInterface = (d.trackInterface as (TrackRefDraft)[]).flatMap((t) => {
+      if (!t.weight) return [t];
+      say(`(${name}) ignoring ${t.name} tracked interface ${sync ? 'weight ' : ''}due to ${sync ? 'SYNC group' : 'address owner'}`, t.loc);
+      return sync ? [{ ...t, weight: 0 }] : [];
+    });
+    d.trackScript = (d.trackScript as TrackRefDraft[]).filter((t) => {
+      if (!t.weight) return true;
+      say(`(${name}) ignoring tracked script ${t.name} with weights due to ${who}`, t.loc);
+      return false;
+    });
+    d.trackFile = (d.trackFile as TrackRefDraft[]).flatMap((t) => {
+      if (t.weight === 1) {
+        say(`(${name}) ignoring weight from tracked file ${t.name} due to ${who}. specify weight 0`, t.loc);
+        return [{ ...t, weight: 0 }];
+      }
+      if (!t.weight) return [t];
+      say(`(${name}) ignoring tracked file ${t.name} with weight ${t.weight} due to ${who}`, t.loc);
+      return [];
+    });
+    d.trackBfd = ((d.trackBfd as TrackRefDraft[] | undefined) ?? []).filter((t) => {
+      const w = t.weight ?? bfdWeight.get(t.name) ?? 0;
+      if (!w) return true;
+      say(`(${name}) ignoring tracked bfd ${t.name} with weight ${w} due to ${who}`, t.loc);
+      return false;
+    });
+  }
+}
+
+type TrackRefDraft = { name: string; weight?: number; loc: Loc };

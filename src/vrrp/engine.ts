@@ -99,11 +99,7 @@ export class VrrpEngine {
     const wantMaster = g.members.some((m) => m.wantState === 'MASTER');
     const cannot = g.members.some((m) => m.wantState === 'BACKUP' || m.basePriority !== 255);
     if (wantMaster && cannot) for (const m of g.members) if (m.wantState === 'MASTER') m.wantState = 'BACKUP';
-    // vrrp_sync_set_group: MASTER only if every member is an owner wanting MASTER
-    const allOwners = g.members.length > 0 && g.members.every((m) => m.wantState === 'MASTER' && m.basePriority === 255);
-    g.state = g.members.some((m) => m.numFault > 0) ? 'FAULT' : allOwners ? 'MASTER' : 'BACKUP';
-    g.numMemberFault = g.members.filter((m) => m.numFault > 0).length;
-    g.numMemberInit = g.members.filter((m) => m.numInit > 0).length;
+    groupStartState(g);
     return g;
   }
 
@@ -357,10 +353,7 @@ export class VrrpEngine {
       }
       this.requeue(inst);
     }
-    if (!this.started) for (const g of this.groups) {
-      g.numMemberFault = g.members.filter((m) => m.numFault > 0).length;
-      g.numMemberInit = g.members.filter((m) => m.numInit > 0).length;
-    }
+    if (!this.started) for (const g of this.groups) groupStartState(g);
   }
 
   private refreshPriority(ctx: Ctx | undefined, inst: VrrpInstance): void {
@@ -402,4 +395,18 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * A sync group's state before start, from its members' trackers (vrrp_sync_set_group, then
+ * initialise_tracking_priorities): FAULT when a member is down, INIT while a member waits for
+ * its scripts' first results (so that the first member to come up brings the others along:
+ * vrrp_sync_backup does nothing for a group already BACKUP), else MASTER when every member is
+ * an owner wanting MASTER, else BACKUP.
+ */
+function groupStartState(g: SyncGroup): void {
+  g.numMemberFault = g.members.filter((m) => m.numFault > 0).length;
+  g.numMemberInit = g.members.filter((m) => m.numInit > 0).length;
+  const allOwners = g.members.length > 0 && g.members.every((m) => m.wantState === 'MASTER' && m.basePriority === 255);
+  g.state = g.numMemberFault > 0 ? 'FAULT' : g.numMemberInit > 0 ? 'INIT' : allOwners ? 'MASTER' : 'BACKUP';
 }

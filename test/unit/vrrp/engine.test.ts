@@ -62,6 +62,22 @@ describe('trackers (reference §c.4, §c.8)', () => {
   });
 });
 
+describe('sync group waiting for a script at start (keepalived 2.2.7 in a netns)', () => {
+  it('a member whose script has not answered holds the group in INIT; its first result brings every member up together', () => {
+    const h = new Harness({
+      instances: [cfg({ trackScript: [{ name: 'slow', weight: 0 }] }), cfg({ name: 'VI_3', virtualRouterId: 53 })],
+      syncGroups: [{ name: 'G', group: ['VI_1', 'VI_3'] }],
+      scripts: [{ name: 'slow', rise: 1, fall: 1 }],
+    });
+    h.start();
+    expect([h.state('VI_1'), h.state('VI_3')]).toEqual(['FAULT', 'FAULT']);
+    h.at(300).feed({ type: 'scriptResult', name: 'slow', success: true });
+    expect([h.state('VI_1'), h.state('VI_3')]).toEqual(['BACKUP', 'BACKUP']);
+    h.at(300 + MDI_100 + 10);
+    expect([h.state('VI_1'), h.state('VI_3')]).toEqual(['MASTER', 'MASTER']);
+  });
+});
+
 describe('sync group FAULT on the wire (observed with keepalived 2.2.7 in a netns)', () => {
   it('the failing member sends two priority-0 adverts, its sibling one', () => {
     const h = new Harness({
