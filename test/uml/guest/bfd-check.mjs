@@ -19,33 +19,25 @@ const NS = 'kts-rs';
 sh(`mkdir -p ${RUN} && ip netns add ${NS} && ip link add bfd0 type veth peer name bfd1 && ip link set bfd1 netns ${NS}`);
 sh(`ip addr add 10.9.2.1/24 dev bfd0 && ip link set bfd0 up && ip -n ${NS} link set lo up && ip -n ${NS} addr add 10.9.2.2/24 dev bfd1 && ip -n ${NS} link set bfd1 up`);
 
+/** a virtual server whose one real server's only checker is the shared BFD session */
+const virtualServer = (vip) => `virtual_server ${vip} 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 10.9.2.2 80 {
+    BFD_CHECK {
+      name to_rs
+    }
+  }
+}
+`;
 const director = `bfd_instance to_rs {
   neighbor_ip 10.9.2.2
   min_rx 100
   min_tx 100
   multiplier 3
 }
-virtual_server 10.9.0.1 80 {
-  lb_algo rr
-  lb_kind NAT
-  protocol TCP
-  real_server 10.9.2.2 80 {
-    BFD_CHECK {
-      name to_rs
-    }
-  }
-}
-virtual_server 10.9.0.2 80 {
-  lb_algo rr
-  lb_kind NAT
-  protocol TCP
-  real_server 10.9.2.2 80 {
-    BFD_CHECK {
-      name to_rs
-    }
-  }
-}
-vrrp_instance VI_1 {
+${['10.9.0.1', '10.9.0.2'].map(virtualServer).join('')}vrrp_instance VI_1 {
   interface bfd0
   virtual_router_id 61
   priority 150
