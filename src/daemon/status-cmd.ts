@@ -131,6 +131,7 @@ export function renderStatus(doc: StatusDoc): string {
         rs.checkers.map((k) => `${k.type} ${k.hasRun ? (k.up ? 'up' : 'down') : 'pending'}`).join(', ') || 'no checkers',
       ]), '    '));
     }
+    if (c.announced) out.push(`Announced to the routing daemon: ${c.announced.length ? c.announced.join(', ') : 'none'}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -49,7 +49,11 @@ export interface StatusDoc {
   readonly checker:
     | { readonly state: 'none' }
     | { readonly state: 'unknown'; readonly error: string; readonly restarts: number }
-    | { readonly state: 'up'; readonly pid: number; readonly reloads: number; readonly restarts: number; readonly virtualServers: readonly VirtualServerView[] };
+    | {
+      readonly state: 'up'; readonly pid: number; readonly reloads: number; readonly restarts: number; readonly virtualServers: readonly VirtualServerView[];
+      /** announce_vip: the host routes in the announce table now */
+      readonly announced?: readonly string[];
+    };
 }
 
 export type CheckerAnswer = { readonly view: CheckView } | { readonly error: string } | undefined;
@@ -81,6 +85,9 @@ export function statusDoc(v: VrrpView, checker: CheckerAnswer, restarts: number,
     syncGroups: v.groups.map((g) => ({ name: g.name, state: g.state, members: g.members.map((m) => m.name) })),
     checker: checker === undefined ? { state: 'none' }
       : 'error' in checker ? { state: 'unknown', error: checker.error, restarts }
-        : { state: 'up', pid: checker.view.pid, reloads: checker.view.reloads, restarts, virtualServers: checker.view.virtualServers },
+        : {
+          state: 'up', pid: checker.view.pid, reloads: checker.view.reloads, restarts, virtualServers: checker.view.virtualServers,
+          ...(checker.view.announced ? { announced: checker.view.announced } : {}),
+        },
   };
 }

@@ -21,7 +21,7 @@ describe.skipIf(skipUnless(why === undefined, `user-mode Linux: ${why}`))('annou
     console.log(`announce: ${JSON.stringify(rec)}`);
     const { routeGoneMs, serviceGoneMs, handoverSays, cancelSays, ...flags } = rec;
     expect(flags, story).toEqual({
-      announced: true, withdrawnOnQuorumLoss: true, announcedAgain: true, withdrawnByHandover: true, announcedAfterCancel: true,
+      announced: true, statusShows: true, withdrawnOnQuorumLoss: true, announcedAgain: true, withdrawnByHandover: true, announcedAfterCancel: true,
       lostWithBgpd: true, reannouncedAfterBgpdRestart: true, tableEmptyAfterStop: true,
     });
     expect(handoverSays, story).toMatch(/^10\.9\.0\.1: announcement withdrawn in \d+ ms/);

@@ -84,6 +84,7 @@ await rs.ready;
 // the whole daemon (its checker child announces), with its control socket for `handover`
 const kts = start('kts', process.execPath, [CLI, '-n', '-l', '-f', `${RUN}/keepalived.conf`, '--settings', `${RUN}/keepalived-ts.conf`, '-p', `${RUN}/kts.pid`]);
 record.announced = await settleOn(routerHasVip, (v) => v, 40_000);
+record.statusShows = spawnSync(process.execPath, [CLI, 'status'], { encoding: 'utf8', timeout: 10_000 }).stdout.includes(`Announced to the routing daemon: ${VIP}/32`);
 save();
 // the real server fails: quorum lost, withdrawn
 rs.kill('SIGKILL');

@@ -69,6 +69,13 @@ describe('renderStatus', () => {
     expect(lines.find((l) => l.includes('10.0.3.2:80'))).toMatch(/^ {4}down +10\.0\.3\.2:80 +weight 1 not in table +TCP_CHECK down, MISC_CHECK pending$/);
   });
 
+  it('announced VIPs (announce_vip) are listed, none as none; without announce_vip nothing is said', () => {
+    const up = DOC.checker as Extract<StatusDoc['checker'], { state: 'up' }>;
+    expect(renderStatus({ ...DOC, checker: { ...up, announced: ['10.0.0.100/32'] } })).toContain('Announced to the routing daemon: 10.0.0.100/32\n');
+    expect(renderStatus({ ...DOC, checker: { ...up, announced: [] } })).toContain('Announced to the routing daemon: none\n');
+    expect(text).not.toContain('Announced');
+  });
+
   it('a checker that did not answer shows as unknown; none configured says so', () => {
     expect(renderStatus({ ...DOC, checker: { state: 'unknown', error: 'no answer within 1000 ms', restarts: 2 } }))
       .toContain('Health checkers: unknown (no answer within 1000 ms; 2 restarts)\n');
