@@ -6,7 +6,8 @@
 // - drain (SIGTERM to a director): no connection is broken and no new one fails;
 // - a real server fails: only its flows move, the others keep their real server;
 // - a director dies: new connections fail at most until the router drops it (BGP hold time), and
-//   the flows it carried go on through the others (mh picks the same real server, sloppy TCP).
+//   the flows it carried go on through the others (mh picks the same real server, sloppy TCP);
+// - the director comes back: flows spread over it again with no failure, break or move.
 import { describe, expect, it } from 'vitest';
 import { IPVS_MODULES, umlUnavailable } from '../../src/lab/uml.js';
 import { describeRun, runGuestScenario } from '../helpers/uml-guest.js';
@@ -40,19 +41,24 @@ describe.skipIf(skipUnless(why === undefined, `user-mode Linux: ${why}`))('three
         shortFailed: count((e) => e.k === 'short' && !e.ok && within('rs-fail', 'rs-end')(e)),
       },
       kill: {
-        shortFailed: count((e) => e.k === 'short' && !e.ok && within('kill', 'end')(e)),
-        shortFailedAfterWithdraw: count((e) => e.k === 'short' && !e.ok && e.t >= m['kill-withdrawn']! + 1000 && e.t < m.end!),
-        longBroken: count((e) => e.k === 'long-broken' && within('kill', 'end')(e)),
-        longMoved: count((e) => e.k === 'long-moved' && within('kill', 'end')(e)),
-        lastFailureMs: Math.max(0, ...evs.filter((e) => e.k === 'short' && !e.ok && within('kill', 'end')(e)).map((e) => e.t - m.kill!)),
+        shortFailed: count((e) => e.k === 'short' && !e.ok && within('kill', 'kill-end')(e)),
+        shortFailedAfterWithdraw: count((e) => e.k === 'short' && !e.ok && e.t >= m['kill-withdrawn']! + 1000 && e.t < m['kill-end']!),
+        longBroken: count((e) => e.k === 'long-broken' && within('kill', 'kill-end')(e)),
+        longMoved: count((e) => e.k === 'long-moved' && within('kill', 'kill-end')(e)),
+        lastFailureMs: Math.max(0, ...evs.filter((e) => e.k === 'short' && !e.ok && within('kill', 'kill-end')(e)).map((e) => e.t - m.kill!)),
+      },
+      back: {
+        shortFailed: count((e) => e.k === 'short' && !e.ok && within('back', 'end')(e)),
+        longBroken: count((e) => e.k === 'long-broken' && within('back', 'end')(e)),
+        longMoved: count((e) => e.k === 'long-moved' && within('back', 'end')(e)),
       },
       broken: evs.filter((e) => e.k === 'long-broken').map((e) => `${e.id}@${e.t - m.drain!}:${e.why}`),
       longs: new Set(evs.filter((e) => e.k === 'long-up').map((e) => e.id)).size,
       shorts: count((e) => e.k === 'short'),
     };
     console.log(`active-active: ${JSON.stringify({ marksFromDrain: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v - m.drain!])), ...summary })}`);
-    expect({ threePaths: rec.threePaths, drainPathsDown: rec.drainPathsDown, rsRemoved: rec.rsRemoved, killPathsDown: rec.killPathsDown }, story)
-      .toEqual({ threePaths: true, drainPathsDown: true, rsRemoved: true, killPathsDown: true });
+    expect({ threePaths: rec.threePaths, drainPathsDown: rec.drainPathsDown, rsRemoved: rec.rsRemoved, killPathsDown: rec.killPathsDown, backPathsUp: rec.backPathsUp }, story)
+      .toEqual({ threePaths: true, drainPathsDown: true, rsRemoved: true, killPathsDown: true, backPathsUp: true });
     expect(summary.longs, story).toBe(60);
     for (const d of ['d1', 'd2', 'd3']) expect((rec.steadyConns as Record<string, number>)[d], `${d} forwards flows`).toBeGreaterThan(0);
     // a drain costs nothing: no failure, no break, no flow changes real server
@@ -63,5 +69,7 @@ describe.skipIf(skipUnless(why === undefined, `user-mode Linux: ${why}`))('three
     // carried go on, on the same real servers, through the others
     expect(summary.kill.shortFailedAfterWithdraw, story).toBe(0);
     expect({ longBroken: summary.kill.longBroken, longMoved: summary.kill.longMoved }, story).toEqual({ longBroken: 0, longMoved: 0 });
+    // a director added back takes its share of the flows without a failure, a break or a move
+    expect(summary.back, story).toEqual({ shortFailed: 0, longBroken: 0, longMoved: 0 });
   });
 });

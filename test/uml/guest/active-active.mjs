@@ -8,8 +8,9 @@
 //   steady     every director forwards some of the flows
 //   drain      SIGTERM to d1: its route is withdrawn, then its services go
 //   rs-fail    r4's server stops: its flows move, no other flow does
-//   kill       d2 dies (its processes killed, its link down): the router drops it at the BGP
+//   kill       d2 dies (its link down, its processes killed): the router drops it at the BGP
 //              hold time (3 s here)
+//   back       d2 comes back (link, FRR, keepalived-ts): the router spreads the flows again
 // The client's events are in $UML_OUT/client.jsonl; the host test judges them.
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -154,6 +155,19 @@ kts.get('d2').kill('SIGKILL');
 for (const p of frr.get('d2')) p.kill('SIGKILL');
 record.killPathsDown = (await settleOn(paths, (n) => n === 1, 20_000)) === 1;
 mark('kill-withdrawn');
+await sleep(4000);
+mark('kill-end');
+
+// d2 comes back: its link, FRR, keepalived-ts; the router spreads the flows again
+mark('back');
+sh('ip -n d2 link set eth0 up');
+frr.set('d2', ['zebra', 'bgpd'].map((daemon) => start(`${daemon}-d2-back`, 'ip', ['netns', 'exec', 'd2', `/usr/lib/frr/${daemon}`,
+  '-f', `${RUN}/d2/frr.conf`, '-i', `${RUN}/d2/${daemon}.pid`, '--vty_socket', `${RUN}/d2`, '-z', `${RUN}/d2/zserv.api`,
+  '-u', 'frr', '-g', 'frr', '--log', 'stdout', ...(daemon === 'bgpd' ? ['-p', '179'] : [])])));
+await sleep(300);
+kts.set('d2', start('kts-d2-back', process.execPath, [CLI, '-n', '-l', '-C', '-s', 'd2', '-f', `${RUN}/keepalived.conf`, '--settings', `${RUN}/keepalived-ts.conf`]));
+record.backPathsUp = (await settleOn(paths, (n) => n === 2, 40_000)) === 2;
+mark('back-announced');
 await sleep(4000);
 mark('end');
 

@@ -143,7 +143,7 @@ ${inst('A', 1, '  track_interface {\n    eth2 weight 10\n  }\n')}${inst('B', 2)}
     expect(tracked('C')).toEqual(['eth0:0']);
   });
 
-  it('drops weighted trackers of sync-group members unless sync_group_tracking_weight', () => {
+  it('a sync-group member without sync_group_tracking_weight runs no weighted script (keepalived drops it); with it, the weight stays', () => {
     const m = map(`
 vrrp_script chk {
   script /bin/true
@@ -181,7 +181,7 @@ vrrp_instance B {
   }
 }
 `);
-    expect(m.instances.get('A')!.config.trackScript).toEqual([{ name: 'chk', weight: 0, reverse: false }]);
+    expect(m.instances.get('A')!.config.trackScript).toEqual([]);
     expect(m.instances.get('B')!.config.trackScript).toEqual([{ name: 'chk', weight: -30, reverse: false }]);
     expect(m.engine.syncGroups!.map((g) => g.group)).toEqual([['A'], ['B']]);
   });
