@@ -75,6 +75,9 @@ writeFileSync(`${RUN}/keepalived.conf`, `global_defs {
 }
 virtual_server ${VIP} 80 {
   delay_loop 1
+  # a director that (re)starts announces only once its real servers passed a check: without
+  # alpha they count as up at start, and a failed one would take flows until its first check
+  alpha
   lb_algo mh
   lb_kind DR
   protocol TCP
@@ -158,14 +161,22 @@ mark('kill-withdrawn');
 await sleep(4000);
 mark('kill-end');
 
-// d2 comes back: its link, FRR, keepalived-ts; the router spreads the flows again
+// d2 comes back: its link, keepalived-ts, then FRR (the order systemd gives them: the routing
+// daemon must not advertise what the dead run left in the table before keepalived-ts has
+// checked the real servers); the router spreads the flows again
 mark('back');
 sh('ip -n d2 link set eth0 up');
+kts.set('d2', start('kts-d2-back', process.execPath, [CLI, '-n', '-l', '-C', '-s', 'd2', '-f', `${RUN}/keepalived.conf`, '--settings', `${RUN}/keepalived-ts.conf`]));
+const announcedByD2 = () => spawnSync('ip', ['-n', 'd2', 'route', 'show', 'table', '250'], { encoding: 'utf8' }).stdout;
+// the dead run's route goes at start (alpha: no quorum yet), then comes back with the checks
+record.backStaleWithdrawn = await settleOn(() => announcedByD2().includes(VIP), (v) => !v, 20_000) === false;
+record.backChecked = await settleOn(() => announcedByD2().includes(VIP), (v) => v, 20_000);
+// and every live real server checked: quorum comes with the first one, and mh with a partial
+// table would send a flow the routers move to d2 to another real server than d3 does
+await settleOn(() => ['r1', 'r2', 'r3'].every((r) => inTable('d2', r)), (v) => v, 20_000);
 frr.set('d2', ['zebra', 'bgpd'].map((daemon) => start(`${daemon}-d2-back`, 'ip', ['netns', 'exec', 'd2', `/usr/lib/frr/${daemon}`,
   '-f', `${RUN}/d2/frr.conf`, '-i', `${RUN}/d2/${daemon}.pid`, '--vty_socket', `${RUN}/d2`, '-z', `${RUN}/d2/zserv.api`,
   '-u', 'frr', '-g', 'frr', '--log', 'stdout', ...(daemon === 'bgpd' ? ['-p', '179'] : [])])));
-await sleep(300);
-kts.set('d2', start('kts-d2-back', process.execPath, [CLI, '-n', '-l', '-C', '-s', 'd2', '-f', `${RUN}/keepalived.conf`, '--settings', `${RUN}/keepalived-ts.conf`]));
 record.backPathsUp = (await settleOn(paths, (n) => n === 2, 40_000)) === 2;
 mark('back-announced');
 await sleep(4000);
