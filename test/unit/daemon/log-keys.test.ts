@@ -108,7 +108,11 @@ describe('log lines have no duplicate keys', () => {
     const { log, lines: read, close } = capture(dir);
     const t = startTrackers(cfg, mapped, { input: () => undefined, log: log.child({ mod: 'track' }), users });
     await t.ready;
-    await sleep(300);
+    // until the scripts have run and reported (a fixed wait was too short on a loaded machine)
+    const seen = (): boolean => ['now returning 1', '"trackFile":"tf"', '"trackProcess":"tp"', 'SCRIPT_REFUSED', '"script exited"']
+      .every((k) => read().some((l) => l.includes(k)));
+    for (let waited = 0; waited < 10_000 && !seen(); waited += 50) await sleep(50);
+    await sleep(100);
     await t.stop();
 
     const notifier = await Notifier.create({
