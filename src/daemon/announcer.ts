@@ -24,6 +24,9 @@ export interface QuorumView {
   quorums(address: string): readonly { readonly name: string; readonly up: boolean }[];
 }
 
+/** The family of a host prefix the table holds. */
+const familyOf = (prefix: string): 'inet' | 'inet6' => (prefix.includes(':') ? 'inet6' : 'inet');
+
 /** Default `announce_withdraw_delay`: long enough for a BGP update to reach the routers. */
 export const DEFAULT_WITHDRAW_DELAY_MS = 2000;
 /** A failed route change is tried again this much later. */
@@ -62,7 +65,7 @@ export class Announcer {
       const old = this.table;
       const gone = [...(this.present ?? [])];
       this.present = undefined;
-      void Promise.all(gone.map((p) => this.routes.remove(p, p.includes(':') ? 'inet6' : 'inet', old).catch(() => undefined)));
+      void Promise.all(gone.map((p) => this.routes.remove(p, familyOf(p), old).catch(() => undefined)));
     }
     this.table = table;
     this.vips = table !== undefined ? g.announceVips ?? [] : [];
@@ -172,7 +175,7 @@ export class Announcer {
     const { add, remove } = routeChanges(wanted, this.present);
     for (const p of remove) {
       try {
-        await this.routes.remove(p, p.includes(':') ? 'inet6' : 'inet', table);
+        await this.routes.remove(p, familyOf(p), table);
         this.present.delete(p);
         if (!this.decided.has(p)) this.log.info({ prefix: p, table }, `Withdrawing ${p} (not an announce_vip)`);
       } catch (e) {
@@ -181,7 +184,7 @@ export class Announcer {
     }
     for (const p of add) {
       try {
-        await this.routes.add(p, p.includes(':') ? 'inet6' : 'inet', table);
+        await this.routes.add(p, familyOf(p), table);
         this.present.add(p);
       } catch (e) {
         this.fail(`announce ${p}`, table, e);

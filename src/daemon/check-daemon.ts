@@ -25,6 +25,7 @@ import type { Logger } from 'pino';
 import type { KeepalivedConfig } from '../config/model.js';
 import { CheckerEngine } from '../check/engine.js';
 import type { CheckEffect, CheckInput, ProbePlan } from '../check/types.js';
+import type { VsState } from '../check/servers.js';
 import { KtsError } from '../errors/index.js';
 import { IpvsClient } from '../io/ipvs-genl.js';
 import { closePingSockets, runProbe, type ProbeOptions } from '../io/probes.js';
@@ -279,10 +280,22 @@ export class CheckDaemon {
     if (!this.announcer && !cfg.globalDefs.announceVips?.length) return;
     if (!this.announcer) {
       this.announceRtnl = await Rtnl.open({ log: this.opts.log.child({ mod: 'rtnl' }) });
+      // the virtual servers by address, once per engine: the announcer asks after every checker step
+      let indexed: { engine: CheckerEngine | undefined; byAddress: Map<string, VsState[]> } | undefined;
+      const byAddress = (): Map<string, VsState[]> => {
+        if (indexed?.engine !== this.engine) {
+          const m = new Map<string, VsState[]>();
+          for (const vs of this.engine?.virtualServers ?? []) {
+            if (vs.cfg.address === undefined) continue;
+            const a = formatIp(vs.cfg.address);
+            m.set(a, [...(m.get(a) ?? []), vs]);
+          }
+          indexed = { engine: this.engine, byAddress: m };
+        }
+        return indexed.byAddress;
+      };
       this.announcer = new Announcer(rtnlAnnounceRoutes(this.announceRtnl), {
-        quorums: (address) => (this.engine?.virtualServers ?? [])
-          .filter((vs) => vs.cfg.address !== undefined && formatIp(vs.cfg.address) === address)
-          .map((vs) => ({ name: vs.name, up: vs.quorumUp })),
+        quorums: (address) => (byAddress().get(address) ?? []).map((vs) => ({ name: vs.name, up: vs.quorumUp })),
       }, this.opts.log.child({ mod: 'announce' }));
       for (const [name, state] of this.vrrpStates) this.announcer.vrrpState(name, state);
     }
