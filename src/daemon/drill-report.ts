@@ -9,8 +9,12 @@
  *   from the old master (two masters on the wire), with how long that lasted.
  */
 
-/** capture timestamps of one host's frames may swap by a fraction of a millisecond */
-const GARP_BEFORE_ADVERT_MS = 1;
+/**
+ * keepalived-ts sends a takeover's GARPs just before its first advert (make-before-break; a few
+ * hundred microseconds, more when they wait for the address adds); keepalived's come after it,
+ * and capture timestamps of one host's frames may swap by a fraction of a millisecond
+ */
+const GARP_BEFORE_ADVERT_MS = 5;
 
 export interface ProbeSample {
   /** when the probe was sent (ms, any monotonic origin shared by the whole drill) */
@@ -89,8 +93,8 @@ export function phaseReport(p: PhaseInput): PhaseReport {
     }
   }
   const garps = p.garps.filter((t) => t >= p.triggerAt && t <= p.endAt);
-  // the takeover's GARPs come with or after the new master's first advert; before it, a GARP
-  // is the old master's (its garp_master_delay burst, or a refresh): not the takeover's first
+  // the takeover's GARPs come with the new master's first advert; well before it, a GARP is
+  // the old master's (its garp_master_delay burst, or a refresh): not the takeover's first
   const takeoverGarps = firstNew ? garps.filter((t) => t >= firstNew.at - GARP_BEFORE_ADVERT_MS) : garps;
   return {
     name: p.name,

@@ -55,6 +55,8 @@ export class EffectRunner {
   keepAddresses = false;
   /** the firewall change of an instance's takeover, that its GARP waits for */
   private readonly firewallPending = new Map<string, Promise<void>>();
+  /** GARP bursts waiting for their addresses or drop rule, by instance */
+  private readonly garpsWaiting = new Map<string, Promise<void>>();
   private readonly fwAddresses = new Map<string, readonly FirewallAddress[] | undefined>();
 
   constructor(
@@ -100,12 +102,19 @@ export class EffectRunner {
         return;
       case 'sendAdvert': {
         const m = this.instances.get(e.instance)!;
-        try {
-          this.adverts.send(e.interface, e.family, m.config.sourceAddress.bytes, e.dst, e.data);
-        } catch (err) {
-          this.sendErrors.set(e.instance, (this.sendErrors.get(e.instance) ?? 0) + 1);
-          this.log.warn({ inst: e.instance, err: (err as Error).message }, 'advert send failed');
-        }
+        const send = (): void => {
+          try {
+            this.adverts.send(e.interface, e.family, m.config.sourceAddress.bytes, e.dst, e.data);
+          } catch (err) {
+            this.sendErrors.set(e.instance, (this.sendErrors.get(e.instance) ?? 0) + 1);
+            this.log.warn({ inst: e.instance, err: (err as Error).message }, 'advert send failed');
+          }
+        };
+        // a takeover's advert follows its GARPs (make-before-break, VrrpInstance.becomeMaster),
+        // also when they wait for the addresses or the drop rule
+        const garp = e.afterGarp ? this.garpsWaiting.get(e.instance) : undefined;
+        if (garp) void garp.then(send, send);
+        else send();
         return;
       }
       case 'addVips': {
@@ -158,9 +167,16 @@ export class EffectRunner {
         // and after the drop rule of a master without accept mode: clients are sent here only
         // once the VIPs are both up and firewalled
         const fw = this.firewallPending.get(e.instance);
-        if (fw) void Promise.all([fw, this.addresses.submitted()]).then(burst);
+        let waiting: Promise<void> | undefined;
+        if (fw) waiting = Promise.all([fw, this.addresses.submitted()]).then(burst);
         else if (this.addresses.allSubmitted()) burst();
-        else void this.addresses.submitted().then(burst);
+        else waiting = this.addresses.submitted().then(burst);
+        if (waiting) {
+          const w = waiting;
+          this.garpsWaiting.set(e.instance, w);
+          const done = (): void => { if (this.garpsWaiting.get(e.instance) === w) this.garpsWaiting.delete(e.instance); };
+          void w.then(done, done);
+        }
         afterStep(() => this.log.info({ inst: e.instance, repeat: e.repeat, reason: e.reason },
           `(${e.instance}) Sending/queueing gratuitous ARPs on ${set.interface}`));
         return;

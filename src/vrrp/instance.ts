@@ -175,11 +175,17 @@ export class VrrpInstance {
     if (this.state === 'BACKUP') this.tx.prepare(this.effectivePriority, this.unicastChecksum === 'old');
   }
 
-  /** vrrp_send_adv: one IP ID per advert, one copy per unicast peer (reference §d.1, §d.8). */
-  sendAdvert(ctx: Ctx, priority: number): void {
+  /**
+   * vrrp_send_adv: one IP ID per advert, one copy per unicast peer (reference §d.1, §d.8).
+   * `afterGarp`: a takeover's first advert, which goes after the GARPs of the same step.
+   */
+  sendAdvert(ctx: Ctx, priority: number, afterGarp = false): void {
     const r = this.r;
     this.tx.send(priority, this.unicastChecksum === 'old', (dst, data) => {
-      ctx.out.push({ type: 'sendAdvert', instance: this.name, interface: r.cfg.interface, family: r.family, dst, priority, data });
+      ctx.out.push({
+        type: 'sendAdvert', instance: this.name, interface: r.cfg.interface, family: r.family, dst, priority, data,
+        ...(afterGarp ? { afterGarp } : {}),
+      });
     }, r.authType === 2 ? this.ahSeq.next() : 0);
     this.stats.advertsSent++;
     if (priority === 0) this.stats.priZeroSent++;
@@ -190,13 +196,21 @@ export class VrrpInstance {
     if (repeat > 0 && this.vipSet) ctx.out.push({ type: 'sendGarp', instance: this.name, repeat, reason });
   }
 
-  /** vrrp_state_become_master (RFC 5798 §6.4.1 / §6.4.2 transition to Master). */
+  /**
+   * vrrp_state_become_master (RFC 5798 §6.4.1 / §6.4.2 transition to Master), make-before-break:
+   * the VIPs and their GARPs go out before the advert. keepalived sends the advert first, so a
+   * live lower-priority master (one being preempted) drops its copy of the VIPs while the
+   * clients still send to it, until our GARPs reach them: a packet in flight then is lost
+   * (test/netns/migrating.test.ts saw it under load). In this order the clients follow the
+   * GARPs to us while the old master still answers, and it lets the VIPs go on our advert.
+   */
   private becomeMaster(ctx: Ctx): void {
     this.stats.becomeMaster++;
     this.masterAdverIntervalMs = this.r.adverIntervalMs;
     ctx.out.push({ type: 'addVips', instance: this.name });
     this.vipSet = true;
     this.sendGarp(ctx, this.r.garpRepeat, 'master');
+    this.sendAdvert(ctx, this.effectivePriority, true);
     if (this.r.garpRefreshMs > 0) this.garpRefreshAt = addMs(ctx.now, this.r.garpRefreshMs);
     if (this.r.garpExtraIfMs > 0) this.garpExtraIfAt = addMs(ctx.now, this.r.garpExtraIfMs);
     this.notify(ctx);
@@ -205,13 +219,12 @@ export class VrrpInstance {
   /** vrrp_state_master_tx: the advert timer fired, or we just became master. */
   masterTx(ctx: Ctx): void {
     this.releaseVipsAt = NEVER;
-    // The advert goes first so the old master drops the VIPs before our GARPs.
-    this.sendAdvert(ctx, this.effectivePriority);
     if (!this.vipSet) {
       this.becomeMaster(ctx);
       // second GARP burst after garp_master_delay (reference §d.5)
       if (this.r.garpDelayMs > 0) this.garpDelayedAt = addMs(ctx.now, this.r.garpDelayMs);
     } else {
+      this.sendAdvert(ctx, this.effectivePriority);
       if (this.r.garpRefreshMs > 0 && ctx.now > this.garpRefreshAt) {
         this.sendGarp(ctx, this.r.garpRefreshRepeat, 'refresh');
         this.garpRefreshAt = addMs(ctx.now, this.r.garpRefreshMs);

@@ -97,6 +97,8 @@ export type Effect =
     readonly family: Family; readonly dst: Uint8Array; readonly priority: number;
     /** IPv4: full datagram (send with IP_HDRINCL); IPv6: VRRP message (hop limit 255). */
     readonly data: Uint8Array;
+    /** a takeover's first advert: not before the GARPs of the same step, if those wait */
+    readonly afterGarp?: true;
   }
   /** Add VIPs, eVIPs, virtual routes and rules (and accept-mode firewall) of the instance. */
   | { readonly type: 'addVips'; readonly instance: string }

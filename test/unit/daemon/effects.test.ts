@@ -54,10 +54,11 @@ function setup(opts: { submitted: boolean }) {
   return { runner, events, release: () => release() };
 }
 
+// the engine's order (VrrpInstance.becomeMaster): VIPs and GARPs, then the advert
 const takeover: Effect[] = [
-  { type: 'sendAdvert', instance: 'VI_1', interface: 'eth0', family: 'inet', dst: Uint8Array.of(224, 0, 0, 18), priority: 100, data: new Uint8Array(40) },
   { type: 'addVips', instance: 'VI_1' },
   { type: 'sendGarp', instance: 'VI_1', repeat: 5, reason: 'master' },
+  { type: 'sendAdvert', instance: 'VI_1', interface: 'eth0', family: 'inet', dst: Uint8Array.of(224, 0, 0, 18), priority: 100, data: new Uint8Array(40), afterGarp: true },
   { type: 'stateChange', instance: 'VI_1', from: 'BACKUP', to: 'MASTER', reason: 'master-down' },
 ] as Effect[];
 
@@ -68,24 +69,28 @@ describe('EffectRunner', () => {
     const { runner, events } = setup({ submitted: true });
     for (const e of takeover) runner.perform(e);
     // in the step's turn: the wire effects, and the state change line performed after them
-    expect(events.slice(0, 3)).toEqual(['advert', 'install', 'garp']);
+    expect(events.slice(0, 3)).toEqual(['install', 'garp', 'advert']);
     await tick();
     expect(events).toEqual([
-      'advert', 'install', 'garp',
+      'install', 'garp', 'advert',
       'log (VI_1) Entering MASTER STATE',
       'log (VI_1) setting VIPs.',
       'log (VI_1) Sending/queueing gratuitous ARPs on eth0',
     ]);
   });
 
-  it('holds the GARP until the address adds are submitted', async () => {
+  it('holds the GARP until the address adds are submitted, and the takeover\'s advert after it', async () => {
     const { runner, events, release } = setup({ submitted: false });
     for (const e of takeover.slice(0, 3)) runner.perform(e);
     await tick();
     expect(events).not.toContain('garp');
+    expect(events).not.toContain('advert');
+    // a master's later advert does not wait
+    runner.perform({ ...takeover[2], afterGarp: undefined } as Effect);
+    expect(events.filter((e) => !e.startsWith('log'))).toEqual(['install', 'advert']);
     release();
     await tick();
-    expect(events.filter((e) => !e.startsWith('log'))).toEqual(['advert', 'install', 'garp']);
+    expect(events.filter((e) => !e.startsWith('log'))).toEqual(['install', 'advert', 'garp', 'advert']);
   });
 
   it('a backup builds its takeover (VIP requests, GARP frames) when it enters BACKUP', () => {

@@ -41,13 +41,17 @@ describe('start (RFC 3768 §6.4.1, keepalived vrrp_init_state)', () => {
     expect(h.deadline).toBe(MDI_100);
   });
 
-  it('priority 255 + state MASTER: MASTER after 1 us, advert first, then VIPs, GARPs, notify', () => {
+  it('priority 255 + state MASTER: MASTER after 1 us, VIPs and GARPs before the advert (make-before-break), then notify', () => {
     const h = new Harness(cfg({ priority: 255, state: 'MASTER' }));
     h.start();
     h.at(1);
     expect(h.transitions()).toEqual(['INIT->BACKUP@0', 'BACKUP->MASTER@0.001']);
-    expect(h.since(0.001).map((e) => e.type)).toEqual(['stateChange', 'sendAdvert', 'addVips', 'sendGarp', 'notify']);
+    expect(h.since(0.001).map((e) => e.type)).toEqual(['stateChange', 'addVips', 'sendGarp', 'sendAdvert', 'notify']);
     expect(h.since(0.001, 'sendGarp')).toEqual([{ type: 'sendGarp', instance: 'VI_1', repeat: 5, reason: 'master' }]);
+    // the takeover's advert is marked to wait for GARPs that wait; the next one is not
+    expect(h.since(0.001, 'sendAdvert').map((e) => (e as { afterGarp?: true }).afterGarp)).toEqual([true]);
+    h.at(1001);
+    expect(h.since(1.001, 'sendAdvert').map((e) => (e as { afterGarp?: true }).afterGarp)).toEqual([undefined]);
   });
 
   it('state MASTER below 255 behaves like BACKUP', () => {
