@@ -38,6 +38,7 @@ export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?
   resolveTrackRefs(root);
   duplicateTrackRefs(root, diags, machine);
   unweightedTrackers(root, diags);
+  unusedScripts(root, diags);
   const groups = new Map((root.virtualServerGroups as Draft[]).map((g) => [g.name as string, g.entries as Draft[]]));
   const servers = (root.virtualServers as Draft[]).flatMap((d) => completeVirtualServer(d, g, diags, groups) ?? []);
   const staticTrackGroups = completeTrackGroups(root.staticTrackGroups as StaticTrackGroup[], new Set(instances.map((d) => d.name as string)), {
@@ -213,6 +214,27 @@ function unweightedTrackers(root: Draft, diags: Diagnostics): void {
       return false;
     });
   }
+}
+
+/**
+ * keepalived vrrp_complete_init: a vrrp_script that no instance tracks, directly or through a
+ * sync group with members, is removed with a warning, and never run. The warning is logged at
+ * start (`-t` does not get that far), as an OK-class line.
+ */
+function unusedScripts(root: Draft, diags: Diagnostics): void {
+  const instances = new Set((root.vrrpInstances as Draft[]).map((d) => d.name as string));
+  const used = new Set<string>();
+  for (const d of root.vrrpInstances as Draft[]) for (const t of d.trackScript as TrackRefDraft[]) used.add(t.name);
+  for (const sg of root.vrrpSyncGroups as Draft[]) {
+    if (!(sg.group as { name: string }[]).some((m) => instances.has(m.name))) continue;
+    for (const t of (sg.trackScript as TrackRefDraft[] | undefined) ?? []) used.add(t.name);
+  }
+  root.vrrpScripts = (root.vrrpScripts as Draft[]).filter((s) => {
+    if (used.has(s.name as string)) return true;
+    // row: vrrp.unused-script
+    diags.add('CONFIG_REFERENCE', 'OK', `Warning - script ${s.name as string} is not used`, s.loc as Loc, { row: 'vrrp.unused-script', atStart: true });
+    return false;
+  });
 }
 
 type TrackRefDraft = { name: string; weight?: number; loc: Loc };

@@ -180,7 +180,8 @@ describe('vrrp_instance fields', () => {
   });
 
   it('vrrp_script defaults', () => {
-    expect(load('vrrp_script s {\n  script /bin/true\n}\n').config.vrrpScripts[0]).toMatchObject({ intervalMs: 1000, weight: 0, rise: 1, fall: 1, initFail: false });
+    // tracked by an instance: an unused script is removed (vrrp.unused-script)
+    expect(load('vrrp_script s {\n  script /bin/true\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  track_script {\n    s\n  }\n}\n').config.vrrpScripts[0]).toMatchObject({ intervalMs: 1000, weight: 0, rise: 1, fall: 1, initFail: false });
   });
 });
 

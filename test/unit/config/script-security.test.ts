@@ -21,7 +21,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const conf = (globals: string, body: string): string => {
   const file = join(dir, `k${Math.random().toString(36).slice(2)}.conf`);
-  writeFileSync(file, `global_defs {\n  enable_script_security\n${globals}}\n${body}vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  advert_int 1\n  virtual_ipaddress {\n    10.0.0.1/24\n  }\n  notify_master /opt/unsafe/notify.sh\n}\n`);
+  writeFileSync(file, `global_defs {\n  enable_script_security\n${globals}}\n${body}vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  advert_int 1\n  virtual_ipaddress {\n    10.0.0.1/24\n  }\n  notify_master /opt/unsafe/notify.sh\n${body.includes('vrrp_script chk') ? '  track_script {\n    chk\n  }\n' : ''}}\n`);
   return file;
 };
 
