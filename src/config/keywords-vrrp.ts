@@ -43,7 +43,28 @@ const familyIp = (field: string): Keyword => ({
 
 /** keepalived's name of a track block, for its messages */
 const TRACK_KIND: Record<string, string> = { trackInterface: 'track_interface', trackScript: 'track_script', trackFile: 'track_file', trackProcess: 'track_process', trackBfd: 'track bfd' };
-const trackBlock = (field: string, min: number, max: number): Keyword => values(field, trackRef(min, max, TRACK_KIND[field]));
+/** The root list a track entry names an object of (the others name interfaces or BFD instances). */
+const TRACKED_LIST: Record<string, [list: string, what: string]> = {
+  trackScript: ['vrrpScripts', 'track script'], trackFile: ['trackFiles', 'track file'], trackProcess: ['trackProcesses', 'track process'],
+};
+
+/**
+ * A track_* block. An entry naming a script, file or process not defined above it is dropped
+ * with keepalived's words: keepalived looks the object up as it reads the entry, so one defined
+ * further down the file is not tracked (and, a script tracked by nothing else, is then unused).
+ */
+const trackBlock = (field: string, min: number, max: number): Keyword => {
+  const entry = trackRef(min, max, TRACK_KIND[field]);
+  const lookup = TRACKED_LIST[field];
+  return values(field, (ctx, line, d) => {
+    if (lookup && line.words[0] !== undefined && !ctx.defined(lookup[0], line.words[0])) {
+      // row: vrrp.track-object-not-found
+      ctx.report('CONFIG_REFERENCE', 'GENERAL_ERROR', `(${d.name as string}) ${lookup[1]} ${line.words[0]} not found, ignoring...`, lineLoc(line, 0), { row: 'vrrp.track-object-not-found' });
+      return undefined;
+    }
+    return entry(ctx, line);
+  });
+};
 
 /**
  * A notify script of an instance or sync group (vrrp_parser.c vrrp_notify_*_handler,
@@ -153,8 +174,8 @@ export const vrrpInstanceTable = table({
   authentication: { sub: authentication, open: (_ctx, line, d) => (d.authentication = { loc: lineLoc(line, 0) }) as Draft },
   virtual_ipaddress: virtualIps('virtualIpaddress'),
   virtual_ipaddress_excluded: virtualIps('virtualIpaddressExcluded'),
-  virtual_routes: values('virtualRoutes', parseRouteEntry),
-  virtual_rules: values('virtualRules', parseRuleEntry),
+  virtual_routes: values('virtualRoutes', (ctx, line) => parseRouteEntry(ctx, line)),
+  virtual_rules: values('virtualRules', (ctx, line) => parseRuleEntry(ctx, line)),
   unicast_src_ip: familyIp('unicastSrcIp'),
   unicast_peer: {
     handler: (ctx, line, d) => {

@@ -197,11 +197,11 @@ export const script = (field: string): Keyword => ({
 });
 
 /** A value block (`kw { entry \n entry }`); each entry line is parsed by `entry`. */
-export const values = <T>(field: string, entry: (ctx: ParseCtx, line: Line) => T | undefined): Keyword => ({
+export const values = <T>(field: string, entry: (ctx: ParseCtx, line: Line, d: Draft) => T | undefined): Keyword => ({
   handler: (ctx, line, d) => {
     const list = (d[field] as T[] | undefined) ?? [];
     for (const l of ctx.readValueBlock(line)) {
-      const v = entry(ctx, l);
+      const v = entry(ctx, l, d);
       if (v !== undefined) list.push(v);
     }
     d[field] = list;

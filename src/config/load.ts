@@ -49,6 +49,7 @@ function named(listField: string, sub: KeywordTable, defaults: (name: string, li
       }
       const d = defaults(name, line);
       list.push(d);
+      ctx.define(listField, name);
       return d;
     },
   };

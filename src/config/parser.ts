@@ -40,6 +40,8 @@ export class ParseCtx {
   private readonly blockPath: string[] = [];
   /** keepalived stopped reading here (a keyword without its value, lib/parser.c null_strvec). */
   private aborted = false;
+  /** the named blocks read so far, by root list (vrrpScripts, trackFiles, ...) */
+  private readonly named = new Map<string, Set<string>>();
 
   constructor(
     readonly reader: Reader,
@@ -52,6 +54,22 @@ export class ParseCtx {
      */
     private readonly inactive?: ReadonlySet<string>,
   ) {}
+
+  /** A named block (vrrp_script chk, ...) has been read: later references find it. */
+  define(list: string, name: string): void {
+    let names = this.named.get(list);
+    if (!names) this.named.set(list, (names = new Set()));
+    names.add(name);
+  }
+
+  /**
+   * Whether a named block was read before this point. keepalived resolves a track_script,
+   * track_file or track_process entry when it reads it (vrrp_track.c alloc_track_script & co.),
+   * so an object defined further down the file is not found.
+   */
+  defined(list: string, name: string): boolean {
+    return this.named.get(list)?.has(name) ?? false;
+  }
 
   /** `extra`: a hint for the operator (a string), or the row of docs/semantics.md. */
   report(code: ErrorCode, kaClass: KaClass, message: string, loc?: Loc, extra?: string | { readonly hint?: string; readonly row?: string }): void {
