@@ -332,6 +332,7 @@ function inherited(c: Ctx): void {
   d.garpMasterRefreshRepeat ??= g.vrrpGarpMasterRefreshRepeat;
   d.skipCheckAdvAddr ??= g.vrrpSkipCheckAdvAddr;
   d.v3ChecksumAsV2 ??= g.v3ChecksumAsV2;
+  // row: vrrp.check-unicast-src-global
   d.checkUnicastSrc = (d.checkUnicastSrc as boolean) || (g.vrrpCheckUnicastSrc as boolean);
   // row: vrrp.smtp-alert-inherit
   d.smtpAlert ??= g.smtpAlertVrrp ?? g.smtpAlert ?? false;

@@ -81,7 +81,12 @@ export const topTable: KeywordTable = table({
     },
   },
   ...staticKeywords,
-  vrrp_script: named('vrrpScripts', vrrpScriptTable, vrrpScriptDefaults, 'vrrp_script'),
+  vrrp_script: {
+    ...named('vrrpScripts', vrrpScriptTable, vrrpScriptDefaults, 'vrrp_script'),
+    // vrrp_vscript_end_handler drops a script without `script` at its '}' (the completion says
+    // so): an entry further down then does not find it
+    close: (ctx, d) => { if (d.script === undefined) ctx.undefine('vrrpScripts', d.name as string); },
+  },
   track_file: trackFileBlock(),
   vrrp_track_file: trackFileBlock(),
   vrrp_track_process: named('trackProcesses', trackProcessTable, trackProcessDefaults, 'vrrp_track_process'),

@@ -62,6 +62,11 @@ export class ParseCtx {
     names.add(name);
   }
 
+  /** A named block was read, and dropped at its end. */
+  undefine(list: string, name: string): void {
+    this.named.get(list)?.delete(name);
+  }
+
   /**
    * Whether a named block was read before this point. keepalived resolves a track_script,
    * track_file or track_process entry when it reads it (vrrp_track.c alloc_track_script & co.),

@@ -27,8 +27,11 @@ function flags(iv: InstanceView, view: VrrpView): { any: boolean; lines: string[
   if (r.unicast) lines.push('  Using unicast');
   else if (unicastConfigured) lines.push('  Unicast config option specified but using multicast');
   if (m.unicastFaultNoPeer) lines.push('  If unicast go to fault state if no peers');
+  // VRRP_FLAG_CHECK_UNICAST_SRC: the instance's keyword or a peer's min_ttl / max_ttl; the global
+  // vrrp_check_unicast_src is read at run time and sets no flag
+  const checkFlag = ownCheck || m.unicastPeer.some((p) => p.minTtl !== undefined || p.maxTtl !== undefined);
   const any = unicastConfigured || m.unicastFaultNoPeer || m.dontTrackPrimary || r.skipCheckAdvAddr
-    || m.mcastSrcIp !== undefined || m.trackSrcIp || r.checkUnicastSrc || m.promoteSecondaries || evipOtherFamily
+    || m.mcastSrcIp !== undefined || m.trackSrcIp || checkFlag || m.promoteSecondaries || evipOtherFamily
     || r.nopreempt || m.useVmac !== undefined
     // VRRP_FLAG_VMAC_GARP_ALL_IF: garp_extra_if all, or vrrp_garp_extra_if all for an instance without its own
     || (m.garpExtraIf ?? view.config.globalDefs.vrrpGarpExtraIf)?.all === true;
