@@ -162,7 +162,7 @@ export function trackRef(min: number, max: number, kind = 'track') {
       ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', `weight without value specified for ${kind} ${w[0]} - ignoring`, lineLoc(line, 1));
       return undefined;
     }
-    const v = argInt(ctx, line, 2, min, max);
+    const v = argInt(ctx, line, 2, min, max, 10, true);
     if (v !== undefined) ref.weight = v;
     if (w.length >= 4) {
       if (w[3] === 'reverse') ref.reverse = true;

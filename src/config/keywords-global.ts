@@ -1,6 +1,6 @@
 /** global_defs (keepalived/core/global_parser.c): keywords, defaults. */
 import { parseIp, isMulticast } from '../util/ip.js';
-import { argInt, argScript, flag, int, mark, need, notHonoured, seconds, str, table, unsupported, values, argWord } from './kw.js';
+import { argInt, argScript, flag, int, lenientInt, mark, need, notHonoured, seconds, str, table, unsupported, values, argWord, wholeSeconds } from './kw.js';
 import type { Draft, Keyword, ParseCtx } from './parser.js';
 import type { AnnounceVip } from './model.js';
 import { lineLoc, type Line } from './line.js';
@@ -316,7 +316,7 @@ export const globalDefsTable = table({
     },
   },
   smtp_helo_name: str('smtpHeloName'),
-  smtp_connect_timeout: seconds('smtpConnectTimeoutMs', 1, 1000),
+  smtp_connect_timeout: wholeSeconds('smtpConnectTimeoutMs', 0, 4294, () => 'smtp_conect_timeout must be greater than 0, setting to 1'),
   smtp_alert: flag('smtpAlert'),
   // SNMP (keepalived global_parser.c): the VRRP side's MIBs are served by src/daemon/vrrp-snmp.ts
   snmp_socket: {
@@ -349,12 +349,12 @@ export const globalDefsTable = table({
   script_user: scriptUser,
   vrrp_skip_check_adv_addr: mark('vrrpSkipCheckAdvAddr'),
   vrrp_strict: mark('vrrpStrict'),
-  vrrp_garp_master_delay: seconds('vrrpGarpMasterDelayMs', 0, 86400),
-  vrrp_garp_master_repeat: int('vrrpGarpMasterRepeat', 1, 65535),
-  vrrp_garp_master_refresh: seconds('vrrpGarpMasterRefreshMs', 0, 86400),
-  vrrp_garp_master_refresh_repeat: int('vrrpGarpMasterRefreshRepeat', 1, 65535),
-  vrrp_garp_lower_prio_delay: seconds('vrrpGarpLowerPrioDelayMs', 0, 86400),
-  vrrp_garp_lower_prio_repeat: int('vrrpGarpLowerPrioRepeat', 0, 65535),
+  vrrp_garp_master_delay: wholeSeconds('vrrpGarpMasterDelayMs', 0, 4294),
+  vrrp_garp_master_repeat: lenientInt('vrrpGarpMasterRepeat', 1, 65535),
+  vrrp_garp_master_refresh: wholeSeconds('vrrpGarpMasterRefreshMs', 0, 86400),
+  vrrp_garp_master_refresh_repeat: lenientInt('vrrpGarpMasterRefreshRepeat', 1, 65535),
+  vrrp_garp_lower_prio_delay: wholeSeconds('vrrpGarpLowerPrioDelayMs', 0, 4294),
+  vrrp_garp_lower_prio_repeat: lenientInt('vrrpGarpLowerPrioRepeat', 0, 65535),
   // 1 µs up to UINT_MAX µs; keepalived only logs that a second or more is very large
   vrrp_garp_extra_if: garpExtraIf(true),
   vrrp_vmac_garp_intvl: garpExtraIf(true),
@@ -363,12 +363,12 @@ export const globalDefsTable = table({
   vrrp_min_garp: flag('vrrpMinGarp'),
   vrrp_higher_prio_send_advert: flag('vrrpHigherPrioSendAdvert'),
   vrrp_lower_prio_no_advert: flag('vrrpLowerPrioNoAdvert'),
-  vrrp_version: int('vrrpVersion', 2, 3),
+  vrrp_version: lenientInt('vrrpVersion', 2, 3),
   vrrp_mcast_group4: mcastGroup('vrrpMcastGroup4', 'inet'),
   vrrp_mcast_group6: mcastGroup('vrrpMcastGroup6', 'inet6'),
   vrrp_check_unicast_src: mark('vrrpCheckUnicastSrc'),
   vrrp_startup_delay: seconds('vrrpStartupDelayMs', 0, 3600),
-  vrrp_down_timer_adverts: int('vrrpDownTimerAdverts', 1, 100),
+  vrrp_down_timer_adverts: lenientInt('vrrpDownTimerAdverts', 1, 100),
   vrrp_notify_priority_changes: flag('vrrpNotifyPriorityChanges'),
   v3_checksum_as_v2: flag('v3ChecksumAsV2'),
   default_interface: str('defaultInterface'),

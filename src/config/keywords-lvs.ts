@@ -1,7 +1,7 @@
 /** virtual_server_group, virtual_server, real_server and the checkers (keepalived/check/check_*.c). */
 import { parseIp, type Family, type IpAddress } from '../util/ip.js';
 import { granularityFamily, granularityPrefix, parseTunnelOptions, type ServerKind } from './lvs-values.js';
-import { argInt, argWord, flag, int, ip, mark, need, notHonoured, script, seconds, str, table, unsupported } from './kw.js';
+import { argInt, argWord, flag, int, ip, lenientInt, mark, need, notHonoured, script, seconds, str, table, unsupported, wholeSeconds } from './kw.js';
 import type { Draft, Keyword, KeywordTable, ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './line.js';
 import { setFieldLoc, type Loc } from './loc.js';
@@ -71,13 +71,13 @@ export function parseVsgEntry(ctx: ParseCtx, l: Line): Draft | undefined {
 
 const checkerCommon: Record<string, Keyword> = {
   connect_ip: ip('connectIp'),
-  connect_port: int('connectPort', 1, 65535),
+  connect_port: lenientInt('connectPort', 1, 65535),
   bindto: ip('bindto'),
-  bind_port: int('bindPort', 1, 65535),
+  bind_port: lenientInt('bindPort', 1, 65535),
   bind_if: str('bindIf'),
   connect_timeout: seconds('connectTimeoutMs', 0.001, 86400),
-  fwmark: int('fwmark', 1, 0xffffffff),
-  retry: int('retry', 0, 2 ** 31 - 1),
+  fwmark: lenientInt('fwmark', 1, 0xffffffff),
+  retry: lenientInt('retry', 0, 2 ** 31 - 1),
   delay_before_retry: seconds('delayBeforeRetryMs', 0, 86400),
   warmup: seconds('warmupMs', 0, 86400),
   delay_loop: seconds('delayLoopMs', 0.001, 86400),
@@ -173,7 +173,7 @@ const checkerTables: Record<string, { table: KeywordTable; defaults: () => Draft
     table: table({
       ...checkerCommon,
       misc_path: script('miscPath'),
-      misc_timeout: seconds('miscTimeoutMs', 0.001, 86400),
+      misc_timeout: wholeSeconds('miscTimeoutMs', 0, 4294),
       misc_dynamic: mark('miscDynamic'),
       user: {
         handler: (ctx, line, d) => {
@@ -233,7 +233,7 @@ const checkerTables: Record<string, { table: KeywordTable; defaults: () => Draft
     table: table({
       ...checkerCommon,
       track_file: str('trackFile'),
-      weight: { handler: (ctx, line, d) => { const v = argInt(ctx, line, 1, -254, 254); if (v !== undefined) d.weight = v; if (line.words[2] === 'reverse') d.weightReverse = true; } },
+      weight: { handler: (ctx, line, d) => { const v = argInt(ctx, line, 1, -254, 254, 10, true); if (v !== undefined) d.weight = v; if (line.words[2] === 'reverse') d.weightReverse = true; } },
     }),
     defaults: () => ({ weightReverse: false }),
     // check_file.c file_end_handler: a FILE_CHECK without track_file is dropped
@@ -291,12 +291,12 @@ function vsFamilySoFar(d: Draft): Family | undefined {
 }
 
 const realServerTable = table({
-  weight: int('weight', 0, 2 ** 31 - 1),
+  weight: lenientInt('weight', 0, 2 ** 31 - 1),
   lvs_method: lbKind('lvsMethod', 'tunnel', 'real'),
   notify_up: script('notifyUp'),
   notify_down: script('notifyDown'),
-  uthreshold: int('uthreshold', 0, 2 ** 31 - 1),
-  lthreshold: int('lthreshold', 0, 2 ** 31 - 1),
+  uthreshold: lenientInt('uthreshold', 0, 2 ** 31 - 1),
+  lthreshold: lenientInt('lthreshold', 0, 2 ** 31 - 1),
   inhibit_on_failure: flag('inhibitOnFailure'),
   alpha: flag('alpha'),
   retry: int('retry', 0, 2 ** 31 - 1),
@@ -385,8 +385,8 @@ export const virtualServerTable = table({
   warmup: seconds('warmupMs', 0, 86400),
   alpha: mark('alpha'),
   omega: mark('omega'),
-  quorum: int('quorum', 1, 2 ** 31 - 1),
-  hysteresis: int('hysteresis', 0, 2 ** 31 - 1),
+  quorum: lenientInt('quorum', 1, 2 ** 31 - 1),
+  hysteresis: lenientInt('hysteresis', 0, 2 ** 31 - 1),
   quorum_up: script('quorumUp'),
   quorum_down: script('quorumDown'),
   sorry_server: {

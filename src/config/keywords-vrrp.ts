@@ -1,6 +1,6 @@
 /** vrrp_instance, vrrp_sync_group, vrrp_script, track_file, vrrp_track_process (keepalived/vrrp/vrrp_parser.c). */
 import { parseIp, type IpAddress } from '../util/ip.js';
-import { argInt, argScript, argSeconds, argWord, flag, int, mark, need, notHonoured, script, seconds, str, table, unsupported, values } from './kw.js';
+import { argInt, argScript, argSeconds, argWord, flag, int, lenientInt, mark, need, notHonoured, script, seconds, str, table, unsupported, values, wholeSeconds } from './kw.js';
 import { parseAddressEntry, parseUnicastPeer, trackRef } from './entries.js';
 import { parseRouteEntry } from './route-entry.js';
 import { parseRuleEntry } from './rule-entry.js';
@@ -106,12 +106,12 @@ const notifyDeleted: Keyword = {
 };
 
 const garpKeywords = {
-  garp_master_delay: seconds('garpMasterDelayMs', 0, 86400),
-  garp_master_repeat: int('garpMasterRepeat', 1, 65535),
-  garp_master_refresh: seconds('garpMasterRefreshMs', 0, 86400),
-  garp_master_refresh_repeat: int('garpMasterRefreshRepeat', 1, 65535),
-  garp_lower_prio_delay: seconds('garpLowerPrioDelayMs', 0, 86400),
-  garp_lower_prio_repeat: int('garpLowerPrioRepeat', 0, 65535),
+  garp_master_delay: wholeSeconds('garpMasterDelayMs', 0, 4294),
+  garp_master_repeat: lenientInt('garpMasterRepeat', 1, 65535),
+  garp_master_refresh: wholeSeconds('garpMasterRefreshMs', 0, 86400),
+  garp_master_refresh_repeat: lenientInt('garpMasterRefreshRepeat', 1, 65535),
+  garp_lower_prio_delay: wholeSeconds('garpLowerPrioDelayMs', 0, 4294),
+  garp_lower_prio_repeat: lenientInt('garpLowerPrioRepeat', 0, 65535),
 };
 
 const authentication = table({
@@ -170,7 +170,7 @@ export const vrrpInstanceTable = table({
   virtual_router_id: int('virtualRouterId', 1, 255),
   priority: int('priority', 1, 255),
   advert_int: seconds('advertIntMs', 0.01, 255),
-  version: int('version', 2, 3),
+  version: lenientInt('version', 2, 3),
   authentication: { sub: authentication, open: (_ctx, line, d) => (d.authentication = { loc: lineLoc(line, 0) }) as Draft },
   virtual_ipaddress: virtualIps('virtualIpaddress'),
   virtual_ipaddress_excluded: virtualIps('virtualIpaddressExcluded'),
@@ -252,7 +252,7 @@ export const vrrpInstanceTable = table({
   // vrrp_parser.c vrrp_debug_handler: a level 0..4 that keepalived 2.2.7 only shows in the data dump
   debug: {
     handler: (ctx, line, d) => {
-      const v = argInt(ctx, line, 1, 0, 4);
+      const v = argInt(ctx, line, 1, 0, 4, 10, true);
       if (v === undefined) ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `(${d.name as string}) Debug value '${line.words[1] ?? ''}' not valid; must be between 0-4`, lineLoc(line, 1), { row: 'vrrp.debug-invalid' });
       else d.debug = v;
     },
@@ -327,7 +327,7 @@ export const syncGroupTable = table({
 
 const weightWithReverse = (min: number, max: number): Keyword => ({
   handler: (ctx, line, d) => {
-    const v = argInt(ctx, line, 1, min, max);
+    const v = argInt(ctx, line, 1, min, max, 10, true);
     if (v !== undefined) d.weight = v;
     if (line.words[2] === 'reverse') d.weightReverse = true;
     else if (line.words[2] !== undefined && line.words[2] !== 'noreverse') ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `unknown weight option '${line.words[2]}'`, lineLoc(line, 2));
@@ -345,11 +345,12 @@ const userGroup = (field: string): Keyword => ({
 
 export const vrrpScriptTable = table({
   script: { handler: (ctx, line, d) => { const s = argScript(ctx, line); if (s) d.script = s; } },
-  interval: seconds('intervalMs', 0.001, 86400),
-  timeout: seconds('timeoutMs', 0.001, 86400),
+  // whole seconds, 0 raised to 1 (vrrp_vscript_interval_handler / _timeout_handler)
+  interval: wholeSeconds('intervalMs', 0, 4294, (d) => `(${d.name as string}): vrrp script interval must be greater than 0, setting to 1`),
+  timeout: wholeSeconds('timeoutMs', 0, 4294, (d) => `(${d.name as string}): vrrp script timeout must be greater than 0, setting to 1`),
   weight: weightWithReverse(-253, 253),
-  rise: int('rise', 1, 2 ** 31 - 1),
-  fall: int('fall', 1, 2 ** 31 - 1),
+  rise: lenientInt('rise', 1, 2 ** 31 - 1),
+  fall: lenientInt('fall', 1, 2 ** 31 - 1),
   user: userGroup('user'),
   init_fail: mark('initFail'),
 });
@@ -385,7 +386,7 @@ export const trackProcessTable = table({
   process: { handler: (ctx, line, d) => { if (need(ctx, line, 1) !== undefined) d.process = line.words.slice(1); } },
   param_match: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, ['initial', 'partial']); if (v) d.paramMatch = v; } },
   weight: weightWithReverse(-254, 254),
-  quorum: int('quorum', 1, 65535),
+  quorum: lenientInt('quorum', 1, 65535),
   quorum_max: int('quorumMax', 1, 65535),
   delay: seconds('delayMs', 0, 86400),
   fork_delay: seconds('forkDelayMs', 0, 86400),

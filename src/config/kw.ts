@@ -24,12 +24,34 @@ export function need(ctx: ParseCtx, line: Line, i: number): string | undefined {
 
 const INT_RE = /^[-+]?(0x[0-9a-f]+|0[0-7]*|[1-9][0-9]*)$/i;
 
-/** Integer in [min, max]; keepalived's read_int / read_unsigned (strtol base 0 / 10). */
-export function argInt(ctx: ParseCtx, line: Line, i: number, min: number, max: number, base: 0 | 10 = 10): number | undefined {
+/**
+ * What strtol / strtoul make of a word that is not a number: the number its digits start with
+ * (0 for none). Unsigned, a leading '-' is a negative number, outside any range.
+ */
+function numericPrefix(w: string, signed: boolean): number | undefined {
+  const m = /^\s*([-+]?)([0-9]*)/.exec(w)!;
+  if (m[1] === '-' && !signed) return undefined;
+  const n = m[2] === '' ? 0 : Number(m[2]);
+  return m[1] === '-' ? -n : n;
+}
+
+/**
+ * Integer in [min, max]; keepalived's read_int / read_unsigned (strtol base 0 / 10).
+ * `lenient`: keepalived's reader is called with ignore_error. Outside `-t` (ctx.runtime) such a
+ * reader takes a word with trailing junk at its numeric prefix, with a warning, when that is in
+ * range (lib/parser.c read_unsigned_func): `1.5` runs 1, `maybe` runs 0; `-t` keeps the default.
+ */
+export function argInt(ctx: ParseCtx, line: Line, i: number, min: number, max: number, base: 0 | 10 = 10, lenient = false): number | undefined {
   const w = need(ctx, line, i);
   if (w === undefined) return undefined;
   const re = base === 10 ? /^[-+]?[0-9]+$/ : INT_RE;
   if (!re.test(w)) {
+    const n = lenient && ctx.runtime && base === 10 ? numericPrefix(w, min < 0) : undefined;
+    if (n !== undefined && n >= min && n <= max) {
+      // row: parser.number-prefix-at-run-time
+      ctx.report('CONFIG_VALUE', 'INVALID_NUMBER', `WARNING - invalid number '${w}'`, lineLoc(line, i), { row: 'parser.number-prefix-at-run-time' });
+      return n;
+    }
     ctx.report('CONFIG_VALUE', 'INVALID_NUMBER', `invalid number '${w}'`, lineLoc(line, i));
     return undefined;
   }
@@ -143,6 +165,33 @@ export const int = (field: string, min: number, max: number, set: Setter<number>
   handler: (ctx, line, d) => {
     const v = argInt(ctx, line, 1, min, max);
     if (v !== undefined) set(d, v, line);
+  },
+});
+
+/** `int` for a keyword keepalived reads with ignore_error (argInt `lenient`). */
+export const lenientInt = (field: string, min: number, max: number, set: Setter<number> = store(field)): Keyword => ({
+  handler: (ctx, line, d) => {
+    const v = argInt(ctx, line, 1, min, max, 10, true);
+    if (v !== undefined) set(d, v, line);
+  },
+});
+
+/**
+ * Whole seconds, stored in milliseconds: keepalived reads these timers with read_unsigned
+ * (ignore_error), so `1.5` is an invalid number (its prefix outside `-t`, argInt `lenient`).
+ * `zero`: keepalived's words when it raises 0 to 1 ("... must be greater than 0, setting to 1").
+ */
+export const wholeSeconds = (field: string, min: number, max: number, zero?: (d: Draft) => string): Keyword => ({
+  handler: (ctx, line, d) => {
+    let v = argInt(ctx, line, 1, min, max, 10, true);
+    if (v === undefined) return;
+    if (v === 0 && zero) {
+      // row: parser.whole-seconds
+      ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', zero(d), lineLoc(line, 1), { row: 'parser.whole-seconds' });
+      v = 1;
+    }
+    d[field] = v * 1000;
+    setFieldLoc(d, field, line);
   },
 });
 

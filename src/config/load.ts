@@ -180,12 +180,14 @@ export interface LoadOptions extends Omit<ReaderOptions, 'configId'> {
   readonly settingsFile?: string;
   /** Look up interfaces, users and scripts on this machine (as `keepalived -t` does). */
   readonly machine?: import('./validate.js').MachineView;
+  /** Read for running (the daemon, a reload), not for `-t`: see ParseCtx.runtime. */
+  readonly runtime?: boolean;
 }
 
 export function loadConfig(file: string, options: LoadOptions = {}): LoadResult {
   const diagnostics = new Diagnostics();
   const reader = new Reader(file, { ...options, configId: options.configId ?? defaultConfigId(options.machine?.hostname() ?? '') }, diagnostics);
-  const ctx = new ParseCtx(reader, diagnostics, options.machine);
+  const ctx = new ParseCtx(reader, diagnostics, options.machine, undefined, options.runtime);
   let root = emptyRoot();
   ctx.run(topTable, root);
   // braces that a block reader and a brace counter read differently: read as keepalived's
@@ -199,7 +201,7 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
   if (options.settingsFile !== undefined) {
     // keepalived-ts's own settings (src/config/settings.ts), after keepalived.conf: they win
     const settings = new Reader(options.settingsFile, { ...options, configId: options.configId ?? defaultConfigId(options.machine?.hostname() ?? '') }, diagnostics);
-    new ParseCtx(settings, diagnostics, options.machine).run(settingsTable(globalDefsTable), root.globalDefs as Draft);
+    new ParseCtx(settings, diagnostics, options.machine, undefined, options.runtime).run(settingsTable(globalDefsTable), root.globalDefs as Draft);
   }
   const mainLoc = { file: reader.mainDisplay, line: 1, col: 1 };
   // keepalived stopped reading (a keyword without its value): it completes nothing either
@@ -239,7 +241,7 @@ function readPasses(file: string, options: LoadOptions): { root: Draft; diagnost
     const own = new Diagnostics();
     const reader = new Reader(file, { ...options, configId: options.configId ?? defaultConfigId(options.machine?.hostname() ?? '') }, own);
     const root = emptyRoot();
-    new ParseCtx(reader, own, options.machine, inactiveIn(pass, topTable.keys())).run(topTable, root);
+    new ParseCtx(reader, own, options.machine, inactiveIn(pass, topTable.keys()), options.runtime).run(topTable, root);
     drafts.set(pass.name, root);
     for (const d of own.list) {
       const key = `${d.code}|${d.kaClass}|${d.message}|${d.loc ? `${d.loc.file}:${d.loc.line}:${d.loc.col}` : ''}`;

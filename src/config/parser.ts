@@ -47,12 +47,17 @@ export class ParseCtx {
     readonly reader: Reader,
     readonly diagnostics: Diagnostics,
     /** the machine's facts a keyword checks (CPU ids, a route's VRF), when the caller gives them */
-    readonly machine?: Pick<MachineView, 'cpuCount' | 'writable' | 'interfaceExists' | 'isVrf' | 'resolvable'>,
+    readonly machine?: Pick<MachineView, 'cpuCount' | 'writable' | 'interfaceExists' | 'isVrf' | 'resolvable' | 'rtTableId'>,
     /**
      * Top-level keywords that this pass does not read (keepalived's inactive keywords, see
      * src/config/passes.ts): skipped by counting braces, as keepalived skips them.
      */
     private readonly inactive?: ReadonlySet<string>,
+    /**
+     * Read for running, not for `-t` (keepalived's CONFIG_TEST_BIT unset): some of keepalived's
+     * number readers then take a bad number's numeric prefix (kw.ts argInt).
+     */
+    readonly runtime = false,
   ) {}
 
   /** A named block (vrrp_script chk, ...) has been read: later references find it. */

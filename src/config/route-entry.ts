@@ -75,7 +75,13 @@ export function parseRouteEntry(ctx: ParseCtx, line: Line, trackGroups?: Readonl
       if (v) r.dev = v;
     } else if (k === 'table') {
       const v = next();
-      if (v) r.table = v;
+      if (v === undefined) continue;
+      // keepalived looks the name up as it reads the route (vrrp_iproute.c, find_rttables_table)
+      if (ctx.machine?.rtTableId && ctx.machine.rtTableId(v) === undefined) {
+        ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `Routing table ${v} not found for route`, lineLoc(line, i), { row: 'route.table-not-found' });
+        return undefined;
+      }
+      r.table = v;
     } else if (k === 'metric' || k === 'priority' || k === 'preference') {
       const v = argInt(ctx, line, ++i, 0, 0xffffffff);
       if (v !== undefined) r.metric = v;

@@ -85,6 +85,9 @@ export function parseRuleEntry(ctx: ParseCtx, line: Line, trackGroups?: Readonly
       const v = next();
       if (v === undefined) continue;
       if (number0(v) === 0) return drop('Table 0 is not valid', i);
+      // keepalived looks the name up as it reads the rule (vrrp_iprule.c, find_rttables_table)
+      // row: rule.table-not-found
+      if (ctx.machine?.rtTableId && ctx.machine.rtTableId(v) === undefined) return drop(`Routing table ${v} not found for rule`, i, { row: 'rule.table-not-found' });
       if (action !== undefined) return drop('Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable for rule', i - 1);
       action = 'table';
       r.table = v;

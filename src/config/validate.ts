@@ -15,6 +15,11 @@ export interface MachineView {
   /** Whether interface `name` is a VRF device (a route's `vrf`); absent: not known, not checked. */
   isVrf?(name: string): boolean;
   /**
+   * A route's or rule's `table`: its number, from iproute2's rt_tables and keepalived's built-in
+   * names (default, main, local), or a number written as one; absent: not known, not checked.
+   */
+  rtTableId?(name: string): number | undefined;
+  /**
    * An existing interface's link type (ARPHRD_*) and whether it has IFF_MULTICAST; undefined:
    * no such interface (absent: not known, not checked).
    */

@@ -19,7 +19,7 @@ export function currentSettingsFile(): string | undefined {
 
 /** Loads and checks the configuration, logging its diagnostics; throws on what keepalived could not run. */
 export function loadForDaemon(file: string, configId: string, log: Logger): KeepalivedConfig {
-  const result = loadConfig(file, { configId, machine: hostMachine(), ...(settingsFile !== undefined ? { settingsFile } : {}) });
+  const result = loadConfig(file, { configId, machine: hostMachine(), runtime: true, ...(settingsFile !== undefined ? { settingsFile } : {}) });
   for (const d of result.diagnostics.list) {
     if (!isReported(d)) {
       // keepalived's start-up lines (row notes such as a configuration fault): its words, no position

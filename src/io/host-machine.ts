@@ -9,6 +9,7 @@ import { accessSync, constants, existsSync, lstatSync, readdirSync, readFileSync
 import { delimiter, join } from 'node:path';
 import { cpus, hostname } from 'node:os';
 import type { MachineView, ScriptRunAs } from '../config/validate.js';
+import { rtTableId, rtTablesSync } from './rtnl-names.js';
 
 export function hostMachine(): MachineView {
   let ifaces: Set<string> | undefined;
@@ -29,6 +30,7 @@ export function hostMachine(): MachineView {
     interfaceExists: (name) => interfaces().has(name),
     isLoopback: (name) => safe(() => readFileSync(`/sys/class/net/${name}/type`, 'utf8').trim() === '772', false),
     isVrf: (name) => safe(() => isVrfSysfs(readFileSync(`/sys/class/net/${name}/type`, 'utf8'), readFileSync(`/sys/class/net/${name}/flags`, 'utf8'), existsSync(`/sys/class/net/${name}/bonding`)), false),
+    rtTableId: (name) => rtTableId(name, rtTablesSync()),
     linkKind: (name) => safe(() => ({
       hwType: Number(readFileSync(`/sys/class/net/${name}/type`, 'utf8').trim()),
       multicast: (Number(readFileSync(`/sys/class/net/${name}/flags`, 'utf8').trim()) & IFF_MULTICAST) !== 0,

@@ -4,6 +4,7 @@
  * keeps its defaults). Missing files are fine: keepalived's built-in names remain (it has none
  * for realms and groups).
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { DEFAULT_RT_NAMES, GROUP_MAX, mergeNames, parseRtNamesFile, REALM_MAX, type RtNames } from '../netlink/names.js';
 
@@ -38,4 +39,36 @@ let cached: Promise<RtNames> | undefined;
 export function names(): Promise<RtNames> {
   cached ??= loadRtNames();
   return cached;
+}
+
+let tablesCached: ReadonlyMap<string, number> | undefined;
+
+/**
+ * The routing table names keepalived resolves a route's or rule's `table` with, read
+ * synchronously once (the configuration is compiled synchronously): rt_tables, then the
+ * built-in names.
+ */
+export function rtTablesSync(dirs: readonly string[] = DIRS): ReadonlyMap<string, number> {
+  if (tablesCached && dirs === DIRS) return tablesCached;
+  let text: string | undefined;
+  for (const d of dirs) {
+    try {
+      text = readFileSync(`${d}/rt_tables`, 'utf8');
+      break;
+    } catch {
+      // try the next directory
+    }
+  }
+  const tables = mergeNames(text ? parseRtNamesFile(text, 0xffffffff) : new Map(), DEFAULT_RT_NAMES.tables);
+  if (dirs === DIRS) tablesCached = tables;
+  return tables;
+}
+
+/** lib/rttables.c find_entry: a number (strtoul base 0, up to 2^32-1), else a known name. */
+export function rtTableId(name: string, tables: ReadonlyMap<string, number>): number | undefined {
+  if (/^(0x[0-9a-f]+|0[0-7]*|[1-9][0-9]*)$/i.test(name)) {
+    const n = /^0x/i.test(name) ? parseInt(name.slice(2), 16) : name.length > 1 && name.startsWith('0') ? parseInt(name, 8) : Number(name);
+    return n <= 0xffffffff ? n : undefined;
+  }
+  return tables.get(name);
 }
