@@ -52,7 +52,8 @@ function smtpLines(g: GlobalDefs, hostname: string): string[] {
   const alert = smtpAlertConfig(g, hostname);
   const helo = g.smtpHeloName ?? (g.smtpServer ? hostname : undefined);
   if (helo !== undefined) out.push(` Smtp HELO name = ${helo}`);
-  if (g.smtpServer) out.push(` Smtp server connection timeout = ${secs(g.smtpConnectTimeoutMs)}`);
+  // (a timeout written in the configuration is shown without a server too)
+  if (g.smtpServer || fieldWritten(g, 'smtpConnectTimeoutMs')) out.push(` Smtp server connection timeout = ${secs(g.smtpConnectTimeoutMs)}`);
   const from = g.notificationEmailFrom ?? alert?.from;
   if (from !== undefined) {
     out.push(` Email notification from = ${from}`, ' Email notification to:');
