@@ -188,10 +188,14 @@ function unweightedTrackers(root: Draft, diags: Diagnostics): void {
     const row = sync ? 'vrrp.sync-weighted-trackers' : 'vrrp.owner-weighted-trackers';
     const who = sync ? 'SYNC group' : 'address_owner';
     const say = (msg: string, loc: Loc): void => diags.add('CONFIG_CONFLICT', 'GENERAL_ERROR', msg, loc, { row });
+    // keepalived 2.2.7 says so only after it has given the interface the instance's weight
+    // (vrrp_complete_instance adds the instance to its tracked interfaces first): a sync
+    // member's weight still applies, its dump shows 0 in the instance and the weight on the
+    // interface (measured: 'lo weight 10' runs priority 110)
     d.trackInterface = (d.trackInterface as (TrackRefDraft)[]).flatMap((t) => {
       if (!t.weight) return [t];
       say(`(${name}) ignoring ${t.name} tracked interface ${sync ? 'weight ' : ''}due to ${sync ? 'SYNC group' : 'address owner'}`, t.loc);
-      return sync ? [{ ...t, weight: 0 }] : [];
+      return sync ? [{ ...t, shownWeight: 0 }] : [];
     });
     d.trackScript = (d.trackScript as TrackRefDraft[]).filter((t) => {
       if (!t.weight) return true;

@@ -245,6 +245,12 @@ export interface TrackRef extends Node {
   readonly weight?: number;
   /** as written; after completion, the entry's, else its object's, else false */
   readonly reverse?: boolean;
+  /**
+   * The weight keepalived's data dump shows for the entry when it is not the one it runs: a
+   * sync-group member's weighted track_interface, whose weight keepalived says it ignores (and
+   * zeroes in the instance's list) after it has given it to the interface, where it applies.
+   */
+  readonly shownWeight?: number;
 }
 
 export interface UnicastPeer extends Node {

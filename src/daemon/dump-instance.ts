@@ -43,7 +43,7 @@ type Tracked = readonly TrackRef[] | undefined;
 /** "Tracked ... :" and its lines; keepalived writes interfaces and scripts without a comma after the name. */
 function trackedLines(title: string, refs: Tracked, sep: string): string[] {
   if (!refs?.length) return [];
-  return [title, ...refs.map((t) => `  ${t.name}${sep} weight ${t.weight}${t.reverse ? ' reverse' : ''}`)];
+  return [title, ...refs.map((t) => `  ${t.name}${sep} weight ${t.shownWeight ?? t.weight}${t.reverse ? ' reverse' : ''}`)];
 }
 
 function notifyLines(iv: InstanceView, view: VrrpView): string[] {

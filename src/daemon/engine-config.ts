@@ -83,7 +83,7 @@ export function mapConfig(
     list.map((r) => {
       const d = defaults?.get(r.name);
       const weight = keepWeight ? r.weight ?? d?.weight ?? 0 : 0;
-      return { name: r.name, weight, reverse: r.reverse ?? d?.reverse ?? false };
+      return { name: r.name, weight, reverse: r.reverse ?? d?.reverse ?? false, ...(r.shownWeight !== undefined ? { shownWeight: r.shownWeight } : {}) };
     });
 
   const runnable = (list: readonly ConfigTrackRef[]): ConfigTrackRef[] => list.filter((r) => !disabledScripts.has(r.name));
@@ -110,7 +110,8 @@ export function mapConfig(
     source ??= { family, bytes: new Uint8Array(family === 'inet' ? 4 : 16) };
     const sg = groupOf.get(vi.name);
     const keepWeight = sg === undefined || sg.syncGroupTrackingWeight;
-    const trackInterface = refs(vi.trackInterface, undefined, keepWeight);
+    // a sync member's interface weight applies in keepalived all the same (complete.ts unweightedTrackers)
+    const trackInterface = refs(vi.trackInterface, undefined, true);
     if ((!vi.dontTrackPrimary || waiting) && !trackInterface.some((t) => t.name === ifname)) {
       trackInterface.push({ name: ifname, weight: 0 });
     }

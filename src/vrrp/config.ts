@@ -16,6 +16,8 @@ export interface TrackRef {
   /** -253..253; 0 = failure puts the instance in FAULT */
   readonly weight: number;
   readonly reverse?: boolean;
+  /** what the data dump shows instead of `weight` (config TrackRef.shownWeight) */
+  readonly shownWeight?: number;
 }
 
 export interface UnicastPeerConfig {

@@ -186,6 +186,27 @@ vrrp_instance B {
     expect(m.engine.syncGroups!.map((g) => g.group)).toEqual([['A'], ['B']]);
   });
 
+  it('a sync-group member\'s weighted track_interface keeps its weight (keepalived says it ignores it, and applies it), shown as 0', () => {
+    const m = map(`
+vrrp_sync_group G { group {
+    A
+  }
+}
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 1
+  priority 100
+  track_interface {
+    eth1 weight 10
+  }
+  virtual_ipaddress {
+    10.0.0.1
+  }
+}
+`);
+    expect(m.instances.get('A')!.config.trackInterface!.find((t) => t.name === 'eth1')).toEqual({ name: 'eth1', weight: 10, reverse: false, shownWeight: 0 });
+  });
+
   it('stops tracking disabled scripts (refused at start-up), as keepalived', () => {
     const m = map(`
 vrrp_script bad {
