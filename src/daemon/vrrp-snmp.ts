@@ -156,7 +156,7 @@ export function snapshot(view: VrrpView, reasons: MasterReasons, agentStartMs: n
       ...(live.masterSaddr ? { masterAddress: live.masterSaddr } : {}),
       vips: m.virtualIpaddress.map((a) => address(a, vipPlace(a, iv).dev, live.vipSet, links)),
       evips: m.virtualIpaddressExcluded.map((a) => address(a, vipPlace(a, iv).dev, live.vipSet, links)),
-      trackedInterfaces: (r.cfg.trackInterface ?? []).filter((t) => configuredTracks.has(t.name) && t.name !== iv.baseInterface).map((t) => ({ name: t.name, weight: t.weight, reverse: t.reverse === true })),
+      trackedInterfaces: (r.cfg.trackInterface ?? []).filter((t) => configuredTracks.has(t.name) && t.name !== iv.baseInterface).map((t) => ({ name: t.name, weight: t.shownWeight ?? t.weight, reverse: t.reverse === true })),
       trackedScripts: (r.cfg.trackScript ?? []).map((t) => ({ name: t.name, weight: t.weight, reverse: t.reverse === true })),
       trackedFiles: fileRefs(m.trackFile),
       stats: {
