@@ -9,7 +9,8 @@ import { accessSync, constants, existsSync, lstatSync, readdirSync, readFileSync
 import { delimiter, join } from 'node:path';
 import { cpus, hostname } from 'node:os';
 import type { MachineView, ScriptRunAs } from '../config/validate.js';
-import { rtTableId, rtTablesSync } from './rtnl-names.js';
+import { lookupName } from '../netlink/names.js';
+import { rtTablesSync } from './rtnl-names.js';
 
 export function hostMachine(): MachineView {
   let ifaces: Set<string> | undefined;
@@ -30,7 +31,8 @@ export function hostMachine(): MachineView {
     interfaceExists: (name) => interfaces().has(name),
     isLoopback: (name) => safe(() => readFileSync(`/sys/class/net/${name}/type`, 'utf8').trim() === '772', false),
     isVrf: (name) => safe(() => isVrfSysfs(readFileSync(`/sys/class/net/${name}/type`, 'utf8'), readFileSync(`/sys/class/net/${name}/flags`, 'utf8'), existsSync(`/sys/class/net/${name}/bonding`)), false),
-    rtTableId: (name) => rtTableId(name, rtTablesSync()),
+    // lib/rttables.c find_entry: a number (up to 2^32-1), else a known name
+    rtTableId: (name) => lookupName(rtTablesSync(), name, 0xffffffff),
     linkKind: (name) => safe(() => ({
       hwType: Number(readFileSync(`/sys/class/net/${name}/type`, 'utf8').trim()),
       multicast: (Number(readFileSync(`/sys/class/net/${name}/flags`, 'utf8').trim()) & IFF_MULTICAST) !== 0,

@@ -63,12 +63,3 @@ export function rtTablesSync(dirs: readonly string[] = DIRS): ReadonlyMap<string
   if (dirs === DIRS) tablesCached = tables;
   return tables;
 }
-
-/** lib/rttables.c find_entry: a number (strtoul base 0, up to 2^32-1), else a known name. */
-export function rtTableId(name: string, tables: ReadonlyMap<string, number>): number | undefined {
-  if (/^(0x[0-9a-f]+|0[0-7]*|[1-9][0-9]*)$/i.test(name)) {
-    const n = /^0x/i.test(name) ? parseInt(name.slice(2), 16) : name.length > 1 && name.startsWith('0') ? parseInt(name, 8) : Number(name);
-    return n <= 0xffffffff ? n : undefined;
-  }
-  return tables.get(name);
-}
