@@ -201,6 +201,7 @@ function unicast(c: Ctx): void {
   const { d } = c;
   const peers = (d.unicastPeer as unknown[]).length > 0;
   const configured = peers || d.unicastConfigured === true || d.unicastSrcIp !== undefined || d.unicastFaultNoPeer === true || d.checkUnicastSrc === true;
+  if (d.unicastConfigured === true) d.unicastKeyword = true;
   delete d.unicastConfigured;
   if (configured && d.useVmac && !d.vmacXmitBase && d.interface !== undefined) {
     report(c, 'vrrp.unicast-vmac-xmit-base', 'CONFIG_CONFLICT', 'GENERAL_ERROR', 'unicast with use_vmac requires vmac_xmit_base - setting', fieldLoc(d, 'useVmac'));

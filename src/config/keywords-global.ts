@@ -191,12 +191,15 @@ function schedKeywords(p: 'vrrp' | 'checker'): Record<string, Keyword> {
   return {
     [`${p}_rt_priority`]: {
       handler: (ctx, line, d) => {
-        const v = argInt(ctx, line, 1, -Infinity, Infinity);
+        const v = argInt(ctx, line, 1, -Infinity, Infinity, 10, true);
         if (v === undefined) return;
-        const clamped = v < 0 ? 1 : v > 99 ? 99 : v;
+        // a word read at its numeric prefix (`true` is 0) is raised to 1 as keepalived does; only
+        // a written 0 keeps normal scheduling
+        const written0 = v === 0 && /^[-+]?0+$/.test(line.words[1]!);
+        const clamped = v < 0 || (v === 0 && !written0) ? 1 : v > 99 ? 99 : v;
         if (v < 1 || v > 99) {
           // keepalived raises 0 to 1 too; keepalived-ts keeps 0 as normal scheduling (docs/semantics.md)
-          ctx.report('CONFIG_RANGE', 'GENERAL_ERROR', `${p} process real-time priority ${v} ${v < 1 ? 'less than minimum 1 - setting to minimum' : 'greater than maximum 99 - setting to maximum'}${v === 0 ? ' (keepalived-ts: 0 keeps normal scheduling)' : ''}`, lineLoc(line, 1), { row: 'global.rt-priority-range' });
+          ctx.report('CONFIG_RANGE', 'GENERAL_ERROR', `${p} process real-time priority ${v} ${v < 1 ? 'less than minimum 1 - setting to minimum' : 'greater than maximum 99 - setting to maximum'}${written0 ? ' (keepalived-ts: 0 keeps normal scheduling)' : ''}`, lineLoc(line, 1), { row: 'global.rt-priority-range' });
         }
         d[`${p}RtPriority`] = clamped;
       },

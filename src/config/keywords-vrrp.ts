@@ -146,17 +146,33 @@ const virtualIps = (field: string): Keyword => ({
   },
 });
 
+/** vrrp_parser.c dev_name_valid: what the kernel takes as an interface name. */
+const devNameValid = (name: string): boolean => name !== '' && name.length < 16 && name !== '.' && name !== '..' && !/[/:\s]/.test(name);
+
+/**
+ * use_vmac [NAME] [MAC] (vrrp_parser.c vrrp_vmac_handler): the first two words, a word with a
+ * ':' being the MAC (checked when the VMAC is made, src/daemon/vmac.ts), any other the name.
+ */
 const useVmac: Keyword = {
-  handler: (_ctx, line, d) => {
+  handler: (ctx, line, d) => {
     const v: Record<string, unknown> = { loc: lineLoc(line, 0) };
-    for (const w of line.words.slice(1)) {
-      if (/^([0-9a-f]{1,2}:){4,5}[0-9a-f]{1,2}$/i.test(w)) v.mac = w;
-      else if (w !== 'netlink_notify_msg' && w !== 'group') v.name ??= w;
-    }
+    line.words.slice(1, 3).forEach((w, k) => {
+      if (w.includes(':')) {
+        if (v.mac !== undefined) ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', 'VMAC interface address already specified', lineLoc(line, k + 1));
+        else v.mac = w;
+      } else if (v.name !== undefined) {
+        ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', 'VMAC interface name already specified', lineLoc(line, k + 1));
+      } else if (!devNameValid(w)) {
+        // row: vrrp.vmac-name-invalid
+        ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `VMAC interface name '${w}' too long or invalid characters - ignoring`, lineLoc(line, k + 1), { row: 'vrrp.vmac-name-invalid' });
+      } else v.name = w;
+    });
     d.useVmac = v;
     setFieldLoc(d, 'useVmac', line);
   },
 };
+
+const unicastSrcIp = familyIp('unicastSrcIp').handler!;
 
 export const vrrpInstanceTable = table({
   state: {
@@ -176,7 +192,9 @@ export const vrrpInstanceTable = table({
   virtual_ipaddress_excluded: virtualIps('virtualIpaddressExcluded'),
   virtual_routes: values('virtualRoutes', (ctx, line) => parseRouteEntry(ctx, line)),
   virtual_rules: values('virtualRules', (ctx, line) => parseRuleEntry(ctx, line)),
-  unicast_src_ip: familyIp('unicastSrcIp'),
+  // a unicast keyword even when its address is refused (vrrp_unicast_srcip_handler sets
+  // VRRP_FLAG_UNICAST_CONFIGURED first)
+  unicast_src_ip: { handler: (ctx, line, d) => { d.unicastConfigured = true; unicastSrcIp(ctx, line, d); } },
   unicast_peer: {
     handler: (ctx, line, d) => {
       const list = (d.unicastPeer as unknown[] | undefined) ?? [];

@@ -67,31 +67,57 @@ export function argInt(ctx: ParseCtx, line: Line, i: number, min: number, max: n
 }
 
 /**
- * A decimal number of seconds with up to 6 decimals (keepalived's read_timer), returned in
- * milliseconds (may be fractional). Range in seconds.
+ * What keepalived's read_decimal_unsigned_long_func (lib/parser.c) makes of a word, in units of
+ * 10^-shift: the decimal point is dropped, the decimals cut to `shift` (rounding on the next
+ * character), zeros appended, and strtoull reads the digits it starts with. `valid`: the whole
+ * word was read. So `0.5s` is 5 µs, not half a second; `abc` is 0.
+ */
+export function keepalivedDecimal(w: string, shift: number): { value: number; valid: boolean; tooManyDecimals: boolean } {
+  const dp = w.indexOf('.');
+  let decimals = dp < 0 ? 0 : w.length - dp - 1;
+  const tooManyDecimals = decimals > shift;
+  let roundUp = false;
+  if (tooManyDecimals) {
+    roundUp = w.charCodeAt(dp + shift + 1) >= 0x35; // a character from '5' up, as C compares it
+    decimals = shift;
+  }
+  const joined = (dp < 0 ? w : w.slice(0, dp) + w.slice(dp + 1, dp + 1 + decimals)) + '0'.repeat(shift - decimals);
+  const m = /^\s*\+?([0-9]*)/.exec(joined)!;
+  const value = (m[1] === '' ? 0 : Number(m[1])) + (roundUp ? 1 : 0);
+  return { value, valid: m[1] !== '' && m[0].length === joined.length, tooManyDecimals };
+}
+
+/**
+ * A decimal number of seconds with up to 6 decimals (keepalived's read_timer, read with
+ * ignore_error), returned in milliseconds (may be fractional). Range in seconds. As keepalived:
+ * more decimals are an error but rounded and used; outside `-t` (ctx.runtime) a word that is not
+ * a number runs at what keepalivedDecimal reads of it when that is in range, with a warning.
  */
 export function argSeconds(ctx: ParseCtx, line: Line, i: number, minS: number, maxS: number): number | undefined {
   const w = need(ctx, line, i);
   if (w === undefined) return undefined;
-  const m = /^([0-9]*)(?:\.([0-9]*))?$/.exec(w);
+  const warn = ctx.runtime ? 'WARNING - ' : '';
   if (w.startsWith('-')) {
-    ctx.report('CONFIG_RANGE', 'INVALID_NUMBER', `negative number '${w}'`, lineLoc(line, i));
+    ctx.report('CONFIG_RANGE', 'INVALID_NUMBER', `${warn}negative number '${w}'`, lineLoc(line, i));
     return undefined;
   }
-  if (!m || (m[1] === '' && (m[2] ?? '') === '')) {
+  const r = keepalivedDecimal(w, 6);
+  if (r.tooManyDecimals) ctx.report('CONFIG_VALUE', 'INVALID_NUMBER', `${warn}number '${w}' has too many decimal places`, lineLoc(line, i));
+  const inRange = r.value >= Math.round(minS * 1e6) && r.value <= Math.round(maxS * 1e6);
+  if (!r.valid) {
+    if (ctx.runtime && inRange) {
+      // row: parser.number-prefix-at-run-time
+      ctx.report('CONFIG_VALUE', 'INVALID_NUMBER', `WARNING - invalid number '${w}'`, lineLoc(line, i), { row: 'parser.number-prefix-at-run-time' });
+      return r.value / 1e3;
+    }
     ctx.report('CONFIG_VALUE', 'INVALID_NUMBER', `invalid number '${w}'`, lineLoc(line, i));
     return undefined;
   }
-  if ((m[2] ?? '').length > 6) {
-    ctx.report('CONFIG_VALUE', 'INVALID_NUMBER', `number '${w}' has too many decimal places`, lineLoc(line, i));
-    return undefined;
-  }
-  const s = Number(w);
-  if (s < minS || s > maxS) {
+  if (!inRange) {
     ctx.report('CONFIG_RANGE', 'INVALID_NUMBER', `${line.words[0]} ${w} out of range ${minS}..${maxS}`, lineLoc(line, i));
     return undefined;
   }
-  return Math.round(s * 1e6) / 1e3;
+  return r.value / 1e3;
 }
 
 /** on|off|true|false|yes|no; a missing word means true. */

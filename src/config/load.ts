@@ -18,7 +18,7 @@ import {
   vrrpScriptDefaults,
   vrrpScriptTable,
 } from './keywords-vrrp.js';
-import { mark, need, noteUnsupported, str, table, unsupported } from './kw.js';
+import { argSeconds, mark, need, noteUnsupported, str, table, unsupported } from './kw.js';
 import type { Loc } from './loc.js';
 import type { KeepalivedConfig } from './model.js';
 import { ParseCtx, type Draft, type Keyword, type KeywordTable } from './parser.js';
@@ -131,6 +131,16 @@ export const topTable: KeywordTable = table({
       const g: Draft = { interfaces: [], loc: lineLoc(line, 0) };
       ((root.garpGroups as Draft[] | undefined) ?? (root.garpGroups = [])).push(g);
       return g;
+    },
+    // row: vrrp.garp-group-no-delay (vrrp_parser.c garp_group_end_handler): a group without
+    // either interval is dropped at its '}', its interfaces back to the global intervals
+    close: (ctx, d, root) => {
+      if (d.garpIntervalMs !== undefined || d.gnaIntervalMs !== undefined) return;
+      const groups = root.garpGroups as Draft[];
+      const inBlock = (g: Draft) => (g.interfaces as { inBlock: boolean }[]).some((i) => i.inBlock);
+      const aggregation = inBlock(d) ? groups.filter((g) => g !== d && inBlock(g)).length + 1 : 0;
+      ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', `garp group ${aggregation} does not have any delay set - removing`, d.loc as Loc, { row: 'vrrp.garp-group-no-delay' });
+      root.garpGroups = groups.filter((g) => g !== d);
     },
   },
   bfd_instance: bfdInstanceKeyword,
@@ -266,10 +276,10 @@ export function defaultConfigId(name: string): string {
 function garpGroupInterval(field: string, kw: string): Keyword {
   return {
     handler: (ctx, line, d) => {
-      const v = line.words[1] ?? '';
-      const us = /^\d+(\.\d{1,6})?$/.test(v) ? Math.round(Number(v) * 1e6) : NaN;
-      if (!(us <= 0x7fffffff)) return void ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `garp_group ${kw} '${v}' invalid`, lineLoc(line, 1));
-      d[field] = us / 1000;
+      // read_decimal_unsigned with ignore_error, up to INT_MAX µs
+      const ms = argSeconds(ctx, line, 1, 0, 0x7fffffff / 1e6);
+      if (ms === undefined) return void ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `garp_group ${kw} '${line.words[1] ?? ''}' invalid`, lineLoc(line, 1));
+      d[field] = ms;
     },
   };
 }

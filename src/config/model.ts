@@ -327,6 +327,8 @@ export interface VrrpInstance extends Node {
   readonly skipCheckAdvAddr: boolean;
   readonly checkUnicastSrc: boolean;
   readonly unicastFaultNoPeer: boolean;
+  /** a unicast_peer block or unicast_src_ip was written, even one left empty or refused (keepalived's VRRP_FLAG_UNICAST_CONFIGURED, shown in the data dump) */
+  readonly unicastKeyword?: true;
   readonly promoteSecondaries: boolean;
   readonly trackSrcIp: boolean;
   readonly v3ChecksumAsV2: boolean;

@@ -39,7 +39,7 @@ function trackFileLines(view: CheckDumpView): string[] {
   for (const f of cfg.trackFiles) {
     out.push(
       ` Track file = ${f.name}`,
-      `   File = ${f.file ?? ''}`,
+      `   File = ${f.file !== undefined ? view.host?.trackFilePath(f.file) ?? f.file : ''}`,
       `   Status = ${f.file !== undefined ? view.host?.trackFileValue(f.file) ?? 0 : 0}`,
       `   Weight = ${f.weight}${f.weightReverse ? ' reverse' : ''}`,
     );

@@ -266,7 +266,7 @@ export function interfaceLines(view: VrrpView): string[] {
       `   Original arp_ignore ${conf?.arpIgnore ?? 0}`,
       `   Original arp_filter ${conf?.arpFilter ?? 0}`,
       `   Original promote_secondaries ${conf?.promoteSecondaries ?? 0}`,
-      '   Reset promote_secondaries counter 0',
+      `   Reset promote_secondaries counter ${view.host?.promoteSecondaries?.(k.name) ?? 0}`,
     );
     const t = tracking.get(k.name);
     if (t?.size) {

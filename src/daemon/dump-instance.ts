@@ -20,7 +20,7 @@ function flags(iv: InstanceView, view: VrrpView): { any: boolean; lines: string[
   const r = iv.live.r;
   // the instance's check_unicast_src counts as a unicast keyword; the global default does not
   const ownCheck = m.checkUnicastSrc && !view.config.globalDefs.vrrpCheckUnicastSrc;
-  const unicastConfigured = m.unicastSrcIp !== undefined || m.unicastPeer.length > 0 || m.unicastFaultNoPeer
+  const unicastConfigured = m.unicastSrcIp !== undefined || m.unicastPeer.length > 0 || m.unicastKeyword === true || m.unicastFaultNoPeer
     || ownCheck || r.unicastChecksum !== 'auto';
   const evipOtherFamily = m.virtualIpaddressExcluded.some((a) => a.address.family !== r.family);
   const lines: string[] = [];

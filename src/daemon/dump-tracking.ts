@@ -32,11 +32,14 @@ function trackingInstances(view: VrrpView, kind: TrackKind, name: string, object
     const ref = (iv.live.r.cfg[kind] as readonly TrackRef[] | undefined)?.find((t) => t.name === name);
     if (ref) lines.set(iv.name, weightText(ref));
   }
+  // a member naming no instance was dropped from its group (keepalived's "Virtual router X
+  // specified in sync group Y doesn't exist - ignoring")
+  const running = new Set(view.instances.map((iv) => iv.name));
   for (const g of view.config.vrrpSyncGroups) {
     const ref = g[kind].find((t) => t.name === name);
     if (!ref) continue;
     const w = ref.weight === undefined ? object : { weight: ref.weight, reverse: ref.reverse };
-    for (const member of g.group) if (!lines.has(member.name)) lines.set(member.name, weightText(w));
+    for (const member of g.group) if (running.has(member.name) && !lines.has(member.name)) lines.set(member.name, weightText(w));
   }
   return lines.size ? ['   Tracking instances :', ...[...lines].map(([inst, w]) => `     ${inst}, ${w}`)] : [];
 }
@@ -99,7 +102,7 @@ function trackFileLines(view: VrrpView): string[] {
   for (const f of view.config.trackFiles) {
     out.push(
       ` Track file = ${f.name}`,
-      `   File = ${f.file ?? ''}`,
+      `   File = ${f.file !== undefined ? view.host?.trackFilePath(f.file) ?? f.file : ''}`,
       `   Status = ${f.file !== undefined ? view.host?.trackFileValue(f.file) ?? 0 : 0}`,
       `   Weight = ${f.weight}${f.weightReverse ? ' reverse' : ''}`,
       ...trackingInstances(view, 'trackFile', f.name, { weight: f.weight, reverse: f.weightReverse }),

@@ -14,6 +14,8 @@ export class PromoteSecondaries {
   /** interfaces whose sysctl this daemon turned on */
   private readonly owned = new Set<string>();
   private readonly seen = new Set<string>();
+  /** per interface this daemon set: the instances asking for it (keepalived's reset counter) */
+  private readonly users = new Map<string, number>();
 
   constructor(private readonly log: Logger, private readonly sysctl = new Sysctl()) {}
 
@@ -35,6 +37,16 @@ export class PromoteSecondaries {
         this.log.warn({ ifname, err: (e as Error).message }, `(${vi.name}) cannot set promote_secondaries on ${ifname}`);
       }
     }
+    this.users.clear();
+    for (const vi of cfg.vrrpInstances) {
+      const ifname = vi.interface ?? cfg.globalDefs.defaultInterface;
+      if (vi.promoteSecondaries && ifname !== undefined && this.owned.has(ifname)) this.users.set(ifname, (this.users.get(ifname) ?? 0) + 1);
+    }
+  }
+
+  /** keepalived's "Reset promote_secondaries counter": 0 unless this daemon set the interface's sysctl */
+  counter(ifname: string): number {
+    return this.users.get(ifname) ?? 0;
   }
 
   /** Stop: the interfaces this daemon set go back to 0. */
@@ -46,5 +58,6 @@ export class PromoteSecondaries {
     }
     this.owned.clear();
     this.seen.clear();
+    this.users.clear();
   }
 }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { GlobalDefs } from '../config/model.js';
 import { readInetConf, type InetConf } from '../io/rtnl-sysctl.js';
 import { prepareScript, type ScriptSpec } from '../io/script-runner.js';
-import { parseTrackFileValue } from '../io/track-file.js';
+import { parseTrackFileValue, resolvedTrackPath } from '../io/track-file.js';
 import { ScriptUsers } from '../io/users.js';
 import type { LinkTable } from './links.js';
 import type { HostView, ResolvedScript, ScriptHost } from './view.js';
@@ -16,10 +16,9 @@ import type { VrrpSockets } from './vrrp-sockets.js';
 
 const withConf = (c: InetConf | undefined): { inetConf?: InetConf } => (c ? { inetConf: c } : {});
 
-export function hostView(links: LinkTable, sockets: VrrpSockets, g: GlobalDefs, linkbeat?: HostView['linkbeat'], bfdUp?: HostView['bfdUp']): HostView {
+export function hostView(links: LinkTable, sockets: VrrpSockets, g: GlobalDefs, extra: Pick<HostView, 'linkbeat' | 'bfdUp' | 'promoteSecondaries'> = {}): HostView {
   return {
-    ...(linkbeat ? { linkbeat } : {}),
-    ...(bfdUp ? { bfdUp } : {}),
+    ...extra,
     links: () => links.all().map((l) => ({ ...l, ...withConf(readInetConf(l.link.name)) })),
     socket: (ifname, family, ah) => sockets.describe(ifname, family, ah),
     ...scriptHost(g),
@@ -41,6 +40,7 @@ export function scriptHost(g: GlobalDefs): ScriptHost {
       const creds = scriptUsers().resolve(script);
       return { argv: script.argv, uid: creds.ok ? creds.value.uid : 0, gid: creds.ok ? creds.value.gid : 0, refused: true };
     },
+    trackFilePath: resolvedTrackPath,
     trackFileValue: (path) => {
       try {
         return parseTrackFileValue(readFileSync(path, 'utf8'));

@@ -96,6 +96,10 @@ export interface HostView {
   resolveScript(script: ScriptSpec): ResolvedScript;
   /** a track_file's value now (keepalived's last read); undefined when it cannot be read */
   trackFileValue(path: string): number | undefined;
+  /** keepalived's "Reset promote_secondaries counter" of an interface */
+  promoteSecondaries?(ifname: string): number;
+  /** a track_file's path as the tracker watches it (keepalived's realpath of it, or of its directory) */
+  trackFilePath(path: string): string;
   /** the default script user's uid:gid; undefined when there is none (keepalived_script missing) */
   defaultScriptUser(): { readonly uid: number; readonly gid: number } | undefined;
   /** whether a bfd_instance's session is Up, as the VRRP process last heard */
@@ -105,7 +109,7 @@ export interface HostView {
 }
 
 /** The host facts a process without links or VRRP sockets shows (the checker process). */
-export type ScriptHost = Pick<HostView, 'resolveScript' | 'defaultScriptUser' | 'trackFileValue'>;
+export type ScriptHost = Pick<HostView, 'resolveScript' | 'defaultScriptUser' | 'trackFileValue' | 'trackFilePath'>;
 
 export interface ScriptView {
   readonly name: string;

@@ -177,7 +177,9 @@ export class VrrpDaemon {
       addressFailures: this.addresses?.failures ?? 0, addressesRestored: this.addresses?.restored ?? 0,
       failover: this.timing.observe(), scripts: this.scriptViews(), ...(this.rtNames ? { rtNames: this.rtNames } : {}),
       ...(this.bfd ? { bfd: { sessions: this.bfd.states(), dropped: Object.fromEntries(this.bfd.dropped) } } : {}),
-      sched: schedInForce(), ...(this.links && this.sockets ? { host: hostView(this.links, this.sockets, this.cfg.globalDefs, (ifname) => this.linkbeat?.method(ifname), (name) => this.bfd?.isUp(name) ?? false) } : {}),
+      sched: schedInForce(), ...(this.links && this.sockets ? { host: hostView(this.links, this.sockets, this.cfg.globalDefs, {
+        linkbeat: (ifname) => this.linkbeat?.method(ifname), bfdUp: (name) => this.bfd?.isUp(name) ?? false, promoteSecondaries: (ifname) => this.promote?.counter(ifname) ?? 0,
+      }) } : {}),
     };
   }
 

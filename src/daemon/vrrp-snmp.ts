@@ -195,7 +195,7 @@ export function snapshot(view: VrrpView, reasons: MasterReasons, agentStartMs: n
     instances, nowMs, agentStartMs, staticAddresses: cfg.staticIpaddress.map((a) => staticAddress(a, links)),
     // the scripts the engine runs (those no instance or group tracks are dropped, as keepalived drops them)
     files: cfg.trackFiles.filter((f) => usedFiles.has(f.name)).map((f) => ({
-      name: f.name, path: f.file ?? '', value: (f.file !== undefined ? view.host?.trackFileValue(f.file) : undefined) ?? 0, weight: f.weight, reverse: f.weightReverse,
+      name: f.name, path: f.file !== undefined ? view.host?.trackFilePath(f.file) ?? f.file : '', value: (f.file !== undefined ? view.host?.trackFileValue(f.file) : undefined) ?? 0, weight: f.weight, reverse: f.weightReverse,
     })),
     scripts: cfg.vrrpScripts.flatMap((m) => {
       const sv = view.scripts?.find((x) => x.name === m.name);

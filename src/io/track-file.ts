@@ -24,7 +24,7 @@
  * `overwrite` also over an existing regular file, except on reload. Written to a temporary
  * file and renamed into place, mode 0644.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { lstatSync, realpathSync, watch, type FSWatcher } from 'node:fs';
 import { lstat, open, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -212,6 +212,21 @@ export class TrackFileWatcher {
     this.opts.log.debug({ trackFile: this.name, from: this.last, to: v }, 'track file value');
     this.last = v;
     this.opts.onValue(this.name, v);
+  }
+}
+
+/** resolveTrackPath, synchronously (for the data dump and the MIB); the path as given when it cannot be resolved. */
+export function resolvedTrackPath(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return file;
+  }
+  try {
+    const dir = realpathSync(dirname(file));
+    return lstatSync(dir).isDirectory() ? join(dir, basename(file)) : file;
+  } catch {
+    return file;
   }
 }
 

@@ -5,6 +5,7 @@
 // virtual_router_id) refuse the word either way. And the timers keepalived reads as whole
 // seconds (row 'parser.whole-seconds').
 import { afterAll, describe, expect, it } from 'vitest';
+import { keepalivedDecimal } from '../../../src/config/kw.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { fakeMachine, TmpDir } from './helpers.js';
 
@@ -70,5 +71,27 @@ describe('timers keepalived reads as whole seconds', () => {
     expect(run.config.globalDefs.vrrpGarpMasterDelayMs).toBe(1000);
     // interval 0.5 runs its prefix 0, which keepalived then raises to 1 s
     expect(run.config.vrrpScripts[0]).toMatchObject({ intervalMs: 1000, timeoutMs: 1000 });
+  });
+});
+
+describe('decimal timers (read_decimal_unsigned with ignore_error)', () => {
+  it('keepalivedDecimal drops the point, cuts and rounds the decimals, and reads the leading digits', () => {
+    expect(keepalivedDecimal('1.5', 6)).toEqual({ value: 1_500_000, valid: true, tooManyDecimals: false });
+    expect(keepalivedDecimal('0.1234567', 6)).toEqual({ value: 123_457, valid: true, tooManyDecimals: true });
+    expect(keepalivedDecimal('0.5s', 6)).toEqual({ value: 5, valid: false, tooManyDecimals: false });
+    expect(keepalivedDecimal('/bin/true.01', 6)).toEqual({ value: 0, valid: false, tooManyDecimals: false });
+  });
+
+  it('at run time a bad word runs what keepalived reads of it; -t keeps the default; extra decimals are rounded both ways', () => {
+    const file = conf('', '  advert_int 2x\n  preempt_delay 0.1234567\n');
+    const run = load(file, true).config.vrrpInstances[0]!;
+    // '2x' is 2 followed by six zeros appended after the x: strtoull reads 2 (µs), below advert_int's minimum
+    expect(run.advertIntMs).toBe(1000);
+    expect(run.preemptDelayMs).toBeCloseTo(123.457, 6);
+    const test = load(file, false).config.vrrpInstances[0]!;
+    expect(test.preemptDelayMs).toBeCloseTo(123.457, 6);
+    const grp = load(tmp.conf('garp_group {\n  garp_interval nope\n  interface eth0\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    10.0.0.1/24\n  }\n}\n'), true);
+    expect(grp.config.garpGroups?.[0]?.garpIntervalMs).toBe(0);
+    expect(grp.diagnostics.list.map((d) => d.message)).toContain("WARNING - invalid number 'nope'");
   });
 });

@@ -30,6 +30,7 @@ const host = (files: Record<string, number> = {}): ScriptHost => ({
   resolveScript: (s) => ({ argv: [existsSync(s.argv[0]!) ? realpathSync(s.argv[0]!) : s.argv[0]!, ...s.argv.slice(1)], uid: 0, gid: 0, refused: false }),
   defaultScriptUser: () => ({ uid: 0, gid: 0 }),
   trackFileValue: (path) => files[path],
+  trackFilePath: (path) => path,
 });
 
 /** The fixture as the guest ran it (test/uml/guest/check-dump.mjs fills in the digests). */

@@ -55,6 +55,7 @@ export function fakeHost(links: readonly FakeLink[], fd = 13): HostView {
     socket: (ifname, family) => (links.some((l) => l.name === ifname) ? { fd, rxBufSize: family === 'inet' ? 262144 : 0 } : undefined),
     resolveScript: (s) => ({ argv: [s.argv[0]!.replace(/^\/bin\//, '/usr/bin/'), ...s.argv.slice(1)], uid: 0, gid: 0, refused: false }),
     trackFileValue: () => 0,
+    trackFilePath: (path: string) => path,
     defaultScriptUser: () => ({ uid: 0, gid: 0 }),
   };
 }
