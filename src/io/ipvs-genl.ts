@@ -332,11 +332,15 @@ export class IpvsClient {
     return this.entries(recs, 'dest', what, (r) => destFromRecord(r, family));
   }
 
-  /** The kernel's whole table: one service dump, then one dest dump per service. */
+  /**
+   * The kernel's whole table: one service dump, then one dest dump per service. A service's
+   * destinations come in the order they were added, oldest first (the kernel lists the newest
+   * first), as the reconciler keeps them (src/ipvs/reconcile.ts).
+   */
   async dump(): Promise<Map<string, IpvsVirtual>> {
     const services = await this.dumpServices();
     const entries: { service: IpvsService; dests: IpvsDest[] }[] = [];
-    for (const service of services) entries.push({ service, dests: await this.dumpDests(service.key) });
+    for (const service of services) entries.push({ service, dests: (await this.dumpDests(service.key)).reverse() });
     return tableOf(entries);
   }
 

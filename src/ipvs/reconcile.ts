@@ -14,6 +14,15 @@
  * - A destination's weight, thresholds, forwarding method and tunnel parameters are changed
  *   with SET_DEST (the kernel updates all of them in place); a different port is a different
  *   destination.
+ * - The hashing schedulers (sh, dh, mh) fill their lookup table going through the service's
+ *   destinations in the kernel's list order, newest first, so two directors with the same
+ *   live real servers map a flow to different ones when they added them in different orders
+ *   (with `alpha`, the order their first checks passed). For these, the destinations are kept
+ *   added in one canonical order (destId order, CANONICAL_ORDER_SCHEDULERS): a destination
+ *   that has to go before ones already there is added after deleting those, which are then
+ *   added back. IPVS keeps a deleted destination's connections and gives them back when it
+ *   returns (its trash); their packets in between, a few operations of one batch, are dropped
+ *   and retransmitted. A table's `dests` are in the order added, oldest first.
  * Order: deletions of services, then per desired service (in table order) NEW/SET_SERVICE,
  * DEL_DEST, SET_DEST, NEW_DEST.
  */
@@ -66,20 +75,36 @@ export function reconcile(desired: IpvsTable, kernel: IpvsTable, opts: Reconcile
   return ops;
 }
 
+/** Schedulers whose choice depends on the order destinations were added (see the header). */
+export const CANONICAL_ORDER_SCHEDULERS: ReadonlySet<string> = new Set(['sh', 'dh', 'mh']);
+
 function service(want: IpvsVirtual, have: IpvsVirtual | undefined, ops: IpvsOp[]): void {
   const key = want.service.key;
+  const ordered = CANONICAL_ORDER_SCHEDULERS.has(want.service.scheduler);
+  const wantOrder = ordered ? [...want.dests.keys()].sort() : [...want.dests.keys()];
   if (!have) {
     ops.push({ type: 'NEW_SERVICE', service: want.service });
-    for (const dest of want.dests.values()) ops.push({ type: 'NEW_DEST', key, dest });
+    for (const did of wantOrder) ops.push({ type: 'NEW_DEST', key, dest: want.dests.get(did)! });
     return;
   }
   if (!sameService(want.service, have.service)) ops.push({ type: 'SET_SERVICE', service: want.service });
   const wantDests = want.dests;
   const haveDests = have.dests;
   for (const [did, dest] of haveDests) if (!wantDests.has(did)) ops.push({ type: 'DEL_DEST', key, dest });
+  // the destinations kept in place: with a hashing scheduler, those added before the first one
+  // out of the canonical order; the others are deleted and added back behind the new ones
+  let kept: { has(did: string): boolean } = haveDests;
+  if (ordered) {
+    const haveOrder = [...haveDests.keys()].filter((did) => wantDests.has(did));
+    let n = 0;
+    while (n < haveOrder.length && haveOrder[n] === wantOrder[n]) n++;
+    kept = new Set(haveOrder.slice(0, n));
+    for (const did of haveOrder.slice(n)) ops.push({ type: 'DEL_DEST', key, dest: haveDests.get(did)! });
+  }
   let news: IpvsOp[] | undefined;
-  for (const [did, dest] of wantDests) {
-    const cur = haveDests.get(did);
+  for (const did of wantOrder) {
+    const dest = wantDests.get(did)!;
+    const cur = kept.has(did) ? haveDests.get(did) : undefined;
     if (cur === undefined) (news ??= []).push({ type: 'NEW_DEST', key, dest });
     else if (cur !== dest && !sameDest(dest, cur)) ops.push({ type: 'SET_DEST', key, dest });
   }

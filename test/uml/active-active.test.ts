@@ -61,18 +61,24 @@ describe.skipIf(skipUnless(why === undefined, `user-mode Linux: ${why}`))('three
       .toEqual({ threePaths: true, drainPathsDown: true, rsRemoved: true, killPathsDown: true, backStaleWithdrawn: true, backChecked: true, backPathsUp: true });
     expect(summary.longs, story).toBe(60);
     for (const d of ['d1', 'd2', 'd3']) expect((rec.steadyConns as Record<string, number>)[d], `${d} forwards flows`).toBeGreaterThan(0);
-    // Open defect (issue 21): in 2 of 4 runs on 2026-12-05 one long connection of 60 was reset
-    // when the router moved it to another director, in the drain or the kill step. Suspected
-    // cause: IPVS's mh table depends on the order its real servers were added, and with alpha
-    // each director adds them in the order their first checks pass, so two directors can map a
-    // flow to different real servers. Until kts adds them in one order, one such reset per
-    // step is reported here, not failed; a second one fails.
+    // Until 2026-12-05 one long connection of 60 was reset in 2 of 4 runs, in the drain or the
+    // kill step: IPVS's mh fills its table going through the real servers in the order they were
+    // added, and with alpha each director added them in the order their first checks passed, so
+    // two directors mapped a flow to different real servers. The real servers of a hashing
+    // scheduler are now added in one canonical order (src/ipvs/reconcile.ts): a drain, before
+    // any table changes, must break nothing.
+    // One reset was still seen after the fix (1 run of 5, kill step, 0.6 s after the kill).
+    // Probable cause, not proven: the kill step comes after r4's removal, which rebuilt every
+    // director's mh table, and Maglev moves a few slots of the other real servers too, so a
+    // flow d3 has never seen and now gets from d2 can hash to another real server than the one
+    // d2 holds it on. Only connection sync (lvs_sync_daemon, issue 21) removes that; until
+    // then one reset in the kill step is reported, not failed, and a second one fails.
     const oneReset = (n: number, step: string): number => {
-      if (n === 1) console.log(`active-active: 1 long connection reset in the ${step} step (open defect, see above)`);
+      if (n === 1) console.log(`active-active: 1 long connection reset in the ${step} step (mh table rebuilt after r4's removal, see above)`);
       return n <= 1 ? 0 : n;
     };
     // a drain costs nothing: no failure, no break, no flow changes real server
-    expect({ ...summary.drain, longBroken: oneReset(summary.drain.longBroken, 'drain') }, story).toEqual({ shortFailed: 0, longBroken: 0, longMoved: 0 });
+    expect(summary.drain, story).toEqual({ shortFailed: 0, longBroken: 0, longMoved: 0 });
     // a real server failing moves only its own flows
     expect(summary.rsFail.movedOthers, story).toBe(0);
     // a director dying: new connections fail only until the router drops it, and the flows it

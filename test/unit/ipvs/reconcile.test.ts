@@ -115,3 +115,34 @@ describe('reconcile only some services', () => {
     expect(reconcile(desired, kernel, { only: [] })).toEqual([]);
   });
 });
+
+describe('hashing schedulers: destinations added in one canonical order', () => {
+  const MH = svc(A, { scheduler: 'mh' });
+  const ids = (t: ReturnType<typeof table>) => [...t.get(serviceId(key(A)))!.dests.keys()];
+
+  it('two directors whose checks passed in different orders end with the same order', () => {
+    // director 1 saw .3 then .1 pass, director 2 saw .1 then .3; both then see .2 pass
+    const d1 = table([MH, []]);
+    const d2 = table([MH, []]);
+    for (const [kt, seq] of [[d1, ['10.0.1.3:80', '10.0.1.1:80', '10.0.1.2:80']], [d2, ['10.0.1.1:80', '10.0.1.3:80', '10.0.1.2:80']]] as const) {
+      const live: IpvsDest[] = [];
+      for (const s of seq) {
+        live.push(d(s));
+        applyToTable(kt, reconcile(table([MH, live]), kt));
+      }
+    }
+    expect(ids(d1)).toEqual(ids(d2));
+    expect(ids(d1)).toEqual([...ids(d1)].sort());
+  });
+
+  it('a destination that belongs before ones already there: those are deleted and added back behind it', () => {
+    const kernel = table([MH, [d('10.0.1.1:80'), d('10.0.1.3:80')]]);
+    const desired = table([MH, [d('10.0.1.1:80'), d('10.0.1.2:80'), d('10.0.1.3:80', { weight: 2 })]]);
+    expect(text(reconcile(desired, kernel))).toEqual([
+      'DEL_DEST TCP 10.0.0.1:80 -> 10.0.1.3:80', 'NEW_DEST TCP 10.0.0.1:80 -> 10.0.1.2:80', 'NEW_DEST TCP 10.0.0.1:80 -> 10.0.1.3:80',
+    ]);
+    // one added at the end moves nothing, and other schedulers keep the order they have
+    expect(text(reconcile(table([MH, [d('10.0.1.1:80'), d('10.0.1.3:80'), d('10.0.1.4:80')]]), kernel))).toEqual(['NEW_DEST TCP 10.0.0.1:80 -> 10.0.1.4:80']);
+    expect(text(reconcile(table([svc(A), [d('10.0.1.1:80'), d('10.0.1.2:80'), d('10.0.1.3:80')]]), table([svc(A), [d('10.0.1.3:80'), d('10.0.1.1:80')]])))).toEqual(['NEW_DEST TCP 10.0.0.1:80 -> 10.0.1.2:80']);
+  });
+});
