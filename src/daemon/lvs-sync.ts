@@ -10,10 +10,10 @@
  * - shutdown (vrrp_daemon.c stop_vrrp): stop the daemon of the current state.
  *
  * The sync id defaults to the instance's virtual_router_id (keepalived vrrp_complete_init).
- * Without an instance keepalived's checker process runs MASTER and BACKUP together for the whole
- * run (check_daemon.c); this class does the same from the main process (a deliberate difference
- * of place, not of behaviour). An instance name that does not exist is logged and ignored, as
- * keepalived clears the setting ("Unable to find vrrp instance").
+ * Without an instance the checker process runs MASTER and BACKUP together for the whole run, as
+ * keepalived's check_daemon.c does (startCheckerLvsSync): with `-C` too, where no VRRP process
+ * runs, and restarted when a reload changes the setting. An instance name that does not exist
+ * is logged and ignored, as keepalived clears the setting ("Unable to find vrrp instance").
  *
  * Failures never reach the VRRP side: no IPVS in the kernel logs one error and disables the
  * class; a refused request is logged and the next transition is tried all the same. Kernel
@@ -152,7 +152,7 @@ export class LvsSync {
   }
 }
 
-/** The class wired to a running VRRP daemon; undefined when lvs_sync_daemon is not configured. */
+/** The class wired to a running VRRP daemon; undefined unless lvs_sync_daemon names an instance. */
 export async function startLvsSync(
   daemon: {
     view(): { readonly config: KeepalivedConfig; readonly instances: readonly { readonly name: string; readonly live: { readonly state: VrrpState } }[] };
@@ -162,7 +162,7 @@ export async function startLvsSync(
 ): Promise<LvsSync | undefined> {
   const { config } = daemon.view();
   const sync = config.globalDefs.lvsSyncDaemon;
-  if (!sync) return undefined;
+  if (!sync || sync.instance === undefined) return undefined;
   const { IpvsClient } = await import('../io/ipvs-genl.js');
   const vrids = new Map(config.vrrpInstances.map((i) => [i.name, i.virtualRouterId ?? 0]));
   return new LvsSync({
@@ -172,3 +172,22 @@ export async function startLvsSync(
     open: () => IpvsClient.open({ log: log.child({ mod: 'ipvs' }) }),
   });
 }
+
+/**
+ * The checker process's sync daemons: MASTER and BACKUP together when lvs_sync_daemon names no
+ * instance (check_daemon.c checker_ipvs_syncd_needed); undefined otherwise.
+ */
+export async function startCheckerLvsSync(config: KeepalivedConfig, log: Logger): Promise<LvsSync | undefined> {
+  const sync = config.globalDefs.lvsSyncDaemon;
+  if (!sync || sync.instance !== undefined) return undefined;
+  const { IpvsClient } = await import('../io/ipvs-genl.js');
+  return new LvsSync({
+    sync, vrids: new Map(), log,
+    stateOf: () => undefined,
+    onEffect: () => () => undefined,
+    open: () => IpvsClient.open({ log: log.child({ mod: 'ipvs' }) }),
+  });
+}
+
+/** What a reload compares: the setting without its place in the file. */
+export const lvsSyncKey = (config: KeepalivedConfig): string => JSON.stringify(config.globalDefs.lvsSyncDaemon ?? null, (k, v: unknown) => (k === 'loc' ? undefined : v));

@@ -336,6 +336,17 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   let stopping = false;
   let bfd: { set(b: KeepalivedConfig['bfdInstances']): void; stop(): void } | undefined;
   let bfdSet = (): void => undefined;
+  const lvsSyncMod = await import('./lvs-sync.js');
+  let lvsSync: { stop(): Promise<void> } | undefined;
+  let lvsSyncKey = '';
+  // lvs_sync_daemon without an instance: MASTER and BACKUP here, as keepalived's checker runs them
+  const syncSet = async (): Promise<void> => {
+    const key = lvsSyncMod.lvsSyncKey(daemon.config);
+    if (key === lvsSyncKey) return;
+    lvsSyncKey = key;
+    await lvsSync?.stop();
+    lvsSync = await lvsSyncMod.startCheckerLvsSync(daemon.config, clog);
+  };
   const stop = (why: string): void => {
     if (stopping) return;
     stopping = true;
@@ -343,7 +354,7 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
     clog.info({ why }, 'stopping');
     bfd?.stop();
     const shutdown = (): Promise<void> => (o.child ? Promise.resolve() : runLifecycleScript('shutdown', daemon.config.globalDefs, clog));
-    void daemon.stop().then(() => shutdown().then(() => process.exit(0)), () => process.exit(1));
+    void Promise.all([lvsSync?.stop(), daemon.stop()]).then(() => shutdown().then(() => process.exit(0)), () => process.exit(1));
   };
   // Deliberate difference: keepalived runs both children at nice 0; without checker_priority
   // the checker child yields to the VRRP process, so a burst of checks can never hold an advert
@@ -356,6 +367,7 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
       await daemon.reload();
       bfdSet();
       sched();
+      await syncSet();
       life.reloaded();
     } catch (e) {
       clog.error({ code: (e as { code?: string }).code, err: (e as Error).message }, 'reload refused; the running configuration is kept');
@@ -387,6 +399,7 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
     return o.child ? CHECKER_EXIT_FATAL : status;
   }
   sched();
+  await syncSet();
   // -C by hand: keepalived keeps its BFD process with -C, so the BFD_CHECK sessions run here
   // (in the checker child they run in the VRRP process and come over IPC)
   if (!o.child && !o.noBfd) {

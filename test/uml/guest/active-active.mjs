@@ -2,8 +2,9 @@
 // over BGP to a router that spreads the flows with ECMP (FRR, `maximum-paths`, L4 hash). Each
 // director runs keepalived-ts (-C, in its namespace) with `announce_vip`, IPVS with the `mh`
 // scheduler (mh-port) in DR mode over four real servers prepared with `keepalived-ts
-// realserver`, and `net.ipv4.vs.sloppy_tcp=1` so that a flow moved to it mid-stream keeps its
-// real server (mh maps it to the same one). A client (aa-client.mjs) keeps long connections and
+// realserver`, `lvs_sync_daemon` on the directors' LAN (each director learns the others'
+// connections), and `net.ipv4.vs.sloppy_tcp=1` so that a flow moved to it mid-stream keeps its
+// real server (the synced connection, or mh maps it to the same one). A client (aa-client.mjs) keeps long connections and
 // opens short ones all along. The scenario, with its times in $UML_OUT/record.json:
 //   steady     every director forwards some of the flows
 //   drain      SIGTERM to d1: its route is withdrawn, then its services go
@@ -72,6 +73,10 @@ for (const ns of ['rt', ...D]) {
 // the directors: VIP delivered locally (IPVS takes it in), sloppy TCP, keepalived-ts -C in the namespace
 writeFileSync(`${RUN}/keepalived.conf`, `global_defs {
   router_id aa
+  # IPVS's connection sync over the directors' LAN: without an instance both the MASTER and the
+  # BACKUP sync daemon run, so each director learns the others' connections, and a flow the
+  # router moves finds its real server already chosen
+  lvs_sync_daemon eth0
 }
 virtual_server ${VIP} 80 {
   delay_loop 1
@@ -130,6 +135,10 @@ await sleep(8000);
 const before = Object.fromEntries(D.map((d) => [d, conns(d)]));
 await sleep(4000);
 record.steadyConns = Object.fromEntries(D.map((d) => [d, conns(d) - before[d]]));
+// the sync daemons each director runs, and the established connections it holds: its own and
+// those the others synced to it (without sync, about a third of the long ones each)
+record.syncDaemons = Object.fromEntries(D.map((d) => [d, (spawnSync('ip', ['netns', 'exec', d, 'ipvsadm', '-L', '--daemon'], { encoding: 'utf8' }).stdout.match(/^(master|backup) sync daemon/gm) ?? []).sort()]));
+record.establishedHeld = Object.fromEntries(D.map((d) => [d, (spawnSync('ip', ['netns', 'exec', d, 'ipvsadm', '-Lnc'], { encoding: 'utf8' }).stdout.match(/ESTABLISHED/g) ?? []).length]));
 mark('steady-end');
 
 // drain d1
