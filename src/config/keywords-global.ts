@@ -401,8 +401,9 @@ export const globalDefsTable = table({
   max_auto_priority: {
     handler: (ctx, line, d) => {
       if (line.words[1] === undefined) return void (d.maxAutoPriority = 99);
-      const v = /^-?[0-9]+$/.test(line.words[1]) ? Number(line.words[1]) : NaN;
-      if (!(v >= -1 && v <= 99)) return void ctx.report('CONFIG_RANGE', 'GENERAL_ERROR', `max_auto_priority '${line.words[1]}' must be in [0, 99] (or -1 to disable) - ignoring`, lineLoc(line, 1));
+      // read_int with ignore_error: a bad word runs its numeric prefix outside -t
+      const v = argInt(ctx, line, 1, -1, 99, 10, true);
+      if (v === undefined) return void ctx.report('CONFIG_RANGE', 'GENERAL_ERROR', `max_auto_priority '${line.words[1]}' must be in [0, 99] (or -1 to disable) - ignoring`, lineLoc(line, 1));
       d.maxAutoPriority = v;
     },
   },
@@ -410,8 +411,8 @@ export const globalDefsTable = table({
     handler: (ctx, line, d) => {
       const w = line.words[1];
       if (w === undefined) return void ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'min_auto_priority_delay requires delay time', lineLoc(line, 0));
-      const v = /^[0-9]+$/.test(w) ? Number(w) : NaN;
-      if (!(v >= 1 && v <= 10_000_000)) return void ctx.report('CONFIG_RANGE', 'GENERAL_ERROR', `min_auto_priority_delay '${w}' must be in [1, 10000000] - ignoring`, lineLoc(line, 1));
+      const v = argInt(ctx, line, 1, 1, 10_000_000, 10, true);
+      if (v === undefined) return void ctx.report('CONFIG_RANGE', 'GENERAL_ERROR', `min_auto_priority_delay '${w}' must be in [1, 10000000] - ignoring`, lineLoc(line, 1));
       d.minAutoPriorityDelayUs = v;
     },
   },

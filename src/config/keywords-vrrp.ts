@@ -105,13 +105,38 @@ const notifyDeleted: Keyword = {
   },
 };
 
+/**
+ * An instance's repeat counts as vrrp_parser.c reads them (read_unsigned with ignore_error):
+ * `invalid` is keepalived's message for a refused word; with `raise0`, 0 runs 1 (kept from
+ * before keepalived 2.0.7) with keepalived's complaint.
+ */
+const instanceCount = (field: string, max: number, invalid: (inst: string, w: string) => string, raise0?: string): Keyword => ({
+  handler: (ctx, line, d) => {
+    const inst = d.name as string;
+    let v = argInt(ctx, line, 1, 0, max, 10, true);
+    if (v === undefined) {
+      if (line.words[1] !== undefined) ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', invalid(inst, line.words[1]), lineLoc(line, 1));
+      return;
+    }
+    if (v === 0 && raise0 !== undefined) {
+      ctx.report('CONFIG_RANGE', 'GENERAL_ERROR', `(${inst}): ${raise0} must be greater than 0, setting to 1`, lineLoc(line, 1));
+      v = 1;
+    }
+    d[field] = v;
+    setFieldLoc(d, field, line);
+  },
+});
+
+// keepalived takes up to UINT_MAX / INT_MAX and sends that many at once; kept at 65535 here
+const MAX_REPEAT = 65535;
+
 const garpKeywords = {
   garp_master_delay: wholeSeconds('garpMasterDelayMs', 0, 4294),
-  garp_master_repeat: lenientInt('garpMasterRepeat', 1, 65535),
+  garp_master_repeat: instanceCount('garpMasterRepeat', MAX_REPEAT, (i, w) => `(${i}): garp_master_repeat '${w}' invalid - ignoring`, 'garp_master_repeat'),
   garp_master_refresh: wholeSeconds('garpMasterRefreshMs', 0, 86400),
-  garp_master_refresh_repeat: lenientInt('garpMasterRefreshRepeat', 1, 65535),
+  garp_master_refresh_repeat: instanceCount('garpMasterRefreshRepeat', MAX_REPEAT, (i, w) => `(${i}): garp_master_refresh_repeat '${w}' invalid - ignoring`, 'garp_master_refresh_repeat'),
   garp_lower_prio_delay: wholeSeconds('garpLowerPrioDelayMs', 0, 4294),
-  garp_lower_prio_repeat: lenientInt('garpLowerPrioRepeat', 0, 65535),
+  garp_lower_prio_repeat: instanceCount('garpLowerPrioRepeat', MAX_REPEAT, (i, w) => `(${i}): Invalid garp_lower_prio_repeat '${w}'`),
 };
 
 const authentication = table({
@@ -236,7 +261,15 @@ export const vrrpInstanceTable = table({
   ...garpKeywords,
   garp_extra_if: garpExtraIf(false),
   vmac_garp_intvl: garpExtraIf(false),
-  down_timer_adverts: int('downTimerAdverts', 1, 100),
+  down_timer_adverts: {
+    handler: (ctx, line, d) => {
+      const v = argInt(ctx, line, 1, 1, 100, 10, true);
+      if (v !== undefined) {
+        d.downTimerAdverts = v;
+        setFieldLoc(d, 'downTimerAdverts', line);
+      } else if (line.words[1] !== undefined) ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `(${d.name as string}): Invalid down_timer_adverts [1:100] '${line.words[1]}'`, lineLoc(line, 1));
+    },
+  },
   lower_prio_no_advert: flag('lowerPrioNoAdvert'),
   higher_prio_send_advert: flag('higherPrioSendAdvert'),
   accept: mark('accept', true),

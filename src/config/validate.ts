@@ -148,12 +148,14 @@ function checkInterfaces(c: KeepalivedConfig, diags: Diagnostics, m: MachineView
     if (!m.interfaceExists(e.name)) diags.add('CONFIG_INTERFACE', 'BAD_IF', `unknown interface ${e.name} specified for ${e.what}`, e.loc);
   }
   // garp_group (vrrp_parser.c garp_group_interface(s)_handler): an interface in one group only;
-  // a missing one is an error, except in an `interfaces` block with dynamic_interfaces
+  // a missing one is an error, except in an `interfaces` block with dynamic_interfaces; looked
+  // up as any other (if_get_by_ifname IF_CREATE_IF_DYNAMIC), it stops the VRRP process too
   const grouped = new Set<string>();
   for (const g of c.garpGroups ?? []) {
     for (const i of g.interfaces) {
       if (!m.interfaceExists(i.name)) {
         if (!i.inBlock || !c.globalDefs.dynamicInterfaces) diags.add('CONFIG_INTERFACE', 'GENERAL_ERROR', `WARNING - interface ${i.name} specified for garp_group doesn't exist`, i.loc);
+        if (!dynamic) missing = true;
         continue;
       }
       if (grouped.has(i.name)) diags.add('CONFIG_CONFLICT', 'GENERAL_ERROR', `garp_group already specified for ${i.name} - ignoring`, i.loc);

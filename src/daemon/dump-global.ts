@@ -15,7 +15,7 @@
 import { fieldWritten } from '../config/loc.js';
 import type { GlobalDefs, KeepalivedConfig, LvsSyncDaemon, NotifyFifo, Script } from '../config/model.js';
 import { CHECKER_DEFAULT_NICE, DEFAULT_RLIMIT_RTTIME_US, DEFAULT_RT_PRIORITY, MIN_RLIMIT_RTTIME_US } from '../io/sched.js';
-import { smtpAlertConfig } from '../io/smtp-alert.js';
+import { defaultEmailFrom } from '../io/smtp-alert.js';
 import { formatIp, parseIp } from '../util/ip.js';
 import { scriptWithUser } from './dump-common.js';
 import type { HostView } from './view.js';
@@ -42,19 +42,41 @@ export interface GlobalSource {
 
 type ScriptHost = GlobalSource['host'];
 
+/**
+ * inet_aton's forms of an IPv4 address (a, a.b, a.b.c with the last part filling the rest;
+ * each part decimal, 0-octal or 0x-hex), which keepalived's resolver takes for smtp_server:
+ * `0.01` is 0.0.0.1.
+ */
+export function inetAton(s: string): Uint8Array | undefined {
+  const parts = s.split('.');
+  if (parts.length > 4) return undefined;
+  const nums: number[] = [];
+  for (const p of parts) {
+    const n = /^0x[0-9a-f]+$/i.test(p) ? parseInt(p.slice(2), 16) : /^0[0-7]*$/.test(p) ? parseInt(p, 8) : /^[1-9][0-9]*$/.test(p) ? Number(p) : NaN;
+    if (!Number.isFinite(n)) return undefined;
+    nums.push(n);
+  }
+  const last = nums.pop()!;
+  if (nums.some((n) => n > 255) || last >= 2 ** (8 * (4 - nums.length))) return undefined;
+  const bytes = new Uint8Array(4);
+  nums.forEach((n, i) => { bytes[i] = n; });
+  for (let i = 3, v = last; i >= nums.length; i--, v = Math.floor(v / 256)) bytes[i] = v % 256;
+  return bytes;
+}
+
 function smtpLines(g: GlobalDefs, hostname: string): string[] {
   const out: string[] = [];
   if (g.smtpServer) {
-    const ip = parseIp(g.smtpServer.host);
-    out.push(` Smtp server = ${ip ? formatIp(ip.bytes) : g.smtpServer.host}`, ` Smtp server port = ${g.smtpServer.port}`);
+    const bytes = parseIp(g.smtpServer.host)?.bytes ?? inetAton(g.smtpServer.host);
+    out.push(` Smtp server = ${bytes ? formatIp(bytes) : g.smtpServer.host}`, ` Smtp server port = ${g.smtpServer.port}`);
   }
   // keepalived fills in the HELO name, the timeout and the sender only when there is a server
-  const alert = smtpAlertConfig(g, hostname);
   const helo = g.smtpHeloName ?? (g.smtpServer ? hostname : undefined);
   if (helo !== undefined) out.push(` Smtp HELO name = ${helo}`);
   // (a timeout written in the configuration is shown without a server too)
   if (g.smtpServer || fieldWritten(g, 'smtpConnectTimeoutMs')) out.push(` Smtp server connection timeout = ${secs(g.smtpConnectTimeoutMs)}`);
-  const from = g.notificationEmailFrom ?? alert?.from;
+  // keepalived's default sender comes with the server, whether or not anyone is to be mailed
+  const from = g.notificationEmailFrom ?? (g.smtpServer ? defaultEmailFrom(hostname) : undefined);
   if (from !== undefined) {
     out.push(` Email notification from = ${from}`, ' Email notification to:');
     for (const to of g.notificationEmail) out.push(`   ${to}`);

@@ -53,7 +53,9 @@ function groupLines(view: VrrpView, g: VrrpSyncGroup): string[] {
   const members = live?.members.map((m) => m.name) ?? g.group.map((m) => m.name);
   if (members.length) out.push('   VRRP member instances :', ...members.map((n) => `     ${n}`));
   if (g.syncGroupTrackingWeight) out.push('   sync group tracking weight set');
-  out.push(`   Using smtp notification = ${g.smtpAlert ? 'yes' : 'no'}`);
+  // unset: smtp_alert_vrrp, else smtp_alert (vrrp.c vrrp_complete_init, as src/daemon/vrrp-alerts.ts sends)
+  const gd = view.config.globalDefs;
+  out.push(`   Using smtp notification = ${(g.smtpAlert ?? gd.smtpAlertVrrp ?? gd.smtpAlert) ? 'yes' : 'no'}`);
   if (g.notifyPriorityChanges !== undefined) out.push(`   Notify priority changes = ${g.notifyPriorityChanges ? 'yes' : 'no'}`);
   const tracked = (title: string, refs: readonly { name: string; weight?: number; reverse?: boolean }[], sep: string): string[] =>
     (refs.length ? [`   ${title} :`, ...refs.map((t) => `     ${t.name}${sep} ${weightText(t)}`)] : []);

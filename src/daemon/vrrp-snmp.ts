@@ -14,6 +14,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { AddressEntry, KeepalivedConfig, Script, TrackRef } from '../config/model.js';
 import { AgentxSession } from '../io/agentx-session.js';
+import { defaultEmailFrom } from '../io/smtp-alert.js';
 import type { Varbind } from '../snmp/agentx.js';
 import { parseAgentxSocket } from '../snmp/endpoint.js';
 import { buildMib, mibRegions, type MibSelection, type SnmpAddress, type SnmpInstance, type SnmpScripts, type SnmpSnapshot, type SnmpState, type SnmpTracked } from '../snmp/vrrp-mib.js';
@@ -174,7 +175,7 @@ export function snapshot(view: VrrpView, reasons: MasterReasons, agentStartMs: n
       version: `Keepalived ${KEEPALIVED_VERSION}`, routerId: g.routerId ?? host,
       ...(g.smtpServer ? { smtpServer: { family: smtpIp?.family ?? 'inet', address: smtpIp?.bytes ?? new Uint8Array(4), port: g.smtpServer.port } } : {}),
       smtpTimeoutS: g.smtpServer ? Math.floor(g.smtpConnectTimeoutMs / 1000) : 0,
-      ...(g.notificationEmailFrom !== undefined ? { emailFrom: g.notificationEmailFrom } : g.smtpServer ? { emailFrom: `keepalived@${host}` } : {}),
+      ...(g.notificationEmailFrom !== undefined ? { emailFrom: g.notificationEmailFrom } : g.smtpServer ? { emailFrom: defaultEmailFrom(host) } : {}),
       emails: g.notificationEmail, emailFaults: g.noEmailFaults !== true,
       ...(g.smtpAlert !== undefined ? { smtpAlert: g.smtpAlert } : {}), ...(g.smtpAlertVrrp !== undefined ? { smtpAlertVrrp: g.smtpAlertVrrp } : {}),
       ...(g.smtpAlertChecker !== undefined ? { smtpAlertChecker: g.smtpAlertChecker } : {}),

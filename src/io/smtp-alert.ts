@@ -12,6 +12,7 @@
  * it and nothing else is affected.
  */
 import { connect, type Socket } from 'node:net';
+import { userInfo } from 'node:os';
 import type { Logger } from 'pino';
 import { smtpStatus } from '../check/smtp.js';
 import type { GlobalDefs } from '../config/model.js';
@@ -29,14 +30,19 @@ export interface SmtpAlertConfig {
 export const smtpCounters = { sent: 0, failed: 0 };
 
 /** The alert settings of a configuration, or undefined when it has no relay or no recipient. */
+/**
+ * keepalived's sender when notification_email_from is not written and smtp_server is
+ * (global_data.c set_default_email_from): the user it runs as, at the local host name.
+ */
+export const defaultEmailFrom = (hostname: string): string => `${userInfo().username}@${hostname}`;
+
 export function smtpAlertConfig(g: GlobalDefs, hostname: string): SmtpAlertConfig | undefined {
   if (!g.smtpServer || g.notificationEmail.length === 0) return undefined;
   return {
     host: g.smtpServer.host,
     port: g.smtpServer.port,
     heloName: g.smtpHeloName ?? hostname,
-    // keepalived's default sender is keepalived@<local host name>
-    from: g.notificationEmailFrom ?? `keepalived@${hostname}`,
+    from: g.notificationEmailFrom ?? defaultEmailFrom(hostname),
     to: g.notificationEmail,
     timeoutMs: g.smtpConnectTimeoutMs,
     ...(g.routerId !== undefined ? { routerId: g.routerId } : {}),

@@ -6,6 +6,7 @@
 // keepalived.data: dump-data.test.ts; keepalived_check.data: dump-check.test.ts.
 import { afterAll, describe, expect, it } from 'vitest';
 import { clearCounters, keepalivedCounters, printfG, secUsec } from '../../../src/daemon/dump-common.js';
+import { inetAton } from '../../../src/daemon/dump-global.js';
 import { formatJson, jsonString } from '../../../src/daemon/dump-json.js';
 import { formatStats } from '../../../src/daemon/dump-stats.js';
 import type { VrrpView } from '../../../src/daemon/view.js';
@@ -78,4 +79,11 @@ describe('keepalived.json', () => {
     expect(secUsec(1795335101980.094)).toBe('1795335101.980094');
     expect(jsonString('a/b"c\\d\n')).toBe('"a\\/b\\"c\\\\d\\n"');
   });
+});
+
+describe('inet_aton forms (smtp_server in keepalived.data)', () => {
+  it.each([
+    ['0.01', '0.0.0.1'], ['10.1', '10.0.0.1'], ['0x7f.1', '127.0.0.1'], ['1.16777215', '1.255.255.255'], ['192.168.0.010', '192.168.0.8'],
+  ])('%s is %s', (text, want) => expect(inetAton(text)?.join('.')).toBe(want));
+  it.each(['1.2.3.256', 'a.b', '', '1.2.3.4.5', '08'])('%s is none', (text) => expect(inetAton(text)).toBeUndefined());
 });

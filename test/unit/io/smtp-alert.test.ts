@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { globalDefaults } from '../../../src/config/keywords-global.js';
@@ -38,7 +39,7 @@ describe('SMTP alerts', () => {
     expect(smtpAlertConfig(g({ notificationEmail: ['a@b'] }), 'h')).toBeUndefined();
     expect(smtpAlertConfig(g({ smtpServer: { host: '10.0.0.1', port: 25 } }), 'h')).toBeUndefined();
     expect(smtpAlertConfig(g({ smtpServer: { host: '10.0.0.1', port: 2525 }, notificationEmail: ['a@b'], routerId: 'R' }), 'host1')).toEqual({
-      host: '10.0.0.1', port: 2525, heloName: 'host1', from: 'keepalived@host1', to: ['a@b'], timeoutMs: 30_000, routerId: 'R',
+      host: '10.0.0.1', port: 2525, heloName: 'host1', from: `${userInfo().username}@host1`, to: ['a@b'], timeoutMs: 30_000, routerId: 'R',
     });
   });
 
