@@ -26,7 +26,7 @@ import { lineLoc, Reader, type Line, type ReaderOptions } from './reader.js';
 import { complete } from './complete.js';
 import { settingsTable, withRollbackAdvice } from './settings.js';
 import { trackGroupKeyword } from './track-group.js';
-import { inactiveIn, mergePasses, PASSES, type Pass } from './passes.js';
+import { CHECK_BLOCKS, inactiveIn, mergePasses, PASSES, VRRP_BLOCKS, type Pass } from './passes.js';
 import { bfdInstanceKeyword } from './keywords-bfd.js';
 
 export interface LoadResult {
@@ -192,12 +192,14 @@ export interface LoadOptions extends Omit<ReaderOptions, 'configId'> {
   readonly machine?: import('./validate.js').MachineView;
   /** Read for running (the daemon, a reload), not for `-t`: see ParseCtx.runtime. */
   readonly runtime?: boolean;
+  /** -P / -C: only this process runs; the other's blocks cannot stop the reading (ParseCtx.otherProcess) */
+  readonly process?: 'vrrp' | 'checker';
 }
 
 export function loadConfig(file: string, options: LoadOptions = {}): LoadResult {
   const diagnostics = new Diagnostics();
   const reader = new Reader(file, { ...options, configId: options.configId ?? defaultConfigId(options.machine?.hostname() ?? '') }, diagnostics);
-  const ctx = new ParseCtx(reader, diagnostics, options.machine, undefined, options.runtime);
+  const ctx = new ParseCtx(reader, diagnostics, options.machine, undefined, options.runtime, otherProcess(options));
   let root = emptyRoot();
   ctx.run(topTable, root);
   // braces that a block reader and a brace counter read differently: read as keepalived's
@@ -251,7 +253,7 @@ function readPasses(file: string, options: LoadOptions): { root: Draft; diagnost
     const own = new Diagnostics();
     const reader = new Reader(file, { ...options, configId: options.configId ?? defaultConfigId(options.machine?.hostname() ?? '') }, own);
     const root = emptyRoot();
-    new ParseCtx(reader, own, options.machine, inactiveIn(pass, topTable.keys()), options.runtime).run(topTable, root);
+    new ParseCtx(reader, own, options.machine, inactiveIn(pass, topTable.keys()), options.runtime, otherProcess(options)).run(topTable, root);
     drafts.set(pass.name, root);
     for (const d of own.list) {
       const key = `${d.code}|${d.kaClass}|${d.message}|${d.loc ? `${d.loc.file}:${d.loc.line}:${d.loc.col}` : ''}`;
@@ -263,6 +265,9 @@ function readPasses(file: string, options: LoadOptions): { root: Draft; diagnost
   }
   return { root: mergePasses(emptyRoot(), drafts), diagnostics };
 }
+
+const otherProcess = (o: LoadOptions): ReadonlySet<string> | undefined =>
+  (o.process === 'vrrp' ? new Set(CHECK_BLOCKS) : o.process === 'checker' ? new Set(VRRP_BLOCKS) : undefined);
 
 /** keepalived's default config id: the host name up to its first dot. */
 export function defaultConfigId(name: string): string {

@@ -58,6 +58,12 @@ export class ParseCtx {
      * number readers then take a bad number's numeric prefix (kw.ts argInt).
      */
     readonly runtime = false,
+    /**
+     * The top-level blocks of the process that does not run (-P: the checker's, -C: the VRRP
+     * process's): a keyword without its value there stops that process's reading, not this
+     * one's, which skips its keywords (keepalived's processes each read only their own).
+     */
+    private readonly otherProcess?: ReadonlySet<string>,
   ) {}
 
   /** A named block (vrrp_script chk, ...) has been read: later references find it. */
@@ -178,6 +184,11 @@ export class ParseCtx {
       const rest = line.text.slice(word.length).trim();
       const valueless = rest === '' || (/^"[^"\s]*$/.test(rest) && !SCRIPT_KEYWORD.test(word));
       if (line.words.length === 1 && valueless && ABORTS_WITHOUT_VALUE.has(`${this.blockPath.at(-1) ?? '-'}/${word}`)) {
+        if (this.otherProcess?.has(this.blockPath[0] ?? '')) {
+          // row: parser.missing-value-other-process
+          if (kw.sub) this.skip = -1;
+          return false;
+        }
         // keepalived exits 2 here and reads nothing more (lib/parser.c null_strvec)
         this.diagnostics.add('CONFIG_MISSING', 'MISSING_PARAMETER', `*** Configuration line starting \`${word}\` is missing a parameter after keyword \`${word}\` at word position 2`,
           lineLoc(line), { exitsWith: 2, row: 'parser.missing-value-abort' });

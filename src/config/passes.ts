@@ -16,9 +16,9 @@ import type { Draft } from './parser.js';
 /** core/global_parser.c init_global_keywords: active in the parent (and in children on reload only) */
 const GLOBAL = ['global_defs', 'linkbeat_use_polling', 'net_namespace', 'net_namespace_ipvs', 'namespace_with_ipsets', 'use_pid_dir', 'instance', 'child_wait_time'];
 /** vrrp/vrrp_parser.c init_vrrp_keywords */
-const VRRP = ['track_group', 'static_ipaddress', 'static_routes', 'static_rules', 'vrrp_sync_group', 'garp_group', 'linkbeat_interfaces', 'vrrp_instance', 'vrrp_script', 'vrrp_track_process', 'interface_up_down_delays'];
+export const VRRP_BLOCKS = ['track_group', 'static_ipaddress', 'static_routes', 'static_rules', 'vrrp_sync_group', 'garp_group', 'linkbeat_interfaces', 'vrrp_instance', 'vrrp_script', 'vrrp_track_process', 'interface_up_down_delays'];
 /** check/check_parser.c init_check_keywords */
-const CHECK = ['SSL', 'virtual_server_group', 'virtual_server'];
+export const CHECK_BLOCKS = ['SSL', 'virtual_server_group', 'virtual_server'];
 /** bfd/bfd_parser.c init_bfd_keywords */
 const BFD = ['bfd_instance'];
 /** trackers/track_file.c add_track_file_keywords */
@@ -35,10 +35,10 @@ export interface Pass {
 /** keepalived -t's order (core/main.c validate_config runs the checker's before the VRRP process's). */
 export const PASSES: readonly Pass[] = [
   { name: 'global', active: new Set(GLOBAL), owns: ['globalDefs', 'netNamespace', 'instance', 'usePidDir', 'linkbeatUsePolling'] },
-  { name: 'checker', active: new Set([...CHECK, ...BFD, ...TRACK_FILE]), owns: ['virtualServers', 'virtualServerGroups', 'ssl'] },
+  { name: 'checker', active: new Set([...CHECK_BLOCKS, ...BFD, ...TRACK_FILE]), owns: ['virtualServers', 'virtualServerGroups', 'ssl'] },
   {
     name: 'vrrp',
-    active: new Set([...VRRP, ...BFD, ...TRACK_FILE]),
+    active: new Set([...VRRP_BLOCKS, ...BFD, ...TRACK_FILE]),
     owns: ['staticIpaddress', 'staticRoutes', 'staticRules', 'staticTrackGroups', 'vrrpScripts', 'trackFiles', 'trackProcesses', 'vrrpInstances', 'vrrpSyncGroups',
       'garpGroups', 'linkbeatInterfaces', 'interfaceDelays', 'interfaceChecks'],
   },

@@ -69,6 +69,8 @@ export interface CheckDaemonOptions {
   readonly stateFile?: string;
   /** -I: leave the IPVS services in place at stop */
   readonly dontReleaseIpvs?: boolean;
+  /** -C by hand: no VRRP process runs (LoadOptions.process) */
+  readonly checkerOnly?: boolean;
 }
 
 export interface CheckDaemonStats {
@@ -180,7 +182,7 @@ export class CheckDaemon {
     if (!this.started || this.stopped) throw new KtsError('DAEMON_CONFIG', 'the checker side is not running');
     const log = this.opts.log;
     // a configuration that cannot be run throws here, and the running one carries on
-    const next = loadForDaemon(this.opts.file, this.opts.configId, log);
+    const next = loadForDaemon(this.opts.file, this.opts.configId, log, this.opts.checkerOnly ? 'checker' : undefined);
     await this.flushing?.catch(() => undefined);
     const prevEngine = this.engine;
     const prevOwned = new Set(this.owned);
@@ -224,7 +226,7 @@ export class CheckDaemon {
   /** `first`: what runs once the configuration is read, before anything starts (the startup script of -C). */
   async start(first?: (cfg: KeepalivedConfig) => Promise<void>): Promise<void> {
     const log = this.opts.log;
-    this.cfg = loadForDaemon(this.opts.file, this.opts.configId, log);
+    this.cfg = loadForDaemon(this.opts.file, this.opts.configId, log, this.opts.checkerOnly ? 'checker' : undefined);
     await first?.(this.cfg);
     this.services = this.cfg.virtualServers.map((vs) => servicesFor(this.cfg, vs));
     if (this.opts.pidFile) writePidfile(this.opts.pidFile);

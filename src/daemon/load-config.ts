@@ -17,9 +17,14 @@ export function currentSettingsFile(): string | undefined {
   return settingsFile;
 }
 
-/** Loads and checks the configuration, logging its diagnostics; throws on what keepalived could not run. */
-export function loadForDaemon(file: string, configId: string, log: Logger): KeepalivedConfig {
-  const result = loadConfig(file, { configId, machine: hostMachine(), runtime: true, ...(settingsFile !== undefined ? { settingsFile } : {}) });
+/**
+ * Loads and checks the configuration, logging its diagnostics; throws on what keepalived could not
+ * run. `process`: -P or -C, only that process runs (LoadOptions.process).
+ */
+export function loadForDaemon(file: string, configId: string, log: Logger, process?: 'vrrp' | 'checker'): KeepalivedConfig {
+  const result = loadConfig(file, {
+    configId, machine: hostMachine(), runtime: true, ...(settingsFile !== undefined ? { settingsFile } : {}), ...(process ? { process } : {}),
+  });
   for (const d of result.diagnostics.list) {
     if (!isReported(d)) {
       // keepalived's start-up lines (row notes such as a configuration fault): its words, no position

@@ -143,7 +143,7 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   const life = o.lifecycle ?? NO_LIFECYCLE;
   let config: KeepalivedConfig;
   try {
-    config = loadForDaemon(o.file, o.configId, log);
+    config = loadForDaemon(o.file, o.configId, log, o.vrrpOnly ? 'vrrp' : undefined);
   } catch (e) {
     return fatal(log, e);
   }
@@ -217,7 +217,7 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     log.info({ file: o.file }, 'Reloading');
     let next: KeepalivedConfig;
     try {
-      next = loadForDaemon(o.file, o.configId, log);
+      next = loadForDaemon(o.file, o.configId, log, o.vrrpOnly ? 'vrrp' : undefined);
     } catch (e) {
       log.error({ code: (e as { code?: string }).code, err: (e as Error).message },
         'configuration reload refused: the new configuration cannot be run; the running configuration is kept');
@@ -330,7 +330,7 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   const life = o.lifecycle ?? NO_LIFECYCLE;
   const clog = o.log.child({ proc: 'check' });
   const daemon = new CheckDaemon({
-    file: o.file, configId: o.configId, pidFile: o.checkersPidFile, log: clog, dontReleaseIpvs: o.dontReleaseIpvs ?? false,
+    file: o.file, configId: o.configId, pidFile: o.checkersPidFile, log: clog, dontReleaseIpvs: o.dontReleaseIpvs ?? false, checkerOnly: !o.child,
     ...(o.ipvsState !== undefined ? { stateFile: o.ipvsState } : {}),
   });
   let stopping = false;

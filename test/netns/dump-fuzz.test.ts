@@ -23,37 +23,12 @@ const everywhere = new Set(known.everywhere.flatMap((d) => d.lines));
 /** Cases where only one daemon runs, understood: why, and how to recognise them. */
 const ONLY_ONE: readonly { readonly why: string; readonly match: (text: string, r: DumpComparison) => boolean }[] = [
   {
-    // The oracle runs keepalived with -P: its VRRP process skips the checker's keywords, so a
-    // checker keyword without its value stops only the checker process, which -P does not start.
-    // Without -P keepalived stops as a whole ("exited with permanent error CONFIG. Terminating"),
-    // as keepalived-ts refuses the configuration.
-    why: '-P only: a virtual_server keyword without its value',
-    match: (text, r) => {
-      if (r.keepalived.data === undefined) return false;
-      const lines = r.kts.log.flatMap((l) => /keepalived\.conf:(\d+):\d+: \*\*\* Configuration line starting `\S+` is missing a parameter/.exec(l)?.[1] ?? []).map(Number);
-      return lines.length > 0 && lines.every((n) => blocksAt(text, n).some((b) => b.startsWith('virtual_server')));
-    },
-  },
-  {
     // keepalived-ts recovers from a block left open differently from keepalived (which keyword a
     // later line is read under): a gap, not a choice; the -t fuzzer lists it too
     why: 'unbalanced braces',
     match: (text) => (text.match(/\{/g) ?? []).length !== (text.match(/\}/g) ?? []).length,
   },
 ];
-
-/** The keywords of the blocks open at line `n` (1-based), outermost first. */
-function blocksAt(text: string, n: number): string[] {
-  const stack: string[] = [];
-  for (const raw of text.split('\n').slice(0, n - 1)) {
-    const words = raw.replace(/[#!].*$/, '').trim().split(/\s+/).filter(Boolean);
-    for (const w of words) {
-      if (w === '{') stack.push(words[0] ?? '');
-      else if (w === '}') stack.pop();
-    }
-  }
-  return stack;
-}
 
 const isRoot = process.getuid?.() === 0;
 const hasKeepalived = spawnSync('keepalived', ['--version']).status === 0;

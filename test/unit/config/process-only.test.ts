@@ -1,0 +1,62 @@
+// -P and -C (LoadOptions.process, row 'parser.missing-value-other-process'): keepalived's
+// processes each read only their own blocks, so a keyword without its value in the checker's
+// virtual_server stops only the checker's reading: with -P the VRRP process reads on and runs.
+// Without -P keepalived stops as a whole, as keepalived-ts refuses the configuration.
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load.js';
+import { fakeMachine, TmpDir } from './helpers.js';
+
+const tmp = new TmpDir();
+afterAll(() => tmp.cleanup());
+
+const text = `vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  virtual_ipaddress {
+    10.0.0.1/24
+  }
+}
+virtual_server 10.0.0.1 80 {
+  real_server 10.0.1.1 80 {
+    TCP_CHECK {
+      retry
+    }
+  }
+}
+vrrp_instance VI_2 {
+  interface eth0
+  virtual_router_id 52
+  priority
+  virtual_ipaddress {
+    10.0.0.2/24
+  }
+}
+`;
+
+describe("a keyword without its value in another process's block", () => {
+  const file = tmp.conf(text.replace('  priority\n', ''));
+  const aborts = (process?: 'vrrp' | 'checker') => loadConfig(file, { machine: fakeMachine(), runtime: true, ...(process ? { process } : {}) })
+    .diagnostics.list.filter((d) => d.row === 'parser.missing-value-abort');
+
+  it('stops the reading of the whole configuration, and of -C', () => {
+    expect(aborts()).toHaveLength(1);
+    expect(aborts('checker')).toHaveLength(1);
+  });
+
+  it('does not stop the VRRP process of -P, which reads on', () => {
+    const r = loadConfig(file, { machine: fakeMachine(), runtime: true, process: 'vrrp' });
+    expect(r.diagnostics.list.filter((d) => d.row === 'parser.missing-value-abort')).toEqual([]);
+    expect(r.config.vrrpInstances.map((i) => i.name)).toEqual(['VI_1', 'VI_2']);
+    expect(r.diagnostics.configTestExitCode()).not.toBe(2);
+  });
+
+  it("one in the VRRP process's own block still stops -P", () => {
+    const own = tmp.conf(text.replace('      retry\n', ''));
+    const r = loadConfig(own, { machine: fakeMachine(), runtime: true, process: 'vrrp' });
+    expect(r.diagnostics.list.filter((d) => d.row === 'parser.missing-value-abort')).toHaveLength(1);
+    // and -C reads past it
+    const c = loadConfig(own, { machine: fakeMachine(), runtime: true, process: 'checker' });
+    expect(c.diagnostics.list.filter((d) => d.row === 'parser.missing-value-abort')).toEqual([]);
+    expect(c.config.virtualServers).toHaveLength(1);
+  });
+});
