@@ -163,13 +163,12 @@ export async function startLvsSync(
   const { config } = daemon.view();
   const sync = config.globalDefs.lvsSyncDaemon;
   if (!sync || sync.instance === undefined) return undefined;
-  const { IpvsClient } = await import('../io/ipvs-genl.js');
   const vrids = new Map(config.vrrpInstances.map((i) => [i.name, i.virtualRouterId ?? 0]));
   return new LvsSync({
     sync, vrids, log,
     stateOf: (name) => daemon.view().instances.find((i) => i.name === name)?.live.state,
     onEffect: (l) => daemon.onEffect(l),
-    open: () => IpvsClient.open({ log: log.child({ mod: 'ipvs' }) }),
+    open: await ipvsOpener(log),
   });
 }
 
@@ -180,13 +179,13 @@ export async function startLvsSync(
 export async function startCheckerLvsSync(config: KeepalivedConfig, log: Logger): Promise<LvsSync | undefined> {
   const sync = config.globalDefs.lvsSyncDaemon;
   if (!sync || sync.instance !== undefined) return undefined;
+  return new LvsSync({ sync, vrids: new Map(), log, stateOf: () => undefined, onEffect: () => () => undefined, open: await ipvsOpener(log) });
+}
+
+/** The IPVS client LvsSync opens (loaded only when a sync daemon is configured). */
+async function ipvsOpener(log: Logger): Promise<() => Promise<SyncdClient>> {
   const { IpvsClient } = await import('../io/ipvs-genl.js');
-  return new LvsSync({
-    sync, vrids: new Map(), log,
-    stateOf: () => undefined,
-    onEffect: () => () => undefined,
-    open: () => IpvsClient.open({ log: log.child({ mod: 'ipvs' }) }),
-  });
+  return () => IpvsClient.open({ log: log.child({ mod: 'ipvs' }) });
 }
 
 /** What a reload compares: the setting without its place in the file. */

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { GlobalDefs } from '../config/model.js';
 import { readInetConf, type InetConf } from '../io/rtnl-sysctl.js';
 import { prepareScript, type ScriptSpec } from '../io/script-runner.js';
-import { parseTrackFileValue, resolvedTrackPath } from '../io/track-file.js';
+import { parseTrackFileValue, trackFilePath } from '../io/track-file.js';
 import { ScriptUsers } from '../io/users.js';
 import type { LinkTable } from './links.js';
 import type { HostView, ResolvedScript, ScriptHost } from './view.js';
@@ -40,7 +40,7 @@ export function scriptHost(g: GlobalDefs): ScriptHost {
       const creds = scriptUsers().resolve(script);
       return { argv: script.argv, uid: creds.ok ? creds.value.uid : 0, gid: creds.ok ? creds.value.gid : 0, refused: true };
     },
-    trackFilePath: resolvedTrackPath,
+    trackFilePath: (path) => trackFilePath(path) ?? path,
     trackFileValue: (path) => {
       try {
         return parseTrackFileValue(readFileSync(path, 'utf8'));

@@ -29,13 +29,13 @@ export interface SmtpAlertConfig {
 
 export const smtpCounters = { sent: 0, failed: 0 };
 
-/** The alert settings of a configuration, or undefined when it has no relay or no recipient. */
 /**
  * keepalived's sender when notification_email_from is not written and smtp_server is
  * (global_data.c set_default_email_from): the user it runs as, at the local host name.
  */
 export const defaultEmailFrom = (hostname: string): string => `${userInfo().username}@${hostname}`;
 
+/** The alert settings of a configuration, or undefined when it has no relay or no recipient. */
 export function smtpAlertConfig(g: GlobalDefs, hostname: string): SmtpAlertConfig | undefined {
   if (!g.smtpServer || g.notificationEmail.length === 0) return undefined;
   return {

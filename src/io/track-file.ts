@@ -25,7 +25,7 @@
  * file and renamed into place, mode 0644.
  */
 import { lstatSync, realpathSync, watch, type FSWatcher } from 'node:fs';
-import { lstat, open, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { open, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
@@ -137,7 +137,7 @@ export class TrackFileWatcher {
       const e = await initTrackFile(tf.file, tf.initFile, this.opts.reload ?? false);
       if (e) log.error({ code: 'TRACK_FILE', trackFile: tf.name }, e);
     }
-    const path = await resolveTrackPath(tf.file);
+    const path = trackFilePath(tf.file);
     if (!path) {
       log.error({ code: 'TRACK_FILE', trackFile: tf.name, file: tf.file }, `Track file directory for ${tf.name} does not exist - removing`);
       return false;
@@ -215,29 +215,21 @@ export class TrackFileWatcher {
   }
 }
 
-/** resolveTrackPath, synchronously (for the data dump and the MIB); the path as given when it cannot be resolved. */
-export function resolvedTrackPath(file: string): string {
+/**
+ * keepalived init_track_files: realpath of the file, or of its directory if the file is missing;
+ * undefined when neither resolves (the track file is removed). Synchronous: one lookup when the
+ * tracker starts, and when a dump or the MIB shows the path.
+ */
+export function trackFilePath(file: string): string | undefined {
   try {
     return realpathSync(file);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return file;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
   }
   try {
     const dir = realpathSync(dirname(file));
-    return lstatSync(dir).isDirectory() ? join(dir, basename(file)) : file;
+    return lstatSync(dir).isDirectory() ? join(dir, basename(file)) : undefined;
   } catch {
-    return file;
+    return undefined;
   }
-}
-
-/** keepalived init_track_files: realpath of the file, or of its directory if the file is missing. */
-async function resolveTrackPath(file: string): Promise<string | undefined> {
-  try {
-    return await realpath(file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
-  }
-  const dir = await realpath(dirname(file)).catch(() => undefined);
-  if (!dir || !(await lstat(dir).then((s) => s.isDirectory(), () => false))) return undefined;
-  return join(dir, basename(file));
 }
