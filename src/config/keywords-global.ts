@@ -476,6 +476,23 @@ export const globalDefsTable = table({
     },
   },
   announce_withdraw_delay: seconds('announceWithdrawDelayMs', 0, 3600),
+  // the routing daemon watched (its name in /proc/PID/comm), to log its stops and returns;
+  // `none` watches nothing
+  announce_daemon: {
+    handler: (ctx, line, d) => {
+      const names = line.words.slice(1);
+      if (names.length === 0) {
+        ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'announce_daemon needs the routing daemon\'s process name (bgpd, bird, gobgpd) or none', lineLoc(line, 0));
+        return;
+      }
+      const long = names.findIndex((n) => n.length > 15);
+      if (long >= 0) {
+        ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `announce_daemon '${names[long]}': a process name (/proc/PID/comm) has at most 15 characters`, lineLoc(line, long + 1));
+        return;
+      }
+      d.announceDaemons = names.length === 1 && names[0] === 'none' ? [] : names;
+    },
+  },
   include_check: {
     handler: (ctx, line) => {
       let bits = line.words.length === 1 ? 15 : 0;

@@ -158,6 +158,11 @@ export interface GlobalDefs extends Node {
   readonly announceVips?: readonly AnnounceVip[];
   /** keepalived-ts: at a clean stop, how long the routes are withdrawn before the services go */
   readonly announceWithdrawDelayMs?: number;
+  /**
+   * keepalived-ts: the routing daemon's process names, watched to log its stops and returns
+   * (default src/io/routing-daemon.ts DEFAULT_ROUTING_DAEMONS; empty: not watched)
+   */
+  readonly announceDaemons?: readonly string[];
 }
 
 /** `announce_vip ADDRESS [instance NAME]` (keepalived-ts settings). */

@@ -20,7 +20,7 @@ export const DEFAULT_SETTINGS_FILE = '/etc/keepalived/keepalived-ts.conf';
 /** The global_defs keywords that keepalived 2.2.7 calls unknown. */
 export const KTS_SETTINGS = [
   'metrics_listen', 'control_socket', 'handover_on_stop', 'state_dump_file', 'stats_dump_file', 'json_dump_file', 'json_version', 'v3_checksum_as_v2',
-  'announce_table', 'announce_vip', 'announce_withdraw_delay',
+  'announce_table', 'announce_vip', 'announce_withdraw_delay', 'announce_daemon',
 ] as const;
 
 /** The settings file's keywords, with global_defs's handlers. */

@@ -13,11 +13,16 @@
  * decision is src/announce/plan.ts; this file applies it and logs each change. At a clean stop
  * every route is withdrawn first and the services stay for `announce_withdraw_delay`, so the
  * routers move the flows away before the director stops serving them.
+ *
+ * The routing daemon is watched (src/io/routing-daemon.ts, `announce_daemon`): its absence at
+ * start, its stop and its return are logged, and at its return the table is read again and
+ * brought back to the decision, should anything have changed it meanwhile.
  */
 import type { Logger } from 'pino';
 import type { AnnounceVip, KeepalivedConfig } from '../config/model.js';
 import { formatIp } from '../util/ip.js';
 import { decide, hostPrefix, routeChanges, type AnnounceDecision, type AnnounceRoutes } from '../announce/plan.js';
+import { DEFAULT_ROUTING_DAEMONS, RoutingDaemonWatch, type RoutingDaemonChange, type RoutingDaemonSeen, type RoutingDaemonWatcher } from '../io/routing-daemon.js';
 
 /** What the announcer reads of the checker engine. */
 export interface QuorumView {
@@ -44,17 +49,26 @@ export class Announcer {
   /** our routes as the kernel has them (after the first read) */
   private present: Set<string> | undefined;
   private stopping = false;
+  /** the next pass reads the table from the kernel again */
+  private reread = false;
   private applying: Promise<void> | undefined;
   private again = false;
   private retry: NodeJS.Timeout | undefined;
   /** route changes that failed (the metric) */
   failures = 0;
+  /** times the watched routing daemon was seen to stop (the metric) */
+  routingDaemonStops = 0;
+  private readonly watch: RoutingDaemonWatcher;
 
   constructor(
     private readonly routes: AnnounceRoutes,
     private readonly quorum: QuorumView,
     private readonly log: Logger,
-  ) {}
+    watch?: (onChange: RoutingDaemonChange) => RoutingDaemonWatcher,
+  ) {
+    const onChange: RoutingDaemonChange = (now, was, first) => this.routingDaemon(now, was, first);
+    this.watch = watch ? watch(onChange) : new RoutingDaemonWatch(DEFAULT_ROUTING_DAEMONS, onChange);
+  }
 
   /** Start, or a reloaded configuration (a table that changed moves every route). */
   configure(cfg: KeepalivedConfig): void {
@@ -70,7 +84,39 @@ export class Announcer {
     this.table = table;
     this.vips = table !== undefined ? g.announceVips ?? [] : [];
     this.withdrawDelayMs = g.announceWithdrawDelayMs ?? DEFAULT_WITHDRAW_DELAY_MS;
+    const daemons = g.announceDaemons ?? DEFAULT_ROUTING_DAEMONS;
+    this.watch.setNames(daemons);
+    if (table === undefined || daemons.length === 0) this.watch.stop();
+    else this.watch.start();
     this.update();
+  }
+
+  /** The routing daemon watched, as last seen (status, metrics): undefined when not watched. */
+  routingDaemonView(): { watching: readonly string[]; running?: RoutingDaemonSeen } | undefined {
+    if (this.table === undefined || this.watch.watched().length === 0) return undefined;
+    const running = this.watch.current();
+    return { watching: this.watch.watched(), ...(running ? { running } : {}) };
+  }
+
+  /** The watch saw the routing daemon come, go or be absent at start. */
+  private routingDaemon(now: RoutingDaemonSeen | undefined, was: RoutingDaemonSeen | undefined, first: boolean): void {
+    const table = this.table;
+    if (table === undefined) return;
+    const names = this.watch.watched().join(', ');
+    if (first && !now) {
+      this.log.warn({ watching: names, table }, `No routing daemon (${names}) runs in this network namespace: the announcements wait in table ${table} until one reads it`);
+    } else if (!now && was) {
+      this.routingDaemonStops++;
+      this.log.warn({ daemon: was.name, pid: was.pid, table }, `Routing daemon ${was.name} (pid ${was.pid}) stopped: the routers lose the announcements at their hold time; they wait in table ${table} for its return`);
+    } else if (now) {
+      const announced = this.announced();
+      this.log.info({ daemon: now.name, pid: now.pid, table, announced }, `Routing daemon ${now.name} (pid ${now.pid}) ${first ? 'runs' : was ? 'was restarted' : 'runs again'}: it reads table ${table}, where ${announced.length ? announced.join(', ') : 'nothing'} is announced`);
+      if (!first) {
+        // the table is read again: whatever changed it while the daemon was away is undone
+        this.reread = true;
+        this.apply();
+      }
+    }
   }
 
   /** A VRRP instance's state, from the VRRP process. */
@@ -139,6 +185,7 @@ export class Announcer {
   }
 
   close(): void {
+    this.watch.stop();
     if (this.retry) clearTimeout(this.retry);
     this.retry = undefined;
   }
@@ -165,18 +212,23 @@ export class Announcer {
   private async pass(): Promise<void> {
     const table = this.table;
     if (table === undefined) return;
-    try {
-      this.present ??= new Set(await this.routes.present(table));
-    } catch (e) {
-      this.fail('read', table, e);
-      return;
+    let present = this.present;
+    if (!present || this.reread) {
+      this.reread = false;
+      try {
+        present = new Set(await this.routes.present(table));
+      } catch (e) {
+        this.fail('read', table, e);
+        return;
+      }
+      this.present = present;
     }
     const wanted = new Set([...this.decided.values()].filter((d) => d.announce).map((d) => d.prefix));
-    const { add, remove } = routeChanges(wanted, this.present);
+    const { add, remove } = routeChanges(wanted, present);
     for (const p of remove) {
       try {
         await this.routes.remove(p, familyOf(p), table);
-        this.present.delete(p);
+        present.delete(p);
         if (!this.decided.has(p)) this.log.info({ prefix: p, table }, `Withdrawing ${p} (not an announce_vip)`);
       } catch (e) {
         this.fail(`withdraw ${p}`, table, e);
@@ -185,7 +237,7 @@ export class Announcer {
     for (const p of add) {
       try {
         await this.routes.add(p, familyOf(p), table);
-        this.present.add(p);
+        present.add(p);
       } catch (e) {
         this.fail(`announce ${p}`, table, e);
       }

@@ -159,9 +159,10 @@ export class CheckDaemon {
         ...this.stats, ...(this.engine ? this.engine.stats : {}),
         smtpAlertsSent: smtpCounters.sent, smtpAlertsFailed: smtpCounters.failed, sslContextErrors: tlsCredsCounters.contextErrors,
         logLinesDropped: droppedLogLines(),
-        ...(this.announcer ? { announceFailures: this.announcer.failures } : {}),
+        ...(this.announcer ? { announceFailures: this.announcer.failures, routingDaemonStops: this.announcer.routingDaemonStops } : {}),
       },
       ...(this.announcer ? { announced: this.announcer.announced() } : {}),
+      ...(this.announcer?.routingDaemonView() ? { routingDaemon: this.announcer.routingDaemonView() } : {}),
     };
   }
 

@@ -47,6 +47,13 @@ export interface CheckView {
   readonly stats: Readonly<Record<string, number>>;
   /** announce_vip: the host routes now in the announce table */
   readonly announced?: readonly string[];
+  /** announce_vip: the routing daemon watched (announce_daemon), and the one running if any */
+  readonly routingDaemon?: RoutingDaemonView;
+}
+
+export interface RoutingDaemonView {
+  readonly watching: readonly string[];
+  readonly running?: { readonly name: string; readonly pid: number };
 }
 
 /**

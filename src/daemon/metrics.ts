@@ -157,6 +157,7 @@ const CHECK_STATS: Readonly<Record<string, readonly [string, string]>> = {
   logLinesDropped: ['keepalived_ts_checker_log_lines_dropped_total', 'Log lines lost to a stalled or failing log destination (checker process)'],
   sslContextErrors: ['keepalived_ts_checker_ssl_context_errors_total', 'SSL blocks that could not be used (CHECK_SSL_CONTEXT)'],
   announceFailures: ['keepalived_ts_announce_failures_total', 'Announce table changes that failed (tried again)'],
+  routingDaemonStops: ['keepalived_ts_routing_daemon_stops_total', 'Times the routing daemon that reads the announce table was seen to stop'],
 };
 
 /** keepalived's text for a VIP: the address, with /len unless it is a host prefix. */
@@ -268,6 +269,7 @@ function ours(p: PromText, m: MetricsInput): void {
     if (known) p.counter(known[0], known[1], n);
     else p.gauge('keepalived_ts_checker_stat', 'Other counters and sizes of the checker engine', n, { name: k });
   }
+  if (c.routingDaemon) p.gauge('keepalived_ts_routing_daemon_up', 'The routing daemon that reads the announce table runs (announce_daemon)', c.routingDaemon.running ? 1 : 0);
   for (const prefix of c.announced ?? []) p.gauge('keepalived_ts_announced', 'A VIP announced to the routing daemon (its route is in announce_table)', 1, { prefix });
   const perType = new Map<string, { up: number; all: number }>();
   for (const vs of c.virtualServers) {

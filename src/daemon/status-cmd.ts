@@ -132,6 +132,10 @@ export function renderStatus(doc: StatusDoc): string {
       ]), '    '));
     }
     if (c.announced) out.push(`Announced to the routing daemon: ${c.announced.length ? c.announced.join(', ') : 'none'}`);
+    if (c.routingDaemon) {
+      const d = c.routingDaemon;
+      out.push(`Routing daemon: ${d.running ? `${d.running.name} (pid ${d.running.pid})` : `none running (watching ${d.watching.join(', ')})`}`);
+    }
   }
   return `${out.join('\n')}\n`;
 }

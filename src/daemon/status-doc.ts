@@ -3,7 +3,7 @@
  * VRRP side's instances and sync groups and the checker side's view, as plain JSON.
  */
 import { formatIp } from '../util/ip.js';
-import type { CheckView, VirtualServerView } from './check-view.js';
+import type { CheckView, RoutingDaemonView, VirtualServerView } from './check-view.js';
 import { vipText } from './metrics.js';
 import type { VrrpView } from './view.js';
 
@@ -53,6 +53,8 @@ export interface StatusDoc {
       readonly state: 'up'; readonly pid: number; readonly reloads: number; readonly restarts: number; readonly virtualServers: readonly VirtualServerView[];
       /** announce_vip: the host routes in the announce table now */
       readonly announced?: readonly string[];
+      /** announce_vip: the routing daemon watched, and the one running */
+      readonly routingDaemon?: RoutingDaemonView;
     };
 }
 
@@ -88,6 +90,7 @@ export function statusDoc(v: VrrpView, checker: CheckerAnswer, restarts: number,
         : {
           state: 'up', pid: checker.view.pid, reloads: checker.view.reloads, restarts, virtualServers: checker.view.virtualServers,
           ...(checker.view.announced ? { announced: checker.view.announced } : {}),
+          ...(checker.view.routingDaemon ? { routingDaemon: checker.view.routingDaemon } : {}),
         },
   };
 }

@@ -7,9 +7,11 @@
 // quorum, loses it when the real server fails and learns it again when it is back;
 // `keepalived-ts handover VIP` withdraws it until `--cancel`; a restarted bgpd on the director
 // announces it again with nothing done by keepalived-ts; at SIGTERM the route leaves the router
-// before the service leaves IPVS.
+// before the service leaves IPVS. The routing daemon watch: keepalived-ts starts before the
+// director's bgpd (the router's bgpd, in another namespace, is not taken for it), says so, and
+// puts the route in the table all the same; it logs bgpd's arrival, its death and its return.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diagnose, OUT, settleOn, sh, sleep, start } from './lib.mjs';
 
@@ -78,13 +80,22 @@ const save = () => writeFileSync(join(OUT, 'record.json'), JSON.stringify(record
 
 const procs = [frr('zebra', 'rt', 'kts-rt'), frr('bgpd', 'rt', 'kts-rt'), frrHere('zebra')];
 await sleep(500);
-let bgpd = frrHere('bgpd');
 let rs = listener();
 await rs.ready;
-// the whole daemon (its checker child announces), with its control socket for `handover`
+// the whole daemon (its checker child announces), with its control socket for `handover`,
+// started before the director's bgpd
 const kts = start('kts', process.execPath, [CLI, '-n', '-l', '-f', `${RUN}/keepalived.conf`, '--settings', `${RUN}/keepalived-ts.conf`, '-p', `${RUN}/kts.pid`]);
+const ktsLogHas = (text) => { try { return readFileSync(join(OUT, 'kts.log'), 'utf8').includes(text); } catch { return false; } };
+const status = () => spawnSync(process.execPath, [CLI, 'status'], { encoding: 'utf8', timeout: 10_000 }).stdout;
+record.absentLogged = await settleOn(() => ktsLogHas('No routing daemon (bgpd, bird, gobgpd) runs in this network namespace'), (v) => v, 30_000);
+record.tableWithoutDaemon = await settleOn(() => sh('ip route show table 250').includes(VIP), (v) => v, 40_000);
+record.statusNoDaemon = status().includes('Routing daemon: none running (watching bgpd, bird, gobgpd)');
+save();
+let bgpd = frrHere('bgpd');
 record.announced = await settleOn(routerHasVip, (v) => v, 40_000);
-record.statusShows = spawnSync(process.execPath, [CLI, 'status'], { encoding: 'utf8', timeout: 10_000 }).stdout.includes(`Announced to the routing daemon: ${VIP}/32`);
+record.arrivalLogged = await settleOn(() => ktsLogHas(`Routing daemon bgpd (pid ${bgpd.pid}) runs again`), (v) => v, 10_000);
+const st = status();
+record.statusShows = st.includes(`Announced to the routing daemon: ${VIP}/32`) && st.includes(`Routing daemon: bgpd (pid ${bgpd.pid})`);
 save();
 // the real server fails: quorum lost, withdrawn
 rs.kill('SIGKILL');
@@ -105,11 +116,15 @@ record.cancelSays = h2.stdout.trim();
 record.announcedAfterCancel = h2.status === 0 && await settleOn(routerHasVip, (v) => v, 20_000);
 save();
 // the director's bgpd dies and comes back: the router loses the VIP, then learns it again
+const deadPid = bgpd.pid;
 bgpd.kill('SIGKILL');
 await stopped(bgpd);
 record.lostWithBgpd = !(await settleOn(routerHasVip, (v) => !v, 20_000));
+record.stopLogged = await settleOn(() => ktsLogHas(`Routing daemon bgpd (pid ${deadPid}) stopped`), (v) => v, 10_000);
+record.tableKeptWithoutDaemon = sh('ip route show table 250').includes(VIP);
 bgpd = frrHere('bgpd');
 record.reannouncedAfterBgpdRestart = await settleOn(routerHasVip, (v) => v, 40_000);
+record.returnLogged = await settleOn(() => ktsLogHas(`Routing daemon bgpd (pid ${bgpd.pid}) runs again`), (v) => v, 10_000);
 save();
 // a clean stop: the route leaves the router before the service leaves IPVS
 kts.kill('SIGTERM');

@@ -42,7 +42,7 @@ describe('keepalived-ts settings file', () => {
 
   it('names the keywords keepalived 2.2.7 calls unknown', () => {
     expect([...KTS_SETTINGS].sort()).toEqual([
-      'announce_table', 'announce_vip', 'announce_withdraw_delay',
+      'announce_daemon', 'announce_table', 'announce_vip', 'announce_withdraw_delay',
       'control_socket', 'handover_on_stop', 'json_dump_file', 'json_version', 'metrics_listen', 'state_dump_file', 'stats_dump_file', 'v3_checksum_as_v2',
     ]);
   });
@@ -60,6 +60,12 @@ describe('announce (active-active directors)', () => {
     expect(r.diagnostics.list).toEqual([]);
     const g = r.config.globalDefs;
     expect([g.announceTable, g.announceWithdrawDelayMs, g.announceVips?.map((v) => v.instance)]).toEqual([250, 1500, ['VI_1']]);
+    expect(g.announceDaemons).toBeUndefined();
+  });
+
+  it('reads the routing daemon watched: names, or none', () => {
+    expect(load('announce_table 250\nannounce_daemon bird bgpd\n').config.globalDefs.announceDaemons).toEqual(['bird', 'bgpd']);
+    expect(load('announce_table 250\nannounce_daemon none\n').config.globalDefs.announceDaemons).toEqual([]);
   });
 
   it.each([
@@ -69,6 +75,8 @@ describe('announce (active-active directors)', () => {
     ['announce_table 250\nannounce_vip 10.0.0.80\nannounce_vip 10.0.0.80\n', 'announce_vip 10.0.0.80 is given twice'],
     ['announce_table 254\n', 'out of range'],
     ['announce_table 250\nannounce_vip 10.0.0.80 via VI_1\n', "expected 'instance NAME'"],
+    ['announce_table 250\nannounce_daemon\n', "announce_daemon needs the routing daemon's process name"],
+    ['announce_table 250\nannounce_daemon bgpd a-very-long-daemon-name\n', 'at most 15 characters'],
   ])('%j is refused: %s', (settings, message) => {
     const r = load(settings);
     expect(r.diagnostics.list.map((d) => d.message).join('\n')).toContain(message);

@@ -11,7 +11,7 @@ import type { KeywordTable } from '../../../src/config/parser.js';
 // (metrics_listen, control_socket, announce_*); docs/errors.md "Deliberate differences" lists them
 const BEYOND_2_2_7 = [
   'v3_checksum_as_v2', 'state_dump_file', 'stats_dump_file', 'json_dump_file', 'json_version',
-  'metrics_listen', 'control_socket', 'handover_on_stop', 'announce_table', 'announce_vip', 'announce_withdraw_delay',
+  'metrics_listen', 'control_socket', 'handover_on_stop', 'announce_table', 'announce_vip', 'announce_withdraw_delay', 'announce_daemon',
 ];
 
 function known(table: KeywordTable, into = new Set<string>(), depth = 0): Set<string> {

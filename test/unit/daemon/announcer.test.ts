@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AnnounceRoutes } from '../../../src/announce/plan.js';
 import type { KeepalivedConfig } from '../../../src/config/model.js';
 import { Announcer } from '../../../src/daemon/announcer.js';
+import type { RoutingDaemonChange, RoutingDaemonSeen } from '../../../src/io/routing-daemon.js';
 import { parseIp } from '../../../src/util/ip.js';
 
 const loc = { file: 's.conf', line: 1, col: 1 };
@@ -36,8 +37,16 @@ function rig(initial: string[] = []) {
   const quorum: Record<string, boolean> = {};
   const lines: string[] = [];
   const log = pino({ level: 'info' }, { write: (s: string) => void lines.push((JSON.parse(s) as { msg: string }).msg) });
-  const a = new Announcer(routes, { quorums: (addr) => (addr in quorum ? [{ name: `[${addr}]:tcp:80`, up: quorum[addr]! }] : []) }, log);
-  return { a, table, ops, quorum, lines, failOnce: () => { failNext = 1; } };
+  // the routing daemon watch, driven by hand
+  let onChange: RoutingDaemonChange = () => undefined;
+  let names: readonly string[] = [];
+  let seen: RoutingDaemonSeen | undefined;
+  const watch = { running: false, setNames: (n: readonly string[]) => { names = n; }, current: () => seen, watched: () => names,
+    start: () => { watch.running = true; }, stop: () => { watch.running = false; } };
+  const a = new Announcer(routes, { quorums: (addr) => (addr in quorum ? [{ name: `[${addr}]:tcp:80`, up: quorum[addr]! }] : []) }, log,
+    (f) => { onChange = f; return watch; });
+  const daemon = (now: RoutingDaemonSeen | undefined, first = false) => { const was = seen; seen = now; onChange(now, was, first); };
+  return { a, table, ops, quorum, lines, watch, daemon, failOnce: () => { failNext = 1; } };
 }
 
 describe('Announcer', () => {
@@ -137,5 +146,38 @@ describe('Announcer', () => {
     r.a.configure(cfg([['10.0.0.1']], 251));
     await vi.runAllTimersAsync();
     expect(r.ops).toEqual(['add 10.0.0.1/32 table 250', 'del 10.0.0.1/32 table 250', 'add 10.0.0.1/32 table 251']);
+  });
+
+  it('watches the routing daemon: its absence, stop and return are logged, and its return reads the table again', async () => {
+    const r = rig();
+    r.quorum['10.0.0.1'] = true;
+    r.a.configure(cfg([['10.0.0.1']]));
+    expect(r.watch.running).toBe(true);
+    r.daemon(undefined, true);
+    await vi.runAllTimersAsync();
+    expect(r.a.routingDaemonView()).toEqual({ watching: ['bgpd', 'bird', 'gobgpd'] });
+    r.daemon({ name: 'bgpd', pid: 7 });
+    r.daemon(undefined);
+    expect(r.a.routingDaemonStops).toBe(1);
+    // meanwhile somebody flushes the table: the daemon's return puts the route back
+    r.table.clear();
+    r.daemon({ name: 'bgpd', pid: 8 });
+    await vi.runAllTimersAsync();
+    expect([...r.table]).toEqual(['10.0.0.1/32']);
+    expect(r.a.routingDaemonView()).toEqual({ watching: ['bgpd', 'bird', 'gobgpd'], running: { name: 'bgpd', pid: 8 } });
+    expect(r.lines.slice(1)).toEqual([
+      'No routing daemon (bgpd, bird, gobgpd) runs in this network namespace: the announcements wait in table 250 until one reads it',
+      'Routing daemon bgpd (pid 7) runs again: it reads table 250, where 10.0.0.1/32 is announced',
+      'Routing daemon bgpd (pid 7) stopped: the routers lose the announcements at their hold time; they wait in table 250 for its return',
+      'Routing daemon bgpd (pid 8) runs again: it reads table 250, where 10.0.0.1/32 is announced',
+    ]);
+  });
+
+  it('announce_daemon none watches nothing', async () => {
+    const r = rig();
+    r.quorum['10.0.0.1'] = true;
+    r.a.configure({ ...cfg([['10.0.0.1']]), globalDefs: { ...cfg([['10.0.0.1']]).globalDefs, announceDaemons: [] } } as KeepalivedConfig);
+    expect(r.watch.running).toBe(false);
+    expect(r.a.routingDaemonView()).toBeUndefined();
   });
 });
