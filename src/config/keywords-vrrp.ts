@@ -8,6 +8,7 @@ import { trackGroupsSoFar } from './track-group.js';
 import type { Draft, Keyword, ParseCtx } from './parser.js';
 import { setFieldLoc } from './loc.js';
 import { lineLoc, type Line } from './line.js';
+import { parseVmacMac } from '../util/mac.js';
 
 // ------------------------------------------------------------------ vrrp_instance
 
@@ -176,7 +177,7 @@ const devNameValid = (name: string): boolean => name !== '' && name.length < 16 
 
 /**
  * use_vmac [NAME] [MAC] (vrrp_parser.c vrrp_vmac_handler): the first two words, a word with a
- * ':' being the MAC (checked when the VMAC is made, src/daemon/vmac.ts), any other the name.
+ * ':' being the MAC (checked here, as keepalived does: src/util/mac.ts), any other the name.
  */
 const useVmac: Keyword = {
   handler: (ctx, line, d) => {
@@ -184,7 +185,12 @@ const useVmac: Keyword = {
     line.words.slice(1, 3).forEach((w, k) => {
       if (w.includes(':')) {
         if (v.mac !== undefined) ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', 'VMAC interface address already specified', lineLoc(line, k + 1));
-        else v.mac = w;
+        else {
+          const mac = parseVmacMac(w);
+          // row: vrrp.vmac-mac-invalid
+          if (mac.ok) v.mac = w;
+          else ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', mac.error, lineLoc(line, k + 1), { row: 'vrrp.vmac-mac-invalid' });
+        }
       } else if (v.name !== undefined) {
         ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', 'VMAC interface name already specified', lineLoc(line, k + 1));
       } else if (!devNameValid(w)) {

@@ -30,6 +30,7 @@ import type { LinkInfo } from '../io/rtnl.js';
 import { VmacSysctls } from '../io/rtnl-sysctl.js';
 import { vmacAddress, vmacName } from '../netlink/vmac.js';
 import { formatMac, type Family } from '../util/ip.js';
+import { parseVmacMac } from '../util/mac.js';
 import type { FirewallVmac } from './firewall.js';
 import type { LinkTable } from './links.js';
 
@@ -71,29 +72,14 @@ export type VmacWarn = (instance: string, message: string) => void;
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
-function isRfcVmac(mac: Uint8Array): boolean {
-  return mac[0] === 0 && mac[1] === 0 && mac[2] === 0x5e && mac[3] === 0 && (mac[4] === 1 || mac[4] === 2);
-}
-
-/** keepalived vrrp_vmac_handler: 6 octets, or 5 and the VRID; not multicast, not an RFC 5798 MAC. */
+/** use_vmac's MAC (checked at reading: src/util/mac.ts): 6 octets, or 5 and the VRID. */
 function configuredMac(text: string, vrid: number, warn: (m: string) => void): Uint8Array | undefined {
-  const parts = text.split(':');
-  if (parts[parts.length - 1] === '') parts.pop();
-  const ok = (parts.length === 5 || parts.length === 6) && parts.every((p) => /^[0-9a-f]{1,2}$/i.test(p));
-  if (!ok) {
-    warn(`VMAC invalid MAC address ${text} - ignored`);
+  const mac = parseVmacMac(text);
+  if (!mac.ok) {
+    warn(mac.error);
     return undefined;
   }
-  const mac = Uint8Array.from([...parts.map((p) => parseInt(p, 16)), ...(parts.length === 5 ? [vrid] : [])]);
-  if (mac[0]! & 1) {
-    warn(`VMAC MAC address is multicast ${text} - ignoring`);
-    return undefined;
-  }
-  if (isRfcVmac(mac)) {
-    warn(`VMAC MAC address not allowed to be RFC5798 address (${text}) - ignoring`);
-    return undefined;
-  }
-  return mac;
+  return Uint8Array.from([...mac.octets, ...(mac.useVrid ? [vrid] : [])]);
 }
 
 /** EUI-64 link-local address from a MAC (keepalived make_link_local_address). */
