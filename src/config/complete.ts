@@ -35,7 +35,7 @@ export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?
     if (!completeVrrpInstance(d, g, diags, machine)) refused = true;
   }
   inheritFromSyncGroups(instances, root.vrrpSyncGroups as Draft[], g);
-  resolveTrackRefs(root);
+  resolveTrackRefs(root, diags);
   duplicateTrackRefs(root, diags, machine);
   unweightedTrackers(root, diags);
   unusedScripts(root, diags);

@@ -39,6 +39,11 @@ export function parseAddressEntry(ctx: ParseCtx, line: Line, trackGroups?: Reado
     };
     switch (k) {
       case 'dev': {
+        if (e.dev !== undefined && w[i + 1] !== undefined) {
+          // row: vrrp.vip-dev-twice (vrrp_ipaddress.c parse_ipaddress: the address is dropped)
+          ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `Cannot specify ipaddress device more than once for ${w[0]}`, lineLoc(line, i), { row: 'vrrp.vip-dev-twice' });
+          return undefined;
+        }
         const v = arg();
         if (v) {
           e.dev = v;

@@ -1,6 +1,6 @@
 /** vrrp_instance, vrrp_sync_group, vrrp_script, track_file, vrrp_track_process (keepalived/vrrp/vrrp_parser.c). */
 import { parseIp, type IpAddress } from '../util/ip.js';
-import { argInt, argScript, argSeconds, argWord, flag, int, lenientInt, mark, need, notHonoured, script, seconds, str, table, unsupported, values, wholeSeconds } from './kw.js';
+import { argInt, argScript, argSeconds, argWord, flag, int, keepalivedDecimal, lenientInt, mark, need, notHonoured, script, seconds, str, table, unsupported, values, wholeSeconds } from './kw.js';
 import { parseAddressEntry, parseUnicastPeer, trackRef } from './entries.js';
 import { parseRouteEntry } from './route-entry.js';
 import { parseRuleEntry } from './rule-entry.js';
@@ -439,15 +439,40 @@ export const trackFileDefaults = (name: string, line: Line): Draft => ({ name, l
 
 // ------------------------------------------------------------------ vrrp_track_process
 
+/**
+ * vrrp_track_process's delay, fork_delay and terminate_delay (vrrp_parser.c
+ * vrrp_tprocess_delay_general): 0.000001 to 3600 s; `delay` sets both of the others, so the
+ * last one written wins; a bad value is ignored with keepalived's second message.
+ */
+function processDelay(...fields: ('forkDelayMs' | 'terminateDelayMs')[]): Keyword {
+  return {
+    handler: (ctx, line, d) => {
+      const w = line.words[1];
+      let v = argSeconds(ctx, line, 1, 0.000001, 3600);
+      // a word keepalived reads a number in range from ("0.5x") is used, with its warning only
+      const read = w !== undefined && !w.startsWith('-') ? keepalivedDecimal(w, 6).value : 0;
+      if (v === undefined && read >= 1 && read <= 3600e6) v = read / 1e3;
+      if (v === undefined) {
+        if (w !== undefined) {
+          ctx.report('CONFIG_RANGE', 'GENERAL_ERROR', `${line.words[0]} (${w}) for vrrp_track_process ${String(d.name)} must be between [0.000001..3600] inclusive. Ignoring...`,
+            lineLoc(line, 1), { row: 'vrrp.track-process-delay-range' });
+        }
+        return;
+      }
+      for (const f of fields) d[f] = v;
+    },
+  };
+}
+
 export const trackProcessTable = table({
   process: { handler: (ctx, line, d) => { if (need(ctx, line, 1) !== undefined) d.process = line.words.slice(1); } },
   param_match: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, ['initial', 'partial']); if (v) d.paramMatch = v; } },
   weight: weightWithReverse(-254, 254),
   quorum: lenientInt('quorum', 1, 65535),
   quorum_max: int('quorumMax', 1, 65535),
-  delay: seconds('delayMs', 0, 86400),
-  fork_delay: seconds('forkDelayMs', 0, 86400),
-  terminate_delay: seconds('terminateDelayMs', 0, 86400),
+  delay: processDelay('terminateDelayMs', 'forkDelayMs'),
+  fork_delay: processDelay('forkDelayMs'),
+  terminate_delay: processDelay('terminateDelayMs'),
   full_command: mark('fullCommand'),
 });
 

@@ -389,8 +389,9 @@ export interface TrackProcess extends Node {
   readonly weightReverse: boolean;
   readonly quorum: number;
   readonly quorumMax?: number;
-  readonly delayMs?: number;
+  /** fork_delay, or the last `delay` (which sets both) */
   readonly forkDelayMs?: number;
+  /** terminate_delay, or the last `delay` */
   readonly terminateDelayMs?: number;
   readonly fullCommand: boolean;
 }

@@ -59,15 +59,6 @@ export function validate(c: KeepalivedConfig, diags: Diagnostics, machine?: Mach
 }
 
 function checkReferences(c: KeepalivedConfig, diags: Diagnostics): void {
-  const scripts = new Set(c.vrrpScripts.map((s) => s.name));
-  const files = new Set(c.trackFiles.map((s) => s.name));
-  const procs = new Set(c.trackProcesses.map((s) => s.name));
-  const owners = [...c.vrrpInstances.map((i) => ({ who: `(${i.name})`, t: i })), ...c.vrrpSyncGroups.map((g) => ({ who: `(sync group ${g.name})`, t: g }))];
-  for (const { who, t } of owners) {
-    for (const r of t.trackScript) if (!scripts.has(r.name)) diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `${who} track script ${r.name} not found, ignoring...`, r.loc);
-    for (const r of t.trackFile) if (!files.has(r.name)) diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `${who} track file ${r.name} not found, ignoring...`, r.loc);
-    for (const r of t.trackProcess) if (!procs.has(r.name)) diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `${who} track process ${r.name} not found, ignoring...`, r.loc);
-  }
   const names = new Set(c.vrrpInstances.map((i) => i.name));
   const member = new Map<string, string>();
   for (const g of c.vrrpSyncGroups) {

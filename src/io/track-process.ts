@@ -38,7 +38,6 @@ export interface TrackProcessSpec {
   readonly paramMatch?: 'initial' | 'partial' | 'exact';
   readonly quorum: number;
   readonly quorumMax?: number;
-  readonly delayMs?: number;
   readonly forkDelayMs?: number;
   readonly terminateDelayMs?: number;
   readonly fullCommand: boolean;
@@ -218,8 +217,8 @@ export class ProcessTracker {
       }
       this.tracked.push({
         spec, m, quorumMax: spec.quorumMax ?? Infinity,
-        forkDelayMs: spec.forkDelayMs ?? spec.delayMs ?? 0,
-        terminateDelayMs: spec.terminateDelayMs ?? spec.delayMs ?? 0,
+        forkDelayMs: spec.forkDelayMs ?? 0,
+        terminateDelayMs: spec.terminateDelayMs ?? 0,
         pids: new Map(), count: 0, up: false,
       });
     }
