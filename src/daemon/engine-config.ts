@@ -198,7 +198,8 @@ export function mapConfig(
       trackBfd: refs(knownBfd(sg.trackBfd), bfdWeight, sg.syncGroupTrackingWeight),
       syncGroupTrackingWeight: sg.syncGroupTrackingWeight,
     })),
-    scripts: cfg.vrrpScripts.map((s) => ({ name: s.name, rise: s.rise, fall: s.fall, initFail: s.initFail })),
+    // a disabled script is gone, as keepalived frees it (vrrp.c check_vrrp_script_security)
+    scripts: cfg.vrrpScripts.filter((s) => !disabledScripts.has(s.name)).map((s) => ({ name: s.name, rise: s.rise, fall: s.fall, initFail: s.initFail })),
     vrrpStartupDelayMs: g.vrrpStartupDelayMs,
   };
   return { engine, instances };
