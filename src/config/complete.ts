@@ -5,7 +5,7 @@
  * adjustment is a row of docs/semantics.md.
  */
 import type { Diagnostics } from './diagnostics.js';
-import type { AddressEntry, KeepalivedConfig, RouteEntry, RuleEntry, Script, StaticTrackGroup } from './model.js';
+import type { AddressEntry, KeepalivedConfig, RouteEntry, RuleEntry, Script, StaticTrackGroup, VrrpScript } from './model.js';
 import type { Draft } from './parser.js';
 import { fieldLoc, type Loc } from './loc.js';
 import type { IpAddress } from '../util/ip.js';
@@ -38,7 +38,7 @@ export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?
   resolveTrackRefs(root, diags);
   duplicateTrackRefs(root, diags, machine);
   unweightedTrackers(root, diags);
-  unusedScripts(root, diags);
+  const unused = unusedScripts(root, diags);
   const groups = new Map((root.virtualServerGroups as Draft[]).map((g) => [g.name as string, g.entries as Draft[]]));
   const servers = (root.virtualServers as Draft[]).flatMap((d) => completeVirtualServer(d, g, diags, groups) ?? []);
   const staticTrackGroups = completeTrackGroups(root.staticTrackGroups as StaticTrackGroup[], new Set(instances.map((d) => d.name as string)), {
@@ -52,7 +52,7 @@ export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?
     vrrpInstances: instances,
     virtualServers: servers,
   } as unknown as KeepalivedConfig;
-  validate(config, diags, machine);
+  validate(config, diags, machine, unused);
   if (refused) diags.add('CONFIG_VALUE', 'OK', 'keepalived would not run this configuration: its VRRP process exits with a configuration error (see the errors above)', mainLoc, { refusesRun: true, row: 'vrrp.instance-refused' });
   return config;
 }
@@ -117,10 +117,11 @@ function duplicateTrackRefs(root: Draft, diags: Diagnostics, machine: MachineVie
   const known: Record<string, (n: string) => boolean> = {
     trackInterface: (n) => !machine || machine.interfaceExists(n) || g.dynamicInterfaces === true,
     trackScript: (n) => names(root.vrrpScripts).has(n),
+    trackFile: (n) => names(root.trackFiles).has(n),
     trackProcess: (n) => names(root.trackProcesses).has(n),
     trackBfd: () => true,
   };
-  const kinds: Record<string, string> = { trackInterface: 'track_interface', trackScript: 'track_script', trackProcess: 'track_process', trackBfd: 'track_bfd' };
+  const kinds: Record<string, string> = { trackInterface: 'track_interface', trackScript: 'track_script', trackFile: 'track_file', trackProcess: 'track_process', trackBfd: 'track_bfd' };
   for (const owner of [...(root.vrrpInstances as Draft[]), ...(root.vrrpSyncGroups as Draft[])]) {
     for (const [field, kind] of Object.entries(kinds)) {
       const seen = new Set<string>();
@@ -131,7 +132,9 @@ function duplicateTrackRefs(root: Draft, diags: Diagnostics, machine: MachineVie
           seen.add(name);
           return true;
         }
-        diags.add('CONFIG_DUPLICATE', 'GENERAL_ERROR', `(${owner.name as string}) duplicate ${kind} ${name} - ignoring`, r.loc as Loc, { row: 'vrrp.track-duplicate' });
+        // row: vrrp.track-duplicate
+        // row: vrrp.track-file-duplicate
+        diags.add('CONFIG_DUPLICATE', 'GENERAL_ERROR', `(${owner.name as string}) duplicate ${kind} ${name} - ignoring`, r.loc as Loc, { row: field === 'trackFile' ? 'vrrp.track-file-duplicate' : 'vrrp.track-duplicate' });
         return false;
       });
     }
@@ -225,7 +228,8 @@ function unweightedTrackers(root: Draft, diags: Diagnostics): void {
  * sync group with members, is removed with a warning, and never run. The warning is logged at
  * start (`-t` does not get that far), as an OK-class line.
  */
-function unusedScripts(root: Draft, diags: Diagnostics): void {
+/** Drops the vrrp_scripts nothing tracks, and returns them (their files are still checked). */
+function unusedScripts(root: Draft, diags: Diagnostics): VrrpScript[] {
   const instances = new Set((root.vrrpInstances as Draft[]).map((d) => d.name as string));
   const used = new Set<string>();
   for (const d of root.vrrpInstances as Draft[]) for (const t of d.trackScript as TrackRefDraft[]) used.add(t.name);
@@ -233,12 +237,15 @@ function unusedScripts(root: Draft, diags: Diagnostics): void {
     if (!(sg.group as { name: string }[]).some((m) => instances.has(m.name))) continue;
     for (const t of (sg.trackScript as TrackRefDraft[] | undefined) ?? []) used.add(t.name);
   }
+  const unused: VrrpScript[] = [];
   root.vrrpScripts = (root.vrrpScripts as Draft[]).filter((s) => {
     if (used.has(s.name as string)) return true;
     // row: vrrp.unused-script
     diags.add('CONFIG_REFERENCE', 'OK', `Warning - script ${s.name as string} is not used`, s.loc as Loc, { row: 'vrrp.unused-script', atStart: true });
+    unused.push(s as unknown as VrrpScript);
     return false;
   });
+  return unused;
 }
 
 type TrackRefDraft = { name: string; weight?: number; loc: Loc };

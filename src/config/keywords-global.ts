@@ -51,8 +51,17 @@ export function globalDefaults(): Draft {
   };
 }
 
+/** A notify fifo, or its script (global_parser.c notify_fifo / notify_fifo_script): the first one given wins. */
+const fifoTaken = (ctx: ParseCtx, line: Line, d: Draft, field: string): boolean => {
+  if (d[field] === undefined || line.words[1] === undefined) return false;
+  // row: global.notify-fifo-twice
+  ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `${line.words[0]} already specified - ignoring ${line.words[1]}`, lineLoc(line, 1), { row: 'global.notify-fifo-twice' });
+  return true;
+};
+
 const fifo = (field: string): Keyword => ({
   handler: (ctx, line, d) => {
+    if (fifoTaken(ctx, line, d, field)) return;
     const path = need(ctx, line, 1);
     if (path === undefined) return;
     d[field] = { path, ...(line.words[2] ? { user: line.words[2] } : {}), ...(line.words[3] ? { group: line.words[3] } : {}), loc: lineLoc(line, 1) };
@@ -140,8 +149,9 @@ const scriptUser: Keyword = {
   },
 };
 
-const gScript = (field: string): Keyword => ({
+const fifoScript = (field: string): Keyword => ({
   handler: (ctx, line, d) => {
+    if (fifoTaken(ctx, line, d, field)) return;
     const s = argScript(ctx, line);
     if (s) d[field] = s;
   },
@@ -386,11 +396,11 @@ export const globalDefsTable = table({
     },
   },
   notify_fifo: fifo('notifyFifo'),
-  notify_fifo_script: gScript('notifyFifoScript'),
+  notify_fifo_script: fifoScript('notifyFifoScript'),
   vrrp_notify_fifo: fifo('vrrpNotifyFifo'),
-  vrrp_notify_fifo_script: gScript('vrrpNotifyFifoScript'),
+  vrrp_notify_fifo_script: fifoScript('vrrpNotifyFifoScript'),
   lvs_notify_fifo: fifo('lvsNotifyFifo'),
-  lvs_notify_fifo_script: gScript('lvsNotifyFifoScript'),
+  lvs_notify_fifo_script: fifoScript('lvsNotifyFifoScript'),
   lvs_sync_daemon: { handler: lvsSyncDaemon },
   lvs_flush: mark('lvsFlush'),
   lvs_flush_on_stop: { handler: lvsFlushOnStop },

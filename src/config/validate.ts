@@ -4,7 +4,7 @@
  * `keepalived -t` runs them. Every problem is reported with its keepalived class.
  */
 import type { Diagnostics } from './diagnostics.js';
-import type { KeepalivedConfig, Script, VrrpInstance } from './model.js';
+import type { KeepalivedConfig, Script, VrrpInstance, VrrpScript } from './model.js';
 import { fieldLoc } from './loc.js';
 import { formatIp } from '../util/ip.js';
 
@@ -48,13 +48,18 @@ export interface ScriptRunAs {
   readonly group?: string;
 }
 
-export function validate(c: KeepalivedConfig, diags: Diagnostics, machine?: MachineView): void {
+/**
+ * `unusedScripts`: the vrrp_scripts the completion dropped as tracked by nothing. keepalived
+ * checks every vrrp_script's file before it drops the unused ones (vrrp.c
+ * check_vrrp_script_security, then vrrp_complete_init), so a missing one is still its error.
+ */
+export function validate(c: KeepalivedConfig, diags: Diagnostics, machine?: MachineView, unusedScripts: readonly VrrpScript[] = []): void {
   checkReferences(c, diags);
   checkVrids(c.vrrpInstances, diags);
   checkAnnounce(c, diags);
   if (machine) {
     checkInterfaces(c, diags, machine);
-    checkScripts(c, diags, machine);
+    checkScripts(c, diags, machine, unusedScripts);
   }
 }
 
@@ -166,20 +171,27 @@ interface ScriptUse {
   readonly track?: boolean;
 }
 
-function checkScripts(c: KeepalivedConfig, diags: Diagnostics, m: MachineView): void {
+function checkScripts(c: KeepalivedConfig, diags: Diagnostics, m: MachineView, unusedScripts: readonly VrrpScript[]): void {
   const g = c.globalDefs;
   const vrrp: ScriptUse[] = [];
   const check: ScriptUse[] = [];
   const main: ScriptUse[] = [];
   const add = (list: ScriptUse[], s: Script | true | undefined, what: string, runAs?: ScriptRunAs) => s && s !== true && list.push({ script: s, what, ...(runAs ? { runAs } : {}) });
   if (c.vrrpInstances.length) {
-    for (const s of c.vrrpScripts) if (s.script) vrrp.push({ script: s.script, what: `track script ${s.name}`, track: true, ...(s.user ? { runAs: s.user } : {}) });
+    for (const s of [...c.vrrpScripts, ...unusedScripts]) if (s.script) vrrp.push({ script: s.script, what: `track script ${s.name}`, track: true, ...(s.user ? { runAs: s.user } : {}) });
     for (const i of c.vrrpInstances) {
       for (const k of ['notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notifyDeleted', 'notify', 'notifyMasterRxLowerPri'] as const) add(vrrp, i[k], `${i.name} ${k}`);
     }
     for (const sg of c.vrrpSyncGroups) {
       for (const k of ['notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notify'] as const) add(vrrp, sg[k], `${sg.name} ${k}`);
     }
+    // the fifo scripts count too (vrrp.c check_vrrp_script_security, check_data.c check_check_script_security)
+    add(vrrp, g.notifyFifoScript, 'notify_fifo_script');
+    add(vrrp, g.vrrpNotifyFifoScript, 'vrrp_notify_fifo_script');
+  }
+  if (c.virtualServers.length) {
+    add(check, g.notifyFifoScript, 'notify_fifo_script');
+    add(check, g.lvsNotifyFifoScript, 'lvs_notify_fifo_script');
   }
   for (const vs of c.virtualServers) {
     add(check, vs.quorumUp, 'quorum_up');
