@@ -58,8 +58,11 @@ export function validate(c: KeepalivedConfig, diags: Diagnostics, machine?: Mach
   checkVrids(c.vrrpInstances, diags);
   checkAnnounce(c, diags);
   if (machine) {
-    checkInterfaces(c, diags, machine);
-    checkScripts(c, diags, machine, unusedScripts);
+    // keepalived's VRRP process stops right after reading when an interface is missing
+    // (vrrp_daemon.c start_vrrp), before it judges the VRRP side's scripts: no SECURITY
+    // VIOLATION from them then
+    const vrrpStops = checkInterfaces(c, diags, machine);
+    checkScripts(c, diags, machine, unusedScripts, vrrpStops);
   }
 }
 
@@ -103,7 +106,8 @@ function checkVrids(instances: readonly VrrpInstance[], diags: Diagnostics): voi
   }
 }
 
-function checkInterfaces(c: KeepalivedConfig, diags: Diagnostics, m: MachineView): void {
+/** Returns true when an interface is missing: keepalived's VRRP process stops right after reading. */
+function checkInterfaces(c: KeepalivedConfig, diags: Diagnostics, m: MachineView): boolean {
   let missing = false;
   const dynamic = c.globalDefs.dynamicInterfaces;
   for (const i of c.vrrpInstances) {
@@ -159,6 +163,7 @@ function checkInterfaces(c: KeepalivedConfig, diags: Diagnostics, m: MachineView
     }
   }
   if (missing) diags.add('CONFIG_INTERFACE', 'BAD_IF', 'non-existent interface specified in configuration');
+  return missing;
 }
 
 interface ScriptUse {
@@ -171,13 +176,13 @@ interface ScriptUse {
   readonly track?: boolean;
 }
 
-function checkScripts(c: KeepalivedConfig, diags: Diagnostics, m: MachineView, unusedScripts: readonly VrrpScript[]): void {
+function checkScripts(c: KeepalivedConfig, diags: Diagnostics, m: MachineView, unusedScripts: readonly VrrpScript[], vrrpStops: boolean): void {
   const g = c.globalDefs;
   const vrrp: ScriptUse[] = [];
   const check: ScriptUse[] = [];
   const main: ScriptUse[] = [];
   const add = (list: ScriptUse[], s: Script | true | undefined, what: string, runAs?: ScriptRunAs) => s && s !== true && list.push({ script: s, what, ...(runAs ? { runAs } : {}) });
-  if (c.vrrpInstances.length) {
+  if (c.vrrpInstances.length && !vrrpStops) {
     for (const s of [...c.vrrpScripts, ...unusedScripts]) if (s.script) vrrp.push({ script: s.script, what: `track script ${s.name}`, track: true, ...(s.user ? { runAs: s.user } : {}) });
     for (const i of c.vrrpInstances) {
       for (const k of ['notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notifyDeleted', 'notify', 'notifyMasterRxLowerPri'] as const) add(vrrp, i[k], `${i.name} ${k}`);
