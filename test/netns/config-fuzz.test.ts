@@ -23,12 +23,8 @@ const KNOWN: readonly { readonly why: string; readonly match: (f: FuzzFinding) =
     why: 'keepalived 2.2.7 still reading after 10 s (a ~SEQ of billions of lines, a macro that expands to itself); keepalived-ts refuses it at once',
     match: (f) => f.keepalived === KEEPALIVED_TIMED_OUT && (/~SEQ/.test(f.minimal) || /\$(\w+)=[^\n]*\$\{?\1\b/.test(f.minimal)),
   },
-  {
-    // keepalived-ts recovers from a block left open differently from keepalived (which keyword
-    // a later line is read under): a gap, not a choice
-    why: 'unbalanced braces',
-    match: (f) => (f.minimal.match(/\{/g) ?? []).length !== (f.minimal.match(/\}/g) ?? []).length,
-  },
+  // (unbalanced braces were a known kind until 2026-12-05: none of this seed's cases differs on
+  // them now; bench/RESULTS.md, config-fuzz, lists the one of seeds 1-6 that still does)
 ];
 
 describe.skipIf(skipUnless(isRoot, 'root') || skipUnless(haveKeepalived, 'keepalived on PATH'))('config fuzzer: keepalived 2.2.7 -t vs keepalived-ts -t', () => {
