@@ -16,7 +16,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diagnose, OUT, settleOn, sh, sleep, start } from '../../test/uml/guest/lib.mjs';
 import {
-  buildLab, CLI, D, lanIp, paths, prepareDirector, R, RUN, serve, startAllFrr, startDirector, VIP, writeDirectorConf,
+  buildLab, CLI, D, lanIp, paths, prepareDirector, R, realServersConf, RUN, serve, startAllFrr, startDirector, VIP, writeDirectorConf,
 } from '../../test/uml/guest/aa-lab.mjs';
 
 const [secs = '10', conc = '24', rate = '4mbit', reqBytes = '4096'] = process.argv.slice(2);
@@ -87,7 +87,7 @@ virtual_server ${PAIR_VIP} 80 {
   lb_kind DR
   protocol TCP
   mh-port
-${R.map((r) => `  real_server ${lanIp(r)} 80 {\n    TCP_CHECK {\n      connect_timeout 1\n      retry 0\n    }\n  }\n`).join('')}}
+${realServersConf()}}
 `;
 for (const impl of ['kts', 'keepalived']) {
   const pair = ['d1', 'd2'].map((d, i) => {

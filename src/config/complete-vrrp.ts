@@ -64,27 +64,21 @@ export function inheritFromSyncGroups(instances: readonly Draft[], groups: reado
  * (vrrp_track.c alloc_track_script & co.): the object's weight and reverse, unless the entry
  * writes a weight (then its own) or `reverse` / `noreverse` (then its own): `chk weight 20`
  * of a `weight 10 reverse` script is `weight 20 reverse`. track_interface entries have no
- * object: unset reverse is false. An entry naming no such object is dropped, with keepalived's
- * "not found, ignoring..." (a track_file block without `file` is no object: load.ts).
+ * object: unset reverse is false. (An entry naming no such object was dropped as it was read:
+ * keywords-vrrp.ts trackBlock.)
  */
-export function resolveTrackRefs(root: Draft, diags: Diagnostics): void {
+export function resolveTrackRefs(root: Draft): void {
   const objects = new Map<string, Map<string, { weight: number; weightReverse: boolean }>>([
     ['trackScript', new Map((root.vrrpScripts as Draft[]).map((o) => [o.name as string, o as never]))],
     ['trackFile', new Map((root.trackFiles as Draft[]).map((o) => [o.name as string, o as never]))],
     ['trackProcess', new Map((root.trackProcesses as Draft[]).map((o) => [o.name as string, o as never]))],
   ]);
-  const what = { trackScript: 'track script', trackFile: 'track file', trackProcess: 'track process' } as Record<string, string>;
-  const owners = [...(root.vrrpInstances as Draft[]).map((d) => ({ d, who: `(${d.name as string})` })), ...(root.vrrpSyncGroups as Draft[]).map((d) => ({ d, who: `(sync group ${d.name as string})` }))];
-  for (const { d: owner, who } of owners) {
+  for (const owner of [...(root.vrrpInstances as Draft[]), ...(root.vrrpSyncGroups as Draft[])]) {
     // row: vrrp.track-entry-inherits
     for (const [field, byName] of objects) {
-      owner[field] = ((owner[field] as Draft[] | undefined) ?? []).flatMap((r) => {
+      owner[field] = ((owner[field] as Draft[] | undefined) ?? []).map((r) => {
         const o = byName.get(r.name as string);
-        if (!o) {
-          diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `${who} ${what[field]!} ${r.name as string} not found, ignoring...`, r.loc as Loc);
-          return [];
-        }
-        return [{ ...r, weight: r.weight ?? o.weight, reverse: r.reverse ?? o.weightReverse ?? false }];
+        return { ...r, weight: r.weight ?? o?.weight, reverse: r.reverse ?? o?.weightReverse ?? false };
       });
     }
     owner.trackInterface = ((owner.trackInterface as Draft[] | undefined) ?? []).map((r) => ({ ...r, reverse: r.reverse ?? false }));

@@ -35,7 +35,7 @@ export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?
     if (!completeVrrpInstance(d, g, diags, machine)) refused = true;
   }
   inheritFromSyncGroups(instances, root.vrrpSyncGroups as Draft[], g);
-  resolveTrackRefs(root, diags);
+  resolveTrackRefs(root);
   duplicateTrackRefs(root, diags, machine);
   unweightedTrackers(root, diags);
   const unused = unusedScripts(root, diags);
@@ -226,9 +226,9 @@ function unweightedTrackers(root: Draft, diags: Diagnostics): void {
 /**
  * keepalived vrrp_complete_init: a vrrp_script that no instance tracks, directly or through a
  * sync group with members, is removed with a warning, and never run. The warning is logged at
- * start (`-t` does not get that far), as an OK-class line.
+ * start (`-t` does not get that far), as an OK-class line. The dropped scripts are returned:
+ * keepalived checks their files before it drops them (validate.ts checkScripts).
  */
-/** Drops the vrrp_scripts nothing tracks, and returns them (their files are still checked). */
 function unusedScripts(root: Draft, diags: Diagnostics): VrrpScript[] {
   const instances = new Set((root.vrrpInstances as Draft[]).map((d) => d.name as string));
   const used = new Set<string>();

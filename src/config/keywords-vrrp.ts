@@ -449,9 +449,11 @@ function processDelay(...fields: ('forkDelayMs' | 'terminateDelayMs')[]): Keywor
     handler: (ctx, line, d) => {
       const w = line.words[1];
       let v = argSeconds(ctx, line, 1, 0.000001, 3600);
-      // a word keepalived reads a number in range from ("0.5x") is used, with its warning only
-      const read = w !== undefined && !w.startsWith('-') ? keepalivedDecimal(w, 6).value : 0;
-      if (v === undefined && read >= 1 && read <= 3600e6) v = read / 1e3;
+      if (v === undefined && w !== undefined && !w.startsWith('-')) {
+        // a bad word keepalived reads a number in range from ("0.5x") is used, with its warning only
+        const read = keepalivedDecimal(w, 6).value;
+        if (read >= 1 && read <= 3600e6) v = read / 1e3;
+      }
       if (v === undefined) {
         if (w !== undefined) {
           ctx.report('CONFIG_RANGE', 'GENERAL_ERROR', `${line.words[0]} (${w}) for vrrp_track_process ${String(d.name)} must be between [0.000001..3600] inclusive. Ignoring...`,

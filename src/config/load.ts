@@ -57,7 +57,8 @@ function named(listField: string, sub: KeywordTable, defaults: (name: string, li
 
 /**
  * track_file / vrrp_track_file: a block without `file` is dropped at its end (track_file.c
- * track_file_end_handler), so the instances that name it then find no such track file.
+ * track_file_end_handler), so the instances that name it then find no such track file (their
+ * track_file blocks drop the entry as they read it, keywords-vrrp.ts trackBlock).
  */
 function trackFileBlock(): Keyword {
   return {
@@ -66,6 +67,7 @@ function trackFileBlock(): Keyword {
       if (d.file !== undefined) return;
       ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', `No file set for track_file ${d.name as string} - ignoring`, d.loc as Loc, { row: 'track.file-no-file' });
       root.trackFiles = (root.trackFiles as Draft[]).filter((x) => x !== d);
+      ctx.undefine('trackFiles', d.name as string);
     },
   };
 }

@@ -21,6 +21,7 @@
 import type { Logger } from 'pino';
 import type { AnnounceVip, KeepalivedConfig } from '../config/model.js';
 import { formatIp } from '../util/ip.js';
+import type { RoutingDaemonView } from './check-view.js';
 import { decide, hostPrefix, routeChanges, type AnnounceDecision, type AnnounceRoutes } from '../announce/plan.js';
 import { DEFAULT_ROUTING_DAEMONS, RoutingDaemonWatch, type RoutingDaemonChange, type RoutingDaemonSeen, type RoutingDaemonWatcher } from '../io/routing-daemon.js';
 
@@ -92,7 +93,7 @@ export class Announcer {
   }
 
   /** The routing daemon watched, as last seen (status, metrics): undefined when not watched. */
-  routingDaemonView(): { watching: readonly string[]; running?: RoutingDaemonSeen } | undefined {
+  routingDaemonView(): RoutingDaemonView | undefined {
     if (this.table === undefined || this.watch.watched().length === 0) return undefined;
     const running = this.watch.current();
     return { watching: this.watch.watched(), ...(running ? { running } : {}) };

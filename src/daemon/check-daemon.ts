@@ -149,6 +149,7 @@ export class CheckDaemon {
 
   /** The checker side's state as plain data (dumps, status API, metrics). */
   view(): CheckView {
+    const routingDaemon = this.announcer?.routingDaemonView();
     return {
       configFile: this.opts.file,
       pid: process.pid,
@@ -162,7 +163,7 @@ export class CheckDaemon {
         ...(this.announcer ? { announceFailures: this.announcer.failures, routingDaemonStops: this.announcer.routingDaemonStops } : {}),
       },
       ...(this.announcer ? { announced: this.announcer.announced() } : {}),
-      ...(this.announcer?.routingDaemonView() ? { routingDaemon: this.announcer.routingDaemonView() } : {}),
+      ...(routingDaemon ? { routingDaemon } : {}),
     };
   }
 

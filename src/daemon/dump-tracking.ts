@@ -77,7 +77,7 @@ function scriptLines(view: VrrpView): string[] {
   const running = new Set((view.scripts ?? []).filter((s) => s.running).map((s) => s.name));
   for (const s of view.config.vrrpScripts) {
     // a script that cannot run is dropped (keepalived frees it): the engine has no result slot for it
-    if (view.scripts && !view.scripts.some((x) => x.name === s.name)) continue;
+    if (view.scripts && !results.has(s.name)) continue;
     const resolved = s.script ? view.host?.resolveScript(vrrpScriptSpec({ ...s, script: s.script })) : undefined;
     const ok = results.get(s.name);
     out.push(

@@ -66,6 +66,9 @@ export async function startAllFrr() {
   return frr;
 }
 
+/** The four real servers of a virtual server on port 80, each with a TCP_CHECK. */
+export const realServersConf = () => R.map((r) => `  real_server ${lanIp(r)} 80 {\n    TCP_CHECK {\n      connect_timeout 1\n      retry 0\n    }\n  }\n`).join('');
+
 /** The directors' keepalived.conf and keepalived-ts settings: VIP:80 over the four real servers. */
 export function writeDirectorConf() {
   writeFileSync(`${RUN}/keepalived.conf`, `global_defs {
@@ -84,7 +87,7 @@ virtual_server ${VIP} 80 {
   lb_kind DR
   protocol TCP
   mh-port
-${R.map((r) => `  real_server ${lanIp(r)} 80 {\n    TCP_CHECK {\n      connect_timeout 1\n      retry 0\n    }\n  }\n`).join('')}}
+${realServersConf()}}
 `);
   writeFileSync(`${RUN}/keepalived-ts.conf`, `announce_table 250\nannounce_vip ${VIP}\nannounce_withdraw_delay 2\n`);
 }
