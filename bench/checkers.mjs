@@ -6,6 +6,9 @@
 // its peak RSS, and the jitter of the VRRP adverts the same daemon sends meanwhile.
 // Targets (issue 5): CPU ratio <= 1.0, RSS <= 250 MB, advert jitter p99 <= 2 ms.
 // Usage (root): npm run build && node bench/checkers.mjs [--vs 50] [--rs 100] [--warmup 20] [--window 30]
+//   [--delay-loop 1] [--reload]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runUml } from '../dist/src/lab/uml.js';
 
 const arg = (name, dflt) => {
@@ -16,24 +19,42 @@ const vs = arg('vs', 50);
 const rs = arg('rs', 100);
 const warmup = arg('warmup', 20);
 const windowS = arg('window', 30);
+const delayLoop = arg('delay-loop', 1);
+// --reload: after the window, SIGHUP with the same file (the time to a settled table)
+const reload = process.argv.includes('--reload') ? 1 : 0;
 
 const run = await runUml({
-  script: `ulimit -n 65536; node bench/guest/checkers-guest.mjs ${vs} ${rs} ${warmup} ${windowS}`,
+  script: `ulimit -n 65536; node bench/guest/checkers-guest.mjs ${vs} ${rs} ${warmup} ${windowS} ${delayLoop} ${reload}`,
   memMb: 4096,
-  timeoutMs: (2 * (warmup + windowS) + 240) * 1000,
+  timeoutMs: (2 * (warmup + windowS) + 240 + (vs * rs) / 100 + reload * 150) * 1000,
   modules: ['ip_vs', 'ip_vs_wrr', 'dummy'],
-  env: process.env.BENCH_ORDER ? { BENCH_ORDER: process.env.BENCH_ORDER } : {},
+  env: Object.fromEntries(['BENCH_ORDER', 'KTS_EXTRA_FLAGS'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
 });
 if (!run.files.has('result.json')) {
   console.error(run.log, run.console.slice(-2000));
   process.exit(1);
 }
 const results = JSON.parse(run.files.get('result.json'));
+// --logs DIR: the daemons' logs of this run
+const logs = process.argv.indexOf('--logs');
+if (logs !== -1) {
+  mkdirSync(process.argv[logs + 1], { recursive: true });
+  for (const [name, text] of run.files) if (name.endsWith('.log')) writeFileSync(join(process.argv[logs + 1], name), text);
+}
 const by = Object.fromEntries(results.map((r) => [r.impl, r]));
 const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
-console.log(`${vs * rs} real servers (${vs} VS x ${rs} RS), TCP_CHECK delay_loop 1, window ${windowS} s after ${warmup} s warm-up`);
+console.log(`${vs * rs} real servers (${vs} VS x ${rs} RS), TCP_CHECK delay_loop ${delayLoop}, window ${windowS} s after ${warmup} s warm-up`);
 console.log('impl        cpu%   cpu s  checker RSS MB  total RSS MB  dests  adverts  jitter p50/p99/max ms');
 for (const r of results) {
   console.log(`${r.impl.padEnd(10)} ${f(r.cpuPct).padStart(5)} ${f(r.cpuS, 2).padStart(7)} ${f(r.checkerRssMb).padStart(15)} ${f(r.totalRssMb).padStart(13)} ${String(r.destsAfter).padStart(6)} ${String(r.adverts).padStart(8)}  ${f(r.jitterP50Ms, 2)}/${f(r.jitterP99Ms, 2)}/${f(r.jitterMaxMs, 2)}`);
+}
+console.log('impl        VRRP proc RSS MB  total PSS MB  total anon MB');
+for (const r of results) console.log(`${r.impl.padEnd(10)} ${f(r.vrrpRssMb).padStart(16)} ${f(r.totalPssMb).padStart(13)} ${f(r.totalAnonMb).padStart(14)}`);
+if (reload) {
+  console.log('impl        reload: HUP -> checker done ms (its own: read + checkers + ipvs)  fewest dests  dests after  longest advert gap ms');
+  for (const r of results) {
+    const own = r.reload?.checkerMs !== undefined ? `(${r.reload.checkerMs}: ${r.reload.readMs} + ${r.reload.checkersMs} + ${r.reload.ipvsMs})` : '(not logged)';
+    console.log(`${r.impl.padEnd(10)} ${f(r.reload?.loggedMs, 0).padStart(26)} ${own.padEnd(34)} ${String(r.reload?.fewestDests).padStart(13)} ${String(r.reload?.destsAfter).padStart(12)} ${f(r.reload?.longestAdvertGapMs, 0).padStart(22)}`);
+  }
 }
 if (by.kts && by.keepalived) console.log(`CPU ratio keepalived-ts / keepalived = ${(by.kts.cpuS / by.keepalived.cpuS).toFixed(2)}`);

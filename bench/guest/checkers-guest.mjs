@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ktsNodeFlags } from '../../dist/src/lab/director.js';
 
 const OUT = process.env.UML_OUT;
-const [vsCount, rsPerVs, warmupS, windowS] = process.argv.slice(2).map(Number);
+const [vsCount, rsPerVs, warmupS, windowS, delayLoop = 1, reloadTest = 0] = process.argv.slice(2).map(Number);
 const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const sh = (cmd) => {
@@ -33,7 +33,7 @@ function config() {
   const out = ['global_defs {', '  router_id bench', '}', 'vrrp_instance VI_1 {', '  interface vr0', '  state BACKUP',
     '  virtual_router_id 51', '  priority 150', '  advert_int 1', '  virtual_ipaddress {', '    10.7.0.100/32', '  }', '}'];
   for (let v = 0; v < vsCount; v++) {
-    out.push(`virtual_server 10.6.${Math.floor(v / 250)}.${(v % 250) + 1} 80 {`, '  delay_loop 1', '  lb_algo wrr', '  lb_kind DR', '  protocol TCP');
+    out.push(`virtual_server 10.6.${Math.floor(v / 250)}.${(v % 250) + 1} 80 {`, `  delay_loop ${delayLoop}`, '  lb_algo wrr', '  lb_kind DR', '  protocol TCP');
     for (let r = 0; r < rsPerVs; r++) {
       out.push(`  real_server ${rsAddr(v * rsPerVs + r)} 80 {`, '    weight 1', '    TCP_CHECK {', '      connect_timeout 3', '    }', '  }');
     }
@@ -50,6 +50,16 @@ function rssKb(pid) {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : 0;
 }
+// PSS: the process's share of its pages, each page shared by N processes counted 1/N in each
+// (the node binary's pages in both of keepalived-ts's processes, libc in keepalived's three)
+function pssKb(pid) {
+  const m = /^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+function anonKb(pid) {
+  const m = /^Pss_Anon:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
 function children(pid) {
   return sh(`ps -o pid= --ppid ${pid} || true`).split('\n').map((s) => Number(s.trim())).filter(Boolean);
 }
@@ -64,12 +74,17 @@ async function measure(impl) {
   const args = impl === 'keepalived'
     ? ['keepalived', ['-n', '-l', '-f', '/run/bench.conf', '-p', '/run/k.pid', '-r', '/run/kv.pid', '-c', '/run/kc.pid']]
     // with the launcher's node flags, as the installed command runs (its #! line)
-    : [process.execPath, [...ktsNodeFlags(), join(process.cwd(), 'dist/src/cli.js'), '-n', '-l', '-f', '/run/bench.conf', '-p', '/run/kts.pid']];
+    // KTS_EXTRA_FLAGS: node flags for both processes (e.g. --cpu-prof --cpu-prof-dir=DIR)
+    : [process.execPath, [...ktsNodeFlags(), ...(process.env.KTS_EXTRA_FLAGS?.split(' ').filter(Boolean) ?? []), join(process.cwd(), 'dist/src/cli.js'), '-n', '-l', '-f', '/run/bench.conf', '-p', '/run/kts.pid']];
   const logPath = join(OUT, `${impl}.log`);
   const daemon = spawn(args[0], args[1], { stdio: ['ignore', 'pipe', 'pipe'] });
   const logChunks = [];
-  daemon.stdout.on('data', (d) => logChunks.length < 2000 && logChunks.push(d));
-  daemon.stderr.on('data', (d) => logChunks.length < 2000 && logChunks.push(d));
+  // keepalived-ts's log, whole: its checker's 'reloaded' line is read from it
+  const onLog = (d) => {
+    if (logChunks.length < 2000 || impl === 'kts') logChunks.push(d);
+  };
+  daemon.stdout.on('data', onLog);
+  daemon.stderr.on('data', onLog);
   const t0 = Date.now();
   let checker;
   while (!checker && Date.now() - t0 < 30_000) {
@@ -85,9 +100,7 @@ async function measure(impl) {
   await sleep(warmupS * 1000);
   const dests = () => Number(sh('ipvsadm -Ln | grep -c -- "-> [0-9]" || true').trim());
   const destsBefore = dests();
-  const tcpdump = spawn('tcpdump', ['-i', 'vr0', '-tt', '-n', '-l', 'ip proto 112'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  let dump = '';
-  tcpdump.stdout.on('data', (d) => { dump += d; });
+  const adverts = captureAdverts();
   const c0 = cpuTicks(checker);
   const w0 = Date.now();
   const rss = [];
@@ -97,16 +110,33 @@ async function measure(impl) {
   }
   const cpuS = (cpuTicks(checker) - c0) / TICK;
   const wallS = (Date.now() - w0) / 1000;
-  tcpdump.kill('SIGINT');
-  await sleep(300);
-  const stamps = dump.split('\n').map((l) => parseFloat(l)).filter((x) => Number.isFinite(x));
+  const stamps = await adverts.stop();
   const jitterMs = [];
   for (let i = 1; i < stamps.length; i++) jitterMs.push(Math.abs((stamps[i] - stamps[i - 1]) * 1000 - 1000));
+  let reload;
+  if (reloadTest) {
+    // the adverts while both processes reload: the longest gap between two
+    const during = captureAdverts();
+    reload = await reloadSame(daemon, destsBefore, dests);
+    if (impl === 'kts') {
+      // the checker's 'reloaded' line: its time (the guest's clock, as t0) and its own phases
+      const line = Buffer.concat(logChunks).toString('latin1').split('\n').find((l) => l.includes('"checker configuration reloaded"'));
+      const j = line ? JSON.parse(line) : undefined;
+      if (j) Object.assign(reload, { loggedMs: j.time - reload.t0, checkerMs: j.ms, readMs: j.readMs, checkersMs: j.checkersMs, ipvsMs: j.ipvsMs });
+    }
+    const st = await during.stop();
+    let gap = 0;
+    for (let i = 1; i < st.length; i++) gap = Math.max(gap, (st[i] - st[i - 1]) * 1000);
+    reload.longestAdvertGapMs = gap;
+  }
   const allPids = [daemon.pid, ...children(daemon.pid)];
-  const totalRssKb = allPids.reduce((a, p) => { try { return a + rssKb(p); } catch { return a; } }, 0);
+  const sum = (f) => allPids.reduce((a, p) => { try { return a + f(p); } catch { return a; } }, 0);
+  const totalRssKb = sum(rssKb);
+  const vrrpPid = impl === 'keepalived' ? Number(readFileSync('/run/kv.pid', 'utf8').trim()) : daemon.pid;
   const result = {
     impl, checkerPid: checker, cpuS, wallS, cpuPct: (100 * cpuS) / wallS,
-    checkerRssMb: Math.max(...rss) / 1024, totalRssMb: totalRssKb / 1024,
+    checkerRssMb: Math.max(...rss) / 1024, totalRssMb: totalRssKb / 1024, totalPssMb: sum(pssKb) / 1024, totalAnonMb: sum(anonKb) / 1024,
+    vrrpRssMb: rssKb(vrrpPid) / 1024, ...(reload ? { reload } : {}),
     destsBefore, destsAfter: dests(), adverts: stamps.length,
     jitterP99Ms: pct(jitterMs, 99), jitterP50Ms: pct(jitterMs, 50), jitterMaxMs: Math.max(...jitterMs),
   };
@@ -114,6 +144,36 @@ async function measure(impl) {
   await new Promise((r) => { const t = setTimeout(() => { daemon.kill('SIGKILL'); r(); }, 15_000); daemon.on('exit', () => { clearTimeout(t); r(); }); });
   writeFileSync(logPath, Buffer.concat(logChunks));
   return result;
+}
+
+/** The VRRP adverts on vr0 from now until stop(): their times (s). */
+function captureAdverts() {
+  const tcpdump = spawn('tcpdump', ['-i', 'vr0', '-tt', '-n', '-l', 'ip proto 112'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let dump = '';
+  tcpdump.stdout.on('data', (d) => { dump += d; });
+  return {
+    stop: async () => {
+      tcpdump.kill('SIGINT');
+      await sleep(300);
+      return dump.split('\n').map((l) => parseFloat(l)).filter((x) => Number.isFinite(x));
+    },
+  };
+}
+
+/**
+ * SIGHUP with the same file: the fewest real servers in the table meanwhile (a settled reload of
+ * the same file never has fewer than before) and the table after. keepalived does not say when
+ * its checker's reload is done; keepalived-ts's checker logs it (read from its log).
+ */
+async function reloadSame(daemon, expected, dests) {
+  const t0 = Date.now();
+  daemon.kill('SIGHUP');
+  let fewest = expected;
+  while (Date.now() - t0 < 15_000) {
+    fewest = Math.min(fewest, dests());
+    await sleep(100);
+  }
+  return { t0, fewestDests: fewest, destsAfter: dests() };
 }
 
 setup();

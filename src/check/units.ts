@@ -5,6 +5,7 @@
  * type, its target and every probe and timing parameter. A unit runs once per period and its
  * result feeds each real server bound to it.
  */
+import { createHash } from 'node:crypto';
 import type { Checker, KeepalivedConfig, RealServer, VirtualServer } from '../config/model.js';
 import type { HeapOwner } from '../util/deadline-heap.js';
 import { dnsKind } from './dns.js';
@@ -30,10 +31,12 @@ export class Unit implements HeapOwner {
   lastRunAt: number | undefined;
   /** bindings whose virtual server is not suspended (ha_suspend) */
   enabled = 0;
-  readonly bindings: Binding[] = [];
+  /** sized to what it holds once every unit is built (a pushed-to array keeps spare room) */
+  bindings: Binding[] = [];
 
   constructor(
     readonly id: number,
+    /** the probe's identity (a digest of it: reload finds the same probe by it) */
     readonly key: string,
     readonly kind: CheckerKind,
     /** one plan, or one per URL (HTTP_GET / SSL_GET) */
@@ -85,9 +88,14 @@ function kindOf(c: Checker): CheckerKind | undefined {
   }
 }
 
-/** JSON with bytes as hex and without source locations: the probe's identity. */
+/**
+ * The probe's identity: a digest of its JSON (bytes as hex, without source locations). A unit
+ * keeps only the digest: the JSON is some 200 characters, and a TCP_CHECK is one unit per real
+ * server.
+ */
 function canonical(v: unknown): string {
-  return JSON.stringify(v, (k, x) => (k === 'loc' ? undefined : x instanceof Uint8Array ? Buffer.from(x).toString('hex') : x));
+  const text = JSON.stringify(v, (k, x) => (k === 'loc' ? undefined : x instanceof Uint8Array ? Buffer.from(x).toString('hex') : x));
+  return createHash('sha256').update(text).digest('base64');
 }
 
 export interface Resolved {
@@ -101,7 +109,7 @@ export interface Resolved {
 }
 
 /** The checker with every default applied, or undefined for a checker that never probes. */
-export function resolveChecker(c: Checker, rs: RealServer, vs: VirtualServer): Resolved | undefined {
+export function resolveChecker(c: Checker, rs: RealServer, vs: VirtualServer, timings?: Map<string, Timing>): Resolved | undefined {
   const kind = kindOf(c);
   if (!kind) return undefined;
   const delayLoopMs = c.delayLoopMs ?? rs.delayLoopMs ?? vs.delayLoopMs;
@@ -112,8 +120,15 @@ export function resolveChecker(c: Checker, rs: RealServer, vs: VirtualServer): R
   const conn = connPlan(c, rs, vs, c.type === 'DNS_CHECK' ? 53 : c.type === 'SMTP_CHECK' ? 25 : 0);
   const http = c.type === 'HTTP_GET' || c.type === 'SSL_GET';
   const plans = http ? urlPlans(c, rs, vs, conn) : [kind.plan({ checker: c, rs, vs, conn, delayLoopMs })];
+  // one object for every checker of the same timing (timings: the build's table of them)
+  const tkey = `${retry}/${delayLoopMs}/${dbr}`;
+  let timing = timings?.get(tkey);
+  if (!timing) {
+    timing = { retry, delayLoopMs, delayBeforeRetryMs: dbr };
+    timings?.set(tkey, timing);
+  }
   return {
-    kind, plans, timing: { retry, delayLoopMs, delayBeforeRetryMs: dbr }, warmupMs, alpha,
+    kind, plans, timing, warmupMs, alpha,
     fastRecovery: http && (c.fastRecovery ?? false), logAllFailures: c.logAllFailures ?? false,
   };
 }
@@ -134,6 +149,7 @@ export function buildUnits(cfg: KeepalivedConfig, servers: readonly VsState[]): 
   const bindings: Binding[] = [];
   const files = new Map<string, Binding[]>();
   const bfds = new Map<string, Binding[]>();
+  const timings = new Map<string, Timing>();
   for (const vs of servers) {
     for (const rs of vs.rss) {
       const names: LogNames = { chk: rs.name, vs: vs.name };
@@ -156,7 +172,7 @@ export function buildUnits(cfg: KeepalivedConfig, servers: readonly VsState[]): 
           bfds.set(c.name, [...(bfds.get(c.name) ?? []), b]);
           continue;
         }
-        const r = resolveChecker(c, rs.cfg, vs.cfg);
+        const r = resolveChecker(c, rs.cfg, vs.cfg, timings);
         if (!r) continue;
         const key = canonical([r.plans, r.timing, r.warmupMs, r.alpha, r.fastRecovery, r.logAllFailures]);
         let unit = byKey.get(key);
@@ -175,5 +191,6 @@ export function buildUnits(cfg: KeepalivedConfig, servers: readonly VsState[]): 
       }
     }
   }
+  for (const u of units) u.bindings = u.bindings.slice();
   return { units, bindings, files, bfds };
 }

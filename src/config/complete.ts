@@ -95,7 +95,7 @@ function scriptUsers(root: Draft, diags: Diagnostics, m: MachineView): void {
   });
   for (const vs of root.virtualServers as Draft[]) {
     for (const rs of vs.realServers as Draft[]) {
-      rs.checkers = (rs.checkers as Draft[]).filter((c) => {
+      rs.checkers = keptOf(rs.checkers as Draft[], (c) => {
         const u = c.user as { user: string; group?: string } | undefined;
         if (c.type !== 'MISC_CHECK' || !u || known(u) || c.miscPath === undefined) return true;
         diags.add('CONFIG_SCRIPT', 'GENERAL_ERROR', `Failed to set uid/gid for misc checker script ${cmdStr(c.miscPath as Script)} - removing`, fieldLoc(c, 'user'), { row: 'lvs.misc-user-missing' });
@@ -142,6 +142,15 @@ function duplicateTrackRefs(root: Draft, diags: Diagnostics, machine: MachineVie
 }
 
 /**
+ * What `keep` keeps of `list`: `list` itself when it keeps all (a filtered copy is pushed to,
+ * and keeps spare room: one per real server adds up; the parser sizes the list at its block's end).
+ */
+function keptOf<T>(list: T[], keep: (x: T) => boolean): T[] {
+  const kept = list.filter(keep);
+  return kept.length === list.length ? list : kept;
+}
+
+/**
  * BFD_CHECK's `name` (check_bfd.c bfd_name_handler, bfd_end_handler): a bfd_instance the
  * checkers hear of, once per real server; otherwise the checker is dropped.
  */
@@ -151,7 +160,7 @@ function bfdChecks(root: Draft, diags: Diagnostics): void {
     for (const rs of (vs.realServers as Draft[] | undefined) ?? []) {
       const who = `(${trio(rs.address as IpAddress, (vs.protocol as string | undefined) ?? 'TCP', rs.port as number | undefined)})`;
       const seen = new Set<string>();
-      rs.checkers = ((rs.checkers as Draft[] | undefined) ?? []).filter((c) => {
+      rs.checkers = keptOf((rs.checkers as Draft[] | undefined) ?? [], (c) => {
         if (c.type !== 'BFD_CHECK') return true;
         const name = c.name as string | undefined;
         const drop = (msg: string): boolean => {

@@ -27,10 +27,17 @@ export type KeywordTable = ReadonlyMap<string, Keyword>;
 /** Keywords whose value is a command line (keepalived reads it from the raw line). */
 const SCRIPT_KEYWORD = /^(notify\w*|script|misc_path|quorum_up|quorum_down|startup_script|shutdown_script)$/;
 
+/** The keyword line has no value: nothing after the word, or an unterminated quote without a blank. */
+function valueless(line: Line, word: string): boolean {
+  const rest = line.text.slice(word.length).trim();
+  return rest === '' || (/^"[^"\s]*$/.test(rest) && !SCRIPT_KEYWORD.test(word));
+}
+
 export class ParseCtx {
   private depth = 0;
   /** Open braces with the indentation of the line that opened them (for locating a missing '}'). */
-  private readonly openBraces: { loc: Loc; indent: number }[] = [];
+  /** the open braces' lines (their place is made only for a diagnostic) */
+  private readonly openBraces: { line: Line; indent: number }[] = [];
   /** Braces that a less indented '}' skipped over: the likely unclosed ones. */
   private readonly suspects: Loc[] = [];
   private physIndent = 1;
@@ -102,7 +109,7 @@ export class ParseCtx {
     if (l.words.length === 1 && !l.quoted) {
       if (l.words[0] === '{') {
         this.depth++;
-        this.openBraces.push({ loc: lineLoc(l), indent: this.physIndent });
+        this.openBraces.push({ line: l, indent: this.physIndent });
       } else if (l.words[0] === '}') {
         if (this.depth < 1) {
           this.report('CONFIG_SYNTAX', 'UNEXPECTED_EOB', "extra '}' found", lineLoc(l));
@@ -123,7 +130,7 @@ export class ParseCtx {
   private closeBrace(indent: number): void {
     let k = this.openBraces.length - 1;
     while (k > 0 && this.openBraces[k]!.indent > indent && this.openBraces.slice(0, k).some((b) => b.indent === indent)) k--;
-    for (const b of this.openBraces.splice(k + 1)) this.suspects.push(b.loc);
+    for (const b of this.openBraces.splice(k + 1)) this.suspects.push(lineLoc(b.line));
     this.openBraces.pop();
   }
 
@@ -131,7 +138,8 @@ export class ParseCtx {
   run(top: KeywordTable, root: Draft): void {
     this.processBlock(top, false, root, 0);
     if (this.depth > 0 && !this.aborted) {
-      const first = this.suspects[0] ?? this.openBraces[this.openBraces.length - 1]?.loc;
+      const open = this.openBraces[this.openBraces.length - 1];
+      const first = this.suspects[0] ?? (open && lineLoc(open.line));
       this.report('CONFIG_SYNTAX', 'MISSING_EOB', `there ${this.depth === 1 ? "is 1 missing '}'" : `are ${this.depth} missing '}'s`} (block opened here is never closed)`, first);
     }
   }
@@ -181,9 +189,7 @@ export class ParseCtx {
       // A keyword keepalived reads its value for without checking that it is there (the value
       // is missing, or is an unterminated quote without a blank, which keepalived drops; not a
       // script keyword's, whose command it reads from the raw line)
-      const rest = line.text.slice(word.length).trim();
-      const valueless = rest === '' || (/^"[^"\s]*$/.test(rest) && !SCRIPT_KEYWORD.test(word));
-      if (line.words.length === 1 && valueless && ABORTS_WITHOUT_VALUE.has(`${this.blockPath.at(-1) ?? '-'}/${word}`)) {
+      if (line.words.length === 1 && ABORTS_WITHOUT_VALUE.has(`${this.blockPath.at(-1) ?? '-'}/${word}`) && valueless(line, word)) {
         if (this.otherProcess?.has(this.blockPath[0] ?? '')) {
           // row: parser.missing-value-other-process
           if (kw.sub) this.skip = -1;

@@ -62,6 +62,7 @@ export class Reader {
   private readonly files: ConfigFiles;
   private readonly queue: Line[] = [];
   private queueHead = 0;
+  private queueLen = 0;
   private readonly defs: Definitions;
   private readonly seqs: (Seq | Lst)[] = [];
   private multilineQueue: { text: string; pos: SrcPos }[] = [];
@@ -103,13 +104,18 @@ export class Reader {
     this.files.includeCheck = bits;
   }
 
+  private enqueue(line: Line): void {
+    this.queue[this.queueLen++] = line;
+  }
+
   /** The next logical line, or undefined at the end of all input. */
   next(): Line | undefined {
     for (;;) {
-      if (this.queueHead < this.queue.length) {
+      if (this.queueHead < this.queueLen) {
         const q = this.queue[this.queueHead++]!;
-        if (this.queueHead === this.queue.length) {
-          this.queue.length = 0;
+        if (this.queueHead === this.queueLen) {
+          // the slots are written over by the next lines (emptying the array each time costs more)
+          this.queueLen = 0;
           this.queueHead = 0;
         }
         return q;
@@ -168,10 +174,10 @@ export class Reader {
         continue;
       }
       if (c === 123 || c === 125) {
-        if (words.length) this.queue.push(new Line(words, cols, file.display, lineNo, src, segStart, j));
+        if (words.length) this.enqueue(new Line(words, cols, file.display, lineNo, src, segStart, j));
         words = [];
         cols = [];
-        this.queue.push(new Line([c === 123 ? '{' : '}'], [j + col0], file.display, lineNo, src, j, j + 1));
+        this.enqueue(new Line([c === 123 ? '{' : '}'], [j + col0], file.display, lineNo, src, j, j + 1));
         segStart = ++j;
         continue;
       }
@@ -184,7 +190,7 @@ export class Reader {
       words.push(src.slice(start, j));
       cols.push(start + col0);
     }
-    if (words.length) this.queue.push(new Line(words, cols, file.display, lineNo, src, segStart, end));
+    if (words.length) this.enqueue(new Line(words, cols, file.display, lineNo, src, segStart, end));
     return true;
   }
 
@@ -311,7 +317,7 @@ export class Reader {
     let quoted: boolean[] | undefined;
     let segStart = 0;
     const flush = (end: number) => {
-      if (words.length) this.queue.push(new Line(words, cols, pos.file, pos.line, text, segStart, end, quoted));
+      if (words.length) this.enqueue(new Line(words, cols, pos.file, pos.line, text, segStart, end, quoted));
       words = [];
       cols = [];
       quoted = undefined;
@@ -323,7 +329,7 @@ export class Reader {
       }
       if (!t.quoted && (t.value === '{' || t.value === '}')) {
         flush(t.offset);
-        this.queue.push(new Line([t.value], [colAt(t.offset)], pos.file, pos.line, text, t.offset, t.offset + 1));
+        this.enqueue(new Line([t.value], [colAt(t.offset)], pos.file, pos.line, text, t.offset, t.offset + 1));
         segStart = t.offset + 1;
         continue;
       }

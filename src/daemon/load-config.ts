@@ -50,3 +50,13 @@ export function loadForDaemon(file: string, configId: string, log: Logger, proce
   }
   return result.config;
 }
+
+/**
+ * What the VRRP process keeps of a loaded configuration: not the virtual servers, their groups
+ * and the SSL block, which only the checker process runs (it reads the file itself). keepalived's
+ * VRRP process does not hold them either: its checker keywords are inactive there.
+ */
+export function vrrpHalf(cfg: KeepalivedConfig): KeepalivedConfig {
+  const { ssl: _ssl, ...rest } = cfg;
+  return { ...rest, virtualServerGroups: [], virtualServers: [] };
+}

@@ -13,7 +13,7 @@ import { DEFAULT_WITHDRAW_DELAY_MS } from './announcer.js';
 import { formatIp, parseIp } from '../util/ip.js';
 import { CheckerChild, CHECKER_EXIT_FATAL, onParentEvent, serveParent, watchParent } from './checker-child.js';
 import { installDumpSignals } from './dump-signals.js';
-import { currentSettingsFile, loadForDaemon } from './load-config.js';
+import { currentSettingsFile, loadForDaemon, vrrpHalf } from './load-config.js';
 import { startControl } from './control.js';
 import { runLifecycleScript } from './lifecycle-scripts.js';
 
@@ -150,6 +150,9 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   // loaded here so that -t / --dump-conf never need the native modules
   const { VrrpDaemon } = await import('./vrrp-daemon.js');
   if (o.dumpConf) dumpConfig(log, config, 'start');
+  // keepalived starts each side only when the configuration has work for it
+  let wantsChecker = !o.vrrpOnly && (config.virtualServers.length > 0 || o.allChildren === true);
+  config = vrrpHalf(config);
   const vrrpPidFile = sidePidfile(o.vrrpPidFile, DEFAULT_PIDFILES.vrrp, o.pidFile);
   const checkersPidFile = sidePidfile(o.checkersPidFile, DEFAULT_PIDFILES.checkers, o.pidFile);
   const daemon = new VrrpDaemon({
@@ -187,8 +190,7 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   };
   // keepalived: the startup script first, waited for (src/daemon/lifecycle-scripts.ts)
   await runLifecycleScript('startup', config.globalDefs, log);
-  // keepalived starts each side only when the configuration has work for it
-  if (!o.vrrpOnly && (config.virtualServers.length > 0 || o.allChildren)) startChecker();
+  if (wantsChecker) startChecker();
 
   let stopping = false;
   const stop = (why: string, status = 0): void => {
@@ -233,16 +235,16 @@ export async function runDaemon(o: MainOptions): Promise<number> {
       return;
     }
     try {
-      await daemon.reload(next);
+      await daemon.reload(vrrpHalf(next));
     } catch (e) {
       log.error({ code: (e as { code?: string }).code, err: (e as Error).message }, 'reload failed; the running configuration is kept');
       life.reloaded('reload failed');
       return;
     }
     if (o.dumpConf) dumpConfig(log, next, 'reload');
-    const wantChecker = !o.vrrpOnly && (next.virtualServers.length > 0 || o.allChildren === true);
-    if (wantChecker && !checker?.running) startChecker();
-    else if (wantChecker) checker!.signal('SIGHUP');
+    wantsChecker = !o.vrrpOnly && (next.virtualServers.length > 0 || o.allChildren === true);
+    if (wantsChecker && !checker?.running) startChecker();
+    else if (wantsChecker) checker!.signal('SIGHUP');
     else if (checker) {
       const old = checker;
       checker = undefined;

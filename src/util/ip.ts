@@ -76,11 +76,30 @@ export function parseIpv6(text: string): Uint8Array | undefined {
   return out;
 }
 
+/**
+ * The bytes of a parsed address are a view on a shared slab, not a buffer of their own: a
+ * configuration holds one address per real server, and a buffer of its own costs some 150
+ * bytes of heap for 4 bytes of data.
+ */
+const SLAB = 8192;
+let slab = new Uint8Array(SLAB);
+let slabUsed = 0;
+function keep(bytes: Uint8Array): Uint8Array {
+  if (slabUsed + bytes.length > SLAB) {
+    slab = new Uint8Array(SLAB);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + bytes.length);
+  out.set(bytes);
+  slabUsed += bytes.length;
+  return out;
+}
+
 export function parseIp(text: string): IpAddress | undefined {
   const v4 = parseIpv4(text);
-  if (v4) return { family: 'inet', bytes: v4 };
+  if (v4) return { family: 'inet', bytes: keep(v4) };
   const v6 = parseIpv6(text);
-  if (v6) return { family: 'inet6', bytes: v6 };
+  if (v6) return { family: 'inet6', bytes: keep(v6) };
   return undefined;
 }
 

@@ -82,6 +82,18 @@ describe('decimal timers (read_decimal_unsigned with ignore_error)', () => {
     expect(keepalivedDecimal('/bin/true.01', 6)).toEqual({ value: 0, valid: false, tooManyDecimals: false });
   });
 
+  it('keepalivedDecimal reads plain words (its fast path) as the general path does', () => {
+    expect(keepalivedDecimal('3', 6)).toEqual({ value: 3_000_000, valid: true, tooManyDecimals: false });
+    expect(keepalivedDecimal('007', 6)).toEqual({ value: 7_000_000, valid: true, tooManyDecimals: false });
+    expect(keepalivedDecimal('1.000001', 6)).toEqual({ value: 1_000_001, valid: true, tooManyDecimals: false });
+    expect(keepalivedDecimal('123456789.123456', 6)).toEqual({ value: 123_456_789_123_456, valid: true, tooManyDecimals: false });
+    expect(keepalivedDecimal('2.5', 3)).toEqual({ value: 2_500, valid: true, tooManyDecimals: false });
+    // not plain: the general path
+    expect(keepalivedDecimal('5.', 6)).toEqual({ value: 5_000_000, valid: true, tooManyDecimals: false });
+    expect(keepalivedDecimal('.5', 6)).toEqual({ value: 500_000, valid: true, tooManyDecimals: false });
+    expect(keepalivedDecimal('1.25', 1)).toEqual({ value: 13, valid: true, tooManyDecimals: true });
+  });
+
   it('at run time a bad word runs what keepalived reads of it; -t keeps the default; extra decimals are rounded both ways', () => {
     const file = conf('', '  advert_int 2x\n  preempt_delay 0.1234567\n');
     const run = load(file, true).config.vrrpInstances[0]!;
