@@ -28,7 +28,7 @@ const run = await runUml({
   memMb: 4096,
   timeoutMs: (2 * (warmup + windowS) + 240 + (vs * rs) / 100 + reload * 150) * 1000,
   modules: ['ip_vs', 'ip_vs_wrr', 'dummy'],
-  env: Object.fromEntries(['BENCH_ORDER', 'KTS_EXTRA_FLAGS'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
+  env: Object.fromEntries(['BENCH_ORDER', 'KTS_EXTRA_FLAGS', 'KTS_SNAPSHOT_SIGNAL'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
 });
 if (!run.files.has('result.json')) {
   console.error(run.log, run.console.slice(-2000));
@@ -51,10 +51,13 @@ for (const r of results) {
 console.log('impl        VRRP proc RSS MB  total PSS MB  total anon MB');
 for (const r of results) console.log(`${r.impl.padEnd(10)} ${f(r.vrrpRssMb).padStart(16)} ${f(r.totalPssMb).padStart(13)} ${f(r.totalAnonMb).padStart(14)}`);
 if (reload) {
-  console.log('impl        reload: HUP -> checker done ms (its own: read + checkers + ipvs)  fewest dests  dests after  longest advert gap ms');
+  console.log('impl        after the reload: total RSS MB  VRRP proc RSS MB');
+  for (const r of results) console.log(`${r.impl.padEnd(10)} ${f(r.reload?.after?.totalRssMb).padStart(28)} ${f(r.reload?.after?.vrrpRssMb).padStart(17)}`);
+  console.log('impl        reload: HUP -> table applied / 'reloaded' line ms (its own: read + checkers + ipvs)  fewest dests  dests after  longest advert gap ms');
   for (const r of results) {
-    const own = r.reload?.checkerMs !== undefined ? `(${r.reload.checkerMs}: ${r.reload.readMs} + ${r.reload.checkersMs} + ${r.reload.ipvsMs})` : '(not logged)';
-    console.log(`${r.impl.padEnd(10)} ${f(r.reload?.loggedMs, 0).padStart(26)} ${own.padEnd(34)} ${String(r.reload?.fewestDests).padStart(13)} ${String(r.reload?.destsAfter).padStart(12)} ${f(r.reload?.longestAdvertGapMs, 0).padStart(22)}`);
+    const own = r.reload?.checkerMs !== undefined ? `(${r.reload.checkerMs}: ${r.reload.readMs} + ${r.reload.checkersMs} + ${r.reload.ipvsMs})` : '(no line)';
+    console.log(`${r.impl.padEnd(10)} ${`${f(r.reload?.doneMs, 0)} / ${f(r.reload?.loggedMs, 0)}`.padStart(26)} ${own.padEnd(34)} ${String(r.reload?.fewestDests).padStart(13)} ${String(r.reload?.destsAfter).padStart(12)} ${f(r.reload?.longestAdvertGapMs, 0).padStart(22)}`);
   }
 }
+for (const r of results) if (r.exited) console.log(`${r.impl}: the daemon stopped on its own ${r.exited.afterS} s after its start (code ${r.exited.code}, signal ${r.exited.signal})`);
 if (by.kts && by.keepalived) console.log(`CPU ratio keepalived-ts / keepalived = ${(by.kts.cpuS / by.keepalived.cpuS).toFixed(2)}`);

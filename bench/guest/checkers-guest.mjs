@@ -5,7 +5,7 @@
 // config in turn; for each, after a warm-up, we sample the checker process's CPU time and RSS
 // over a window and the VRRP adverts' intervals (tcpdump -tt on the VRRP interface).
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ktsNodeFlags } from '../../dist/src/lab/director.js';
 
@@ -47,8 +47,12 @@ function cpuTicks(pid) {
   return Number(f[11]) + Number(f[12]);
 }
 function rssKb(pid) {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : 0;
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return NaN; // the process is gone
+  }
 }
 // PSS: the process's share of its pages, each page shared by N processes counted 1/N in each
 // (the node binary's pages in both of keepalived-ts's processes, libc in keepalived's three)
@@ -83,6 +87,8 @@ async function measure(impl) {
   const onLog = (d) => {
     if (logChunks.length < 2000 || impl === 'kts') logChunks.push(d);
   };
+  let exited;
+  daemon.once('exit', (code, signal) => { exited = { code, signal, afterS: (Date.now() - t0) / 1000 }; });
   daemon.stdout.on('data', onLog);
   daemon.stderr.on('data', onLog);
   const t0 = Date.now();
@@ -110,6 +116,19 @@ async function measure(impl) {
   }
   const cpuS = (cpuTicks(checker) - c0) / TICK;
   const wallS = (Date.now() - w0) / 1000;
+  if (impl === 'kts' && process.env.KTS_SNAPSHOT_SIGNAL) {
+    // with KTS_EXTRA_FLAGS=--heapsnapshot-signal=SIG: the checker's heap now, in the daemon's cwd
+    process.kill(checker, process.env.KTS_SNAPSHOT_SIGNAL);
+    await sleep(20_000);
+  }
+  const vrrpPid = impl === 'keepalived' ? Number(readFileSync('/run/kv.pid', 'utf8').trim()) : daemon.pid;
+  // the whole daemon at the end of the window (before any reload), and its VRRP process
+  const memory = () => {
+    const pids = [daemon.pid, ...children(daemon.pid)];
+    const sum = (f) => pids.reduce((a, p) => { try { return a + (f(p) || 0); } catch { return a; } }, 0) / 1024;
+    return { totalRssMb: sum(rssKb), totalPssMb: sum(pssKb), totalAnonMb: sum(anonKb), vrrpRssMb: (rssKb(vrrpPid) || 0) / 1024 };
+  };
+  const inWindow = memory();
   const stamps = await adverts.stop();
   const jitterMs = [];
   for (let i = 1; i < stamps.length; i++) jitterMs.push(Math.abs((stamps[i] - stamps[i - 1]) * 1000 - 1000));
@@ -117,32 +136,41 @@ async function measure(impl) {
   if (reloadTest) {
     // the adverts while both processes reload: the longest gap between two
     const during = captureAdverts();
-    reload = await reloadSame(daemon, destsBefore, dests);
-    if (impl === 'kts') {
-      // the checker's 'reloaded' line: its time (the guest's clock, as t0) and its own phases
-      const line = Buffer.concat(logChunks).toString('latin1').split('\n').find((l) => l.includes('"checker configuration reloaded"'));
-      const j = line ? JSON.parse(line) : undefined;
-      if (j) Object.assign(reload, { loggedMs: j.time - reload.t0, checkerMs: j.ms, readMs: j.readMs, checkersMs: j.checkersMs, ipvsMs: j.ipvsMs });
-    }
+    // keepalived-ts: until its checker has applied the reloaded table (it writes its state file
+    // then), at most 2 min
+    const stateFile = '/run/keepalived-ts/ipvs-services.json';
+    const mtime = () => { try { return statSync(stateFile).mtimeMs; } catch { return 0; } };
+    const before = mtime();
+    let doneAt;
+    const done = impl === 'kts' ? () => {
+      if (doneAt === undefined && mtime() > before) doneAt = Date.now();
+      return doneAt !== undefined;
+    } : () => true;
+    reload = await reloadSame(daemon, destsBefore, dests, done);
+    if (doneAt !== undefined) reload.doneMs = doneAt - reload.t0;
     const st = await during.stop();
     let gap = 0;
     for (let i = 1; i < st.length; i++) gap = Math.max(gap, (st[i] - st[i - 1]) * 1000);
     reload.longestAdvertGapMs = gap;
   }
-  const allPids = [daemon.pid, ...children(daemon.pid)];
-  const sum = (f) => allPids.reduce((a, p) => { try { return a + f(p); } catch { return a; } }, 0);
-  const totalRssKb = sum(rssKb);
-  const vrrpPid = impl === 'keepalived' ? Number(readFileSync('/run/kv.pid', 'utf8').trim()) : daemon.pid;
   const result = {
     impl, checkerPid: checker, cpuS, wallS, cpuPct: (100 * cpuS) / wallS,
-    checkerRssMb: Math.max(...rss) / 1024, totalRssMb: totalRssKb / 1024, totalPssMb: sum(pssKb) / 1024, totalAnonMb: sum(anonKb) / 1024,
-    vrrpRssMb: rssKb(vrrpPid) / 1024, ...(reload ? { reload } : {}),
+    checkerRssMb: Math.max(...rss) / 1024, ...inWindow,
+    ...(reload ? { reload: { ...reload, after: memory() } } : {}),
     destsBefore, destsAfter: dests(), adverts: stamps.length,
     jitterP99Ms: pct(jitterMs, 99), jitterP50Ms: pct(jitterMs, 50), jitterMaxMs: Math.max(...jitterMs),
   };
+  if (exited) result.exited = exited; // it stopped on its own during the run
   daemon.kill('SIGTERM');
-  await new Promise((r) => { const t = setTimeout(() => { daemon.kill('SIGKILL'); r(); }, 15_000); daemon.on('exit', () => { clearTimeout(t); r(); }); });
+  if (!exited) await new Promise((r) => { const t = setTimeout(() => { daemon.kill('SIGKILL'); r(); }, 15_000); daemon.on('exit', () => { clearTimeout(t); r(); }); });
   writeFileSync(logPath, Buffer.concat(logChunks));
+  if (impl === 'kts' && result.reload) {
+    // the checker's 'reloaded' line, read once the log is whole (its lines can reach the pipe
+    // late): its time (the guest's clock, as t0) and its own phases
+    const line = Buffer.concat(logChunks).toString('latin1').split('\n').find((l) => l.includes('"checker configuration reloaded"'));
+    const j = line ? JSON.parse(line) : undefined;
+    if (j) Object.assign(result.reload, { loggedMs: j.time - result.reload.t0, checkerMs: j.ms, readMs: j.readMs, checkersMs: j.checkersMs, ipvsMs: j.ipvsMs });
+  }
   return result;
 }
 
@@ -161,16 +189,17 @@ function captureAdverts() {
 }
 
 /**
- * SIGHUP with the same file: the fewest real servers in the table meanwhile (a settled reload of
- * the same file never has fewer than before) and the table after. keepalived does not say when
+ * SIGHUP with the same file: the fewest real servers in the table over 15 s, or until `done`
+ * (a settled reload of the same file never has fewer than before), and the table after. keepalived does not say when
  * its checker's reload is done; keepalived-ts's checker logs it (read from its log).
  */
-async function reloadSame(daemon, expected, dests) {
+async function reloadSame(daemon, expected, dests, done) {
   const t0 = Date.now();
   daemon.kill('SIGHUP');
   let fewest = expected;
-  while (Date.now() - t0 < 15_000) {
+  while (Date.now() - t0 < 120_000) {
     fewest = Math.min(fewest, dests());
+    if (done() && Date.now() - t0 >= 15_000) break;
     await sleep(100);
   }
   return { t0, fewestDests: fewest, destsAfter: dests() };

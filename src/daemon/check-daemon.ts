@@ -49,6 +49,7 @@ import { virtualServerViews, type CheckDumpView, type CheckView } from './check-
 import { loadForDaemon } from './load-config.js';
 import { Announcer } from './announcer.js';
 import { rtnlAnnounceRoutes } from '../io/announce-routes.js';
+import { collectStartupGarbage } from './heap.js';
 import { removePidfile, writePidfile } from './pidfile.js';
 import { DEFAULT_IPVS_STATE } from './run-identity.js';
 import { scriptHost } from './view-host.js';
@@ -223,6 +224,8 @@ export class CheckDaemon {
       else await this.watchAddresses();
     }
     await this.announce(next);
+    // the old configuration and engine, and the new one's reading: collected at once too
+    collectStartupGarbage();
     this.perform(step.effects);
     this.arm(step.deadline);
     this.reloads++;
@@ -272,6 +275,9 @@ export class CheckDaemon {
     this.started = true;
     this.files = watchCheckFiles(this.cfg, log.child({ mod: 'track' }), (name, value) => this.input({ type: 'file-value', name, value }));
     await this.announce(this.cfg);
+    // the configuration's reading left garbage the size of the model: collected now, before
+    // the first probes, and the memory given back (as the VRRP process does, src/daemon/heap.ts)
+    collectStartupGarbage();
     this.perform(step.effects);
     this.arm(step.deadline);
     log.info('Startup complete');

@@ -13,6 +13,7 @@ import { DEFAULT_WITHDRAW_DELAY_MS } from './announcer.js';
 import { formatIp, parseIp } from '../util/ip.js';
 import { CheckerChild, CHECKER_EXIT_FATAL, onParentEvent, serveParent, watchParent } from './checker-child.js';
 import { installDumpSignals } from './dump-signals.js';
+import { collectStartupGarbage } from './heap.js';
 import { currentSettingsFile, loadForDaemon, vrrpHalf } from './load-config.js';
 import { startControl } from './control.js';
 import { runLifecycleScript } from './lifecycle-scripts.js';
@@ -214,7 +215,18 @@ export async function runDaemon(o: MainOptions): Promise<number> {
       .then(() => process.exit(status));
   };
 
+  const sched = await import('../io/sched.js');
+  // the reload runs without RLIMIT_RTTIME (src/io/sched.ts relaxSchedForReload); the reload's
+  // own applyProcessSched puts it back, and a refused reload's is done here
   const reload = async (): Promise<void> => {
+    sched.relaxSchedForReload();
+    try {
+      await reloadOnce();
+    } finally {
+      if (sched.schedRelaxed()) sched.applyProcessSched('vrrp', daemon.view().config.globalDefs, log);
+    }
+  };
+  const reloadOnce = async (): Promise<void> => {
     life.reloading();
     log.info({ file: o.file }, 'Reloading');
     let next: KeepalivedConfig;
@@ -242,6 +254,8 @@ export async function runDaemon(o: MainOptions): Promise<number> {
       return;
     }
     if (o.dumpConf) dumpConfig(log, next, 'reload');
+    // the whole file was read for this reload and only the VRRP half is kept: collected now
+    collectStartupGarbage();
     wantsChecker = !o.vrrpOnly && (next.virtualServers.length > 0 || o.allChildren === true);
     if (wantsChecker && !checker?.running) startChecker();
     else if (wantsChecker) checker!.signal('SIGHUP');
@@ -361,10 +375,12 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   // Deliberate difference: keepalived runs both children at nice 0; without checker_priority
   // the checker child yields to the VRRP process, so a burst of checks can never hold an advert
   // back on a busy CPU.
-  const { applyProcessSched, CHECKER_DEFAULT_NICE } = await import('../io/sched.js');
+  const { applyProcessSched, relaxSchedForReload, CHECKER_DEFAULT_NICE } = await import('../io/sched.js');
   const sched = (): void => void applyProcessSched('checker', daemon.config.globalDefs, clog, o.child ? CHECKER_DEFAULT_NICE : undefined);
   const onHup = serialised(async () => {
     life.reloading();
+    // no RLIMIT_RTTIME while reloading, when checker_rt_priority made it real-time (sched() restores)
+    relaxSchedForReload();
     try {
       await daemon.reload();
       bfdSet();
@@ -373,6 +389,7 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
       life.reloaded();
     } catch (e) {
       clog.error({ code: (e as { code?: string }).code, err: (e as Error).message }, 'reload refused; the running configuration is kept');
+      sched();
       life.reloaded('reload refused');
     }
   }, () => stopping);

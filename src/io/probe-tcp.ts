@@ -25,6 +25,16 @@ export const probeCounters = {
 /** errno codes that mean the probe never left this host (keepalived: "bind failed. Rescheduling"). */
 const LOCAL_ERRORS = new Set(['EADDRNOTAVAIL', 'EADDRINUSE', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE', 'EINVAL', 'ENOBUFS']);
 
+/**
+ * A connect timeout decides only after the I/O already waiting has been read: after the
+ * process was held up (a reload of a large configuration, a long GC), the timers that expired
+ * meanwhile run before the poll for I/O (libuv's order), and a connect that completed in time
+ * would count as timed out. setImmediate runs after that poll.
+ */
+export function afterPendingIo(fn: () => void): void {
+  setImmediate(fn);
+}
+
 export function notRun(detail: string): ProbeResult {
   probeCounters.notRun++;
   return { ok: false, detail, code: 'CHECK_PROBE' };
@@ -86,7 +96,7 @@ export function connectTcp(conn: ConnPlan, done: (sock: Socket | undefined, fail
     const code = e.code ?? 'EUNKNOWN';
     finish(false, LOCAL_ERRORS.has(code) && e.syscall !== 'connect' ? notRun(`${e.syscall ?? 'socket'}: ${code}`) : { ok: false, detail: code });
   });
-  sock.setTimeout(conn.timeoutMs, () => finish(false, { ok: false, detail: 'timeout' }));
+  sock.setTimeout(conn.timeoutMs, () => afterPendingIo(() => finish(false, { ok: false, detail: 'timeout' })));
   sock.connect({
     host: targetHost(conn), port: conn.port, family: conn.family === 'inet6' ? 6 : 4,
     ...(conn.bindto !== undefined ? { localAddress: conn.bindto } : {}),
@@ -167,7 +177,7 @@ function leanConnect(b: TcpWrapBinding, conn: ConnPlan): Promise<ProbeResult> {
       h.close();
       resolve(r);
     };
-    const timer = setTimeout(() => finish({ ok: false, detail: 'timeout' }), conn.timeoutMs);
+    const timer = setTimeout(() => afterPendingIo(() => finish({ ok: false, detail: 'timeout' })), conn.timeoutMs);
     if (conn.bindto !== undefined || conn.bindPort !== undefined) {
       const addr = conn.bindto ?? (v6 ? '::' : '0.0.0.0');
       const err = v6 ? h.bind6(addr, conn.bindPort ?? 0, 0) : h.bind(addr, conn.bindPort ?? 0);

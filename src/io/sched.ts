@@ -93,11 +93,14 @@ interface Current {
   rttimeUs?: number;
   nice: number;
   cpus?: readonly number[];
+  /** relaxed for a reload (relaxSchedForReload) and not applied since */
+  relaxed?: boolean;
 }
 const current: Current = { rtPriority: 0, nice: 0 };
 
 /** Applies `c` for process `p` (at start and on each reload). */
 export function applySched(p: SchedProcess, c: SchedConfig, port: SchedPort = hostSchedPort(), now: Current = current): SchedOutcome {
+  delete now.relaxed;
   const notes: string[] = [];
   const errors: { setting: string; err: string }[] = [];
   const want = c.rtPriority ?? DEFAULT_RT_PRIORITY[p];
@@ -151,6 +154,37 @@ export function applySched(p: SchedProcess, c: SchedConfig, port: SchedPort = ho
     notes,
     errors,
   };
+}
+
+/**
+ * A reload reads the whole configuration, seconds of CPU without a blocking system call at
+ * 50,000 real servers (bench/RESULTS.md, footprint), and under SCHED_RR the kernel kills the
+ * process at RLIMIT_RTTIME's hard limit. For the reload the limit is lifted and the thread stays
+ * real-time, so that its adverts wait only for the reading itself, not for the other processes
+ * too; where the limit cannot be lifted it runs at normal scheduling, as keepalived's reloads
+ * always do (reset_process_priorities). The reload's applyProcessSched puts the settings back
+ * (a refused reload's caller calls it when schedRelaxed()). Returns whether it relaxed anything.
+ */
+export function relaxSchedForReload(port: SchedPort = hostSchedPort(), now: Current = current): boolean {
+  if (now.rtPriority === 0) return false;
+  try {
+    port.rttimeLimit(-1, -1);
+    delete now.rttimeUs;
+  } catch {
+    try {
+      port.schedSet(0);
+      now.rtPriority = 0;
+    } catch {
+      return false; // stays as it is: the reload runs as before
+    }
+  }
+  now.relaxed = true;
+  return true;
+}
+
+/** Whether the settings are still relaxed for a reload (no applySched since). */
+export function schedRelaxed(now: Current = current): boolean {
+  return now.relaxed === true;
 }
 
 /** A fresh state, for tests. */

@@ -4,7 +4,7 @@
 // test/netns/daemon.test.ts.
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
-import { applyProcessSched, applySched, bumpRtPriority, freshSchedState, schedConfigOf, type SchedPort } from '../../../src/io/sched.js';
+import { applyProcessSched, applySched, bumpRtPriority, freshSchedState, relaxSchedForReload, schedConfigOf, schedRelaxed, type SchedPort } from '../../../src/io/sched.js';
 import { fakeMachine, TmpDir } from '../config/helpers.js';
 
 const tmp = new TmpDir();
@@ -67,6 +67,38 @@ function port(fail: string[] = []) {
   };
   return { p, calls };
 }
+
+describe('relaxSchedForReload', () => {
+  it('a reload stays real-time without RLIMIT_RTTIME, and the reload\'s applySched puts the limit back', () => {
+    const { p, calls } = port();
+    const now = freshSchedState();
+    applySched('vrrp', {}, p, now);
+    expect(relaxSchedForReload(p, now)).toBe(true);
+    expect(schedRelaxed(now)).toBe(true);
+    expect(now.rtPriority).toBe(1);
+    applySched('vrrp', {}, p, now);
+    expect(schedRelaxed(now)).toBe(false);
+    expect(calls).toEqual(['rttime 1000000/2000000', 'sched 1', 'rttime -1/-1', 'rttime 1000000/2000000']);
+  });
+
+  it('where the limit cannot be lifted, normal scheduling for the reload (keepalived\'s), SCHED_RR after', () => {
+    const { p, calls } = port(['rttimeLimit']);
+    const now = { ...freshSchedState(), rtPriority: 1, rttimeUs: 2_000_000 };
+    expect(relaxSchedForReload(p, now)).toBe(true);
+    expect(now.rtPriority).toBe(0);
+    expect(calls).toEqual(['sched 0']);
+  });
+
+  it('changes nothing when not real-time, or when nothing can be changed', () => {
+    const { p, calls } = port();
+    expect(relaxSchedForReload(p, freshSchedState())).toBe(false);
+    expect(calls).toEqual([]);
+    const f = port(['schedSet', 'rttimeLimit']);
+    const now = { ...freshSchedState(), rtPriority: 1, rttimeUs: 2_000_000 };
+    expect(relaxSchedForReload(f.p, now)).toBe(false);
+    expect([now.rtPriority, schedRelaxed(now)]).toEqual([1, false]);
+  });
+});
 
 describe('applySched', () => {
   it('the VRRP process defaults to SCHED_RR 1 with a 2 s RLIMIT_RTTIME, set before the policy; the checker to normal', () => {
