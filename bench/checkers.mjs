@@ -53,7 +53,7 @@ for (const r of results) console.log(`${r.impl.padEnd(10)} ${f(r.vrrpRssMb).padS
 if (reload) {
   console.log('impl        after the reload: total RSS MB  VRRP proc RSS MB');
   for (const r of results) console.log(`${r.impl.padEnd(10)} ${f(r.reload?.after?.totalRssMb).padStart(28)} ${f(r.reload?.after?.vrrpRssMb).padStart(17)}`);
-  console.log('impl        reload: HUP -> table applied / 'reloaded' line ms (its own: read + checkers + ipvs)  fewest dests  dests after  longest advert gap ms');
+  console.log('impl        reload: HUP -> table applied / "reloaded" line ms (its own: read + checkers + ipvs)  fewest dests  dests after  longest advert gap ms');
   for (const r of results) {
     const own = r.reload?.checkerMs !== undefined ? `(${r.reload.checkerMs}: ${r.reload.readMs} + ${r.reload.checkersMs} + ${r.reload.ipvsMs})` : '(no line)';
     console.log(`${r.impl.padEnd(10)} ${`${f(r.reload?.doneMs, 0)} / ${f(r.reload?.loggedMs, 0)}`.padStart(26)} ${own.padEnd(34)} ${String(r.reload?.fewestDests).padStart(13)} ${String(r.reload?.destsAfter).padStart(12)} ${f(r.reload?.longestAdvertGapMs, 0).padStart(22)}`);

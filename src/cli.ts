@@ -13,7 +13,7 @@
 import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, rmdirSync, writeSync } from 'node:fs';
 import { release, type, version as osVersion } from 'node:os';
 import type { Logger } from 'pino';
-import { loadConfig, defaultConfigId } from './config/load.js';
+import { loadConfig, loadIdentity, defaultConfigId } from './config/load.js';
 import { DEFAULT_SETTINGS_FILE } from './config/settings.js';
 import { hostMachine } from './io/host-machine.js';
 import { formatDiagnostic, isReported, severityOf } from './config/diagnostics.js';
@@ -339,12 +339,7 @@ async function runDaemon(given: Args, detached: Detached | undefined, id: RunIde
  */
 function identityOf(args: Args): RunIdentity {
   try {
-    const c = loadConfig(args.file, { configId: args.configId ?? defaultConfigId(hostMachine().hostname()) }).config;
-    return runIdentity({
-      ...(c.netNamespace !== undefined ? { netNamespace: c.netNamespace } : {}),
-      ...(c.instance !== undefined ? { instance: c.instance } : {}),
-      ...(c.usePidDir ? { usePidDir: true } : {}),
-    }, args.namespace);
+    return runIdentity(loadIdentity(args.file, { configId: args.configId ?? defaultConfigId(hostMachine().hostname()) }), args.namespace);
   } catch {
     return runIdentity({}, args.namespace);
   }

@@ -269,7 +269,11 @@ export class CheckerEngine {
         // keepalived's new HTTP checker starts again at its first URL, with no failed one
         if (u.http) Object.assign(u.state, { urlIndex: 0, failedUrl: -1 });
         if (ou.lastRunAt !== undefined) u.lastRunAt = ou.lastRunAt;
-        this.heap.schedule(u, ou.running || !Number.isFinite(ou.heapAt) ? now : ou.heapAt);
+        const at = ou.running || !Number.isFinite(ou.heapAt) ? now : ou.heapAt;
+        // due while the reload read the file (seconds, at tens of thousands of real servers):
+        // spread over a random part of its warmup, as keepalived starts every checker after a
+        // reload, not all at once (a burst of connects the real servers' backlogs drop)
+        this.heap.schedule(u, at < now && u.warmupMs ? now + Math.floor(u.warmupMs * this.random()) : at);
         continue;
       }
       for (const b of u.bindings) {

@@ -271,6 +271,32 @@ function readPasses(file: string, options: LoadOptions): { root: Draft; diagnost
 const otherProcess = (o: LoadOptions): ReadonlySet<string> | undefined =>
   (o.process === 'vrrp' ? new Set(CHECK_BLOCKS) : o.process === 'checker' ? new Set(VRRP_BLOCKS) : undefined);
 
+/** The root-level keywords that say which daemon this is (src/daemon/run-identity.ts). */
+export interface ConfigIdentity {
+  readonly netNamespace?: string;
+  readonly instance?: string;
+  readonly usePidDir?: boolean;
+}
+
+/**
+ * net_namespace, instance and use_pid_dir only: the file read as keepalived's parent reads it
+ * (its global keywords; every other top-level block skipped by counting its braces), for what
+ * the command needs before it starts. Reading the whole model for this read the file twice and
+ * doubled `-t` and the daemon's start at large configurations. Diagnostics are not kept: the
+ * full load reports them.
+ */
+export function loadIdentity(file: string, options: LoadOptions = {}): ConfigIdentity {
+  const diagnostics = new Diagnostics();
+  const reader = new Reader(file, { ...options, configId: options.configId ?? defaultConfigId(options.machine?.hostname() ?? '') }, diagnostics);
+  const root: Draft = { globalDefs: globalDefaults() };
+  new ParseCtx(reader, diagnostics, options.machine, inactiveIn(PASSES[0]!, topTable.keys()), options.runtime).run(topTable, root);
+  return {
+    ...(root.netNamespace !== undefined ? { netNamespace: root.netNamespace as string } : {}),
+    ...(root.instance !== undefined ? { instance: root.instance as string } : {}),
+    ...(root.usePidDir === true ? { usePidDir: true } : {}),
+  };
+}
+
 /** keepalived's default config id: the host name up to its first dot. */
 export function defaultConfigId(name: string): string {
   return name.split('.')[0] ?? name;

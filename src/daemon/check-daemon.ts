@@ -130,6 +130,8 @@ export class CheckDaemon {
   private fifoConfig = '';
   /** bumped at each reload: probe results of an older engine are dropped */
   private generation = 0;
+  /** a reload is taking over: the old engine starts no probe and changes no table */
+  private holding = false;
 
   /** lvs_notify_fifo (ours, with its script) and the main process's notify_fifo. */
   private async openFifos(cfg: KeepalivedConfig): Promise<Notifier | undefined> {
@@ -188,7 +190,28 @@ export class CheckDaemon {
     // a configuration that cannot be run throws here, and the running one carries on
     const next = loadForDaemon(this.opts.file, this.opts.configId, log, this.opts.checkerOnly ? 'checker' : undefined);
     const loaded = performance.now();
-    await this.flushing?.catch(() => undefined);
+    // From here the old engine starts no probe and no new flush: the flush under way ends, and
+    // the table is reconciled from the new engine below. (After a long read, its overdue probes
+    // would all start at once, and the failures of that burst be applied.)
+    this.holding = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    try {
+      await this.flushing?.catch(() => undefined);
+      await this.reloadWith(next, log, t0, loaded);
+    } finally {
+      if (this.holding) {
+        // the reload failed before the new engine took over: the old one goes on, and what
+        // it changed meanwhile is applied
+        this.holding = false;
+        this.arm(this.engine.nextDeadline());
+        for (const vs of [...this.dirty]) this.markDirty(vs);
+      }
+    }
+  }
+
+  private async reloadWith(next: KeepalivedConfig, log: Logger, t0: number, loaded: number): Promise<void> {
     const prevEngine = this.engine;
     const prevOwned = new Set(this.owned);
     this.cfg = next;
@@ -206,6 +229,7 @@ export class CheckDaemon {
     this.engine = new CheckerEngine(next, { random: Math.random });
     // results of probes started by the old engine are dropped
     this.generation++;
+    this.holding = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = Infinity;
@@ -336,7 +360,7 @@ export class CheckDaemon {
   }
 
   private arm(deadline: number | undefined): void {
-    if (deadline === undefined || this.stopped) return;
+    if (deadline === undefined || this.stopped || this.holding) return;
     if (this.timer && deadline >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = deadline;
@@ -411,7 +435,8 @@ export class CheckDaemon {
 
   private markDirty(vs: number): void {
     this.dirty.add(vs);
-    if (!this.started || this.flushing) return;
+    // while a reload takes over, no new flush: its reconcile of the whole table is what applies
+    if (!this.started || this.flushing || this.holding) return;
     // coalesce every change of this turn of the event loop into one reconcile
     this.flushing = new Promise<void>((res) => setImmediate(res)).then(() => this.flush());
   }

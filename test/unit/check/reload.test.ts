@@ -42,6 +42,20 @@ describe('checker reload', () => {
     expect(n.deadline).toBe(next);
   });
 
+  it('probes that fell due while the reload read the file are spread over their warmup, not run at once', () => {
+    const b = Bench.of(two);
+    b.start();
+    b.step(true);
+    const due = b.deadline!;
+    // the reading took longer than a delay_loop: both units are overdue
+    b.now = due + 10_000;
+    const n = new Bench(loadText(two), () => 0.5);
+    n.now = b.now;
+    n.input({ type: 'reload', previous: b.engine });
+    // warmup defaults to delay_loop (10 s here): half of it, as the random draw says
+    expect(n.deadline).toBe(b.now + 5_000);
+  });
+
   it('a probe in flight at the reload runs again at once in the new engine', () => {
     const b = Bench.of(vs(rs('10.0.1.1')));
     b.start();

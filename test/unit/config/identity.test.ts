@@ -1,0 +1,32 @@
+// loadIdentity: the root-level keywords that name the daemon (net_namespace, instance,
+// use_pid_dir), read before the command starts without building the model (src/cli.ts).
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig, loadIdentity } from '../../../src/config/load.js';
+import { fakeMachine, TmpDir } from './helpers.js';
+
+const tmp = new TmpDir();
+afterAll(() => tmp.cleanup());
+
+const opts = { configId: 'lb1', machine: fakeMachine() };
+
+describe('loadIdentity', () => {
+  it('reads what the whole load reads, root-level and in an included file', () => {
+    const file = tmp.conf(
+      'global_defs {\n  router_id a\n}\n'
+      + 'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    10.0.0.1/24\n  }\n}\n'
+      + 'instance blue\ninclude more.conf\n'
+      + 'virtual_server 10.6.0.1 80 {\n  real_server 10.8.0.1 80 {\n    TCP_CHECK {\n    }\n  }\n}\n',
+      { 'more.conf': 'net_namespace ns1\nuse_pid_dir\n' },
+    );
+    const id = loadIdentity(file, opts);
+    expect(id).toEqual({ netNamespace: 'ns1', instance: 'blue', usePidDir: true });
+    const c = loadConfig(file, opts).config;
+    expect({ netNamespace: c.netNamespace, instance: c.instance, usePidDir: c.usePidDir }).toEqual(id);
+  });
+
+  it('a keyword inside another block is not root-level; the first of two is kept', () => {
+    const file = tmp.conf('vrrp_instance VI_1 {\n  net_namespace inner\n}\ninstance one\ninstance two\n');
+    expect(loadIdentity(file, opts)).toEqual({ instance: 'one' });
+    expect(loadIdentity(tmp.conf('global_defs {\n}\n'), opts)).toEqual({});
+  });
+});
