@@ -75,6 +75,9 @@ const notifyScript = (field: string, group: boolean): Keyword => ({
   handler: (ctx, line, d) => {
     const kw = line.words[0]!;
     if (d[field] !== undefined) {
+      // keepalived's message reads the script's word without checking it is there: with none
+      // (an unterminated quote, which it drops) the reading stops there
+      if (line.words.length < 2) return void ctx.missingValue(line);
       const who = group ? `vrrp group ${d.name as string}:` : `(${d.name as string})`;
       ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `${who} ${kw} script already specified - ignoring ${line.words[1] ?? ''}`, lineLoc(line, 1), { row: 'vrrp.notify-twice' });
       return;

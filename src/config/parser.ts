@@ -94,6 +94,23 @@ export class ParseCtx {
     return this.named.get(list)?.has(name) ?? false;
   }
 
+  /**
+   * A handler of keepalived's reads the value without checking that it is there (lib/parser.c
+   * null_strvec): the reading stops and -t exits 2, as for a keyword without its value. Not in
+   * the other process's blocks (-P / -C), whose reading is not this one's.
+   */
+  missingValue(line: Line): void {
+    if (this.otherProcess?.has(this.blockPath[0] ?? '')) return;
+    this.abortMissing(line, line.words[0]!);
+  }
+
+  private abortMissing(line: Line, word: string): void {
+    // keepalived exits 2 here and reads nothing more (lib/parser.c null_strvec)
+    this.diagnostics.add('CONFIG_MISSING', 'MISSING_PARAMETER', `*** Configuration line starting \`${word}\` is missing a parameter after keyword \`${word}\` at word position 2`,
+      lineLoc(line), { exitsWith: 2, row: 'parser.missing-value-abort' });
+    this.aborted = true;
+  }
+
   /** `extra`: a hint for the operator (a string), or the row of docs/semantics.md. */
   report(code: ErrorCode, kaClass: KaClass, message: string, loc?: Loc, extra?: string | { readonly hint?: string; readonly row?: string }): void {
     this.diagnostics.add(code, kaClass, message, loc ?? (this.lastLine && lineLoc(this.lastLine)), typeof extra === 'string' ? { hint: extra } : extra);
@@ -195,10 +212,7 @@ export class ParseCtx {
           if (kw.sub) this.skip = -1;
           return false;
         }
-        // keepalived exits 2 here and reads nothing more (lib/parser.c null_strvec)
-        this.diagnostics.add('CONFIG_MISSING', 'MISSING_PARAMETER', `*** Configuration line starting \`${word}\` is missing a parameter after keyword \`${word}\` at word position 2`,
-          lineLoc(line), { exitsWith: 2, row: 'parser.missing-value-abort' });
-        this.aborted = true;
+        this.abortMissing(line, word);
         return false;
       }
       kw.handler?.(this, line, draft);
