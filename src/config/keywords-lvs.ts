@@ -263,6 +263,30 @@ const checkerKeywords: Record<string, Keyword> = Object.fromEntries(
 
 // ------------------------------------------------------------------ real_server
 
+/** The virtual server of each real server's draft (a real server's messages name its group). */
+const ownerOf = new WeakMap<Draft, Draft>();
+
+/**
+ * notify_up / notify_down of a real server, quorum_up / quorum_down of a virtual server
+ * (check_parser.c): a second one is refused with keepalived's words and the first kept. The
+ * message names the virtual server's group ("(null)" without one) and reads the script's word
+ * without checking it is there: with none (an unterminated quote took it) the reading stops.
+ */
+const checkScript = (field: string, onRealServer: boolean): Keyword => ({
+  handler: (ctx, line, d) => {
+    if (d[field] !== undefined) {
+      if (line.words.length < 2) return void ctx.missingValue(line);
+      const vs = onRealServer ? ownerOf.get(d) : d;
+      // row: lvs.notify-twice
+      ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `(${(vs?.group as string | undefined) ?? '(null)'}) ${line.words[0]!} script already specified - ignoring ${line.words[1]!}`,
+        lineLoc(line, 1), { row: 'lvs.notify-twice' });
+      return;
+    }
+    script(field).handler!(ctx, line, d);
+  },
+});
+
+
 /**
  * `lb_kind` / `lvs_method` / `sorry_server_lvs_method`: the method, then tunnel options (read
  * for any method, as keepalived reads them); after a bad option the method is set and the
@@ -293,8 +317,8 @@ function vsFamilySoFar(d: Draft): Family | undefined {
 const realServerTable = table({
   weight: lenientInt('weight', 0, 2 ** 31 - 1),
   lvs_method: lbKind('lvsMethod', 'tunnel', 'real'),
-  notify_up: script('notifyUp'),
-  notify_down: script('notifyDown'),
+  notify_up: checkScript('notifyUp', true),
+  notify_down: checkScript('notifyDown', true),
   uthreshold: lenientInt('uthreshold', 0, 2 ** 31 - 1),
   lthreshold: lenientInt('lthreshold', 0, 2 ** 31 - 1),
   inhibit_on_failure: flag('inhibitOnFailure'),
@@ -324,6 +348,7 @@ function openRealServer(ctx: ParseCtx, line: Line, vs: Draft): Draft | undefined
   if (vs.lbKind !== undefined) rs.lvsMethod = vs.lbKind;
   if (vs.tunnel !== undefined) rs.tunnel = vs.tunnel;
   ((vs.realServers ??= []) as Draft[]).push(rs);
+  ownerOf.set(rs, vs);
   return rs;
 }
 
@@ -387,8 +412,8 @@ export const virtualServerTable = table({
   omega: mark('omega'),
   quorum: lenientInt('quorum', 1, 2 ** 31 - 1),
   hysteresis: lenientInt('hysteresis', 0, 2 ** 31 - 1),
-  quorum_up: script('quorumUp'),
-  quorum_down: script('quorumDown'),
+  quorum_up: checkScript('quorumUp', false),
+  quorum_down: checkScript('quorumDown', false),
   sorry_server: {
     handler: (ctx, line, d) => {
       const w = need(ctx, line, 1);
