@@ -419,9 +419,30 @@ export const vrrpScriptDefaults = (name: string, line: Line): Draft => ({ name, 
 
 // ------------------------------------------------------------------ track_file
 
+/**
+ * A tracker's file, process or weight set a second time (track_file.c track_file_file_handler
+ * and _weight_handler, vrrp_parser.c vrrp_tprocess_process_handler and _weight_handler): refused
+ * with keepalived's words, the first kept. keepalived counts a weight as set when it differs from
+ * the default (1 for a track_file, 0 for a process), so `weight 1` may be followed by another.
+ */
+const setOnce = (field: string, kw: Keyword, what: string, unset: unknown, o: { readonly wordless?: 'abort' } = {}): Keyword => ({
+  handler: (ctx, line, d) => {
+    if (d[field] !== unset) {
+      // keepalived's `process` message reads the word without checking it is there; the others check first
+      if (line.words[1] === undefined && o.wordless === 'abort') return void ctx.missingValue(line);
+      if (line.words[1] !== undefined) {
+        // row: vrrp.tracker-set-twice
+        ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `${what} ${d.name as string} - ignoring ${line.words[1]}`, lineLoc(line, 1), { row: 'vrrp.tracker-set-twice' });
+        return;
+      }
+    }
+    kw.handler!(ctx, line, d);
+  },
+});
+
 export const trackFileTable = table({
-  file: str('file'),
-  weight: weightWithReverse(-254, 254),
+  file: setOnce('file', str('file'), 'File already set for track file', undefined),
+  weight: setOnce('weight', weightWithReverse(-254, 254), 'Weight already set for track file', 1),
   init_file: {
     handler: (ctx, line, d) => {
       let value = 0;
@@ -469,10 +490,12 @@ function processDelay(...fields: ('forkDelayMs' | 'terminateDelayMs')[]): Keywor
   };
 }
 
+const processPath: Keyword = { handler: (ctx, line, d) => { if (need(ctx, line, 1) !== undefined) d.process = line.words.slice(1); } };
+
 export const trackProcessTable = table({
-  process: { handler: (ctx, line, d) => { if (need(ctx, line, 1) !== undefined) d.process = line.words.slice(1); } },
+  process: setOnce('process', processPath, 'Process already set for track process', undefined, { wordless: 'abort' }),
   param_match: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, ['initial', 'partial']); if (v) d.paramMatch = v; } },
-  weight: weightWithReverse(-254, 254),
+  weight: setOnce('weight', weightWithReverse(-254, 254), 'Weight already set for track process', 0),
   quorum: lenientInt('quorum', 1, 65535),
   quorum_max: int('quorumMax', 1, 65535),
   delay: processDelay('terminateDelayMs', 'forkDelayMs'),
