@@ -82,6 +82,14 @@ const mcastGroup = (field: string, family: 'inet' | 'inet6'): Keyword => ({
 });
 
 function lvsSyncDaemon(ctx: ParseCtx, line: Line, d: Draft): void {
+  const was = d.lvsSyncDaemon as { readonly interface: string; readonly instance?: string } | undefined;
+  if (was) {
+    // global_parser.c lvs_syncd_handler: the first one is kept (keepalived-ts kept the last)
+    // row: global.lvs-sync-daemon-twice
+    ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `lvs_sync_daemon has already been specified as ${was.interface} ${was.instance ?? ''} - ignoring`, lineLoc(line, 0),
+      { row: 'global.lvs-sync-daemon-twice' });
+    return;
+  }
   const ifname = need(ctx, line, 1);
   if (ifname === undefined) return;
   const sd: Record<string, unknown> = { interface: ifname, loc: lineLoc(line, 0) };

@@ -106,6 +106,9 @@ const urlTable = table({
     handler: (ctx, line, d) => {
       const v = need(ctx, line, 1);
       if (v === undefined) return;
+      // check_http.c digest_handler: the first one is kept (keepalived-ts kept the last)
+      // row: lvs.digest-duplicate
+      if (d.digest !== undefined) return void ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `Digest '${v}' is a duplicate`, lineLoc(line, 1), { row: 'lvs.digest-duplicate' });
       if (!/^[0-9a-fA-F]{32}$/.test(v)) ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `digest '${v}' is not 32 hexadecimal characters (an MD5 sum)`, lineLoc(line, 1));
       else d.digest = v.toLowerCase();
     },
