@@ -215,7 +215,7 @@ const checkerTables: Record<string, { table: KeywordTable; defaults: () => Draft
     table: table({
       ...checkerCommon,
       type: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA', 'RRSIG', 'DNSKEY']); if (v) d.dnsType = v; } },
-      name: str('name'),
+      name: { handler: dnsName },
     }),
     // keepalived's DNS_DEFAULT_NAME: empty, the root (the query is the same as for '.')
     defaults: () => ({ dnsType: 'SOA', name: '' }),
@@ -263,6 +263,24 @@ const checkerKeywords: Record<string, Keyword> = Object.fromEntries(
     } satisfies Keyword,
   ]),
 );
+
+/**
+ * DNS_CHECK's `name` (check_dns.c dns_name_handler): the first one is kept (keepalived-ts kept
+ * the last), and a name with an empty label (`a..b`, `.x`) is ignored with keepalived's words.
+ * Deliberate difference: keepalived's label check also refuses a name whose first label is one
+ * character (`a.example`: it looks at the character after the first one before it looks after
+ * a dot); such a name is a name here.
+ */
+function dnsName(ctx: ParseCtx, line: Line, d: Draft): void {
+  // row: lvs.dns-name
+  if (d.name !== '') return void ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', 'DNS_CHECK name already specified - ignoring', lineLoc(line, 1), { row: 'lvs.dns-name' });
+  const v = need(ctx, line, 1);
+  if (v === undefined) return;
+  if ((v.startsWith('.') && v.length > 1) || v.includes('..')) {
+    return void ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `DNS_CHECK name '${v}' has empty label - ignoring`, lineLoc(line, 1), { row: 'lvs.dns-name' });
+  }
+  d.name = v;
+}
 
 // ------------------------------------------------------------------ real_server
 
