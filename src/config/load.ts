@@ -73,6 +73,18 @@ function trackFileBlock(): Keyword {
 }
 
 
+/** A file of the SSL block (check_parser.c handle_ssl_file): a second one replaces the first, with keepalived's words. */
+function sslFile(field: string, type: string): Keyword {
+  const set = str(field);
+  return {
+    handler: (ctx, line, d) => {
+      // row: lvs.ssl-replaced
+      if (line.words[1] !== undefined && d[field] !== undefined) ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `SSL ${type} already specified - replacing`, lineLoc(line, 0), { row: 'lvs.ssl-replaced' });
+      set.handler!(ctx, line, d);
+    },
+  };
+}
+
 export const topTable: KeywordTable = table({
   global_defs: {
     sub: withRollbackAdvice(globalDefsTable),
@@ -147,8 +159,16 @@ export const topTable: KeywordTable = table({
   },
   bfd_instance: bfdInstanceKeyword,
   SSL: {
-    sub: table({ password: str('password'), ca: str('ca'), certificate: str('certificate'), key: str('key') }),
-    open: (_ctx, _line, root) => {
+    sub: table({
+      password: sslFile('password', 'password'),
+      ca: sslFile('ca', 'cafile'),
+      certificate: sslFile('certificate', 'certfile'),
+      key: sslFile('key', 'keyfile'),
+    }),
+    open: (ctx, line, root) => {
+      // check_parser.c ssl_handler: a second SSL block replaces the first, with keepalived's words
+      // row: lvs.ssl-replaced
+      if (root.ssl !== undefined) ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', 'SSL context already specified - replacing', lineLoc(line, 0), { row: 'lvs.ssl-replaced' });
       const ssl: Draft = {};
       root.ssl = ssl;
       return ssl;
