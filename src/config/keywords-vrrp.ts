@@ -209,11 +209,19 @@ const useVmac: Keyword = {
 const unicastSrcIp = familyIp('unicastSrcIp').handler!;
 
 export const vrrpInstanceTable = table({
+  // vrrp_parser.c vrrp_state_handler: BACKUP never replaces MASTER, a word it does not know is BACKUP
   state: {
     handler: (ctx, line, d) => {
       const v = line.words[1];
-      if (v === 'MASTER' || v === 'BACKUP') d.state = v;
-      else ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `unknown state '${v ?? ''}', defaulting to BACKUP`, lineLoc(line, 1));
+      if (v === 'MASTER') d.state = v;
+      else if (v === 'BACKUP') {
+        // row: vrrp.state-master-kept
+        if (d.state === 'MASTER') ctx.report('CONFIG_CONFLICT', 'GENERAL_ERROR', `(${d.name as string}) state previously set as MASTER - ignoring BACKUP`, lineLoc(line, 1), { row: 'vrrp.state-master-kept' });
+        else d.state = v;
+      } else {
+        ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `(${d.name as string}) unknown state '${v ?? ''}', defaulting to BACKUP`, lineLoc(line, 1));
+        d.state = 'BACKUP';
+      }
     },
   },
   interface: str('interface'),
