@@ -194,9 +194,7 @@ export class CheckDaemon {
     // the table is reconciled from the new engine below. (After a long read, its overdue probes
     // would all start at once, and the failures of that burst be applied.)
     this.holding = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = Infinity;
+    this.disarm();
     try {
       await this.flushing?.catch(() => undefined);
       await this.reloadWith(next, log, t0, loaded);
@@ -230,9 +228,7 @@ export class CheckDaemon {
     // results of probes started by the old engine are dropped
     this.generation++;
     this.holding = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = Infinity;
+    this.disarm();
     const step = this.engine.handle(performance.now(), { type: 'reload', previous: prevEngine });
     const built = performance.now();
     // services that left the configuration go; the others keep their destinations
@@ -357,6 +353,12 @@ export class CheckDaemon {
     const step = this.engine.handle(performance.now(), input);
     this.perform(step.effects);
     this.arm(step.deadline);
+  }
+
+  private disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
   }
 
   private arm(deadline: number | undefined): void {

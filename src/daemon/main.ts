@@ -152,7 +152,8 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   const { VrrpDaemon } = await import('./vrrp-daemon.js');
   if (o.dumpConf) dumpConfig(log, config, 'start');
   // keepalived starts each side only when the configuration has work for it
-  let wantsChecker = !o.vrrpOnly && (config.virtualServers.length > 0 || o.allChildren === true);
+  const wantsChecker = (c: KeepalivedConfig): boolean => !o.vrrpOnly && (c.virtualServers.length > 0 || o.allChildren === true);
+  const startWithChecker = wantsChecker(config);
   config = vrrpHalf(config);
   const vrrpPidFile = sidePidfile(o.vrrpPidFile, DEFAULT_PIDFILES.vrrp, o.pidFile);
   const checkersPidFile = sidePidfile(o.checkersPidFile, DEFAULT_PIDFILES.checkers, o.pidFile);
@@ -191,7 +192,7 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   };
   // keepalived: the startup script first, waited for (src/daemon/lifecycle-scripts.ts)
   await runLifecycleScript('startup', config.globalDefs, log);
-  if (wantsChecker) startChecker();
+  if (startWithChecker) startChecker();
 
   let stopping = false;
   const stop = (why: string, status = 0): void => {
@@ -256,9 +257,9 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     if (o.dumpConf) dumpConfig(log, next, 'reload');
     // the whole file was read for this reload and only the VRRP half is kept: collected now
     collectStartupGarbage();
-    wantsChecker = !o.vrrpOnly && (next.virtualServers.length > 0 || o.allChildren === true);
-    if (wantsChecker && !checker?.running) startChecker();
-    else if (wantsChecker) checker!.signal('SIGHUP');
+    const withChecker = wantsChecker(next);
+    if (withChecker && !checker?.running) startChecker();
+    else if (withChecker) checker!.signal('SIGHUP');
     else if (checker) {
       const old = checker;
       checker = undefined;

@@ -31,7 +31,7 @@ const LOCAL_ERRORS = new Set(['EADDRNOTAVAIL', 'EADDRINUSE', 'EACCES', 'EPERM', 
  * meanwhile run before the poll for I/O (libuv's order), and a connect that completed in time
  * would count as timed out. setImmediate runs after that poll.
  */
-export function afterPendingIo(fn: () => void): void {
+function afterPendingIo(fn: () => void): void {
   setImmediate(fn);
 }
 
