@@ -181,7 +181,7 @@ const OPTIONS: readonly Opt[] = [
   { short: 'a', long: 'address-monitoring', arg: 'none', apply: (a) => { a.addressMonitoring = true; } },
   // no BFD child, so no BFD pidfile to write
   { short: 'b', long: 'bfd_pid', arg: 'required', apply: () => undefined },
-  // SNMP of the VRRP side (src/daemon/vrrp-snmp.ts): -x as every enable_snmp_* keyword of the VRRP process
+  // SNMP (src/daemon/vrrp-snmp.ts, check-snmp.ts): -x as every enable_snmp_* keyword
   { short: 'x', long: 'snmp', arg: 'none', apply: (a) => { a.snmp = true; } },
   { short: 'A', long: 'snmp-agent-socket', arg: 'required', apply: (a, v) => { a.snmpSocket = v!; } },
   // core dumps of a Node process are a debugging aid keepalived-ts does not configure
@@ -270,7 +270,7 @@ export function usage(prog = 'keepalived-ts'): string {
     '  -P, --vrrp                   Only run with VRRP subsystem',
     '  -C, --check                  Only run with Health-checker subsystem',
     '  -B, --no_bfd                 Don\'t run BFD subsystem',
-    '  -x, --snmp                   Enable SNMP subsystem (the VRRP side\'s MIBs)',
+    '  -x, --snmp                   Enable SNMP subsystem (the VRRP and checker MIBs)',
     '  -A, --snmp-agent-socket=FILE Use the specified socket for master agent',
     '      --all                    Run the health-checker process even without virtual servers',
     '  -l, --log-console            Log messages to the console (readable lines on a terminal)',

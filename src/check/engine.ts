@@ -21,6 +21,8 @@ import { BOOTSTRAP_DELAY_MS, buildUnits, type Binding, type Unit } from './units
 export interface CheckerEngineOptions {
   /** uniform in [0, 1): the warmup spread (keepalived random()); inject for determinism */
   readonly random?: () => number;
+  /** emit 'state-trap' effects (SNMP notifications are on) */
+  readonly stateTraps?: boolean;
 }
 
 export interface CheckerStats {
@@ -47,6 +49,7 @@ export class CheckerEngine {
   private readonly random: () => number;
   private readonly outcome: Outcome = newOutcome();
   private fx: CheckEffect[] = [];
+  private generation = 0;
   private readonly dirty = new Set<VsState>();
   private started = false;
   private stopped = false;
@@ -61,13 +64,24 @@ export class CheckerEngine {
     this.bfds = built.bfds;
     this.bindings = built.bindings;
     for (const u of this.units) for (const b of u.bindings) if (!b.rs.vs.suspended) u.enabled++;
+    // what the server rules say is a change of state (not the engine's own probe lines)
     const sink: Sink = {
-      log: (msg, vs, rs) => this.fx.push({ type: 'log', level: 'info', msg, vs, ...(rs !== undefined ? { rs } : {}) }),
+      log: (msg, vs, rs) => {
+        this.generation++;
+        this.fx.push({ type: 'log', level: 'info', msg, vs, ...(rs !== undefined ? { rs } : {}) });
+      },
       script: (script: Script, reason: ScriptReason, vs, rs, stopping) =>
         this.fx.push({ type: 'run-script', script, reason, vs, ...(rs !== undefined ? { rs } : {}), stopping }),
       fifo: (line) => this.fx.push({ type: 'fifo', line }),
+      trap: (vs, rs, stopping) => {
+        if (!opts.stateTraps) return;
+        this.fx.push({
+          type: 'state-trap', vs: vs.idx, ...(rs ? { rs: rs.idx, alive: rs.alive } : {}), quorumUp: vs.quorumUp, realUp: vs.liveCount(), stopping,
+        });
+      },
       alert: (subject, body) => this.fx.push({ type: 'alert', subject, body }),
       dirty: (vs) => {
+        this.generation++;
         vs.invalidate();
         this.dirty.add(vs);
       },
@@ -109,8 +123,18 @@ export class CheckerEngine {
     return this.servers[vs]?.quorumUp ?? false;
   }
 
+  /**
+   * Bumped by every change of what the servers show (a checker's state, alive, weights, quorum,
+   * the table, suspension): a view made at the same number is still true. A probe that only
+   * confirms what was known changes nothing.
+   */
+  get stateGeneration(): number {
+    return this.generation;
+  }
+
   handle(now: number, input: CheckInput): CheckStep {
     this.fx = [];
+    if (input.type !== 'tick' && input.type !== 'probe-result') this.generation++;
     switch (input.type) {
       case 'start': this.start(now); break;
       case 'tick': this.tick(now); break;
@@ -298,6 +322,7 @@ export class CheckerEngine {
 
   /** update_svr_checker_state: one checker of a real server goes up or down. */
   private checkerState(b: Binding, alive: boolean): void {
+    this.generation++;
     const rs = b.rs;
     if (b.isUp === alive) {
       if (!b.hasRun) {

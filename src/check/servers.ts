@@ -20,6 +20,8 @@ export interface Sink {
   log(msg: string, vs: number, rs?: number): void;
   script(script: Script, reason: ScriptReason, vs: number, rs: number | undefined, stopping: boolean): void;
   fifo(line: string): void;
+  /** a change SNMP notifies (check/types.ts 'state-trap') */
+  trap(vs: VsState, rs: RsState | undefined, stopping: boolean): void;
   /** an email alert (smtp_alert): the subject after `[router_id] `, and the body */
   alert(subject: string, body: string): void;
   /** the IPVS table of this virtual server changes */
@@ -124,6 +126,13 @@ export class VsState {
     return out;
   }
 
+  /** the live real servers (keepalived's count in the SNMP notifications) */
+  liveCount(): number {
+    let n = 0;
+    for (const rs of this.rss) if (rs.alive) n++;
+    return n;
+  }
+
   weighLive(): number {
     let sum = 0;
     for (const rs of this.rss) if (rs.alive) sum += realWeight(rs.effWeight);
@@ -220,7 +229,9 @@ export class ServerRules {
       rs.set = false;
       if (!rs.alive) continue;
       rs.alive = false;
+      // SNMP hears of every live real server going, omega or not
       if (vs.cfg.omega) this.rsNotify(rs, true);
+      else this.out.trap(vs, rs, true);
     }
     vs.quorumUp = false;
     this.vsNotify(vs, true);
@@ -233,6 +244,7 @@ export class ServerRules {
     const s = rs.alive ? rs.cfg.notifyUp : rs.cfg.notifyDown;
     if (s) this.out.script(s, rs.alive ? 'notify_up' : 'notify_down', rs.vs.idx, rs.idx, stopping);
     this.out.fifo(`RS ${rs.name} ${rs.vs.name} ${rs.alive ? 'UP' : 'DOWN'}\n`);
+    this.out.trap(rs.vs, rs, stopping);
   }
 
   /**
@@ -248,6 +260,8 @@ export class ServerRules {
 
   /** do_vs_notifies (at stop only with omega) */
   private vsNotify(vs: VsState, stopping: boolean): void {
+    // SNMP hears of it first, at stop too
+    this.out.trap(vs, undefined, stopping);
     if (stopping && !vs.cfg.omega) return;
     const s = vs.quorumUp ? vs.cfg.quorumUp : vs.cfg.quorumDown;
     if (s) this.out.script(s, vs.quorumUp ? 'quorum_up' : 'quorum_down', vs.idx, undefined, stopping);

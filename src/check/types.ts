@@ -121,7 +121,17 @@ export type CheckEffect =
   | { readonly type: 'fifo'; readonly line: string }
   /** an email alert (smtp_alert); the daemon adds `[router_id] ` and sends it if a relay is set */
   | { readonly type: 'alert'; readonly subject: string; readonly body: string }
-  | { readonly type: 'log'; readonly level: 'info' | 'debug'; readonly msg: string; readonly vs?: number; readonly rs?: number };
+  | { readonly type: 'log'; readonly level: 'info' | 'debug'; readonly msg: string; readonly vs?: number; readonly rs?: number }
+  /**
+   * A state change SNMP notifies (keepalived's check_snmp_rs_trap, check_snmp_quorum_trap): a
+   * real server up or down (`rs`), else the virtual server's quorum; with the live real servers
+   * counted at that moment. Sent at stop too (`stopping`), for each live real server and each
+   * virtual server, omega or not.
+   */
+  | {
+    readonly type: 'state-trap'; readonly vs: number; readonly rs?: number; readonly alive?: boolean;
+    readonly quorumUp: boolean; readonly realUp: number; readonly stopping: boolean;
+  };
 
 export interface CheckStep {
   readonly effects: CheckEffect[];

@@ -48,6 +48,7 @@ export function globalDefaults(): Draft {
     enableSnmpVrrp: false,
     enableSnmpRfcv2: false,
     enableSnmpRfcv3: false,
+    enableSnmpChecker: false,
   };
 }
 
@@ -252,8 +253,8 @@ export const NF_DEFAULT_TABLE = 'keepalived';
 const NFT_NAME_MAXLEN = 256;
 
 const UNSUPPORTED_GLOBAL = [
-  // SNMP of the checker process (the VRRP side's is served: src/daemon/vrrp-snmp.ts), and DBus
-  'enable_snmp_checker', 'enable_dbus', 'dbus_service_name',
+  // DBus
+  'enable_dbus', 'dbus_service_name',
   // process scheduling knobs of keepalived's child processes
   'process_names', 'process_name', 'vrrp_process_name', 'checker_process_name', 'lvs_process_name',
   // firewalling for no_accept / VMAC
@@ -339,7 +340,7 @@ export const globalDefsTable = table({
   smtp_helo_name: str('smtpHeloName'),
   smtp_connect_timeout: wholeSeconds('smtpConnectTimeoutMs', 0, 4294, () => 'smtp_conect_timeout must be greater than 0, setting to 1'),
   smtp_alert: flag('smtpAlert'),
-  // SNMP (keepalived global_parser.c): the VRRP side's MIBs are served by src/daemon/vrrp-snmp.ts
+  // SNMP (keepalived global_parser.c): served by src/daemon/vrrp-snmp.ts and check-snmp.ts
   snmp_socket: {
     handler: (ctx, line, d) => {
       if (line.words.length > 2) {
@@ -362,6 +363,8 @@ export const globalDefsTable = table({
   enable_snmp_rfc: { handler: (_ctx, line, d) => { d.enableSnmpRfcv2 = true; d.enableSnmpRfcv3 = true; setFieldLoc(d, 'enableSnmpRfcv2', line); } },
   enable_snmp_rfcv2: mark('enableSnmpRfcv2'),
   enable_snmp_rfcv3: mark('enableSnmpRfcv3'),
+  // the checker process's MIB: src/daemon/check-snmp.ts
+  enable_snmp_checker: mark('enableSnmpChecker'),
   no_email_faults: flag('noEmailFaults'),
   no_checker_emails: flag('noCheckerEmails'),
   smtp_alert_vrrp: flag('smtpAlertVrrp'),

@@ -1,7 +1,7 @@
 /** virtual_server_group, virtual_server, real_server and the checkers (keepalived/check/check_*.c). */
 import { parseIp, type Family, type IpAddress } from '../util/ip.js';
 import { granularityFamily, granularityPrefix, parseTunnelOptions, type ServerKind } from './lvs-values.js';
-import { argInt, argWord, flag, int, ip, lenientInt, mark, need, notHonoured, script, seconds, str, table, unsupported, wholeSeconds } from './kw.js';
+import { argInt, argWord, flag, int, ip, lenientInt, mark, need, notHonoured, script, seconds, str, table, wholeSeconds } from './kw.js';
 import type { Draft, Keyword, KeywordTable, ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './line.js';
 import { setFieldLoc, type Loc } from './loc.js';
@@ -335,6 +335,18 @@ function vsFamilySoFar(d: Draft): Family | undefined {
   return (rs?.address as IpAddress | undefined)?.family;
 }
 
+/** snmp_name: one word, the server's name in KEEPALIVED-MIB (the last one given is kept) */
+function snmpName(field: 'snmpName', what: string): Keyword {
+  return {
+    handler: (ctx, line, d) => {
+      // row: lvs.snmp-name-words
+      if (line.words.length !== 2) return void ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `${what} snmp_name missing or extra parameters`, lineLoc(line, 0), { row: 'lvs.snmp-name-words' });
+      d[field] = line.words[1];
+      setFieldLoc(d, field, line);
+    },
+  };
+}
+
 const realServerTable = table({
   weight: lenientInt('weight', 0, 2 ** 31 - 1),
   lvs_method: lbKind('lvsMethod', 'tunnel', 'real'),
@@ -351,7 +363,7 @@ const realServerTable = table({
   delay_loop: seconds('delayLoopMs', 0.001, 86400),
   smtp_alert: flag('smtpAlert'),
   virtualhost: str('virtualhost'),
-  snmp_name: unsupported(),
+  snmp_name: snmpName('snmpName', 'real server'),
   ...checkerKeywords,
 });
 
@@ -467,7 +479,7 @@ export const virtualServerTable = table({
       d.ipFamily = v;
     },
   },
-  snmp_name: unsupported(),
+  snmp_name: snmpName('snmpName', 'virtual server'),
   real_server: {
     sub: realServerTable, open: openRealServer,
     // a pushed-to array keeps spare room (some 130 bytes at one checker): one per real server adds up

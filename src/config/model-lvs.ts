@@ -97,6 +97,8 @@ export interface RealServer extends Node {
   readonly delayLoopMs?: number;
   readonly smtpAlert?: boolean;
   readonly virtualhost?: string;
+  /** snmp_name: its name in KEEPALIVED-MIB's realServerTable */
+  readonly snmpName?: string;
   readonly checkers: readonly Checker[];
 }
 
@@ -137,6 +139,8 @@ export interface VirtualServer extends Node {
   readonly virtualhost?: string;
   readonly smtpAlert?: boolean;
   readonly weight: number;
+  /** snmp_name: its name in KEEPALIVED-MIB's virtualServerTable */
+  readonly snmpName?: string;
   readonly realServers: readonly RealServer[];
 }
 

@@ -131,6 +131,8 @@ export interface GlobalDefs extends Node {
   /** enable_snmp_rfcv2 / enable_snmp_rfcv3 (enable_snmp_rfc: both): VRRP-MIB, VRRPv3-MIB */
   readonly enableSnmpRfcv2: boolean;
   readonly enableSnmpRfcv3: boolean;
+  /** enable_snmp_checker: KEEPALIVED-MIB's checker tables, served by the checker process (with the global scalars) */
+  readonly enableSnmpChecker: boolean;
   readonly smtpAlert?: boolean;
   readonly smtpAlertVrrp?: boolean;
   readonly smtpAlertChecker?: boolean;

@@ -43,6 +43,7 @@ import { describeOp } from '../ipvs/keys.js';
 import { reconcile } from '../ipvs/reconcile.js';
 import { applyToTable, tableOf } from '../ipvs/table.js';
 import type { IpvsOp, IpvsService, IpvsTimeouts, IpvsVirtual } from '../ipvs/types.js';
+import { sumCounters, type VsCounters } from '../ipvs/counters.js';
 import { formatIp } from '../util/ip.js';
 import { schedInForce } from '../io/sched.js';
 import { virtualServerViews, type CheckDumpView, type CheckView } from './check-view.js';
@@ -73,6 +74,8 @@ export interface CheckDaemonOptions {
   /** -C by hand: no VRRP process runs (LoadOptions.process) */
   readonly checkerOnly?: boolean;
 }
+
+export type StateTrap = Extract<CheckEffect, { type: 'state-trap' }>;
 
 export interface CheckDaemonStats {
   probes: number;
@@ -118,7 +121,25 @@ export class CheckDaemon {
   /** the kernel's connection timeouts before lvs_timeouts changed them (put back at stop) */
   private kernelTimeouts: IpvsTimeouts | undefined;
 
+  /** SNMP notifications are on: where the state changes they tell of go (src/daemon/check-snmp.ts) */
+  private stateTrap: ((e: StateTrap) => void) | undefined;
+  /** changes of the IPVS table applied, and of the engines replaced (with their own changes) */
+  private changes = 0;
+
+  /**
+   * Grows with every change of what the servers show (a checker's state, alive, weights,
+   * quorum, the kernel's table, a reload): a view made at the same number is still true.
+   */
+  get stateGeneration(): number {
+    return this.changes + (this.engine?.stateGeneration ?? 0);
+  }
+
   constructor(private readonly opts: CheckDaemonOptions) {}
+
+  /** Hear of the state changes SNMP notifies; set before the checkers start (start()'s `first`). */
+  onStateTrap(listener: (e: StateTrap) => void): void {
+    this.stateTrap = listener;
+  }
 
   private get stateFile(): string {
     return this.opts.stateFile ?? DEFAULT_IPVS_STATE;
@@ -182,6 +203,16 @@ export class CheckDaemon {
     };
   }
 
+  /**
+   * The kernel's counters of each virtual server's services and destinations (its services
+   * summed, as keepalived's ipvs_update_stats sums a group's); undefined without IPVS.
+   */
+  async ipvsCounters(): Promise<VsCounters[] | undefined> {
+    if (!this.ipvs) return undefined;
+    const all = await this.ipvs.dumpStats();
+    return this.services.map((svcs) => sumCounters(svcs.map((s) => all.get(serviceId(s.key))).filter((x) => x !== undefined)));
+  }
+
   /** SIGHUP: load the configuration again and apply what changed (real servers keep their state). */
   async reload(): Promise<void> {
     if (!this.started || this.stopped) throw new KtsError('DAEMON_CONFIG', 'the checker side is not running');
@@ -224,7 +255,8 @@ export class CheckDaemon {
       await this.notifier?.close();
       this.notifier = await this.openFifos(next);
     }
-    this.engine = new CheckerEngine(next, { random: Math.random });
+    this.changes += this.engine.stateGeneration + 1;
+    this.engine = new CheckerEngine(next, { random: Math.random, stateTraps: this.stateTrap !== undefined });
     // results of probes started by the old engine are dropped
     this.generation++;
     this.holding = false;
@@ -283,7 +315,7 @@ export class CheckDaemon {
     }
     this.kernel = new Map(await this.ipvs.dump());
     const previous = this.cfg.globalDefs.lvsFlush ? [] : state.owned;
-    this.engine = new CheckerEngine(this.cfg, { random: Math.random });
+    this.engine = new CheckerEngine(this.cfg, { random: Math.random, stateTraps: this.stateTrap !== undefined });
     for (const [name, up] of this.earlyBfd) this.engine.handle(performance.now(), { type: 'bfd', name, up });
     this.earlyBfd.clear();
     const step = this.engine.handle(performance.now(), { type: 'start' });
@@ -392,6 +424,9 @@ export class CheckDaemon {
         case 'alert':
           void this.alerter?.send(e.subject, e.body);
           break;
+        case 'state-trap':
+          this.stateTrap?.(e);
+          break;
         case 'log':
           if (e.level === 'debug') this.opts.log.debug(e.msg);
           else this.opts.log.info(e.msg);
@@ -484,6 +519,7 @@ export class CheckDaemon {
       this.opts.log.error({ code: err.code }, `${err.message} [${err.code}]`);
     }
     applyToTable(this.kernel, ops, result.failed);
+    this.changes++;
     if (this.opts.log.isLevelEnabled('debug')) for (const op of ops) this.opts.log.debug({ op: describeOp(op) }, 'ipvs');
   }
 

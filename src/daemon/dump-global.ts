@@ -1,10 +1,10 @@
 /**
  * "Global definitions" of keepalived.data and keepalived_check.data, as keepalived 2.2.7
  * dump_global_data writes them (core/global_data.c): the same lines, order and words, for the
- * VRRP process or the checker process. Values are what keepalived-ts runs with. Settings
- * keepalived-ts has no equivalent for (SNMP, DBus, IPVS nftables, the BFD process, netlink buffer
- * sizes, ...) are accepted only as "not supported" keywords, so their lines show keepalived's
- * default: disabled, 0, unset. `libnftnl version` is left out (keepalived-ts links no libnftnl).
+ * VRRP process or the checker process. Values are what keepalived-ts runs with (SNMP's from
+ * the keywords and -x / -A). Settings keepalived-ts has no equivalent for (DBus, IPVS nftables,
+ * the BFD process, netlink buffer sizes, ...) are accepted only as "not supported" keywords, so
+ * their lines show keepalived's default: disabled, 0, unset. `libnftnl version` is left out (keepalived-ts links no libnftnl).
  *
  * What keepalived's checker process shows differently from its VRRP process: no startup or
  * shutdown script (only keepalived's parent keeps them; neither child shows them), no default
@@ -122,6 +122,26 @@ function processLines(name: string, nice: number, rtPriority: number, cpus: read
   ];
 }
 
+/** -x and -A of this process (keepalived sets its globals from them when it allocates them) */
+let snmpCli: { readonly snmp?: boolean; readonly snmpSocket?: string } = {};
+
+/** What -x / -A said, for the SNMP lines of the dumps. */
+export function setDumpSnmpCli(cli: { readonly snmp?: boolean; readonly snmpSocket?: string }): void {
+  snmpCli = cli;
+}
+
+/** keepalived's SNMP lines: each enable_snmp_* (all with -x), traps, the socket (-A over snmp_socket). */
+function snmpLines(g: GlobalDefs): string[] {
+  const x = snmpCli.snmp === true;
+  const on = (b: boolean): string => (b || x ? 'enabled' : 'disabled');
+  const socket = snmpCli.snmpSocket ?? g.snmpSocket;
+  return [
+    ` SNMP vrrp ${on(g.enableSnmpVrrp)}`, ` SNMP checker ${on(g.enableSnmpChecker)}`, ` SNMP RFCv2 ${on(g.enableSnmpRfcv2)}`,
+    ` SNMP RFCv3 ${on(g.enableSnmpRfcv3)}`, ` SNMP traps ${g.enableTraps ? 'enabled' : 'disabled'}`,
+    ` SNMP socket = ${socket ?? 'default (unix:/var/agentx/master)'}`,
+  ];
+}
+
 /** The RLIMIT_RTTIME keepalived-ts sets: the configured one (default 2 s), never below 0.5 s. */
 const rttimeOf = (us: number | undefined): number => Math.max(us ?? DEFAULT_RLIMIT_RTTIME_US, MIN_RLIMIT_RTTIME_US);
 
@@ -204,8 +224,7 @@ export function globalLines(view: GlobalSource, hostname: string, proc: DumpProc
     ...processLines('BFD', 0, 0, undefined, KEEPALIVED_RLIMIT_RTTIME_US),
   );
   out.push(
-    ' SNMP vrrp disabled', ' SNMP checker disabled', ' SNMP RFCv2 disabled', ' SNMP RFCv3 disabled', ' SNMP traps disabled',
-    ' SNMP socket = default (unix:/var/agentx/master)', ' DBus disabled', ' DBus service name = ',
+    ...snmpLines(g), ' DBus disabled', ' DBus service name = ',
     ` Script security ${g.enableScriptSecurity ? 'enabled' : 'disabled'}`,
   );
   const user = host?.defaultScriptUser();

@@ -136,6 +136,7 @@ function rsLines(rs: RsState, view: CheckDumpView, inTable: boolean): string[] {
   if (c.notifyUp) out.push(`     RS up notify script = ${scriptWithUser(c.notifyUp, host)}`);
   if (c.notifyDown) out.push(`     RS down notify script = ${scriptWithUser(c.notifyDown, host)}`);
   if (c.virtualhost !== undefined) out.push(`    VirtualHost = '${c.virtualhost}'`);
+  if (c.snmpName !== undefined) out.push(`   SNMP name = ${c.snmpName}`);
   // a real server alerts unless told not to (keepalived's backward-compatible default)
   out.push(`   Using smtp notification = ${c.smtpAlert ?? g.smtpAlertChecker ?? g.smtpAlert ?? true ? 'yes' : 'no'}`);
   out.push(
@@ -168,6 +169,7 @@ function vsLines(vs: VirtualServer, idx: number, view: CheckDumpView): string[] 
   else if (vs.fwmark !== undefined) out.push(` VS FWMARK = ${vs.fwmark}`);
   else out.push(` VS VIP = ${formatIp(vs.address!)}, VPORT = ${vs.port ?? 0}`);
   if (vs.virtualhost !== undefined) out.push(`   VirtualHost = ${vs.virtualhost}`);
+  if (vs.snmpName !== undefined) out.push(`   SNMP name = '${vs.snmpName}'`);
   if (family) out.push(`   Address family = inet${family === 'inet' ? '' : '6'}`);
   else {
     const entries = cfg.virtualServerGroups.find((g) => g.name === vs.group)?.entries ?? [];

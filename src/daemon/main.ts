@@ -12,6 +12,7 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { DEFAULT_WITHDRAW_DELAY_MS } from './announcer.js';
 import { formatIp, parseIp } from '../util/ip.js';
 import { CheckerChild, CHECKER_EXIT_FATAL, onParentEvent, serveParent, watchParent } from './checker-child.js';
+import { setDumpSnmpCli } from './dump-global.js';
 import { installDumpSignals } from './dump-signals.js';
 import { collectStartupGarbage } from './heap.js';
 import { currentSettingsFile, loadForDaemon, vrrpHalf } from './load-config.js';
@@ -165,7 +166,8 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   });
   const settings = currentSettingsFile();
   const childArgs = ['-f', o.file, '-i', o.configId, ...(settings !== undefined ? ['--settings', settings] : []), ...(o.debug ? ['-D'] : []), ...(checkersPidFile ? ['-c', checkersPidFile] : []),
-    ...(o.dontReleaseIpvs ? ['-I'] : []), ...(o.logFile ? ['-g', o.logFile] : []), ...(o.logArgs ?? []), ...(o.namespace !== undefined ? ['-s', o.namespace] : [])];
+    ...(o.dontReleaseIpvs ? ['-I'] : []), ...(o.snmp ? ['-x'] : []), ...(o.snmpSocket !== undefined ? ['-A', o.snmpSocket] : []),
+    ...(o.logFile ? ['-g', o.logFile] : []), ...(o.logArgs ?? []), ...(o.namespace !== undefined ? ['-s', o.namespace] : [])];
   let checker: CheckerChild | undefined;
   // the checker child's announcer follows the instances' states (announce_vip ... instance NAME)
   daemon.onEffect((e) => {
@@ -274,12 +276,13 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', onHup);
   installDumpSignals({ log, vrrp: () => daemon.view(), forward: (sig) => checker?.signal(sig) });
+  setDumpSnmpCli({ ...(o.snmp ? { snmp: true } : {}), ...(o.snmpSocket !== undefined ? { snmpSocket: o.snmpSocket } : {}) });
   let control: { close(): Promise<void> } | undefined;
   let lvsSync: { stop(): Promise<void> } | undefined;
   let snmp: { stop(): Promise<void> } | undefined;
   try {
     // before the instances start: their first notifications are sent once the subagent is connected
-    snmp = (await import('./vrrp-snmp.js')).startVrrpSnmp(daemon, config, log, { ...(o.snmp ? { snmp: true } : {}), ...(o.snmpSocket !== undefined ? { snmpSocket: o.snmpSocket } : {}) });
+    snmp = (await import('./vrrp-snmp.js')).startVrrpSnmp(daemon, config, log, { ...(o.snmp ? { snmp: true } : {}), ...(o.snmpSocket !== undefined ? { snmpSocket: o.snmpSocket } : {}) }, startWithChecker);
     await daemon.start();
     lvsSync = await (await import('./lvs-sync.js')).startLvsSync(daemon, log);
     (await import('./vrrp-alerts.js')).startVrrpAlerts(daemon, log);
@@ -339,6 +342,9 @@ export interface CheckerOptions {
   readonly ipvsState?: string;
   /** -B: no BFD session (with -C by hand, where this process runs the BFD_CHECK sessions) */
   readonly noBfd?: boolean;
+  /** -x, -A: SNMP of the checker side (src/daemon/check-snmp.ts) */
+  readonly snmp?: boolean;
+  readonly snmpSocket?: string;
 }
 
 /** The health-checker side: -C by hand, or the checker child of a daemon (--checker-child). */
@@ -351,6 +357,7 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
     ...(o.ipvsState !== undefined ? { stateFile: o.ipvsState } : {}),
   });
   let stopping = false;
+  let snmp: { stop(): Promise<void> } | undefined;
   let bfd: { set(b: KeepalivedConfig['bfdInstances']): void; stop(): void } | undefined;
   let bfdSet = (): void => undefined;
   const lvsSyncMod = await import('./lvs-sync.js');
@@ -371,7 +378,8 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
     clog.info({ why }, 'stopping');
     bfd?.stop();
     const shutdown = (): Promise<void> => (o.child ? Promise.resolve() : runLifecycleScript('shutdown', daemon.config.globalDefs, clog));
-    void Promise.all([lvsSync?.stop(), daemon.stop()]).then(() => shutdown().then(() => process.exit(0)), () => process.exit(1));
+    // the notifications of the stop are sent before the subagent closes
+    void Promise.all([lvsSync?.stop(), daemon.stop().then(() => snmp?.stop())]).then(() => shutdown().then(() => process.exit(0)), () => process.exit(1));
   };
   // Deliberate difference: keepalived runs both children at nice 0; without checker_priority
   // the checker child yields to the VRRP process, so a burst of checks can never hold an advert
@@ -398,6 +406,7 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', onHup);
   installDumpSignals({ log: clog, check: () => daemon.dumpView(), checkPaths: () => daemon.config.globalDefs });
+  setDumpSnmpCli({ ...(o.snmp ? { snmp: true } : {}), ...(o.snmpSocket !== undefined ? { snmpSocket: o.snmpSocket } : {}) });
   if (o.child) {
     watchParent(() => stop('parent gone'));
     serveParent({
@@ -411,11 +420,20 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
     onParentEvent((e) => (e.type === 'bfd' ? daemon.bfd(e.name, e.up) : daemon.vrrpState(e.name, e.state)));
   }
   try {
-    // -C by hand: this process is keepalived's parent too, and runs the startup script
-    await daemon.start(o.child ? undefined : (cfg) => runLifecycleScript('startup', cfg.globalDefs, clog));
+    await daemon.start(async (cfg) => {
+      // SNMP before the checkers start: their first notifications are sent once the subagent is connected
+      const started = (await import('./check-snmp.js')).startCheckSnmp(daemon, cfg, clog, {
+        ...(o.snmp ? { snmp: true } : {}), ...(o.snmpSocket !== undefined ? { snmpSocket: o.snmpSocket } : {}),
+      });
+      if (started) daemon.onStateTrap((e) => started.trap(e));
+      snmp = started;
+      // -C by hand: this process is keepalived's parent too, and runs the startup script
+      if (!o.child) await runLifecycleScript('startup', cfg.globalDefs, clog);
+    });
   } catch (e) {
     const status = fatal(clog, e);
     await daemon.stop().catch(() => undefined);
+    await snmp?.stop();
     return o.child ? CHECKER_EXIT_FATAL : status;
   }
   sched();

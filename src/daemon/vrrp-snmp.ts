@@ -4,11 +4,12 @@
  * `enable_snmp_rfcv2`, `enable_snmp_rfcv3` (`enable_snmp_rfc`: both) or `-x` (all three) ask
  * for, at `-A`, else `snmp_socket`, else net-snmp's default socket, and answers from the
  * daemon's view (the state the dumps and metrics read: nothing is kept twice). With
- * `enable_traps` the state changes are sent as notifications (src/snmp/vrrp-traps.ts).
+ * `enable_traps` the state changes, and adverts dropped for their authentication or their
+ * TTL, version or checksum, are sent as notifications (src/snmp/vrrp-traps.ts).
  *
  * As keepalived, the MIBs are chosen at start: a reload changes what they show, not which are
- * served. The checker side's SNMP (`enable_snmp_checker`) is not implemented, so the VRRP
- * process always serves KEEPALIVED-MIB's global scalars with its VRRP tables.
+ * served. KEEPALIVED-MIB's global scalars go with the VRRP tables, unless the checker process
+ * runs with its own SNMP (`enable_snmp_checker`, src/daemon/check-snmp.ts) and serves them.
  */
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
@@ -16,9 +17,9 @@ import type { AddressEntry, KeepalivedConfig, Script, TrackRef } from '../config
 import { AgentxSession } from '../io/agentx-session.js';
 import { defaultEmailFrom } from '../io/smtp-alert.js';
 import type { Varbind } from '../snmp/agentx.js';
-import { parseAgentxSocket } from '../snmp/endpoint.js';
-import { buildMib, mibRegions, type MibSelection, type SnmpAddress, type SnmpInstance, type SnmpScripts, type SnmpSnapshot, type SnmpState, type SnmpTracked } from '../snmp/vrrp-mib.js';
-import { groupTraps, instanceTraps, type TrapSettings } from '../snmp/vrrp-traps.js';
+import { parseAgentxSocket, type AgentxEndpoint } from '../snmp/endpoint.js';
+import { buildMib, mibRegions, type MibSelection, type SnmpAddress, type SnmpInstance, type SnmpGlobals, type SnmpScripts, type SnmpSnapshot, type SnmpState, type SnmpTracked } from '../snmp/vrrp-mib.js';
+import { dropTraps, groupTraps, instanceTraps, protoErrReason, type TrapSettings } from '../snmp/vrrp-traps.js';
 import { KEEPALIVED_VERSION } from '../cli-args.js';
 import { parseIp } from '../util/ip.js';
 import type { Effect } from '../vrrp/types.js';
@@ -32,12 +33,17 @@ export interface SnmpCliOptions {
   readonly snmpSocket?: string;
 }
 
-/** The MIBs to serve, from the configuration at start and -x; undefined: SNMP is off. */
-export function snmpSelection(cfg: KeepalivedConfig, cli: SnmpCliOptions): MibSelection | undefined {
+/**
+ * The MIBs to serve, from the configuration at start and -x; undefined: SNMP is off. The
+ * global scalars go with the VRRP tables unless a checker process runs with SNMP of its own,
+ * which serves them then (keepalived's vrrp_handles_global_oid).
+ */
+export function snmpSelection(cfg: KeepalivedConfig, cli: SnmpCliOptions, checkerRuns = false): MibSelection | undefined {
   const g = cfg.globalDefs;
   const x = cli.snmp === true;
   const vrrp = x || g.enableSnmpVrrp;
-  const sel = { global: vrrp, vrrp, rfcv2: x || g.enableSnmpRfcv2, rfcv3: x || g.enableSnmpRfcv3 };
+  const checkerGlobals = checkerRuns && (x || g.enableSnmpChecker);
+  const sel = { global: vrrp && !checkerGlobals, vrrp, rfcv2: x || g.enableSnmpRfcv2, rfcv3: x || g.enableSnmpRfcv3 };
   return sel.vrrp || sel.rfcv2 || sel.rfcv3 ? sel : undefined;
 }
 
@@ -88,11 +94,17 @@ function primaryAddress(link: HostLink | undefined, family: 'inet' | 'inet6', vi
   return found?.address;
 }
 
-/** What the SNMP side keeps of its own: RFC 6527's master reason per instance. */
+/** What the SNMP side keeps of its own: RFC 6527's master reason and last protocol error per instance. */
 export class MasterReasons {
   private readonly next = new Map<string, number>();
   private readonly now = new Map<string, number>();
+  private readonly protoErr = new Map<string, number>();
   observe(e: Effect): void {
+    if (e.type === 'rxDrop') {
+      const r = protoErrReason(e.reason);
+      if (r !== undefined) this.protoErr.set(e.instance, r);
+      return;
+    }
     if (e.type === 'stateChange') {
       if (e.to === 'MASTER') this.now.set(e.instance, e.reason === 'owner-start' ? 2 : this.next.get(e.instance) ?? 3);
       // after any change, a master that stops answering is the next reason (keepalived's default)
@@ -105,6 +117,28 @@ export class MasterReasons {
   reason(name: string): number {
     return this.now.get(name) ?? 0;
   }
+  /** RFC 6527's vrrpv3StatisticsProtoErrReason: the last TTL, version or checksum error (0: none yet) */
+  protoError(name: string): number {
+    return this.protoErr.get(name) ?? 0;
+  }
+}
+
+/** KEEPALIVED-MIB's global scalars (core/snmp.c), from the configuration: the same in both processes. */
+export function snmpGlobals(cfg: KeepalivedConfig, host: string): SnmpGlobals {
+  const g = cfg.globalDefs;
+  const smtpIp = g.smtpServer ? parseIp(g.smtpServer.host) : undefined;
+  return {
+    version: `Keepalived ${KEEPALIVED_VERSION}`, routerId: g.routerId ?? host,
+    ...(g.smtpServer ? { smtpServer: { family: smtpIp?.family ?? 'inet', address: smtpIp?.bytes ?? new Uint8Array(4), port: g.smtpServer.port } } : {}),
+    smtpTimeoutS: g.smtpServer ? Math.floor(g.smtpConnectTimeoutMs / 1000) : 0,
+    ...(g.notificationEmailFrom !== undefined ? { emailFrom: g.notificationEmailFrom } : g.smtpServer ? { emailFrom: defaultEmailFrom(host) } : {}),
+    emails: g.notificationEmail, emailFaults: g.noEmailFaults !== true,
+    ...(g.smtpAlert !== undefined ? { smtpAlert: g.smtpAlert } : {}), ...(g.smtpAlertVrrp !== undefined ? { smtpAlertVrrp: g.smtpAlertVrrp } : {}),
+    ...(g.smtpAlertChecker !== undefined ? { smtpAlertChecker: g.smtpAlertChecker } : {}),
+    traps: g.enableTraps, linkbeatPolling: cfg.linkbeatUsePolling === true, lvsFlush: g.lvsFlush,
+    ...(g.lvsFlushOnStop !== undefined ? { lvsFlushOnStop: g.lvsFlushOnStop } : {}),
+    ...(cfg.netNamespace !== undefined ? { netNamespace: cfg.netNamespace } : {}), dynamicInterfaces: g.dynamicInterfaces,
+  };
 }
 
 export function snapshot(view: VrrpView, reasons: MasterReasons, agentStartMs: number, nowMs: number, host: string): SnmpSnapshot {
@@ -164,25 +198,13 @@ export function snapshot(view: VrrpView, reasons: MasterReasons, agentStartMs: n
         becomeMaster: c.become_master, advertRcvd: c.advert_rcvd, advertIntervalErr: c.advert_interval_err, authFailure: c.auth_failure,
         ipTtlErr: c.ip_ttl_err, priZeroRcvd: c.pri_zero_rcvd, priZeroSent: c.pri_zero_sent, invalidTypeRcvd: c.invalid_type_rcvd,
         addrListErr: c.addr_list_err, invalidAuthtype: c.invalid_authtype, authtypeMismatch: c.authtype_mismatch, packetLenErr: c.packet_len_err,
-        chkErr: e.checksum, versErr: e.version, vridErr: e.vrid, masterReason: reasons.reason(iv.name), protoErrReason: 0,
+        chkErr: e.checksum, versErr: e.version, vridErr: e.vrid, masterReason: reasons.reason(iv.name), protoErrReason: reasons.protoError(iv.name),
       },
       ...((iv.lastTransitionAt ?? view.startedAt) !== undefined ? { upSinceMs: iv.lastTransitionAt ?? view.startedAt } : {}),
     };
   });
-  const smtpIp = g.smtpServer ? parseIp(g.smtpServer.host) : undefined;
   return {
-    globals: {
-      version: `Keepalived ${KEEPALIVED_VERSION}`, routerId: g.routerId ?? host,
-      ...(g.smtpServer ? { smtpServer: { family: smtpIp?.family ?? 'inet', address: smtpIp?.bytes ?? new Uint8Array(4), port: g.smtpServer.port } } : {}),
-      smtpTimeoutS: g.smtpServer ? Math.floor(g.smtpConnectTimeoutMs / 1000) : 0,
-      ...(g.notificationEmailFrom !== undefined ? { emailFrom: g.notificationEmailFrom } : g.smtpServer ? { emailFrom: defaultEmailFrom(host) } : {}),
-      emails: g.notificationEmail, emailFaults: g.noEmailFaults !== true,
-      ...(g.smtpAlert !== undefined ? { smtpAlert: g.smtpAlert } : {}), ...(g.smtpAlertVrrp !== undefined ? { smtpAlertVrrp: g.smtpAlertVrrp } : {}),
-      ...(g.smtpAlertChecker !== undefined ? { smtpAlertChecker: g.smtpAlertChecker } : {}),
-      traps: g.enableTraps, linkbeatPolling: cfg.linkbeatUsePolling === true, lvsFlush: g.lvsFlush,
-      ...(g.lvsFlushOnStop !== undefined ? { lvsFlushOnStop: g.lvsFlushOnStop } : {}),
-      ...(cfg.netNamespace !== undefined ? { netNamespace: cfg.netNamespace } : {}), dynamicInterfaces: g.dynamicInterfaces,
-    },
+    globals: snmpGlobals(cfg, host),
     groups: view.groups.map((sg) => {
       const m = cfg.vrrpSyncGroups.find((x) => x.name === sg.name);
       const sc = m ? scripts(m) : {};
@@ -209,6 +231,15 @@ export function snapshot(view: VrrpView, reasons: MasterReasons, agentStartMs: n
   };
 }
 
+/** The AgentX master's socket: -A, else snmp_socket, else net-snmp's default; undefined (logged) when it cannot be used. */
+export function agentxEndpoint(cfg: KeepalivedConfig, cli: SnmpCliOptions, slog: Logger): AgentxEndpoint | undefined {
+  const spec = cli.snmpSocket ?? cfg.globalDefs.snmpSocket;
+  const ep = parseAgentxSocket(spec);
+  if (ep.ok) return ep.value;
+  slog.error({ socket: spec, err: ep.error }, 'SNMP not started: the AgentX socket cannot be used');
+  return undefined;
+}
+
 export interface VrrpSnmp {
   stop(): Promise<void>;
   readonly session: AgentxSession;
@@ -220,16 +251,13 @@ export function startVrrpSnmp(
   cfg: KeepalivedConfig,
   log: Logger,
   cli: SnmpCliOptions,
+  checkerRuns = false,
 ): VrrpSnmp | undefined {
-  const sel = snmpSelection(cfg, cli);
+  const sel = snmpSelection(cfg, cli, checkerRuns);
   if (!sel) return undefined;
   const slog = log.child({ mod: 'snmp' });
-  const spec = cli.snmpSocket ?? cfg.globalDefs.snmpSocket;
-  const ep = parseAgentxSocket(spec);
-  if (!ep.ok) {
-    slog.error({ socket: spec, err: ep.error }, 'SNMP not started: the AgentX socket cannot be used');
-    return undefined;
-  }
+  const ep = agentxEndpoint(cfg, cli, slog);
+  if (!ep) return undefined;
   slog.info({ mibs: mibRegions(sel).map((r) => r.name) }, 'Starting SNMP subagent');
   const host = hostname();
   const reasons = new MasterReasons();
@@ -237,7 +265,7 @@ export function startVrrpSnmp(
   // a walk is hundreds of GetNext requests: one view serves them for a moment (a state change drops it)
   let cached: { at: number; mib: readonly Varbind[] } | undefined;
   const session = new AgentxSession({
-    endpoint: ep.value, regions: mibRegions(sel), description: 'keepalived-ts', log: slog,
+    endpoint: ep, regions: mibRegions(sel), description: 'keepalived-ts', log: slog,
     mib: () => {
       const now = Date.now();
       if (cached && now - cached.at < MIB_CACHE_MS) return cached.mib;
@@ -252,6 +280,17 @@ export function startVrrpSnmp(
   const off = daemon.onEffect((e) => {
     reasons.observe(e);
     if (e.type === 'stateChange' || e.type === 'groupStateChange' || e.type === 'priorityChange') cached = undefined;
+    if (e.type === 'rxDrop') {
+      const view = daemon.view();
+      const s = settings(view.config);
+      const iv = view.instances.find((i) => i.name === e.instance);
+      if (!s.traps || !iv) return;
+      const link = view.host?.links().find((l) => l.link.name === iv.live.r.cfg.interface);
+      for (const t of dropTraps({
+        version: iv.live.r.version, family: iv.live.r.family, vrid: iv.live.r.vrid, ifindex: link?.link.index ?? 0, hasVips: iv.model.virtualIpaddress.length > 0,
+      }, e, s)) session.notify(t);
+      return;
+    }
     // sent where keepalived sends them: with the state notifications (send_instance_notifies, send_group_notifies)
     if (e.type !== 'notify' || !TRAP_STATES.has(e.state)) return;
     const view = daemon.view();

@@ -22,8 +22,8 @@ export interface AgentxOptions {
   readonly endpoint: AgentxEndpoint;
   readonly regions: readonly { readonly oid: Oid; readonly name: string }[];
   readonly description: string;
-  /** the MIB view, sorted by OID; called for every request */
-  readonly mib: () => readonly Varbind[];
+  /** the MIB view, sorted by OID; called for every request (a promise: answered when it settles) */
+  readonly mib: () => readonly Varbind[] | Promise<readonly Varbind[]>;
   readonly log: Logger;
   readonly retryMinMs?: number;
   readonly retryMaxMs?: number;
@@ -285,17 +285,24 @@ export class AgentxSession {
       case 'get':
       case 'getNext':
       case 'getBulk': {
-        let mib: readonly Varbind[];
-        try {
-          mib = this.o.mib();
-        } catch (e) {
+        const answer = (mib: readonly Varbind[]): void => {
+          // the session may have gone while the view was being read
+          if (s.destroyed) return;
+          if (p.kind === 'get') reply(0, 0, p.ranges.map((x) => get(mib, x)));
+          else if (p.kind === 'getNext') reply(0, 0, p.ranges.map((x) => getNext(mib, x)));
+          else if (p.kind === 'getBulk') reply(0, 0, getBulk(mib, p.nonRepeaters, p.maxRepetitions, p.ranges));
+        };
+        const failed = (e: unknown): void => {
           this.o.log.error({ err: (e as Error).message }, 'SNMP MIB view failed');
-          reply(AGENTX_ERROR.genErr, 1, []);
-          return;
+          if (!s.destroyed) reply(AGENTX_ERROR.genErr, 1, []);
+        };
+        try {
+          const mib = this.o.mib();
+          if (mib instanceof Promise) mib.then(answer, failed);
+          else answer(mib);
+        } catch (e) {
+          failed(e);
         }
-        if (p.kind === 'get') reply(0, 0, p.ranges.map((x) => get(mib, x)));
-        else if (p.kind === 'getNext') reply(0, 0, p.ranges.map((x) => getNext(mib, x)));
-        else if (p.kind === 'getBulk') reply(0, 0, getBulk(mib, p.nonRepeaters, p.maxRepetitions, p.ranges));
         return;
       }
       case 'set':

@@ -33,12 +33,12 @@ import { COMMAND, CTRL, INFO } from '../ipvs/attr-spec.js';
 import { decodeAttrs, encodeAttrs, NlWriter, type AttrRecord } from '../ipvs/codec.js';
 import * as C from '../ipvs/constants.js';
 import { beginGenl, endMessage, parseDatagram, readDone, readError, readGenl, type NlMessage } from '../ipvs/frame.js';
-import { describeOp, describeService } from '../ipvs/keys.js';
+import { describeOp, describeService, destId, serviceId } from '../ipvs/keys.js';
 import {
-  daemonFromRecord, daemonRecord, destFromRecord, infoFromRecord, serviceFromRecord, serviceKeyRecord, timeoutsFromRecord, writeOp, writeRequest,
+  daemonFromRecord, daemonRecord, destFromRecord, destStatsFromRecord, infoFromRecord, serviceFromRecord, statsFromRecord, serviceKeyRecord, timeoutsFromRecord, writeOp, writeRequest,
 } from '../ipvs/messages.js';
 import { tableOf } from '../ipvs/table.js';
-import type { IpvsDaemon, IpvsDest, IpvsInfo, IpvsOp, IpvsService, IpvsTimeouts, IpvsVirtual, ServiceKey } from '../ipvs/types.js';
+import type { IpvsCounters, IpvsDaemon, IpvsDest, IpvsDestCounters, IpvsInfo, IpvsOp, IpvsService, IpvsTimeouts, IpvsVirtual, ServiceKey } from '../ipvs/types.js';
 import type { Result } from '../util/result.js';
 import { rootLogger } from './logger.js';
 
@@ -342,6 +342,31 @@ export class IpvsClient {
     const entries: { service: IpvsService; dests: IpvsDest[] }[] = [];
     for (const service of services) entries.push({ service, dests: (await this.dumpDests(service.key)).reverse() });
     return tableOf(entries);
+  }
+
+  /**
+   * The counters of every service and destination (what keepalived's ipvs_update_stats reads
+   * for SNMP), keyed by serviceId() and destId(). One service dump and one dest dump per service.
+   */
+  async dumpStats(): Promise<Map<string, { stats: IpvsCounters; dests: Map<string, IpvsDestCounters> }>> {
+    const recs = await this.serial(() => this.dumpRequest(C.IpvsCmd.GET_SERVICE, {}, 'service dump'));
+    const out = new Map<string, { stats: IpvsCounters; dests: Map<string, IpvsDestCounters> }>();
+    for (const r of recs) {
+      const svc = r.service ? serviceFromRecord(r.service as AttrRecord) : undefined;
+      if (!svc?.ok) continue;
+      const key = svc.value.key;
+      const what = `dest dump of ${describeService(key)}`;
+      const family = key.type === 'fwmark' ? key.family : key.address.family;
+      const drecs = await this.serial(() => this.dumpRequest(C.IpvsCmd.GET_DEST, { service: serviceKeyRecord(key) }, what));
+      const dests = new Map<string, IpvsDestCounters>();
+      for (const d of drecs) {
+        const rec = d.dest as AttrRecord | undefined;
+        const dest = rec ? destFromRecord(rec, family) : undefined;
+        if (dest?.ok) dests.set(destId(dest.value), destStatsFromRecord(rec!));
+      }
+      out.set(serviceId(key), { stats: statsFromRecord(r.service as AttrRecord), dests });
+    }
+    return out;
   }
 
   /** Applies `ops` in order, in batches; never rejects for a refused operation (see IpvsApplyResult). */

@@ -10,7 +10,7 @@ import { COMMAND, DAEMON, DEST, INFO, SERVICE } from './attr-spec.js';
 import { encodeAttrs, isLittleEndian, type AttrRecord, type FlagsValue, type NlWriter } from './codec.js';
 import * as C from './constants.js';
 import { beginGenl, endMessage } from './frame.js';
-import type { FwdMethod, IpvsDaemon, IpvsDest, IpvsInfo, IpvsOp, IpvsProtocol, IpvsService, IpvsTimeouts, ServiceKey, TunnelCsum, TunnelType } from './types.js';
+import type { FwdMethod, IpvsDaemon, IpvsDest, IpvsDestCounters, IpvsInfo, IpvsOp, IpvsProtocol, IpvsService, IpvsCounters, IpvsTimeouts, ServiceKey, TunnelCsum, TunnelType } from './types.js';
 
 const PROTO_NUM: Readonly<Record<IpvsProtocol, number>> = { TCP: C.IPPROTO_TCP, UDP: C.IPPROTO_UDP, SCTP: C.IPPROTO_SCTP };
 const FWD_NUM: Readonly<Record<FwdMethod, number>> = { NAT: C.CONN_F_MASQ, LOCAL: C.CONN_F_LOCALNODE, TUN: C.CONN_F_TUNNEL, DR: C.CONN_F_DROUTE, BYPASS: C.CONN_F_BYPASS };
@@ -141,6 +141,22 @@ export function destFromRecord(r: AttrRecord, serviceFamily: Family): Result<Ipv
   if (tunType === undefined) return err(`dest: tunnel type ${String(r.tunType)}`);
   if (tunCsum === undefined) return err(`dest: tunnel flags ${String(r.tunFlags)}`);
   return ok({ ...d, tunType, tunCsum, ...(tunType === 'gue' ? { tunPort: (r.tunPort as number | undefined) ?? 0 } : {}) });
+}
+
+/** A service's or destination's counters: STATS64 when the kernel sends it, else STATS; 0 when neither. */
+export function statsFromRecord(r: AttrRecord): IpvsCounters {
+  const s = (r.stats64 ?? r.stats) as AttrRecord | undefined;
+  const n = (v: unknown): bigint => (typeof v === 'bigint' ? v : typeof v === 'number' ? BigInt(v) : 0n);
+  return {
+    conns: n(s?.conns), inpkts: n(s?.inpkts), outpkts: n(s?.outpkts), inbytes: n(s?.inbytes), outbytes: n(s?.outbytes),
+    cps: n(s?.cps), inpps: n(s?.inpps), outpps: n(s?.outpps), inbps: n(s?.inbps), outbps: n(s?.outbps),
+  };
+}
+
+/** A destination's counters and connection counts. */
+export function destStatsFromRecord(r: AttrRecord): IpvsDestCounters {
+  const n = (v: unknown): number => (typeof v === 'number' ? v : 0);
+  return { ...statsFromRecord(r), activeConns: n(r.activeConns), inactConns: n(r.inactConns), persistConns: n(r.persistConns) };
 }
 
 export function infoFromRecord(r: AttrRecord): Result<IpvsInfo, string> {

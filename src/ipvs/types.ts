@@ -45,6 +45,27 @@ export interface IpvsDest {
   readonly tunCsum?: TunnelCsum;
 }
 
+/** IPVS counters and rates (IPVS_*_ATTR_STATS64, else the 32-bit STATS) */
+export interface IpvsCounters {
+  readonly conns: bigint;
+  readonly inpkts: bigint;
+  readonly outpkts: bigint;
+  readonly inbytes: bigint;
+  readonly outbytes: bigint;
+  readonly cps: bigint;
+  readonly inpps: bigint;
+  readonly outpps: bigint;
+  readonly inbps: bigint;
+  readonly outbps: bigint;
+}
+
+/** A destination's counters and its connection counts */
+export interface IpvsDestCounters extends IpvsCounters {
+  readonly activeConns: number;
+  readonly inactConns: number;
+  readonly persistConns: number;
+}
+
 /** One service and its destinations, keyed by destId(). */
 export interface IpvsVirtual {
   readonly service: IpvsService;

@@ -350,6 +350,13 @@ function scriptTable(b: Builder, scripts: readonly SnmpScript[]): void {
 }
 
 /** The MIB view of `snap`, sorted by OID, with only the selected MIBs. */
+/** KEEPALIVED-MIB's global scalars alone (the checker process serves them when its SNMP is on). */
+export function globalVarbinds(g: SnmpGlobals): Varbind[] {
+  const b = new Builder();
+  globals(b, g);
+  return b.out.sort((x, y) => compareOid(x.oid, y.oid));
+}
+
 export function buildMib(snap: SnmpSnapshot, sel: MibSelection): Varbind[] {
   const b = new Builder();
   if (sel.global) globals(b, snap.globals);

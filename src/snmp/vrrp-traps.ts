@@ -78,3 +78,42 @@ export function groupTraps(name: string, state: SnmpState, s: TrapSettings): Var
     { oid: ROUTER_ID, value: text(s.routerId) },
   ]];
 }
+
+/** What an error notification tells of the instance that dropped the packet. */
+export interface TrapDropInstance {
+  readonly version: 2 | 3;
+  readonly family: 'inet' | 'inet6';
+  readonly vrid: number;
+  /** the index of the interface it receives on (a VMAC's own with use_vmac) */
+  readonly ifindex: number;
+  readonly hasVips: boolean;
+}
+
+/** RFC 6527's vrrpv3ProtoErrReason of a drop: ipTtlError(1), versionError(2), checksumError(3); undefined: none */
+export const protoErrReason = (reason: string): number | undefined => ({ ttl: 1, version: 2, checksum: 3 } as Record<string, number>)[reason];
+
+/**
+ * RFC 2787's vrrpTrapAuthFailure (an IPv4 VRRPv2 instance with a VIP dropped an advert for its
+ * authentication: the source and the kind) and RFC 6527's vrrpv3NotifyProtoError (an instance
+ * with a VIP dropped one for its TTL, version or checksum: the reason), as keepalived 2.2.7's
+ * vrrp_check_packet sends them.
+ */
+export function dropTraps(i: TrapDropInstance, drop: { readonly reason: string; readonly authError?: number; readonly src?: Uint8Array }, s: TrapSettings): Varbind[][] {
+  if (!s.traps || !i.hasVips) return [];
+  const out: Varbind[][] = [];
+  if (drop.authError !== undefined && s.sel.rfcv2 && i.version === 2 && i.family === 'inet') {
+    out.push([
+      trapOid([...RFCV2_OID, 0, 2]),
+      { oid: [...RFCV2_OID, 1, 5, i.ifindex, i.vrid], value: { type: 'ipAddress', value: drop.src?.subarray(0, 4) ?? new Uint8Array(4) } },
+      { oid: [...RFCV2_OID, 1, 6, i.ifindex, i.vrid], value: { type: 'integer', value: drop.authError } },
+    ]);
+  }
+  const proto = protoErrReason(drop.reason);
+  if (proto !== undefined && s.sel.rfcv3) {
+    out.push([
+      trapOid([...RFCV3_OID, 0, 2]),
+      { oid: [...RFCV3_OID, 1, 2, 5, 1, 6, i.ifindex, i.vrid, i.family === 'inet' ? 1 : 2], value: { type: 'integer', value: proto } },
+    ]);
+  }
+  return out;
+}

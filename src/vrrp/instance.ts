@@ -304,7 +304,11 @@ export class VrrpInstance {
       if (res.error.ahSeq !== undefined) this.ahSeq.seq = res.error.ahSeq;
       if (res.error.quiet) return undefined;
       this.stats.rxErrors[res.error.reason]++;
-      ctx.out.push({ type: 'rxDrop', instance: this.name, reason: res.error.reason, message: res.error.message });
+      const src = pkt.family === 'inet' ? (pkt.data.length >= 20 ? pkt.data.subarray(12, 16) : undefined) : pkt.src;
+      ctx.out.push({
+        type: 'rxDrop', instance: this.name, reason: res.error.reason, message: res.error.message,
+        ...(res.error.authError !== undefined ? { authError: res.error.authError } : {}), ...(src ? { src } : {}),
+      });
       return undefined;
     }
     const adv = res.value;

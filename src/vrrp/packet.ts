@@ -153,7 +153,11 @@ export interface DecodeError {
   readonly ahSeq?: number;
   /** keepalived drops it without a word or a counter (an AH datagram of another protocol). */
   readonly quiet?: boolean;
+  /** an authentication failure's kind, as RFC 2787's vrrpTrapAuthErrorType: invalidAuthType(1), authTypeMismatch(2), authFailure(3) */
+  readonly authError?: AuthErrorType;
 }
+
+export type AuthErrorType = 1 | 2 | 3;
 
 /** What arrived on the raw socket. */
 export interface RxPacket {
@@ -199,6 +203,7 @@ export interface RxExpect {
 
 const fail = (reason: DecodeReason, message: string, ahSeq?: number): Result<RxAdvert, DecodeError> =>
   err(ahSeq === undefined ? { reason, message } : { reason, message, ahSeq });
+const authFail = (authError: AuthErrorType, message: string): Result<RxAdvert, DecodeError> => err({ reason: 'auth', message, authError });
 
 /** The VRID of a packet, for demultiplexing; undefined when too short to hold one. */
 export function peekVrid(pkt: RxPacket): number | undefined {
@@ -235,7 +240,7 @@ export function decodeAdvert(pkt: RxPacket, expect?: RxExpect, lastAhSeq = 0): R
     const ihl = (d[0]! & 0x0f) * 4;
     off = ihl + (ah ? AH_HEADER_LEN : 0);
     if (ihl < IPV4_HEADER_LEN || d.length < off + VRRP_HEADER_LEN) return fail('short', ah ? 'IPv4 VRRP packet with AH too short' : 'IPv4 VRRP packet too short');
-    if (expect && ah !== (expect.authType === 2)) return fail('auth', ah ? 'Received AH header but auth type not AH' : 'No AH header but auth type is AH');
+    if (expect && ah !== (expect.authType === 2)) return authFail(2, ah ? 'Received AH header but auth type not AH' : 'No AH header but auth type is AH');
     const totLen = (d[2]! << 8) | d[3]!;
     if (d.length > totLen && totLen >= off + VRRP_HEADER_LEN) d = d.subarray(0, totLen); // link padding
     dst = d;
@@ -260,16 +265,16 @@ export function decodeAdvert(pkt: RxPacket, expect?: RxExpect, lastAhSeq = 0): R
   if (expect ? version !== expect.version : version !== 2 && version !== 3) return fail('version', 'wrong version');
   const authType = version === 2 ? d[off + 4]! : 0;
   if (version === 2 && expect) {
-    if (authType > 2) return fail('auth', 'Invalid auth type');
-    if (authType !== expect.authType) return fail('auth', 'received an unexpected auth type');
+    if (authType > 2) return authFail(1, 'Invalid auth type');
+    if (authType !== expect.authType) return authFail(2, 'received an unexpected auth type');
     if (authType === 1 && v4) {
       const pw = expect.authData ?? new Uint8Array(VRRP_AUTH_LEN);
       let diff = 0; // constant time, like memcmp_constant_time
       for (let i = 0; i < VRRP_AUTH_LEN; i++) diff |= d[d.length - VRRP_AUTH_LEN + i]! ^ (pw[i] ?? 0);
-      if (diff !== 0) return fail('auth', 'received an invalid passwd!');
+      if (diff !== 0) return authFail(3, 'received an invalid passwd!');
     } else if (authType === 2 && ah) {
       const c = checkAuthHeader(d, expect.authData ?? new Uint8Array(VRRP_AUTH_LEN), unicast, lastAhSeq);
-      if (!c.ok) return c.drop ? err({ reason: 'auth', message: c.message, quiet: true }) : fail('auth', c.message);
+      if (!c.ok) return c.drop ? err({ reason: 'auth', message: c.message, quiet: true }) : authFail(3, c.message);
       ahSeq = c.seq;
     }
     if (d[off + 5]! * 1000 !== expect.adverIntervalMs) return fail('interval', 'advertisement interval mismatch', ahSeq);

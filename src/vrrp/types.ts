@@ -4,7 +4,7 @@
  * effects and calls `handle(deadline, { type: 'tick' })` when the deadline is reached.
  */
 import type { Family } from '../util/ip.js';
-import type { DecodeReason, RxPacket } from './packet.js';
+import type { AuthErrorType, DecodeReason, RxPacket } from './packet.js';
 
 export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
 
@@ -114,7 +114,13 @@ export type Effect =
   }
   | { readonly type: 'priorityChange'; readonly instance: string; readonly from: number; readonly to: number }
   /** An advert was rejected (count it per reason, log rate-limited). */
-  | { readonly type: 'rxDrop'; readonly instance: string; readonly reason: DecodeReason; readonly message: string }
+  | {
+    readonly type: 'rxDrop'; readonly instance: string; readonly reason: DecodeReason; readonly message: string;
+    /** an authentication failure's kind (RFC 2787 vrrpTrapAuthErrorType) */
+    readonly authError?: AuthErrorType;
+    /** the packet's source (IPv4: from its header), when it had one */
+    readonly src?: Uint8Array;
+  }
   | {
     readonly type: 'event'; readonly instance: string; readonly event: VrrpEvent;
     readonly from?: Uint8Array; readonly priority?: number; readonly ours?: number;

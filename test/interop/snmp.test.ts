@@ -6,8 +6,9 @@
 // the same namespace to the same state and is walked too: the walks must be equal OID by OID
 // but for counters and times (and keepalived's documented quirks), and so must the
 // notifications both sent for the same state changes (but for sysUpTime). The same with a
-// richer configuration through the enable_snmp_* keywords, and as BACKUP behind a keepalived
-// master on a second host. Then snmpd is killed and started again under keepalived-ts: it
+// richer configuration through the enable_snmp_* keywords, as BACKUP behind a keepalived
+// master on a second host, and for adverts dropped for their authentication, TTL, version or
+// checksum (RFC 2787's vrrpTrapAuthFailure, RFC 6527's vrrpv3NotifyProtoError). Then snmpd is killed and started again under keepalived-ts: it
 // logs the loss, keeps its instances MASTER, connects and registers again, and answers walks.
 // Needs root, keepalived, snmpd, snmpwalk, snmptrapd; uses dist/.
 import { execFile, spawnSync, type ChildProcess } from 'node:child_process';
@@ -20,6 +21,7 @@ import { Director } from '../../src/lab/director.js';
 import { NetLab } from '../../src/lab/netlab.js';
 import { sleep } from '../../src/lab/watch.js';
 import { skipUnless } from '../helpers/system.js';
+import { encodeAdvert } from '../../src/vrrp/packet.js';
 
 const run = promisify(execFile);
 const isRoot = process.getuid?.() === 0;
@@ -341,6 +343,45 @@ describe.skipIf(skipUnless(isRoot && tools, 'root, keepalived, snmpd, snmpwalk, 
       expect(theirs.some((l) => re.test(l)), String(re)).toBe(true);
     }
     expect(walkDifferences(ours, theirs)).toEqual([]);
+  });
+
+  it('adverts dropped for their authentication, TTL, version or checksum: the same RFC notifications', async () => {
+    const src = Uint8Array.of(10, 71, 0, 2);
+    const grp = Uint8Array.of(224, 0, 0, 18);
+    const vip = [Uint8Array.of(10, 71, 0, 100)];
+    const v2 = (authType: number, ttl = 255): Uint8Array => encodeAdvert(
+      { version: 2, vrid: 51, priority: 1, adverIntervalMs: 1000, addrs: vip, authType: authType as 0, authData: new Uint8Array(8) },
+      { family: 'inet', src, dst: grp, ttl },
+    );
+    const v3 = (): Uint8Array => encodeAdvert({ version: 3, vrid: 52, priority: 1, adverIntervalMs: 1000, addrs: [Uint8Array.of(10, 71, 0, 110)], authType: 0, authData: undefined }, { family: 'inet', src, dst: grp, ttl: 255 });
+    const badSum = v3();
+    badSum[26] = (badSum[26]! + 1) & 0xff;
+    const datagrams = [
+      v2(1), // PASS where none is expected: authTypeMismatch
+      v2(3), // no such authentication type: invalidAuthType
+      v2(0, 64), // TTL 64: ipTtlError
+      encodeAdvert({ version: 2, vrid: 52, priority: 1, adverIntervalMs: 1000, addrs: [Uint8Array.of(10, 71, 0, 110)], authType: 0, authData: new Uint8Array(8) }, { family: 'inet', src, dst: grp, ttl: 255 }), // v2 to a v3 instance: versionError
+      badSum, // checksumError
+    ].map((d) => Buffer.from(d).toString('hex'));
+    const drops = (from: number): string[] => trapBodies(from).filter((l) => /OID: \.1\.3\.6\.1\.2\.1\.(68\.0\.2|207\.0\.2)\b/.test(l));
+    const run1 = async (impl: 'keepalived' | 'kts'): Promise<string[]> => {
+      const d = new Director(lab, 'a', impl, CONF, ['-x', '-A', sock()]);
+      running.push(d);
+      await bothMaster(d);
+      const from = traps.length;
+      const r = lab.exec('b', process.execPath, ['test/helpers/send-vrrp4.mjs', 'eth0', ...datagrams], 15_000);
+      expect(r.rc, r.stderr).toBe(0);
+      await sleep(1500);
+      const got = drops(from);
+      await stop(d);
+      return got;
+    };
+    const theirs = await run1('keepalived');
+    const ours = await run1('kts');
+    // the reference: two vrrpTrapAuthFailure (mismatch 2, invalid type 1) from 10.71.0.2, three vrrpv3NotifyProtoError (TTL 1, version 2, checksum 3)
+    expect(theirs.map((l) => / = INTEGER: (\d)$/.exec(l)?.[1])).toEqual(['2', '1', '1', '2', '3']);
+    expect(theirs[0]).toContain('= IpAddress: 10.71.0.2');
+    expect(ours).toEqual(theirs);
   });
 
   it('BACKUP behind a keepalived master: the same walk (the master heard, the wanted state)', async () => {

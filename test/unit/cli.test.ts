@@ -170,7 +170,7 @@ describe('parseArgs: errors and early exits, as keepalived', () => {
     }
   });
 
-  it('-x / --snmp serves the VRRP side\'s MIBs, -A / --snmp-agent-socket names the AgentX socket', () => {
+  it('-x / --snmp serves the VRRP and checker MIBs, -A / --snmp-agent-socket names the AgentX socket', () => {
     expect(parseArgs(['-x', '-A', 'tcp:localhost:705'])).toMatchObject({ kind: 'run', args: { snmp: true, snmpSocket: 'tcp:localhost:705' } });
     expect(parseArgs(['--snmp', '--snmp-agent-socket=/run/agentx'])).toMatchObject({ kind: 'run', args: { snmp: true, snmpSocket: '/run/agentx' } });
     const none = parseArgs([]);

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { diagnose, ipvsTable, OUT, sh, sleep, start } from './lib.mjs';
+import { diagnose, exited, ipvsTable, OUT, sh, sleep, start, stop, until } from './lib.mjs';
 
 setTimeout(() => diagnose('the scenario is still running after 300 s'), 300_000).unref();
 process.on('exit', (code) => { if (code !== 0) diagnose(`the scenario exits ${code}`); });
@@ -50,24 +50,6 @@ await serve('tcp', 'fd00::11', 80);
 function configText(file) {
   return readFileSync(file, 'utf8').replace(/DIGEST_(\d+)_(\d+)_(\d+)_(\d+)/g, (_m, a, b, c, d) =>
     createHash('md5').update(`ok ${a}.${b}.${c}.${d}\n`).digest('hex'));
-}
-
-const exited = (c) => c.exitCode !== null || c.signalCode !== null;
-
-async function stop(child) {
-  if (exited(child)) return;
-  const gone = new Promise((r) => child.on('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([gone, sleep(10_000)]);
-  if (!exited(child)) child.kill('SIGKILL');
-  await sleep(300);
-}
-
-/** Polls until `pred` holds (or `ms` passes). */
-async function until(pred, ms) {
-  const t0 = Date.now();
-  while (!pred() && Date.now() - t0 < ms) await sleep(200);
-  return pred();
 }
 
 async function run(id, file, impl) {

@@ -36,6 +36,26 @@ export function diagnose(why) {
 
 export const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
 
+/** Whether a child process has ended. */
+export const exited = (c) => c.exitCode !== null || c.signalCode !== null;
+
+/** SIGTERM, SIGKILL after 10 s; resolves once the child is gone. */
+export async function stop(child) {
+  if (exited(child)) return;
+  const gone = new Promise((r) => child.on('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([gone, sleep(10_000)]);
+  if (!exited(child)) child.kill('SIGKILL');
+  await sleep(300);
+}
+
+/** Polls until `pred` holds (or `ms` passes). */
+export async function until(pred, ms) {
+  const t0 = Date.now();
+  while (!pred() && Date.now() - t0 < ms) await sleep(200);
+  return pred();
+}
+
 /**
  * `ipvsadm -Ln` as { 'TCP 10.0.0.1:80': { sched: 'rr', flags: '...', dests: { '10.0.1.1:80': { fwd: 'Masq', weight: 1 } } } }.
  */

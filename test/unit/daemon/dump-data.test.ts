@@ -7,6 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RouteEntry, RuleEntry } from '../../../src/config/model.js';
 import { formatData } from '../../../src/daemon/dump-data.js';
+import { setDumpSnmpCli } from '../../../src/daemon/dump-global.js';
 import { formatStats } from '../../../src/daemon/dump-stats.js';
 import { STATE_NUMBER } from '../../../src/daemon/dump-common.js';
 import type { VrrpView } from '../../../src/daemon/view.js';
@@ -262,5 +263,25 @@ describe('routes and rules as keepalived 2.2.7 writes them', () => {
       'from all priority 103 tos 0x0 iif eth0 protocol 18 lookup 103',
       'from 2001:db8::/64 priority 104 tos 0x0 protocol 18 lookup 104',
     ]);
+  });
+});
+
+describe('the SNMP lines of the global definitions', () => {
+  const conf = 'global_defs {\n  enable_snmp_checker\n  enable_snmp_rfcv2\n  enable_traps\n  snmp_socket tcp:localhost:705\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  virtual_ipaddress {\n    10.0.0.9\n  }\n}\n';
+  const snmp = (text: string): string[] => text.split('\n').filter((l) => l.startsWith(' SNMP '));
+
+  it('show the keywords, and -x / -A over them, as keepalived 2.2.7 does', () => {
+    const view = viewOf(tmp, conf, [{ name: 'eth0', index: 2, mac: 'aa:bb:cc:dd:ee:01', addresses: ['10.0.0.1/24'] }], { steps: 1 });
+    try {
+      expect(snmp(formatData(view, TIME, 'host'))).toEqual([
+        ' SNMP vrrp disabled', ' SNMP checker enabled', ' SNMP RFCv2 enabled', ' SNMP RFCv3 disabled', ' SNMP traps enabled', ' SNMP socket = tcp:localhost:705',
+      ]);
+      setDumpSnmpCli({ snmp: true, snmpSocket: '/run/agentx' });
+      expect(snmp(formatData(view, TIME, 'host'))).toEqual([
+        ' SNMP vrrp enabled', ' SNMP checker enabled', ' SNMP RFCv2 enabled', ' SNMP RFCv3 enabled', ' SNMP traps enabled', ' SNMP socket = /run/agentx',
+      ]);
+    } finally {
+      setDumpSnmpCli({});
+    }
   });
 });

@@ -98,7 +98,7 @@ describe('AgentX session', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  async function rig(): Promise<{ m: FakeMaster; s: AgentxSession; lines: ReturnType<typeof captureLogger>['lines']; path: string }> {
+  async function rig(mib: () => readonly Varbind[] | Promise<readonly Varbind[]> = () => MIB): Promise<{ m: FakeMaster; s: AgentxSession; lines: ReturnType<typeof captureLogger>['lines']; path: string }> {
     const t = tempDir('agentx');
     cleanups.push(t.cleanup);
     const path = join(t.dir, 'master');
@@ -106,7 +106,7 @@ describe('AgentX session', () => {
     await m.listen();
     cleanups.push(() => m.close());
     const { log, lines } = captureLogger();
-    const s = new AgentxSession({ endpoint: { kind: 'unix', path }, regions: REGIONS, description: 'test', mib: () => MIB, log, retryMinMs: 50, retryMaxMs: 100 });
+    const s = new AgentxSession({ endpoint: { kind: 'unix', path }, regions: REGIONS, description: 'test', mib, log, retryMinMs: 50, retryMaxMs: 100 });
     cleanups.push(() => s.stop());
     return { m, s, lines, path };
   }
@@ -132,6 +132,24 @@ describe('AgentX session', () => {
     expect(r.body.readUInt16BE(4)).toBe(0);
     // type 2, OID prefix 2 (mib-2) + 1.68.1.2.0, value 1
     expect(r.body.subarray(8).toString('hex')).toBe('00020000' + '05020000' + '00000001000000440000000100000002' + '00000000' + '00000001');
+  });
+
+  it('a view that has to be read first (a promise) is answered when it is; one that fails, with genErr', async () => {
+    let fail = false;
+    const { m, s, lines } = await rig(() => new Promise((res, rej) => setTimeout(() => (fail ? rej(new Error('no counters')) : res(MIB)), 30)));
+    s.start();
+    await waitFor(() => s.isOpen);
+    const c = m.conns[0]!;
+    collectResponses(m, c);
+    c.write(FakeMaster.request(PDU.getNext, 78, getNextPayload([1, 3, 6, 1, 2, 1, 68, 1, 1, 0], [1, 3, 6, 1, 2, 1, 69])));
+    const r = await m.waitResponse(78);
+    expect(r.body.readUInt16BE(4)).toBe(0);
+    expect(r.body.subarray(8).toString('hex')).toBe('00020000' + '05020000' + '00000001000000440000000100000002' + '00000000' + '00000001');
+    fail = true;
+    c.write(FakeMaster.request(PDU.getNext, 79, getNextPayload([1, 3, 6, 1, 2, 1, 68, 1, 1, 0], [1, 3, 6, 1, 2, 1, 69])));
+    const e = await m.waitResponse(79);
+    expect(e.body.readUInt16BE(4)).toBe(5);
+    expect(lines.some((l) => l.msg === 'SNMP MIB view failed')).toBe(true);
   });
 
   it('a PDU it cannot read is answered with parseError and counted; the session goes on', async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { COMMAND } from '../../../src/ipvs/attr-spec.js';
 import { decodeAttrs, NlWriter, type AttrRecord } from '../../../src/ipvs/codec.js';
 import { parseDatagram, readGenl } from '../../../src/ipvs/frame.js';
-import { destFromRecord, opAttrs, serviceFromRecord, writeOp } from '../../../src/ipvs/messages.js';
+import { destFromRecord, destStatsFromRecord, opAttrs, serviceFromRecord, statsFromRecord, writeOp } from '../../../src/ipvs/messages.js';
 import type { IpvsDest, IpvsOp, IpvsService, ServiceKey } from '../../../src/ipvs/types.js';
 import { parseIp, type IpAddress } from '../../../src/util/ip.js';
 
@@ -163,5 +163,15 @@ describe('decoding is total', () => {
     expect(parseDatagram(Buffer.from('ff000000', 'hex')).ok).toBe(false);
     const genl = readGenl({ type: FAMILY, flags: 0, seq: 1, pid: 0, payload: Buffer.alloc(2) });
     expect(genl.ok).toBe(false);
+  });
+});
+
+describe('the counters of a dump (SNMP)', () => {
+  it('come from STATS64 when the kernel sends it, else from the 32-bit STATS, else are 0', () => {
+    const s64: AttrRecord = { stats64: { conns: 3n, inpkts: 13n, outpkts: 0n, inbytes: 5_000_000_000n, outbytes: 1n, cps: 0n, inpps: 1n, outpps: 0n, inbps: 80n, outbps: 0n }, stats: { conns: 1 } };
+    expect(statsFromRecord(s64)).toMatchObject({ conns: 3n, inbytes: 5_000_000_000n, inbps: 80n });
+    expect(statsFromRecord({ stats: { conns: 2, inbytes: 7n } })).toMatchObject({ conns: 2n, inbytes: 7n, outbps: 0n });
+    expect(statsFromRecord({})).toMatchObject({ conns: 0n, outbytes: 0n });
+    expect(destStatsFromRecord({ activeConns: 4, inactConns: 1 })).toMatchObject({ activeConns: 4, inactConns: 1, persistConns: 0, conns: 0n });
   });
 });

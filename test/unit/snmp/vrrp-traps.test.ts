@@ -4,7 +4,7 @@
 // 10.70.0.1; router_id rtr1).
 import { describe, expect, it } from 'vitest';
 import type { Varbind } from '../../../src/snmp/agentx.js';
-import { groupTraps, instanceTraps, type TrapInstance, type TrapSettings } from '../../../src/snmp/vrrp-traps.js';
+import { dropTraps, groupTraps, instanceTraps, type TrapInstance, type TrapSettings } from '../../../src/snmp/vrrp-traps.js';
 
 const ALL: TrapSettings = { traps: true, sel: { global: true, vrrp: true, rfcv2: true, rfcv3: true }, routerId: 'rtr1' };
 const VI_1: TrapInstance = {
@@ -69,5 +69,29 @@ describe('notifications of a sync group', () => {
     expect(groupTraps('G1', 'STOP', ALL).map(shown)[0]).toContain('.1.3.6.1.4.1.9586.100.5.2.1.1.3 = INTEGER: 5');
     expect(groupTraps('G1', 'MASTER', { ...ALL, sel: { ...ALL.sel, vrrp: false } })).toEqual([]);
     expect(groupTraps('G1', 'MASTER', { ...ALL, traps: false })).toEqual([]);
+  });
+});
+
+describe('notifications of a dropped advert', () => {
+  const inst = { version: 2 as const, family: 'inet' as const, vrid: 51, ifindex: 3, hasVips: true };
+  const from = Uint8Array.of(10, 70, 0, 2);
+
+  it('an authentication failure: RFC 2787 vrrpTrapAuthFailure with the source and the kind', () => {
+    expect(dropTraps(inst, { reason: 'auth', authError: 2, src: from }, ALL).map(shown)).toEqual([
+      '.1.3.6.1.6.3.1.1.4.1.0 = OID: .1.3.6.1.2.1.68.0.2\t.1.3.6.1.2.1.68.1.5.3.51 = IpAddress: 10.70.0.2\t.1.3.6.1.2.1.68.1.6.3.51 = INTEGER: 2',
+    ]);
+    // only for VRRPv2 IPv4 instances with a VIP, with the RFC 2787 MIB and traps on
+    expect(dropTraps({ ...inst, version: 3 }, { reason: 'auth', authError: 2, src: from }, ALL)).toEqual([]);
+    expect(dropTraps({ ...inst, hasVips: false }, { reason: 'auth', authError: 2, src: from }, ALL)).toEqual([]);
+    expect(dropTraps(inst, { reason: 'auth', authError: 2, src: from }, { ...ALL, sel: { ...ALL.sel, rfcv2: false } })).toEqual([]);
+    expect(dropTraps(inst, { reason: 'auth', authError: 2, src: from }, { ...ALL, traps: false })).toEqual([]);
+  });
+
+  it('a TTL, version or checksum error: RFC 6527 vrrpv3NotifyProtoError with the reason; other drops send none', () => {
+    expect(dropTraps(inst, { reason: 'checksum', src: from }, ALL).map(shown)).toEqual([
+      '.1.3.6.1.6.3.1.1.4.1.0 = OID: .1.3.6.1.2.1.207.0.2\t.1.3.6.1.2.1.207.1.2.5.1.6.3.51.1 = INTEGER: 3',
+    ]);
+    expect(['ttl', 'version'].map((reason) => dropTraps(inst, { reason }, ALL)[0]?.[1]?.value)).toEqual([{ type: 'integer', value: 1 }, { type: 'integer', value: 2 }]);
+    for (const reason of ['short', 'vrid', 'interval', 'type', 'naddr', 'addr-mismatch', 'dst', 'src-not-peer']) expect(dropTraps(inst, { reason }, ALL)).toEqual([]);
   });
 });

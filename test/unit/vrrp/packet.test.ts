@@ -66,6 +66,19 @@ describe('decodeAdvert reasons (one per failure)', () => {
     expect(reason(p, expect2(e))).toBe(want);
   });
 
+  it('says which kind of authentication failure (RFC 2787 vrrpTrapAuthErrorType)', () => {
+    const kind = (p: RxPacket, e: RxExpect): number | undefined => {
+      const r = decodeAdvert(p, e);
+      return r.ok ? undefined : r.error.authError;
+    };
+    expect(kind(patch(good, 24, 3), expect2())).toBe(1);
+    expect(kind(good, expect2({ authType: 1, authData: Uint8Array.of(112, 119, 0, 0, 0, 0, 0, 0) }))).toBe(2);
+    expect(kind(patch(good, 9, 51), expect2())).toBeUndefined(); // too short first
+    const pass = pkt4(v2({ authType: 1, authData: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8) }));
+    expect(kind(pass, expect2({ authType: 1, authData: Uint8Array.of(112, 119, 0, 0, 0, 0, 0, 0) }))).toBe(3);
+    expect(kind(pkt4(v2(), { ttl: 1 }), expect2())).toBeUndefined();
+  });
+
   it('checks in keepalived order: length, TTL, version, auth, interval, type, count, checksum, dst, addresses', () => {
     let p = pkt4(v3({ adverIntervalMs: 2000, addrs: [ip('1.2.3.4')] }), { ttl: 1, dst: ip('10.0.0.5') });
     p = patch(p, 20, 0x32); // v3, type 2
