@@ -6,7 +6,10 @@
 // its peak RSS, and the jitter of the VRRP adverts the same daemon sends meanwhile.
 // Targets (issue 5): CPU ratio <= 1.0, RSS <= 250 MB, advert jitter p99 <= 2 ms.
 // Usage (root): npm run build && node bench/checkers.mjs [--vs 50] [--rs 100] [--warmup 20] [--window 30]
-//   [--delay-loop 1] [--reload]
+//   [--delay-loop 1] [--reload] [--snmp-walk]
+// --snmp-walk (issue 19): both processes serve their MIBs to net-snmp's snmpd, and KEEPALIVED-MIB
+// is walked (GetBulk) without pause through the window: the advert jitter under it, the walks'
+// number and time.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runUml } from '../dist/src/lab/uml.js';
@@ -22,9 +25,10 @@ const windowS = arg('window', 30);
 const delayLoop = arg('delay-loop', 1);
 // --reload: after the window, SIGHUP with the same file (the time to a settled table)
 const reload = process.argv.includes('--reload') ? 1 : 0;
+const snmpWalk = process.argv.includes('--snmp-walk') ? 1 : 0;
 
 const run = await runUml({
-  script: `ulimit -n 65536; node bench/guest/checkers-guest.mjs ${vs} ${rs} ${warmup} ${windowS} ${delayLoop} ${reload}`,
+  script: `ulimit -n 65536; node bench/guest/checkers-guest.mjs ${vs} ${rs} ${warmup} ${windowS} ${delayLoop} ${reload} ${snmpWalk}`,
   memMb: 4096,
   timeoutMs: (2 * (warmup + windowS) + 240 + (vs * rs) / 100 + reload * 150) * 1000,
   modules: ['ip_vs', 'ip_vs_wrr', 'dummy'],
@@ -50,6 +54,10 @@ for (const r of results) {
 }
 console.log('impl        VRRP proc RSS MB  total PSS MB  total anon MB');
 for (const r of results) console.log(`${r.impl.padEnd(10)} ${f(r.vrrpRssMb).padStart(16)} ${f(r.totalPssMb).padStart(13)} ${f(r.totalAnonMb).padStart(14)}`);
+if (snmpWalk) {
+  console.log('impl        SNMP objects/s  whole walks  failed  objects/walk  walk p50/max ms');
+  for (const r of results) console.log(`${r.impl.padEnd(10)} ${f(r.snmp?.objectsPerS, 0).padStart(15)} ${String(r.snmp?.walks).padStart(12)} ${String(r.snmp?.failed).padStart(7)} ${String(r.snmp?.objects).padStart(13)}  ${f(r.snmp?.walkP50Ms, 0)}/${f(r.snmp?.walkMaxMs, 0)}`);
+}
 if (reload) {
   console.log('impl        after the reload: total RSS MB  VRRP proc RSS MB');
   for (const r of results) console.log(`${r.impl.padEnd(10)} ${f(r.reload?.after?.totalRssMb).padStart(28)} ${f(r.reload?.after?.vrrpRssMb).padStart(17)}`);

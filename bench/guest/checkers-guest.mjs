@@ -5,12 +5,15 @@
 // config in turn; for each, after a warm-up, we sample the checker process's CPU time and RSS
 // over a window and the VRRP adverts' intervals (tcpdump -tt on the VRRP interface).
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ktsNodeFlags } from '../../dist/src/lab/director.js';
 
 const OUT = process.env.UML_OUT;
-const [vsCount, rsPerVs, warmupS, windowS, delayLoop = 1, reloadTest = 0] = process.argv.slice(2).map(Number);
+const [vsCount, rsPerVs, warmupS, windowS, delayLoop = 1, reloadTest = 0, snmpWalks = 0] = process.argv.slice(2).map(Number);
+/** --snmp-walk: net-snmp's snmpd as the AgentX master, both processes' MIBs served, walked without pause during the window */
+const AGENTX = '/run/bench-agentx.sock';
+const MIB_ENV = { ...process.env, MIBS: '', MIBDIRS: '/nonexistent' };
 const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const sh = (cmd) => {
@@ -30,7 +33,7 @@ function setup() {
 }
 
 function config() {
-  const out = ['global_defs {', '  router_id bench', '}', 'vrrp_instance VI_1 {', '  interface vr0', '  state BACKUP',
+  const out = ['global_defs {', '  router_id bench', ...(snmpWalks ? ['  enable_snmp_vrrp', '  enable_snmp_checker'] : []), '}', 'vrrp_instance VI_1 {', '  interface vr0', '  state BACKUP',
     '  virtual_router_id 51', '  priority 150', '  advert_int 1', '  virtual_ipaddress {', '    10.7.0.100/32', '  }', '}'];
   for (let v = 0; v < vsCount; v++) {
     out.push(`virtual_server 10.6.${Math.floor(v / 250)}.${(v % 250) + 1} 80 {`, `  delay_loop ${delayLoop}`, '  lb_algo wrr', '  lb_kind DR', '  protocol TCP');
@@ -73,13 +76,58 @@ function pct(xs, p) {
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
 }
 
+/** snmpd as the AgentX master of this run (SNMP on 127.0.0.1:16161 only) */
+async function startSnmpd() {
+  writeFileSync('/run/bench-snmpd.conf', ['master agentx', `agentXSocket unix:${AGENTX}`, 'agentaddress udp:127.0.0.1:16161',
+    'rocommunity public 127.0.0.1', 'agentXTimeout 5', ''].join('\n'));
+  sh(`rm -f ${AGENTX}`);
+  const snmpd = spawn('snmpd', ['-f', '-Lf', '/dev/null', '-C', '-c', '/run/bench-snmpd.conf', '-p', '/run/bench-snmpd.pid'], { stdio: 'ignore', env: MIB_ENV });
+  for (let i = 0; i < 100 && spawnSync('test', ['-S', AGENTX]).status !== 0; i++) await sleep(100);
+  return snmpd;
+}
+
+/**
+ * Walks KEEPALIVED-MIB (GetBulk, 50 a time) one after the other until stop(), which ends the
+ * walk under way: each walk's time and objects (the last one cut short: `whole` false).
+ */
+function walkLoop() {
+  let stopped = false;
+  let current;
+  const walks = [];
+  const loop = (async () => {
+    while (!stopped) {
+      const t = Date.now();
+      const r = await new Promise((res) => {
+        current = spawn('snmpbulkwalk', ['-v2c', '-c', 'public', '-On', '-Cr50', '-t', '10', '-r', '0', '127.0.0.1:16161', '1.3.6.1.4.1.9586.100.5'], { stdio: ['ignore', 'pipe', 'pipe'], env: MIB_ENV });
+        let lines = 0;
+        let last = '';
+        current.stdout.on('data', (d) => { for (const c of d) if (c === 10) lines++; last = String(d).slice(-300); });
+        // why a walk failed: its last output and its error, in $UML_OUT/snmpwalk.err
+        current.stderr.on('data', (d) => appendFileSync(join(OUT, 'snmpwalk.err'), `${new Date().toISOString()} after ${lines} objects (${last.split('\n').slice(-2).join(' | ')}): ${d}`));
+        current.on('exit', (code, signal) => res({ code, signal, lines }));
+      });
+      walks.push({ ms: Date.now() - t, objects: r.lines, ok: r.code === 0, whole: r.signal === null });
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      current?.kill('SIGKILL');
+      await loop;
+      return walks;
+    },
+  };
+}
+
 async function measure(impl) {
   sh('ipvsadm -C');
+  const snmpd = snmpWalks ? await startSnmpd() : undefined;
+  const agentx = snmpWalks ? ['-A', AGENTX] : [];
   const args = impl === 'keepalived'
-    ? ['keepalived', ['-n', '-l', '-f', '/run/bench.conf', '-p', '/run/k.pid', '-r', '/run/kv.pid', '-c', '/run/kc.pid']]
+    ? ['keepalived', ['-n', '-l', '-f', '/run/bench.conf', '-p', '/run/k.pid', '-r', '/run/kv.pid', '-c', '/run/kc.pid', ...agentx]]
     // with the launcher's node flags, as the installed command runs (its #! line)
     // KTS_EXTRA_FLAGS: node flags for both processes (e.g. --cpu-prof --cpu-prof-dir=DIR)
-    : [process.execPath, [...ktsNodeFlags(), ...(process.env.KTS_EXTRA_FLAGS?.split(' ').filter(Boolean) ?? []), join(process.cwd(), 'dist/src/cli.js'), '-n', '-l', '-f', '/run/bench.conf', '-p', '/run/kts.pid']];
+    : [process.execPath, [...ktsNodeFlags(), ...(process.env.KTS_EXTRA_FLAGS?.split(' ').filter(Boolean) ?? []), join(process.cwd(), 'dist/src/cli.js'), '-n', '-l', '-f', '/run/bench.conf', '-p', '/run/kts.pid', ...agentx]];
   const logPath = join(OUT, `${impl}.log`);
   const daemon = spawn(args[0], args[1], { stdio: ['ignore', 'pipe', 'pipe'] });
   const logChunks = [];
@@ -109,6 +157,7 @@ async function measure(impl) {
   const dests = () => Number(sh('nice -n 19 ipvsadm -Ln | grep -c -- "-> [0-9]" || true').trim());
   const destsBefore = dests();
   const adverts = captureAdverts();
+  const walking = snmpWalks ? walkLoop() : undefined;
   const c0 = cpuTicks(checker);
   const w0 = Date.now();
   const rss = [];
@@ -118,6 +167,7 @@ async function measure(impl) {
   }
   const cpuS = (cpuTicks(checker) - c0) / TICK;
   const wallS = (Date.now() - w0) / 1000;
+  const walks = await walking?.stop();
   if (impl === 'kts' && process.env.KTS_SNAPSHOT_SIGNAL) {
     // with KTS_EXTRA_FLAGS=--heapsnapshot-signal=SIG: the checker's heap now, in the daemon's cwd
     process.kill(checker, process.env.KTS_SNAPSHOT_SIGNAL);
@@ -161,10 +211,19 @@ async function measure(impl) {
     ...(reload ? { reload: { ...reload, after: memory() } } : {}),
     destsBefore, destsAfter: dests(), adverts: stamps.length,
     jitterP99Ms: pct(jitterMs, 99), jitterP50Ms: pct(jitterMs, 50), jitterMaxMs: Math.max(...jitterMs),
+    ...(walks ? {
+      snmp: {
+        walks: walks.filter((w) => w.whole).length, failed: walks.filter((w) => w.whole && !w.ok).length,
+        objects: Math.max(0, ...walks.filter((w) => w.whole).map((w) => w.objects)),
+        objectsPerS: walks.reduce((a, w) => a + w.objects, 0) / wallS,
+        walkP50Ms: pct(walks.filter((w) => w.whole).map((w) => w.ms), 50), walkMaxMs: Math.max(0, ...walks.filter((w) => w.whole).map((w) => w.ms)),
+      },
+    } : {}),
   };
   if (exited) result.exited = exited; // it stopped on its own during the run
   daemon.kill('SIGTERM');
   if (!exited) await new Promise((r) => { const t = setTimeout(() => { daemon.kill('SIGKILL'); r(); }, 15_000); daemon.on('exit', () => { clearTimeout(t); r(); }); });
+  snmpd?.kill('SIGTERM');
   writeFileSync(logPath, Buffer.concat(logChunks));
   if (impl === 'kts' && result.reload) {
     // the checker's 'reloaded' line, read once the log is whole (its lines can reach the pipe
