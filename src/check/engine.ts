@@ -142,6 +142,11 @@ export class CheckerEngine {
       case 'vip-present': this.vipPresent(input.vs, input.present); break;
       case 'file-value': this.fileValue(input.name, input.value); break;
       case 'bfd': this.bfdState(input.name, input.up); break;
+      case 'set-weight': {
+        const rs = this.servers[input.vs]?.rss[input.rs];
+        if (rs && !this.stopped) this.rules.setWeight(rs, input.weight);
+        break;
+      }
       case 'shutdown': this.shutdown(); break;
       case 'reload': this.reload(now, input.previous); break;
     }

@@ -95,6 +95,8 @@ export type CheckInput =
   | { readonly type: 'file-value'; readonly name: string; readonly value: number }
   /** BFD_CHECK: bfd_instance `name`'s session went Up (`up`) or Down, as the BFD side reports */
   | { readonly type: 'bfd'; readonly name: string; readonly up: boolean }
+  /** A real server's effective weight set from outside (SNMP's realServerWeight), as a dynamic weight is */
+  | { readonly type: 'set-weight'; readonly vs: number; readonly rs: number; readonly weight: number }
   /** Stop: every real server leaves, omega scripts run. */
   | { readonly type: 'shutdown' }
   /**

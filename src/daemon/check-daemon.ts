@@ -340,6 +340,11 @@ export class CheckDaemon {
     return this.announcer?.handover(address, cancel) ?? Promise.resolve({ result: 'unknown-vip', announced: false, ms: 0 });
   }
 
+  /** SNMP's realServerWeight written: cfg.virtualServers[vs]'s real server `rs` takes `weight` as its effective weight. */
+  setWeight(vs: number, rs: number, weight: number): void {
+    this.input({ type: 'set-weight', vs, rs, weight });
+  }
+
   /** A VRRP instance's state, from the VRRP process (announce_vip ... instance NAME). */
   vrrpState(name: string, state: string): void {
     this.vrrpStates.set(name, state);

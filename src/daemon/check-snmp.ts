@@ -14,13 +14,13 @@ import { DEFAULT_TUNNEL } from '../config/lvs-values.js';
 import type { KeepalivedConfig, Script, TunnelSpec, VirtualServer } from '../config/model.js';
 import type { RsState, VsState } from '../check/servers.js';
 import { realWeight } from '../check/servers.js';
-import { AgentxSession } from '../io/agentx-session.js';
+import { AgentxSession, type SetHandler } from '../io/agentx-session.js';
 import { ZERO_COUNTERS, type VsCounters } from '../ipvs/counters.js';
 import { schedFlags } from '../ipvs/from-config.js';
 import { destId } from '../ipvs/keys.js';
 import type { Varbind } from '../snmp/agentx.js';
-import { buildCheckMib, CHECK_OID, quorumTrap, realServerTrap, type CheckMibReal, type CheckMibSnapshot, type CheckMibTunnel, type CheckMibVirtual, type TrapMoment } from '../snmp/check-mib.js';
-import { compareOid } from '../snmp/agentx.js';
+import { buildCheckMib, CHECK_OID, quorumTrap, realServerTrap, RS_WEIGHT_COLUMN, weightTarget, type CheckMibReal, type CheckMibSnapshot, type CheckMibTunnel, type CheckMibVirtual, type TrapMoment } from '../snmp/check-mib.js';
+import { AGENTX_ERROR, compareOid } from '../snmp/agentx.js';
 import { GLOBAL_OID } from '../snmp/values.js';
 import { globalVarbinds } from '../snmp/vrrp-mib.js';
 import type { CheckDumpView } from './check-view.js';
@@ -177,6 +177,42 @@ export function trapOf(e: StateTrap, view: CheckDumpView, host: string): Varbind
   return rs ? realServerTrap(v, realRow(rs, view, undefined), moment, routerId) : undefined;
 }
 
+/** The largest weight IPVS takes (keepalived's IPVS_WEIGHT_LIMIT) */
+const WEIGHT_LIMIT = 2147483647;
+
+/**
+ * realServerWeight, writable as in keepalived 2.2.7 (check_snmp_realserver_weight): an integer
+ * sets the real server's effective weight, as a MISC_CHECK's dynamic weight does (the table
+ * follows if it is in it and alive, and the quorum is weighed again). Any other object is not
+ * writable, the sorry server's row neither, a row that is not there cannot be made.
+ */
+function weightSetter(src: CheckSnmpSource, slog: Logger): SetHandler {
+  const rows = (): { sorry: boolean; reals: number }[] => src.config.virtualServers.map((vs) => ({ sorry: vs.sorryServer !== undefined, reals: vs.realServers.length }));
+  return {
+    test: (vbs) => {
+      const r = rows();
+      for (const [i, vb] of vbs.entries()) {
+        const fail = (error: number): { error: number; index: number } => ({ error, index: i + 1 });
+        if (compareOid(vb.oid.slice(0, RS_WEIGHT_COLUMN.length), RS_WEIGHT_COLUMN) !== 0) return fail(AGENTX_ERROR.notWritable);
+        const t = weightTarget(vb.oid, r);
+        if (!t) return fail(AGENTX_ERROR.noCreation);
+        if (vb.type !== 2 || vb.integer === undefined) return fail(AGENTX_ERROR.wrongType);
+        if (vb.integer < 0 || vb.integer > WEIGHT_LIMIT) return fail(AGENTX_ERROR.wrongValue);
+      }
+      return { error: 0, index: 0 };
+    },
+    commit: (vbs) => {
+      const r = rows();
+      for (const vb of vbs) {
+        const t = weightTarget(vb.oid, r);
+        if (!t || vb.integer === undefined) continue;
+        slog.info({ vs: t.vs, rs: t.rs, weight: vb.integer }, 'SNMP set a real server\'s weight');
+        src.setWeight(t.vs, t.rs, vb.integer);
+      }
+    },
+  };
+}
+
 export interface CheckSnmp {
   /** a state change of the engine: sent when enable_traps is on */
   trap(e: StateTrap): void;
@@ -187,6 +223,8 @@ export interface CheckSnmp {
 export interface CheckSnmpSource {
   /** the configuration running now */
   readonly config: KeepalivedConfig;
+  /** realServerWeight written: the real server's effective weight */
+  setWeight(vs: number, rs: number, weight: number): void;
   /** changes with every change of the servers' state */
   readonly stateGeneration: number;
   dumpView(): CheckDumpView;
@@ -233,7 +271,7 @@ export function startCheckSnmp(src: CheckSnmpSource, cfg: KeepalivedConfig, log:
     return mib;
   };
   const session = new AgentxSession({
-    endpoint: ep, regions, description: 'keepalived-ts checker', log: slog,
+    endpoint: ep, regions, description: 'keepalived-ts checker', log: slog, set: weightSetter(src, slog),
     // as keepalived's ipvs_update_stats: counters older than 5 s are read before answering
     mib: () => (!counters || counters.config !== src.config || Date.now() - counters.at >= COUNTERS_REFRESH_MS ? readCounters().then(build) : build()),
   });

@@ -13,7 +13,7 @@ import { createConnection, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import {
   AGENTX_ERROR, CLOSE_REASON, decodeHeader, decodePdu, encodeAddAgentCaps, encodeClose, encodeNotify, encodeOpen,
-  encodePing, encodeRegister, encodeResponse, HEADER_LEN, MAX_PAYLOAD, type DecodeReason, type MasterPdu, type Oid, type Varbind,
+  encodePing, encodeRegister, encodeResponse, HEADER_LEN, MAX_PAYLOAD, type DecodeReason, type MasterPdu, type Oid, type SetVarbind, type Varbind,
 } from '../snmp/agentx.js';
 import { get, getBulk, getNext } from '../snmp/responder.js';
 import { endpointText, type AgentxEndpoint } from '../snmp/endpoint.js';
@@ -24,6 +24,8 @@ export interface AgentxOptions {
   readonly description: string;
   /** the MIB view, sorted by OID; called for every request (a promise: answered when it settles) */
   readonly mib: () => readonly Varbind[] | Promise<readonly Varbind[]>;
+  /** writable objects; without it every Set is refused (notWritable) */
+  readonly set?: SetHandler;
   readonly log: Logger;
   readonly retryMinMs?: number;
   readonly retryMaxMs?: number;
@@ -31,6 +33,14 @@ export interface AgentxOptions {
   readonly requestTimeoutMs?: number;
   /** a Ping this often while open (keepalived: 120 s) */
   readonly pingIntervalMs?: number;
+}
+
+/** What a subagent lets a manager write (RFC 2741 §7.2.4: TestSet, then CommitSet). */
+export interface SetHandler {
+  /** 0 when every varbind can be set as asked; else the AgentX error and the 1-based index of the first that cannot */
+  test(varbinds: readonly SetVarbind[]): { readonly error: number; readonly index: number };
+  /** what the TestSet accepted, now applied */
+  commit(varbinds: readonly SetVarbind[]): void;
 }
 
 type Phase = 'idle' | 'connecting' | 'opening' | 'open' | 'stopped';
@@ -41,6 +51,8 @@ export class AgentxSession {
   private buf = new Uint8Array(0);
   private sessionId = 0;
   private packetId = 0;
+  /** the varbinds each Set transaction's TestSet accepted, until its CleanupSet */
+  private readonly sets = new Map<number, readonly SetVarbind[]>();
   private readonly pending = new Map<number, { resolve: (p: Extract<MasterPdu, { kind: 'response' }> | undefined) => void; timer: NodeJS.Timeout }>();
   private retryMs: number;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -305,11 +317,27 @@ export class AgentxSession {
         }
         return;
       }
-      case 'set':
-        // read-only: every Set is refused at its test phase; the other phases are acknowledged
-        if (p.phase === 'testSet') reply(AGENTX_ERROR.notWritable, 1, []);
-        else if (p.phase !== 'cleanupSet') reply(0, 0, []);
+      case 'set': {
+        // without a set handler every Set is refused at its test phase; the other phases are acknowledged
+        const tid = p.h.transactionId;
+        if (p.phase === 'testSet') {
+          const vbs = p.varbinds ?? [];
+          const r = this.o.set?.test(vbs) ?? { error: AGENTX_ERROR.notWritable, index: 1 };
+          if (r.error === 0) this.sets.set(tid, vbs);
+          reply(r.error, r.index, []);
+        } else if (p.phase === 'commitSet') {
+          const vbs = this.sets.get(tid);
+          try {
+            if (vbs) this.o.set?.commit(vbs);
+            reply(0, 0, []);
+          } catch (e) {
+            this.o.log.error({ err: (e as Error).message }, 'SNMP set failed');
+            reply(AGENTX_ERROR.commitFailed, 1, []);
+          }
+        } else if (p.phase === 'undoSet') reply(0, 0, []);
+        else this.sets.delete(tid);
         return;
+      }
       case 'close':
         this.o.log.warn({ reason: p.reason }, 'AgentX master closed the session');
         s.destroy();

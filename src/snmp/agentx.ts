@@ -27,7 +27,7 @@ export const MAX_PAYLOAD = 1 << 20;
 
 /** RFC 2741 §6.2.16 res.error values we use (0..18 are SNMP's own error-status values) */
 export const AGENTX_ERROR = {
-  noError: 0, genErr: 5, notWritable: 17, openFailed: 256, notOpen: 257, duplicateRegistration: 263,
+  noError: 0, genErr: 5, wrongType: 7, wrongLength: 8, wrongValue: 10, noCreation: 11, commitFailed: 14, notWritable: 17, openFailed: 256, notOpen: 257, duplicateRegistration: 263,
   unknownRegistration: 264, parseError: 266, requestDenied: 267, processingError: 268,
 } as const;
 
@@ -77,8 +77,16 @@ export type MasterPdu =
   | { readonly kind: 'response'; readonly h: Header; readonly sysUpTime: number; readonly error: number; readonly index: number }
   | { readonly kind: 'get' | 'getNext'; readonly h: Header; readonly ranges: readonly SearchRange[] }
   | { readonly kind: 'getBulk'; readonly h: Header; readonly nonRepeaters: number; readonly maxRepetitions: number; readonly ranges: readonly SearchRange[] }
-  | { readonly kind: 'set'; readonly h: Header; readonly phase: 'testSet' | 'commitSet' | 'undoSet' | 'cleanupSet' }
+  /** testSet carries the varbinds to set; the later phases name the same transaction */
+  | { readonly kind: 'set'; readonly h: Header; readonly phase: 'testSet' | 'commitSet' | 'undoSet' | 'cleanupSet'; readonly varbinds?: readonly SetVarbind[] }
   | { readonly kind: 'close'; readonly h: Header; readonly reason: number };
+
+/** A varbind of a TestSet: its OID, its type code (RFC 2741 §5.4), and its value when an integer. */
+export interface SetVarbind {
+  readonly oid: Oid;
+  readonly type: number;
+  readonly integer?: number;
+}
 
 export type DecodeReason = 'short' | 'version' | 'type' | 'context' | 'oid' | 'length' | 'value';
 
@@ -128,6 +136,33 @@ export function decodeHeader(b: Uint8Array): Result<Header, DecodeReason> {
   });
 }
 
+/** A TestSet's VarBindList; undefined when a varbind runs past the PDU or has a type of no known size. */
+function setVarbinds(r: Reader): SetVarbind[] | undefined {
+  const out: SetVarbind[] = [];
+  while (!r.done()) {
+    const type = r.u16();
+    if (type === undefined || r.u16() === undefined) return undefined;
+    const name = r.oid();
+    if (!name) return undefined;
+    let integer: number | undefined;
+    if (type === 2 || type === 65 || type === 66 || type === 67) {
+      const v = r.u32();
+      if (v === undefined) return undefined;
+      integer = type === 2 ? v | 0 : v;
+    } else if (type === 70) {
+      if (r.u32() === undefined || r.u32() === undefined) return undefined;
+    } else if (type === 4 || type === 64 || type === 68) {
+      const n = r.u32();
+      if (n === undefined) return undefined;
+      for (let i = 0; i < Math.ceil(n / 4) * 4; i++) if (r.u8() === undefined) return undefined;
+    } else if (type === 6) {
+      if (!r.oid()) return undefined;
+    } else if (type !== 5 && type !== 128 && type !== 129 && type !== 130) return undefined;
+    out.push({ oid: name.oid, type, ...(integer !== undefined ? { integer } : {}) });
+  }
+  return out;
+}
+
 function ranges(r: Reader): SearchRange[] | undefined {
   const out: SearchRange[] = [];
   while (!r.done()) {
@@ -168,7 +203,10 @@ export function decodePdu(b: Uint8Array): Result<MasterPdu, DecodeReason> {
       const rs = ranges(r);
       return rs ? ok({ kind: 'getBulk', h, nonRepeaters, maxRepetitions, ranges: rs }) : err('oid');
     }
-    case PDU.testSet: return ok({ kind: 'set', h, phase: 'testSet' });
+    case PDU.testSet: {
+      const varbinds = setVarbinds(r);
+      return varbinds ? ok({ kind: 'set', h, phase: 'testSet', varbinds }) : err('value');
+    }
     case PDU.commitSet: return ok({ kind: 'set', h, phase: 'commitSet' });
     case PDU.undoSet: return ok({ kind: 'set', h, phase: 'undoSet' });
     case PDU.cleanupSet: return ok({ kind: 'set', h, phase: 'cleanupSet' });

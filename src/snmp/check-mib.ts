@@ -355,6 +355,23 @@ function serviceVarbinds(v: CheckMibVirtual): Varbind[] {
 
 const ROUTER_ID: Oid = [...KEEPALIVED_OID, 1, 2, 0];
 
+/** realServerWeight, the one column a manager may write */
+export const RS_WEIGHT_COLUMN: Oid = [...CHECK_OID, 4, 1, 7];
+
+/**
+ * The real server a realServerWeight instance names: the virtual server's and the real
+ * server's positions (0-based, the sorry server's row not counted); undefined when it names
+ * another object, no row, or the sorry server's row (whose weight keepalived does not let be set).
+ */
+export function weightTarget(oid: Oid, virtuals: readonly { readonly sorry: boolean; readonly reals: number }[]): { readonly vs: number; readonly rs: number } | undefined {
+  if (oid.length !== RS_WEIGHT_COLUMN.length + 2 || compareOid(oid.slice(0, RS_WEIGHT_COLUMN.length), RS_WEIGHT_COLUMN) !== 0) return undefined;
+  const vi = oid[RS_WEIGHT_COLUMN.length]! - 1;
+  const v = virtuals[vi];
+  if (!v) return undefined;
+  const ri = oid[RS_WEIGHT_COLUMN.length + 1]! - 1 - (v.sorry ? 1 : 0);
+  return ri >= 0 && ri < v.reals ? { vs: vi, rs: ri } : undefined;
+}
+
 /** What a notification tells of the moment it was sent (keepalived counts the live real servers then). */
 export interface TrapMoment {
   readonly realUp: number;

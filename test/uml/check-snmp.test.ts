@@ -3,10 +3,10 @@
 // test/fixtures/snmp/check.conf (-C, the checker side alone, enable_snmp_checker), each under
 // a fresh net-snmp snmpd and snmptrapd. KEEPALIVED-MIB is walked with the checkers settled and
 // three connections counted, and again once a real server has failed and its virtual server
-// lost its quorum; the daemon is then stopped. Both walks must be equal OID by OID but for
-// what moves by itself (counters, rates, the kernel's connection gauges), and the
-// notifications must be the same (their order may differ only between virtual servers, whose
-// checks finish in either order).
+// lost its quorum; a real server's weight is then set through SNMP, and the daemon stopped.
+// Both walks must be equal OID by OID but for what moves by itself (counters, rates, the
+// kernel's connection gauges), and the notifications must be the same (their order may differ
+// only between virtual servers, whose checks finish in either order).
 //
 // Needs root and user-mode Linux (with snmpd, snmpwalk and snmptrapd in the guest's root,
 // which is the host's); uses dist/ (run after `npm run build`). About 80 s.
@@ -75,6 +75,18 @@ describe.skipIf(skipUnless(why === undefined, `user-mode Linux: ${why}`))('the c
       expect(ours.length, w).toBeGreaterThan(400);
       expect(ours.filter((l, i) => l !== theirs[i]), w).toEqual([]);
       expect(ours).toHaveLength(theirs.length);
+    }
+  });
+
+  it('realServerWeight can be set, as in keepalived: the table follows; the sorry server\'s row cannot', () => {
+    const rec = JSON.parse(file('record.json') || '{}') as Record<string, { set?: { rc: number; out: string; sorryRc: number; table: string; now: string } }>;
+    for (const impl of ['keepalived', 'keepalived-ts']) {
+      const s = rec[impl]?.set;
+      expect(s, impl).toBeDefined();
+      expect(s!.rc, `${impl}: ${s!.out}`).toBe(0);
+      expect(s!.table, impl).toMatch(/-> 10\.9\.1\.7:53\s+Route\s+5 /);
+      expect(s!.now, impl).toBe('.1.3.6.1.4.1.9586.100.5.3.4.1.7.4.1 = INTEGER: 5');
+      expect(s!.sorryRc, impl).not.toBe(0);
     }
   });
 

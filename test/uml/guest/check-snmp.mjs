@@ -4,7 +4,8 @@
 // snmptrapd. For each implementation (-C -n -l, the checker side alone): once the IPVS table
 // is applied and the checkers have settled, KEEPALIVED-MIB is walked (IMPL.walk); then the
 // real server 10.9.1.2:80 stops answering, its virtual server loses its quorum, and the MIB is
-// walked again (IMPL.walk2); then the daemon is stopped. Before the first walk, three
+// walked again (IMPL.walk2); a real server's weight is set through realServerWeight (and the
+// sorry server's, which is refused: record.json); then the daemon is stopped. Before the first walk, three
 // connections are made to the first virtual server, for its counters. The notifications snmptrapd received
 // are in IMPL.traps. KTS_SNMP_IMPLS (comma-separated) runs only some of them.
 import { spawnSync } from 'node:child_process';
@@ -31,7 +32,7 @@ sh('ip -6 addr add fd00::11/128 dev rs0 nodad');
 sh('ip link add vip0 type dummy && ip link set vip0 up && ip addr add 10.9.0.2/32 dev vip0 && ip addr add 10.9.0.1/32 dev vip0');
 writeFileSync(`${RUN}/snmpd.conf`, [
   'master agentx', `agentXSocket unix:${SOCK}`, 'agentaddress udp:127.0.0.1:16161',
-  'rocommunity public 127.0.0.1', 'trap2sink 127.0.0.1:16162 public', 'agentXTimeout 5', '',
+  'rocommunity public 127.0.0.1', 'rwcommunity private 127.0.0.1', 'trap2sink 127.0.0.1:16162 public', 'agentXTimeout 5', '',
 ].join('\n'));
 writeFileSync(`${RUN}/snmptrapd.conf`, 'disableAuthorization yes\n');
 
@@ -53,6 +54,11 @@ function walk() {
   } catch (e) {
     return `walk failed: ${e.message}\n`;
   }
+}
+
+function walkOne(oid) {
+  const r = spawnSync('snmpget', ['-v2c', '-c', 'public', '-On', '-t', '5', '-r', '1', '127.0.0.1:16161', oid], { encoding: 'utf8', env: MIB_ENV });
+  return r.stdout.trim();
 }
 
 async function run(impl) {
@@ -83,6 +89,12 @@ async function run(impl) {
   await sleep(5000);
   writeFileSync(join(OUT, `${impl}.walk2`), walk());
   rec.table2 = sh('ipvsadm -Ln');
+  // realServerWeight written: the DNS real server's weight 3 -> 5, then the sorry server's row (refused)
+  const set = (oid, v) => spawnSync('snmpset', ['-v2c', '-c', 'private', '-On', '-t', '5', '-r', '0', '127.0.0.1:16161', oid, 'i', String(v)], { encoding: 'utf8', env: MIB_ENV });
+  const ok = set('.1.3.6.1.4.1.9586.100.5.3.4.1.7.4.1', 5);
+  const sorry = set('.1.3.6.1.4.1.9586.100.5.3.4.1.7.1.1', 7);
+  await sleep(1000);
+  rec.set = { rc: ok.status, out: ok.stdout.trim(), sorryRc: sorry.status, table: sh('ipvsadm -Ln -u 10.9.0.2:53'), now: walkOne('.1.3.6.1.4.1.9586.100.5.3.4.1.7.4.1') };
   rec.exitedEarly = exited(child);
   await stop(child);
   await sleep(1500);

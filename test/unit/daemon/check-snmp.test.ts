@@ -15,7 +15,7 @@ import type { StateTrap } from '../../../src/daemon/check-daemon.js';
 import { snmpGlobals, snmpSelection } from '../../../src/daemon/vrrp-snmp.js';
 import { sumCounters } from '../../../src/ipvs/counters.js';
 import { compareOid, parseOid, type Varbind } from '../../../src/snmp/agentx.js';
-import { buildCheckMib, type CheckMibStats } from '../../../src/snmp/check-mib.js';
+import { buildCheckMib, weightTarget, type CheckMibStats } from '../../../src/snmp/check-mib.js';
 import { globalVarbinds } from '../../../src/snmp/vrrp-mib.js';
 import { fakeMachine, TmpDir } from '../config/helpers.js';
 
@@ -160,5 +160,20 @@ describe('IPVS counters', () => {
     expect(mib).toContain('.1.3.6.1.4.1.9586.100.5.3.3.1.42.1 = Gauge32: 1');
     // a destination the kernel did not list shows zeros
     expect(mib).toContain('.1.3.6.1.4.1.9586.100.5.3.4.1.15.1.2 = Gauge32: 0');
+  });
+});
+
+describe('realServerWeight written', () => {
+  const rows = [{ sorry: true, reals: 2 }, { sorry: false, reals: 1 }];
+  const col = [1, 3, 6, 1, 4, 1, 9586, 100, 5, 3, 4, 1, 7];
+
+  it('names a real server by its row (the sorry server, first, is not one); nothing else', () => {
+    expect(weightTarget([...col, 1, 2], rows)).toEqual({ vs: 0, rs: 0 });
+    expect(weightTarget([...col, 1, 3], rows)).toEqual({ vs: 0, rs: 1 });
+    expect(weightTarget([...col, 2, 1], rows)).toEqual({ vs: 1, rs: 0 });
+    expect(weightTarget([...col, 1, 1], rows)).toBeUndefined();
+    expect(weightTarget([...col, 1, 4], rows)).toBeUndefined();
+    expect(weightTarget([...col, 3, 1], rows)).toBeUndefined();
+    expect(weightTarget([1, 3, 6, 1, 4, 1, 9586, 100, 5, 3, 4, 1, 6, 1, 2], rows)).toBeUndefined();
   });
 });

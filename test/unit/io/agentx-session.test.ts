@@ -7,7 +7,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentxSession } from '../../../src/io/agentx-session.js';
-import { parseOid, PDU, type Varbind } from '../../../src/snmp/agentx.js';
+import { AGENTX_ERROR, parseOid, PDU, type Varbind } from '../../../src/snmp/agentx.js';
 import { captureLogger, tempDir, waitFor } from './helpers.js';
 
 interface Got { type: number; sessionId: number; packetId: number; body: Buffer }
@@ -150,6 +150,52 @@ describe('AgentX session', () => {
     const e = await m.waitResponse(79);
     expect(e.body.readUInt16BE(4)).toBe(5);
     expect(lines.some((l) => l.msg === 'SNMP MIB view failed')).toBe(true);
+  });
+
+  it('a Set: refused without a handler; with one, tested, committed once accepted, forgotten at cleanup', async () => {
+    // one varbind: INTEGER 1.3.6.1.4.1.9586.100.5.3.4.1.7.4.1 = 5
+    const setPayload = (v: number): number[] => {
+      const b = Buffer.alloc(4 + 4 + 4 * 9 + 4);
+      b.writeUInt16BE(2, 0);
+      b.writeUInt8(9, 4); b.writeUInt8(4, 5);
+      [1, 9586, 100, 5, 3, 4, 1, 7, 4].forEach((x, i) => b.writeUInt32BE(x, 8 + 4 * i));
+      b.writeUInt32BE(v, 8 + 36);
+      return [...b];
+    };
+    const committed: number[] = [];
+    const { m, s } = await rig();
+    s.start();
+    await waitFor(() => s.isOpen);
+    const c = m.conns[0]!;
+    collectResponses(m, c);
+    c.write(FakeMaster.request(PDU.testSet, 90, setPayload(5)));
+    expect((await m.waitResponse(90)).body.readUInt16BE(4)).toBe(AGENTX_ERROR.notWritable);
+    await s.stop();
+
+    const t = tempDir('agentx-set');
+    cleanups.push(t.cleanup);
+    const path = join(t.dir, 'master');
+    const m2 = new FakeMaster(path);
+    await m2.listen();
+    cleanups.push(() => m2.close());
+    const { log } = captureLogger();
+    const s2 = new AgentxSession({
+      endpoint: { kind: 'unix', path }, regions: REGIONS, description: 'test', mib: () => MIB, log,
+      set: { test: (vbs) => (vbs[0]?.integer === 5 ? { error: 0, index: 0 } : { error: AGENTX_ERROR.wrongValue, index: 1 }), commit: (vbs) => committed.push(vbs[0]!.integer!) },
+    });
+    cleanups.push(() => s2.stop());
+    s2.start();
+    await waitFor(() => s2.isOpen);
+    const c2 = m2.conns[0]!;
+    collectResponses(m2, c2);
+    c2.write(FakeMaster.request(PDU.testSet, 91, setPayload(6)));
+    expect((await m2.waitResponse(91)).body.readUInt16BE(4)).toBe(AGENTX_ERROR.wrongValue);
+    c2.write(FakeMaster.request(PDU.testSet, 92, setPayload(5)));
+    expect((await m2.waitResponse(92)).body.readUInt16BE(4)).toBe(0);
+    c2.write(FakeMaster.request(PDU.commitSet, 93, []));
+    expect((await m2.waitResponse(93)).body.readUInt16BE(4)).toBe(0);
+    c2.write(FakeMaster.request(PDU.cleanupSet, 94, []));
+    expect(committed).toEqual([5]);
   });
 
   it('a PDU it cannot read is answered with parseError and counted; the session goes on', async () => {
