@@ -14,7 +14,6 @@
  */
 import { compareOid, type Oid, type SnmpValue, type Varbind } from './agentx.js';
 import type { IpvsCounters } from '../ipvs/types.js';
-import { SNMP_TRAP_OID } from './vrrp-traps.js';
 import { Builder, bytes, counter, gauge, inetType, int, KEEPALIVED_OID, str, truth } from './values.js';
 
 export const CHECK_OID: Oid = [...KEEPALIVED_OID, 3];
@@ -339,22 +338,6 @@ export function buildCheckMib(s: CheckMibSnapshot): Varbind[] {
   return b.out.sort((x, y) => compareOid(x.oid, y.oid));
 }
 
-/** keepalived's notification values of a virtual server: its type, how it is named, its protocol. */
-function serviceVarbinds(v: CheckMibVirtual): Varbind[] {
-  const at = (c: number, value: SnmpValue): Varbind => ({ oid: [...CHECK_OID, 3, 1, c], value });
-  const out = [at(2, int(v.group !== undefined ? 3 : v.fwmark !== undefined ? 1 : 2))];
-  if (v.group !== undefined) out.push(at(3, str(v.group)));
-  else if (v.fwmark !== undefined) out.push(at(4, gauge(v.fwmark)));
-  else {
-    out.push(at(5, int(inetType(v.addressFamily))), at(6, bytes(v.address ?? new Uint8Array(4))), at(7, gauge(v.port ?? 0)));
-  }
-  // keepalived sends TruthValue(protocol is TCP) here, not the protocol
-  out.push(at(8, truth(v.protocol === 'TCP')));
-  return out;
-}
-
-const ROUTER_ID: Oid = [...KEEPALIVED_OID, 1, 2, 0];
-
 /** realServerWeight, the one column a manager may write */
 export const RS_WEIGHT_COLUMN: Oid = [...CHECK_OID, 4, 1, 7];
 
@@ -370,44 +353,4 @@ export function weightTarget(oid: Oid, virtuals: readonly { readonly sorry: bool
   if (!v) return undefined;
   const ri = oid[RS_WEIGHT_COLUMN.length + 1]! - 1 - (v.sorry ? 1 : 0);
   return ri >= 0 && ri < v.reals ? { vs: vi, rs: ri } : undefined;
-}
-
-/** What a notification tells of the moment it was sent (keepalived counts the live real servers then). */
-export interface TrapMoment {
-  readonly realUp: number;
-  /** the real servers of the virtual server (its sorry server not counted) */
-  readonly realTotal: number;
-  readonly quorumUp: boolean;
-  /** the real server's state (realServerStateChange) */
-  readonly alive?: boolean;
-}
-
-/**
- * realServerStateChange (a real server went up or down; at stop, each live one), as keepalived
- * 2.2.7's check_snmp_rs_trap sends it: snmpTrapOID.0 and the objects, the master agent puts
- * sysUpTime.0 first.
- */
-export function realServerTrap(v: CheckMibVirtual, r: CheckMibReal, m: TrapMoment, routerId: string): Varbind[] {
-  const at = (c: number, value: SnmpValue): Varbind => ({ oid: [...CHECK_OID, 4, 1, c], value });
-  return [
-    { oid: SNMP_TRAP_OID, value: { type: 'oid', value: [...CHECK_OID, 5, 0, 1] } },
-    at(3, int(inetType(r.family))), at(4, bytes(r.address)), at(5, gauge(r.port)), at(6, truth(m.alive === true)),
-    ...serviceVarbinds(v),
-    { oid: [...CHECK_OID, 3, 1, 21], value: gauge(m.realUp) },
-    { oid: [...CHECK_OID, 3, 1, 20], value: gauge(m.realTotal) },
-    { oid: ROUTER_ID, value: str(routerId) },
-  ];
-}
-
-/** virtualServerQuorumStateChange: quorum gained or lost, or (`stopping`) the service going away. */
-export function quorumTrap(v: CheckMibVirtual, m: TrapMoment, stopping: boolean, routerId: string): Varbind[] {
-  return [
-    { oid: SNMP_TRAP_OID, value: { type: 'oid', value: [...CHECK_OID, 5, 0, 2] } },
-    ...serviceVarbinds(v),
-    { oid: [...CHECK_OID, 3, 1, 23], value: int(stopping ? 3 : m.quorumUp ? 1 : 2) },
-    { oid: [...CHECK_OID, 3, 1, 22], value: gauge(v.quorum) },
-    { oid: [...CHECK_OID, 3, 1, 21], value: gauge(m.realUp) },
-    { oid: [...CHECK_OID, 3, 1, 20], value: gauge(m.realTotal) },
-    { oid: ROUTER_ID, value: str(routerId) },
-  ];
 }
