@@ -266,8 +266,8 @@ export function startCheckSnmp(src: CheckSnmpSource, cfg: KeepalivedConfig, log:
     const generation = src.stateGeneration;
     if (cached?.generation === generation) return cached.mib;
     const v = src.dumpView();
-    const mib = v.engine === undefined ? [] : [...globalVarbinds(snmpGlobals(v.config, host)), ...buildCheckMib(checkSnapshot(v, counters?.config === v.config ? counters.value : undefined))]
-      .sort((a, b) => compareOid(a.oid, b.oid));
+    // the global scalars (…5.1) come before the checker's tables (…5.3): in OID order as they are
+    const mib = v.engine === undefined ? [] : [...globalVarbinds(snmpGlobals(v.config, host)), ...buildCheckMib(checkSnapshot(v, counters?.config === v.config ? counters.value : undefined))];
     cached = { generation, mib };
     return mib;
   };

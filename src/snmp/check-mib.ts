@@ -14,9 +14,19 @@
  */
 import { compareOid, type Oid, type SnmpValue, type Varbind } from './agentx.js';
 import type { IpvsCounters } from '../ipvs/types.js';
-import { Builder, bytes, counter, gauge, inetType, int, KEEPALIVED_OID, str, truth } from './values.js';
+import { Builder, bytes, counter, gauge as gaugeOf, inetType, int as intOf, KEEPALIVED_OID, str } from './values.js';
 
 export const CHECK_OID: Oid = [...KEEPALIVED_OID, 3];
+
+/** One value object for each small integer (most of the view's values are 0, 1, 2 and the like) */
+const SMALL = 4096;
+const ints: SnmpValue[] = [];
+const gauges: SnmpValue[] = [];
+const small = (n: number): boolean => Number.isInteger(n) && n >= 0 && n < SMALL;
+const int = (n: number): SnmpValue => (small(n) ? (ints[n] ??= intOf(n)) : intOf(n));
+const gauge = (n: number): SnmpValue => (small(n) ? (gauges[n] ??= gaugeOf(n)) : gaugeOf(n));
+/** SNMPv2-TC TruthValue */
+const truth = (b: boolean): SnmpValue => int(b ? 1 : 2);
 
 /** IPVS counters and rates of a service or destination (0 before the kernel was read) */
 export type CheckMibStats = IpvsCounters;
@@ -156,20 +166,46 @@ const high = (v: bigint): SnmpValue => gauge(Number((v >> 32n) & 0xffffffffn));
 const big = (v: bigint): SnmpValue => ({ type: 'counter64', value: v });
 const cnt = (v: bigint): SnmpValue => counter(Number(v & 0xffffffffn));
 
-/** The tunnel columns (type, GUE port, checksum) of a tunnelled server, at `base`, base+1, base+2. */
-function tunnel(put: (col: number, v: SnmpValue | undefined) => void, base: number, kind: ForwardingKind, t: CheckMibTunnel | undefined): void {
-  if (kind !== 'TUN') return;
+/** The tunnel columns of a tunnelled server: its type, its GUE port, its checksum (`n` 0, 1, 2). */
+function tunnelValue(n: 0 | 1 | 2, kind: ForwardingKind, t: CheckMibTunnel | undefined): SnmpValue | undefined {
+  if (kind !== 'TUN') return undefined;
   const type = t?.type ?? 'ipip';
-  put(base, int(TUN_TYPE[type]));
-  if (type === 'gue') put(base + 1, gauge(t?.port ?? 0));
-  if (type !== 'ipip') put(base + 2, int(TUN_CSUM[t?.csum ?? 'nocsum']));
+  if (n === 0) return int(TUN_TYPE[type]);
+  if (n === 1) return type === 'gue' ? gauge(t?.port ?? 0) : undefined;
+  return type !== 'ipip' ? int(TUN_CSUM[t?.csum ?? 'nocsum']) : undefined;
 }
 
-function groupTables(b: Builder, groups: readonly CheckMibGroup[]): void {
-  groups.forEach((g, gi) => b.add([...CHECK_OID, 1, 1, 2, gi + 1], str(g.name)));
+/**
+ * A varbind whose OID is a table's shared prefix and its own last numbers (column and index):
+ * at 1,000 real servers the view has some 45,000 varbinds, which full OID arrays would make
+ * mostly OIDs (400 bytes a varbind). Its OID is put together when asked for (the responder's
+ * binary search asks a few times per request).
+ */
+class TailVarbind implements Varbind {
+  constructor(private readonly head: Oid, private readonly tail: readonly number[], readonly value: SnmpValue) {}
+  get oid(): Oid {
+    return this.head.concat(this.tail);
+  }
+}
+
+/** Varbinds added in OID order (the tables are built column by column, row by row). */
+class Rows {
+  readonly out: Varbind[] = [];
+  add(head: Oid, tail: readonly number[], v: SnmpValue | undefined): void {
+    if (v !== undefined) this.out.push(new TailVarbind(head, tail, v));
+  }
+}
+
+const GROUP_NAME: Oid = [...CHECK_OID, 1, 1];
+const GROUP_MEMBER: Oid = [...CHECK_OID, 2, 1];
+const VIRTUAL: Oid = [...CHECK_OID, 3, 1];
+const REAL: Oid = [...CHECK_OID, 4, 1];
+
+function groupTables(b: Rows, groups: readonly CheckMibGroup[]): void {
+  groups.forEach((g, gi) => b.add(GROUP_NAME, [2, gi + 1], str(g.name)));
   const rows: [number, number, CheckMibGroupEntry][] = groups.flatMap((g, gi) => g.entries.map((e, ei): [number, number, CheckMibGroupEntry] => [gi + 1, ei + 1, e]));
   const col = (c: number, f: (e: CheckMibGroupEntry) => SnmpValue | undefined): void => {
-    for (const [gi, ei, e] of rows) b.add([...CHECK_OID, 2, 1, c, gi, ei], f(e));
+    for (const [gi, ei, e] of rows) b.add(GROUP_MEMBER, [c, gi, ei], f(e));
   };
   const range = (e: CheckMibGroupEntry): boolean => e.last !== undefined && e.first !== undefined && !e.last.every((x, i) => x === e.first![i]);
   col(2, (e) => int(e.fwmark !== undefined ? 1 : range(e) ? 3 : 2));
@@ -181,9 +217,9 @@ function groupTables(b: Builder, groups: readonly CheckMibGroup[]): void {
   col(8, (e) => (e.fwmark === undefined ? gauge(e.port) : undefined));
 }
 
-function virtualTable(b: Builder, vss: readonly CheckMibVirtual[]): void {
+function virtualTable(b: Rows, vss: readonly CheckMibVirtual[]): void {
   const col = (c: number, f: (v: CheckMibVirtual) => SnmpValue | undefined): void => {
-    vss.forEach((v, i) => b.add([...CHECK_OID, 3, 1, c, i + 1], f(v)));
+    vss.forEach((v, i) => b.add(VIRTUAL, [c, i + 1], f(v)));
   };
   const plain = (v: CheckMibVirtual): boolean => v.group === undefined && v.fwmark === undefined;
   col(2, (v) => int(v.group !== undefined ? 3 : v.fwmark !== undefined ? 1 : 2));
@@ -247,14 +283,16 @@ function virtualTable(b: Builder, vss: readonly CheckMibVirtual[]): void {
   col(65, (v) => gauge(usecs(v.delayBeforeRetryMs)));
   col(66, (v) => gauge(usecs(v.warmupMs)));
   col(67, (v) => gauge(usecs(v.connectTimeoutMs)));
-  vss.forEach((v, i) => tunnel((c, x) => b.add([...CHECK_OID, 3, 1, c, i + 1], x), 68, v.kind, v.tunnel));
+  col(68, (v) => tunnelValue(0, v.kind, v.tunnel));
+  col(69, (v) => tunnelValue(1, v.kind, v.tunnel));
+  col(70, (v) => tunnelValue(2, v.kind, v.tunnel));
   col(71, (v) => (v.name !== undefined ? str(v.name) : undefined));
 }
 
-function realTable(b: Builder, vss: readonly CheckMibVirtual[]): void {
+function realTable(b: Rows, vss: readonly CheckMibVirtual[]): void {
   const rows = vss.flatMap((v, vi) => v.reals.map((r, ri) => ({ r, idx: [vi + 1, ri + 1] })));
   const col = (c: number, f: (r: CheckMibReal) => SnmpValue | undefined): void => {
-    for (const { r, idx } of rows) b.add([...CHECK_OID, 4, 1, c, ...idx], f(r));
+    for (const { r, idx } of rows) b.add(REAL, [c, idx[0]!, idx[1]!], f(r));
   };
   /** a column the sorry server's row does not have */
   const reg = (c: number, f: (r: CheckMibReal) => SnmpValue | undefined): void => col(c, (r) => (r.sorry ? undefined : f(r)));
@@ -303,7 +341,9 @@ function realTable(b: Builder, vss: readonly CheckMibVirtual[]): void {
   col(49, (r) => gauge(usecs(r.warmupMs)));
   col(50, (r) => gauge(usecs(r.delayLoopMs)));
   col(51, (r) => gauge(usecs(r.connectTimeoutMs)));
-  for (const { r, idx } of rows) tunnel((c, x) => b.add([...CHECK_OID, 4, 1, c, ...idx], x), 52, r.kind, r.tunnel);
+  col(52, (r) => tunnelValue(0, r.kind, r.tunnel));
+  col(53, (r) => tunnelValue(1, r.kind, r.tunnel));
+  col(54, (r) => tunnelValue(2, r.kind, r.tunnel));
   col(55, (r) => (r.name !== undefined ? str(r.name) : undefined));
 }
 
@@ -328,14 +368,15 @@ function scalars(b: Builder, s: CheckMibSnapshot): void {
   if (s.timeouts.udp) b.add(o(7, 3), int(s.timeouts.udp));
 }
 
-/** The checker MIB, sorted by OID. */
+/** The checker MIB, in OID order (built so: no sort). */
 export function buildCheckMib(s: CheckMibSnapshot): Varbind[] {
-  const b = new Builder();
+  const b = new Rows();
   groupTables(b, s.groups);
   virtualTable(b, s.virtuals);
   realTable(b, s.virtuals);
-  scalars(b, s);
-  return b.out.sort((x, y) => compareOid(x.oid, y.oid));
+  const sc = new Builder();
+  scalars(sc, s);
+  return [...b.out, ...sc.out];
 }
 
 /** realServerWeight, the one column a manager may write */
