@@ -31,11 +31,13 @@ const virtualServer = (vip) => `virtual_server ${vip} 80 {
   }
 }
 `;
+// multiplier 10: a 1 s detection time, so that a guest starved of CPU on a loaded machine
+// (the whole suite beside it) does not see the session drop by itself; 300 ms did once
 const director = `bfd_instance to_rs {
   neighbor_ip 10.9.2.2
   min_rx 100
   min_tx 100
-  multiplier 3
+  multiplier 10
 }
 ${['10.9.0.1', '10.9.0.2'].map(virtualServer).join('')}vrrp_instance VI_1 {
   interface bfd0
@@ -54,7 +56,7 @@ const peer = `bfd_instance to_director {
   neighbor_ip 10.9.2.1
   min_rx 100
   min_tx 100
-  multiplier 3
+  multiplier 10
 }
 `;
 writeFileSync(`${RUN}/director.conf`, director);
