@@ -335,7 +335,7 @@ function vsFamilySoFar(d: Draft): Family | undefined {
   return (rs?.address as IpAddress | undefined)?.family;
 }
 
-/** snmp_name: one word, the server's name in KEEPALIVED-MIB (the last one given is kept) */
+/** snmp_name: one word, the server's name in KEEPALIVED-MIB (the last one given is kept); the field named at the call site, as the tables name theirs */
 function snmpName(field: 'snmpName', what: string): Keyword {
   return {
     handler: (ctx, line, d) => {

@@ -20,7 +20,7 @@ import { schedFlags } from '../ipvs/from-config.js';
 import { destId } from '../ipvs/keys.js';
 import type { Varbind } from '../snmp/agentx.js';
 import { buildCheckMib, CHECK_OID, RS_WEIGHT_COLUMN, weightTarget, type CheckMibReal, type CheckMibSnapshot, type CheckMibTunnel, type CheckMibVirtual } from '../snmp/check-mib.js';
-import { quorumTrap, realServerTrap, type TrapMoment } from '../snmp/check-traps.js';
+import { quorumTrap, realServerTrap, type TrapMoment, type TrapReal, type TrapService } from '../snmp/check-traps.js';
 import { AGENTX_ERROR, compareOid } from '../snmp/agentx.js';
 import { GLOBAL_OID } from '../snmp/values.js';
 import { globalVarbinds } from '../snmp/vrrp-mib.js';
@@ -62,17 +62,23 @@ function scriptText(s: Script | undefined, view: CheckDumpView): string | undefi
   return cmdStr(view.host?.resolveScript(s).argv ?? s.argv);
 }
 
+/** A real server's address and port as the MIB shows them (a fwmark service's have no port) */
+function realAddress(rs: RsState): TrapReal {
+  const c = rs.cfg;
+  return { family: c.address.family, address: c.address.bytes, port: rs.vs.cfg.fwmark === undefined ? c.port ?? 0 : 0 };
+}
+
 function realRow(rs: RsState, view: CheckDumpView, counters: VsCounters | undefined): CheckMibReal {
   const c = rs.cfg;
   const vs = rs.vs.cfg;
   const g = view.config.globalDefs;
-  const port = vs.fwmark === undefined ? c.port ?? 0 : 0;
+  const at = realAddress(rs);
   const kind = c.lvsMethod ?? vs.lbKind;
-  const k = counters?.dests.get(destId({ address: c.address, port })) ?? ZERO_COUNTERS;
+  const k = counters?.dests.get(destId({ address: c.address, port: at.port })) ?? ZERO_COUNTERS;
   const up = scriptText(c.notifyUp, view);
   const down = scriptText(c.notifyDown, view);
   return {
-    sorry: false, family: c.address.family, address: c.address.bytes, port, kind,
+    sorry: false, ...at, kind,
     ...(kind === 'TUN' ? { tunnel: tunnelOf(c.tunnel ?? vs.tunnel) } : {}),
     alive: rs.alive, weight: realWeight(rs.effWeight), uthreshold: c.uthreshold ?? 0, lthreshold: c.lthreshold ?? 0, inhibit: rs.inhibit,
     ...(up !== undefined ? { notifyUp: up } : {}), ...(down !== undefined ? { notifyDown: down } : {}),
@@ -109,8 +115,17 @@ function sorryRow(state: VsState, counters: VsCounters | undefined): CheckMibRea
   };
 }
 
-/** A virtual server's row; `withReals` false: without its real servers' (a notification's needs). */
-function virtualRow(idx: number, view: CheckDumpView, counters: VsCounters | undefined, withReals = true): CheckMibVirtual | undefined {
+/** How the MIB and its notifications name a virtual server (group, fwmark or address), and its quorum */
+function serviceOf(vs: VirtualServer, cfg: KeepalivedConfig): TrapService {
+  return {
+    ...(vs.group !== undefined ? { group: vs.group } : {}), ...(vs.fwmark !== undefined ? { fwmark: vs.fwmark } : {}),
+    ...(vs.address ? { addressFamily: vs.address.family, address: vs.address.bytes, port: vs.port ?? 0 } : {}),
+    ...(vs.fwmark === undefined ? { protocol: serviceProtocol(vs, cfg.virtualServerGroups) ?? 'none' } : {}),
+    quorum: vs.quorum,
+  };
+}
+
+function virtualRow(idx: number, view: CheckDumpView, counters: VsCounters | undefined): CheckMibVirtual | undefined {
   const cfg = view.config;
   const vs = cfg.virtualServers[idx];
   const state = view.engine?.virtualServers[idx];
@@ -120,24 +135,20 @@ function virtualRow(idx: number, view: CheckDumpView, counters: VsCounters | und
   const up = scriptText(vs.quorumUp, view);
   const down = scriptText(vs.quorumDown, view);
   const family = effectiveFamily(vs, cfg);
-  const protocol = serviceProtocol(vs, cfg.virtualServerGroups);
   return {
-    ...(vs.group !== undefined ? { group: vs.group } : {}), ...(vs.fwmark !== undefined ? { fwmark: vs.fwmark } : {}),
-    ...(family ? { family } : {}),
-    ...(vs.address ? { addressFamily: vs.address.family, address: vs.address.bytes, port: vs.port ?? 0 } : {}),
-    ...(vs.fwmark === undefined ? { protocol: protocol ?? 'none' } : {}),
+    ...serviceOf(vs, cfg), ...(family ? { family } : {}),
     scheduler: vs.lbAlgo, kind: vs.lbKind, ...(vs.lbKind === 'TUN' ? { tunnel: tunnelOf(vs.tunnel) } : {}),
     alive: view.serviceUp(idx), ...(vs.virtualhost !== undefined ? { virtualhost: vs.virtualhost } : {}),
     persistenceTimeoutS: vs.persistenceTimeoutS ?? 0,
     granularity4: gran?.family === 'inet' ? mask4(gran.prefix) : mask4(32),
     granularity6: gran?.family === 'inet6' ? gran.prefix : 0xffffffff,
     haSuspend: vs.haSuspend, flags: schedFlags(vs, true), alpha: vs.alpha, omega: vs.omega,
-    quorum: vs.quorum, quorumUp: state.quorumUp, ...(up !== undefined ? { quorumUpScript: up } : {}), ...(down !== undefined ? { quorumDownScript: down } : {}),
+    quorumUp: state.quorumUp, ...(up !== undefined ? { quorumUpScript: up } : {}), ...(down !== undefined ? { quorumDownScript: down } : {}),
     hysteresis: vs.hysteresis, stats: counters?.stats ?? ZERO_COUNTERS, inhibit: vs.inhibitOnFailure, weight: vs.weight, smtpAlert: vs.smtpAlert === true,
     ...optional('retry', vs.retry), ...optional('delayBeforeRetryMs', vs.delayBeforeRetryMs), ...optional('warmupMs', vs.warmupMs),
     delayLoopMs: vs.delayLoopMs, connectTimeoutMs: vs.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     ...(vs.snmpName !== undefined ? { name: vs.snmpName } : {}),
-    reals: withReals ? [...(sorry ? [sorry] : []), ...state.rss.map((rs) => realRow(rs, view, counters))] : [],
+    reals: [...(sorry ? [sorry] : []), ...state.rss.map((rs) => realRow(rs, view, counters))],
   };
 }
 
@@ -168,14 +179,15 @@ export function checkSnapshot(view: CheckDumpView, counters: readonly VsCounters
 
 /** The notification of one state change, from the virtual server as it is now and the moment's counts. */
 export function trapOf(e: StateTrap, view: CheckDumpView, host: string): Varbind[] | undefined {
-  const v = virtualRow(e.vs, view, undefined, false);
+  const vs = view.config.virtualServers[e.vs];
   const state = view.engine?.virtualServers[e.vs];
-  if (!v || !state) return undefined;
+  if (!vs || !state) return undefined;
+  const v = serviceOf(vs, view.config);
   const routerId = view.config.globalDefs.routerId ?? host;
   const moment: TrapMoment = { realUp: e.realUp, realTotal: state.rss.length, quorumUp: e.quorumUp, ...(e.alive !== undefined ? { alive: e.alive } : {}) };
   if (e.rs === undefined) return quorumTrap(v, moment, e.stopping, routerId);
   const rs = state.rss[e.rs];
-  return rs ? realServerTrap(v, realRow(rs, view, undefined), moment, routerId) : undefined;
+  return rs ? realServerTrap(v, realAddress(rs), moment, routerId) : undefined;
 }
 
 /** The largest weight IPVS takes (keepalived's IPVS_WEIGHT_LIMIT) */
@@ -281,9 +293,8 @@ export function startCheckSnmp(src: CheckSnmpSource, cfg: KeepalivedConfig, log:
     session,
     trap: (e) => {
       cached = undefined;
-      const v = src.dumpView();
-      if (!v.config.globalDefs.enableTraps) return;
-      const t = trapOf(e, v, host);
+      if (!src.config.globalDefs.enableTraps) return;
+      const t = trapOf(e, src.dumpView(), host);
       if (t) session.notify(t);
     },
     stop: () => session.stop(),

@@ -19,7 +19,7 @@ import { defaultEmailFrom } from '../io/smtp-alert.js';
 import type { Varbind } from '../snmp/agentx.js';
 import { parseAgentxSocket, type AgentxEndpoint } from '../snmp/endpoint.js';
 import { buildMib, mibRegions, type MibSelection, type SnmpAddress, type SnmpInstance, type SnmpGlobals, type SnmpScripts, type SnmpSnapshot, type SnmpState, type SnmpTracked } from '../snmp/vrrp-mib.js';
-import { dropTraps, groupTraps, instanceTraps, protoErrReason, type TrapSettings } from '../snmp/vrrp-traps.js';
+import { dropTraps, groupTraps, instanceTraps, protoErrReason, type TrapDropInstance, type TrapSettings } from '../snmp/vrrp-traps.js';
 import { KEEPALIVED_VERSION } from '../cli-args.js';
 import { parseIp } from '../util/ip.js';
 import type { Effect } from '../vrrp/types.js';
@@ -277,18 +277,36 @@ export function startVrrpSnmp(
     },
   });
   const settings = (c: KeepalivedConfig): TrapSettings => ({ traps: c.globalDefs.enableTraps, sel, routerId: c.globalDefs.routerId ?? host });
+  // a flood of bad adverts notifies once per advert, as keepalived does: what the notification
+  // says of the instance is read from the daemon's view once a moment, not once an advert
+  let drops: { at: number; settings: TrapSettings; instances: Map<string, TrapDropInstance | undefined> } | undefined;
+  const dropFacts = (name: string): { settings: TrapSettings; instance: TrapDropInstance } | undefined => {
+    const now = Date.now();
+    if (!drops || now - drops.at >= MIB_CACHE_MS) {
+      const view = daemon.view();
+      const links = view.host?.links() ?? [];
+      drops = {
+        at: now, settings: settings(view.config),
+        instances: new Map(view.instances.map((iv) => [iv.name, {
+          version: iv.live.r.version, family: iv.live.r.family, vrid: iv.live.r.vrid,
+          ifindex: links.find((l) => l.link.name === iv.live.r.cfg.interface)?.link.index ?? 0, hasVips: iv.model.virtualIpaddress.length > 0,
+        }])),
+      };
+    }
+    const instance = drops.instances.get(name);
+    return drops.settings.traps && instance ? { settings: drops.settings, instance } : undefined;
+  };
   const off = daemon.onEffect((e) => {
     reasons.observe(e);
-    if (e.type === 'stateChange' || e.type === 'groupStateChange' || e.type === 'priorityChange') cached = undefined;
+    if (e.type === 'stateChange' || e.type === 'groupStateChange' || e.type === 'priorityChange') {
+      cached = undefined;
+      drops = undefined;
+    }
     if (e.type === 'rxDrop') {
-      const view = daemon.view();
-      const s = settings(view.config);
-      const iv = view.instances.find((i) => i.name === e.instance);
-      if (!s.traps || !iv) return;
-      const link = view.host?.links().find((l) => l.link.name === iv.live.r.cfg.interface);
-      for (const t of dropTraps({
-        version: iv.live.r.version, family: iv.live.r.family, vrid: iv.live.r.vrid, ifindex: link?.link.index ?? 0, hasVips: iv.model.virtualIpaddress.length > 0,
-      }, e, s)) session.notify(t);
+      // only drops keepalived notifies, with the MIB that carries them served: the others cost nothing here
+      if (!((e.authError !== undefined && sel.rfcv2) || (protoErrReason(e.reason) !== undefined && sel.rfcv3))) return;
+      const d = dropFacts(e.instance);
+      if (d) for (const t of dropTraps(d.instance, e, d.settings)) session.notify(t);
       return;
     }
     // sent where keepalived sends them: with the state notifications (send_instance_notifies, send_group_notifies)

@@ -39,7 +39,7 @@ import {
 } from '../ipvs/messages.js';
 import { tableOf } from '../ipvs/table.js';
 import type { IpvsCounters, IpvsDaemon, IpvsDest, IpvsDestCounters, IpvsInfo, IpvsOp, IpvsService, IpvsTimeouts, IpvsVirtual, ServiceKey } from '../ipvs/types.js';
-import type { Result } from '../util/result.js';
+import { ok, type Result } from '../util/result.js';
 import { rootLogger } from './logger.js';
 
 const requireCjs = createRequire(import.meta.url);
@@ -350,21 +350,21 @@ export class IpvsClient {
    */
   async dumpStats(): Promise<Map<string, { stats: IpvsCounters; dests: Map<string, IpvsDestCounters> }>> {
     const recs = await this.serial(() => this.dumpRequest(C.IpvsCmd.GET_SERVICE, {}, 'service dump'));
+    // a message that does not convert is counted and skipped, as in dump()
+    const services = this.entries(recs, 'service', 'service dump', (r) => {
+      const s = serviceFromRecord(r);
+      return s.ok ? ok({ key: s.value.key, stats: statsFromRecord(r) }) : s;
+    });
     const out = new Map<string, { stats: IpvsCounters; dests: Map<string, IpvsDestCounters> }>();
-    for (const r of recs) {
-      const svc = r.service ? serviceFromRecord(r.service as AttrRecord) : undefined;
-      if (!svc?.ok) continue;
-      const key = svc.value.key;
+    for (const { key, stats } of services) {
       const what = `dest dump of ${describeService(key)}`;
       const family = key.type === 'fwmark' ? key.family : key.address.family;
       const drecs = await this.serial(() => this.dumpRequest(C.IpvsCmd.GET_DEST, { service: serviceKeyRecord(key) }, what));
-      const dests = new Map<string, IpvsDestCounters>();
-      for (const d of drecs) {
-        const rec = d.dest as AttrRecord | undefined;
-        const dest = rec ? destFromRecord(rec, family) : undefined;
-        if (dest?.ok) dests.set(destId(dest.value), destStatsFromRecord(rec!));
-      }
-      out.set(serviceId(key), { stats: statsFromRecord(r.service as AttrRecord), dests });
+      const dests = this.entries(drecs, 'dest', what, (r) => {
+        const d = destFromRecord(r, family);
+        return d.ok ? ok([destId(d.value), destStatsFromRecord(r)] as const) : d;
+      });
+      out.set(serviceId(key), { stats, dests: new Map(dests) });
     }
     return out;
   }

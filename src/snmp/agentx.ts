@@ -27,7 +27,7 @@ export const MAX_PAYLOAD = 1 << 20;
 
 /** RFC 2741 §6.2.16 res.error values we use (0..18 are SNMP's own error-status values) */
 export const AGENTX_ERROR = {
-  noError: 0, genErr: 5, wrongType: 7, wrongLength: 8, wrongValue: 10, noCreation: 11, commitFailed: 14, notWritable: 17, openFailed: 256, notOpen: 257, duplicateRegistration: 263,
+  noError: 0, genErr: 5, wrongType: 7, wrongValue: 10, noCreation: 11, commitFailed: 14, notWritable: 17, openFailed: 256, notOpen: 257, duplicateRegistration: 263,
   unknownRegistration: 264, parseError: 266, requestDenied: 267, processingError: 268,
 } as const;
 
@@ -50,6 +50,9 @@ export interface Varbind {
   readonly oid: Oid;
   readonly value: SnmpValue;
 }
+
+/** Opaque (RFC 2741 §5.4): a value we never send, skipped in what we are sent */
+const OPAQUE = 68;
 
 const TYPE_CODE: Record<SnmpValue['type'], number> = {
   integer: 2, octets: 4, null: 5, oid: 6, ipAddress: 64, counter32: 65, gauge32: 66, timeTicks: 67,
@@ -104,6 +107,8 @@ class Reader {
     return v;
   }
   u8(): number | undefined { return this.view(1)?.getUint8(0); }
+  /** false when fewer than `n` bytes are left */
+  skip(n: number): boolean { return this.view(n) !== undefined; }
   u16(): number | undefined { return this.view(2)?.getUint16(0, this.le); }
   u32(): number | undefined { return this.view(4)?.getUint32(0, this.le); }
   done(): boolean { return this.pos >= this.end; }
@@ -139,25 +144,25 @@ export function decodeHeader(b: Uint8Array): Result<Header, DecodeReason> {
 /** A TestSet's VarBindList; undefined when a varbind runs past the PDU or has a type of no known size. */
 function setVarbinds(r: Reader): SetVarbind[] | undefined {
   const out: SetVarbind[] = [];
+  const T = TYPE_CODE;
   while (!r.done()) {
     const type = r.u16();
     if (type === undefined || r.u16() === undefined) return undefined;
     const name = r.oid();
     if (!name) return undefined;
     let integer: number | undefined;
-    if (type === 2 || type === 65 || type === 66 || type === 67) {
+    if (type === T.integer || type === T.counter32 || type === T.gauge32 || type === T.timeTicks) {
       const v = r.u32();
       if (v === undefined) return undefined;
-      integer = type === 2 ? v | 0 : v;
-    } else if (type === 70) {
-      if (r.u32() === undefined || r.u32() === undefined) return undefined;
-    } else if (type === 4 || type === 64 || type === 68) {
+      integer = type === T.integer ? v | 0 : v;
+    } else if (type === T.counter64) {
+      if (!r.skip(8)) return undefined;
+    } else if (type === T.octets || type === T.ipAddress || type === OPAQUE) {
       const n = r.u32();
-      if (n === undefined) return undefined;
-      for (let i = 0; i < Math.ceil(n / 4) * 4; i++) if (r.u8() === undefined) return undefined;
-    } else if (type === 6) {
+      if (n === undefined || !r.skip(Math.ceil(n / 4) * 4)) return undefined;
+    } else if (type === T.oid) {
       if (!r.oid()) return undefined;
-    } else if (type !== 5 && type !== 128 && type !== 129 && type !== 130) return undefined;
+    } else if (type !== T.null && type !== T.noSuchObject && type !== T.noSuchInstance && type !== T.endOfMibView) return undefined;
     out.push({ oid: name.oid, type, ...(integer !== undefined ? { integer } : {}) });
   }
   return out;

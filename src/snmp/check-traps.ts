@@ -11,7 +11,12 @@ import { bytes, gauge, inetType, int, KEEPALIVED_OID, str, truth } from './value
 import { SNMP_TRAP_OID } from './vrrp-traps.js';
 
 /** keepalived's notification values of a virtual server: its type, how it is named, its protocol. */
-function serviceVarbinds(v: CheckMibVirtual): Varbind[] {
+/** What a notification names a virtual server by, and its quorum */
+export type TrapService = Pick<CheckMibVirtual, 'group' | 'fwmark' | 'addressFamily' | 'address' | 'port' | 'protocol' | 'quorum'>;
+/** What a notification names a real server by */
+export type TrapReal = Pick<CheckMibReal, 'family' | 'address' | 'port'>;
+
+function serviceVarbinds(v: TrapService): Varbind[] {
   const at = (c: number, value: SnmpValue): Varbind => ({ oid: [...CHECK_OID, 3, 1, c], value });
   const out = [at(2, int(v.group !== undefined ? 3 : v.fwmark !== undefined ? 1 : 2))];
   if (v.group !== undefined) out.push(at(3, str(v.group)));
@@ -41,7 +46,7 @@ export interface TrapMoment {
  * 2.2.7's check_snmp_rs_trap sends it: snmpTrapOID.0 and the objects, the master agent puts
  * sysUpTime.0 first.
  */
-export function realServerTrap(v: CheckMibVirtual, r: CheckMibReal, m: TrapMoment, routerId: string): Varbind[] {
+export function realServerTrap(v: TrapService, r: TrapReal, m: TrapMoment, routerId: string): Varbind[] {
   const at = (c: number, value: SnmpValue): Varbind => ({ oid: [...CHECK_OID, 4, 1, c], value });
   return [
     { oid: SNMP_TRAP_OID, value: { type: 'oid', value: [...CHECK_OID, 5, 0, 1] } },
@@ -54,7 +59,7 @@ export function realServerTrap(v: CheckMibVirtual, r: CheckMibReal, m: TrapMomen
 }
 
 /** virtualServerQuorumStateChange: quorum gained or lost, or (`stopping`) the service going away. */
-export function quorumTrap(v: CheckMibVirtual, m: TrapMoment, stopping: boolean, routerId: string): Varbind[] {
+export function quorumTrap(v: TrapService, m: TrapMoment, stopping: boolean, routerId: string): Varbind[] {
   return [
     { oid: SNMP_TRAP_OID, value: { type: 'oid', value: [...CHECK_OID, 5, 0, 2] } },
     ...serviceVarbinds(v),
