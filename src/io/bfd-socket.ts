@@ -281,7 +281,8 @@ export class BfdSockets {
       const code = errnoCode(e);
       return fail('ttl', code, `BFD session ${key}: cannot set TTL ${ttl}: ${code}`);
     }
-    sock.on('error', (e) => this.sendFailed(s, e, '')); // after bind, nothing should come here
+    // after bind, what comes here is a send's ICMP error (ECONNREFUSED: the peer's port is closed)
+    sock.on('error', (e) => this.sendFailed(s, e, s.peer ?? ''));
     const a = sock.address();
     s.socket = sock;
     s.info = { family: o.family, srcAddress: a.address, srcPort: a.port, ttl };
