@@ -25,6 +25,7 @@ import { parseIp } from '../util/ip.js';
 import type { Effect } from '../vrrp/types.js';
 import { acceptMode, cmdStr, keepalivedCounters, vipPlace } from './dump-common.js';
 import type { HostLink, InstanceView, VrrpView } from './view.js';
+import { routeRows } from './vrrp-snmp-routes.js';
 
 export interface SnmpCliOptions {
   /** -x */
@@ -161,6 +162,7 @@ export function snapshot(view: VrrpView, reasons: MasterReasons, agentStartMs: n
     const f = cfg.trackFiles.find((x) => x.name === t.name);
     return f ? [{ name: f.name, weight: f.weight, reverse: f.weightReverse }] : [];
   });
+  const rows = routeRows(links, view.rtNames, [...cfg.staticRules, ...cfg.vrrpInstances.flatMap((i) => i.virtualRules)]);
   const usedFiles = new Set([...cfg.vrrpInstances.flatMap((i) => i.trackFile), ...cfg.vrrpSyncGroups.flatMap((g) => g.trackFile)].map((t) => t.name));
   const instances: SnmpInstance[] = view.instances.map((iv) => {
     const m = iv.model;
@@ -191,6 +193,7 @@ export function snapshot(view: VrrpView, reasons: MasterReasons, agentStartMs: n
       ...(live.masterSaddr ? { masterAddress: live.masterSaddr } : {}),
       vips: m.virtualIpaddress.map((a) => address(a, vipPlace(a, iv).dev, live.vipSet, links)),
       evips: m.virtualIpaddressExcluded.map((a) => address(a, vipPlace(a, iv).dev, live.vipSet, links)),
+      routes: rows.routes(m.virtualRoutes, live.vipSet), rules: rows.rules(m.virtualRules, live.vipSet),
       trackedInterfaces: (r.cfg.trackInterface ?? []).filter((t) => configuredTracks.has(t.name) && t.name !== iv.baseInterface).map((t) => ({ name: t.name, weight: t.shownWeight ?? t.weight, reverse: t.reverse === true })),
       trackedScripts: (r.cfg.trackScript ?? []).map((t) => ({ name: t.name, weight: t.weight, reverse: t.reverse === true })),
       trackedFiles: fileRefs(m.trackFile),
@@ -216,6 +219,7 @@ export function snapshot(view: VrrpView, reasons: MasterReasons, agentStartMs: n
       };
     }),
     instances, nowMs, agentStartMs, staticAddresses: cfg.staticIpaddress.map((a) => staticAddress(a, links)),
+    staticRoutes: rows.routes(cfg.staticRoutes, true), staticRules: rows.rules(cfg.staticRules, true),
     // the scripts the engine runs (those no instance or group tracks are dropped, as keepalived drops them)
     files: cfg.trackFiles.filter((f) => usedFiles.has(f.name)).map((f) => ({
       name: f.name, path: f.file !== undefined ? view.host?.trackFilePath(f.file) ?? f.file : '', value: (f.file !== undefined ? view.host?.trackFileValue(f.file) : undefined) ?? 0, weight: f.weight, reverse: f.weightReverse,

@@ -10,13 +10,14 @@
  * instance's multicast group...) has no instance at all; RFC 2787 lists VRRPv2 IPv4 instances
  * with at least one VIP, RFC 6527 every instance with a VIP (Debian's keepalived is built with
  * _SNMP_REPLY_V3_FOR_V2_); tables are indexed by position in the configuration, keepalived's.
- * Not served: the route, rule and next-hop tables, the vrrp_track_process and BFD tables (and
- * their tracked / sync group counterparts). Where keepalived 2.2.7 is wrong (RFC 2787 rows
+ * The route, rule and next-hop tables are ./vrrp-route-mib.ts. Not served: the
+ * vrrp_track_process and BFD tables (and their tracked / sync group counterparts). Where keepalived 2.2.7 is wrong (RFC 2787 rows
  * after the first, vrrpAddressIsAdvertised after the first instance) the value is the right
  * one (docs/errors.md).
  */
 import { compareOid, type Oid, type SnmpValue, type Varbind } from './agentx.js';
 import { rfcv2, rfcv3 } from './rfc-mibs.js';
+import { routeTables, type SnmpRoute, type SnmpRule } from './vrrp-route-mib.js';
 import { Builder, bytes, gauge, GLOBAL_OID, inetType, int, kaState, RFCV2_OID, RFCV3_OID, scope, str, triState, truth, VRRP_OID, ZERO4 } from './values.js';
 
 export type SnmpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP' | 'DELETED';
@@ -96,6 +97,9 @@ export interface SnmpInstance {
   readonly masterAddress?: Uint8Array;
   readonly vips: readonly SnmpAddress[];
   readonly evips: readonly SnmpAddress[];
+  /** virtual_routes / virtual_rules */
+  readonly routes: readonly SnmpRoute[];
+  readonly rules: readonly SnmpRule[];
   readonly trackedInterfaces: readonly SnmpTracked[];
   readonly trackedScripts: readonly SnmpTracked[];
   /** track_file entries: keepalived shows the track_file's own weight and reverse here */
@@ -180,6 +184,9 @@ export interface SnmpSnapshot {
   readonly files: readonly SnmpFile[];
   /** static_ipaddress (vrrpAddressTable rows 0.N) */
   readonly staticAddresses: readonly SnmpAddress[];
+  /** static_routes / static_rules (rows 0.N of the route and rule tables) */
+  readonly staticRoutes: readonly SnmpRoute[];
+  readonly staticRules: readonly SnmpRule[];
   readonly nowMs: number;
   /** when the SNMP agent started (RFC 2787's vrrpOperVirtualRouterUpTime is counted from it) */
   readonly agentStartMs: number;
@@ -194,6 +201,7 @@ export interface MibSelection {
 }
 
 export { GLOBAL_OID, KEEPALIVED_OID, RFCV2_OID, RFCV3_OID, VRRP_OID } from './values.js';
+export type { SnmpRoute, SnmpRule } from './vrrp-route-mib.js';
 
 /** The subtrees registered with the master, with the name keepalived gives each in sysORTable. */
 export function mibRegions(sel: MibSelection): { readonly oid: Oid; readonly name: string }[] {
@@ -363,6 +371,7 @@ export function buildMib(snap: SnmpSnapshot, sel: MibSelection): Varbind[] {
   if (sel.vrrp) {
     vrrpTables(b, snap);
     scriptTable(b, snap.scripts);
+    routeTables(b, [{ routes: snap.staticRoutes, rules: snap.staticRules }, ...snap.instances]);
     trackedTable(b, 12, 2, snap.instances.map((v) => v.trackedFiles));
     fileTable(b, snap.files);
     trackedTable(b, 14, 1, snap.groups.map((g) => g.trackedInterfaces));

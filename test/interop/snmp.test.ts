@@ -7,7 +7,8 @@
 // but for counters and times (and keepalived's documented quirks), and so must the
 // notifications both sent for the same state changes (but for sysUpTime). The same with a
 // richer configuration through the enable_snmp_* keywords, as BACKUP behind a keepalived
-// master on a second host, and for adverts dropped for their authentication, TTL, version or
+// master on a second host, for static and virtual routes and rules (the route, rule and
+// next-hop tables), and for adverts dropped for their authentication, TTL, version or
 // checksum (RFC 2787's vrrpTrapAuthFailure, RFC 6527's vrrpv3NotifyProtoError). Then snmpd is killed and started again under keepalived-ts: it
 // logs the loss, keeps its instances MASTER, connects and registers again, and answers walks.
 // Needs root, keepalived, snmpd, snmpwalk, snmptrapd; uses dist/.
@@ -169,6 +170,69 @@ vrrp_instance VI_6 {
   }
   virtual_ipaddress {
     fd00::66/64
+  }
+}
+`;
+/** static and virtual routes and rules with most of what their tables show: metrics and their
+ * locks, next hops (weights, one alone: the secondary gateway), route types, a `default`, an
+ * untracked route's own protocol, IPv6 `from`, `expires` and `pref`; rules from/to (`all`),
+ * inverted, fwmark and mask, tos, realms, suppress_prefixlength, uidrange, tunnel-id, goto,
+ * nop and the other actions, and preferences keepalived numbers itself. */
+const ROUTES = `global_defs {
+  router_id rtr3
+  enable_snmp_vrrp
+}
+static_routes {
+  10.72.1.0/24 via 10.71.0.254 dev eth0 metric 5
+  blackhole 10.72.2.0/24
+}
+static_rules {
+  from 10.71.5.0/24 table 100 preference 100
+  to 10.72.9.0/24 fwmark 0x10/0xff lookup 101
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 71
+  priority 150
+  advert_int 1
+  virtual_ipaddress {
+    10.71.0.140/24
+  }
+  virtual_routes {
+    10.72.3.0/24 via 10.71.0.254 dev eth0 table 100 mtu lock 1400 advmss 1300 hoplimit 30
+    default via 10.71.0.253 dev eth0 table 101
+    10.72.4.0/24 dev eth0 scope link src 10.71.0.1 protocol static no_track
+    10.72.5.0/24 nexthop via 10.71.0.251 dev eth0 weight 2 nexthop via 10.71.0.252 dev eth0 weight 3
+    10.72.6.0/24 table 102 nexthop via 10.71.0.251 dev eth0
+    unreachable 10.72.7.0/24 table 102
+    10.72.8.0/24 via 10.71.0.254 dev eth0 table 103 rtt 300 rttvar 200 rto_min 250 reordering 3 window 1000 cwnd lock 10 ssthresh 20 initcwnd 10 initrwnd 20 features ecn quickack 1 congctl cubic fastopen_no_cookie 1 realms 5/6 tos 0x10
+  }
+  virtual_rules {
+    from 10.71.0.140 table 100
+    from all to 10.72.8.0/24 lookup 103 not
+    iif eth0 goto 200 preference 150
+    from 10.71.0.0/24 tos 0x10 realms 7 suppress_prefixlength 8 table 104 preference 300
+    from 10.71.0.5 uidrange 100-200 tunnel-id 7 table 105
+    fwmark 5 blackhole
+    from 10.71.0.6 prohibit
+    from 10.71.0.7 nop preference 500
+  }
+}
+vrrp_instance VI_2 {
+  interface eth0
+  virtual_router_id 72
+  priority 150
+  advert_int 1
+  native_ipv6
+  virtual_ipaddress {
+    fd00:71::140/64
+  }
+  virtual_routes {
+    fd00:72::/64 via fe80::1 dev eth0 expires 100 pref high
+    fd00:73::/64 from fd00:71::/64 via fe80::2 dev eth0 metric 7
+  }
+  virtual_rules {
+    from fd00:71::/64 table 106
   }
 }
 `;
@@ -340,6 +404,27 @@ describe.skipIf(skipUnless(isRoot && tools, 'root, keepalived, snmpd, snmpwalk, 
       /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.6\.1\.9\.1\.1 = STRING: "eth0:vip"/, /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.13\.1\.4\.1 = INTEGER: 5/,
       /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.14\.1\.1\.1\.1 = STRING: "lo"/, /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.16\.1\.2\.1\.1 = STRING: "tf2"/,
       /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.6\.1\.9\.0\.2 = STRING: "lo:st"/, /^\.1\.3\.6\.1\.2\.1\.207\.1\.1\.1\.1\.6\.\d+\.66\.2 = INTEGER: 3/]) {
+      expect(theirs.some((l) => re.test(l)), String(re)).toBe(true);
+    }
+    expect(walkDifferences(ours, theirs)).toEqual([]);
+  });
+
+  it('routes, rules and next hops, static and virtual: the same walk', async () => {
+    const mib = async (impl: 'keepalived' | 'kts'): Promise<string[]> => {
+      const d = new Director(lab, 'a', impl, ROUTES, ['-A', sock()]);
+      running.push(d);
+      for (const i of ['VI_1', 'VI_2']) await d.state('MASTER', 15_000, 0, i);
+      await sleep(1000);
+      const w = (await walk()).filter((l) => /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.(7|8|11)\./.test(l));
+      await stop(d);
+      return w;
+    };
+    const theirs = await mib('keepalived');
+    const ours = await mib('kts');
+    // the reference has the three tables: routes 0.1 to 2.2, rules 0.1 to 2.1, next hops of 1.4 and 1.5
+    for (const re of [/^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.7\.1\.3\.0\.1 = /, /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.7\.1\.3\.2\.2 = /,
+      /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.8\.1\.23\.0\.1 = /, /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.8\.1\.23\.2\.1 = /,
+      /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.11\.1\.3\.1\.4\.2 = /, /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.11\.1\.3\.1\.5\.1 = /]) {
       expect(theirs.some((l) => re.test(l)), String(re)).toBe(true);
     }
     expect(walkDifferences(ours, theirs)).toEqual([]);

@@ -18,7 +18,7 @@ const base: Omit<SnmpInstance, 'name' | 'vrid' | 'version' | 'basePriority' | 'e
   family: 'inet', state: 'MASTER', initialState: 'BACKUP', wantState: 'MASTER', vipSet: true, ifname: 'eth0', ifindex: 3, baseIfindex: 3,
   hwAddr: MAC, primaryAddress: ETH0, trackPrimaryIf: false, nopreempt: false, preemptDelayMs: 0, authType: 0, garpDelayMs: 5000,
   smtpAlert: false, notifyExec: false, scripts: {}, accept: true, promoteSecondaries: false, linkbeatPolling: false, notifyDeleted: false,
-  mcastGroup: v4('224.0.0.18'), trackedInterfaces: [], trackedScripts: [], trackedFiles: [], stats, upSinceMs: 1000,
+  mcastGroup: v4('224.0.0.18'), trackedInterfaces: [], trackedScripts: [], trackedFiles: [], routes: [], rules: [], stats, upSinceMs: 1000,
 };
 
 export const ORACLE_SNAPSHOT: SnmpSnapshot = {
@@ -35,6 +35,8 @@ export const ORACLE_SNAPSHOT: SnmpSnapshot = {
   scripts: [],
   files: [],
   staticAddresses: [],
+  staticRoutes: [],
+  staticRules: [],
   nowMs: 7000,
   agentStartMs: 900,
 };
