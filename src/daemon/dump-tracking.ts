@@ -129,9 +129,10 @@ function trackProcessLines(view: VrrpView): string[] {
     if (matcher && matcher.mode !== 'none') out.push(`   Param match${matcher.mode === 'exact' ? '' : ` = ${matcher.mode}`}`);
     out.push(`   Min processes = ${p.quorum}`);
     if (p.quorumMax !== undefined) out.push(`   Max processes = ${p.quorumMax}`);
+    const status = view.host?.processStatus?.(p.name);
     out.push(
-      '   Current processes = 0',
-      '   Have quorum = false',
+      `   Current processes = ${status?.count ?? 0}`,
+      `   Have quorum = ${status?.up === true ? 'true' : 'false'}`,
       `   Weight = ${p.weight}${p.weightReverse ? ' reverse' : ''}`,
       `   Terminate delay = ${fixed6(p.terminateDelayMs)}s`,
       `   Fork delay = ${fixed6(p.forkDelayMs)}s`,

@@ -19,6 +19,8 @@ export interface Trackers {
   readonly ready: Promise<void>;
   /** the vrrp_scripts with a run in progress */
   running(): ReadonlySet<string>;
+  /** a tracked vrrp_track_process's matching processes and quorum now; undefined: not tracked */
+  processStatus(name: string): { readonly count: number; readonly up: boolean } | undefined;
   stop(): Promise<void>;
 }
 
@@ -100,6 +102,7 @@ export function startTrackers(cfg: KeepalivedConfig, mapped: MappedConfig, hooks
   return {
     ready: Promise.all(ready).then(() => undefined),
     running: () => new Set(scripts.filter((t) => t.running).map((t) => t.name)),
+    processStatus: (name) => procTracker?.status(name),
     stop: async () => {
       for (const w of files) w.stop();
       procTracker?.stop();

@@ -16,7 +16,7 @@ import type { VrrpSockets } from './vrrp-sockets.js';
 
 const withConf = (c: InetConf | undefined): { inetConf?: InetConf } => (c ? { inetConf: c } : {});
 
-export function hostView(links: LinkTable, sockets: VrrpSockets, g: GlobalDefs, extra: Pick<HostView, 'linkbeat' | 'bfdUp' | 'promoteSecondaries'> = {}): HostView {
+export function hostView(links: LinkTable, sockets: VrrpSockets, g: GlobalDefs, extra: Pick<HostView, 'linkbeat' | 'bfdUp' | 'promoteSecondaries' | 'processStatus'> = {}): HostView {
   return {
     ...extra,
     links: () => links.all().map((l) => ({ ...l, ...withConf(readInetConf(l.link.name)) })),

@@ -104,6 +104,8 @@ export interface HostView {
   defaultScriptUser(): { readonly uid: number; readonly gid: number } | undefined;
   /** whether a bfd_instance's session is Up, as the VRRP process last heard */
   bfdUp?(name: string): boolean;
+  /** a vrrp_track_process's matching processes and quorum now (undefined: not tracked) */
+  processStatus?(name: string): { readonly count: number; readonly up: boolean } | undefined;
   /** how a polled interface's link is read (linkbeat); undefined: from rtnetlink */
   linkbeat?(ifname: string): 'MII' | 'ETHTOOL' | 'IOCTL' | 'unknown' | undefined;
 }

@@ -179,6 +179,7 @@ export class VrrpDaemon {
       ...(this.bfd ? { bfd: { sessions: this.bfd.states(), dropped: Object.fromEntries(this.bfd.dropped) } } : {}),
       sched: schedInForce(), ...(this.links && this.sockets ? { host: hostView(this.links, this.sockets, this.cfg.globalDefs, {
         linkbeat: (ifname) => this.linkbeat?.method(ifname), bfdUp: (name) => this.bfd?.isUp(name) ?? false, promoteSecondaries: (ifname) => this.promote?.counter(ifname) ?? 0,
+        processStatus: (name) => this.trackers?.processStatus(name),
       }) } : {}),
     };
   }

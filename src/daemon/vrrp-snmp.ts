@@ -13,12 +13,13 @@
  */
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { AddressEntry, KeepalivedConfig, Script, TrackRef } from '../config/model.js';
+import type { AddressEntry, KeepalivedConfig, Script, TrackProcess, TrackRef } from '../config/model.js';
+import { matcherFor, type ProcessMatcher } from '../io/track-process.js';
 import { AgentxSession } from '../io/agentx-session.js';
 import { defaultEmailFrom } from '../io/smtp-alert.js';
 import type { Varbind } from '../snmp/agentx.js';
 import { parseAgentxSocket, type AgentxEndpoint } from '../snmp/endpoint.js';
-import { buildMib, mibRegions, type MibSelection, type SnmpAddress, type SnmpInstance, type SnmpGlobals, type SnmpScripts, type SnmpSnapshot, type SnmpState, type SnmpTracked } from '../snmp/vrrp-mib.js';
+import { buildMib, mibRegions, type MibSelection, type SnmpAddress, type SnmpInstance, type SnmpProcess, type SnmpGlobals, type SnmpScripts, type SnmpSnapshot, type SnmpState, type SnmpTracked } from '../snmp/vrrp-mib.js';
 import { dropTraps, groupTraps, instanceTraps, protoErrReason, type TrapDropInstance, type TrapSettings } from '../snmp/vrrp-traps.js';
 import { KEEPALIVED_VERSION } from '../cli-args.js';
 import { parseIp } from '../util/ip.js';
@@ -95,6 +96,20 @@ function primaryAddress(link: HostLink | undefined, family: 'inet' | 'inet6', vi
   return found?.address;
 }
 
+const PARAM_MATCH: Readonly<Record<ProcessMatcher['mode'], number>> = { none: 0, exact: 1, initial: 2, partial: 3 };
+
+/** a vrrp_track_process as keepalived's vrrpTrackProcessTable shows it */
+function snmpProcess(p: TrackProcess, status: { readonly count: number; readonly up: boolean } | undefined): SnmpProcess {
+  const m = matcherFor(p);
+  const [path = '', ...params] = p.process ?? [];
+  return {
+    name: p.name, path, params: params.join(' '), paramMatch: PARAM_MATCH[m?.mode ?? 'none'], weight: p.weight, reverse: p.weightReverse,
+    quorum: p.quorum, ...(p.quorumMax !== undefined ? { quorumMax: p.quorumMax } : {}),
+    forkDelayUs: (p.forkDelayMs ?? 0) * 1000, terminateDelayUs: (p.terminateDelayMs ?? 0) * 1000, fullCommand: m?.full ?? p.fullCommand,
+    count: status?.count ?? 0, haveQuorum: status?.up ?? false,
+  };
+}
+
 /** What the SNMP side keeps of its own: RFC 6527's master reason and last protocol error per instance. */
 export class MasterReasons {
   private readonly next = new Map<string, number>();
@@ -163,6 +178,16 @@ export function snapshot(view: VrrpView, reasons: MasterReasons, agentStartMs: n
     return f ? [{ name: f.name, weight: f.weight, reverse: f.weightReverse }] : [];
   });
   const rows = routeRows(links, view.rtNames, [...cfg.staticRules, ...cfg.vrrpInstances.flatMap((i) => i.virtualRules)]);
+  const vrrpBfds = (cfg.bfdInstances ?? []).filter((b) => b.vrrp);
+  // keepalived shows the bfd_instance's and the vrrp_track_process's own weight and reverse in the tracked tables
+  const bfdRefs = (refs: readonly TrackRef[]): SnmpTracked[] => refs.flatMap((t) => {
+    const b = vrrpBfds.find((x) => x.name === t.name);
+    return b ? [{ name: b.name, weight: b.weight, reverse: b.weightReverse }] : [];
+  });
+  const processRefs = (refs: readonly TrackRef[]): SnmpTracked[] => refs.flatMap((t) => {
+    const p = cfg.trackProcesses.find((x) => x.name === t.name);
+    return p ? [{ name: p.name, weight: p.weight, reverse: p.weightReverse }] : [];
+  });
   const usedFiles = new Set([...cfg.vrrpInstances.flatMap((i) => i.trackFile), ...cfg.vrrpSyncGroups.flatMap((g) => g.trackFile)].map((t) => t.name));
   const instances: SnmpInstance[] = view.instances.map((iv) => {
     const m = iv.model;
@@ -196,7 +221,7 @@ export function snapshot(view: VrrpView, reasons: MasterReasons, agentStartMs: n
       routes: rows.routes(m.virtualRoutes, live.vipSet), rules: rows.rules(m.virtualRules, live.vipSet),
       trackedInterfaces: (r.cfg.trackInterface ?? []).filter((t) => configuredTracks.has(t.name) && t.name !== iv.baseInterface).map((t) => ({ name: t.name, weight: t.shownWeight ?? t.weight, reverse: t.reverse === true })),
       trackedScripts: (r.cfg.trackScript ?? []).map((t) => ({ name: t.name, weight: t.weight, reverse: t.reverse === true })),
-      trackedFiles: fileRefs(m.trackFile),
+      trackedFiles: fileRefs(m.trackFile), trackedBfds: bfdRefs(m.trackBfd), trackedProcesses: processRefs(m.trackProcess),
       stats: {
         becomeMaster: c.become_master, advertRcvd: c.advert_rcvd, advertIntervalErr: c.advert_interval_err, authFailure: c.auth_failure,
         ipTtlErr: c.ip_ttl_err, priZeroRcvd: c.pri_zero_rcvd, priZeroSent: c.pri_zero_sent, invalidTypeRcvd: c.invalid_type_rcvd,
@@ -215,7 +240,7 @@ export function snapshot(view: VrrpView, reasons: MasterReasons, agentStartMs: n
         name: sg.name, state: sg.state as SnmpState, members: sg.members.map((i) => i.name), smtpAlert: m?.smtpAlert ?? false,
         notifyExec: Object.keys(sc).length > 0, scripts: sc, trackingWeight: m?.syncGroupTrackingWeight ?? false,
         trackedInterfaces: (m?.trackInterface ?? []).map(asTracked), trackedScripts: (m?.trackScript ?? []).map(asTracked),
-        trackedFiles: fileRefs(m?.trackFile ?? []),
+        trackedFiles: fileRefs(m?.trackFile ?? []), trackedBfds: bfdRefs(m?.trackBfd ?? []), trackedProcesses: processRefs(m?.trackProcess ?? []),
       };
     }),
     instances, nowMs, agentStartMs, staticAddresses: cfg.staticIpaddress.map((a) => staticAddress(a, links)),
@@ -224,6 +249,8 @@ export function snapshot(view: VrrpView, reasons: MasterReasons, agentStartMs: n
     files: cfg.trackFiles.filter((f) => usedFiles.has(f.name)).map((f) => ({
       name: f.name, path: f.file !== undefined ? view.host?.trackFilePath(f.file) ?? f.file : '', value: (f.file !== undefined ? view.host?.trackFileValue(f.file) : undefined) ?? 0, weight: f.weight, reverse: f.weightReverse,
     })),
+    bfds: vrrpBfds.map((b) => ({ name: b.name, up: view.host?.bfdUp?.(b.name) ?? false, weight: b.weight, reverse: b.weightReverse })),
+    processes: cfg.trackProcesses.map((p) => snmpProcess(p, view.host?.processStatus?.(p.name))),
     scripts: cfg.vrrpScripts.flatMap((m) => {
       const sv = view.scripts?.find((x) => x.name === m.name);
       if (!sv) return [];

@@ -10,8 +10,7 @@
  * instance's multicast group...) has no instance at all; RFC 2787 lists VRRPv2 IPv4 instances
  * with at least one VIP, RFC 6527 every instance with a VIP (Debian's keepalived is built with
  * _SNMP_REPLY_V3_FOR_V2_); tables are indexed by position in the configuration, keepalived's.
- * The route, rule and next-hop tables are ./vrrp-route-mib.ts. Not served: the
- * vrrp_track_process and BFD tables (and their tracked / sync group counterparts). Where keepalived 2.2.7 is wrong (RFC 2787 rows
+ * The route, rule and next-hop tables are ./vrrp-route-mib.ts. Where keepalived 2.2.7 is wrong (RFC 2787 rows
  * after the first, vrrpAddressIsAdvertised after the first instance) the value is the right
  * one (docs/errors.md).
  */
@@ -104,6 +103,9 @@ export interface SnmpInstance {
   readonly trackedScripts: readonly SnmpTracked[];
   /** track_file entries: keepalived shows the track_file's own weight and reverse here */
   readonly trackedFiles: readonly SnmpTracked[];
+  /** track_bfd and track_process entries: the bfd_instance's / vrrp_track_process's own weight and reverse, as for files */
+  readonly trackedBfds: readonly SnmpTracked[];
+  readonly trackedProcesses: readonly SnmpTracked[];
   /** keepalived's vrrp_stats */
   readonly stats: {
     readonly becomeMaster: number; readonly advertRcvd: number; readonly advertIntervalErr: number;
@@ -130,6 +132,8 @@ export interface SnmpSyncGroup {
   readonly trackedInterfaces: readonly SnmpTracked[];
   readonly trackedScripts: readonly SnmpTracked[];
   readonly trackedFiles: readonly SnmpTracked[];
+  readonly trackedBfds: readonly SnmpTracked[];
+  readonly trackedProcesses: readonly SnmpTracked[];
 }
 
 /** a track_file in use */
@@ -154,6 +158,35 @@ export interface SnmpScript {
   readonly ok: boolean | undefined;
   readonly rise: number;
   readonly fall: number;
+}
+
+/** a bfd_instance the VRRP process hears of (keepalived's vrrp_tracked_bfd) */
+export interface SnmpBfd {
+  readonly name: string;
+  readonly up: boolean;
+  readonly weight: number;
+  readonly reverse: boolean;
+}
+
+/** a vrrp_track_process */
+export interface SnmpProcess {
+  readonly name: string;
+  readonly path: string;
+  /** its parameters, space separated ('' when none) */
+  readonly params: string;
+  /** keepalived's param_match: none(0) exact(1) initial(2) partial(3) */
+  readonly paramMatch: number;
+  readonly weight: number;
+  readonly reverse: boolean;
+  readonly quorum: number;
+  /** undefined: no limit (keepalived's UINT_MAX) */
+  readonly quorumMax?: number;
+  readonly forkDelayUs: number;
+  readonly terminateDelayUs: number;
+  readonly fullCommand: boolean;
+  /** processes matching now, and whether that is within the quorum */
+  readonly count: number;
+  readonly haveQuorum: boolean;
 }
 
 export interface SnmpGlobals {
@@ -182,6 +215,8 @@ export interface SnmpSnapshot {
   readonly instances: readonly SnmpInstance[];
   readonly scripts: readonly SnmpScript[];
   readonly files: readonly SnmpFile[];
+  readonly bfds: readonly SnmpBfd[];
+  readonly processes: readonly SnmpProcess[];
   /** static_ipaddress (vrrpAddressTable rows 0.N) */
   readonly staticAddresses: readonly SnmpAddress[];
   /** static_routes / static_rules (rows 0.N of the route and rule tables) */
@@ -357,7 +392,38 @@ function scriptTable(b: Builder, scripts: readonly SnmpScript[]): void {
   });
 }
 
-/** The MIB view of `snap`, sorted by OID, with only the selected MIBs. */
+function bfdTable(b: Builder, bfds: readonly SnmpBfd[]): void {
+  const T: Oid = [...VRRP_OID, 18, 1];
+  bfds.forEach((f, i) => {
+    b.add([...T, 2, i + 1], str(f.name));
+    // keepalived's bfd_up itself, 0 or 1 (not a TruthValue)
+    b.add([...T, 3, i + 1], int(f.up ? 1 : 0));
+    b.add([...T, 4, i + 1], int(f.weight));
+    b.add([...T, 5, i + 1], truth(f.reverse));
+  });
+}
+
+function processTable(b: Builder, processes: readonly SnmpProcess[]): void {
+  const T: Oid = [...VRRP_OID, 21, 1];
+  processes.forEach((p, i) => {
+    const c = (col: number, v: SnmpValue): void => b.add([...T, col, i + 1], v);
+    c(2, str(p.name));
+    c(3, str(p.path));
+    c(4, str(p.params));
+    c(5, int(p.paramMatch));
+    c(6, int(p.weight));
+    c(7, truth(p.reverse));
+    c(8, gauge(p.quorum));
+    // keepalived's UINT_MAX for no limit, in an INTEGER column
+    c(9, int(p.quorumMax ?? 0xffffffff));
+    c(10, gauge(p.forkDelayUs));
+    c(11, gauge(p.terminateDelayUs));
+    c(12, truth(p.fullCommand));
+    c(13, int(p.count));
+    c(14, truth(p.haveQuorum));
+  });
+}
+
 /** KEEPALIVED-MIB's global scalars alone (the checker process serves them when its SNMP is on). */
 export function globalVarbinds(g: SnmpGlobals): Varbind[] {
   const b = new Builder();
@@ -365,6 +431,7 @@ export function globalVarbinds(g: SnmpGlobals): Varbind[] {
   return b.out.sort((x, y) => compareOid(x.oid, y.oid));
 }
 
+/** The MIB view of `snap`, sorted by OID, with only the selected MIBs. */
 export function buildMib(snap: SnmpSnapshot, sel: MibSelection): Varbind[] {
   const b = new Builder();
   if (sel.global) globals(b, snap.globals);
@@ -377,6 +444,12 @@ export function buildMib(snap: SnmpSnapshot, sel: MibSelection): Varbind[] {
     trackedTable(b, 14, 1, snap.groups.map((g) => g.trackedInterfaces));
     trackedTable(b, 15, 2, snap.groups.map((g) => g.trackedScripts));
     trackedTable(b, 16, 2, snap.groups.map((g) => g.trackedFiles));
+    trackedTable(b, 17, 2, snap.instances.map((v) => v.trackedBfds));
+    bfdTable(b, snap.bfds);
+    trackedTable(b, 19, 2, snap.groups.map((g) => g.trackedBfds));
+    trackedTable(b, 20, 2, snap.instances.map((v) => v.trackedProcesses));
+    processTable(b, snap.processes);
+    trackedTable(b, 22, 2, snap.groups.map((g) => g.trackedProcesses));
   }
   if (sel.rfcv2) rfcv2(b, snap);
   if (sel.rfcv3) rfcv3(b, snap);

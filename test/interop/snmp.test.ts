@@ -173,6 +173,10 @@ vrrp_instance VI_6 {
   }
 }
 `;
+/** the parameter of the processes vrrp_track_process `sleeper` would count: keepalived in a
+ * network namespace counts none (its proc connector is refused there: "Failed to set/clear
+ * process event listen"), so none runs; the counts are test/unit/daemon/vrrp-snmp.test.ts's */
+const SLEEPER = '4242.25';
 /** static and virtual routes and rules with most of what their tables show: metrics and their
  * locks, next hops (weights, one alone: the secondary gateway), route types, a `default`, an
  * untracked route's own protocol, IPv6 `from`, `expires` and `pref`; rules from/to (`all`),
@@ -181,6 +185,42 @@ vrrp_instance VI_6 {
 const ROUTES = `global_defs {
   router_id rtr3
   enable_snmp_vrrp
+}
+bfd_instance bfd_a {
+  neighbor_ip 10.71.0.99
+  weight -7 reverse
+}
+bfd_instance bfd_b {
+  neighbor_ip 10.71.0.98
+  checker
+}
+bfd_instance bfd_c {
+  neighbor_ip 10.71.0.97
+  vrrp
+}
+vrrp_track_process sleeper {
+  process sleep ${SLEEPER}
+  quorum 1
+  quorum_max 3
+  fork_delay 1.5
+  terminate_delay 2
+  weight 5
+}
+vrrp_track_process nobody {
+  process kts-no-such-process
+  weight 4 reverse
+}
+vrrp_sync_group G9 {
+  group {
+    VI_1
+  }
+  track_process {
+    sleeper
+  }
+  track_bfd {
+    bfd_c weight -1
+  }
+  sync_group_tracking_weight
 }
 static_routes {
   10.72.1.0/24 via 10.71.0.254 dev eth0 metric 5
@@ -206,6 +246,13 @@ vrrp_instance VI_1 {
     10.72.6.0/24 table 102 nexthop via 10.71.0.251 dev eth0
     unreachable 10.72.7.0/24 table 102
     10.72.8.0/24 via 10.71.0.254 dev eth0 table 103 rtt 300 rttvar 200 rto_min 250 reordering 3 window 1000 cwnd lock 10 ssthresh 20 initcwnd 10 initrwnd 20 features ecn quickack 1 congctl cubic fastopen_no_cookie 1 realms 5/6 tos 0x10
+  }
+  track_bfd {
+    bfd_a weight -10
+  }
+  track_process {
+    sleeper
+    nobody weight 10
   }
   virtual_rules {
     from 10.71.0.140 table 100
@@ -409,13 +456,13 @@ describe.skipIf(skipUnless(isRoot && tools, 'root, keepalived, snmpd, snmpwalk, 
     expect(walkDifferences(ours, theirs)).toEqual([]);
   });
 
-  it('routes, rules and next hops, static and virtual: the same walk', async () => {
+  it('routes, rules and next hops, static and virtual, BFD and process tracking: the same walk', async () => {
     const mib = async (impl: 'keepalived' | 'kts'): Promise<string[]> => {
       const d = new Director(lab, 'a', impl, ROUTES, ['-A', sock()]);
       running.push(d);
       for (const i of ['VI_1', 'VI_2']) await d.state('MASTER', 15_000, 0, i);
       await sleep(1000);
-      const w = (await walk()).filter((l) => /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.(7|8|11)\./.test(l));
+      const w = (await walk()).filter((l) => /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.(7|8|11|1[7-9]|2[0-2])\./.test(l));
       await stop(d);
       return w;
     };
@@ -424,7 +471,11 @@ describe.skipIf(skipUnless(isRoot && tools, 'root, keepalived, snmpd, snmpwalk, 
     // the reference has the three tables: routes 0.1 to 2.2, rules 0.1 to 2.1, next hops of 1.4 and 1.5
     for (const re of [/^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.7\.1\.3\.0\.1 = /, /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.7\.1\.3\.2\.2 = /,
       /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.8\.1\.23\.0\.1 = /, /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.8\.1\.23\.2\.1 = /,
-      /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.11\.1\.3\.1\.4\.2 = /, /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.11\.1\.3\.1\.5\.1 = /]) {
+      /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.11\.1\.3\.1\.4\.2 = /, /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.11\.1\.3\.1\.5\.1 = /,
+      // two BFD instances the VRRP process hears of, tracked by VI_1 and G9; both processes, tracked by VI_1 and G9
+      /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.18\.1\.2\.2 = STRING: "bfd_c"/, /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.17\.1\.2\.1\.1 = /,
+      /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.19\.1\.2\.1\.1 = /, /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.21\.1\.4\.1 = STRING: "4242\.25"/,
+      /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.20\.1\.2\.1\.2 = /, /^\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.2\.22\.1\.2\.1\.1 = /]) {
       expect(theirs.some((l) => re.test(l)), String(re)).toBe(true);
     }
     expect(walkDifferences(ours, theirs)).toEqual([]);

@@ -51,6 +51,52 @@ describe('the daemon\'s view as SNMP', () => {
   });
 });
 
+describe('vrrp_track_process and BFD as SNMP', () => {
+  // keepalived in a network namespace counts no process (its proc connector is refused there),
+  // so test/interop/snmp.test.ts compares zero counts: here the tracker's counts are shown
+  const CONF = `vrrp_track_process p1 {
+  process sleep 42
+  quorum 2
+  weight 3
+}
+vrrp_track_process p2 {
+  process kts-none
+}
+bfd_instance b1 {
+  neighbor_ip 10.70.0.9
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  priority 150
+  track_process {
+    p1
+    p2 weight 10
+  }
+  track_bfd {
+    b1 weight -5
+  }
+  virtual_ipaddress {
+    10.70.0.100/24
+  }
+}
+`;
+  it('shows the matching processes, the quorum and the BFD session as the trackers have them', () => {
+    const view = viewOf(tmp, CONF, LINKS);
+    const status: Record<string, { count: number; up: boolean }> = { p1: { count: 3, up: true } };
+    const host = { ...view.host!, processStatus: (n: string) => status[n], bfdUp: (n: string) => n === 'b1' };
+    const snap = snapshot({ ...view, host }, new MasterReasons(), 0, 6000, 'host');
+    expect(snap.processes.map((p) => [p.name, p.count, p.haveQuorum, p.params, p.paramMatch])).toEqual([['p1', 3, true, '42', 1], ['p2', 0, false, '', 0]]);
+    expect(snap.bfds).toEqual([{ name: 'b1', up: true, weight: 0, reverse: false }]);
+    // the tracked tables show the objects' own weights, as keepalived does
+    expect(snap.instances[0]!.trackedProcesses).toEqual([{ name: 'p1', weight: 3, reverse: false }, { name: 'p2', weight: 0, reverse: false }]);
+    const mib = buildMib(snap, { global: false, vrrp: true, rfcv2: false, rfcv3: false }).map(line);
+    expect(mib).toContain('.1.3.6.1.4.1.9586.100.5.2.21.1.13.1 = INTEGER: 3');
+    expect(mib).toContain('.1.3.6.1.4.1.9586.100.5.2.21.1.14.1 = INTEGER: 1');
+    expect(mib).toContain('.1.3.6.1.4.1.9586.100.5.2.18.1.3.1 = INTEGER: 1');
+  });
+});
+
 describe('which MIBs', () => {
   const cfg = (globals: string): Parameters<typeof snmpSelection>[0] =>
     viewOf(tmp, `global_defs {\n${globals}\n}\nvrrp_instance V {\n interface eth0\n virtual_router_id 9\n priority 100\n virtual_ipaddress {\n  10.70.0.9\n }\n}\n`, LINKS, { steps: 0 }).config;

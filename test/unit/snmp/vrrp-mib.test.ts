@@ -18,7 +18,7 @@ const base: Omit<SnmpInstance, 'name' | 'vrid' | 'version' | 'basePriority' | 'e
   family: 'inet', state: 'MASTER', initialState: 'BACKUP', wantState: 'MASTER', vipSet: true, ifname: 'eth0', ifindex: 3, baseIfindex: 3,
   hwAddr: MAC, primaryAddress: ETH0, trackPrimaryIf: false, nopreempt: false, preemptDelayMs: 0, authType: 0, garpDelayMs: 5000,
   smtpAlert: false, notifyExec: false, scripts: {}, accept: true, promoteSecondaries: false, linkbeatPolling: false, notifyDeleted: false,
-  mcastGroup: v4('224.0.0.18'), trackedInterfaces: [], trackedScripts: [], trackedFiles: [], routes: [], rules: [], stats, upSinceMs: 1000,
+  mcastGroup: v4('224.0.0.18'), trackedInterfaces: [], trackedScripts: [], trackedFiles: [], trackedBfds: [], trackedProcesses: [], routes: [], rules: [], stats, upSinceMs: 1000,
 };
 
 export const ORACLE_SNAPSHOT: SnmpSnapshot = {
@@ -26,7 +26,7 @@ export const ORACLE_SNAPSHOT: SnmpSnapshot = {
     version: 'Keepalived v2.2.7 (01/16,2022)', routerId: 'rtr1', smtpTimeoutS: 0, emails: [], emailFaults: true, traps: true,
     linkbeatPolling: false, lvsFlush: false, dynamicInterfaces: false,
   },
-  groups: [{ name: 'G1', state: 'MASTER', members: ['VI_1'], smtpAlert: false, notifyExec: false, scripts: {}, trackingWeight: false, trackedInterfaces: [], trackedScripts: [], trackedFiles: [] }],
+  groups: [{ name: 'G1', state: 'MASTER', members: ['VI_1'], smtpAlert: false, notifyExec: false, scripts: {}, trackingWeight: false, trackedInterfaces: [], trackedScripts: [], trackedFiles: [], trackedBfds: [], trackedProcesses: [] }],
   instances: [
     { ...base, name: 'VI_1', vrid: 51, version: 2, basePriority: 150, effectivePriority: 150, adverIntMs: 1000, syncGroup: 'G1',
       vips: [addr('10.70.0.100', 24), addr('10.70.0.101', 32)], evips: [addr('10.70.0.102', 32)] },
@@ -34,6 +34,8 @@ export const ORACLE_SNAPSHOT: SnmpSnapshot = {
   ],
   scripts: [],
   files: [],
+  bfds: [],
+  processes: [],
   staticAddresses: [],
   staticRoutes: [],
   staticRules: [],
