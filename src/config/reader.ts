@@ -228,7 +228,13 @@ export class Reader {
         this.diagnostics.add('CONFIG_SYNTAX', 'GENERAL_ERROR', `unterminated quote in '${d.text}'`, { file: file.display, line: lineNo, col: d.col + d.text.indexOf('"') });
       }
       const text = d.cont ? `${d.text}\\` : d.text;
-      if (text.length === 0) continue;
+      if (text.length === 0) {
+        // keepalived's processes read the parent's consolidated copy of the configuration, where
+        // a line that is only a comment is written empty: it ends a multi-line definition there
+        // row: parser.comment-ends-definition
+        this.defs.stopCollecting();
+        continue;
+      }
       return { text, pos: { file: file.display, line: lineNo, col: d.col } };
     }
   }

@@ -254,6 +254,29 @@ export function configFuzz(seed: number, count: number, corpus: readonly { name:
   return { seed, cases: count, agreed, findings };
 }
 
+export interface FileVerdict {
+  readonly file: string;
+  readonly keepalived: number;
+  readonly ours: number;
+}
+
+/**
+ * Both `-t` statuses of each file, as the fuzzer judges its cases (no minimising): for a set of
+ * configurations read as they are, such as a held-out set of public ones (bench/config-heldout.mjs).
+ */
+export function judgeFiles(files: readonly string[]): FileVerdict[] {
+  const ns = new OracleNs();
+  const host = hostMachine();
+  const ifaces = new Set(['lo', 'eth0', 'eth1', 'eth2']);
+  const kinds = ns.linkKinds();
+  const machine: MachineView = { ...host, interfaceExists: (n) => ifaces.has(n), isLoopback: (n) => n === 'lo', linkKind: (n) => kinds.get(n) };
+  try {
+    return files.map((file) => ({ file, keepalived: ns.keepalived(file), ours: ours(file, machine) }));
+  } finally {
+    ns.close();
+  }
+}
+
 /** The repository's fixtures and keepalived's installed samples, as mutation sources. */
 export function fuzzCorpus(fixtureDirs: readonly string[], extra: readonly string[] = []): { name: string; text: string }[] {
   const out: { name: string; text: string }[] = [];
