@@ -9,7 +9,7 @@ import type { AddressEntry, KeepalivedConfig, RouteEntry, RuleEntry, Script, Sta
 import type { Draft } from './parser.js';
 import { fieldLoc, type Loc } from './loc.js';
 import type { IpAddress } from '../util/ip.js';
-import { validate, type MachineView } from './validate.js';
+import { defaultScriptUserFails, validate, type MachineView } from './validate.js';
 import { completeVrrpGlobals, completeVrrpInstance, inheritFromSyncGroups, resolveTrackRefs } from './complete-vrrp.js';
 import { completeVirtualServer, trio } from './complete-lvs.js';
 import { completeTrackGroups } from './track-group.js';
@@ -87,9 +87,18 @@ const cmdStr = (sc: Script): string => sc.argv.map((a) => `'${a}'`).join(' ');
  */
 function scriptUsers(root: Draft, diags: Diagnostics, m: MachineView): void {
   const known = (u: { user: string; group?: string }): boolean => m.userExists(u.user) && (u.group === undefined || m.groupExists(u.group));
+  const failed = defaultScriptUserFails(root.globalDefs as Draft, m);
+  const removed = new Set<string>();
   root.vrrpScripts = (root.vrrpScripts as Draft[]).filter((s) => {
     const u = s.user as { user: string; group?: string } | undefined;
-    if (!u || known(u)) return true;
+    if (!u) {
+      if (!failed) return true;
+      // row: global.script-user-fails-removes
+      diags.add('CONFIG_SCRIPT', 'GENERAL_ERROR', `Unable to set default user for vrrp script ${s.name as string} - removing`, s.loc as Loc, { row: 'global.script-user-fails-removes' });
+      removed.add(s.name as string);
+      return false;
+    }
+    if (known(u)) return true;
     diags.add('CONFIG_SCRIPT', 'GENERAL_ERROR', `Unable to set uid/gid for script ${cmdStr(s.script as Script)}`, fieldLoc(s, 'user'), { row: 'vrrp.script-user-missing' });
     return false;
   });
@@ -97,13 +106,30 @@ function scriptUsers(root: Draft, diags: Diagnostics, m: MachineView): void {
     for (const rs of vs.realServers as Draft[]) {
       rs.checkers = keptOf(rs.checkers as Draft[], (c) => {
         const u = c.user as { user: string; group?: string } | undefined;
-        if (c.type !== 'MISC_CHECK' || !u || known(u) || c.miscPath === undefined) return true;
+        if (c.type !== 'MISC_CHECK' || c.miscPath === undefined) return true;
+        if (!u) {
+          if (!failed) return true;
+          diags.add('CONFIG_SCRIPT', 'GENERAL_ERROR', `Unable to set default user for misc script ${cmdStr(c.miscPath as Script)} - removing`, fieldLoc(c, 'miscPath'), { row: 'global.script-user-fails-removes' });
+          return false;
+        }
+        if (known(u)) return true;
         diags.add('CONFIG_SCRIPT', 'GENERAL_ERROR', `Failed to set uid/gid for misc checker script ${cmdStr(c.miscPath as Script)} - removing`, fieldLoc(c, 'user'), { row: 'lvs.misc-user-missing' });
         return false;
       });
     }
   }
+  // keepalived removed them at their '}': the entries below them do not find them
+  if (removed.size === 0) return;
+  for (const owner of [...(root.vrrpInstances as Draft[]), ...(root.vrrpSyncGroups as Draft[])]) {
+    owner.trackScript = ((owner.trackScript as Draft[] | undefined) ?? []).filter((r) => {
+      if (!removed.has(r.name as string)) return true;
+      // row: vrrp.track-object-not-found
+      diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `(${owner.name as string}) track script ${r.name as string} not found, ignoring...`, r.loc as Loc, { row: 'vrrp.track-object-not-found' });
+      return false;
+    });
+  }
 }
+
 
 /**
  * A second entry for the same tracked interface, script, process or BFD instance of an

@@ -215,6 +215,7 @@ function checkScripts(c: KeepalivedConfig, diags: Diagnostics, m: MachineView, u
     diags.add('CONFIG_SCRIPT', 'GENERAL_ERROR', 'Error setting global script uid/gid', fieldLoc(g, 'scriptUser'), { row: 'global.script-user-missing' });
   }
   const security = g.enableScriptSecurity;
+  const userFails = defaultScriptUserFails(g, m);
   const defaultUser = g.scriptUser?.user ?? (m.userExists('keepalived_script') ? 'keepalived_script' : undefined);
   const judge = (uses: ScriptUse[], kind: string) => {
     let found = false;
@@ -229,6 +230,11 @@ function checkScripts(c: KeepalivedConfig, diags: Diagnostics, m: MachineView, u
       if (u.script.user !== undefined && u.script.group !== undefined && !m.groupExists(u.script.group)) {
         // keepalived: "Script group ':root' does not exist" in its log, and the script is dropped
         diags.add('CONFIG_SCRIPT', 'OK', `script group '${u.script.group}' does not exist: ${u.what} will not run`, u.script.loc, { advisory: true });
+        continue;
+      }
+      if (u.script.user === undefined && g.scriptUser && userFails) {
+        // keepalived logs "Failed to set default user for ... - ignoring" and drops the script
+        diags.add('CONFIG_SCRIPT', 'OK', `no default script user ('${g.scriptUser.user}' does not exist): ${u.what} will not run`, u.script.loc, { advisory: true, row: 'global.script-user-fails-removes' });
         continue;
       }
       if (user === undefined && security) {
@@ -291,4 +297,18 @@ function checkAnnounce(c: KeepalivedConfig, diags: Diagnostics): void {
     if (!addresses.has(a)) diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `announce_vip ${a}: no virtual_server has this address (fwmark and group virtual servers are not announced)`, v.loc, { refusesRun: true });
     if (v.instance !== undefined && !instances.has(v.instance)) diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `announce_vip ${a}: no vrrp_instance ${v.instance}`, v.loc, { refusesRun: true });
   }
+}
+
+/**
+ * keepalived has no default script user (lib/notify.c get_default_script_user fails) when
+ * `script_user` names a user or group that does not exist, or when there is none, no
+ * keepalived_script user and enable_script_security: every script without its own user is
+ * then dropped as it is read (a vrrp_script and a MISC_CHECK with an error, the other scripts
+ * with a line of log).
+ */
+export function defaultScriptUserFails(g: object, m: MachineView): boolean {
+  const d = g as { readonly scriptUser?: { user: string; group?: string }; readonly enableScriptSecurity?: boolean };
+  const u = d.scriptUser;
+  if (u) return !m.userExists(u.user) || (u.group !== undefined && !m.groupExists(u.group));
+  return d.enableScriptSecurity === true && !m.userExists('keepalived_script');
 }
