@@ -241,6 +241,10 @@ function checkScripts(c: KeepalivedConfig, diags: Diagnostics, m: MachineView, u
         diags.add('CONFIG_SCRIPT', 'GENERAL_ERROR', `unable to set default user keepalived_script for script (${u.what}); set script_user`, u.script.loc);
         continue;
       }
+      // keepalived: a command starting "</" (blanks allowed after the '<') tests that a file
+      // opens; it is not executed, so neither its path nor the script security is checked
+      // row: script.file-open-test
+      if (/^<[ \t]*\//.test(u.script.argv[0] ?? '')) continue;
       // who it runs as: only a script run with root privileges has its path checked
       const group = u.script.user !== undefined ? u.script.group : g.scriptUser?.group;
       const runAs = u.runAs ?? (user === undefined ? undefined : { user, ...(group !== undefined ? { group } : {}) });
