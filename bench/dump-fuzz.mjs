@@ -7,10 +7,14 @@
 // only differences left are the 'everywhere' lines and those listed for its source config in
 // test/fixtures/dumps/known-differences.json; otherwise its new lines are printed, grouped by
 // line so that one cause found by many cases shows once. About 4 s a case.
-// Usage (root): npm run build && node bench/dump-fuzz.mjs [--seed 1] [--cases 100] [--json FILE]
-import { readFileSync, writeFileSync } from 'node:fs';
+// With --dir DIR the cases are the .conf files of DIR read as they are (issue 16's held-out set
+// of public configurations, kept outside the repository), each given the links it names
+// (`interface NAME`) besides the oracle's.
+// Usage (root): npm run build && node bench/dump-fuzz.mjs [--seed 1] [--cases 100] [--dir DIR] [--json FILE]
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cases, fuzzCorpus } from '../dist/src/lab/config-fuzz.js';
-import { compareDumps, minusLines } from '../dist/src/lab/dump-oracle.js';
+import { compareDumps, minusLines, ORACLE_LINKS } from '../dist/src/lab/dump-oracle.js';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,14 +37,24 @@ const corpus = fuzzCorpus(['test/fixtures/config/good'], [
     .map((n) => `${SAMPLES}/keepalived.conf.${n}`),
 ]).filter((c) => /^\s*vrrp_instance\b/m.test(c.text) && !known.configs[c.name]?.notCompared);
 
-const vrrpCases = cases(seed, count * 4, corpus).filter((c) => /^\s*vrrp_instance\b/m.test(c.text)).slice(0, count);
+const dir = arg('dir', undefined);
+const vrrpCases = dir
+  ? readdirSync(dir).filter((n) => n.endsWith('.conf')).sort().map((n, index) => ({ index, source: join(dir, n), text: readFileSync(join(dir, n), 'utf8') }))
+    .filter((c) => /^\s*vrrp_instance\b/m.test(c.text))
+  : cases(seed, count * 4, corpus).filter((c) => /^\s*vrrp_instance\b/m.test(c.text)).slice(0, count);
+/** the oracle's links, and one more for each other interface a configuration names (a veth name has at most 15 characters) */
+const linksFor = (text) => {
+  const names = [...new Set([...text.matchAll(/^\s*interface\s+(\S+)/gm)].map((m) => m[1]))]
+    .filter((n) => n.length <= 15 && /^[A-Za-z0-9._-]+$/.test(n) && !ORACLE_LINKS.some((l) => l.name === n));
+  return [...ORACLE_LINKS, ...names.slice(0, 8).map((name, i) => ({ name, mac: `02:00:5e:10:01:${(i + 16).toString(16)}`, addresses: [`10.201.${i}.1/24`] }))];
+};
 let bothRan = 0;
 let identical = 0;
 const onlyOne = [];
 const byLine = new Map();
 const t0 = performance.now();
 for (const c of vrrpCases) {
-  const r = await compareDumps({ text: c.text }, { tag: 'ktsdf' });
+  const r = await compareDumps({ text: c.text }, { tag: 'ktsdf', ...(dir ? { links: linksFor(c.text) } : {}) });
   const k = r.keepalived.data !== undefined;
   const t = r.kts.data !== undefined;
   if (k !== t) {

@@ -39,11 +39,21 @@ function socketPool(view: VrrpView): PoolSocket[] {
   return [...pool.values()];
 }
 
+/**
+ * A unicast socket's source is a local address (keepalived binds the socket to it; when the
+ * bind fails its fds are -1 and its instances FAULT): always true without the host's links.
+ */
+export function unicastSourceLocal(view: VrrpView, src: Uint8Array | undefined): boolean {
+  const links = view.host?.links();
+  if (!src || !links) return true;
+  return links.some((l) => l.addresses.some((a) => a.address.length === src.length && a.address.every((b, i) => b === src[i])));
+}
+
 export function sockpoolLines(view: VrrpView): string[] {
   const out: string[] = [];
   for (const s of socketPool(view)) {
     const sock = view.host?.socket(s.dev, s.family, s.proto === 'AH');
-    const fd = sock?.fd ?? -1;
+    const fd = unicastSourceLocal(view, s.unicastSrc) ? sock?.fd ?? -1 : -1;
     out.push(
       ` fd_in ${fd} fd_out = ${fd}`,
       `   Interface = ${s.dev}`,

@@ -9,6 +9,7 @@ import type { TrackRef } from '../vrrp/config.js';
 import { formatIp } from '../util/ip.js';
 import { acceptMode, ctime24Us, ctimeUs, formatVip, notifyScriptLines, printfG, secUsec, type DumpTime } from './dump-common.js';
 import { formatRoute, formatRule, vrfTables } from './dump-ip.js';
+import { unicastSourceLocal } from './dump-host.js';
 import type { InstanceView, VrrpView } from './view.js';
 
 const onOff = (b: boolean): string => (b ? 'true' : 'false');
@@ -168,7 +169,10 @@ export function instanceLines(iv: InstanceView, view: VrrpView, time: DumpTime, 
   w(...unicastLines(iv));
   const sock = host?.socket(dev, r.family, r.authType === 2);
   if (host && !sock) w('No sockets allocated');
-  else w(`fd_in ${sock?.fd ?? -1}, fd_out ${sock?.fd ?? -1}`);
+  else {
+    const fd = unicastSourceLocal(view, r.unicast ? iv.sourceAddress : undefined) ? sock?.fd ?? -1 : -1;
+    w(`fd_in ${fd}, fd_out ${fd}`);
+  }
   const vrfs = vrfTables(host?.links());
   if (m.virtualRoutes.length) w('Virtual Routes :', ...m.virtualRoutes.map((x) => `  ${formatRoute(x, view.rtNames, vrfs)}`));
   if (m.virtualRules.length) w('Virtual Rules :', ...m.virtualRules.map((x) => `  ${formatRule(x, rulePreference(x), view.rtNames)}`));

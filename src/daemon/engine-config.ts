@@ -48,6 +48,13 @@ export function sourceTrackName(ifname: string, address: IpAddress): string {
   return `${ifname}${SOURCE_TRACK}${formatIp(address)}`;
 }
 
+/**
+ * The interface name of the tracker a unicast instance's configured source has: up while the
+ * address is on any interface (keepalived binds its unicast socket to it, and the instance is
+ * FAULT when that bind fails: vrrp.c open_sockpool_socket, "src address not configured").
+ */
+export const ANY_INTERFACE = '*';
+
 /** The interface and address of a track_src_ip name; undefined for a real interface. */
 export function parseSourceTrack(name: string): { ifname: string; address: string } | undefined {
   const i = name.indexOf(SOURCE_TRACK);
@@ -124,6 +131,10 @@ export function mapConfig(
     // track_src_ip (with a configured source only): the instance is FAULT while its source
     // address is not on its interface (keepalived_netlink.c, VRRP_FLAG_TRACK_SADDR)
     if (vi.trackSrcIp && explicitSrc) trackInterface.push({ name: sourceTrackName(ifname, explicitSrc), weight: 0 });
+    // a unicast instance's configured source must be a local address: keepalived's socket
+    // bind fails otherwise and the instance is FAULT (keepalived stays so until its interface
+    // is created again; here it leaves FAULT once the address is there)
+    if (unicast && explicitSrc) trackInterface.push({ name: sourceTrackName(ANY_INTERFACE, explicitSrc), weight: 0 });
     // static entries' track groups: unweighted, over a weight the instance gave that interface
     for (const t of byGroups) {
       if (t.instance !== vi.name) continue;

@@ -76,6 +76,14 @@ export class LinkTable {
     return false;
   }
 
+  /** Whether any interface holds `address` (a local address the kernel lets a socket bind to). */
+  isLocal(address: Uint8Array): boolean {
+    for (const a of this.addrs.values()) {
+      if (a.address.length === address.length && a.address.every((v, i) => v === address[i])) return true;
+    }
+    return false;
+  }
+
   /** Every interface by index, each with its addresses in the kernel's order (for the data dump). */
   all(): { link: LinkInfo; addresses: AddrInfo[] }[] {
     const out = [...this.byIndex.values()].sort((a, b) => a.index - b.index).map((link) => ({ link, addresses: [] as AddrInfo[] }));

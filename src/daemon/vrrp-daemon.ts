@@ -25,7 +25,7 @@ import { EffectRunner } from './effects.js';
 import { type FirewallAddress, type FirewallVmac, VipFirewall } from './firewall.js';
 import { NftRunner } from '../io/nft.js';
 import { PromoteSecondaries } from './promote-secondaries.js';
-import { type InterfaceAddresses, mapConfig, type MappedConfig, parseSourceTrack } from './engine-config.js';
+import { ANY_INTERFACE, type InterfaceAddresses, mapConfig, type MappedConfig, parseSourceTrack } from './engine-config.js';
 import { GarpSender, garpSpacing } from './garp.js';
 import { LinkTable } from './links.js';
 import { loadForDaemon } from './load-config.js';
@@ -542,13 +542,16 @@ export class VrrpDaemon {
     for (const [name, families] of this.tracked) {
       if (onlyNew && this.ifState.has(name)) continue;
       const src = parseSourceTrack(name);
+      const anywhere = src?.ifname === ANY_INTERFACE;
       const up = src
-        ? this.linkUp(src.ifname) && this.sourcePresent(src.ifname, src.address)
+        ? (anywhere ? this.localAddress(src.address) : this.linkUp(src.ifname) && this.sourcePresent(src.ifname, src.address))
         : this.linkUp(name) && families.every((f) => this.links.primary(name, f) !== undefined) && !this.waitingOn(name);
       if (this.ifState.get(name) === up) continue;
       const first = !this.ifState.has(name);
       this.ifState.set(name, up);
-      if (src && (!first || !up)) this.opts.log.info({ mod: 'vrrp', ifname: src.ifname, address: src.address, up }, `source address ${src.address} ${up ? 'is on' : 'is not on'} ${src.ifname} (track_src_ip)`);
+      if (src && anywhere) {
+        if (!first || !up) this.opts.log.info({ mod: 'vrrp', address: src.address, up }, up ? `unicast source address ${src.address} is configured` : `unicast source address ${src.address} is not configured: its instances are FAULT (src address not configured)`);
+      } else if (src && (!first || !up)) this.opts.log.info({ mod: 'vrrp', ifname: src.ifname, address: src.address, up }, `source address ${src.address} ${up ? 'is on' : 'is not on'} ${src.ifname} (track_src_ip)`);
       else if ((!first || !up) && !this.linkbeat?.polls(name)) this.opts.log.info({ mod: 'vrrp', ifname: name, up }, `Netlink reports ${name} ${up ? 'up' : 'down'}`);
       this.driver.input({ type: 'interface', name, up });
     }
@@ -597,6 +600,11 @@ export class VrrpDaemon {
     this.linkbeat.set(plan);
   }
 
+
+  private localAddress(address: string): boolean {
+    const a = parseIp(address);
+    return a !== undefined && this.links.isLocal(a.bytes);
+  }
 
   private sourcePresent(ifname: string, address: string): boolean {
     const index = this.links.index(ifname);

@@ -289,6 +289,42 @@ describe.skipIf(skipUnless(isRoot, 'root'))('keepalived-ts daemon duties (netns)
     expect(seen.keepalived).toEqual(['MASTER', 'MASTER with VIP', 'MASTER']);
   }, 90_000);
 
+  // keepalived binds a unicast instance's socket to its unicast_src_ip: when that address is
+  // not local the bind fails and the instance is FAULT ("src address not configured"), and
+  // keepalived 2.2.7 stays so until the interface is created again (the address coming later
+  // does not help). keepalived-ts is FAULT the same way, and leaves it once the address is
+  // there (docs/errors.md); it never sends adverts from an address it does not have.
+  it('a unicast_src_ip that is not local: FAULT at start, as keepalived; MASTER once the address is there (keepalived 2.2.7 stays FAULT)', async () => {
+    const conf = directorConf({ vrid: 87, advertInt: 1, priority: 100, vips: ['10.63.0.56/24'], extra: ['unicast_src_ip 10.63.0.61', 'unicast_peer {', '  10.63.0.99', '}'] });
+    const stateOf = (d: Director): string => {
+      for (let i = d.watch.lines.length - 1; i >= 0; i--) {
+        const m = /\(VI_1\):? [Ee]ntering (\w+) (?:STATE|state)/.exec(d.watch.lines[i]!.text);
+        if (m) return m[1]!;
+      }
+      return 'INIT';
+    };
+    const seen: Record<string, string[]> = {};
+    for (const impl of ['keepalived', 'kts'] as const) {
+      const d = new Director(lab, 'd1', impl, conf);
+      running.push(d);
+      const states: string[] = [];
+      await waitUntil(`${impl} FAULT`, () => stateOf(d) === 'FAULT', 15_000, () => d.watch.tail(8));
+      // a few advert intervals: still FAULT, no VIP
+      await sleep(3000);
+      states.push(`${stateOf(d)} ${hasVip('10.63.0.56') ? 'with VIP' : 'without VIP'}`);
+      lab.exec('d1', 'ip', ['addr', 'add', '10.63.0.61/24', 'dev', 'eth0']);
+      await waitUntil(`${impl} MASTER`, () => stateOf(d) === 'MASTER', 6000).catch(() => undefined);
+      states.push(stateOf(d));
+      d.signal('SIGTERM');
+      await d.exited(10_000);
+      lab.exec('d1', 'ip', ['addr', 'del', '10.63.0.61/24', 'dev', 'eth0']);
+      seen[impl] = states;
+      if (impl === 'keepalived') expect(d.watch.find(/src address not configured/), d.watch.tail(10)).toBeDefined();
+    }
+    expect(seen.keepalived).toEqual(['FAULT without VIP', 'FAULT']);
+    expect(seen.kts).toEqual(['FAULT without VIP', 'MASTER']);
+  }, 90_000);
+
   // This kernel has no IPVS (the UML tier has): the checker side cannot work here
   it.skipIf(existsSync('/proc/net/ip_vs'))('a checker that cannot run (no IPVS) stops the whole daemon, exit 1, as keepalived', async () => {
     const conf = `${directorConf({ vrid: 89, advertInt: 1, priority: 100, vips: ['10.63.0.58/24'] })}
