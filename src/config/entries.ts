@@ -2,7 +2,7 @@
  * Entry syntax of value blocks: addresses (`ip addr` words), unicast peers and track
  * references. Routes and rules: ./route-entry.ts, ./rule-entry.ts.
  */
-import { parseIp, parsePrefix } from '../util/ip.js';
+import { parseIp, parsePrefix, parseSockaddr } from '../util/ip.js';
 import type { ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './line.js';
 import type { AddressEntry, TrackRef, UnicastPeer } from './model.js';
@@ -130,7 +130,7 @@ export function parseAddressEntry(ctx: ParseCtx, line: Line, trackGroups?: Reado
 }
 
 export function parseUnicastPeer(ctx: ParseCtx, line: Line): UnicastPeer | undefined {
-  const address = parseIp(line.words[0]!);
+  const address = parseSockaddr(line.words[0]!);
   if (!address) {
     ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid unicast peer address '${line.words[0]}'`, lineLoc(line, 0));
     return undefined;

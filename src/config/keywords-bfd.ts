@@ -9,7 +9,7 @@ import { lineLoc, type Line } from './line.js';
 import type { Loc } from './loc.js';
 import { table } from './kw.js';
 import type { Draft } from './parser.js';
-import { formatIp, parseIp, type IpAddress } from '../util/ip.js';
+import { formatIp, type IpAddress, parseIp, parseSockaddr } from '../util/ip.js';
 
 /** bfd.h BFD_INAME_MAX: the name and its NUL */
 const NAME_MAX = 31;
@@ -55,7 +55,7 @@ function whole(field: string, what: string, min: number, max: number): Keyword {
 }
 
 function address(line: Line): IpAddress | undefined {
-  return parseIp(line.words[1] ?? '');
+  return parseSockaddr(line.words[1] ?? '');
 }
 
 const neighbor: Keyword = {

@@ -1,5 +1,5 @@
 /** global_defs (keepalived/core/global_parser.c): keywords, defaults. */
-import { parseIp, isMulticast } from '../util/ip.js';
+import { isMulticast, parseIp, parseSockaddr } from '../util/ip.js';
 import { argInt, argScript, flag, int, lenientInt, mark, need, notHonoured, seconds, str, table, unsupported, values, argWord, wholeSeconds } from './kw.js';
 import type { Draft, Keyword, ParseCtx } from './parser.js';
 import type { AnnounceVip } from './model.js';
@@ -73,7 +73,7 @@ const mcastGroup = (field: string, family: 'inet' | 'inet6'): Keyword => ({
   handler: (ctx, line, d) => {
     const w = need(ctx, line, 1);
     if (w === undefined) return;
-    const a = parseIp(w);
+    const a = parseSockaddr(w);
     if (!a || a.family !== family || !isMulticast(a)) {
       ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `${line.words[0]} address '${w}' is not a valid ${family === 'inet' ? 'IPv4' : 'IPv6'} multicast address`, lineLoc(line, 1));
       return;
@@ -104,7 +104,7 @@ function lvsSyncDaemon(ctx: ParseCtx, line: Line, d: Draft): void {
     else if (k === 'port') sd.port = argInt(ctx, line, ++i, 1, 65535);
     else if (k === 'ttl') sd.ttl = argInt(ctx, line, ++i, 1, 255);
     else if (k === 'group') {
-      const a = parseIp(line.words[++i] ?? '');
+      const a = parseSockaddr(line.words[++i] ?? '');
       if (!a) ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid lvs_sync_daemon group '${line.words[i]}'`, lineLoc(line, i));
       else sd.group = a;
     } else ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `unknown lvs_sync_daemon option '${k}'`, lineLoc(line, i));

@@ -1,5 +1,5 @@
 /** virtual_server_group, virtual_server, real_server and the checkers (keepalived/check/check_*.c). */
-import { parseIp, type Family, type IpAddress } from '../util/ip.js';
+import { type Family, type IpAddress, parseIp, parseSockaddr } from '../util/ip.js';
 import { granularityFamily, granularityPrefix, parseTunnelOptions, type ServerKind } from './lvs-values.js';
 import { argInt, argWord, flag, int, ip, lenientInt, mark, need, notHonoured, script, seconds, str, table, wholeSeconds } from './kw.js';
 import type { Draft, Keyword, KeywordTable, ParseCtx } from './parser.js';
@@ -370,7 +370,7 @@ const realServerTable = table({
 function openRealServer(ctx: ParseCtx, line: Line, vs: Draft): Draft | undefined {
   const w = need(ctx, line, 1);
   if (w === undefined) return undefined;
-  const address = parseIp(w);
+  const address = parseSockaddr(w);
   if (!address) {
     ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid real server address '${w}' - skipping real server`, lineLoc(line, 1));
     return undefined;
@@ -451,7 +451,7 @@ export const virtualServerTable = table({
     handler: (ctx, line, d) => {
       const w = need(ctx, line, 1);
       if (w === undefined) return;
-      const address = parseIp(w);
+      const address = parseSockaddr(w);
       if (!address) return void ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid sorry_server address '${w}'`, lineLoc(line, 1));
       const port = line.words[2] !== undefined ? argInt(ctx, line, 2, 0, 65535) : undefined;
       d.sorryServer = { address, ...(port !== undefined ? { port } : {}), loc: lineLoc(line, 0) };
@@ -514,7 +514,7 @@ export function openVirtualServer(ctx: ParseCtx, line: Line): Draft | undefined 
     if (name === undefined) return undefined;
     return { ...base, group: name };
   }
-  const address = parseIp(w1);
+  const address = parseSockaddr(w1);
   if (!address) {
     ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid virtual server address '${w1}' - skipping virtual server`, lineLoc(line, 1));
     return undefined;

@@ -1,5 +1,5 @@
 /** vrrp_instance, vrrp_sync_group, vrrp_script, track_file, vrrp_track_process (keepalived/vrrp/vrrp_parser.c). */
-import { parseIp, type IpAddress } from '../util/ip.js';
+import { type IpAddress, parseIp, parseSockaddr } from '../util/ip.js';
 import { argInt, argScript, argSeconds, argWord, flag, int, keepalivedDecimal, lenientInt, mark, need, notHonoured, script, seconds, str, table, unsupported, values, wholeSeconds } from './kw.js';
 import { parseAddressEntry, parseUnicastPeer, trackRef } from './entries.js';
 import { parseRouteEntry } from './route-entry.js';
@@ -30,7 +30,8 @@ const familyIp = (field: string): Keyword => ({
   handler: (ctx, line, d) => {
     const w = need(ctx, line, 1);
     if (w === undefined) return;
-    const a = parseIp(w);
+    // row: parser.address-mask-dropped
+    const a = parseSockaddr(w);
     if (!a) {
       ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid ${line.words[0]} address '${w}'`, lineLoc(line, 1));
       return;

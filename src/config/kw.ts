@@ -3,7 +3,7 @@
  * report keepalived's errors at the offending word. A keyword either stores a typed value in
  * its block's draft, or is reported as accepted-but-unsupported with its location.
  */
-import { parseIp, parsePrefix, type IpAddress, type IpPrefix } from '../util/ip.js';
+import { type IpAddress, type IpPrefix, parseIp, parsePrefix, parseSockaddr } from '../util/ip.js';
 import type { Draft, Keyword, KeywordTable, ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './line.js';
 import type { Script } from './model.js';
@@ -144,7 +144,8 @@ export function argBool(ctx: ParseCtx, line: Line, i: number): boolean | undefin
 export function argIp(ctx: ParseCtx, line: Line, i: number): IpAddress | undefined {
   const w = need(ctx, line, i);
   if (w === undefined) return undefined;
-  const ip = parseIp(w);
+  // connect_ip, bindto: keepalived's inet_stosockaddr (row: parser.address-mask-dropped)
+  const ip = parseSockaddr(w);
   if (!ip) ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid IP address '${w}'`, lineLoc(line, i));
   return ip;
 }

@@ -95,6 +95,22 @@ function keep(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
+/**
+ * An address as keepalived's inet_stosockaddr reads it (lib/utils.c): the family is IPv6 when the
+ * word has a ':' anywhere, and what follows the first '-' (else the first '/') is dropped, so
+ * `10.0.0.1/24` and `10.0.0.1-9` are 10.0.0.1.
+ */
+export function parseSockaddr(text: string): IpAddress | undefined {
+  const cut = text.indexOf('-') >= 0 ? text.indexOf('-') : text.indexOf('/');
+  const head = cut >= 0 ? text.slice(0, cut) : text;
+  if (text.includes(':')) {
+    const v6 = parseIpv6(head);
+    return v6 ? { family: 'inet6', bytes: keep(v6) } : undefined;
+  }
+  const v4 = parseIpv4(head);
+  return v4 ? { family: 'inet', bytes: keep(v4) } : undefined;
+}
+
 export function parseIp(text: string): IpAddress | undefined {
   const v4 = parseIpv4(text);
   if (v4) return { family: 'inet', bytes: keep(v4) };
