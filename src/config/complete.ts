@@ -100,6 +100,7 @@ function scriptUsers(root: Draft, diags: Diagnostics, m: MachineView): void {
     }
     if (known(u)) return true;
     diags.add('CONFIG_SCRIPT', 'GENERAL_ERROR', `Unable to set uid/gid for script ${cmdStr(s.script as Script)}`, fieldLoc(s, 'user'), { row: 'vrrp.script-user-missing' });
+    removed.add(s.name as string);
     return false;
   });
   for (const vs of root.virtualServers as Draft[]) {
