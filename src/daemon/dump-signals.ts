@@ -48,7 +48,9 @@ export function dumpHandler(o: DumpSignalOptions, name: SignalName): () => void 
   const now = o.now ?? ((): DumpTime => ({ wallMs: Date.now(), monoMs: performance.now() }));
   const write = (kind: DumpKind, paths: DumpPathOverrides, text: string): void => {
     const file = dumpPath(kind, paths, env);
-    const err = writeDumpFile(file, text);
+    // the configuration is read byte for byte (as latin1): keepalived.data and keepalived.stats
+    // give its words back as they were written, as keepalived does; the JSON dump is UTF-8
+    const err = writeDumpFile(file, text, kind === 'json' ? 'utf8' : 'latin1');
     if (err) o.log.warn({ signal: name, file, err }, `Can't open dump file ${file}`);
     else o.log.info({ signal: name, file }, 'dump written');
   };

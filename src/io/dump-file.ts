@@ -53,14 +53,14 @@ export function dumpPath(kind: DumpKind, o: DumpPathOverrides = {}, env: NodeJS.
  * Write `text` to `path`, mode 0600, replacing it in one rename. Returns an error message
  * instead of throwing (a dump that cannot be written is logged, never fatal).
  */
-export function writeDumpFile(path: string, text: string): string | undefined {
+export function writeDumpFile(path: string, text: string, encoding: 'utf8' | 'latin1' = 'utf8'): string | undefined {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   let fd: number | undefined;
   try {
     // a stale temp file from a crash would keep its old mode: start from a new one
     rmSync(tmp, { force: true });
     fd = openSync(tmp, 'wx', 0o600);
-    const buf = Buffer.from(text, 'utf8');
+    const buf = Buffer.from(text, encoding);
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
     fsyncSync(fd);

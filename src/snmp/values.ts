@@ -15,7 +15,8 @@ export const gauge = (value: number): SnmpValue => ({ type: 'gauge32', value });
 export const counter = (value: number): SnmpValue => ({ type: 'counter32', value });
 export const c64 = (value: number): SnmpValue => ({ type: 'counter64', value: BigInt(value) });
 export const ticks = (value: number): SnmpValue => ({ type: 'timeTicks', value: Math.max(0, Math.floor(value)) });
-export const str = (s: string): SnmpValue => ({ type: 'octets', value: new TextEncoder().encode(s) });
+/** a string as an OCTET STRING: the configuration is read byte for byte (latin1), so its words go back as the bytes written */
+export const str = (s: string): SnmpValue => ({ type: 'octets', value: Uint8Array.from(Buffer.from(s, 'latin1')) });
 export const bytes = (value: Uint8Array): SnmpValue => ({ type: 'octets', value });
 export const ip = (value: Uint8Array): SnmpValue => ({ type: 'ipAddress', value });
 /** SNMPv2-TC TruthValue */

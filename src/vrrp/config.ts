@@ -177,7 +177,8 @@ export function resolveInstance(cfg: InstanceConfig): ResolvedInstance {
   let authData: Uint8Array | undefined;
   if (authType !== 0) {
     authData = new Uint8Array(8);
-    authData.set(new TextEncoder().encode(cfg.authentication!.authPass).subarray(0, 8));
+    // the configuration is read byte for byte (latin1): the password's bytes are those written
+    authData.set(Buffer.from(cfg.authentication!.authPass, 'latin1').subarray(0, 8));
   }
   const minGarp = cfg.vrrpMinGarp ?? false;
   // vrrp_min_garp only changes the defaults, never an explicit setting (GP vrrp_min_garp_handler).

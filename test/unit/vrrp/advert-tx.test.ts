@@ -26,6 +26,14 @@ describe('AdvertTx', () => {
     expect(a!.data[5]).toBe(1);
   });
 
+  it('a PASS password goes on the wire as the bytes written in the file (read as latin1), as keepalived sends it', () => {
+    // "£6nj7^5" saved as UTF-8: C2 A3 36 6E 6A 37 5E 35, eight bytes, all of them kept (a
+    // public configuration's password; keepalived-ts once sent C3 82 C2 A3 36 6E 6A 37)
+    const written = Buffer.from('£6nj7^5', 'utf8').toString('latin1');
+    const r = resolveInstance({ ...cfg(), authentication: { authType: 'PASS', authPass: written } });
+    expect(Buffer.from(r.authData!).toString('hex')).toBe('c2a3366e6a375e35');
+  });
+
   it('the IP ID goes from 65535 to 1, never 0', () => {
     const tx = new AdvertTx(resolveInstance(cfg()));
     tx.ipId = 0xfffe;
