@@ -155,7 +155,7 @@ export function instanceLines(iv: InstanceView, view: VrrpView, time: DumpTime, 
   if (r.authType === 2) w('Authentication type = IPSEC_AH');
   else if (r.authType === 1) {
     w('Authentication type = SIMPLE_PASSWORD');
-    w(`Password = ${new TextDecoder().decode(r.authData).replace(/\0.*$/s, '')}`);
+    w(`Password = ${Buffer.from(r.authData ?? []).toString('latin1').replace(/\0.*$/s, '')}`);
   } else if (r.version === 2) w('Authentication type = none');
   if (m.debug) w(`Debug level = ${m.debug}`);
   if (m.virtualIpaddress.length) {
