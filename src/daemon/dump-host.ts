@@ -119,12 +119,12 @@ function interfaceTracking(view: VrrpView): Map<string, Map<string, Tracking>> {
 const mac = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
 const isLinkLocal6 = (a: AddrInfo): boolean => a.family === 'inet6' && a.scope === 253;
 
-/** keepalived's interface addresses: the first of a family, then the others (its VIPs left out). */
+/** keepalived's interface addresses: the first of a family, then the others (its VIPs on this interface left out: `vips` holds "IFNAME ADDRESS"). */
 function addressLines(l: HostLink, vips: ReadonlySet<string>): string[] {
   const out: string[] = [];
   for (const family of ['inet', 'inet6'] as const) {
     // keepalived keeps only the link-local IPv6 addresses of an interface
-    const list = l.addresses.filter((a) => a.family === family && (family === 'inet' || isLinkLocal6(a)) && !vips.has(formatIp(a.address)));
+    const list = l.addresses.filter((a) => a.family === family && (family === 'inet' || isLinkLocal6(a)) && !vips.has(`${l.link.name} ${formatIp(a.address)}`));
     const name = family === 'inet' ? 'IPv4' : 'IPv6';
     out.push(`   ${name} address = ${list[0] ? formatIp(list[0].address) : '(none)'}`);
     if (list.length > 1) out.push(`   Additional ${name} addresses :`, ...list.slice(1).map((a) => `     ${formatIp(a.address)}`));
@@ -231,10 +231,14 @@ export function interfaceLines(view: VrrpView): string[] {
   if (!links.length) return [];
   const tracking = interfaceTracking(view);
   // keepalived does not list the addresses it adds itself (VIPs, and static addresses it adds
-  // before it listens to address notifications)
+  // before it listens to address notifications), on the interface it adds them to: the same
+  // address on another interface is listed
   const cfg = view.config;
-  const vips = new Set([...cfg.staticIpaddress, ...cfg.vrrpInstances.flatMap((vi) => [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded])]
-    .map((a) => formatIp(a.address.bytes)));
+  const dflt = cfg.globalDefs.defaultInterface ?? 'eth0';
+  const vips = new Set([
+    ...cfg.staticIpaddress.map((a) => `${a.dev ?? dflt} ${formatIp(a.address.bytes)}`),
+    ...view.instances.flatMap((iv) => [...iv.model.virtualIpaddress, ...iv.model.virtualIpaddressExcluded].map((a) => `${vipPlace(a, iv).dev} ${formatIp(a.address.bytes)}`)),
+  ]);
   const garp = garpDelayInterfaces(view);
   const groupsOf = garpGroupsOf(view);
   const vmacs = new Set(view.instances.flatMap((iv) => (iv.vmac !== undefined ? [iv.vmac] : [])));
