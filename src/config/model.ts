@@ -33,7 +33,8 @@ export interface GlobalDefs extends Node {
   readonly routerId?: string;
   readonly notificationEmail: readonly string[];
   readonly notificationEmailFrom?: string;
-  readonly smtpServer?: { readonly host: string; readonly port: number };
+  /** `address`: a name's first address when it was read (keepalived resolves it then and shows that) */
+  readonly smtpServer?: { readonly host: string; readonly port: number; readonly address?: string };
   readonly smtpHeloName?: string;
   readonly smtpConnectTimeoutMs: number;
   readonly enableScriptSecurity: boolean;

@@ -54,7 +54,7 @@ export class ParseCtx {
     readonly reader: Reader,
     readonly diagnostics: Diagnostics,
     /** the machine's facts a keyword checks (CPU ids, a route's VRF), when the caller gives them */
-    readonly machine?: Pick<MachineView, 'cpuCount' | 'writable' | 'interfaceExists' | 'isVrf' | 'resolvable' | 'rtTableId'>,
+    readonly machine?: Pick<MachineView, 'cpuCount' | 'writable' | 'interfaceExists' | 'isVrf' | 'resolvable' | 'resolve' | 'rtTableId'>,
     /**
      * Top-level keywords that this pass does not read (keepalived's inactive keywords, see
      * src/config/passes.ts): skipped by counting braces, as keepalived skips them.

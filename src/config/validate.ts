@@ -38,6 +38,8 @@ export interface MachineView {
   scriptStatus(path: string, runAs?: ScriptRunAs): 'ok' | 'missing' | 'not-executable' | 'insecure';
   /** Whether a host name resolves (keepalived resolves smtp_server when it reads it); absent: not checked. */
   resolvable?(host: string): boolean;
+  /** The first address a host name resolves to (getaddrinfo's first answer, as keepalived keeps it); undefined: none. */
+  resolve?(host: string): string | undefined;
   /** Whether this process may write the file (keepalived's access(W_OK) on a /proc/sys knob); unknown: true. */
   writable?(path: string): boolean;
 }

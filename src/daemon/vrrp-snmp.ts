@@ -142,7 +142,8 @@ export class MasterReasons {
 /** KEEPALIVED-MIB's global scalars (core/snmp.c), from the configuration: the same in both processes. */
 export function snmpGlobals(cfg: KeepalivedConfig, host: string): SnmpGlobals {
   const g = cfg.globalDefs;
-  const smtpIp = g.smtpServer ? parseIp(g.smtpServer.host) : undefined;
+  // a name: the address it was resolved to when read, as keepalived keeps it
+  const smtpIp = g.smtpServer ? parseIp(g.smtpServer.host) ?? parseIp(g.smtpServer.address ?? '') : undefined;
   return {
     version: `Keepalived ${KEEPALIVED_VERSION}`, routerId: g.routerId ?? host,
     ...(g.smtpServer ? { smtpServer: { family: smtpIp?.family ?? 'inet', address: smtpIp?.bytes ?? new Uint8Array(4), port: g.smtpServer.port } } : {}),

@@ -26,7 +26,19 @@ export function hostMachine(): MachineView {
     return u && gid !== undefined ? { uid: u[0], gid } : undefined;
   };
   const interfaces = () => (ifaces ??= new Set(safe(() => readdirSync('/sys/class/net'), [] as string[])));
-  const resolved = new Map<string, boolean>();
+  const resolved = new Map<string, string | null>();
+  // keepalived resolves with getaddrinfo when it reads the name; `getent ahosts` does the same
+  // lookup (files, then DNS) synchronously, which the configuration compiler needs: its first
+  // address is getaddrinfo's first answer, the one keepalived keeps
+  const lookup = (host: string): string | undefined => {
+    let known = resolved.get(host);
+    if (known === undefined) {
+      const r = spawnSync('getent', ['ahosts', host], { encoding: 'utf8', timeout: 10_000 });
+      known = r.status === 0 ? (r.stdout.split(/\s+/)[0] || null) : null;
+      resolved.set(host, known);
+    }
+    return known ?? undefined;
+  };
   return {
     interfaceExists: (name) => interfaces().has(name),
     isLoopback: (name) => safe(() => readFileSync(`/sys/class/net/${name}/type`, 'utf8').trim() === '772', false),
@@ -37,15 +49,8 @@ export function hostMachine(): MachineView {
       hwType: Number(readFileSync(`/sys/class/net/${name}/type`, 'utf8').trim()),
       multicast: (Number(readFileSync(`/sys/class/net/${name}/flags`, 'utf8').trim()) & IFF_MULTICAST) !== 0,
     }), undefined),
-    // keepalived resolves with getaddrinfo when it reads the name; getent does the same lookup
-    // (files, then DNS) synchronously, which the configuration compiler needs
-    resolvable: (host) => {
-      const known = resolved.get(host);
-      if (known !== undefined) return known;
-      const ok = spawnSync('getent', ['ahosts', host], { stdio: 'ignore', timeout: 10_000 }).status === 0;
-      resolved.set(host, ok);
-      return ok;
-    },
+    resolvable: (host) => lookup(host) !== undefined,
+    resolve: (host) => lookup(host),
     // keepalived: _SC_NPROCESSORS_ONLN, the machine's CPUs, not this process's affinity (a
     // daemon pinned by vrrp_cpu_affinity reads the file again on reload)
     cpuCount: () => cpus().length,
