@@ -68,7 +68,8 @@ function smtpLines(g: GlobalDefs, hostname: string): string[] {
   const out: string[] = [];
   if (g.smtpServer) {
     const bytes = parseIp(g.smtpServer.host)?.bytes ?? inetAton(g.smtpServer.host);
-    out.push(` Smtp server = ${bytes ? formatIp(bytes) : g.smtpServer.host}`, ` Smtp server port = ${g.smtpServer.port}`);
+    // a name: the address keepalived resolved it to when it read it
+    out.push(` Smtp server = ${bytes ? formatIp(bytes) : g.smtpServer.address ?? g.smtpServer.host}`, ` Smtp server port = ${g.smtpServer.port}`);
   }
   // keepalived fills in the HELO name, the timeout and the sender only when there is a server
   const helo = g.smtpHeloName ?? (g.smtpServer ? hostname : undefined);
