@@ -34,6 +34,7 @@ export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?
     // keepalived's VRRP process exits with a configuration error ("permanent error CONFIG")
     if (!completeVrrpInstance(d, g, diags, machine)) refused = true;
   }
+  emptySyncGroups(root, diags);
   inheritFromSyncGroups(instances, root.vrrpSyncGroups as Draft[], g);
   resolveTrackRefs(root);
   duplicateTrackRefs(root, diags, machine);
@@ -55,6 +56,36 @@ export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?
   validate(config, diags, machine, unused);
   if (refused) diags.add('CONFIG_VALUE', 'OK', 'keepalived would not run this configuration: its VRRP process exits with a configuration error (see the errors above)', mainLoc, { refusesRun: true, row: 'vrrp.instance-refused' });
   return config;
+}
+
+/**
+ * keepalived removes a sync group without members (vrrp.c vrrp_complete_init: no `group`, or an
+ * empty one) and one none of whose members is an instance it can take (vrrp_sync.c
+ * vrrp_sync_set_group: unknown, or already in a group above): its instances then run alone.
+ * The messages about the members of a group that stays are validate.ts's.
+ */
+function emptySyncGroups(root: Draft, diags: Diagnostics): void {
+  const names = new Set((root.vrrpInstances as Draft[]).map((d) => d.name as string));
+  const taken = new Set<string>();
+  root.vrrpSyncGroups = (root.vrrpSyncGroups as Draft[]).filter((sg) => {
+    const members = (sg.group as { name: string; loc: Loc }[] | undefined) ?? [];
+    if (members.length === 0) {
+      // row: vrrp.sync-group-empty
+      diags.add('CONFIG_MISSING', 'GENERAL_ERROR', `Sync group ${sg.name as string} has no virtual router(s). removing`, sg.loc as Loc, { row: 'vrrp.sync-group-empty' });
+      return false;
+    }
+    const valid = members.filter((m) => names.has(m.name) && !taken.has(m.name));
+    if (valid.length > 0) {
+      for (const m of valid) taken.add(m.name);
+      return true;
+    }
+    for (const m of members) {
+      if (!names.has(m.name)) diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `virtual router ${m.name} specified in sync group ${sg.name as string} doesn't exist - ignoring`, m.loc);
+      else diags.add('CONFIG_DUPLICATE', 'GENERAL_ERROR', `virtual router ${m.name} cannot exist in more than one sync group - ignoring`, m.loc);
+    }
+    diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `Sync group ${sg.name as string}, no matching virtual router found in group declaration - removing`, sg.loc as Loc, { row: 'vrrp.sync-group-empty' });
+    return false;
+  });
 }
 
 /**

@@ -356,7 +356,7 @@ describe('diagnostics: code, class and line:col', () => {
     ['missing parameter', inst('  priority\n'), ['CONFIG_MISSING MISSING_PARAMETER 7:3'], 2],
     ['unsupported keyword: noted, exit 0', 'global_defs {\n  vrrp_ipsets\n}\n', ['CONFIG_UNSUPPORTED OK 2:3'], 0],
     ['vrrp_iptables: keepalived\'s error, and its nftables table', 'global_defs {\n  vrrp_iptables\n}\n', ['CONFIG_DEPRECATED GENERAL_ERROR 2:3'], 5],
-    ['deprecated keyword', 'vrrp_sync_group G {\n  global_tracking\n}\n', ['CONFIG_DEPRECATED OK 2:3'], 0],
+    ['deprecated keyword (and a sync group without members, removed: keepalived -t 5)', 'vrrp_sync_group G {\n  global_tracking\n}\n', ['CONFIG_DEPRECATED OK 2:3', 'CONFIG_MISSING GENERAL_ERROR 1:17'], 5],
     ['startup_script_timeout out of [1, 1000]', 'global_defs {\n  startup_script_timeout 1001\n}\n', ['CONFIG_RANGE GENERAL_ERROR 2:26'], 5],
     ['shutdown_script_timeout without its value', 'global_defs {\n  shutdown_script_timeout\n}\n', ['CONFIG_MISSING GENERAL_ERROR 2:3'], 5],
     ['a second startup_script', 'global_defs {\n  startup_script /bin/true\n  startup_script /bin/false\n}\n', ['CONFIG_CONFLICT GENERAL_ERROR 3:3', 'CONFIG_SECURITY SECURITY_ERROR 2:18'], 6],
