@@ -94,7 +94,9 @@ export class Diagnostics {
   /** Errors that would stop keepalived from running this config. */
   cannotRun(): boolean {
     const worst = this.worstClass();
-    return this.list.some((d) => d.noConfig || d.refusesRun || d.exitsWith !== undefined) || worst === 'FILE_NOT_FOUND' || worst === 'BAD_IF' || worst === 'FATAL';
+    // a missing interface stops keepalived's VRRP process whatever else -t reports ("Non-existent
+    // interface specified in configuration"), even when a general error makes -t exit 5
+    return this.list.some((d) => d.noConfig || d.refusesRun || d.exitsWith !== undefined || d.kaClass === 'BAD_IF') || worst === 'FILE_NOT_FOUND' || worst === 'FATAL';
   }
 }
 
