@@ -28,7 +28,7 @@ export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?
   bfdChecks(root, diags);
   lvsSyncDaemonInterface(root, diags);
   // keepalived alloc_ipaddress: a static address without `dev` goes on the default interface
-  root.staticIpaddress = (root.staticIpaddress as Draft[]).map((a) => (a.dev !== undefined ? a : { ...a, dev: g.defaultInterface ?? 'eth0' }));
+  root.staticIpaddress = (root.staticIpaddress as Draft[]).map((a) => (a.dev !== undefined ? a : { ...a, dev: g.defaultInterface ?? 'eth0', onDefaultInterface: true }));
   const instances = root.vrrpInstances as Draft[];
   for (const d of instances) {
     // keepalived's VRRP process exits with a configuration error ("permanent error CONFIG")

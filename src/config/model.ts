@@ -201,6 +201,8 @@ export interface AddressEntry extends Node {
   /** static addresses: the track_group whose instances track its interface (found when read) */
   readonly trackGroup?: string;
   readonly useVmac: boolean;
+  /** a static address written without `dev`: it went on the default interface */
+  readonly onDefaultInterface?: boolean;
 }
 
 /** virtual_routes / static_routes entry; `words` keeps the `ip route` arguments. */

@@ -177,9 +177,11 @@ export function globalLines(view: GlobalSource, hostname: string, proc: DumpProc
   // keepalived 2.2.7 prints the UDP timeout with the TCP one's words
   if (t?.udpS) out.push(` LVS TCP timeout = ${t.udpS}`);
   if (proc === 'vrrp') {
-    // keepalived names the default interface only if it exists
+    // keepalived names the default interface only once a static address without `dev` looked it
+    // up (vrrp_ipaddress.c get_default_if), and only if it exists; eth0 otherwise
     const links = host?.links?.();
-    const dflt = g.defaultInterface !== undefined && links?.some((l) => l.link.name === g.defaultInterface) ? g.defaultInterface : 'eth0';
+    const looked = cfg.staticIpaddress.some((a) => a.onDefaultInterface === true);
+    const dflt = looked && g.defaultInterface !== undefined && links?.some((l) => l.link.name === g.defaultInterface) ? g.defaultInterface : 'eth0';
     out.push(` Default interface = ${links ? dflt : g.defaultInterface ?? 'eth0'}`);
   }
   out.push(` Disable local IGMP = ${g.disableLocalIgmp ? 'yes' : 'no'}`);
