@@ -34,7 +34,7 @@ export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?
     // keepalived's VRRP process exits with a configuration error ("permanent error CONFIG")
     if (!completeVrrpInstance(d, g, diags, machine)) refused = true;
   }
-  emptySyncGroups(root, diags);
+  syncGroupMembers(root, diags);
   inheritFromSyncGroups(instances, root.vrrpSyncGroups as Draft[], g);
   resolveTrackRefs(root);
   duplicateTrackRefs(root, diags, machine);
@@ -59,32 +59,42 @@ export function complete(root: Draft, diags: Diagnostics, mainLoc: Loc, machine?
 }
 
 /**
- * keepalived removes a sync group without members (vrrp.c vrrp_complete_init: no `group`, or an
- * empty one) and one none of whose members is an instance it can take (vrrp_sync.c
- * vrrp_sync_set_group: unknown, or already in a group above): its instances then run alone.
- * The messages about the members of a group that stays are validate.ts's.
+ * A sync group's members as keepalived takes them (vrrp.c vrrp_complete_init, vrrp_sync.c
+ * vrrp_sync_set_group): a member that is no instance, or already in a group above, is left out
+ * with its message; a group left without members (or written without any) is removed, and its
+ * instances run alone; one member is allowed, with a warning.
  */
-function emptySyncGroups(root: Draft, diags: Diagnostics): void {
+function syncGroupMembers(root: Draft, diags: Diagnostics): void {
   const names = new Set((root.vrrpInstances as Draft[]).map((d) => d.name as string));
-  const taken = new Set<string>();
+  const owner = new Map<string, string>();
   root.vrrpSyncGroups = (root.vrrpSyncGroups as Draft[]).filter((sg) => {
+    const name = sg.name as string;
     const members = (sg.group as { name: string; loc: Loc }[] | undefined) ?? [];
     if (members.length === 0) {
       // row: vrrp.sync-group-empty
-      diags.add('CONFIG_MISSING', 'GENERAL_ERROR', `Sync group ${sg.name as string} has no virtual router(s). removing`, sg.loc as Loc, { row: 'vrrp.sync-group-empty' });
+      diags.add('CONFIG_MISSING', 'GENERAL_ERROR', `Sync group ${name} has no virtual router(s). removing`, sg.loc as Loc, { row: 'vrrp.sync-group-empty' });
       return false;
     }
-    const valid = members.filter((m) => names.has(m.name) && !taken.has(m.name));
-    if (valid.length > 0) {
-      for (const m of valid) taken.add(m.name);
+    sg.group = members.filter((m) => {
+      if (!names.has(m.name)) {
+        diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `virtual router ${m.name} specified in sync group ${name} doesn't exist - ignoring`, m.loc);
+        return false;
+      }
+      const other = owner.get(m.name);
+      if (other) {
+        diags.add('CONFIG_DUPLICATE', 'GENERAL_ERROR', `virtual router ${m.name} cannot exist in more than one sync group; it is already in ${other} - ignoring`, m.loc);
+        return false;
+      }
+      owner.set(m.name, name);
       return true;
+    });
+    const kept = (sg.group as unknown[]).length;
+    if (kept === 0) {
+      diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `Sync group ${name}, no matching virtual router found in group declaration - removing`, sg.loc as Loc, { row: 'vrrp.sync-group-empty' });
+      return false;
     }
-    for (const m of members) {
-      if (!names.has(m.name)) diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `virtual router ${m.name} specified in sync group ${sg.name as string} doesn't exist - ignoring`, m.loc);
-      else diags.add('CONFIG_DUPLICATE', 'GENERAL_ERROR', `virtual router ${m.name} cannot exist in more than one sync group - ignoring`, m.loc);
-    }
-    diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `Sync group ${sg.name as string}, no matching virtual router found in group declaration - removing`, sg.loc as Loc, { row: 'vrrp.sync-group-empty' });
-    return false;
+    if (kept === 1) diags.add('CONFIG_VALUE', 'GENERAL_ERROR', `sync group ${name} has only 1 virtual router(s) - this probably isn't what you want`, sg.loc as Loc);
+    return true;
   });
 }
 

@@ -330,8 +330,9 @@ export const globalDefsTable = table({
       const host = need(ctx, line, 1);
       if (host === undefined) return;
       const port = line.words[2] !== undefined ? argInt(ctx, line, 2, 1, 65535) : 25;
-      const address = parseIp(host) === undefined ? ctx.machine?.resolve?.(host) : undefined;
-      if (parseIp(host) === undefined && ctx.machine?.resolvable && !ctx.machine.resolvable(host)) {
+      const literal = parseIp(host) !== undefined;
+      const address = literal ? undefined : ctx.machine?.resolve?.(host);
+      if (!literal && ctx.machine?.resolvable && !ctx.machine.resolvable(host)) {
         ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `Invalid smtp server ${host} ${line.words[2] ?? '25'}`, lineLoc(line, 1), { row: 'global.smtp-server-unresolved' });
         return;
       }

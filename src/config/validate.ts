@@ -68,26 +68,8 @@ export function validate(c: KeepalivedConfig, diags: Diagnostics, machine?: Mach
   }
 }
 
+/** A virtual server naming a virtual_server_group that is not there (sync group members: complete.ts). */
 function checkReferences(c: KeepalivedConfig, diags: Diagnostics): void {
-  const names = new Set(c.vrrpInstances.map((i) => i.name));
-  const member = new Map<string, string>();
-  for (const g of c.vrrpSyncGroups) {
-    let found = 0;
-    for (const m of g.group) {
-      if (!names.has(m.name)) {
-        diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `virtual router ${m.name} specified in sync group ${g.name} doesn't exist - ignoring`, m.loc);
-        continue;
-      }
-      const other = member.get(m.name);
-      if (other) {
-        diags.add('CONFIG_DUPLICATE', 'GENERAL_ERROR', `virtual router ${m.name} cannot exist in more than one sync group; it is already in ${other} - ignoring`, m.loc);
-        continue;
-      }
-      member.set(m.name, g.name);
-      found++;
-    }
-    if (found === 1) diags.add('CONFIG_VALUE', 'GENERAL_ERROR', `sync group ${g.name} has only 1 virtual router(s) - this probably isn't what you want`, g.loc);
-  }
   const groups = new Set(c.virtualServerGroups.map((g) => g.name));
   for (const vs of c.virtualServers) {
     if (vs.group !== undefined && !groups.has(vs.group)) diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `virtual server group ${vs.group} does not exist`, vs.loc);

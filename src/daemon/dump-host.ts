@@ -7,7 +7,7 @@
  */
 import { groupTracking } from '../config/track-group.js';
 import type { AddrInfo } from '../io/rtnl.js';
-import { formatIp, type Family } from '../util/ip.js';
+import { formatIp, sameAddress, type Family } from '../util/ip.js';
 import { ctimeUs, printfG, vipPlace } from './dump-common.js';
 import { effectiveDelays } from './link-debounce.js';
 import type { HostLink, HostView, InstanceView, VrrpView } from './view.js';
@@ -46,7 +46,7 @@ function socketPool(view: VrrpView): PoolSocket[] {
 export function unicastSourceLocal(view: VrrpView, src: Uint8Array | undefined): boolean {
   const links = view.host?.links();
   if (!src || !links) return true;
-  return links.some((l) => l.addresses.some((a) => a.address.length === src.length && a.address.every((b, i) => b === src[i])));
+  return links.some((l) => l.addresses.some((a) => sameAddress(a.address, src)));
 }
 
 export function sockpoolLines(view: VrrpView): string[] {

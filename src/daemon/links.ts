@@ -5,7 +5,7 @@
  * an address of the family to send from), and whether an address is present.
  */
 import type { AddrInfo, LinkInfo, RtnlEvent } from '../io/rtnl.js';
-import { formatIp, type Family } from '../util/ip.js';
+import { formatIp, sameAddress, type Family } from '../util/ip.js';
 
 export class LinkTable {
   private readonly byIndex = new Map<number, LinkInfo>();
@@ -71,7 +71,7 @@ export class LinkTable {
 
   hasAddress(index: number, address: Uint8Array): boolean {
     for (const a of this.addrs.values()) {
-      if (a.index === index && a.address.length === address.length && a.address.every((v, i) => v === address[i])) return true;
+      if (a.index === index && sameAddress(a.address, address)) return true;
     }
     return false;
   }
@@ -79,7 +79,7 @@ export class LinkTable {
   /** Whether any interface holds `address` (a local address the kernel lets a socket bind to). */
   isLocal(address: Uint8Array): boolean {
     for (const a of this.addrs.values()) {
-      if (a.address.length === address.length && a.address.every((v, i) => v === address[i])) return true;
+      if (sameAddress(a.address, address)) return true;
     }
     return false;
   }

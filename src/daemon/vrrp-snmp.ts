@@ -173,22 +173,17 @@ export function snapshot(view: VrrpView, reasons: MasterReasons, agentStartMs: n
     return { ...out, ...extra };
   };
   const asTracked = (t: TrackRef): SnmpTracked => ({ name: t.name, weight: t.weight ?? 0, reverse: t.reverse === true });
-  // keepalived shows the track_file's own weight and reverse in the tracked file tables
-  const fileRefs = (refs: readonly TrackRef[]): SnmpTracked[] => refs.flatMap((t) => {
-    const f = cfg.trackFiles.find((x) => x.name === t.name);
-    return f ? [{ name: f.name, weight: f.weight, reverse: f.weightReverse }] : [];
+  // keepalived shows the tracked object's own weight and reverse (the track_file's, the
+  // bfd_instance's, the vrrp_track_process's) in the tracked file, BFD and process tables
+  const ownWeights = (objects: readonly { name: string; weight: number; weightReverse: boolean }[]) => (refs: readonly TrackRef[]): SnmpTracked[] => refs.flatMap((t) => {
+    const o = objects.find((x) => x.name === t.name);
+    return o ? [{ name: o.name, weight: o.weight, reverse: o.weightReverse }] : [];
   });
-  const rows = routeRows(links, view.rtNames, [...cfg.staticRules, ...cfg.vrrpInstances.flatMap((i) => i.virtualRules)]);
   const vrrpBfds = (cfg.bfdInstances ?? []).filter((b) => b.vrrp);
-  // keepalived shows the bfd_instance's and the vrrp_track_process's own weight and reverse in the tracked tables
-  const bfdRefs = (refs: readonly TrackRef[]): SnmpTracked[] => refs.flatMap((t) => {
-    const b = vrrpBfds.find((x) => x.name === t.name);
-    return b ? [{ name: b.name, weight: b.weight, reverse: b.weightReverse }] : [];
-  });
-  const processRefs = (refs: readonly TrackRef[]): SnmpTracked[] => refs.flatMap((t) => {
-    const p = cfg.trackProcesses.find((x) => x.name === t.name);
-    return p ? [{ name: p.name, weight: p.weight, reverse: p.weightReverse }] : [];
-  });
+  const fileRefs = ownWeights(cfg.trackFiles);
+  const bfdRefs = ownWeights(vrrpBfds);
+  const processRefs = ownWeights(cfg.trackProcesses);
+  const rows = routeRows(links, view.rtNames, [...cfg.staticRules, ...cfg.vrrpInstances.flatMap((i) => i.virtualRules)]);
   const usedFiles = new Set([...cfg.vrrpInstances.flatMap((i) => i.trackFile), ...cfg.vrrpSyncGroups.flatMap((g) => g.trackFile)].map((t) => t.name));
   const instances: SnmpInstance[] = view.instances.map((iv) => {
     const m = iv.model;

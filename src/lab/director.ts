@@ -62,7 +62,8 @@ export class Director {
 
   /** The state of the last "Entering ... STATE" line (INIT before the first). */
   lastState(instance = 'VI_1'): string {
-    const re = new RegExp(`\\(${instance}\\) Entering (\\w+) STATE`);
+    // also keepalived's "(VI_1): entering FAULT state (src address not configured)" form
+    const re = new RegExp(`\\(${instance}\\):? [Ee]ntering (\\w+) (?:STATE|state)`);
     for (let i = this.watch.lines.length - 1; i >= 0; i--) {
       const m = re.exec(this.watch.lines[i]!.text);
       if (m) return m[1]!;

@@ -160,8 +160,13 @@ export function formatIp(addr: IpAddress | Uint8Array): string {
 }
 
 export function ipEquals(a: IpAddress, b: IpAddress): boolean {
-  if (a.bytes.length !== b.bytes.length) return false;
-  for (let i = 0; i < a.bytes.length; i++) if (a.bytes[i] !== b.bytes[i]) return false;
+  return sameAddress(a.bytes, b.bytes);
+}
+
+/** Two addresses' bytes are the same address (of the same family). */
+export function sameAddress(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 

@@ -259,27 +259,20 @@ describe.skipIf(skipUnless(isRoot, 'root'))('keepalived-ts daemon duties (netns)
   // row vrrp.track-src-ip), checked here on both.
   it('track_src_ip: FAULT while the configured source address is off the interface, back when it returns (keepalived 2.2.7 does not notice)', async () => {
     const conf = directorConf({ vrid: 88, advertInt: 1, priority: 100, vips: ['10.63.0.57/24'], extra: ['mcast_src_ip 10.63.0.60', 'track_src_ip'] });
-    const stateOf = (d: Director): string => {
-      for (let i = d.watch.lines.length - 1; i >= 0; i--) {
-        const m = /\(VI_1\):? [Ee]ntering (\w+) (?:STATE|state)/.exec(d.watch.lines[i]!.text);
-        if (m) return m[1]!;
-      }
-      return 'INIT';
-    };
     const seen: Record<string, string[]> = {};
     for (const impl of ['keepalived', 'kts'] as const) {
       lab.exec('d1', 'ip', ['addr', 'add', '10.63.0.60/24', 'dev', 'eth0']);
       const d = new Director(lab, 'd1', impl, conf);
       running.push(d);
       const states: string[] = [];
-      await waitUntil(`${impl} MASTER`, () => stateOf(d) === 'MASTER', 15_000, () => d.watch.tail(8));
-      states.push(stateOf(d));
+      await waitUntil(`${impl} MASTER`, () => d.lastState() === 'MASTER', 15_000, () => d.watch.tail(8));
+      states.push(d.lastState());
       lab.exec('d1', 'ip', ['addr', 'del', '10.63.0.60/24', 'dev', 'eth0']);
-      await waitUntil(`${impl} FAULT`, () => stateOf(d) === 'FAULT', 4000).catch(() => undefined);
-      states.push(`${stateOf(d)} ${hasVip('10.63.0.57') ? 'with VIP' : 'without VIP'}`);
+      await waitUntil(`${impl} FAULT`, () => d.lastState() === 'FAULT', 4000).catch(() => undefined);
+      states.push(`${d.lastState()} ${hasVip('10.63.0.57') ? 'with VIP' : 'without VIP'}`);
       lab.exec('d1', 'ip', ['addr', 'add', '10.63.0.60/24', 'dev', 'eth0']);
-      await waitUntil(`${impl} MASTER again`, () => stateOf(d) === 'MASTER', 15_000, () => d.watch.tail(8));
-      states.push(stateOf(d));
+      await waitUntil(`${impl} MASTER again`, () => d.lastState() === 'MASTER', 15_000, () => d.watch.tail(8));
+      states.push(d.lastState());
       d.signal('SIGTERM');
       await d.exited(10_000);
       lab.exec('d1', 'ip', ['addr', 'del', '10.63.0.60/24', 'dev', 'eth0']);
@@ -296,25 +289,18 @@ describe.skipIf(skipUnless(isRoot, 'root'))('keepalived-ts daemon duties (netns)
   // there (docs/errors.md); it never sends adverts from an address it does not have.
   it('a unicast_src_ip that is not local: FAULT at start, as keepalived; MASTER once the address is there (keepalived 2.2.7 stays FAULT)', async () => {
     const conf = directorConf({ vrid: 87, advertInt: 1, priority: 100, vips: ['10.63.0.56/24'], extra: ['unicast_src_ip 10.63.0.61', 'unicast_peer {', '  10.63.0.99', '}'] });
-    const stateOf = (d: Director): string => {
-      for (let i = d.watch.lines.length - 1; i >= 0; i--) {
-        const m = /\(VI_1\):? [Ee]ntering (\w+) (?:STATE|state)/.exec(d.watch.lines[i]!.text);
-        if (m) return m[1]!;
-      }
-      return 'INIT';
-    };
     const seen: Record<string, string[]> = {};
     for (const impl of ['keepalived', 'kts'] as const) {
       const d = new Director(lab, 'd1', impl, conf);
       running.push(d);
       const states: string[] = [];
-      await waitUntil(`${impl} FAULT`, () => stateOf(d) === 'FAULT', 15_000, () => d.watch.tail(8));
+      await waitUntil(`${impl} FAULT`, () => d.lastState() === 'FAULT', 15_000, () => d.watch.tail(8));
       // a few advert intervals: still FAULT, no VIP
       await sleep(3000);
-      states.push(`${stateOf(d)} ${hasVip('10.63.0.56') ? 'with VIP' : 'without VIP'}`);
+      states.push(`${d.lastState()} ${hasVip('10.63.0.56') ? 'with VIP' : 'without VIP'}`);
       lab.exec('d1', 'ip', ['addr', 'add', '10.63.0.61/24', 'dev', 'eth0']);
-      await waitUntil(`${impl} MASTER`, () => stateOf(d) === 'MASTER', 6000).catch(() => undefined);
-      states.push(stateOf(d));
+      await waitUntil(`${impl} MASTER`, () => d.lastState() === 'MASTER', 6000).catch(() => undefined);
+      states.push(d.lastState());
       d.signal('SIGTERM');
       await d.exited(10_000);
       lab.exec('d1', 'ip', ['addr', 'del', '10.63.0.61/24', 'dev', 'eth0']);
