@@ -18,7 +18,6 @@ import { DEFAULT_SETTINGS_FILE } from './config/settings.js';
 import { hostMachine } from './io/host-machine.js';
 import { formatDiagnostic, isReported, severityOf } from './config/diagnostics.js';
 import { detachDaemon, fromCommandDir, signalRunning, takeDetached, type Detached } from './io/detach.js';
-import { createRootLogger, REDACTED, SECRET_FIELDS, toJournal } from './io/logger.js';
 import { loadNative } from './io/native.js';
 import { execInNetns, netnsPath, netnsState } from './io/netns.js';
 import { SdNotifier } from './io/sd-notify.js';
@@ -160,8 +159,11 @@ async function main(argv: string[]): Promise<number> {
     // for a missing file (keepalived#955); -t and --print-config exit 1.
     return args.configTest || args.dumpJson ? KEEPALIVED_EXIT.FATAL : KEEPALIVED_EXIT.NO_CONFIG;
   }
-  const id = identityOf(args);
-  if (!args.configTest && !args.dumpJson) return runDaemon(args, detached, id, prog);
+  const daemon = !args.configTest && !args.dumpJson;
+  // -t reads the file twice at once (identity, then all of it): the second time from memory
+  const readBefore = daemon ? undefined : new Map<string, string>();
+  const id = identityOf(args, readBefore);
+  if (daemon) return runDaemon(args, detached, id, prog);
   // keepalived -t checks the interfaces in the namespace it would run in
   const nsNote = args.configTest && id.namespace !== undefined ? enterNamespace(id.namespace, prog) : undefined;
   // -t=LOG_FILE: diagnostics go to that file (appended), as keepalived's stderr does
@@ -182,9 +184,10 @@ async function main(argv: string[]): Promise<number> {
       allIncludeChecks: args.allConfig,
       machine: hostMachine(),
       ...(settings !== undefined ? { settingsFile: settings } : {}),
+      ...(readBefore ? { readBefore } : {}),
     });
     if (args.dumpJson) {
-      process.stdout.write(`${JSON.stringify(result.config, jsonReplacer(args.showSecrets), 2)}\n`);
+      process.stdout.write(`${JSON.stringify(result.config, jsonReplacer(args.showSecrets, await import('./io/logger.js')), 2)}\n`);
     }
     const shown = result.diagnostics.list.filter(isReported);
     for (const d of shown) writeSync(errFd, `${formatDiagnostic(d, result.sources)}\n`);
@@ -246,7 +249,9 @@ export interface DaemonCliOptions {
  * (stderr) with -l. Under systemd stderr is journald's stream (JOURNAL_STREAM), and it is the
  * syslog channel there instead of /dev/log, which journald reads too: each line is logged once.
  */
-function startLogger(args: Args, detached: Detached | undefined, ident = 'keepalived-ts'): Logger | undefined {
+async function startLogger(args: Args, detached: Detached | undefined, ident = 'keepalived-ts'): Promise<Logger | undefined> {
+  // loaded here: -t and the subcommands log nothing, and pino is a third of the command's modules
+  const { createRootLogger, toJournal } = await import('./io/logger.js');
   const journal = toJournal(2);
   const syslog = !args.noSyslog && !journal;
   // the syslog socket; KTS_SYSLOG_SOCKET points it elsewhere (tests, a chroot)
@@ -274,7 +279,7 @@ async function runDaemon(given: Args, detached: Detached | undefined, id: RunIde
   if (id.namespace !== undefined && !given.checkerChild) {
     const why = enterNamespace(id.namespace, prog);
     if (why !== undefined) {
-      const log = startLogger(given, detached, id.ident);
+      const log = await startLogger(given, detached, id.ident);
       log?.error({ netns: id.namespace }, why);
       log?.error({ netns: id.namespace }, `Unable to set network namespace ${id.namespace} - exiting`);
       if (!given.logConsole) process.stderr.write(`keepalived-ts: ${why}: unable to set network namespace ${id.namespace}\n`);
@@ -288,7 +293,7 @@ async function runDaemon(given: Args, detached: Detached | undefined, id: RunIde
     if (r.why) process.stderr.write(`keepalived-ts: ${r.why}\n`);
     return r.code;
   }
-  const log = startLogger(args, detached, id.ident);
+  const log = await startLogger(args, detached, id.ident);
   if (!log) return KEEPALIVED_EXIT.FATAL;
   const configId = args.configId ?? defaultConfigId(hostMachine().hostname());
   // Only the main process talks to systemd (NotifyAccess=main); the variables are removed from
@@ -337,9 +342,9 @@ async function runDaemon(given: Args, detached: Detached | undefined, id: RunIde
  * use_pid_dir), read before anything starts as keepalived reads them; the daemon reports the
  * configuration's problems itself when it loads it.
  */
-function identityOf(args: Args): RunIdentity {
+function identityOf(args: Args, readBefore?: Map<string, string>): RunIdentity {
   try {
-    return runIdentity(loadIdentity(args.file, { configId: args.configId ?? defaultConfigId(hostMachine().hostname()) }), args.namespace);
+    return runIdentity(loadIdentity(args.file, { configId: args.configId ?? defaultConfigId(hostMachine().hostname()), ...(readBefore ? { readBefore } : {}) }), args.namespace);
   } catch {
     return runIdentity({}, args.namespace);
   }
@@ -442,7 +447,7 @@ function startBanner(log: Logger, argv: readonly string[], file: string): void {
 }
 
 /** Addresses print as text in --print-config; secrets as [redacted] unless `showSecrets`. */
-function jsonReplacer(showSecrets: boolean): (key: string, value: unknown) => unknown {
+function jsonReplacer(showSecrets: boolean, { SECRET_FIELDS, REDACTED }: typeof import('./io/logger.js')): (key: string, value: unknown) => unknown {
   return (key, value) => (!showSecrets && SECRET_FIELDS.has(key) && typeof value === 'string' ? REDACTED : printable(value));
 }
 

@@ -30,6 +30,8 @@ export interface OpenFile {
   readonly pending: string[];
   readonly includeFlags: number;
   readonly savedIncludeCheck: number;
+  /** Where the reader's skipping last found each character it looks for (Reader.skipPlainLines). */
+  marks?: number[];
 }
 
 export class ConfigFiles {
@@ -44,6 +46,11 @@ export class ConfigFiles {
   constructor(
     private readonly diagnostics: Diagnostics,
     private readonly displayBase: string,
+    /**
+     * Files already read by the caller's earlier pass (the command reads the main file for its
+     * identity, then at once again to load it), by absolute path; filled as files are read.
+     */
+    private readonly readBefore?: Map<string, string>,
   ) {}
 
   /** The file being read (undefined at the end of all input). */
@@ -72,7 +79,8 @@ export class ConfigFiles {
         this.fileError(flags, INCLUDE_R, `configuration file '${shown}' is not a regular non-executable file - skipping`, pos);
         return undefined;
       }
-      const content = readFileSync(abs, 'latin1');
+      const content = this.readBefore?.get(abs) ?? readFileSync(abs, 'latin1');
+      this.readBefore?.set(abs, content);
       this.sources.add(this.display(abs), abs);
       return content;
     } catch (e) {

@@ -154,7 +154,7 @@ const scriptUser: Keyword = {
     const user = need(ctx, line, 1);
     if (user === undefined) return;
     d.scriptUser = { user, ...(line.words[2] ? { group: line.words[2] } : {}) };
-    setFieldLoc(d, 'scriptUser', { file: line.file, line: line.line, cols: line.cols });
+    setFieldLoc(d, 'scriptUser', line);
   },
 };
 

@@ -284,9 +284,6 @@ function dnsName(ctx: ParseCtx, line: Line, d: Draft): void {
 
 // ------------------------------------------------------------------ real_server
 
-/** The virtual server of each real server's draft (a real server's messages name its group). */
-const ownerOf = new WeakMap<Draft, Draft>();
-
 /**
  * notify_up / notify_down of a real server, quorum_up / quorum_down of a virtual server
  * (check_parser.c): a second one is refused with keepalived's words and the first kept. The
@@ -297,7 +294,7 @@ const checkScript = (field: string, onRealServer: boolean): Keyword => ({
   handler: (ctx, line, d) => {
     if (d[field] !== undefined) {
       if (line.words.length < 2) return void ctx.missingValue(line);
-      const vs = onRealServer ? ownerOf.get(d) : d;
+      const vs = onRealServer ? ctx.enclosing() : d;
       // row: lvs.notify-twice
       ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `(${(vs?.group as string | undefined) ?? '(null)'}) ${line.words[0]!} script already specified - ignoring ${line.words[1]!}`,
         lineLoc(line, 1), { row: 'lvs.notify-twice' });
@@ -306,7 +303,6 @@ const checkScript = (field: string, onRealServer: boolean): Keyword => ({
     script(field).handler!(ctx, line, d);
   },
 });
-
 
 /**
  * `lb_kind` / `lvs_method` / `sorry_server_lvs_method`: the method, then tunnel options (read
@@ -376,12 +372,13 @@ function openRealServer(ctx: ParseCtx, line: Line, vs: Draft): Draft | undefined
     return undefined;
   }
   const port = line.words[2] !== undefined ? argInt(ctx, line, 2, 0, 65535) : undefined;
-  const rs: Draft = { address, ...(port !== undefined ? { port } : {}), checkers: [], loc: lineLoc(line, 0) };
+  const loc = lineLoc(line, 0);
+  // two literals, not a spread: one real server of 100,000 each
+  const rs: Draft = port !== undefined ? { address, port, checkers: [], loc } : { address, checkers: [], loc };
   // alloc_rs: a real server starts with the virtual server's method as it is now (if any yet)
   if (vs.lbKind !== undefined) rs.lvsMethod = vs.lbKind;
   if (vs.tunnel !== undefined) rs.tunnel = vs.tunnel;
   ((vs.realServers ??= []) as Draft[]).push(rs);
-  ownerOf.set(rs, vs);
   return rs;
 }
 

@@ -2,12 +2,20 @@
 import { readFileSync } from 'node:fs';
 import type { Loc } from './loc.js';
 
-/** One logical line: a keyword with its words, or a lone brace. */
+/**
+ * One logical line: a keyword with its words, or a lone brace. A plain line (the reader's fast
+ * path: words separated by blanks, no quote) keeps no column array: `cols` is the offset that
+ * turns a place in `src` into its column, and a word's column is found again by scanning the
+ * line when asked (most lines are never asked, or only for word 0 or 1).
+ */
 export class Line {
+  private colArray: number[] | undefined;
+  private readonly colBase: number;
+
   constructor(
-    readonly words: string[],
-    /** 1-based column of each word in `file:line`. */
-    readonly cols: number[],
+    readonly words: readonly string[],
+    /** 1-based column of each word in `file:line`, or (plain line) the column of src[0]. */
+    cols: readonly number[] | number,
     readonly file: string,
     readonly line: number,
     private readonly src: string,
@@ -15,7 +23,35 @@ export class Line {
     private readonly end: number,
     /** Set when some word came from a "quoted string" (a quoted `{` is a word, not a brace). */
     readonly quoted?: boolean[],
-  ) {}
+  ) {
+    if (typeof cols === 'number') this.colBase = cols;
+    else {
+      this.colBase = 0;
+      this.colArray = cols as number[];
+    }
+  }
+
+  /** 1-based column of word `k` (of word 0 when there is no such word). */
+  col(k = 0): number {
+    const a = this.colArray;
+    if (a) return a[k] ?? a[0] ?? 1;
+    const src = this.src;
+    let i = this.start;
+    let found = -1;
+    for (let w = 0; w <= k && i < this.end; w++) {
+      while (i < this.end && (src.charCodeAt(i) === 32 || src.charCodeAt(i) === 9)) i++;
+      if (i >= this.end) break;
+      found = i;
+      while (i < this.end && src.charCodeAt(i) !== 32 && src.charCodeAt(i) !== 9) i++;
+    }
+    if (found === -1 || k >= this.words.length) return k === 0 ? 1 : this.col(0);
+    return found + this.colBase;
+  }
+
+  /** The column of every word. */
+  get cols(): readonly number[] {
+    return (this.colArray ??= this.words.map((_w, k) => this.col(k)));
+  }
 
   /** The logical line's text after preprocessing (scripts re-split it with their own quoting). */
   get text(): string {
@@ -52,4 +88,4 @@ export class SourceFiles {
   }
 }
 
-export const lineLoc = (l: Line, word = 0): Loc => ({ file: l.file, line: l.line, col: l.cols[word] ?? l.cols[0] ?? 1 });
+export const lineLoc = (l: Line, word = 0): Loc => ({ file: l.file, line: l.line, col: l.col(word) });

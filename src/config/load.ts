@@ -309,7 +309,9 @@ export function loadIdentity(file: string, options: LoadOptions = {}): ConfigIde
   const diagnostics = new Diagnostics();
   const reader = new Reader(file, { ...options, configId: options.configId ?? defaultConfigId(options.machine?.hostname() ?? '') }, diagnostics);
   const root: Draft = { globalDefs: globalDefaults() };
-  new ParseCtx(reader, diagnostics, options.machine, inactiveIn(PASSES[0]!, topTable.keys()), options.runtime).run(topTable, root);
+  const ctx = new ParseCtx(reader, diagnostics, options.machine, inactiveIn(PASSES[0]!, topTable.keys()), options.runtime);
+  ctx.skipWithoutLines = true;
+  ctx.run(topTable, root);
   return {
     ...(root.netNamespace !== undefined ? { netNamespace: root.netNamespace as string } : {}),
     ...(root.instance !== undefined ? { instance: root.instance as string } : {}),

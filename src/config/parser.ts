@@ -24,6 +24,9 @@ export interface Keyword {
 
 export type KeywordTable = ReadonlyMap<string, Keyword>;
 
+/** The keywords of ABORTS_WITHOUT_VALUE, in any block (most one-word lines are none of them). */
+const ABORTING_WORDS: ReadonlySet<string> = new Set([...ABORTS_WITHOUT_VALUE].map((k) => k.slice(k.indexOf('/') + 1)));
+
 /** Keywords whose value is a command line (keepalived reads it from the raw line). */
 const SCRIPT_KEYWORD = /^(notify\w*|script|misc_path|quorum_up|quorum_down|startup_script|shutdown_script)$/;
 
@@ -37,14 +40,18 @@ export class ParseCtx {
   private depth = 0;
   /** Open braces with the indentation of the line that opened them (for locating a missing '}'). */
   /** the open braces' lines (their place is made only for a diagnostic) */
-  private readonly openBraces: { line: Line; indent: number }[] = [];
+  private readonly openLines: Line[] = [];
+  private readonly openIndents: number[] = [];
   /** Braces that a less indented '}' skipped over: the likely unclosed ones. */
   private readonly suspects: Loc[] = [];
-  private physIndent = 1;
+  /** The first logical line of the physical line being read (its indentation is the line's). */
+  private physFirst: Line | undefined;
   private skip = 0;
   private lastLine: Line | undefined;
   /** The keywords of the blocks being read, outermost first. */
   private readonly blockPath: string[] = [];
+  /** The drafts of the blocks being read, outermost first (the same places as blockPath). */
+  private readonly draftPath: Draft[] = [];
   /** keepalived stopped reading here (a keyword without its value, lib/parser.c null_strvec). */
   private aborted = false;
   /** the named blocks read so far, by root list (vrrpScripts, trackFiles, ...) */
@@ -72,6 +79,11 @@ export class ParseCtx {
      */
     private readonly otherProcess?: ReadonlySet<string>,
   ) {}
+
+  /** The draft of the block around the one being read (a real server's virtual server). */
+  enclosing(): Draft | undefined {
+    return this.draftPath[this.draftPath.length - 2];
+  }
 
   /** A named block (vrrp_script chk, ...) has been read: later references find it. */
   define(list: string, name: string): void {
@@ -116,24 +128,37 @@ export class ParseCtx {
     this.diagnostics.add(code, kaClass, message, loc ?? (this.lastLine && lineLoc(this.lastLine)), typeof extra === 'string' ? { hint: extra } : extra);
   }
 
+  /**
+   * Skipped blocks' plain lines are passed over without being made into Lines (Reader.
+   * skipPlainLines): for a reading whose diagnostics are not kept (loadIdentity), since the
+   * place of an unclosed brace in such lines is then not tracked.
+   */
+  skipWithoutLines = false;
+
   /** The next logical line, keeping keepalived's count of open braces. */
   nextLine(): Line | undefined {
+    if (this.skipWithoutLines && this.skip > 0) {
+      const after = this.reader.skipPlainLines(this.skip);
+      this.depth += after - this.skip;
+      this.skip = after;
+    }
     const l = this.reader.next();
     if (!l) return undefined;
     const prev = this.lastLine;
     this.lastLine = l;
-    if (!prev || prev.line !== l.line || prev.file !== l.file) this.physIndent = l.cols[0] ?? 1;
+    if (!prev || prev.line !== l.line || prev.file !== l.file) this.physFirst = l;
     if (l.words.length === 1 && !l.quoted) {
       if (l.words[0] === '{') {
         this.depth++;
-        this.openBraces.push({ line: l, indent: this.physIndent });
+        this.openLines.push(l);
+        this.openIndents.push(this.physFirst!.col(0));
       } else if (l.words[0] === '}') {
         if (this.depth < 1) {
           this.report('CONFIG_SYNTAX', 'UNEXPECTED_EOB', "extra '}' found", lineLoc(l));
           this.depth = 0;
         } else {
           this.depth--;
-          this.closeBrace(this.physIndent);
+          this.closeBrace(this.physFirst!.col(0));
         }
       }
     }
@@ -145,18 +170,23 @@ export class ParseCtx {
    * matched with the open brace of the same indentation when there is one.
    */
   private closeBrace(indent: number): void {
-    let k = this.openBraces.length - 1;
-    while (k > 0 && this.openBraces[k]!.indent > indent && this.openBraces.slice(0, k).some((b) => b.indent === indent)) k--;
-    for (const b of this.openBraces.splice(k + 1)) this.suspects.push(lineLoc(b.line));
-    this.openBraces.pop();
+    const indents = this.openIndents;
+    let k = indents.length - 1;
+    while (k > 0 && indents[k]! > indent && indents.lastIndexOf(indent, k - 1) !== -1) k--;
+    if (k + 1 < indents.length) {
+      for (const b of this.openLines.splice(k + 1)) this.suspects.push(lineLoc(b));
+      indents.length = k + 1;
+    }
+    this.openLines.pop();
+    indents.pop();
   }
 
   /** Run the whole input through the top-level table. */
   run(top: KeywordTable, root: Draft): void {
     this.processBlock(top, false, root, 0);
     if (this.depth > 0 && !this.aborted) {
-      const open = this.openBraces[this.openBraces.length - 1];
-      const first = this.suspects[0] ?? (open && lineLoc(open.line));
+      const open = this.openLines[this.openLines.length - 1];
+      const first = this.suspects[0] ?? (open && lineLoc(open));
       this.report('CONFIG_SYNTAX', 'MISSING_EOB', `there ${this.depth === 1 ? "is 1 missing '}'" : `are ${this.depth} missing '}'s`} (block opened here is never closed)`, first);
     }
   }
@@ -206,7 +236,7 @@ export class ParseCtx {
       // A keyword keepalived reads its value for without checking that it is there (the value
       // is missing, or is an unterminated quote without a blank, which keepalived drops; not a
       // script keyword's, whose command it reads from the raw line)
-      if (line.words.length === 1 && ABORTS_WITHOUT_VALUE.has(`${this.blockPath.at(-1) ?? '-'}/${word}`) && valueless(line, word)) {
+      if (line.words.length === 1 && ABORTING_WORDS.has(word) && ABORTS_WITHOUT_VALUE.has(`${this.blockPath.at(-1) ?? '-'}/${word}`) && valueless(line, word)) {
         if (this.otherProcess?.has(this.blockPath[0] ?? '')) {
           // row: parser.missing-value-other-process
           if (kw.sub) this.skip = -1;
@@ -222,8 +252,10 @@ export class ParseCtx {
         const child = kw.open ? kw.open(this, line, draft) : draft;
         if (!child) this.skip = -1;
         this.blockPath.push(word);
+        this.draftPath.push(child ?? {});
         const skipped = this.processBlock(kw.sub, true, child ?? {}, level + 1);
         this.blockPath.pop();
+        this.draftPath.pop();
         if (!skipped && child) kw.close?.(this, child, draft);
       }
     }

@@ -47,6 +47,18 @@ interface SrcPos {
 
 const MAX_LINE = 1024;
 
+/** The words of a lone brace (shared: a line's words are never changed). */
+const OPEN: readonly string[] = Object.freeze(['{']);
+const CLOSE: readonly string[] = Object.freeze(['}']);
+
+/**
+ * What skipPlainLines looks for: first the marks of a line that needs the preprocessor (a
+ * trailing backslash counts even in a comment), then the two comment characters.
+ */
+const SKIP_MARKS = ['"', '\\', '$', '@', '~', '\r', 'include', '#', '!'];
+const SKIP_NEEDS_READER = 7;
+const at = (i: number, none: number): number => (i === -1 ? none : i);
+
 export interface ReaderOptions {
   /** For `@id` lines and ${_INSTANCE}. */
   readonly configId: string;
@@ -55,6 +67,8 @@ export interface ReaderOptions {
   /** `-e/--all-config`: every include check. */
   readonly allIncludeChecks?: boolean;
   readonly random?: () => number;
+  /** Files an earlier pass of the same command read, by absolute path (ConfigFiles). */
+  readonly readBefore?: Map<string, string>;
 }
 
 export class Reader {
@@ -74,7 +88,7 @@ export class Reader {
     diagnostics?: Diagnostics,
   ) {
     this.diagnostics = diagnostics ?? new Diagnostics();
-    this.files = new ConfigFiles(this.diagnostics, options.displayBase ?? process.cwd());
+    this.files = new ConfigFiles(this.diagnostics, options.displayBase ?? process.cwd(), options.readBefore);
     const random = options.random ?? Math.random;
     this.defs = new Definitions({
       pwd: () => this.files.top()?.dir ?? process.cwd(),
@@ -152,46 +166,110 @@ export class Reader {
     while (i < n && (src.charCodeAt(i) === 32 || src.charCodeAt(i) === 9)) i++;
     const c0 = src.charCodeAt(i);
     if (i < n && (c0 === 64 /* @ */ || c0 === 126 /* ~ */ || (c0 === 105 /* i */ && src.startsWith('include', i)))) return false;
-    let end = n;
-    for (let j = i; j < n; j++) {
-      const c = src.charCodeAt(j);
-      if (c === 35 || c === 33) {
-        end = j;
-        break;
-      }
-      if (c === 34 || c === 92 || c === 36 || c === 13) return false;
-    }
-    file.pos = n + 1;
-    const lineNo = ++file.next;
+    // one pass: words and braces up to a comment; a quote, backslash, $ or CR before it sends
+    // the line to the general path, and what was queued of it is dropped
+    const lineNo = file.next + 1;
     const col0 = 1 - base;
+    const display = file.display;
+    const queued = this.queueLen;
     let words: string[] = [];
-    let cols: number[] = [];
     let segStart = i;
-    for (let j = i; j < end; ) {
+    let end = n;
+    for (let j = i; j < n; ) {
       const c = src.charCodeAt(j);
       if (c === 32 || c === 9) {
         j++;
         continue;
       }
+      if (c === 35 || c === 33) {
+        end = j;
+        break;
+      }
       if (c === 123 || c === 125) {
-        if (words.length) this.enqueue(new Line(words, cols, file.display, lineNo, src, segStart, j));
+        if (words.length) this.enqueue(new Line(words, col0, display, lineNo, src, segStart, j));
         words = [];
-        cols = [];
-        this.enqueue(new Line([c === 123 ? '{' : '}'], [j + col0], file.display, lineNo, src, j, j + 1));
+        this.enqueue(new Line(c === 123 ? OPEN : CLOSE, col0, display, lineNo, src, j, j + 1));
         segStart = ++j;
         continue;
       }
       const start = j;
-      while (j < end) {
+      while (j < n) {
         const d = src.charCodeAt(j);
-        if (d === 32 || d === 9 || d === 123 || d === 125) break;
+        if (d === 32 || d === 9 || d === 123 || d === 125 || d === 35 || d === 33) break;
+        if (d === 34 || d === 92 || d === 36 || d === 13) {
+          this.queueLen = queued;
+          return false;
+        }
         j++;
       }
       words.push(src.slice(start, j));
-      cols.push(start + col0);
     }
-    if (words.length) this.enqueue(new Line(words, cols, file.display, lineNo, src, segStart, end));
+    file.pos = n + 1;
+    file.next = lineNo;
+    if (words.length) this.enqueue(new Line(words, col0, display, lineNo, src, segStart, end));
     return true;
+  }
+
+  /**
+   * Inside a block being skipped by counting braces (`open` of them open): pass over whole
+   * plain lines (see plainLine) without making their Lines, counting their braces. Stops before
+   * a line that needs the preprocessor, before one on which the count would reach 0 (left to
+   * next(), which splits it), and at the end of the file. Returns the count after the lines
+   * passed over. For reading that keeps no diagnostics of the skipped lines (loadIdentity).
+   */
+  skipPlainLines(open: number): number {
+    if (this.queueHead < this.queueLen || this.defs.isCollecting || this.multilineQueue.length || this.seqs.length) return open;
+    const file = this.files.top();
+    if (!file) return open;
+    const src = file.content;
+    const len = src.length;
+    const marks = (file.marks ??= SKIP_MARKS.map(() => -2));
+    /** Where the next SKIP_MARKS[k] at or after `from` is (len when none); found once each. */
+    const mark = (k: number, from: number): number => {
+      let m = marks[k]!;
+      if (m < from && m !== len) {
+        m = src.indexOf(SKIP_MARKS[k]!, from);
+        marks[k] = m = m === -1 ? len : m;
+      }
+      return m;
+    };
+    let count = open;
+    let nextOpen = -1;
+    let nextClose = -1;
+    /** the next mark of any kind: lines before it need no look at the marks one by one */
+    let nextMark = -1;
+    for (;;) {
+      const base = file.pos;
+      if (base >= len) return count;
+      let n = src.indexOf('\n', base);
+      if (n === -1) n = len;
+      if (n - base >= MAX_LINE) return count;
+      if (nextMark < base) {
+        nextMark = len;
+        for (let k = 0; k < SKIP_MARKS.length; k++) nextMark = Math.min(nextMark, mark(k, base));
+      }
+      let end = n;
+      if (nextMark < n) {
+        // a line that needs the preprocessor (a quote, backslash, $, @, ~, CR, include) is left to next()
+        for (let k = 0; k < SKIP_NEEDS_READER; k++) if (mark(k, base) < n) return count;
+        end = Math.min(n, mark(SKIP_NEEDS_READER, base), mark(SKIP_NEEDS_READER + 1, base));
+      }
+      if (nextOpen < base) nextOpen = at(src.indexOf('{', base), len);
+      if (nextClose < base) nextClose = at(src.indexOf('}', base), len);
+      let lineCount = count;
+      for (;;) {
+        if (nextOpen < end && nextOpen < nextClose) {
+          lineCount++;
+          nextOpen = at(src.indexOf('{', nextOpen + 1), len);
+        } else if (nextClose < end) {
+          if (--lineCount <= 0) return count;
+          nextClose = at(src.indexOf('}', nextClose + 1), len);
+        } else break;
+      }
+      file.pos = n + 1;
+      file.next++;
+      count = lineCount;
+    }
   }
 
   private nextText(): { text: string; pos: SrcPos } | undefined {

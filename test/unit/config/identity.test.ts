@@ -29,4 +29,26 @@ describe('loadIdentity', () => {
     expect(loadIdentity(file, opts)).toEqual({ instance: 'one' });
     expect(loadIdentity(tmp.conf('global_defs {\n}\n'), opts)).toEqual({});
   });
+
+  it('skipping a block passes over its lines as the whole reading counts their braces', () => {
+    // the skipped blocks' plain lines are passed over without being made into lines
+    // (Reader.skipPlainLines); everything that needs the preprocessor is read as before
+    const cases: [string, Record<string, unknown>][] = [
+      ['vrrp_instance A {\n  # a brace in a comment }\n  ! and { here\n}\ninstance one\n', { instance: 'one' }],
+      ['vrrp_instance A {\n  notify "/bin/echo }"\n}\ninstance two\n', { instance: 'two' }],
+      ['$X=}\nvrrp_instance A {\n  $X\n  net_namespace n3\n}\ninstance three\n', { netNamespace: 'n3', instance: 'three' }],
+      ['vrrp_instance A {\n  @lb1 }\n  @other }\n}\ninstance four\n', { instance: 'four' }],
+      ['vrrp_instance A {\n  virtual_ipaddress {\n    10.0.0.1\n  } }\ninstance five\n', { instance: 'five' }],
+      ['vrrp_instance A {\r\n  x {\r\n  }\r\n}\r\ninstance six\n', { instance: 'six' }],
+      [`vrrp_instance A {\n  # ${'}'.repeat(1100)}\n  x ${'}'.repeat(1100)}\n}\ninstance seven\n`, { instance: 'seven' }],
+      ['vrrp_instance A {\n  a { b { c\n  } } } instance eight\n', { instance: 'eight' }],
+      ['vrrp_instance A {\n  x \\\n  }\n}\ninstance nine\n', { instance: 'nine' }],
+    ];
+    for (const [text, want] of cases) {
+      const file = tmp.conf(text);
+      const c = loadConfig(file, opts).config;
+      expect(loadIdentity(file, opts), text).toEqual(want);
+      expect({ netNamespace: c.netNamespace, instance: c.instance }, text).toEqual({ netNamespace: want.netNamespace, instance: want.instance });
+    }
+  });
 });
