@@ -25,6 +25,13 @@ export const vsName = (d: Draft): string =>
       ? `[${d.group as string}]:${(d.port as number | undefined) ?? 0}`
       : trio(d.address as IpAddress, d.protocol as string | undefined, d.port as number | undefined);
 
+/** A real server's address and port as one key: a number for IPv4 (no string per server). */
+function key(a: IpAddress, port: number | undefined): string | number {
+  const b = a.bytes;
+  if (b.length === 4) return (((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0) * 65536 + (port ?? 0);
+  return `${formatIp(a)}:${port ?? 0}`;
+}
+
 /** keepalived's FMT_RS / the `[ip]:proto:port` part of FMT_VS */
 export const trio = (a: IpAddress, protocol: string | undefined, port: number | undefined): string =>
   `[${formatIp(a)}]:${(protocol ?? 'none').toLowerCase()}:${port ?? 0}`;
@@ -90,9 +97,8 @@ export function completeVirtualServer(d: Draft, g: Draft, diags: Diagnostics, gr
   // row: lvs.smtp-alert-inherit
   d.smtpAlert ??= g.smtpAlertChecker ?? g.smtpAlert ?? false;
   let weightSum = 0;
-  const seen = new Set<string>();
+  const seen = new Set<string | number>();
   const sorry = d.sorryServer as { address: IpAddress; port?: number; loc: Loc } | undefined;
-  const key = (a: IpAddress, port: number | undefined): string => `${formatIp(a)}:${port ?? 0}`;
   const kept: Draft[] = [];
   for (const rs of rss) {
     const at = rs.loc as Loc;
@@ -142,19 +148,20 @@ function ports(d: Draft, say: Say, shown: string | undefined): void {
   if (d.group !== undefined) return; // keepalived only warns for groups (not reproduced here)
   const fwd = (rs: Draft): string => (rs.lvsMethod as string | undefined) ?? (d.lbKind as string);
   for (const rs of d.realServers as Draft[]) {
-    const name = trio(rs.address as IpAddress, shown, rs.port as number | undefined);
+    // made only for a warning: one string per real server adds up at 100,000
+    const name = (): string => trio(rs.address as IpAddress, shown, rs.port as number | undefined);
     if (fwd(rs) === 'NAT') {
       if (d.fwmark === undefined && !rs.port) rs.port = d.port;
       continue;
     }
     if (d.fwmark !== undefined) {
       if (rs.port) {
-        say('lvs.fwmark-real-server-port', 'CONFIG_CONFLICT', `WARNING - fwmark virtual server ${vsName(d)}, real server ${name} has port specified - clearing`, rs.loc as Loc);
+        say('lvs.fwmark-real-server-port', 'CONFIG_CONFLICT', `WARNING - fwmark virtual server ${vsName(d)}, real server ${name()} has port specified - clearing`, rs.loc as Loc);
         delete rs.port;
       }
     } else if (!rs.port) rs.port = d.port;
     else if (rs.port !== d.port) {
-      say('lvs.real-server-port-mismatch', 'CONFIG_CONFLICT', `WARNING - virtual server ${vsName(d)} and real server ${name} ports don't match - resetting`, rs.loc as Loc);
+      say('lvs.real-server-port-mismatch', 'CONFIG_CONFLICT', `WARNING - virtual server ${vsName(d)} and real server ${name()} ports don't match - resetting`, rs.loc as Loc);
       rs.port = d.port;
     }
   }

@@ -226,6 +226,7 @@ function bfdChecks(root: Draft, diags: Diagnostics): void {
   const known = new Set(((root.bfdInstances as Draft[] | undefined) ?? []).filter((b) => b.checker !== false).map((b) => b.name as string));
   for (const vs of root.virtualServers as Draft[]) {
     for (const rs of (vs.realServers as Draft[] | undefined) ?? []) {
+      if (!((rs.checkers as Draft[] | undefined) ?? []).some((c) => c.type === 'BFD_CHECK')) continue;
       const who = `(${trio(rs.address as IpAddress, (vs.protocol as string | undefined) ?? 'TCP', rs.port as number | undefined)})`;
       const seen = new Set<string>();
       rs.checkers = keptOf((rs.checkers as Draft[] | undefined) ?? [], (c) => {

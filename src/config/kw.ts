@@ -119,7 +119,7 @@ export function argSeconds(ctx: ParseCtx, line: Line, i: number, minS: number, m
     if (ctx.runtime && inRange) {
       // row: parser.number-prefix-at-run-time
       ctx.report('CONFIG_VALUE', 'INVALID_NUMBER', `WARNING - invalid number '${w}'`, lineLoc(line, i), { row: 'parser.number-prefix-at-run-time' });
-      return r.value / 1e3;
+      return whole(r.value / 1e3);
     }
     ctx.report('CONFIG_VALUE', 'INVALID_NUMBER', `invalid number '${w}'`, lineLoc(line, i));
     return undefined;
@@ -128,8 +128,14 @@ export function argSeconds(ctx: ParseCtx, line: Line, i: number, minS: number, m
     ctx.report('CONFIG_RANGE', 'INVALID_NUMBER', `${line.words[0]} ${w} out of range ${minS}..${maxS}`, lineLoc(line, i));
     return undefined;
   }
-  return r.value / 1e3;
+  return whole(r.value / 1e3);
 }
+
+/**
+ * A whole number of milliseconds as a small integer: a quotient is a boxed double to V8, and a
+ * model field holding one costs a heap number per real server.
+ */
+const whole = (ms: number): number => (Number.isInteger(ms) && ms <= 0x3fffffff && ms >= -0x40000000 ? ms | 0 : ms);
 
 /** on|off|true|false|yes|no; a missing word means true. */
 export function argBool(ctx: ParseCtx, line: Line, i: number): boolean | undefined {
