@@ -28,7 +28,7 @@ import { directorConf } from '../dist/src/lab/configs.js';
 import { Director, ktsCli } from '../dist/src/lab/director.js';
 import { NetLab } from '../dist/src/lab/netlab.js';
 import { sleep } from '../dist/src/lab/watch.js';
-import { controlRequest } from '../dist/src/daemon/status-cmd.js';
+import { controlRequest } from '../dist/src/commands/status.js';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Capture the dump files the real keepalived (2.2.7) writes on its dump signals, as goldens for
-# test/unit/daemon/dump-*.test.ts.
+# test/unit/dump/*.test.ts.
 #
 # One private network namespace with a veth pair; keepalived runs there (VRRP process only: the
 # host kernel has no IPVS, so keepalived's checker process cannot start; keepalived_check.data

@@ -136,10 +136,10 @@ async function genhashCommand(argv: string[]): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'lab') return lab(argv.slice(1));
   if (argv[0] === 'genhash') return genhashCommand(argv.slice(1));
-  if (argv[0] === 'status') return (await import('./daemon/status-cmd.js')).statusCommand(argv.slice(1));
-  if (argv[0] === 'handover') return (await import('./daemon/handover-cmd.js')).handoverCommand(argv.slice(1));
-  if (argv[0] === 'realserver') return (await import('./daemon/realserver-cmd.js')).realserverCommand(argv.slice(1));
-  if (argv[0] === 'drill') return (await import('./daemon/drill.js')).drillCommand(argv.slice(1));
+  if (argv[0] === 'status') return (await import('./commands/status.js')).statusCommand(argv.slice(1));
+  if (argv[0] === 'handover') return (await import('./commands/handover.js')).handoverCommand(argv.slice(1));
+  if (argv[0] === 'realserver') return (await import('./commands/realserver.js')).realserverCommand(argv.slice(1));
+  if (argv[0] === 'drill') return (await import('./commands/drill.js')).drillCommand(argv.slice(1));
   // libexec/keepalived runs us as `keepalived`; scripts and the checker child need not know
   const prog: Prog = process.env[PROG_ENV] === 'keepalived' ? 'keepalived' : 'keepalived-ts';
   delete process.env[PROG_ENV];

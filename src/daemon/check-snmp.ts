@@ -26,8 +26,8 @@ import { GLOBAL_OID } from '../snmp/values.js';
 import { globalVarbinds } from '../snmp/vrrp-mib.js';
 import type { CheckDumpView } from './check-view.js';
 import type { StateTrap } from './check-daemon.js';
-import { cmdStr } from './dump-common.js';
-import { serviceProtocol, vsFamily } from './dump-lvs.js';
+import { cmdStr } from '../dump/common.js';
+import { serviceProtocol, vsFamily } from '../dump/lvs.js';
 import { agentxEndpoint, snmpGlobals, type SnmpCliOptions } from './vrrp-snmp.js';
 
 /** keepalived's default connect_timeout of a virtual server (5 s) */

@@ -57,7 +57,7 @@ export interface RoutingDaemonView {
 }
 
 /**
- * What the checker process's state dump (keepalived_check.data, dump-check.ts) is written from:
+ * What the checker process's state dump (keepalived_check.data, src/dump/check.ts) is written from:
  * it stays in the checker process, which holds the engine, and never crosses the IPC channel.
  */
 export interface CheckDumpView {

@@ -8,18 +8,18 @@
  * which writes its own (keepalived's parent does the same with its children). The checker
  * process catches the other signals and ignores them, as keepalived's checker does (their
  * default action would end the process). Paths and writes: src/io/dump-file.ts; the text:
- * the pure formatters in dump-*.ts.
+ * the pure formatters in src/dump/.
  */
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { dumpPath, writeDumpFile, type DumpKind, type DumpPathOverrides } from '../io/dump-file.js';
 import { KEEPALIVED_SIGNALS, onSignal, type SignalName } from '../io/signals.js';
 import type { CheckDumpView } from './check-view.js';
-import { clearCounters, type DumpTime } from './dump-common.js';
-import { formatCheckData } from './dump-check.js';
-import { formatData } from './dump-data.js';
-import { formatJson } from './dump-json.js';
-import { formatStats } from './dump-stats.js';
+import { clearCounters, type DumpTime } from '../dump/common.js';
+import { formatCheckData } from '../dump/check.js';
+import { formatData } from '../dump/data.js';
+import { formatJson } from '../dump/json.js';
+import { formatStats } from '../dump/stats.js';
 import type { VrrpView } from './view.js';
 
 export interface DumpSignalOptions {

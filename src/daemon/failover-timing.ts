@@ -1,6 +1,6 @@
 /**
  * Failover timing, measured by the daemon itself: three histograms per instance, exported as
- * `keepalived_ts_failover_*_seconds` (src/daemon/metrics.ts).
+ * `keepalived_ts_failover_*_seconds` (src/control/metrics.ts).
  *
  * - detection: the last advert heard (or the start of the Master_Down timer, when this node
  *   entered BACKUP after that advert) -> this node enters MASTER. With no advert and no

@@ -12,11 +12,11 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { DEFAULT_WITHDRAW_DELAY_MS } from './announcer.js';
 import { formatIp, parseIp } from '../util/ip.js';
 import { CheckerChild, CHECKER_EXIT_FATAL, onParentEvent, serveParent, watchParent } from './checker-child.js';
-import { setDumpSnmpCli } from './dump-global.js';
+import { setDumpSnmpCli } from '../dump/global.js';
 import { installDumpSignals } from './dump-signals.js';
 import { collectStartupGarbage } from './heap.js';
 import { currentSettingsFile, loadForDaemon, vrrpHalf } from './load-config.js';
-import { startControl } from './control.js';
+import { startControl } from '../control/server.js';
 import { runLifecycleScript } from './lifecycle-scripts.js';
 
 /** What the service manager is told (systemd notify; a no-op elsewhere). */
@@ -286,7 +286,7 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     await daemon.start();
     lvsSync = await (await import('./lvs-sync.js')).startLvsSync(daemon, log);
     (await import('./vrrp-alerts.js')).startVrrpAlerts(daemon, log);
-    const { handoverRoute } = await import('./handover-cmd.js');
+    const { handoverRoute } = await import('../commands/handover.js');
     control = await startControl({
       log, config: () => daemon.view().config, vrrp: () => daemon.view(), checker: () => checker,
       routes: [handoverRoute(async (name, cancel) => {

@@ -24,7 +24,7 @@ import { dropTraps, groupTraps, instanceTraps, protoErrReason, type TrapDropInst
 import { KEEPALIVED_VERSION } from '../cli-args.js';
 import { parseIp } from '../util/ip.js';
 import type { Effect } from '../vrrp/types.js';
-import { acceptMode, cmdStr, keepalivedCounters, vipPlace } from './dump-common.js';
+import { acceptMode, cmdStr, keepalivedCounters, vipPlace } from '../dump/common.js';
 import type { HostLink, InstanceView, VrrpView } from './view.js';
 import { routeRows } from './vrrp-snmp-routes.js';
 

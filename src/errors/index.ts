@@ -51,7 +51,7 @@ export const ERROR_CODES = [
   'CHECK_SCRIPT',
   'CHECK_SSL_CONTEXT',
   'SMTP_ALERT',
-  // the checker child's IPC and the control socket (src/daemon/checker-child.ts, control.ts)
+  // the checker child's IPC and the control socket (src/daemon/checker-child.ts, src/control/server.ts)
   'CHECKER_TIMEOUT',
   'CHECKER_DOWN',
   'CHECKER_REQUEST',

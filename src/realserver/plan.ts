@@ -1,6 +1,6 @@
 /**
  * `keepalived-ts realserver`: what an LVS real server needs for its forwarding method, as a pure
- * function of the options and a snapshot of the host. No I/O: src/daemon/realserver-cmd.ts reads
+ * function of the options and a snapshot of the host. No I/O: src/commands/realserver.ts reads
  * the snapshot (rtnetlink, /proc/sys) and carries out the actions.
  *
  * What each mode needs (the LVS-HOWTO "ARP problem", keepalived's and Red Hat's LVS guides):

@@ -42,7 +42,7 @@ function status(args: string[]): { rc: number; stdout: string; stderr: string } 
   const r = /['"]status['"]/.test(cli)
     ? spawnSync(process.execPath, [ktsCli(), 'status', ...args], { encoding: 'utf8', timeout: 20_000 })
     : spawnSync(process.execPath, ['--input-type=module', '-e',
-      `import { statusCommand } from ${JSON.stringify(dist('daemon/status-cmd.js'))};
+      `import { statusCommand } from ${JSON.stringify(dist('commands/status.js'))};
        process.exitCode = await statusCommand(process.argv.slice(1));`, '--', ...args], { encoding: 'utf8', timeout: 20_000 });
   return { rc: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }

@@ -23,7 +23,7 @@ import { skipUnless } from '../helpers/system.js';
 
 const isRoot = process.getuid?.() === 0;
 const hasArping = sh('sh', ['-c', 'command -v arping']).rc === 0;
-const CMD_MODULE = resolve('dist/src/daemon/realserver-cmd.js');
+const CMD_MODULE = resolve('dist/src/commands/realserver.js');
 const CLI = resolve('dist/src/cli.js');
 
 /** Whether this kernel can make an ipip device in a namespace (CONFIG_NET_IPIP / module). */

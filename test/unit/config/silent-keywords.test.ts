@@ -107,7 +107,7 @@ const walk = (d: string): string[] => readdirSync(d).flatMap((n) => (statSync(jo
 const runtimeCode = walk('src')
   .filter((f) => f.endsWith('.ts') && !/grammar\.generated/.test(f))
   .filter((f) => !TABLES.includes(f) && !/src\/config\/(kw|validate|parser|reader|line|lex|entries|params|suggest|glob|config-files|diagnostics|machine)\.ts$/.test(f))
-  .filter((f) => !/src\/daemon\/(dump-|view|status-doc|print-config)/.test(f) && !f.startsWith('src/lab/'))
+  .filter((f) => !/src\/(dump\/|control\/status-doc|daemon\/(view|print-config))/.test(f) && !f.startsWith('src/lab/'))
   .map((f) => readFileSync(f, 'utf8'))
   .join('\n');
 

@@ -8,7 +8,7 @@ import { MasterReasons, snapshot, snmpSelection } from '../../../src/daemon/vrrp
 import { compareOid, parseOid, type Varbind } from '../../../src/snmp/agentx.js';
 import { buildMib } from '../../../src/snmp/vrrp-mib.js';
 import { TmpDir } from '../config/helpers.js';
-import { viewOf, type FakeLink } from './dump-views.js';
+import { viewOf, type FakeLink } from '../dump/views.js';
 
 const tmp = new TmpDir();
 afterAll(() => tmp.cleanup());

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/load.js';
-import { clearCounters } from '../../../src/daemon/dump-common.js';
+import { clearCounters } from '../../../src/dump/common.js';
 import { mapConfig } from '../../../src/daemon/engine-config.js';
 import type { HostLink, HostView, InstanceView, VrrpView } from '../../../src/daemon/view.js';
 import type { AddrInfo } from '../../../src/io/rtnl.js';

@@ -13,9 +13,9 @@ import { SMTP_DEFAULT_HELO } from '../check/smtp.js';
 import type { Binding } from '../check/units.js';
 import type { Checker, HttpUrl } from '../config/model.js';
 import { REGEX_OPTIONS } from '../config/keywords-lvs.js';
-import type { CheckDumpView } from './check-view.js';
-import { cmdStr, ctime24Us, secUsec, type DumpTime } from './dump-common.js';
-import { serviceProtocol, trio } from './dump-lvs.js';
+import type { CheckDumpView } from '../daemon/check-view.js';
+import { cmdStr, ctime24Us, secUsec, type DumpTime } from './common.js';
+import { serviceProtocol, trio } from './lvs.js';
 
 const yes = (b: boolean): string => (b ? 'yes' : 'no');
 const us = (ms: number): number => Math.round(ms * 1000);

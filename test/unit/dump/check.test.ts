@@ -1,4 +1,4 @@
-// keepalived_check.data (src/daemon/dump-check.ts and its parts) against what keepalived 2.2.7
+// keepalived_check.data (src/dump/check.ts and its parts) against what keepalived 2.2.7
 // wrote for the same configuration in the user-mode Linux oracle (test/uml/check-dump-oracle.test.ts,
 // goldens test/fixtures/dumps/check/CONF.keepalived-2.2.7.data): the checker engine is driven on
 // a fake clock with the results keepalived's checkers had there, and our file must then be
@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ProbePlan, ProbeResult } from '../../../src/check/types.js';
 import { loadConfig } from '../../../src/config/load.js';
 import type { CheckDumpView } from '../../../src/daemon/check-view.js';
-import { formatCheckData } from '../../../src/daemon/dump-check.js';
+import { formatCheckData } from '../../../src/dump/check.js';
 import type { ScriptHost } from '../../../src/daemon/view.js';
 import { diffCheckDumps } from '../../../src/lab/check-dump-oracle.js';
 import { Bench, loadText, rs, tmp, vs } from '../check/harness.js';

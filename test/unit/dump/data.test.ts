@@ -1,4 +1,4 @@
-// keepalived.data (src/daemon/dump-data.ts and the section formatters it uses) against what
+// keepalived.data (src/dump/data.ts and the section formatters it uses) against what
 // keepalived 2.2.7 wrote: the golden of test/fixtures/dumps (scripts/capture-dump-golden.sh) for
 // the global definitions, topology, socket pool and interfaces, and lines keepalived wrote for
 // the fixtures of test/fixtures/config/good in the dump oracle (test/netns/dump-oracle.test.ts)
@@ -6,18 +6,18 @@
 // normalisation; keepalived-exporter's parsing rules must read the same values from both.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RouteEntry, RuleEntry } from '../../../src/config/model.js';
-import { formatData } from '../../../src/daemon/dump-data.js';
-import { setDumpSnmpCli } from '../../../src/daemon/dump-global.js';
-import { formatStats } from '../../../src/daemon/dump-stats.js';
-import { STATE_NUMBER } from '../../../src/daemon/dump-common.js';
+import { formatData } from '../../../src/dump/data.js';
+import { setDumpSnmpCli } from '../../../src/dump/global.js';
+import { formatStats } from '../../../src/dump/stats.js';
+import { STATE_NUMBER } from '../../../src/dump/common.js';
 import type { VrrpView } from '../../../src/daemon/view.js';
-import { formatRoute, formatRule, vrfTables } from '../../../src/daemon/dump-ip.js';
+import { formatRoute, formatRule, vrfTables } from '../../../src/dump/ip.js';
 import type { LinkInfo } from '../../../src/netlink/types.js';
 import { defaultRulePreferences } from '../../../src/netlink/rule.js';
 import { diffLines, normaliseDump } from '../../../src/lab/dump-oracle.js';
 import { parseVrrpData, parseVrrpScripts, scrape, scriptStateNumber, scriptStatusNumber } from '../../helpers/keepalived-exporter.js';
 import { TmpDir } from '../config/helpers.js';
-import { asGolden, fixtureView, golden, LAST, section, viewOf } from './dump-views.js';
+import { asGolden, fixtureView, golden, LAST, section, viewOf } from './views.js';
 
 const tmp = new TmpDir();
 afterAll(() => tmp.cleanup());

@@ -14,7 +14,7 @@ import { mplsEntries } from '../netlink/route-encap.js';
 import type { Encap } from '../config/route-encap.js';
 import { parseRuleWords } from '../netlink/rule.js';
 import { formatIp, parseIp, type IpPrefix } from '../util/ip.js';
-import { printfG } from './dump-common.js';
+import { printfG } from './common.js';
 
 /** keepalived ipaddresstos: the address, `/len` unless a host prefix. */
 export function prefixText(p: IpPrefix): string {

@@ -1,10 +1,10 @@
-// The Prometheus text formatter (src/daemon/metrics.ts) read back by a small parser of the
+// The Prometheus text formatter (src/control/metrics.ts) read back by a small parser of the
 // 0.0.4 text format: HELP / TYPE once per family, label escaping, cumulative histogram
 // buckets with +Inf, _sum and _count; and the daemon's series under keepalived-exporter's names.
 import { describe, expect, it } from 'vitest';
 import type { AddressEntry } from '../../../src/config/model.js';
 import { FailoverTiming } from '../../../src/daemon/failover-timing.js';
-import { collectMetrics, PromText } from '../../../src/daemon/metrics.js';
+import { collectMetrics, PromText } from '../../../src/control/metrics.js';
 import type { CheckView } from '../../../src/daemon/check-view.js';
 import type { VrrpView } from '../../../src/daemon/view.js';
 import { DECODE_REASONS } from '../../../src/vrrp/packet.js';

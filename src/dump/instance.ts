@@ -7,10 +7,10 @@
 import type { RuleEntry } from '../config/model.js';
 import type { TrackRef } from '../vrrp/config.js';
 import { formatIp } from '../util/ip.js';
-import { acceptMode, ctime24Us, ctimeUs, formatVip, notifyScriptLines, printfG, secUsec, type DumpTime } from './dump-common.js';
-import { formatRoute, formatRule, vrfTables } from './dump-ip.js';
-import { unicastSourceLocal } from './dump-host.js';
-import type { InstanceView, VrrpView } from './view.js';
+import { acceptMode, ctime24Us, ctimeUs, formatVip, notifyScriptLines, printfG, secUsec, type DumpTime } from './common.js';
+import { formatRoute, formatRule, vrfTables } from './ip.js';
+import { unicastSourceLocal } from './host.js';
+import type { InstanceView, VrrpView } from '../daemon/view.js';
 
 const onOff = (b: boolean): string => (b ? 'true' : 'false');
 const secs = (ms: number): number => Math.floor(ms / 1000);

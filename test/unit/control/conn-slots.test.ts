@@ -1,8 +1,8 @@
-// ConnSlots (src/daemon/conn-slots.ts): which connections a sweep evicts on a control listener
+// ConnSlots (src/control/conn-slots.ts): which connections a sweep evicts on a control listener
 // over its limits, per client and per listener, which ones are protected, when a newcomer is
 // refused; on a fake clock with fake byte counts.
 import { describe, expect, it } from 'vitest';
-import { ConnSlots } from '../../../src/daemon/conn-slots.js';
+import { ConnSlots } from '../../../src/control/conn-slots.js';
 
 function table(maxConnections: number, perClient = Infinity, graceMs = 20, hardMaxConnections = 10_000) {
   const bytes = new Map<string, number>();

@@ -14,8 +14,8 @@ import type { KeepalivedConfig, LbKind, Protocol, TunnelSpec, VirtualServer, Vir
 import * as C from '../ipvs/constants.js';
 import { schedFlags } from '../ipvs/from-config.js';
 import { formatIp, type IpAddress } from '../util/ip.js';
-import type { CheckDumpView } from './check-view.js';
-import { scriptWithUser, secUsec } from './dump-common.js';
+import type { CheckDumpView } from '../daemon/check-view.js';
+import { scriptWithUser, secUsec } from './common.js';
 
 /** keepalived's default connect_timeout of a virtual server (5 s). */
 const DEFAULT_CONNECT_TIMEOUT_MS = 5000;

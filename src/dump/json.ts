@@ -6,8 +6,8 @@
  * as "\/" like keepalived's writer. json_version 2 (keepalived >= 2.3) wraps the same array
  * as `{"vrrp":[...]}`.
  */
-import { acceptMode, cmdStr, formatVip, keepalivedCounters, printfG, secUsec, STATE_NUMBER } from './dump-common.js';
-import type { InstanceView, VrrpView } from './view.js';
+import { acceptMode, cmdStr, formatVip, keepalivedCounters, printfG, secUsec, STATE_NUMBER } from './common.js';
+import type { InstanceView, VrrpView } from '../daemon/view.js';
 
 type Json = { readonly raw: string };
 const raw = (t: string): Json => ({ raw: t });

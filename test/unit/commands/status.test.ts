@@ -1,6 +1,6 @@
-// `keepalived-ts status` (src/daemon/status-cmd.ts): the screen rendered from a fixture status
+// `keepalived-ts status` (src/commands/status.ts): the screen rendered from a fixture status
 // document, --json, the exit statuses of systemctl status; and the control server it talks to
-// (src/daemon/control.ts) on a Unix socket in a temp directory: the route table, JSON errors
+// (src/control/server.ts) on a Unix socket in a temp directory: the route table, JSON errors
 // for bad requests (counted), local-only routes, a checker that does not answer.
 import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { request } from 'node:http';
@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlServer, matchPath, type StatusDoc } from '../../../src/daemon/control.js';
-import { controlRequest, formatDuration, renderStatus, statusCommand } from '../../../src/daemon/status-cmd.js';
+import { ControlServer, matchPath, type StatusDoc } from '../../../src/control/server.js';
+import { controlRequest, formatDuration, renderStatus, statusCommand } from '../../../src/commands/status.js';
 import type { VrrpView } from '../../../src/daemon/view.js';
 
 const log = pino({ level: 'silent' });

@@ -13,9 +13,9 @@
  */
 import { formatIp } from '../util/ip.js';
 import type { AddressEntry } from '../config/model.js';
-import type { CheckView } from './check-view.js';
-import { FAILOVER_PHASES, type FailoverPhase, type HistogramData } from './failover-timing.js';
-import type { InstanceView, VrrpView } from './view.js';
+import type { CheckView } from '../daemon/check-view.js';
+import { FAILOVER_PHASES, type FailoverPhase, type HistogramData } from '../daemon/failover-timing.js';
+import type { InstanceView, VrrpView } from '../daemon/view.js';
 
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'untyped';
 export type Labels = Readonly<Record<string, string | number>>;

@@ -1,6 +1,6 @@
 // The drill's figures from what a client saw.
 import { describe, expect, it } from 'vitest';
-import { formatDrill, phaseReport } from '../../../src/daemon/drill-report.js';
+import { formatDrill, phaseReport } from '../../../src/commands/drill-report.js';
 
 const probes = (from: number, to: number, lost: [number, number][] = []): { sentAt: number; ok: boolean }[] => {
   const out = [];

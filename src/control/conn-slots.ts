@@ -1,5 +1,5 @@
 /**
- * Connection slots of one control listener (control.ts): who keeps a slot when the listener is
+ * Connection slots of one control listener (server.ts): who keeps a slot when the listener is
  * full. Sans-I/O: the caller says when a connection opens, advances and closes, with the time;
  * `admit` and `sweep` answer which connections to destroy.
  *
@@ -21,7 +21,7 @@
  *   once, or get refused when every connection is protected.
  * - The Unix socket has no remote address and every client is local: one client, whose share
  *   is the whole listener; eviction alone keeps a slot for `status`.
- * Each connection also has a budget of its own (control-guard.ts): header and request
+ * Each connection also has a budget of its own (guard.ts): header and request
  * timeouts, an idle timeout and a body limit, so a slot is never held for long.
  */
 

@@ -1,6 +1,6 @@
 /**
  * `keepalived-ts status [--socket PATH | -f CONFIG] [--json]`: one screen of what the running
- * daemon is doing, from GET /status on its control socket (src/daemon/control.ts). Exit
+ * daemon is doing, from GET /status on its control socket (src/control/server.ts). Exit
  * statuses as `systemctl status`: 0 running, 3 not running, 4 no permission to ask; 2 usage;
  * 1 any other failure.
  */
@@ -8,9 +8,9 @@ import { KtsError } from '../errors/index.js';
 import { request } from 'node:http';
 import { defaultConfigId, loadConfig } from '../config/load.js';
 import { hostMachine } from '../io/host-machine.js';
-import type { RealServerView } from './check-view.js';
-import { DEFAULT_CONTROL_SOCKET, type StatusDoc } from './control.js';
-import { runIdentity } from './run-identity.js';
+import type { RealServerView } from '../daemon/check-view.js';
+import { DEFAULT_CONTROL_SOCKET, type StatusDoc } from '../control/server.js';
+import { runIdentity } from '../daemon/run-identity.js';
 
 export const STATUS_USAGE = 'Usage: keepalived-ts status [--socket PATH | -f CONFIG] [--json]';
 

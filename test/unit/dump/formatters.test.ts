@@ -1,18 +1,18 @@
-// The dump formatters (src/daemon/dump-*.ts) against what keepalived 2.2.7 wrote for the same
+// The dump formatters (src/dump/*.ts) against what keepalived 2.2.7 wrote for the same
 // configuration (test/fixtures/dumps, captured by scripts/capture-dump-golden.sh): the engine
 // runs the fixture until both instances are MASTER, the counters and transition times are set
 // to the golden's, then .stats and .json must be keepalived's bytes. keepalived-exporter's
 // parsing rules (test/helpers/keepalived-exporter.ts) must read the same values from both.
 // keepalived.data: dump-data.test.ts; keepalived_check.data: dump-check.test.ts.
 import { afterAll, describe, expect, it } from 'vitest';
-import { clearCounters, keepalivedCounters, printfG, secUsec } from '../../../src/daemon/dump-common.js';
-import { inetAton } from '../../../src/daemon/dump-global.js';
-import { formatJson, jsonString } from '../../../src/daemon/dump-json.js';
-import { formatStats } from '../../../src/daemon/dump-stats.js';
+import { clearCounters, keepalivedCounters, printfG, secUsec } from '../../../src/dump/common.js';
+import { inetAton } from '../../../src/dump/global.js';
+import { formatJson, jsonString } from '../../../src/dump/json.js';
+import { formatStats } from '../../../src/dump/stats.js';
 import type { VrrpView } from '../../../src/daemon/view.js';
 import { parseJson, parseStats, parseVip } from '../../helpers/keepalived-exporter.js';
 import { TmpDir } from '../config/helpers.js';
-import { asGolden, fixtureView as fixtureViewOf, golden, LAST } from './dump-views.js';
+import { asGolden, fixtureView as fixtureViewOf, golden, LAST } from './views.js';
 
 const tmp = new TmpDir();
 afterAll(() => tmp.cleanup());

@@ -17,8 +17,8 @@ import type { GlobalDefs, KeepalivedConfig, LvsSyncDaemon, NotifyFifo, Script } 
 import { CHECKER_DEFAULT_NICE, DEFAULT_RLIMIT_RTTIME_US, DEFAULT_RT_PRIORITY, MIN_RLIMIT_RTTIME_US } from '../io/sched.js';
 import { defaultEmailFrom } from '../io/smtp-alert.js';
 import { formatIp, parseIp } from '../util/ip.js';
-import { scriptWithUser } from './dump-common.js';
-import type { HostView } from './view.js';
+import { scriptWithUser } from './common.js';
+import type { HostView } from '../daemon/view.js';
 
 const onOff = (b: boolean): string => (b ? 'true' : 'false');
 const secs = (ms: number): number => Math.floor(ms / 1000);

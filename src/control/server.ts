@@ -10,7 +10,7 @@
  * an error answer the connection is destroyed. A listener that cannot be opened is logged and
  * skipped: the VRRP side runs on without it.
  *
- * Slow, silent, greedy and oversized clients are held off by control-guard.ts (timeouts, body
+ * Slow, silent, greedy and oversized clients are held off by guard.ts (timeouts, body
  * and header limits, connection slots per client with eviction of idle and slow connections);
  * the status document itself is status-doc.ts.
  *
@@ -26,13 +26,13 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { smtpCounters } from '../io/smtp-alert.js';
 import { droppedLogLines } from '../io/logger.js';
 import { formatIp } from '../util/ip.js';
-import type { CheckView } from './check-view.js';
-import type { CheckerChild } from './checker-child.js';
-import { endAndDestroy, guardedServer, hasBody, TCP_LIMITS, UNIX_LIMITS } from './control-guard.js';
+import type { CheckView } from '../daemon/check-view.js';
+import type { CheckerChild } from '../daemon/checker-child.js';
+import { endAndDestroy, guardedServer, hasBody, TCP_LIMITS, UNIX_LIMITS } from './guard.js';
 import { collectMetrics, CONTENT_TYPE } from './metrics.js';
 import { statusDoc, type CheckerAnswer, type StatusDoc } from './status-doc.js';
-import type { VrrpView } from './view.js';
-import { DEFAULT_CONTROL_SOCKET } from './run-identity.js';
+import type { VrrpView } from '../daemon/view.js';
+import { DEFAULT_CONTROL_SOCKET } from '../daemon/run-identity.js';
 
 export type { CheckerAnswer, InstanceStatus, StatusDoc } from './status-doc.js';
 

@@ -9,13 +9,13 @@
  */
 import type { RuleEntry } from '../config/model.js';
 import { defaultRulePreferences } from '../netlink/rule.js';
-import type { DumpTime } from './dump-common.js';
-import { globalLines } from './dump-global.js';
-import { garpDelayLines, interfaceLines, sockpoolLines } from './dump-host.js';
-import { instanceLines } from './dump-instance.js';
-import { formatAddress, formatRoute, formatRule, vrfTables } from './dump-ip.js';
-import { trackingSections } from './dump-tracking.js';
-import type { VrrpView } from './view.js';
+import type { DumpTime } from './common.js';
+import { globalLines } from './global.js';
+import { garpDelayLines, interfaceLines, sockpoolLines } from './host.js';
+import { instanceLines } from './instance.js';
+import { formatAddress, formatRoute, formatRule, vrfTables } from './ip.js';
+import { trackingSections } from './tracking.js';
+import type { VrrpView } from '../daemon/view.js';
 
 function staticSections(view: VrrpView, preference: (r: RuleEntry) => number | undefined): string[] {
   const cfg = view.config;

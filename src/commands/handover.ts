@@ -3,9 +3,9 @@
  * socket, to hand an instance over make-before-break (see VrrpDaemon.handover), and waits for the
  * outcome. `--cancel` lets the instance compete with its configured priority again.
  */
-import { controlRequest, resolveSocket, type ControlUnreachable } from './status-cmd.js';
-import type { Route } from './control.js';
-import type { HandoverResult } from './vrrp-daemon.js';
+import { controlRequest, resolveSocket, type ControlUnreachable } from './status.js';
+import type { Route } from '../control/server.js';
+import type { HandoverResult } from '../daemon/vrrp-daemon.js';
 
 const USAGE = [
   'Usage: keepalived-ts handover [--socket PATH | -f CONFIG] [--cancel] INSTANCE...|VIP...|--all',

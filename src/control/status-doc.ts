@@ -3,9 +3,9 @@
  * VRRP side's instances and sync groups and the checker side's view, as plain JSON.
  */
 import { formatIp } from '../util/ip.js';
-import type { CheckView, RoutingDaemonView, VirtualServerView } from './check-view.js';
+import type { CheckView, RoutingDaemonView, VirtualServerView } from '../daemon/check-view.js';
 import { vipText } from './metrics.js';
-import type { VrrpView } from './view.js';
+import type { VrrpView } from '../daemon/view.js';
 
 
 export interface InstanceStatus {

@@ -8,9 +8,9 @@
 import { groupTracking } from '../config/track-group.js';
 import type { AddrInfo } from '../io/rtnl.js';
 import { formatIp, sameAddress, type Family } from '../util/ip.js';
-import { ctimeUs, printfG, vipPlace } from './dump-common.js';
-import { effectiveDelays } from './link-debounce.js';
-import type { HostLink, HostView, InstanceView, VrrpView } from './view.js';
+import { ctimeUs, printfG, vipPlace } from './common.js';
+import { effectiveDelays } from '../daemon/link-debounce.js';
+import type { HostLink, HostView, InstanceView, VrrpView } from '../daemon/view.js';
 
 /** keepalived's weight for an interface an instance does not track (dont_track_primary). */
 const NOT_TRACK_IF = 255;

@@ -1,5 +1,5 @@
 /**
- * What keeps a control listener (control.ts) answering while clients misbehave. Each
+ * What keeps a control listener (server.ts) answering while clients misbehave. Each
  * connection has a budget, and the listener's slots go to clients that use them quickly:
  *
  * - Time: the request head must be in within `headersTimeoutMs` (2 s) of its first byte and the
@@ -10,7 +10,7 @@
  *   the new master, /status up to 1 s for the checker process) there is no idle timeout.
  *   A slow-loris client sending a header line a second therefore loses its slot after 2 s.
  * - Size: request heads up to `maxHeaderBytes`; bodies up to `maxBodyBytes` on every route,
- *   enforced while reading (control.ts): an unknown route or a GET with a body is answered and
+ *   enforced while reading (server.ts): an unknown route or a GET with a body is answered and
  *   destroyed without reading the rest.
  * - Slots: `maxConnections` per listener and `perClient` per remote address (TCP), given out by
  *   ConnSlots (conn-slots.ts): a newcomer takes the slot of the oldest idle, slow or silent

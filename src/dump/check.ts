@@ -1,18 +1,18 @@
 /**
  * keepalived_check.data (SIGUSR1 in the checker process), as keepalived 2.2.7's checker process
  * writes it (check/check_data.c dump_data_check): the global definitions as that process has
- * them (dump-global.ts), the SSL context, the LVS topology (virtual server groups, virtual
- * servers, real servers: dump-lvs.ts), every health checker (dump-checkers.ts) and the track
+ * them (global.ts), the SSL context, the LVS topology (virtual server groups, virtual
+ * servers, real servers: lvs.ts), every health checker (checkers.ts) and the track
  * files the checkers follow. What keepalived-ts writes differently, and why, is listed in
  * test/fixtures/dumps/check/known-differences.json (checked against keepalived by
  * test/uml/check-dump-oracle.test.ts in a user-mode Linux guest, where IPVS exists).
  */
 import { formatVs } from '../check/format.js';
-import type { CheckDumpView } from './check-view.js';
-import type { DumpTime } from './dump-common.js';
-import { healthCheckerLines } from './dump-checkers.js';
-import { globalLines } from './dump-global.js';
-import { lvsTopologyLines, serviceProtocol, trio } from './dump-lvs.js';
+import type { CheckDumpView } from '../daemon/check-view.js';
+import type { DumpTime } from './common.js';
+import { healthCheckerLines } from './checkers.js';
+import { globalLines } from './global.js';
+import { lvsTopologyLines, serviceProtocol, trio } from './lvs.js';
 
 /** keepalived dump_ssl: the SSL block's files, or the context it makes for SSL_GET without one. */
 function sslLines(view: CheckDumpView): string[] {

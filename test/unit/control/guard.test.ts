@@ -1,4 +1,4 @@
-// The control listeners under abuse (src/daemon/control-guard.ts with ControlServer's handler),
+// The control listeners under abuse (src/control/guard.ts with ControlServer's handler),
 // on Unix sockets in a temp directory and on 127.0.0.x: error answers destroy the connection,
 // bodies are refused unread, slow and silent clients lose their slot, a full listener evicts
 // them for a real request, one address cannot take another's slots. Small limits keep it fast.
@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ControlServer } from '../../../src/daemon/control.js';
-import { guardedServer, UNIX_LIMITS, type ListenerLimits } from '../../../src/daemon/control-guard.js';
+import { ControlServer } from '../../../src/control/server.js';
+import { guardedServer, UNIX_LIMITS, type ListenerLimits } from '../../../src/control/guard.js';
 import type { VrrpView } from '../../../src/daemon/view.js';
 
 const log = pino({ level: 'silent' });

@@ -6,8 +6,8 @@
 import type { AddressEntry, Script } from '../config/model.js';
 import type { ScriptSpec } from '../io/script-runner.js';
 import type { InstanceStats, VrrpState } from '../vrrp/types.js';
-import { formatAddress, type AddressPlace } from './dump-ip.js';
-import type { HostView, InstanceView, VrrpView } from './view.js';
+import { formatAddress, type AddressPlace } from './ip.js';
+import type { HostView, InstanceView, VrrpView } from '../daemon/view.js';
 
 /** Clocks a dump is taken at: the wall clock and the engine's (monotonic) clock. */
 export interface DumpTime {

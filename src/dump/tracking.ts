@@ -8,8 +8,8 @@ import type { VrrpSyncGroup } from '../config/model.js';
 import type { TrackRef } from '../vrrp/config.js';
 import { matcherFor } from '../io/track-process.js';
 import { vrrpScriptSpec } from '../io/vrrp-script-tracker.js';
-import { cmdStr, notifyScriptLines } from './dump-common.js';
-import type { VrrpView } from './view.js';
+import { cmdStr, notifyScriptLines } from './common.js';
+import type { VrrpView } from '../daemon/view.js';
 
 type TrackKind = 'trackInterface' | 'trackScript' | 'trackFile' | 'trackProcess' | 'trackBfd';
 

@@ -2,8 +2,8 @@
  * keepalived.stats (SIGUSR2, and SIGRTMAX-1 before the counters are cleared): keepalived
  * 2.2.7 vrrp_print_stats, line for line.
  */
-import { keepalivedCounters } from './dump-common.js';
-import type { VrrpView } from './view.js';
+import { keepalivedCounters } from './common.js';
+import type { VrrpView } from '../daemon/view.js';
 
 export function formatStats(view: VrrpView): string {
   const out: string[] = [];
