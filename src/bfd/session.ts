@@ -4,7 +4,7 @@
  * One `BfdSession` per `bfd_instance`, driven as `handle(now, input) -> { effects, deadline }`
  * like the VRRP engine: it never reads a clock, opens a socket or logs. `now` is in ms; the
  * packet input's receive time is the `now` it is handled at. Effects (types.ts): `send`,
- * `state-change`, `report` (the Up/Down event for track_bfd / BFD_CHECK), `detection-time`,
+ * `stateChange`, `report` (the Up/Down event for track_bfd / BFD_CHECK), `detectionTime`,
  * `drop`. Codec and TTL check: packet.ts; timer formulas and defaults: timers.ts.
  *
  * keepalived 2.2.7 behaviours followed (keepalived/bfd/…):
@@ -220,7 +220,7 @@ export class BfdSession {
     this.detectionUs = detectionTimeUs(this.remoteDetectMult, this.remoteTxIntervalUs);
     if (this.txIntervalUs < oldTxUs && this.nextTxMs !== undefined) this.nextTxMs = this.jittered(now);
     if (this.detectionUs !== oldDetectionUs) {
-      this.effects.push({ type: 'detection-time', detectionTimeMs: this.detectionUs / 1000, previousMs: oldDetectionUs / 1000 });
+      this.effects.push({ type: 'detectionTime', detectionTimeMs: this.detectionUs / 1000, previousMs: oldDetectionUs / 1000 });
     }
     if (this.remoteState === 'AdminDown') {
       if (this.state !== 'Down') this.down(now, Diag.NeighborSignaledSessionDown);
@@ -319,7 +319,7 @@ export class BfdSession {
 
   private changed(from: BfdState, silentForMs?: number): void {
     this.effects.push({
-      type: 'state-change', from, to: this.state, diag: this.localDiag, remoteDiag: this.remoteDiag,
+      type: 'stateChange', from, to: this.state, diag: this.localDiag, remoteDiag: this.remoteDiag,
       ...(silentForMs === undefined ? {} : { silentForMs }),
     });
   }

@@ -70,7 +70,7 @@ export type BfdEffect =
    * `silentForMs`: on a Detection Time expiry, how long since the last packet.
    */
   | {
-    readonly type: 'state-change'; readonly from: BfdState; readonly to: BfdState;
+    readonly type: 'stateChange'; readonly from: BfdState; readonly to: BfdState;
     readonly diag: BfdDiag; readonly remoteDiag: BfdDiag; readonly silentForMs?: number;
   }
   /**
@@ -79,7 +79,7 @@ export type BfdEffect =
    */
   | { readonly type: 'report'; readonly state: 'Up' | 'Down' }
   /** The local Detection Time changed (keepalived logs it at info level). */
-  | { readonly type: 'detection-time'; readonly detectionTimeMs: number; readonly previousMs: number }
+  | { readonly type: 'detectionTime'; readonly detectionTimeMs: number; readonly previousMs: number }
   /** A packet ignored after decoding. */
   | { readonly type: 'drop'; readonly reason: SessionDropReason };
 

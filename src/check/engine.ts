@@ -1,8 +1,8 @@
 /**
  * The checker engine of one node: every virtual server's real servers and their checkers,
  * driven sans-I/O as `handle(now, input) -> { effects, deadline }`. It never reads a clock,
- * opens a socket or runs a process: `run-probe` effects ask the driver to probe, and the
- * driver answers with `probe-result` inputs. One heap of probe units gives the next deadline.
+ * opens a socket or runs a process: `runProbe` effects ask the driver to probe, and the
+ * driver answers with `probeResult` inputs. One heap of probe units gives the next deadline.
  *
  * Start (keepalived check_daemon.c / ipwrapper.c `init_services`, check_api.c
  * `register_checkers_thread`): non-alpha real servers are in the table at once, alpha ones
@@ -21,7 +21,7 @@ import { BOOTSTRAP_DELAY_MS, buildUnits, type Binding, type Unit } from './units
 export interface CheckerEngineOptions {
   /** uniform in [0, 1): the warmup spread (keepalived random()); inject for determinism */
   readonly random?: () => number;
-  /** emit 'state-trap' effects (SNMP notifications are on) */
+  /** emit 'stateTrap' effects (SNMP notifications are on) */
   readonly stateTraps?: boolean;
 }
 
@@ -71,12 +71,12 @@ export class CheckerEngine {
         this.fx.push({ type: 'log', level: 'info', msg, vs, ...(rs !== undefined ? { rs } : {}) });
       },
       script: (script: Script, reason: ScriptReason, vs, rs, stopping) =>
-        this.fx.push({ type: 'run-script', script, reason, vs, ...(rs !== undefined ? { rs } : {}), stopping }),
+        this.fx.push({ type: 'runScript', script, reason, vs, ...(rs !== undefined ? { rs } : {}), stopping }),
       fifo: (line) => this.fx.push({ type: 'fifo', line }),
       trap: (vs, rs, stopping) => {
         if (!opts.stateTraps) return;
         this.fx.push({
-          type: 'state-trap', vs: vs.idx, ...(rs ? { rs: rs.idx, alive: rs.alive } : {}), quorumUp: vs.quorumUp, realUp: vs.liveCount(), stopping,
+          type: 'stateTrap', vs: vs.idx, ...(rs ? { rs: rs.idx, alive: rs.alive } : {}), quorumUp: vs.quorumUp, realUp: vs.liveCount(), stopping,
         });
       },
       alert: (subject, body) => this.fx.push({ type: 'alert', subject, body }),
@@ -134,15 +134,15 @@ export class CheckerEngine {
 
   handle(now: number, input: CheckInput): CheckStep {
     this.fx = [];
-    if (input.type !== 'tick' && input.type !== 'probe-result') this.generation++;
+    if (input.type !== 'tick' && input.type !== 'probeResult') this.generation++;
     switch (input.type) {
       case 'start': this.start(now); break;
       case 'tick': this.tick(now); break;
-      case 'probe-result': this.result(now, input.probeId, input); break;
-      case 'vip-present': this.vipPresent(input.vs, input.present); break;
-      case 'file-value': this.fileValue(input.name, input.value); break;
+      case 'probeResult': this.result(now, input.probeId, input); break;
+      case 'vipPresent': this.vipPresent(input.vs, input.present); break;
+      case 'fileValue': this.fileValue(input.name, input.value); break;
       case 'bfd': this.bfdState(input.name, input.up); break;
-      case 'set-weight': {
+      case 'setWeight': {
         const rs = this.servers[input.vs]?.rss[input.rs];
         if (rs && !this.stopped) this.rules.setWeight(rs, input.weight);
         break;
@@ -151,7 +151,7 @@ export class CheckerEngine {
       case 'reload': this.reload(now, input.previous); break;
     }
     if (this.dirty.size) {
-      for (const vs of this.dirty) this.fx.push({ type: 'dests-changed', vs: vs.idx });
+      for (const vs of this.dirty) this.fx.push({ type: 'destsChanged', vs: vs.idx });
       this.dirty.clear();
     }
     return { effects: this.fx, deadline: this.heap.peek() };
@@ -186,7 +186,7 @@ export class CheckerEngine {
       u.running = true;
       u.lastRunAt = now;
       this.stats.probesStarted++;
-      this.fx.push({ type: 'run-probe', probeId: u.id, plan: u.plans[u.http ? u.state.urlIndex : 0]! });
+      this.fx.push({ type: 'runProbe', probeId: u.id, plan: u.plans[u.http ? u.state.urlIndex : 0]! });
     }
   }
 

@@ -20,7 +20,7 @@ export interface Sink {
   log(msg: string, vs: number, rs?: number): void;
   script(script: Script, reason: ScriptReason, vs: number, rs: number | undefined, stopping: boolean): void;
   fifo(line: string): void;
-  /** a change SNMP notifies (check/types.ts 'state-trap') */
+  /** a change SNMP notifies (check/types.ts 'stateTrap') */
   trap(vs: VsState, rs: RsState | undefined, stopping: boolean): void;
   /** an email alert (smtp_alert): the subject after `[router_id] `, and the body */
   alert(subject: string, body: string): void;

@@ -88,15 +88,15 @@ export type CheckInput =
   | { readonly type: 'start' }
   /** Run every timer due at `now`. */
   | { readonly type: 'tick' }
-  | ({ readonly type: 'probe-result'; readonly probeId: number } & ProbeResult)
+  | ({ readonly type: 'probeResult'; readonly probeId: number } & ProbeResult)
   /** ha_suspend: whether the virtual server's address is on this box */
-  | { readonly type: 'vip-present'; readonly vs: number; readonly present: boolean }
+  | { readonly type: 'vipPresent'; readonly vs: number; readonly present: boolean }
   /** FILE_CHECK: the integer now in track_file `name` */
-  | { readonly type: 'file-value'; readonly name: string; readonly value: number }
+  | { readonly type: 'fileValue'; readonly name: string; readonly value: number }
   /** BFD_CHECK: bfd_instance `name`'s session went Up (`up`) or Down, as the BFD side reports */
   | { readonly type: 'bfd'; readonly name: string; readonly up: boolean }
   /** A real server's effective weight set from outside (SNMP's realServerWeight), as a dynamic weight is */
-  | { readonly type: 'set-weight'; readonly vs: number; readonly rs: number; readonly weight: number }
+  | { readonly type: 'setWeight'; readonly vs: number; readonly rs: number; readonly weight: number }
   /** Stop: every real server leaves, omega scripts run. */
   | { readonly type: 'shutdown' }
   /**
@@ -110,11 +110,11 @@ export type CheckInput =
 export type ScriptReason = 'notify_up' | 'notify_down' | 'quorum_up' | 'quorum_down';
 
 export type CheckEffect =
-  | { readonly type: 'run-probe'; readonly probeId: number; readonly plan: ProbePlan }
+  | { readonly type: 'runProbe'; readonly probeId: number; readonly plan: ProbePlan }
   /** cfg.virtualServers[vs] has a new `liveDests(vs)` */
-  | { readonly type: 'dests-changed'; readonly vs: number }
+  | { readonly type: 'destsChanged'; readonly vs: number }
   | {
-    readonly type: 'run-script'; readonly script: Script; readonly reason: ScriptReason;
+    readonly type: 'runScript'; readonly script: Script; readonly reason: ScriptReason;
     readonly vs: number; readonly rs?: number;
     /** run at shutdown (keepalived waits up to 1 s for these) */
     readonly stopping: boolean;
@@ -131,7 +131,7 @@ export type CheckEffect =
    * virtual server, omega or not.
    */
   | {
-    readonly type: 'state-trap'; readonly vs: number; readonly rs?: number; readonly alive?: boolean;
+    readonly type: 'stateTrap'; readonly vs: number; readonly rs?: number; readonly alive?: boolean;
     readonly quorumUp: boolean; readonly realUp: number; readonly stopping: boolean;
   };
 

@@ -182,7 +182,7 @@ export class BfdRunner {
         case 'send':
           this.transport.send(name, encodeControl(e.packet), r.neighbor);
           break;
-        case 'state-change':
+        case 'stateChange':
           if (e.to === 'Up') this.log.info({ bfd: name, from: e.from, to: e.to }, `(${name}) Entering Up state`);
           else if (e.from === 'Up' || e.to === 'AdminDown') {
             if (e.silentForMs !== undefined) this.log.warn({ bfd: name, silentForMs: e.silentForMs }, `(${name}) Expired after ${Math.round(e.silentForMs)} ms`);
@@ -193,7 +193,7 @@ export class BfdRunner {
         case 'report':
           this.report(name, e.state === 'Up');
           break;
-        case 'detection-time':
+        case 'detectionTime':
           this.log.info({ bfd: name, detectionTimeMs: e.detectionTimeMs, previousMs: e.previousMs },
             `(${name}) Detection time is ${Math.round(e.detectionTimeMs * 1000)} us (was ${Math.round(e.previousMs * 1000)} us)`);
           break;

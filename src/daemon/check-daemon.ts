@@ -75,7 +75,7 @@ export interface CheckDaemonOptions {
   readonly checkerOnly?: boolean;
 }
 
-export type StateTrap = Extract<CheckEffect, { type: 'state-trap' }>;
+export type StateTrap = Extract<CheckEffect, { type: 'stateTrap' }>;
 
 export interface CheckDaemonStats {
   probes: number;
@@ -269,7 +269,7 @@ export class CheckDaemon {
     const applied = performance.now();
     this.writeState();
     this.files?.stop();
-    this.files = watchCheckFiles(next, log.child({ mod: 'track' }), (name, value) => this.input({ type: 'file-value', name, value }));
+    this.files = watchCheckFiles(next, log.child({ mod: 'track' }), (name, value) => this.input({ type: 'fileValue', name, value }));
     if (next.virtualServers.some((vs) => vs.haSuspend)) {
       this.vipState.clear();
       if (this.rtnl) this.announceVips();
@@ -325,7 +325,7 @@ export class CheckDaemon {
     await this.applyTimeouts(this.cfg);
     if (this.cfg.virtualServers.some((vs) => vs.haSuspend)) await this.watchAddresses();
     this.started = true;
-    this.files = watchCheckFiles(this.cfg, log.child({ mod: 'track' }), (name, value) => this.input({ type: 'file-value', name, value }));
+    this.files = watchCheckFiles(this.cfg, log.child({ mod: 'track' }), (name, value) => this.input({ type: 'fileValue', name, value }));
     await this.announce(this.cfg);
     // the configuration's reading left garbage the size of the model: collected now, before
     // the first probes, and the memory given back (as the VRRP process does, src/daemon/heap.ts)
@@ -342,7 +342,7 @@ export class CheckDaemon {
 
   /** SNMP's realServerWeight written: cfg.virtualServers[vs]'s real server `rs` takes `weight` as its effective weight. */
   setWeight(vs: number, rs: number, weight: number): void {
-    this.input({ type: 'set-weight', vs, rs, weight });
+    this.input({ type: 'setWeight', vs, rs, weight });
   }
 
   /** A VRRP instance's state, from the VRRP process (announce_vip ... instance NAME). */
@@ -413,13 +413,13 @@ export class CheckDaemon {
   private perform(effects: readonly CheckEffect[]): void {
     for (const e of effects) {
       switch (e.type) {
-        case 'run-probe':
+        case 'runProbe':
           this.probe(e.probeId, e.plan);
           break;
-        case 'dests-changed':
+        case 'destsChanged':
           this.markDirty(e.vs);
           break;
-        case 'run-script':
+        case 'runScript':
           this.script(e);
           break;
         case 'fifo':
@@ -429,7 +429,7 @@ export class CheckDaemon {
         case 'alert':
           void this.alerter?.send(e.subject, e.body);
           break;
-        case 'state-trap':
+        case 'stateTrap':
           this.stateTrap?.(e);
           break;
         case 'log':
@@ -454,18 +454,18 @@ export class CheckDaemon {
     const gen = this.generation;
     runProbe(plan, this.probeOpts).then(
       (r) => {
-        if (gen === this.generation) this.input({ type: 'probe-result', probeId, ...r });
+        if (gen === this.generation) this.input({ type: 'probeResult', probeId, ...r });
       },
       (err: unknown) => {
         if (gen !== this.generation) return;
         // runProbe never rejects by contract; if it does, count it and treat it as a failure
         this.stats.probeErrors++;
-        this.input({ type: 'probe-result', probeId, ok: false, detail: (err as Error).message });
+        this.input({ type: 'probeResult', probeId, ok: false, detail: (err as Error).message });
       },
     );
   }
 
-  private script(e: Extract<CheckEffect, { type: 'run-script' }>): void {
+  private script(e: Extract<CheckEffect, { type: 'runScript' }>): void {
     this.stats.scripts++;
     const log = this.opts.log;
     void runScript(e.script, { log, users: this.users, ...(e.stopping ? { timeoutMs: 1000, timeoutSignal: 'SIGKILL' as const } : {}) }).then((r) => {
@@ -559,7 +559,7 @@ export class CheckDaemon {
       const present = this.localAddrs.has(formatIp(vs.address));
       if (this.vipState.get(i) === present) return;
       this.vipState.set(i, present);
-      this.input({ type: 'vip-present', vs: i, present });
+      this.input({ type: 'vipPresent', vs: i, present });
     });
   }
 
@@ -627,7 +627,7 @@ export class CheckDaemon {
     if (this.engine && this.started) {
       // omega: quorum_down / notify_down at shutdown
       const step = this.engine.handle(performance.now(), { type: 'shutdown' });
-      this.perform(step.effects.filter((e) => e.type !== 'dests-changed' && e.type !== 'run-probe'));
+      this.perform(step.effects.filter((e) => e.type !== 'destsChanged' && e.type !== 'runProbe'));
     }
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);

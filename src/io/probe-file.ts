@@ -1,5 +1,5 @@
 /**
- * FILE_CHECK has no probe: the engine takes the value of a track_file (`file-value` input).
+ * FILE_CHECK has no probe: the engine takes the value of a track_file (`fileValue` input).
  * This watches the track_files that FILE_CHECKs name, with track-file.ts's watcher (inotify on
  * the directory as keepalived, init_file), and reports every value.
  */

@@ -1,5 +1,5 @@
 /**
- * Runs the probe a `run-probe` effect asks for (the plan comes from src/check). A probe never
+ * Runs the probe a `runProbe` effect asks for (the plan comes from src/check). A probe never
  * throws or rejects: every error becomes `{ ok: false, detail }`, and one that kept the probe
  * from running at all (no socket, bind failed, script not started) also carries
  * `code: 'CHECK_PROBE'` and is counted in `probeCounters.notRun`.

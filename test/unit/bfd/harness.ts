@@ -93,7 +93,7 @@ export class Link {
 
   /** 'from->to' for each state change of a node */
   transitions(node: 'a' | 'b'): string[] {
-    return this.log.flatMap((l) => (l.node === node && l.effect.type === 'state-change' ? [`${l.effect.from}->${l.effect.to}`] : []));
+    return this.log.flatMap((l) => (l.node === node && l.effect.type === 'stateChange' ? [`${l.effect.from}->${l.effect.to}`] : []));
   }
 
   reports(node: 'a' | 'b'): string[] {

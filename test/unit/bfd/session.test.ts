@@ -68,9 +68,9 @@ describe('reception (RFC 5880 §6.8.6)', () => {
     const s = makeSession();
     s.handle(0, { type: 'start' });
     const step = s.handle(10, { type: 'packet', packet: remote({ detectMult: 3, requiredMinRxIntervalUs: 20_000 }) });
-    expect(ofType(step, 'state-change')).toEqual([{ type: 'state-change', from: 'Down', to: 'Init', diag: 0, remoteDiag: 0 }]);
+    expect(ofType(step, 'stateChange')).toEqual([{ type: 'stateChange', from: 'Down', to: 'Init', diag: 0, remoteDiag: 0 }]);
     // 3 x max(our min_rx 10 ms, remote Desired Min TX 1 s)
-    expect(ofType(step, 'detection-time')).toEqual([{ type: 'detection-time', detectionTimeMs: 3000, previousMs: 0 }]);
+    expect(ofType(step, 'detectionTime')).toEqual([{ type: 'detectionTime', detectionTimeMs: 3000, previousMs: 0 }]);
     expect(ofType(step, 'report')).toEqual([]);
     expect(s.vars).toMatchObject({ remoteDiscr: 0xabc, remoteSessionState: 'Down', remoteMinRxIntervalUs: 20_000, remoteDetectMult: 3 });
   });
@@ -79,7 +79,7 @@ describe('reception (RFC 5880 §6.8.6)', () => {
     const s = makeSession();
     s.handle(0, { type: 'start' });
     const step = s.handle(1, { type: 'packet', packet: remote({ state, yourDiscriminator: MINE }) });
-    expect(ofType(step, 'state-change')).toEqual([]);
+    expect(ofType(step, 'stateChange')).toEqual([]);
     expect(s.vars.sessionState).toBe('Down');
   });
 
@@ -87,7 +87,7 @@ describe('reception (RFC 5880 §6.8.6)', () => {
     const s = makeSession();
     s.handle(0, { type: 'start' });
     const step = s.handle(1, { type: 'packet', packet: remote({ state: 'Init', yourDiscriminator: MINE }) });
-    expect(ofType(step, 'state-change').map((e) => e.to)).toEqual(['Up']);
+    expect(ofType(step, 'stateChange').map((e) => e.to)).toEqual(['Up']);
     expect(ofType(step, 'report')).toEqual([{ type: 'report', state: 'Up' }]);
     expect(s.vars.poll).toBe(true);
     const next = sends(s.handle(step.deadline!, { type: 'timer' }));
@@ -99,7 +99,7 @@ describe('reception (RFC 5880 §6.8.6)', () => {
       const s = makeSession();
       s.handle(0, { type: 'start' });
       s.handle(0, { type: 'packet', packet: remote() });
-      expect(ofType(s.handle(1, { type: 'packet', packet: remote() }), 'state-change')).toEqual([]);
+      expect(ofType(s.handle(1, { type: 'packet', packet: remote() }), 'stateChange')).toEqual([]);
       s.handle(2, { type: 'packet', packet: remote({ state, yourDiscriminator: MINE }) });
       expect(s.vars.sessionState).toBe('Up');
     }
@@ -114,7 +114,7 @@ describe('reception (RFC 5880 §6.8.6)', () => {
   it('Up + remote Down -> Down (diag 3), reported, with a new discriminator', () => {
     const s = upSession();
     const step = s.handle(1, { type: 'packet', packet: remote({ state: 'Down', diag: 1, yourDiscriminator: MINE }) });
-    expect(ofType(step, 'state-change')).toEqual([{ type: 'state-change', from: 'Up', to: 'Down', diag: 3, remoteDiag: 1 }]);
+    expect(ofType(step, 'stateChange')).toEqual([{ type: 'stateChange', from: 'Up', to: 'Down', diag: 3, remoteDiag: 1 }]);
     expect(ofType(step, 'report')).toEqual([{ type: 'report', state: 'Down' }]);
     expect(s.vars.localDiscr).toBe(MINE + 1);
   });
@@ -122,7 +122,7 @@ describe('reception (RFC 5880 §6.8.6)', () => {
   it('Up + remote AdminDown -> Down (diag 3) without a Down report (RFC 5882 §3.2)', () => {
     const s = upSession();
     const step = s.handle(1, { type: 'packet', packet: remote({ state: 'AdminDown', diag: 7, yourDiscriminator: MINE }) });
-    expect(ofType(step, 'state-change').map((e) => [e.to, e.diag])).toEqual([['Down', 3]]);
+    expect(ofType(step, 'stateChange').map((e) => [e.to, e.diag])).toEqual([['Down', 3]]);
     expect(ofType(step, 'report')).toEqual([]);
   });
 
@@ -203,7 +203,7 @@ describe('timers', () => {
     }
     expect(t).toBe(160);
     const fall = s.handle(t, { type: 'timer' });
-    expect(ofType(fall, 'state-change')).toEqual([{ type: 'state-change', from: 'Up', to: 'Down', diag: 1, remoteDiag: 0, silentForMs: 60 }]);
+    expect(ofType(fall, 'stateChange')).toEqual([{ type: 'stateChange', from: 'Up', to: 'Down', diag: 1, remoteDiag: 0, silentForMs: 60 }]);
     expect(ofType(fall, 'report')).toEqual([{ type: 'report', state: 'Down' }]);
     expect(s.vars.remoteDiscr).toBe(0);
   });
@@ -218,7 +218,7 @@ describe('timers', () => {
       expect(step.deadline).toBeLessThanOrEqual(5000);
     }
     const fall = s.handle(5000, { type: 'timer' });
-    expect(ofType(fall, 'state-change')).toEqual([{ type: 'state-change', from: 'Init', to: 'Down', diag: 1, remoteDiag: 0, silentForMs: 500 }]);
+    expect(ofType(fall, 'stateChange')).toEqual([{ type: 'stateChange', from: 'Init', to: 'Down', diag: 1, remoteDiag: 0, silentForMs: 500 }]);
     expect(ofType(fall, 'report')).toEqual([]); // it was never Up
   });
 
@@ -237,7 +237,7 @@ describe('administrative control (§6.8.16)', () => {
   it('disable: AdminDown (diag 7), Down reported, AdminDown sent for one Detection Time, then silence', () => {
     const s = upSession();
     const step = s.handle(10, { type: 'admin', enabled: false });
-    expect(ofType(step, 'state-change')).toEqual([{ type: 'state-change', from: 'Up', to: 'AdminDown', diag: 7, remoteDiag: 0 }]);
+    expect(ofType(step, 'stateChange')).toEqual([{ type: 'stateChange', from: 'Up', to: 'AdminDown', diag: 7, remoteDiag: 0 }]);
     expect(ofType(step, 'report')).toEqual([{ type: 'report', state: 'Down' }]);
     expect(sends(step)).toEqual([expect.objectContaining({ state: 'AdminDown', diag: 7, desiredMinTxIntervalUs: 1_000_000 })]);
     const times: number[] = [10];
@@ -257,7 +257,7 @@ describe('administrative control (§6.8.16)', () => {
     s.handle(0, { type: 'start' });
     s.handle(0, { type: 'admin', enabled: false });
     const step = s.handle(20_000, { type: 'admin', enabled: true });
-    expect(ofType(step, 'state-change').map((e) => `${e.from}->${e.to}`)).toEqual(['AdminDown->Down']);
+    expect(ofType(step, 'stateChange').map((e) => `${e.from}->${e.to}`)).toEqual(['AdminDown->Down']);
     expect(step.deadline).toBeGreaterThanOrEqual(20_750);
     const p = makeSession({ passive: true });
     p.handle(0, { type: 'start' });
@@ -303,8 +303,8 @@ describe('shared wake-ups (the awake input)', () => {
   it('awake also runs the timers that are due (detection), and none that are not', () => {
     const s = upSession();
     const expiry = s.vars.detectionTimeUs / 1000;
-    expect(ofType(s.handle(expiry - 1, { type: 'awake' }), 'state-change')).toEqual([]);
-    expect(ofType(s.handle(expiry, { type: 'awake' }), 'state-change').map((e) => e.to)).toEqual(['Down']);
+    expect(ofType(s.handle(expiry - 1, { type: 'awake' }), 'stateChange')).toEqual([]);
+    expect(ofType(s.handle(expiry, { type: 'awake' }), 'stateChange').map((e) => e.to)).toEqual(['Down']);
   });
 
   it('no window while nothing is scheduled (passive before a packet)', () => {

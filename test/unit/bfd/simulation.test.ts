@@ -38,7 +38,7 @@ describe('bring-up', () => {
     const l = link();
     l.start();
     l.run(5000);
-    const upAt = l.log.find((e) => e.node === 'a' && e.effect.type === 'state-change' && e.effect.to === 'Up')!.atMs;
+    const upAt = l.log.find((e) => e.node === 'a' && e.effect.type === 'stateChange' && e.effect.to === 'Up')!.atMs;
     const slow = l.sent('a', 0, upAt - 0.001);
     expect(slow.length).toBeGreaterThanOrEqual(2);
     expect(slow.every((s) => s.packet.desiredMinTxIntervalUs === 1_000_000)).toBe(true);
@@ -127,13 +127,13 @@ describe('failure detection', () => {
     l.silent.b = true;
     const lastRx = l.a.vars.lastRxMs!;
     l.run(5000 + 2 * detectionMs);
-    const fall = l.log.find((e) => e.node === 'a' && e.effect.type === 'state-change' && e.effect.to === 'Down')!;
+    const fall = l.log.find((e) => e.node === 'a' && e.effect.type === 'stateChange' && e.effect.to === 'Down')!;
     expect(fall.effect).toMatchObject({ from: 'Up', diag: 1 });
     expect(fall.atMs - lastRx).toBeGreaterThanOrEqual(detectionMs);
     expect(fall.atMs - lastRx).toBeLessThanOrEqual(detectionMs + l.tickMs);
     expect(l.reports('a')).toEqual(['Down', 'Up', 'Down']);
     // A tells B, which is still listening: B falls with 'neighbour signalled down'
-    const bFall = l.log.find((e) => e.node === 'b' && e.effect.type === 'state-change' && e.effect.to === 'Down')!;
+    const bFall = l.log.find((e) => e.node === 'b' && e.effect.type === 'stateChange' && e.effect.to === 'Down')!;
     expect(bFall.effect).toMatchObject({ diag: 3 });
   });
 
@@ -160,7 +160,7 @@ describe('failure detection', () => {
     l.run(5000);
     l.silent.a = true;
     l.run(6000);
-    const bFellAt = l.log.find((e) => e.node === 'b' && e.effect.type === 'state-change' && e.effect.to === 'Down')!.atMs;
+    const bFellAt = l.log.find((e) => e.node === 'b' && e.effect.type === 'stateChange' && e.effect.to === 'Down')!.atMs;
     expect(l.sent('b', bFellAt + 0.001)).toEqual([]);
     expect(l.b.vars.remoteDiscr).toBe(0);
   });
@@ -175,7 +175,7 @@ describe('AdminDown', () => {
     l.run(15_000);
     expect(l.transitions('a').at(-1)).toBe('Up->AdminDown');
     expect(l.reports('a')).toEqual(['Down', 'Up', 'Down']);
-    const bFall = l.log.find((e) => e.node === 'b' && e.effect.type === 'state-change' && e.effect.to === 'Down')!;
+    const bFall = l.log.find((e) => e.node === 'b' && e.effect.type === 'stateChange' && e.effect.to === 'Down')!;
     expect(bFall.effect).toMatchObject({ from: 'Up', diag: 3, remoteDiag: 7 });
     expect(l.reports('b')).toEqual(['Down', 'Up']); // RFC 5882: not a path failure
     const adminSends = l.sent('a', 5000);

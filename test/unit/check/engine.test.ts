@@ -88,7 +88,7 @@ describe('retry and up/down', () => {
       'TCP_CHECK on service [10.0.1.1]:tcp:80 failed.',
       'Removing service [10.0.1.1]:tcp:80 from VS [10.0.0.1]:tcp:80',
     ]);
-    expect(b.effects.slice(from).filter((e) => e.type === 'dests-changed')).toEqual([{ type: 'dests-changed', vs: 0 }]);
+    expect(b.effects.slice(from).filter((e) => e.type === 'destsChanged')).toEqual([{ type: 'destsChanged', vs: 0 }]);
   });
 
   it('up: fails only after retry+1 consecutive failures; one success brings it back', () => {
@@ -233,14 +233,14 @@ describe('dynamic weights', () => {
 
   it('FILE_CHECK: value * weight is added; weight 0 means non-zero is down', () => {
     const b = Bench.of(`track_file tf {\n  file /tmp/x\n  weight 0\n}\n` + vs(rs('10.0.1.1', 'FILE_CHECK {\n      track_file tf\n      weight 2\n    }', '    weight 5\n') + rs('10.0.1.2', 'FILE_CHECK {\n      track_file tf\n    }')));
-    b.input({ type: 'file-value', name: 'tf', value: 0 });
+    b.input({ type: 'fileValue', name: 'tf', value: 0 });
     b.start();
     expect(b.table()).toEqual(['10.0.1.1:80@5', '10.0.1.2:80@1']);
-    b.input({ type: 'file-value', name: 'tf', value: 3 });
+    b.input({ type: 'fileValue', name: 'tf', value: 3 });
     expect(b.table()).toEqual(['10.0.1.1:80@11']);
-    b.input({ type: 'file-value', name: 'tf', value: -4 });
+    b.input({ type: 'fileValue', name: 'tf', value: -4 });
     expect(b.table()).toEqual(['10.0.1.1:80@0']);
-    b.input({ type: 'file-value', name: 'tf', value: 0 });
+    b.input({ type: 'fileValue', name: 'tf', value: 0 });
     expect(b.table()).toEqual(['10.0.1.1:80@5', '10.0.1.2:80@1']);
   });
 });
@@ -293,14 +293,14 @@ describe('checker state as keepalived keeps it (its state dump shows it)', () =>
 
   it('FILE_CHECK: a file reading 0 at start leaves the checker up, even with weight 0 reverse; reading the same value again changes nothing', () => {
     const b = Bench.of(`track_file f {\n  file /nonexistent\n  weight 0 reverse\n}\n${vs(rs('10.0.1.1', 'FILE_CHECK {\n      track_file f\n    }'))}`);
-    b.input({ type: 'file-value', name: 'f', value: 0 });
+    b.input({ type: 'fileValue', name: 'f', value: 0 });
     b.start();
-    b.input({ type: 'file-value', name: 'f', value: 0 });
+    b.input({ type: 'fileValue', name: 'f', value: 0 });
     expect(b.engine.checkers[0]!.isUp).toBe(true);
     expect(b.table()).toEqual(['10.0.1.1:80@1']);
     // a new value is judged as keepalived judges it: with reverse, 0 is the fault
-    b.input({ type: 'file-value', name: 'f', value: 2 });
-    b.input({ type: 'file-value', name: 'f', value: 0 });
+    b.input({ type: 'fileValue', name: 'f', value: 2 });
+    b.input({ type: 'fileValue', name: 'f', value: 0 });
     expect(b.table()).toEqual([]);
   });
 });
@@ -313,7 +313,7 @@ describe('shared probes, ha_suspend, omega', () => {
     b.until(20_000);
     expect(b.running.size).toBe(1);
     const fx = b.answer(false);
-    expect(fx.filter((e) => e.type === 'dests-changed')).toEqual([{ type: 'dests-changed', vs: 0 }, { type: 'dests-changed', vs: 1 }]);
+    expect(fx.filter((e) => e.type === 'destsChanged')).toEqual([{ type: 'destsChanged', vs: 0 }, { type: 'destsChanged', vs: 1 }]);
     expect([b.table(0), b.table(1)]).toEqual([[], []]);
   });
 
@@ -328,12 +328,12 @@ describe('shared probes, ha_suspend, omega', () => {
     expect(b.logs()).toContain('Deactivating healthchecker for service [10.0.1.1]:tcp:80 for VS [10.0.0.1]:tcp:80');
     b.until(60_000);
     expect(b.started).toHaveLength(0);
-    b.input({ type: 'vip-present', vs: 0, present: true });
+    b.input({ type: 'vipPresent', vs: 0, present: true });
     expect(b.logs()).toContain('Activating healthchecker for service [10.0.1.1]:tcp:80 for VS [10.0.0.1]:tcp:80');
     b.until(b.deadline!);
     expect(b.started).toHaveLength(1);
     b.answer(true);
-    b.input({ type: 'vip-present', vs: 0, present: false });
+    b.input({ type: 'vipPresent', vs: 0, present: false });
     b.until(200_000);
     expect(b.started).toHaveLength(1);
   });
@@ -348,7 +348,7 @@ describe('shared probes, ha_suspend, omega', () => {
     expect([suspended!.isUp, suspended!.hasRun]).toEqual([true, false]);
     expect(b.table(1)).toEqual(['10.0.1.1:80@1']);
     // once its address is here, it takes up what the shared probe found meanwhile
-    b.input({ type: 'vip-present', vs: 1, present: true });
+    b.input({ type: 'vipPresent', vs: 1, present: true });
     expect([suspended!.isUp, suspended!.hasRun]).toEqual([false, true]);
     expect(b.table(1)).toEqual([]);
   });
@@ -373,7 +373,7 @@ describe('shared probes, ha_suspend, omega', () => {
   it('a stale result (no probe running) is ignored and counted', () => {
     const b = Bench.of(vs(rs('10.0.1.1', T)));
     b.start();
-    expect(b.input({ type: 'probe-result', probeId: 0, ok: false })).toEqual([]);
+    expect(b.input({ type: 'probeResult', probeId: 0, ok: false })).toEqual([]);
     expect(b.engine.stats.staleResults).toBe(1);
     expect(b.table()).toEqual(['10.0.1.1:80@1']);
   });

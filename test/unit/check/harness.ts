@@ -38,7 +38,7 @@ export class Bench {
   input(i: CheckInput): CheckEffect[] {
     const step = this.engine.handle(this.now, i);
     for (const e of step.effects) {
-      if (e.type === 'run-probe') {
+      if (e.type === 'runProbe') {
         if (this.running.has(e.probeId)) throw new Error(`probe ${e.probeId} started twice`);
         this.running.set(e.probeId, e.plan);
         this.started.push({ at: this.now, id: e.probeId, plan: e.plan });
@@ -69,7 +69,7 @@ export class Bench {
     const out: CheckEffect[] = [];
     for (const pid of ids) {
       this.running.delete(pid);
-      out.push(...this.input({ type: 'probe-result', probeId: pid, ...(typeof r === 'boolean' ? { ok: r } : r) }));
+      out.push(...this.input({ type: 'probeResult', probeId: pid, ...(typeof r === 'boolean' ? { ok: r } : r) }));
     }
     return out;
   }
@@ -90,7 +90,7 @@ export class Bench {
   }
 
   scripts(from = 0): string[] {
-    return this.effects.slice(from).flatMap((e) => (e.type === 'run-script' ? [`${e.reason} ${e.script.text}`] : []));
+    return this.effects.slice(from).flatMap((e) => (e.type === 'runScript' ? [`${e.reason} ${e.script.text}`] : []));
   }
 }
 

@@ -55,24 +55,24 @@ function run(): { view: CheckDumpView; traps: StateTrap[]; engine: CheckerEngine
   let deadline: number | undefined;
   const input = (i: Parameters<CheckerEngine['handle']>[1]): void => {
     const step = engine.handle(now, i);
-    for (const e of step.effects) if (e.type === 'run-probe') running.set(e.probeId, e.plan);
+    for (const e of step.effects) if (e.type === 'runProbe') running.set(e.probeId, e.plan);
     effects.push(...step.effects);
     deadline = step.deadline;
   };
   input({ type: 'start' });
   // ha_suspend: the address of the fourth virtual server is here
-  input({ type: 'vip-present', vs: 3, present: true });
+  input({ type: 'vipPresent', vs: 3, present: true });
   while (now < 20_000) {
     for (const [id, plan] of [...running]) {
       running.delete(id);
-      input({ type: 'probe-result', probeId: id, ok: answers(plan.conn.host, now) });
+      input({ type: 'probeResult', probeId: id, ok: answers(plan.conn.host, now) });
     }
     if (deadline === undefined) break;
     now = Math.max(now, deadline);
     input({ type: 'tick' });
   }
   const view: CheckDumpView = { config: r.config, engine, serviceUp: () => true, host };
-  return { view, engine, traps: effects.filter((e): e is StateTrap => e.type === 'state-trap') };
+  return { view, engine, traps: effects.filter((e): e is StateTrap => e.type === 'stateTrap') };
 }
 
 const byOid = (a: string, b: string): number => compareOid(parseOid(a.split(' = ')[0]!), parseOid(b.split(' = ')[0]!));
@@ -97,7 +97,7 @@ describe('the checker process as SNMP', () => {
   it('sends the notifications keepalived 2.2.7 sent: at start, as real servers fail, at stop', () => {
     const { view, traps, engine } = run();
     const step = engine.handle(30_000, { type: 'shutdown' });
-    traps.push(...step.effects.filter((e): e is StateTrap => e.type === 'state-trap'));
+    traps.push(...step.effects.filter((e): e is StateTrap => e.type === 'stateTrap'));
     const ours = traps.map((t) => trapOf(t, view, 'host')!.map(line).join('\t'));
     const theirs = readFileSync('test/fixtures/snmp/check-traps-keepalived-2.2.7.txt', 'utf8').split('\n').filter(Boolean);
     // the same notifications; their order only differs between virtual servers (checks of two
@@ -112,11 +112,11 @@ describe('the checker process as SNMP', () => {
     expect(perService(ours)).toEqual(perService(theirs));
   });
 
-  it('sends none when SNMP is off (the engine emits no state-trap)', () => {
+  it('sends none when SNMP is off (the engine emits no stateTrap)', () => {
     const file = tmp.conf(readFileSync('test/fixtures/snmp/check.conf', 'utf8'));
     const r = loadConfig(file, { configId: 'lb1', machine: fakeMachine(), displayBase: file.replace(/\/keepalived\.conf$/, '') });
     const step = new CheckerEngine(r.config, { random: () => 0 }).handle(0, { type: 'start' });
-    expect(step.effects.some((e) => e.type === 'state-trap')).toBe(false);
+    expect(step.effects.some((e) => e.type === 'stateTrap')).toBe(false);
   });
 });
 

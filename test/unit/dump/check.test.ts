@@ -63,8 +63,8 @@ function againstGolden(name: string, text: string): string[] {
 describe("keepalived_check.data as keepalived 2.2.7's checker process writes it", () => {
   it('every checker type and most virtual server options (every-checker)', () => {
     const b = fixture('every-checker');
-    b.input({ type: 'file-value', name: 'tf_weight', value: 2 });
-    b.input({ type: 'file-value', name: 'tf_down', value: 0 });
+    b.input({ type: 'fileValue', name: 'tf_weight', value: 2 });
+    b.input({ type: 'fileValue', name: 'tf_down', value: 0 });
     drive(b, (p) => {
       const host = 'conn' in p ? `${p.conn.host}:${p.conn.port}` : '';
       switch (p.type) {
