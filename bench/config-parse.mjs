@@ -4,7 +4,7 @@
 // side in one run, alternating, best of N. Prints wall time, peak RSS and the ratio.
 // Usage (root not needed): npm run build && node bench/config-parse.mjs [--runs N] [--vs N] [--rs N]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,10 @@ function measure(cmd, args) {
   return { secs, mb: kb / 1024, cpu: user + sys, status: r.status };
 }
 
+// `keepalived-ts -t` as installed: node with the V8 flags of the command's first line
+const cli = join(root, 'dist/src/cli.js');
+const launcherFlags = (readFileSync(cli, 'utf8').split('\n')[0].match(/node (.*)$/)?.[1] ?? '').split(' ').filter((f) => f.startsWith('--'));
+
 const dir = mkdtempSync(join(tmpdir(), 'kts-bench-'));
 try {
   const conf = join(dir, 'big.conf');
@@ -50,14 +54,14 @@ try {
   const ts = [];
   for (let i = 0; i < runs; i++) {
     ka.push(measure('keepalived', ['-t', '-f', conf]));
-    ts.push(measure(process.execPath, [join(root, 'dist/src/cli.js'), '-t', '-f', conf]));
+    ts.push(measure(process.execPath, [...launcherFlags, cli, '-t', '-f', conf]));
   }
   const best = (xs) => xs.reduce((a, b) => (b.secs < a.secs ? b : a));
   const k = best(ka);
   const t = best(ts);
   const peak = Math.max(...ts.map((x) => x.mb));
   console.log(`keepalived -t    : ${k.secs.toFixed(2)} s, ${k.mb.toFixed(0)} MB peak RSS, exit ${k.status} (${version.trim()})`);
-  console.log(`keepalived-ts -t : ${t.secs.toFixed(2)} s, ${peak.toFixed(0)} MB peak RSS, exit ${t.status}`);
+  console.log(`keepalived-ts -t : ${t.secs.toFixed(2)} s, ${peak.toFixed(0)} MB peak RSS, exit ${t.status} (node ${launcherFlags.join(' ')})`);
   const cpu = (xs) => Math.min(...xs.map((x) => x.cpu));
   console.log(`ratio (keepalived-ts / keepalived, best of ${runs}): wall ${(t.secs / k.secs).toFixed(2)}, CPU ${(cpu(ts) / cpu(ka)).toFixed(2)}  target <= 1.0`);
   console.log(`CPU seconds (user+sys, best): keepalived ${cpu(ka).toFixed(2)}, keepalived-ts ${cpu(ts).toFixed(2)}`);
