@@ -14,6 +14,11 @@ const [vsCount, rsPerVs, warmupS, windowS, delayLoop = 1, reloadTest = 0, snmpWa
 /** --snmp-walk: net-snmp's snmpd as the AgentX master, both processes' MIBs served, walked without pause during the window */
 const AGENTX = '/run/bench-agentx.sock';
 const MIB_ENV = { ...process.env, MIBS: '', MIBDIRS: '/nonexistent' };
+/** The kernel's TCP counters (/proc/net/snmp), by name. */
+function tcpCounters() {
+  const [names, values] = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Tcp:')).map((l) => l.split(/\s+/).slice(1));
+  return Object.fromEntries(names.map((n, i) => [n, Number(values[i])]));
+}
 const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const sh = (cmd) => {
@@ -158,6 +163,9 @@ async function measure(impl) {
   const destsBefore = dests();
   const adverts = captureAdverts();
   const walking = snmpWalks ? walkLoop() : undefined;
+  // the TCP connects the guest made over the window (/proc/net/snmp ActiveOpens): only the
+  // checker connects, so this is its TCP_CHECK rate, to set against the one configured
+  const opens0 = tcpCounters();
   const c0 = cpuTicks(checker);
   const w0 = Date.now();
   const rss = [];
@@ -167,6 +175,9 @@ async function measure(impl) {
   }
   const cpuS = (cpuTicks(checker) - c0) / TICK;
   const wallS = (Date.now() - w0) / 1000;
+  const opens1 = tcpCounters();
+  const connectsPerS = (opens1.ActiveOpens - opens0.ActiveOpens) / wallS;
+  const connectFailsPerS = (opens1.AttemptFails - opens0.AttemptFails) / wallS;
   const walks = await walking?.stop();
   if (impl === 'kts' && process.env.KTS_SNAPSHOT_SIGNAL) {
     // with KTS_EXTRA_FLAGS=--heapsnapshot-signal=SIG: the checker's heap now, in the daemon's cwd
@@ -206,7 +217,7 @@ async function measure(impl) {
     reload.longestAdvertGapMs = gap;
   }
   const result = {
-    impl, checkerPid: checker, cpuS, wallS, cpuPct: (100 * cpuS) / wallS,
+    impl, checkerPid: checker, cpuS, wallS, cpuPct: (100 * cpuS) / wallS, connectsPerS, connectFailsPerS,
     checkerRssMb: Math.max(...rss) / 1024, ...inWindow,
     ...(reload ? { reload: { ...reload, after: memory() } } : {}),
     destsBefore, destsAfter: dests(), adverts: stamps.length,
