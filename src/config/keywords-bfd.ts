@@ -4,12 +4,29 @@
  * in milliseconds with up to three decimals and kept in microseconds. An instance keepalived
  * disables (no neighbour, mixed families, the same addresses as another) is dropped here.
  */
-import type { Keyword } from './parser.js';
+import type { Draft, Keyword } from './parser.js';
 import { lineLoc, type Line } from './line.js';
-import type { Loc } from './loc.js';
+import type { BfdInstance } from './model.js';
 import { table } from './kw.js';
-import type { Draft } from './parser.js';
 import { formatIp, type IpAddress, parseIp, parseSockaddr } from '../util/ip.js';
+
+/**
+ * A bfd_instance being read: the model's instance with every field writable, the neighbour and
+ * ttl not known yet, and what only the reading needs (which processes were named, whether the
+ * instance is already refused). The first typed builder (issue 16): no casts, and a field the
+ * model does not have is a compile error. A type, not an interface, so it is also a Draft.
+ */
+type Known = Omit<BfdInstance, 'neighborIp' | 'ttl' | 'vrrp' | 'checker'>;
+type BfdDraft = { -readonly [K in keyof Known]: Known[K] } & {
+  neighborIp?: IpAddress;
+  ttl?: number;
+  /** set when the block ends, from `events` */
+  vrrp?: boolean;
+  checker?: boolean;
+  events?: Set<'vrrp' | 'checker'>;
+  dropped?: boolean;
+};
+type BfdField = 'minRxUs' | 'minTxUs' | 'idleTxUs' | 'multiplier' | 'ttl' | 'maxHops';
 
 /** bfd.h BFD_INAME_MAX: the name and its NUL */
 const NAME_MAX = 31;
@@ -18,10 +35,10 @@ const DEFAULT_TTL = { inet: 255, inet6: 64 } as const;
 /** above these, keepalived warns that the value is not sensible (ms) */
 const MAX_SENSIBLE_MS = 10_000;
 
-const who = (d: Draft): string => `Configuration error: BFD instance ${d.name as string}`;
+const who = (d: BfdDraft): string => `Configuration error: BFD instance ${d.name}`;
 
 /** min_rx / min_tx / idle_tx: milliseconds with up to three decimals, in [min, UINT32_MAX / 1000] ms. */
-function interval(field: string, kw: string, minMs: number): Keyword {
+function interval(field: BfdField, kw: string, minMs: number): Keyword<BfdDraft> {
   const maxMs = Math.floor(0xffffffff / 1000);
   return {
     handler: (ctx, line, d) => {
@@ -33,14 +50,14 @@ function interval(field: string, kw: string, minMs: number): Keyword {
       }
       d[field] = us;
       if (us > MAX_SENSIBLE_MS * 1000) {
-        ctx.report('CONFIG_VALUE', 'OK', `Configuration warning: BFD instance ${d.name as string} ${kw} value ${w} is larger than max sensible (${MAX_SENSIBLE_MS})`, lineLoc(line, 1));
+        ctx.report('CONFIG_VALUE', 'OK', `Configuration warning: BFD instance ${d.name} ${kw} value ${w} is larger than max sensible (${MAX_SENSIBLE_MS})`, lineLoc(line, 1));
       }
     },
   };
 }
 
 /** multiplier / ttl / max_hops: a whole number in range. */
-function whole(field: string, what: string, min: number, max: number): Keyword {
+function whole(field: BfdField, what: string, min: number, max: number): Keyword<BfdDraft> {
   return {
     handler: (ctx, line, d) => {
       const w = line.words[1] ?? '';
@@ -58,7 +75,7 @@ function address(line: Line): IpAddress | undefined {
   return parseSockaddr(line.words[1] ?? '');
 }
 
-const neighbor: Keyword = {
+const neighbor: Keyword<BfdDraft> = {
   handler: (ctx, line, d) => {
     const a = address(line);
     if (!a) {
@@ -71,7 +88,7 @@ const neighbor: Keyword = {
   },
 };
 
-export const bfdInstanceTable = table({
+export const bfdInstanceTable = table<BfdDraft>({
   neighbor_ip: neighbor,
   neighbour_ip: neighbor,
   source_ip: {
@@ -104,15 +121,15 @@ export const bfdInstanceTable = table({
     },
   },
   // which processes hear of it; neither written: both
-  vrrp: { handler: (_ctx, _line, d) => { (d.events as Set<string>).add('vrrp'); } },
-  checker: { handler: (_ctx, _line, d) => { (d.events as Set<string>).add('checker'); } },
+  vrrp: { handler: (_ctx, _line, d) => { d.events?.add('vrrp'); } },
+  checker: { handler: (_ctx, _line, d) => { d.events?.add('checker'); } },
 });
 
-export const bfdInstanceKeyword: Keyword = {
+export const bfdInstanceKeyword: Keyword<Draft, BfdDraft> = {
   sub: bfdInstanceTable,
   open: (ctx, line, root) => {
     const name = line.words[1] ?? '';
-    const list = ((root.bfdInstances as Draft[] | undefined) ?? (root.bfdInstances = [])) as Draft[];
+    const list = ((root.bfdInstances as BfdDraft[] | undefined) ?? (root.bfdInstances = [])) as BfdDraft[];
     if (name.length > NAME_MAX) {
       ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `Configuration error: BFD instance ${name} name too long (maximum length is ${NAME_MAX} characters) - ignoring`, lineLoc(line, 1), { row: 'bfd.instance-dropped' });
       return undefined;
@@ -122,41 +139,41 @@ export const bfdInstanceKeyword: Keyword = {
       return undefined;
     }
     // bfd_data.c alloc_bfd's defaults (ttl: by the neighbour's family, at the end)
-    const d: Draft = {
-      name, loc: lineLoc(line, 1), events: new Set<string>(), minRxUs: 10_000, minTxUs: 10_000, idleTxUs: 1_000_000, multiplier: 5, passive: false, maxHops: 0,
+    const d: BfdDraft = {
+      name, loc: lineLoc(line, 1), events: new Set(), minRxUs: 10_000, minTxUs: 10_000, idleTxUs: 1_000_000, multiplier: 5, passive: false, maxHops: 0,
       weight: 0, weightReverse: false,
     };
     list.push(d);
     return d;
   },
   close: (ctx, d, root) => {
-    const list = root.bfdInstances as Draft[];
+    const list = root.bfdInstances as BfdDraft[];
     const drop = (): void => void (root.bfdInstances = list.filter((x) => x !== d));
     if (d.dropped) return drop();
-    const nbr = d.neighborIp as IpAddress | undefined;
-    const src = d.sourceIp as IpAddress | undefined;
+    const nbr = d.neighborIp;
+    const src = d.sourceIp;
     if (!nbr) {
-      ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', `${who(d)} has no neighbor address set, disabling instance`, d.loc as Loc, { row: 'bfd.no-neighbor' });
+      ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', `${who(d)} has no neighbor address set, disabling instance`, d.loc, { row: 'bfd.no-neighbor' });
       return drop();
     }
     if (src && src.family !== nbr.family) {
-      ctx.report('CONFIG_CONFLICT', 'GENERAL_ERROR', `${who(d)} source address ${formatIp(src)} and neighbor address ${formatIp(nbr)} are not of the same family, disabling instance`, d.loc as Loc, { row: 'bfd.instance-dropped' });
+      ctx.report('CONFIG_CONFLICT', 'GENERAL_ERROR', `${who(d)} source address ${formatIp(src)} and neighbor address ${formatIp(nbr)} are not of the same family, disabling instance`, d.loc, { row: 'bfd.instance-dropped' });
       return drop();
     }
     // bfd_data.c find_bfd_by_addr: the same neighbour, and the same source or either without one
-    const same = list.find((o) => o !== d && o.neighborIp !== undefined && formatIp(o.neighborIp as IpAddress) === formatIp(nbr)
-      && (!o.sourceIp || !src || formatIp(o.sourceIp as IpAddress) === formatIp(src)));
+    const same = list.find((o) => o !== d && o.neighborIp !== undefined && formatIp(o.neighborIp) === formatIp(nbr)
+      && (!o.sourceIp || !src || formatIp(o.sourceIp) === formatIp(src)));
     if (same) {
       const msg = src ? `has duplicate source/neighbor address ${formatIp(src)}/${formatIp(nbr)}, ignoring instance` : `has duplicate neighbor address ${formatIp(nbr)}, ignoring instance`;
-      ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `${who(d)} ${msg}`, d.loc as Loc, { row: 'bfd.instance-dropped' });
+      ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `${who(d)} ${msg}`, d.loc, { row: 'bfd.instance-dropped' });
       return drop();
     }
     d.ttl ??= DEFAULT_TTL[nbr.family];
-    if (((d.maxHops as number | undefined) ?? 0) > (d.ttl as number)) {
-      ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `BFD instance ${d.name as string}: max_hops exceeds ttl/hoplimit - setting to ttl/hoplimit`, d.loc as Loc, { row: 'bfd.max-hops-above-ttl' });
+    if (d.maxHops > d.ttl) {
+      ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `BFD instance ${d.name}: max_hops exceeds ttl/hoplimit - setting to ttl/hoplimit`, d.loc, { row: 'bfd.max-hops-above-ttl' });
       d.maxHops = d.ttl;
     }
-    const events = d.events as Set<string>;
+    const events = d.events ?? new Set();
     d.vrrp = events.size === 0 || events.has('vrrp');
     d.checker = events.size === 0 || events.has('checker');
     delete d.events;

@@ -10,7 +10,7 @@ import type { Script } from './model.js';
 import { quotedEscapedWords } from './grammar.js';
 import { setFieldLoc } from './loc.js';
 
-export const table = (entries: Record<string, Keyword>): KeywordTable => new Map(Object.entries(entries));
+export const table = <D extends object = Draft>(entries: Record<string, Keyword<D>>): KeywordTable<D> => new Map(Object.entries(entries));
 
 // ------------------------------------------------------------------ argument readers
 

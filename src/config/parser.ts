@@ -13,16 +13,23 @@ import { closestWord } from './suggest.js';
 
 export type Draft = Record<string, unknown> & { loc?: Loc };
 
-export interface Keyword {
+/**
+ * A keyword of a block whose draft is D; with a block of its own (`sub`), `open` makes the
+ * draft C that block's keywords fill. A typed builder names its draft (keywords-bfd.ts:
+ * BfdDraft); the rest still fill the untyped Draft.
+ */
+export interface Keyword<D extends object = Draft, C extends object = Draft> {
+  // methods, not function-valued fields: a typed builder's keyword (Keyword<Draft, BfdDraft>)
+  // sits in a table of untyped ones, which needs the parameters compared both ways
   /** Called with the keyword line; may read a value block through ctx. */
-  readonly handler?: (ctx: ParseCtx, line: Line, draft: Draft) => void;
+  handler?(ctx: ParseCtx, line: Line, draft: D): void;
   /** A `{ ... }` block of its own keywords. `open` returns the draft its keywords fill. */
-  readonly sub?: KeywordTable;
-  readonly open?: (ctx: ParseCtx, line: Line, parent: Draft) => Draft | undefined;
-  readonly close?: (ctx: ParseCtx, draft: Draft, parent: Draft) => void;
+  readonly sub?: KeywordTable<C>;
+  open?(ctx: ParseCtx, line: Line, parent: D): C | undefined;
+  close?(ctx: ParseCtx, draft: C, parent: D): void;
 }
 
-export type KeywordTable = ReadonlyMap<string, Keyword>;
+export type KeywordTable<D extends object = Draft> = ReadonlyMap<string, Keyword<D>>;
 
 /** The keywords of ABORTS_WITHOUT_VALUE, in any block (most one-word lines are none of them). */
 const ABORTING_WORDS: ReadonlySet<string> = new Set([...ABORTS_WITHOUT_VALUE].map((k) => k.slice(k.indexOf('/') + 1)));
