@@ -15,7 +15,7 @@ import { fileStatus, WEIGHT_FAULT } from './file.js';
 import { httpStep } from './http.js';
 import { genericStep, newOutcome, type Outcome } from './schedule.js';
 import { ServerRules, VsState, type RsState, type Sink } from './servers.js';
-import type { CheckEffect, CheckInput, CheckStep, ProbeResult, ScriptReason } from './types.js';
+import type { CheckEffect, CheckInput, CheckLogEvent, CheckStep, ProbeResult, ScriptReason } from './types.js';
 import { BOOTSTRAP_DELAY_MS, buildUnits, type Binding, type Unit } from './units.js';
 
 export interface CheckerEngineOptions {
@@ -66,9 +66,9 @@ export class CheckerEngine {
     for (const u of this.units) for (const b of u.bindings) if (!b.rs.vs.suspended) u.enabled++;
     // what the server rules say is a change of state (not the engine's own probe lines)
     const sink: Sink = {
-      log: (msg, vs, rs) => {
+      log: (event, vs, rs) => {
         this.generation++;
-        this.fx.push({ type: 'log', level: 'info', msg, vs, ...(rs !== undefined ? { rs } : {}) });
+        this.fx.push({ type: 'log', event, vs, ...(rs !== undefined ? { rs } : {}) });
       },
       script: (script: Script, reason: ScriptReason, vs, rs, stopping) =>
         this.fx.push({ type: 'runScript', script, reason, vs, ...(rs !== undefined ? { rs } : {}), stopping }),
@@ -169,7 +169,7 @@ export class CheckerEngine {
     for (const [name, up] of this.bfdStates) this.bfdState(name, up);
     for (const u of this.units) {
       for (const b of u.bindings) {
-        this.log(`${b.rs.vs.suspended ? 'Dea' : 'A'}ctivating healthchecker for service ${b.rs.name} for VS ${b.rs.vs.name}`, b.rs);
+        this.log({ event: 'checkerStart', suspended: b.rs.vs.suspended, rs: b.rs.name, vs: b.rs.vs.name }, b.rs);
       }
       const warmup = u.warmupMs ? Math.floor(u.warmupMs * this.random()) : 0;
       this.heap.schedule(u, now + BOOTSTRAP_DELAY_MS + warmup);
@@ -207,20 +207,16 @@ export class CheckerEngine {
       // probe shared with another virtual server leaves its state alone
       if (b.rs.vs.suspended) continue;
       if (url && r.ok && !o.wasUp && url.type !== 'TCP_CHECK' && 'url' in url) {
-        this.log(`${r.detail ?? 'HTTP status code'} success to ${b.names.chk} url(${url.url.path})`, b.rs);
+        this.log({ event: 'urlSuccess', ...(r.detail !== undefined ? { detail: r.detail } : {}), rs: b.names.chk, path: url.url.path }, b.rs);
       }
       if (b.dynamic && r.ok) this.dynamicWeight(b, r);
-      if (o.attempt && u.logAllFailures) {
-        const m = u.kind.attemptLog(b.names, r, u.state.retryIt, u.timing.retry);
-        if (m) this.log(m, b.rs);
-      }
+      if (o.attempt && u.logAllFailures) this.log(probeEvent(b, 'attempt', r, u.state.retryIt, u.timing.retry, o.hadRun), b.rs);
       if (!o.report) {
         // keepalived marks a checker as run after every result, reported or not
         b.hasRun = true;
         continue;
       }
-      const m = o.alive ? u.kind.successLog(b.names, r) : u.kind.failLog(b.names, u.timing.retry, o.hadRun, r);
-      if (m) this.log(m, b.rs);
+      this.log(probeEvent(b, o.alive ? 'up' : 'down', r, u.state.retryIt, u.timing.retry, o.hadRun), b.rs);
       if (!o.alive && b.dynamic) {
         b.rs.effWeight -= b.curWeight;
         b.curWeight = 0;
@@ -306,7 +302,7 @@ export class CheckerEngine {
         continue;
       }
       for (const b of u.bindings) {
-        this.log(`${b.rs.vs.suspended ? 'Dea' : 'A'}ctivating healthchecker for service ${b.rs.name} for VS ${b.rs.vs.name}`, b.rs);
+        this.log({ event: 'checkerStart', suspended: b.rs.vs.suspended, rs: b.rs.name, vs: b.rs.vs.name }, b.rs);
       }
       const warmup = u.warmupMs ? Math.floor(u.warmupMs * this.random()) : 0;
       this.heap.schedule(u, now + BOOTSTRAP_DELAY_MS + warmup);
@@ -351,7 +347,7 @@ export class CheckerEngine {
       for (const b of u.bindings) {
         if (b.rs.vs !== vs) continue;
         u.enabled += present ? 1 : -1;
-        if (this.started) this.log(`${present ? 'Activat' : 'Suspend'}ing healthchecker for service ${b.rs.name} for VS ${vs.name}`, b.rs);
+        if (this.started) this.log({ event: 'checkerSuspend', suspended: !present, rs: b.rs.name, vs: vs.name }, b.rs);
         // a probe shared with another virtual server went on while this one was suspended:
         // its checker takes up the probe's state (keepalived's own probe would find it next)
         if (present && this.started && u.state.hasRun && b.isUp !== u.state.isUp) this.checkerState(b, u.state.isUp);
@@ -379,7 +375,7 @@ export class CheckerEngine {
     if (!this.started || this.stopped) return;
     for (const b of this.bfds.get(name) ?? []) {
       if (up === b.isUp && b.hasRun) continue;
-      this.log(`BFD check of [${name}] RS(${b.rs.name}) is ${up ? 'UP' : 'DOWN'}`, b.rs);
+      this.log({ event: 'bfd', name, up, rs: b.rs.name }, b.rs);
       const wasUp = b.isUp;
       const rsWasAlive = b.rs.alive;
       this.checkerState(b, up);
@@ -422,7 +418,14 @@ export class CheckerEngine {
     for (const vs of this.servers) this.rules.stopVs(vs);
   }
 
-  private log(msg: string, rs: RsState): void {
-    this.fx.push({ type: 'log', level: 'info', msg, vs: rs.vs.idx, rs: rs.idx });
+  private log(event: CheckLogEvent, rs: RsState): void {
+    this.fx.push({ type: 'log', event, vs: rs.vs.idx, rs: rs.idx });
   }
+}
+
+/** A checker's result as a log event (log-text.ts words it as its checker type does). */
+function probeEvent(b: Binding, outcome: 'up' | 'down' | 'attempt', result: ProbeResult, retryIt: number, retry: number, hasRun: boolean): CheckLogEvent {
+  const c = b.cfg;
+  const script = c.type === 'MISC_CHECK' && c.miscPath ? c.miscPath.argv[0] ?? c.miscPath.text : undefined;
+  return { event: 'probe', outcome, checker: c.type, ...(script !== undefined ? { script } : {}), rs: b.names.chk, vs: b.names.vs, result, retry, retryIt, hasRun };
 }

@@ -13,11 +13,11 @@ import type { LbKind, RealServer, Script, TunnelSpec, VirtualServer } from '../c
 import type { LiveDest } from '../ipvs/live-dest.js';
 import type { IpAddress } from '../util/ip.js';
 import { formatRs, formatVs, trio } from './format.js';
-import type { ScriptReason } from './types.js';
+import type { CheckLogEvent, ScriptReason } from './types.js';
 
 /** Where server rules send what they decide (the engine turns these into effects). */
 export interface Sink {
-  log(msg: string, vs: number, rs?: number): void;
+  log(event: CheckLogEvent, vs: number, rs?: number): void;
   script(script: Script, reason: ScriptReason, vs: number, rs: number | undefined, stopping: boolean): void;
   fifo(line: string): void;
   /** a change SNMP notifies (check/types.ts 'stateTrap') */
@@ -168,8 +168,7 @@ export class ServerRules {
   setAlive(rs: RsState, alive: boolean): void {
     if (rs.alive === alive) return;
     const vs = rs.vs;
-    const verb = alive ? (rs.inhibit ? 'Enabling' : 'Adding') : rs.inhibit ? 'Disabling' : 'Removing';
-    this.out.log(`${verb} service ${rs.name} ${rs.inhibit ? 'of' : alive ? 'to' : 'from'} VS ${vs.name}`, vs.idx, rs.idx);
+    this.out.log({ event: 'service', alive, inhibit: rs.inhibit, rs: rs.name, vs: vs.name }, vs.idx, rs.idx);
     if (vs.quorumUp || !vs.sorry || !vs.sorryAlive) {
       if (alive) rs.set = true;
       this.out.dirty(vs);
@@ -186,7 +185,7 @@ export class ServerRules {
     const from = realWeight(rs.effWeight);
     rs.effWeight = weight;
     if (to === from) return;
-    this.out.log(`Changing weight from ${from} to ${to} for ${rs.alive ? '' : 'in'}active service ${rs.name} of VS ${vs.name}`, vs.idx, rs.idx);
+    this.out.log({ event: 'weight', from, to, alive: rs.alive, rs: rs.name, vs: vs.name }, vs.idx, rs.idx);
     if (rs.set && rs.alive && (vs.quorumUp || !vs.sorry || !vs.sorryAlive)) this.out.dirty(vs);
     this.updateQuorum(vs, false);
   }
@@ -199,21 +198,21 @@ export class ServerRules {
     const threshold = q + (vs.quorumUp ? -1 : 1) * h;
     if (!vs.quorumUp && sum >= threshold) {
       vs.quorumUp = true;
-      this.out.log(`Gained quorum ${q}+${h}=${threshold} <= ${sum} for VS ${vs.name}`, vs.idx);
+      this.out.log({ event: 'quorum', up: true, init, quorum: q, hysteresis: h, threshold, sum, vs: vs.name }, vs.idx);
       if (vs.sorry && vs.sorryAlive) {
-        this.out.log(`${vs.cfg.sorryServerInhibit ? 'Disabling' : 'Removing'} sorry server ${vs.sorry.name} from VS ${vs.name}`, vs.idx);
+        this.out.log({ event: 'sorryServer', active: false, inhibit: vs.cfg.sorryServerInhibit, sorry: vs.sorry.name, vs: vs.name }, vs.idx);
         vs.sorryAlive = false;
-        this.out.log(`Adding alive servers to the pool for VS ${vs.name}`, vs.idx);
+        this.out.log({ event: 'pool', active: true, vs: vs.name }, vs.idx);
         for (const rs of vs.rss) if (rs.alive) rs.set = true;
         this.out.dirty(vs);
       }
       this.vsNotify(vs, false);
     } else if ((vs.quorumUp && (!sum || sum < threshold)) || (init && !vs.quorumUp && vs.sorry && !vs.sorryAlive)) {
       vs.quorumUp = false;
-      this.out.log(`${init ? 'Starting with quorum down' : 'Lost quorum'} ${q}-${h}=${threshold} > ${sum} for VS ${vs.name}`, vs.idx);
+      this.out.log({ event: 'quorum', up: false, init, quorum: q, hysteresis: h, threshold, sum, vs: vs.name }, vs.idx);
       if (vs.sorry && !vs.sorryAlive) {
-        this.out.log(`${vs.cfg.sorryServerInhibit ? 'Enabling' : 'Adding'} sorry server ${vs.sorry.name} to VS ${vs.name}`, vs.idx);
-        this.out.log(`Removing alive servers from the pool for VS ${vs.name}`, vs.idx);
+        this.out.log({ event: 'sorryServer', active: true, inhibit: vs.cfg.sorryServerInhibit, sorry: vs.sorry.name, vs: vs.name }, vs.idx);
+        this.out.log({ event: 'pool', active: false, vs: vs.name }, vs.idx);
         vs.sorryAlive = true;
         this.out.dirty(vs);
       }
@@ -225,7 +224,7 @@ export class ServerRules {
   stopVs(vs: VsState): void {
     vs.sorryAlive = false;
     for (const rs of vs.rss) {
-      this.out.log(`Shutting down ${rs.inhibit && !rs.alive ? '(inhibited) ' : ''}service ${rs.name} from VS ${vs.name}`, vs.idx, rs.idx);
+      this.out.log({ event: 'shutdown', inhibited: rs.inhibit && !rs.alive, rs: rs.name, vs: vs.name }, vs.idx, rs.idx);
       rs.set = false;
       if (!rs.alive) continue;
       rs.alive = false;

@@ -4,7 +4,7 @@
  * probes through src/io/probes.ts, reconciles IPVS with `liveDests`, runs scripts, logs) and
  * calls `handle(deadline, { type: 'tick' })` when the deadline is reached.
  */
-import type { Script } from '../config/model.js';
+import type { CheckerType, Script } from '../config/model.js';
 
 /** Where and how a probe connects (keepalived conn_opts_t); addresses as text for node:net. */
 export interface ConnPlan {
@@ -109,6 +109,46 @@ export type CheckInput =
 
 export type ScriptReason = 'notify_up' | 'notify_down' | 'quorum_up' | 'quorum_down';
 
+/**
+ * What a check log line reports, as data. The core decides what happened; log-text.ts words
+ * it in keepalived's phrases (what operators grep for), at the edge: the daemon's logger puts
+ * the words in the message and the servers in fields. `rs`, `vs`: keepalived's names of the
+ * servers (`[10.0.1.1]:tcp:80`, `FWM 7`, `[GROUP]:80`).
+ */
+export type CheckLogEvent =
+  /** a checker starts; `suspended`: its virtual server's address is not here (ha_suspend) */
+  | { readonly event: 'checkerStart'; readonly suspended: boolean; readonly rs: string; readonly vs: string }
+  /** ha_suspend: the virtual server's address went (`suspended`) or came back while running */
+  | { readonly event: 'checkerSuspend'; readonly suspended: boolean; readonly rs: string; readonly vs: string }
+  /**
+   * A checker's result: it came up (`up`), went down (`down`), or one attempt failed while it
+   * was up (`attempt`, log_all_failures). `retryIt`: the attempts counted so far; `hasRun`: it
+   * had a result before; `script`: a MISC_CHECK's command.
+   */
+  | {
+    readonly event: 'probe'; readonly outcome: 'up' | 'down' | 'attempt'; readonly checker: CheckerType; readonly script?: string;
+    readonly rs: string; readonly vs: string; readonly result: ProbeResult; readonly retry: number; readonly retryIt: number; readonly hasRun: boolean;
+  }
+  /** HTTP_GET / SSL_GET: a url answered as expected while the checker was down */
+  | { readonly event: 'urlSuccess'; readonly detail?: string; readonly rs: string; readonly path: string }
+  /** BFD_CHECK: bfd_instance `name`'s session went up or down */
+  | { readonly event: 'bfd'; readonly name: string; readonly up: boolean; readonly rs: string }
+  /** a real server joins (`alive`) or leaves the pool; `inhibit`: by its weight, staying in the table */
+  | { readonly event: 'service'; readonly alive: boolean; readonly inhibit: boolean; readonly rs: string; readonly vs: string }
+  /** a real server's effective weight changes (misc_dynamic, FILE_CHECK, SNMP) */
+  | { readonly event: 'weight'; readonly from: number; readonly to: number; readonly alive: boolean; readonly rs: string; readonly vs: string }
+  /** the live weights `sum` against quorum and hysteresis: quorum gained (`up`), lost, or down at start (`init`) */
+  | {
+    readonly event: 'quorum'; readonly up: boolean; readonly init: boolean; readonly quorum: number; readonly hysteresis: number;
+    readonly threshold: number; readonly sum: number; readonly vs: string;
+  }
+  /** the sorry server enters (`active`) or leaves; `inhibit`: sorry_server_inhibit */
+  | { readonly event: 'sorryServer'; readonly active: boolean; readonly inhibit: boolean; readonly sorry: string; readonly vs: string }
+  /** the live real servers leave the pool for the sorry server, or come back (`active`) */
+  | { readonly event: 'pool'; readonly active: boolean; readonly vs: string }
+  /** stop: a real server leaves; `inhibited`: it was kept at weight 0 */
+  | { readonly event: 'shutdown'; readonly inhibited: boolean; readonly rs: string; readonly vs: string };
+
 export type CheckEffect =
   | { readonly type: 'runProbe'; readonly probeId: number; readonly plan: ProbePlan }
   /** cfg.virtualServers[vs] has a new `liveDests(vs)` */
@@ -123,7 +163,8 @@ export type CheckEffect =
   | { readonly type: 'fifo'; readonly line: string }
   /** an email alert (smtp_alert); the daemon adds `[router_id] ` and sends it if a relay is set */
   | { readonly type: 'alert'; readonly subject: string; readonly body: string }
-  | { readonly type: 'log'; readonly level: 'info' | 'debug'; readonly msg: string; readonly vs?: number; readonly rs?: number }
+  /** a line for the log, as data: src/check/log-text.ts words it at the edge */
+  | { readonly type: 'log'; readonly event: CheckLogEvent; readonly vs?: number; readonly rs?: number }
   /**
    * A state change SNMP notifies (keepalived's check_snmp_rs_trap, check_snmp_quorum_trap): a
    * real server up or down (`rs`), else the virtual server's quorum; with the live real servers

@@ -25,6 +25,7 @@ import type { Logger } from 'pino';
 import type { KeepalivedConfig } from '../config/model.js';
 import { CheckerEngine } from '../check/engine.js';
 import type { CheckEffect, CheckInput, ProbePlan } from '../check/types.js';
+import { checkLogText } from '../check/log-text.js';
 import type { VsState } from '../check/servers.js';
 import { KtsError } from '../errors/index.js';
 import { IpvsClient } from '../io/ipvs-genl.js';
@@ -432,10 +433,14 @@ export class CheckDaemon {
         case 'stateTrap':
           this.stateTrap?.(e);
           break;
-        case 'log':
-          if (e.level === 'debug') this.opts.log.debug(e.msg);
-          else this.opts.log.info(e.msg);
+        case 'log': {
+          // keepalived's words in the message (operators grep them), the servers in fields
+          const text = checkLogText(e.event);
+          if (text === undefined) break;
+          const ev = e.event;
+          this.opts.log.info('rs' in ev ? { vs: 'vs' in ev ? ev.vs : undefined, rs: ev.rs } : { vs: ev.vs }, text);
           break;
+        }
       }
     }
     // a quorum may have moved: what the routers are told follows

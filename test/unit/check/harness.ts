@@ -3,6 +3,7 @@
 import { loadConfig } from '../../../src/config/load.js';
 import type { KeepalivedConfig } from '../../../src/config/model.js';
 import { CheckerEngine } from '../../../src/check/engine.js';
+import { checkLogText } from '../../../src/check/log-text.js';
 import type { CheckEffect, CheckInput, ProbePlan, ProbeResult } from '../../../src/check/types.js';
 import { formatIp } from '../../../src/util/ip.js';
 import { fakeMachine, TmpDir } from '../config/helpers.js';
@@ -86,7 +87,7 @@ export class Bench {
   }
 
   logs(from = 0): string[] {
-    return this.effects.slice(from).flatMap((e) => (e.type === 'log' ? [e.msg] : []));
+    return this.effects.slice(from).flatMap((e) => (e.type === 'log' ? [checkLogText(e.event) ?? []].flat() : []));
   }
 
   scripts(from = 0): string[] {
