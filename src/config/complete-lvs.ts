@@ -10,20 +10,23 @@
  */
 import type { Diagnostics, KaClass } from './diagnostics.js';
 import type { ErrorCode } from '../errors/index.js';
-import type { Draft } from './parser.js';
+import type { RsDraft, VsDraft } from './keywords-lvs.js';
 import { fieldLoc, type Loc } from './loc.js';
+import type { GlobalDefs } from './model.js';
+import type { LbKind, VirtualServer, VsGroupEntry } from './model-lvs.js';
 import { formatIp, type IpAddress } from '../util/ip.js';
 
 /** keepalived's IPVS_SVC_PERSISTENT_TIMEOUT (6 minutes) */
 const DEFAULT_PERSISTENCE_S = 360;
 
 /** keepalived's FMT_VS: `[ip]:proto:port`, `FWM n` or `[group]:port`. */
-export const vsName = (d: Draft): string =>
+export const vsName = (d: Pick<VsDraft, 'fwmark' | 'group' | 'port' | 'address' | 'protocol'>): string =>
   d.fwmark !== undefined
-    ? `FWM ${d.fwmark as number}`
+    ? `FWM ${d.fwmark}`
     : d.group !== undefined
-      ? `[${d.group as string}]:${(d.port as number | undefined) ?? 0}`
-      : trio(d.address as IpAddress, d.protocol as string | undefined, d.port as number | undefined);
+      ? `[${d.group}]:${d.port ?? 0}`
+      // neither a fwmark nor a group: openVirtualServer read an address
+      : trio(d.address!, d.protocol, d.port);
 
 /** A real server's address and port as one key: a number for IPv4 (no string per server). */
 function key(a: IpAddress, port: number | undefined): string | number {
@@ -36,26 +39,26 @@ function key(a: IpAddress, port: number | undefined): string | number {
 export const trio = (a: IpAddress, protocol: string | undefined, port: number | undefined): string =>
   `[${formatIp(a)}]:${(protocol ?? 'none').toLowerCase()}:${port ?? 0}`;
 
-export function completeVirtualServer(d: Draft, g: Draft, diags: Diagnostics, groups: ReadonlyMap<string, readonly Draft[]>): Draft | undefined {
-  const loc = d.loc as Loc;
+export function completeVirtualServer(d: VsDraft, g: Pick<GlobalDefs, 'smtpAlert' | 'smtpAlertChecker'>, diags: Diagnostics, groups: ReadonlyMap<string, readonly VsGroupEntry[]>): VirtualServer | undefined {
+  const loc = d.loc;
   const say = (row: string, code: ErrorCode, msg: string, at: Loc | undefined = loc, cls: KaClass = 'GENERAL_ERROR'): void =>
     diags.add(code, cls, msg, at, { row });
-  const entries = d.group !== undefined ? groups.get(d.group as string) ?? [] : [];
+  const entries = d.group !== undefined ? groups.get(d.group) ?? [] : [];
   const groupAddrs = entries.filter((e) => e.fwmark === undefined);
   const groupMarks = entries.filter((e) => e.fwmark !== undefined);
   const fwmarkVs = d.fwmark !== undefined || (d.group !== undefined && groupAddrs.length === 0 && groupMarks.length > 0);
   // rs_end_handler: a real server of the other address family is dropped (unless it has its own
   // or the service's TUN forwarding); a fwmark or group service takes the family of its first real server
-  let family = (d.address as IpAddress | undefined)?.family ?? (d.ipFamily as 'inet' | 'inet6' | undefined);
-  d.realServers = (d.realServers as Draft[]).filter((rs) => {
-    const f = (rs.address as IpAddress).family;
+  let family = d.address?.family ?? d.ipFamily;
+  d.realServers = d.realServers.filter((rs) => {
+    const f = rs.address.family;
     if (rs.lvsMethod === 'TUN') return true; // its own method, or the virtual server's when it was opened
     family ??= f;
     if (f === family) return true;
-    say('lvs.real-server-family', 'CONFIG_CONFLICT', `Address family of virtual server and real server ${formatIp(rs.address as IpAddress)} don't match - skipping real server.`, rs.loc as Loc);
+    say('lvs.real-server-family', 'CONFIG_CONFLICT', `Address family of virtual server and real server ${formatIp(rs.address)} don't match - skipping real server.`, rs.loc);
     return false;
   });
-  const rss = d.realServers as Draft[];
+  const rss = d.realServers;
   if (rss.length === 0) {
     say('lvs.no-real-servers', 'CONFIG_VALUE', `Virtual server ${vsName(d)} has no real servers - ignoring`);
     return undefined;
@@ -69,7 +72,7 @@ export function completeVirtualServer(d: Draft, g: Draft, diags: Diagnostics, gr
       say('lvs.no-protocol', 'CONFIG_MISSING', `Virtual server ${vsName(d)}: no protocol set - defaulting to UDP`);
       d.protocol = 'UDP';
     }
-    const flags = d.schedFlags as string[];
+    const flags = d.schedFlags;
     if (flags.includes('ops') && d.protocol !== 'UDP') {
       say('lvs.ops-not-udp', 'CONFIG_CONFLICT', `Virtual server ${vsName(d)}: one packet scheduling requires UDP - resetting`);
       d.schedFlags = flags.filter((f) => f !== 'ops');
@@ -87,7 +90,7 @@ export function completeVirtualServer(d: Draft, g: Draft, diags: Diagnostics, gr
     say('lvs.fwmark-protocol', 'CONFIG_CONFLICT', `Warning: Virtual server ${vsName(d)}: protocol specified for fwmark - protocol will be ignored`, fieldLoc(d, 'protocol'));
   }
   // keepalived names a fwmark service's servers with protocol "none"
-  const shown = fwmarkVs ? undefined : d.protocol as string | undefined;
+  const shown = fwmarkVs ? undefined : d.protocol;
   // the IPVS service of a fwmark carries no protocol; TCP stands in for keepalived's "none"
   d.protocol ??= 'TCP';
   if (d.lbAlgo === undefined) {
@@ -98,13 +101,13 @@ export function completeVirtualServer(d: Draft, g: Draft, diags: Diagnostics, gr
   d.smtpAlert ??= g.smtpAlertChecker ?? g.smtpAlert ?? false;
   let weightSum = 0;
   const seen = new Set<string | number>();
-  const sorry = d.sorryServer as { address: IpAddress; port?: number; loc: Loc } | undefined;
-  const kept: Draft[] = [];
+  const sorry = d.sorryServer;
+  const kept: RsDraft[] = [];
   for (const rs of rss) {
-    const at = rs.loc as Loc;
-    const k = key(rs.address as IpAddress, (rs.port as number | undefined) ?? (d.fwmark === undefined ? d.port as number | undefined : undefined));
+    const at = rs.loc;
+    const k = key(rs.address, rs.port ?? (d.fwmark === undefined ? d.port : undefined));
     if (seen.has(k)) {
-      say('lvs.duplicate-real-server', 'CONFIG_DUPLICATE', `VS ${vsName(d)}: real server ${trio(rs.address as IpAddress, shown, rs.port as number | undefined)} is duplicated - removing second rs`, at);
+      say('lvs.duplicate-real-server', 'CONFIG_DUPLICATE', `VS ${vsName(d)}: real server ${trio(rs.address, shown, rs.port)} is duplicated - removing second rs`, at);
       continue;
     }
     seen.add(k);
@@ -114,11 +117,11 @@ export function completeVirtualServer(d: Draft, g: Draft, diags: Diagnostics, gr
       d.lbKind = 'NAT';
     }
     rs.weight ??= d.weight;
-    weightSum += rs.weight as number;
+    weightSum += rs.weight;
     if (sorry && key(sorry.address, sorry.port) === k) {
-      const inhibit = (rs.inhibitOnFailure as boolean | undefined) ?? (d.inhibitOnFailure as boolean);
+      const inhibit = rs.inhibitOnFailure ?? d.inhibitOnFailure;
       if (inhibit !== d.sorryServerInhibit) {
-        say('lvs.sorry-matches-real-server', 'CONFIG_CONFLICT', `Virtual server ${vsName(d)}: real server ${trio(rs.address as IpAddress, shown, rs.port as number | undefined)} matches sorry server, but inhibit setting differs, ${inhibit ? 'sett' : 'clear'}ing on sorry server`, sorry.loc);
+        say('lvs.sorry-matches-real-server', 'CONFIG_CONFLICT', `Virtual server ${vsName(d)}: real server ${trio(rs.address, shown, rs.port)} matches sorry server, but inhibit setting differs, ${inhibit ? 'sett' : 'clear'}ing on sorry server`, sorry.loc);
         d.sorryServerInhibit = inhibit;
       }
     }
@@ -129,44 +132,46 @@ export function completeVirtualServer(d: Draft, g: Draft, diags: Diagnostics, gr
     d.lbKind = 'NAT';
   }
   d.lbKind ??= 'NAT';
-  if ((d.quorum as number) > weightSum) {
-    say('lvs.quorum-above-weight', 'CONFIG_VALUE', `Warning - quorum ${d.quorum as number} for ${vsName(d)} exceeds total weight of real servers ${weightSum}, reducing quorum to ${weightSum}`, fieldLoc(d, 'quorum'));
+  if (d.quorum > weightSum) {
+    say('lvs.quorum-above-weight', 'CONFIG_VALUE', `Warning - quorum ${d.quorum} for ${vsName(d)} exceeds total weight of real servers ${weightSum}, reducing quorum to ${weightSum}`, fieldLoc(d, 'quorum'));
     d.quorum = weightSum;
   }
-  if ((d.hysteresis as number) >= (d.quorum as number) && (d.quorum as number) > 0) {
-    say('lvs.hysteresis-not-below-quorum', 'CONFIG_VALUE', `Virtual server ${vsName(d)}: hysteresis ${d.hysteresis as number} >= quorum ${d.quorum as number}; setting hysteresis to ${(d.quorum as number) - 1}`, fieldLoc(d, 'hysteresis'));
-    d.hysteresis = (d.quorum as number) - 1;
+  if (d.hysteresis >= d.quorum && d.quorum > 0) {
+    say('lvs.hysteresis-not-below-quorum', 'CONFIG_VALUE', `Virtual server ${vsName(d)}: hysteresis ${d.hysteresis} >= quorum ${d.quorum}; setting hysteresis to ${d.quorum - 1}`, fieldLoc(d, 'hysteresis'));
+    d.hysteresis = d.quorum - 1;
   }
   ports(d, say, shown);
-  return d;
+  // filled above: the scheduler, the method, the protocol, each real server's weight (TypeScript
+  // narrows the fields it saw set, not the draft as a whole)
+  return d as VirtualServer;
 }
 
 type Say = (row: string, code: ErrorCode, msg: string, at?: Loc) => void;
 
 /** Unless NAT, real and sorry servers use the virtual server's port (none with a fwmark). */
-function ports(d: Draft, say: Say, shown: string | undefined): void {
+function ports(d: VsDraft, say: Say, shown: string | undefined): void {
   if (d.group !== undefined) return; // keepalived only warns for groups (not reproduced here)
-  const fwd = (rs: Draft): string => (rs.lvsMethod as string | undefined) ?? (d.lbKind as string);
-  for (const rs of d.realServers as Draft[]) {
+  const fwd = (rs: RsDraft): LbKind | undefined => rs.lvsMethod ?? d.lbKind;
+  for (const rs of d.realServers) {
     // made only for a warning: one string per real server adds up at 100,000
-    const name = (): string => trio(rs.address as IpAddress, shown, rs.port as number | undefined);
+    const name = (): string => trio(rs.address, shown, rs.port);
     if (fwd(rs) === 'NAT') {
       if (d.fwmark === undefined && !rs.port) rs.port = d.port;
       continue;
     }
     if (d.fwmark !== undefined) {
       if (rs.port) {
-        say('lvs.fwmark-real-server-port', 'CONFIG_CONFLICT', `WARNING - fwmark virtual server ${vsName(d)}, real server ${name()} has port specified - clearing`, rs.loc as Loc);
+        say('lvs.fwmark-real-server-port', 'CONFIG_CONFLICT', `WARNING - fwmark virtual server ${vsName(d)}, real server ${name()} has port specified - clearing`, rs.loc);
         delete rs.port;
       }
     } else if (!rs.port) rs.port = d.port;
     else if (rs.port !== d.port) {
-      say('lvs.real-server-port-mismatch', 'CONFIG_CONFLICT', `WARNING - virtual server ${vsName(d)} and real server ${name()} ports don't match - resetting`, rs.loc as Loc);
+      say('lvs.real-server-port-mismatch', 'CONFIG_CONFLICT', `WARNING - virtual server ${vsName(d)} and real server ${name()} ports don't match - resetting`, rs.loc);
       rs.port = d.port;
     }
   }
-  const sorry = d.sorryServer as { address: IpAddress; port?: number; loc: Loc } | undefined;
-  if (!sorry || ((d.sorryServerLvsMethod as string | undefined) ?? d.lbKind) === 'NAT') return;
+  const sorry = d.sorryServer;
+  if (!sorry || (d.sorryServerLvsMethod ?? d.lbKind) === 'NAT') return;
   if (d.fwmark !== undefined) {
     if (sorry.port) {
       say('lvs.fwmark-sorry-server-port', 'CONFIG_CONFLICT', `WARNING - virtual server ${vsName(d)}, sorry server has port specified - clearing`, sorry.loc);

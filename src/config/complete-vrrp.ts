@@ -7,13 +7,14 @@
  * words. Each adjustment carries the id of its row in docs/semantics.md, checked both ways by
  * test/unit/config/semantics-table.test.ts. Nothing downstream applies a default again.
  */
-import type { Diagnostics, KaClass } from './diagnostics.js';
+import { Diagnostics, type KaClass } from './diagnostics.js';
 import type { ErrorCode } from '../errors/index.js';
-import type { Draft } from './parser.js';
 import type { MachineView } from './validate.js';
 import { fieldLoc, type Loc } from './loc.js';
-import { formatIp, type IpAddress } from '../util/ip.js';
-import { NF_DEFAULT_TABLE } from './keywords-global.js';
+import { formatIp } from '../util/ip.js';
+import { NF_DEFAULT_TABLE, type GlobalDraft } from './keywords-global.js';
+import { COMPLETED_FIELDS, type Completed, type SyncGroupDraft, type VrrpDraft, type VrrpRootDraft } from './keywords-vrrp.js';
+import type { AddressEntry, VrrpInstance } from './model.js';
 
 /** keepalived's largest address count in one advert (the field is 8 bits wide). */
 const VRRP_MAX_ADDR = 255;
@@ -21,8 +22,8 @@ const VRRP_MAX_ADDR = 255;
 const DEFAULT_MTU = 1500;
 
 interface Ctx {
-  readonly d: Draft;
-  readonly g: Draft;
+  readonly d: VrrpDraft;
+  readonly g: GlobalDraft;
   readonly diags: Diagnostics;
   readonly name: string;
   readonly loc: Loc;
@@ -37,7 +38,7 @@ function report(c: Ctx, row: string, code: ErrorCode, cls: KaClass, msg: string,
  * vrrp_min_garp_handler, vrrp_complete_init): vrrp_min_garp lowers the GARP settings still at
  * their defaults; the lower-priority GARP settings default to the master ones.
  */
-export function completeVrrpGlobals(g: Draft): void {
+export function completeVrrpGlobals(g: GlobalDraft): void {
   // row: global.min-garp
   if (g.vrrpMinGarp) {
     if (g.vrrpGarpMasterRepeat === 5) g.vrrpGarpMasterRepeat = 1;
@@ -50,12 +51,12 @@ export function completeVrrpGlobals(g: Draft): void {
 }
 
 /** notify_priority_changes: the instance's, else its sync group's, else the global one. */
-export function inheritFromSyncGroups(instances: readonly Draft[], groups: readonly Draft[], g: Draft): void {
-  const groupOf = new Map<string, Draft>();
-  for (const sg of groups) for (const m of sg.group as { name: string }[]) if (!groupOf.has(m.name)) groupOf.set(m.name, sg);
+export function inheritFromSyncGroups(instances: readonly VrrpDraft[], groups: readonly SyncGroupDraft[], g: GlobalDraft): void {
+  const groupOf = new Map<string, SyncGroupDraft>();
+  for (const sg of groups) for (const m of sg.group) if (!groupOf.has(m.name)) groupOf.set(m.name, sg);
   for (const d of instances) {
     // row: vrrp.notify-priority-changes-inherit
-    d.notifyPriorityChanges ??= groupOf.get(d.name as string)?.notifyPriorityChanges ?? g.vrrpNotifyPriorityChanges;
+    d.notifyPriorityChanges ??= groupOf.get(d.name)?.notifyPriorityChanges ?? g.vrrpNotifyPriorityChanges;
   }
 }
 
@@ -67,45 +68,50 @@ export function inheritFromSyncGroups(instances: readonly Draft[], groups: reado
  * object: unset reverse is false. (An entry naming no such object was dropped as it was read:
  * keywords-vrrp.ts trackBlock.)
  */
-export function resolveTrackRefs(root: Draft): void {
-  const objects = new Map<string, Map<string, { weight: number; weightReverse: boolean }>>([
-    ['trackScript', new Map((root.vrrpScripts as Draft[]).map((o) => [o.name as string, o as never]))],
-    ['trackFile', new Map((root.trackFiles as Draft[]).map((o) => [o.name as string, o as never]))],
-    ['trackProcess', new Map((root.trackProcesses as Draft[]).map((o) => [o.name as string, o as never]))],
+export function resolveTrackRefs(root: Pick<VrrpRootDraft, 'vrrpScripts' | 'trackFiles' | 'trackProcesses' | 'vrrpInstances' | 'vrrpSyncGroups'>): void {
+  const objects = new Map<'trackScript' | 'trackFile' | 'trackProcess', Map<string, { weight: number; weightReverse: boolean }>>([
+    ['trackScript', new Map(root.vrrpScripts.map((o) => [o.name, o]))],
+    ['trackFile', new Map(root.trackFiles.map((o) => [o.name, o]))],
+    ['trackProcess', new Map(root.trackProcesses.map((o) => [o.name, o]))],
   ]);
-  for (const owner of [...(root.vrrpInstances as Draft[]), ...(root.vrrpSyncGroups as Draft[])]) {
+  for (const owner of [...root.vrrpInstances, ...root.vrrpSyncGroups]) {
     // row: vrrp.track-entry-inherits
     for (const [field, byName] of objects) {
-      owner[field] = ((owner[field] as Draft[] | undefined) ?? []).map((r) => {
-        const o = byName.get(r.name as string);
+      owner[field] = (owner[field] ?? []).map((r) => {
+        const o = byName.get(r.name);
         return { ...r, weight: r.weight ?? o?.weight, reverse: r.reverse ?? o?.weightReverse ?? false };
       });
     }
-    owner.trackInterface = ((owner.trackInterface as Draft[] | undefined) ?? []).map((r) => ({ ...r, reverse: r.reverse ?? false }));
+    owner.trackInterface = (owner.trackInterface ?? []).map((r) => ({ ...r, reverse: r.reverse ?? false }));
   }
 }
 
-/** Completes one instance in place; false when keepalived would refuse the whole configuration. */
-export function completeVrrpInstance(d: Draft, g: Draft, diags: Diagnostics, machine?: MachineView): boolean {
-  const c: Ctx = { d, g, diags, name: d.name as string, loc: d.loc as Loc };
-  if (d.virtualRouterId === undefined) diags.add('CONFIG_MISSING', 'GENERAL_ERROR', `(${c.name}) the virtual router id must be set`, c.loc, { row: 'vrrp.vrid-missing' });
-  const strict = (d.strictMode as boolean | undefined) ?? (g.vrrpStrict as boolean);
+/**
+ * Completes one instance in place; false when keepalived would refuse the whole configuration.
+ * keepalived stops at a refused instance and runs nothing; the rest of the completion still
+ * fills the model (what was read, every field set), without a word.
+ */
+export function completeVrrpInstance(d: VrrpDraft, g: GlobalDraft, diags: Diagnostics, machine?: MachineView): boolean {
+  const first: Ctx = { d, g, diags, name: d.name, loc: d.loc };
+  if (d.virtualRouterId === undefined) diags.add('CONFIG_MISSING', 'GENERAL_ERROR', `(${first.name}) the virtual router id must be set`, first.loc, { row: 'vrrp.vrid-missing' });
+  const strict = d.strictMode ?? g.vrrpStrict;
   d.strictMode = strict;
-  family(c, strict);
-  if (!vips(c, strict)) return false;
+  family(first, strict);
+  const refused = !vips(first, strict);
+  const c: Ctx = refused ? { ...first, diags: new Diagnostics() } : first;
   stateAndPriority(c, strict);
   authentication(c, strict);
   unicast(c);
-  if (strict && (d.useVmac as { mac?: string } | undefined)?.mac !== undefined) {
-    diags.add('CONFIG_CONFLICT', 'GENERAL_ERROR', `(${c.name}): cannot specify MAC address with strict mode - clearing`, fieldLoc(d, 'useVmac'), { row: 'vrrp.strict-vmac-mac' });
-    const { mac: _mac, ...rest } = d.useVmac as { mac?: string };
+  if (strict && d.useVmac?.mac !== undefined) {
+    c.diags.add('CONFIG_CONFLICT', 'GENERAL_ERROR', `(${c.name}): cannot specify MAC address with strict mode - clearing`, fieldLoc(d, 'useVmac'), { row: 'vrrp.strict-vmac-mac' });
+    const { mac: _mac, ...rest } = d.useVmac;
     d.useVmac = rest;
   }
   if (machine?.linkKind) linkKind(c, machine.linkKind.bind(machine));
   firstIpv6Vip(c, strict);
   preemption(c, strict);
   accept(c, strict);
-  if ((d.unicastPeer as unknown[]).length > 0 && d.mcastDstIp !== undefined) {
+  if (d.unicastPeer.length > 0 && d.mcastDstIp !== undefined) {
     report(c, 'vrrp.unicast-mcast-dst', 'CONFIG_CONFLICT', 'GENERAL_ERROR', 'multicast destination specified with unicast - ignoring', fieldLoc(d, 'mcastDstIp'));
     delete d.mcastDstIp;
   }
@@ -113,12 +119,30 @@ export function completeVrrpInstance(d: Draft, g: Draft, diags: Diagnostics, mac
   inherited(c);
   advertInterval(c);
   interfaces(c);
-  return true;
+  return !refused;
+}
+
+/** What the completion leaves on every instance: the fields it fills set, the version one keepalived speaks. */
+type CompletedDraft = VrrpDraft & Required<Pick<VrrpDraft, Completed>> & { version: 2 | 3; authentication?: VrrpInstance['authentication'] };
+
+/**
+ * A completed instance as the model's VrrpInstance: checked, not cast. An instance the
+ * completion left unfinished is a bug in it, said as such.
+ */
+export function completedInstance(d: VrrpDraft): VrrpInstance {
+  if (!isCompleted(d)) throw new Error(`internal error: vrrp_instance ${d.name} left incomplete by the completion`);
+  return d;
+}
+
+
+function isCompleted(d: VrrpDraft): d is CompletedDraft {
+  return (d.version === 2 || d.version === 3) && (d.authentication === undefined || d.authentication.authType !== undefined)
+    && COMPLETED_FIELDS.every((f) => d[f] !== undefined);
 }
 
 function family(c: Ctx, strict: boolean): void {
   const { d, g } = c;
-  const fam = ((d.familyFrom as { family?: string } | undefined)?.family ?? 'inet') as 'inet' | 'inet6';
+  const fam = d.familyFrom?.family ?? 'inet';
   delete d.familyFrom;
   d.family = fam;
   if (fam === 'inet6' && d.version === 2 && strict) {
@@ -131,7 +155,7 @@ function family(c: Ctx, strict: boolean): void {
 /** No VIP; too many VIPs for one advert (the excess becomes eVIPs). */
 function vips(c: Ctx, strict: boolean): boolean {
   const { d } = c;
-  const list = d.virtualIpaddress as { address: IpAddress }[];
+  const list = d.virtualIpaddress;
   if (list.length === 0) {
     if (d.version === 3 || strict) {
       report(c, 'vrrp.no-vip-required', 'CONFIG_MISSING', 'GENERAL_ERROR', 'No VIP specified; at least one is required');
@@ -146,14 +170,14 @@ function vips(c: Ctx, strict: boolean): boolean {
   if (own > max) {
     report(c, 'vrrp.vips-exceed-packet', 'CONFIG_VALUE', 'GENERAL_ERROR', `Number of VIPs (${own}) exceeds maximum/space available in packet (max ${max} addresses) - excess moved to eVIPs`);
     let kept = 0;
-    const stay: unknown[] = [];
-    const moved: unknown[] = [];
+    const stay: AddressEntry[] = [];
+    const moved: AddressEntry[] = [];
     for (const a of list) {
       if (a.address.family !== d.family || ++kept <= max) stay.push(a);
       else moved.push(a);
     }
     d.virtualIpaddress = stay;
-    d.virtualIpaddressExcluded = [...(d.virtualIpaddressExcluded as unknown[]), ...moved];
+    d.virtualIpaddressExcluded = [...d.virtualIpaddressExcluded, ...moved];
   }
   return true;
 }
@@ -170,9 +194,9 @@ function stateAndPriority(c: Ctx, strict: boolean): void {
 
 function authentication(c: Ctx, strict: boolean): void {
   const { d } = c;
-  const auth = d.authentication as Draft | undefined;
+  const auth = d.authentication;
   if (!auth) return;
-  const at = auth.loc as Loc;
+  const at = auth.loc;
   const drop = (row: string, msg: string): void => {
     report(c, row, 'CONFIG_CONFLICT', 'GENERAL_ERROR', msg, at);
     delete d.authentication;
@@ -200,7 +224,7 @@ function authentication(c: Ctx, strict: boolean): void {
  */
 function unicast(c: Ctx): void {
   const { d } = c;
-  const peers = (d.unicastPeer as unknown[]).length > 0;
+  const peers = d.unicastPeer.length > 0;
   const configured = peers || d.unicastConfigured === true || d.unicastSrcIp !== undefined || d.unicastFaultNoPeer === true || d.checkUnicastSrc === true;
   if (d.unicastConfigured === true) d.unicastKeyword = true;
   delete d.unicastConfigured;
@@ -216,7 +240,7 @@ function unicast(c: Ctx): void {
   if (d.unicastFaultNoPeer) {
     // keepalived logs this at start and keeps the instance in FAULT (a configuration fault)
     d.configFault = 'Cannot use unicast without any peers - going to fault state';
-    c.diags.add('CONFIG_MISSING', 'OK', `(${c.name}) ${d.configFault as string}`, c.loc, { row: 'vrrp.unicast-fault-no-peer', atStart: true });
+    c.diags.add('CONFIG_MISSING', 'OK', `(${c.name}) ${d.configFault}`, c.loc, { row: 'vrrp.unicast-fault-no-peer', atStart: true });
     return;
   }
   report(c, 'vrrp.unicast-no-peers', 'CONFIG_DEPRECATED', 'DEPRECATED',
@@ -233,7 +257,7 @@ const ARPHRD_ETHER = 1;
 
 function linkKind(c: Ctx, kindOf: NonNullable<MachineView['linkKind']>): void {
   const { d } = c;
-  const kind = d.interface === undefined ? undefined : kindOf(d.interface as string);
+  const kind = d.interface === undefined ? undefined : kindOf(d.interface);
   if (!kind) return;
   if (d.useVmac !== undefined && kind.hwType !== ARPHRD_ETHER) {
     // keepalived clears every flag of the instance here; the VMAC is what matters
@@ -241,16 +265,16 @@ function linkKind(c: Ctx, kindOf: NonNullable<MachineView['linkKind']>): void {
     delete d.useVmac;
     d.configFault ??= 'vmacs are only supported on Ethernet type interfaces';
   }
-  if ((d.unicastPeer as unknown[]).length === 0 && !kind.multicast) {
-    report(c, 'vrrp.interface-no-multicast', 'CONFIG_INTERFACE', 'GENERAL_ERROR', `interface ${d.interface as string} does not support multicast, specify unicast peers - disabling`, fieldLoc(d, 'interface'));
-    d.configFault ??= `interface ${d.interface as string} does not support multicast, specify unicast peers - disabling`;
+  if (d.unicastPeer.length === 0 && !kind.multicast) {
+    report(c, 'vrrp.interface-no-multicast', 'CONFIG_INTERFACE', 'GENERAL_ERROR', `interface ${d.interface} does not support multicast, specify unicast peers - disabling`, fieldLoc(d, 'interface'));
+    d.configFault ??= `interface ${d.interface} does not support multicast, specify unicast peers - disabling`;
   }
 }
 
 function firstIpv6Vip(c: Ctx, strict: boolean): void {
   const { d } = c;
-  if (d.family !== 'inet6' || (d.unicastPeer as unknown[]).length > 0) return;
-  const first = (d.virtualIpaddress as { address: IpAddress }[])[0];
+  if (d.family !== 'inet6' || d.unicastPeer.length > 0) return;
+  const first = d.virtualIpaddress[0];
   if (!first || (first.address.bytes[0] === 0xfe && (first.address.bytes[1]! & 0xc0) === 0x80)) return;
   if (strict) report(c, 'vrrp.strict-ipv6-first-vip', 'CONFIG_VALUE', 'GENERAL_ERROR', 'the first IPv6 VIP address must be link local');
   else report(c, 'vrrp.ipv6-first-vip', 'CONFIG_VALUE', 'OK', `the first IPv6 VIP address should be link local (${formatIp(first.address)})`);
@@ -268,12 +292,12 @@ function preemption(c: Ctx, strict: boolean): void {
       report(c, 'vrrp.master-nopreempt', 'CONFIG_CONFLICT', 'GENERAL_ERROR', 'Warning - nopreempt will not work with initial state MASTER - clearing', fieldLoc(d, 'nopreempt'));
       d.nopreempt = false;
     }
-    if ((d.preemptDelayMs as number) > 0) {
+    if (d.preemptDelayMs > 0) {
       report(c, 'vrrp.master-preempt-delay', 'CONFIG_CONFLICT', 'GENERAL_ERROR', 'Warning - preempt delay will not work with initial state MASTER - clearing', fieldLoc(d, 'preemptDelayMs'));
       d.preemptDelayMs = 0;
     }
   }
-  if ((d.preemptDelayMs as number) > 0) {
+  if (d.preemptDelayMs > 0) {
     if (strict) {
       report(c, 'vrrp.strict-preempt-delay', 'CONFIG_CONFLICT', 'GENERAL_ERROR', 'preempt_delay is incompatible with strict mode - resetting', fieldLoc(d, 'preemptDelayMs'));
       d.preemptDelayMs = 0;
@@ -283,7 +307,7 @@ function preemption(c: Ctx, strict: boolean): void {
       d.preemptDelayMs = 0;
     }
   }
-  const adverts = (d.downTimerAdverts as number | undefined) ?? (c.g.vrrpDownTimerAdverts as number);
+  const adverts = d.downTimerAdverts ?? c.g.vrrpDownTimerAdverts;
   if (adverts !== 3 && strict) {
     report(c, 'vrrp.strict-down-timer-adverts', 'CONFIG_CONFLICT', 'GENERAL_ERROR', 'down_timer_adverts is incompatible with strict mode - resetting', fieldLoc(d, 'downTimerAdverts'));
     d.downTimerAdverts = 3;
@@ -312,7 +336,7 @@ function accept(c: Ctx, strict: boolean): void {
 function advertOptions(c: Ctx, strict: boolean): void {
   const { d, g } = c;
   // row: vrrp.strict-defaults (no lower-priority GARPs, no advert after a lower priority one)
-  const pick = <T>(field: string, globalValue: T, strictValue: T, row: string, msg: string): void => {
+  const pick = <K extends 'garpLowerPrioRepeat' | 'garpLowerPrioDelayMs' | 'lowerPrioNoAdvert' | 'higherPrioSendAdvert'>(field: K, globalValue: VrrpDraft[K], strictValue: VrrpDraft[K], row: string, msg: string): void => {
     if (d[field] === undefined) d[field] = strict ? strictValue : globalValue;
     else if (strict && d[field] !== strictValue) {
       report(c, row, 'CONFIG_CONFLICT', 'GENERAL_ERROR', msg, fieldLoc(d, field));
@@ -335,10 +359,10 @@ function inherited(c: Ctx): void {
   d.skipCheckAdvAddr ??= g.vrrpSkipCheckAdvAddr;
   d.v3ChecksumAsV2 ??= g.v3ChecksumAsV2;
   // row: vrrp.check-unicast-src-global
-  d.checkUnicastSrc = (d.checkUnicastSrc as boolean) || (g.vrrpCheckUnicastSrc as boolean);
+  d.checkUnicastSrc = d.checkUnicastSrc || g.vrrpCheckUnicastSrc;
   // row: vrrp.smtp-alert-inherit
   d.smtpAlert ??= g.smtpAlertVrrp ?? g.smtpAlert ?? false;
-  if (d.mcastDstIp === undefined && (d.unicastPeer as unknown[]).length === 0) {
+  if (d.mcastDstIp === undefined && d.unicastPeer.length === 0) {
     d.mcastDstIp = d.family === 'inet' ? g.vrrpMcastGroup4 : g.vrrpMcastGroup6;
   }
   // row: vrrp.track-src-ip-cleared: track_src_ip only means something with a configured source address
@@ -347,7 +371,7 @@ function inherited(c: Ctx): void {
 
 function advertInterval(c: Ctx): void {
   const { d } = c;
-  let adv = (d.advertIntMs as number | undefined) ?? 1000;
+  let adv = d.advertIntMs ?? 1000;
   const at = fieldLoc(d, 'advertIntMs');
   const secs = (ms: number): string => (ms / 1000).toFixed(6);
   // (the parser already refuses a VRRPv2 interval above 255 s: keepalived's range check here cannot fire)
@@ -369,9 +393,9 @@ function advertInterval(c: Ctx): void {
 /** The own interface in track_interface; VMAC-only options without a VMAC. */
 function interfaces(c: Ctx): void {
   const { d } = c;
-  const own = d.interface as string | undefined;
+  const own = d.interface;
   if (own !== undefined) {
-    const tracked = d.trackInterface as { name: string; loc: Loc }[];
+    const tracked = d.trackInterface;
     const self = tracked.filter((t) => t.name === own);
     for (const t of self) {
       report(c, 'vrrp.track-own-interface', 'CONFIG_CONFLICT', 'GENERAL_ERROR', `Ignoring track_interface ${own} since own interface`, t.loc);

@@ -4,11 +4,12 @@
  * in milliseconds with up to three decimals and kept in microseconds. An instance keepalived
  * disables (no neighbour, mixed families, the same addresses as another) is dropped here.
  */
-import type { Draft, Keyword } from './parser.js';
+import type { Keyword, Mutable } from './parser.js';
+import type { RootDraft } from './root-draft.js';
 import { lineLoc, type Line } from './line.js';
 import type { BfdInstance } from './model.js';
 import { table } from './kw.js';
-import { formatIp, type IpAddress, parseIp, parseSockaddr } from '../util/ip.js';
+import { formatIp, type IpAddress, parseSockaddr } from '../util/ip.js';
 
 /**
  * A bfd_instance being read: the model's instance with every field writable, the neighbour and
@@ -17,7 +18,7 @@ import { formatIp, type IpAddress, parseIp, parseSockaddr } from '../util/ip.js'
  * model does not have is a compile error. A type, not an interface, so it is also a Draft.
  */
 type Known = Omit<BfdInstance, 'neighborIp' | 'ttl' | 'vrrp' | 'checker'>;
-type BfdDraft = { -readonly [K in keyof Known]: Known[K] } & {
+export type BfdDraft = Mutable<Known> & {
   neighborIp?: IpAddress;
   ttl?: number;
   /** set when the block ends, from `events` */
@@ -125,11 +126,11 @@ export const bfdInstanceTable = table<BfdDraft>({
   checker: { handler: (_ctx, _line, d) => { d.events?.add('checker'); } },
 });
 
-export const bfdInstanceKeyword: Keyword<Draft, BfdDraft> = {
+export const bfdInstanceKeyword: Keyword<RootDraft, BfdDraft> = {
   sub: bfdInstanceTable,
   open: (ctx, line, root) => {
     const name = line.words[1] ?? '';
-    const list = ((root.bfdInstances as BfdDraft[] | undefined) ?? (root.bfdInstances = [])) as BfdDraft[];
+    const list = root.bfdInstances;
     if (name.length > NAME_MAX) {
       ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `Configuration error: BFD instance ${name} name too long (maximum length is ${NAME_MAX} characters) - ignoring`, lineLoc(line, 1), { row: 'bfd.instance-dropped' });
       return undefined;
@@ -147,7 +148,7 @@ export const bfdInstanceKeyword: Keyword<Draft, BfdDraft> = {
     return d;
   },
   close: (ctx, d, root) => {
-    const list = root.bfdInstances as BfdDraft[];
+    const list = root.bfdInstances;
     const drop = (): void => void (root.bfdInstances = list.filter((x) => x !== d));
     if (d.dropped) return drop();
     const nbr = d.neighborIp;
@@ -179,3 +180,12 @@ export const bfdInstanceKeyword: Keyword<Draft, BfdDraft> = {
     delete d.events;
   },
 };
+
+/** A bfd_instance the block's end kept, as the model's BfdInstance: checked, not cast. */
+export function completedBfd(d: BfdDraft): BfdInstance {
+  const { neighborIp, ttl, vrrp, checker } = d;
+  if (neighborIp === undefined || ttl === undefined || vrrp === undefined || checker === undefined) {
+    throw new Error(`internal error: bfd_instance ${d.name} left incomplete at its end`);
+  }
+  return { ...d, neighborIp, ttl, vrrp, checker };
+}

@@ -1,10 +1,10 @@
 /** global_defs (keepalived/core/global_parser.c): keywords, defaults. */
 import { isMulticast, parseIp, parseSockaddr } from '../util/ip.js';
-import { argInt, argScript, flag, int, lenientInt, mark, need, notHonoured, seconds, str, table, unsupported, values, argWord, wholeSeconds } from './kw.js';
-import type { Draft, Keyword, ParseCtx } from './parser.js';
-import type { AnnounceVip } from './model.js';
+import { argInt, argScript, flag, int, lenientInt, mark, need, notHonoured, seconds, str, table, unsupported, argWord, wholeSeconds } from './kw.js';
+import type { Keyword, Mutable, ParseCtx } from './parser.js';
+import type { GlobalDefs, LvsSyncDaemon } from './model.js';
 import { lineLoc, type Line } from './line.js';
-import { setFieldLoc } from './loc.js';
+import { setFieldLoc, type Loc } from './loc.js';
 import { garpExtraIf } from './keywords-vrrp.js';
 
 /** The knob disable_local_igmp turns off (keepalived vrrp_daemon.c). */
@@ -13,7 +13,17 @@ export const IGMP_LINK_LOCAL_REPORTS = '/proc/sys/net/ipv4/igmp_link_local_mcast
 /** glibc's CPU_SETSIZE: the most CPUs an affinity set can name. */
 const CPU_SETSIZE = 1024;
 
-export function globalDefaults(): Draft {
+
+/**
+ * global_defs being read: the model's GlobalDefs with every field writable. Its place is the
+ * block's (the main file's when there is no block, set by the completion). A type, not an
+ * interface, so it is also a Draft.
+ */
+export type GlobalDraft = Omit<Mutable<GlobalDefs>, 'loc'> & { loc?: Loc };
+type FifoField = 'notifyFifo' | 'vrrpNotifyFifo' | 'lvsNotifyFifo';
+type FifoScriptField = 'notifyFifoScript' | 'vrrpNotifyFifoScript' | 'lvsNotifyFifoScript';
+
+export function globalDefaults(): GlobalDraft {
   return {
     notificationEmail: [],
     smtpConnectTimeoutMs: 30_000,
@@ -30,8 +40,9 @@ export function globalDefaults(): Draft {
     vrrpHigherPrioSendAdvert: false,
     vrrpLowerPrioNoAdvert: false,
     vrrpVersion: 2,
-    vrrpMcastGroup4: parseIp('224.0.0.18'),
-    vrrpMcastGroup6: parseIp('ff02::12'),
+    // RFC 5798's groups: literals that parse
+    vrrpMcastGroup4: parseIp('224.0.0.18')!,
+    vrrpMcastGroup6: parseIp('ff02::12')!,
     vrrpCheckUnicastSrc: false,
     vrrpStartupDelayMs: 0,
     vrrpDownTimerAdverts: 3,
@@ -53,14 +64,14 @@ export function globalDefaults(): Draft {
 }
 
 /** A notify fifo, or its script (global_parser.c notify_fifo / notify_fifo_script): the first one given wins. */
-const fifoTaken = (ctx: ParseCtx, line: Line, d: Draft, field: string): boolean => {
+const fifoTaken = (ctx: ParseCtx, line: Line, d: GlobalDraft, field: FifoField | FifoScriptField): boolean => {
   if (d[field] === undefined || line.words[1] === undefined) return false;
   // row: global.notify-fifo-twice
   ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `${line.words[0]} already specified - ignoring ${line.words[1]}`, lineLoc(line, 1), { row: 'global.notify-fifo-twice' });
   return true;
 };
 
-const fifo = (field: string): Keyword => ({
+const fifo = (field: FifoField): Keyword<GlobalDraft> => ({
   handler: (ctx, line, d) => {
     if (fifoTaken(ctx, line, d, field)) return;
     const path = need(ctx, line, 1);
@@ -69,7 +80,7 @@ const fifo = (field: string): Keyword => ({
   },
 });
 
-const mcastGroup = (field: string, family: 'inet' | 'inet6'): Keyword => ({
+const mcastGroup = (field: 'vrrpMcastGroup4' | 'vrrpMcastGroup6', family: 'inet' | 'inet6'): Keyword<GlobalDraft> => ({
   handler: (ctx, line, d) => {
     const w = need(ctx, line, 1);
     if (w === undefined) return;
@@ -82,8 +93,8 @@ const mcastGroup = (field: string, family: 'inet' | 'inet6'): Keyword => ({
   },
 });
 
-function lvsSyncDaemon(ctx: ParseCtx, line: Line, d: Draft): void {
-  const was = d.lvsSyncDaemon as { readonly interface: string; readonly instance?: string } | undefined;
+function lvsSyncDaemon(ctx: ParseCtx, line: Line, d: GlobalDraft): void {
+  const was = d.lvsSyncDaemon;
   if (was) {
     // global_parser.c lvs_syncd_handler: the first one is kept (keepalived-ts kept the last)
     // row: global.lvs-sync-daemon-twice
@@ -93,7 +104,7 @@ function lvsSyncDaemon(ctx: ParseCtx, line: Line, d: Draft): void {
   }
   const ifname = need(ctx, line, 1);
   if (ifname === undefined) return;
-  const sd: Record<string, unknown> = { interface: ifname, loc: lineLoc(line, 0) };
+  const sd: Mutable<LvsSyncDaemon> = { interface: ifname, loc: lineLoc(line, 0) };
   let i = 2;
   if (line.words[i] && !['id', 'maxlen', 'port', 'ttl', 'group', 'inst'].includes(line.words[i]!)) sd.instance = line.words[i++];
   for (; i < line.words.length; i++) {
@@ -119,10 +130,10 @@ const LVS_MAX_TIMEOUT_S = 31 * 24 * 3600;
  * `lvs_timeouts [tcp N] [tcpfin N] [udp N]` (global_parser.c lvs_timeouts): each value
  * 0..31 days, a bad one ignored with keepalived's words; 0 leaves the kernel's value.
  */
-function lvsTimeouts(ctx: ParseCtx, line: Line, d: Draft): void {
+function lvsTimeouts(ctx: ParseCtx, line: Line, d: GlobalDraft): void {
   const w = line.words;
   if (w.length < 3) return void ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'lvs_timeouts requires at least one option', lineLoc(line, 0));
-  const t = { ...((d.lvsTimeouts as Record<string, number> | undefined) ?? {}) };
+  const t: Mutable<NonNullable<GlobalDraft['lvsTimeouts']>> = { ...d.lvsTimeouts };
   for (let i = 1; i < w.length; i++) {
     const k = w[i]!;
     if (k !== 'tcp' && k !== 'tcpfin' && k !== 'udp') {
@@ -136,20 +147,20 @@ function lvsTimeouts(ctx: ParseCtx, line: Line, d: Draft): void {
     }
     i++;
     if (!/^[0-9]+$/.test(v) || Number(v) > LVS_MAX_TIMEOUT_S) ctx.report(/^[0-9]+$/.test(v) ? 'CONFIG_RANGE' : 'CONFIG_VALUE', 'GENERAL_ERROR', `Invalid lvs_timeout ${k} (${v}) - ignoring`, lineLoc(line, i));
-    else t[`${k}S`] = Number(v);
+    else t[`${k}S` as const] = Number(v);
   }
   d.lvsTimeouts = t;
 }
 
 /** `lvs_flush_on_stop [VS]`: flush the whole IPVS table at stop, or (VS) remove each virtual server without its real servers one by one. */
-function lvsFlushOnStop(ctx: ParseCtx, line: Line, d: Draft): void {
+function lvsFlushOnStop(ctx: ParseCtx, line: Line, d: GlobalDraft): void {
   const v = line.words[1];
   if (v === undefined) d.lvsFlushOnStop = 'full';
   else if (v === 'VS') d.lvsFlushOnStop = 'VS';
   else ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `Unknown lvs_flush_on_stop type ${v}`, lineLoc(line, 1));
 }
 
-const scriptUser: Keyword = {
+const scriptUser: Keyword<GlobalDraft> = {
   handler: (ctx, line, d) => {
     const user = need(ctx, line, 1);
     if (user === undefined) return;
@@ -158,7 +169,7 @@ const scriptUser: Keyword = {
   },
 };
 
-const fifoScript = (field: string): Keyword => ({
+const fifoScript = (field: FifoScriptField): Keyword<GlobalDraft> => ({
   handler: (ctx, line, d) => {
     if (fifoTaken(ctx, line, d, field)) return;
     const s = argScript(ctx, line);
@@ -171,22 +182,22 @@ const fifoScript = (field: string): Keyword => ({
  * main process before anything starts and after everything stopped, with a timeout of 10 s
  * unless `<kind>_script_timeout` (1..1000 s) says otherwise.
  */
-const lifecycleScript = (kind: 'startup' | 'shutdown'): Keyword => ({
+const lifecycleScript = (kind: 'startup' | 'shutdown'): Keyword<GlobalDraft> => ({
   handler: (ctx, line, d) => {
-    if (d[`${kind}Script`] !== undefined) return void ctx.report('CONFIG_CONFLICT', 'GENERAL_ERROR', `${kind} script already specified`, lineLoc(line, 0));
+    if (d[`${kind}Script` as const] !== undefined) return void ctx.report('CONFIG_CONFLICT', 'GENERAL_ERROR', `${kind} script already specified`, lineLoc(line, 0));
     const s = argScript(ctx, line);
     if (!s) return;
-    d[`${kind}Script`] = s;
-    d[`${kind}ScriptTimeoutS`] ??= 10;
+    d[`${kind}Script` as const] = s;
+    d[`${kind}ScriptTimeoutS` as const] ??= 10;
   },
 });
 
-const lifecycleTimeout = (kind: 'startup' | 'shutdown'): Keyword => ({
+const lifecycleTimeout = (kind: 'startup' | 'shutdown'): Keyword<GlobalDraft> => ({
   handler: (ctx, line, d) => {
     const v = line.words[1];
     if (v === undefined) return void ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', `${kind}_script_timeout requires value`, lineLoc(line, 0));
     if (!/^[0-9]+$/.test(v) || Number(v) < 1 || Number(v) > 1000) return void ctx.report('CONFIG_RANGE', 'GENERAL_ERROR', `${kind}_script_timeout '${v}' must be in [1, 1000] - ignoring`, lineLoc(line, 1));
-    d[`${kind}ScriptTimeoutS`] = Number(v);
+    d[`${kind}ScriptTimeoutS` as const] = Number(v);
   },
 });
 
@@ -197,14 +208,14 @@ const lifecycleTimeout = (kind: 'startup' | 'shutdown'): Keyword => ({
  * `<p>_rt_priority 0` is normal scheduling (keepalived clamps it to 1), the way to opt out of
  * the VRRP process's default SCHED_RR (src/io/sched.ts).
  */
-function schedKeywords(p: 'vrrp' | 'checker'): Record<string, Keyword> {
-  const rttime: Keyword = {
+function schedKeywords(p: 'vrrp' | 'checker'): Record<string, Keyword<GlobalDraft>> {
+  const rttime: Keyword<GlobalDraft> = {
     handler: (ctx, line, d) => {
       if (line.words[0]!.endsWith('_rtime')) {
         ctx.report('CONFIG_DEPRECATED', 'OK', `keyword '${line.words[0]}' is deprecated - please use '${p}_rlimit_rttime'`, lineLoc(line, 0));
       }
       const v = argInt(ctx, line, 1, 1, 0xffffffff);
-      if (v !== undefined) d[`${p}RlimitRttimeUs`] = Math.max(v, 2);
+      if (v !== undefined) d[`${p}RlimitRttimeUs` as const] = Math.max(v, 2);
     },
   };
   return {
@@ -220,7 +231,7 @@ function schedKeywords(p: 'vrrp' | 'checker'): Record<string, Keyword> {
           // keepalived raises 0 to 1 too; keepalived-ts keeps 0 as normal scheduling (docs/semantics.md)
           ctx.report('CONFIG_RANGE', 'GENERAL_ERROR', `${p} process real-time priority ${v} ${v < 1 ? 'less than minimum 1 - setting to minimum' : 'greater than maximum 99 - setting to maximum'}${written0 ? ' (keepalived-ts: 0 keeps normal scheduling)' : ''}`, lineLoc(line, 1), { row: 'global.rt-priority-range' });
         }
-        d[`${p}RtPriority`] = clamped;
+        d[`${p}RtPriority` as const] = clamped;
       },
     },
     [`${p}_rlimit_rttime`]: rttime,
@@ -241,7 +252,7 @@ function schedKeywords(p: 'vrrp' | 'checker'): Record<string, Keyword> {
           if (v === undefined) return;
           if (!cpus.includes(v)) cpus.push(v);
         }
-        d[`${p}CpuAffinity`] = cpus;
+        d[`${p}CpuAffinity` as const] = cpus;
       },
     },
   };
@@ -277,13 +288,13 @@ const UNSUPPORTED_GLOBAL = [
 const UNSUPPORTED_BFD_PROCESS = ['bfd_process_name', 'bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_cpu_affinity', 'bfd_rlimit_rtime', 'bfd_rlimit_rttime'];
 const BFD_IN_VRRP = 'BFD sessions run in the VRRP process, scheduled by its vrrp_* keywords';
 
-export const globalDefsTable = table({
+export const globalDefsTable = table<GlobalDraft>({
   router_id: str('routerId'),
   notification_email: {
     handler: (ctx, line, d) => {
       const block = ctx.readValueBlock(line);
       if (block.length === 0) ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'Warning - empty notification_email block', lineLoc(line, 0), { row: 'global.empty-notification-email' });
-      d.notificationEmail = [...((d.notificationEmail as string[] | undefined) ?? []), ...block.map((l) => l.words.join(' '))];
+      d.notificationEmail = [...d.notificationEmail, ...block.map((l) => l.words.join(' '))];
     },
   },
   // keepalived 2.2.7 as Debian builds it (nftables, no iptables) takes vrrp_iptables as nftables
@@ -389,7 +400,7 @@ export const globalDefsTable = table({
   vrrp_min_garp: flag('vrrpMinGarp'),
   vrrp_higher_prio_send_advert: flag('vrrpHigherPrioSendAdvert'),
   vrrp_lower_prio_no_advert: flag('vrrpLowerPrioNoAdvert'),
-  vrrp_version: lenientInt('vrrpVersion', 2, 3),
+  vrrp_version: lenientInt<GlobalDraft, 2 | 3>('vrrpVersion', 2, 3),
   vrrp_mcast_group4: mcastGroup('vrrpMcastGroup4', 'inet'),
   vrrp_mcast_group6: mcastGroup('vrrpMcastGroup6', 'inet6'),
   vrrp_check_unicast_src: mark('vrrpCheckUnicastSrc'),
@@ -461,7 +472,7 @@ export const globalDefsTable = table({
   state_dump_file: str('stateDumpFile'),
   stats_dump_file: str('statsDumpFile'),
   json_dump_file: str('jsonDumpFile'),
-  json_version: int('jsonVersion', 1, 2),
+  json_version: int<GlobalDraft, 1 | 2>('jsonVersion', 1, 2),
   // keepalived-ts only: the metrics and status HTTP listener (off unless given)
   metrics_listen: {
     handler: (ctx, line, d) => {
@@ -495,7 +506,7 @@ export const globalDefsTable = table({
         }
         instance = line.words[3];
       }
-      d.announceVips = [...((d.announceVips as AnnounceVip[] | undefined) ?? []), { address: a, ...(instance !== undefined ? { instance } : {}), loc: lineLoc(line, 0) }];
+      d.announceVips = [...(d.announceVips ?? []), { address: a, ...(instance !== undefined ? { instance } : {}), loc: lineLoc(line, 0) }];
     },
   },
   announce_withdraw_delay: seconds('announceWithdrawDelayMs', 0, 3600),

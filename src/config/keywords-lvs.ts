@@ -1,17 +1,56 @@
 /** virtual_server_group, virtual_server, real_server and the checkers (keepalived/check/check_*.c). */
-import { type Family, type IpAddress, parseIp, parseSockaddr } from '../util/ip.js';
-import { granularityFamily, granularityPrefix, parseTunnelOptions, type ServerKind } from './lvs-values.js';
-import { argInt, argWord, flag, int, ip, lenientInt, mark, need, notHonoured, script, seconds, str, table, wholeSeconds } from './kw.js';
-import type { Draft, Keyword, KeywordTable, ParseCtx } from './parser.js';
+import { type Family, parseIp, parseSockaddr } from '../util/ip.js';
+import { granularityFamily, granularityPrefix, parseTunnelOptions, type ServerKind, type TunnelSpec } from './lvs-values.js';
+import { argInt, argWord, type FieldOf, flag, int, ip, lenientInt, mark, need, notHonoured, script, seconds, str, table, wholeSeconds } from './kw.js';
+import type { Keyword, KeywordTable, Mutable, ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './line.js';
-import { setFieldLoc, type Loc } from './loc.js';
+import { setFieldLoc } from './loc.js';
+import type { Script } from './model.js';
+import type { Checker, CheckerCommon, CheckerType, HttpUrl, LbKind, RealServer, VirtualServer, VsGroupEntry } from './model-lvs.js';
 import { compileRegex, pcreDifferences } from '../util/pcre.js';
 
 export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'sh', 'mh', 'dh', 'fo', 'ovf', 'lblcr', 'sed', 'nq', 'twos'] as const;
 
+// ------------------------------------------------------------------ drafts
+
+/*
+ * The blocks being read, derived from the model's types as keywords-bfd.ts's BfdDraft is: every
+ * field writable, the lists that grow as the block is read mutable arrays (of drafts), and the
+ * fields complete-lvs.ts fills optional. A keyword naming a field its block's draft does not
+ * have, or whose type does not take the keyword's value, does not compile. Types, not
+ * interfaces, so they are also Drafts.
+ */
+
+/** The model's checker variants whose type is T (HTTP_GET and SSL_GET share one). */
+type CheckerVariant<C, T> = C extends { readonly type: infer U } ? (T extends U ? C : never) : never;
+
+/** A url block of HTTP_GET / SSL_GET. */
+export type UrlDraft = Omit<Mutable<HttpUrl>, 'statusCode'> & { statusCode: HttpUrl['statusCode'][number][] };
+
+/** An HTTP_GET / SSL_GET block: its urls are drafts (a url without a path is dropped at its '}'). */
+type HttpDraft = Omit<Mutable<CheckerVariant<Checker, 'HTTP_GET'>>, 'url'> & { url: UrlDraft[] };
+
+/** A checker block of type T, its model variant made writable; without T, any checker (a union on `type`). */
+export type CheckerDraft<T extends CheckerType = CheckerType> = T extends 'HTTP_GET' | 'SSL_GET' ? HttpDraft : Mutable<CheckerVariant<Checker, T>>;
+
+/** What every checker block reads (checkerCommon, and SMTP_CHECK's deprecated host blocks). */
+type CheckerCommonDraft = Mutable<CheckerCommon>;
+
+/** A real_server block; its weight is the virtual server's unless written (the completion). */
+export type RsDraft = Omit<Mutable<RealServer>, 'weight' | 'checkers'> & { weight?: RealServer['weight']; checkers: CheckerDraft[] };
+
+/** A virtual_server block; the completion sets the scheduler, the forwarding method and the protocol when not written. */
+export type VsDraft = Omit<Mutable<VirtualServer>, 'lbAlgo' | 'lbKind' | 'protocol' | 'schedFlags' | 'realServers'> & {
+  lbAlgo?: VirtualServer['lbAlgo'];
+  lbKind?: VirtualServer['lbKind'];
+  protocol?: VirtualServer['protocol'];
+  schedFlags: string[];
+  realServers: RsDraft[];
+};
+
 // ------------------------------------------------------------------ virtual_server_group
 
-export function parseVsgEntry(ctx: ParseCtx, l: Line): Draft | undefined {
+export function parseVsgEntry(ctx: ParseCtx, l: Line): VsGroupEntry | undefined {
   const w = l.words;
   if (w[0] === 'fwmark') {
     const mark = argInt(ctx, l, 1, 1, 0xffffffff);
@@ -69,7 +108,7 @@ export function parseVsgEntry(ctx: ParseCtx, l: Line): Draft | undefined {
 
 // ------------------------------------------------------------------ checkers
 
-const checkerCommon: Record<string, Keyword> = {
+const checkerCommon: Record<string, Keyword<CheckerCommonDraft>> = {
   connect_ip: ip('connectIp'),
   connect_port: lenientInt('connectPort', 1, 65535),
   bindto: ip('bindto'),
@@ -85,8 +124,8 @@ const checkerCommon: Record<string, Keyword> = {
   log_all_failures: flag('logAllFailures'),
 };
 
-function statusCodes(ctx: ParseCtx, line: Line, d: Draft): void {
-  const list = (d.statusCode as { from: number; to: number }[] | undefined) ?? [];
+function statusCodes(ctx: ParseCtx, line: Line, d: UrlDraft): void {
+  const list = d.statusCode ?? [];
   for (let i = 1; i < line.words.length; i++) {
     const m = /^([0-9]+)(?:-([0-9]+))?$/.exec(line.words[i]!);
     const from = m ? Number(m[1]) : NaN;
@@ -100,7 +139,7 @@ function statusCodes(ctx: ParseCtx, line: Line, d: Draft): void {
   d.statusCode = list;
 }
 
-const urlTable = table({
+const urlTable = table<UrlDraft>({
   path: str('path'),
   digest: {
     handler: (ctx, line, d) => {
@@ -120,7 +159,7 @@ const urlTable = table({
   // keepalived ignores words it does not know
   regex_options: {
     handler: (_ctx, line, d) => {
-      d.regexOptions = [...((d.regexOptions as string[] | undefined) ?? []), ...line.words.slice(1).filter((w) => REGEX_OPTIONS.includes(w))];
+      d.regexOptions = [...(d.regexOptions ?? []), ...line.words.slice(1).filter((w) => REGEX_OPTIONS.includes(w))];
     },
   },
   regex_stack: notHonoured({}, 'it sizes PCRE2\'s JIT stack; keepalived-ts matches with JavaScript\'s RegExp, which has none to size'),
@@ -128,7 +167,7 @@ const urlTable = table({
   regex_max_offset: regexOffset('regexMaxOffset', 'max'),
 });
 
-const httpTable = table({
+const httpTable = table<HttpDraft>({
   ...checkerCommon,
   // deprecated in HTTP_GET / SSL_GET only (check_http.c); an unknown keyword in other checkers
   nb_get_retry: {
@@ -141,20 +180,20 @@ const httpTable = table({
   url: {
     sub: urlTable,
     open: (_ctx, line, d) => {
-      const u: Draft = { statusCode: [], regexNoMatch: false, loc: lineLoc(line, 0) };
-      (d.url as Draft[]).push(u);
+      const u: UrlDraft = { statusCode: [], regexNoMatch: false, loc: lineLoc(line, 0) };
+      d.url.push(u);
       return u;
     },
     close: (ctx, u, d) => {
       // check_http.c url_check: a url without a path is dropped
       if (u.path === undefined) {
-        ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'HTTP/SSL_GET checker url has no path - ignoring', u.loc as Loc, { row: 'lvs.url-no-path' });
-        d.url = (d.url as Draft[]).filter((x) => x !== u);
+        ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'HTTP/SSL_GET checker url has no path - ignoring', u.loc, { row: 'lvs.url-no-path' });
+        d.url = d.url.filter((x) => x !== u);
         return;
       }
       completeRegex(ctx, u);
     },
-  },
+  } satisfies Keyword<HttpDraft, UrlDraft>,
   http_protocol: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, ['1.0', '1.0C', '1.0c', '1.1']); if (v) d.httpProtocol = v === '1.0c' ? '1.0C' : v; } },
   virtualhost: str('virtualhost'),
   fast_recovery: flag('fastRecovery'),
@@ -162,18 +201,26 @@ const httpTable = table({
 });
 
 /** check_http.c http_get_check_end: an HTTP_GET / SSL_GET without a url is dropped */
-function httpEnd(ctx: ParseCtx, c: Draft, rs: Draft): void {
-  if ((c.url as Draft[]).length > 0) return;
-  ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'HTTP/SSL_GET checker has no urls specified - ignoring', c.loc as Loc, { row: 'lvs.http-no-url' });
-  rs.checkers = (rs.checkers as Draft[]).filter((x) => x !== c);
+function httpEnd(ctx: ParseCtx, c: HttpDraft, rs: RsDraft): void {
+  if (c.url.length > 0) return;
+  ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'HTTP/SSL_GET checker has no urls specified - ignoring', c.loc, { row: 'lvs.http-no-url' });
+  rs.checkers = rs.checkers.filter((x) => x !== c);
 }
 
-const checkerTables: Record<string, { table: KeywordTable; defaults: () => Draft; close?: (ctx: ParseCtx, c: Draft, rs: Draft) => void }> = {
+/** A checker block's keywords, its starting fields (besides its type and place), and its end. */
+interface CheckerSpec<D extends object> {
+  readonly table: KeywordTable<D>;
+  readonly defaults: () => Omit<D, 'type' | 'loc'>;
+  /** keepalived's *_end_handler: may drop the checker from its real server */
+  readonly close?: (ctx: ParseCtx, c: D, rs: RsDraft) => void;
+}
+
+const checkerTables: { readonly [T in CheckerType]: CheckerSpec<CheckerDraft<T>> } = {
   TCP_CHECK: { table: table(checkerCommon), defaults: () => ({}) },
   HTTP_GET: { table: httpTable, defaults: () => ({ url: [] }), close: httpEnd },
   SSL_GET: { table: httpTable, defaults: () => ({ url: [] }), close: httpEnd },
   MISC_CHECK: {
-    table: table({
+    table: table<CheckerDraft<'MISC_CHECK'>>({
       ...checkerCommon,
       misc_path: script('miscPath'),
       misc_timeout: wholeSeconds('miscTimeoutMs', 0, 4294),
@@ -191,12 +238,12 @@ const checkerTables: Record<string, { table: KeywordTable; defaults: () => Draft
     // check_misc.c misc_end_handler: a MISC_CHECK without misc_path is dropped
     close: (ctx, c, rs) => {
       if (c.miscPath !== undefined) return;
-      ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'No script path has been specified for MISC_CHECKER - skipping', c.loc as Loc, { row: 'lvs.misc-no-path' });
-      rs.checkers = (rs.checkers as Draft[]).filter((x) => x !== c);
+      ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'No script path has been specified for MISC_CHECKER - skipping', c.loc, { row: 'lvs.misc-no-path' });
+      rs.checkers = rs.checkers.filter((x) => x !== c);
     },
   },
   SMTP_CHECK: {
-    table: table({
+    table: table<CheckerDraft<'SMTP_CHECK'>>({
       ...checkerCommon,
       helo_name: str('heloName'),
       host: {
@@ -207,12 +254,12 @@ const checkerTables: Record<string, { table: KeywordTable; defaults: () => Draft
           ctx.report('CONFIG_UNSUPPORTED', 'OK', `'host' is accepted but not supported by keepalived-ts (this host is not checked: write one SMTP_CHECK per host)`, lineLoc(line, 0));
           return {};
         },
-      },
+      } satisfies Keyword<CheckerDraft<'SMTP_CHECK'>, CheckerCommonDraft>,
     }),
     defaults: () => ({}),
   },
   DNS_CHECK: {
-    table: table({
+    table: table<CheckerDraft<'DNS_CHECK'>>({
       ...checkerCommon,
       type: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA', 'RRSIG', 'DNSKEY']); if (v) d.dnsType = v; } },
       name: { handler: dnsName },
@@ -221,7 +268,7 @@ const checkerTables: Record<string, { table: KeywordTable; defaults: () => Draft
     defaults: () => ({ dnsType: 'SOA', name: '' }),
   },
   UDP_CHECK: {
-    table: table({
+    table: table<CheckerDraft<'UDP_CHECK'>>({
       ...checkerCommon,
       // keepalived reads the hex of both from every word after the keyword (blanks between octets)
       payload: { handler: (ctx, line, d) => { if (need(ctx, line, 1) !== undefined) d.payload = line.words.slice(1).join(' '); } },
@@ -233,7 +280,7 @@ const checkerTables: Record<string, { table: KeywordTable; defaults: () => Draft
   },
   PING_CHECK: { table: table(checkerCommon), defaults: () => ({}) },
   FILE_CHECK: {
-    table: table({
+    table: table<CheckerDraft<'FILE_CHECK'>>({
       ...checkerCommon,
       track_file: str('trackFile'),
       weight: { handler: (ctx, line, d) => { const v = argInt(ctx, line, 1, -254, 254, 10, true); if (v !== undefined) d.weight = v; if (line.words[2] === 'reverse') d.weightReverse = true; } },
@@ -242,25 +289,26 @@ const checkerTables: Record<string, { table: KeywordTable; defaults: () => Draft
     // check_file.c file_end_handler: a FILE_CHECK without track_file is dropped
     close: (ctx, c, rs) => {
       if (c.trackFile !== undefined) return;
-      ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'FILE_CHECK has no track_file specified - ignoring', c.loc as Loc, { row: 'lvs.file-check-no-file' });
-      rs.checkers = (rs.checkers as Draft[]).filter((x) => x !== c);
+      ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'FILE_CHECK has no track_file specified - ignoring', c.loc, { row: 'lvs.file-check-no-file' });
+      rs.checkers = rs.checkers.filter((x) => x !== c);
     },
   },
-  BFD_CHECK: { table: table({ ...checkerCommon, name: str('name') }), defaults: () => ({}) },
+  BFD_CHECK: { table: table<CheckerDraft<'BFD_CHECK'>>({ ...checkerCommon, name: str('name') }), defaults: () => ({}) },
 };
 
-const checkerKeywords: Record<string, Keyword> = Object.fromEntries(
+const checkerKeywords: Record<string, Keyword<RsDraft, CheckerDraft>> = Object.fromEntries(
   Object.entries(checkerTables).map(([type, spec]) => [
     type,
     {
       sub: spec.table,
-      open: (ctx: ParseCtx, line: Line, rs: Draft) => {
-        const c: Draft = { type, ...spec.defaults(), loc: lineLoc(line, 0) };
-        ((rs.checkers ??= []) as Draft[]).push(c);
+      open: (ctx: ParseCtx, line: Line, rs: RsDraft) => {
+        // Object.entries forgets which type goes with which spec (checkerTables' type pairs them)
+        const c = { type, ...spec.defaults(), loc: lineLoc(line, 0) } as CheckerDraft;
+        (rs.checkers ??= []).push(c);
         return c;
       },
       ...(spec.close ? { close: spec.close } : {}),
-    } satisfies Keyword,
+    } satisfies Keyword<RsDraft, CheckerDraft>,
   ]),
 );
 
@@ -271,7 +319,7 @@ const checkerKeywords: Record<string, Keyword> = Object.fromEntries(
  * character (`a.example`: it looks at the character after the first one before it looks after
  * a dot); such a name is a name here.
  */
-function dnsName(ctx: ParseCtx, line: Line, d: Draft): void {
+function dnsName(ctx: ParseCtx, line: Line, d: CheckerDraft<'DNS_CHECK'>): void {
   // row: lvs.dns-name
   if (d.name !== '') return void ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', 'DNS_CHECK name already specified - ignoring', lineLoc(line, 1), { row: 'lvs.dns-name' });
   const v = need(ctx, line, 1);
@@ -290,27 +338,37 @@ function dnsName(ctx: ParseCtx, line: Line, d: Draft): void {
  * message names the virtual server's group ("(null)" without one) and reads the script's word
  * without checking it is there: with none (an unterminated quote took it) the reading stops.
  */
-const checkScript = (field: string, onRealServer: boolean): Keyword => ({
+const checkScript = <D extends object>(field: NoInfer<FieldOf<D, Script>>, onRealServer: boolean): Keyword<D> => ({
   handler: (ctx, line, d) => {
     if (d[field] !== undefined) {
       if (line.words.length < 2) return void ctx.missingValue(line);
-      const vs = onRealServer ? ctx.enclosing() : d;
+      // the virtual server: this block, or the one around the real server (ctx.enclosing() is an untyped Draft)
+      const vs = (onRealServer ? ctx.enclosing() : d) as Pick<VsDraft, 'group'> | undefined;
       // row: lvs.notify-twice
-      ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `(${(vs?.group as string | undefined) ?? '(null)'}) ${line.words[0]!} script already specified - ignoring ${line.words[1]!}`,
+      ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `(${vs?.group ?? '(null)'}) ${line.words[0]!} script already specified - ignoring ${line.words[1]!}`,
         lineLoc(line, 1), { row: 'lvs.notify-twice' });
       return;
     }
-    script(field).handler!(ctx, line, d);
+    script<D>(field).handler!(ctx, line, d);
   },
 });
+
+/**
+ * What `lbKind` writes, a forwarding method and its tunnel options (a real server's, a virtual
+ * server's, or its sorry server's), and reads: the sorry server, which must come first.
+ */
+type Forwarding = { lvsMethod?: LbKind; lbKind?: LbKind; sorryServerLvsMethod?: LbKind; tunnel?: TunnelSpec; sorryServerTunnel?: TunnelSpec; sorryServer?: VsDraft['sorryServer'] };
 
 /**
  * `lb_kind` / `lvs_method` / `sorry_server_lvs_method`: the method, then tunnel options (read
  * for any method, as keepalived reads them); after a bad option the method is set and the
  * server's options are left as they were.
  */
-const lbKind = (field: string, tunnelField: string, server: ServerKind): Keyword => ({
-  handler: (ctx, line, d) => {
+const lbKind = <D extends Forwarding>(field: NoInfer<FieldOf<D, LbKind>> & FieldOf<Forwarding, LbKind>, tunnelField: NoInfer<FieldOf<D, TunnelSpec>> & FieldOf<Forwarding, TunnelSpec>,
+  server: ServerKind): Keyword<D> => ({
+  // d: D seen as the Forwarding it extends: TypeScript writes a field named by a generic key of a
+  // concrete type, not of D (the names were checked against D above)
+  handler: (ctx, line, d: Forwarding) => {
     if (server === 'sorry' && d.sorryServer === undefined) {
       return void ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'sorry_server forwarding used without sorry_server', lineLoc(line, 0), { row: 'lvs.sorry-method-first' });
     }
@@ -324,15 +382,15 @@ const lbKind = (field: string, tunnelField: string, server: ServerKind): Keyword
 });
 
 /** The virtual server's address family so far, as keepalived's vs->af: its address's, ip_family's, or its first real server's that is not tunnelled. */
-function vsFamilySoFar(d: Draft): Family | undefined {
-  const own = (d.address as IpAddress | undefined)?.family ?? (d.ipFamily as Family | undefined);
+function vsFamilySoFar(d: VsDraft): Family | undefined {
+  const own = d.address?.family ?? d.ipFamily;
   if (own) return own;
-  const rs = ((d.realServers ?? []) as Draft[]).find((r) => r.lvsMethod !== 'TUN');
-  return (rs?.address as IpAddress | undefined)?.family;
+  const rs = (d.realServers ?? []).find((r) => r.lvsMethod !== 'TUN');
+  return rs?.address?.family;
 }
 
 /** snmp_name: one word, the server's name in KEEPALIVED-MIB (the last one given is kept); the field named at the call site, as the tables name theirs */
-function snmpName(field: 'snmpName', what: string): Keyword {
+function snmpName(field: 'snmpName', what: string): Keyword<Pick<VsDraft & RsDraft, 'snmpName'>> {
   return {
     handler: (ctx, line, d) => {
       // row: lvs.snmp-name-words
@@ -343,7 +401,7 @@ function snmpName(field: 'snmpName', what: string): Keyword {
   };
 }
 
-const realServerTable = table({
+const realServerTable = table<RsDraft>({
   weight: lenientInt('weight', 0, 2 ** 31 - 1),
   lvs_method: lbKind('lvsMethod', 'tunnel', 'real'),
   notify_up: checkScript('notifyUp', true),
@@ -363,7 +421,7 @@ const realServerTable = table({
   ...checkerKeywords,
 });
 
-function openRealServer(ctx: ParseCtx, line: Line, vs: Draft): Draft | undefined {
+function openRealServer(ctx: ParseCtx, line: Line, vs: VsDraft): RsDraft | undefined {
   const w = need(ctx, line, 1);
   if (w === undefined) return undefined;
   const address = parseSockaddr(w);
@@ -374,17 +432,17 @@ function openRealServer(ctx: ParseCtx, line: Line, vs: Draft): Draft | undefined
   const port = line.words[2] !== undefined ? argInt(ctx, line, 2, 0, 65535) : undefined;
   const loc = lineLoc(line, 0);
   // two literals, not a spread: one real server of 100,000 each
-  const rs: Draft = port !== undefined ? { address, port, checkers: [], loc } : { address, checkers: [], loc };
+  const rs: RsDraft = port !== undefined ? { address, port, checkers: [], loc } : { address, checkers: [], loc };
   // alloc_rs: a real server starts with the virtual server's method as it is now (if any yet)
   if (vs.lbKind !== undefined) rs.lvsMethod = vs.lbKind;
   if (vs.tunnel !== undefined) rs.tunnel = vs.tunnel;
-  ((vs.realServers ??= []) as Draft[]).push(rs);
+  (vs.realServers ??= []).push(rs);
   return rs;
 }
 
 // ------------------------------------------------------------------ virtual_server
 
-const persistenceTimeout: Keyword = {
+const persistenceTimeout: Keyword<VsDraft> = {
   handler: (ctx, line, d) => {
     if (line.words[1] === undefined) {
       d.persistenceTimeoutS = 360;
@@ -395,9 +453,9 @@ const persistenceTimeout: Keyword = {
   },
 };
 
-const schedFlag = (name: string): Keyword => ({ handler: (_c, _l, d) => ((d.schedFlags ??= []) as string[]).push(name) });
+const schedFlag = (name: string): Keyword<VsDraft> => ({ handler: (_c, _l, d) => (d.schedFlags ??= []).push(name) });
 
-export const virtualServerTable = table({
+export const virtualServerTable = table<VsDraft>({
   lb_algo: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, SCHEDULERS); if (v) d.lbAlgo = v; } },
   lvs_sched: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, SCHEDULERS); if (v) d.lbAlgo = v; } },
   lb_kind: lbKind('lbKind', 'tunnel', 'virtual'),
@@ -480,12 +538,12 @@ export const virtualServerTable = table({
   real_server: {
     sub: realServerTable, open: openRealServer,
     // a pushed-to array keeps spare room (some 130 bytes at one checker): one per real server adds up
-    close: (_ctx, rs) => { rs.checkers = (rs.checkers as Draft[]).slice(); },
-  },
+    close: (_ctx, rs) => { rs.checkers = rs.checkers.slice(); },
+  } satisfies Keyword<VsDraft, RsDraft>,
 });
 
-export function openVirtualServer(ctx: ParseCtx, line: Line): Draft | undefined {
-  const base: Draft = {
+export function openVirtualServer(ctx: ParseCtx, line: Line): VsDraft | undefined {
+  const base: VsDraft = {
     loc: lineLoc(line, 1),
     schedFlags: [],
     haSuspend: false,
@@ -517,7 +575,7 @@ export function openVirtualServer(ctx: ParseCtx, line: Line): Draft | undefined 
     return undefined;
   }
   const port = line.words[2] !== undefined ? argInt(ctx, line, 2, 0, 65535) : undefined;
-  const vs: Draft = { ...base, address, ...(port !== undefined ? { port } : {}) };
+  const vs: VsDraft = { ...base, address, ...(port !== undefined ? { port } : {}) };
   if (port !== undefined) setFieldLoc(vs, 'port', lineLoc(line, 2));
   return vs;
 }
@@ -531,7 +589,7 @@ export const REGEX_OPTIONS = [
 ];
 
 /** regex_min_offset / regex_max_offset N: keepalived only logs a bad value (and uses 0). */
-function regexOffset(field: string, which: 'min' | 'max'): Keyword {
+function regexOffset(field: 'regexMinOffset' | 'regexMaxOffset', which: 'min' | 'max'): Keyword<UrlDraft> {
   return {
     handler: (ctx, line, d) => {
       const v = line.words[1];
@@ -547,10 +605,10 @@ function regexOffset(field: string, which: 'min' | 'max'): Keyword {
  * offsets that leave no room too; a pattern that JavaScript cannot compile, or that uses PCRE2
  * constructs it does not match the same way, is said (src/check/regex.ts).
  */
-function completeRegex(ctx: ParseCtx, u: Draft): void {
-  const loc = u.loc as Loc;
+function completeRegex(ctx: ParseCtx, u: UrlDraft): void {
+  const loc = u.loc;
   if (u.regex === undefined) {
-    if ((u.regexOptions as unknown[] | undefined)?.length || u.regexNoMatch || u.regexMinOffset || u.regexMaxOffset !== undefined) {
+    if (u.regexOptions?.length || u.regexNoMatch || u.regexMinOffset || u.regexMaxOffset !== undefined) {
       ctx.report('CONFIG_VALUE', 'OK', 'regex parameters specified without regex', loc);
       delete u.regexOptions;
       delete u.regexMinOffset;
@@ -559,13 +617,13 @@ function completeRegex(ctx: ParseCtx, u: Draft): void {
     }
     return;
   }
-  if (u.regexMaxOffset !== undefined && ((u.regexMinOffset as number | undefined) ?? 0) > (u.regexMaxOffset as number)) {
-    ctx.report('CONFIG_VALUE', 'OK', `regex min offset ${u.regexMinOffset as number} > regex_max_offset ${u.regexMaxOffset as number} - ignoring`, loc);
+  if (u.regexMaxOffset !== undefined && (u.regexMinOffset ?? 0) > u.regexMaxOffset) {
+    ctx.report('CONFIG_VALUE', 'OK', `regex min offset ${u.regexMinOffset} > regex_max_offset ${u.regexMaxOffset} - ignoring`, loc);
     delete u.regexMinOffset;
     delete u.regexMaxOffset;
   }
-  const pattern = u.regex as string;
-  const options = (u.regexOptions as string[] | undefined) ?? [];
+  const pattern = u.regex;
+  const options = u.regexOptions ?? [];
   const compiled = compileRegex({ pattern, options });
   const differs = pcreDifferences(pattern, options);
   if (differs.length) {

@@ -1,20 +1,75 @@
 /** vrrp_instance, vrrp_sync_group, vrrp_script, track_file, vrrp_track_process (keepalived/vrrp/vrrp_parser.c). */
-import { type IpAddress, parseIp, parseSockaddr } from '../util/ip.js';
-import { argInt, argScript, argSeconds, argWord, flag, int, keepalivedDecimal, lenientInt, mark, need, notHonoured, script, seconds, str, table, unsupported, values, wholeSeconds } from './kw.js';
+import { type IpAddress, parseSockaddr } from '../util/ip.js';
+import { argInt, argScript, argSeconds, argWord, type FieldOf, flag, int, keepalivedDecimal, lenientInt, mark, need, script, seconds, str, table, unsupported, values, wholeSeconds } from './kw.js';
 import { parseAddressEntry, parseUnicastPeer, trackRef } from './entries.js';
 import { parseRouteEntry } from './route-entry.js';
 import { parseRuleEntry } from './rule-entry.js';
-import { trackGroupsSoFar } from './track-group.js';
-import type { Draft, Keyword, ParseCtx } from './parser.js';
-import { setFieldLoc } from './loc.js';
+import { trackGroupsSoFar, type TrackGroupDraft } from './track-group.js';
+import type { Draftable, Keyword, Mutable, ParseCtx } from './parser.js';
+import { setFieldLoc, type Loc } from './loc.js';
 import { lineLoc, type Line } from './line.js';
 import { parseVmacMac } from '../util/mac.js';
+import type { GlobalDraft } from './keywords-global.js';
+import type { GarpExtraIf, KeepalivedConfig, Script, TrackFile, TrackRef, TrackProcess, VrrpInstance, VrrpScript, VrrpSyncGroup } from './model.js';
+
+// ------------------------------------------------------------------ drafts
+
+
+/** The fields of a vrrp_instance that the completion fills (complete-vrrp.ts; `version` too): unset while it is read. */
+export const COMPLETED_FIELDS = [
+  'state', 'priority', 'advertIntMs', 'family', 'notifyPriorityChanges', 'smtpAlert', 'garpMasterDelayMs', 'garpMasterRepeat', 'garpMasterRefreshMs',
+  'garpMasterRefreshRepeat', 'garpLowerPrioDelayMs', 'garpLowerPrioRepeat', 'downTimerAdverts', 'lowerPrioNoAdvert', 'higherPrioSendAdvert', 'accept',
+  'strictMode', 'skipCheckAdvAddr', 'v3ChecksumAsV2',
+] as const;
+export type Completed = (typeof COMPLETED_FIELDS)[number];
+type Instance = Draftable<VrrpInstance>;
+type Authentication = NonNullable<VrrpInstance['authentication']>;
+
+/** An authentication block being read: without auth_type it is no authentication (the completion drops it). */
+export type AuthDraft = Omit<Mutable<Authentication>, 'authType'> & { authType?: Authentication['authType'] };
+
+/**
+ * A vrrp_instance being read: the model's instance, writable, with what the completion fills
+ * not set yet, and what only the reading and the completion need. Types, not interfaces, so
+ * the drafts are also Drafts (parser.ts).
+ */
+export type VrrpDraft = Omit<Instance, Completed | 'version' | 'authentication'> & Partial<Pick<Instance, Completed>> & {
+  /** any version the reader took (2 or 3); the completion sets it when unset */
+  version?: number;
+  authentication?: AuthDraft;
+  /** the first address-bearing keyword: it fixes the family (the completion makes it `family`) */
+  familyFrom?: { family: IpAddress['family']; loc: Loc };
+  /** a unicast keyword was written, even one refused (the completion makes it `unicastKeyword`) */
+  unicastConfigured?: boolean;
+  /** the deprecated lvs_sync_daemon_interface (complete.ts moves it to global_defs) */
+  lvsSyncDaemonInterface?: { interface: string; loc: Loc };
+};
+export type SyncGroupDraft = Draftable<VrrpSyncGroup>;
+export type VrrpScriptDraft = Draftable<VrrpScript>;
+export type TrackFileDraft = Draftable<TrackFile>;
+export type TrackProcessDraft = Draftable<TrackProcess>;
+
+/**
+ * What the VRRP keywords read and fill of the root draft (load.ts emptyRoot makes the lists that
+ * are not optional): the static entries, the named blocks, the interfaces to check.
+ */
+export type VrrpRootDraft = Draftable<Pick<KeepalivedConfig, 'staticIpaddress' | 'staticRoutes' | 'staticRules' | 'interfaceChecks' | 'linkbeatInterfaces' | 'interfaceDelays'>> & {
+  staticTrackGroups: TrackGroupDraft[];
+  vrrpScripts: VrrpScriptDraft[];
+  trackFiles: TrackFileDraft[];
+  trackProcesses: TrackProcessDraft[];
+  vrrpInstances: VrrpDraft[];
+  vrrpSyncGroups: SyncGroupDraft[];
+};
+type InterfaceCheck = NonNullable<VrrpRootDraft['interfaceChecks']>[number];
+/** The blocks whose objects have a weight and its direction (vrrp_script, track_file, vrrp_track_process). */
+type Weighted = VrrpScriptDraft | TrackFileDraft | TrackProcessDraft;
 
 // ------------------------------------------------------------------ vrrp_instance
 
 /** Note the first address-bearing keyword: it fixes the instance's family (§c.5). */
-function noteFamily(ctx: ParseCtx, d: Draft, addr: IpAddress, line: Line, word: number): boolean {
-  const fam = d.familyFrom as { family: string } | undefined;
+function noteFamily(ctx: ParseCtx, d: VrrpDraft, addr: IpAddress, line: Line, word: number): boolean {
+  const fam = d.familyFrom;
   if (!fam) {
     d.familyFrom = { family: addr.family, loc: lineLoc(line, word) };
     return true;
@@ -26,7 +81,7 @@ function noteFamily(ctx: ParseCtx, d: Draft, addr: IpAddress, line: Line, word: 
   return true;
 }
 
-const familyIp = (field: string): Keyword => ({
+const familyIp = (field: FieldOf<VrrpDraft, IpAddress>): Keyword<VrrpDraft> => ({
   handler: (ctx, line, d) => {
     const w = need(ctx, line, 1);
     if (w === undefined) return;
@@ -43,10 +98,12 @@ const familyIp = (field: string): Keyword => ({
   },
 });
 
+/** The track_* lists of an instance or a sync group. */
+type TrackField = 'trackInterface' | 'trackScript' | 'trackFile' | 'trackProcess' | 'trackBfd';
 /** keepalived's name of a track block, for its messages */
-const TRACK_KIND: Record<string, string> = { trackInterface: 'track_interface', trackScript: 'track_script', trackFile: 'track_file', trackProcess: 'track_process', trackBfd: 'track bfd' };
+const TRACK_KIND: Record<TrackField, string> = { trackInterface: 'track_interface', trackScript: 'track_script', trackFile: 'track_file', trackProcess: 'track_process', trackBfd: 'track bfd' };
 /** The root list a track entry names an object of (the others name interfaces or BFD instances). */
-const TRACKED_LIST: Record<string, [list: string, what: string]> = {
+const TRACKED_LIST: Partial<Record<TrackField, [list: keyof VrrpRootDraft, what: string]>> = {
   trackScript: ['vrrpScripts', 'track script'], trackFile: ['trackFiles', 'track file'], trackProcess: ['trackProcesses', 'track process'],
 };
 
@@ -55,13 +112,13 @@ const TRACKED_LIST: Record<string, [list: string, what: string]> = {
  * with keepalived's words: keepalived looks the object up as it reads the entry, so one defined
  * further down the file is not tracked (and, a script tracked by nothing else, is then unused).
  */
-const trackBlock = (field: string, min: number, max: number): Keyword => {
+const trackBlock = (field: TrackField, min: number, max: number): Keyword<VrrpDraft | SyncGroupDraft> => {
   const entry = trackRef(min, max, TRACK_KIND[field]);
   const lookup = TRACKED_LIST[field];
-  return values(field, (ctx, line, d) => {
+  return values<TrackRef, VrrpDraft | SyncGroupDraft>(field, (ctx, line, d) => {
     if (lookup && line.words[0] !== undefined && !ctx.defined(lookup[0], line.words[0])) {
       // row: vrrp.track-object-not-found
-      ctx.report('CONFIG_REFERENCE', 'GENERAL_ERROR', `(${d.name as string}) ${lookup[1]} ${line.words[0]} not found, ignoring...`, lineLoc(line, 0), { row: 'vrrp.track-object-not-found' });
+      ctx.report('CONFIG_REFERENCE', 'GENERAL_ERROR', `(${d.name}) ${lookup[1]} ${line.words[0]} not found, ignoring...`, lineLoc(line, 0), { row: 'vrrp.track-object-not-found' });
       return undefined;
     }
     return entry(ctx, line);
@@ -72,22 +129,23 @@ const trackBlock = (field: string, min: number, max: number): Keyword => {
  * A notify script of an instance or sync group (vrrp_parser.c vrrp_notify_*_handler,
  * vrrp_gnotify_*_handler): a second one of the same kind is refused, the first kept.
  */
-const notifyScript = (field: string, group: boolean): Keyword => ({
+const notifyScript = <D extends VrrpDraft | SyncGroupDraft>(field: NoInfer<FieldOf<D, Script>>, group: boolean): Keyword<D> => ({
   handler: (ctx, line, d) => {
     const kw = line.words[0]!;
     if (d[field] !== undefined) {
       // keepalived's message reads the script's word without checking it is there: with none
       // (an unterminated quote, which it drops) the reading stops there
       if (line.words.length < 2) return void ctx.missingValue(line);
-      const who = group ? `vrrp group ${d.name as string}:` : `(${d.name as string})`;
+      const who = group ? `vrrp group ${d.name}:` : `(${d.name})`;
       ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `${who} ${kw} script already specified - ignoring ${line.words[1] ?? ''}`, lineLoc(line, 1), { row: 'vrrp.notify-twice' });
       return;
     }
-    script(field).handler!(ctx, line, d);
+    script<D>(field).handler!(ctx, line, d);
   },
 });
 
-const notifyKeywords = (group: boolean) => ({
+/** The notify scripts an instance and a sync group both have. */
+const notifyKeywords = (group: boolean): Record<string, Keyword<VrrpDraft | SyncGroupDraft>> => ({
   notify_master: notifyScript('notifyMaster', group),
   notify_backup: notifyScript('notifyBackup', group),
   notify_fault: notifyScript('notifyFault', group),
@@ -99,14 +157,14 @@ const notifyKeywords = (group: boolean) => ({
  * `notify_deleted [SCRIPT]` (vrrp_parser.c vrrp_notify_deleted_handler): a removed instance is
  * notified DELETED rather than FAULT, with SCRIPT if one is given; a second is refused.
  */
-const notifyDeleted: Keyword = {
+const notifyDeleted: Keyword<VrrpDraft> = {
   handler: (ctx, line, d) => {
     if (d.notifyDeleted !== undefined) {
-      ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `(${d.name as string}) notify_deleted already specified - ignoring ${line.words[1] ?? ''}`, lineLoc(line, 1), { row: 'vrrp.notify-twice' });
+      ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `(${d.name}) notify_deleted already specified - ignoring ${line.words[1] ?? ''}`, lineLoc(line, 1), { row: 'vrrp.notify-twice' });
       return;
     }
     if (line.words.length === 1) d.notifyDeleted = true;
-    else script('notifyDeleted').handler!(ctx, line, d);
+    else script<VrrpDraft>('notifyDeleted').handler!(ctx, line, d);
   },
 };
 
@@ -115,9 +173,9 @@ const notifyDeleted: Keyword = {
  * `invalid` is keepalived's message for a refused word; with `raise0`, 0 runs 1 (kept from
  * before keepalived 2.0.7) with keepalived's complaint.
  */
-const instanceCount = (field: string, max: number, invalid: (inst: string, w: string) => string, raise0?: string): Keyword => ({
+const instanceCount = (field: FieldOf<VrrpDraft, number>, max: number, invalid: (inst: string, w: string) => string, raise0?: string): Keyword<VrrpDraft> => ({
   handler: (ctx, line, d) => {
-    const inst = d.name as string;
+    const inst = d.name;
     let v = argInt(ctx, line, 1, 0, max, 10, true);
     if (v === undefined) {
       if (line.words[1] !== undefined) ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', invalid(inst, line.words[1]), lineLoc(line, 1));
@@ -135,7 +193,7 @@ const instanceCount = (field: string, max: number, invalid: (inst: string, w: st
 // keepalived takes up to UINT_MAX / INT_MAX and sends that many at once; kept at 65535 here
 const MAX_REPEAT = 65535;
 
-const garpKeywords = {
+const garpKeywords: Record<string, Keyword<VrrpDraft>> = {
   garp_master_delay: wholeSeconds('garpMasterDelayMs', 0, 4294),
   garp_master_repeat: instanceCount('garpMasterRepeat', MAX_REPEAT, (i, w) => `(${i}): garp_master_repeat '${w}' invalid - ignoring`, 'garp_master_repeat'),
   garp_master_refresh: wholeSeconds('garpMasterRefreshMs', 0, 86400),
@@ -144,7 +202,7 @@ const garpKeywords = {
   garp_lower_prio_repeat: instanceCount('garpLowerPrioRepeat', MAX_REPEAT, (i, w) => `(${i}): Invalid garp_lower_prio_repeat '${w}'`),
 };
 
-const authentication = table({
+const authentication = table<AuthDraft>({
   auth_type: {
     handler: (ctx, line, d) => {
       const v = argWord(ctx, line, 1, ['PASS', 'AH']);
@@ -163,9 +221,9 @@ const authentication = table({
   },
 });
 
-const virtualIps = (field: string): Keyword => ({
+const virtualIps = (field: 'virtualIpaddress' | 'virtualIpaddressExcluded'): Keyword<VrrpDraft> => ({
   handler: (ctx, line, d) => {
-    const list = (d[field] as unknown[] | undefined) ?? [];
+    const list = d[field] ?? [];
     for (const l of ctx.readValueBlock(line)) {
       const e = parseAddressEntry(ctx, l);
       if (!e) continue;
@@ -183,9 +241,9 @@ const devNameValid = (name: string): boolean => name !== '' && name.length < 16 
  * use_vmac [NAME] [MAC] (vrrp_parser.c vrrp_vmac_handler): the first two words, a word with a
  * ':' being the MAC (checked here, as keepalived does: src/util/mac.ts), any other the name.
  */
-const useVmac: Keyword = {
+const useVmac: Keyword<VrrpDraft> = {
   handler: (ctx, line, d) => {
-    const v: Record<string, unknown> = { loc: lineLoc(line, 0) };
+    const v: Mutable<NonNullable<VrrpDraft['useVmac']>> = { loc: lineLoc(line, 0) };
     line.words.slice(1, 3).forEach((w, k) => {
       if (w.includes(':')) {
         if (v.mac !== undefined) ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', 'VMAC interface address already specified', lineLoc(line, k + 1));
@@ -209,7 +267,7 @@ const useVmac: Keyword = {
 
 const unicastSrcIp = familyIp('unicastSrcIp').handler!;
 
-export const vrrpInstanceTable = table({
+export const vrrpInstanceTable = table<VrrpDraft>({
   // vrrp_parser.c vrrp_state_handler: BACKUP never replaces MASTER, a word it does not know is BACKUP
   state: {
     handler: (ctx, line, d) => {
@@ -217,10 +275,10 @@ export const vrrpInstanceTable = table({
       if (v === 'MASTER') d.state = v;
       else if (v === 'BACKUP') {
         // row: vrrp.state-master-kept
-        if (d.state === 'MASTER') ctx.report('CONFIG_CONFLICT', 'GENERAL_ERROR', `(${d.name as string}) state previously set as MASTER - ignoring BACKUP`, lineLoc(line, 1), { row: 'vrrp.state-master-kept' });
+        if (d.state === 'MASTER') ctx.report('CONFIG_CONFLICT', 'GENERAL_ERROR', `(${d.name}) state previously set as MASTER - ignoring BACKUP`, lineLoc(line, 1), { row: 'vrrp.state-master-kept' });
         else d.state = v;
       } else {
-        ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `(${d.name as string}) unknown state '${v ?? ''}', defaulting to BACKUP`, lineLoc(line, 1));
+        ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `(${d.name}) unknown state '${v ?? ''}', defaulting to BACKUP`, lineLoc(line, 1));
         d.state = 'BACKUP';
       }
     },
@@ -230,17 +288,18 @@ export const vrrpInstanceTable = table({
   priority: int('priority', 1, 255),
   advert_int: seconds('advertIntMs', 0.01, 255),
   version: lenientInt('version', 2, 3),
-  authentication: { sub: authentication, open: (_ctx, line, d) => (d.authentication = { loc: lineLoc(line, 0) }) as Draft },
+  authentication: { sub: authentication, open: (_ctx, line, d) => (d.authentication = { loc: lineLoc(line, 0) }) } satisfies Keyword<VrrpDraft, AuthDraft>,
   virtual_ipaddress: virtualIps('virtualIpaddress'),
   virtual_ipaddress_excluded: virtualIps('virtualIpaddressExcluded'),
-  virtual_routes: values('virtualRoutes', (ctx, line) => parseRouteEntry(ctx, line)),
-  virtual_rules: values('virtualRules', (ctx, line) => parseRuleEntry(ctx, line)),
+  // (the parameters typed: kw.ts values cannot infer the draft from the table when they are not)
+  virtual_routes: values('virtualRoutes', (ctx: ParseCtx, line: Line) => parseRouteEntry(ctx, line)),
+  virtual_rules: values('virtualRules', (ctx: ParseCtx, line: Line) => parseRuleEntry(ctx, line)),
   // a unicast keyword even when its address is refused (vrrp_unicast_srcip_handler sets
   // VRRP_FLAG_UNICAST_CONFIGURED first)
   unicast_src_ip: { handler: (ctx, line, d) => { d.unicastConfigured = true; unicastSrcIp(ctx, line, d); } },
   unicast_peer: {
     handler: (ctx, line, d) => {
-      const list = (d.unicastPeer as unknown[] | undefined) ?? [];
+      const list = d.unicastPeer ?? [];
       for (const l of ctx.readValueBlock(line)) {
         const p = parseUnicastPeer(ctx, l);
         if (p && noteFamily(ctx, d, p.address, l, 0)) list.push(p);
@@ -285,7 +344,7 @@ export const vrrpInstanceTable = table({
       if (v !== undefined) {
         d.downTimerAdverts = v;
         setFieldLoc(d, 'downTimerAdverts', line);
-      } else if (line.words[1] !== undefined) ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `(${d.name as string}): Invalid down_timer_adverts [1:100] '${line.words[1]}'`, lineLoc(line, 1));
+      } else if (line.words[1] !== undefined) ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `(${d.name}): Invalid down_timer_adverts [1:100] '${line.words[1]}'`, lineLoc(line, 1));
     },
   },
   lower_prio_no_advert: flag('lowerPrioNoAdvert'),
@@ -315,14 +374,14 @@ export const vrrpInstanceTable = table({
   linkbeat_use_polling: {
     handler: (ctx, line, d) => {
       d.linkbeatUsePolling = true;
-      ctx.report('CONFIG_DEPRECATED', 'GENERAL_ERROR', `(${d.name as string}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block`, lineLoc(line, 0));
+      ctx.report('CONFIG_DEPRECATED', 'GENERAL_ERROR', `(${d.name}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block`, lineLoc(line, 0));
     },
   },
   // vrrp_parser.c vrrp_debug_handler: a level 0..4 that keepalived 2.2.7 only shows in the data dump
   debug: {
     handler: (ctx, line, d) => {
       const v = argInt(ctx, line, 1, 0, 4, 10, true);
-      if (v === undefined) ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `(${d.name as string}) Debug value '${line.words[1] ?? ''}' not valid; must be between 0-4`, lineLoc(line, 1), { row: 'vrrp.debug-invalid' });
+      if (v === undefined) ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `(${d.name}) Debug value '${line.words[1] ?? ''}' not valid; must be between 0-4`, lineLoc(line, 1), { row: 'vrrp.debug-invalid' });
       else d.debug = v;
     },
   },
@@ -332,14 +391,14 @@ export const vrrpInstanceTable = table({
     handler: (ctx, line, d) => {
       const ifname = need(ctx, line, 1);
       if (ifname === undefined) return;
-      ctx.report('CONFIG_DEPRECATED', 'GENERAL_ERROR', `(${d.name as string}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.`, lineLoc(line, 0),
+      ctx.report('CONFIG_DEPRECATED', 'GENERAL_ERROR', `(${d.name}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.`, lineLoc(line, 0),
         { hint: 'Please use global lvs_sync_daemon', row: 'vrrp.lvs-sync-daemon-interface' });
       d.lvsSyncDaemonInterface = { interface: ifname, loc: lineLoc(line, 1) };
     },
   },
 });
 
-export function vrrpInstanceDefaults(name: string, line: Line): Draft {
+export function vrrpInstanceDefaults(name: string, line: Line): VrrpDraft {
   return {
     name,
     loc: lineLoc(line, 1),
@@ -367,11 +426,11 @@ export function vrrpInstanceDefaults(name: string, line: Line): Draft {
 
 // ------------------------------------------------------------------ vrrp_sync_group
 
-export const syncGroupTable = table({
+export const syncGroupTable = table<SyncGroupDraft>({
   group: {
     handler: (ctx, line, d) => {
       // several names may stand on one line
-      const list = (d.group ??= []) as unknown[];
+      const list = (d.group ??= []);
       for (const l of ctx.readValueBlock(line)) list.push(...l.words.map((name, i) => ({ name, loc: lineLoc(l, i) })));
     },
   },
@@ -394,7 +453,7 @@ export const syncGroupTable = table({
 
 // ------------------------------------------------------------------ vrrp_script
 
-const weightWithReverse = (min: number, max: number): Keyword => ({
+const weightWithReverse = (min: number, max: number): Keyword<Weighted> => ({
   handler: (ctx, line, d) => {
     const v = argInt(ctx, line, 1, min, max, 10, true);
     if (v !== undefined) d.weight = v;
@@ -403,7 +462,7 @@ const weightWithReverse = (min: number, max: number): Keyword => ({
   },
 });
 
-const userGroup = (field: string): Keyword => ({
+const userGroup = (field: FieldOf<VrrpScriptDraft, NonNullable<VrrpScript['user']>>): Keyword<VrrpScriptDraft> => ({
   handler: (ctx, line, d) => {
     const user = need(ctx, line, 1);
     if (user === undefined) return;
@@ -412,11 +471,11 @@ const userGroup = (field: string): Keyword => ({
   },
 });
 
-export const vrrpScriptTable = table({
+export const vrrpScriptTable = table<VrrpScriptDraft>({
   script: { handler: (ctx, line, d) => { const s = argScript(ctx, line); if (s) d.script = s; } },
   // whole seconds, 0 raised to 1 (vrrp_vscript_interval_handler / _timeout_handler)
-  interval: wholeSeconds('intervalMs', 0, 4294, (d) => `(${d.name as string}): vrrp script interval must be greater than 0, setting to 1`),
-  timeout: wholeSeconds('timeoutMs', 0, 4294, (d) => `(${d.name as string}): vrrp script timeout must be greater than 0, setting to 1`),
+  interval: wholeSeconds('intervalMs', 0, 4294, (d) => `(${d.name}): vrrp script interval must be greater than 0, setting to 1`),
+  timeout: wholeSeconds('timeoutMs', 0, 4294, (d) => `(${d.name}): vrrp script timeout must be greater than 0, setting to 1`),
   weight: weightWithReverse(-253, 253),
   rise: lenientInt('rise', 1, 2 ** 31 - 1),
   fall: lenientInt('fall', 1, 2 ** 31 - 1),
@@ -424,7 +483,7 @@ export const vrrpScriptTable = table({
   init_fail: mark('initFail'),
 });
 
-export const vrrpScriptDefaults = (name: string, line: Line): Draft => ({ name, loc: lineLoc(line, 1), intervalMs: 1000, weight: 0, weightReverse: false, rise: 1, fall: 1, initFail: false });
+export const vrrpScriptDefaults = (name: string, line: Line): VrrpScriptDraft => ({ name, loc: lineLoc(line, 1), intervalMs: 1000, weight: 0, weightReverse: false, rise: 1, fall: 1, initFail: false });
 
 // ------------------------------------------------------------------ track_file
 
@@ -434,14 +493,14 @@ export const vrrpScriptDefaults = (name: string, line: Line): Draft => ({ name, 
  * with keepalived's words, the first kept. keepalived counts a weight as set when it differs from
  * the default (1 for a track_file, 0 for a process), so `weight 1` may be followed by another.
  */
-const setOnce = (field: string, kw: Keyword, what: string, unset: unknown, o: { readonly wordless?: 'abort' } = {}): Keyword => ({
+const setOnce = <D extends TrackFileDraft | TrackProcessDraft, K extends keyof D>(field: K, kw: Keyword<D>, what: string, unset: D[K], o: { readonly wordless?: 'abort' } = {}): Keyword<D> => ({
   handler: (ctx, line, d) => {
     if (d[field] !== unset) {
       // keepalived's `process` message reads the word without checking it is there; the others check first
       if (line.words[1] === undefined && o.wordless === 'abort') return void ctx.missingValue(line);
       if (line.words[1] !== undefined) {
         // row: vrrp.tracker-set-twice
-        ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `${what} ${d.name as string} - ignoring ${line.words[1]}`, lineLoc(line, 1), { row: 'vrrp.tracker-set-twice' });
+        ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `${what} ${d.name} - ignoring ${line.words[1]}`, lineLoc(line, 1), { row: 'vrrp.tracker-set-twice' });
         return;
       }
     }
@@ -449,7 +508,7 @@ const setOnce = (field: string, kw: Keyword, what: string, unset: unknown, o: { 
   },
 });
 
-export const trackFileTable = table({
+export const trackFileTable = table<TrackFileDraft>({
   file: setOnce('file', str('file'), 'File already set for track file', undefined),
   weight: setOnce('weight', weightWithReverse(-254, 254), 'Weight already set for track file', 1),
   init_file: {
@@ -468,7 +527,7 @@ export const trackFileTable = table({
   },
 });
 
-export const trackFileDefaults = (name: string, line: Line): Draft => ({ name, loc: lineLoc(line, 1), weight: 1, weightReverse: false });
+export const trackFileDefaults = (name: string, line: Line): TrackFileDraft => ({ name, loc: lineLoc(line, 1), weight: 1, weightReverse: false });
 
 // ------------------------------------------------------------------ vrrp_track_process
 
@@ -477,7 +536,7 @@ export const trackFileDefaults = (name: string, line: Line): Draft => ({ name, l
  * vrrp_tprocess_delay_general): 0.000001 to 3600 s; `delay` sets both of the others, so the
  * last one written wins; a bad value is ignored with keepalived's second message.
  */
-function processDelay(...fields: ('forkDelayMs' | 'terminateDelayMs')[]): Keyword {
+function processDelay(...fields: ('forkDelayMs' | 'terminateDelayMs')[]): Keyword<TrackProcessDraft> {
   return {
     handler: (ctx, line, d) => {
       const w = line.words[1];
@@ -499,9 +558,9 @@ function processDelay(...fields: ('forkDelayMs' | 'terminateDelayMs')[]): Keywor
   };
 }
 
-const processPath: Keyword = { handler: (ctx, line, d) => { if (need(ctx, line, 1) !== undefined) d.process = line.words.slice(1); } };
+const processPath: Keyword<TrackProcessDraft> = { handler: (ctx, line, d) => { if (need(ctx, line, 1) !== undefined) d.process = line.words.slice(1); } };
 
-export const trackProcessTable = table({
+export const trackProcessTable = table<TrackProcessDraft>({
   process: setOnce('process', processPath, 'Process already set for track process', undefined, { wordless: 'abort' }),
   param_match: { handler: (ctx, line, d) => { const v = argWord(ctx, line, 1, ['initial', 'partial']); if (v) d.paramMatch = v; } },
   weight: setOnce('weight', weightWithReverse(-254, 254), 'Weight already set for track process', 0),
@@ -513,23 +572,23 @@ export const trackProcessTable = table({
   full_command: mark('fullCommand'),
 });
 
-export const trackProcessDefaults = (name: string, line: Line): Draft => ({ name, loc: lineLoc(line, 1), weight: 0, weightReverse: false, quorum: 1, fullCommand: false });
+export const trackProcessDefaults = (name: string, line: Line): TrackProcessDraft => ({ name, loc: lineLoc(line, 1), weight: 0, weightReverse: false, quorum: 1, fullCommand: false });
 
 // ------------------------------------------------------------------ static_*
 
 export const staticKeywords = {
   static_ipaddress: {
-    handler: (ctx: ParseCtx, line: Line, d: Draft) => {
-      const list = d.staticIpaddress as unknown[];
+    handler: (ctx, line, d) => {
+      const list = d.staticIpaddress;
       for (const l of ctx.readValueBlock(line)) {
         const e = parseAddressEntry(ctx, l, trackGroupsSoFar(d));
         if (e) list.push(e);
       }
     },
   },
-  static_routes: { handler: (ctx: ParseCtx, line: Line, d: Draft) => { for (const l of ctx.readValueBlock(line)) { const r = parseRouteEntry(ctx, l, trackGroupsSoFar(d)); if (r) (d.staticRoutes as unknown[]).push(r); } } },
-  static_rules: { handler: (ctx: ParseCtx, line: Line, d: Draft) => { for (const l of ctx.readValueBlock(line)) { const r = parseRuleEntry(ctx, l, trackGroupsSoFar(d)); if (r) (d.staticRules as unknown[]).push(r); } } },
-} satisfies Record<string, Keyword>;
+  static_routes: { handler: (ctx, line, d) => { for (const l of ctx.readValueBlock(line)) { const r = parseRouteEntry(ctx, l, trackGroupsSoFar(d)); if (r) d.staticRoutes.push(r); } } },
+  static_rules: { handler: (ctx, line, d) => { for (const l of ctx.readValueBlock(line)) { const r = parseRuleEntry(ctx, l, trackGroupsSoFar(d)); if (r) d.staticRules.push(r); } } },
+} satisfies Record<string, Keyword<VrrpRootDraft>>;
 
 /**
  * `garp_extra_if [all] SECONDS` (instance; 0..86400) and `vrrp_garp_extra_if [all] SECONDS`
@@ -537,11 +596,14 @@ export const staticKeywords = {
  * interfaces its VIPs are on (keepalived's VMACs; every interface with `all`). The names
  * before 2.2.3, `vmac_garp_intvl` / `vrrp_vmac_garp_intvl`, are deprecated aliases.
  */
-export function garpExtraIf(global: boolean): Keyword {
+export function garpExtraIf(global: true): Keyword<GlobalDraft>;
+export function garpExtraIf(global: false): Keyword<VrrpDraft>;
+// one handler for both: the draft has the field `global` names (the overloads say which draft)
+export function garpExtraIf(global: boolean): Keyword<{ readonly name?: string; vrrpGarpExtraIf?: GarpExtraIf; garpExtraIf?: GarpExtraIf }> {
   return {
     handler: (ctx, line, d) => {
       const kw = line.words[0]!;
-      const who = global ? '' : `(${d.name as string}): `;
+      const who = global ? '' : `(${d.name}): `;
       if (kw === 'vmac_garp_intvl' || kw === 'vrrp_vmac_garp_intvl') {
         ctx.report('CONFIG_DEPRECATED', 'DEPRECATED', `Keyword "${kw}" is deprecated - please use "${global ? 'vrrp_garp_extra_if' : 'garp_extra_if'}"`, lineLoc(line, 0));
       }
@@ -573,10 +635,10 @@ export function garpExtraIf(global: boolean): Keyword {
  * or more than one word, is complained about, and a word that is not a method leaves the
  * method to be found.
  */
-const linkbeatInterfaces: Keyword = {
+const linkbeatInterfaces: Keyword<VrrpRootDraft> = {
   handler: (ctx, line, root) => {
-    const checks = ((root.interfaceChecks as unknown[] | undefined) ?? (root.interfaceChecks = [])) as unknown[];
-    const list = ((root.linkbeatInterfaces as unknown[] | undefined) ?? (root.linkbeatInterfaces = [])) as unknown[];
+    const checks: InterfaceCheck[] = root.interfaceChecks ?? (root.interfaceChecks = []);
+    const list: NonNullable<VrrpRootDraft['linkbeatInterfaces']> = root.linkbeatInterfaces ?? (root.linkbeatInterfaces = []);
     for (const l of ctx.readValueBlock(line)) {
       const name = l.words[0]!;
       checks.push({ name, what: 'linkbeat interface', loc: lineLoc(l, 0) });
@@ -594,10 +656,10 @@ const linkbeatInterfaces: Keyword = {
  * keepalived only logs an entry without timeouts, or with more than two, and drops one whose
  * delay does not read.
  */
-const interfaceUpDownDelays: Keyword = {
+const interfaceUpDownDelays: Keyword<VrrpRootDraft> = {
   handler: (ctx, line, root) => {
-    const checks = ((root.interfaceChecks as unknown[] | undefined) ?? (root.interfaceChecks = [])) as unknown[];
-    const delays = ((root.interfaceDelays as unknown[] | undefined) ?? (root.interfaceDelays = [])) as unknown[];
+    const checks: InterfaceCheck[] = root.interfaceChecks ?? (root.interfaceChecks = []);
+    const delays: NonNullable<VrrpRootDraft['interfaceDelays']> = root.interfaceDelays ?? (root.interfaceDelays = []);
     for (const l of ctx.readValueBlock(line)) {
       const name = l.words[0]!;
       checks.push({ name, what: 'up/down delay', loc: lineLoc(l, 0) });

@@ -3,7 +3,7 @@
  * report keepalived's errors at the offending word. A keyword either stores a typed value in
  * its block's draft, or is reported as accepted-but-unsupported with its location.
  */
-import { type IpAddress, type IpPrefix, parseIp, parsePrefix, parseSockaddr } from '../util/ip.js';
+import { type IpAddress, type IpPrefix, parsePrefix, parseSockaddr } from '../util/ip.js';
 import type { Draft, Keyword, KeywordTable, ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './line.js';
 import type { Script } from './model.js';
@@ -199,24 +199,38 @@ export function argScript(ctx: ParseCtx, line: Line, first = 1): Script | undefi
 
 // ------------------------------------------------------------------ keyword constructors
 
-type Setter<T> = (d: Draft, v: T, line: Line) => void;
-const store = <T>(field: string): Setter<T> => (d, v, line) => {
-  d[field] = v;
+/**
+ * The fields of draft D that can hold a T: a keyword constructor names its field, and a typed
+ * builder's table (Keyword<D>) checks the name and the value type against D. For the untyped
+ * Draft, any name.
+ */
+export type FieldOf<D, T> = { [K in keyof D]-?: T extends D[K] ? K : never }[keyof D] & string;
+type Setter<D, T> = (d: D, v: T, line: Line) => void;
+const put = <D extends object, T>(d: D, field: FieldOf<D, T>, v: T): void => {
+  // FieldOf checked that D[field] takes a T; TypeScript cannot carry that through the index
+  (d as Record<string, unknown>)[field] = v;
+};
+const store = <D extends object, T>(field: NoInfer<FieldOf<D, T>>): Setter<D, T> => (d, v, line) => {
+  put(d, field, v);
   setFieldLoc(d, field, line);
 };
 
-export const int = (field: string, min: number, max: number, set: Setter<number> = store(field)): Keyword => ({
+/**
+ * An integer in [min, max]. N, when given, is the field's type of those integers (`1 | 2`,
+ * the whole range): the range check is what makes the value one.
+ */
+export const int = <D extends object = Draft, N extends number = number>(field: NoInfer<FieldOf<D, N>>, min: NoInfer<N>, max: NoInfer<N>, set: Setter<D, N> = store(field)): Keyword<D> => ({
   handler: (ctx, line, d) => {
     const v = argInt(ctx, line, 1, min, max);
-    if (v !== undefined) set(d, v, line);
+    if (v !== undefined) set(d, v as N, line);
   },
 });
 
 /** `int` for a keyword keepalived reads with ignore_error (argInt `lenient`). */
-export const lenientInt = (field: string, min: number, max: number, set: Setter<number> = store(field)): Keyword => ({
+export const lenientInt = <D extends object = Draft, N extends number = number>(field: NoInfer<FieldOf<D, N>>, min: NoInfer<N>, max: NoInfer<N>, set: Setter<D, N> = store(field)): Keyword<D> => ({
   handler: (ctx, line, d) => {
     const v = argInt(ctx, line, 1, min, max, 10, true);
-    if (v !== undefined) set(d, v, line);
+    if (v !== undefined) set(d, v as N, line);
   },
 });
 
@@ -225,7 +239,7 @@ export const lenientInt = (field: string, min: number, max: number, set: Setter<
  * (ignore_error), so `1.5` is an invalid number (its prefix outside `-t`, argInt `lenient`).
  * `zero`: keepalived's words when it raises 0 to 1 ("... must be greater than 0, setting to 1").
  */
-export const wholeSeconds = (field: string, min: number, max: number, zero?: (d: Draft) => string): Keyword => ({
+export const wholeSeconds = <D extends object = Draft>(field: NoInfer<FieldOf<D, number>>, min: number, max: number, zero?: (d: D) => string): Keyword<D> => ({
   handler: (ctx, line, d) => {
     let v = argInt(ctx, line, 1, min, max, 10, true);
     if (v === undefined) return;
@@ -234,19 +248,19 @@ export const wholeSeconds = (field: string, min: number, max: number, zero?: (d:
       ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', zero(d), lineLoc(line, 1), { row: 'parser.whole-seconds' });
       v = 1;
     }
-    d[field] = v * 1000;
+    put(d, field, v * 1000);
     setFieldLoc(d, field, line);
   },
 });
 
-export const seconds = (field: string, minS: number, maxS: number, set: Setter<number> = store(field)): Keyword => ({
+export const seconds = <D extends object = Draft>(field: NoInfer<FieldOf<D, number>>, minS: number, maxS: number, set: Setter<D, number> = store(field)): Keyword<D> => ({
   handler: (ctx, line, d) => {
     const v = argSeconds(ctx, line, 1, minS, maxS);
     if (v !== undefined) set(d, v, line);
   },
 });
 
-export const flag = (field: string, set: Setter<boolean> = store(field)): Keyword => ({
+export const flag = <D extends object = Draft>(field: NoInfer<FieldOf<D, boolean>>, set: Setter<D, boolean> = store(field)): Keyword<D> => ({
   handler: (ctx, line, d) => {
     const v = argBool(ctx, line, 1);
     if (v !== undefined) set(d, v, line);
@@ -254,50 +268,50 @@ export const flag = (field: string, set: Setter<boolean> = store(field)): Keywor
 });
 
 /** A keyword that takes no value and sets `field` to `value`. */
-export const mark = (field: string, value: unknown = true): Keyword => ({
+export const mark = <D extends object = Draft, T = boolean>(field: NoInfer<FieldOf<D, T>>, value: T = true as T): Keyword<D> => ({
   handler: (_ctx, line, d) => {
-    d[field] = value;
+    put(d, field, value);
     setFieldLoc(d, field, line);
   },
 });
 
-export const str = (field: string, set: Setter<string> = store(field)): Keyword => ({
+export const str = <D extends object = Draft>(field: NoInfer<FieldOf<D, string>>, set: Setter<D, string> = store(field)): Keyword<D> => ({
   handler: (ctx, line, d) => {
     const v = need(ctx, line, 1);
     if (v !== undefined) set(d, v, line);
   },
 });
 
-export const oneOf = <T extends string>(field: string, allowed: readonly T[], set: Setter<T> = store(field)): Keyword => ({
+export const oneOf = <T extends string, D extends object = Draft>(field: NoInfer<FieldOf<D, T>>, allowed: readonly T[], set: Setter<D, T> = store(field)): Keyword<D> => ({
   handler: (ctx, line, d) => {
     const v = argWord(ctx, line, 1, allowed);
     if (v !== undefined) set(d, v, line);
   },
 });
 
-export const ip = (field: string, set: Setter<IpAddress> = store(field)): Keyword => ({
+export const ip = <D extends object = Draft>(field: NoInfer<FieldOf<D, IpAddress>>, set: Setter<D, IpAddress> = store(field)): Keyword<D> => ({
   handler: (ctx, line, d) => {
     const v = argIp(ctx, line, 1);
     if (v !== undefined) set(d, v, line);
   },
 });
 
-export const script = (field: string): Keyword => ({
+export const script = <D extends object = Draft>(field: NoInfer<FieldOf<D, Script>>): Keyword<D> => ({
   handler: (ctx, line, d) => {
     const v = argScript(ctx, line);
-    if (v) d[field] = v;
+    if (v) put(d, field, v);
   },
 });
 
 /** A value block (`kw { entry \n entry }`); each entry line is parsed by `entry`. */
-export const values = <T>(field: string, entry: (ctx: ParseCtx, line: Line, d: Draft) => T | undefined): Keyword => ({
+export const values = <T, D extends object = Draft>(field: NoInfer<FieldOf<D, T[]>>, entry: (ctx: ParseCtx, line: Line, d: D) => T | undefined): Keyword<D> => ({
   handler: (ctx, line, d) => {
-    const list = (d[field] as T[] | undefined) ?? [];
+    const list = ((d as Record<string, unknown>)[field] as T[] | undefined) ?? [];
     for (const l of ctx.readValueBlock(line)) {
       const v = entry(ctx, l, d);
       if (v !== undefined) list.push(v);
     }
-    d[field] = list;
+    put(d, field, list);
   },
 });
 

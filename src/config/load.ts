@@ -17,11 +17,13 @@ import {
   vrrpInstanceTable,
   vrrpScriptDefaults,
   vrrpScriptTable,
+  type TrackFileDraft,
+  type VrrpScriptDraft,
 } from './keywords-vrrp.js';
-import { argSeconds, mark, need, noteUnsupported, str, table, unsupported } from './kw.js';
-import type { Loc } from './loc.js';
-import type { KeepalivedConfig } from './model.js';
-import { ParseCtx, type Draft, type Keyword, type KeywordTable } from './parser.js';
+import { argSeconds, mark, need, str, table, unsupported } from './kw.js';
+import type { KeepalivedConfig, SslContextConfig } from './model.js';
+import { ParseCtx, type Keyword, type KeywordTable, type Mutable } from './parser.js';
+import type { GarpGroupDraft, RootDraft } from './root-draft.js';
 import { lineLoc, Reader, type Line, type ReaderOptions } from './reader.js';
 import { complete } from './complete.js';
 import { settingsTable, withRollbackAdvice } from './settings.js';
@@ -35,20 +37,23 @@ export interface LoadResult {
   readonly sources: SourceLines;
 }
 
-/** A named block collected into a list of the root draft; duplicates of a name are refused. */
-function named(listField: string, sub: KeywordTable, defaults: (name: string, line: Line) => Draft, what: string): Keyword {
+/**
+ * A named block collected into a list of the root draft (`listField`, which `list` reads);
+ * duplicates of a name are refused.
+ */
+function named<C extends { name?: unknown }>(listField: string, list: (root: RootDraft) => C[], sub: KeywordTable<C>, defaults: (name: string, line: Line) => C, what: string): Keyword<RootDraft, C> {
   return {
     sub,
-    open: (ctx: ParseCtx, line: Line, root: Draft) => {
+    open: (ctx, line, root) => {
       const name = need(ctx, line, 1);
       if (name === undefined) return undefined;
-      const list = root[listField] as Draft[];
-      if (list.some((d) => d.name === name)) {
+      const drafts = list(root);
+      if (drafts.some((d) => d.name === name)) {
         ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `${what} ${name} already defined - ignoring this one`, lineLoc(line, 1));
         return undefined;
       }
       const d = defaults(name, line);
-      list.push(d);
+      drafts.push(d);
       ctx.define(listField, name);
       return d;
     },
@@ -60,22 +65,31 @@ function named(listField: string, sub: KeywordTable, defaults: (name: string, li
  * track_file_end_handler), so the instances that name it then find no such track file (their
  * track_file blocks drop the entry as they read it, keywords-vrrp.ts trackBlock).
  */
-function trackFileBlock(): Keyword {
+function trackFileBlock(): Keyword<RootDraft, TrackFileDraft> {
   return {
-    ...named('trackFiles', trackFileTable, trackFileDefaults, 'track_file'),
+    ...named('trackFiles', (r) => r.trackFiles, trackFileTable, trackFileDefaults, 'track_file'),
     close: (ctx, d, root) => {
       if (d.file !== undefined) return;
-      ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', `No file set for track_file ${d.name as string} - ignoring`, d.loc as Loc, { row: 'track.file-no-file' });
-      root.trackFiles = (root.trackFiles as Draft[]).filter((x) => x !== d);
-      ctx.undefine('trackFiles', d.name as string);
+      ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', `No file set for track_file ${d.name} - ignoring`, d.loc, { row: 'track.file-no-file' });
+      root.trackFiles = root.trackFiles.filter((x) => x !== d);
+      ctx.undefine('trackFiles', d.name);
     },
   };
 }
 
 
+function vrrpScriptKeyword(): Keyword<RootDraft, VrrpScriptDraft> {
+  return {
+    ...named('vrrpScripts', (r) => r.vrrpScripts, vrrpScriptTable, vrrpScriptDefaults, 'vrrp_script'),
+    // vrrp_vscript_end_handler drops a script without `script` at its '}' (the completion says
+    // so): an entry further down then does not find it
+    close: (ctx, d) => { if (d.script === undefined) ctx.undefine('vrrpScripts', d.name); },
+  };
+}
+
 /** A file of the SSL block (check_parser.c handle_ssl_file): a second one replaces the first, with keepalived's words. */
-function sslFile(field: string, type: string): Keyword {
-  const set = str(field);
+function sslFile(field: keyof SslContextConfig, type: string): Keyword<Mutable<SslContextConfig>> {
+  const set = str<Mutable<SslContextConfig>>(field);
   return {
     handler: (ctx, line, d) => {
       // row: lvs.ssl-replaced
@@ -85,95 +99,96 @@ function sslFile(field: string, type: string): Keyword {
   };
 }
 
-export const topTable: KeywordTable = table({
+/** `garp_group { ... }`: GARP / NA spacing shared by its interfaces. */
+const garpGroupKeyword: Keyword<RootDraft, GarpGroupDraft> = {
+  sub: table<GarpGroupDraft>({
+    garp_interval: garpGroupInterval('garpIntervalMs', 'garp_interval'),
+    gna_interval: garpGroupInterval('gnaIntervalMs', 'gna_interval'),
+    interface: {
+      handler: (ctx, line, d) => {
+        const v = need(ctx, line, 1);
+        if (v !== undefined) d.interfaces.push({ name: v, loc: lineLoc(line, 1), inBlock: false });
+      },
+    },
+    interfaces: {
+      handler: (ctx, line, d) => {
+        const names = ctx.readValueBlock(line).flatMap((l) => l.words.map((w, i) => ({ name: w, loc: lineLoc(l, i), inBlock: true })));
+        if (names.length === 0) ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'Warning - empty garp_group interfaces block', lineLoc(line, 0));
+        d.interfaces.push(...names);
+      },
+    },
+  }),
+  open: (_ctx, line, root) => {
+    const g: GarpGroupDraft = { interfaces: [], loc: lineLoc(line, 0) };
+    (root.garpGroups ??= []).push(g);
+    return g;
+  },
+  // row: vrrp.garp-group-no-delay (vrrp_parser.c garp_group_end_handler): a group without
+  // either interval is dropped at its '}', its interfaces back to the global intervals
+  close: (ctx, d, root) => {
+    if (d.garpIntervalMs !== undefined || d.gnaIntervalMs !== undefined) return;
+    const groups = root.garpGroups ?? [];
+    const inBlock = (g: GarpGroupDraft) => g.interfaces.some((i) => i.inBlock);
+    const aggregation = inBlock(d) ? groups.filter((g) => g !== d && inBlock(g)).length + 1 : 0;
+    ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', `garp group ${aggregation} does not have any delay set - removing`, d.loc, { row: 'vrrp.garp-group-no-delay' });
+    root.garpGroups = groups.filter((g) => g !== d);
+  },
+};
+
+/** The top-level `SSL` block: SSL_GET's client credentials. */
+const sslKeyword: Keyword<RootDraft, Mutable<SslContextConfig>> = {
+  sub: table<Mutable<SslContextConfig>>({
+    password: sslFile('password', 'password'),
+    ca: sslFile('ca', 'cafile'),
+    certificate: sslFile('certificate', 'certfile'),
+    key: sslFile('key', 'keyfile'),
+  }),
+  open: (ctx, line, root) => {
+    // check_parser.c ssl_handler: a second SSL block replaces the first, with keepalived's words
+    // row: lvs.ssl-replaced
+    if (root.ssl !== undefined) ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', 'SSL context already specified - replacing', lineLoc(line, 0), { row: 'lvs.ssl-replaced' });
+    const ssl: Mutable<SslContextConfig> = {};
+    root.ssl = ssl;
+    return ssl;
+  },
+};
+
+export const topTable: KeywordTable<RootDraft> = table<RootDraft>({
   global_defs: {
     sub: withRollbackAdvice(globalDefsTable),
     open: (_ctx, line, root) => {
-      const g = root.globalDefs as Draft;
+      const g = root.globalDefs;
       g.loc ??= lineLoc(line, 0);
       return g;
     },
   },
   ...staticKeywords,
-  vrrp_script: {
-    ...named('vrrpScripts', vrrpScriptTable, vrrpScriptDefaults, 'vrrp_script'),
-    // vrrp_vscript_end_handler drops a script without `script` at its '}' (the completion says
-    // so): an entry further down then does not find it
-    close: (ctx, d) => { if (d.script === undefined) ctx.undefine('vrrpScripts', d.name as string); },
-  },
+  vrrp_script: vrrpScriptKeyword(),
   track_file: trackFileBlock(),
   vrrp_track_file: trackFileBlock(),
-  vrrp_track_process: named('trackProcesses', trackProcessTable, trackProcessDefaults, 'vrrp_track_process'),
-  vrrp_sync_group: named('vrrpSyncGroups', syncGroupTable, (name, line) => ({ name, loc: lineLoc(line, 1), group: [], trackInterface: [], trackScript: [], trackFile: [], trackProcess: [], trackBfd: [], syncGroupTrackingWeight: false }), 'vrrp sync group'),
-  vrrp_instance: named('vrrpInstances', vrrpInstanceTable, vrrpInstanceDefaults, 'vrrp instance'),
+  vrrp_track_process: named('trackProcesses', (r) => r.trackProcesses, trackProcessTable, trackProcessDefaults, 'vrrp_track_process'),
+  vrrp_sync_group: named('vrrpSyncGroups', (r) => r.vrrpSyncGroups, syncGroupTable, (name, line) => ({ name, loc: lineLoc(line, 1), group: [], trackInterface: [], trackScript: [], trackFile: [], trackProcess: [], trackBfd: [], syncGroupTrackingWeight: false }), 'vrrp sync group'),
+  vrrp_instance: named('vrrpInstances', (r) => r.vrrpInstances, vrrpInstanceTable, vrrpInstanceDefaults, 'vrrp instance'),
   virtual_server_group: {
     handler: (ctx, line, root) => {
       const name = need(ctx, line, 1);
       const entries = ctx.readValueBlock(line.withWords([line.words[0]!])).flatMap((l) => parseVsgEntry(ctx, l) ?? []);
-      if (name !== undefined) (root.virtualServerGroups as Draft[]).push({ name, entries, loc: lineLoc(line, 1) });
+      if (name !== undefined) root.virtualServerGroups.push({ name, entries, loc: lineLoc(line, 1) });
     },
   },
   virtual_server: {
     sub: virtualServerTable,
     open: (ctx, line, root) => {
       const vs = openVirtualServer(ctx, line);
-      if (vs) (root.virtualServers as Draft[]).push(vs);
+      if (vs) root.virtualServers.push(vs);
       return vs;
     },
   },
   ...unsupportedVrrpBlocks,
   track_group: trackGroupKeyword,
-  garp_group: {
-    sub: table({
-      garp_interval: garpGroupInterval('garpIntervalMs', 'garp_interval'),
-      gna_interval: garpGroupInterval('gnaIntervalMs', 'gna_interval'),
-      interface: {
-        handler: (ctx, line, d) => {
-          const v = need(ctx, line, 1);
-          if (v !== undefined) (d.interfaces as unknown[]).push({ name: v, loc: lineLoc(line, 1), inBlock: false });
-        },
-      },
-      interfaces: {
-        handler: (ctx, line, d) => {
-          const names = ctx.readValueBlock(line).flatMap((l) => l.words.map((w, i) => ({ name: w, loc: lineLoc(l, i), inBlock: true })));
-          if (names.length === 0) ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', 'Warning - empty garp_group interfaces block', lineLoc(line, 0));
-          (d.interfaces as unknown[]).push(...names);
-        },
-      },
-    }),
-    open: (_ctx, line, root) => {
-      const g: Draft = { interfaces: [], loc: lineLoc(line, 0) };
-      ((root.garpGroups as Draft[] | undefined) ?? (root.garpGroups = [])).push(g);
-      return g;
-    },
-    // row: vrrp.garp-group-no-delay (vrrp_parser.c garp_group_end_handler): a group without
-    // either interval is dropped at its '}', its interfaces back to the global intervals
-    close: (ctx, d, root) => {
-      if (d.garpIntervalMs !== undefined || d.gnaIntervalMs !== undefined) return;
-      const groups = root.garpGroups as Draft[];
-      const inBlock = (g: Draft) => (g.interfaces as { inBlock: boolean }[]).some((i) => i.inBlock);
-      const aggregation = inBlock(d) ? groups.filter((g) => g !== d && inBlock(g)).length + 1 : 0;
-      ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', `garp group ${aggregation} does not have any delay set - removing`, d.loc as Loc, { row: 'vrrp.garp-group-no-delay' });
-      root.garpGroups = groups.filter((g) => g !== d);
-    },
-  },
+  garp_group: garpGroupKeyword,
   bfd_instance: bfdInstanceKeyword,
-  SSL: {
-    sub: table({
-      password: sslFile('password', 'password'),
-      ca: sslFile('ca', 'cafile'),
-      certificate: sslFile('certificate', 'certfile'),
-      key: sslFile('key', 'keyfile'),
-    }),
-    open: (ctx, line, root) => {
-      // check_parser.c ssl_handler: a second SSL block replaces the first, with keepalived's words
-      // row: lvs.ssl-replaced
-      if (root.ssl !== undefined) ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', 'SSL context already specified - replacing', lineLoc(line, 0), { row: 'lvs.ssl-replaced' });
-      const ssl: Draft = {};
-      root.ssl = ssl;
-      return ssl;
-    },
-  },
+  SSL: sslKeyword,
   net_namespace: {
     handler: (ctx, line, root) => {
       const v = need(ctx, line, 1);
@@ -201,7 +216,7 @@ export const topTable: KeywordTable = table({
       const v = need(ctx, line, 1);
       if (v === undefined) return;
       if (!/^[0-9]+$/.test(v) || Number(v) > 0xffffffff) return void ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `Invalid child_wait_time ${v}`, lineLoc(line, 1));
-      (root.globalDefs as Draft).childWaitTimeMs = Number(v) * 1000;
+      root.globalDefs.childWaitTimeMs = Number(v) * 1000;
     },
   },
 });
@@ -235,7 +250,7 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
   if (options.settingsFile !== undefined) {
     // keepalived-ts's own settings (src/config/settings.ts), after keepalived.conf: they win
     const settings = new Reader(options.settingsFile, { ...options, configId: options.configId ?? defaultConfigId(options.machine?.hostname() ?? '') }, diagnostics);
-    new ParseCtx(settings, diagnostics, options.machine, undefined, options.runtime).run(settingsTable(globalDefsTable), root.globalDefs as Draft);
+    new ParseCtx(settings, diagnostics, options.machine, undefined, options.runtime).run(settingsTable(globalDefsTable), root.globalDefs);
   }
   const mainLoc = { file: reader.mainDisplay, line: 1, col: 1 };
   // keepalived stopped reading (a keyword without its value): it completes nothing either
@@ -244,7 +259,7 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
   return { config, diagnostics, sources: reader.sources };
 }
 
-function emptyRoot(): Draft {
+function emptyRoot(): RootDraft {
   return {
     globalDefs: globalDefaults(),
     staticIpaddress: [],
@@ -267,10 +282,10 @@ function emptyRoot(): Draft {
  * a pass that stops the reading (a keyword without its value) ends it, as it ends keepalived.
  * The same diagnostic from several passes is kept once.
  */
-function readPasses(file: string, options: LoadOptions): { root: Draft; diagnostics: Diagnostics } {
+function readPasses(file: string, options: LoadOptions): { root: RootDraft; diagnostics: Diagnostics } {
   const diagnostics = new Diagnostics();
   const seen = new Set<string>();
-  const drafts = new Map<Pass['name'], Draft>();
+  const drafts = new Map<Pass['name'], RootDraft>();
   for (const pass of PASSES) {
     const own = new Diagnostics();
     const reader = new Reader(file, { ...options, configId: options.configId ?? defaultConfigId(options.machine?.hostname() ?? '') }, own);
@@ -308,13 +323,13 @@ export interface ConfigIdentity {
 export function loadIdentity(file: string, options: LoadOptions = {}): ConfigIdentity {
   const diagnostics = new Diagnostics();
   const reader = new Reader(file, { ...options, configId: options.configId ?? defaultConfigId(options.machine?.hostname() ?? '') }, diagnostics);
-  const root: Draft = { globalDefs: globalDefaults() };
+  const root = emptyRoot();
   const ctx = new ParseCtx(reader, diagnostics, options.machine, inactiveIn(PASSES[0]!, topTable.keys()), options.runtime);
   ctx.skipWithoutLines = true;
   ctx.run(topTable, root);
   return {
-    ...(root.netNamespace !== undefined ? { netNamespace: root.netNamespace as string } : {}),
-    ...(root.instance !== undefined ? { instance: root.instance as string } : {}),
+    ...(root.netNamespace !== undefined ? { netNamespace: root.netNamespace } : {}),
+    ...(root.instance !== undefined ? { instance: root.instance } : {}),
     ...(root.usePidDir === true ? { usePidDir: true } : {}),
   };
 }
@@ -328,7 +343,7 @@ export function defaultConfigId(name: string): string {
  * garp_group's garp_interval / gna_interval: seconds with up to 6 decimals, at most INT_MAX
  * microseconds (keepalived's read_decimal_unsigned_strvec), in ms.
  */
-function garpGroupInterval(field: string, kw: string): Keyword {
+function garpGroupInterval(field: 'garpIntervalMs' | 'gnaIntervalMs', kw: string): Keyword<GarpGroupDraft> {
   return {
     handler: (ctx, line, d) => {
       // read_decimal_unsigned with ignore_error, up to INT_MAX µs

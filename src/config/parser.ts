@@ -13,14 +13,21 @@ import { closestWord } from './suggest.js';
 
 export type Draft = Record<string, unknown> & { loc?: Loc };
 
+/** A model node being read: every field writable (a typed builder's draft starts from its model type). */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+/** Mutable, with its lists (optional ones too) growable arrays. */
+export type Draftable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] | undefined ? E[] : T[K] };
+
 /**
  * A keyword of a block whose draft is D; with a block of its own (`sub`), `open` makes the
- * draft C that block's keywords fill. A typed builder names its draft (keywords-bfd.ts:
- * BfdDraft); the rest still fill the untyped Draft.
+ * draft C that block's keywords fill. Every table names its draft, derived from the model
+ * node it becomes (GlobalDraft, VrrpDraft, VsDraft, BfdDraft, RootDraft, ...): a keyword that
+ * writes a field its draft lacks, or a value of another type, does not compile. The block
+ * processor below reads any table: to it a draft is the untyped Draft.
  */
 export interface Keyword<D extends object = Draft, C extends object = Draft> {
-  // methods, not function-valued fields: a typed builder's keyword (Keyword<Draft, BfdDraft>)
-  // sits in a table of untyped ones, which needs the parameters compared both ways
+  // methods, not function-valued fields: a keyword shared by blocks (Keyword<VrrpDraft |
+  // SyncGroupDraft>) sits in either block's table, which needs the parameters compared both ways
   /** Called with the keyword line; may read a value block through ctx. */
   handler?(ctx: ParseCtx, line: Line, draft: D): void;
   /** A `{ ... }` block of its own keywords. `open` returns the draft its keywords fill. */

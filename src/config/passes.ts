@@ -11,7 +11,7 @@
  * VRRP pass skip the vrrp_script that follows. Then keepalived-ts reads the file as each of
  * keepalived's processes does and takes from each pass what that process owns.
  */
-import type { Draft } from './parser.js';
+import type { RootDraft } from './root-draft.js';
 
 /** core/global_parser.c init_global_keywords: active in the parent (and in children on reload only) */
 const GLOBAL = ['global_defs', 'linkbeat_use_polling', 'net_namespace', 'net_namespace_ipvs', 'namespace_with_ipsets', 'use_pid_dir', 'instance', 'child_wait_time'];
@@ -29,7 +29,7 @@ export interface Pass {
   /** the top-level keywords this pass reads */
   readonly active: ReadonlySet<string>;
   /** the root draft's fields this pass's process owns */
-  readonly owns: readonly string[];
+  readonly owns: readonly (keyof RootDraft)[];
 }
 
 /** keepalived -t's order (core/main.c validate_config runs the checker's before the VRRP process's). */
@@ -51,14 +51,16 @@ export function inactiveIn(pass: Pass, topKeywords: Iterable<string>): Set<strin
 }
 
 /** One root draft from the passes' drafts: each field from the pass whose process owns it. */
-export function mergePasses(fresh: Draft, drafts: ReadonlyMap<Pass['name'], Draft>): Draft {
-  const out: Draft = { ...fresh };
+export function mergePasses(fresh: RootDraft, drafts: ReadonlyMap<Pass['name'], RootDraft>): RootDraft {
+  const out: RootDraft = { ...fresh };
   for (const p of PASSES) {
     const d = drafts.get(p.name);
     if (!d) continue;
-    for (const f of p.owns) {
-      if (d[f] !== undefined) out[f] = d[f];
-    }
+    for (const f of p.owns) take(out, d, f);
   }
   return out;
+}
+
+function take<K extends keyof RootDraft>(out: RootDraft, from: RootDraft, f: K): void {
+  if (from[f] !== undefined) out[f] = from[f];
 }

@@ -24,19 +24,19 @@ export const KTS_SETTINGS = [
 ] as const;
 
 /** The settings file's keywords, with global_defs's handlers. */
-export function settingsTable(globalDefs: KeywordTable): KeywordTable {
-  return table(Object.fromEntries(KTS_SETTINGS.map((k) => [k, globalDefs.get(k)!])));
+export function settingsTable<D extends object>(globalDefs: KeywordTable<D>): KeywordTable<D> {
+  return table<D>(Object.fromEntries(KTS_SETTINGS.map((k) => [k, globalDefs.get(k)!])));
 }
 
 /**
  * global_defs with the settings that keepalived refuses wrapped: read as before, plus advice
  * that `keepalived -t` fails on this file ("Unknown keyword") and where the setting belongs.
  */
-export function withRollbackAdvice(globalDefs: KeywordTable): KeywordTable {
+export function withRollbackAdvice<D extends object>(globalDefs: KeywordTable<D>): KeywordTable<D> {
   const out = new Map(globalDefs);
   for (const k of KTS_SETTINGS) {
     const kw = globalDefs.get(k)!;
-    const wrapped: Keyword = {
+    const wrapped: Keyword<D> = {
       ...kw,
       handler: (ctx, line, d) => {
         kw.handler?.(ctx, line, d);

@@ -13,21 +13,25 @@ import { need, table } from './kw.js';
 import { lineLoc } from './line.js';
 import type { Loc } from './loc.js';
 import type { AddressEntry, KeepalivedConfig, RouteEntry, RuleEntry, StaticTrackGroup } from './model.js';
-import type { Draft, Keyword, ParseCtx } from './parser.js';
+import type { Keyword, Mutable, ParseCtx } from './parser.js';
 import type { Line } from './line.js';
+import type { VrrpRootDraft } from './keywords-vrrp.js';
 
-const groupTable = table({
+/** A track_group being read: the model's group, writable. */
+export type TrackGroupDraft = Mutable<StaticTrackGroup>;
+
+const groupTable = table<TrackGroupDraft>({
   group: {
     handler: (ctx, line, d) => {
       if (d.group !== undefined) {
         // keepalived's words (it says "sync group" for a track group here too)
-        ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `Group list already specified for sync group ${d.name as string}`, lineLoc(line, 0));
+        ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `Group list already specified for sync group ${d.name}`, lineLoc(line, 0));
         ctx.skipBlock();
         return;
       }
       const names = ctx.readValueBlock(line).flatMap((l) => l.words.map((name, i) => ({ name, loc: lineLoc(l, i) })));
       if (names.length === 0) {
-        ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', `Warning - track group ${d.name as string} has empty group block`, lineLoc(line, 0));
+        ctx.report('CONFIG_MISSING', 'GENERAL_ERROR', `Warning - track group ${d.name} has empty group block`, lineLoc(line, 0));
         return;
       }
       d.group = names;
@@ -35,7 +39,7 @@ const groupTable = table({
   },
 });
 
-export const trackGroupKeyword: Keyword = {
+export const trackGroupKeyword: Keyword<Pick<VrrpRootDraft, 'staticTrackGroups'>, TrackGroupDraft> = {
   sub: groupTable,
   open: (ctx, line, root) => {
     const name = need(ctx, line, 1);
@@ -44,12 +48,12 @@ export const trackGroupKeyword: Keyword = {
       ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', 'track_group must have a name - skipping', lineLoc(line, 2));
       return undefined;
     }
-    const list = root.staticTrackGroups as Draft[];
+    const list = root.staticTrackGroups;
     if (list.some((g) => g.name === name)) {
       ctx.report('CONFIG_DUPLICATE', 'GENERAL_ERROR', `track_group ${name} already defined`, lineLoc(line, 1));
       return undefined;
     }
-    const g: Draft = { name, loc: lineLoc(line, 1) };
+    const g: TrackGroupDraft = { name, loc: lineLoc(line, 1) };
     list.push(g);
     return g;
   },
@@ -88,8 +92,8 @@ export function takeTrackGroup(ctx: ParseCtx, line: Line, i: number, groups: Rea
 }
 
 /** The track groups read so far (a static entry can only name one of these). */
-export function trackGroupsSoFar(root: Draft): ReadonlySet<string> {
-  return new Set((root.staticTrackGroups as Draft[]).map((g) => g.name as string));
+export function trackGroupsSoFar(root: Pick<VrrpRootDraft, 'staticTrackGroups'>): ReadonlySet<string> {
+  return new Set(root.staticTrackGroups.map((g) => g.name));
 }
 
 type Tracked = { readonly trackGroup?: string; readonly noTrack: boolean; readonly loc: Loc };

@@ -81,7 +81,8 @@ function entries(): Entry[] {
       const end = starts.slice(i + 1).find((t) => t.indent <= s.indent)?.idx ?? text.length;
       const body = text.slice(s.idx, end);
       const fields = new Set<string>();
-      const ctor = /^\w+\('(\w+)'/.exec(s.rest);
+      // a constructor, with type arguments or without: `int('field'`, `int<D, 1 | 2>('field'`
+      const ctor = /^\w+(?:<[^>]*>)?\('(\w+)'/.exec(s.rest);
       if (ctor) fields.add(ctor[1]!);
       for (const a of body.matchAll(/\bd\.(\w+)\s*(?:=|\?\?=)/g)) fields.add(a[1]!);
       const loud = /\b(unsupported|unsupportedBlock|notHonoured)\(|noteUnsupported|CONFIG_UNSUPPORTED/.test(s.rest + body.slice(0, 400));
