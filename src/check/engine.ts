@@ -15,7 +15,8 @@ import { fileStatus, WEIGHT_FAULT } from './file.js';
 import { httpStep } from './http.js';
 import { genericStep, newOutcome, type Outcome } from './schedule.js';
 import { ServerRules, VsState, type RsState, type Sink } from './servers.js';
-import type { CheckEffect, CheckInput, CheckLogEvent, CheckStep, ProbeResult, ScriptReason } from './types.js';
+import type { CheckEffect, CheckInput, CheckLogEvent, CheckStep, ProbeResult, RsKey, ScriptReason, VsKey } from './types.js';
+import { vsKeys } from './format.js';
 import { BOOTSTRAP_DELAY_MS, buildUnits, type Binding, type Unit } from './units.js';
 
 export interface CheckerEngineOptions {
@@ -37,6 +38,7 @@ export interface CheckerStats {
 
 export class CheckerEngine {
   private readonly servers: VsState[];
+  private readonly byKey: ReadonlyMap<VsKey, VsState>;
   private readonly units: Unit[];
   private readonly files: Map<string, Binding[]>;
   private readonly bindings: readonly Binding[];
@@ -57,7 +59,9 @@ export class CheckerEngine {
 
   constructor(cfg: KeepalivedConfig, opts: CheckerEngineOptions = {}) {
     this.random = opts.random ?? Math.random;
-    this.servers = cfg.virtualServers.map((vs, i) => new VsState(i, vs));
+    const keys = vsKeys(cfg.virtualServers);
+    this.servers = cfg.virtualServers.map((vs, i) => new VsState(i, vs, keys[i]!));
+    this.byKey = new Map(this.servers.map((vs) => [vs.key, vs]));
     const built = buildUnits(cfg, this.servers);
     this.units = built.units;
     this.files = built.files;
@@ -66,17 +70,17 @@ export class CheckerEngine {
     for (const u of this.units) for (const b of u.bindings) if (!b.rs.vs.suspended) u.enabled++;
     // what the server rules say is a change of state (not the engine's own probe lines)
     const sink: Sink = {
-      log: (event, vs, rs) => {
+      log: (event) => {
         this.generation++;
-        this.fx.push({ type: 'log', event, vs, ...(rs !== undefined ? { rs } : {}) });
+        this.fx.push({ type: 'log', event });
       },
       script: (script: Script, reason: ScriptReason, vs, rs, stopping) =>
-        this.fx.push({ type: 'runScript', script, reason, vs, ...(rs !== undefined ? { rs } : {}), stopping }),
+        this.fx.push({ type: 'runScript', script, reason, vs: vs.key, ...(rs !== undefined ? { rs: rs.name } : {}), stopping }),
       fifo: (line) => this.fx.push({ type: 'fifo', line }),
       trap: (vs, rs, stopping) => {
         if (!opts.stateTraps) return;
         this.fx.push({
-          type: 'stateTrap', vs: vs.idx, ...(rs ? { rs: rs.idx, alive: rs.alive } : {}), quorumUp: vs.quorumUp, realUp: vs.liveCount(), stopping,
+          type: 'stateTrap', vs: vs.key, ...(rs ? { rs: rs.name, alive: rs.alive } : {}), quorumUp: vs.quorumUp, realUp: vs.liveCount(), stopping,
         });
       },
       alert: (subject, body) => this.fx.push({ type: 'alert', subject, body }),
@@ -94,9 +98,14 @@ export class CheckerEngine {
     this.stats = { units: this.units.length, checkers: built.bindings.length, probesStarted: 0, probesFailed: 0, staleResults: 0 };
   }
 
-  /** The real servers (and sorry server) that must be in cfg.virtualServers[vs]'s table now. */
-  liveDests(vs: number): readonly LiveDest[] {
-    return this.servers[vs]?.liveDests() ?? [];
+  /** The real servers (and sorry server) that must be in virtual server `vs`'s table now. */
+  liveDests(vs: VsKey): readonly LiveDest[] {
+    return this.byKey.get(vs)?.liveDests() ?? [];
+  }
+
+  /** Virtual server `vs`'s state. */
+  server(vs: VsKey): VsState | undefined {
+    return this.byKey.get(vs);
   }
 
   /** Every virtual server's state, in configuration order (views and reload). */
@@ -114,13 +123,17 @@ export class CheckerEngine {
   }
 
   /** Whether real server `rs` of virtual server `vs` is alive (for state dumps). */
-  isAlive(vs: number, rs: number): boolean {
-    return this.servers[vs]?.rss[rs]?.alive ?? false;
+  isAlive(vs: VsKey, rs: RsKey): boolean {
+    return this.realServer(vs, rs)?.alive ?? false;
   }
 
   /** Whether virtual server `vs` has quorum (for state dumps). */
-  hasQuorum(vs: number): boolean {
-    return this.servers[vs]?.quorumUp ?? false;
+  hasQuorum(vs: VsKey): boolean {
+    return this.byKey.get(vs)?.quorumUp ?? false;
+  }
+
+  private realServer(vs: VsKey, rs: RsKey): RsState | undefined {
+    return this.byKey.get(vs)?.rss.find((r) => r.name === rs);
   }
 
   /**
@@ -143,7 +156,7 @@ export class CheckerEngine {
       case 'fileValue': this.fileValue(input.name, input.value); break;
       case 'bfd': this.bfdState(input.name, input.up); break;
       case 'setWeight': {
-        const rs = this.servers[input.vs]?.rss[input.rs];
+        const rs = this.realServer(input.vs, input.rs);
         if (rs && !this.stopped) this.rules.setWeight(rs, input.weight);
         break;
       }
@@ -151,7 +164,7 @@ export class CheckerEngine {
       case 'reload': this.reload(now, input.previous); break;
     }
     if (this.dirty.size) {
-      for (const vs of this.dirty) this.fx.push({ type: 'destsChanged', vs: vs.idx });
+      for (const vs of this.dirty) this.fx.push({ type: 'destsChanged', vs: vs.key });
       this.dirty.clear();
     }
     return { effects: this.fx, deadline: this.heap.peek() };
@@ -169,7 +182,7 @@ export class CheckerEngine {
     for (const [name, up] of this.bfdStates) this.bfdState(name, up);
     for (const u of this.units) {
       for (const b of u.bindings) {
-        this.log({ event: 'checkerStart', suspended: b.rs.vs.suspended, rs: b.rs.name, vs: b.rs.vs.name }, b.rs);
+        this.log({ event: 'checkerStart', suspended: b.rs.vs.suspended, rs: b.rs.name, vs: b.rs.vs.name });
       }
       const warmup = u.warmupMs ? Math.floor(u.warmupMs * this.random()) : 0;
       this.heap.schedule(u, now + BOOTSTRAP_DELAY_MS + warmup);
@@ -207,16 +220,16 @@ export class CheckerEngine {
       // probe shared with another virtual server leaves its state alone
       if (b.rs.vs.suspended) continue;
       if (url && r.ok && !o.wasUp && url.type !== 'TCP_CHECK' && 'url' in url) {
-        this.log({ event: 'urlSuccess', ...(r.detail !== undefined ? { detail: r.detail } : {}), rs: b.names.chk, path: url.url.path }, b.rs);
+        this.log({ event: 'urlSuccess', ...(r.detail !== undefined ? { detail: r.detail } : {}), rs: b.names.chk, path: url.url.path });
       }
       if (b.dynamic && r.ok) this.dynamicWeight(b, r);
-      if (o.attempt && u.logAllFailures) this.log(probeEvent(b, 'attempt', r, u.state.retryIt, u.timing.retry, o.hadRun), b.rs);
+      if (o.attempt && u.logAllFailures) this.log(probeEvent(b, 'attempt', r, u.state.retryIt, u.timing.retry, o.hadRun));
       if (!o.report) {
         // keepalived marks a checker as run after every result, reported or not
         b.hasRun = true;
         continue;
       }
-      this.log(probeEvent(b, o.alive ? 'up' : 'down', r, u.state.retryIt, u.timing.retry, o.hadRun), b.rs);
+      this.log(probeEvent(b, o.alive ? 'up' : 'down', r, u.state.retryIt, u.timing.retry, o.hadRun));
       if (!o.alive && b.dynamic) {
         b.rs.effWeight -= b.curWeight;
         b.curWeight = 0;
@@ -245,12 +258,12 @@ export class CheckerEngine {
       this.fileValues.set(name, value);
       for (const b of bs) this.initFile(b, value);
     }
-    const oldVs = new Map(prev.servers.map((v) => [v.name, v]));
-    const key = (b: Binding): string => `${b.rs.vs.name}|${b.rs.name}|${b.unit?.key ?? ''}`;
+    const oldVs = prev.byKey;
+    const key = (b: Binding): string => `${b.rs.vs.key}|${b.rs.name}|${b.unit?.key ?? ''}`;
     const oldBindings = new Map<string, Binding>();
     for (const b of prev.bindings) if (b.unit) oldBindings.set(key(b), b);
     for (const vs of this.servers) {
-      const ov = oldVs.get(vs.name);
+      const ov = oldVs.get(vs.key);
       if (!ov) continue;
       vs.reloaded = true;
       vs.quorumUp = ov.quorumUp;
@@ -302,7 +315,7 @@ export class CheckerEngine {
         continue;
       }
       for (const b of u.bindings) {
-        this.log({ event: 'checkerStart', suspended: b.rs.vs.suspended, rs: b.rs.name, vs: b.rs.vs.name }, b.rs);
+        this.log({ event: 'checkerStart', suspended: b.rs.vs.suspended, rs: b.rs.name, vs: b.rs.vs.name });
       }
       const warmup = u.warmupMs ? Math.floor(u.warmupMs * this.random()) : 0;
       this.heap.schedule(u, now + BOOTSTRAP_DELAY_MS + warmup);
@@ -339,15 +352,15 @@ export class CheckerEngine {
     else if (rs.numFailed) rs.numFailed--;
   }
 
-  private vipPresent(vsIdx: number, present: boolean): void {
-    const vs = this.servers[vsIdx];
+  private vipPresent(key: VsKey, present: boolean): void {
+    const vs = this.byKey.get(key);
     if (!vs || !vs.cfg.haSuspend || vs.cfg.fwmark !== undefined || vs.suspended === !present) return;
     vs.suspended = !present;
     for (const u of this.units) {
       for (const b of u.bindings) {
         if (b.rs.vs !== vs) continue;
         u.enabled += present ? 1 : -1;
-        if (this.started) this.log({ event: 'checkerSuspend', suspended: !present, rs: b.rs.name, vs: vs.name }, b.rs);
+        if (this.started) this.log({ event: 'checkerSuspend', suspended: !present, rs: b.rs.name, vs: vs.name });
         // a probe shared with another virtual server went on while this one was suspended:
         // its checker takes up the probe's state (keepalived's own probe would find it next)
         if (present && this.started && u.state.hasRun && b.isUp !== u.state.isUp) this.checkerState(b, u.state.isUp);
@@ -375,7 +388,7 @@ export class CheckerEngine {
     if (!this.started || this.stopped) return;
     for (const b of this.bfds.get(name) ?? []) {
       if (up === b.isUp && b.hasRun) continue;
-      this.log({ event: 'bfd', name, up, rs: b.rs.name }, b.rs);
+      this.log({ event: 'bfd', name, up, rs: b.rs.name });
       const wasUp = b.isUp;
       const rsWasAlive = b.rs.alive;
       this.checkerState(b, up);
@@ -418,8 +431,8 @@ export class CheckerEngine {
     for (const vs of this.servers) this.rules.stopVs(vs);
   }
 
-  private log(event: CheckLogEvent, rs: RsState): void {
-    this.fx.push({ type: 'log', event, vs: rs.vs.idx, rs: rs.idx });
+  private log(event: CheckLogEvent): void {
+    this.fx.push({ type: 'log', event });
   }
 }
 

@@ -24,6 +24,21 @@ export function formatVs(vs: VirtualServer): string {
   return trio(vs.address!, vs.protocol, vs.port);
 }
 
+/**
+ * The virtual servers' keys (types.ts VsKey), in configuration order: each one's name, with
+ * ` inet6` for an IPv6 fwmark service (`FWM 7` names both families), and `#2`, `#3` for a
+ * second and third written with the same name.
+ */
+export function vsKeys(list: readonly VirtualServer[]): string[] {
+  const seen = new Map<string, number>();
+  return list.map((vs) => {
+    const base = vs.fwmark !== undefined && vs.ipFamily === 'inet6' ? `${formatVs(vs)} inet6` : formatVs(vs);
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return n === 1 ? base : `${base}#${n}`;
+  });
+}
+
 export function formatRs(rs: Pick<RealServer, 'address' | 'port'>, vs: VirtualServer): string {
   return trio(rs.address, vs.protocol, rs.port);
 }

@@ -13,12 +13,12 @@ import type { LbKind, RealServer, Script, TunnelSpec, VirtualServer } from '../c
 import type { LiveDest } from '../ipvs/live-dest.js';
 import type { IpAddress } from '../util/ip.js';
 import { formatRs, formatVs, trio } from './format.js';
-import type { CheckLogEvent, ScriptReason } from './types.js';
+import type { CheckLogEvent, ScriptReason, VsKey } from './types.js';
 
 /** Where server rules send what they decide (the engine turns these into effects). */
 export interface Sink {
-  log(event: CheckLogEvent, vs: number, rs?: number): void;
-  script(script: Script, reason: ScriptReason, vs: number, rs: number | undefined, stopping: boolean): void;
+  log(event: CheckLogEvent): void;
+  script(script: Script, reason: ScriptReason, vs: VsState, rs: RsState | undefined, stopping: boolean): void;
   fifo(line: string): void;
   /** a change SNMP notifies (check/types.ts 'stateTrap') */
   trap(vs: VsState, rs: RsState | undefined, stopping: boolean): void;
@@ -31,6 +31,7 @@ export interface Sink {
 export const realWeight = (w: number): number => (w < 0 ? 0 : w > 2147483647 ? 2147483647 : w);
 
 export class RsState {
+  /** keepalived's name of the real server (`[10.0.1.1]:tcp:80`): unique in its virtual server, its key there */
   readonly name: string;
   alive = false;
   /** in the IPVS table (keepalived rs->set) */
@@ -69,6 +70,7 @@ export class RsState {
 }
 
 export class VsState {
+  /** keepalived's name of the virtual server (`[10.0.0.1]:tcp:80`, `FWM 7`, `[GROUP]:80`) */
   readonly name: string;
   readonly rss: RsState[];
   quorumUp = false;
@@ -81,7 +83,11 @@ export class VsState {
   private dests: readonly LiveDest[] | undefined;
   readonly sorry?: { readonly address: IpAddress; readonly port?: number; readonly name: string; readonly lvsMethod?: LbKind; readonly tunnel?: TunnelSpec };
 
-  constructor(readonly idx: number, readonly cfg: VirtualServer) {
+  /**
+   * `idx`: its place in the configuration (views list the servers in that order); `key`: its
+   * identity in what the engine says and hears (check/types.ts VsKey).
+   */
+  constructor(readonly idx: number, readonly cfg: VirtualServer, readonly key: VsKey) {
     this.name = formatVs(cfg);
     this.rss = cfg.realServers.map((rs, i) => new RsState(i, rs, this));
     this.suspended = cfg.haSuspend && cfg.fwmark === undefined;
@@ -168,7 +174,7 @@ export class ServerRules {
   setAlive(rs: RsState, alive: boolean): void {
     if (rs.alive === alive) return;
     const vs = rs.vs;
-    this.out.log({ event: 'service', alive, inhibit: rs.inhibit, rs: rs.name, vs: vs.name }, vs.idx, rs.idx);
+    this.out.log({ event: 'service', alive, inhibit: rs.inhibit, rs: rs.name, vs: vs.name });
     if (vs.quorumUp || !vs.sorry || !vs.sorryAlive) {
       if (alive) rs.set = true;
       this.out.dirty(vs);
@@ -185,7 +191,7 @@ export class ServerRules {
     const from = realWeight(rs.effWeight);
     rs.effWeight = weight;
     if (to === from) return;
-    this.out.log({ event: 'weight', from, to, alive: rs.alive, rs: rs.name, vs: vs.name }, vs.idx, rs.idx);
+    this.out.log({ event: 'weight', from, to, alive: rs.alive, rs: rs.name, vs: vs.name });
     if (rs.set && rs.alive && (vs.quorumUp || !vs.sorry || !vs.sorryAlive)) this.out.dirty(vs);
     this.updateQuorum(vs, false);
   }
@@ -198,21 +204,21 @@ export class ServerRules {
     const threshold = q + (vs.quorumUp ? -1 : 1) * h;
     if (!vs.quorumUp && sum >= threshold) {
       vs.quorumUp = true;
-      this.out.log({ event: 'quorum', up: true, init, quorum: q, hysteresis: h, threshold, sum, vs: vs.name }, vs.idx);
+      this.out.log({ event: 'quorum', up: true, init, quorum: q, hysteresis: h, threshold, sum, vs: vs.name });
       if (vs.sorry && vs.sorryAlive) {
-        this.out.log({ event: 'sorryServer', active: false, inhibit: vs.cfg.sorryServerInhibit, sorry: vs.sorry.name, vs: vs.name }, vs.idx);
+        this.out.log({ event: 'sorryServer', active: false, inhibit: vs.cfg.sorryServerInhibit, sorry: vs.sorry.name, vs: vs.name });
         vs.sorryAlive = false;
-        this.out.log({ event: 'pool', active: true, vs: vs.name }, vs.idx);
+        this.out.log({ event: 'pool', active: true, vs: vs.name });
         for (const rs of vs.rss) if (rs.alive) rs.set = true;
         this.out.dirty(vs);
       }
       this.vsNotify(vs, false);
     } else if ((vs.quorumUp && (!sum || sum < threshold)) || (init && !vs.quorumUp && vs.sorry && !vs.sorryAlive)) {
       vs.quorumUp = false;
-      this.out.log({ event: 'quorum', up: false, init, quorum: q, hysteresis: h, threshold, sum, vs: vs.name }, vs.idx);
+      this.out.log({ event: 'quorum', up: false, init, quorum: q, hysteresis: h, threshold, sum, vs: vs.name });
       if (vs.sorry && !vs.sorryAlive) {
-        this.out.log({ event: 'sorryServer', active: true, inhibit: vs.cfg.sorryServerInhibit, sorry: vs.sorry.name, vs: vs.name }, vs.idx);
-        this.out.log({ event: 'pool', active: false, vs: vs.name }, vs.idx);
+        this.out.log({ event: 'sorryServer', active: true, inhibit: vs.cfg.sorryServerInhibit, sorry: vs.sorry.name, vs: vs.name });
+        this.out.log({ event: 'pool', active: false, vs: vs.name });
         vs.sorryAlive = true;
         this.out.dirty(vs);
       }
@@ -224,7 +230,7 @@ export class ServerRules {
   stopVs(vs: VsState): void {
     vs.sorryAlive = false;
     for (const rs of vs.rss) {
-      this.out.log({ event: 'shutdown', inhibited: rs.inhibit && !rs.alive, rs: rs.name, vs: vs.name }, vs.idx, rs.idx);
+      this.out.log({ event: 'shutdown', inhibited: rs.inhibit && !rs.alive, rs: rs.name, vs: vs.name });
       rs.set = false;
       if (!rs.alive) continue;
       rs.alive = false;
@@ -241,7 +247,7 @@ export class ServerRules {
   /** do_rs_notifies */
   rsNotify(rs: RsState, stopping: boolean): void {
     const s = rs.alive ? rs.cfg.notifyUp : rs.cfg.notifyDown;
-    if (s) this.out.script(s, rs.alive ? 'notify_up' : 'notify_down', rs.vs.idx, rs.idx, stopping);
+    if (s) this.out.script(s, rs.alive ? 'notify_up' : 'notify_down', rs.vs, rs, stopping);
     this.out.fifo(`RS ${rs.name} ${rs.vs.name} ${rs.alive ? 'UP' : 'DOWN'}\n`);
     this.out.trap(rs.vs, rs, stopping);
   }
@@ -263,7 +269,7 @@ export class ServerRules {
     this.out.trap(vs, undefined, stopping);
     if (stopping && !vs.cfg.omega) return;
     const s = vs.quorumUp ? vs.cfg.quorumUp : vs.cfg.quorumDown;
-    if (s) this.out.script(s, vs.quorumUp ? 'quorum_up' : 'quorum_down', vs.idx, undefined, stopping);
+    if (s) this.out.script(s, vs.quorumUp ? 'quorum_up' : 'quorum_down', vs, undefined, stopping);
     this.out.fifo(`VS ${vs.name} ${vs.quorumUp ? 'UP' : 'DOWN'}\n`);
     if (!stopping && (vs.cfg.smtpAlert ?? this.alerts.vs)) {
       this.out.alert(`Virtualserver ${vs.name} - ${vs.quorumUp ? 'UP' : 'DOWN'}`,

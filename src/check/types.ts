@@ -90,13 +90,13 @@ export type CheckInput =
   | { readonly type: 'tick' }
   | ({ readonly type: 'probeResult'; readonly probeId: number } & ProbeResult)
   /** ha_suspend: whether the virtual server's address is on this box */
-  | { readonly type: 'vipPresent'; readonly vs: number; readonly present: boolean }
+  | { readonly type: 'vipPresent'; readonly vs: VsKey; readonly present: boolean }
   /** FILE_CHECK: the integer now in track_file `name` */
   | { readonly type: 'fileValue'; readonly name: string; readonly value: number }
   /** BFD_CHECK: bfd_instance `name`'s session went Up (`up`) or Down, as the BFD side reports */
   | { readonly type: 'bfd'; readonly name: string; readonly up: boolean }
   /** A real server's effective weight set from outside (SNMP's realServerWeight), as a dynamic weight is */
-  | { readonly type: 'setWeight'; readonly vs: number; readonly rs: number; readonly weight: number }
+  | { readonly type: 'setWeight'; readonly vs: VsKey; readonly rs: RsKey; readonly weight: number }
   /** Stop: every real server leaves, omega scripts run. */
   | { readonly type: 'shutdown' }
   /**
@@ -106,6 +106,16 @@ export type CheckInput =
    * result goes to the old engine).
    */
   | { readonly type: 'reload'; readonly previous: import('./engine.js').CheckerEngine };
+
+/**
+ * A virtual server's identity in what the engine says and hears (effects, inputs, queries):
+ * keepalived's name of it (`[10.0.0.1]:tcp:80`, `FWM 7`, `[GROUP]:80`), with ` inet6` for an
+ * IPv6 fwmark service, and `#2`, `#3` for a second and third with the same name. Not its
+ * place in the configuration: a view, SNMP or a reload finds it by key, whatever the order.
+ */
+export type VsKey = string;
+/** A real server's identity in its virtual server: keepalived's name of it (`[10.0.1.1]:tcp:80`), unique there. */
+export type RsKey = string;
 
 export type ScriptReason = 'notify_up' | 'notify_down' | 'quorum_up' | 'quorum_down';
 
@@ -151,11 +161,11 @@ export type CheckLogEvent =
 
 export type CheckEffect =
   | { readonly type: 'runProbe'; readonly probeId: number; readonly plan: ProbePlan }
-  /** cfg.virtualServers[vs] has a new `liveDests(vs)` */
-  | { readonly type: 'destsChanged'; readonly vs: number }
+  /** virtual server `vs` has new `liveDests(vs)` */
+  | { readonly type: 'destsChanged'; readonly vs: VsKey }
   | {
     readonly type: 'runScript'; readonly script: Script; readonly reason: ScriptReason;
-    readonly vs: number; readonly rs?: number;
+    readonly vs: VsKey; readonly rs?: RsKey;
     /** run at shutdown (keepalived waits up to 1 s for these) */
     readonly stopping: boolean;
   }
@@ -164,7 +174,7 @@ export type CheckEffect =
   /** an email alert (smtp_alert); the daemon adds `[router_id] ` and sends it if a relay is set */
   | { readonly type: 'alert'; readonly subject: string; readonly body: string }
   /** a line for the log, as data: src/check/log-text.ts words it at the edge */
-  | { readonly type: 'log'; readonly event: CheckLogEvent; readonly vs?: number; readonly rs?: number }
+  | { readonly type: 'log'; readonly event: CheckLogEvent }
   /**
    * A state change SNMP notifies (keepalived's check_snmp_rs_trap, check_snmp_quorum_trap): a
    * real server up or down (`rs`), else the virtual server's quorum; with the live real servers
@@ -172,7 +182,7 @@ export type CheckEffect =
    * virtual server, omega or not.
    */
   | {
-    readonly type: 'stateTrap'; readonly vs: number; readonly rs?: number; readonly alive?: boolean;
+    readonly type: 'stateTrap'; readonly vs: VsKey; readonly rs?: RsKey; readonly alive?: boolean;
     readonly quorumUp: boolean; readonly realUp: number; readonly stopping: boolean;
   };
 

@@ -24,7 +24,7 @@ import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { KeepalivedConfig } from '../config/model.js';
 import { CheckerEngine } from '../check/engine.js';
-import type { CheckEffect, CheckInput, ProbePlan } from '../check/types.js';
+import type { CheckEffect, CheckInput, ProbePlan, RsKey, VsKey } from '../check/types.js';
 import { checkLogText } from '../check/log-text.js';
 import type { VsState } from '../check/servers.js';
 import { KtsError } from '../errors/index.js';
@@ -108,13 +108,13 @@ export class CheckDaemon {
   private timerAt = Infinity;
   private flushing: Promise<void> | undefined;
   /** virtual servers (indexes) whose live destinations changed since the last reconcile */
-  private dirty = new Set<number>();
+  private dirty = new Set<VsKey>();
   private stopped = false;
   private started = false;
   /** interface addresses, for ha_suspend: "family text" present on the box */
   private localAddrs = new Map<string, number>();
   /** ha_suspend: the last presence told to the engine, per virtual server */
-  private readonly vipState = new Map<number, boolean>();
+  private readonly vipState = new Map<VsKey, boolean>();
   private readonly abort = new AbortController();
   /** what every probe is run with (one object, not one per probe) */
   private probeOpts!: ProbeOptions;
@@ -341,8 +341,8 @@ export class CheckDaemon {
     return this.announcer?.handover(address, cancel) ?? Promise.resolve({ result: 'unknown-vip', announced: false, ms: 0 });
   }
 
-  /** SNMP's realServerWeight written: cfg.virtualServers[vs]'s real server `rs` takes `weight` as its effective weight. */
-  setWeight(vs: number, rs: number, weight: number): void {
+  /** SNMP's realServerWeight written: virtual server `vs`'s real server `rs` takes `weight` as its effective weight. */
+  setWeight(vs: VsKey, rs: RsKey, weight: number): void {
     this.input({ type: 'setWeight', vs, rs, weight });
   }
 
@@ -480,7 +480,7 @@ export class CheckDaemon {
     });
   }
 
-  private markDirty(vs: number): void {
+  private markDirty(vs: VsKey): void {
     this.dirty.add(vs);
     // while a reload takes over, no new flush: its reconcile of the whole table is what applies
     if (!this.started || this.flushing || this.holding) return;
@@ -503,17 +503,19 @@ export class CheckDaemon {
   /** Make the kernel hold the engine's live destinations; `previous`: extra services to own. */
   private async applyDesired(previous: Iterable<string>): Promise<void> {
     this.dirty.clear();
-    const desired = desiredTable(this.cfg, (vs) => this.engine.liveDests(vs));
+    const engine = this.engine;
+    const desired = desiredTable(this.cfg, (i) => engine.virtualServers[i]?.liveDests() ?? []);
     for (const id of ownedServiceIds(this.cfg)) this.owned.add(id);
     await this.applyOps(reconcile(desired, this.kernel, { previouslyOwned: previous }));
   }
 
   /** Reconcile only the services of the virtual servers whose live destinations changed. */
-  private async applyChanged(vsIndexes: readonly number[]): Promise<void> {
-    const entries = vsIndexes.flatMap((i) => {
-      const vs = this.cfg.virtualServers[i]!;
-      const live = this.engine.liveDests(i);
-      return this.services[i]!.map((service) => ({ service, dests: destsFor(vs, live, service.key) }));
+  private async applyChanged(keys: readonly VsKey[]): Promise<void> {
+    const entries = keys.flatMap((key) => {
+      const state = this.engine.server(key);
+      if (!state) return [];
+      const live = state.liveDests();
+      return (this.services[state.idx] ?? []).map((service) => ({ service, dests: destsFor(state.cfg, live, service.key) }));
     });
     const desired = tableOf(entries);
     await this.applyOps(reconcile(desired, this.kernel, { only: entries.map((e) => serviceId(e.service.key)) }));
@@ -559,13 +561,13 @@ export class CheckDaemon {
   }
 
   private announceVips(): void {
-    this.cfg.virtualServers.forEach((vs, i) => {
-      if (!vs.haSuspend || !vs.address) return;
+    for (const { cfg: vs, key } of this.engine.virtualServers) {
+      if (!vs.haSuspend || !vs.address) continue;
       const present = this.localAddrs.has(formatIp(vs.address));
-      if (this.vipState.get(i) === present) return;
-      this.vipState.set(i, present);
-      this.input({ type: 'vipPresent', vs: i, present });
-    });
+      if (this.vipState.get(key) === present) continue;
+      this.vipState.set(key, present);
+      this.input({ type: 'vipPresent', vs: key, present });
+    }
   }
 
   /**

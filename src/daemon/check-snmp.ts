@@ -14,6 +14,7 @@ import { DEFAULT_TUNNEL } from '../config/lvs-values.js';
 import type { KeepalivedConfig, Script, TunnelSpec, VirtualServer } from '../config/model.js';
 import type { RsState, VsState } from '../check/servers.js';
 import { realWeight } from '../check/servers.js';
+import type { RsKey, VsKey } from '../check/types.js';
 import { AgentxSession, type SetHandler } from '../io/agentx-session.js';
 import { ZERO_COUNTERS, type VsCounters } from '../ipvs/counters.js';
 import { schedFlags } from '../ipvs/from-config.js';
@@ -179,14 +180,14 @@ export function checkSnapshot(view: CheckDumpView, counters: readonly VsCounters
 
 /** The notification of one state change, from the virtual server as it is now and the moment's counts. */
 export function trapOf(e: StateTrap, view: CheckDumpView, host: string): Varbind[] | undefined {
-  const vs = view.config.virtualServers[e.vs];
-  const state = view.engine?.virtualServers[e.vs];
-  if (!vs || !state) return undefined;
+  const state = view.engine?.server(e.vs);
+  if (!state) return undefined;
+  const vs = state.cfg;
   const v = serviceOf(vs, view.config);
   const routerId = view.config.globalDefs.routerId ?? host;
   const moment: TrapMoment = { realUp: e.realUp, realTotal: state.rss.length, quorumUp: e.quorumUp, ...(e.alive !== undefined ? { alive: e.alive } : {}) };
   if (e.rs === undefined) return quorumTrap(v, moment, e.stopping, routerId);
-  const rs = state.rss[e.rs];
+  const rs = state.rss.find((r) => r.name === e.rs);
   return rs ? realServerTrap(v, realAddress(rs), moment, routerId) : undefined;
 }
 
@@ -219,8 +220,12 @@ function weightSetter(src: CheckSnmpSource, slog: Logger): SetHandler {
       for (const vb of vbs) {
         const t = weightTarget(vb.oid, r);
         if (!t || vb.integer === undefined) continue;
-        slog.info({ vs: t.vs, rs: t.rs, weight: vb.integer }, 'SNMP set a real server\'s weight');
-        src.setWeight(t.vs, t.rs, vb.integer);
+        // the MIB's rows are the configuration's order; the engine is told the servers' keys
+        const state = src.dumpView().engine?.virtualServers[t.vs];
+        const rs = state?.rss[t.rs];
+        if (!state || !rs) continue;
+        slog.info({ vs: state.name, rs: rs.name, weight: vb.integer }, 'SNMP set a real server\'s weight');
+        src.setWeight(state.key, rs.name, vb.integer);
       }
     },
   };
@@ -237,7 +242,7 @@ export interface CheckSnmpSource {
   /** the configuration running now */
   readonly config: KeepalivedConfig;
   /** realServerWeight written: the real server's effective weight */
-  setWeight(vs: number, rs: number, weight: number): void;
+  setWeight(vs: VsKey, rs: RsKey, weight: number): void;
   /** changes with every change of the servers' state */
   readonly stateGeneration: number;
   dumpView(): CheckDumpView;

@@ -88,7 +88,7 @@ describe('retry and up/down', () => {
       'TCP_CHECK on service [10.0.1.1]:tcp:80 failed.',
       'Removing service [10.0.1.1]:tcp:80 from VS [10.0.0.1]:tcp:80',
     ]);
-    expect(b.effects.slice(from).filter((e) => e.type === 'destsChanged')).toEqual([{ type: 'destsChanged', vs: 0 }]);
+    expect(b.effects.slice(from).filter((e) => e.type === 'destsChanged')).toEqual([{ type: 'destsChanged', vs: '[10.0.0.1]:tcp:80' }]);
   });
 
   it('up: fails only after retry+1 consecutive failures; one success brings it back', () => {
@@ -211,7 +211,7 @@ describe('quorum, hysteresis, sorry server', () => {
     const b = Bench.of(vs(rs('10.0.1.1', T), '  alpha\n  sorry_server 10.0.2.2 80\n  sorry_server_inhibit\n  sorry_server_lvs_method DR\n'));
     b.start();
     expect(b.logs()).toContain('Starting with quorum down 1-0=1 > 0 for VS [10.0.0.1]:tcp:80');
-    expect(b.engine.liveDests(0)).toEqual([expect.objectContaining({ weight: 1, lvsMethod: 'DR' })]);
+    expect(b.engine.liveDests('[10.0.0.1]:tcp:80')).toEqual([expect.objectContaining({ weight: 1, lvsMethod: 'DR' })]);
     b.step(true);
     expect(b.table()).toEqual(['10.0.1.1:80@1', '10.0.2.2:80@0']);
   });
@@ -313,7 +313,7 @@ describe('shared probes, ha_suspend, omega', () => {
     b.until(20_000);
     expect(b.running.size).toBe(1);
     const fx = b.answer(false);
-    expect(fx.filter((e) => e.type === 'destsChanged')).toEqual([{ type: 'destsChanged', vs: 0 }, { type: 'destsChanged', vs: 1 }]);
+    expect(fx.filter((e) => e.type === 'destsChanged')).toEqual([{ type: 'destsChanged', vs: '[10.0.0.1]:tcp:80' }, { type: 'destsChanged', vs: '[10.0.0.2]:tcp:80' }]);
     expect([b.table(0), b.table(1)]).toEqual([[], []]);
   });
 
@@ -328,12 +328,12 @@ describe('shared probes, ha_suspend, omega', () => {
     expect(b.logs()).toContain('Deactivating healthchecker for service [10.0.1.1]:tcp:80 for VS [10.0.0.1]:tcp:80');
     b.until(60_000);
     expect(b.started).toHaveLength(0);
-    b.input({ type: 'vipPresent', vs: 0, present: true });
+    b.input({ type: 'vipPresent', vs: b.key(0), present: true });
     expect(b.logs()).toContain('Activating healthchecker for service [10.0.1.1]:tcp:80 for VS [10.0.0.1]:tcp:80');
     b.until(b.deadline!);
     expect(b.started).toHaveLength(1);
     b.answer(true);
-    b.input({ type: 'vipPresent', vs: 0, present: false });
+    b.input({ type: 'vipPresent', vs: b.key(0), present: false });
     b.until(200_000);
     expect(b.started).toHaveLength(1);
   });
@@ -348,7 +348,7 @@ describe('shared probes, ha_suspend, omega', () => {
     expect([suspended!.isUp, suspended!.hasRun]).toEqual([true, false]);
     expect(b.table(1)).toEqual(['10.0.1.1:80@1']);
     // once its address is here, it takes up what the shared probe found meanwhile
-    b.input({ type: 'vipPresent', vs: 1, present: true });
+    b.input({ type: 'vipPresent', vs: b.key(1), present: true });
     expect([suspended!.isUp, suspended!.hasRun]).toEqual([false, true]);
     expect(b.table(1)).toEqual([]);
   });

@@ -81,9 +81,14 @@ export class Bench {
     return this.answer(r);
   }
 
-  /** `addr:port@weight` of each live destination of virtual server `vs`. */
-  table(vs = 0): string[] {
-    return this.engine.liveDests(vs).map((d) => `${formatIp(d.address)}:${d.port ?? 0}@${d.weight}`);
+  /** `addr:port@weight` of each live destination of virtual server `vs` (a key, or its place in the configuration). */
+  table(vs: number | string = 0): string[] {
+    return this.engine.liveDests(typeof vs === 'string' ? vs : this.key(vs)).map((d) => `${formatIp(d.address)}:${d.port ?? 0}@${d.weight}`);
+  }
+
+  /** The key of the virtual server at place `i` of the configuration. */
+  key(i: number): string {
+    return this.engine.virtualServers[i]!.key;
   }
 
   logs(from = 0): string[] {

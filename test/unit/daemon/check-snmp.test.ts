@@ -61,7 +61,7 @@ function run(): { view: CheckDumpView; traps: StateTrap[]; engine: CheckerEngine
   };
   input({ type: 'start' });
   // ha_suspend: the address of the fourth virtual server is here
-  input({ type: 'vipPresent', vs: 3, present: true });
+  input({ type: 'vipPresent', vs: engine.virtualServers[3]!.key, present: true });
   while (now < 20_000) {
     for (const [id, plan] of [...running]) {
       running.delete(id);
