@@ -62,7 +62,10 @@ describe.skipIf(skipUnless(why === undefined, `user-mode Linux: ${why}`))('three
     // a real server failing moves only its own flows
     expect(summary.rsFail.movedOthers, story).toBe(0);
     // a director dying: new connections fail only until the router drops it, and the flows it
-    // carried go on, on the same real servers, through the others
+    // carried go on, on the same real servers, through the others. A failure that a stall of the
+    // client explains is not the network's (on 2026-12-06 one CI run, under the load of the
+    // whole suite, had 4 failures 1-3 s after the drop, not seen again alone): it is counted
+    // apart and shown in the story, with the stalls.
     expect(summary.kill.shortFailedAfterWithdraw, story).toBe(0);
     expect({ longBroken: summary.kill.longBroken, longMoved: summary.kill.longMoved }, story).toEqual({ longBroken: 0, longMoved: 0 });
     // a director added back takes its share of the flows without breaking or moving one (the

@@ -8,6 +8,9 @@
 //   {t, k:'long-broken', id, why}    it broke (error, close, or 10 s without an answer: TCP
 //                                    itself would go on retransmitting through a few seconds)
 //   {t, k:'short', ok, rs?}          one short connection, answered or not within 1 s
+//   {t, k:'stall', ms}               the client itself did not run for `ms` (more than 300 ms
+//                                    between two 20 ms ticks): the guest was not scheduled, and
+//                                    a short connection in flight then fails without the network
 // It runs until stdin closes.
 import { connect } from 'node:net';
 
@@ -74,7 +77,13 @@ function short() {
 }
 
 for (let i = 0; i < longCount; i++) setTimeout(() => long(i), i * 10);
-const shorts = setInterval(short, 20);
+let lastTick = Date.now();
+const shorts = setInterval(() => {
+  const now = Date.now();
+  if (now - lastTick > 300) out({ k: 'stall', ms: now - lastTick });
+  lastTick = now;
+  short();
+}, 20);
 process.stdin.on('end', () => {
   clearInterval(shorts);
   setTimeout(() => process.exit(0), 1200);

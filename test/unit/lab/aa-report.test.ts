@@ -21,8 +21,16 @@ describe('aaReport', () => {
     expect(r.drain).toEqual({ shortOpened: 2, shortFailed: 0, lastFailureMs: 0, longBroken: 0, longMoved: 0, movedPct: 0, routeMs: 300 });
     expect(r.rsFail).toMatchObject({ longMoved: 2, movedPct: 50, onFailed: 1, movedOthers: 1 });
     expect(r.rsFail.routeMs).toBeUndefined();
-    expect(r.kill).toMatchObject({ shortOpened: 4, shortFailed: 3, lastFailureMs: 4600, routeMs: 3500, shortFailedAfterWithdraw: 1 });
+    expect(r.kill).toMatchObject({ shortOpened: 4, shortFailed: 3, lastFailureMs: 4600, routeMs: 3500, shortFailedAfterWithdraw: 1, shortFailedInStall: 0, stallsMs: [] });
     expect(r.back).toMatchObject({ longBroken: 1, routeMs: 9000 });
+  });
+
+  it('a failure after the drop that a stall of the client explains is counted apart', () => {
+    const stalled: ClientEvent[] = [...evs, { t: 8200, k: 'stall', ms: 300 }, { t: 7700, k: 'short', ok: false }, { t: 8300, k: 'short', ok: false }, { t: 8950, k: 'short', ok: false }];
+    const r = aaReport(marks, stalled);
+    // the client did not run from 7900 to 8200: 8300 and 8950 fall in its reach (to 9200), 7600 and 7700 do not
+    expect(r.kill).toMatchObject({ shortFailedAfterWithdraw: 2, shortFailedInStall: 2, stallsMs: [300] });
+    expect(formatAaReport(r)).toContain('failed > 1 s after the drop: 2 (and 2 in a stall of the client)');
   });
 
   it('prints a row per scenario', () => {
