@@ -15,11 +15,7 @@ import type { Logger } from 'pino';
 import { dumpPath, writeDumpFile, type DumpKind, type DumpPathOverrides } from '../io/dump-file.js';
 import { KEEPALIVED_SIGNALS, onSignal, type SignalName } from '../io/signals.js';
 import type { CheckDumpView } from './check-view.js';
-import { clearCounters, type DumpTime } from '../dump/common.js';
-import { formatCheckData } from '../dump/check.js';
-import { formatData } from '../dump/data.js';
-import { formatJson } from '../dump/json.js';
-import { formatStats } from '../dump/stats.js';
+import type { DumpTime } from '../dump/common.js';
 import type { VrrpView } from './view.js';
 
 export interface DumpSignalOptions {
@@ -42,8 +38,17 @@ export interface DumpSignalOptions {
 
 const HANDLED: readonly SignalName[] = ['DATA', 'STATS', 'STATS_CLEAR', 'JSON'];
 
-/** What one signal does; returned for tests, which call it without a signal. */
-export function dumpHandler(o: DumpSignalOptions, name: SignalName): () => void {
+/**
+ * The formatters, loaded at the first dump: a daemon that is never asked for one does not
+ * carry them (a third of the modules an idle VRRP daemon loaded).
+ */
+let formatters: Promise<Formatters> | undefined;
+type Formatters = [typeof import('../dump/common.js'), typeof import('../dump/check.js'), typeof import('../dump/data.js'), typeof import('../dump/json.js'), typeof import('../dump/stats.js')];
+const loadFormatters = (): Promise<Formatters> =>
+  (formatters ??= Promise.all([import('../dump/common.js'), import('../dump/check.js'), import('../dump/data.js'), import('../dump/json.js'), import('../dump/stats.js')]));
+
+/** What one signal does; returned for tests, which call it without a signal and wait for it. */
+export function dumpHandler(o: DumpSignalOptions, name: SignalName): () => Promise<void> {
   const env = o.env ?? process.env;
   const now = o.now ?? ((): DumpTime => ({ wallMs: Date.now(), monoMs: performance.now() }));
   const write = (kind: DumpKind, paths: DumpPathOverrides, text: string): void => {
@@ -54,12 +59,17 @@ export function dumpHandler(o: DumpSignalOptions, name: SignalName): () => void 
     if (err) o.log.warn({ signal: name, file, err }, `Can't open dump file ${file}`);
     else o.log.info({ signal: name, file }, 'dump written');
   };
-  return () => {
+  return async () => {
     try {
-      if (o.vrrp) {
-        const view = o.vrrp();
+      // the state is read when the signal comes, the formatters wait for nothing else
+      const vrrp = o.vrrp?.();
+      const check = o.check && name === 'DATA' ? o.check() : undefined;
+      const at = now();
+      const [{ clearCounters }, { formatCheckData }, { formatData }, { formatJson }, { formatStats }] = await loadFormatters();
+      if (vrrp) {
+        const view = vrrp;
         const paths = view.config.globalDefs;
-        if (name === 'DATA') write('data', paths, formatData(view, now(), hostname()));
+        if (name === 'DATA') write('data', paths, formatData(view, at, hostname()));
         else if (name === 'STATS' || name === 'STATS_CLEAR') {
           write('stats', paths, formatStats(view));
           if (name === 'STATS_CLEAR') for (const iv of view.instances) clearCounters(iv.live.stats);
@@ -68,7 +78,7 @@ export function dumpHandler(o: DumpSignalOptions, name: SignalName): () => void 
           write('json', paths, formatJson(view, paths.jsonVersion ?? 1));
         }
       }
-      if (o.check && name === 'DATA') write('checkData', o.checkPaths?.() ?? {}, formatCheckData(o.check(), now(), hostname()));
+      if (check) write('checkData', o.checkPaths?.() ?? {}, formatCheckData(check, at, hostname()));
     } catch (e) {
       o.log.error({ signal: name, err: (e as Error).message }, 'dump failed');
     }
@@ -79,7 +89,8 @@ export function dumpHandler(o: DumpSignalOptions, name: SignalName): () => void 
 export function installDumpSignals(o: DumpSignalOptions): void {
   for (const name of HANDLED) {
     const num = KEEPALIVED_SIGNALS[name];
-    const r = onSignal(num, dumpHandler(o, name));
+    const handler = dumpHandler(o, name);
+    const r = onSignal(num, () => void handler());
     if (r.error) o.log.warn({ signal: name, err: r.error }, 'cannot catch signal');
   }
 }

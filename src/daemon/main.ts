@@ -12,8 +12,9 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { DEFAULT_WITHDRAW_DELAY_MS } from './announcer.js';
 import { formatIp, parseIp } from '../util/ip.js';
 import { CheckerChild, CHECKER_EXIT_FATAL, onParentEvent, serveParent, watchParent } from './checker-child.js';
-import { setDumpSnmpCli } from '../dump/global.js';
+import { setDumpSnmpCli } from '../dump/snmp-cli.js';
 import { installDumpSignals } from './dump-signals.js';
+import { snmpSelection } from './snmp-selection.js';
 import { collectStartupGarbage } from './heap.js';
 import { currentSettingsFile, loadForDaemon, vrrpHalf } from './load-config.js';
 import { startControl } from '../control/server.js';
@@ -282,7 +283,9 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   let snmp: { stop(): Promise<void> } | undefined;
   try {
     // before the instances start: their first notifications are sent once the subagent is connected
-    snmp = (await import('./vrrp-snmp.js')).startVrrpSnmp(daemon, config, log, { ...(o.snmp ? { snmp: true } : {}), ...(o.snmpSocket !== undefined ? { snmpSocket: o.snmpSocket } : {}) }, startWithChecker);
+    const snmpCli = { ...(o.snmp ? { snmp: true } : {}), ...(o.snmpSocket !== undefined ? { snmpSocket: o.snmpSocket } : {}) };
+    // the subagent and its MIBs are loaded only when some MIB is asked for
+    if (snmpSelection(config, snmpCli, startWithChecker)) snmp = (await import('./vrrp-snmp.js')).startVrrpSnmp(daemon, config, log, snmpCli, startWithChecker);
     await daemon.start();
     lvsSync = await (await import('./lvs-sync.js')).startLvsSync(daemon, log);
     (await import('./vrrp-alerts.js')).startVrrpAlerts(daemon, log);

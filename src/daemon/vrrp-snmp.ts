@@ -19,35 +19,17 @@ import { AgentxSession } from '../io/agentx-session.js';
 import { defaultEmailFrom } from '../io/smtp-alert.js';
 import type { Varbind } from '../snmp/agentx.js';
 import { parseAgentxSocket, type AgentxEndpoint } from '../snmp/endpoint.js';
-import { buildMib, mibRegions, type MibSelection, type SnmpAddress, type SnmpInstance, type SnmpProcess, type SnmpGlobals, type SnmpScripts, type SnmpSnapshot, type SnmpState, type SnmpTracked } from '../snmp/vrrp-mib.js';
+import { buildMib, mibRegions, type SnmpAddress, type SnmpInstance, type SnmpProcess, type SnmpGlobals, type SnmpScripts, type SnmpSnapshot, type SnmpState, type SnmpTracked } from '../snmp/vrrp-mib.js';
 import { dropTraps, groupTraps, instanceTraps, protoErrReason, type TrapDropInstance, type TrapSettings } from '../snmp/vrrp-traps.js';
 import { KEEPALIVED_VERSION } from '../cli-args.js';
 import { parseIp } from '../util/ip.js';
 import type { Effect } from '../vrrp/types.js';
 import { acceptMode, cmdStr, keepalivedCounters, vipPlace } from '../dump/common.js';
-import type { HostLink, InstanceView, VrrpView } from './view.js';
+import type { HostLink, VrrpView } from './view.js';
 import { routeRows } from './vrrp-snmp-routes.js';
+import { snmpSelection, type SnmpCliOptions } from './snmp-selection.js';
 
-export interface SnmpCliOptions {
-  /** -x */
-  readonly snmp?: boolean;
-  /** -A */
-  readonly snmpSocket?: string;
-}
-
-/**
- * The MIBs to serve, from the configuration at start and -x; undefined: SNMP is off. The
- * global scalars go with the VRRP tables unless a checker process runs with SNMP of its own,
- * which serves them then (keepalived's vrrp_handles_global_oid).
- */
-export function snmpSelection(cfg: KeepalivedConfig, cli: SnmpCliOptions, checkerRuns = false): MibSelection | undefined {
-  const g = cfg.globalDefs;
-  const x = cli.snmp === true;
-  const vrrp = x || g.enableSnmpVrrp;
-  const checkerGlobals = checkerRuns && (x || g.enableSnmpChecker);
-  const sel = { global: vrrp && !checkerGlobals, vrrp, rfcv2: x || g.enableSnmpRfcv2, rfcv3: x || g.enableSnmpRfcv3 };
-  return sel.vrrp || sel.rfcv2 || sel.rfcv3 ? sel : undefined;
-}
+export { snmpSelection, type SnmpCliOptions } from './snmp-selection.js';
 
 /** how long one MIB view answers requests (counters may lag by this much; states never: a change drops it) */
 const MIB_CACHE_MS = 500;

@@ -19,6 +19,7 @@ import { defaultEmailFrom } from '../io/smtp-alert.js';
 import { formatIp, parseIp } from '../util/ip.js';
 import { scriptWithUser } from './common.js';
 import type { HostView } from '../daemon/view.js';
+import { dumpSnmpCli } from './snmp-cli.js';
 
 const onOff = (b: boolean): string => (b ? 'true' : 'false');
 const secs = (ms: number): number => Math.floor(ms / 1000);
@@ -123,16 +124,10 @@ function processLines(name: string, nice: number, rtPriority: number, cpus: read
   ];
 }
 
-/** -x and -A of this process (keepalived sets its globals from them when it allocates them) */
-let snmpCli: { readonly snmp?: boolean; readonly snmpSocket?: string } = {};
-
-/** What -x / -A said, for the SNMP lines of the dumps. */
-export function setDumpSnmpCli(cli: { readonly snmp?: boolean; readonly snmpSocket?: string }): void {
-  snmpCli = cli;
-}
-
 /** keepalived's SNMP lines: each enable_snmp_* (all with -x), traps, the socket (-A over snmp_socket). */
 function snmpLines(g: GlobalDefs): string[] {
+  // -x and -A of this process (keepalived sets its globals from them when it allocates them)
+  const snmpCli = dumpSnmpCli();
   const x = snmpCli.snmp === true;
   const on = (b: boolean): string => (b || x ? 'enabled' : 'disabled');
   const socket = snmpCli.snmpSocket ?? g.snmpSocket;

@@ -22,22 +22,22 @@ bench.start();
 const view: CheckDumpView = { config: bench.cfg, engine: bench.engine, serviceUp: () => true };
 
 describe('dumpHandler', () => {
-  it('checker process: USR1 writes $TMPDIR/keepalived_check.data (0600), the other signals write nothing', () => {
+  it('checker process: USR1 writes $TMPDIR/keepalived_check.data (0600), the other signals write nothing', async () => {
     const env = { TMPDIR: dir };
-    for (const name of ['STATS', 'STATS_CLEAR', 'JSON'] as const) dumpHandler({ log, check: () => view, env }, name)();
+    for (const name of ['STATS', 'STATS_CLEAR', 'JSON'] as const) await dumpHandler({ log, check: () => view, env }, name)();
     expect(existsSync(join(dir, 'keepalived_check.data'))).toBe(false);
-    dumpHandler({ log, check: () => view, env }, 'DATA')();
+    await dumpHandler({ log, check: () => view, env }, 'DATA')();
     const file = join(dir, 'keepalived_check.data');
     expect(readFileSync(file, 'utf8')).toContain('   RIP = 10.0.0.11, RPORT = 80, WEIGHT = 3 EFF WEIGHT = 3\n');
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    dumpHandler({ log, check: () => view, checkPaths: () => ({ stateDumpFile: `${dir}/state.txt` }), env }, 'DATA')();
+    await dumpHandler({ log, check: () => view, checkPaths: () => ({ stateDumpFile: `${dir}/state.txt` }), env }, 'DATA')();
     expect(existsSync(join(dir, 'state_check.txt'))).toBe(true);
   });
 
-  it('main process: USR1 is passed on to the checker child, the other signals are not', () => {
+  it('main process: USR1 is passed on to the checker child, the other signals are not', async () => {
     const sent: (string | number)[] = [];
     for (const name of ['DATA', 'STATS', 'STATS_CLEAR', 'JSON'] as const) {
-      dumpHandler({ log, forward: (s) => sent.push(s), env: { TMPDIR: dir } }, name)();
+      await dumpHandler({ log, forward: (s) => sent.push(s), env: { TMPDIR: dir } }, name)();
     }
     expect(sent).toEqual([10]);
   });

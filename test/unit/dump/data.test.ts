@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RouteEntry, RuleEntry } from '../../../src/config/model.js';
 import { formatData } from '../../../src/dump/data.js';
-import { setDumpSnmpCli } from '../../../src/dump/global.js';
+import { setDumpSnmpCli } from '../../../src/dump/snmp-cli.js';
 import { formatStats } from '../../../src/dump/stats.js';
 import { STATE_NUMBER } from '../../../src/dump/common.js';
 import type { VrrpView } from '../../../src/daemon/view.js';
