@@ -13,7 +13,7 @@ import type { ErrorCode } from '../errors/index.js';
 import type { RsDraft, VsDraft } from './keywords-lvs.js';
 import { fieldLoc, type Loc } from './loc.js';
 import type { GlobalDefs } from './model.js';
-import type { LbKind, VirtualServer, VsGroupEntry } from './model-lvs.js';
+import type { LbKind, RealServer, VirtualServer, VsGroupEntry } from './model-lvs.js';
 import { formatIp, type IpAddress } from '../util/ip.js';
 
 /** keepalived's IPVS_SVC_PERSISTENT_TIMEOUT (6 minutes) */
@@ -141,9 +141,16 @@ export function completeVirtualServer(d: VsDraft, g: Pick<GlobalDefs, 'smtpAlert
     d.hysteresis = d.quorum - 1;
   }
   ports(d, say, shown);
-  // filled above: the scheduler, the method, the protocol, each real server's weight (TypeScript
-  // narrows the fields it saw set, not the draft as a whole)
-  return d as VirtualServer;
+  if (!isCompleted(d)) throw new Error(`internal error: virtual server ${vsName(d)} left incomplete by the completion`);
+  return d;
+}
+
+/** What the completion sets on every virtual server: the scheduler, the method, the protocol, each real server's weight. */
+type CompletedVs = VsDraft & Pick<VirtualServer, 'lbAlgo' | 'lbKind' | 'protocol'> & { realServers: (RsDraft & Pick<RealServer, 'weight'>)[] };
+
+/** A completed virtual server as the model's VirtualServer: checked, not cast. */
+function isCompleted(d: VsDraft): d is CompletedVs {
+  return d.lbAlgo !== undefined && d.lbKind !== undefined && d.protocol !== undefined && d.realServers.every((r) => r.weight !== undefined);
 }
 
 type Say = (row: string, code: ErrorCode, msg: string, at?: Loc) => void;
