@@ -17,7 +17,7 @@ import { genericStep, newOutcome, type Outcome } from './schedule.js';
 import { ServerRules, VsState, type RsState, type Sink } from './servers.js';
 import type { CheckEffect, CheckInput, CheckLogEvent, CheckStep, ProbeResult, RsKey, ScriptReason, VsKey } from './types.js';
 import { vsKeys } from './format.js';
-import { BOOTSTRAP_DELAY_MS, buildUnits, type Binding, type Unit } from './units.js';
+import { BOOTSTRAP_DELAY_MS, buildUnits, miscScriptName, type Binding, type Unit } from './units.js';
 
 export interface CheckerEngineOptions {
   /** uniform in [0, 1): the warmup spread (keepalived random()); inject for determinism */
@@ -120,16 +120,6 @@ export class CheckerEngine {
 
   nextDeadline(): number | undefined {
     return this.heap.peek();
-  }
-
-  /** Whether real server `rs` of virtual server `vs` is alive (for state dumps). */
-  isAlive(vs: VsKey, rs: RsKey): boolean {
-    return this.realServer(vs, rs)?.alive ?? false;
-  }
-
-  /** Whether virtual server `vs` has quorum (for state dumps). */
-  hasQuorum(vs: VsKey): boolean {
-    return this.byKey.get(vs)?.quorumUp ?? false;
   }
 
   private realServer(vs: VsKey, rs: RsKey): RsState | undefined {
@@ -438,7 +428,6 @@ export class CheckerEngine {
 
 /** A checker's result as a log event (log-text.ts words it as its checker type does). */
 function probeEvent(b: Binding, outcome: 'up' | 'down' | 'attempt', result: ProbeResult, retryIt: number, retry: number, hasRun: boolean): CheckLogEvent {
-  const c = b.cfg;
-  const script = c.type === 'MISC_CHECK' && c.miscPath ? c.miscPath.argv[0] ?? c.miscPath.text : undefined;
-  return { event: 'probe', outcome, checker: c.type, ...(script !== undefined ? { script } : {}), rs: b.names.chk, vs: b.names.vs, result, retry, retryIt, hasRun };
+  const script = miscScriptName(b.cfg);
+  return { event: 'probe', outcome, checker: b.cfg.type, ...(script !== undefined ? { script } : {}), rs: b.names.chk, vs: b.names.vs, result, retry, retryIt, hasRun };
 }

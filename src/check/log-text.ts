@@ -3,20 +3,8 @@
  * operators grep for, worded at the edge (the checker daemon's logger, the tests), not in the
  * core that decides them.
  */
-import type { CheckerType } from '../config/model.js';
-import { dnsKind } from './dns.js';
-import { httpKind } from './http.js';
-import type { CheckerKind } from './kind.js';
-import { miscKind } from './misc.js';
-import { pingKind } from './ping.js';
-import { smtpKind } from './smtp.js';
-import { tcpKind } from './tcp.js';
 import type { CheckLogEvent } from './types.js';
-import { udpKind } from './udp.js';
-
-const KINDS: Partial<Record<CheckerType, CheckerKind>> = {
-  TCP_CHECK: tcpKind, HTTP_GET: httpKind, SSL_GET: httpKind, SMTP_CHECK: smtpKind, DNS_CHECK: dnsKind, UDP_CHECK: udpKind, PING_CHECK: pingKind,
-};
+import { kindFor } from './units.js';
 
 /** The line keepalived logs for `e`; undefined where it logs none (a DNS_CHECK coming up). */
 export function checkLogText(e: CheckLogEvent): string | undefined {
@@ -26,7 +14,7 @@ export function checkLogText(e: CheckLogEvent): string | undefined {
     case 'checkerSuspend':
       return `${e.suspended ? 'Suspend' : 'Activat'}ing healthchecker for service ${e.rs} for VS ${e.vs}`;
     case 'probe': {
-      const kind = e.checker === 'MISC_CHECK' ? miscKind(e.script ?? '') : KINDS[e.checker];
+      const kind = kindFor(e.checker, e.script);
       if (!kind) return undefined;
       const names = { chk: e.rs, vs: e.vs };
       if (e.outcome === 'up') return kind.successLog(names, e.result);

@@ -47,7 +47,7 @@ export class RsState {
   prevEffWeight = 0;
   private cached: LiveDest | undefined;
 
-  constructor(readonly idx: number, readonly cfg: RealServer, readonly vs: VsState) {
+  constructor(readonly cfg: RealServer, readonly vs: VsState) {
     this.name = formatRs(cfg, vs.cfg);
     this.iweight = cfg.weight;
     this.effWeight = cfg.weight;
@@ -89,7 +89,7 @@ export class VsState {
    */
   constructor(readonly idx: number, readonly cfg: VirtualServer, readonly key: VsKey) {
     this.name = formatVs(cfg);
-    this.rss = cfg.realServers.map((rs, i) => new RsState(i, rs, this));
+    this.rss = cfg.realServers.map((rs) => new RsState(rs, this));
     this.suspended = cfg.haSuspend && cfg.fwmark === undefined;
     const s = cfg.sorryServer;
     if (s) {

@@ -6,7 +6,7 @@
  * result feeds each real server bound to it.
  */
 import { createHash } from 'node:crypto';
-import type { Checker, KeepalivedConfig, RealServer, VirtualServer } from '../config/model.js';
+import type { Checker, CheckerType, KeepalivedConfig, RealServer, VirtualServer } from '../config/model.js';
 import type { HeapOwner } from '../util/deadline-heap.js';
 import { dnsKind } from './dns.js';
 import { fileCheckSpec, type FileCheckSpec } from './file.js';
@@ -75,15 +75,21 @@ export interface Binding {
 
 export const BOOTSTRAP_DELAY_MS = 1000;
 
-function kindOf(c: Checker): CheckerKind | undefined {
-  switch (c.type) {
+/** The script a MISC_CHECK's log lines name (its command's first word); undefined for other checkers. */
+export function miscScriptName(c: Checker): string | undefined {
+  return c.type === 'MISC_CHECK' && c.miscPath ? c.miscPath.argv[0] ?? c.miscPath.text : undefined;
+}
+
+/** The kind of a checker type (a MISC_CHECK's names its script); undefined for a checker that never probes. */
+export function kindFor(type: CheckerType, miscScript: string | undefined): CheckerKind | undefined {
+  switch (type) {
     case 'TCP_CHECK': return tcpKind;
     case 'HTTP_GET': case 'SSL_GET': return httpKind;
     case 'SMTP_CHECK': return smtpKind;
     case 'DNS_CHECK': return dnsKind;
     case 'UDP_CHECK': return udpKind;
     case 'PING_CHECK': return pingKind;
-    case 'MISC_CHECK': return c.miscPath ? miscKind(c.miscPath.argv[0] ?? c.miscPath.text) : undefined;
+    case 'MISC_CHECK': return miscScript !== undefined ? miscKind(miscScript) : undefined;
     default: return undefined;
   }
 }
@@ -110,7 +116,7 @@ export interface Resolved {
 
 /** The checker with every default applied, or undefined for a checker that never probes. */
 export function resolveChecker(c: Checker, rs: RealServer, vs: VirtualServer, timings?: Map<string, Timing>): Resolved | undefined {
-  const kind = kindOf(c);
+  const kind = kindFor(c.type, miscScriptName(c));
   if (!kind) return undefined;
   const delayLoopMs = c.delayLoopMs ?? rs.delayLoopMs ?? vs.delayLoopMs;
   const retry = c.retry ?? rs.retry ?? vs.retry ?? kind.defaultRetry;

@@ -14,7 +14,6 @@ import type { GarpExtraIf, KeepalivedConfig, Script, TrackFile, TrackRef, TrackP
 
 // ------------------------------------------------------------------ drafts
 
-
 /** The fields of a vrrp_instance that the completion fills (complete-vrrp.ts; `version` too): unset while it is read. */
 export const COMPLETED_FIELDS = [
   'state', 'priority', 'advertIntMs', 'family', 'notifyPriorityChanges', 'smtpAlert', 'garpMasterDelayMs', 'garpMasterRepeat', 'garpMasterRefreshMs',

@@ -107,7 +107,7 @@ export class CheckDaemon {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private flushing: Promise<void> | undefined;
-  /** virtual servers (indexes) whose live destinations changed since the last reconcile */
+  /** virtual servers (keys) whose live destinations changed since the last reconcile */
   private dirty = new Set<VsKey>();
   private stopped = false;
   private started = false;
@@ -438,7 +438,7 @@ export class CheckDaemon {
           const text = checkLogText(e.event);
           if (text === undefined) break;
           const ev = e.event;
-          this.opts.log.info('rs' in ev ? { vs: 'vs' in ev ? ev.vs : undefined, rs: ev.rs } : { vs: ev.vs }, text);
+          this.opts.log.info({ vs: 'vs' in ev ? ev.vs : undefined, rs: 'rs' in ev ? ev.rs : undefined }, text);
           break;
         }
       }

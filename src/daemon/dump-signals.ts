@@ -62,12 +62,11 @@ export function dumpHandler(o: DumpSignalOptions, name: SignalName): () => Promi
   return async () => {
     try {
       // the state is read when the signal comes, the formatters wait for nothing else
-      const vrrp = o.vrrp?.();
+      const view = o.vrrp?.();
       const check = o.check && name === 'DATA' ? o.check() : undefined;
       const at = now();
       const [{ clearCounters }, { formatCheckData }, { formatData }, { formatJson }, { formatStats }] = await loadFormatters();
-      if (vrrp) {
-        const view = vrrp;
+      if (view) {
         const paths = view.config.globalDefs;
         if (name === 'DATA') write('data', paths, formatData(view, at, hostname()));
         else if (name === 'STATS' || name === 'STATS_CLEAR') {
