@@ -60,6 +60,8 @@ describe.skipIf(skipUnless(isRoot, 'root'))('BFD beside keepalived 2.2.7 (netns)
     await k.watch.waitFor(/\(to_kts\) Entering Up state/, 15_000);
     // Down at start (keepalived's tracked BFD starts down): 150 - 100, then 150 once Up
     await t.watch.waitFor(/Changing effective priority from 50 to 150/, 5000);
+    // killed while still at the slow rate of a new session, it would take 5 s to expire
+    await t.watch.waitFor(/\(to_ka\) Detection time is 500000 us/, 10_000);
     const mark = t.watch.mark();
     k.signal('SIGKILL');
     await t.watch.waitFor(/\(to_ka\) Entering Down state \(Local diagnostic - Control Detection Time Expired/, 5000, mark);
@@ -71,6 +73,8 @@ describe.skipIf(skipUnless(isRoot, 'root'))('BFD beside keepalived 2.2.7 (netns)
     const t = kts(bfd('to_ka', B, '  passive\n') + directorConf({ vrid: 98, version: 3, advertInt: 1, priority: 150, vips: ['10.69.0.52/24'], extra: ['track_bfd {', '  to_ka', '}'] }));
     await t.watch.waitFor(/\(to_ka\) Entering Up state/, 15_000);
     await k.watch.waitFor(/\(to_kts\) Entering Up state/, 15_000);
+    // keepalived names no session in this line; it has only this one
+    await k.watch.waitFor(/Detection time is 500000 us/, 10_000);
     const mark = k.watch.mark();
     t.signal('SIGKILL');
     await k.watch.waitFor(/\(to_kts\) Entering Down state \(Local diagnostic - Control Detection Time Expired/, 5000, mark);
@@ -94,6 +98,9 @@ describe.skipIf(skipUnless(isRoot, 'root'))('BFD beside keepalived 2.2.7 (netns)
       const t = kts(bfd('to_frr', B) + directorConf({ vrid: 98, version: 3, advertInt: 1, priority: 150, vips: ['10.69.0.52/24'], extra: ['track_bfd {', '  to_frr weight -10', '}'] }));
       await t.watch.waitFor(/\(to_frr\) Entering Up state/, 15_000);
       await t.watch.waitFor(/Changing effective priority from 140 to 150/, 5000);
+      // bfdd comes Up at the slow rate (1 s x 5) and only then polls down to 100 ms x 5:
+      // killed before that poll ends, it would take 5 s to expire, not 0.5 s
+      await t.watch.waitFor(/\(to_frr\) Detection time is 500000 us/, 10_000);
       const mark = t.watch.mark();
       frr.child.kill('SIGKILL');
       await t.watch.waitFor(/\(to_frr\) Entering Down state \(Local diagnostic - Control Detection Time Expired/, 5000, mark);
