@@ -38,6 +38,17 @@ export const NO_LIFECYCLE: Lifecycle = {
   ready: () => undefined, reloading: () => undefined, reloaded: () => undefined, stopping: () => undefined, status: () => undefined,
 };
 
+/**
+ * The checker child's command line: the main process's options that concern it. -g takes its
+ * value only attached (getopt's optional argument): `-g FILE` would be the default file and a
+ * stray word, so the child is given `--log-file=FILE`.
+ */
+export function checkerChildArgs(o: MainOptions, settings: string | undefined, checkersPidFile: string | undefined): string[] {
+  return ['-f', o.file, '-i', o.configId, ...(settings !== undefined ? ['--settings', settings] : []), ...(o.debug ? ['-D'] : []), ...(checkersPidFile ? ['-c', checkersPidFile] : []),
+    ...(o.dontReleaseIpvs ? ['-I'] : []), ...(o.snmp ? ['-x'] : []), ...(o.snmpSocket !== undefined ? ['-A', o.snmpSocket] : []),
+    ...(o.logFile ? [`--log-file=${o.logFile}`] : []), ...(o.logArgs ?? []), ...(o.namespace !== undefined ? ['-s', o.namespace] : [])];
+}
+
 export interface MainOptions {
   readonly file: string;
   readonly configId: string;
@@ -166,9 +177,7 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     ...(vrrpPidFile ? { vrrpPidFile } : {}), dontReleaseVrrp: o.dontReleaseVrrp ?? false, addressMonitoring: o.addressMonitoring ?? false,
   });
   const settings = currentSettingsFile();
-  const childArgs = ['-f', o.file, '-i', o.configId, ...(settings !== undefined ? ['--settings', settings] : []), ...(o.debug ? ['-D'] : []), ...(checkersPidFile ? ['-c', checkersPidFile] : []),
-    ...(o.dontReleaseIpvs ? ['-I'] : []), ...(o.snmp ? ['-x'] : []), ...(o.snmpSocket !== undefined ? ['-A', o.snmpSocket] : []),
-    ...(o.logFile ? ['-g', o.logFile] : []), ...(o.logArgs ?? []), ...(o.namespace !== undefined ? ['-s', o.namespace] : [])];
+  const childArgs = checkerChildArgs(o, settings, checkersPidFile);
   let checker: CheckerChild | undefined;
   // the checker child's announcer follows the instances' states (announce_vip ... instance NAME)
   daemon.onEffect((e) => {

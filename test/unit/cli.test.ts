@@ -10,6 +10,7 @@ import {
   DEFAULT_CHECKERS_PIDFILE, DEFAULT_CONF, DEFAULT_MAIN_PIDFILE, DEFAULT_VRRP_PIDFILE, VERSION,
   defaultArgs, parseArgs, type Args,
 } from '../../src/cli-args.js';
+import { checkerChildArgs } from '../../src/daemon/main.js';
 
 function run(...argv: string[]): Args {
   const p = parseArgs(argv);
@@ -76,6 +77,20 @@ describe('parseArgs: every flag, short and long', () => {
 
   it('keepalived-ts\'s own long options', () => {
     expect(run('--strict', '--checker-child')).toMatchObject({ strict: true, checkerChild: true });
+  });
+});
+
+describe('the checker child\'s command line', () => {
+  it('reads as the main process meant it: the log file (an optional value, attached), pid file, settings, namespace', () => {
+    const o = {
+      file: '/etc/k.conf', configId: 'lb1', pidFile: '/run/k.pid', debug: true, vrrpOnly: false, log: undefined as never, cli: 'cli.js',
+      logFile: '/var/log/kts.log', logArgs: ['-l', '-G'], namespace: 'blue', dontReleaseIpvs: true, snmp: true, snmpSocket: 'tcp:localhost:705',
+    };
+    const args = run(...checkerChildArgs(o, '/run/settings.json', '/run/c.pid'), '--checker-child');
+    expect(args).toMatchObject({
+      file: '/etc/k.conf', configId: 'lb1', logFile: '/var/log/kts.log', logConsole: true, noSyslog: true, debug: true,
+      checkersPidFile: '/run/c.pid', namespace: 'blue', dontReleaseIpvs: true, snmp: true, snmpSocket: 'tcp:localhost:705', checkerChild: true,
+    });
   });
 });
 
