@@ -11,7 +11,7 @@ import { KtsError } from '../errors/index.js';
 import { TimerClock } from '../io/clock.js';
 import { effectiveDelays, LinkDebounce } from './link-debounce.js';
 import { Linkbeat, linkbeatPlan } from './linkbeat.js';
-import { bfdOnSockets, type BfdRunner } from './bfd-runner.js';
+import type { BfdRunner } from './bfd-runner.js';
 import { loadNative, PacketSocket } from '../io/native.js';
 import { Rtnl, type RtnlEvent } from '../io/rtnl.js';
 import { names as iproute2Names } from '../io/rtnl-names.js';
@@ -131,6 +131,8 @@ export class VrrpDaemon {
   });
   /** bfd_instance sessions (track_bfd), run in this process */
   private bfd: BfdRunner | undefined;
+  /** the BFD modules, loaded with the first configuration that has a bfd_instance (an idle director without BFD does not carry them) */
+  private bfdModule: typeof import('./bfd-runner.js') | undefined;
   /** linkbeat_interfaces / linkbeat_use_polling: link states polled, not taken from rtnetlink */
   private linkbeat: Linkbeat | undefined;
   /** interface name -> last state reported to the engine */
@@ -240,6 +242,8 @@ export class VrrpDaemon {
     await this.useFirewall(next);
     void this.firewall?.setVmacs(this.firewallVmacs(vmacs, next));
     await this.promote?.apply(next);
+
+    await this.loadBfd(next);
 
     // --- from here on, synchronous: the old engine hands over to the new one ---
     this.addresses.addRuleNumbers([...next.staticRules, ...next.vrrpInstances.flatMap((i) => i.virtualRules)]);
@@ -418,6 +422,7 @@ export class VrrpDaemon {
     this.debounce.setDelays(effectiveDelays(cfg));
     this.pollLinks(cfg);
     this.reportInterfaces();
+    await this.loadBfd(cfg);
     this.runBfd(cfg);
     this.trackers = startTrackers(cfg, this.mapped, { input: this.input, log: log.child({ mod: 'track' }), users });
     await this.trackers.ready;
@@ -567,15 +572,20 @@ export class VrrpDaemon {
    * that has one, moved to each reloaded one; their Up / Down goes to the engine (track_bfd).
    */
   private runBfd(cfg: KeepalivedConfig): void {
-    if (this.opts.noBfd || (!this.bfd && cfg.bfdInstances.length === 0)) return;
+    if (this.opts.noBfd || (!this.bfd && cfg.bfdInstances.length === 0) || !this.bfdModule) return;
     if (!this.bfd) {
-      this.bfd = bfdOnSockets(this.opts.log.child({ mod: 'bfd' }), (name, up) => {
+      this.bfd = this.bfdModule.bfdOnSockets(this.opts.log.child({ mod: 'bfd' }), (name, up) => {
         const b = this.cfg.bfdInstances.find((x) => x.name === name);
         if (b?.vrrp !== false && this.driver && !this.stopping) this.input({ type: 'bfd', name, up });
         if (b?.checker !== false) this.opts.onBfd?.(name, up);
       });
     }
     this.bfd.set(cfg.bfdInstances);
+  }
+
+  /** The BFD modules, before the first configuration with a bfd_instance runs. */
+  private async loadBfd(cfg: KeepalivedConfig): Promise<void> {
+    if (!this.bfdModule && !this.opts.noBfd && cfg.bfdInstances.length > 0) this.bfdModule = await import('./bfd-runner.js');
   }
 
   /** The sessions the checkers hear of, and whether each is Up (for a checker child that starts). */
