@@ -93,8 +93,14 @@ function jsonDestination(fd: number): DestinationStream {
   // A write that fails (EBADF, EIO, ENOSPC; pino itself silences EPIPE) makes the destination
   // give up, as pino does on EPIPE: its later lines are counted as dropped and the daemon goes
   // on. (sonic-boom would retry such a write for ever in the flush pino makes at exit.)
-  stream.on('error', () => {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
     dropped++;
+    // said once, straight to stderr (which may be this very destination: then it is lost too)
+    try {
+      writeSync(2, `keepalived-ts: log destination fd ${fd} failed (${err.code ?? err.message}): its lines are dropped from now on\n`);
+    } catch {
+      // nowhere left to say it
+    }
     stream.write = (data: string): boolean => {
       dropped += lines(data);
       return true;
