@@ -43,7 +43,7 @@ const results = JSON.parse(run.files.get('result.json'));
 const logs = process.argv.indexOf('--logs');
 if (logs !== -1) {
   mkdirSync(process.argv[logs + 1], { recursive: true });
-  for (const [name, text] of run.files) if (name.endsWith('.log')) writeFileSync(join(process.argv[logs + 1], name), text);
+  for (const [name, text] of run.files) if (name.endsWith('.log') || name === 'result.json') writeFileSync(join(process.argv[logs + 1], name), text);
 }
 const by = Object.fromEntries(results.map((r) => [r.impl, r]));
 const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
@@ -65,6 +65,7 @@ if (reload) {
   for (const r of results) {
     const own = r.reload?.checkerMs !== undefined ? `(${r.reload.checkerMs}: ${r.reload.readMs} + ${r.reload.checkersMs} + ${r.reload.ipvsMs})` : '(no line)';
     console.log(`${r.impl.padEnd(10)} ${`${f(r.reload?.doneMs, 0)} / ${f(r.reload?.loggedMs, 0)}`.padStart(26)} ${own.padEnd(34)} ${String(r.reload?.fewestDests).padStart(13)} ${String(r.reload?.destsAfter).padStart(12)} ${f(r.reload?.longestAdvertGapMs, 0).padStart(22)}`);
+    if (r.reload?.shortListing) console.log(`${r.impl.padEnd(10)} the first short listing: ${JSON.stringify(r.reload.shortListing)}`);
   }
 }
 for (const r of results) if (r.exited) console.log(`${r.impl}: the daemon stopped on its own ${r.exited.afterS} s after its start (code ${r.exited.code}, signal ${r.exited.signal})`);

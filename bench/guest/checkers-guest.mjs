@@ -20,6 +20,8 @@ function tcpCounters() {
   return Object.fromEntries(names.map((n, i) => [n, Number(values[i])]));
 }
 const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+// keepalived-ts logs to this file too (-g): its lines are there when the pipe's are late
+const KTS_FILE_LOG = '/run/kts.file.log';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const sh = (cmd) => {
   const r = spawnSync('bash', ['-c', cmd], { encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -132,8 +134,9 @@ async function measure(impl) {
     ? ['keepalived', ['-n', '-l', '-f', '/run/bench.conf', '-p', '/run/k.pid', '-r', '/run/kv.pid', '-c', '/run/kc.pid', ...agentx]]
     // with the launcher's node flags, as the installed command runs (its #! line)
     // KTS_EXTRA_FLAGS: node flags for both processes (e.g. --cpu-prof --cpu-prof-dir=DIR)
-    : [process.execPath, [...ktsNodeFlags(), ...(process.env.KTS_EXTRA_FLAGS?.split(' ').filter(Boolean) ?? []), join(process.cwd(), 'dist/src/cli.js'), '-n', '-l', '-f', '/run/bench.conf', '-p', '/run/kts.pid', ...agentx]];
+    : [process.execPath, [...ktsNodeFlags(), ...(process.env.KTS_EXTRA_FLAGS?.split(' ').filter(Boolean) ?? []), join(process.cwd(), 'dist/src/cli.js'), '-n', '-l', '-f', '/run/bench.conf', '-p', '/run/kts.pid', `-g${KTS_FILE_LOG}`, ...agentx]];
   const logPath = join(OUT, `${impl}.log`);
+  const metricsText = [];
   const daemon = spawn(args[0], args[1], { stdio: ['ignore', 'pipe', 'pipe'] });
   const logChunks = [];
   // keepalived-ts's log, whole: its checker's 'reloaded' line is read from it
@@ -159,8 +162,32 @@ async function measure(impl) {
   await sleep(warmupS * 1000);
   // at nice 19: listing 50,000 destinations is seconds of the guest's only CPU, which the
   // checker (nice 5) would otherwise give up to it while reloading
-  const dests = () => Number(sh('nice -n 19 ipvsadm -Ln | grep -c -- "-> [0-9]" || true').trim());
-  const destsBefore = dests();
+  // the listing's destinations, without blocking this process (its reading of the daemon's
+  // log, its timers); one that comes out short is kept (its services, ipvsadm's exit status
+  // and stderr), to tell a table that lost destinations from a listing that failed
+  let short;
+  let destsBefore;
+  const dests = () => new Promise((resolve) => {
+    const p = spawn('nice', ['-n', '19', 'ipvsadm', '-Ln'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let n = 0;
+    let services = 0;
+    let rest = '';
+    let stderr = '';
+    p.stdout.setEncoding('utf8').on('data', (d) => {
+      const lines = (rest + d).split('\n');
+      rest = lines.pop();
+      for (const l of lines) {
+        if (/-> [0-9]/.test(l)) n++;
+        else if (/^(TCP|UDP|FWM)/.test(l)) services++;
+      }
+    });
+    p.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+    p.on('close', (status) => {
+      if (destsBefore !== undefined && n < destsBefore && !short) short = { dests: n, services, status, stderr: stderr.slice(0, 500), atMs: Date.now() };
+      resolve(n);
+    });
+  });
+  destsBefore = await dests();
   const adverts = captureAdverts();
   const walking = snmpWalks ? walkLoop() : undefined;
   // the TCP connects the guest made over the window (/proc/net/snmp ActiveOpens): only the
@@ -192,6 +219,20 @@ async function measure(impl) {
     return { totalRssMb: sum(rssKb), totalPssMb: sum(pssKb), totalAnonMb: sum(anonKb), vrrpRssMb: (rssKb(vrrpPid) || 0) / 1024 };
   };
   const inWindow = memory();
+  const threads = () => {
+    // each thread of the checker: its name, state, kernel wait channel and current syscall
+    if (impl !== 'kts') return;
+    const out = [];
+    for (const tid of sh(`ls /proc/${checker}/task`).split(/\s+/).filter(Boolean)) {
+      const r = (f) => { try { return readFileSync(`/proc/${checker}/task/${tid}/${f}`, 'utf8').trim(); } catch (e) { return e.code; } };
+      out.push(`${tid} ${r('comm')} state=${r('stat').split(') ')[1]?.split(' ')[0]} wchan=${r('wchan')} syscall=${r('syscall')}`);
+    }
+    out.push(sh(`ls -l /proc/${checker}/fd | head -20`));
+    metricsText.push(out.join('\n'));
+  };
+  threads();
+  const metrics = () => { if (impl === 'kts') metricsText.push(spawnSync('curl', ['-s', '-m', '20', '--unix-socket', '/run/keepalived-ts/control.sock', 'http://kts/metrics'], { encoding: 'utf8' }).stdout ?? ''); };
+  metrics();
   const stamps = await adverts.stop();
   const jitterMs = [];
   for (let i = 1; i < stamps.length; i++) jitterMs.push(Math.abs((stamps[i] - stamps[i - 1]) * 1000 - 1000));
@@ -200,27 +241,30 @@ async function measure(impl) {
     // the adverts while both processes reload: the longest gap between two
     const during = captureAdverts();
     // keepalived-ts: until its checker has applied the reloaded table (it writes its state file
-    // then), at most 2 min
+    // then), at most 2 min; the time is the file's own mtime (when it was written, whatever the
+    // moment this process looks), of the first write after the HUP (looked for every 100 ms: a
+    // later change writes it again)
     const stateFile = '/run/keepalived-ts/ipvs-services.json';
     const mtime = () => { try { return statSync(stateFile).mtimeMs; } catch { return 0; } };
     const before = mtime();
-    let doneAt;
-    const done = impl === 'kts' ? () => {
-      if (doneAt === undefined && mtime() > before) doneAt = Date.now();
-      return doneAt !== undefined;
-    } : () => true;
+    let written;
+    const poll = setInterval(() => { const m = mtime(); if (written === undefined && m > before) written = m; }, 100);
+    const done = impl === 'kts' ? () => written !== undefined : () => true;
     reload = await reloadSame(daemon, destsBefore, dests, done);
-    if (doneAt !== undefined) reload.doneMs = doneAt - reload.t0;
+    clearInterval(poll);
+    if (written !== undefined) reload.doneMs = Math.round(written - reload.t0);
+    if (short) reload.shortListing = { ...short, atMs: short.atMs - reload.t0 };
     const st = await during.stop();
     let gap = 0;
     for (let i = 1; i < st.length; i++) gap = Math.max(gap, (st[i] - st[i - 1]) * 1000);
     reload.longestAdvertGapMs = gap;
   }
+  metrics();
   const result = {
     impl, checkerPid: checker, cpuS, wallS, cpuPct: (100 * cpuS) / wallS, connectsPerS, connectFailsPerS,
     checkerRssMb: Math.max(...rss) / 1024, ...inWindow,
     ...(reload ? { reload: { ...reload, after: memory() } } : {}),
-    destsBefore, destsAfter: dests(), adverts: stamps.length,
+    destsBefore, destsAfter: await dests(), adverts: stamps.length,
     jitterP99Ms: pct(jitterMs, 99), jitterP50Ms: pct(jitterMs, 50), jitterMaxMs: Math.max(...jitterMs),
     ...(walks ? {
       snmp: {
@@ -236,10 +280,24 @@ async function measure(impl) {
   if (!exited) await new Promise((r) => { const t = setTimeout(() => { daemon.kill('SIGKILL'); r(); }, 15_000); daemon.on('exit', () => { clearTimeout(t); r(); }); });
   snmpd?.kill('SIGTERM');
   writeFileSync(logPath, Buffer.concat(logChunks));
+  if (impl === 'kts') {
+    // its checker's threads as the window ended; its metrics (log lines dropped, whether the
+    // checker answered) then and after the reload
+    writeFileSync(join(OUT, 'kts-metrics.log'), metricsText.join('\n----\n'));
+    // its log file, without the start's line per checker
+    try {
+      const all = readFileSync(KTS_FILE_LOG, 'latin1').split('\n');
+      const starts = all.filter((l) => l.includes('Activating healthchecker'));
+      const head = `# ${all.length} lines, ${starts.length} "Activating healthchecker" (left out here), the last of them: ${starts.at(-1) ?? 'none'}`;
+      writeFileSync(join(OUT, 'kts-file.log'), [head, ...all.filter((l) => !l.includes('Activating healthchecker'))].join('\n'));
+    } catch { /* none written */ }
+  }
   if (impl === 'kts' && result.reload) {
     // the checker's 'reloaded' line, read once the log is whole (its lines can reach the pipe
     // late): its time (the guest's clock, as t0) and its own phases
-    const line = Buffer.concat(logChunks).toString('latin1').split('\n').find((l) => l.includes('"checker configuration reloaded"'));
+    // (or from its log file, which a stalled pipe does not hold up)
+    const fileLog = (() => { try { return readFileSync(KTS_FILE_LOG, 'latin1'); } catch { return ''; } })();
+    const line = (Buffer.concat(logChunks).toString('latin1') + fileLog).split('\n').find((l) => l.includes('"checker configuration reloaded"'));
     const j = line ? JSON.parse(line) : undefined;
     if (j) Object.assign(result.reload, { loggedMs: j.time - result.reload.t0, checkerMs: j.ms, readMs: j.readMs, checkersMs: j.checkersMs, ipvsMs: j.ipvsMs });
   }
@@ -269,12 +327,15 @@ async function reloadSame(daemon, expected, dests, done) {
   const t0 = Date.now();
   daemon.kill('SIGHUP');
   let fewest = expected;
+  const listings = [];
   while (Date.now() - t0 < 120_000) {
-    fewest = Math.min(fewest, dests());
+    const n = await dests();
+    listings.push([Date.now() - t0, n]);
+    fewest = Math.min(fewest, n);
     if (done() && Date.now() - t0 >= 15_000) break;
     await sleep(500);
   }
-  return { t0, fewestDests: fewest, destsAfter: dests() };
+  return { t0, fewestDests: fewest, destsAfter: await dests(), listings };
 }
 
 setup();
