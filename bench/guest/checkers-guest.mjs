@@ -280,13 +280,15 @@ async function measure(impl) {
   if (!exited) await new Promise((r) => { const t = setTimeout(() => { daemon.kill('SIGKILL'); r(); }, 15_000); daemon.on('exit', () => { clearTimeout(t); r(); }); });
   snmpd?.kill('SIGTERM');
   writeFileSync(logPath, Buffer.concat(logChunks));
+  let fileLog = '';
   if (impl === 'kts') {
     // its checker's threads as the window ended; its metrics (log lines dropped, whether the
     // checker answered) then and after the reload
     writeFileSync(join(OUT, 'kts-metrics.log'), metricsText.join('\n----\n'));
     // its log file, without the start's line per checker
     try {
-      const all = readFileSync(KTS_FILE_LOG, 'latin1').split('\n');
+      fileLog = readFileSync(KTS_FILE_LOG, 'latin1');
+      const all = fileLog.split('\n');
       const starts = all.filter((l) => l.includes('Activating healthchecker'));
       const head = `# ${all.length} lines, ${starts.length} "Activating healthchecker" (left out here), the last of them: ${starts.at(-1) ?? 'none'}`;
       writeFileSync(join(OUT, 'kts-file.log'), [head, ...all.filter((l) => !l.includes('Activating healthchecker'))].join('\n'));
@@ -296,7 +298,6 @@ async function measure(impl) {
     // the checker's 'reloaded' line, read once the log is whole (its lines can reach the pipe
     // late): its time (the guest's clock, as t0) and its own phases
     // (or from its log file, which a stalled pipe does not hold up)
-    const fileLog = (() => { try { return readFileSync(KTS_FILE_LOG, 'latin1'); } catch { return ''; } })();
     const line = (Buffer.concat(logChunks).toString('latin1') + fileLog).split('\n').find((l) => l.includes('"checker configuration reloaded"'));
     const j = line ? JSON.parse(line) : undefined;
     if (j) Object.assign(result.reload, { loggedMs: j.time - result.reload.t0, checkerMs: j.ms, readMs: j.readMs, checkersMs: j.checkersMs, ipvsMs: j.ipvsMs });

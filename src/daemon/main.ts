@@ -43,11 +43,14 @@ export const NO_LIFECYCLE: Lifecycle = {
  * value only attached (getopt's optional argument): `-g FILE` would be the default file and a
  * stray word, so the child is given `--log-file=FILE`.
  */
-export function checkerChildArgs(o: MainOptions, settings: string | undefined, checkersPidFile: string | undefined): string[] {
+export function checkerChildArgs(o: ChildArgOptions, settings: string | undefined, checkersPidFile: string | undefined): string[] {
   return ['-f', o.file, '-i', o.configId, ...(settings !== undefined ? ['--settings', settings] : []), ...(o.debug ? ['-D'] : []), ...(checkersPidFile ? ['-c', checkersPidFile] : []),
     ...(o.dontReleaseIpvs ? ['-I'] : []), ...(o.snmp ? ['-x'] : []), ...(o.snmpSocket !== undefined ? ['-A', o.snmpSocket] : []),
     ...(o.logFile ? [`--log-file=${o.logFile}`] : []), ...(o.logArgs ?? []), ...(o.namespace !== undefined ? ['-s', o.namespace] : [])];
 }
+
+/** What of the main process's options the checker child is told. */
+type ChildArgOptions = Pick<MainOptions, 'file' | 'configId' | 'debug' | 'dontReleaseIpvs' | 'snmp' | 'snmpSocket' | 'logFile' | 'logArgs' | 'namespace'>;
 
 export interface MainOptions {
   readonly file: string;

@@ -572,7 +572,8 @@ export class VrrpDaemon {
    * that has one, moved to each reloaded one; their Up / Down goes to the engine (track_bfd).
    */
   private runBfd(cfg: KeepalivedConfig): void {
-    if (this.opts.noBfd || (!this.bfd && cfg.bfdInstances.length === 0) || !this.bfdModule) return;
+    // the module is loaded (loadBfd) only without -B and once a configuration has a bfd_instance
+    if (!this.bfdModule || (!this.bfd && cfg.bfdInstances.length === 0)) return;
     if (!this.bfd) {
       this.bfd = this.bfdModule.bfdOnSockets(this.opts.log.child({ mod: 'bfd' }), (name, up) => {
         const b = this.cfg.bfdInstances.find((x) => x.name === name);

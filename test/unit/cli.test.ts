@@ -83,7 +83,7 @@ describe('parseArgs: every flag, short and long', () => {
 describe('the checker child\'s command line', () => {
   it('reads as the main process meant it: the log file (an optional value, attached), pid file, settings, namespace', () => {
     const o = {
-      file: '/etc/k.conf', configId: 'lb1', pidFile: '/run/k.pid', debug: true, vrrpOnly: false, log: undefined as never, cli: 'cli.js',
+      file: '/etc/k.conf', configId: 'lb1', debug: true,
       logFile: '/var/log/kts.log', logArgs: ['-l', '-G'], namespace: 'blue', dontReleaseIpvs: true, snmp: true, snmpSocket: 'tcp:localhost:705',
     };
     const args = run(...checkerChildArgs(o, '/run/settings.json', '/run/c.pid'), '--checker-child');
