@@ -86,7 +86,7 @@ export function writeAndDestroy(sock: Socket, data?: string): void {
 }
 
 /** End a response and destroy its connection once the answer is written. */
-export function endAndDestroy(res: ServerResponse, body: string): void {
+export function endAndDestroy(res: ServerResponse, body: string | Buffer): void {
   const sock = res.socket;
   res.end(body, () => sock?.destroy());
   // a client that does not read: the answer cannot be flushed, the slot is freed anyway

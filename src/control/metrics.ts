@@ -168,8 +168,12 @@ export function vipText(e: AddressEntry): string {
 
 export interface MetricsInput {
   readonly vrrp: VrrpView;
-  /** the checker side: undefined when none is configured, null when it did not answer */
-  readonly check?: CheckView | null;
+  /**
+   * the checker side: undefined when none is configured, null when it did not answer;
+   * 'rendered' when it answered with its series already rendered (checkMetricsText), which the
+   * caller puts after this text
+   */
+  readonly check?: CheckView | null | 'rendered';
   readonly checkerRestarts?: number;
   /** requests served and refused by the control server, by route / reason */
   readonly requests?: Readonly<Record<string, number>>;
@@ -261,8 +265,20 @@ function ours(p: PromText, m: MetricsInput): void {
   if (m.check === undefined) return;
   p.gauge('keepalived_ts_checker_process_up', 'The checker process answered this scrape', m.check ? 1 : 0);
   p.counter('keepalived_ts_checker_process_restarts_total', 'Times the checker process died and was started again', m.checkerRestarts ?? 0);
-  const c = m.check;
-  if (!c) return;
+  if (m.check && m.check !== 'rendered') checkSeries(p, m.check);
+}
+
+/**
+ * The checker side's series, rendered by the checker process itself: its families are its own
+ * (no name is shared with the VRRP side's), so its text follows collectMetrics' as it is.
+ */
+export function checkMetricsText(c: CheckView): string {
+  const p = new PromText();
+  checkSeries(p, c);
+  return p.text();
+}
+
+function checkSeries(p: PromText, c: CheckView): void {
   p.counter('keepalived_ts_checker_reloads_total', 'Configuration reloads applied (checker side)', c.reloads);
   for (const [k, n] of Object.entries(c.stats)) {
     const known = CHECK_STATS[k];

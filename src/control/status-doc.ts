@@ -87,10 +87,38 @@ export function statusDoc(v: VrrpView, checker: CheckerAnswer, restarts: number,
     syncGroups: v.groups.map((g) => ({ name: g.name, state: g.state, members: g.members.map((m) => m.name) })),
     checker: checker === undefined ? { state: 'none' }
       : 'error' in checker ? { state: 'unknown', error: checker.error, restarts }
-        : {
-          state: 'up', pid: checker.view.pid, reloads: checker.view.reloads, restarts, virtualServers: checker.view.virtualServers,
-          ...(checker.view.announced ? { announced: checker.view.announced } : {}),
-          ...(checker.view.routingDaemon ? { routingDaemon: checker.view.routingDaemon } : {}),
-        },
+        : checkerStatus(checker.view, restarts),
   };
+}
+
+type CheckerUp = Extract<StatusDoc['checker'], { readonly state: 'up' }>;
+
+/** The document's `checker` when the checker process answered. */
+export function checkerStatus(view: CheckView, restarts: number): CheckerUp {
+  return {
+    state: 'up', pid: view.pid, reloads: view.reloads, restarts, virtualServers: view.virtualServers,
+    ...(view.announced ? { announced: view.announced } : {}),
+    ...(view.routingDaemon ? { routingDaemon: view.routingDaemon } : {}),
+  };
+}
+
+/**
+ * checkerStatus as the JSON text of its place in the document (`JSON.stringify(doc, null, 2)`,
+ * one level in), rendered by the checker process: the VRRP process puts it in as it is
+ * (statusDocBytes) and never parses it.
+ */
+export function checkerStatusJson(view: CheckView, restarts: number): string {
+  // a JSON string holds no raw newline: every one here is the indentation's
+  return JSON.stringify(checkerStatus(view, restarts), null, 2).replace(/\n/g, '\n  ');
+}
+
+/** where the checker's part goes (the last key of the document); no configuration name holds a NUL */
+const CHECKER_MARK = '\u0000checker';
+const CHECKER_MARK_JSON = JSON.stringify(CHECKER_MARK);
+
+/** The document, sent as `JSON.stringify(doc, null, 2)` is, with the checker's part as rendered (checkerStatusJson). */
+export function statusDocBytes(v: VrrpView, checkerJson: readonly Buffer[], restarts: number, now = Date.now()): Buffer[] {
+  const text = `${JSON.stringify({ ...statusDoc(v, undefined, restarts, now), checker: CHECKER_MARK }, null, 2)}\n`;
+  const at = text.lastIndexOf(CHECKER_MARK_JSON);
+  return [Buffer.from(text.slice(0, at)), ...checkerJson, Buffer.from(text.slice(at + CHECKER_MARK_JSON.length))];
 }

@@ -5,16 +5,29 @@
  * stops when that channel closes (the parent died or is stopping), and the parent starts it
  * again if it dies on its own, after a short pause (keepalived restarts its children too).
  *
- * Over the same channel the parent asks the child for data (`request('view')` -> the child's
- * `serveParent({ view })` answers with its CheckView): one message out, one back, matched by
- * id; no answer within the timeout, or the child gone, rejects, never hangs.
+ * Over the same channel the parent asks the child for data (`request('handover')` -> the child's
+ * `serveParent({ handover })` answers): one message out, one back, matched by id; no answer
+ * within the timeout, or the child gone, rejects, never hangs. A handler that returns `Bytes`
+ * (the rendered metrics, status) answers on the bulk pipe instead (bulk-frames.ts), and the
+ * parent's `requestBytes` gets the chunks without parsing them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { KtsError } from '../errors/index.js';
+import { FrameReader, frameHeader } from './bulk-frames.js';
 
 /** The child's exit code for "cannot work with this configuration or kernel": not restarted. */
 export const CHECKER_EXIT_FATAL = 2;
+
+/** The child's end of the bulk pipe (stdio: ignore, out, err, ipc, bulk). */
+const BULK_FD = 4;
+
+/** A handler's answer sent as bytes on the bulk pipe, not as JSON on the IPC channel. */
+export class Bytes {
+  constructor(readonly data: string | Buffer) {}
+}
 
 /** A request from the parent and the child's answer, on the IPC channel. */
 interface IpcRequest {
@@ -79,6 +92,7 @@ export class CheckerChild {
   restarts = 0;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  private readonly frames = new FrameReader((id) => this.pending.has(id), (id, chunks) => this.settle(id, chunks));
 
   constructor(private readonly opts: CheckerChildOptions) {}
 
@@ -109,7 +123,8 @@ export class CheckerChild {
   request<T = unknown>(method: string, timeoutMs: number, arg?: unknown): Promise<T> {
     const c = this.child;
     if (!c || !c.connected || this.stopping) return Promise.reject(new CheckerRequestError('CHECKER_DOWN', 'the checker process is not running'));
-    const id = this.nextId++;
+    const id = this.nextId;
+    this.nextId = (this.nextId % 0xffff_ffff) + 1; // a bulk frame carries the id in 32 bits
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
@@ -126,6 +141,18 @@ export class CheckerChild {
         this.settle(id, undefined, new CheckerRequestError('CHECKER_DOWN', `cannot reach the checker process: ${(e as Error).message}`));
       }
     });
+  }
+
+  /**
+   * Ask for an answer the child gives as `Bytes`: its chunks, as they came off the bulk pipe.
+   * Rejects as `request` does, and when the child answered with a value instead.
+   */
+  async requestBytes(method: string, timeoutMs: number, arg?: unknown): Promise<readonly Buffer[]> {
+    const v = await this.request<unknown>(method, timeoutMs, arg);
+    if (!Array.isArray(v) || !v.every((c) => Buffer.isBuffer(c))) {
+      throw new CheckerRequestError('CHECKER_REQUEST', `the checker process answered '${method}' with a value, not bytes`);
+    }
+    return v as Buffer[];
   }
 
   /** Tell the child of an event; a child that is not running hears of it at its start (onStarted). */
@@ -165,11 +192,20 @@ export class CheckerChild {
     if (this.stopping) return;
     const { cli, args, nodeFlags = [], log } = this.opts;
     const child = spawn(process.execPath, [...nodeFlags, cli, ...args, '--checker-child'], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
     });
     this.child = child;
     log.info({ pid: child.pid }, 'Starting Healthcheck child process');
     child.on('message', this.onMessage);
+    this.frames.reset();
+    const bulk = child.stdio[BULK_FD] as Readable | null;
+    if (bulk) {
+      bulk.on('data', (c: Buffer) => {
+        if (this.child === child) this.frames.push(c);
+      });
+      bulk.on('error', () => undefined); // the child's exit says what happened
+      (bulk as Partial<Socket>).unref?.();
+    }
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
       this.failPending('the checker process exited');
@@ -236,6 +272,35 @@ export function serveParent(handlers: ParentHandlers): boolean {
       // the parent is gone; watchParent() stops this process
     }
   };
+  let bulk: Socket | null | undefined;
+  const bulkPipe = (): Socket | null => {
+    if (bulk === undefined) {
+      try {
+        bulk = new Socket({ fd: BULK_FD, readable: false, writable: true });
+        bulk.on('error', () => {
+          bulk = null;
+        });
+        bulk.unref();
+      } catch {
+        bulk = null; // started by a parent without the pipe
+      }
+    }
+    return bulk;
+  };
+  const answer = (id: number, value: unknown): void => {
+    if (!(value instanceof Bytes)) return reply({ kts: 'res', id, ok: true, value });
+    const pipe = bulkPipe();
+    if (!pipe) return reply({ kts: 'res', id, ok: false, error: 'no bulk pipe to the parent' });
+    const { data } = value;
+    try {
+      pipe.cork();
+      pipe.write(frameHeader(id, typeof data === 'string' ? Buffer.byteLength(data) : data.length));
+      pipe.write(data);
+      pipe.uncork();
+    } catch (e) {
+      reply({ kts: 'res', id, ok: false, error: `bulk pipe: ${(e as Error).message}` });
+    }
+  };
   process.on('message', (m: unknown) => {
     const q = m as Partial<IpcRequest> | null;
     if (!q || typeof q !== 'object' || q.kts !== 'req' || typeof q.id !== 'number' || typeof q.method !== 'string') return;
@@ -246,7 +311,7 @@ export function serveParent(handlers: ParentHandlers): boolean {
       return;
     }
     Promise.resolve(q.arg).then(h).then(
-      (value) => reply({ kts: 'res', id, ok: true, value }),
+      (value) => answer(id, value),
       (e: unknown) => reply({ kts: 'res', id, ok: false, error: (e as Error)?.message ?? String(e) }),
     );
   });

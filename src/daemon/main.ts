@@ -11,13 +11,15 @@ import type { Logger } from 'pino';
 import type { KeepalivedConfig } from '../config/model.js';
 import { DEFAULT_WITHDRAW_DELAY_MS } from './announcer.js';
 import { formatIp, parseIp } from '../util/ip.js';
-import { CheckerChild, CHECKER_EXIT_FATAL, onParentEvent, serveParent, watchParent } from './checker-child.js';
+import { Bytes, CheckerChild, CHECKER_EXIT_FATAL, onParentEvent, serveParent, watchParent } from './checker-child.js';
 import { setDumpSnmpCli } from '../dump/snmp-cli.js';
 import { installDumpSignals } from './dump-signals.js';
 import { snmpSelection } from './snmp-selection.js';
 import { collectStartupGarbage } from './heap.js';
 import { currentSettingsFile, loadForDaemon, vrrpHalf } from './load-config.js';
 import { startControl } from '../control/server.js';
+import { checkMetricsText } from '../control/metrics.js';
+import { checkerStatusJson } from '../control/status-doc.js';
 import { runLifecycleScript } from './lifecycle-scripts.js';
 
 /** What the service manager is told (systemd notify; a no-op elsewhere). */
@@ -425,7 +427,9 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   if (o.child) {
     watchParent(() => stop('parent gone'));
     serveParent({
-      view: () => daemon.view(),
+      // rendered here, sent as bytes: the VRRP process must not parse 50,000 real servers (bulk-frames.ts)
+      metrics: () => new Bytes(checkMetricsText(daemon.view())),
+      status: (arg) => new Bytes(checkerStatusJson(daemon.view(), Number((arg as { restarts?: unknown } | undefined)?.restarts ?? 0))),
       handover: (arg) => {
         const a = arg as { vip?: unknown; cancel?: unknown } | undefined;
         if (typeof a?.vip !== 'string') throw new Error('handover: no vip');

@@ -232,7 +232,7 @@ describe.skipIf(skipUnless(isRoot, 'root'))('checker IPC request (real child pro
 
   const child = async (body: string, onStarted?: () => void) => {
     const script = join(tmp, `child-${Math.random().toString(36).slice(2)}.mjs`);
-    writeFileSync(script, `import { onParentEvent, serveParent, watchParent } from ${JSON.stringify(dist('daemon/checker-child.js'))};\n${body}\n`);
+    writeFileSync(script, `import { Bytes, onParentEvent, serveParent, watchParent } from ${JSON.stringify(dist('daemon/checker-child.js'))};\n${body}\n`);
     const { CheckerChild } = await import(dist('daemon/checker-child.js')) as typeof import('../../src/daemon/checker-child.js');
     const c = new CheckerChild({ cli: script, args: [], log: pino({ level: 'silent' }), restartDelayMs: 60_000, ...(onStarted ? { onStarted } : {}) });
     c.start();
@@ -289,6 +289,36 @@ describe.skipIf(skipUnless(isRoot, 'root'))('checker IPC request (real child pro
       process.kill(c.pid!, 'SIGKILL');
       await expect(pending).rejects.toMatchObject({ code: 'CHECKER_DOWN' });
       await expect(c.request('view', 1000)).rejects.toMatchObject({ code: 'CHECKER_DOWN' });
+    } finally {
+      await c.stop(2000);
+    }
+  });
+
+  // the metrics and status of 50,000 real servers: rendered by the child, sent on the bulk
+  // pipe, never parsed by the parent (the VRRP thread)
+  it('Bytes answers: large ones whole and in order, a late one skipped, values and bytes kept apart', async () => {
+    const c = await child(`
+      watchParent(() => process.exit(0));
+      let n = 0;
+      const big = (k) => 'line ' + k + ' ' + 'x'.repeat(90) + '\\n';
+      serveParent({
+        text: (size) => { n++; let s = ''; for (let k = 0; k < size; k++) s += big(k); return new Bytes(s); },
+        late: () => new Promise((r) => setTimeout(() => r(new Bytes('late '.repeat(100000))), 500)),
+        value: () => ({ n }),
+      });
+      setInterval(() => {}, 1000);`);
+    try {
+      await waitUntil('child up', () => c.pid !== undefined, 5000);
+      const want = (size: number): string => Array.from({ length: size }, (_, k) => `line ${k} ${'x'.repeat(90)}\n`).join('');
+      const [a, b] = await Promise.all([c.requestBytes('text', 10_000, 200_000), c.requestBytes('text', 10_000, 3)]);
+      expect(a.length).toBeGreaterThan(1); // it did come in chunks
+      expect(Buffer.concat(a).toString()).toBe(want(200_000));
+      expect(Buffer.concat(b).toString()).toBe(want(3));
+      await expect(c.requestBytes('late', 100)).rejects.toMatchObject({ code: 'CHECKER_TIMEOUT' });
+      await new Promise((r) => setTimeout(r, 700)); // the late frame arrives and is skipped
+      expect(Buffer.concat(await c.requestBytes('text', 10_000, 2)).toString()).toBe(want(2));
+      await expect(c.requestBytes('value', 5000)).rejects.toMatchObject({ code: 'CHECKER_REQUEST' });
+      expect(await c.request('value', 5000)).toEqual({ n: 3 });
     } finally {
       await c.stop(2000);
     }

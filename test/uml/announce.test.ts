@@ -24,7 +24,7 @@ describe.skipIf(skipUnless(why === undefined, `user-mode Linux: ${why}`))('annou
     const { routeGoneMs, serviceGoneMs, handoverSays, cancelSays, ...flags } = rec;
     expect(flags, story).toEqual({
       absentLogged: true, tableWithoutDaemon: true, statusNoDaemon: true, arrivalLogged: true,
-      announced: true, statusShows: true, withdrawnOnQuorumLoss: true, announcedAgain: true, withdrawnByHandover: true, announcedAfterCancel: true,
+      announced: true, statusShows: true, metricsShow: true, withdrawnOnQuorumLoss: true, announcedAgain: true, withdrawnByHandover: true, announcedAfterCancel: true,
       lostWithBgpd: true, stopLogged: true, tableKeptWithoutDaemon: true, reannouncedAfterBgpdRestart: true, returnLogged: true, tableEmptyAfterStop: true,
     });
     expect(handoverSays, story).toMatch(/^10\.9\.0\.1: announcement withdrawn in \d+ ms/);

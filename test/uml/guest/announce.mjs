@@ -11,6 +11,7 @@
 // director's bgpd (the router's bgpd, in another namespace, is not taken for it), says so, and
 // puts the route in the table all the same; it logs bgpd's arrival, its death and its return.
 import { spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diagnose, OUT, settleOn, sh, sleep, start } from './lib.mjs';
@@ -86,6 +87,16 @@ await rs.ready;
 // started before the director's bgpd
 const kts = start('kts', process.execPath, [CLI, '-n', '-l', '-f', `${RUN}/keepalived.conf`, '--settings', `${RUN}/keepalived-ts.conf`, '-p', `${RUN}/kts.pid`]);
 const ktsLogHas = (text) => { try { return readFileSync(join(OUT, 'kts.log'), 'utf8').includes(text); } catch { return false; } };
+const scrape = (path) => new Promise((resolve) => {
+  const req = request({ socketPath: '/run/keepalived-ts/control.sock', path }, (res) => {
+    let body = '';
+    res.setEncoding('utf8');
+    res.on('data', (c) => { body += c; });
+    res.on('end', () => resolve(body));
+  });
+  req.on('error', (e) => resolve(`error: ${e.message}`));
+  req.end();
+});
 const status = () => spawnSync(process.execPath, [CLI, 'status'], { encoding: 'utf8', timeout: 10_000 }).stdout;
 record.absentLogged = await settleOn(() => ktsLogHas('No routing daemon (bgpd, bird, gobgpd) runs in this network namespace'), (v) => v, 30_000);
 record.tableWithoutDaemon = await settleOn(() => sh('ip route show table 250').includes(VIP), (v) => v, 40_000);
@@ -96,6 +107,11 @@ record.announced = await settleOn(routerHasVip, (v) => v, 40_000);
 record.arrivalLogged = await settleOn(() => ktsLogHas(`Routing daemon bgpd (pid ${bgpd.pid}) runs again`), (v) => v, 10_000);
 const st = status();
 record.statusShows = st.includes(`Announced to the routing daemon: ${VIP}/32`) && st.includes(`Routing daemon: bgpd (pid ${bgpd.pid})`);
+// the checker child's series, rendered there and sent on unparsed (src/daemon/bulk-frames.ts)
+const metrics = await scrape('/metrics');
+record.metricsShow = metrics.includes('keepalived_ts_checker_process_up 1\n') && metrics.includes(`keepalived_ts_announced{prefix="${VIP}/32"} 1\n`)
+  && metrics.includes(`keepalived_ts_real_server_up{vs="[${VIP}]:tcp:80",rs="10.9.4.2:80"} 1\n`);
+if (!record.metricsShow) record.metricsText = metrics.slice(-3000);
 save();
 // the real server fails: quorum lost, withdrawn
 rs.kill('SIGKILL');

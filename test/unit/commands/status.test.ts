@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlServer, matchPath, type StatusDoc } from '../../../src/control/server.js';
+import { checkerStatusJson } from '../../../src/control/status-doc.js';
 import { controlRequest, formatDuration, renderStatus, statusCommand } from '../../../src/commands/status.js';
 import type { VrrpView } from '../../../src/daemon/view.js';
 
@@ -126,7 +127,7 @@ describe('statusCommand and the control server', () => {
   const err: string[] = [];
   const io = { stdout: (s: string) => out.push(s), stderr: (s: string) => err.push(s) };
   // a checker that never answers (and ignores the timeout it is given)
-  const silentChecker = { restarts: 1, request: () => new Promise(() => undefined) };
+  const silentChecker = { restarts: 1, requestBytes: () => new Promise(() => undefined) };
   let checker: unknown = silentChecker;
 
   beforeAll(async () => {
@@ -158,12 +159,14 @@ describe('statusCommand and the control server', () => {
     expect(Date.now() - t0).toBeLessThan(3000);
     const text = out.join('');
     expect(text).toMatch(/^keepalived-ts: running \(pid \d+\), up 1m \ds, config \/tmp\/k\.conf\n/);
-    expect(text).toContain('Health checkers: unknown (the checker process did not answer \'view\' within 200 ms; 1 restarts)');
+    expect(text).toContain('Health checkers: unknown (the checker process did not answer \'status\' within 200 ms; 1 restarts)');
   });
 
   it('--json prints the document as the daemon sent it', async () => {
     out.length = 0;
-    checker = { restarts: 0, request: async () => ({ pid: 99, reloads: 0, virtualServers: [], stats: {}, configFile: '', startedAt: 0 }) };
+    // the checker process renders its part (checkerStatusJson), this process puts it in unparsed
+    const view = { pid: 99, reloads: 0, virtualServers: [], stats: {}, configFile: '', startedAt: 0 };
+    checker = { restarts: 0, requestBytes: async (_m: string, _t: number, arg: { restarts: number }) => [Buffer.from(checkerStatusJson(view, arg.restarts))] };
     try {
       expect(await statusCommand([`--socket=${sock}`, '--json'], io)).toBe(0);
     } finally {

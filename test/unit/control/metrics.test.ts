@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AddressEntry } from '../../../src/config/model.js';
 import { FailoverTiming } from '../../../src/daemon/failover-timing.js';
-import { collectMetrics, PromText } from '../../../src/control/metrics.js';
+import { checkMetricsText, collectMetrics, PromText } from '../../../src/control/metrics.js';
+import { statusDoc, statusDocBytes, checkerStatusJson } from '../../../src/control/status-doc.js';
 import type { CheckView } from '../../../src/daemon/check-view.js';
 import type { VrrpView } from '../../../src/daemon/view.js';
 import { DECODE_REASONS } from '../../../src/vrrp/packet.js';
@@ -261,5 +262,27 @@ describe('collectMetrics', () => {
     expect(find(m, 'keepalived_ts_checker_smtp_alerts_failed_total')[0]!.value).toBe(2);
     expect(find(m, 'keepalived_ts_checker_ssl_context_errors_total')[0]!.value).toBe(1);
     expect(m.type.get('keepalived_ts_checker_smtp_alerts_failed_total')).toBe('counter');
+  });
+
+  it('the checker process\'s own text after the VRRP side\'s is the same exposition, byte for byte', () => {
+    const input = { vrrp: vrrpFixture(), checkerRestarts: 2, badRequests: { 'not-found': 3 } };
+    const whole = collectMetrics({ ...input, check: checkFixture() });
+    const split = collectMetrics({ ...input, check: 'rendered' }) + checkMetricsText(checkFixture());
+    expect(split).toBe(whole);
+    parseProm(split); // one HELP / TYPE per family: no family is on both sides
+  });
+});
+
+describe('statusDocBytes', () => {
+  it('is JSON.stringify(doc, null, 2) with the checker\'s part put in as the checker rendered it', () => {
+    const view = { ...checkFixture(), announced: ['10.0.0.100/32'], routingDaemon: { watching: ['bird'], running: { name: 'bird', pid: 7 } } };
+    const now = 1_700_000_100_000;
+    const whole = `${JSON.stringify(statusDoc(vrrpFixture(), { view }, 3, now), null, 2)}\n`;
+    const bytes = statusDocBytes(vrrpFixture(), [Buffer.from(checkerStatusJson(view, 3))], 3, now);
+    expect(Buffer.concat(bytes).toString()).toBe(whole);
+    // chunks split anywhere make the same document
+    const json = Buffer.from(checkerStatusJson(view, 3));
+    const pieces = [json.subarray(0, 5), json.subarray(5, 200), json.subarray(200)];
+    expect(Buffer.concat(statusDocBytes(vrrpFixture(), pieces, 3, now)).toString()).toBe(whole);
   });
 });
