@@ -32,7 +32,7 @@ const run = await runUml({
   memMb: 4096,
   timeoutMs: (2 * (warmup + windowS) + 240 + (vs * rs) / 100 + reload * 150) * 1000,
   modules: ['ip_vs', 'ip_vs_wrr', 'dummy'],
-  env: Object.fromEntries(['BENCH_ORDER', 'KTS_EXTRA_FLAGS', 'KTS_SNAPSHOT_SIGNAL'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
+  env: Object.fromEntries(['BENCH_ORDER', 'KTS_EXTRA_FLAGS', 'KTS_SNAPSHOT_SIGNAL', 'KTS_STRACE'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
 });
 if (!run.files.has('result.json')) {
   console.error(run.log, run.console.slice(-2000));

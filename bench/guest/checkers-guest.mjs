@@ -231,6 +231,12 @@ async function measure(impl) {
     metricsText.push(out.join('\n'));
   };
   threads();
+  if (impl === 'kts' && process.env.KTS_STRACE) {
+    // KTS_STRACE=SECONDS: what the checker's threads do, system call by system call (strace.log)
+    const st = spawn('timeout', [process.env.KTS_STRACE, 'strace', '-f', '-tt', '-T', '-s', '64', '-o', join(OUT, 'strace.log'), '-p', String(checker)], { stdio: 'ignore' });
+    await new Promise((r) => st.on('exit', r));
+    threads();
+  }
   const metrics = () => { if (impl === 'kts') metricsText.push(spawnSync('curl', ['-s', '-m', '20', '--unix-socket', '/run/keepalived-ts/control.sock', 'http://kts/metrics'], { encoding: 'utf8' }).stdout ?? ''); };
   metrics();
   const stamps = await adverts.stop();

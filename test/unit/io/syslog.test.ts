@@ -2,7 +2,7 @@
 // background process's view of the command that started it (src/io/detach.ts).
 import { describe, expect, it } from 'vitest';
 import { syslogText } from '../../../src/io/logger.js';
-import { facilityCode, syslogDestination, syslogTime } from '../../../src/io/syslog.js';
+import { facilityCode, NO_LISTENER_PAUSE_MS, syslogDestination, syslogTime } from '../../../src/io/syslog.js';
 import { fromCommandDir, takeDetached } from '../../../src/io/detach.js';
 
 describe('syslog', () => {
@@ -56,6 +56,32 @@ describe('syslog', () => {
     d.write(`${JSON.stringify({ level: 'info', msg: 'a' })}\n`);
     d.write(`${JSON.stringify({ level: 'info', msg: 'b' })}\n`);
     expect({ drops, calls }).toEqual({ drops: 1, calls: 2 });
+  });
+
+  it('nobody listening (no /dev/log): sending pauses, the lines meanwhile are counted without a send, then it tries again', () => {
+    let drops = 0;
+    let calls = 0;
+    let listening = false;
+    let t = 1_000_000;
+    const line = (msg: string): string => `${JSON.stringify({ level: 'info', msg })}\n`;
+    const d = syslogDestination({
+      facility: 3, ident: 'k', text: syslogText, onDrop: () => { drops++; }, now: () => new Date(t),
+      send: () => {
+        calls++;
+        if (!listening) throw Object.assign(new Error('sendto ENOENT'), { errnoCode: 'ENOENT' });
+      },
+    });
+    d.write(line('first'));
+    // a burst: 1,000 lines (one of three parts) cost no system call while paused
+    for (let i = 0; i < 1000; i++) d.write(line(i % 2 ? 'a' : 'b\nc\nd'));
+    expect({ drops, calls }).toEqual({ drops: 1 + 500 + 1500, calls: 1 });
+    t += NO_LISTENER_PAUSE_MS - 1;
+    d.write(line('still paused'));
+    expect(calls).toBe(1);
+    t += 1;
+    listening = true;
+    d.write(line('again'));
+    expect({ drops, calls }).toEqual({ drops: 2002, calls: 2 });
   });
 });
 
