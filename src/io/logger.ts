@@ -85,8 +85,14 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
  * flushes its destinations on exit); past MAX_BUFFERED_BYTES lines are dropped and counted.
  */
 function jsonDestination(fd: number): DestinationStream {
-  const stream = pino.destination({ fd, sync: false, maxLength: MAX_BUFFERED_BYTES });
-  const lines = (data: unknown): number => (typeof data === 'string' ? Math.max(1, data.split('\n').length - 1) : 1);
+  // Buffers, not strings: sonic-boom appends a string line to a pending string of up to 16 KB
+  // and measures that string's byte length each time, a flattening copy per line; its buffer
+  // mode keeps a list. 50,000 lines at once (a checker's start): 11.2 s -> 5.5 s in the guest.
+  const stream = pino.destination({ fd, sync: false, maxLength: MAX_BUFFERED_BYTES, contentMode: 'buffer' });
+  // (in buffer mode its write takes a Buffer; its types know only the string form)
+  const write = stream.write;
+  stream.write = (data: string): boolean => Reflect.apply(write, stream, [Buffer.from(data)]) as boolean;
+  const lines = (data: unknown): number => (typeof data === 'string' ? Math.max(1, data.split('\n').length - 1) : Buffer.isBuffer(data) ? Math.max(1, data.toString('latin1').split('\n').length - 1) : 1);
   stream.on('drop', (data: unknown) => {
     dropped += lines(data);
   });
