@@ -70,6 +70,8 @@ export class ParseCtx {
   private aborted = false;
   /** the named blocks read so far, by root list (vrrpScripts, trackFiles, ...) */
   private readonly named = new Map<string, Set<string>>();
+  /** the inactive top-level keywords met (their blocks skipped unread) */
+  readonly inactiveSeen = new Set<string>();
 
   constructor(
     readonly reader: Reader,
@@ -244,6 +246,7 @@ export class ParseCtx {
         // keepalived's inactive keyword (it has no keywords of its own in that process): a '{'
         // on the next line starts a block skipped by counting braces, whatever is in it;
         // anything else is read at this level again
+        this.inactiveSeen.add(word);
         this.skip = -1;
         continue;
       }

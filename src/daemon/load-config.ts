@@ -1,7 +1,7 @@
 /** Loading the configuration for a daemon (the VRRP side or the checker side). */
 import type { Logger } from 'pino';
 import { formatDiagnostic, isReported, severityOf } from '../config/diagnostics.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, type LoadResult } from '../config/load.js';
 import { hostMachine } from '../io/host-machine.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { KtsError } from '../errors/index.js';
@@ -22,8 +22,22 @@ export function currentSettingsFile(): string | undefined {
  * run. `process`: -P or -C, only that process runs (LoadOptions.process).
  */
 export function loadForDaemon(file: string, configId: string, log: Logger, process?: 'vrrp' | 'checker'): KeepalivedConfig {
+  return loadChecked(file, log, { configId, ...(process ? { process } : {}) }).config;
+}
+
+/**
+ * The whole daemon's VRRP process at a reload: the file read as keepalived's VRRP process reads
+ * it, the checker's blocks skipped unread (LoadOptions.vrrpReading); the checker process reads
+ * and judges them itself. `checkerBlocks`: the file has some (the checker process is wanted).
+ */
+export function loadForVrrpReload(file: string, configId: string, log: Logger): { config: KeepalivedConfig; checkerBlocks: boolean } {
+  const r = loadChecked(file, log, { configId, vrrpReading: true });
+  return { config: r.config, checkerBlocks: r.checkerBlocks === true };
+}
+
+function loadChecked(file: string, log: Logger, o: { configId: string; process?: 'vrrp' | 'checker'; vrrpReading?: boolean }): LoadResult {
   const result = loadConfig(file, {
-    configId, machine: hostMachine(), runtime: true, ...(settingsFile !== undefined ? { settingsFile } : {}), ...(process ? { process } : {}),
+    ...o, machine: hostMachine(), runtime: true, ...(settingsFile !== undefined ? { settingsFile } : {}),
   });
   for (const d of result.diagnostics.list) {
     if (!isReported(d)) {
@@ -48,7 +62,7 @@ export function loadForDaemon(file: string, configId: string, log: Logger, proce
   if (result.diagnostics.cannotRun()) {
     throw new KtsError('DAEMON_CONFIG', `${file}: configuration cannot be run: keepalived would exit with a permanent configuration error`);
   }
-  return result.config;
+  return result;
 }
 
 /**

@@ -2,6 +2,8 @@
 // processes each read only their own blocks, so a keyword without its value in the checker's
 // virtual_server stops only the checker's reading: with -P the VRRP process reads on and runs.
 // Without -P keepalived stops as a whole, as keepalived-ts refuses the configuration.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import { fakeMachine, TmpDir } from './helpers.js';
@@ -58,5 +60,41 @@ describe("a keyword without its value in another process's block", () => {
     const c = loadConfig(own, { machine: fakeMachine(), runtime: true, process: 'checker' });
     expect(c.diagnostics.list.filter((d) => d.row === 'parser.missing-value-abort')).toEqual([]);
     expect(c.config.virtualServers).toHaveLength(1);
+  });
+});
+
+// The whole daemon's VRRP process at a reload (LoadOptions.vrrpReading, row
+// 'parser.vrrp-process-reload'): it reads the file as keepalived's VRRP process does, the
+// checker's blocks skipped unread; the checker process reads and judges them itself.
+describe("the VRRP process's reading at a reload", () => {
+  const strip = (x: unknown): string => JSON.stringify(x, (k, v: unknown) => (v instanceof Uint8Array ? Array.from(v) : v));
+  const vrrpSide = (r: ReturnType<typeof loadConfig>) => strip({
+    vrrpInstances: r.config.vrrpInstances, vrrpSyncGroups: r.config.vrrpSyncGroups, vrrpScripts: r.config.vrrpScripts,
+    staticIpaddress: r.config.staticIpaddress, trackFiles: r.config.trackFiles, bfdInstances: r.config.bfdInstances, globalDefs: r.config.globalDefs,
+  });
+
+  it('skips the checker blocks unread: a fault there is not its own; says that they are there', () => {
+    const file = tmp.conf(text.replace('  priority\n', ''));
+    const r = loadConfig(file, { machine: fakeMachine(), runtime: true, vrrpReading: true });
+    expect(r.diagnostics.list.filter((d) => d.row === 'parser.missing-value-abort')).toEqual([]);
+    expect(r.config.vrrpInstances.map((i) => i.name)).toEqual(['VI_1', 'VI_2']);
+    expect(r.config.virtualServers).toEqual([]);
+    expect(r.checkerBlocks).toBe(true);
+    const none = loadConfig(tmp.conf(text.replace(/virtual_server[^]*?\n}\n/, '').replace('  priority\n', '')), { machine: fakeMachine(), runtime: true, vrrpReading: true });
+    expect([none.checkerBlocks, none.config.vrrpInstances.length]).toEqual([false, 2]);
+  });
+
+  it("reads the VRRP side of every good fixture as the whole reading does", () => {
+    const dir = 'test/fixtures/config/good';
+    // (not the one whose values are ${_RANDOM}: each reading draws its own)
+    const files = readdirSync(dir).filter((f) => f.endsWith('.conf') && !readFileSync(join(dir, f), 'utf8').includes('${_RANDOM'));
+    expect(files.length).toBeGreaterThan(50);
+    for (const f of files) {
+      const o = { machine: fakeMachine(), runtime: true } as const;
+      const whole = loadConfig(join(dir, f), o);
+      const vrrp = loadConfig(join(dir, f), { ...o, vrrpReading: true });
+      expect(vrrpSide(vrrp), f).toBe(vrrpSide(whole));
+      expect(vrrp.checkerBlocks, f).toBe(whole.config.virtualServers.length > 0 || whole.config.virtualServerGroups.length > 0 || whole.config.ssl !== undefined);
+    }
   });
 });
