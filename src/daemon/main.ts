@@ -280,15 +280,16 @@ export async function runDaemon(o: MainOptions): Promise<number> {
       return;
     }
     if (o.dumpConf) dumpConfig(log, next, 'reload');
-    // the whole file was read for this reload and only the VRRP half is kept: collected now
-    collectStartupGarbage();
     const withChecker = !o.vrrpOnly && (checkerBlocks || o.allChildren === true);
+    const leaving = withChecker ? undefined : checker;
     if (withChecker && !checker?.running) startChecker();
     else if (withChecker) checker!.signal('SIGHUP');
-    else if (checker) {
-      const old = checker;
+    // the reading's garbage and the old configuration, collected now: after the checker has
+    // its signal, whose reload need not wait for this
+    collectStartupGarbage();
+    if (leaving) {
       checker = undefined;
-      await old.stop(next.globalDefs.childWaitTimeMs);
+      await leaving.stop(next.globalDefs.childWaitTimeMs);
     }
     life.reloaded();
     log.info('Reload finished');
