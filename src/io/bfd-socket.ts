@@ -29,7 +29,7 @@ import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { err, ok, type Result } from '../util/result.js';
 import { rootLogger } from './logger.js';
-import { closeFd, udpListen } from './native.js';
+import { closeFd, errnoCode, udpListen } from './native.js';
 
 /** RFC 5881 §4 */
 export const BFD_PORT = 3784;
@@ -149,12 +149,6 @@ export function sourcePortRange(procText?: string): [number, number] {
   }
   if (lo + 1023 > hi) return [BFD_SRC_PORT_MIN, BFD_SRC_PORT_MAX];
   return [lo, hi];
-}
-
-function errnoCode(e: unknown): string {
-  const c = (e as { code?: unknown; errnoCode?: unknown } | undefined);
-  if (typeof c?.errnoCode === 'string') return c.errnoCode; // SyscallError
-  return typeof c?.code === 'string' ? c.code : 'EUNKNOWN';
 }
 
 /** One dgram socket bound to address:port, or the bind's error. */

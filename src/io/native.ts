@@ -67,6 +67,13 @@ export class SyscallError extends KtsError {
   }
 }
 
+/** The errno name of a failed call: a SyscallError's, a Node error's `code`, else EUNKNOWN. */
+export function errnoCode(e: unknown): string {
+  const c = e as { code?: unknown; errnoCode?: unknown } | undefined;
+  if (typeof c?.errnoCode === 'string') return c.errnoCode;
+  return typeof c?.code === 'string' ? c.code : 'EUNKNOWN';
+}
+
 const ADDON_FILE = 'native/build/Release/kts_native.node';
 /** From src/io/ (vitest, tsx) or dist/src/io/ (compiled) up to the repository root. */
 const CANDIDATES = ['../../', '../../../'].map((up) => fileURLToPath(new URL(up + ADDON_FILE, import.meta.url)));

@@ -9,13 +9,13 @@
  * a line the socket cannot take (a stalled or restarting syslog daemon, no socket at all) is
  * dropped and counted, never retried. Where nobody listens (no /dev/log: a container, a guest
  * without a syslog daemon), sending pauses for NO_LISTENER_PAUSE_MS and the lines meanwhile are
- * dropped and counted unread (one each) and without a system call: three system calls and a thrown error per line
- * held a checker's main thread for minutes over the 50,000 "Activating healthchecker" lines of
+ * dropped and counted unread (one each) and without a system call: three system calls and a
+ * thrown error per line held a checker's main thread for minutes over the 50,000 "Activating healthchecker" lines of
  * its start, in a guest where a system call costs a millisecond (bench/RESULTS.md, footprint).
  */
 import { lstatSync } from 'node:fs';
 import type { DestinationStream } from 'pino';
-import { unixDgramSend } from './native.js';
+import { errnoCode, unixDgramSend } from './native.js';
 
 /** Where glibc's syslog(3) sends. */
 export const SYSLOG_SOCKET = '/dev/log';
@@ -25,12 +25,6 @@ export const NO_LISTENER_PAUSE_MS = 10_000;
 
 /** sendto's answers that mean nobody listens at the path (not a full socket: EAGAIN, ENOBUFS). */
 const NO_LISTENER = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK', 'EPROTOTYPE', 'ENOTDIR']);
-
-function errnoOf(e: unknown): string | undefined {
-  const x = e as { errnoCode?: unknown; code?: unknown } | null;
-  const c = x?.errnoCode ?? x?.code;
-  return typeof c === 'string' ? c : undefined;
-}
 
 /** syslog facilities by the names `-S` takes (0-7 are local0-7, keepalived's LOG_FACILITY table). */
 const FACILITY: Readonly<Record<string, number>> = {
@@ -124,7 +118,7 @@ export function syslogDestination(o: SyslogOptions): DestinationStream {
             send(path, Buffer.from(head + part));
           } catch (e) {
             o.onDrop?.();
-            if (NO_LISTENER.has(errnoOf(e) ?? '')) pause();
+            if (NO_LISTENER.has(errnoCode(e))) pause();
           }
         }
       }
