@@ -36,6 +36,22 @@ function numericPrefix(w: string, signed: boolean): number | undefined {
 }
 
 /**
+ * The common word, up to nine decimal digits (for base 0 without a leading zero, which would be
+ * octal), read at once without a string made; -1 for any other word (the general path's).
+ */
+function plainDigits(w: string, base: 0 | 10): number {
+  const len = w.length;
+  if (len === 0 || len > 9 || (base === 0 && len > 1 && w.charCodeAt(0) === 48)) return -1;
+  let n = 0;
+  for (let k = 0; k < len; k++) {
+    const d = w.charCodeAt(k) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
  * Integer in [min, max]; keepalived's read_int / read_unsigned (strtol base 0 / 10).
  * `lenient`: keepalived's reader is called with ignore_error. Outside `-t` (ctx.runtime) such a
  * reader takes a word with trailing junk at its numeric prefix, with a warning, when that is in
@@ -44,6 +60,12 @@ function numericPrefix(w: string, signed: boolean): number | undefined {
 export function argInt(ctx: ParseCtx, line: Line, i: number, min: number, max: number, base: 0 | 10 = 10, lenient = false): number | undefined {
   const w = need(ctx, line, i);
   if (w === undefined) return undefined;
+  const plain = plainDigits(w, base);
+  if (plain !== -1) {
+    if (plain >= min && plain <= max) return plain;
+    ctx.report('CONFIG_RANGE', 'INVALID_NUMBER', `${line.words[0]} ${w} out of range ${min}..${max}`, lineLoc(line, i));
+    return undefined;
+  }
   const re = base === 10 ? /^[-+]?[0-9]+$/ : INT_RE;
   if (!re.test(w)) {
     const n = lenient && ctx.runtime && base === 10 ? numericPrefix(w, min < 0) : undefined;

@@ -59,6 +59,19 @@ const SKIP_MARKS = ['"', '\\', '$', '@', '~', '\r', 'include', '#', '!'];
 const SKIP_NEEDS_READER = 7;
 const at = (i: number, none: number): number => (i === -1 ? none : i);
 
+/**
+ * The first `n` words as an array of exactly that length: an array grown by push from empty
+ * holds 17 slots, and a big configuration has a million lines.
+ */
+function exactWords(w: string[], n: number): string[] {
+  switch (n) {
+    case 1: return [w[0]!];
+    case 2: return [w[0]!, w[1]!];
+    case 3: return [w[0]!, w[1]!, w[2]!];
+    default: return w.slice(0, n);
+  }
+}
+
 export interface ReaderOptions {
   /** For `@id` lines and ${_INSTANCE}. */
   readonly configId: string;
@@ -77,6 +90,8 @@ export class Reader {
   private readonly queue: Line[] = [];
   private queueHead = 0;
   private queueLen = 0;
+  /** plainLine's words while it scans a line (copied out at the exact length). */
+  private readonly scratch: string[] = [];
   private readonly defs: Definitions;
   private readonly seqs: (Seq | Lst)[] = [];
   private multilineQueue: { text: string; pos: SrcPos }[] = [];
@@ -151,7 +166,7 @@ export class Reader {
   private plainLine(): boolean {
     if (this.defs.isCollecting || this.multilineQueue.length || this.seqs.length > this.multilineSeqDepth) return false;
     const file = this.files.top();
-    if (!file || file.pos >= file.content.length) return false;
+    if (!file || (file.pos >= file.content.length && !this.files.more(file))) return false;
     const src = file.content;
     const base = file.pos;
     let n = src.indexOf('\n', base);
@@ -172,7 +187,8 @@ export class Reader {
     const col0 = 1 - base;
     const display = file.display;
     const queued = this.queueLen;
-    let words: string[] = [];
+    const scratch = this.scratch;
+    let nw = 0;
     let segStart = i;
     let end = n;
     for (let j = i; j < n; ) {
@@ -186,8 +202,8 @@ export class Reader {
         break;
       }
       if (c === 123 || c === 125) {
-        if (words.length) this.enqueue(new Line(words, col0, display, lineNo, src, segStart, j));
-        words = [];
+        if (nw) this.enqueue(new Line(exactWords(scratch, nw), col0, display, lineNo, src, segStart, j));
+        nw = 0;
         this.enqueue(new Line(c === 123 ? OPEN : CLOSE, col0, display, lineNo, src, j, j + 1));
         segStart = ++j;
         continue;
@@ -202,11 +218,11 @@ export class Reader {
         }
         j++;
       }
-      words.push(src.slice(start, j));
+      scratch[nw++] = src.slice(start, j);
     }
     file.pos = n + 1;
     file.next = lineNo;
-    if (words.length) this.enqueue(new Line(words, col0, display, lineNo, src, segStart, end));
+    if (nw) this.enqueue(new Line(exactWords(scratch, nw), col0, display, lineNo, src, segStart, end));
     return true;
   }
 
@@ -283,7 +299,7 @@ export class Reader {
       }
       const file = this.files.top();
       if (!file) return undefined;
-      if (file.pos >= file.content.length) {
+      if (file.pos >= file.content.length && !this.files.more(file)) {
         this.files.endFile();
         continue;
       }

@@ -18,24 +18,31 @@ export interface IpPrefix extends IpAddress {
 
 /** Strict dotted-quad: four decimal parts 0..255, no leading zeros (as inet_pton). */
 export function parseIpv4(text: string): Uint8Array | undefined {
-  const out = new Uint8Array(4);
+  const v = ipv4Value(text);
+  return v === -1 ? undefined : new Uint8Array([v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255]);
+}
+
+/** parseIpv4's address as an unsigned 32-bit number (no buffer made), -1 when not one. */
+function ipv4Value(text: string): number {
   let part = 0;
   let digits = 0;
   let value = 0;
+  let out = 0;
   for (let i = 0; i <= text.length; i++) {
     const c = i < text.length ? text.charCodeAt(i) : 46;
     if (c === 46 /* . */) {
-      if (digits === 0 || part > 3) return undefined;
-      out[part++] = value;
+      if (digits === 0 || part > 3) return -1;
+      out = out * 256 + value;
+      part++;
       digits = 0;
       value = 0;
     } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && value === 0) return undefined; // no leading zeros
+      if (digits > 0 && value === 0) return -1; // no leading zeros
       value = value * 10 + (c - 48);
-      if (++digits > 3 || value > 255) return undefined;
-    } else return undefined;
+      if (++digits > 3 || value > 255) return -1;
+    } else return -1;
   }
-  return part === 4 ? out : undefined;
+  return part === 4 ? out : -1;
 }
 
 /** RFC 4291 text form, including `::` and an embedded dotted quad; no zone id. */
@@ -85,13 +92,28 @@ const SLAB = 8192;
 let slab = new Uint8Array(SLAB);
 let slabUsed = 0;
 function keep(bytes: Uint8Array): Uint8Array {
-  if (slabUsed + bytes.length > SLAB) {
+  const out = room(bytes.length);
+  out.set(bytes);
+  return out;
+}
+
+/** An IPv4 address (ipv4Value's number) on the slab. */
+function keep4(v: number): Uint8Array {
+  const out = room(4);
+  out[0] = v >>> 24;
+  out[1] = (v >>> 16) & 255;
+  out[2] = (v >>> 8) & 255;
+  out[3] = v & 255;
+  return out;
+}
+
+function room(n: number): Uint8Array {
+  if (slabUsed + n > SLAB) {
     slab = new Uint8Array(SLAB);
     slabUsed = 0;
   }
-  const out = slab.subarray(slabUsed, slabUsed + bytes.length);
-  out.set(bytes);
-  slabUsed += bytes.length;
+  const out = slab.subarray(slabUsed, slabUsed + n);
+  slabUsed += n;
   return out;
 }
 
@@ -107,13 +129,13 @@ export function parseSockaddr(text: string): IpAddress | undefined {
     const v6 = parseIpv6(head);
     return v6 ? { family: 'inet6', bytes: keep(v6) } : undefined;
   }
-  const v4 = parseIpv4(head);
-  return v4 ? { family: 'inet', bytes: keep(v4) } : undefined;
+  const v4 = ipv4Value(head);
+  return v4 !== -1 ? { family: 'inet', bytes: keep4(v4) } : undefined;
 }
 
 export function parseIp(text: string): IpAddress | undefined {
-  const v4 = parseIpv4(text);
-  if (v4) return { family: 'inet', bytes: keep(v4) };
+  const v4 = ipv4Value(text);
+  if (v4 !== -1) return { family: 'inet', bytes: keep4(v4) };
   const v6 = parseIpv6(text);
   if (v6) return { family: 'inet6', bytes: keep(v6) };
   return undefined;

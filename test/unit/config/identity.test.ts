@@ -51,4 +51,26 @@ describe('loadIdentity', () => {
       expect({ netNamespace: c.netNamespace, instance: c.instance }, text).toEqual({ netNamespace: want.netNamespace, instance: want.instance });
     }
   });
+
+  it('a file that cannot name the identity is not read for it, and says what the whole reading says', () => {
+    // identityMayBeSet: only the searches for the keywords and for what could make them
+    // (include, $, a backslash) decide; each text is read both ways
+    const cases: [string, Record<string, unknown>][] = [
+      ['vrrp_instance VI_1 {\n  interface eth0\n}\nvirtual_server 10.0.0.1 80 {\n  real_server 10.1.0.1 80 {\n  }\n}\n', {}],
+      ['# the instance is chosen by the unit\nglobal_defs {\n}\n', {}],
+      ['instance\tone\n', { instance: 'one' }],
+      ['\tinstance two\r\n', { instance: 'two' }],
+      ['vrrp_instance A {\n}\ninstance three\n', { instance: 'three' }],
+      ['@lb1 instance four\n', { instance: 'four' }],
+      ['"instance" five\n', { instance: 'five' }],
+      ['$N=six\ninstance $N\n', { instance: 'six' }],
+      ['inst\\\nance seven\n', {}],
+    ];
+    for (const [text, want] of cases) {
+      const file = tmp.conf(text);
+      const c = loadConfig(file, opts).config;
+      expect(loadIdentity(file, opts), text).toEqual(want);
+      expect({ instance: c.instance }, text).toEqual({ instance: want.instance });
+    }
+  });
 });
