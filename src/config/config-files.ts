@@ -4,7 +4,7 @@
  * are fatal, a glob's matches are read one after the other, and anything that is not a regular
  * non-executable file is skipped. The reader (reader.ts) pulls its lines from `top()`.
  */
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve, relative, isAbsolute } from 'node:path';
 import type { Diagnostics } from './diagnostics.js';
 import { glob } from './glob.js';
@@ -205,11 +205,33 @@ function readPiece(abs: string, offset: number): { text: string; next: number | 
   }
 }
 
-/** A file's bytes as they are, for a search before it is read (undefined when it cannot be read: the reading says why). */
-export function fileBytes(path: string): Buffer | undefined {
+/**
+ * Whether `test` finds something in some window of the file's bytes (windows of 1 MB that
+ * overlap by `overlap` bytes, so a match that short is whole in one of them); true when the file
+ * cannot be read (the reading says why). A search before the file is read: no buffer the size
+ * of the file is made (at 17 MB its pages cost more than the search).
+ */
+export function fileHas(path: string, overlap: number, test: (window: Buffer) => boolean): boolean {
+  let fd: number;
   try {
-    return readFileSync(path);
+    fd = openSync(path, 'r');
   } catch {
-    return undefined;
+    return true;
+  }
+  try {
+    const buf = (windowBuf ??= Buffer.allocUnsafe(1 << 20));
+    for (let offset = 0; ; ) {
+      let len = 0;
+      for (let n = -1; n !== 0 && len < buf.length; len += n) n = readSync(fd, buf, len, buf.length - len, offset + len);
+      if (len > 0 && test(buf.subarray(0, len))) return true;
+      if (len < buf.length) return false;
+      offset += len - overlap;
+    }
+  } catch {
+    return true;
+  } finally {
+    closeSync(fd);
   }
 }
+
+let windowBuf: Buffer | undefined;

@@ -459,10 +459,14 @@ const realServerTable = table<RsDraft>({
 function openRealServer(ctx: ParseCtx, line: Line, vs: VsDraft): RsDraft | undefined {
   const w = need(ctx, line, 1);
   if (w === undefined) return undefined;
-  const address = parseSockaddr(w);
+  let address = ctx.realServerAddresses.get(w);
   if (!address) {
-    ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid real server address '${w}' - skipping real server`, lineLoc(line, 1));
-    return undefined;
+    address = parseSockaddr(w);
+    if (!address) {
+      ctx.report('CONFIG_VALUE', 'GENERAL_ERROR', `invalid real server address '${w}' - skipping real server`, lineLoc(line, 1));
+      return undefined;
+    }
+    ctx.realServerAddresses.set(w, address);
   }
   const port = line.words[2] !== undefined ? argInt(ctx, line, 2, 0, 65535) : undefined;
   const rs: RsDraft = new RsNode(address, port, lineLoc(line, 0));

@@ -129,6 +129,9 @@ export function keepalivedDecimal(w: string, shift: number): { value: number; va
 export function argSeconds(ctx: ParseCtx, line: Line, i: number, minS: number, maxS: number): number | undefined {
   const w = need(ctx, line, i);
   if (w === undefined) return undefined;
+  // the common word, whole seconds: what keepalivedDecimal reads of it, without its result object
+  const plain = plainDigits(w, 10);
+  if (plain !== -1 && plain >= minS && plain <= maxS) return whole(plain * 1000);
   const warn = ctx.runtime ? 'WARNING - ' : '';
   if (w.startsWith('-')) {
     ctx.report('CONFIG_RANGE', 'INVALID_NUMBER', `${warn}negative number '${w}'`, lineLoc(line, i));

@@ -23,6 +23,9 @@ export class Line {
     private readonly end: number,
     /** Set when some word came from a "quoted string" (a quoted `{` is a word, not a brace). */
     readonly quoted?: boolean[],
+    /** Plain line: where its first two words start in `src` (-1: not known), asked most. */
+    private readonly at0 = -1,
+    private readonly at1 = -1,
   ) {
     if (typeof cols === 'number') this.colBase = cols;
     else {
@@ -35,6 +38,8 @@ export class Line {
   col(k = 0): number {
     const a = this.colArray;
     if (a) return a[k] ?? a[0] ?? 1;
+    if (k === 0 && this.at0 !== -1) return this.at0 + this.colBase;
+    if (k === 1 && this.at1 !== -1) return this.at1 + this.colBase;
     const src = this.src;
     let i = this.start;
     let found = -1;

@@ -28,7 +28,7 @@ import { lineLoc, Reader, type Line, type ReaderOptions } from './reader.js';
 import { complete } from './complete.js';
 import { settingsTable, withRollbackAdvice } from './settings.js';
 import { trackGroupKeyword } from './track-group.js';
-import { fileBytes } from './config-files.js';
+import { fileHas } from './config-files.js';
 import { CHECK_BLOCKS, inactiveIn, mergePasses, PASSES, VRRP_BLOCKS, type Pass } from './passes.js';
 import { bfdInstanceKeyword } from './keywords-bfd.js';
 
@@ -358,15 +358,15 @@ export function loadIdentity(file: string, options: LoadOptions = {}): ConfigIde
  * a tenth of `-t` at 100,000 real servers).
  */
 function identityMayBeSet(file: string): boolean {
-  const text = fileBytes(file);
-  if (!text) return true;
-  for (const mark of ['net_namespace', 'use_pid_dir', 'include', '$', '\\']) if (text.includes(mark)) return true;
-  for (let i = text.indexOf('instance'); i !== -1; i = text.indexOf('instance', i + 1)) {
-    const before = i === 0 ? 32 : text[i - 1]!;
-    const after = text[i + 8] ?? 32;
-    if (/[\s{}"@]/.test(String.fromCharCode(before)) && /[\s{}"#!]/.test(String.fromCharCode(after))) return true;
-  }
-  return false;
+  return fileHas(file, 16, (text) => {
+    for (const mark of ['net_namespace', 'use_pid_dir', 'include', '$', '\\']) if (text.includes(mark)) return true;
+    for (let i = text.indexOf('instance'); i !== -1; i = text.indexOf('instance', i + 1)) {
+      const before = i === 0 ? 32 : text[i - 1]!;
+      const after = text[i + 8] ?? 32;
+      if (/[\s{}"@]/.test(String.fromCharCode(before)) && /[\s{}"#!]/.test(String.fromCharCode(after))) return true;
+    }
+    return false;
+  });
 }
 
 /** keepalived's default config id: the host name up to its first dot. */

@@ -8,6 +8,7 @@ import { ABORTS_WITHOUT_VALUE } from './missing-value.js';
 import type { ErrorCode } from '../errors/index.js';
 import type { Loc } from './loc.js';
 import type { MachineView } from './validate.js';
+import type { IpAddress } from '../util/ip.js';
 import { lineLoc, type Line, type Reader } from './reader.js';
 import { closestWord } from './suggest.js';
 
@@ -72,6 +73,12 @@ export class ParseCtx {
   private readonly named = new Map<string, Set<string>>();
   /** the inactive top-level keywords met (their blocks skipped unread) */
   readonly inactiveSeen = new Set<string>();
+  /**
+   * Real server addresses read so far, by their word: the same address in several virtual
+   * servers (a pool behind ports 80 and 443) is one object, read once. An address is not
+   * changed once read.
+   */
+  readonly realServerAddresses = new Map<string, IpAddress>();
 
   constructor(
     readonly reader: Reader,

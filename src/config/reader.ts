@@ -189,6 +189,9 @@ export class Reader {
     const queued = this.queueLen;
     const scratch = this.scratch;
     let nw = 0;
+    /** where the segment's first two words start */
+    let at0 = -1;
+    let at1 = -1;
     let segStart = i;
     let end = n;
     for (let j = i; j < n; ) {
@@ -202,9 +205,9 @@ export class Reader {
         break;
       }
       if (c === 123 || c === 125) {
-        if (nw) this.enqueue(new Line(exactWords(scratch, nw), col0, display, lineNo, src, segStart, j));
+        if (nw) this.enqueue(new Line(exactWords(scratch, nw), col0, display, lineNo, src, segStart, j, undefined, at0, nw > 1 ? at1 : -1));
         nw = 0;
-        this.enqueue(new Line(c === 123 ? OPEN : CLOSE, col0, display, lineNo, src, j, j + 1));
+        this.enqueue(new Line(c === 123 ? OPEN : CLOSE, col0, display, lineNo, src, j, j + 1, undefined, j));
         segStart = ++j;
         continue;
       }
@@ -218,11 +221,13 @@ export class Reader {
         }
         j++;
       }
+      if (nw === 0) at0 = start;
+      else if (nw === 1) at1 = start;
       scratch[nw++] = src.slice(start, j);
     }
     file.pos = n + 1;
     file.next = lineNo;
-    if (nw) this.enqueue(new Line(exactWords(scratch, nw), col0, display, lineNo, src, segStart, end));
+    if (nw) this.enqueue(new Line(exactWords(scratch, nw), col0, display, lineNo, src, segStart, end, undefined, at0, nw > 1 ? at1 : -1));
     return true;
   }
 

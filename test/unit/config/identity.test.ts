@@ -73,4 +73,14 @@ describe('loadIdentity', () => {
       expect({ instance: c.instance }, text).toEqual({ instance: want.instance });
     }
   });
+
+  it('a file larger than the search window: a keyword across the windows, or far in, is found', () => {
+    const MB = 1 << 20;
+    for (const at of [MB - 4, MB - 8, MB + 3, 3 * MB]) {
+      // a comment line up to `at`, then the keyword
+      const text = `global_defs {\n}\n#${'x'.repeat(at - 18)}\ninstance far\n`;
+      expect(text.indexOf('instance')).toBe(at);
+      expect(loadIdentity(tmp.conf(text), opts), String(at)).toEqual({ instance: 'far' });
+    }
+  });
 });
