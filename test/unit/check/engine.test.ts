@@ -3,6 +3,7 @@
 // quorum with hysteresis and its scripts, sorry server, misc_dynamic and FILE_CHECK weights,
 // probes shared by several virtual servers, ha_suspend, omega — keepalived 2.2.7's rules.
 import { afterAll, describe, expect, it } from 'vitest';
+import { PROBES_PER_TICK } from '../../../src/check/engine.js';
 import { Bench, rs, tmp, vs } from './harness.js';
 
 afterAll(() => tmp.cleanup());
@@ -21,6 +22,22 @@ describe('scheduling', () => {
     b.now = 3200;
     b.answer(true);
     expect(b.deadline).toBe(3200 + 10_000);
+  });
+
+  it('a tick starts at most PROBES_PER_TICK probes; the rest stay due and start on the next ticks', () => {
+    // 600 real servers with warmup 0: all due together at the bootstrap second
+    const servers = Array.from({ length: 600 }, (_, i) => rs(`10.0.${i >> 7}.${(i & 127) + 1}`, T)).join('');
+    const b = Bench.of(vs(servers, '  warmup 0\n'));
+    b.start();
+    b.now = 1000;
+    b.input({ type: 'tick' });
+    expect(b.running.size).toBe(PROBES_PER_TICK);
+    // still due: the driver ticks again at once, after its I/O
+    expect(b.deadline).toBe(1000);
+    b.until(1000);
+    expect(b.running.size).toBe(600);
+    expect(new Set(b.started.map((s) => s.id)).size).toBe(600);
+    expect(b.started.every((s) => s.at === 1000)).toBe(true);
   });
 
   it('warmup defaults to delay_loop; warmup 0 starts after the bootstrap second', () => {
