@@ -260,9 +260,16 @@ export class CheckerEngine {
       for (const b of bs) this.initFile(b, value);
     }
     const oldVs = prev.byKey;
-    const key = (b: Binding): string => `${b.rs.vs.key}|${b.rs.name}|${b.unit?.key ?? ''}`;
-    const oldBindings = new Map<string, Binding>();
-    for (const b of prev.bindings) if (b.unit) oldBindings.set(key(b), b);
+    // the same real server's old state, and its probed checkers by their probe (the last of
+    // two the same): found by object, no key string made per checker
+    const oldOf = new Map<RsState, RsState>();
+    const oldProbed = new Map<RsState, Map<string, Binding>>();
+    for (const b of prev.bindings) {
+      if (!b.unit) continue;
+      let m = oldProbed.get(b.rs);
+      if (!m) oldProbed.set(b.rs, (m = new Map()));
+      m.set(b.unit.key, b);
+    }
     for (const vs of this.servers) {
       const ov = oldVs.get(vs.key);
       if (!ov) continue;
@@ -273,6 +280,7 @@ export class CheckerEngine {
       for (const rs of vs.rss) {
         const o = oldRs.get(rs.name);
         if (!o) continue;
+        oldOf.set(rs, o);
         rs.reloaded = true;
         rs.prevEffWeight = o.effWeight;
         rs.alive = o.alive;
@@ -280,7 +288,8 @@ export class CheckerEngine {
       }
     }
     for (const b of this.bindings) {
-      const ob = b.unit ? oldBindings.get(key(b)) : undefined;
+      const o = b.unit ? oldOf.get(b.rs) : undefined;
+      const ob = o ? oldProbed.get(o)?.get(b.unit!.key) : undefined;
       if (!ob) continue;
       if (b.alpha) b.rs.numFailed--; // the build counted it as failed until its first success
       b.isUp = ob.isUp;

@@ -1,6 +1,8 @@
 // CheckerEngine reload (reference §f.4, keepalived-issues #16): real servers keep their
 // checker results and weights; a failed real server is not re-added until its checker succeeds.
 import { afterAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { probeKey, resolveChecker } from '../../../src/check/units.js';
 import { Bench, loadText, rs, tmp, vs } from './harness.js';
 
 afterAll(() => tmp.cleanup());
@@ -16,6 +18,18 @@ function reload(b: Bench, text: string): Bench {
 const two = vs(rs('10.0.1.1') + rs('10.0.1.2'));
 
 describe('checker reload', () => {
+  it("a probe's key is the digest of its JSON without source places, bytes as hex, whatever the kind", () => {
+    // units.ts canonical skips its replacer for TCP_CHECK and PING_CHECK plans: the same text
+    const cfg = loadText(vs(rs('10.0.1.1', 'TCP_CHECK {\n    }') + rs('10.0.1.2', 'PING_CHECK {\n    }') + rs('10.0.1.3', 'UDP_CHECK {\n      payload 0a0b\n    }') + rs('10.0.1.4', 'MISC_CHECK {\n      misc_path "/bin/true"\n    }')));
+    const v = cfg.virtualServers[0]!;
+    expect(v.realServers).toHaveLength(4);
+    for (const r of v.realServers) {
+      const res = resolveChecker(r.checkers[0]!, r, v)!;
+      const text = JSON.stringify([res.plans, res.timing, res.warmupMs, res.alpha, res.fastRecovery, res.logAllFailures], (k, x) => (k === 'loc' ? undefined : x instanceof Uint8Array ? Buffer.from(x).toString('hex') : x));
+      expect(probeKey(res), r.checkers[0]!.type).toBe(createHash('sha256').update(text).digest('base64'));
+    }
+  });
+
   it('a failed real server stays out after a reload, and comes back only when its checker succeeds', () => {
     const b = Bench.of(two);
     b.start();
