@@ -277,8 +277,9 @@ export class CheckDaemon {
       else await this.watchAddresses();
     }
     await this.announce(next);
-    // the old configuration and engine, and the new one's reading: collected at once too
-    collectStartupGarbage();
+    // the old configuration and engine, and the new one's reading: collected at once too, and
+    // settled: the pages of both models given back (heap.ts)
+    collectStartupGarbage({ settle: true });
     this.perform(step.effects);
     this.arm(step.deadline);
     this.reloads++;
@@ -330,7 +331,7 @@ export class CheckDaemon {
     await this.announce(this.cfg);
     // the configuration's reading left garbage the size of the model: collected now, before
     // the first probes, and the memory given back (as the VRRP process does, src/daemon/heap.ts)
-    collectStartupGarbage();
+    collectStartupGarbage({ settle: true });
     this.perform(step.effects);
     this.arm(step.deadline);
     log.info('Startup complete');
