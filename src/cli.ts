@@ -17,11 +17,9 @@ import { loadConfig, loadIdentity, defaultConfigId } from './config/load.js';
 import { DEFAULT_SETTINGS_FILE } from './config/settings.js';
 import { hostMachine } from './io/host-machine.js';
 import { formatDiagnostic, isReported, severityOf } from './config/diagnostics.js';
-import { detachDaemon, fromCommandDir, signalRunning, takeDetached, type Detached } from './io/detach.js';
+import type { Detached } from './io/detach.js';
 import { loadNative } from './io/native.js';
-import { execInNetns, netnsPath, netnsState } from './io/netns.js';
-import { SdNotifier } from './io/sd-notify.js';
-import { facilityCode, SYSLOG_SOCKET, syslogSocketPresent } from './io/syslog.js';
+import type { SdNotifier } from './io/sd-notify.js';
 import { formatIp, parseIp } from './util/ip.js';
 import {
   DEFAULT_CHECKERS_PIDFILE, DEFAULT_MAIN_PIDFILE, DEFAULT_VRRP_PIDFILE, KEEPALIVED_EXIT, KEEPALIVED_VERSION, parseArgs, PROG_ENV, VERSION,
@@ -149,8 +147,10 @@ async function main(argv: string[]): Promise<number> {
   if (parsed.kind === 'exit') return parsed.code;
   if (parsed.kind === 'genhash') return genhashCommand(parsed.argv);
   // the background half of a daemon started without -n (src/io/detach.ts): it runs in /
-  const detached = parsed.args.configTest || parsed.args.dumpJson || parsed.args.checkerChild ? undefined : takeDetached();
-  const args = detached ? commandDirPaths(parsed.args, detached) : parsed.args;
+  // (the daemon's modules are loaded for the daemon only: -t on a large file is timed against keepalived's)
+  const detach = parsed.args.configTest || parsed.args.dumpJson || parsed.args.checkerChild ? undefined : await import('./io/detach.js');
+  const detached = detach?.takeDetached();
+  const args = detached ? commandDirPaths(parsed.args, (path) => detach!.fromCommandDir(detached, path)) : parsed.args;
   // keepalived applies -u at once, before any file is created; it outranks the config's umask
   if (args.umask !== undefined) process.umask(args.umask);
   if (!existsSync(args.file)) {
@@ -165,7 +165,7 @@ async function main(argv: string[]): Promise<number> {
   const id = identityOf(args, readBefore);
   if (daemon) return runDaemon(args, detached, id, prog);
   // keepalived -t checks the interfaces in the namespace it would run in
-  const nsNote = args.configTest && id.namespace !== undefined ? enterNamespace(id.namespace, prog) : undefined;
+  const nsNote = args.configTest && id.namespace !== undefined ? await enterNamespace(id.namespace, prog) : undefined;
   // -t=LOG_FILE: diagnostics go to that file (appended), as keepalived's stderr does
   let errFd = 2;
   if (args.configTestLog) {
@@ -252,6 +252,7 @@ export interface DaemonCliOptions {
 async function startLogger(args: Args, detached: Detached | undefined, ident = 'keepalived-ts'): Promise<Logger | undefined> {
   // loaded here: -t and the subcommands log nothing, and pino is a third of the command's modules
   const { createRootLogger, toJournal } = await import('./io/logger.js');
+  const { facilityCode, SYSLOG_SOCKET, syslogSocketPresent } = await import('./io/syslog.js');
   const journal = toJournal(2);
   const syslog = !args.noSyslog && !journal;
   // the syslog socket; KTS_SYSLOG_SOCKET points it elsewhere (tests, a chroot)
@@ -277,7 +278,7 @@ async function startLogger(args: Args, detached: Detached | undefined, ident = '
 async function runDaemon(given: Args, detached: Detached | undefined, id: RunIdentity, prog: Prog): Promise<number> {
   // keepalived enters the namespace before it forks; here the command runs itself again inside
   if (id.namespace !== undefined && !given.checkerChild) {
-    const why = enterNamespace(id.namespace, prog);
+    const why = await enterNamespace(id.namespace, prog);
     if (why !== undefined) {
       const log = await startLogger(given, detached, id.ident);
       log?.error({ netns: id.namespace }, why);
@@ -289,7 +290,7 @@ async function runDaemon(given: Args, detached: Detached | undefined, id: RunIde
   const args = withPidDir(given, id);
   // without -n: to the background, as keepalived (src/io/detach.ts)
   if (!args.dontFork && !args.checkerChild) {
-    const r = await detachDaemon(process.argv[1]!, process.argv.slice(2));
+    const r = await (await import('./io/detach.js')).detachDaemon(process.argv[1]!, process.argv.slice(2));
     if (r.why) process.stderr.write(`keepalived-ts: ${r.why}\n`);
     return r.code;
   }
@@ -298,10 +299,12 @@ async function runDaemon(given: Args, detached: Detached | undefined, id: RunIde
   const configId = args.configId ?? defaultConfigId(hostMachine().hostname());
   // Only the main process talks to systemd (NotifyAccess=main); the variables are removed from
   // the environment so that the checker child and scripts never see them.
-  const lifecycle = args.checkerChild ? undefined : alsoWhenRunning(new SdNotifier({
+  const { SdNotifier: Notifier } = await import('./io/sd-notify.js');
+  const { signalRunning } = await import('./io/detach.js');
+  const lifecycle = args.checkerChild ? undefined : alsoWhenRunning(new Notifier({
     unsetEnvironment: true,
     onError: (err, message) => log.error({ err: err.message, socket: process.env.NOTIFY_SOCKET, message }, 'cannot notify the service manager (NOTIFY_SOCKET)'),
-  }), detached);
+  }), detached && signalRunning(detached));
   const extra: DaemonCliOptions = {
     vrrpPidFile: args.vrrpPidFile, checkersPidFile: args.checkersPidFile,
     dontReleaseVrrp: args.dontReleaseVrrp, dontReleaseIpvs: args.dontReleaseIpvs, dontRespawn: args.dontRespawn, noBfd: args.noBfd ?? false,
@@ -354,7 +357,8 @@ function identityOf(args: Args, readBefore?: Map<string, string>): RunIdentity {
  * Runs this command again inside network namespace `ns` (src/io/netns.ts): returns only when
  * it is inside already (undefined) or cannot get in (why).
  */
-function enterNamespace(ns: string, prog: Prog): string | undefined {
+async function enterNamespace(ns: string, prog: Prog): Promise<string | undefined> {
+  const { execInNetns, netnsPath, netnsState } = await import('./io/netns.js');
   const state = netnsState(ns);
   if (state === 'inside') return undefined;
   if (state === 'missing') return `Failed to open ${netnsPath(ns)}`;
@@ -411,8 +415,7 @@ function nativeProblem(): string | undefined {
 }
 
 /** A detached daemon runs in /: the command line's relative paths are the typed command's. */
-function commandDirPaths(a: Args, d: Detached): Args {
-  const p = (path: string): string => fromCommandDir(d, path);
+function commandDirPaths(a: Args, p: (path: string) => string): Args {
   return {
     ...a, file: p(a.file), pidFile: p(a.pidFile), vrrpPidFile: p(a.vrrpPidFile), checkersPidFile: p(a.checkersPidFile),
     ...(a.logFile !== undefined ? { logFile: p(a.logFile) } : {}),
@@ -420,10 +423,9 @@ function commandDirPaths(a: Args, d: Detached): Args {
   };
 }
 
-/** The service manager's lifecycle, and, in a detached daemon, "running" to the command that waits for it. */
-function alsoWhenRunning(sd: SdNotifier, detached: Detached | undefined): Lifecycle {
-  if (!detached) return sd;
-  const running = signalRunning(detached);
+/** The service manager's lifecycle, and, in a detached daemon, "running" to the command that waits for it (`running`). */
+function alsoWhenRunning(sd: SdNotifier, running: (() => void) | undefined): Lifecycle {
+  if (!running) return sd;
   return {
     ready: (status) => { sd.ready(status); running(); },
     reloading: () => sd.reloading(),
