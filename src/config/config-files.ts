@@ -34,8 +34,11 @@ export interface OpenFile {
   content: string;
   /** Offset of the next line in `content`. */
   pos: number;
-  /** What is left of a file read a piece at a time (ConfigFiles.more). */
-  rest?: { readonly abs: string; offset: number };
+  /**
+   * What is left of a file read a piece at a time (ConfigFiles.more): its descriptor, open
+   * until its end or the end of the reading (closeAll), and where the next piece starts.
+   */
+  rest?: { readonly fd: number; offset: number };
   /** Lines read so far (the number of the last one). */
   next: number;
   /** Remaining glob matches of the include that opened this file. */
@@ -86,19 +89,37 @@ export class ConfigFiles {
   }
 
   /**
-   * The file read a piece at a time: the next piece into `content` (false at its end). Each
-   * piece is read by path, so a reading that is given up leaves no descriptor open.
+   * The file read a piece at a time: the next piece into `content` (false at its end). The
+   * pieces come from the file as it was opened, as keepalived's reading of an open file: one
+   * replaced meanwhile (a deployment's rename) is not mixed in.
    */
   more(file: OpenFile): boolean {
     const rest = file.rest;
     if (!rest) return false;
-    const piece = readPiece(rest.abs, rest.offset);
+    let piece: { text: string; next: number | undefined };
+    try {
+      piece = readPiece(rest.fd, rest.offset);
+    } catch {
+      // a read error at this point ends the file, as it ends keepalived's fgets
+      piece = { text: '', next: undefined };
+    }
     file.content = piece.text;
     file.pos = 0;
     file.marks = undefined;
-    if (piece.next === undefined) file.rest = undefined;
-    else rest.offset = piece.next;
+    if (piece.next === undefined) {
+      closeSync(rest.fd);
+      file.rest = undefined;
+    } else rest.offset = piece.next;
     return piece.text.length > 0;
+  }
+
+  /** The reading ends (read to its end or given up): the descriptors still open are closed. */
+  closeAll(): void {
+    for (const f of this.stack) {
+      if (!f.rest) continue;
+      closeSync(f.rest.fd);
+      f.rest = undefined;
+    }
   }
 
   private readContent(abs: string, shown: string, flags: number, pos: Loc | undefined): Pick<OpenFile, 'content' | 'rest'> | undefined {
@@ -111,8 +132,16 @@ export class ConfigFiles {
       this.sources.add(this.display(abs), abs);
       const before = this.readBefore?.get(abs);
       if (before !== undefined) return { content: before };
-      const piece = readPiece(abs, 0);
-      if (piece.next !== undefined) return { content: piece.text, rest: { abs, offset: piece.next } };
+      const fd = openSync(abs, 'r');
+      let piece: { text: string; next: number | undefined };
+      try {
+        piece = readPiece(fd, 0);
+      } catch (e) {
+        closeSync(fd);
+        throw e;
+      }
+      if (piece.next !== undefined) return { content: piece.text, rest: { fd, offset: piece.next } };
+      closeSync(fd);
       this.readBefore?.set(abs, piece.text);
       return { content: piece.text };
     } catch (e) {
@@ -171,6 +200,7 @@ export class ConfigFiles {
   /** The file on top is read to its end: back to the one that included it, or its next match. */
   endFile(): void {
     const f = this.stack.pop()!;
+    if (f.rest) closeSync(f.rest.fd);
     this.includeCheck = f.savedIncludeCheck;
     if (f.pending.length) this.openNext(f.pending, f.includeFlags, undefined);
   }
@@ -183,25 +213,20 @@ let pieceBuf: Buffer | undefined;
  * The whole lines of the file from byte `offset` on, up to about PIECE bytes (at least one line
  * however long), as Latin-1 text; `next`: where the rest starts, undefined at the file's end.
  */
-function readPiece(abs: string, offset: number): { text: string; next: number | undefined } {
+function readPiece(fd: number, offset: number): { text: string; next: number | undefined } {
   let buf = (pieceBuf ??= Buffer.allocUnsafe(PIECE));
-  const fd = openSync(abs, 'r');
-  try {
-    let len = 0;
-    for (;;) {
-      const n = readSync(fd, buf, len, buf.length - len, offset + len);
-      len += n;
-      if (n === 0) return { text: buf.toString('latin1', 0, len), next: undefined };
-      if (len < buf.length) continue;
-      const nl = buf.lastIndexOf(10, len - 1);
-      if (nl !== -1) return { text: buf.toString('latin1', 0, nl + 1), next: offset + nl + 1 };
-      // one line longer than the buffer: a larger one, kept for the next piece
-      const larger = Buffer.allocUnsafe(buf.length * 2);
-      buf.copy(larger, 0, 0, len);
-      buf = pieceBuf = larger;
-    }
-  } finally {
-    closeSync(fd);
+  let len = 0;
+  for (;;) {
+    const n = readSync(fd, buf, len, buf.length - len, offset + len);
+    len += n;
+    if (n === 0) return { text: buf.toString('latin1', 0, len), next: undefined };
+    if (len < buf.length) continue;
+    const nl = buf.lastIndexOf(10, len - 1);
+    if (nl !== -1) return { text: buf.toString('latin1', 0, nl + 1), next: offset + nl + 1 };
+    // one line longer than the buffer: a larger one, kept for the next piece
+    const larger = Buffer.allocUnsafe(buf.length * 2);
+    buf.copy(larger, 0, 0, len);
+    buf = pieceBuf = larger;
   }
 }
 

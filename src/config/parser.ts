@@ -206,7 +206,12 @@ export class ParseCtx {
 
   /** Run the whole input through the top-level table. */
   run(top: KeywordTable, root: Draft): void {
-    this.processBlock(top, false, root, 0);
+    try {
+      this.processBlock(top, false, root, 0);
+    } finally {
+      // a reading that stopped early (a keyword without its value) leaves no file open
+      this.reader.close();
+    }
     if (this.depth > 0 && !this.aborted) {
       const open = this.openLines[this.openLines.length - 1];
       const first = this.suspects[0] ?? (open && lineLoc(open));

@@ -119,6 +119,11 @@ export class Reader {
     return this.files.sources;
   }
 
+  /** The reading ends (read to its end or given up): files still open are closed. */
+  close(): void {
+    this.files.closeAll();
+  }
+
   /** The main file as diagnostics name it. */
   get mainDisplay(): string {
     return this.files.mainDisplay;

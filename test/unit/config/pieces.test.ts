@@ -2,10 +2,11 @@
 // (src/config/config-files.ts readPiece): what it yields equals the same text read at once,
 // whatever straddles the end of a piece: a multi-line definition, a line continued by a
 // backslash, CRLF, a line longer than a piece.
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
-import { fakeMachine, readAll, TmpDir } from './helpers.js';
+import { Reader } from '../../../src/config/reader.js';
+import { fakeMachine, lineData, readAll, TmpDir } from './helpers.js';
 
 const tmp = new TmpDir();
 afterAll(() => tmp.cleanup());
@@ -63,5 +64,31 @@ describe('a file larger than a piece', () => {
     expect(JSON.stringify(pieces.config)).toBe(JSON.stringify(once.config));
     expect(pieces.diagnostics.list).toEqual(once.diagnostics.list);
     expect(pieces.diagnostics.list.some((d) => d.message.includes('bogus_keyword'))).toBe(true);
+  });
+
+  it('reads the file as it was opened: one renamed over it meanwhile is not mixed in', () => {
+    const file = bigFile();
+    const want = readAll(file).lines;
+    const reader = new Reader(file, { configId: 'lb1', displayBase: file.replace(/\/keepalived\.conf$/, ''), random: () => 0 });
+    const got = [];
+    for (let i = 0; i < 100; i++) got.push(lineData(reader.next()!));
+    // a deployment writes a new file and renames it over the old one
+    writeFileSync(`${file}.new`, readFileSync(file, 'latin1').replace(/VI_/g, 'XX_'));
+    renameSync(`${file}.new`, file);
+    for (let l = reader.next(); l; l = reader.next()) got.push(lineData(l));
+    expect(got).toEqual(want);
+  });
+
+  it('leaves no file open when the reading stops early', () => {
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    // a keyword without its value ends keepalived's reading (and ours) in the first piece
+    const file = bigFile();
+    writeFileSync(file, `vrrp_instance A {\n  interface\n}\n${readFileSync(file, 'latin1')}`);
+    const before = fds();
+    for (let i = 0; i < 20; i++) {
+      const r = loadConfig(file, { configId: 'lb1', machine: fakeMachine() });
+      expect(r.diagnostics.list.some((d) => d.exitsWith === 2)).toBe(true);
+    }
+    expect(fds()).toBe(before);
   });
 });
