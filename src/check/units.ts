@@ -95,20 +95,18 @@ export function kindFor(type: CheckerType, miscScript: string | undefined): Chec
 }
 
 /**
- * The probe's identity: a digest of its JSON (bytes as hex, without source locations). A unit
- * keeps only the digest: the JSON is some 200 characters, and a TCP_CHECK is one unit per real
- * server.
+ * A resolved checker's probe identity (units with the same key are one probe): a digest of its
+ * JSON (bytes as hex, without source locations). A unit keeps only the digest: the JSON is some
+ * 200 characters, and a TCP_CHECK is one unit per real server.
  */
-function canonical(v: unknown, plans: readonly ProbePlan[]): string {
+export function probeKey(r: Resolved): string {
+  const v = [r.plans, r.timing, r.warmupMs, r.alpha, r.fastRecovery, r.logAllFailures];
   // TCP_CHECK and PING_CHECK plans hold only strings and numbers: the replacer would change
   // nothing, and calling it for every key was the most of a 50,000-server build's keys
-  const plain = plans.every((p) => p.type === 'TCP_CHECK' || p.type === 'PING_CHECK');
+  const plain = r.plans.every((p) => p.type === 'TCP_CHECK' || p.type === 'PING_CHECK');
   const text = plain ? JSON.stringify(v) : JSON.stringify(v, (k, x) => (k === 'loc' ? undefined : x instanceof Uint8Array ? Buffer.from(x).toString('hex') : x));
   return hash('sha256', text, 'base64');
 }
-
-/** A resolved checker's probe identity (units with the same key are one probe). */
-export const probeKey = (r: Resolved): string => canonical([r.plans, r.timing, r.warmupMs, r.alpha, r.fastRecovery, r.logAllFailures], r.plans);
 
 export interface Resolved {
   readonly kind: CheckerKind;

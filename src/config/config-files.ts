@@ -217,10 +217,8 @@ function readPiece(fd: number, offset: number): { text: string; next: number | u
   let buf = (pieceBuf ??= Buffer.allocUnsafe(PIECE));
   let len = 0;
   for (;;) {
-    const n = readSync(fd, buf, len, buf.length - len, offset + len);
-    len += n;
-    if (n === 0) return { text: buf.toString('latin1', 0, len), next: undefined };
-    if (len < buf.length) continue;
+    len = fill(fd, buf, len, offset);
+    if (len < buf.length) return { text: buf.toString('latin1', 0, len), next: undefined };
     const nl = buf.lastIndexOf(10, len - 1);
     if (nl !== -1) return { text: buf.toString('latin1', 0, nl + 1), next: offset + nl + 1 };
     // one line longer than the buffer: a larger one, kept for the next piece
@@ -246,8 +244,7 @@ export function fileHas(path: string, overlap: number, test: (window: Buffer) =>
   try {
     const buf = (windowBuf ??= Buffer.allocUnsafe(1 << 20));
     for (let offset = 0; ; ) {
-      let len = 0;
-      for (let n = -1; n !== 0 && len < buf.length; len += n) n = readSync(fd, buf, len, buf.length - len, offset + len);
+      const len = fill(fd, buf, 0, offset);
       if (len > 0 && test(buf.subarray(0, len))) return true;
       if (len < buf.length) return false;
       offset += len - overlap;
@@ -260,3 +257,13 @@ export function fileHas(path: string, overlap: number, test: (window: Buffer) =>
 }
 
 let windowBuf: Buffer | undefined;
+
+/**
+ * `buf` from byte `from` on filled with the file's bytes from `offset + from`, up to its end or
+ * the file's; returns how many bytes `buf` then holds.
+ */
+function fill(fd: number, buf: Buffer, from: number, offset: number): number {
+  let len = from;
+  for (let n = -1; n !== 0 && len < buf.length; len += n) n = readSync(fd, buf, len, buf.length - len, offset + len);
+  return len;
+}
