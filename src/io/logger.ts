@@ -78,6 +78,14 @@ export async function logsWritten(timeoutMs = 2000): Promise<void> {
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 /**
+ * The most one write to a destination carries. sonic-boom's own default is 16 KB: one write
+ * each turn of the event loop, so a burst of lines on a busy loop (a checker starting 50,000
+ * real servers, whose loop turns slowly) drains at 16 KB a turn, and the lines after it (a
+ * reload's) wait behind.
+ */
+const MAX_WRITE_BYTES = 1024 * 1024;
+
+/**
  * A JSON-lines destination that never blocks the caller: lines are buffered and written from
  * libuv's thread pool, in order, so a stalled reader (journald, a full pipe, a slow disk)
  * cannot hold up an advert or a takeover, and a log line on the takeover path costs a copy
@@ -88,7 +96,7 @@ function jsonDestination(fd: number): DestinationStream {
   // Buffers, not strings: sonic-boom appends a string line to a pending string of up to 16 KB
   // and measures that string's byte length each time, a flattening copy per line; its buffer
   // mode keeps a list. 50,000 lines at once (a checker's start): 11.2 s -> 5.5 s in the guest.
-  const stream = pino.destination({ fd, sync: false, maxLength: MAX_BUFFERED_BYTES, contentMode: 'buffer' });
+  const stream = pino.destination({ fd, sync: false, maxLength: MAX_BUFFERED_BYTES, maxWrite: MAX_WRITE_BYTES, contentMode: 'buffer' });
   // (in buffer mode its write takes a Buffer; its types know only the string form)
   const write = stream.write;
   stream.write = (data: string): boolean => Reflect.apply(write, stream, [Buffer.from(data)]) as boolean;

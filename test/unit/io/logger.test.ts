@@ -1,5 +1,6 @@
 import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRootLogger, droppedLogLines, formatReadable, logsWritten, toJournal } from '../../../src/io/logger.js';
@@ -136,5 +137,34 @@ describe('root logger', () => {
     closeSync(fd);
     const got = readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i);
     expect(got).toEqual([...Array(500).keys()]);
+  });
+
+  it('a burst of lines goes out in writes of up to 1 MB, not one 16 KB write per turn of the event loop', async () => {
+    const file = join(dir, 'burst.jsonl');
+    const fd = openSync(file, 'w');
+    // sonic-boom writes through the fs module's own object
+    const fs = createRequire(import.meta.url)('node:fs') as { write: (...a: unknown[]) => void };
+    const write = fs.write;
+    let writes = 0;
+    fs.write = (...a: unknown[]): void => {
+      if (a[0] === fd) writes++;
+      Reflect.apply(write, fs, a);
+    };
+    try {
+      const log = createRootLogger({ fd });
+      // about 2.4 MB: 150 writes of 16 KB
+      for (let i = 0; i < 20_000; i++) log.info({ i, vs: '[10.0.0.1]:tcp:80', rs: '[172.16.0.1]:tcp:8080' }, 'Activating healthchecker');
+      // (not logsWritten: its flushSync writes what is left in one go)
+      const t0 = Date.now();
+      while (Date.now() - t0 < 10_000 && statSync(file).size < 2_000_000) await new Promise((r) => setTimeout(r, 5));
+      await logsWritten(10_000);
+    } finally {
+      fs.write = write;
+      closeSync(fd);
+    }
+    const got = readFileSync(file, 'utf8').trim().split('\n');
+    expect(got).toHaveLength(20_000);
+    expect((JSON.parse(got[19_999]!) as { i: number }).i).toBe(19_999);
+    expect(writes).toBeLessThanOrEqual(4);
   });
 });
