@@ -20,6 +20,15 @@ import type { InstanceView, VrrpView } from '../daemon/view.js';
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'untyped';
 export type Labels = Readonly<Record<string, string | number>>;
 
+/**
+ * A label set rendered once (`{k="v",...}`), for the samples that share it: a director with
+ * 50,000 real servers has four series per real server, and rendering their labels each time
+ * was most of a scrape's time.
+ */
+export class LabelText {
+  constructor(readonly text: string) {}
+}
+
 interface Family {
   readonly type: MetricType;
   readonly help: string;
@@ -33,7 +42,10 @@ export function escapeHelp(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
 
+const NEEDS_ESCAPE = /[\\"\n]/;
+
 export function escapeLabelValue(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return s;
   return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
@@ -44,7 +56,8 @@ export function formatValue(v: number): string {
   return String(v);
 }
 
-function labelText(labels: Labels): string {
+function labelText(labels: Labels | LabelText): string {
+  if (labels instanceof LabelText) return labels.text;
   const keys = Object.keys(labels);
   if (keys.length === 0) return '';
   return `{${keys.map((k) => {
@@ -71,7 +84,12 @@ export class PromText {
     return this;
   }
 
-  gauge(name: string, help: string, value: number, labels: Labels = {}): this {
+  /** The labels rendered once, for several samples (LabelText). */
+  static labels(labels: Labels): LabelText {
+    return new LabelText(labelText(labels));
+  }
+
+  gauge(name: string, help: string, value: number, labels: Labels | LabelText = {}): this {
     this.family(name, 'gauge', help).lines.push(`${name}${labelText(labels)} ${formatValue(value)}`);
     return this;
   }
@@ -101,7 +119,9 @@ export class PromText {
   text(): string {
     const out: string[] = [];
     for (const [name, f] of this.families) {
-      out.push(`# HELP ${name} ${escapeHelp(f.help)}`, `# TYPE ${name} ${f.type}`, ...f.lines);
+      out.push(`# HELP ${name} ${escapeHelp(f.help)}`, `# TYPE ${name} ${f.type}`);
+      // one by one: a family of 50,000 lines spread into push's arguments nears V8's limit
+      for (const line of f.lines) out.push(line);
     }
     return out.length === 0 ? '' : `${out.join('\n')}\n`;
   }
@@ -265,8 +285,10 @@ function ours(p: PromText, m: MetricsInput): void {
   if (m.check === undefined) return;
   p.gauge('keepalived_ts_checker_process_up', 'The checker process answered this scrape', m.check ? 1 : 0);
   p.counter('keepalived_ts_checker_process_restarts_total', 'Times the checker process died and was started again', m.checkerRestarts ?? 0);
-  if (m.check && m.check !== 'rendered') checkSeries(p, m.check);
+  if (m.check && m.check !== 'rendered') drain(checkSeries(p, m.check));
 }
+
+const drain = (steps: Iterable<void>): void => { for (const _ of steps); };
 
 /**
  * The checker side's series, rendered by the checker process itself: its families are its own
@@ -274,11 +296,31 @@ function ours(p: PromText, m: MetricsInput): void {
  */
 export function checkMetricsText(c: CheckView): string {
   const p = new PromText();
-  checkSeries(p, c);
+  drain(checkSeries(p, c));
   return p.text();
 }
 
-function checkSeries(p: PromText, c: CheckView): void {
+/** Real servers rendered between two turns of the event loop (checkMetricsTextSliced). */
+const REAL_SERVERS_PER_SLICE = 2000;
+
+/**
+ * checkMetricsText in slices, `pause()` awaited between them: at 50,000 real servers the
+ * rendering takes a quarter of a second on a host and seconds on a slow one, and the checker's
+ * probes and signals (a SIGHUP) would wait behind it. When `expired()` says the scrape has
+ * stopped waiting for it, the rendering is given up: undefined.
+ */
+export async function checkMetricsTextSliced(c: CheckView, pause: () => Promise<void>, expired: () => boolean): Promise<string | undefined> {
+  const p = new PromText();
+  for (const _ of checkSeries(p, c)) {
+    if (expired()) return undefined;
+    await pause();
+    if (expired()) return undefined;
+  }
+  return p.text();
+}
+
+/** Yields after each REAL_SERVERS_PER_SLICE real servers. */
+function* checkSeries(p: PromText, c: CheckView): Generator<void, void, void> {
   p.counter('keepalived_ts_checker_reloads_total', 'Configuration reloads applied (checker side)', c.reloads);
   for (const [k, n] of Object.entries(c.stats)) {
     const known = CHECK_STATS[k];
@@ -288,11 +330,12 @@ function checkSeries(p: PromText, c: CheckView): void {
   if (c.routingDaemon) p.gauge('keepalived_ts_routing_daemon_up', 'The routing daemon that reads the announce table runs (announce_daemon)', c.routingDaemon.running ? 1 : 0);
   for (const prefix of c.announced ?? []) p.gauge('keepalived_ts_announced', 'A VIP announced to the routing daemon (its route is in announce_table)', 1, { prefix });
   const perType = new Map<string, { up: number; all: number }>();
+  let sliced = 0;
   for (const vs of c.virtualServers) {
     p.gauge('keepalived_ts_virtual_server_quorum_up', 'The virtual server has its quorum', vs.quorumUp ? 1 : 0, { vs: vs.name });
     p.gauge('keepalived_ts_virtual_server_sorry_active', 'The sorry server is in use', vs.sorryActive ? 1 : 0, { vs: vs.name });
     for (const rs of vs.realServers) {
-      const l = { vs: vs.name, rs: rs.port !== undefined ? `${rs.address}:${rs.port}` : rs.address };
+      const l = PromText.labels({ vs: vs.name, rs: rs.port !== undefined ? `${rs.address}:${rs.port}` : rs.address });
       p.gauge('keepalived_ts_real_server_up', 'The real server passes its checks', rs.alive ? 1 : 0, l);
       p.gauge('keepalived_ts_real_server_in_table', 'The real server is in the IPVS table (weight 0 when inhibited)', rs.inTable ? 1 : 0, l);
       p.gauge('keepalived_ts_real_server_weight', 'Configured weight', rs.weight, l);
@@ -302,6 +345,10 @@ function checkSeries(p: PromText, c: CheckView): void {
         t.all++;
         if (ck.up) t.up++;
         perType.set(ck.type, t);
+      }
+      if (++sliced === REAL_SERVERS_PER_SLICE) {
+        sliced = 0;
+        yield;
       }
     }
   }

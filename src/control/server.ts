@@ -154,13 +154,14 @@ export class ControlServer {
 
   async status(): Promise<Reply> {
     const restarts = this.o.checker()?.restarts ?? 0;
-    const a = await this.checkerBytes('status', { restarts });
+    const a = await this.checkerBytes('status', { restarts, deadline: Date.now() + (this.o.checkerTimeoutMs ?? DEFAULT_CHECKER_TIMEOUT_MS) });
     if (a && 'bytes' in a) return { status: 200, bytes: statusDocBytes(this.o.vrrp(), a.bytes, restarts), contentType: 'application/json' };
     return json(200, statusDoc(this.o.vrrp(), a, restarts));
   }
 
   async metrics(): Promise<Reply> {
-    const a = await this.checkerBytes('metrics');
+    // the checker gives up rendering once this scrape has stopped waiting for it
+    const a = await this.checkerBytes('metrics', { deadline: Date.now() + (this.o.checkerTimeoutMs ?? DEFAULT_CHECKER_TIMEOUT_MS) });
     const text = collectMetrics({
       vrrp: this.o.vrrp(), check: a === undefined ? undefined : 'bytes' in a ? 'rendered' : null,
       checkerRestarts: this.o.checker()?.restarts ?? 0, requests: this.requests, badRequests: this.badRequests,

@@ -18,7 +18,7 @@ import { snmpSelection } from './snmp-selection.js';
 import { collectStartupGarbage } from './heap.js';
 import { currentSettingsFile, loadForDaemon, loadForVrrpReload, vrrpHalf } from './load-config.js';
 import { startControl } from '../control/server.js';
-import { checkMetricsText } from '../control/metrics.js';
+import { checkMetricsTextSliced } from '../control/metrics.js';
 import { checkerStatusJson } from '../control/status-doc.js';
 import { runLifecycleScript } from './lifecycle-scripts.js';
 
@@ -137,6 +137,15 @@ export function serialised(run: () => Promise<void>, stopped: () => boolean): ()
 }
 
 /** Logs a start-up failure; returns keepalived's exit status for it (lib/scheduler.h). */
+/**
+ * Whether the parent has stopped waiting for a request's answer: its `deadline` (the parent's
+ * Date.now() when it gives up; the two processes share the clock) has passed.
+ */
+function askerGone(arg: unknown): () => boolean {
+  const deadline = Number((arg as { deadline?: unknown } | undefined)?.deadline ?? Infinity);
+  return () => Date.now() > deadline;
+}
+
 function fatal(log: Logger, e: unknown): number {
   const code = (e as { code?: string }).code;
   log.fatal({ code, err: (e as Error).message }, `${(e as Error).message}${code ? ` [${code}]` : ''}`);
@@ -437,8 +446,20 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
     watchParent(() => stop('parent gone'));
     serveParent({
       // rendered here, sent as bytes: the VRRP process must not parse 50,000 real servers (bulk-frames.ts)
-      metrics: () => new Bytes(checkMetricsText(daemon.view())),
-      status: (arg) => new Bytes(checkerStatusJson(daemon.view(), Number((arg as { restarts?: unknown } | undefined)?.restarts ?? 0))),
+      // in slices, a turn of the event loop between them (probes and signals go on), and given
+      // up once the scrape has stopped waiting (askerGone): at 50,000 real servers a late
+      // answer was 17 MB the VRRP process read for nothing
+      metrics: async (arg) => {
+        const expired = askerGone(arg);
+        const text = expired() ? undefined : await checkMetricsTextSliced(daemon.view(), () => new Promise((r) => setImmediate(r)), expired);
+        if (text === undefined) throw new Error('metrics: the scrape stopped waiting before they were rendered');
+        return new Bytes(text);
+      },
+      // one JSON text, not sliced; not made at all for a request read after its asker gave up
+      status: (arg) => {
+        if (askerGone(arg)()) throw new Error('status: the request stopped waiting before it was read');
+        return new Bytes(checkerStatusJson(daemon.view(), Number((arg as { restarts?: unknown } | undefined)?.restarts ?? 0)));
+      },
       handover: (arg) => {
         const a = arg as { vip?: unknown; cancel?: unknown } | undefined;
         if (typeof a?.vip !== 'string') throw new Error('handover: no vip');

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AddressEntry } from '../../../src/config/model.js';
 import { FailoverTiming } from '../../../src/daemon/failover-timing.js';
-import { checkMetricsText, collectMetrics, PromText } from '../../../src/control/metrics.js';
+import { checkMetricsText, checkMetricsTextSliced, collectMetrics, PromText } from '../../../src/control/metrics.js';
 import { statusDoc, statusDocBytes, checkerStatusJson } from '../../../src/control/status-doc.js';
 import type { CheckView } from '../../../src/daemon/check-view.js';
 import type { VrrpView } from '../../../src/daemon/view.js';
@@ -270,6 +270,39 @@ describe('collectMetrics', () => {
     const split = collectMetrics({ ...input, check: 'rendered' }) + checkMetricsText(checkFixture());
     expect(split).toBe(whole);
     parseProm(split); // one HELP / TYPE per family: no family is on both sides
+  });
+
+  it('in slices: the same text with the event loop\'s turns between them, and nothing once the scrape stopped waiting', async () => {
+    const one = checkFixture();
+    const vs = one.virtualServers[0]!;
+    const rs = vs.realServers[0]!;
+    // 5,000 real servers behind 2 virtual servers: 3 slices of at most 2,000
+    const big: CheckView = {
+      ...one,
+      virtualServers: [0, 1].map((v) => ({
+        ...vs, name: `10.0.0.${v}:80`,
+        realServers: Array.from({ length: 2500 }, (_, i) => ({ ...rs, name: `10.1.${i >> 8}.${i & 255}:80`, address: `10.1.${i >> 8}.${i & 255}`, alive: i % 3 !== 0, weight: i % 7 })),
+      })),
+    };
+    let pauses = 0;
+    const pause = async (): Promise<void> => {
+      pauses++;
+      await new Promise((r) => setImmediate(r));
+    };
+    const text = await checkMetricsTextSliced(big, pause, () => false);
+    expect(text).toBe(checkMetricsText(big));
+    expect(pauses).toBe(2);
+    expect(find(parseProm(text!), 'keepalived_ts_real_server_up')).toHaveLength(5000);
+    // the scrape's deadline passes during the first pause: given up
+    let expired = false;
+    const given = await checkMetricsTextSliced(big, async () => { expired = true; }, () => expired);
+    expect(given).toBeUndefined();
+  });
+
+  it('a label value with a backslash, a quote or a newline is escaped; one without is kept as it is', () => {
+    const text = checkMetricsText({ ...checkFixture(), virtualServers: [{ ...checkFixture().virtualServers[0]!, name: 'a\\b"c\nd' }] });
+    expect(text).toContain('{vs="a\\\\b\\"c\\nd",rs="10.0.2.1:80"}');
+    expect(checkMetricsText(checkFixture())).toContain('keepalived_ts_virtual_server_quorum_up{vs="10.0.0.100:80"} 1');
   });
 });
 
