@@ -165,7 +165,11 @@ export class CheckerEngine {
       for (const vs of this.dirty) this.fx.push({ type: 'destsChanged', vs: vs.key });
       this.dirty.clear();
     }
-    return { effects: this.fx, deadline: this.heap.peek() };
+    // not kept here: a start's effects (a line for each of 50,000 checkers) would stay alive
+    // until the next input
+    const effects = this.fx;
+    this.fx = [];
+    return { effects, deadline: this.heap.peek() };
   }
 
   private start(now: number): void {
@@ -221,7 +225,7 @@ export class CheckerEngine {
       // probe shared with another virtual server leaves its state alone
       if (b.rs.vs.suspended) continue;
       if (url && r.ok && !o.wasUp && url.type !== 'TCP_CHECK' && 'url' in url) {
-        this.log({ event: 'urlSuccess', ...(r.detail !== undefined ? { detail: r.detail } : {}), rs: b.names.chk, path: url.url.path });
+        this.log({ event: 'urlSuccess', ...(r.detail !== undefined ? { detail: r.detail } : {}), rs: b.rs.name, path: url.url.path });
       }
       if (b.dynamic && r.ok) this.dynamicWeight(b, r);
       if (o.attempt && u.logAllFailures) this.log(probeEvent(b, 'attempt', r, u.state.retryIt, u.timing.retry, o.hadRun));
@@ -260,24 +264,41 @@ export class CheckerEngine {
       for (const b of bs) this.initFile(b, value);
     }
     const oldVs = prev.byKey;
-    // the same real server's old state, and its probed checkers by their probe (the last of
-    // two the same): found by object, no key string made per checker
+    // The same real server's old state, and its probed checkers (the last of two with the same
+    // probe): found by object, no key string made per checker. A real server has one checker
+    // or a few: they are kept as they come, not in a Map per real server (50,000 of them were
+    // most of a 50,000-server carry-over's memory). Indexed loops: this code runs once, before
+    // V8 optimises it, and a for-of there makes an iterator result per step.
     const oldOf = new Map<RsState, RsState>();
-    const oldProbed = new Map<RsState, Map<string, Binding>>();
-    for (const b of prev.bindings) {
+    const oldProbed = new Map<RsState, Binding | Binding[]>();
+    const prevBindings = prev.bindings;
+    for (let i = 0; i < prevBindings.length; i++) {
+      const b = prevBindings[i]!;
       if (!b.unit) continue;
-      let m = oldProbed.get(b.rs);
-      if (!m) oldProbed.set(b.rs, (m = new Map()));
-      m.set(b.unit.key, b);
+      const had = oldProbed.get(b.rs);
+      if (had === undefined) oldProbed.set(b.rs, b);
+      else if (Array.isArray(had)) had.push(b);
+      else oldProbed.set(b.rs, [had, b]);
     }
-    for (const vs of this.servers) {
+    const probedOf = (rs: RsState, key: string): Binding | undefined => {
+      const had = oldProbed.get(rs);
+      if (had === undefined) return undefined;
+      if (!Array.isArray(had)) return had.unit!.key === key ? had : undefined;
+      for (let i = had.length - 1; i >= 0; i--) if (had[i]!.unit!.key === key) return had[i];
+      return undefined;
+    };
+    const servers = this.servers;
+    for (let v = 0; v < servers.length; v++) {
+      const vs = servers[v]!;
       const ov = oldVs.get(vs.key);
       if (!ov) continue;
       vs.reloaded = true;
       vs.quorumUp = ov.quorumUp;
       vs.sorryAlive = ov.sorryAlive;
-      const oldRs = new Map(ov.rss.map((r) => [r.name, r]));
-      for (const rs of vs.rss) {
+      const oldRs = new Map<string, RsState>();
+      for (let i = 0; i < ov.rss.length; i++) oldRs.set(ov.rss[i]!.name, ov.rss[i]!);
+      for (let i = 0; i < vs.rss.length; i++) {
+        const rs = vs.rss[i]!;
         const o = oldRs.get(rs.name);
         if (!o) continue;
         oldOf.set(rs, o);
@@ -287,9 +308,11 @@ export class CheckerEngine {
         rs.set = o.set;
       }
     }
-    for (const b of this.bindings) {
+    const bindings = this.bindings;
+    for (let i = 0; i < bindings.length; i++) {
+      const b = bindings[i]!;
       const o = b.unit ? oldOf.get(b.rs) : undefined;
-      const ob = o ? oldProbed.get(o)?.get(b.unit!.key) : undefined;
+      const ob = o ? probedOf(o, b.unit!.key) : undefined;
       if (!ob) continue;
       if (b.alpha) b.rs.numFailed--; // the build counted it as failed until its first success
       b.isUp = ob.isUp;
@@ -303,14 +326,19 @@ export class CheckerEngine {
     }
     // a real server whose checkers all carried over keeps its alive state; otherwise the
     // start-up rule decides (alive unless a checker is down)
-    for (const vs of this.servers) {
-      for (const rs of vs.rss) {
+    for (let v = 0; v < servers.length; v++) {
+      const vs = servers[v]!;
+      for (let i = 0; i < vs.rss.length; i++) {
+        const rs = vs.rss[i]!;
         if (rs.alive && rs.numFailed > 0) rs.alive = false;
       }
       this.rules.initVs(vs);
     }
-    const oldUnits = new Map(prev.units.map((u) => [u.key, u]));
-    for (const u of this.units) {
+    const oldUnits = new Map<string, Unit>();
+    for (let i = 0; i < prev.units.length; i++) oldUnits.set(prev.units[i]!.key, prev.units[i]!);
+    const units = this.units;
+    for (let i = 0; i < units.length; i++) {
+      const u = units[i]!;
       const ou = oldUnits.get(u.key);
       if (ou) {
         Object.assign(u.state, ou.state);
@@ -449,5 +477,5 @@ export class CheckerEngine {
 /** A checker's result as a log event (log-text.ts words it as its checker type does). */
 function probeEvent(b: Binding, outcome: 'up' | 'down' | 'attempt', result: ProbeResult, retryIt: number, retry: number, hasRun: boolean): CheckLogEvent {
   const script = miscScriptName(b.cfg);
-  return { event: 'probe', outcome, checker: b.cfg.type, ...(script !== undefined ? { script } : {}), rs: b.names.chk, vs: b.names.vs, result, retry, retryIt, hasRun };
+  return { event: 'probe', outcome, checker: b.cfg.type, ...(script !== undefined ? { script } : {}), rs: b.rs.name, vs: b.rs.vs.name, result, retry, retryIt, hasRun };
 }

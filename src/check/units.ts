@@ -11,7 +11,7 @@ import type { HeapOwner } from '../util/deadline-heap.js';
 import { dnsKind } from './dns.js';
 import { fileCheckSpec, type FileCheckSpec } from './file.js';
 import { httpKind, urlPlans } from './http.js';
-import { connPlan, type CheckerKind, type LogNames } from './kind.js';
+import { connPlan, type CheckerKind } from './kind.js';
 import { miscKind } from './misc.js';
 import { pingKind } from './ping.js';
 import type { RunState, Timing } from './schedule.js';
@@ -61,7 +61,6 @@ export interface Binding {
   readonly file?: FileCheckSpec;
   /** BFD_CHECK: the bfd_instance whose session it follows */
   readonly bfd?: string;
-  readonly names: LogNames;
   readonly alpha: boolean;
   readonly dynamic: boolean;
   /** keepalived checker->is_up / has_run of this checker */
@@ -162,12 +161,11 @@ export function buildUnits(cfg: KeepalivedConfig, servers: readonly VsState[]): 
   const timings = new Map<string, Timing>();
   for (const vs of servers) {
     for (const rs of vs.rss) {
-      const names: LogNames = { chk: rs.name, vs: vs.name };
       for (const c of rs.cfg.checkers) {
         if (c.type === 'FILE_CHECK') {
           const file = fileCheckSpec(c, cfg.trackFiles);
           if (!file) continue;
-          const b: Binding = { rs, cfg: c, file, names, alpha: false, dynamic: true, isUp: true, hasRun: true, curWeight: 0, last: 0 };
+          const b: Binding = { rs, cfg: c, file, alpha: false, dynamic: true, isUp: true, hasRun: true, curWeight: 0, last: 0 };
           bindings.push(b);
           files.set(file.file, [...(files.get(file.file) ?? []), b]);
           continue;
@@ -176,7 +174,7 @@ export function buildUnits(cfg: KeepalivedConfig, servers: readonly VsState[]): 
           // check_bfd.c: no probe; the session's Up / Down is the result (alpha: down until Up)
           if (c.name === undefined) continue;
           const alpha = c.alpha ?? rs.cfg.alpha ?? vs.cfg.alpha;
-          const b: Binding = { rs, cfg: c, bfd: c.name, names, alpha, dynamic: false, isUp: !alpha, hasRun: false, curWeight: 0, last: 0 };
+          const b: Binding = { rs, cfg: c, bfd: c.name, alpha, dynamic: false, isUp: !alpha, hasRun: false, curWeight: 0, last: 0 };
           if (alpha) rs.numFailed++;
           bindings.push(b);
           bfds.set(c.name, [...(bfds.get(c.name) ?? []), b]);
@@ -192,7 +190,7 @@ export function buildUnits(cfg: KeepalivedConfig, servers: readonly VsState[]): 
           byKey.set(key, unit);
         }
         const dynamic = c.type === 'MISC_CHECK' && c.miscDynamic;
-        const b: Binding = { rs, cfg: c, unit, names, alpha: r.alpha, dynamic, isUp: !r.alpha, hasRun: false, curWeight: 0, last: 0 };
+        const b: Binding = { rs, cfg: c, unit, alpha: r.alpha, dynamic, isUp: !r.alpha, hasRun: false, curWeight: 0, last: 0 };
         if (r.alpha) {
           rs.numFailed++;
         }

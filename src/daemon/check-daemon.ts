@@ -229,7 +229,7 @@ export class CheckDaemon {
     this.disarm();
     try {
       await this.flushing?.catch(() => undefined);
-      await this.reloadWith(next, log, t0, loaded);
+      await this.reloadWith(next, log, t0, loaded, performance.now());
     } finally {
       if (this.holding) {
         // the reload failed before the new engine took over: the old one goes on, and what
@@ -241,7 +241,8 @@ export class CheckDaemon {
     }
   }
 
-  private async reloadWith(next: KeepalivedConfig, log: Logger, t0: number, loaded: number): Promise<void> {
+  /** `flushed`: when the IPVS flush under way at the reload had ended. */
+  private async reloadWith(next: KeepalivedConfig, log: Logger, t0: number, loaded: number, flushed: number): Promise<void> {
     const prevEngine = this.engine;
     const prevOwned = new Set(this.owned);
     this.cfg = next;
@@ -257,7 +258,9 @@ export class CheckDaemon {
       this.notifier = await this.openFifos(next);
     }
     this.changes += this.engine.stateGeneration + 1;
+    const prepared = performance.now();
     this.engine = new CheckerEngine(next, { random: Math.random, stateTraps: this.stateTrap !== undefined });
+    const made = performance.now();
     // results of probes started by the old engine are dropped
     this.generation++;
     this.holding = false;
@@ -286,8 +289,11 @@ export class CheckDaemon {
     const ms = (a: number, b: number): number => Math.round(b - a);
     log.info({
       virtualServers: next.virtualServers.length, owned: this.owned.size,
-      // where the reload's time went: reading the file, the new checkers, the IPVS table
+      // where the reload's time went: reading the file, the new checkers, the IPVS table; and
+      // within the checkers: the IPVS flush it waited for, the services and settings, the new
+      // engine, its state carried over from the old one
       ms: ms(t0, performance.now()), readMs: ms(t0, loaded), checkersMs: ms(loaded, built), ipvsMs: ms(built, applied),
+      flushWaitMs: ms(loaded, flushed), prepareMs: ms(flushed, prepared), engineMs: ms(prepared, made), carryMs: ms(made, built),
     }, 'checker configuration reloaded');
   }
 

@@ -46,6 +46,28 @@ describe('checker reload', () => {
     expect(n.table()).toEqual(['10.0.1.1:80@1', '10.0.1.2:80@1']);
   });
 
+  it('a real server with several checkers: each carries over its own result, found by its probe', () => {
+    // two checkers on other ports, and the real server's own port twice (one probe, two checkers)
+    const three = vs(rs('10.0.1.1', 'TCP_CHECK {\n      connect_port 81\n    }\n    TCP_CHECK {\n      connect_port 82\n    }\n    TCP_CHECK {\n    }\n    TCP_CHECK {\n    }') + rs('10.0.1.2'));
+    const b = Bench.of(three);
+    b.start();
+    b.until(b.deadline!);
+    const port = (id: number): number | undefined => (b.running.get(id) as { conn?: { port?: number } } | undefined)?.conn?.port;
+    // 10.0.1.1's probes on 81 and 80 succeed, on 82 fails; 10.0.1.2's succeeds
+    for (const id of [...b.running.keys()]) b.answer(port(id) !== 82, id);
+    expect(b.table()).toEqual(['10.0.1.2:80@1']);
+    const n = reload(b, three);
+    expect(n.table()).toEqual(['10.0.1.2:80@1']);
+    const up = (): boolean[] => n.engine.checkers.filter((c) => c.rs.name.includes('10.0.1.1')).map((c) => c.isUp);
+    expect(up()).toEqual([true, false, true, true]);
+    // the failed checker alone runs again: its success brings the real server back
+    n.until(n.deadline!);
+    const again = [...n.running.keys()];
+    for (const id of again) n.answer(true, id);
+    expect(n.table()).toEqual(['10.0.1.1:80@1', '10.0.1.2:80@1']);
+    expect(up()).toEqual([true, true, true, true]);
+  });
+
   it('keeps the probe schedule of unchanged checkers', () => {
     const b = Bench.of(two);
     b.start();
