@@ -7,6 +7,8 @@
 // Targets (issue 5): CPU ratio <= 1.0, RSS <= 250 MB, advert jitter p99 <= 2 ms.
 // Usage (root): npm run build && node bench/checkers.mjs [--vs 50] [--rs 100] [--warmup 20] [--window 30]
 //   [--delay-loop 1] [--reload] [--snmp-walk]
+// Environment: BENCH_ORDER=keepalived,kts (which, in order); RELOAD_WAIT_S (the longest wait for
+// a reload's end, default 120)
 // --snmp-walk (issue 19): both processes serve their MIBs to net-snmp's snmpd, and KEEPALIVED-MIB
 // is walked (GetBulk) without pause through the window: the advert jitter under it, the walks'
 // number and time.
@@ -30,9 +32,9 @@ const snmpWalk = process.argv.includes('--snmp-walk') ? 1 : 0;
 const run = await runUml({
   script: `ulimit -n 65536; node bench/guest/checkers-guest.mjs ${vs} ${rs} ${warmup} ${windowS} ${delayLoop} ${reload} ${snmpWalk}`,
   memMb: 4096,
-  timeoutMs: (2 * (warmup + windowS) + 240 + (vs * rs) / 100 + reload * 150) * 1000,
+  timeoutMs: (2 * (warmup + windowS) + 240 + (vs * rs) / 100 + reload * 2 * (30 + Number(process.env.RELOAD_WAIT_S ?? 120))) * 1000,
   modules: ['ip_vs', 'ip_vs_wrr', 'dummy'],
-  env: Object.fromEntries(['BENCH_ORDER', 'KTS_EXTRA_FLAGS', 'KTS_SNAPSHOT_SIGNAL', 'KTS_STRACE'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
+  env: Object.fromEntries(['BENCH_ORDER', 'KTS_EXTRA_FLAGS', 'KTS_SNAPSHOT_SIGNAL', 'KTS_STRACE', 'RELOAD_WAIT_S'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
 });
 if (!run.files.has('result.json')) {
   console.error(run.log, run.console.slice(-2000));
@@ -63,7 +65,7 @@ if (reload) {
   for (const r of results) console.log(`${r.impl.padEnd(10)} ${f(r.reload?.after?.totalRssMb).padStart(28)} ${f(r.reload?.after?.vrrpRssMb).padStart(17)}`);
   console.log('impl        reload: HUP -> table applied / "reloaded" line ms (its own: read + checkers + ipvs)  fewest dests  dests after  longest advert gap ms');
   for (const r of results) {
-    const own = r.reload?.checkerMs !== undefined ? `(${r.reload.checkerMs}: ${r.reload.readMs} + ${r.reload.checkersMs} + ${r.reload.ipvsMs})` : '(no line)';
+    const own = r.reload?.checkerMs !== undefined ? `(${r.reload.checkerMs}: ${r.reload.readMs} + ${r.reload.checkersMs} + ${r.reload.ipvsMs}; checkers: flush wait ${r.reload.flushWaitMs}, prepare ${r.reload.prepareMs}, engine ${r.reload.engineMs}, carry-over ${r.reload.carryMs})` : '(no line)';
     console.log(`${r.impl.padEnd(10)} ${`${f(r.reload?.doneMs, 0)} / ${f(r.reload?.loggedMs, 0)}`.padStart(26)} ${own.padEnd(34)} ${String(r.reload?.fewestDests).padStart(13)} ${String(r.reload?.destsAfter).padStart(12)} ${f(r.reload?.longestAdvertGapMs, 0).padStart(22)}`);
     if (r.reload?.shortListing) console.log(`${r.impl.padEnd(10)} the first short listing: ${JSON.stringify(r.reload.shortListing)}`);
   }

@@ -22,6 +22,32 @@ function tcpCounters() {
 const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 // keepalived-ts logs to this file too (-g): its lines are there when the pipe's are late
 const KTS_FILE_LOG = '/run/kts.file.log';
+
+/**
+ * When keepalived's checker has applied a reload, from its console lines (this Debian build
+ * has no log file): after the IPVS table is reconciled it registers its checkers again, one
+ * "Activating healthchecker" (or "Deactivating") line each (check_daemon.c reload_check_thread,
+ * start_check; check_api.c register_checkers_thread). After the HUP nothing else logs those
+ * lines, so the one that completes the count is the end: its time is when it reached this
+ * process (keepalived writes its console lines unbuffered; its own stamps are whole seconds).
+ */
+function kaReloadWatch(checkers) {
+  let armed = false;
+  let rest = '';
+  let count = 0;
+  let endAt;
+  return {
+    arm: () => { armed = true; },
+    feed: (chunk) => {
+      if (!armed || endAt !== undefined) return;
+      const lines = (rest + chunk.toString('latin1')).split('\n');
+      rest = lines.pop();
+      for (const l of lines) if (l.includes('ctivating healthchecker for service') && ++count === checkers) endAt = Date.now();
+    },
+    end: () => endAt,
+    count: () => count,
+  };
+}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const sh = (cmd) => {
   const r = spawnSync('bash', ['-c', cmd], { encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -140,8 +166,10 @@ async function measure(impl) {
   const daemon = spawn(args[0], args[1], { stdio: ['ignore', 'pipe', 'pipe'] });
   const logChunks = [];
   // keepalived-ts's log, whole: its checker's 'reloaded' line is read from it
+  const kaWatch = kaReloadWatch(vsCount * rsPerVs);
   const onLog = (d) => {
     if (logChunks.length < 2000 || impl === 'kts') logChunks.push(d);
+    if (impl === 'keepalived') kaWatch.feed(d);
   };
   let exited;
   daemon.once('exit', (code, signal) => { exited = { code, signal, afterS: (Date.now() - t0) / 1000 }; });
@@ -255,10 +283,16 @@ async function measure(impl) {
     const before = mtime();
     let written;
     const poll = setInterval(() => { const m = mtime(); if (written === undefined && m > before) written = m; }, 100);
-    const done = impl === 'kts' ? () => written !== undefined : () => true;
+    // keepalived: its checker's console lines say when its reload is done (kaReloadWatch)
+    kaWatch.arm();
+    const done = impl === 'kts' ? () => written !== undefined : () => kaWatch.end() !== undefined;
     reload = await reloadSame(daemon, destsBefore, dests, done);
     clearInterval(poll);
     if (written !== undefined) reload.doneMs = Math.round(written - reload.t0);
+    if (impl === 'keepalived') {
+      reload.activatedAfterHup = kaWatch.count();
+      if (kaWatch.end() !== undefined) reload.doneMs = reload.loggedMs = kaWatch.end() - reload.t0;
+    }
     if (short) reload.shortListing = { ...short, atMs: short.atMs - reload.t0 };
     const st = await during.stop();
     let gap = 0;
@@ -306,7 +340,7 @@ async function measure(impl) {
     // (or from its log file, which a stalled pipe does not hold up)
     const line = (Buffer.concat(logChunks).toString('latin1') + fileLog).split('\n').find((l) => l.includes('"checker configuration reloaded"'));
     const j = line ? JSON.parse(line) : undefined;
-    if (j) Object.assign(result.reload, { loggedMs: j.time - result.reload.t0, checkerMs: j.ms, readMs: j.readMs, checkersMs: j.checkersMs, ipvsMs: j.ipvsMs });
+    if (j) Object.assign(result.reload, { loggedMs: j.time - result.reload.t0, checkerMs: j.ms, readMs: j.readMs, checkersMs: j.checkersMs, ipvsMs: j.ipvsMs, flushWaitMs: j.flushWaitMs, prepareMs: j.prepareMs, engineMs: j.engineMs, carryMs: j.carryMs });
   }
   return result;
 }
@@ -327,15 +361,19 @@ function captureAdverts() {
 
 /**
  * SIGHUP with the same file: the fewest real servers in the table over 15 s, or until `done`
- * (a settled reload of the same file never has fewer than before), and the table after. keepalived does not say when
- * its checker's reload is done; keepalived-ts's checker logs it (read from its log).
+ * (a settled reload of the same file never has fewer than before), and the table after.
+ * keepalived-ts's checker writes its state file when its reload is applied, and logs it;
+ * keepalived's end is read from its checker's lines (kaReloadWatch).
  */
 async function reloadSame(daemon, expected, dests, done) {
   const t0 = Date.now();
   daemon.kill('SIGHUP');
   let fewest = expected;
   const listings = [];
-  while (Date.now() - t0 < 120_000) {
+  // RELOAD_WAIT_S: how long to wait for the reload's end (keepalived's checker at 50,000 real
+  // servers takes longer than the default 120 s)
+  const waitMs = Number(process.env.RELOAD_WAIT_S ?? 120) * 1000;
+  while (Date.now() - t0 < waitMs) {
     const n = await dests();
     listings.push([Date.now() - t0, n]);
     fewest = Math.min(fewest, n);
