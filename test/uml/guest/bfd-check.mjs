@@ -90,7 +90,9 @@ async function scenario(impl) {
   // before any BFD event; the session's first Down removes it, its Up adds it back. Wait for
   // the Up of both real servers, not the table: the table alone is true before the first Down.
   const upLogged = () => logged(impl, 'BFD check of [to_rs] RS([10.9.2.2]:tcp:80) is UP') >= 2 && present();
-  out.up = await settleOn(upLogged, (v) => v, 20_000);
+  // up to 45 s: one run under the whole suite (two guests and the test workers on two CPUs)
+  // did not see keepalived-ts's two UP lines within 20 s, where alone the three runs did
+  out.up = await settleOn(upLogged, (v) => v, 45_000);
   // the session is Up for a while: the real server stays
   await sleep(1500);
   out.stillUp = present();
