@@ -136,7 +136,6 @@ export function serialised(run: () => Promise<void>, stopped: () => boolean): ()
   return go;
 }
 
-/** Logs a start-up failure; returns keepalived's exit status for it (lib/scheduler.h). */
 /**
  * Whether the parent has stopped waiting for a request's answer: its `deadline` (the parent's
  * Date.now() when it gives up; the two processes share the clock) has passed.
@@ -146,6 +145,7 @@ function askerGone(arg: unknown): () => boolean {
   return () => Date.now() > deadline;
 }
 
+/** Logs a start-up failure; returns keepalived's exit status for it (lib/scheduler.h). */
 function fatal(log: Logger, e: unknown): number {
   const code = (e as { code?: string }).code;
   log.fatal({ code, err: (e as Error).message }, `${(e as Error).message}${code ? ` [${code}]` : ''}`);
