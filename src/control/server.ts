@@ -133,18 +133,23 @@ export class ControlServer {
     ];
   }
 
-  /** The checker process's rendered part of `method`'s answer, or why there is none. */
-  async checkerBytes(method: 'metrics' | 'status', arg?: unknown): Promise<CheckerBytes> {
+  /**
+   * The checker process's rendered part of `method`'s answer, or why there is none. The request
+   * carries its `deadline` (Date.now() when this stops waiting): the checker gives up its work
+   * for an answer no one waits for.
+   */
+  async checkerBytes(method: 'metrics' | 'status', arg: Readonly<Record<string, unknown>> = {}): Promise<CheckerBytes> {
     const c = this.o.checker();
     if (!c) return undefined;
     const ms = this.o.checkerTimeoutMs ?? DEFAULT_CHECKER_TIMEOUT_MS;
+    const asked = { ...arg, deadline: Date.now() + ms };
     let timer: NodeJS.Timeout | undefined;
     try {
       // requestBytes() times out on its own; this bound holds whatever the checker object does
       const late = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`the checker process did not answer '${method}' within ${ms} ms`)), ms + 50);
       });
-      return { bytes: await Promise.race([c.requestBytes(method, ms, arg), late]) };
+      return { bytes: await Promise.race([c.requestBytes(method, ms, asked), late]) };
     } catch (e) {
       return { error: (e as Error).message };
     } finally {
@@ -154,14 +159,13 @@ export class ControlServer {
 
   async status(): Promise<Reply> {
     const restarts = this.o.checker()?.restarts ?? 0;
-    const a = await this.checkerBytes('status', { restarts, deadline: Date.now() + (this.o.checkerTimeoutMs ?? DEFAULT_CHECKER_TIMEOUT_MS) });
+    const a = await this.checkerBytes('status', { restarts });
     if (a && 'bytes' in a) return { status: 200, bytes: statusDocBytes(this.o.vrrp(), a.bytes, restarts), contentType: 'application/json' };
     return json(200, statusDoc(this.o.vrrp(), a, restarts));
   }
 
   async metrics(): Promise<Reply> {
-    // the checker gives up rendering once this scrape has stopped waiting for it
-    const a = await this.checkerBytes('metrics', { deadline: Date.now() + (this.o.checkerTimeoutMs ?? DEFAULT_CHECKER_TIMEOUT_MS) });
+    const a = await this.checkerBytes('metrics');
     const text = collectMetrics({
       vrrp: this.o.vrrp(), check: a === undefined ? undefined : 'bytes' in a ? 'rendered' : null,
       checkerRestarts: this.o.checker()?.restarts ?? 0, requests: this.requests, badRequests: this.badRequests,
