@@ -17,7 +17,7 @@ import { genericStep, newOutcome, type Outcome } from './schedule.js';
 import { ServerRules, VsState, type RsState, type Sink } from './servers.js';
 import type { CheckEffect, CheckInput, CheckLogEvent, CheckStep, ProbeResult, RsKey, ScriptReason, VsKey } from './types.js';
 import { vsKeys } from './format.js';
-import { BOOTSTRAP_DELAY_MS, buildUnits, miscScriptName, type Binding, type Unit } from './units.js';
+import { BOOTSTRAP_DELAY_MS, buildUnits, miscScriptName, ProbedBindings, type Binding, type TakenOver, type Unit } from './units.js';
 
 /**
  * The most probes one tick starts. A driver whose loop lags (a CPU it shares) finds many due at
@@ -32,6 +32,12 @@ export interface CheckerEngineOptions {
   readonly random?: () => number;
   /** emit 'stateTrap' effects (SNMP notifications are on) */
   readonly stateTraps?: boolean;
+  /**
+   * The engine a reload replaces: its objects for the same real servers and probes are taken
+   * over (RsState.adopt, Unit.adopt), not made again, and it must not be used afterwards. The
+   * next input is then `reload` from it.
+   */
+  readonly takeOver?: CheckerEngine;
 }
 
 export interface CheckerStats {
@@ -63,14 +69,19 @@ export class CheckerEngine {
   private readonly dirty = new Set<VsState>();
   private started = false;
   private stopped = false;
+  /** set by takeOver until the reload: the engine replaced, its units by key, and what each binding carries over (Built.carried) */
+  private tookOver: { readonly engine: CheckerEngine; readonly units: TakenOver; readonly carried: readonly (Binding | undefined)[] } | undefined;
   readonly stats: CheckerStats;
 
   constructor(cfg: KeepalivedConfig, opts: CheckerEngineOptions = {}) {
     this.random = opts.random ?? Math.random;
     const keys = vsKeys(cfg.virtualServers);
-    this.servers = cfg.virtualServers.map((vs, i) => new VsState(i, vs, keys[i]!));
+    const prev = opts.takeOver;
+    const prevUnits = prev ? unitsByKey(prev.units) : undefined;
+    this.servers = cfg.virtualServers.map((vs, i) => new VsState(i, vs, keys[i]!, prev?.byKey.get(keys[i]!)));
     this.byKey = new Map(this.servers.map((vs) => [vs.key, vs]));
-    const built = buildUnits(cfg, this.servers);
+    const built = buildUnits(cfg, this.servers, prevUnits);
+    if (prev) this.tookOver = { engine: prev, units: prevUnits!, carried: built.carried! };
     this.units = built.units;
     this.files = built.files;
     this.bfds = built.bfds;
@@ -173,6 +184,8 @@ export class CheckerEngine {
   }
 
   private start(now: number): void {
+    // its units are still in the replaced engine's heap: only a reload starts it
+    if (this.tookOver) throw new Error('CheckerEngine: an engine that took another over starts with its reload');
     if (this.started || this.stopped) return;
     this.started = true;
     for (const [name, bs] of this.files) {
@@ -254,6 +267,9 @@ export class CheckerEngine {
   /** keepalived clear_diff_services / set_rs_... on reload: carry what did not change. */
   private reload(now: number, prev: CheckerEngine): void {
     if (this.started || this.stopped) return;
+    const took = this.tookOver;
+    if (took && took.engine !== prev) throw new Error('CheckerEngine: reload from another engine than the one taken over');
+    this.tookOver = undefined;
     this.started = true;
     for (const [k, v] of prev.fileValues) this.fileValues.set(k, v);
     for (const [k, v] of prev.bfdStates) this.bfdStates.set(k, v);
@@ -264,29 +280,10 @@ export class CheckerEngine {
       for (const b of bs) this.initFile(b, value);
     }
     const oldVs = prev.byKey;
-    // The same real server's old state, and its probed checkers (the last of two with the same
-    // probe): found by object, no key string made per checker. A real server has one checker
-    // or a few: they are kept as they come, not in a Map per real server (50,000 of them were
-    // most of a 50,000-server carry-over's memory). Indexed loops: this code runs once, before
-    // V8 optimises it, and a for-of there makes an iterator result per step.
+    // The same real server's old state, and its probed checkers; taken over, the build has
+    // paired them already (buildUnits carried)
     const oldOf = new Map<RsState, RsState>();
-    const oldProbed = new Map<RsState, Binding | Binding[]>();
-    const prevBindings = prev.bindings;
-    for (let i = 0; i < prevBindings.length; i++) {
-      const b = prevBindings[i]!;
-      if (!b.unit) continue;
-      const had = oldProbed.get(b.rs);
-      if (had === undefined) oldProbed.set(b.rs, b);
-      else if (Array.isArray(had)) had.push(b);
-      else oldProbed.set(b.rs, [had, b]);
-    }
-    const probedOf = (rs: RsState, key: string): Binding | undefined => {
-      const had = oldProbed.get(rs);
-      if (had === undefined) return undefined;
-      if (!Array.isArray(had)) return had.unit!.key === key ? had : undefined;
-      for (let i = had.length - 1; i >= 0; i--) if (had[i]!.unit!.key === key) return had[i];
-      return undefined;
-    };
+    const probed = took ? undefined : new ProbedBindings(prev.bindings);
     const servers = this.servers;
     for (let v = 0; v < servers.length; v++) {
       const vs = servers[v]!;
@@ -295,6 +292,8 @@ export class CheckerEngine {
       vs.reloaded = true;
       vs.quorumUp = ov.quorumUp;
       vs.sorryAlive = ov.sorryAlive;
+      // taken over (RsState.adopt): its real servers of the same name have their state already
+      if (took) continue;
       const oldRs = new Map<string, RsState>();
       for (let i = 0; i < ov.rss.length; i++) oldRs.set(ov.rss[i]!.name, ov.rss[i]!);
       for (let i = 0; i < vs.rss.length; i++) {
@@ -311,18 +310,24 @@ export class CheckerEngine {
     const bindings = this.bindings;
     for (let i = 0; i < bindings.length; i++) {
       const b = bindings[i]!;
-      const o = b.unit ? oldOf.get(b.rs) : undefined;
-      const ob = o ? probedOf(o, b.unit!.key) : undefined;
+      const o = b.unit && probed ? oldOf.get(b.rs) : undefined;
+      const ob = took ? took.carried[i] : o ? probed!.get(o, b.unit!.key) : undefined;
       if (!ob) continue;
+      // ob === b: taken over with its results (buildUnits)
+      const own = ob === b;
       if (b.alpha) b.rs.numFailed--; // the build counted it as failed until its first success
-      b.isUp = ob.isUp;
-      b.hasRun = ob.hasRun;
+      if (!own) {
+        b.isUp = ob.isUp;
+        b.hasRun = ob.hasRun;
+      }
       if (!b.isUp) b.rs.numFailed++;
       if (b.dynamic) {
-        b.curWeight = ob.curWeight;
-        b.last = ob.last;
+        if (!own) {
+          b.curWeight = ob.curWeight;
+          b.last = ob.last;
+        }
         b.rs.effWeight += b.curWeight;
-      } else if (b.cfg.type === 'MISC_CHECK') b.last = ob.last; // its last exit status (the state dump)
+      } else if (b.cfg.type === 'MISC_CHECK' && !own) b.last = ob.last; // its last exit status (the state dump)
     }
     // a real server whose checkers all carried over keeps its alive state; otherwise the
     // start-up rule decides (alive unless a checker is down)
@@ -334,18 +339,24 @@ export class CheckerEngine {
       }
       this.rules.initVs(vs);
     }
-    const oldUnits = new Map<string, Unit>();
-    for (let i = 0; i < prev.units.length; i++) oldUnits.set(prev.units[i]!.key, prev.units[i]!);
+    const oldUnits = took?.units ?? unitsByKey(prev.units);
     const units = this.units;
     for (let i = 0; i < units.length; i++) {
       const u = units[i]!;
       const ou = oldUnits.get(u.key);
       if (ou) {
-        Object.assign(u.state, ou.state);
+        const at = ou.running || !Number.isFinite(ou.heapAt) ? now : ou.heapAt;
+        if (ou === u) {
+          // taken over: its state is here already; out of the old engine's heap and run
+          u.heapAt = Number.POSITIVE_INFINITY;
+          u.heapIndex = -1;
+          u.running = false;
+        } else {
+          Object.assign(u.state, ou.state);
+          if (ou.lastRunAt !== undefined) u.lastRunAt = ou.lastRunAt;
+        }
         // keepalived's new HTTP checker starts again at its first URL, with no failed one
         if (u.http) Object.assign(u.state, { urlIndex: 0, failedUrl: -1 });
-        if (ou.lastRunAt !== undefined) u.lastRunAt = ou.lastRunAt;
-        const at = ou.running || !Number.isFinite(ou.heapAt) ? now : ou.heapAt;
         // due while the reload read the file (seconds, at tens of thousands of real servers):
         // spread over a random part of its warmup, as keepalived starts every checker after a
         // reload, not all at once (a burst of connects the real servers' backlogs drop)
@@ -472,6 +483,12 @@ export class CheckerEngine {
   private log(event: CheckLogEvent): void {
     this.fx.push({ type: 'log', event });
   }
+}
+
+function unitsByKey(units: readonly Unit[]): Map<string, Unit> {
+  const m = new Map<string, Unit>();
+  for (let i = 0; i < units.length; i++) m.set(units[i]!.key, units[i]!);
+  return m;
 }
 
 /** A checker's result as a log event (log-text.ts words it as its checker type does). */

@@ -35,7 +35,8 @@ export class Unit implements HeapOwner {
   bindings: Binding[] = [];
 
   constructor(
-    readonly id: number,
+    /** its place in its engine's list (a reload's engine that takes it over gives its own: adopt) */
+    public id: number,
     /** the probe's identity (a digest of it: reload finds the same probe by it) */
     readonly key: string,
     readonly kind: CheckerKind,
@@ -49,6 +50,17 @@ export class Unit implements HeapOwner {
     readonly logAllFailures: boolean,
   ) {
     this.state = { isUp: !alpha, hasRun: false, retryIt: timing.retry, urlIndex: 0, failedUrl: -1 };
+  }
+
+  /**
+   * A reload's engine takes this unit over for the same probe (the same key: the same plans,
+   * timing and options), as its `id`-th; its run state, last run and place in the old
+   * engine's heap are left for the reload to carry over (CheckerEngine reload).
+   */
+  adopt(id: number): void {
+    this.id = id;
+    this.enabled = 0;
+    // its bindings are still the old engine's until the build has found its own (buildUnits)
   }
 }
 
@@ -149,16 +161,65 @@ export interface Built {
   readonly files: Map<string, Binding[]>;
   /** BFD_CHECK bindings by bfd_instance name */
   readonly bfds: Map<string, Binding[]>;
+  /**
+   * Built taking another engine over: for each binding, the old one whose results the reload
+   * carries over (itself when taken over), else undefined.
+   */
+  readonly carried?: (Binding | undefined)[];
 }
 
-/** Units and bindings of every real server of `servers`. */
-export function buildUnits(cfg: KeepalivedConfig, servers: readonly VsState[]): Built {
+/**
+ * The probed checkers of an engine's real servers, found by real server and probe key (the last
+ * of two with the same probe). A real server has one checker or a few: they are kept as they
+ * come, not in a Map per real server (50,000 of them were most of a 50,000-server reload's
+ * memory). Indexed loops: this code runs once per reload, before V8 optimises it, and a for-of
+ * there makes an iterator result per step.
+ */
+export class ProbedBindings {
+  private readonly byRs = new Map<RsState, Binding | Binding[]>();
+
+  constructor(bindings: readonly Binding[]) {
+    for (let i = 0; i < bindings.length; i++) {
+      const b = bindings[i]!;
+      if (!b.unit) continue;
+      const had = this.byRs.get(b.rs);
+      if (had === undefined) this.byRs.set(b.rs, b);
+      else if (Array.isArray(had)) had.push(b);
+      else this.byRs.set(b.rs, [had, b]);
+    }
+  }
+
+  get(rs: RsState, key: string): Binding | undefined {
+    const had = this.byRs.get(rs);
+    if (had === undefined) return undefined;
+    if (!Array.isArray(had)) return had.unit!.key === key ? had : undefined;
+    for (let i = had.length - 1; i >= 0; i--) if (had[i]!.unit!.key === key) return had[i];
+    return undefined;
+  }
+}
+
+/**
+ * What a reload's engine takes over from the one it replaces (CheckerEngineOptions.takeOver):
+ * its units by key. A unit of the same key is taken over (Unit.adopt), and a real server taken
+ * over (RsState.adopt) takes its checker of that probe over too, found in the unit's old list.
+ */
+export type TakenOver = ReadonlyMap<string, Unit>;
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * Units and bindings of every real server of `servers`. `before`: what the engine a reload
+ * replaces has, taken over where the probe is the same (its run state and results kept, for the
+ * reload to carry over), not made again.
+ */
+export function buildUnits(cfg: KeepalivedConfig, servers: readonly VsState[], before?: TakenOver): Built {
   const units: Unit[] = [];
   const byKey = new Map<string, Unit>();
   const bindings: Binding[] = [];
   const files = new Map<string, Binding[]>();
   const bfds = new Map<string, Binding[]>();
   const timings = new Map<string, Timing>();
+  const carried: (Binding | undefined)[] | undefined = before ? [] : undefined;
   for (const vs of servers) {
     for (const rs of vs.rss) {
       for (const c of rs.cfg.checkers) {
@@ -167,6 +228,7 @@ export function buildUnits(cfg: KeepalivedConfig, servers: readonly VsState[]): 
           if (!file) continue;
           const b: Binding = { rs, cfg: c, file, alpha: false, dynamic: true, isUp: true, hasRun: true, curWeight: 0, last: 0 };
           bindings.push(b);
+          carried?.push(undefined);
           files.set(file.file, [...(files.get(file.file) ?? []), b]);
           continue;
         }
@@ -177,6 +239,7 @@ export function buildUnits(cfg: KeepalivedConfig, servers: readonly VsState[]): 
           const b: Binding = { rs, cfg: c, bfd: c.name, alpha, dynamic: false, isUp: !alpha, hasRun: false, curWeight: 0, last: 0 };
           if (alpha) rs.numFailed++;
           bindings.push(b);
+          carried?.push(undefined);
           bfds.set(c.name, [...(bfds.get(c.name) ?? []), b]);
           continue;
         }
@@ -185,20 +248,59 @@ export function buildUnits(cfg: KeepalivedConfig, servers: readonly VsState[]): 
         const key = probeKey(r);
         let unit = byKey.get(key);
         if (!unit) {
-          unit = new Unit(units.length, key, r.kind, r.plans, r.timing, r.warmupMs, r.alpha, r.plans[0]!.type === 'HTTP_GET' || r.plans[0]!.type === 'SSL_GET', r.fastRecovery, r.logAllFailures);
+          unit = before?.get(key);
+          if (unit) unit.adopt(units.length);
+          else unit = new Unit(units.length, key, r.kind, r.plans, r.timing, r.warmupMs, r.alpha, r.plans[0]!.type === 'HTTP_GET' || r.plans[0]!.type === 'SSL_GET', r.fastRecovery, r.logAllFailures);
           units.push(unit);
           byKey.set(key, unit);
         }
         const dynamic = c.type === 'MISC_CHECK' && c.miscDynamic;
-        const b: Binding = { rs, cfg: c, unit, alpha: r.alpha, dynamic, isUp: !r.alpha, hasRun: false, curWeight: 0, last: 0 };
+        // A real server taken over takes its checker of the same probe over (the last of two,
+        // and once: its cfg is then one of this real server's), with its results: the reload
+        // carries them over. The unit's list is still the old engine's (fillUnitBindings).
+        const ob = before && rs.reloaded && unit === before.get(key) ? lastOf(unit.bindings, rs) : undefined;
+        let b: Binding;
+        if (ob && !rs.cfg.checkers.includes(ob.cfg)) {
+          b = ob;
+          (b as Writable<Binding>).cfg = c;
+        } else b = { rs, cfg: c, unit, alpha: r.alpha, dynamic, isUp: !r.alpha, hasRun: false, curWeight: 0, last: 0 };
         if (r.alpha) {
           rs.numFailed++;
         }
-        unit.bindings.push(b);
         bindings.push(b);
+        carried?.push(ob);
       }
     }
   }
-  for (const u of units) u.bindings = u.bindings.slice();
-  return { units, bindings, files, bfds };
+  fillUnitBindings(units, bindings);
+  return { units, bindings, files, bfds, ...(carried ? { carried } : {}) };
+}
+
+function lastOf(list: readonly Binding[], rs: RsState): Binding | undefined {
+  for (let i = list.length - 1; i >= 0; i--) if (list[i]!.rs === rs) return list[i];
+  return undefined;
+}
+
+/**
+ * Each unit's bindings, in an array of their number: pushed to one by one, a unit's array
+ * would hold 17 slots (most units have one binding), and be copied again.
+ */
+function fillUnitBindings(units: readonly Unit[], bindings: readonly Binding[]): void {
+  const counts = new Uint32Array(units.length);
+  for (let i = 0; i < bindings.length; i++) {
+    const u = bindings[i]!.unit;
+    if (u) counts[u.id]!++;
+  }
+  const filled = new Uint32Array(units.length);
+  for (let i = 0; i < bindings.length; i++) {
+    const b = bindings[i]!;
+    const u = b.unit;
+    if (!u) continue;
+    const n = counts[u.id]!;
+    if (filled[u.id] === 0) {
+      // a unit taken over has its old list until here: written over when of the same length
+      if (u.bindings.length !== n) u.bindings = n === 1 ? [b] : new Array<Binding>(n);
+    }
+    u.bindings[filled[u.id]!++] = b;
+  }
 }

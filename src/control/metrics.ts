@@ -300,8 +300,13 @@ export function checkMetricsText(c: CheckView): string {
   return p.text();
 }
 
-/** Real servers rendered between two turns of the event loop (checkMetricsTextSliced). */
-const REAL_SERVERS_PER_SLICE = 2000;
+/**
+ * Real servers made into views, or rendered, between two turns of the event loop by the sliced
+ * callers (the checker's views, metrics and status: check-view.ts, status-doc.ts): at 50,000 real
+ * servers each takes a tenth of a second or more on a host, seconds on a slow one, and the
+ * checker's probes and signals (a SIGHUP) would wait behind it.
+ */
+export const REAL_SERVERS_PER_SLICE = 2000;
 
 /**
  * checkMetricsText in slices, `pause()` awaited between them: at 50,000 real servers the

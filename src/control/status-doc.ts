@@ -4,7 +4,7 @@
  */
 import { formatIp } from '../util/ip.js';
 import type { CheckView, RoutingDaemonView, VirtualServerView } from '../daemon/check-view.js';
-import { vipText } from './metrics.js';
+import { REAL_SERVERS_PER_SLICE, vipText } from './metrics.js';
 import type { VrrpView } from '../daemon/view.js';
 
 
@@ -108,8 +108,71 @@ export function checkerStatus(view: CheckView, restarts: number): CheckerUp {
  * (statusDocBytes) and never parses it.
  */
 export function checkerStatusJson(view: CheckView, restarts: number): string {
-  // a JSON string holds no raw newline: every one here is the indentation's
-  return JSON.stringify(checkerStatus(view, restarts), null, 2).replace(/\n/g, '\n  ');
+  const out: string[] = [];
+  for (const _ of statusJsonSteps(view, restarts, out)) {
+    // all at once
+  }
+  return out.join('');
+}
+
+/**
+ * checkerStatusJson in slices, `pause()` awaited between them (REAL_SERVERS_PER_SLICE); given
+ * up once `expired()` says the asker has stopped waiting: undefined. At 50,000 real servers the
+ * text is 21 MB, a third of a second on a host, seconds on a slow one.
+ */
+export async function checkerStatusJsonSliced(view: CheckView, restarts: number, pause: () => Promise<void>, expired: () => boolean): Promise<string | undefined> {
+  if (expired()) return undefined;
+  const out: string[] = [];
+  for (const _ of statusJsonSteps(view, restarts, out)) {
+    if (expired()) return undefined;
+    await pause();
+    if (expired()) return undefined;
+  }
+  return out.join('');
+}
+
+/** where a list goes in its object's text, while the object is rendered without it (no name holds a NUL) */
+const LIST_MARK = '\u0000list';
+const LIST_MARK_JSON = JSON.stringify(LIST_MARK);
+
+/**
+ * `JSON.stringify(value, null, 2)` of an object whose `key` is a list, the list's items each
+ * rendered by `item` (its text as at indentation `depth + 2`, the object's own keys being at
+ * `depth`), through `out`. A JSON string holds no raw newline: every one is the indentation's.
+ */
+function* objectWithList<T>(value: object, key: string, list: readonly T[], depth: number, out: string[], item: (x: T, out: string[]) => Generator<void, void, void>): Generator<void, void, void> {
+  const text = JSON.stringify({ ...value, [key]: LIST_MARK }, null, 2).replace(/\n/g, `\n${' '.repeat(depth - 2)}`);
+  const at = text.indexOf(LIST_MARK_JSON);
+  out.push(text.slice(0, at));
+  if (list.length === 0) out.push('[]');
+  else {
+    const indent = ' '.repeat(depth + 2);
+    for (let i = 0; i < list.length; i++) {
+      out.push(i === 0 ? `[\n${indent}` : `,\n${indent}`);
+      yield* item(list[i]!, out);
+    }
+    out.push(`\n${' '.repeat(depth)}]`);
+  }
+  out.push(text.slice(at + LIST_MARK_JSON.length));
+}
+
+/**
+ * The checker's part of the status document as JSON.stringify(checkerStatus, null, 2) one level
+ * in (its place in the document), in pieces pushed to `out`, yielding after each
+ * REAL_SERVERS_PER_SLICE real servers.
+ */
+function* statusJsonSteps(view: CheckView, restarts: number, out: string[]): Generator<void, void, void> {
+  let sliced = 0;
+  // the checker's keys are at 4 in the document, its virtual servers' at 8, their real servers' at 12
+  yield* objectWithList(checkerStatus(view, restarts), 'virtualServers', view.virtualServers, 4, out, function* (vs, o) {
+    yield* objectWithList(vs, 'realServers', vs.realServers, 8, o, function* (rs, o2) {
+      o2.push(JSON.stringify(rs, null, 2).replace(/\n/g, `\n${' '.repeat(10)}`));
+      if (++sliced === REAL_SERVERS_PER_SLICE) {
+        sliced = 0;
+        yield;
+      }
+    });
+  });
 }
 
 /** where the checker's part goes (the last key of the document); no configuration name holds a NUL */

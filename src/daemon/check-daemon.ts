@@ -47,11 +47,11 @@ import type { IpvsOp, IpvsService, IpvsTimeouts, IpvsVirtual } from '../ipvs/typ
 import { sumCounters, type VsCounters } from '../ipvs/counters.js';
 import { formatIp } from '../util/ip.js';
 import { schedInForce } from '../io/sched.js';
-import { virtualServerViews, type CheckDumpView, type CheckView } from './check-view.js';
+import { virtualServerViews, virtualServerViewsSliced, type CheckDumpView, type CheckView, type VirtualServerView } from './check-view.js';
 import { loadForDaemon } from './load-config.js';
 import { Announcer } from './announcer.js';
 import { rtnlAnnounceRoutes } from '../io/announce-routes.js';
-import { collectStartupGarbage } from './heap.js';
+import { collectStartupGarbage, withoutPretenuring } from './heap.js';
 import { removePidfile, writePidfile } from './pidfile.js';
 import { DEFAULT_IPVS_STATE } from './run-identity.js';
 import { scriptHost } from './view-host.js';
@@ -148,6 +148,8 @@ export class CheckDaemon {
 
   private readonly startedAt = Date.now();
   private reloads = 0;
+  /** a reload could not build its engine after taking the old one's objects over: exit (main.ts) */
+  broken = false;
   private notifier: Notifier | undefined;
   private fifoConfig = '';
   /** bumped at each reload: probe results of an older engine are dropped */
@@ -174,13 +176,26 @@ export class CheckDaemon {
 
   /** The checker side's state as plain data (dumps, status API, metrics). */
   view(): CheckView {
+    return this.viewOf(this.engine ? virtualServerViews(this.engine) : []);
+  }
+
+  /**
+   * view() with the virtual servers made in slices, `pause()` awaited between them (the status
+   * API and metrics at tens of thousands of real servers); undefined once `expired()`.
+   */
+  async viewSliced(pause: () => Promise<void>, expired: () => boolean): Promise<CheckView | undefined> {
+    const vss = this.engine ? await virtualServerViewsSliced(this.engine, pause, expired) : [];
+    return vss && this.viewOf(vss);
+  }
+
+  private viewOf(virtualServers: VirtualServerView[]): CheckView {
     const routingDaemon = this.announcer?.routingDaemonView();
     return {
       configFile: this.opts.file,
       pid: process.pid,
       startedAt: this.startedAt,
       reloads: this.reloads,
-      virtualServers: this.engine ? virtualServerViews(this.engine) : [],
+      virtualServers,
       stats: {
         ...this.stats, ...(this.engine ? this.engine.stats : {}),
         smtpAlertsSent: smtpCounters.sent, smtpAlertsFailed: smtpCounters.failed, sslContextErrors: tlsCredsCounters.contextErrors,
@@ -231,7 +246,7 @@ export class CheckDaemon {
       await this.flushing?.catch(() => undefined);
       await this.reloadWith(next, log, t0, loaded, performance.now());
     } finally {
-      if (this.holding) {
+      if (this.holding && !this.broken) {
         // the reload failed before the new engine took over: the old one goes on, and what
         // it changed meanwhile is applied
         this.holding = false;
@@ -259,7 +274,16 @@ export class CheckDaemon {
     }
     this.changes += this.engine.stateGeneration + 1;
     const prepared = performance.now();
-    this.engine = new CheckerEngine(next, { random: Math.random, stateTraps: this.stateTrap !== undefined });
+    try {
+      // the old engine's objects for the same real servers and probes are taken over, not
+      // made again (at 50,000 real servers in a small VM, their pages were most of a reload)
+      this.engine = withoutPretenuring(() => new CheckerEngine(next, { random: Math.random, stateTraps: this.stateTrap !== undefined, takeOver: prevEngine }));
+    } catch (e) {
+      // a bug: the old engine may be half taken over and cannot go on (main.ts exits, and the
+      // VRRP process starts a new checker, which finds its table in the state file)
+      this.broken = true;
+      throw new KtsError('INTERNAL', `internal error: the new checkers could not be built (${(e as Error).message}); the checker process restarts`, { cause: e });
+    }
     const made = performance.now();
     // results of probes started by the old engine are dropped
     this.generation++;

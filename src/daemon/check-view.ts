@@ -5,6 +5,7 @@
 import type { CheckerEngine } from '../check/engine.js';
 import { realWeight } from '../check/servers.js';
 import type { KeepalivedConfig } from '../config/model.js';
+import { REAL_SERVERS_PER_SLICE } from '../control/metrics.js';
 import { formatIp } from '../util/ip.js';
 import type { ScriptHost } from './view.js';
 
@@ -73,15 +74,43 @@ export interface CheckDumpView {
 
 /** The engine's state as plain data. */
 export function virtualServerViews(engine: CheckerEngine): VirtualServerView[] {
-  const byRs = new Map<object, CheckerView[]>();
-  for (const b of engine.checkers) {
-    const list = byRs.get(b.rs) ?? [];
-    list.push({ type: b.file ? 'FILE_CHECK' : b.unit!.plans[0]!.type, up: b.isUp, hasRun: b.hasRun });
-    byRs.set(b.rs, list);
+  const out: VirtualServerView[] = [];
+  for (const _ of viewSteps(engine, out)) {
+    // all at once
   }
-  return engine.virtualServers.map((vs) => {
+  return out;
+}
+
+/**
+ * virtualServerViews in slices, `pause()` awaited between them; undefined once `expired()`
+ * says the asker has stopped waiting. The engine's state may move between slices (probe
+ * results): each real server is as it was when its slice was made.
+ */
+export async function virtualServerViewsSliced(engine: CheckerEngine, pause: () => Promise<void>, expired: () => boolean): Promise<VirtualServerView[] | undefined> {
+  if (expired()) return undefined;
+  const out: VirtualServerView[] = [];
+  for (const _ of viewSteps(engine, out)) {
+    if (expired()) return undefined;
+    await pause();
+    if (expired()) return undefined;
+  }
+  return out;
+}
+
+/**
+ * Pushes each virtual server's view to `out`, yielding after each REAL_SERVERS_PER_SLICE real
+ * servers. A real server's checkers are found in the engine's list of them, which the build
+ * made in the order of the virtual servers and their real servers (units.ts buildUnits): one
+ * walk along it, no map.
+ */
+function* viewSteps(engine: CheckerEngine, out: VirtualServerView[]): Generator<void, void, void> {
+  const checkers = engine.checkers;
+  let at = 0;
+  let sliced = 0;
+  for (const vs of engine.virtualServers) {
     const live = new Set(vs.liveDests().map((d) => `${formatIp(d.address.bytes)}:${d.port ?? 0}`));
-    return {
+    const realServers: RealServerView[] = [];
+    out.push({
       name: vs.name,
       protocol: vs.cfg.protocol,
       scheduler: vs.cfg.lbAlgo,
@@ -89,16 +118,29 @@ export function virtualServerViews(engine: CheckerEngine): VirtualServerView[] {
       quorumUp: vs.quorumUp,
       sorryActive: vs.sorry !== undefined && vs.sorryAlive,
       suspended: vs.suspended,
-      realServers: vs.rss.map((rs) => ({
+      realServers,
+    });
+    for (const rs of vs.rss) {
+      const views: CheckerView[] = [];
+      for (; at < checkers.length && checkers[at]!.rs === rs; at++) {
+        const b = checkers[at]!;
+        views.push({ type: b.cfg.type, up: b.isUp, hasRun: b.hasRun });
+      }
+      const address = formatIp(rs.cfg.address.bytes);
+      realServers.push({
         name: rs.name,
-        address: formatIp(rs.cfg.address.bytes),
+        address,
         ...(rs.cfg.port !== undefined ? { port: rs.cfg.port } : {}),
         alive: rs.alive,
-        inTable: live.has(`${formatIp(rs.cfg.address.bytes)}:${rs.cfg.port ?? 0}`),
+        inTable: live.has(`${address}:${rs.cfg.port ?? 0}`),
         weight: rs.iweight,
         effectiveWeight: realWeight(rs.effWeight),
-        checkers: byRs.get(rs) ?? [],
-      })),
-    };
-  });
+        checkers: views,
+      });
+      if (++sliced === REAL_SERVERS_PER_SLICE) {
+        sliced = 0;
+        yield;
+      }
+    }
+  }
 }

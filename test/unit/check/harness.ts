@@ -28,8 +28,9 @@ export class Bench {
   readonly effects: CheckEffect[] = [];
   deadline: number | undefined;
 
-  constructor(readonly cfg: KeepalivedConfig, random: () => number = () => 0) {
-    this.engine = new CheckerEngine(cfg, { random });
+  /** `takeOver`: the engine a reload replaces, whose objects this one takes over (CheckerEngineOptions) */
+  constructor(readonly cfg: KeepalivedConfig, random: () => number = () => 0, takeOver?: CheckerEngine) {
+    this.engine = new CheckerEngine(cfg, { random, ...(takeOver ? { takeOver } : {}) });
   }
 
   static of(text: string, random?: () => number): Bench {

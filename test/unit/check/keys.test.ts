@@ -15,7 +15,7 @@ describe('virtual server keys', () => {
     expect(vsKeys(cfg.virtualServers)).toEqual(['[10.0.0.1]:tcp:80', 'FWM 7', 'FWM 7 inet6', '[10.0.0.1]:tcp:80#2']);
   });
 
-  it('a reload that puts the virtual server elsewhere keeps its real servers\' state', () => {
+  it.each([false, true])('a reload that puts the virtual server elsewhere keeps its real servers\' state (objects taken over: %s)', (takeOver) => {
     const a = vs(rs('10.0.1.1') + rs('10.0.1.2'));
     const other = vs(rs('10.0.9.9', 'TCP_CHECK {\n    }'), '', '10.0.0.9 80');
     const b = Bench.of(a);
@@ -25,7 +25,7 @@ describe('virtual server keys', () => {
     b.answer(false, [...b.running.keys()][0]);
     expect(b.table()).toEqual(['10.0.1.1:80@1']);
     // now second in the file, after a new virtual server
-    const n = new Bench(loadText(other + a));
+    const n = new Bench(loadText(other + a), undefined, takeOver ? b.engine : undefined);
     n.now = b.now;
     n.input({ type: 'reload', previous: b.engine });
     expect(n.table('[10.0.0.1]:tcp:80')).toEqual(['10.0.1.1:80@1']);

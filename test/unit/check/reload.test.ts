@@ -1,15 +1,21 @@
 // CheckerEngine reload (reference §f.4, keepalived-issues #16): real servers keep their
 // checker results and weights; a failed real server is not re-added until its checker succeeds.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { probeKey, resolveChecker } from '../../../src/check/units.js';
 import { Bench, loadText, rs, tmp, vs } from './harness.js';
 
 afterAll(() => tmp.cleanup());
 
+/**
+ * Each test runs twice: the new engine makes its own objects, or takes the old engine's over
+ * (what the checker daemon does): the reload must do the same either way.
+ */
+let takeOver = false;
+
 /** A new Bench on `text` that takes over `b`'s engine at b.now. */
-function reload(b: Bench, text: string): Bench {
-  const n = new Bench(loadText(text));
+function reload(b: Bench, text: string, random?: () => number): Bench {
+  const n = new Bench(loadText(text), random, takeOver ? b.engine : undefined);
   n.now = b.now;
   n.input({ type: 'reload', previous: b.engine });
   return n;
@@ -17,7 +23,11 @@ function reload(b: Bench, text: string): Bench {
 
 const two = vs(rs('10.0.1.1') + rs('10.0.1.2'));
 
-describe('checker reload', () => {
+describe.each([false, true])('checker reload (objects taken over: %s)', (mode) => {
+  beforeAll(() => {
+    takeOver = mode;
+  });
+
   it("a probe's key is the digest of its JSON without source places, bytes as hex, whatever the kind", () => {
     // units.ts canonical skips its replacer for TCP_CHECK and PING_CHECK plans: the same text
     const cfg = loadText(vs(rs('10.0.1.1', 'TCP_CHECK {\n    }') + rs('10.0.1.2', 'PING_CHECK {\n    }') + rs('10.0.1.3', 'UDP_CHECK {\n      payload 0a0b\n    }') + rs('10.0.1.4', 'MISC_CHECK {\n      misc_path "/bin/true"\n    }')));
@@ -85,9 +95,7 @@ describe('checker reload', () => {
     const due = b.deadline!;
     // the reading took longer than a delay_loop: both units are overdue
     b.now = due + 10_000;
-    const n = new Bench(loadText(two), () => 0.5);
-    n.now = b.now;
-    n.input({ type: 'reload', previous: b.engine });
+    const n = reload(b, two, () => 0.5);
     // warmup defaults to delay_loop (10 s here): half of it, as the random draw says
     expect(n.deadline).toBe(b.now + 5_000);
   });
@@ -141,5 +149,39 @@ describe('checker reload', () => {
     expect([http2.isUp, http2.unit!.state.urlIndex, http2.unit!.state.failedUrl]).toEqual([false, 0, -1]);
     expect(misc.last).toBe(4);
     expect(n.engine.virtualServers[0]!.rss.map((r) => [r.reloaded, r.prevEffWeight])).toEqual([[true, 1], [true, 1]]);
+  });
+});
+
+describe('checker reload, objects taken over', () => {
+  it('the same real servers and probes are the old objects; a changed probe or a new real server is made anew', () => {
+    const b = Bench.of(vs(rs('10.0.1.1') + rs('10.0.1.2') + rs('10.0.1.3')));
+    b.start();
+    const [r1, r2] = b.engine.virtualServers[0]!.rss;
+    const units = b.engine.checkers.map((c) => c.unit);
+    // 10.0.1.2's checker changes (a new probe), 10.0.1.3 goes, 10.0.1.4 comes, 10.0.1.1's weight changes
+    const n = new Bench(loadText(vs(rs('10.0.1.1', undefined, '    weight 3\n') + rs('10.0.1.2', 'TCP_CHECK {\n      connect_timeout 7\n    }') + rs('10.0.1.4'))), undefined, b.engine);
+    const [n1, n2, n4] = n.engine.virtualServers[0]!.rss;
+    expect(n1).toBe(r1);
+    expect(n2).toBe(r2);
+    expect(n1!.vs).toBe(n.engine.virtualServers[0]);
+    expect([n1!.iweight, n1!.effWeight, n1!.prevEffWeight, n1!.reloaded]).toEqual([3, 3, 1, true]);
+    expect(n4!.reloaded).toBe(false);
+    const [c1, c2] = n.engine.checkers;
+    expect(c1!.unit).toBe(units[0]);
+    expect(c2!.unit).not.toBe(units[1]);
+    expect(n.engine.checkers.map((c) => c.unit!.id)).toEqual([0, 1, 2]);
+    n.input({ type: 'reload', previous: b.engine });
+    expect(n.table()).toEqual(['10.0.1.1:80@3', '10.0.1.2:80@1', '10.0.1.4:80@1']);
+    // the taken-over unit runs when the old engine would have run it; the new ones after the bootstrap delay
+    expect(c1!.unit!.heapAt).toBe(b.deadline);
+  });
+
+  it('an engine that took another over starts only with its reload, from that engine', () => {
+    const b = Bench.of(two);
+    b.start();
+    const other = Bench.of(two);
+    const n = new Bench(loadText(two), undefined, b.engine);
+    expect(() => n.start()).toThrow(/starts with its reload/);
+    expect(() => n.input({ type: 'reload', previous: other.engine })).toThrow(/another engine/);
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { AddressEntry } from '../../../src/config/model.js';
 import { FailoverTiming } from '../../../src/daemon/failover-timing.js';
 import { checkMetricsText, checkMetricsTextSliced, collectMetrics, PromText } from '../../../src/control/metrics.js';
-import { statusDoc, statusDocBytes, checkerStatusJson } from '../../../src/control/status-doc.js';
+import { statusDoc, statusDocBytes, checkerStatus, checkerStatusJson, checkerStatusJsonSliced } from '../../../src/control/status-doc.js';
 import type { CheckView } from '../../../src/daemon/check-view.js';
 import type { VrrpView } from '../../../src/daemon/view.js';
 import { DECODE_REASONS } from '../../../src/vrrp/packet.js';
@@ -167,6 +167,20 @@ function checkFixture(): CheckView {
   };
 }
 
+/** 5,000 real servers behind 2 virtual servers: 3 slices of at most 2,000 */
+function bigView(): CheckView {
+  const one = checkFixture();
+  const vs = one.virtualServers[0]!;
+  const rs = vs.realServers[0]!;
+  return {
+    ...one,
+    virtualServers: [0, 1].map((v) => ({
+      ...vs, name: `10.0.0.${v}:80`,
+      realServers: Array.from({ length: 2500 }, (_, i) => ({ ...rs, name: `10.1.${i >> 8}.${i & 255}:80`, address: `10.1.${i >> 8}.${i & 255}`, alive: i % 3 !== 0, weight: i % 7 })),
+    })),
+  };
+}
+
 describe('collectMetrics', () => {
   const p = parseProm(collectMetrics({ vrrp: vrrpFixture(), check: checkFixture(), checkerRestarts: 2, badRequests: { 'not-found': 3 } }));
 
@@ -273,17 +287,7 @@ describe('collectMetrics', () => {
   });
 
   it('in slices: the same text with the event loop\'s turns between them, and nothing once the scrape stopped waiting', async () => {
-    const one = checkFixture();
-    const vs = one.virtualServers[0]!;
-    const rs = vs.realServers[0]!;
-    // 5,000 real servers behind 2 virtual servers: 3 slices of at most 2,000
-    const big: CheckView = {
-      ...one,
-      virtualServers: [0, 1].map((v) => ({
-        ...vs, name: `10.0.0.${v}:80`,
-        realServers: Array.from({ length: 2500 }, (_, i) => ({ ...rs, name: `10.1.${i >> 8}.${i & 255}:80`, address: `10.1.${i >> 8}.${i & 255}`, alive: i % 3 !== 0, weight: i % 7 })),
-      })),
-    };
+    const big = bigView();
     let pauses = 0;
     const pause = async (): Promise<void> => {
       pauses++;
@@ -303,6 +307,36 @@ describe('collectMetrics', () => {
     const text = checkMetricsText({ ...checkFixture(), virtualServers: [{ ...checkFixture().virtualServers[0]!, name: 'a\\b"c\nd' }] });
     expect(text).toContain('{vs="a\\\\b\\"c\\nd",rs="10.0.2.1:80"}');
     expect(checkMetricsText(checkFixture())).toContain('keepalived_ts_virtual_server_quorum_up{vs="10.0.0.100:80"} 1');
+  });
+});
+
+describe('checkerStatusJson', () => {
+  /** the text as JSON.stringify makes it, one level in (its place in the document) */
+  const reference = (view: CheckView, restarts: number): string => JSON.stringify(checkerStatus(view, restarts), null, 2).replace(/\n/g, '\n  ');
+
+  it('is JSON.stringify of the checker\'s status one level in: with no virtual server, no real server, no checker', () => {
+    const one = checkFixture();
+    const vs = one.virtualServers[0]!;
+    const views: CheckView[] = [
+      one,
+      { ...one, virtualServers: [] },
+      { ...one, virtualServers: [{ ...vs, realServers: [] }, vs], announced: ['10.0.0.100/32'], routingDaemon: { watching: ['bird'] } },
+      { ...one, virtualServers: [{ ...vs, realServers: [{ ...vs.realServers[0]!, checkers: [] }] }] },
+    ];
+    for (const v of views) expect(checkerStatusJson(v, 4)).toBe(reference(v, 4));
+  });
+
+  it('in slices: the same text with the event loop\'s turns between them, and nothing once the asker stopped waiting', async () => {
+    const big = bigView();
+    let pauses = 0;
+    const text = await checkerStatusJsonSliced(big, 1, async () => {
+      pauses++;
+      await new Promise((r) => setImmediate(r));
+    }, () => false);
+    expect(text).toBe(reference(big, 1));
+    expect(pauses).toBe(2);
+    let expired = false;
+    expect(await checkerStatusJsonSliced(big, 1, async () => { expired = true; }, () => expired)).toBeUndefined();
   });
 });
 
