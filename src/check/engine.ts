@@ -17,7 +17,7 @@ import { genericStep, newOutcome, type Outcome } from './schedule.js';
 import { ServerRules, VsState, type RsState, type Sink } from './servers.js';
 import type { CheckEffect, CheckInput, CheckLogEvent, CheckStep, ProbeResult, RsKey, ScriptReason, VsKey } from './types.js';
 import { vsKeys } from './format.js';
-import { BOOTSTRAP_DELAY_MS, buildUnits, miscScriptName, ProbedBindings, type Binding, type TakenOver, type Unit } from './units.js';
+import { BOOTSTRAP_DELAY_MS, buildUnits, byKeyOf, miscScriptName, ProbedBindings, type Binding, type Unit } from './units.js';
 
 /**
  * The most probes one tick starts. A driver whose loop lags (a CPU it shares) finds many due at
@@ -69,19 +69,18 @@ export class CheckerEngine {
   private readonly dirty = new Set<VsState>();
   private started = false;
   private stopped = false;
-  /** set by takeOver until the reload: the engine replaced, its units by key, and what each binding carries over (Built.carried) */
-  private tookOver: { readonly engine: CheckerEngine; readonly units: TakenOver; readonly carried: readonly (Binding | undefined)[] } | undefined;
+  /** set by takeOver until the reload: the engine replaced, and what each binding carries over (Built.carried) */
+  private tookOver: { readonly engine: CheckerEngine; readonly carried: readonly (Binding | undefined)[] } | undefined;
   readonly stats: CheckerStats;
 
   constructor(cfg: KeepalivedConfig, opts: CheckerEngineOptions = {}) {
     this.random = opts.random ?? Math.random;
     const keys = vsKeys(cfg.virtualServers);
     const prev = opts.takeOver;
-    const prevUnits = prev ? unitsByKey(prev.units) : undefined;
     this.servers = cfg.virtualServers.map((vs, i) => new VsState(i, vs, keys[i]!, prev?.byKey.get(keys[i]!)));
     this.byKey = new Map(this.servers.map((vs) => [vs.key, vs]));
-    const built = buildUnits(cfg, this.servers, prevUnits);
-    if (prev) this.tookOver = { engine: prev, units: prevUnits!, carried: built.carried! };
+    const built = buildUnits(cfg, this.servers, prev ? { units: prev.units, bindings: prev.bindings } : undefined);
+    if (prev) this.tookOver = { engine: prev, carried: built.carried! };
     this.units = built.units;
     this.files = built.files;
     this.bfds = built.bfds;
@@ -339,11 +338,13 @@ export class CheckerEngine {
       }
       this.rules.initVs(vs);
     }
-    const oldUnits = took?.units ?? unitsByKey(prev.units);
+    // taken over, a unit of an old probe is the old unit itself (Unit.takenOver), and the others are new
+    const oldUnits = took ? undefined : byKeyOf(prev.units);
     const units = this.units;
     for (let i = 0; i < units.length; i++) {
       const u = units[i]!;
-      const ou = oldUnits.get(u.key);
+      const ou = oldUnits ? oldUnits.get(u.key) : u.takenOver ? u : undefined;
+      u.takenOver = false;
       if (ou) {
         const at = ou.running || !Number.isFinite(ou.heapAt) ? now : ou.heapAt;
         if (ou === u) {
@@ -485,11 +486,6 @@ export class CheckerEngine {
   }
 }
 
-function unitsByKey(units: readonly Unit[]): Map<string, Unit> {
-  const m = new Map<string, Unit>();
-  for (let i = 0; i < units.length; i++) m.set(units[i]!.key, units[i]!);
-  return m;
-}
 
 /** A checker's result as a log event (log-text.ts words it as its checker type does). */
 function probeEvent(b: Binding, outcome: 'up' | 'down' | 'attempt', result: ProbeResult, retryIt: number, retry: number, hasRun: boolean): CheckLogEvent {

@@ -13,6 +13,7 @@ import type { LbKind, RealServer, Script, TunnelSpec, VirtualServer } from '../c
 import type { LiveDest } from '../ipvs/live-dest.js';
 import type { IpAddress } from '../util/ip.js';
 import { formatRs, formatVs, trio } from './format.js';
+import { sameSettings } from '../config/same.js';
 import type { CheckLogEvent, ScriptReason, VsKey } from './types.js';
 
 /** Where server rules send what they decide (the engine turns these into effects). */
@@ -48,6 +49,14 @@ export class RsState {
   /** carried over from the configuration before a reload, with its effective weight then */
   reloaded = false;
   prevEffWeight = 0;
+  /** where its checkers start in its engine's list of them (units.ts buildUnits): a reload's build that takes it over finds the old ones there */
+  checkersAt = -1;
+  /**
+   * Taken over at a reload with nothing its probes are made of changed (its virtual server's
+   * settings and its own, its checkers aside): a checker configured as before is the same
+   * probe, found without making it again (units.ts buildUnits).
+   */
+  probesAsBefore = false;
   private cached: LiveDest | undefined;
 
   constructor(cfg: RealServer, vs: VsState, name = formatRs(cfg, vs.cfg)) {
@@ -64,9 +73,11 @@ export class RsState {
    * server (one object less per real server to allocate: at 50,000 of them, a new one each was
    * most of a reload's page faults in a small VM). It is as a new one would be, with what a
    * reload carries over already in place: alive, set, the effective weight before.
+   * `vsAsBefore`: its virtual server's settings are as before.
    */
-  adopt(cfg: RealServer, vs: VsState): void {
+  adopt(cfg: RealServer, vs: VsState, vsAsBefore: boolean): void {
     this.reloaded = true;
+    this.probesAsBefore = vsAsBefore && sameSettings(this.cfg, cfg, 'checkers');
     this.prevEffWeight = this.effWeight;
     this.cfg = cfg;
     this.vs = vs;
@@ -130,6 +141,7 @@ export class VsState {
    * its objects taken over (RsState.adopt); `before` is not used again.
    */
   private takeOver(before: VsState): RsState[] {
+    const asBefore = sameSettings(before.cfg, this.cfg, 'realServers');
     const old = new Map<string, RsState>();
     for (let i = 0; i < before.rss.length; i++) old.set(before.rss[i]!.name, before.rss[i]!);
     return this.cfg.realServers.map((cfg) => {
@@ -138,7 +150,7 @@ export class VsState {
       if (!o) return new RsState(cfg, this, name);
       // names are unique in a virtual server (the configuration drops a duplicate): taken once
       old.delete(name);
-      o.adopt(cfg, this);
+      o.adopt(cfg, this, asBefore);
       return o;
     });
   }

@@ -7,6 +7,7 @@
  */
 import { hash } from 'node:crypto';
 import type { Checker, CheckerType, KeepalivedConfig, RealServer, VirtualServer } from '../config/model.js';
+import { sameSettings } from '../config/same.js';
 import type { HeapOwner } from '../util/deadline-heap.js';
 import { dnsKind } from './dns.js';
 import { fileCheckSpec, type FileCheckSpec } from './file.js';
@@ -33,6 +34,8 @@ export class Unit implements HeapOwner {
   enabled = 0;
   /** sized to what it holds once every unit is built (a pushed-to array keeps spare room) */
   bindings: Binding[] = [];
+  /** taken over from the engine a reload replaces, until that reload has carried it over */
+  takenOver = false;
 
   constructor(
     /** its place in its engine's list (a reload's engine that takes it over gives its own: adopt) */
@@ -60,6 +63,7 @@ export class Unit implements HeapOwner {
   adopt(id: number): void {
     this.id = id;
     this.enabled = 0;
+    this.takenOver = true;
     // its bindings are still the old engine's until the build has found its own (buildUnits)
   }
 }
@@ -199,11 +203,21 @@ export class ProbedBindings {
 }
 
 /**
- * What a reload's engine takes over from the one it replaces (CheckerEngineOptions.takeOver):
- * its units by key. A unit of the same key is taken over (Unit.adopt), and a real server taken
- * over (RsState.adopt) takes its checker of that probe over too, found in the unit's old list.
+ * What a reload's engine takes over from the one it replaces (CheckerEngineOptions.takeOver).
+ * A unit of the same key is taken over (Unit.adopt), and a real server taken over
+ * (RsState.adopt) takes its checker of that probe over too.
  */
-export type TakenOver = ReadonlyMap<string, Unit>;
+export interface TakenOver {
+  readonly units: readonly Unit[];
+  /** its bindings: a real server's are together, from its checkersAt */
+  readonly bindings: readonly Binding[];
+}
+
+export function byKeyOf(units: readonly Unit[]): Map<string, Unit> {
+  const m = new Map<string, Unit>();
+  for (let i = 0; i < units.length; i++) m.set(units[i]!.key, units[i]!);
+  return m;
+}
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -215,20 +229,28 @@ type Writable<T> = { -readonly [K in keyof T]: T[K] };
 export function buildUnits(cfg: KeepalivedConfig, servers: readonly VsState[], before?: TakenOver): Built {
   const units: Unit[] = [];
   const byKey = new Map<string, Unit>();
-  const bindings: Binding[] = [];
+  // made at their size (a list pushed to 50,000 times is copied as it grows, and at a reload
+  // each copy lived long enough to be an old-generation page)
+  let most = 0;
+  for (const vs of servers) for (const rs of vs.rss) most += rs.cfg.checkers.length;
+  const bindings = new Array<Binding>(most);
+  let nb = 0;
   const files = new Map<string, Binding[]>();
   const bfds = new Map<string, Binding[]>();
   const timings = new Map<string, Timing>();
-  const carried: (Binding | undefined)[] | undefined = before ? [] : undefined;
+  const carried = before ? new Array<Binding | undefined>(most) : undefined;
+  let oldByKey: Map<string, Unit> | undefined;
   for (const vs of servers) {
     for (const rs of vs.rss) {
+      const oldAt = before && rs.reloaded ? rs.checkersAt : -1;
+      rs.checkersAt = nb;
       for (const c of rs.cfg.checkers) {
         if (c.type === 'FILE_CHECK') {
           const file = fileCheckSpec(c, cfg.trackFiles);
           if (!file) continue;
           const b: Binding = { rs, cfg: c, file, alpha: false, dynamic: true, isUp: true, hasRun: true, curWeight: 0, last: 0 };
-          bindings.push(b);
-          carried?.push(undefined);
+          if (carried) carried[nb] = undefined;
+          bindings[nb++] = b;
           files.set(file.file, [...(files.get(file.file) ?? []), b]);
           continue;
         }
@@ -238,42 +260,70 @@ export function buildUnits(cfg: KeepalivedConfig, servers: readonly VsState[], b
           const alpha = c.alpha ?? rs.cfg.alpha ?? vs.cfg.alpha;
           const b: Binding = { rs, cfg: c, bfd: c.name, alpha, dynamic: false, isUp: !alpha, hasRun: false, curWeight: 0, last: 0 };
           if (alpha) rs.numFailed++;
-          bindings.push(b);
-          carried?.push(undefined);
+          if (carried) carried[nb] = undefined;
+          bindings[nb++] = b;
           bfds.set(c.name, [...(bfds.get(c.name) ?? []), b]);
           continue;
         }
-        const r = resolveChecker(c, rs.cfg, vs.cfg, timings);
-        if (!r) continue;
-        const key = probeKey(r);
-        let unit = byKey.get(key);
+        // A real server taken over with its probes' settings as before, and a checker written as
+        // before: the same probe as its old checker's, not made again (its key is a digest)
+        const same = rs.probesAsBefore && oldAt >= 0 ? sameChecker(before!.bindings, oldAt, rs, c) : undefined;
+        let unit = same?.unit;
         if (!unit) {
-          unit = before?.get(key);
-          if (unit) unit.adopt(units.length);
-          else unit = new Unit(units.length, key, r.kind, r.plans, r.timing, r.warmupMs, r.alpha, r.plans[0]!.type === 'HTTP_GET' || r.plans[0]!.type === 'SSL_GET', r.fastRecovery, r.logAllFailures);
+          const r = resolveChecker(c, rs.cfg, vs.cfg, timings);
+          if (!r) continue;
+          const key = probeKey(r);
+          unit = before ? (oldByKey ??= byKeyOf(before.units)).get(key) : undefined;
+          // units made anew are found by key (the old ones are never in it: no map is made at
+          // a reload that changed nothing)
+          if (!unit) {
+            unit = byKey.get(key);
+            if (!unit) {
+              unit = new Unit(units.length, key, r.kind, r.plans, r.timing, r.warmupMs, r.alpha, r.plans[0]!.type === 'HTTP_GET' || r.plans[0]!.type === 'SSL_GET', r.fastRecovery, r.logAllFailures);
+              units.push(unit);
+              byKey.set(key, unit);
+            }
+          }
+        }
+        // an old unit (the probe of the same key) is taken over once, and is then this build's
+        if (units[unit.id] !== unit) {
+          unit.adopt(units.length);
           units.push(unit);
-          byKey.set(key, unit);
         }
         const dynamic = c.type === 'MISC_CHECK' && c.miscDynamic;
         // A real server taken over takes its checker of the same probe over (the last of two,
         // and once: its cfg is then one of this real server's), with its results: the reload
         // carries them over. The unit's list is still the old engine's (fillUnitBindings).
-        const ob = before && rs.reloaded && unit === before.get(key) ? lastOf(unit.bindings, rs) : undefined;
+        const ob = same ?? (unit.takenOver && rs.reloaded ? lastOf(unit.bindings, rs) : undefined);
         let b: Binding;
         if (ob && !rs.cfg.checkers.includes(ob.cfg)) {
           b = ob;
           (b as Writable<Binding>).cfg = c;
-        } else b = { rs, cfg: c, unit, alpha: r.alpha, dynamic, isUp: !r.alpha, hasRun: false, curWeight: 0, last: 0 };
-        if (r.alpha) {
+        } else b = { rs, cfg: c, unit, alpha: unit.alpha, dynamic, isUp: !unit.alpha, hasRun: false, curWeight: 0, last: 0 };
+        if (unit.alpha) {
           rs.numFailed++;
         }
-        bindings.push(b);
-        carried?.push(ob);
+        if (carried) carried[nb] = ob;
+        bindings[nb++] = b;
       }
     }
   }
+  bindings.length = nb;
+  if (carried) carried.length = nb;
   fillUnitBindings(units, bindings);
   return { units, bindings, files, bfds, ...(carried ? { carried } : {}) };
+}
+
+/**
+ * The old checker of real server `rs` (its old ones from `at` in `old`) written as `c` is, not
+ * taken over yet (its cfg is then one of the new real server's).
+ */
+function sameChecker(old: readonly Binding[], at: number, rs: RsState, c: Checker): Binding | undefined {
+  for (let i = at; i < old.length && old[i]!.rs === rs; i++) {
+    const b = old[i]!;
+    if (b.unit && b.cfg.type === c.type && sameSettings(b.cfg, c) && !rs.cfg.checkers.includes(b.cfg)) return b;
+  }
+  return undefined;
 }
 
 function lastOf(list: readonly Binding[], rs: RsState): Binding | undefined {

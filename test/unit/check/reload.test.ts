@@ -133,6 +133,24 @@ describe.each([false, true])('checker reload (objects taken over: %s)', (mode) =
     expect(n.scripts()).toEqual([]);
   });
 
+  it('a probe shared by two virtual servers stays one unit with both checkers, one virtual server changed or not', () => {
+    const text = (algo: string): string => vs(rs('10.0.1.1')) + vs(rs('10.0.1.1'), '', '10.0.0.2 80').replace('lb_algo rr', `lb_algo ${algo}`);
+    for (const algo of ['rr', 'wrr']) {
+      const b = Bench.of(text('rr'));
+      b.start();
+      b.until(b.deadline!);
+      b.answer(false, [...b.running.keys()][0]);
+      expect(b.engine.stats.units).toBe(1);
+      const n = reload(b, text(algo));
+      expect(n.engine.stats.units).toBe(1);
+      const [c1, c2] = n.engine.checkers;
+      expect(c1!.unit).toBe(c2!.unit);
+      expect(c1!.unit!.bindings).toEqual([c1, c2]);
+      expect([c1!.isUp, c2!.isUp]).toEqual([false, false]);
+      expect(n.table('[10.0.0.1]:tcp:80')).toEqual([]);
+    }
+  });
+
   it('an HTTP checker starts again at its first URL, with no failed one; a MISC_CHECK keeps its last exit status', () => {
     const http = 'HTTP_GET {\n      url {\n        path /a\n      }\n      url {\n        path /b\n      }\n      retry 0\n    }';
     const text = vs(rs('10.0.1.1', http) + rs('10.0.1.2', 'MISC_CHECK {\n      misc_path /bin/false\n    }'));
@@ -174,6 +192,19 @@ describe('checker reload, objects taken over', () => {
     expect(n.table()).toEqual(['10.0.1.1:80@3', '10.0.1.2:80@1', '10.0.1.4:80@1']);
     // the taken-over unit runs when the old engine would have run it; the new ones after the bootstrap delay
     expect(c1!.unit!.heapAt).toBe(b.deadline);
+  });
+
+  it("a probe whose virtual server's or real server's settings changed is made anew, even with its checker written as before", () => {
+    const b = Bench.of(two);
+    b.start();
+    const old = b.engine.checkers.map((c) => c.unit);
+    // the virtual server's delay_loop is the probes' period; the first real server's connect_timeout its timeout
+    const n = new Bench(loadText(vs(rs('10.0.1.1', undefined, '    connect_timeout 4\n') + rs('10.0.1.2')).replace('delay_loop 10', 'delay_loop 20')), undefined, b.engine);
+    expect(n.engine.checkers.map((c) => old.includes(c.unit))).toEqual([false, false]);
+    expect(n.engine.checkers.map((c) => c.unit!.timing.delayLoopMs)).toEqual([20_000, 20_000]);
+    const m = new Bench(loadText(vs(rs('10.0.1.1', undefined, '    connect_timeout 4\n') + rs('10.0.1.2'))), undefined, Bench.of(two).engine);
+    const plans = m.engine.checkers.map((c) => c.unit!.plans[0]);
+    expect(plans[0]).not.toEqual(plans[1]);
   });
 
   it('an engine that took another over starts only with its reload, from that engine', () => {
