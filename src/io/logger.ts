@@ -67,9 +67,10 @@ export function flushLogs(): void {
  * does not wait for that one): for a caller about to close a destination's fd (tests).
  */
 export async function logsWritten(timeoutMs = 2000): Promise<void> {
-  flushLogs();
   const t0 = Date.now();
   const busy = (): boolean => destinations.some((d) => (d as unknown as { _writing?: boolean })._writing === true);
+  // the write on its way first: a flushSync meanwhile would put what follows it before it
+  // (a file opened without O_APPEND is written at its offset)
   while (busy() && Date.now() - t0 < timeoutMs) await new Promise((r) => setTimeout(r, 1));
   flushLogs();
 }

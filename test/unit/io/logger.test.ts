@@ -8,7 +8,11 @@ import { createRootLogger, droppedLogLines, formatReadable, logsWritten, maxWrit
 
 describe('root logger', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kts-log-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const opened: number[] = [];
+  afterAll(() => {
+    for (const fd of opened) closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('writes JSON lines with the child scope as fields and redacts auth_pass', async () => {
     const file = join(dir, 'log.jsonl');
@@ -190,7 +194,9 @@ await logsWritten(20000);
     } finally {
       fs.write = write;
       fs.writeSync = writeNow;
-      closeSync(fd);
+      // left open: a later test's file must not get this fd's number while this destination
+      // (kept by the logger module) could still write to it
+      opened.push(fd);
     }
     expect(sizes.length).toBeGreaterThan(5);
     // a negative size: a write that did not end with a whole line
