@@ -79,31 +79,12 @@ export async function logsWritten(timeoutMs = 2000): Promise<void> {
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 /**
- * The most one write to a regular file carries. sonic-boom's own default is 16 KB: one write
+ * The most one write to a destination carries. sonic-boom's own default is 16 KB: one write
  * each turn of the event loop, so a burst of lines on a busy loop (a checker starting 50,000
  * real servers, whose loop turns slowly) drains at 16 KB a turn, and the lines after it (a
  * reload's) wait behind.
  */
 const MAX_WRITE_BYTES = 1024 * 1024;
-
-/**
- * The most one write to a pipe, a socket or a terminal carries: PIPE_BUF, the most the kernel
- * writes to a pipe in one piece. The checker child writes to the same console stream as the
- * VRRP process (journald's, or a pipe); a longer write goes in in pieces, and a line of the
- * other process could land inside one of its lines (seen at 50,000 real servers: the VRRP
- * process's "Reloading" inside a checker line). A regular file opened to append takes each
- * write whole, so the `-g` file keeps MAX_WRITE_BYTES.
- */
-const ATOMIC_WRITE_BYTES = 4096;
-
-/** How much one write to `fd` may carry (MAX_WRITE_BYTES for a regular file, ATOMIC_WRITE_BYTES otherwise). */
-export function maxWriteFor(fd: number): number {
-  try {
-    return fstatSync(fd).isFile() ? MAX_WRITE_BYTES : ATOMIC_WRITE_BYTES;
-  } catch {
-    return ATOMIC_WRITE_BYTES;
-  }
-}
 
 /**
  * A JSON-lines destination that never blocks the caller: lines are buffered and written from
@@ -116,7 +97,7 @@ function jsonDestination(fd: number): DestinationStream {
   // Buffers, not strings: sonic-boom appends a string line to a pending string of up to 16 KB
   // and measures that string's byte length each time, a flattening copy per line; its buffer
   // mode keeps a list. 50,000 lines at once (a checker's start): 11.2 s -> 5.5 s in the guest.
-  const stream = pino.destination({ fd, sync: false, maxLength: MAX_BUFFERED_BYTES, maxWrite: maxWriteFor(fd), contentMode: 'buffer' });
+  const stream = pino.destination({ fd, sync: false, maxLength: MAX_BUFFERED_BYTES, maxWrite: MAX_WRITE_BYTES, contentMode: 'buffer' });
   // (in buffer mode its write takes a Buffer; its types know only the string form)
   const write = stream.write;
   stream.write = (data: string): boolean => Reflect.apply(write, stream, [Buffer.from(data)]) as boolean;
