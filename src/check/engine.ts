@@ -486,7 +486,6 @@ export class CheckerEngine {
   }
 }
 
-
 /** A checker's result as a log event (log-text.ts words it as its checker type does). */
 function probeEvent(b: Binding, outcome: 'up' | 'down' | 'attempt', result: ProbeResult, retryIt: number, retry: number, hasRun: boolean): CheckLogEvent {
   const script = miscScriptName(b.cfg);

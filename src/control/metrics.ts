@@ -309,6 +309,28 @@ export function checkMetricsText(c: CheckView): string {
 export const REAL_SERVERS_PER_SLICE = 2000;
 
 /**
+ * Runs `steps` (a generator yielding between slices) with `pause()` awaited at each yield;
+ * false, and no more steps, once `expired()` says the asker has stopped waiting (looked at
+ * before the first step too).
+ */
+export async function runInSlices(steps: Iterable<void>, pause: () => Promise<void>, expired: () => boolean): Promise<boolean> {
+  if (expired()) return false;
+  for (const _ of steps) {
+    if (expired()) return false;
+    await pause();
+    if (expired()) return false;
+  }
+  return true;
+}
+
+/** Runs `steps` to their end at once (the unsliced form of a sliced rendering). */
+export function runAtOnce(steps: Iterable<void>): void {
+  for (const _ of steps) {
+    // no pause
+  }
+}
+
+/**
  * checkMetricsText in slices, `pause()` awaited between them: at 50,000 real servers the
  * rendering takes a quarter of a second on a host and seconds on a slow one, and the checker's
  * probes and signals (a SIGHUP) would wait behind it. When `expired()` says the scrape has
@@ -316,12 +338,7 @@ export const REAL_SERVERS_PER_SLICE = 2000;
  */
 export async function checkMetricsTextSliced(c: CheckView, pause: () => Promise<void>, expired: () => boolean): Promise<string | undefined> {
   const p = new PromText();
-  for (const _ of checkSeries(p, c)) {
-    if (expired()) return undefined;
-    await pause();
-    if (expired()) return undefined;
-  }
-  return p.text();
+  return (await runInSlices(checkSeries(p, c), pause, expired)) ? p.text() : undefined;
 }
 
 /** Yields after each REAL_SERVERS_PER_SLICE real servers. */

@@ -4,7 +4,7 @@
  */
 import { formatIp } from '../util/ip.js';
 import type { CheckView, RoutingDaemonView, VirtualServerView } from '../daemon/check-view.js';
-import { REAL_SERVERS_PER_SLICE, vipText } from './metrics.js';
+import { REAL_SERVERS_PER_SLICE, runAtOnce, runInSlices, vipText } from './metrics.js';
 import type { VrrpView } from '../daemon/view.js';
 
 
@@ -109,9 +109,7 @@ export function checkerStatus(view: CheckView, restarts: number): CheckerUp {
  */
 export function checkerStatusJson(view: CheckView, restarts: number): string {
   const out: string[] = [];
-  for (const _ of statusJsonSteps(view, restarts, out)) {
-    // all at once
-  }
+  runAtOnce(statusJsonSteps(view, restarts, out));
   return out.join('');
 }
 
@@ -121,14 +119,8 @@ export function checkerStatusJson(view: CheckView, restarts: number): string {
  * text is 21 MB, a third of a second on a host, seconds on a slow one.
  */
 export async function checkerStatusJsonSliced(view: CheckView, restarts: number, pause: () => Promise<void>, expired: () => boolean): Promise<string | undefined> {
-  if (expired()) return undefined;
   const out: string[] = [];
-  for (const _ of statusJsonSteps(view, restarts, out)) {
-    if (expired()) return undefined;
-    await pause();
-    if (expired()) return undefined;
-  }
-  return out.join('');
+  return (await runInSlices(statusJsonSteps(view, restarts, out), pause, expired)) ? out.join('') : undefined;
 }
 
 /** where a list goes in its object's text, while the object is rendered without it (no name holds a NUL) */

@@ -5,7 +5,7 @@
 import type { CheckerEngine } from '../check/engine.js';
 import { realWeight } from '../check/servers.js';
 import type { KeepalivedConfig } from '../config/model.js';
-import { REAL_SERVERS_PER_SLICE } from '../control/metrics.js';
+import { REAL_SERVERS_PER_SLICE, runAtOnce, runInSlices } from '../control/metrics.js';
 import { formatIp } from '../util/ip.js';
 import type { ScriptHost } from './view.js';
 
@@ -75,9 +75,7 @@ export interface CheckDumpView {
 /** The engine's state as plain data. */
 export function virtualServerViews(engine: CheckerEngine): VirtualServerView[] {
   const out: VirtualServerView[] = [];
-  for (const _ of viewSteps(engine, out)) {
-    // all at once
-  }
+  runAtOnce(viewSteps(engine, out));
   return out;
 }
 
@@ -87,14 +85,8 @@ export function virtualServerViews(engine: CheckerEngine): VirtualServerView[] {
  * results): each real server is as it was when its slice was made.
  */
 export async function virtualServerViewsSliced(engine: CheckerEngine, pause: () => Promise<void>, expired: () => boolean): Promise<VirtualServerView[] | undefined> {
-  if (expired()) return undefined;
   const out: VirtualServerView[] = [];
-  for (const _ of viewSteps(engine, out)) {
-    if (expired()) return undefined;
-    await pause();
-    if (expired()) return undefined;
-  }
-  return out;
+  return (await runInSlices(viewSteps(engine, out), pause, expired)) ? out : undefined;
 }
 
 /**

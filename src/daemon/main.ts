@@ -459,7 +459,7 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
       // answer was 17 MB the VRRP process read for nothing
       metrics: async (arg) => {
         const expired = askerGone(arg);
-        const view = expired() ? undefined : await daemon.viewSliced(turn, expired);
+        const view = await daemon.viewSliced(turn, expired);
         const text = view && await checkMetricsTextSliced(view, turn, expired);
         if (text === undefined) throw new Error('metrics: the scrape stopped waiting before they were rendered');
         return new Bytes(text);
@@ -467,7 +467,7 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
       // the same for the status API's checker part (21 MB of JSON at 50,000 real servers)
       status: async (arg) => {
         const expired = askerGone(arg);
-        const view = expired() ? undefined : await daemon.viewSliced(turn, expired);
+        const view = await daemon.viewSliced(turn, expired);
         const json = view && await checkerStatusJsonSliced(view, Number((arg as { restarts?: unknown } | undefined)?.restarts ?? 0), turn, expired);
         if (json === undefined) throw new Error('status: the request stopped waiting before it was answered');
         return new Bytes(json);
