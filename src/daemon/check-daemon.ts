@@ -154,6 +154,9 @@ export class CheckDaemon {
   private fifoConfig = '';
   /** bumped at each reload: probe results of an older engine are dropped */
   private generation = 0;
+  /** probe results waiting for their turn's end (probeResult), and the generation of each */
+  private results: CheckInput[] = [];
+  private resultGens: number[] = [];
   /** a reload is taking over: the old engine starts no probe and changes no table */
   private holding = false;
 
@@ -419,10 +422,42 @@ export class CheckDaemon {
   /** Feed one input to the engine and perform what it asks. */
   private input(input: CheckInput): void {
     if (this.stopped) return;
-    const step = this.engine.handle(performance.now(), input);
-    this.perform(step.effects);
-    this.arm(step.deadline);
+    const now = performance.now();
+    const step = this.engine.handle(now, input);
+    this.perform(step.effects, now);
+    this.arm(step.deadline, now);
   }
+
+  /**
+   * A probe's result, handled with the others that came in the same turn of the event loop
+   * (setImmediate runs after its poll for I/O): one clock read for all of them, as keepalived's
+   * thread loop reads its time once a turn. A result of an engine replaced meanwhile is dropped.
+   */
+  private probeResult(gen: number, input: CheckInput): void {
+    if (gen !== this.generation) return;
+    this.results.push(input);
+    this.resultGens.push(gen);
+    if (this.results.length === 1) setImmediate(this.takeResults);
+  }
+
+  private readonly takeResults = (): void => {
+    const batch = this.results;
+    const gens = this.resultGens;
+    this.results = [];
+    this.resultGens = [];
+    if (this.stopped) return;
+    const now = performance.now();
+    let deadline: number | undefined;
+    let handled = false;
+    for (let i = 0; i < batch.length; i++) {
+      if (gens[i] !== this.generation) continue;
+      const step = this.engine.handle(now, batch[i]!);
+      this.perform(step.effects, now);
+      deadline = step.deadline;
+      handled = true;
+    }
+    if (handled) this.arm(deadline, now);
+  };
 
   private disarm(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -430,7 +465,8 @@ export class CheckDaemon {
     this.timerAt = Infinity;
   }
 
-  private arm(deadline: number | undefined): void {
+  /** `now`: the time the step was made at, when the caller has it (a clock read less). */
+  private arm(deadline: number | undefined, now?: number): void {
     if (deadline === undefined || this.stopped || this.holding) return;
     if (this.timer && deadline >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
@@ -439,14 +475,15 @@ export class CheckDaemon {
       this.timer = undefined;
       this.timerAt = Infinity;
       this.input({ type: 'tick' });
-    }, Math.max(0, deadline - performance.now()));
+    }, Math.max(0, deadline - (now ?? performance.now())));
   }
 
-  private perform(effects: readonly CheckEffect[]): void {
+  /** `now`: the time the effects were decided at, which a probe's timeout counts from. */
+  private perform(effects: readonly CheckEffect[], now?: number): void {
     for (const e of effects) {
       switch (e.type) {
         case 'runProbe':
-          this.probe(e.probeId, e.plan);
+          this.probe(e.probeId, e.plan, now);
           break;
         case 'destsChanged':
           this.markDirty(e.vs);
@@ -485,18 +522,16 @@ export class CheckDaemon {
     this.alerter = alerterFor(cfg.globalDefs, hostname(), log);
   }
 
-  private probe(probeId: number, plan: ProbePlan): void {
+  private probe(probeId: number, plan: ProbePlan, now: number | undefined): void {
     this.stats.probes++;
     const gen = this.generation;
-    runProbe(plan, this.probeOpts).then(
-      (r) => {
-        if (gen === this.generation) this.input({ type: 'probeResult', probeId, ...r });
-      },
+    runProbe(plan, this.probeOpts, now).then(
+      (r) => this.probeResult(gen, { type: 'probeResult', probeId, ...r }),
       (err: unknown) => {
         if (gen !== this.generation) return;
         // runProbe never rejects by contract; if it does, count it and treat it as a failure
         this.stats.probeErrors++;
-        this.input({ type: 'probeResult', probeId, ok: false, detail: (err as Error).message });
+        this.probeResult(gen, { type: 'probeResult', probeId, ok: false, detail: (err as Error).message });
       },
     );
   }

@@ -12,6 +12,7 @@ import { Socket } from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import type { ConnPlan, ProbeResult } from '../check/types.js';
 import { closeFd, markedSocket, nativeAvailable, type SyscallError } from './native.js';
+import { DeadlineQueue } from './deadlines.js';
 
 export const probeCounters = {
   /** probes that could not be run at all (socket, bind): CHECK_PROBE */
@@ -105,9 +106,13 @@ export function connectTcp(conn: ConnPlan, done: (sock: Socket | undefined, fail
   return sock;
 }
 
-export function tcpProbe(conn: ConnPlan): Promise<ProbeResult> {
+/**
+ * `now`: the caller's time of the start (performance.now), which the connect timeout counts
+ * from; read here when not given.
+ */
+export function tcpProbe(conn: ConnPlan, now?: number): Promise<ProbeResult> {
   const lean = tcpWrap();
-  if (lean) return leanConnect(lean, conn);
+  if (lean) return leanConnect(lean, conn, now ?? performance.now());
   return new Promise((resolve) => {
     connectTcp(conn, (sock, failure) => {
       if (!sock) return resolve(failure!);
@@ -154,7 +159,10 @@ function tcpWrap(): TcpWrapBinding | null {
   return tcpWrapBinding;
 }
 
-function leanConnect(b: TcpWrapBinding, conn: ConnPlan): Promise<ProbeResult> {
+/** The lean probes' connect timeouts (src/io/deadlines.ts). */
+const connectDeadlines = new DeadlineQueue();
+
+function leanConnect(b: TcpWrapBinding, conn: ConnPlan, now: number): Promise<ProbeResult> {
   const opt = optionSocket(conn);
   if (opt.failure) return Promise.resolve(opt.failure);
   return new Promise((resolve) => {
@@ -173,11 +181,11 @@ function leanConnect(b: TcpWrapBinding, conn: ConnPlan): Promise<ProbeResult> {
     const finish = (r: ProbeResult): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      connectDeadlines.cancel(deadline);
       h.close();
       resolve(r);
     };
-    const timer = setTimeout(() => afterPendingIo(() => finish({ ok: false, detail: 'timeout' })), conn.timeoutMs);
+    const deadline = connectDeadlines.add(now, conn.timeoutMs, () => afterPendingIo(() => finish({ ok: false, detail: 'timeout' })));
     if (conn.bindto !== undefined || conn.bindPort !== undefined) {
       const addr = conn.bindto ?? (v6 ? '::' : '0.0.0.0');
       const err = v6 ? h.bind6(addr, conn.bindPort ?? 0, 0) : h.bind(addr, conn.bindPort ?? 0);
