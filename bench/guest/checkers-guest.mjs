@@ -19,6 +19,11 @@ function tcpCounters() {
   const [names, values] = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Tcp:')).map((l) => l.split(/\s+/).slice(1));
   return Object.fromEntries(names.map((n, i) => [n, Number(values[i])]));
 }
+/** /proc/net/netstat's TcpExt counters (ListenOverflows: connects the real server's full accept queue dropped) */
+function tcpExtCounters() {
+  const [names, values] = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:')).map((l) => l.split(/\s+/).slice(1));
+  return Object.fromEntries(names.map((n, i) => [n, Number(values[i])]));
+}
 const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 // keepalived-ts logs to this file too (-g): its lines are there when the pipe's are late
 const KTS_FILE_LOG = '/run/kts.file.log';
@@ -221,6 +226,7 @@ async function measure(impl) {
   // the TCP connects the guest made over the window (/proc/net/snmp ActiveOpens): only the
   // checker connects, so this is its TCP_CHECK rate, to set against the one configured
   const opens0 = tcpCounters();
+  const ext0 = tcpExtCounters();
   const c0 = cpuTicks(checker);
   const w0 = Date.now();
   const rss = [];
@@ -233,6 +239,9 @@ async function measure(impl) {
   const opens1 = tcpCounters();
   const connectsPerS = (opens1.ActiveOpens - opens0.ActiveOpens) / wallS;
   const connectFailsPerS = (opens1.AttemptFails - opens0.AttemptFails) / wallS;
+  const ext1 = tcpExtCounters();
+  // the real server fell behind: its accept queue was full and a connect's SYN or ACK was dropped
+  const listenOverflows = ext1.ListenOverflows - ext0.ListenOverflows;
   const walks = await walking?.stop();
   if (impl === 'kts' && process.env.KTS_SNAPSHOT_SIGNAL) {
     // with KTS_EXTRA_FLAGS=--heapsnapshot-signal=SIG: the checker's heap now, in the daemon's cwd
@@ -301,7 +310,7 @@ async function measure(impl) {
   }
   metrics();
   const result = {
-    impl, checkerPid: checker, cpuS, wallS, cpuPct: (100 * cpuS) / wallS, connectsPerS, connectFailsPerS,
+    impl, checkerPid: checker, cpuS, wallS, cpuPct: (100 * cpuS) / wallS, connectsPerS, connectFailsPerS, listenOverflows,
     checkerRssMb: Math.max(...rss) / 1024, ...inWindow,
     ...(reload ? { reload: { ...reload, after: memory() } } : {}),
     destsBefore, destsAfter: await dests(), adverts: stamps.length,

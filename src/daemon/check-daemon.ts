@@ -154,9 +154,6 @@ export class CheckDaemon {
   private fifoConfig = '';
   /** bumped at each reload: probe results of an older engine are dropped */
   private generation = 0;
-  /** probe results waiting for their turn's end (probeResult), and the generation of each */
-  private results: CheckInput[] = [];
-  private resultGens: number[] = [];
   /** a reload is taking over: the old engine starts no probe and changes no table */
   private holding = false;
 
@@ -425,39 +422,21 @@ export class CheckDaemon {
     const now = performance.now();
     const step = this.engine.handle(now, input);
     this.perform(step.effects, now);
-    this.arm(step.deadline, now);
+    // from the present: the timer counted from `now` would be late by the probes just started,
+    // and the next tick would find more of them due (a burst the real server's accept queue
+    // drops, which grows tick after tick)
+    this.arm(step.deadline);
   }
 
   /**
-   * A probe's result, handled with the others that came in the same turn of the event loop
-   * (setImmediate runs after its poll for I/O): one clock read for all of them, as keepalived's
-   * thread loop reads its time once a turn. A result of an engine replaced meanwhile is dropped.
+   * A probe's result, at once and with its own time (a result of an engine replaced meanwhile is
+   * dropped). Tried and not kept: the results of one turn of the event loop handled together on
+   * one clock read. The real servers answered in one turn were then due again at one moment,
+   * and in the guest bench 1,933 checks failed in bursts (bench/RESULTS.md, checkers).
    */
   private probeResult(gen: number, input: CheckInput): void {
-    if (gen !== this.generation) return;
-    this.results.push(input);
-    this.resultGens.push(gen);
-    if (this.results.length === 1) setImmediate(this.takeResults);
+    if (gen === this.generation) this.input(input);
   }
-
-  private readonly takeResults = (): void => {
-    const batch = this.results;
-    const gens = this.resultGens;
-    this.results = [];
-    this.resultGens = [];
-    if (this.stopped) return;
-    const now = performance.now();
-    let deadline: number | undefined;
-    let handled = false;
-    for (let i = 0; i < batch.length; i++) {
-      if (gens[i] !== this.generation) continue;
-      const step = this.engine.handle(now, batch[i]!);
-      this.perform(step.effects, now);
-      deadline = step.deadline;
-      handled = true;
-    }
-    if (handled) this.arm(deadline, now);
-  };
 
   private disarm(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -465,8 +444,7 @@ export class CheckDaemon {
     this.timerAt = Infinity;
   }
 
-  /** `now`: the time the step was made at, when the caller has it (a clock read less). */
-  private arm(deadline: number | undefined, now?: number): void {
+  private arm(deadline: number | undefined): void {
     if (deadline === undefined || this.stopped || this.holding) return;
     if (this.timer && deadline >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
@@ -475,7 +453,7 @@ export class CheckDaemon {
       this.timer = undefined;
       this.timerAt = Infinity;
       this.input({ type: 'tick' });
-    }, Math.max(0, deadline - (now ?? performance.now())));
+    }, Math.max(0, deadline - performance.now()));
   }
 
   /** `now`: the time the effects were decided at, which a probe's timeout counts from. */
