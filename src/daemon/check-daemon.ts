@@ -419,23 +419,9 @@ export class CheckDaemon {
   /** Feed one input to the engine and perform what it asks. */
   private input(input: CheckInput): void {
     if (this.stopped) return;
-    const now = performance.now();
-    const step = this.engine.handle(now, input);
-    this.perform(step.effects, now);
-    // from the present: the timer counted from `now` would be late by the probes just started,
-    // and the next tick would find more of them due (a burst the real server's accept queue
-    // drops, which grows tick after tick)
+    const step = this.engine.handle(performance.now(), input);
+    this.perform(step.effects);
     this.arm(step.deadline);
-  }
-
-  /**
-   * A probe's result, at once and with its own time (a result of an engine replaced meanwhile is
-   * dropped). Tried and not kept: the results of one turn of the event loop handled together on
-   * one clock read. The real servers answered in one turn were then due again at one moment,
-   * and in the guest bench 1,933 checks failed in bursts (bench/RESULTS.md, checkers).
-   */
-  private probeResult(gen: number, input: CheckInput): void {
-    if (gen === this.generation) this.input(input);
   }
 
   private disarm(): void {
@@ -456,12 +442,11 @@ export class CheckDaemon {
     }, Math.max(0, deadline - performance.now()));
   }
 
-  /** `now`: the time the effects were decided at, which a probe's timeout counts from. */
-  private perform(effects: readonly CheckEffect[], now?: number): void {
+  private perform(effects: readonly CheckEffect[]): void {
     for (const e of effects) {
       switch (e.type) {
         case 'runProbe':
-          this.probe(e.probeId, e.plan, now);
+          this.probe(e.probeId, e.plan);
           break;
         case 'destsChanged':
           this.markDirty(e.vs);
@@ -500,16 +485,18 @@ export class CheckDaemon {
     this.alerter = alerterFor(cfg.globalDefs, hostname(), log);
   }
 
-  private probe(probeId: number, plan: ProbePlan, now: number | undefined): void {
+  private probe(probeId: number, plan: ProbePlan): void {
     this.stats.probes++;
     const gen = this.generation;
-    runProbe(plan, this.probeOpts, now).then(
-      (r) => this.probeResult(gen, { type: 'probeResult', probeId, ...r }),
+    runProbe(plan, this.probeOpts).then(
+      (r) => {
+        if (gen === this.generation) this.input({ type: 'probeResult', probeId, ...r });
+      },
       (err: unknown) => {
         if (gen !== this.generation) return;
         // runProbe never rejects by contract; if it does, count it and treat it as a failure
         this.stats.probeErrors++;
-        this.probeResult(gen, { type: 'probeResult', probeId, ok: false, detail: (err as Error).message });
+        this.input({ type: 'probeResult', probeId, ok: false, detail: (err as Error).message });
       },
     );
   }

@@ -31,23 +31,10 @@ export interface ProbeOptions {
   readonly tls?: TlsCreds;
 }
 
-/**
- * `now`: the caller's time of the start (performance.now), which a TCP_CHECK's connect timeout
- * counts from (src/io/deadlines.ts); read when not given.
- */
-export function runProbe(plan: ProbePlan, opts: ProbeOptions, now?: number): Promise<ProbeResult> {
-  // the one probe run thousands of times a second goes without the async frame around the others
-  if (plan.type !== 'TCP_CHECK') return runOtherProbe(plan, opts);
-  try {
-    return tcpProbe(plan.conn, now);
-  } catch (e) {
-    return Promise.resolve(notRun(`${plan.type}: ${(e as Error)?.message ?? String(e)}`));
-  }
-}
-
-async function runOtherProbe(plan: Exclude<ProbePlan, { type: 'TCP_CHECK' }>, opts: ProbeOptions): Promise<ProbeResult> {
+export async function runProbe(plan: ProbePlan, opts: ProbeOptions): Promise<ProbeResult> {
   try {
     switch (plan.type) {
+      case 'TCP_CHECK': return await tcpProbe(plan.conn);
       case 'HTTP_GET': case 'SSL_GET':
         return await httpProbe({
           tls: plan.type === 'SSL_GET', conn: plan.conn, request: plan.request, url: plan.url,
