@@ -73,4 +73,7 @@ if (reload) {
 for (const r of results) if (r.exited) console.log(`${r.impl}: the daemon stopped on its own ${r.exited.afterS} s after its start (code ${r.exited.code}, signal ${r.exited.signal})`);
 console.log(`impl        TCP connects/s (the configuration asks ${f((vs * rs) / delayLoop, 0)})  failed connects/s  real server's accept queue overflows`);
 for (const r of results) console.log(`${r.impl.padEnd(10)} ${f(r.connectsPerS, 0).padStart(37)} ${f(r.connectFailsPerS, 0).padStart(18)} ${String(r.listenOverflows ?? '-').padStart(37)}`);
+for (const r of results) {
+  if (r.scrapes?.length) console.log(`${r.impl.padEnd(10)} /metrics after the window: ${r.scrapes.map((x) => `${x.ms} ms, checker's part ${x.checkerPart ? 'in' : 'missing'}`).join('; ')}`);
+}
 if (by.kts && by.keepalived) console.log(`CPU ratio keepalived-ts / keepalived = ${(by.kts.cpuS / by.keepalived.cpuS).toFixed(2)}`);

@@ -274,7 +274,20 @@ async function measure(impl) {
     await new Promise((r) => st.on('exit', r));
     threads();
   }
-  const metrics = () => { if (impl === 'kts') metricsText.push(spawnSync('curl', ['-s', '-m', '20', '--unix-socket', '/run/keepalived-ts/control.sock', 'http://kts/metrics'], { encoding: 'utf8' }).stdout ?? ''); };
+  // each scrape with the time it took (whether the checker's part came within the daemon's wait)
+  const metrics = () => {
+    if (impl !== 'kts') return;
+    const t0 = performance.now();
+    const text = spawnSync('curl', ['-s', '-m', '20', '--unix-socket', '/run/keepalived-ts/control.sock', 'http://kts/metrics'], { encoding: 'utf8' }).stdout ?? '';
+    const ms = Math.round(performance.now() - t0);
+    metricsText.push(`# scrape took ${ms} ms\n${text}`);
+    scrapes.push({ ms, checkerPart: /^keepalived_ts_checker_process_up 1$/m.test(text) });
+  };
+  // after the window (out of its CPU figure): two scrapes 10 s apart, as a Prometheus would make
+  // them; whether each had the checker's part (its process answered within the daemon's wait)
+  const scrapes = [];
+  metrics();
+  if (impl === 'kts') await sleep(10_000);
   metrics();
   const stamps = await adverts.stop();
   const jitterMs = [];
@@ -310,7 +323,7 @@ async function measure(impl) {
   }
   metrics();
   const result = {
-    impl, checkerPid: checker, cpuS, wallS, cpuPct: (100 * cpuS) / wallS, connectsPerS, connectFailsPerS, listenOverflows,
+    impl, checkerPid: checker, cpuS, wallS, cpuPct: (100 * cpuS) / wallS, connectsPerS, connectFailsPerS, listenOverflows, scrapes,
     checkerRssMb: Math.max(...rss) / 1024, ...inWindow,
     ...(reload ? { reload: { ...reload, after: memory() } } : {}),
     destsBefore, destsAfter: await dests(), adverts: stamps.length,

@@ -285,19 +285,44 @@ function ours(p: PromText, m: MetricsInput): void {
   if (m.check === undefined) return;
   p.gauge('keepalived_ts_checker_process_up', 'The checker process answered this scrape', m.check ? 1 : 0);
   p.counter('keepalived_ts_checker_process_restarts_total', 'Times the checker process died and was started again', m.checkerRestarts ?? 0);
-  if (m.check && m.check !== 'rendered') drain(checkSeries(p, m.check));
+  if (m.check && m.check !== 'rendered') {
+    checkCounterSeries(p, m.check);
+    drain(checkServerSeries(p, m.check));
+  }
 }
 
 const drain = (steps: Iterable<void>): void => { for (const _ of steps); };
 
 /**
  * The checker side's series, rendered by the checker process itself: its families are its own
- * (no name is shared with the VRRP side's), so its text follows collectMetrics' as it is.
+ * (no name is shared with the VRRP side's), so its text follows collectMetrics' as it is. Its
+ * counters come first, then the servers' state.
  */
 export function checkMetricsText(c: CheckView): string {
   const p = new PromText();
-  drain(checkSeries(p, c));
+  drain(checkServerSeries(p, c));
+  return checkCountersText(c) + p.text();
+}
+
+/**
+ * The checker's counters and sizes, which move with every probe (rendered for each scrape);
+ * `c.virtualServers` is not read.
+ */
+export function checkCountersText(c: CheckView): string {
+  const p = new PromText();
+  checkCounterSeries(p, c);
   return p.text();
+}
+
+function checkCounterSeries(p: PromText, c: CheckView): void {
+  p.counter('keepalived_ts_checker_reloads_total', 'Configuration reloads applied (checker side)', c.reloads);
+  for (const [k, n] of Object.entries(c.stats)) {
+    const known = CHECK_STATS[k];
+    if (known) p.counter(known[0], known[1], n);
+    else p.gauge('keepalived_ts_checker_stat', 'Other counters and sizes of the checker engine', n, { name: k });
+  }
+  if (c.routingDaemon) p.gauge('keepalived_ts_routing_daemon_up', 'The routing daemon that reads the announce table runs (announce_daemon)', c.routingDaemon.running ? 1 : 0);
+  for (const prefix of c.announced ?? []) p.gauge('keepalived_ts_announced', 'A VIP announced to the routing daemon (its route is in announce_table)', 1, { prefix });
 }
 
 /**
@@ -331,26 +356,25 @@ export function runAtOnce(steps: Iterable<void>): void {
 }
 
 /**
- * checkMetricsText in slices, `pause()` awaited between them: at 50,000 real servers the
- * rendering takes a quarter of a second on a host and seconds on a slow one, and the checker's
- * probes and signals (a SIGHUP) would wait behind it. When `expired()` says the scrape has
- * stopped waiting for it, the rendering is given up: undefined.
+ * The servers' series of checkMetricsText (after its counters) in slices, `pause()` awaited
+ * between them: at 50,000 real servers the rendering takes a quarter of a second on a host and
+ * seconds on a slow one, and the checker's probes and signals (a SIGHUP) would wait behind it.
+ * When `expired()` says the scrape has stopped waiting for it, the rendering is given up:
+ * undefined.
  */
-export async function checkMetricsTextSliced(c: CheckView, pause: () => Promise<void>, expired: () => boolean): Promise<string | undefined> {
+export async function checkServersTextSliced(c: CheckView, pause: () => Promise<void>, expired: () => boolean): Promise<string | undefined> {
   const p = new PromText();
-  return (await runInSlices(checkSeries(p, c), pause, expired)) ? p.text() : undefined;
+  return (await runInSlices(checkServerSeries(p, c), pause, expired)) ? p.text() : undefined;
 }
 
-/** Yields after each REAL_SERVERS_PER_SLICE real servers. */
-function* checkSeries(p: PromText, c: CheckView): Generator<void, void, void> {
-  p.counter('keepalived_ts_checker_reloads_total', 'Configuration reloads applied (checker side)', c.reloads);
-  for (const [k, n] of Object.entries(c.stats)) {
-    const known = CHECK_STATS[k];
-    if (known) p.counter(known[0], known[1], n);
-    else p.gauge('keepalived_ts_checker_stat', 'Other counters and sizes of the checker engine', n, { name: k });
-  }
-  if (c.routingDaemon) p.gauge('keepalived_ts_routing_daemon_up', 'The routing daemon that reads the announce table runs (announce_daemon)', c.routingDaemon.running ? 1 : 0);
-  for (const prefix of c.announced ?? []) p.gauge('keepalived_ts_announced', 'A VIP announced to the routing daemon (its route is in announce_table)', 1, { prefix });
+/** checkMetricsText in slices (checkServersTextSliced), its counters as they are at the end. */
+export async function checkMetricsTextSliced(c: CheckView, pause: () => Promise<void>, expired: () => boolean): Promise<string | undefined> {
+  const servers = await checkServersTextSliced(c, pause, expired);
+  return servers === undefined ? undefined : checkCountersText(c) + servers;
+}
+
+/** The servers' state; yields after each REAL_SERVERS_PER_SLICE real servers. */
+function* checkServerSeries(p: PromText, c: CheckView): Generator<void, void, void> {
   const perType = new Map<string, { up: number; all: number }>();
   let sliced = 0;
   for (const vs of c.virtualServers) {

@@ -188,6 +188,11 @@ export class CheckDaemon {
     return vss && this.viewOf(vss);
   }
 
+  /** The view without its servers: the counters and sizes (a metrics scrape's, check-metrics.ts). */
+  counterView(): CheckView {
+    return this.viewOf([]);
+  }
+
   private viewOf(virtualServers: VirtualServerView[]): CheckView {
     const routingDaemon = this.announcer?.routingDaemonView();
     return {

@@ -18,7 +18,7 @@ import { snmpSelection } from './snmp-selection.js';
 import { collectStartupGarbage } from './heap.js';
 import { currentSettingsFile, loadForDaemon, loadForVrrpReload, vrrpHalf } from './load-config.js';
 import { startControl } from '../control/server.js';
-import { checkMetricsTextSliced } from '../control/metrics.js';
+import { CheckMetrics } from './check-metrics.js';
 import { checkerStatusJsonSliced } from '../control/status-doc.js';
 import { runLifecycleScript } from './lifecycle-scripts.js';
 
@@ -144,8 +144,14 @@ const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
  * Date.now() when it gives up; the two processes share the clock) has passed.
  */
 function askerGone(arg: unknown): () => boolean {
-  const deadline = Number((arg as { deadline?: unknown } | undefined)?.deadline ?? Infinity);
+  const deadline = askerDeadline(arg);
   return () => Date.now() > deadline;
+}
+
+/** The parent's `deadline` for a request's answer (Date.now()), Infinity without one. */
+function askerDeadline(arg: unknown): number {
+  const d = Number((arg as { deadline?: unknown } | undefined)?.deadline ?? Infinity);
+  return Number.isNaN(d) ? Infinity : d;
 }
 
 /** Logs a start-up failure; returns keepalived's exit status for it (lib/scheduler.h). */
@@ -452,15 +458,16 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   setDumpSnmpCli({ ...(o.snmp ? { snmp: true } : {}), ...(o.snmpSocket !== undefined ? { snmpSocket: o.snmpSocket } : {}) });
   if (o.child) {
     watchParent(() => stop('parent gone'));
+    const checkMetrics = new CheckMetrics(daemon, turn);
     serveParent({
       // rendered here, sent as bytes: the VRRP process must not parse 50,000 real servers (bulk-frames.ts)
       // in slices, a turn of the event loop between them (probes and signals go on), and given
       // up once the scrape has stopped waiting (askerGone): at 50,000 real servers a late
       // answer was 17 MB the VRRP process read for nothing
+      // the servers' part kept while nothing changes, and made to its end for the next scrape
+      // when this one stops waiting (check-metrics.ts)
       metrics: async (arg) => {
-        const expired = askerGone(arg);
-        const view = await daemon.viewSliced(turn, expired);
-        const text = view && await checkMetricsTextSliced(view, turn, expired);
+        const text = await checkMetrics.text(askerDeadline(arg));
         if (text === undefined) throw new Error('metrics: the scrape stopped waiting before they were rendered');
         return new Bytes(text);
       },
