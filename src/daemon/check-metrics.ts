@@ -23,20 +23,24 @@ export interface CheckMetricsSource {
 }
 
 export class CheckMetrics {
-  private kept: { readonly generation: number; readonly text: string } | undefined;
-  private rendering: Promise<string> | undefined;
+  private kept: { readonly generation: number; readonly text: Buffer } | undefined;
+  private rendering: Promise<Buffer> | undefined;
   /** renderings made, and those kept (tests) */
   readonly stats = { rendered: 0, kept: 0 };
 
   constructor(private readonly src: CheckMetricsSource, private readonly pause: () => Promise<void>) {}
 
-  /** The checker's metrics text, or undefined when `deadline` (Date.now()) passed first. */
-  async text(deadline: number): Promise<string | undefined> {
+  /**
+   * The checker's metrics text in two pieces (its counters, then the servers' series), or
+   * undefined when `deadline` (Date.now()) passed first. The servers' piece is kept as bytes:
+   * out of the V8 heap, and not encoded again for each scrape.
+   */
+  async text(deadline: number): Promise<readonly Buffer[] | undefined> {
     const servers = await this.serversText(deadline);
-    return servers === undefined ? undefined : checkCountersText(this.src.counterView()) + servers;
+    return servers === undefined ? undefined : [Buffer.from(checkCountersText(this.src.counterView())), servers];
   }
 
-  private async serversText(deadline: number): Promise<string | undefined> {
+  private async serversText(deadline: number): Promise<Buffer | undefined> {
     if (this.kept?.generation === this.src.stateGeneration) return this.kept.text;
     if (!this.rendering) {
       this.rendering = this.render().finally(() => {
@@ -57,10 +61,10 @@ export class CheckMetrics {
     }
   }
 
-  private async render(): Promise<string> {
+  private async render(): Promise<Buffer> {
     const generation = this.src.stateGeneration;
     const view = await this.src.viewSliced(this.pause, () => false);
-    const text = (view && await checkServersTextSliced(view, this.pause, () => false)) ?? '';
+    const text = Buffer.from((view && await checkServersTextSliced(view, this.pause, () => false)) ?? '');
     this.stats.rendered++;
     // kept only when nothing moved while it was made (its slices are then one moment's state)
     if (this.src.stateGeneration === generation) {

@@ -27,7 +27,8 @@ const BULK_FD = 4;
 
 /** A handler's answer sent as bytes on the bulk pipe, not as JSON on the IPC channel. */
 export class Bytes {
-  constructor(readonly data: string | Buffer) {}
+  /** `data`: the answer, or its pieces in order (sent as one answer, without joining them) */
+  constructor(readonly data: string | Buffer | readonly Buffer[]) {}
 }
 
 /** A request from the parent and the child's answer, on the IPC channel. */
@@ -335,8 +336,8 @@ export function serveParent(handlers: ParentHandlers): boolean {
     if (!pipe) return reply({ kts: 'res', id, ok: false, error: 'no bulk pipe to the parent' });
     const { data } = value;
     try {
-      const body = typeof data === 'string' ? Buffer.from(data) : data;
-      writeFrame(pipe, BULK_FD, [frameHeader(id, body.length), body]);
+      const body = typeof data === 'string' ? [Buffer.from(data)] : Buffer.isBuffer(data) ? [data] : data;
+      writeFrame(pipe, BULK_FD, [frameHeader(id, body.reduce((n, b) => n + b.length, 0)), ...body]);
     } catch (e) {
       reply({ kts: 'res', id, ok: false, error: `bulk pipe: ${(e as Error).message}` });
     }

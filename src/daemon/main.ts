@@ -467,9 +467,9 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
       // the servers' part kept while nothing changes, and made to its end for the next scrape
       // when this one stops waiting (check-metrics.ts)
       metrics: async (arg) => {
-        const text = await checkMetrics.text(askerDeadline(arg));
-        if (text === undefined) throw new Error('metrics: the scrape stopped waiting before they were rendered');
-        return new Bytes(text);
+        const pieces = await checkMetrics.text(askerDeadline(arg));
+        if (pieces === undefined) throw new Error('metrics: the scrape stopped waiting before they were rendered');
+        return new Bytes(pieces);
       },
       // the same for the status API's checker part (21 MB of JSON at 50,000 real servers)
       status: async (arg) => {

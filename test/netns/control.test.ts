@@ -304,6 +304,7 @@ describe.skipIf(skipUnless(isRoot, 'root'))('checker IPC request (real child pro
       serveParent({
         text: (size) => { n++; let s = ''; for (let k = 0; k < size; k++) s += big(k); return new Bytes(s); },
         late: () => new Promise((r) => setTimeout(() => r(new Bytes('late '.repeat(100000))), 500)),
+        pieces: (size) => { let s = ''; for (let k = 0; k < size; k++) s += big(k); return new Bytes([Buffer.from('head\\n'), Buffer.from(s), Buffer.from('tail\\n')]); },
         value: () => ({ n }),
       });
       setInterval(() => {}, 1000);`);
@@ -317,8 +318,12 @@ describe.skipIf(skipUnless(isRoot, 'root'))('checker IPC request (real child pro
       await expect(c.requestBytes('late', 100)).rejects.toMatchObject({ code: 'CHECKER_TIMEOUT' });
       await new Promise((r) => setTimeout(r, 700)); // the late frame arrives and is skipped
       expect(Buffer.concat(await c.requestBytes('text', 10_000, 2)).toString()).toBe(want(2));
+      // an answer in pieces (the checker's counters and its kept servers' series) is one frame
+      const [p, q] = await Promise.all([c.requestBytes('pieces', 10_000, 50_000), c.requestBytes('text', 10_000, 4)]);
+      expect(Buffer.concat(p).toString()).toBe(`head\n${want(50_000)}tail\n`);
+      expect(Buffer.concat(q).toString()).toBe(want(4));
       await expect(c.requestBytes('value', 5000)).rejects.toMatchObject({ code: 'CHECKER_REQUEST' });
-      expect(await c.request('value', 5000)).toEqual({ n: 3 });
+      expect(await c.request('value', 5000)).toEqual({ n: 4 });
     } finally {
       await c.stop(2000);
     }
