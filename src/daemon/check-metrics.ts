@@ -8,7 +8,8 @@
  * Made in slices (probes and signals go on between them), it took 3.6-3.8 s at 5,000 real
  * servers in the guest bench, where the checker shares one slow CPU, and no scrape ever had it
  * (bench/RESULTS.md, checkers). A rendering the scrape stopped waiting for therefore runs to
- * its end, for the next scrape; one runs at a time, shared by the scrapes that wait for it.
+ * its end, for the next scrape; one runs at a time, shared by the scrapes that wait for it (a
+ * scrape that comes while one runs gets its text, made from the state at its start).
  */
 import { checkCountersText, checkServersTextSliced } from '../control/metrics.js';
 import type { CheckView } from './check-view.js';
