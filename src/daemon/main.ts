@@ -460,18 +460,17 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
     watchParent(() => stop('parent gone'));
     const checkMetrics = new CheckMetrics(daemon, turn);
     serveParent({
-      // rendered here, sent as bytes: the VRRP process must not parse 50,000 real servers (bulk-frames.ts)
-      // in slices, a turn of the event loop between them (probes and signals go on), and given
-      // up once the scrape has stopped waiting (askerGone): at 50,000 real servers a late
-      // answer was 17 MB the VRRP process read for nothing
-      // the servers' part kept while nothing changes, and made to its end for the next scrape
-      // when this one stops waiting (check-metrics.ts)
+      // rendered here, sent as bytes: the VRRP process must not parse 50,000 real servers
+      // (bulk-frames.ts); in slices, a turn of the event loop between them (probes and signals
+      // go on). The servers' part is kept while nothing changes, and made to its end for the
+      // next scrape when this one stops waiting; a late answer is not sent (check-metrics.ts)
       metrics: async (arg) => {
         const pieces = await checkMetrics.text(askerDeadline(arg));
         if (pieces === undefined) throw new Error('metrics: the scrape stopped waiting before they were rendered');
         return new Bytes(pieces);
       },
-      // the same for the status API's checker part (21 MB of JSON at 50,000 real servers)
+      // the status API's checker part (21 MB of JSON at 50,000 real servers), given up once the
+      // request has stopped waiting (askerGone): a late answer would be read for nothing
       status: async (arg) => {
         const expired = askerGone(arg);
         const view = await daemon.viewSliced(turn, expired);
