@@ -4,7 +4,7 @@ import { granularityFamily, granularityPrefix, parseTunnelOptions, type ServerKi
 import { argInt, argWord, type FieldOf, flag, int, ip, lenientInt, mark, need, notHonoured, script, seconds, str, table, wholeSeconds } from './kw.js';
 import type { Keyword, KeywordTable, Mutable, ParseCtx } from './parser.js';
 import { lineLoc, type Line } from './line.js';
-import { setFieldLoc, type Loc } from './loc.js';
+import { packedNodeJson, packedNodeLoc, packNodeLoc, setFieldLoc, type Loc } from './loc.js';
 import type { Script } from './model.js';
 import type { Checker, CheckerCommon, CheckerType, HttpUrl, LbKind, RealServer, VirtualServer, VsGroupEntry } from './model-lvs.js';
 import { compileRegex, pcreDifferences } from '../util/pcre.js';
@@ -218,24 +218,39 @@ class RsNode {
   declare address: IpAddress;
   declare port?: number;
   declare checkers: CheckerDraft[];
-  declare loc: Loc;
 
-  constructor(address: IpAddress, port: number | undefined, loc: Loc) {
+  constructor(address: IpAddress, port: number | undefined, line: Line) {
     this.address = address;
     if (port !== undefined) this.port = port;
     this.checkers = [];
-    this.loc = loc;
+    packNodeLoc(this, line);
+  }
+
+  /** Its place is packed (src/config/loc.ts): no Loc object per real server. */
+  get loc(): Loc {
+    return packedNodeLoc(this);
+  }
+
+  toJSON(): object {
+    return packedNodeJson(this);
   }
 }
 
 class CheckerNode {
   declare type: CheckerType;
-  declare loc: Loc;
 
-  constructor(type: CheckerType, defaults: object, loc: Loc) {
+  constructor(type: CheckerType, defaults: object, line: Line) {
     this.type = type;
     Object.assign(this, defaults);
-    this.loc = loc;
+    packNodeLoc(this, line);
+  }
+
+  get loc(): Loc {
+    return packedNodeLoc(this);
+  }
+
+  toJSON(): object {
+    return packedNodeJson(this);
   }
 }
 
@@ -335,7 +350,7 @@ const checkerKeywords: Record<string, Keyword<RsDraft, CheckerDraft>> = Object.f
       sub: spec.table,
       open: (ctx: ParseCtx, line: Line, rs: RsDraft) => {
         // Object.entries forgets which type goes with which spec (checkerTables' type pairs them)
-        const c = new CheckerNode(type as CheckerType, spec.defaults(), lineLoc(line, 0)) as unknown as CheckerDraft;
+        const c = new CheckerNode(type as CheckerType, spec.defaults(), line) as unknown as CheckerDraft;
         // a new array of exactly the checkers (one grown by push keeps some 130 bytes of spare
         // room at one element; one per real server adds up). `rs` is an empty stand-in when
         // its real_server line was refused and a stray brace keeps the block open.
@@ -469,7 +484,7 @@ function openRealServer(ctx: ParseCtx, line: Line, vs: VsDraft): RsDraft | undef
     ctx.realServerAddresses.set(w, address);
   }
   const port = line.words[2] !== undefined ? argInt(ctx, line, 2, 0, 65535) : undefined;
-  const rs: RsDraft = new RsNode(address, port, lineLoc(line, 0));
+  const rs: RsDraft = new RsNode(address, port, line);
   // alloc_rs: a real server starts with the virtual server's method as it is now (if any yet)
   if (vs.lbKind !== undefined) rs.lvsMethod = vs.lbKind;
   if (vs.tunnel !== undefined) rs.tunnel = vs.tunnel;
