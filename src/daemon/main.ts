@@ -463,7 +463,8 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
       // rendered here, sent as bytes: the VRRP process must not parse 50,000 real servers
       // (bulk-frames.ts); in slices, a turn of the event loop between them (probes and signals
       // go on). The servers' part is kept while nothing changes, and made to its end for the
-      // next scrape when this one stops waiting; a late answer is not sent (check-metrics.ts)
+      // next scrape when this one cannot wait, which gets the last part made and its age; only
+      // before the first one is made does a scrape get nothing (check-metrics.ts)
       metrics: async (arg) => {
         const pieces = await checkMetrics.text(askerDeadline(arg));
         if (pieces === undefined) throw new Error('metrics: the scrape stopped waiting before they were rendered');

@@ -1,10 +1,11 @@
 // The checker's answer to a metrics scrape (src/daemon/check-metrics.ts): the servers' text is
 // kept while the state generation stands, with fresh counters each time; a rendering the
 // scrape stopped waiting for runs to its end and serves the next scrape; one made while the
-// state moved is not kept; scrapes that come together share one rendering.
+// state moved is not kept; scrapes that come together share one rendering; a scrape that cannot
+// wait for a rendering gets the last text made, with its age.
 import { describe, expect, it } from 'vitest';
 import { CheckMetrics, type CheckMetricsSource } from '../../../src/daemon/check-metrics.js';
-import { checkMetricsText } from '../../../src/control/metrics.js';
+import { checkCountersText, checkMetricsText } from '../../../src/control/metrics.js';
 import type { CheckView } from '../../../src/daemon/check-view.js';
 
 function view(alive: boolean, probes: number): CheckView {
@@ -26,9 +27,12 @@ class FakeChecker implements CheckMetricsSource {
   slices = 3;
   /** runs during the view's first pause (a probe result between two slices) */
   duringView: (() => void) | undefined;
+  /** a view waits for it once made (a rendering slower than the scrape can wait) */
+  hold: Promise<void> | undefined;
 
   async viewSliced(pause: () => Promise<void>): Promise<CheckView> {
     const v = view(this.alive, this.probes);
+    await this.hold;
     for (let i = 0; i < this.slices; i++) {
       await pause();
       if (i === 0) this.duringView?.();
@@ -42,10 +46,21 @@ class FakeChecker implements CheckMetricsSource {
 }
 
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
-/** The answer's pieces joined (as the VRRP process sends them on), or undefined. */
-const joined = async (p: Promise<readonly Buffer[] | undefined>): Promise<string | undefined> => {
+const AGE = /^# HELP keepalived_ts_checker_servers_age_seconds .*\n# TYPE keepalived_ts_checker_servers_age_seconds gauge\nkeepalived_ts_checker_servers_age_seconds (\S+)\n/m;
+
+/**
+ * The answer's pieces joined (as the VRRP process sends them on), or undefined; without the
+ * servers' age, which `age` gets (the age of the servers' series said in the answer).
+ */
+const joined = async (p: Promise<readonly Buffer[] | undefined>, age?: { s?: number }): Promise<string | undefined> => {
   const pieces = await p;
-  return pieces && Buffer.concat(pieces).toString();
+  if (!pieces) return undefined;
+  const text = Buffer.concat(pieces).toString();
+  const m = AGE.exec(text);
+  if (!m) throw new Error(`no servers' age in ${text}`);
+  if (age) age.s = Number(m[1]);
+  else expect(Number(m[1])).toBe(0);
+  return text.replace(AGE, '');
 };
 const FAR = Date.now() + 60_000;
 
@@ -85,10 +100,47 @@ describe('CheckMetrics', () => {
       c.duringView = undefined;
     };
     const m = new CheckMetrics(c, turn);
-    expect(await joined(m.text(FAR))).toBe(checkMetricsText(view(true, 0)));
+    const age: { s?: number } = {};
+    expect(await joined(m.text(FAR), age)).toBe(checkMetricsText(view(true, 0)));
+    // the state moved while it was made: not the current state's, though the newest there is
+    expect(age.s).toBeGreaterThanOrEqual(0);
     expect(m.stats).toEqual({ rendered: 1, kept: 0 });
     await m.text(FAR);
     expect(m.stats).toEqual({ rendered: 2, kept: 1 });
+  });
+
+  it('a scrape a rendering would make wait past its deadline gets the last text, and its age', async () => {
+    const c = new FakeChecker();
+    const m = new CheckMetrics(c, turn);
+    expect(await joined(m.text(FAR))).toBe(checkMetricsText(view(true, 0)));
+    // a real server went down, and the new rendering is slow
+    const before = Date.now();
+    c.alive = false;
+    c.stateGeneration++;
+    let release = (): void => undefined;
+    c.hold = new Promise((r) => (release = r));
+    const age: { s?: number } = {};
+    const t0 = Date.now();
+    // fresh counters, the servers' series from before
+    c.probes = 9;
+    const counters = (probes: number): string => checkCountersText({ ...view(true, probes), virtualServers: [] });
+    expect(await joined(m.text(Date.now() + 400), age)).toBe(checkMetricsText(view(true, 0)).replace(counters(0), counters(9)));
+    // answered before the deadline, with the margin the answer needs to reach the asker
+    expect(Date.now() - t0).toBeLessThan(400);
+    expect(age.s).toBeGreaterThan(0);
+    expect(age.s! * 1000).toBeLessThanOrEqual(Date.now() - before + 1);
+    expect(m.stats.rendered).toBe(1);
+    // the new text, once made, is the current state's
+    release();
+    expect(await joined(m.text(FAR))).toBe(checkMetricsText(view(false, 9)));
+    expect(m.stats).toEqual({ rendered: 2, kept: 2 });
+  });
+
+  it('before any text is made, a scrape that cannot wait gets nothing', async () => {
+    const c = new FakeChecker();
+    c.hold = new Promise(() => undefined);
+    const m = new CheckMetrics(c, turn);
+    expect(await m.text(Date.now() + 50)).toBeUndefined();
   });
 
   it('scrapes that come together share one rendering', async () => {
