@@ -74,6 +74,6 @@ for (const r of results) if (r.exited) console.log(`${r.impl}: the daemon stoppe
 console.log(`impl        TCP connects/s (the configuration asks ${f((vs * rs) / delayLoop, 0)})  failed connects/s  real server's accept queue overflows`);
 for (const r of results) console.log(`${r.impl.padEnd(10)} ${f(r.connectsPerS, 0).padStart(37)} ${f(r.connectFailsPerS, 0).padStart(18)} ${String(r.listenOverflows ?? '-').padStart(37)}`);
 for (const r of results) {
-  if (r.scrapes?.length) console.log(`${r.impl.padEnd(10)} /metrics after the window: ${r.scrapes.map((x) => `${x.ms} ms, checker's part ${x.checkerPart ? 'in' : 'missing'}`).join('; ')}`);
+  if (r.scrapes?.length) console.log(`${r.impl.padEnd(10)} /metrics after the window: ${r.scrapes.map((x) => `${x.ms} ms, checker's part ${x.checkerPart ? `in${x.ageS ? ` (its servers' series ${x.ageS.toFixed(1)} s old)` : ''}` : 'missing'}`).join('; ')}`);
 }
 if (by.kts && by.keepalived) console.log(`CPU ratio keepalived-ts / keepalived = ${(by.kts.cpuS / by.keepalived.cpuS).toFixed(2)}`);

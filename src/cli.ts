@@ -244,6 +244,9 @@ export interface DaemonCliOptions {
   readonly logArgs: readonly string[];
 }
 
+/** The checker child's own journald stream, held for the process's life. */
+let ownJournal: import('./io/journal-stream.js').JournalStream | undefined;
+
 /**
  * keepalived's destinations: syslog unless -G (the -S facility, daemon by default), the console
  * (stderr) with -l. Under systemd stderr is journald's stream (JOURNAL_STREAM), and it is the
@@ -255,6 +258,12 @@ async function startLogger(args: Args, detached: Detached | undefined, ident = '
   const { facilityCode, SYSLOG_SOCKET, syslogSocketPresent } = await import('./io/syslog.js');
   const journal = toJournal(2);
   const syslog = !args.noSyslog && !journal;
+  // the checker child writes to a journald stream of its own, not to the one it inherits
+  // (src/io/journal-stream.ts); KTS_JOURNAL_SOCKET points it elsewhere (tests)
+  const own = journal && args.checkerChild && (args.logConsole || !args.noSyslog)
+    ? await (await import('./io/journal-stream.js')).openJournalStream(ident, process.env.KTS_JOURNAL_SOCKET || undefined)
+    : undefined;
+  if (own) ownJournal = own;
   // the syslog socket; KTS_SYSLOG_SOCKET points it elsewhere (tests, a chroot)
   const syslogPath = process.env.KTS_SYSLOG_SOCKET || SYSLOG_SOCKET;
   if (syslog && !args.checkerChild && !detached && !args.logConsole && !syslogSocketPresent(syslogPath)) {
@@ -262,6 +271,7 @@ async function startLogger(args: Args, detached: Detached | undefined, ident = '
   }
   try {
     return createRootLogger({
+      ...(own ? { fd: own.fd, journal: true } : {}),
       level: args.logDetail >= 2 ? 'trace' : args.debug ? 'debug' : 'info',
       console: args.logConsole || (journal && !args.noSyslog),
       format: args.logConsole && process.stderr.isTTY ? 'readable' : 'json',

@@ -281,7 +281,8 @@ async function measure(impl) {
     const text = spawnSync('curl', ['-s', '-m', '20', '--unix-socket', '/run/keepalived-ts/control.sock', 'http://kts/metrics'], { encoding: 'utf8' }).stdout ?? '';
     const ms = Math.round(performance.now() - t0);
     metricsText.push(`# scrape took ${ms} ms\n${text}`);
-    scrapes.push({ ms, checkerPart: /^keepalived_ts_checker_process_up 1$/m.test(text) });
+    const age = /^keepalived_ts_checker_servers_age_seconds (\S+)$/m.exec(text)?.[1];
+    scrapes.push({ ms, checkerPart: /^keepalived_ts_checker_process_up 1$/m.test(text), ...(age !== undefined ? { ageS: Number(age) } : {}) });
   };
   // after the window (out of its CPU figure): two scrapes 10 s apart, as a Prometheus would make
   // them; whether each had the checker's part (its process answered within the daemon's wait)

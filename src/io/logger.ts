@@ -21,6 +21,8 @@ export interface LoggerOptions {
   readonly level?: string;
   /** Write to this file descriptor (default 2, stderr). */
   readonly fd?: number;
+  /** `fd` is a journald stream: lines start with their priority (default: JOURNAL_STREAM names it). */
+  readonly journal?: boolean;
   /** 'json' lines (default) or 'readable' one-liners on `fd`. */
   readonly format?: 'json' | 'readable';
   /** Log to `fd` at all (default true; `-G` without `-l` turns it off). */
@@ -168,7 +170,7 @@ export function createRootLogger(opts: LoggerOptions = {}): Logger {
   const streams: StreamEntry[] = [];
   if (opts.console ?? true) {
     const fd = opts.fd ?? 2;
-    const json = (): DestinationStream => (toJournal(fd) ? withSyslogPriority(jsonDestination(fd)) : jsonDestination(fd));
+    const json = (): DestinationStream => ((opts.journal ?? toJournal(fd)) ? withSyslogPriority(jsonDestination(fd)) : jsonDestination(fd));
     streams.push({ level: 'trace', stream: opts.format === 'readable' ? readableDestination(fd) : json() });
   }
   if (opts.syslog) {
