@@ -84,6 +84,49 @@ export interface CheckerChildOptions {
   readonly onFatal?: (code: number) => void;
   /** the child (re)started and listens for events: what it must hear of first (the BFD sessions' states) */
   readonly onStarted?: () => void;
+  /**
+   * This process's console, taking whole lines of another process among its own (src/io/
+   * logger.ts consoleForwarder): the child's stdout and stderr are then pipes read here, not
+   * the console it would inherit. Two processes writing one pipe mix their lines whenever a
+   * write is longer than PIPE_BUF, and the log destinations write up to 1 MB at a time.
+   */
+  readonly console?: (lines: Buffer) => void;
+}
+
+/** The longest a line without its newline is held before it is forwarded as it is. */
+const MAX_PARTIAL_LINE = 1 << 20;
+
+/**
+ * A stream's bytes passed on in whole lines: what follows the last newline of a chunk waits for
+ * the next one (up to MAX_PARTIAL_LINE), and is passed on, ended by a newline, at the end.
+ */
+export class WholeLines {
+  private partial: Buffer[] = [];
+  private partialLength = 0;
+
+  constructor(private readonly out: (lines: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    const nl = chunk.lastIndexOf(10);
+    if (nl === -1) {
+      this.partial.push(chunk);
+      this.partialLength += chunk.length;
+      if (this.partialLength >= MAX_PARTIAL_LINE) this.end();
+      return;
+    }
+    const head = chunk.subarray(0, nl + 1);
+    this.out(this.partial.length ? Buffer.concat([...this.partial, head]) : head);
+    this.partial = nl + 1 < chunk.length ? [chunk.subarray(nl + 1)] : [];
+    this.partialLength = chunk.length - nl - 1;
+  }
+
+  /** What is held, ended by a newline (the stream ended, or the line is too long). */
+  end(): void {
+    if (!this.partial.length) return;
+    this.out(Buffer.concat([...this.partial, Buffer.from('\n')]));
+    this.partial = [];
+    this.partialLength = 0;
+  }
 }
 
 export class CheckerChild {
@@ -193,10 +236,22 @@ export class CheckerChild {
   start(): void {
     if (this.stopping) return;
     const { cli, args, nodeFlags = [], log } = this.opts;
+    const out = this.opts.console ? 'pipe' : 'inherit';
     const child = spawn(process.execPath, [...nodeFlags, cli, ...args, '--checker-child'], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
+      stdio: ['ignore', out, out, 'ipc', 'pipe'],
     });
     this.child = child;
+    const forward = this.opts.console;
+    if (forward) {
+      for (const stream of [child.stdout, child.stderr]) {
+        if (!stream) continue;
+        const lines = new WholeLines(forward);
+        stream.on('data', (c: Buffer) => lines.push(c));
+        stream.on('end', () => lines.end());
+        stream.on('error', () => undefined); // the child's exit says what happened
+        (stream as Partial<Socket>).unref?.();
+      }
+    }
     log.info({ pid: child.pid }, 'Starting Healthcheck child process');
     child.on('message', this.onMessage);
     this.frames.reset();
@@ -237,7 +292,8 @@ export class CheckerChild {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((res) => child.once('exit', () => res()));
+    // a forwarded console: its last lines too (the pipes close after the exit)
+    const exited = new Promise<void>((res) => child.once(this.opts.console ? 'close' : 'exit', () => res()));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await exited;

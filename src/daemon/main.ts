@@ -21,6 +21,7 @@ import { startControl } from '../control/server.js';
 import { CheckMetrics } from './check-metrics.js';
 import { checkerStatusJsonSliced } from '../control/status-doc.js';
 import { runLifecycleScript } from './lifecycle-scripts.js';
+import { consoleForwarder } from '../io/logger.js';
 
 /** What the service manager is told (systemd notify; a no-op elsewhere). */
 export interface Lifecycle {
@@ -205,9 +206,13 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   daemon.onEffect((e) => {
     if (e.type === 'stateChange') checker?.event({ type: 'vrrp', name: e.instance, state: e.to });
   });
+  const forwardConsole = consoleForwarder();
   const startChecker = (): void => {
     checker = new CheckerChild({
       cli: o.cli, args: childArgs, log,
+      // a console of JSON lines (-l, not a terminal): the child's lines are written here, whole,
+      // among this process's own (checker-child.ts); elsewhere the child writes its own
+      ...(forwardConsole ? { console: forwardConsole } : {}),
       // the daemon's own V8 flags (the launcher's: small young generation, one GC helper
       // thread), not node's defaults, whose 16 MB semi-spaces the checker's heap grew into
       nodeFlags: process.execArgv.filter((f) => !/^--(inspect|debug)/.test(f)),

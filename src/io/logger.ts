@@ -95,14 +95,29 @@ const MAX_WRITE_BYTES = 1024 * 1024;
  * instead of a write. Whatever is buffered is written out when the process exits (pino
  * flushes its destinations on exit); past MAX_BUFFERED_BYTES lines are dropped and counted.
  */
-function jsonDestination(fd: number): DestinationStream {
+/** This process's console when it carries JSON lines (not a terminal, not journald's stream). */
+let consoleLines: ((lines: Buffer) => void) | undefined;
+
+/**
+ * A writer of whole lines from another process (the checker child's console, src/daemon/
+ * checker-child.ts) to this process's console, in turn with its own lines through the same
+ * buffer; undefined when the console is a terminal (lines written one by one), journald's
+ * stream (the child opens its own, src/io/journal-stream.ts) or off.
+ */
+export function consoleForwarder(): ((lines: Buffer) => void) | undefined {
+  return consoleLines;
+}
+
+function jsonDestination(fd: number, onRawWrite?: (write: (b: Buffer) => void) => void): DestinationStream {
   // Buffers, not strings: sonic-boom appends a string line to a pending string of up to 16 KB
   // and measures that string's byte length each time, a flattening copy per line; its buffer
   // mode keeps a list. 50,000 lines at once (a checker's start): 11.2 s -> 5.5 s in the guest.
   const stream = pino.destination({ fd, sync: false, maxLength: MAX_BUFFERED_BYTES, maxWrite: MAX_WRITE_BYTES, contentMode: 'buffer' });
   // (in buffer mode its write takes a Buffer; its types know only the string form)
   const write = stream.write;
-  stream.write = (data: string): boolean => Reflect.apply(write, stream, [Buffer.from(data)]) as boolean;
+  stream.write = (data: string | Buffer): boolean => Reflect.apply(write, stream, [Buffer.isBuffer(data) ? data : Buffer.from(data)]) as boolean;
+  // (replaced below when the destination fails: what is forwarded then is dropped and counted too)
+  onRawWrite?.((b) => void (stream.write as (d: string | Buffer) => boolean)(b));
   // the lines of a dropped write, counted without copying it (a stalled destination drops
   // thousands a second)
   const lines = (data: unknown): number => {
@@ -168,9 +183,13 @@ export function withSyslogPriority(stream: DestinationStream): DestinationStream
 export function createRootLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? 'info';
   const streams: StreamEntry[] = [];
+  consoleLines = undefined;
   if (opts.console ?? true) {
     const fd = opts.fd ?? 2;
-    const json = (): DestinationStream => ((opts.journal ?? toJournal(fd)) ? withSyslogPriority(jsonDestination(fd)) : jsonDestination(fd));
+    const journal = opts.journal ?? toJournal(fd);
+    const json = (): DestinationStream => (journal ? withSyslogPriority(jsonDestination(fd)) : jsonDestination(fd, (w) => {
+      consoleLines = w;
+    }));
     streams.push({ level: 'trace', stream: opts.format === 'readable' ? readableDestination(fd) : json() });
   }
   if (opts.syslog) {
