@@ -4,29 +4,14 @@
 // Runs the built command (dist/, `npm run build`); no namespace, no packets.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fakeJournald } from '../helpers/fake-journald.js';
 import { journalHeader } from '../../dist/src/io/journal-stream.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kts-journal-child-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A stand-in for journald's stdout socket, keeping what each connection sends. */
-async function fakeJournald(path: string): Promise<{ server: Server; received: () => string[] }> {
-  const got: { text: string }[] = [];
-  const server = createServer((c: Socket) => {
-    const one = { text: '' };
-    got.push(one);
-    c.setEncoding('latin1');
-    c.on('data', (d: string) => {
-      one.text += d;
-    });
-  });
-  await new Promise<void>((r) => server.listen(path, r));
-  return { server, received: () => got.map((g) => g.text) };
-}
 
 /**
  * The checker child run by hand (no parent channel) on a configuration it refuses to run here

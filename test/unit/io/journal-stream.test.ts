@@ -3,30 +3,15 @@
 // with its priority; with nothing listening there is no stream. The checker child's use of it:
 // test/netns/journal-child.test.ts.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fakeJournald } from '../../helpers/fake-journald.js';
 import { journalHeader, openJournalStream } from '../../../src/io/journal-stream.js';
 import { createRootLogger, logsWritten } from '../../../src/io/logger.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kts-journal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A listener at `path` that keeps what each connection sends. */
-async function fakeJournald(path: string): Promise<{ server: Server; received: () => string[] }> {
-  const got: { text: string }[] = [];
-  const server = createServer((c: Socket) => {
-    const one = { text: '' };
-    got.push(one);
-    c.setEncoding('latin1');
-    c.on('data', (d: string) => {
-      one.text += d;
-    });
-  });
-  await new Promise<void>((r) => server.listen(path, r));
-  return { server, received: () => got.map((g) => g.text) };
-}
 
 const until = async (cond: () => boolean, ms = 3000): Promise<void> => {
   const t0 = Date.now();
