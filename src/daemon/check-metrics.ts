@@ -12,7 +12,8 @@
  * scrape that comes while one runs gets its text, made from the state at its start).
  *
  * A scrape that a rendering under way would make wait past its deadline gets the last text
- * made instead, and says how old it is (keepalived_ts_checker_servers_age_seconds): in the
+ * made instead, at once when the last rendering took longer than the scrape can wait, and says
+ * how old it is (keepalived_ts_checker_servers_age_seconds): in the
  * guest bench the first scrape after every change of state came back without any of the
  * checker's series, and `keepalived_ts_checker_process_up 0` reads as the checker being gone.
  * Only a scrape before the first text is made gets nothing.
@@ -40,6 +41,8 @@ interface Made {
   readonly generation: number;
   readonly text: Buffer;
   readonly at: number;
+  /** how long it took to make (ms) */
+  readonly tookMs: number;
 }
 
 export class CheckMetrics {
@@ -77,9 +80,10 @@ export class CheckMetrics {
     }
     const now = Date.now();
     const last = this.last;
-    // with a text to fall back on, stop waiting early enough for it to reach the asker
+    // with a text to fall back on, stop waiting early enough for it to reach the asker, and do
+    // not wait at all when the last rendering took longer than the time there is
     const stop = last ? deadline - Math.min(STALE_ANSWER_MARGIN_MS, (deadline - now) / 2) : deadline;
-    if (now >= stop) return last;
+    if (now >= stop || (last && last.tookMs >= stop - now)) return last;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), Math.max(0, stop - Date.now()));
@@ -97,7 +101,7 @@ export class CheckMetrics {
     const view = await this.src.viewSliced(this.pause, () => false);
     const text = Buffer.from((view && await checkServersTextSliced(view, this.pause, () => false)) ?? '');
     this.stats.rendered++;
-    const made: Made = { generation, text, at };
+    const made: Made = { generation, text, at, tookMs: Date.now() - at };
     this.last = made;
     // kept only when nothing moved while it was made (its slices are then one moment's state)
     if (this.src.stateGeneration === generation) {

@@ -136,6 +136,22 @@ describe('CheckMetrics', () => {
     expect(m.stats).toEqual({ rendered: 2, kept: 2 });
   });
 
+  it('when the last rendering took longer than a scrape can wait, the scrape gets the last text at once', async () => {
+    const c = new FakeChecker();
+    // the first rendering takes 300 ms
+    c.hold = new Promise((r) => setTimeout(r, 300));
+    const m = new CheckMetrics(c, turn);
+    expect(await joined(m.text(FAR))).toBe(checkMetricsText(view(true, 0)));
+    c.alive = false;
+    c.stateGeneration++;
+    c.hold = new Promise(() => undefined);
+    const t0 = Date.now();
+    const age: { s?: number } = {};
+    expect(await joined(m.text(Date.now() + 400), age)).toBe(checkMetricsText(view(true, 0)));
+    expect(Date.now() - t0).toBeLessThan(100);
+    expect(age.s).toBeGreaterThan(0);
+  });
+
   it('before any text is made, a scrape that cannot wait gets nothing', async () => {
     const c = new FakeChecker();
     c.hold = new Promise(() => undefined);
