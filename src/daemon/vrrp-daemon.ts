@@ -428,7 +428,9 @@ export class VrrpDaemon {
     await this.trackers.ready;
     warmUp(this.mapped.engine.instances);
     await warmUpAddresses(this.rtnl, [...this.mapped.instances.values()].flatMap((m) => m.addresses));
-    collectStartupGarbage();
+    // before the first advert: the start's reading (the whole file, the checker's blocks too)
+    // given back to the system, not kept in the heap for the daemon's life
+    collectStartupGarbage({ shrink: true });
     // real-time once the start-up's compiling and collecting are done (src/io/sched.ts)
     applyProcessSched('vrrp', cfg.globalDefs, log);
     this.watchOverdue(cfg.globalDefs);
