@@ -200,7 +200,11 @@ async function measure(impl) {
   // and stderr), to tell a table that lost destinations from a listing that failed
   let short;
   let destsBefore;
+  // each listing's start and end (Date.now()), for the VRRP process's samples (KTS_SCHED_SAMPLE)
+  const listingTimes = [];
   const dests = () => new Promise((resolve) => {
+    const listing = [Date.now()];
+    listingTimes.push(listing);
     const p = spawn('nice', ['-n', '19', 'ipvsadm', '-Ln'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let n = 0;
     let services = 0;
@@ -216,6 +220,7 @@ async function measure(impl) {
     });
     p.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
     p.on('close', (status) => {
+      listing.push(Date.now());
       if (destsBefore !== undefined && n < destsBefore && !short) short = { dests: n, services, status, stderr: stderr.slice(0, 500), atMs: Date.now() };
       resolve(n);
     });
@@ -256,6 +261,19 @@ async function measure(impl) {
     return { totalRssMb: sum(rssKb), totalPssMb: sum(pssKb), totalAnonMb: sum(anonKb), vrrpRssMb: (rssKb(vrrpPid) || 0) / 1024 };
   };
   const inWindow = memory();
+  // KTS_SCHED_SAMPLE=1: the VRRP process's CPU from here to the end, every 250 ms (sched.log):
+  // its run time, and its voluntary and forced context switches, to tell a process that ran
+  // from a guest that stalled around a SIGXCPU
+  const schedSamples = [];
+  const schedSampler = process.env.KTS_SCHED_SAMPLE ? setInterval(() => {
+    try {
+      const t = readFileSync(`/proc/${vrrpPid}/sched`, 'utf8');
+      const f = (k) => Number(new RegExp(`^${k.replace(/\./g, '\\.')}\\s*:\\s*(\\S+)`, 'm').exec(t)?.[1]);
+      schedSamples.push(`${Date.now()} run_ms=${f('se.sum_exec_runtime').toFixed(1)} vol=${f('nr_voluntary_switches')} invol=${f('nr_involuntary_switches')}`);
+    } catch (e) {
+      schedSamples.push(`${Date.now()} ${e.code ?? e.message}`);
+    }
+  }, 250) : undefined;
   const threads = () => {
     // each thread of the checker: its name, state, kernel wait channel and current syscall
     if (impl !== 'kts') return;
@@ -339,6 +357,10 @@ async function measure(impl) {
     } : {}),
   };
   if (exited) result.exited = exited; // it stopped on its own during the run
+  if (schedSampler) {
+    clearInterval(schedSampler);
+    writeFileSync(join(OUT, 'sched.log'), [...schedSamples, ...listingTimes.map(([a, b]) => `listing ${a} ${b ?? 'unfinished'}`)].join('\n') + '\n');
+  }
   daemon.kill('SIGTERM');
   if (!exited) await new Promise((r) => { const t = setTimeout(() => { daemon.kill('SIGKILL'); r(); }, 15_000); daemon.on('exit', () => { clearTimeout(t); r(); }); });
   snmpd?.kill('SIGTERM');
