@@ -34,7 +34,7 @@ const run = await runUml({
   memMb: 4096,
   timeoutMs: (2 * (warmup + windowS) + 240 + (vs * rs) / 100 + reload * 2 * (30 + Number(process.env.RELOAD_WAIT_S ?? 120))) * 1000,
   modules: ['ip_vs', 'ip_vs_wrr', 'dummy'],
-  env: Object.fromEntries(['BENCH_ORDER', 'KTS_EXTRA_FLAGS', 'KTS_SNAPSHOT_SIGNAL', 'KTS_STRACE', 'KTS_SCHED_SAMPLE', 'KTS_NO_LISTINGS', 'RELOAD_WAIT_S'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
+  env: Object.fromEntries(['BENCH_ORDER', 'KTS_EXTRA_FLAGS', 'KTS_SNAPSHOT_SIGNAL', 'KTS_STRACE', 'KTS_SCHED_SAMPLE', 'KTS_NO_LISTINGS', 'KTS_HOLD_S', 'RELOAD_WAIT_S'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
 });
 if (!run.files.has('result.json')) {
   console.error(run.log, run.console.slice(-2000));
