@@ -1,10 +1,13 @@
 // The check core's log events are data; checkLogText words them as keepalived 2.2.7 does
 // (ipwrapper.c, check_*.c). The engine tests read most lines back through it; these are the
 // events they do not reach, and the line a DNS_CHECK does not log.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { checkLogText } from '../../../src/check/log-text.js';
 import type { CheckLogEvent } from '../../../src/check/types.js';
-import { Bench, rs, vs } from './harness.js';
+import { Bench, rs, tmp, vs } from './harness.js';
+
+// the harness's configurations are files in a temporary directory of this test file's
+afterAll(() => tmp.cleanup());
 
 const names = { rs: '[10.0.1.1]:tcp:80', vs: '[10.0.0.1]:tcp:80' };
 
