@@ -21,6 +21,11 @@ type WithLocs = { [key: symbol]: number | Loc | undefined; loc?: Loc };
 const COLS = 2048;
 const MAX_PACKED_LINE = 2 ** 20;
 
+/** A place as one small integer when it fits (line, column), else as a Loc. */
+const pack = (file: string, line: number, col: number): number | Loc =>
+  (line < MAX_PACKED_LINE && col < COLS ? line * COLS + col : { file, line, col });
+const unpack = (file: string, at: number): Loc => ({ file, line: Math.floor(at / COLS), col: at % COLS });
+
 /*
  * A node's own place, for the model's most numerous nodes (a real server and its checker):
  * its file and the line and column packed into one small integer, on symbols as the fields'
@@ -36,15 +41,14 @@ export function packNodeLoc(node: object, where: Loc | { readonly file: string; 
   const n = node as Packed;
   const col = typeof where.col === 'number' ? where.col : where.col(0);
   n[NODE_FILE] = where.file;
-  n[NODE_AT] = where.line < MAX_PACKED_LINE && col < COLS ? where.line * COLS + col : { file: where.file, line: where.line, col };
+  n[NODE_AT] = pack(where.file, where.line, col);
 }
 
 /** The place packNodeLoc set, as a Loc. */
 export function packedNodeLoc(node: object): Loc {
   const n = node as Packed;
   const at = n[NODE_AT]!;
-  if (typeof at !== 'number') return at;
-  return { file: n[NODE_FILE]!, line: Math.floor(at / COLS), col: at % COLS };
+  return typeof at === 'number' ? unpack(n[NODE_FILE]!, at) : at;
 }
 
 /** A node's file: the packed one, else its loc's (no Loc made for a packed node). */
@@ -62,8 +66,8 @@ export function packedNodeJson(node: object): object {
 export function setFieldLoc(node: object, field: string, where: Loc | { readonly file: string; readonly line: number; col(word: number): number }): void {
   const n = node as WithLocs;
   const col = typeof where.col === 'number' ? where.col : where.col(1);
-  const packable = where.file === nodeFile(n) && where.line < MAX_PACKED_LINE && col < COLS;
-  n[fieldKey(field)] = packable ? where.line * COLS + col : { file: where.file, line: where.line, col };
+  // a place in another file than the node's (an include) keeps a Loc of its own
+  n[fieldKey(field)] = where.file === nodeFile(n) ? pack(where.file, where.line, col) : { file: where.file, line: where.line, col };
 }
 
 /** Where a field's value was written, else the node's own loc. */
@@ -71,8 +75,7 @@ export function fieldLoc(node: object, field: string): Loc | undefined {
   const n = node as WithLocs;
   const w = n[fieldKey(field)];
   if (w === undefined) return n.loc;
-  if (typeof w !== 'number') return w;
-  return { file: nodeFile(n)!, line: Math.floor(w / COLS), col: w % COLS };
+  return typeof w === 'number' ? unpack(nodeFile(n)!, w) : w;
 }
 
 export const locString = (loc: Loc): string => `${loc.file}:${loc.line}:${loc.col}`;

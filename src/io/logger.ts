@@ -88,13 +88,6 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
  */
 const MAX_WRITE_BYTES = 1024 * 1024;
 
-/**
- * A JSON-lines destination that never blocks the caller: lines are buffered and written from
- * libuv's thread pool, in order, so a stalled reader (journald, a full pipe, a slow disk)
- * cannot hold up an advert or a takeover, and a log line on the takeover path costs a copy
- * instead of a write. Whatever is buffered is written out when the process exits (pino
- * flushes its destinations on exit); past MAX_BUFFERED_BYTES lines are dropped and counted.
- */
 /** This process's console when it carries JSON lines (not a terminal, not journald's stream). */
 let consoleLines: ((lines: Buffer) => void) | undefined;
 
@@ -108,7 +101,14 @@ export function consoleForwarder(): ((lines: Buffer) => void) | undefined {
   return consoleLines;
 }
 
-function jsonDestination(fd: number, onRawWrite?: (write: (b: Buffer) => void) => void): DestinationStream {
+/**
+ * A JSON-lines destination that never blocks the caller: lines are buffered and written from
+ * libuv's thread pool, in order, so a stalled reader (journald, a full pipe, a slow disk)
+ * cannot hold up an advert or a takeover, and a log line on the takeover path costs a copy
+ * instead of a write. Whatever is buffered is written out when the process exits (pino
+ * flushes its destinations on exit); past MAX_BUFFERED_BYTES lines are dropped and counted.
+ */
+function jsonDestination(fd: number): DestinationStream {
   // Buffers, not strings: sonic-boom appends a string line to a pending string of up to 16 KB
   // and measures that string's byte length each time, a flattening copy per line; its buffer
   // mode keeps a list. 50,000 lines at once (a checker's start): 11.2 s -> 5.5 s in the guest.
@@ -116,8 +116,6 @@ function jsonDestination(fd: number, onRawWrite?: (write: (b: Buffer) => void) =
   // (in buffer mode its write takes a Buffer; its types know only the string form)
   const write = stream.write;
   stream.write = (data: string | Buffer): boolean => Reflect.apply(write, stream, [Buffer.isBuffer(data) ? data : Buffer.from(data)]) as boolean;
-  // (replaced below when the destination fails: what is forwarded then is dropped and counted too)
-  onRawWrite?.((b) => void (stream.write as (d: string | Buffer) => boolean)(b));
   // the lines of a dropped write, counted without copying it (a stalled destination drops
   // thousands a second)
   const lines = (data: unknown): number => {
@@ -186,10 +184,13 @@ export function createRootLogger(opts: LoggerOptions = {}): Logger {
   consoleLines = undefined;
   if (opts.console ?? true) {
     const fd = opts.fd ?? 2;
-    const journal = opts.journal ?? toJournal(fd);
-    const json = (): DestinationStream => (journal ? withSyslogPriority(jsonDestination(fd)) : jsonDestination(fd, (w) => {
-      consoleLines = w;
-    }));
+    const json = (): DestinationStream => {
+      const d = jsonDestination(fd);
+      if (opts.journal ?? toJournal(fd)) return withSyslogPriority(d);
+      // read at each call: a destination that failed has replaced its write (dropped, counted)
+      consoleLines = (lines) => void (d.write as (data: string | Buffer) => boolean)(lines);
+      return d;
+    };
     streams.push({ level: 'trace', stream: opts.format === 'readable' ? readableDestination(fd) : json() });
   }
   if (opts.syslog) {
