@@ -26,12 +26,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sched.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef IPV6_MULTICAST_ALL
@@ -767,6 +769,16 @@ static napi_value sched_set(napi_env env, napi_callback_info info) {
   struct sched_param sp = { .sched_priority = prio > 0 ? prio : 0 };
   if (sched_setscheduler(0, prio > 0 ? (SCHED_RR | SCHED_RESET_ON_FORK) : SCHED_OTHER, &sp) < 0)
     return throw_sys(env, "sched_setscheduler", prio > 0 ? "SCHED_RR" : "SCHED_OTHER", errno);
+  if (prio > 0) {
+    /*
+     * The kernel's RLIMIT_RTTIME count (ticks run without blocking) starts again only when a
+     * real-time thread wakes up, and a change of policy does not clear it: a thread back from
+     * the guard below would meet the soft limit again at its next tick. A short sleep wakes it
+     * as a real-time thread now.
+     */
+    struct timespec ts = { .tv_sec = 0, .tv_nsec = 100000 };
+    nanosleep(&ts, NULL);
+  }
   return NULL;
 }
 
@@ -783,6 +795,51 @@ static napi_value rttime_limit(napi_env env, napi_callback_info info) {
   struct rlimit rl = { .rlim_cur = v[0] < 0 ? RLIM_INFINITY : (rlim_t)v[0], .rlim_max = v[1] < 0 ? RLIM_INFINITY : (rlim_t)v[1] };
   if (setrlimit(RLIMIT_RTTIME, &rl) < 0) return throw_sys(env, "setrlimit", "RLIMIT_RTTIME", errno);
   return NULL;
+}
+
+/*
+ * The real-time guard. At RLIMIT_RTTIME's soft limit the kernel sends SIGXCPU to the thread
+ * that ran that long without blocking, and at the hard limit SIGKILL. A JavaScript listener
+ * runs only once the event loop turns again, too late when the thread is still busy, so this
+ * handler runs in the signal itself: a SCHED_RR thread returns to SCHED_OTHER there (the
+ * kernel counts RLIMIT_RTTIME only for real-time threads, so the hard limit is not reached),
+ * and the handler installed before (libuv's, for process.on('SIGXCPU')) runs after it.
+ * sched_getscheduler and sched_setscheduler are single system calls.
+ */
+static struct sigaction xcpu_prev;
+static int xcpu_installed;
+static volatile sig_atomic_t xcpu_demoted;
+
+static void on_xcpu(int sig, siginfo_t *info, void *uctx) {
+  int saved = errno;
+  int policy = sched_getscheduler(0);
+  if (policy >= 0 && (policy & ~SCHED_RESET_ON_FORK) == SCHED_RR) {
+    struct sched_param sp = { .sched_priority = 0 };
+    if (sched_setscheduler(0, SCHED_OTHER, &sp) == 0) xcpu_demoted++;
+  }
+  errno = saved;
+  if (xcpu_prev.sa_flags & SA_SIGINFO) {
+    if (xcpu_prev.sa_sigaction) xcpu_prev.sa_sigaction(sig, info, uctx);
+  } else if (xcpu_prev.sa_handler != SIG_DFL && xcpu_prev.sa_handler != SIG_IGN) {
+    xcpu_prev.sa_handler(sig);
+  }
+}
+
+/*
+ * rtGuard(): installs the handler above once (after process.on('SIGXCPU'), whose handler it
+ * calls next) and returns how many times it has taken a thread out of SCHED_RR.
+ */
+static napi_value rt_guard(napi_env env, napi_callback_info info) {
+  if (!xcpu_installed) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_xcpu;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGXCPU, &sa, &xcpu_prev) < 0) return throw_sys(env, "sigaction", "SIGXCPU", errno);
+    xcpu_installed = 1;
+  }
+  return make_int(env, xcpu_demoted);
 }
 
 /* cpuAffinity(tid, cpus[]): sched_setaffinity of one thread of this process (0: the caller). */
@@ -926,6 +983,7 @@ NAPI_MODULE_INIT() {
     { "close", close_fd },
     { "schedSet", sched_set },
     { "rttimeLimit", rttime_limit },
+    { "rtGuard", rt_guard },
     { "cpuAffinity", cpu_affinity },
     { "execInNetns", exec_in_netns },
     { "linkProbe", link_probe },

@@ -246,6 +246,7 @@ function ours(p: PromText, m: MetricsInput): void {
   if (v.sched) {
     p.gauge('keepalived_ts_vrrp_rt_priority', 'SCHED_RR priority of the VRRP thread (0: normal scheduling)', v.sched.rtPriority);
     p.counter('keepalived_ts_rt_limit_signals_total', 'SIGXCPU at the RLIMIT_RTTIME soft limit (vrrp_rlimit_rttime)', v.sched.rtLimitSignals);
+    p.counter('keepalived_ts_rt_limit_demotions_total', 'Times the VRRP thread left SCHED_RR at that soft limit, before the hard limit\'s SIGKILL, and went back', v.sched.rtLimitDemotions ?? 0);
   }
   for (const i of v.instances) {
     const common = { iname: i.name, intf: i.live.r.cfg.interface ?? i.baseInterface, vrid: i.live.r.vrid };

@@ -51,8 +51,8 @@ export interface VrrpView {
     readonly sessions: readonly { readonly name: string; readonly state: string; readonly detectionTimeUs: number }[];
     readonly dropped: Readonly<Record<string, number>>;
   };
-  /** the VRRP thread's SCHED_RR priority (0: normal scheduling), SIGXCPU signals at its RLIMIT_RTTIME soft limit */
-  readonly sched?: { readonly rtPriority: number; readonly rtLimitSignals: number };
+  /** the VRRP thread's SCHED_RR priority (0: normal scheduling), SIGXCPU signals at its RLIMIT_RTTIME soft limit, the times it left SCHED_RR there */
+  readonly sched?: { readonly rtPriority: number; readonly rtLimitSignals: number; readonly rtLimitDemotions?: number };
   /**
    * Failover timing histograms (src/daemon/failover-timing.ts). To be filled by
    * VrrpDaemon.view() with `this.timing.observe()`; absent until then (no series exported).

@@ -47,6 +47,8 @@ export interface NativeAddon {
   schedSet(priority: number): void;
   /** RLIMIT_RTTIME in µs (-1: unlimited) */
   rttimeLimit(softUs: number, hardUs: number): void;
+  /** installs the SIGXCPU handler that takes a SCHED_RR thread to SCHED_OTHER (once); how many times it has */
+  rtGuard(): number;
   /** sched_setaffinity of thread `tid` of this process (0: the caller) */
   cpuAffinity(tid: number, cpus: number[]): void;
   /** setns + private mounts + /sys again, then execve (src/io/netns.ts); returns only by throwing */

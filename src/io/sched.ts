@@ -16,6 +16,9 @@
  *   large configuration runs tens of milliseconds on the main thread, and at the hard limit the
  *   kernel sends SIGKILL. As in keepalived the soft limit is half the hard one; SIGXCPU there is
  *   logged with keepalived's words and counted.
+ * - At that soft limit the thread leaves SCHED_RR in the signal itself (the native rtGuard), so
+ *   the hard limit's SIGKILL never comes, and goes back to it 100 ms after its event loop turns
+ *   again (onRtLimit). keepalived's process is killed there; ours is the whole daemon.
  * - Only the main thread (the one running the advert timers) gets SCHED_RR; V8's and libuv's
  *   helper threads stay at normal scheduling. The CPU affinity covers every thread.
  */
@@ -65,6 +68,8 @@ export interface SchedPort {
   threads(): number[];
   /** every CPU of the machine (to undo an affinity) */
   allCpus(): number[];
+  /** installs the SIGXCPU guard (once); how many times it has taken a thread out of SCHED_RR */
+  rtGuard(): number;
 }
 
 const errText = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
@@ -84,6 +89,7 @@ export function hostSchedPort(): SchedPort {
     },
     threads: () => readdirSync('/proc/self/task').map(Number).filter((n) => n > 0),
     allCpus: () => machineCpus().map((_, i) => i),
+    rtGuard: () => loadNative().rtGuard(),
   };
 }
 
@@ -95,6 +101,8 @@ interface Current {
   cpus?: readonly number[];
   /** relaxed for a reload (relaxSchedForReload) and not applied since */
   relaxed?: boolean;
+  /** the native guard's count of demotions when the SIGXCPU listener last looked */
+  demotionsSeen?: number;
 }
 const current: Current = { rtPriority: 0, nice: 0 };
 
@@ -195,18 +203,65 @@ export function freshSchedState(): Current {
 let rtLimitHits = 0;
 let watching = false;
 
-/** What is in force in this process: the SCHED_RR priority (0: normal) and the SIGXCPU count. */
-export function schedInForce(): { rtPriority: number; rtLimitSignals: number } {
-  return { rtPriority: current.rtPriority, rtLimitSignals: rtLimitHits };
+/** What is in force in this process: the SCHED_RR priority (0: normal scheduling), the SIGXCPU signals and the guard's demotions. */
+export function schedInForce(): { rtPriority: number; rtLimitSignals: number; rtLimitDemotions: number } {
+  return { rtPriority: current.rtPriority, rtLimitSignals: rtLimitHits, rtLimitDemotions: current.demotionsSeen ?? 0 };
 }
 
-/** SIGXCPU at the soft limit: logged in keepalived's words and counted, never fatal. */
-export function watchRtLimit(p: SchedProcess, warn: (msg: string) => void): void {
+/**
+ * SIGXCPU at the soft limit, once SCHED_RR is in force. The listener first, then the native
+ * guard, which runs in the signal itself and calls the listener's handler after it.
+ */
+export function watchRtLimit(p: SchedProcess, log: SchedLog, port: SchedPort = hostSchedPort(), now: Current = current): void {
   if (watching) return;
   watching = true;
-  process.on('SIGXCPU', () => {
-    rtLimitHits++;
-    warn(`${p === 'vrrp' ? 'VRRP' : 'Checker'} process has used too much CPU time, ${p}_rlimit_rttime may need to be increased`);
+  process.on('SIGXCPU', () => onRtLimit(p, log, port, now));
+  try {
+    now.demotionsSeen = port.rtGuard();
+  } catch (e) {
+    log.warn({ err: errText(e) }, `${p === 'vrrp' ? 'VRRP' : 'Checker'} process: no guard at the RLIMIT_RTTIME soft limit (${errText(e)}); the kernel kills the process at the hard limit`);
+  }
+}
+
+/** How long after the guard's demotion the listener waits before SCHED_RR again (see onRtLimit). */
+export const RT_RESTORE_DELAY_MS = 100;
+
+/**
+ * The listener: keepalived's line, counted; and when the guard took the thread out of
+ * SCHED_RR, the priority back after RT_RESTORE_DELAY_MS, and the limit too (the kernel raised
+ * the soft one by a second as it signalled, and the hard one would come without a warning).
+ * Not at once, and the native schedSet sleeps 100 µs after the change: the kernel clears its
+ * count of CPU run without blocking only when a real-time thread wakes, and a listener run
+ * straight after the busy stretch made the thread real-time again with the count still past
+ * the soft limit (measured: a second SIGXCPU at its next tick, in 1 run of 6). Mid-reload the
+ * limit stays lifted (relaxSchedForReload), and the reload's applySched sets it.
+ */
+export function onRtLimit(p: SchedProcess, log: SchedLog, port: SchedPort = hostSchedPort(), now: Current = current,
+  later: (fn: () => void) => void = (fn) => void setTimeout(fn, RT_RESTORE_DELAY_MS).unref()): void {
+  const name = p === 'vrrp' ? 'VRRP' : 'Checker';
+  rtLimitHits++;
+  log.warn({ count: rtLimitHits }, `${name} process has used too much CPU time, ${p}_rlimit_rttime may need to be increased`);
+  let demoted: number;
+  try {
+    demoted = port.rtGuard();
+  } catch {
+    return;
+  }
+  if (demoted === (now.demotionsSeen ?? 0)) return;
+  now.demotionsSeen = demoted;
+  log.warn({ demotions: demoted }, `${name} process: left SCHED_RR at the RLIMIT_RTTIME soft limit, before the hard limit's SIGKILL; SCHED_RR again in ${RT_RESTORE_DELAY_MS} ms`);
+  later(() => {
+    // what is in force then (a reload may have changed it meanwhile)
+    if (now.rtPriority === 0) return;
+    try {
+      if (!now.relaxed && now.rttimeUs !== undefined) port.rttimeLimit(Math.floor(now.rttimeUs / 2), now.rttimeUs);
+      port.schedSet(now.rtPriority);
+    } catch (e) {
+      // the thread stays at normal scheduling, and says so
+      now.rtPriority = 0;
+      delete now.rttimeUs;
+      log.warn({ err: errText(e) }, `${name} process: cannot return to SCHED_RR after the RLIMIT_RTTIME soft limit (${errText(e)}); normal scheduling`);
+    }
   });
 }
 
@@ -246,7 +301,7 @@ export function applyProcessSched(p: SchedProcess, g: GlobalSchedFields, log: Sc
       : `${name} process: cannot apply ${e.setting} (${e.err})`);
   }
   for (const n of out.notes) log.warn({}, `${name} process: ${n}`);
-  if (out.rtPriority > 0) watchRtLimit(p, (msg) => log.warn({ count: rtLimitHits }, msg));
+  if (out.rtPriority > 0) watchRtLimit(p, log, port, now);
   log.info({ ...out, notes: undefined, errors: undefined },
     out.rtPriority > 0 ? `${name} process scheduling: SCHED_RR priority ${out.rtPriority}, RLIMIT_RTTIME ${out.rttimeUs} µs`
       : `${name} process scheduling: normal, nice ${out.nice ?? 0}`);

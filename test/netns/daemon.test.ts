@@ -207,6 +207,12 @@ describe.skipIf(skipUnless(isRoot, 'root'))('keepalived-ts daemon duties (netns)
     await d.state('MASTER', 10_000);
     d.signal('SIGXCPU');
     await d.watch.waitFor(/VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased/, 5000);
+    // the guard took the thread out of SCHED_RR in the signal (test/netns/rt-guard.test.ts), and
+    // the listener puts it back with its limit
+    await d.watch.waitFor(/VRRP process: left SCHED_RR at the RLIMIT_RTTIME soft limit, before the hard limit's SIGKILL; SCHED_RR again in 100 ms/, 5000);
+    await waitUntil('SCHED_RR again', () => sched(d.pid).policy === SCHED_RR, 5000);
+    expect(sched(d.pid)).toMatchObject({ policy: SCHED_RR, rt: 20 });
+    expect(rttime(d.pid)).toBe('250000/500000');
     // a reload back to normal scheduling
     writeFileSync(join(d.dir, 'keepalived.conf'), directorConf({ vrid: 86, version: 3, advertInt: 0.25, priority: 100, vips: ['10.63.0.55/24'], globals: ['vrrp_rt_priority 0'] }));
     const mark = d.watch.mark();

@@ -146,7 +146,7 @@ function vrrpFixture(): VrrpView {
   return {
     config: {} as never, configFile: '/etc/keepalived/keepalived.conf', pid: 1234, startedAt: 1_700_000_000_000, reloads: 2,
     instances: [i1, i2] as never, groups: [{ name: 'G1', state: 'MASTER', members: [i1.live] }] as never,
-    unknownVrid: 9, addressFailures: 0, addressesRestored: 1, failover: timing.observe(), sched: { rtPriority: 1, rtLimitSignals: 2 },
+    unknownVrid: 9, addressFailures: 0, addressesRestored: 1, failover: timing.observe(), sched: { rtPriority: 1, rtLimitSignals: 2, rtLimitDemotions: 1 },
     scripts: [{ name: 'chk_a', ok: true }, { name: 'chk_b', ok: false, running: true }, { name: 'chk_c', ok: undefined }],
   };
 }
@@ -233,6 +233,7 @@ describe('collectMetrics', () => {
     expect(find(p, 'keepalived_ts_control_bad_requests_total', { reason: 'not-found' })[0]!.value).toBe(3);
     expect(find(p, 'keepalived_ts_vrrp_rt_priority')[0]!.value).toBe(1);
     expect(find(p, 'keepalived_ts_rt_limit_signals_total')[0]!.value).toBe(2);
+    expect(find(p, 'keepalived_ts_rt_limit_demotions_total')[0]!.value).toBe(1);
   });
 
   it('failover histograms in seconds', () => {

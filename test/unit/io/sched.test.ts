@@ -1,10 +1,10 @@
 // The scheduling knobs: global_defs keywords as keepalived reads them, and applySched's choices
 // (defaults, the RLIMIT_RTTIME floor, keepalived's "nice only when not real-time", reloads that
 // change only what differs, failures reported and the rest applied). The system calls are in
-// test/netns/daemon.test.ts.
+// test/netns/daemon.test.ts and test/netns/rt-guard.test.ts.
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
-import { applyProcessSched, applySched, bumpRtPriority, freshSchedState, relaxSchedForReload, schedConfigOf, schedRelaxed, type SchedPort } from '../../../src/io/sched.js';
+import { applyProcessSched, applySched, bumpRtPriority, freshSchedState, onRtLimit, relaxSchedForReload, schedConfigOf, schedRelaxed, type SchedPort } from '../../../src/io/sched.js';
 import { fakeMachine, TmpDir } from '../config/helpers.js';
 
 const tmp = new TmpDir();
@@ -53,6 +53,8 @@ describe('scheduling keywords', () => {
 /** A port that records the calls; `fail` names calls that throw EPERM. */
 function port(fail: string[] = []) {
   const calls: string[] = [];
+  /** what the native guard would count: the times it took the thread out of SCHED_RR */
+  const guard = { demotions: 0 };
   const call = (name: string, text: string): void => {
     if (fail.includes(name)) throw Object.assign(new Error(`${name} EPERM`), { code: 'EPERM' });
     calls.push(text);
@@ -64,8 +66,9 @@ function port(fail: string[] = []) {
     nice: (v) => (fail.includes('nice') ? 'EACCES' : (calls.push(`nice ${v}`), undefined)),
     threads: () => [100, 101],
     allCpus: () => [0, 1, 2],
+    rtGuard: () => guard.demotions,
   };
-  return { p, calls };
+  return { p, calls, guard };
 }
 
 describe('relaxSchedForReload', () => {
@@ -176,4 +179,79 @@ describe('bumpRtPriority (max_auto_priority)', () => {
     expect(bumpRtPriority('vrrp', {}, 0, p, state)).toBeUndefined();
   });
 });
+});
+
+describe('SIGXCPU: the guard and the listener (onRtLimit)', () => {
+  const logged = () => {
+    const lines: string[] = [];
+    return { lines, log: { info: (_o: object, m: string) => lines.push(`info ${m}`), warn: (_o: object, m: string) => lines.push(`warn ${m}`) } };
+  };
+
+  it('after the guard took the thread out of SCHED_RR: the limit (the kernel raised its soft value) and the priority back, counted', () => {
+    const { p, calls, guard } = port();
+    const now = freshSchedState();
+    applySched('vrrp', { rtPriority: 20 }, p, now);
+    calls.length = 0;
+    guard.demotions++;
+    const { lines, log } = logged();
+    const waiting: (() => void)[] = [];
+    onRtLimit('vrrp', log, p, now, (fn) => waiting.push(fn));
+    expect(lines).toEqual([
+      'warn VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased',
+      'warn VRRP process: left SCHED_RR at the RLIMIT_RTTIME soft limit, before the hard limit\'s SIGKILL; SCHED_RR again in 100 ms',
+    ]);
+    // not at once: the thread sleeps first
+    expect(calls).toEqual([]);
+    waiting.forEach((fn) => fn());
+    expect(calls).toEqual(['rttime 1000000/2000000', 'sched 20']);
+    expect(now).toMatchObject({ rtPriority: 20, demotionsSeen: 1 });
+  });
+
+  it('a SIGXCPU the guard did not act on (sent by someone, the thread not real-time): keepalived\'s line only', () => {
+    const { p, calls } = port();
+    const now = freshSchedState();
+    applySched('checker', { rtPriority: 5 }, p, now);
+    calls.length = 0;
+    const { lines, log } = logged();
+    onRtLimit('checker', log, p, now, (fn) => fn());
+    onRtLimit('checker', log, p, now, (fn) => fn());
+    expect(calls).toEqual([]);
+    expect(lines).toEqual(Array(2).fill('warn Checker process has used too much CPU time, checker_rlimit_rttime may need to be increased'));
+  });
+
+  it('mid-reload the limit stays lifted: only the priority back', () => {
+    const { p, calls, guard } = port();
+    const now = freshSchedState();
+    applySched('vrrp', {}, p, now);
+    relaxSchedForReload(p, now);
+    calls.length = 0;
+    guard.demotions++;
+    onRtLimit('vrrp', logged().log, p, now, (fn) => fn());
+    expect(calls).toEqual(['sched 1']);
+  });
+
+  it('a reload that went to normal scheduling before the restore: it stays there', () => {
+    const { p, calls, guard } = port();
+    const now = freshSchedState();
+    applySched('vrrp', {}, p, now);
+    guard.demotions++;
+    const waiting: (() => void)[] = [];
+    onRtLimit('vrrp', logged().log, p, now, (fn) => waiting.push(fn));
+    applySched('vrrp', { rtPriority: 0 }, p, now);
+    calls.length = 0;
+    waiting.forEach((fn) => fn());
+    expect(calls).toEqual([]);
+  });
+
+  it('when SCHED_RR is refused on the way back, the state says normal scheduling and the log says why', () => {
+    const { p, guard } = port(['schedSet']);
+    const now = { ...freshSchedState(), rtPriority: 1, rttimeUs: 2_000_000 };
+    guard.demotions++;
+    const { lines, log } = logged();
+    onRtLimit('vrrp', log, p, now, (fn) => fn());
+    expect(now.rtPriority).toBe(0);
+    expect(lines[2]).toBe('warn VRRP process: cannot return to SCHED_RR after the RLIMIT_RTTIME soft limit (EPERM); normal scheduling');
+    // a reload's applySched then sets the limit again before SCHED_RR
+    expect(applySched('vrrp', {}, port().p, now).rttimeUs).toBe(2_000_000);
+  });
 });
