@@ -10,8 +10,8 @@ import { formatIp, sameAddress, type Family } from '../util/ip.js';
 export class LinkTable {
   private readonly byIndex = new Map<number, LinkInfo>();
   private readonly byName = new Map<string, LinkInfo>();
-  /** "index/address/prefix" -> AddrInfo */
-  private readonly addrs = new Map<string, AddrInfo>();
+  /** addrKey -> AddrInfo */
+  private readonly addrs = new Map<string | number, AddrInfo>();
 
   constructor(links: readonly LinkInfo[], addrs: readonly AddrInfo[]) {
     this.reset(links, addrs);
@@ -99,6 +99,13 @@ export class LinkTable {
   }
 }
 
-function addrKey(a: AddrInfo): string {
-  return `${a.index}/${formatIp(a.address)}/${a.prefixLen}`;
+/**
+ * An address's key: a number for IPv4 (interface index, address and prefix length packed below
+ * 2^53, for an index below 2^15), else "index/address/prefix". A director with 50,000 local
+ * addresses kept a built string for each (bench/RESULTS.md, footprint).
+ */
+function addrKey(a: AddrInfo): string | number {
+  const b = a.address;
+  if (a.family === 'inet' && a.index < 2 ** 15) return (a.index * 2 ** 32 + (((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0)) * 64 + a.prefixLen;
+  return `${a.index}/${formatIp(b)}/${a.prefixLen}`;
 }
