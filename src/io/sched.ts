@@ -73,6 +73,10 @@ export interface SchedPort {
 }
 
 const errText = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+/** How the logs name process `p`, in keepalived's words. */
+const processName = (p: SchedProcess): string => (p === 'vrrp' ? 'VRRP' : 'Checker');
+/** RLIMIT_RTTIME with `hardUs` as the hard limit and half of it as the soft one, as keepalived sets it. */
+const setRttime = (port: SchedPort, hardUs: number): void => port.rttimeLimit(Math.floor(hardUs / 2), hardUs);
 
 export function hostSchedPort(): SchedPort {
   return {
@@ -119,7 +123,7 @@ export function applySched(p: SchedProcess, c: SchedConfig, port: SchedPort = ho
     if (configured < MIN_RLIMIT_RTTIME_US) notes.push(`${p}_rlimit_rttime ${configured} raised to ${MIN_RLIMIT_RTTIME_US} µs`);
     try {
       // the limit first: the thread is never real-time without it
-      if (now.rttimeUs !== rttimeUs) port.rttimeLimit(Math.floor(rttimeUs / 2), rttimeUs);
+      if (now.rttimeUs !== rttimeUs) setRttime(port, rttimeUs);
       now.rttimeUs = rttimeUs;
       if (now.rtPriority !== want) port.schedSet(want);
       now.rtPriority = want;
@@ -219,7 +223,7 @@ export function watchRtLimit(p: SchedProcess, log: SchedLog, port: SchedPort = h
   try {
     now.demotionsSeen = port.rtGuard();
   } catch (e) {
-    log.warn({ err: errText(e) }, `${p === 'vrrp' ? 'VRRP' : 'Checker'} process: no guard at the RLIMIT_RTTIME soft limit (${errText(e)}); the kernel kills the process at the hard limit`);
+    log.warn({ err: errText(e) }, `${processName(p)} process: no guard at the RLIMIT_RTTIME soft limit (${errText(e)}); the kernel kills the process at the hard limit`);
   }
 }
 
@@ -238,7 +242,7 @@ export const RT_RESTORE_DELAY_MS = 100;
  */
 export function onRtLimit(p: SchedProcess, log: SchedLog, port: SchedPort = hostSchedPort(), now: Current = current,
   later: (fn: () => void) => void = (fn) => void setTimeout(fn, RT_RESTORE_DELAY_MS).unref()): void {
-  const name = p === 'vrrp' ? 'VRRP' : 'Checker';
+  const name = processName(p);
   rtLimitHits++;
   log.warn({ count: rtLimitHits }, `${name} process has used too much CPU time, ${p}_rlimit_rttime may need to be increased`);
   let demoted: number;
@@ -254,7 +258,7 @@ export function onRtLimit(p: SchedProcess, log: SchedLog, port: SchedPort = host
     // what is in force then (a reload may have changed it meanwhile)
     if (now.rtPriority === 0) return;
     try {
-      if (!now.relaxed && now.rttimeUs !== undefined) port.rttimeLimit(Math.floor(now.rttimeUs / 2), now.rttimeUs);
+      if (!now.relaxed && now.rttimeUs !== undefined) setRttime(port, now.rttimeUs);
       port.schedSet(now.rtPriority);
     } catch (e) {
       // the thread stays at normal scheduling, and says so
@@ -290,7 +294,7 @@ interface SchedLog {
 /** Applies process `p`'s settings from global_defs and logs the outcome (start and reload). */
 export function applyProcessSched(p: SchedProcess, g: GlobalSchedFields, log: SchedLog, defaultNice?: number,
   port: SchedPort = hostSchedPort(), now: Current = current): SchedOutcome {
-  const name = p === 'vrrp' ? 'VRRP' : 'Checker';
+  const name = processName(p);
   const c = schedConfigOf(p, g, defaultNice);
   const out = applySched(p, c, port, now);
   for (const e of out.errors) {

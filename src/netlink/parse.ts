@@ -14,6 +14,7 @@ import {
   IFLA_VRF_TABLE, RTM_DELADDR, RTM_DELLINK, RTM_NEWADDR, RTM_NEWLINK,
 } from './constants.js';
 import type { AddrInfo, LinkInfo, RtnlEvent } from './types.js';
+import { keep } from '../util/ip.js';
 
 type FlagObject = { readonly [k: string]: unknown; readonly __unknown?: number };
 
@@ -97,27 +98,6 @@ export function linkFromMessage(m: rt.LinkMessage): Parsed<LinkInfo> {
   return { ok: true, value: link };
 }
 
-/*
- * An address's bytes on a shared slab: a Uint8Array of its own brings an ArrayBuffer of its own,
- * and a director with 50,000 local addresses (the 50,000-server bench puts its real servers on a
- * dummy interface) held 4.4 MB of those in the VRRP process, more than the bytes themselves
- * (bench/RESULTS.md, footprint). Every reader of these arrays takes their byteOffset.
- */
-const SLAB_BYTES = 16384;
-let slab = new Uint8Array(SLAB_BYTES);
-let slabUsed = 0;
-
-function slabCopy(src: Uint8Array): Uint8Array {
-  if (slabUsed + src.length > SLAB_BYTES) {
-    slab = new Uint8Array(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  const out = slab.subarray(slabUsed, slabUsed + src.length);
-  out.set(src);
-  slabUsed += src.length;
-  return out;
-}
-
 /** An address's label (its interface's name, or an alias), one string per label: 50,000 copies of "rs0" were 1.2 MB. */
 const LABELS = new Map<string, string>();
 const MAX_LABELS = 4096;
@@ -143,13 +123,13 @@ export function addrFromMessage(m: rt.AddressMessage): Parsed<AddrInfo> {
   const a: { -readonly [K in keyof AddrInfo]: AddrInfo[K] } = {
     index: data.index,
     family,
-    address: slabCopy(local),
+    address: keep(local),
     prefixLen: data.prefixlen,
     scope: data.scope ?? 0,
     flags,
   };
-  if (attrs.local && attrs.address && attrs.address.length === len && !attrs.address.equals(attrs.local)) a.peer = slabCopy(attrs.address);
-  if (attrs.broadcast && attrs.broadcast.length === len) a.broadcast = slabCopy(attrs.broadcast);
+  if (attrs.local && attrs.address && attrs.address.length === len && !attrs.address.equals(attrs.local)) a.peer = keep(attrs.address);
+  if (attrs.broadcast && attrs.broadcast.length === len) a.broadcast = keep(attrs.broadcast);
   if (attrs.label !== undefined) a.label = internLabel(attrs.label);
   return { ok: true, value: a };
 }

@@ -86,12 +86,14 @@ export function parseIpv6(text: string): Uint8Array | undefined {
 /**
  * The bytes of a parsed address are a view on a shared slab, not a buffer of their own: a
  * configuration holds one address per real server, and a buffer of its own costs some 150
- * bytes of heap for 4 bytes of data.
+ * bytes of heap for 4 bytes of data. The addresses netlink reports go there too (a director
+ * with 50,000 local addresses, src/netlink/parse.ts). Every reader takes their byteOffset.
  */
 const SLAB = 8192;
 let slab = new Uint8Array(SLAB);
 let slabUsed = 0;
-function keep(bytes: Uint8Array): Uint8Array {
+/** A copy of an address's bytes on the slab. */
+export function keep(bytes: Uint8Array): Uint8Array {
   const out = room(bytes.length);
   out.set(bytes);
   return out;
