@@ -112,9 +112,10 @@ describe('CheckMetrics', () => {
   it('a scrape a rendering would make wait past its deadline gets the last text, and its age', async () => {
     const c = new FakeChecker();
     const m = new CheckMetrics(c, turn);
+    // before the first rendering starts: the age counts from its start
+    const before = Date.now();
     expect(await joined(m.text(FAR))).toBe(checkMetricsText(view(true, 0)));
     // a real server went down, and the new rendering is slow
-    const before = Date.now();
     c.alive = false;
     c.stateGeneration++;
     let release = (): void => undefined;
