@@ -38,7 +38,7 @@ import { loadTlsCreds, tlsCredsCounters } from '../io/tls-creds.js';
 import { alerterFor, smtpCounters, type SmtpAlerter } from '../io/smtp-alert.js';
 import { ScriptUsers } from '../io/users.js';
 import { droppedLogLines } from '../io/logger.js';
-import { desiredTable, destsFor, ownedServiceIds, servicesFor } from '../ipvs/from-config.js';
+import { desiredChanges, destsFor, servicesFor } from '../ipvs/from-config.js';
 import { serviceId } from '../ipvs/keys.js';
 import { describeOp } from '../ipvs/keys.js';
 import { reconcile } from '../ipvs/reconcile.js';
@@ -540,9 +540,11 @@ export class CheckDaemon {
   private async applyDesired(previous: Iterable<string>): Promise<void> {
     this.dirty.clear();
     const engine = this.engine;
-    const desired = desiredTable(this.cfg, (i) => engine.virtualServers[i]?.liveDests() ?? []);
-    for (const id of ownedServiceIds(this.cfg)) this.owned.add(id);
-    await this.applyOps(reconcile(desired, this.kernel, { previouslyOwned: previous }));
+    // the services the kernel already holds as desired (a reload of the same table) cost no objects
+    const { changed, settled } = desiredChanges(this.cfg, this.services, (i) => engine.virtualServers[i]?.liveDests() ?? [], this.kernel);
+    for (const id of settled) this.owned.add(id);
+    for (const id of changed.keys()) this.owned.add(id);
+    await this.applyOps(reconcile(changed, this.kernel, { previouslyOwned: previous, settled }));
   }
 
   /** Reconcile only the services of the virtual servers whose live destinations changed. */

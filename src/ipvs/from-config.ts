@@ -21,12 +21,13 @@
 import { DEFAULT_TUNNEL } from '../config/lvs-values.js';
 import type { KeepalivedConfig, VirtualServer, VsGroupEntry } from '../config/model.js';
 import { KtsError } from '../errors/index.js';
-import type { Family, IpAddress } from '../util/ip.js';
+import { sameAddress, type Family, type IpAddress } from '../util/ip.js';
 import * as C from './constants.js';
 import { serviceId } from './keys.js';
 import type { LiveDest } from './live-dest.js';
+import { CANONICAL_ORDER_SCHEDULERS, sameService } from './reconcile.js';
 import { tableOf } from './table.js';
-import type { IpvsDest, IpvsService, IpvsVirtual, ServiceKey } from './types.js';
+import type { IpvsDest, IpvsService, IpvsTable, IpvsVirtual, ServiceKey } from './types.js';
 
 /** At most this many addresses from one range entry of a virtual_server_group. */
 export const MAX_GROUP_RANGE = 65536;
@@ -139,6 +140,62 @@ export function desiredTable(cfg: KeepalivedConfig, liveByVs: (vsIndex: number) 
     for (const service of servicesFor(cfg, vs)) entries.push({ service, dests: destsFor(vs, live, service.key) });
   });
   return tableOf(entries);
+}
+
+/**
+ * Whether the kernel's service `have` holds what `service` and destsFor(vs, live, service.key)
+ * ask, destination for destination in the same order. Only a yes is sure: on a no the service
+ * is reconciled in full, which sorts out an order, a tunnel or a duplicate this leaves to it.
+ * No object is made: a reload of an unchanged table of 50,000 real servers made one destination
+ * object, key and map entry for each, and their pages were most of its IPVS step in a small VM.
+ */
+export function holdsAlready(vs: VirtualServer, service: IpvsService, live: readonly LiveDest[], have: IpvsVirtual | undefined): boolean {
+  if (!have || have.dests.size !== live.length || !sameService(service, have.service)) return false;
+  // these keep the kernel's list in one canonical order (reconcile.ts): left to the full reconcile
+  if (CANONICAL_ORDER_SCHEDULERS.has(service.scheduler)) return false;
+  const servicePort = service.key.type === 'fwmark' ? 0 : service.key.port;
+  let k = 0;
+  for (const d of have.dests.values()) {
+    const l = live[k++]!;
+    const fwd = l.lvsMethod ?? vs.lbKind;
+    if (fwd === 'TUN' || d.fwd !== fwd || d.weight !== l.weight) return false;
+    if (d.port !== (fwd === 'NAT' ? l.port ?? servicePort : servicePort)) return false;
+    if (d.uThreshold !== (l.uthreshold ?? 0) || d.lThreshold !== (l.lthreshold ?? 0)) return false;
+    if (d.address.family !== l.address.family || !sameAddress(d.address.bytes, l.address.bytes)) return false;
+  }
+  return true;
+}
+
+/**
+ * The desired table split against the kernel's (`kernel`, as this process last left it):
+ * `settled`, the serviceId()s of the services it already holds as desired (holdsAlready), and
+ * `changed`, the others with their destinations, for reconcile() with `settled` passed on.
+ * `servicesByVs[i]`: servicesFor() of virtual server i.
+ */
+export function desiredChanges(
+  cfg: KeepalivedConfig,
+  servicesByVs: readonly (readonly IpvsService[])[],
+  liveByVs: (vsIndex: number) => readonly LiveDest[],
+  kernel: IpvsTable,
+): { readonly changed: Map<string, IpvsVirtual>; readonly settled: Set<string> } {
+  // by serviceId, in the order of the whole table: the service's destinations, or undefined when
+  // it is settled (a later virtual server with the same service replaces an earlier one, as in tableOf)
+  const all = new Map<string, IpvsVirtual | undefined>();
+  cfg.virtualServers.forEach((vs, i) => {
+    const live = liveByVs(i);
+    for (const service of servicesByVs[i] ?? []) {
+      const id = serviceId(service.key);
+      if (holdsAlready(vs, service, live, kernel.get(id))) all.set(id, undefined);
+      else for (const [k, v] of tableOf([{ service, dests: destsFor(vs, live, service.key) }])) all.set(k, v);
+    }
+  });
+  const changed = new Map<string, IpvsVirtual>();
+  const settled = new Set<string>();
+  for (const [id, v] of all) {
+    if (v) changed.set(id, v);
+    else settled.add(id);
+  }
+  return { changed, settled };
 }
 
 /** The serviceId()s of a configuration: what keepalived-ts owns once it applied it. */

@@ -37,6 +37,12 @@ export interface ReconcileOptions {
    * event on one virtual server then costs one service's work, not the whole table's.
    */
   readonly only?: Iterable<string>;
+  /**
+   * serviceId()s of desired services left out of `desired` because the kernel already holds
+   * them as desired (from-config.ts desiredChanges): kept as they are, and not deleted as a
+   * previously owned service no longer desired.
+   */
+  readonly settled?: ReadonlySet<string>;
 }
 
 export function sameService(a: IpvsService, b: IpvsService): boolean {
@@ -64,7 +70,7 @@ export function reconcile(desired: IpvsTable, kernel: IpvsTable, opts: Reconcile
   for (const id of new Set(opts.previouslyOwned ?? [])) {
     if (scope && !scope.has(id)) continue;
     const k = kernel.get(id);
-    if (k && !desired.has(id)) ops.push({ type: 'DEL_SERVICE', key: k.service.key });
+    if (k && !desired.has(id) && !opts.settled?.has(id)) ops.push({ type: 'DEL_SERVICE', key: k.service.key });
   }
   if (scope) {
     for (const id of scope) {

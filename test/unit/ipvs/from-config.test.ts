@@ -3,8 +3,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import type { KeepalivedConfig } from '../../../src/config/model.js';
 import { granularityPrefix, parseTunnelOptions } from '../../../src/config/lvs-values.js';
-import { desiredTable, destsFor, ownedServiceIds, servicesFor } from '../../../src/ipvs/from-config.js';
-import { describeService, destId } from '../../../src/ipvs/keys.js';
+import { desiredChanges, desiredTable, destsFor, holdsAlready, ownedServiceIds, servicesFor } from '../../../src/ipvs/from-config.js';
+import { describeService, destId, serviceId } from '../../../src/ipvs/keys.js';
+import { reconcile } from '../../../src/ipvs/reconcile.js';
+import { applyToTable } from '../../../src/ipvs/table.js';
 import type { LiveDest } from '../../../src/ipvs/live-dest.js';
 import { parseIp } from '../../../src/util/ip.js';
 import { TmpDir } from '../config/helpers.js';
@@ -130,6 +132,81 @@ virtual_server 10.0.0.5 80 { lb_algo rr\n protocol TCP\n lb_kind TUN type gre\n 
     const t = desiredTable(cfg, (i) => (i === 0 ? [live('10.0.1.2')] : []));
     expect(t.size).toBe(5);
     expect([...t.values()].map((v) => v.dests.size)).toEqual([1, 0, 0, 0, 0]);
+  });
+});
+
+describe('desiredChanges: the services the kernel already holds are left out, and the operations stay those of the whole table', () => {
+  const cfg = load(`
+virtual_server_group G { 10.0.0.1-2 80\n fwmark 5 }
+virtual_server 10.0.0.1 80 { lb_algo wlc\n protocol TCP\n lb_kind NAT\n ${rs('10.0.1.1 8080, 10.0.1.2 8080, 10.0.1.3')} }
+virtual_server 10.0.0.2 80 { lb_algo rr\n protocol TCP\n lb_kind DR\n ${rs('10.0.1.1 80, 10.0.1.2 80')} }
+virtual_server 10.0.0.3 80 { lb_algo sh\n protocol TCP\n lb_kind DR\n ${rs('10.0.1.4 80, 10.0.1.1 80, 10.0.1.3 80')} }
+virtual_server fwmark 4 { lb_algo rr\n lb_kind TUN type gue port 6080\n ${rs('10.0.1.1, 10.0.1.2')} }
+virtual_server group G { lb_algo wrr\n protocol TCP\n lb_kind DR\n ${rs('10.0.1.5 80, 10.0.1.6 80')} }
+virtual_server 2001:db8::1 443 { lb_algo lc\n protocol TCP\n lb_kind NAT\n ${rs('2001:db8::2 443, 2001:db8::3 8443')} }
+virtual_server 10.0.0.1 80 { lb_algo wlc\n protocol TCP\n lb_kind NAT\n ${rs('10.0.1.7 8080')} }
+`);
+  const services = cfg.virtualServers.map((vs) => servicesFor(cfg, vs));
+  // a small seeded generator: the same cases at every run
+  let seed = 7;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return (seed >>> 12) % n;
+  };
+  /** Each virtual server's live destinations: a random subset of its real servers, some weights changed, some in another order. */
+  const randomLive = (): LiveDest[][] => cfg.virtualServers.map((vs) => {
+    const l = vs.realServers.filter(() => rand(4) !== 0).map((r) => ({
+      address: r.address, ...(r.port !== undefined && vs.fwmark === undefined ? { port: r.port } : {}), weight: rand(5) === 0 ? 0 : 1 + rand(2),
+      ...(rand(8) === 0 ? { uthreshold: 5 } : {}), ...(r.lvsMethod !== undefined ? { lvsMethod: r.lvsMethod } : {}),
+    }));
+    return rand(6) === 0 ? l.reverse() : l;
+  });
+  const kernelAfter = (live: LiveDest[][]): Map<string, ReturnType<typeof desiredTable> extends Map<string, infer V> ? V : never> =>
+    applyToTable(new Map(), reconcile(desiredTable(cfg, (i) => live[i]!), new Map()));
+
+  it('an unchanged table: every service settled, no operation', () => {
+    const live = cfg.virtualServers.map((vs) => vs.realServers.map((r) => ({ address: r.address, ...(r.port !== undefined && vs.fwmark === undefined ? { port: r.port } : {}), weight: 1 })));
+    const kernel = kernelAfter(live);
+    const { changed, settled } = desiredChanges(cfg, services, (i) => live[i]!, kernel);
+    // sh keeps its canonical order and TUN its tunnel: those two are left to the full reconcile
+    expect([...changed.keys()].sort()).toEqual(['FWM 4 inet', 'TCP 10.0.0.3:80']);
+    expect(settled.size).toBe(new Set(ownedServiceIds(cfg)).size - 2);
+    expect(reconcile(changed, kernel, { settled })).toEqual([]);
+  });
+
+  it('200 random pairs of kernel table and desired state: the same operations as the whole table, and the same services owned', () => {
+    for (let n = 0; n < 200; n++) {
+      const kernel = kernelAfter(randomLive());
+      // some services of an earlier run, or of the previous configuration, in the kernel
+      if (rand(3) === 0) kernel.delete(serviceId(services[rand(services.length)]![0]!.key));
+      const gone = { type: 'addr', protocol: 'TCP', address: parseIp('10.0.0.9')!, port: 80 } as const;
+      kernel.set(serviceId(gone), { service: { key: gone, scheduler: 'rr', flags: 0, timeoutS: 0, netmaskPrefix: 32 }, dests: new Map() });
+      const previouslyOwned = [serviceId(gone), ...[...kernel.keys()].filter(() => rand(2) === 0)];
+      const live = randomLive();
+      const whole = reconcile(desiredTable(cfg, (i) => live[i]!), kernel, { previouslyOwned });
+      const { changed, settled } = desiredChanges(cfg, services, (i) => live[i]!, kernel);
+      expect(reconcile(changed, kernel, { previouslyOwned, settled })).toEqual(whole);
+      expect(new Set([...settled, ...changed.keys()])).toEqual(new Set(ownedServiceIds(cfg)));
+      expect([...settled].some((id) => changed.has(id))).toBe(false);
+    }
+  });
+
+  it('holdsAlready answers yes only for the same destinations in the same order', () => {
+    const vs = cfg.virtualServers[5]!;
+    const [service] = services[5]!;
+    const l = [live('2001:db8::2', { port: 443 }), live('2001:db8::3', { port: 8443 })];
+    const have = kernelAfter(cfg.virtualServers.map((_v, i) => (i === 5 ? l : []))).get(serviceId(service!.key));
+    expect(holdsAlready(vs, service!, l, have)).toBe(true);
+    expect(holdsAlready(vs, service!, [...l].reverse(), have)).toBe(false);
+    expect(holdsAlready(vs, service!, [l[0]!, live('2001:db8::3', { port: 8443, weight: 2 })], have)).toBe(false);
+    expect(holdsAlready(vs, service!, [l[0]!, live('2001:db8::3', { port: 81 })], have)).toBe(false);
+    expect(holdsAlready(vs, service!, [l[0]!, live('2001:db8::3')], have)).toBe(false);
+    expect(holdsAlready(vs, service!, [l[0]!, live('2001:db8::3', { port: 8443, lthreshold: 1 })], have)).toBe(false);
+    expect(holdsAlready(vs, service!, [l[0]!, live('2001:db8::4', { port: 8443 })], have)).toBe(false);
+    expect(holdsAlready(vs, service!, [l[0]!, live('2001:db8::3', { port: 8443, lvsMethod: 'DR' })], have)).toBe(false);
+    expect(holdsAlready(vs, service!, [l[0]!], have)).toBe(false);
+    expect(holdsAlready(vs, { ...service!, scheduler: 'rr' }, l, have)).toBe(false);
+    expect(holdsAlready(vs, service!, l, undefined)).toBe(false);
   });
 });
 
