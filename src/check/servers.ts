@@ -11,7 +11,7 @@
  */
 import type { LbKind, RealServer, Script, TunnelSpec, VirtualServer } from '../config/model.js';
 import type { LiveDest } from '../ipvs/live-dest.js';
-import type { IpAddress } from '../util/ip.js';
+import { ipEquals, type IpAddress } from '../util/ip.js';
 import { formatRs, formatVs, trio } from './format.js';
 import { sameSettings } from '../config/same.js';
 import type { CheckLogEvent, ScriptReason, VsKey } from './types.js';
@@ -142,17 +142,40 @@ export class VsState {
    */
   private takeOver(before: VsState): RsState[] {
     const asBefore = sameSettings(before.cfg, this.cfg, 'realServers');
+    const rss = this.cfg.realServers;
+    const olds: (RsState | undefined)[] = before.rss.slice();
+    const out = new Array<RsState | undefined>(rss.length);
+    let misplaced = 0;
+    // a real server at its old place with its old address and port has its old name (the
+    // protocol is the virtual server's): taken over without making the name to look it up
+    const sameProtocol = before.cfg.protocol === this.cfg.protocol;
+    for (let i = 0; i < rss.length; i++) {
+      const o = olds[i];
+      const cfg = rss[i]!;
+      if (sameProtocol && o && o.cfg.port === cfg.port && ipEquals(o.cfg.address, cfg.address)) {
+        olds[i] = undefined;
+        o.adopt(cfg, this, asBefore);
+        out[i] = o;
+      } else misplaced++;
+    }
+    if (misplaced === 0) return out as RsState[];
     const old = new Map<string, RsState>();
-    for (let i = 0; i < before.rss.length; i++) old.set(before.rss[i]!.name, before.rss[i]!);
-    return this.cfg.realServers.map((cfg) => {
+    for (const o of olds) if (o) old.set(o.name, o);
+    for (let i = 0; i < rss.length; i++) {
+      if (out[i]) continue;
+      const cfg = rss[i]!;
       const name = formatRs(cfg, this.cfg);
       const o = old.get(name);
-      if (!o) return new RsState(cfg, this, name);
+      if (!o) {
+        out[i] = new RsState(cfg, this, name);
+        continue;
+      }
       // names are unique in a virtual server (the configuration drops a duplicate): taken once
       old.delete(name);
       o.adopt(cfg, this, asBefore);
-      return o;
-    });
+      out[i] = o;
+    }
+    return out as RsState[];
   }
 
   invalidate(): void {

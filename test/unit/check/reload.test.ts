@@ -194,6 +194,26 @@ describe('checker reload, objects taken over', () => {
     expect(c1!.unit!.heapAt).toBe(b.deadline);
   });
 
+  it('real servers in another order are taken over by name; one at its old place with another port or protocol is another real server', () => {
+    const three = rs('10.0.1.1') + rs('10.0.1.2') + rs('10.0.1.3');
+    const b = Bench.of(vs(three));
+    b.start();
+    const [r1, r2, r3] = b.engine.virtualServers[0]!.rss;
+    const n = new Bench(loadText(vs(rs('10.0.1.3') + rs('10.0.1.1') + rs('10.0.1.2'))), undefined, b.engine);
+    expect(n.engine.virtualServers[0]!.rss).toEqual([r3, r1, r2]);
+    expect(n.engine.virtualServers[0]!.rss.every((r, i) => r === [r3, r1, r2][i])).toBe(true);
+    const p = new Bench(loadText(vs(three.replace('10.0.1.2 80', '10.0.1.2 81'))), undefined, Bench.of(vs(three)).engine);
+    expect(p.engine.virtualServers[0]!.rss.map((r) => [r.reloaded, r.name])).toEqual([
+      [true, '[10.0.1.1]:tcp:80'], [false, '[10.0.1.2]:tcp:81'], [true, '[10.0.1.3]:tcp:80'],
+    ]);
+    // a group's virtual server keeps its key when its protocol changes; its real servers' names change
+    const group = (proto: string): string => `virtual_server_group G {\n  10.0.0.1 80\n}\n${vs(three, '', 'group G').replace('protocol TCP', `protocol ${proto}`)}`;
+    const u = new Bench(loadText(group('UDP')), undefined, Bench.of(group('TCP')).engine);
+    expect(u.engine.virtualServers[0]!.rss.map((r) => [r.reloaded, r.name])).toEqual([
+      [false, '[10.0.1.1]:udp:80'], [false, '[10.0.1.2]:udp:80'], [false, '[10.0.1.3]:udp:80'],
+    ]);
+  });
+
   it("a probe whose virtual server's or real server's settings changed is made anew, even with its checker written as before", () => {
     const b = Bench.of(two);
     b.start();
