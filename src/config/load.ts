@@ -270,7 +270,10 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
   // keepalived stopped reading (a keyword without its value): it completes nothing either
   const aborted = diagnostics.list.some((d) => d.exitsWith !== undefined);
   const config = complete(root, aborted ? new Diagnostics() : diagnostics, mainLoc, options.machine);
-  const checkerBlocks = options.vrrpReading ? CHECK_BLOCKS.some((k) => ctx.inactiveSeen.has(k)) || root.virtualServers.length > 0 : undefined;
+  // keepalived runs its checker process when the file has a virtual_server keyword (check_parser.c
+  // vs_handler sets have_checker_config in every process, main.c running_checker)
+  // row: daemon.checker-config-first
+  const checkerBlocks = options.vrrpReading ? ctx.inactiveSeen.has('virtual_server') || root.virtualServers.length > 0 : undefined;
   return { config, diagnostics, sources: reader.sources, ...(checkerBlocks !== undefined ? { checkerBlocks } : {}) };
 }
 

@@ -140,6 +140,14 @@ export class CheckerChild {
   restarts = 0;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** the child's start waits after its reading until release() (the daemon's first start) */
+  private held = false;
+  /** the child has read its configuration (it said so: readConfigThenWait) */
+  private readDone = false;
+  private readWaiters: ((read: boolean) => void)[] = [];
+  /** the child listened for events during a held start: onStarted once released */
+  private readyHeld = false;
+  private lastExit: number | null = null;
   private readonly frames = new FrameReader((id) => this.pending.has(id), (id, chunks) => this.settle(id, chunks));
 
   constructor(private readonly opts: CheckerChildOptions) {}
@@ -224,8 +232,20 @@ export class CheckerChild {
   }
 
   private onMessage = (m: unknown): void => {
-    // the child listens for events now (onParentEvent): a message sent before would be lost
-    if ((m as { kts?: unknown } | null)?.kts === 'ready') return void this.opts.onStarted?.();
+    const kind = (m as { kts?: unknown } | null)?.kts;
+    // the child listens for events now (onParentEvent): a message sent before would be lost;
+    // a held start tells it the states once this side runs (release)
+    if (kind === 'ready') {
+      if (this.held) this.readyHeld = true;
+      else this.opts.onStarted?.();
+      return;
+    }
+    if (kind === 'configRead') {
+      this.readDone = true;
+      for (const w of this.readWaiters.splice(0)) w(true);
+      if (!this.held) this.go();
+      return;
+    }
     const r = m as Partial<IpcResponse> | null;
     if (!r || typeof r !== 'object' || r.kts !== 'res' || typeof r.id !== 'number') return;
     if (r.ok) this.settle(r.id, r.value);
@@ -236,8 +256,49 @@ export class CheckerChild {
     for (const id of [...this.pending.keys()]) this.settle(id, undefined, new CheckerRequestError('CHECKER_DOWN', why));
   }
 
-  start(): void {
+  /**
+   * Resolves true once the child has read its configuration, false if it exited before (it could
+   * not read it: its log says why, and its exit status is `exitCode`).
+   */
+  configRead(): Promise<boolean> {
+    if (this.readDone) return Promise.resolve(true);
+    if (!this.child) return Promise.resolve(false);
+    return new Promise((resolve) => this.readWaiters.push(resolve));
+  }
+
+  /** The exit status of the child that went last (null before, or when a signal ended it). */
+  get exitCode(): number | null {
+    return this.lastExit;
+  }
+
+  /** A start that was held (`start(true)`) goes on from its reading (this side runs now). */
+  release(): void {
+    this.held = false;
+    if (this.readyHeld) {
+      this.readyHeld = false;
+      this.opts.onStarted?.();
+    }
+    if (this.readDone) this.go();
+  }
+
+  private go(): void {
+    try {
+      this.child?.send({ kts: 'go' }, (err) => void err);
+    } catch {
+      // the child is going; its exit says what happened
+    }
+  }
+
+  /**
+   * `hold`: the child reads its configuration and then waits for release() (the daemon's first
+   * start: its VRRP side starts only once the checker side has found the file runnable, and
+   * the startup script runs between the two). A restarted child goes straight on.
+   */
+  start(hold = false): void {
     if (this.stopping) return;
+    this.held = hold;
+    this.readDone = false;
+    this.readyHeld = false;
     const { cli, args, nodeFlags = [], log } = this.opts;
     const out = this.opts.console ? 'pipe' : 'inherit';
     const child = spawn(process.execPath, [...nodeFlags, cli, ...args, '--checker-child'], {
@@ -275,7 +336,14 @@ export class CheckerChild {
     }
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
+      this.lastExit = code;
       this.failPending('the checker process exited');
+      if (this.held && !this.readDone) {
+        // the first start's reading failed: the daemon does not start (configRead), nothing restarts
+        this.stopping = true;
+        for (const w of this.readWaiters.splice(0)) w(false);
+        return;
+      }
       if (this.stopping) return;
       if (code === CHECKER_EXIT_FATAL) {
         // keepalived (lib/scheduler.c report_child_status): the whole daemon terminates, so
@@ -425,6 +493,30 @@ export function serveParent(handlers: ParentHandlers): boolean {
   // listening must not keep the event loop alive on its own either (as watchParent)
   process.channel?.unref();
   return true;
+}
+
+/**
+ * In the child, once its configuration is read: tell the parent, and wait for its go (its
+ * VRRP side then starts, and its startup script has run). No parent channel (-C by hand): at once.
+ */
+export function readConfigThenWait(): Promise<void> {
+  if (!process.connected || !process.send) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const onGo = (m: unknown): void => {
+      if ((m as { kts?: unknown } | null)?.kts !== 'go') return;
+      process.off('message', onGo);
+      // the channel holds the event loop open only while waiting (as watchParent leaves it)
+      process.channel?.unref();
+      resolve();
+    };
+    process.on('message', onGo);
+    process.channel?.ref();
+    try {
+      process.send!({ kts: 'configRead' }, (err: Error | null) => void err);
+    } catch {
+      // the parent is gone; watchParent() stops this process
+    }
+  });
 }
 
 /** In the child: the parent's events (`CheckerChild.event`). Returns false without a parent channel. */

@@ -26,11 +26,12 @@ export function loadForDaemon(file: string, configId: string, log: Logger, proce
 }
 
 /**
- * The whole daemon's VRRP process at a reload: the file read as keepalived's VRRP process reads
- * it, the checker's blocks skipped unread (LoadOptions.vrrpReading); the checker process reads
- * and judges them itself. `checkerBlocks`: the file has some (the checker process is wanted).
+ * The whole daemon's VRRP process, at its start and at a reload: the file read as keepalived's
+ * VRRP process reads it, the checker's blocks skipped unread (LoadOptions.vrrpReading); the
+ * checker process reads and judges them itself. `checkerBlocks`: the file has a virtual_server
+ * (the checker process is wanted).
  */
-export function loadForVrrpReload(file: string, configId: string, log: Logger): { config: KeepalivedConfig; checkerBlocks: boolean } {
+export function loadVrrpSide(file: string, configId: string, log: Logger): { config: KeepalivedConfig; checkerBlocks: boolean } {
   const r = loadChecked(file, log, { configId, vrrpReading: true });
   return { config: r.config, checkerBlocks: r.checkerBlocks === true };
 }

@@ -11,12 +11,12 @@ import type { Logger } from 'pino';
 import type { KeepalivedConfig } from '../config/model.js';
 import { DEFAULT_WITHDRAW_DELAY_MS } from './announcer.js';
 import { formatIp, parseIp } from '../util/ip.js';
-import { Bytes, CheckerChild, CHECKER_EXIT_FATAL, onParentEvent, serveParent, watchParent } from './checker-child.js';
+import { Bytes, CheckerChild, CHECKER_EXIT_FATAL, onParentEvent, readConfigThenWait, serveParent, watchParent } from './checker-child.js';
 import { setDumpSnmpCli } from '../dump/snmp-cli.js';
 import { installDumpSignals } from './dump-signals.js';
 import { snmpSelection } from './snmp-selection.js';
 import { collectStartupGarbage } from './heap.js';
-import { currentSettingsFile, loadForDaemon, loadForVrrpReload, vrrpHalf } from './load-config.js';
+import { currentSettingsFile, loadForDaemon, loadVrrpSide, vrrpHalf } from './load-config.js';
 import { startControl } from '../control/server.js';
 import { CheckMetrics } from './check-metrics.js';
 import { checkerStatusJsonSliced } from '../control/status-doc.js';
@@ -49,11 +49,12 @@ export const NO_LIFECYCLE: Lifecycle = {
 export function checkerChildArgs(o: ChildArgOptions, settings: string | undefined, checkersPidFile: string | undefined): string[] {
   return ['-f', o.file, '-i', o.configId, ...(settings !== undefined ? ['--settings', settings] : []), ...(o.debug ? ['-D'] : []), ...(checkersPidFile ? ['-c', checkersPidFile] : []),
     ...(o.dontReleaseIpvs ? ['-I'] : []), ...(o.snmp ? ['-x'] : []), ...(o.snmpSocket !== undefined ? ['-A', o.snmpSocket] : []),
-    ...(o.logFile ? [`--log-file=${o.logFile}`] : []), ...(o.logArgs ?? []), ...(o.namespace !== undefined ? ['-s', o.namespace] : [])];
+    ...(o.logFile ? [`--log-file=${o.logFile}`] : []), ...(o.logArgs ?? []), ...(o.namespace !== undefined ? ['-s', o.namespace] : []),
+    ...(o.dumpConf ? ['-d'] : [])];
 }
 
 /** What of the main process's options the checker child is told. */
-type ChildArgOptions = Pick<MainOptions, 'file' | 'configId' | 'debug' | 'dontReleaseIpvs' | 'snmp' | 'snmpSocket' | 'logFile' | 'logArgs' | 'namespace'>;
+type ChildArgOptions = Pick<MainOptions, 'file' | 'configId' | 'debug' | 'dontReleaseIpvs' | 'snmp' | 'snmpSocket' | 'logFile' | 'logArgs' | 'namespace' | 'dumpConf'>;
 
 export interface MainOptions {
   readonly file: string;
@@ -180,8 +181,14 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   const log = o.log;
   const life = o.lifecycle ?? NO_LIFECYCLE;
   let config: KeepalivedConfig;
+  // whether the file has the checker's blocks (keepalived: a virtual_server keyword)
+  let checkerBlocks = false;
   try {
-    config = loadForDaemon(o.file, o.configId, log, o.vrrpOnly ? 'vrrp' : undefined);
+    if (o.vrrpOnly) config = loadForDaemon(o.file, o.configId, log, 'vrrp');
+    // as keepalived's VRRP process reads it: the checker child reads and judges its own blocks
+    // (at 50,000 real servers they were most of this process's start), and this side starts
+    // only once it has (below)
+    else ({ config, checkerBlocks } = loadVrrpSide(o.file, o.configId, log));
   } catch (e) {
     return fatal(log, e);
   }
@@ -189,7 +196,7 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   const { VrrpDaemon } = await import('./vrrp-daemon.js');
   if (o.dumpConf) dumpConfig(log, config, 'start');
   // keepalived starts each side only when the configuration has work for it
-  const startWithChecker = !o.vrrpOnly && (config.virtualServers.length > 0 || o.allChildren === true);
+  const startWithChecker = !o.vrrpOnly && (checkerBlocks || o.allChildren === true);
   config = vrrpHalf(config);
   const vrrpPidFile = sidePidfile(o.vrrpPidFile, DEFAULT_PIDFILES.vrrp, o.pidFile);
   const checkersPidFile = sidePidfile(o.checkersPidFile, DEFAULT_PIDFILES.checkers, o.pidFile);
@@ -207,7 +214,7 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     if (e.type === 'stateChange') checker?.event({ type: 'vrrp', name: e.instance, state: e.to });
   });
   const forwardConsole = consoleForwarder();
-  const startChecker = (): void => {
+  const startChecker = (hold = false): void => {
     checker = new CheckerChild({
       cli: o.cli, args: childArgs, log,
       // a console of JSON lines (-l, not a terminal): the child's lines are written here, whole,
@@ -227,11 +234,22 @@ export async function runDaemon(o: MainOptions): Promise<number> {
         for (const i of daemon.view().instances) checker?.event({ type: 'vrrp', name: i.name, state: i.live.state });
       },
     });
-    checker.start();
+    checker.start(hold);
   };
-  // keepalived: the startup script first, waited for (src/daemon/lifecycle-scripts.ts)
+  if (startWithChecker) {
+    // The checker child reads the file first, and nothing starts unless it can run it: a
+    // configuration that keepalived-ts cannot run is refused before any advert, as when this
+    // process read it all. (keepalived starts both children, and its parent ends them when the
+    // checker exits with a configuration error: a short flap.)
+    startChecker(true);
+    if (!(await checker!.configRead())) {
+      const status = checker!.exitCode === CHECKER_EXIT_FATAL ? 2 : 1;
+      log.fatal({ code: 'DAEMON_CONFIG', status }, `${o.file}: the checker process cannot run the configuration (its lines above say why); not starting`);
+      return status;
+    }
+  }
+  // keepalived: the startup script before the children run, waited for (src/daemon/lifecycle-scripts.ts)
   await runLifecycleScript('startup', config.globalDefs, log);
-  if (startWithChecker) startChecker();
 
   let stopping = false;
   const stop = (why: string, status = 0): void => {
@@ -279,7 +297,7 @@ export async function runDaemon(o: MainOptions): Promise<number> {
       } else {
         // as keepalived's VRRP process reads it: the checker process reads and judges its own
         // blocks (at 50,000 real servers they were most of this reading)
-        ({ config: next, checkerBlocks } = loadForVrrpReload(o.file, o.configId, log));
+        ({ config: next, checkerBlocks } = loadVrrpSide(o.file, o.configId, log));
       }
     } catch (e) {
       log.error({ code: (e as { code?: string }).code, err: (e as Error).message },
@@ -333,6 +351,8 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     // the subagent and its MIBs are loaded only when some MIB is asked for
     if (snmpSelection(config, snmpCli, startWithChecker)) snmp = (await import('./vrrp-snmp.js')).startVrrpSnmp(daemon, config, log, snmpCli, startWithChecker);
     await daemon.start();
+    // the checker child goes on from its reading now (held above)
+    checker?.release();
     lvsSync = await (await import('./lvs-sync.js')).startLvsSync(daemon, log);
     (await import('./vrrp-alerts.js')).startVrrpAlerts(daemon, log);
     const { handoverRoute } = await import('../commands/handover.js');
@@ -394,6 +414,8 @@ export interface CheckerOptions {
   /** -x, -A: SNMP of the checker side (src/daemon/check-snmp.ts) */
   readonly snmp?: boolean;
   readonly snmpSocket?: string;
+  /** -d: its configuration to the log at start and after each reload (keepalived: each process its own) */
+  readonly dumpConf?: boolean;
 }
 
 /** The health-checker side: -C by hand, or the checker child of a daemon (--checker-child). */
@@ -441,6 +463,7 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
     relaxSchedForReload();
     try {
       await daemon.reload();
+      if (o.dumpConf) dumpConfig(clog, daemon.config, 'reload');
       bfdSet();
       sched();
       await syncSet();
@@ -494,6 +517,9 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   }
   try {
     await daemon.start(async (cfg) => {
+      if (o.dumpConf) dumpConfig(clog, cfg, 'start');
+      // the daemon's VRRP side waits for this reading, and this side for its go (main.ts runDaemon)
+      if (o.child) await readConfigThenWait();
       // SNMP before the checkers start: their first notifications are sent once the subagent is connected
       const started = (await import('./check-snmp.js')).startCheckSnmp(daemon, cfg, clog, {
         ...(o.snmp ? { snmp: true } : {}), ...(o.snmpSocket !== undefined ? { snmpSocket: o.snmpSocket } : {}),

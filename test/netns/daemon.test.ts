@@ -351,6 +351,46 @@ virtual_server 10.63.0.58 80 {
     expect(seen).toEqual({ keepalived: 1, kts: 1 });
   }, 60_000);
 
+  // row: daemon.checker-config-first (docs/semantics.md)
+  it('a configuration its checker process cannot run: nothing starts, exit 2 (keepalived 2.2.7 holds the VIP for a moment first)', async () => {
+    const conf = `${directorConf({ vrid: 92, advertInt: 1, priority: 255, vips: ['10.63.0.59/24'] })}
+virtual_server 10.63.0.59 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 10.63.0.20 80 {
+    retry
+    TCP_CHECK {
+    }
+  }
+}
+`;
+    const file = join(tmp, 'checker-config.conf');
+    writeFileSync(file, conf);
+    const seen: Record<string, { code: number | null; master: boolean }> = {};
+    for (const impl of ['keepalived', 'kts'] as const) {
+      const pids = ['-p', join(tmp, `${impl}-cc-m.pid`), '-r', join(tmp, `${impl}-cc-v.pid`), '-c', join(tmp, `${impl}-cc-c.pid`)];
+      const child = impl === 'kts'
+        ? lab.spawn('d1', process.execPath, [...ktsNodeFlags(), ktsCli(), '-n', '-l', '-f', file, ...pids])
+        : lab.spawn('d1', 'keepalived', ['-n', '-l', '-D', '-f', file, ...pids]);
+      const w = new LineWatch(child);
+      let vipSeen = false;
+      const poll = setInterval(() => {
+        vipSeen ||= hasVip('10.63.0.59');
+      }, 5);
+      const code = await new Promise<number | null>((res) => {
+        const t = setTimeout(() => { child.kill('SIGKILL'); res(null); }, 20_000);
+        child.once('exit', (c) => { clearTimeout(t); res(c); });
+      });
+      clearInterval(poll);
+      seen[impl] = { code, master: w.find(/Entering MASTER STATE/) !== undefined || vipSeen };
+      expect(w.find(/missing a parameter after keyword `retry`/), `${impl}\n${w.tail(10)}`).toBeDefined();
+      if (impl === 'kts') expect(w.find(/the checker process cannot run the configuration/), w.tail(10)).toBeDefined();
+      expect(hasVip('10.63.0.59')).toBe(false);
+    }
+    expect(seen).toEqual({ keepalived: { code: 2, master: true }, kts: { code: 2, master: false } });
+  }, 60_000);
+
   it('writes its pidfile, refuses a second start on the same pidfile, removes it at exit', async () => {
     const pid = join(tmp, 'kts.pid');
     const conf = directorConf({ vrid: 84, version: 3, advertInt: 0.1, priority: 100, vips: ['10.63.0.53/24'] });

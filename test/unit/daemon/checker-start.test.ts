@@ -1,0 +1,92 @@
+// The daemon's first start (src/daemon/main.ts runDaemon, src/daemon/checker-child.ts): the
+// checker child reads its configuration and says so, and waits for the parent's go; the parent
+// learns whether it could read it before its own side starts. A child (the built one's
+// readConfigThenWait, as the checker child runs it) in a scratch script.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CheckerChild, CHECKER_EXIT_FATAL } from '../../../src/daemon/checker-child.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kts-checker-start-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const built = join(import.meta.dirname, '../../../dist/src/daemon/checker-child.js');
+
+/**
+ * A child that "reads" (`readMs`), exits with `failWith` if given, else says it read and waits
+ * for the go, then writes `went` to its file and stays until the channel closes.
+ */
+function childScript(name: string, readMs: number, failWith?: number): { script: string; went: string } {
+  const script = join(dir, `${name}.mjs`);
+  const went = join(dir, `${name}.went`);
+  writeFileSync(script, `
+    import { writeFileSync } from 'node:fs';
+    import { onParentEvent, readConfigThenWait, watchParent } from ${JSON.stringify(built)};
+    watchParent(() => process.exit(0));
+    onParentEvent(() => undefined);
+    await new Promise((r) => setTimeout(r, ${readMs}));
+    ${failWith !== undefined ? `process.exit(${failWith});` : ''}
+    await readConfigThenWait();
+    writeFileSync(${JSON.stringify(went)}, String(Date.now()));
+    setInterval(() => undefined, 1000);
+  `);
+  return { script, went };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const exists = async (file: string, ms: number): Promise<boolean> => {
+  const { existsSync } = await import('node:fs');
+  for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(20)) if (existsSync(file)) return true;
+  return existsSync(file);
+};
+
+describe('the checker child held at its first start', () => {
+  it('says when it has read; goes on only at release, and then the parent hears that it listens', async () => {
+    const { script, went } = childScript('held', 200);
+    let started = 0;
+    const c = new CheckerChild({ cli: script, args: [], log: pino({ level: 'silent' }), onStarted: () => started++ });
+    try {
+      c.start(true);
+      expect(await c.configRead()).toBe(true);
+      // read, and held: it waits, and onStarted waits with it
+      expect(await exists(went, 500)).toBe(false);
+      expect(started).toBe(0);
+      c.release();
+      expect(started).toBe(1);
+      expect(await exists(went, 5000)).toBe(true);
+      // asked again after the reading: at once
+      expect(await c.configRead()).toBe(true);
+    } finally {
+      await c.stop(1000);
+    }
+  }, 20_000);
+
+  it('a child that exits before it has read: configRead is false, its exit status kept, no restart and no fatal callback', async () => {
+    const { script } = childScript('fails', 50, CHECKER_EXIT_FATAL);
+    let fatal = 0;
+    let died = 0;
+    const c = new CheckerChild({
+      cli: script, args: [], log: pino({ level: 'silent' }), restartDelayMs: 10,
+      onFatal: () => fatal++, onDied: () => died++,
+    });
+    c.start(true);
+    expect(await c.configRead()).toBe(false);
+    expect(c.exitCode).toBe(CHECKER_EXIT_FATAL);
+    await sleep(300);
+    expect([c.running, fatal, died]).toEqual([false, 0, 0]);
+    await c.stop(1000);
+  }, 20_000);
+
+  it('not held (a restart, a start at a reload): goes on as soon as it has read', async () => {
+    const { script, went } = childScript('free', 50);
+    const c = new CheckerChild({ cli: script, args: [], log: pino({ level: 'silent' }) });
+    try {
+      c.start();
+      expect(await exists(went, 5000)).toBe(true);
+      expect(await c.configRead()).toBe(true);
+    } finally {
+      await c.stop(1000);
+    }
+  }, 20_000);
+});
