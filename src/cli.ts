@@ -27,6 +27,7 @@ import {
 } from './cli-args.js';
 import { runIdentity, type RunIdentity } from './daemon/run-identity.js';
 import type { CheckerOptions, Lifecycle, MainOptions } from './daemon/main.js';
+import type { EarlyReading } from './daemon/load-config.js';
 
 /** `keepalived-ts lab [--advert-int S] [--vrrp-version 2|3] [--peer keepalived]` */
 async function lab(argv: string[]): Promise<number> {
@@ -330,12 +331,21 @@ async function runDaemon(given: Args, detached: Detached | undefined, id: RunIde
     if (id.overridden) log.info(`Overriding config net_namespace '${id.overridden.config}' with command line namespace '${id.overridden.command}'`);
     if (id.ident !== 'keepalived-ts') log.info(`Changing syslog ident to ${id.ident}`);
   }
+  const loadConfigMod = await import('./daemon/load-config.js');
+  loadConfigMod.useSettingsFile(settingsFileOf(args));
+  // The checker child reads its configuration first, and says so: the daemon's first start
+  // waits for that before its VRRP side starts (main.ts runDaemon). The checker's own modules
+  // load after it, beside the VRRP process's start.
+  let read: EarlyReading | undefined;
+  if (args.checkerChild) {
+    read = loadConfigMod.readEarly(args.file, configId, log.child({ proc: 'check' }));
+    if ('config' in read) (await import('./daemon/checker-child.js')).sayConfigRead();
+  }
   const { runDaemon: runMain, runCheckers } = await import('./daemon/main.js');
-  (await import('./daemon/load-config.js')).useSettingsFile(settingsFileOf(args));
   if (args.checkOnly || args.checkerChild) {
     const o: CheckerOptions & DaemonCliOptions = {
       ...extra, file: args.file, configId, log, child: args.checkerChild, ipvsState: id.ipvsState,
-      ...(lifecycle ? { lifecycle } : {}),
+      ...(lifecycle ? { lifecycle } : {}), ...(read ? { read } : {}),
     };
     return runCheckers(o);
   }

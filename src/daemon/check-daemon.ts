@@ -48,7 +48,7 @@ import { sumCounters, type VsCounters } from '../ipvs/counters.js';
 import { formatIp } from '../util/ip.js';
 import { schedInForce } from '../io/sched.js';
 import { virtualServerViews, virtualServerViewsSliced, type CheckDumpView, type CheckView, type VirtualServerView } from './check-view.js';
-import { loadForDaemon } from './load-config.js';
+import { loadForDaemon, type EarlyReading } from './load-config.js';
 import { Announcer } from './announcer.js';
 import { rtnlAnnounceRoutes } from '../io/announce-routes.js';
 import { collectStartupGarbage, withoutPretenuring } from './heap.js';
@@ -327,9 +327,14 @@ export class CheckDaemon {
   }
 
   /** `first`: what runs once the configuration is read, before anything starts (the startup script of -C). */
-  async start(first?: (cfg: KeepalivedConfig) => Promise<void>): Promise<void> {
+  /**
+   * `read`: the configuration as read already, or what its reading threw (the checker child reads
+   * it before loading this module: main.ts readEarly).
+   */
+  async start(first?: (cfg: KeepalivedConfig) => Promise<void>, read?: EarlyReading): Promise<void> {
     const log = this.opts.log;
-    this.cfg = loadForDaemon(this.opts.file, this.opts.configId, log, this.opts.checkerOnly ? 'checker' : undefined);
+    if (read && 'error' in read) throw read.error;
+    this.cfg = read?.config ?? loadForDaemon(this.opts.file, this.opts.configId, log, this.opts.checkerOnly ? 'checker' : undefined);
     await first?.(this.cfg);
     this.services = this.cfg.virtualServers.map((vs) => servicesFor(this.cfg, vs));
     if (this.opts.pidFile) writePidfile(this.opts.pidFile);

@@ -147,6 +147,8 @@ export class CheckerChild {
   private readWaiters: ((read: boolean) => void)[] = [];
   /** the child listened for events during a held start: onStarted once released */
   private readyHeld = false;
+  /** the child read its configuration during a held start, and exited before release() */
+  private diedHeld = false;
   private lastExit: number | null = null;
   private readonly frames = new FrameReader((id) => this.pending.has(id), (id, chunks) => this.settle(id, chunks));
 
@@ -274,6 +276,13 @@ export class CheckerChild {
   /** A start that was held (`start(true)`) goes on from its reading (this side runs now). */
   release(): void {
     this.held = false;
+    if (this.diedHeld) {
+      this.diedHeld = false;
+      this.opts.log.error({ code: this.lastExit }, 'Healthcheck child process exited before the daemon started, restarting');
+      this.restarts++;
+      this.start();
+      return;
+    }
     if (this.readyHeld) {
       this.readyHeld = false;
       this.opts.onStarted?.();
@@ -299,6 +308,7 @@ export class CheckerChild {
     this.held = hold;
     this.readDone = false;
     this.readyHeld = false;
+    this.diedHeld = false;
     const { cli, args, nodeFlags = [], log } = this.opts;
     const out = this.opts.console ? 'pipe' : 'inherit';
     const child = spawn(process.execPath, [...nodeFlags, cli, ...args, '--checker-child'], {
@@ -338,9 +348,12 @@ export class CheckerChild {
       if (this.child === child) this.child = undefined;
       this.lastExit = code;
       this.failPending('the checker process exited');
-      if (this.held && !this.readDone) {
-        // the first start's reading failed: the daemon does not start (configRead), nothing restarts
-        this.stopping = true;
+      if (this.held) {
+        // held at the daemon's first start: no restart and no callback before release(). A
+        // reading that failed ends the start (configRead); a child that had read and died
+        // since is started again at release
+        if (this.readDone) this.diedHeld = true;
+        else this.stopping = true;
         for (const w of this.readWaiters.splice(0)) w(false);
         return;
       }
@@ -495,13 +508,17 @@ export function serveParent(handlers: ParentHandlers): boolean {
   return true;
 }
 
+/** The parent's go, listened for from the moment the child said it had read its configuration. */
+let parentGoes: Promise<void> | undefined;
+
 /**
- * In the child, once its configuration is read: tell the parent, and wait for its go (its
- * VRRP side then starts, and its startup script has run). No parent channel (-C by hand): at once.
+ * In the child, once its configuration is read: tell the parent (its held start goes on,
+ * CheckerChild.configRead), and listen for its go from now on (parentGo). No parent channel
+ * (-C by hand): nothing to tell.
  */
-export function readConfigThenWait(): Promise<void> {
-  if (!process.connected || !process.send) return Promise.resolve();
-  return new Promise<void>((resolve) => {
+export function sayConfigRead(): void {
+  if (parentGoes || !process.connected || !process.send) return;
+  parentGoes = new Promise<void>((resolve) => {
     const onGo = (m: unknown): void => {
       if ((m as { kts?: unknown } | null)?.kts !== 'go') return;
       process.off('message', onGo);
@@ -511,12 +528,26 @@ export function readConfigThenWait(): Promise<void> {
     };
     process.on('message', onGo);
     process.channel?.ref();
-    try {
-      process.send!({ kts: 'configRead' }, (err: Error | null) => void err);
-    } catch {
-      // the parent is gone; watchParent() stops this process
-    }
   });
+  try {
+    process.send({ kts: 'configRead' }, (err: Error | null) => void err);
+  } catch {
+    // the parent is gone; watchParent() stops this process
+  }
+}
+
+/**
+ * In the child: the parent's go (its startup script has run and its VRRP side has started);
+ * at once without a parent channel.
+ */
+export function parentGo(): Promise<void> {
+  return parentGoes ?? Promise.resolve();
+}
+
+/** sayConfigRead, then parentGo. */
+export function readConfigThenWait(): Promise<void> {
+  sayConfigRead();
+  return parentGo();
 }
 
 /** In the child: the parent's events (`CheckerChild.event`). Returns false without a parent channel. */

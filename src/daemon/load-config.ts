@@ -25,6 +25,18 @@ export function loadForDaemon(file: string, configId: string, log: Logger, proce
   return loadChecked(file, log, { configId, ...(process ? { process } : {}) }).config;
 }
 
+/** A reading made before the process that runs it was set up: the configuration, or what it threw. */
+export type EarlyReading = { readonly config: KeepalivedConfig } | { readonly error: unknown };
+
+/** loadForDaemon, its failure kept for later (EarlyReading). */
+export function readEarly(file: string, configId: string, log: Logger): EarlyReading {
+  try {
+    return { config: loadForDaemon(file, configId, log) };
+  } catch (error) {
+    return { error };
+  }
+}
+
 /**
  * The whole daemon's VRRP process, at its start and at a reload: the file read as keepalived's
  * VRRP process reads it, the checker's blocks skipped unread (LoadOptions.vrrpReading); the

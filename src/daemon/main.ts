@@ -16,7 +16,7 @@ import { setDumpSnmpCli } from '../dump/snmp-cli.js';
 import { installDumpSignals } from './dump-signals.js';
 import { snmpSelection } from './snmp-selection.js';
 import { collectStartupGarbage } from './heap.js';
-import { currentSettingsFile, loadForDaemon, loadVrrpSide, vrrpHalf } from './load-config.js';
+import { currentSettingsFile, loadForDaemon, loadVrrpSide, vrrpHalf, type EarlyReading } from './load-config.js';
 import { startControl } from '../control/server.js';
 import { CheckMetrics } from './check-metrics.js';
 import { checkerStatusJsonSliced } from '../control/status-doc.js';
@@ -192,28 +192,14 @@ export async function runDaemon(o: MainOptions): Promise<number> {
   } catch (e) {
     return fatal(log, e);
   }
-  // loaded here so that -t / --dump-conf never need the native modules
-  const { VrrpDaemon } = await import('./vrrp-daemon.js');
-  if (o.dumpConf) dumpConfig(log, config, 'start');
   // keepalived starts each side only when the configuration has work for it
   const startWithChecker = !o.vrrpOnly && (checkerBlocks || o.allChildren === true);
-  config = vrrpHalf(config);
-  const vrrpPidFile = sidePidfile(o.vrrpPidFile, DEFAULT_PIDFILES.vrrp, o.pidFile);
   const checkersPidFile = sidePidfile(o.checkersPidFile, DEFAULT_PIDFILES.checkers, o.pidFile);
-  const daemon = new VrrpDaemon({
-    file: o.file, configId: o.configId, pidFile: o.pidFile, log, config,
-    onBfd: (name, up) => checker?.event({ type: 'bfd', name, up }),
-    noBfd: o.noBfd ?? false,
-    ...(vrrpPidFile ? { vrrpPidFile } : {}), dontReleaseVrrp: o.dontReleaseVrrp ?? false, addressMonitoring: o.addressMonitoring ?? false,
-  });
   const settings = currentSettingsFile();
   const childArgs = checkerChildArgs(o, settings, checkersPidFile);
   let checker: CheckerChild | undefined;
-  // the checker child's announcer follows the instances' states (announce_vip ... instance NAME)
-  daemon.onEffect((e) => {
-    if (e.type === 'stateChange') checker?.event({ type: 'vrrp', name: e.instance, state: e.to });
-  });
   const forwardConsole = consoleForwarder();
+  // (`daemon` and `stop`, below, are used only once the child's start is released)
   const startChecker = (hold = false): void => {
     checker = new CheckerChild({
       cli: o.cli, args: childArgs, log,
@@ -236,17 +222,31 @@ export async function runDaemon(o: MainOptions): Promise<number> {
     });
     checker.start(hold);
   };
-  if (startWithChecker) {
-    // The checker child reads the file first, and nothing starts unless it can run it: a
-    // configuration that keepalived-ts cannot run is refused before any advert, as when this
-    // process read it all. (keepalived starts both children, and its parent ends them when the
-    // checker exits with a configuration error: a short flap.)
-    startChecker(true);
-    if (!(await checker!.configRead())) {
-      const status = checker!.exitCode === CHECKER_EXIT_FATAL ? 2 : 1;
-      log.fatal({ code: 'DAEMON_CONFIG', status }, `${o.file}: the checker process cannot run the configuration (its lines above say why); not starting`);
-      return status;
-    }
+  // The checker child reads the file (its own blocks) while this process gets its side ready,
+  // and nothing starts unless it can run it (below)
+  if (startWithChecker) startChecker(true);
+  // loaded here so that -t / --dump-conf never need the native modules
+  const { VrrpDaemon } = await import('./vrrp-daemon.js');
+  if (o.dumpConf) dumpConfig(log, config, 'start');
+  config = vrrpHalf(config);
+  const vrrpPidFile = sidePidfile(o.vrrpPidFile, DEFAULT_PIDFILES.vrrp, o.pidFile);
+  const daemon = new VrrpDaemon({
+    file: o.file, configId: o.configId, pidFile: o.pidFile, log, config,
+    onBfd: (name, up) => checker?.event({ type: 'bfd', name, up }),
+    noBfd: o.noBfd ?? false,
+    ...(vrrpPidFile ? { vrrpPidFile } : {}), dontReleaseVrrp: o.dontReleaseVrrp ?? false, addressMonitoring: o.addressMonitoring ?? false,
+  });
+  // the checker child's announcer follows the instances' states (announce_vip ... instance NAME)
+  daemon.onEffect((e) => {
+    if (e.type === 'stateChange') checker?.event({ type: 'vrrp', name: e.instance, state: e.to });
+  });
+  // A configuration that keepalived-ts cannot run is refused before any advert, as when this
+  // process read it all. (keepalived starts both children, and its parent ends them when the
+  // checker exits with a configuration error: a short flap.)
+  if (startWithChecker && !(await checker!.configRead())) {
+    const status = checker!.exitCode === CHECKER_EXIT_FATAL ? 2 : 1;
+    log.fatal({ code: 'DAEMON_CONFIG', status }, `${o.file}: the checker process cannot run the configuration (its lines above say why); not starting`);
+    return status;
   }
   // keepalived: the startup script before the children run, waited for (src/daemon/lifecycle-scripts.ts)
   await runLifecycleScript('startup', config.globalDefs, log);
@@ -416,6 +416,8 @@ export interface CheckerOptions {
   readonly snmpSocket?: string;
   /** -d: its configuration to the log at start and after each reload (keepalived: each process its own) */
   readonly dumpConf?: boolean;
+  /** the child's configuration, read before this module was loaded (cli.ts) */
+  readonly read?: EarlyReading;
 }
 
 /** The health-checker side: -C by hand, or the checker child of a daemon (--checker-child). */
@@ -518,7 +520,7 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   try {
     await daemon.start(async (cfg) => {
       if (o.dumpConf) dumpConfig(clog, cfg, 'start');
-      // the daemon's VRRP side waits for this reading, and this side for its go (main.ts runDaemon)
+      // the daemon's VRRP side waits for this reading, and this side for its go (runDaemon)
       if (o.child) await readConfigThenWait();
       // SNMP before the checkers start: their first notifications are sent once the subagent is connected
       const started = (await import('./check-snmp.js')).startCheckSnmp(daemon, cfg, clog, {
@@ -528,7 +530,7 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
       snmp = started;
       // -C by hand: this process is keepalived's parent too, and runs the startup script
       if (!o.child) await runLifecycleScript('startup', cfg.globalDefs, clog);
-    });
+    }, o.read);
   } catch (e) {
     const status = fatal(clog, e);
     await daemon.stop().catch(() => undefined);

@@ -78,6 +78,35 @@ describe('the checker child held at its first start', () => {
     await c.stop(1000);
   }, 20_000);
 
+  it('a child that read and then died while held: started again at release, not before', async () => {
+    const script = join(dir, 'dies.mjs');
+    const went = join(dir, 'dies.went');
+    const marker = join(dir, 'dies.first');
+    // the first run says it read, then dies; the second goes on normally
+    writeFileSync(script, `
+      import { existsSync, writeFileSync } from 'node:fs';
+      import { readConfigThenWait, watchParent } from ${JSON.stringify(built)};
+      watchParent(() => process.exit(0));
+      const first = !existsSync(${JSON.stringify(marker)});
+      writeFileSync(${JSON.stringify(marker)}, '');
+      if (first) { process.send({ kts: 'configRead' }); setTimeout(() => process.exit(1), 50); }
+      else { await readConfigThenWait(); writeFileSync(${JSON.stringify(went)}, ''); setInterval(() => undefined, 1000); }
+    `);
+    let fatal = 0;
+    const c = new CheckerChild({ cli: script, args: [], log: pino({ level: 'silent' }), restartDelayMs: 10, onFatal: () => fatal++ });
+    try {
+      c.start(true);
+      expect(await c.configRead()).toBe(true);
+      await sleep(400);
+      expect([c.running, c.restarts, fatal]).toEqual([false, 0, 0]);
+      c.release();
+      expect(await exists(went, 5000)).toBe(true);
+      expect([c.running, c.restarts]).toEqual([true, 1]);
+    } finally {
+      await c.stop(1000);
+    }
+  }, 20_000);
+
   it('not held (a restart, a start at a reload): goes on as soon as it has read', async () => {
     const { script, went } = childScript('free', 50);
     const c = new CheckerChild({ cli: script, args: [], log: pino({ level: 'silent' }) });
