@@ -519,15 +519,16 @@ let parentGoes: Promise<void> | undefined;
 export function sayConfigRead(): void {
   if (parentGoes || !process.connected || !process.send) return;
   parentGoes = new Promise<void>((resolve) => {
+    // the wait holds the event loop open: the channel does not (watchParent and the others
+    // unref it), and a child whose loop ran empty here exited while its parent still read
+    const holding = setInterval(() => undefined, 1 << 30);
     const onGo = (m: unknown): void => {
       if ((m as { kts?: unknown } | null)?.kts !== 'go') return;
       process.off('message', onGo);
-      // the channel holds the event loop open only while waiting (as watchParent leaves it)
-      process.channel?.unref();
+      clearInterval(holding);
       resolve();
     };
     process.on('message', onGo);
-    process.channel?.ref();
   });
   try {
     process.send({ kts: 'configRead' }, (err: Error | null) => void err);

@@ -20,14 +20,17 @@ const built = join(import.meta.dirname, '../../../dist/src/daemon/checker-child.
 function childScript(name: string, readMs: number, failWith?: number): { script: string; went: string } {
   const script = join(dir, `${name}.mjs`);
   const went = join(dir, `${name}.went`);
+  // as the checker child does (cli.ts, main.ts runCheckers): it says it read, then listens to
+  // its parent (which lets go of the channel's hold on the event loop), then waits for the go
   writeFileSync(script, `
     import { writeFileSync } from 'node:fs';
-    import { onParentEvent, readConfigThenWait, watchParent } from ${JSON.stringify(built)};
-    watchParent(() => process.exit(0));
-    onParentEvent(() => undefined);
+    import { onParentEvent, parentGo, sayConfigRead, watchParent } from ${JSON.stringify(built)};
     await new Promise((r) => setTimeout(r, ${readMs}));
     ${failWith !== undefined ? `process.exit(${failWith});` : ''}
-    await readConfigThenWait();
+    sayConfigRead();
+    watchParent(() => process.exit(0));
+    onParentEvent(() => undefined);
+    await parentGo();
     writeFileSync(${JSON.stringify(went)}, String(Date.now()));
     setInterval(() => undefined, 1000);
   `);
@@ -49,9 +52,9 @@ describe('the checker child held at its first start', () => {
     try {
       c.start(true);
       expect(await c.configRead()).toBe(true);
-      // read, and held: it waits, and onStarted waits with it
-      expect(await exists(went, 500)).toBe(false);
-      expect(started).toBe(0);
+      // read, and held: it waits (with nothing else holding its event loop), and onStarted waits with it
+      expect(await exists(went, 1500)).toBe(false);
+      expect([c.running, started]).toEqual([true, 0]);
       c.release();
       expect(started).toBe(1);
       expect(await exists(went, 5000)).toBe(true);
