@@ -522,13 +522,17 @@ export function sayConfigRead(): void {
     // the wait holds the event loop open: the channel does not (watchParent and the others
     // unref it), and a child whose loop ran empty here exited while its parent still read
     const holding = setInterval(() => undefined, 1 << 30);
+    // a parent gone before the go: nothing holds the loop for it (watchParent stops the process)
+    const onGone = (): void => clearInterval(holding);
     const onGo = (m: unknown): void => {
       if ((m as { kts?: unknown } | null)?.kts !== 'go') return;
       process.off('message', onGo);
+      process.off('disconnect', onGone);
       clearInterval(holding);
       resolve();
     };
     process.on('message', onGo);
+    process.once('disconnect', onGone);
   });
   try {
     process.send({ kts: 'configRead' }, (err: Error | null) => void err);

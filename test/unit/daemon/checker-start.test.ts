@@ -110,6 +110,30 @@ describe('the checker child held at its first start', () => {
     }
   }, 20_000);
 
+  it('a child whose parent goes before the go ends, and never goes on', async () => {
+    const script = join(dir, 'orphan.mjs');
+    const went = join(dir, 'orphan.went');
+    // no watchParent: the channel closes before the child could have listened for it
+    writeFileSync(script, `
+      import { writeFileSync } from 'node:fs';
+      import { parentGo, sayConfigRead } from ${JSON.stringify(built)};
+      sayConfigRead();
+      setTimeout(() => process.disconnect(), 100);
+      await parentGo();
+      writeFileSync(${JSON.stringify(went)}, '');
+    `);
+    const c = new CheckerChild({ cli: script, args: [], log: pino({ level: 'silent' }) });
+    try {
+      c.start(true);
+      expect(await c.configRead()).toBe(true);
+      for (const t0 = Date.now(); c.exitCode === null && Date.now() - t0 < 5000; await sleep(50));
+      // (13: node's exit status for a top-level await left unsettled, this script's)
+      expect([c.exitCode, await exists(went, 200)]).toEqual([13, false]);
+    } finally {
+      await c.stop(1000);
+    }
+  }, 20_000);
+
   it('not held (a restart, a start at a reload): goes on as soon as it has read', async () => {
     const { script, went } = childScript('free', 50);
     const c = new CheckerChild({ cli: script, args: [], log: pino({ level: 'silent' }) });
