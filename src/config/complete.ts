@@ -15,7 +15,8 @@ import { completeVirtualServer, trio } from './complete-lvs.js';
 import { completeTrackGroups } from './track-group.js';
 import { completedBfd } from './keywords-bfd.js';
 
-export function complete(root: RootDraft, diags: Diagnostics, mainLoc: Loc, machine?: MachineView): KeepalivedConfig {
+/** `virtualServersRead`: false for a reading that skipped the checker's blocks (LoadOptions.vrrpReading). */
+export function complete(root: RootDraft, diags: Diagnostics, mainLoc: Loc, machine?: MachineView, virtualServersRead = true): KeepalivedConfig {
   let refused = false;
   const g = root.globalDefs;
   completeVrrpGlobals(g);
@@ -55,7 +56,7 @@ export function complete(root: RootDraft, diags: Diagnostics, mainLoc: Loc, mach
     virtualServers: servers,
     bfdInstances: root.bfdInstances.map(completedBfd),
   };
-  validate(config, diags, machine, unused);
+  validate(config, diags, machine, unused, virtualServersRead);
   if (refused) diags.add('CONFIG_VALUE', 'OK', 'keepalived would not run this configuration: its VRRP process exits with a configuration error (see the errors above)', mainLoc, { refusesRun: true, row: 'vrrp.instance-refused' });
   return config;
 }

@@ -269,7 +269,7 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
   const mainLoc = { file: reader.mainDisplay, line: 1, col: 1 };
   // keepalived stopped reading (a keyword without its value): it completes nothing either
   const aborted = diagnostics.list.some((d) => d.exitsWith !== undefined);
-  const config = complete(root, aborted ? new Diagnostics() : diagnostics, mainLoc, options.machine);
+  const config = complete(root, aborted ? new Diagnostics() : diagnostics, mainLoc, options.machine, !options.vrrpReading);
   // keepalived runs its checker process when the file has a virtual_server keyword (check_parser.c
   // vs_handler sets have_checker_config in every process, main.c running_checker)
   // row: daemon.checker-config-first

@@ -55,10 +55,10 @@ export interface ScriptRunAs {
  * checks every vrrp_script's file before it drops the unused ones (vrrp.c
  * check_vrrp_script_security, then vrrp_complete_init), so a missing one is still its error.
  */
-export function validate(c: KeepalivedConfig, diags: Diagnostics, machine?: MachineView, unusedScripts: readonly VrrpScript[] = []): void {
+export function validate(c: KeepalivedConfig, diags: Diagnostics, machine?: MachineView, unusedScripts: readonly VrrpScript[] = [], virtualServersRead = true): void {
   checkReferences(c, diags);
   checkVrids(c.vrrpInstances, diags);
-  checkAnnounce(c, diags);
+  checkAnnounce(c, diags, virtualServersRead);
   if (machine) {
     // keepalived's VRRP process stops right after reading when an interface is missing
     // (vrrp_daemon.c start_vrrp), before it judges the VRRP side's scripts: no SECURITY
@@ -269,7 +269,7 @@ function scriptFile(s: Script, m: MachineView, runAs: ScriptRunAs | undefined): 
  * refusal to start: an announcement that cannot follow its service would attract traffic the
  * director does not serve.
  */
-function checkAnnounce(c: KeepalivedConfig, diags: Diagnostics): void {
+function checkAnnounce(c: KeepalivedConfig, diags: Diagnostics, virtualServersRead: boolean): void {
   const vips = c.globalDefs.announceVips ?? [];
   if (vips.length === 0) return;
   if (c.globalDefs.announceTable === undefined) {
@@ -282,7 +282,8 @@ function checkAnnounce(c: KeepalivedConfig, diags: Diagnostics): void {
     const a = formatIp(v.address);
     if (seen.has(a)) diags.add('CONFIG_DUPLICATE', 'GENERAL_ERROR', `announce_vip ${a} is given twice`, v.loc, { refusesRun: true });
     seen.add(a);
-    if (!addresses.has(a)) diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `announce_vip ${a}: no virtual_server has this address (fwmark and group virtual servers are not announced)`, v.loc, { refusesRun: true });
+    // (a reading that skipped the virtual servers, the VRRP process's, leaves this to the checker's)
+    if (virtualServersRead && !addresses.has(a)) diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `announce_vip ${a}: no virtual_server has this address (fwmark and group virtual servers are not announced)`, v.loc, { refusesRun: true });
     if (v.instance !== undefined && !instances.has(v.instance)) diags.add('CONFIG_REFERENCE', 'GENERAL_ERROR', `announce_vip ${a}: no vrrp_instance ${v.instance}`, v.loc, { refusesRun: true });
   }
 }

@@ -63,6 +63,18 @@ describe('announce (active-active directors)', () => {
     expect(g.announceDaemons).toBeUndefined();
   });
 
+  it("the VRRP process's reading (the virtual servers skipped) leaves announce_vip's virtual server to the checker's", () => {
+    const file = tmp.conf(KA_CONF + VS, { 'keepalived-ts.conf': 'announce_table 250\nannounce_vip 10.0.0.80 instance VI_1\n' });
+    const r = loadConfig(file, { configId: 'lb1', machine: fakeMachine(), settingsFile: join(file, '..', 'keepalived-ts.conf'), vrrpReading: true });
+    expect(r.diagnostics.list).toEqual([]);
+    expect(r.config.virtualServers).toEqual([]);
+    expect(r.config.globalDefs.announceVips?.map((v) => v.instance)).toEqual(['VI_1']);
+    // the instance is the VRRP process's own: still checked there
+    const bad = tmp.conf(KA_CONF + VS, { 'keepalived-ts.conf': 'announce_table 250\nannounce_vip 10.0.0.80 instance VI_9\n' });
+    const b = loadConfig(bad, { configId: 'lb1', machine: fakeMachine(), settingsFile: join(bad, '..', 'keepalived-ts.conf'), vrrpReading: true });
+    expect(b.diagnostics.list.map((d) => d.message)).toEqual(['announce_vip 10.0.0.80: no vrrp_instance VI_9']);
+  });
+
   it('reads the routing daemon watched: names, or none', () => {
     expect(load('announce_table 250\nannounce_daemon bird bgpd\n').config.globalDefs.announceDaemons).toEqual(['bird', 'bgpd']);
     expect(load('announce_table 250\nannounce_daemon none\n').config.globalDefs.announceDaemons).toEqual([]);
