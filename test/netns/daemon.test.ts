@@ -2,7 +2,7 @@
 // namespace: notify scripts and notify_fifo lines, a VIP deleted behind its back, virtual
 // routes / rules and static addresses, the pidfile, and refusing unsafe scripts.
 // Needs root; uses dist/ (run after `npm run build`).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -352,7 +352,7 @@ virtual_server 10.63.0.58 80 {
   }, 60_000);
 
   // row: daemon.checker-config-first (docs/semantics.md)
-  it('a configuration its checker process cannot run: nothing starts, exit 2 (keepalived 2.2.7 holds the VIP for a moment first)', async () => {
+  it('a configuration its checker process cannot run: nothing starts, exit 2 (keepalived 2.2.7 starts its VRRP child, which can take the VIP first)', async () => {
     const conf = `${directorConf({ vrid: 92, advertInt: 1, priority: 255, vips: ['10.63.0.59/24'] })}
 virtual_server 10.63.0.59 80 {
   lb_algo rr
@@ -385,10 +385,23 @@ virtual_server 10.63.0.59 80 {
       clearInterval(poll);
       seen[impl] = { code, master: w.find(/Entering MASTER STATE/) !== undefined || vipSeen };
       expect(w.find(/missing a parameter after keyword `retry`/), `${impl}\n${w.tail(10)}`).toBeDefined();
-      if (impl === 'kts') expect(w.find(/the checker process cannot run the configuration/), w.tail(10)).toBeDefined();
-      expect(hasVip('10.63.0.59')).toBe(false);
+      if (impl === 'kts') {
+        expect(w.find(/the checker process cannot run the configuration/), w.tail(10)).toBeDefined();
+        expect(hasVip('10.63.0.59')).toBe(false);
+      } else {
+        // keepalived's VRRP child can outlive its parent (and, MASTER, put back a VIP taken
+        // away): its children are ended, and what they left taken away, so that the kts run
+        // starts clean
+        const leftovers = (): boolean => spawnSync('pgrep', ['-f', join(tmp, 'keepalived-cc-m.pid')]).status === 0;
+        await waitUntil('keepalived\'s children gone', () => !leftovers(), 3000).catch(() => undefined);
+        spawnSync('pkill', ['-KILL', '-f', join(tmp, 'keepalived-cc-m.pid')]);
+        await waitUntil('keepalived\'s children gone', () => !leftovers(), 3000);
+        if (hasVip('10.63.0.59')) lab.exec('d1', 'ip', ['addr', 'del', '10.63.0.59/24', 'dev', 'eth0']);
+      }
     }
-    expect(seen).toEqual({ keepalived: { code: 2, master: true }, kts: { code: 2, master: false } });
+    // keepalived's VRRP child runs until its parent ends it: whether it reached MASTER (and took
+    // the VIP) first depends on which child is quicker; keepalived-ts never starts its side
+    expect({ keepalived: seen.keepalived!.code, kts: seen.kts }).toEqual({ keepalived: 2, kts: { code: 2, master: false } });
   }, 60_000);
 
   it('writes its pidfile, refuses a second start on the same pidfile, removes it at exit', async () => {
