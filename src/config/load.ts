@@ -273,7 +273,7 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
   // keepalived runs its checker process when the file has a virtual_server keyword (check_parser.c
   // vs_handler sets have_checker_config in every process, main.c running_checker)
   // row: daemon.checker-config-first
-  const checkerBlocks = options.vrrpReading ? ctx.inactiveSeen.has('virtual_server') || root.virtualServers.length > 0 : undefined;
+  const checkerBlocks = options.vrrpReading ? ctx.inactiveSeen.has('virtual_server') : undefined;
   return { config, diagnostics, sources: reader.sources, ...(checkerBlocks !== undefined ? { checkerBlocks } : {}) };
 }
 

@@ -326,10 +326,10 @@ export class CheckDaemon {
     }, 'checker configuration reloaded');
   }
 
-  /** `first`: what runs once the configuration is read, before anything starts (the startup script of -C). */
   /**
-   * `read`: the configuration as read already, or what its reading threw (the checker child reads
-   * it before loading this module: main.ts readEarly).
+   * `first`: what runs once the configuration is read, before anything starts (the startup
+   * script of -C). `read`: the configuration as read already, or what its reading threw (the
+   * checker child reads it before it loads this module: cli.ts, load-config.ts readEarly).
    */
   async start(first?: (cfg: KeepalivedConfig) => Promise<void>, read?: EarlyReading): Promise<void> {
     const log = this.opts.log;

@@ -142,7 +142,7 @@ export class CheckerChild {
   private readonly pending = new Map<number, Pending>();
   /** the child's start waits after its reading until release() (the daemon's first start) */
   private held = false;
-  /** the child has read its configuration (it said so: readConfigThenWait) */
+  /** the child has read its configuration (it said so: sayConfigRead) */
   private readDone = false;
   private readWaiters: ((read: boolean) => void)[] = [];
   /** the child listened for events during a held start: onStarted once released */
@@ -547,12 +547,6 @@ export function sayConfigRead(): void {
  */
 export function parentGo(): Promise<void> {
   return parentGoes ?? Promise.resolve();
-}
-
-/** sayConfigRead, then parentGo. */
-export function readConfigThenWait(): Promise<void> {
-  sayConfigRead();
-  return parentGo();
 }
 
 /** In the child: the parent's events (`CheckerChild.event`). Returns false without a parent channel. */

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { KeepalivedConfig } from '../config/model.js';
 import { DEFAULT_WITHDRAW_DELAY_MS } from './announcer.js';
 import { formatIp, parseIp } from '../util/ip.js';
-import { Bytes, CheckerChild, CHECKER_EXIT_FATAL, onParentEvent, readConfigThenWait, serveParent, watchParent } from './checker-child.js';
+import { Bytes, CheckerChild, CHECKER_EXIT_FATAL, onParentEvent, parentGo, serveParent, watchParent } from './checker-child.js';
 import { setDumpSnmpCli } from '../dump/snmp-cli.js';
 import { installDumpSignals } from './dump-signals.js';
 import { snmpSelection } from './snmp-selection.js';
@@ -520,8 +520,9 @@ export async function runCheckers(o: CheckerOptions): Promise<number> {
   try {
     await daemon.start(async (cfg) => {
       if (o.dumpConf) dumpConfig(clog, cfg, 'start');
-      // the daemon's VRRP side waits for this reading, and this side for its go (runDaemon)
-      if (o.child) await readConfigThenWait();
+      // the child said it had read (cli.ts); the daemon's VRRP side waited for that, and this
+      // side waits for its go (runDaemon)
+      if (o.child) await parentGo();
       // SNMP before the checkers start: their first notifications are sent once the subagent is connected
       const started = (await import('./check-snmp.js')).startCheckSnmp(daemon, cfg, clog, {
         ...(o.snmp ? { snmp: true } : {}), ...(o.snmpSocket !== undefined ? { snmpSocket: o.snmpSocket } : {}),

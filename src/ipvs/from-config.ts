@@ -19,7 +19,7 @@
  *   with the configuration (../config/lvs-values.ts).
  */
 import { DEFAULT_TUNNEL } from '../config/lvs-values.js';
-import type { KeepalivedConfig, VirtualServer, VsGroupEntry } from '../config/model.js';
+import type { KeepalivedConfig, LbKind, VirtualServer, VsGroupEntry } from '../config/model.js';
 import { KtsError } from '../errors/index.js';
 import { sameAddress, type Family, type IpAddress } from '../util/ip.js';
 import * as C from './constants.js';
@@ -116,12 +116,12 @@ export function destsFor(vs: VirtualServer, live: readonly LiveDest[], key?: Ser
     (vs.fwmark !== undefined
       ? { type: 'fwmark', fwmark: vs.fwmark, family: fwmarkFamily(vs) }
       : { type: 'addr', protocol: vs.protocol, address: vs.address ?? { family: 'inet', bytes: new Uint8Array(4) }, port: vs.port ?? 0 });
+  const servicePort = k.type === 'fwmark' ? 0 : k.port;
   return live.map((l) => {
     const fwd = l.lvsMethod ?? vs.lbKind;
-    const servicePort = k.type === 'fwmark' ? 0 : k.port;
     const d: IpvsDest = {
       address: l.address,
-      port: fwd === 'NAT' ? l.port ?? servicePort : servicePort,
+      port: destPort(fwd, l, servicePort),
       fwd,
       weight: l.weight,
       uThreshold: l.uthreshold ?? 0,
@@ -131,6 +131,9 @@ export function destsFor(vs: VirtualServer, live: readonly LiveDest[], key?: Ser
     return { ...d, ...(l.tunnel ?? vs.tunnel ?? DEFAULT_TUNNEL) };
   });
 }
+
+/** A destination's port: NAT's the real server's (else the service's), DR and TUN the service's (0 for fwmark). */
+const destPort = (fwd: LbKind, l: LiveDest, servicePort: number): number => (fwd === 'NAT' ? l.port ?? servicePort : servicePort);
 
 /** The whole desired table: every service of every virtual server, with the destinations `liveByVs(index)` names. */
 export function desiredTable(cfg: KeepalivedConfig, liveByVs: (vsIndex: number) => readonly LiveDest[]): Map<string, IpvsVirtual> {
@@ -159,7 +162,7 @@ export function holdsAlready(vs: VirtualServer, service: IpvsService, live: read
     const l = live[k++]!;
     const fwd = l.lvsMethod ?? vs.lbKind;
     if (fwd === 'TUN' || d.fwd !== fwd || d.weight !== l.weight) return false;
-    if (d.port !== (fwd === 'NAT' ? l.port ?? servicePort : servicePort)) return false;
+    if (d.port !== destPort(fwd, l, servicePort)) return false;
     if (d.uThreshold !== (l.uthreshold ?? 0) || d.lThreshold !== (l.lthreshold ?? 0)) return false;
     if (d.address.family !== l.address.family || !sameAddress(d.address.bytes, l.address.bytes)) return false;
   }

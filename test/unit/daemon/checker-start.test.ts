@@ -1,7 +1,7 @@
 // The daemon's first start (src/daemon/main.ts runDaemon, src/daemon/checker-child.ts): the
 // checker child reads its configuration and says so, and waits for the parent's go; the parent
 // learns whether it could read it before its own side starts. A child (the built one's
-// readConfigThenWait, as the checker child runs it) in a scratch script.
+// sayConfigRead and parentGo, as the checker child runs them) in a scratch script.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,12 +88,12 @@ describe('the checker child held at its first start', () => {
     // the first run says it read, then dies; the second goes on normally
     writeFileSync(script, `
       import { existsSync, writeFileSync } from 'node:fs';
-      import { readConfigThenWait, watchParent } from ${JSON.stringify(built)};
+      import { parentGo, sayConfigRead, watchParent } from ${JSON.stringify(built)};
       watchParent(() => process.exit(0));
       const first = !existsSync(${JSON.stringify(marker)});
       writeFileSync(${JSON.stringify(marker)}, '');
       if (first) { process.send({ kts: 'configRead' }); setTimeout(() => process.exit(1), 50); }
-      else { await readConfigThenWait(); writeFileSync(${JSON.stringify(went)}, ''); setInterval(() => undefined, 1000); }
+      else { sayConfigRead(); await parentGo(); writeFileSync(${JSON.stringify(went)}, ''); setInterval(() => undefined, 1000); }
     `);
     let fatal = 0;
     const c = new CheckerChild({ cli: script, args: [], log: pino({ level: 'silent' }), restartDelayMs: 10, onFatal: () => fatal++ });
