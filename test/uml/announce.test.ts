@@ -3,7 +3,8 @@
 // has quorum, loses it on quorum loss, learns it again; a restarted bgpd on the director
 // announces it again by itself (the routes wait in the kernel table); at a clean stop the route
 // leaves the router before the service leaves IPVS, and the table is left empty.
-// `keepalived-ts handover VIP` withdraws it (the routers drain it) until `--cancel`. The routing
+// `keepalived-ts handover VIP` withdraws it (the routers drain it) until `--cancel`; a reload
+// (SIGHUP) of the same files is taken by both processes and keeps the route. The routing
 // daemon watch: started before bgpd, keepalived-ts says no routing daemon runs and fills the
 // table all the same; bgpd's arrival, death and return are logged, and status shows it.
 import { describe, expect, it } from 'vitest';
@@ -25,6 +26,7 @@ describe.skipIf(skipUnless(why === undefined, `user-mode Linux: ${why}`))('annou
     expect(flags, story).toEqual({
       absentLogged: true, tableWithoutDaemon: true, statusNoDaemon: true, arrivalLogged: true,
       announced: true, statusShows: true, metricsShow: true, withdrawnOnQuorumLoss: true, announcedAgain: true, withdrawnByHandover: true, announcedAfterCancel: true,
+      reloaded: true, keptThroughReload: true,
       lostWithBgpd: true, stopLogged: true, tableKeptWithoutDaemon: true, reannouncedAfterBgpdRestart: true, returnLogged: true, tableEmptyAfterStop: true,
     });
     expect(handoverSays, story).toMatch(/^10\.9\.0\.1: announcement withdrawn in \d+ ms/);

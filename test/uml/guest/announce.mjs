@@ -5,7 +5,7 @@
 // 10.9.0.1`. A real server in namespace `kts-rs` answers TCP on port 80 while its listener
 // runs. Recorded in $UML_OUT/record.json: the router learns the VIP once the virtual server has
 // quorum, loses it when the real server fails and learns it again when it is back;
-// `keepalived-ts handover VIP` withdraws it until `--cancel`; a restarted bgpd on the director
+// `keepalived-ts handover VIP` withdraws it until `--cancel`; a reload (SIGHUP) keeps it; a restarted bgpd on the director
 // announces it again with nothing done by keepalived-ts; at SIGTERM the route leaves the router
 // before the service leaves IPVS. The routing daemon watch: keepalived-ts starts before the
 // director's bgpd (the router's bgpd, in another namespace, is not taken for it), says so, and
@@ -130,6 +130,22 @@ record.withdrawnByHandover = h1.status === 0 && !routerHasVip();
 const h2 = handover('--cancel', VIP);
 record.cancelSays = h2.stdout.trim();
 record.announcedAfterCancel = h2.status === 0 && await settleOn(routerHasVip, (v) => v, 20_000);
+save();
+// a reload of the same files (SIGHUP): the VRRP process reads it without the virtual servers
+// (the checker's), so it must not judge announce_vip's virtual server; each process says it
+// reloaded, nothing is refused, and the route stays in the table and on the router throughout
+kts.kill('SIGHUP');
+const hup = Date.now();
+let keptThroughReload = true;
+let reloaded = false;
+while (Date.now() - hup < 30_000 && !reloaded) {
+  if (!sh('ip route show table 250').includes(VIP) || !routerHasVip()) keptThroughReload = false;
+  reloaded = ktsLogHas('Reload finished') && ktsLogHas('checker configuration reloaded');
+  await sleep(50);
+}
+await sleep(2_000);
+record.reloaded = reloaded && !ktsLogHas('reload refused') && kts.exitCode === null;
+record.keptThroughReload = keptThroughReload && routerHasVip() && sh('ip route show table 250').includes(VIP);
 save();
 // the director's bgpd dies and comes back: the router loses the VIP, then learns it again
 const deadPid = bgpd.pid;
