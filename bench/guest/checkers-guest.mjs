@@ -318,6 +318,11 @@ async function measure(impl) {
   if (reloadTest) {
     // the adverts while both processes reload: the longest gap between two
     const during = captureAdverts();
+    // the HUP once tcpdump is capturing and the last scrape's and listing's processes are done:
+    // the reload alone on the CPU. (Sent with tcpdump still starting, the checker at nice 5
+    // began its reload 0.45-0.7 s after its signal at 50,000.)
+    await during.ready;
+    await sleep(1000);
     // keepalived-ts: until its checker has applied the reloaded table (it writes its state file
     // then), at most 2 min; the time is the file's own mtime (when it was written, whatever the
     // moment this process looks), of the first write after the HUP (looked for every 100 ms: a
@@ -397,10 +402,18 @@ async function measure(impl) {
 
 /** The VRRP adverts on vr0 from now until stop(): their times (s). */
 function captureAdverts() {
-  const tcpdump = spawn('tcpdump', ['-i', 'vr0', '-tt', '-n', '-l', 'ip proto 112'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const tcpdump = spawn('tcpdump', ['-i', 'vr0', '-tt', '-n', '-l', 'ip proto 112'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let dump = '';
   tcpdump.stdout.on('data', (d) => { dump += d; });
+  // tcpdump says "listening on" once its capture is open (its start is a good part of a second
+  // of the guest's only CPU, at nice 0)
+  let said = '';
+  const ready = new Promise((resolve) => {
+    tcpdump.stderr.on('data', (d) => { said += d; if (said.includes('listening on')) resolve(); });
+    tcpdump.on('exit', () => resolve());
+  });
   return {
+    ready,
     stop: async () => {
       tcpdump.kill('SIGINT');
       await sleep(300);

@@ -20,10 +20,11 @@ import { vsKeys } from './format.js';
 import { BOOTSTRAP_DELAY_MS, buildUnits, byKeyOf, miscScriptName, ProbedBindings, type Binding, type Unit } from './units.js';
 
 /**
- * The most probes one tick starts. A driver whose loop lags (a CPU it shares) finds many due at
- * once, and starting them all in one go held its loop: at 5,000 real servers in a one-CPU guest
- * a SIGHUP waited 2.4 s behind such a batch. Those left are still due: the step's deadline is
- * already past, and the driver ticks again after the I/O that is waiting.
+ * The most probes one tick starts (unless the tick says fewer). A driver whose loop lags (a CPU
+ * it shares) finds many due at once, and starting them all in one go held its loop: at 5,000
+ * real servers in a one-CPU guest a SIGHUP waited 2.4 s behind such a batch. Those left are
+ * still due: the step's deadline is already past, and the driver ticks again after the I/O
+ * that is waiting.
  */
 export const PROBES_PER_TICK = 256;
 
@@ -158,7 +159,7 @@ export class CheckerEngine {
     if (input.type !== 'tick' && input.type !== 'probeResult') this.generation++;
     switch (input.type) {
       case 'start': this.start(now); break;
-      case 'tick': this.tick(now); break;
+      case 'tick': this.tick(now, input.maxProbes ?? PROBES_PER_TICK); break;
       case 'probeResult': this.result(now, input.probeId, input); break;
       case 'vipPresent': this.vipPresent(input.vs, input.present); break;
       case 'fileValue': this.fileValue(input.name, input.value); break;
@@ -203,9 +204,9 @@ export class CheckerEngine {
     }
   }
 
-  private tick(now: number): void {
-    // at most PROBES_PER_TICK units; those left are still due, and the deadline says so
-    for (let n = 0; n < PROBES_PER_TICK; n++) {
+  private tick(now: number, maxProbes: number): void {
+    // at most maxProbes units; those left are still due, and the deadline says so
+    for (let n = 0; n < maxProbes; n++) {
       const u = this.heap.popDue(now);
       if (!u) break;
       if (u.enabled === 0) {

@@ -86,8 +86,11 @@ export interface ProbeResult {
 export type CheckInput =
   /** Put every real server in place and start the checkers (keepalived init_services). */
   | { readonly type: 'start' }
-  /** Run every timer due at `now`. */
-  | { readonly type: 'tick' }
+  /**
+   * Run every timer due at `now`, starting at most `maxProbes` probes (PROBES_PER_TICK when
+   * not given; the driver sizes it to what its probe starts cost, src/check/tick-budget.ts).
+   */
+  | { readonly type: 'tick'; readonly maxProbes?: number }
   | ({ readonly type: 'probeResult'; readonly probeId: number } & ProbeResult)
   /** ha_suspend: whether the virtual server's address is on this box */
   | { readonly type: 'vipPresent'; readonly vs: VsKey; readonly present: boolean }

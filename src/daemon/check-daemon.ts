@@ -26,6 +26,7 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { CheckerEngine } from '../check/engine.js';
 import type { CheckEffect, CheckInput, ProbePlan, RsKey, VsKey } from '../check/types.js';
 import { checkLogText } from '../check/log-text.js';
+import { TickBudget } from '../check/tick-budget.js';
 import type { VsState } from '../check/servers.js';
 import { KtsError } from '../errors/index.js';
 import { IpvsClient } from '../io/ipvs-genl.js';
@@ -106,6 +107,8 @@ export class CheckDaemon {
   private owned = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
+  /** how many probes a tick starts, from what starting them has cost (kept across reloads) */
+  private readonly tickBudget = new TickBudget();
   private flushing: Promise<void> | undefined;
   /** virtual servers (keys) whose live destinations changed since the last reconcile */
   private dirty = new Set<VsKey>();
@@ -448,8 +451,16 @@ export class CheckDaemon {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.timerAt = Infinity;
-      this.input({ type: 'tick' });
+      this.tick();
     }, Math.max(0, deadline - performance.now()));
+  }
+
+  /** The engine's timers: at most the budget's probes, and what their starts cost, measured. */
+  private tick(): void {
+    const started = this.stats.probes;
+    const t0 = performance.now();
+    this.input({ type: 'tick', maxProbes: this.tickBudget.maxProbes });
+    this.tickBudget.record(this.stats.probes - started, performance.now() - t0);
   }
 
   private perform(effects: readonly CheckEffect[]): void {

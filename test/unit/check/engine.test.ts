@@ -40,6 +40,21 @@ describe('scheduling', () => {
     expect(b.started.every((s) => s.at === 1000)).toBe(true);
   });
 
+  it("a tick's maxProbes starts fewer; the rest stay due", () => {
+    const servers = Array.from({ length: 100 }, (_, i) => rs(`10.0.1.${i + 1}`, T)).join('');
+    const b = Bench.of(vs(servers, '  warmup 0\n'));
+    b.start();
+    b.now = 1000;
+    b.input({ type: 'tick', maxProbes: 30 });
+    expect(b.running.size).toBe(30);
+    expect(b.deadline).toBe(1000);
+    b.input({ type: 'tick', maxProbes: 30 });
+    b.input({ type: 'tick', maxProbes: 30 });
+    b.input({ type: 'tick', maxProbes: 30 });
+    expect(b.running.size).toBe(100);
+    expect(new Set(b.started.map((s) => s.id)).size).toBe(100);
+  });
+
   it('warmup defaults to delay_loop; warmup 0 starts after the bootstrap second', () => {
     const a = Bench.of(vs(rs('10.0.1.1', T)), () => 0.25);
     a.start();
