@@ -159,7 +159,8 @@ export class CheckerEngine {
     if (input.type !== 'tick' && input.type !== 'probeResult') this.generation++;
     switch (input.type) {
       case 'start': this.start(now); break;
-      case 'tick': this.tick(now, input.maxProbes ?? PROBES_PER_TICK); break;
+      // (a limit below one would leave every due probe unstarted and the driver ticking at once)
+      case 'tick': this.tick(now, input.maxProbes !== undefined && input.maxProbes >= 1 ? input.maxProbes : PROBES_PER_TICK); break;
       case 'probeResult': this.result(now, input.probeId, input); break;
       case 'vipPresent': this.vipPresent(input.vs, input.present); break;
       case 'fileValue': this.fileValue(input.name, input.value); break;

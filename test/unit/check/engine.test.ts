@@ -55,6 +55,17 @@ describe('scheduling', () => {
     expect(new Set(b.started.map((s) => s.id)).size).toBe(100);
   });
 
+  it('a maxProbes below one (or not a number) is the engine limit, not a tick that starts nothing', () => {
+    const servers = Array.from({ length: 300 }, (_, i) => rs(`10.0.${i >> 7}.${(i & 127) + 1}`, T)).join('');
+    for (const maxProbes of [0, -5, Number.NaN]) {
+      const b = Bench.of(vs(servers, '  warmup 0\n'));
+      b.start();
+      b.now = 1000;
+      b.input({ type: 'tick', maxProbes });
+      expect(b.running.size).toBe(PROBES_PER_TICK);
+    }
+  });
+
   it('warmup defaults to delay_loop; warmup 0 starts after the bootstrap second', () => {
     const a = Bench.of(vs(rs('10.0.1.1', T)), () => 0.25);
     a.start();
