@@ -258,8 +258,22 @@ export function onRtLimit(p: SchedProcess, log: SchedLog, port: SchedPort = host
     // what is in force then (a reload may have changed it meanwhile)
     if (now.rtPriority === 0) return;
     try {
-      if (!now.relaxed && now.rttimeUs !== undefined) setRttime(port, now.rttimeUs);
+      // SCHED_RR first, the limit after: schedSet's short sleep is what clears the kernel's count
+      // of CPU run without blocking, and until then the count is still past the soft limit; a
+      // tick between the change of policy and that sleep, with the soft limit already back,
+      // signalled again (a second SIGXCPU, once in a full test suite). With the soft limit the
+      // kernel raised, the stale count is below both limits.
       port.schedSet(now.rtPriority);
+      if (!now.relaxed && now.rttimeUs !== undefined) {
+        try {
+          setRttime(port, now.rttimeUs);
+        } catch (e) {
+          // not real-time with the soft limit the kernel raised above the hard one (no warning
+          // before the kill): back to normal scheduling, as said below
+          try { port.schedSet(0); } catch { /* it said why above */ }
+          throw e;
+        }
+      }
     } catch (e) {
       // the thread stays at normal scheduling, and says so
       now.rtPriority = 0;

@@ -203,7 +203,8 @@ describe('SIGXCPU: the guard and the listener (onRtLimit)', () => {
     // not at once: the thread sleeps first
     expect(calls).toEqual([]);
     waiting.forEach((fn) => fn());
-    expect(calls).toEqual(['rttime 1000000/2000000', 'sched 20']);
+    // the priority first: its sleep clears the kernel's count, and only then the soft limit
+    expect(calls).toEqual(['sched 20', 'rttime 1000000/2000000']);
     expect(now).toMatchObject({ rtPriority: 20, demotionsSeen: 1 });
   });
 
@@ -253,5 +254,16 @@ describe('SIGXCPU: the guard and the listener (onRtLimit)', () => {
     expect(lines[2]).toBe('warn VRRP process: cannot return to SCHED_RR after the RLIMIT_RTTIME soft limit (EPERM); normal scheduling');
     // a reload's applySched then sets the limit again before SCHED_RR
     expect(applySched('vrrp', {}, port().p, now).rttimeUs).toBe(2_000_000);
+  });
+
+  it('when the limit is refused on the way back, the thread leaves SCHED_RR again: the state and the log say normal scheduling', () => {
+    const { p, calls, guard } = port(['rttimeLimit']);
+    const now = { ...freshSchedState(), rtPriority: 1, rttimeUs: 2_000_000 };
+    guard.demotions++;
+    const { lines, log } = logged();
+    onRtLimit('vrrp', log, p, now, (fn) => fn());
+    expect(calls).toEqual(['sched 1', 'sched 0']);
+    expect(now.rtPriority).toBe(0);
+    expect(lines[2]).toBe('warn VRRP process: cannot return to SCHED_RR after the RLIMIT_RTTIME soft limit (EPERM); normal scheduling');
   });
 });
