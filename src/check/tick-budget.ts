@@ -1,10 +1,11 @@
 /**
  * How many probes one checker tick starts. The engine's own limit (PROBES_PER_TICK) is a count;
  * what a tick holds the driver's loop for is that count times what starting one probe costs
- * (its step in the engine, its socket and its connect). On the bench host that is 16-31 us once
- * warm, and 256 starts are 4-8 ms. In the one-CPU guest of the benches it was 0.4-1 ms: a tick of 256 held the
- * checker's loop 100-270 ms, back to back while the checker was behind, and a SIGHUP waited
- * 0.3-0.6 s for the loop to come round (bench/RESULTS.md, footprint, eighth session).
+ * (its step in the engine, its socket and its connect). On the bench host that is 16-31 us
+ * once warm, and 256 starts are 4-8 ms. In the one-CPU guest of the benches it was 0.4-1 ms: a
+ * tick of 256 held the checker's loop 100-270 ms, back to back while the checker was behind,
+ * and a SIGHUP waited 0.3-0.6 s for the loop to come round (bench/RESULTS.md, footprint,
+ * eighth session).
  *
  * The budget keeps a tick's starts within TICK_BUDGET_MS at the cost measured lately, between
  * MIN_PROBES_PER_TICK and PROBES_PER_TICK; the probes left are still due and start on the next

@@ -264,16 +264,7 @@ export function onRtLimit(p: SchedProcess, log: SchedLog, port: SchedPort = host
       // signalled again (a second SIGXCPU, once in a full test suite). With the soft limit the
       // kernel raised, the stale count is below both limits.
       port.schedSet(now.rtPriority);
-      if (!now.relaxed && now.rttimeUs !== undefined) {
-        try {
-          setRttime(port, now.rttimeUs);
-        } catch (e) {
-          // not real-time with the soft limit the kernel raised above the hard one (no warning
-          // before the kill): back to normal scheduling, as said below
-          try { port.schedSet(0); } catch { /* it said why above */ }
-          throw e;
-        }
-      }
+      if (!now.relaxed && now.rttimeUs !== undefined) limitBack(port, now.rttimeUs);
     } catch (e) {
       // the thread stays at normal scheduling, and says so
       now.rtPriority = 0;
@@ -281,6 +272,20 @@ export function onRtLimit(p: SchedProcess, log: SchedLog, port: SchedPort = host
       log.warn({ err: errText(e) }, `${name} process: cannot return to SCHED_RR after the RLIMIT_RTTIME soft limit (${errText(e)}); normal scheduling`);
     }
   });
+}
+
+/**
+ * The soft limit back after the guard's restore (onRtLimit). Refused, the thread leaves SCHED_RR
+ * again: real-time with the soft limit the kernel raised above the hard one, the kill would come
+ * without a warning. Throws what the limit threw (the caller says normal scheduling, and why).
+ */
+function limitBack(port: SchedPort, us: number): void {
+  try {
+    setRttime(port, us);
+  } catch (e) {
+    try { port.schedSet(0); } catch { /* the caller says why */ }
+    throw e;
+  }
 }
 
 /** The settings of process `p` from global_defs (field names as in src/config/model.ts). */
